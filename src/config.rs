@@ -1,0 +1,396 @@
+//! Typed settings and the deployment's reference data.
+//!
+//! Settings are layered, later wins: built-in defaults < `config/default.toml` < the file named
+//! by `TIPLINE_CONFIG` < `TIPLINE_*` environment variables. Unknown keys are an error naming the
+//! key and where it came from. The config directory is `./config` (or `TIPLINE_CONFIG_DIR`);
+//! each shipped file is also embedded in the binary and used when the directory lacks it, so the
+//! binary runs from anywhere.
+
+use crate::domain::case_number;
+use crate::domain::catalog::{Catalog, Department, Sector, Street};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// The shipped configuration files, embedded as the fallback.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("default.toml", include_str!("../config/default.toml")),
+    ("departments.toml", include_str!("../config/departments.toml")),
+    ("streets.toml", include_str!("../config/streets.toml")),
+    ("sectors.toml", include_str!("../config/sectors.toml")),
+    ("demo.toml", include_str!("../config/demo.toml")),
+];
+
+/// Environment variables with the `TIPLINE_` prefix that are not settings.
+const NOT_SETTINGS: &[&str] = &["config", "config_dir", "test_database_url"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite://PATH` (relative to the working directory, or `sqlite:///abs/path`) or `postgres://…`.
+    pub database_url: String,
+    /// Listen address, e.g. `127.0.0.1:8080` (port 0 picks a free port).
+    pub bind: String,
+    /// Where generated keys, the outbox and the default database live.
+    pub data_dir: PathBuf,
+    /// `smtp://host:port`; unset writes mail as .eml files under `data_dir/outbox`.
+    pub smtp_url: Option<String>,
+    /// Absolute base URL used in mails and links.
+    pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
+    #[serde(deserialize_with = "addresses")]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Log filter in tracing syntax.
+    pub log: String,
+    /// `on` or `off`: off turns every rate limit off.
+    #[serde(deserialize_with = "on_off")]
+    pub rate_limits: bool,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Case numbers look like `PREFIX-2026-000123`.
+    pub case_prefix: String,
+    /// The deployment's offset from UTC, e.g. `+08:00`: decides the year of a case number.
+    pub utc_offset: String,
+    /// 32-byte keys as 64 hex digits. Unset: generated once into `data_dir/keys/` (owner-only).
+    /// Several instances on one PostgreSQL must share them, so set them there.
+    pub identity_key: Option<String>,
+    pub receipt_key: Option<String>,
+    pub session_key: Option<String>,
+    pub database: DatabaseSettings,
+    pub hashing: HashingSettings,
+    pub quotas: Quotas,
+    pub limits: BodyLimits,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Connections for reads (and for writes on PostgreSQL). SQLite always has one writer.
+    pub pool_size: u32,
+    /// `full` (survives power loss) or `normal` (survives a process crash only).
+    pub sqlite_synchronous: String,
+    /// How long SQLite waits for a lock held by another process before failing.
+    pub busy_timeout_ms: u32,
+    /// How long a request waits for a free connection.
+    pub connection_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashingSettings {
+    /// Slow hashes (receipts, passwords) running at once; 0 means cores − 1 (at least 1), so a
+    /// burst of look-ups cannot take every core from the other routes.
+    pub concurrency: usize,
+    /// argon2id memory in KiB and passes for receipts (OWASP: 19456 KiB, 2 passes).
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+/// A rate: `burst` requests at once, then `count` per `per_seconds`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    pub burst: u32,
+    pub count: u32,
+    pub per_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quotas {
+    /// Tip submissions per client address (`/report`, `/api/v1/tips`, Open311 POST).
+    pub submission: Quota,
+    /// Tip submissions for the whole instance.
+    pub submission_instance: Quota,
+    /// Receipt look-ups per client address (`/track`, `/api/v1/track*`).
+    pub lookup: Quota,
+    /// Staff sign-ins per client address, and per username.
+    pub signin_address: Quota,
+    pub signin_username: Quota,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BodyLimits {
+    /// JSON bodies above this many bytes answer 413.
+    pub json_bytes: usize,
+    /// Multipart (form with photos) bodies above this many bytes answer 413.
+    pub multipart_bytes: usize,
+}
+
+fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpAddr>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        One(String),
+    }
+    let items = match Raw::deserialize(d)? {
+        Raw::List(v) => v,
+        Raw::One(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().map_err(|_| serde::de::Error::custom(format!("`{s}` is not an IP address"))))
+        .collect()
+}
+
+fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        B(bool),
+        S(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::B(b) => Ok(b),
+        Raw::S(s) => match s.to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" => Ok(true),
+            "off" | "false" | "no" => Ok(false),
+            _ => Err(serde::de::Error::custom(format!("`{s}` is neither `on` nor `off`"))),
+        },
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let q = |burst, count, per_seconds| Quota { burst, count, per_seconds };
+        Settings {
+            database_url: "sqlite://data/tipline.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            data_dir: "data".into(),
+            smtp_url: None,
+            public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
+            secure_cookies: false,
+            log: "info".into(),
+            rate_limits: true,
+            workers: 0,
+            case_prefix: "HL".into(),
+            utc_offset: "+08:00".into(),
+            identity_key: None,
+            receipt_key: None,
+            session_key: None,
+            database: DatabaseSettings {
+                pool_size: 8,
+                sqlite_synchronous: "full".into(),
+                busy_timeout_ms: 5_000,
+                connection_timeout_ms: 10_000,
+            },
+            hashing: HashingSettings { concurrency: 0, memory_kib: 19_456, iterations: 2 },
+            quotas: Quotas {
+                submission: q(5, 10, 3_600),
+                submission_instance: q(1_000, 1_000, 3_600),
+                lookup: q(10, 10, 60),
+                signin_address: q(5, 5, 60),
+                signin_username: q(5, 5, 60),
+            },
+            limits: BodyLimits { json_bytes: 1 << 20, multipart_bytes: 60 << 20 },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Settings(String),
+    #[error("configuration: {0}")]
+    Reference(String),
+}
+
+/// The configuration directory: `TIPLINE_CONFIG_DIR`, else `./config`.
+pub fn config_dir() -> PathBuf {
+    std::env::var_os("TIPLINE_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("config"))
+}
+
+/// Reads one configuration file: from `dir` when it is there, else the embedded copy.
+pub fn read_config_file(dir: &Path, name: &str) -> Result<(String, String), ConfigError> {
+    let path = dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((path.display().to_string(), text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => EMBEDDED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, text)| (format!("{name} (built in)"), (*text).to_owned()))
+            .ok_or_else(|| ConfigError::Settings(format!("{} is missing", path.display()))),
+        Err(e) => Err(ConfigError::Settings(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+impl Settings {
+    /// The layers below the environment: defaults, `default.toml`, the `TIPLINE_CONFIG` file.
+    pub fn figment(dir: &Path) -> Result<Figment, ConfigError> {
+        let (_, default_toml) = read_config_file(dir, "default.toml")?;
+        let mut f = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(&default_toml));
+        if let Some(extra) = std::env::var_os("TIPLINE_CONFIG") {
+            let path = PathBuf::from(extra);
+            if !path.is_file() {
+                return Err(ConfigError::Settings(format!("TIPLINE_CONFIG names {}, which is not a file", path.display())));
+            }
+            f = f.merge(Toml::file(path));
+        }
+        Ok(f)
+    }
+
+    /// Loads the settings from every layer, environment included.
+    pub fn load(dir: &Path) -> Result<Settings, ConfigError> {
+        let f = Self::figment(dir)?.merge(Env::prefixed("TIPLINE_").ignore(NOT_SETTINGS).split("__"));
+        Self::extract(f)
+    }
+
+    /// Extracts and checks settings from a prepared figment (tests add their own layers).
+    pub fn extract(f: Figment) -> Result<Settings, ConfigError> {
+        let s: Settings = f.extract().map_err(|e| ConfigError::Settings(describe(e)))?;
+        s.check()?;
+        Ok(s)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError::Settings(m));
+        if !(self.database_url.starts_with("sqlite://")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return bad("database_url must start with sqlite:// or postgres://".into());
+        }
+        if !case_number::valid_prefix(&self.case_prefix) {
+            return bad(format!("case_prefix `{}` must be 1-16 ASCII letters or digits", self.case_prefix));
+        }
+        if self.offset().is_none() {
+            return bad(format!("utc_offset `{}` must look like +08:00", self.utc_offset));
+        }
+        if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {
+            return bad("database.sqlite_synchronous must be `full` or `normal`".into());
+        }
+        if self.database.pool_size == 0 {
+            return bad("database.pool_size must be at least 1".into());
+        }
+        for (name, q) in [
+            ("submission", self.quotas.submission),
+            ("submission_instance", self.quotas.submission_instance),
+            ("lookup", self.quotas.lookup),
+            ("signin_address", self.quotas.signin_address),
+            ("signin_username", self.quotas.signin_username),
+        ] {
+            if q.burst == 0 || q.count == 0 || q.per_seconds == 0 {
+                return bad(format!("quotas.{name}: burst, count and per_seconds must all be above 0"));
+            }
+        }
+        if self.hashing.memory_kib < 8 * 1024 || self.hashing.iterations == 0 {
+            return bad("hashing: memory_kib must be at least 8192 and iterations at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The deployment's fixed offset from UTC.
+    pub fn offset(&self) -> Option<chrono::FixedOffset> {
+        chrono::DateTime::parse_from_rfc3339(&format!("2000-01-01T00:00:00{}", self.utc_offset))
+            .ok()
+            .map(|t| *t.offset())
+    }
+
+    /// Number of slow hashes allowed at once.
+    pub fn hash_concurrency(&self) -> usize {
+        if self.hashing.concurrency > 0 {
+            return self.hashing.concurrency;
+        }
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        cores.saturating_sub(1).max(1)
+    }
+}
+
+fn describe(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|e| {
+            let key = if e.path.is_empty() { String::new() } else { format!(" (key `{}`)", e.path.join(".")) };
+            let from = e.metadata.as_ref().map(|m| format!(" in {}", m.name)).unwrap_or_default();
+            let src = e
+                .metadata
+                .as_ref()
+                .and_then(|m| m.source.as_ref())
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default();
+            format!("{}{key}{from}{src}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DepartmentsFile {
+    department: Vec<Department>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StreetsFile {
+    #[serde(default)]
+    street: Vec<Street>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectorsFile {
+    sector: Vec<Sector>,
+}
+
+/// Parses one TOML file, naming the file, line and reason on failure.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, ConfigError> {
+    let (origin, text) = read_config_file(dir, name)?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| format!(" line {}", text[..s.start.min(text.len())].lines().count().max(1)))
+            .unwrap_or_default();
+        ConfigError::Reference(format!("{origin}{line}: {}", e.message()))
+    })
+}
+
+/// Loads and checks the departments, streets and sectors.
+pub fn load_catalog(dir: &Path) -> Result<Catalog, ConfigError> {
+    let d: DepartmentsFile = parse_toml(dir, "departments.toml")?;
+    let st: StreetsFile = parse_toml(dir, "streets.toml")?;
+    let se: SectorsFile = parse_toml(dir, "sectors.toml")?;
+    Catalog::new(d.department, st.street, se.sector).map_err(|e| ConfigError::Reference(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_files_parse_and_hold_together() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let c = load_catalog(&dir).unwrap();
+        assert_eq!(c.coordinator().code, "safety_office");
+        let s = Settings::extract(Settings::figment(&dir).unwrap()).unwrap();
+        assert_eq!(s.case_prefix, "HL");
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_that_names_it() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let f = Settings::figment(&dir).unwrap().merge(Toml::string("databse_url = \"x\""));
+        let e = Settings::extract(f).unwrap_err().to_string();
+        assert!(e.contains("databse_url"), "{e}");
+    }
+
+    #[test]
+    fn env_style_values_parse() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let f = Settings::figment(&dir)
+            .unwrap()
+            .merge(("trusted_proxies", "10.0.0.1, 10.0.0.2"))
+            .merge(("rate_limits", "off"));
+        let s = Settings::extract(f).unwrap();
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(!s.rate_limits);
+    }
+}

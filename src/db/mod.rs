@@ -1,0 +1,250 @@
+//! The database: one connection type over SQLite and PostgreSQL (`DbConn`, a diesel
+//! `MultiConnection`), pools, embedded migrations, and one file per table family with its rows
+//! and queries. Backend differences live here and nowhere else.
+//!
+//! SQLite runs in WAL mode with foreign keys on and `synchronous` from the settings, and has one
+//! writer connection: every write goes through [`Db::write`], which takes that connection and
+//! opens `BEGIN IMMEDIATE`, so concurrent submissions queue in the pool instead of failing with
+//! SQLITE_BUSY. PostgreSQL shares one pool for reads and writes.
+
+pub mod schema;
+pub mod staff;
+pub mod tips;
+
+use crate::config::Settings;
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which backend a URL names, with what the backend needs to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    pub fn parse(url: &str) -> anyhow::Result<Target> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                bail!("database_url `sqlite://` needs a path");
+            }
+            Ok(Target::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Target::Postgres(url.to_owned()))
+        } else {
+            bail!("database_url must start with sqlite:// or postgres://")
+        }
+    }
+}
+
+/// Opens connections for r2d2, choosing the backend from the URL (the derived `establish` would
+/// try each backend in turn and hide the real error) and setting SQLite's pragmas.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: Target,
+    synchronous: &'static str,
+    busy_timeout_ms: u32,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match &self.target {
+            Target::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConn::Pg)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            Target::Sqlite(path) => {
+                let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                c.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
+                     PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms, self.synchronous
+                ))
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// The pools: `read` for queries, `write` for changes (the same pool on PostgreSQL; a pool of
+/// exactly one connection on SQLite).
+#[derive(Clone)]
+pub struct Db {
+    read: Pool,
+    write: Pool,
+    backend: Backend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    pub fn connect(settings: &Settings) -> anyhow::Result<Db> {
+        let target = Target::parse(&settings.database_url)?;
+        let backend = match target {
+            Target::Sqlite(ref path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                }
+                Backend::Sqlite
+            }
+            Target::Postgres(_) => Backend::Postgres,
+        };
+        let manager = Manager {
+            target,
+            synchronous: if settings.database.sqlite_synchronous == "normal" { "NORMAL" } else { "FULL" },
+            busy_timeout_ms: settings.database.busy_timeout_ms,
+        };
+        let timeout = Duration::from_millis(settings.database.connection_timeout_ms);
+        let build = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(timeout)
+                .build(manager.clone())
+                .context("connecting to the database")
+        };
+        let read = build(settings.database.pool_size)?;
+        let write = match backend {
+            Backend::Sqlite => build(1)?,
+            Backend::Postgres => read.clone(),
+        };
+        Ok(Db { read, write, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for reading.
+    pub fn read(&self) -> anyhow::Result<PooledConn> {
+        self.read.get().context("waiting for a database connection")
+    }
+
+    /// Runs `f` in one write transaction: on SQLite on the single writer with `BEGIN IMMEDIATE`
+    /// (the lock is taken up front, so the transaction never fails half-way on a busy database).
+    /// Commits when `f` returns `Ok`, rolls back otherwise.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error> + From<anyhow::Error>,
+    {
+        let mut conn = self.write.get().context("waiting for the database writer")?;
+        immediate_transaction(&mut conn, f)
+    }
+
+    /// Runs the pending migrations of the connection's backend.
+    pub fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.write.get().context("connecting to migrate")?;
+        run_migrations(&mut conn)
+    }
+}
+
+/// `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL, through the inner connections'
+/// own transaction managers (the derived multi-connection manager dispatches to them, so commit
+/// and rollback stay consistent).
+pub fn immediate_transaction<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
+}
+
+pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    Ok(())
+}
+
+/// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision), so a
+/// value reads back equal on both backends.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Checks the installation's key fingerprints against the ones stored at first start (and
+/// stores them then), so a start with another key stops instead of sealing identities that the
+/// rest of the data cannot be read with.
+pub fn check_key_fingerprints(db: &Db, fingerprints: &[(&'static str, String)]) -> anyhow::Result<()> {
+    use schema::installation::dsl as i;
+    db.write(|conn| -> anyhow::Result<()> {
+        for (name, fp) in fingerprints {
+            let key = format!("fingerprint:{name}");
+            let stored: Option<String> = i::installation
+                .filter(i::name.eq(&key))
+                .select(i::value)
+                .first(conn)
+                .optional()?;
+            match stored {
+                None => {
+                    diesel::insert_into(i::installation).values((i::name.eq(&key), i::value.eq(fp))).execute(conn)?;
+                }
+                Some(s) if s == *fp => {}
+                Some(_) => bail!(
+                    "{name} differs from the one this database was created with; \
+                     give every instance the same key (see README, Configuration)"
+                ),
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A UTC instant as stored (microsecond precision).
+pub fn to_naive(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc().trunc_subsecs(6)
+}

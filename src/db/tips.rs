@@ -1,0 +1,175 @@
+//! Tips and what hangs off them: routing units, history events, messages, the case counter.
+
+use super::DbConn;
+use super::schema::{case_counters, messages, tip_events, tip_units, tips};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tips)]
+pub struct TipRow {
+    pub id: i64,
+    pub case_number: String,
+    pub sector: String,
+    pub street: Option<String>,
+    pub address: String,
+    pub enterprise: Option<String>,
+    pub description: String,
+    pub severity: String,
+    pub observed_at: Option<NaiveDateTime>,
+    pub anonymous: bool,
+    pub wants_reward: bool,
+    pub status: String,
+    pub department: String,
+    pub triage: bool,
+    pub suggested_sector: Option<String>,
+    pub channel: String,
+    pub submitted_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = tips)]
+pub struct NewTipRow<'a> {
+    pub case_number: &'a str,
+    pub receipt_hash: &'a str,
+    pub sector: &'a str,
+    pub street: Option<&'a str>,
+    pub address: &'a str,
+    pub enterprise: Option<&'a str>,
+    pub description: &'a str,
+    pub severity: &'a str,
+    pub observed_at: Option<NaiveDateTime>,
+    pub anonymous: bool,
+    pub identity_sealed: Option<&'a [u8]>,
+    pub wants_reward: bool,
+    pub status: &'a str,
+    pub department: &'a str,
+    pub triage: bool,
+    pub suggested_sector: Option<&'a str>,
+    pub channel: &'a str,
+    pub submitted_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = messages)]
+pub struct MessageRow {
+    pub id: i64,
+    pub tip_id: i64,
+    pub sender: String,
+    pub author: Option<String>,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Takes the next number of `year`'s gap-free sequence. Call inside the write transaction that
+/// stores the tip: the counter row stays locked until commit, and a rollback returns the number.
+pub fn next_case_seq(conn: &mut DbConn, year: i32) -> QueryResult<i64> {
+    use case_counters::dsl as c;
+    let seed = diesel::insert_into(c::case_counters).values((c::year.eq(year), c::last_seq.eq(0_i64)));
+    // Upserts do not compile through the multi-connection: run it on the inner connection.
+    match conn {
+        DbConn::Sqlite(inner) => seed.on_conflict_do_nothing().execute(inner)?,
+        DbConn::Pg(inner) => seed.on_conflict_do_nothing().execute(inner)?,
+    };
+    diesel::update(c::case_counters.filter(c::year.eq(year)))
+        .set(c::last_seq.eq(c::last_seq + 1_i64))
+        .returning(c::last_seq)
+        .get_result(conn)
+}
+
+pub fn insert(conn: &mut DbConn, row: &NewTipRow<'_>) -> QueryResult<i64> {
+    diesel::insert_into(tips::table).values(row).returning(tips::id).get_result(conn)
+}
+
+pub fn insert_units(conn: &mut DbConn, tip_id: i64, units: &[(String, &str)]) -> QueryResult<()> {
+    // One statement per unit: batch inserts do not compile through the multi-connection.
+    for (unit, role) in units {
+        diesel::insert_into(tip_units::table)
+            .values((tip_units::tip_id.eq(tip_id), tip_units::unit.eq(unit), tip_units::role.eq(*role)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn insert_event(
+    conn: &mut DbConn,
+    tip_id: i64,
+    action: &str,
+    actor: Option<&str>,
+    note: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(tip_events::table)
+        .values((
+            tip_events::tip_id.eq(tip_id),
+            tip_events::action.eq(action),
+            tip_events::actor.eq(actor),
+            tip_events::note.eq(note),
+            tip_events::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn insert_message(
+    conn: &mut DbConn,
+    tip_id: i64,
+    sender: &str,
+    author: Option<&str>,
+    body: &str,
+    at: NaiveDateTime,
+) -> QueryResult<i64> {
+    diesel::insert_into(messages::table)
+        .values((
+            messages::tip_id.eq(tip_id),
+            messages::sender.eq(sender),
+            messages::author.eq(author),
+            messages::body.eq(body),
+            messages::created_at.eq(at),
+        ))
+        .returning(messages::id)
+        .get_result(conn)
+}
+
+pub fn find_by_receipt_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<TipRow>> {
+    tips::table
+        .filter(tips::receipt_hash.eq(hash))
+        .select(TipRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_case_number(conn: &mut DbConn, case_number: &str) -> QueryResult<Option<TipRow>> {
+    tips::table
+        .filter(tips::case_number.eq(case_number))
+        .select(TipRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn messages_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<MessageRow>> {
+    messages::table
+        .filter(messages::tip_id.eq(tip_id))
+        .order(messages::id.asc())
+        .select(MessageRow::as_select())
+        .load(conn)
+}
+
+/// The units attached to a tip, with their role (`lead`, `co_department`, `street`).
+pub fn units_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<(String, String)>> {
+    tip_units::table
+        .filter(tip_units::tip_id.eq(tip_id))
+        .select((tip_units::unit, tip_units::role))
+        .order(tip_units::unit.asc())
+        .load(conn)
+}
+
+pub fn sealed_identity(conn: &mut DbConn, tip_id: i64) -> QueryResult<Option<Vec<u8>>> {
+    tips::table.find(tip_id).select(tips::identity_sealed).first(conn)
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    tips::table.count().get_result(conn)
+}

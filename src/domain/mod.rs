@@ -1,0 +1,30 @@
+//! Pure domain logic: no I/O, no clock, no randomness of its own. Everything here can be unit
+//! tested with plain values. Types here validate on construction ("parse, don't validate"), so
+//! anything past the web layer that holds a `Phone` or a `Receipt` holds a valid one.
+
+pub mod case_number;
+pub mod catalog;
+pub mod receipt;
+pub mod roles;
+pub mod status;
+pub mod tip;
+
+/// A field-level validation failure: the dotted field name (`reporter.phone`), a stable message
+/// key the web layer translates, and the numbers the message needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub key: &'static str,
+    pub args: Vec<(&'static str, i64)>,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, key: &'static str) -> Self {
+        Self { field, key, args: Vec::new() }
+    }
+
+    pub fn with(mut self, name: &'static str, value: i64) -> Self {
+        self.args.push((name, value));
+        self
+    }
+}

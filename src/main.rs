@@ -1,0 +1,206 @@
+//! The `tipline` command: serve (default), migrate, user add | list, demo.
+//! Exit codes: 0 success, 2 bad usage or bad input (one line on stderr), 1 anything else.
+
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::process::ExitCode;
+use tipline::config::{self, Settings};
+use tipline::domain::roles::Role;
+use tipline::services::staff::NewStaff;
+use tipline::services::{ServiceError, Services};
+use tipline::startup::{self, Application};
+use tipline::{db, telemetry};
+
+#[derive(Parser)]
+#[command(name = "tipline", version, about = "Work-safety hazard tip-off portal (安全生产隐患举报平台)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, then serve HTTP (the default).
+    Serve {
+        /// Load the demo data set first when the database is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Load the demo data set into an empty database.
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: Role,
+        /// Department or sub-district code (officers and heads only).
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// One account per line: username, role, department, active.
+    List,
+}
+
+/// A failure and its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Self {
+        Failure { code: 2, message: message.into() }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure { code: 1, message: format!("{e:#}") }
+    }
+}
+
+impl From<config::ConfigError> for Failure {
+    fn from(e: config::ConfigError) -> Self {
+        Failure::usage(e.to_string())
+    }
+}
+
+impl From<ServiceError> for Failure {
+    fn from(e: ServiceError) -> Self {
+        let en = tipline::web::i18n::Lang::En;
+        match e {
+            ServiceError::Validation(fields) => Failure::usage(
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, en.t_args(&format!("field-{}", f.key), &f.args)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ServiceError::Conflict(key) => Failure::usage(en.t(&format!("conflict-{key}"))),
+            ServiceError::NotFound => Failure::usage("not found"),
+            ServiceError::Forbidden => Failure::usage("forbidden"),
+            ServiceError::Internal(e) => e.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("tipline: {}", f.message.replace('\n', " "));
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let dir = config::config_dir();
+    let settings = Settings::load(&dir)?;
+    telemetry::init(&settings.log);
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(&settings, &dir, demo),
+        Command::Migrate => {
+            let db = db::Db::connect(&settings)?;
+            db.migrate()?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::Demo => {
+            let services = startup::services(&settings, &dir)?;
+            load_demo(&services, &dir)
+        }
+        Command::User { command } => {
+            let services = startup::services(&settings, &dir)?;
+            match command {
+                UserCommand::Add { username, role, department, display_name } => {
+                    let password = read_password()?;
+                    services.add_staff(&NewStaff {
+                        username: &username,
+                        role,
+                        unit: department.as_deref(),
+                        display_name: display_name.as_deref(),
+                        password: &password,
+                    })?;
+                    println!("created {username} ({role})");
+                    Ok(())
+                }
+                UserCommand::List => {
+                    for u in services.list_staff()? {
+                        println!(
+                            "{}\t{}\t{}\t{}",
+                            u.username,
+                            u.role,
+                            u.unit.as_deref().unwrap_or("-"),
+                            if u.active { "active" } else { "inactive" }
+                        );
+                    }
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn read_password() -> Result<zeroize::Zeroizing<String>, Failure> {
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::usage(format!("reading the password from standard input: {e}")))?;
+    let trimmed = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+    if trimmed.is_empty() {
+        return Err(Failure::usage("give the password on standard input (one line)"));
+    }
+    Ok(trimmed)
+}
+
+fn load_demo(services: &Services, dir: &std::path::Path) -> Result<(), Failure> {
+    let report = services.load_demo(dir)?;
+    println!("Loaded {} demo tips.", report.tips);
+    println!("Demo staff sign-ins (shown once; the passwords are not stored in clear):");
+    for (user, role, unit, password) in &report.users {
+        println!("  {user:<20} {password}   {role}{}", unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default());
+    }
+    println!("Receipts of the first demo tips, to try the follow-up:");
+    for (case, receipt) in &report.receipts {
+        println!("  {case}   {receipt}");
+    }
+    Ok(())
+}
+
+fn serve(settings: &Settings, dir: &std::path::Path, demo: bool) -> Result<(), Failure> {
+    actix_web::rt::System::new().block_on(async {
+        let app = Application::build(settings, dir)?;
+        if demo {
+            if app.services.is_empty()? {
+                load_demo(&app.services, dir)?;
+            } else {
+                println!("The database already holds data; demo data not loaded.");
+            }
+        }
+        println!("Tipline is listening on http://{}", display_addr(&settings.bind, app.port()));
+        app.run().await.map_err(|e| Failure::from(anyhow::Error::from(e)))
+    })
+}
+
+fn display_addr(bind: &str, port: u16) -> String {
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+    let host = if host == "0.0.0.0" || host.is_empty() { "127.0.0.1" } else { host };
+    format!("{host}:{port}")
+}

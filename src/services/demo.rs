@@ -1,0 +1,159 @@
+//! The demo data set (`config/demo.toml`): realistic tips across sectors and streets, a few
+//! message threads, and one staff account per role with a generated password that is printed
+//! once. It loads only into an empty database.
+
+use super::staff::NewStaff;
+use super::{ServiceError, ServiceResult, Services};
+use crate::config::parse_toml;
+use crate::db::{self, staff, tips};
+use crate::domain::roles::Role;
+use crate::domain::tip::{Channel, NewTip, ReporterInput, TipInput};
+use crate::secrets;
+use anyhow::Context;
+use chrono::{Duration, SecondsFormat};
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoFile {
+    tip: Vec<DemoTip>,
+    user: Vec<DemoUser>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoTip {
+    sector: String,
+    street: Option<String>,
+    address: String,
+    enterprise: Option<String>,
+    description: String,
+    severity: String,
+    days_ago: i64,
+    observed_days_ago: Option<i64>,
+    anonymous: bool,
+    wants_reward: bool,
+    reporter_name: Option<String>,
+    reporter_phone: Option<String>,
+    reporter_email: Option<String>,
+    #[serde(default)]
+    message: Vec<DemoMessage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoMessage {
+    from: String,
+    body: String,
+    days_ago: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoUser {
+    username: String,
+    display_name: String,
+    role: String,
+    unit: Option<String>,
+}
+
+/// What was loaded, to print for the newcomer.
+#[derive(Debug)]
+pub struct DemoReport {
+    pub tips: usize,
+    /// (username, role, unit, password)
+    pub users: Vec<(String, String, Option<String>, String)>,
+    /// (case number, receipt) of a few tips, to try the follow-up page.
+    pub receipts: Vec<(String, String)>,
+}
+
+/// A readable random password: 16 characters from an alphabet without look-alikes.
+fn demo_password() -> anyhow::Result<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes = secrets::random_bytes::<32>()?;
+    Ok(bytes
+        .iter()
+        .filter(|b| usize::from(**b) < 256 / ALPHABET.len() * ALPHABET.len())
+        .take(16)
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect())
+}
+
+impl Services {
+    /// Whether the database holds no tip and no account.
+    pub fn is_empty(&self) -> ServiceResult<bool> {
+        let mut conn = self.db.read()?;
+        Ok(tips::count(&mut conn)? == 0 && staff::count(&mut conn)? == 0)
+    }
+
+    /// Loads the demo set (blocking). Refuses (conflict) when the database is not empty.
+    pub fn load_demo(&self, config_dir: &Path) -> ServiceResult<DemoReport> {
+        if !self.is_empty()? {
+            return Err(ServiceError::Conflict("database_not_empty"));
+        }
+        let mut file: DemoFile = parse_toml(config_dir, "demo.toml").map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Oldest first, so case numbers follow the order the tips arrived in.
+        file.tip.sort_by_key(|t| std::cmp::Reverse(t.days_ago));
+        let now = chrono::Utc::now();
+        let mut receipts = Vec::new();
+        for (i, t) in file.tip.iter().enumerate() {
+            let input = TipInput {
+                sector: Some(t.sector.clone()),
+                street: t.street.clone(),
+                address: Some(t.address.clone()),
+                enterprise: t.enterprise.clone(),
+                description: Some(t.description.clone()),
+                severity: Some(t.severity.clone()),
+                observed_at: t
+                    .observed_days_ago
+                    .map(|d| (now - Duration::days(d)).to_rfc3339_opts(SecondsFormat::Secs, true)),
+                anonymous: Some(t.anonymous),
+                reporter: (!t.anonymous).then(|| ReporterInput {
+                    name: t.reporter_name.clone(),
+                    phone: t.reporter_phone.clone(),
+                    email: t.reporter_email.clone(),
+                }),
+                wants_reward: Some(t.wants_reward),
+            };
+            let tip = NewTip::parse(&input, &self.catalog, now).map_err(|errors| {
+                let fields: Vec<_> = errors.iter().map(|e| format!("{} {}", e.field, e.key)).collect();
+                anyhow::anyhow!("demo.toml tip {}: {}", i + 1, fields.join(", "))
+            })?;
+            let receipt = secrets::new_receipt()?;
+            let hash = self.hasher.receipt_hash_blocking(&receipt)?;
+            let at = db::to_naive(now - Duration::days(t.days_ago) - Duration::minutes(i as i64 * 7));
+            let (case_number, _) = self.store_tip(&tip, &hash, Channel::Web, at)?;
+            if receipts.len() < 3 {
+                receipts.push((case_number.to_string(), receipt.grouped()));
+            }
+            if !t.message.is_empty() {
+                self.db.write(|conn| -> ServiceResult<()> {
+                    let row = tips::find_by_case_number(conn, case_number.as_str())?
+                        .context("the demo tip just stored")?;
+                    for (j, m) in t.message.iter().enumerate() {
+                        let sender = if m.from == "staff" { "staff" } else { "reporter" };
+                        let at = db::to_naive(now - Duration::days(m.days_ago) + Duration::minutes(j as i64));
+                        tips::insert_message(conn, row.id, sender, None, &m.body, at)?;
+                    }
+                    Ok(())
+                })?;
+            }
+        }
+        let mut users = Vec::new();
+        for u in &file.user {
+            let role: Role = u.role.parse().map_err(|e| anyhow::anyhow!("demo.toml user {}: {e}", u.username))?;
+            let password = demo_password()?;
+            self.add_staff(&NewStaff {
+                username: &u.username,
+                role,
+                unit: u.unit.as_deref(),
+                display_name: Some(&u.display_name),
+                password: &password,
+            })
+            .map_err(|e| anyhow::anyhow!("demo.toml user {}: {e:?}", u.username))?;
+            users.push((u.username.clone(), u.role.clone(), u.unit.clone(), password));
+        }
+        Ok(DemoReport { tips: file.tip.len(), users, receipts })
+    }
+}

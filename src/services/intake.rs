@@ -1,0 +1,126 @@
+//! Taking a tip in: check it, route it, seal the reporter's identity, give it a case number and
+//! a receipt, and store it with its routing and first history entries in one transaction. Once
+//! this returns, the tip is committed (SQLite `synchronous=FULL` by default: on disk).
+
+use super::{ServiceError, ServiceResult, Services};
+use crate::db::{self, tips};
+use crate::domain::case_number::CaseNumber;
+use crate::domain::catalog::Routing;
+use crate::domain::receipt::Receipt;
+use crate::domain::status::Status;
+use crate::domain::tip::{Channel, NewTip, TipInput};
+use crate::secrets;
+use anyhow::Context;
+use chrono::{Datelike, NaiveDateTime, SubsecRound};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// What the reporter gets back.
+#[derive(Debug)]
+pub struct Submitted {
+    pub case_number: CaseNumber,
+    pub receipt: Receipt,
+    pub routing: Routing,
+}
+
+impl Services {
+    /// Checks and stores a tip.
+    #[tracing::instrument(skip_all, fields(channel = channel.as_str()))]
+    pub async fn submit_tip(&self, input: TipInput, channel: Channel) -> ServiceResult<Submitted> {
+        let tip = NewTip::parse(&input, &self.catalog, chrono::Utc::now()).map_err(ServiceError::Validation)?;
+        // A receipt collision is astronomically unlikely (1 in 10^16 per pair) but would
+        // violate the unique index: draw again rather than fail the reporter.
+        for _ in 0..3 {
+            let receipt = secrets::new_receipt()?;
+            let hash = self.hasher.receipt_hash(receipt.clone()).await?;
+            let tip = tip.clone();
+            match self.blocking(move |s| s.store_tip(&tip, &hash, channel, db::now())).await {
+                Ok((case_number, routing)) => {
+                    tracing::info!(case = %case_number, department = %routing.lead, "tip stored");
+                    return Ok(Submitted { case_number, receipt, routing });
+                }
+                Err(ServiceError::Internal(e)) if is_receipt_collision(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(ServiceError::Internal(anyhow::anyhow!("three receipt collisions in a row")))
+    }
+
+    /// Stores a checked tip as received at `now` (blocking).
+    pub(crate) fn store_tip(
+        &self,
+        tip: &NewTip,
+        receipt_hash: &str,
+        channel: Channel,
+        now: NaiveDateTime,
+    ) -> ServiceResult<(CaseNumber, Routing)> {
+        let routing = self.catalog.route(&tip.sector, tip.street.as_deref(), &tip.description);
+        let year = now.and_utc().with_timezone(&self.offset).year();
+        self.db.write(|conn| -> ServiceResult<_> {
+            let seq = tips::next_case_seq(conn, year)?;
+            let case_number = CaseNumber::new(&self.case_prefix, year, seq);
+            let sealed = match &tip.reporter {
+                Some(id) => {
+                    let json = zeroize::Zeroizing::new(serde_json::to_vec(id).context("encoding identity")?);
+                    Some(self.sealer.seal(&json, case_number.as_str())?)
+                }
+                None => None,
+            };
+            let row = tips::NewTipRow {
+                case_number: case_number.as_str(),
+                receipt_hash,
+                sector: &tip.sector.code,
+                street: tip.street.as_deref(),
+                address: &tip.address,
+                enterprise: tip.enterprise.as_deref(),
+                description: &tip.description,
+                severity: tip.severity.as_str(),
+                observed_at: tip.observed_at.map(|t| t.naive_utc().trunc_subsecs(6)),
+                anonymous: tip.reporter.is_none(),
+                identity_sealed: sealed.as_deref(),
+                wants_reward: tip.wants_reward,
+                status: Status::Submitted.as_str(),
+                department: &routing.lead,
+                triage: routing.triage,
+                suggested_sector: routing.suggested_sector.as_deref(),
+                channel: channel.as_str(),
+                submitted_at: now,
+                updated_at: now,
+            };
+            let id = tips::insert(conn, &row)?;
+            let units: Vec<(String, &str)> =
+                routing.assignments().into_iter().map(|(unit, role)| (unit, role.as_str())).collect();
+            tips::insert_units(conn, id, &units)?;
+            tips::insert_event(conn, id, "submit", None, Some(channel.as_str()), now)?;
+            let route_note = routing_note(&routing);
+            tips::insert_event(conn, id, "route", None, Some(&route_note), now)?;
+            Ok((case_number, routing.clone()))
+        })
+    }
+}
+
+/// The history note of a routing: who leads, who co-handles, and a triage suggestion.
+fn routing_note(r: &Routing) -> String {
+    let mut note = format!("lead={}", r.lead);
+    if !r.co_departments.is_empty() {
+        note.push_str(&format!(" co={}", r.co_departments.join(",")));
+    }
+    if let Some(s) = &r.street {
+        note.push_str(&format!(" street={s}{}", if r.street_co_handles { " (co-handler)" } else { "" }));
+    }
+    if r.triage {
+        note.push_str(" triage");
+        if let Some(s) = &r.suggested_sector {
+            note.push_str(&format!(" suggested={s}"));
+        }
+    }
+    note
+}
+
+fn is_receipt_collision(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<DieselError>(),
+            Some(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) if info.message().contains("receipt_hash")
+        )
+    })
+}

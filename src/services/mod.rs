@@ -1,0 +1,96 @@
+//! Use cases. Each runs in one database transaction (the history row in the same transaction)
+//! and is called from the web layer or the CLI. Blocking database work runs on the blocking
+//! pool, slow hashes behind the hashing gate, so the async workers never wait on either.
+//!
+//! Errors: [`ServiceError`] says what the caller did wrong (validation, not found, conflict,
+//! forbidden); anything else is `Internal`, logged with its context and never shown.
+
+pub mod demo;
+pub mod intake;
+pub mod staff;
+pub mod track;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::FieldError;
+use crate::domain::catalog::Catalog;
+use crate::secrets::{Hasher, Keys, Sealer};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("forbidden")]
+    Forbidden,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(e: diesel::result::Error) -> Self {
+        ServiceError::Internal(anyhow::Error::new(e).context("database"))
+    }
+}
+
+impl ServiceError {
+    pub fn field(field: &'static str, key: &'static str) -> Self {
+        ServiceError::Validation(vec![FieldError::new(field, key)])
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// Everything the use cases need, shared by every worker.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub catalog: Arc<Catalog>,
+    pub sealer: Sealer,
+    pub hasher: Hasher,
+    pub case_prefix: String,
+    pub offset: chrono::FixedOffset,
+}
+
+impl Services {
+    pub fn new(settings: &Settings, db: Db, catalog: Catalog, keys: &Keys) -> anyhow::Result<Self> {
+        Ok(Services {
+            db,
+            catalog: Arc::new(catalog),
+            sealer: Sealer::new(&keys.identity)?,
+            hasher: Hasher::new(keys.receipt.clone(), settings)?,
+            case_prefix: settings.case_prefix.clone(),
+            offset: settings.offset().ok_or_else(|| anyhow::anyhow!("utc_offset is invalid"))?,
+        })
+    }
+
+    /// Runs blocking work (database) on the blocking pool.
+    pub async fn blocking<T, F>(&self, f: F) -> ServiceResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Services) -> ServiceResult<T> + Send + 'static,
+    {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(me))
+            .await
+            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a blocking task failed: {e}")))?
+    }
+}
+
+impl Services {
+    /// Whether the database answers.
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        use diesel::connection::SimpleConnection;
+        self.blocking(|s| {
+            let mut conn = s.db.read()?;
+            conn.batch_execute("SELECT 1").map_err(anyhow::Error::from)?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+    }
+}

@@ -1,0 +1,75 @@
+//! Following a tip with its receipt. The receipt is hashed (slow, keyed) before anything is
+//! looked up, so an unknown receipt costs the same work as a known one and answers the same way
+//! as a malformed one.
+
+use super::{ServiceError, ServiceResult, Services};
+use crate::db::{self, tips};
+use crate::domain::receipt::Receipt;
+use crate::domain::tip::{MESSAGE_LEN, text_field};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug)]
+pub struct TrackedMessage {
+    pub from_staff: bool,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub struct TrackedTip {
+    pub case_number: String,
+    pub status: String,
+    pub department: String,
+    pub submitted_at: DateTime<Utc>,
+    pub messages: Vec<TrackedMessage>,
+}
+
+impl Services {
+    /// Hashes a receipt as typed. A malformed receipt is hashed too (as all zeros) so its
+    /// answer takes as long as a well-formed unknown one.
+    async fn receipt_lookup_hash(&self, typed: &str) -> ServiceResult<Option<String>> {
+        let parsed = Receipt::parse(typed);
+        let probe = parsed.clone().unwrap_or_else(|| Receipt::from_random_bytes(|| 0));
+        let hash = self.hasher.receipt_hash(probe).await?;
+        Ok(parsed.map(|_| hash))
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub async fn track(&self, receipt: &str) -> ServiceResult<TrackedTip> {
+        let hash = self.receipt_lookup_hash(receipt).await?.ok_or(ServiceError::NotFound)?;
+        self.blocking(move |s| {
+            let mut conn = s.db.read()?;
+            let tip = tips::find_by_receipt_hash(&mut conn, &hash)?.ok_or(ServiceError::NotFound)?;
+            let messages = tips::messages_of(&mut conn, tip.id)?
+                .into_iter()
+                .map(|m| TrackedMessage { from_staff: m.sender == "staff", body: m.body, at: db::to_utc(m.created_at) })
+                .collect();
+            Ok(TrackedTip {
+                case_number: tip.case_number,
+                status: tip.status,
+                department: tip.department,
+                submitted_at: db::to_utc(tip.submitted_at),
+                messages,
+            })
+        })
+        .await
+    }
+
+    /// The reporter answers or adds to their tip. The body is checked before the receipt is
+    /// hashed, so a bad message is reported as such (422) whatever the receipt.
+    #[tracing::instrument(skip_all)]
+    pub async fn reporter_message(&self, receipt: &str, body: &str) -> ServiceResult<()> {
+        let body = text_field("body", Some(body), MESSAGE_LEN).map_err(|e| ServiceError::Validation(vec![e]))?;
+        let hash = self.receipt_lookup_hash(receipt).await?.ok_or(ServiceError::NotFound)?;
+        self.blocking(move |s| {
+            s.db.write(|conn| -> ServiceResult<()> {
+                let tip = tips::find_by_receipt_hash(conn, &hash)?.ok_or(ServiceError::NotFound)?;
+                let now = db::now();
+                tips::insert_message(conn, tip.id, "reporter", None, &body, now)?;
+                tips::insert_event(conn, tip.id, "reporter_message", None, None, now)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,82 @@
+//! Building the application: settings → database (migrated) → keys → services → HTTP server.
+//! `main` and the tests both go through [`Application::build`].
+
+use crate::config::{self, Settings};
+use crate::db::{self, Db};
+use crate::secrets::Keys;
+use crate::services::Services;
+use crate::web::{self, AppState, security::Limiters};
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web as aw};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The services of an installation, without the HTTP server (the CLI uses these).
+pub fn services(settings: &Settings, config_dir: &Path) -> anyhow::Result<Services> {
+    let catalog = config::load_catalog(config_dir)?;
+    let db = Db::connect(settings)?;
+    db.migrate()?;
+    let keys = Keys::load_or_generate(settings)?;
+    db::check_key_fingerprints(&db, &keys.fingerprints())?;
+    Services::new(settings, db, catalog, &keys)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub services: Services,
+}
+
+impl Application {
+    /// Connects, migrates and binds; the server runs once [`Application::run`] is awaited.
+    pub fn build(settings: &Settings, config_dir: &Path) -> anyhow::Result<Application> {
+        let services = services(settings, config_dir)?;
+        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let limiters = Arc::new(Limiters::new(settings));
+        let state = aw::Data::new(AppState {
+            services: services.clone(),
+            limiters: limiters.clone(),
+            trusted_proxies: settings.trusted_proxies.clone(),
+        });
+        let settings_for_app = settings.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(web::access_log)
+                .app_data(state.clone())
+                .configure(|cfg| web::extractors(cfg, &settings_for_app))
+                .configure(web::routes)
+                .default_service(aw::to(web::not_found))
+        })
+        .listen(listener)?;
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let server = server.shutdown_timeout(10).run();
+        // Forget rate-limit counters of addresses that have gone quiet.
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiters.prune();
+            }
+        });
+        tracing::info!(port, "listening");
+        Ok(Application { port, server, services })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

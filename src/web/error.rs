@@ -1,0 +1,156 @@
+//! The one error type of the HTTP layer. Every error answer has the shape
+//! `{"error": CODE, "message": TEXT, "fields": {FIELD: [TEXT…]}?}` in the request's language;
+//! the real cause of a 500 goes to the log, never into the body.
+
+use super::i18n::Lang;
+use crate::domain::FieldError;
+use crate::services::ServiceError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    BadRequest,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    TooLarge,
+    UnsupportedMedia,
+    Validation,
+    RateLimited,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadRequest => "bad_request",
+            Code::Unauthenticated => "unauthenticated",
+            Code::Forbidden => "forbidden",
+            Code::NotFound => "not_found",
+            Code::Conflict => "conflict",
+            Code::TooLarge => "too_large",
+            Code::UnsupportedMedia => "unsupported_media",
+            Code::Validation => "validation",
+            Code::RateLimited => "rate_limited",
+            Code::Internal => "internal",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Code::BadRequest => StatusCode::BAD_REQUEST,
+            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::Conflict => StatusCode::CONFLICT,
+            Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: Code,
+    pub lang: Lang,
+    /// The message key, when more precise than `error-<code>`.
+    pub message_key: Option<&'static str>,
+    pub fields: Vec<FieldError>,
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(code: Code, lang: Lang) -> Self {
+        ApiError { code, lang, message_key: None, fields: Vec::new(), retry_after: None }
+    }
+
+    pub fn with_message(mut self, key: &'static str) -> Self {
+        self.message_key = Some(key);
+        self
+    }
+
+    pub fn rate_limited(lang: Lang, seconds: u64) -> Self {
+        ApiError { retry_after: Some(seconds.max(1)), ..ApiError::new(Code::RateLimited, lang) }
+    }
+
+    pub fn from_service(e: ServiceError, lang: Lang) -> Self {
+        match e {
+            ServiceError::Validation(fields) => ApiError { fields, ..ApiError::new(Code::Validation, lang) },
+            ServiceError::NotFound => ApiError::new(Code::NotFound, lang),
+            ServiceError::Conflict(key) => ApiError::new(Code::Conflict, lang).with_message(conflict_key(key)),
+            ServiceError::Forbidden => ApiError::new(Code::Forbidden, lang),
+            ServiceError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                ApiError::new(Code::Internal, lang)
+            }
+        }
+    }
+
+    /// A mapper for `map_err` that also narrows the not-found message.
+    pub fn service(lang: Lang) -> impl Fn(ServiceError) -> ApiError {
+        move |e| ApiError::from_service(e, lang)
+    }
+
+    pub fn message(&self) -> String {
+        match (self.message_key, self.retry_after) {
+            (Some(key), _) => self.lang.t(key),
+            (None, Some(s)) => self.lang.t_args("error-rate_limited", &[("seconds", s as i64)]),
+            (None, None) => self.lang.t(&format!("error-{}", self.code.as_str())),
+        }
+    }
+
+    /// Field messages grouped by dotted field name, in the request's language.
+    pub fn field_messages(lang: Lang, fields: &[FieldError]) -> BTreeMap<&'static str, Vec<String>> {
+        let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        for f in fields {
+            out.entry(f.field).or_default().push(lang.t_args(&format!("field-{}", f.key), &f.args));
+        }
+        out
+    }
+
+    /// Builds the error for a request whose language is not yet known (extractor failures).
+    pub fn for_request(code: Code, req: &HttpRequest) -> Self {
+        ApiError::new(code, Lang::from_request(req))
+    }
+}
+
+/// Conflict keys that have their own message; others use the generic one.
+fn conflict_key(key: &'static str) -> &'static str {
+    match key {
+        "username_taken" => "conflict-username_taken",
+        "database_not_empty" => "conflict-database_not_empty",
+        _ => "error-conflict",
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code.as_str())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut body = json!({ "error": self.code.as_str(), "message": self.message() });
+        if !self.fields.is_empty() {
+            body["fields"] = json!(ApiError::field_messages(self.lang, &self.fields));
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        if let Some(s) = self.retry_after {
+            resp.insert_header(("Retry-After", s.to_string()));
+        }
+        resp.json(body)
+    }
+}

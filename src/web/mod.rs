@@ -1,0 +1,94 @@
+//! The HTTP layer: the routes table (one place, top to bottom), the shared state, extractor
+//! error handling (never serde text in a body), and the access log.
+
+pub mod api;
+pub mod error;
+pub mod i18n;
+pub mod security;
+
+use crate::config::Settings;
+use crate::services::Services;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{HttpRequest, HttpResponse, web};
+use error::{ApiError, Code};
+use security::Limiters;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What every handler may reach.
+pub struct AppState {
+    pub services: Services,
+    pub limiters: Arc<Limiters>,
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// Every route of the service.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(api::healthz)).service(
+        web::scope("/api/v1")
+            .route("/sectors", web::get().to(api::sectors))
+            .route("/streets", web::get().to(api::streets))
+            .route("/tips", web::post().to(api::submit_tip))
+            .route("/track", web::post().to(api::track))
+            .route("/track/messages", web::post().to(api::track_message)),
+    );
+}
+
+/// Extractor settings: body limits and error answers in the API's shape.
+pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
+    let json = web::JsonConfig::default()
+        .limit(settings.limits.json_bytes)
+        .content_type_required(true)
+        .error_handler(|err, req| {
+            let code = match &err {
+                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => Code::TooLarge,
+                JsonPayloadError::ContentType => Code::UnsupportedMedia,
+                _ => Code::BadRequest,
+            };
+            tracing::debug!(reason = %err, "rejected JSON body");
+            ApiError::for_request(code, req).into()
+        });
+    let path = web::PathConfig::default()
+        .error_handler(|_: PathError, req| ApiError::for_request(Code::NotFound, req).into());
+    let query = web::QueryConfig::default()
+        .error_handler(|_: QueryPayloadError, req| ApiError::for_request(Code::BadRequest, req).into());
+    cfg.app_data(json).app_data(path).app_data(query).app_data(web::PayloadConfig::new(settings.limits.multipart_bytes));
+}
+
+/// The answer for a route that does not exist.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::for_request(Code::NotFound, &req))
+}
+
+/// Logs every request without its query string (API.md: nothing of /report or /track beyond
+/// the path), and sets the headers every answer carries.
+pub fn access_log<S, B>(
+    req: actix_web::dev::ServiceRequest,
+    srv: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
+where
+    S: Service<actix_web::dev::ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let fut = srv.call(req);
+    async move {
+        let mut res = fut.await?;
+        let headers = res.headers_mut();
+        for (name, value) in [
+            ("x-content-type-options", "nosniff"),
+            ("referrer-policy", "no-referrer"),
+            ("x-frame-options", "DENY"),
+        ] {
+            headers.insert(
+                actix_web::http::header::HeaderName::from_static(name),
+                actix_web::http::header::HeaderValue::from_static(value),
+            );
+        }
+        security::log_access(&method, &path, res.status().as_u16(), started);
+        Ok(res)
+    }
+}
