@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 /// The shipped configuration files, embedded as the fallback.
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("default.toml", include_str!("../config/default.toml")),
-    ("departments.toml", include_str!("../config/departments.toml")),
+    (
+        "departments.toml",
+        include_str!("../config/departments.toml"),
+    ),
     ("streets.toml", include_str!("../config/streets.toml")),
     ("sectors.toml", include_str!("../config/sectors.toml")),
     ("demo.toml", include_str!("../config/demo.toml")),
@@ -137,7 +140,10 @@ fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpAddr>, D::Error> {
         .iter()
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse().map_err(|_| serde::de::Error::custom(format!("`{s}` is not an IP address"))))
+        .map(|s| {
+            s.parse()
+                .map_err(|_| serde::de::Error::custom(format!("`{s}` is not an IP address")))
+        })
         .collect()
 }
 
@@ -153,14 +159,20 @@ fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Raw::S(s) => match s.to_ascii_lowercase().as_str() {
             "on" | "true" | "yes" => Ok(true),
             "off" | "false" | "no" => Ok(false),
-            _ => Err(serde::de::Error::custom(format!("`{s}` is neither `on` nor `off`"))),
+            _ => Err(serde::de::Error::custom(format!(
+                "`{s}` is neither `on` nor `off`"
+            ))),
         },
     }
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        let q = |burst, count, per_seconds| Quota { burst, count, per_seconds };
+        let q = |burst, count, per_seconds| Quota {
+            burst,
+            count,
+            per_seconds,
+        };
         Settings {
             database_url: "sqlite://data/tipline.db".into(),
             bind: "127.0.0.1:8080".into(),
@@ -183,7 +195,11 @@ impl Default for Settings {
                 busy_timeout_ms: 5_000,
                 connection_timeout_ms: 10_000,
             },
-            hashing: HashingSettings { concurrency: 0, memory_kib: 19_456, iterations: 2 },
+            hashing: HashingSettings {
+                concurrency: 0,
+                memory_kib: 19_456,
+                iterations: 2,
+            },
             quotas: Quotas {
                 submission: q(5, 10, 3_600),
                 submission_instance: q(1_000, 1_000, 3_600),
@@ -191,7 +207,10 @@ impl Default for Settings {
                 signin_address: q(5, 5, 60),
                 signin_username: q(5, 5, 60),
             },
-            limits: BodyLimits { json_bytes: 1 << 20, multipart_bytes: 60 << 20 },
+            limits: BodyLimits {
+                json_bytes: 1 << 20,
+                multipart_bytes: 60 << 20,
+            },
         }
     }
 }
@@ -206,7 +225,9 @@ pub enum ConfigError {
 
 /// The configuration directory: `TIPLINE_CONFIG_DIR`, else `./config`.
 pub fn config_dir() -> PathBuf {
-    std::env::var_os("TIPLINE_CONFIG_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("config"))
+    std::env::var_os("TIPLINE_CONFIG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("config"))
 }
 
 /// Reads one configuration file: from `dir` when it is there, else the embedded copy.
@@ -219,7 +240,10 @@ pub fn read_config_file(dir: &Path, name: &str) -> Result<(String, String), Conf
             .find(|(n, _)| *n == name)
             .map(|(_, text)| (format!("{name} (built in)"), (*text).to_owned()))
             .ok_or_else(|| ConfigError::Settings(format!("{} is missing", path.display()))),
-        Err(e) => Err(ConfigError::Settings(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => Err(ConfigError::Settings(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -227,11 +251,15 @@ impl Settings {
     /// The layers below the environment: defaults, `default.toml`, the `TIPLINE_CONFIG` file.
     pub fn figment(dir: &Path) -> Result<Figment, ConfigError> {
         let (_, default_toml) = read_config_file(dir, "default.toml")?;
-        let mut f = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(&default_toml));
+        let mut f = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(&default_toml));
         if let Some(extra) = std::env::var_os("TIPLINE_CONFIG") {
             let path = PathBuf::from(extra);
             if !path.is_file() {
-                return Err(ConfigError::Settings(format!("TIPLINE_CONFIG names {}, which is not a file", path.display())));
+                return Err(ConfigError::Settings(format!(
+                    "TIPLINE_CONFIG names {}, which is not a file",
+                    path.display()
+                )));
             }
             f = f.merge(Toml::file(path));
         }
@@ -240,13 +268,16 @@ impl Settings {
 
     /// Loads the settings from every layer, environment included.
     pub fn load(dir: &Path) -> Result<Settings, ConfigError> {
-        let f = Self::figment(dir)?.merge(Env::prefixed("TIPLINE_").ignore(NOT_SETTINGS).split("__"));
+        let f =
+            Self::figment(dir)?.merge(Env::prefixed("TIPLINE_").ignore(NOT_SETTINGS).split("__"));
         Self::extract(f)
     }
 
     /// Extracts and checks settings from a prepared figment (tests add their own layers).
     pub fn extract(f: Figment) -> Result<Settings, ConfigError> {
-        let s: Settings = f.extract().map_err(|e| ConfigError::Settings(describe(e)))?;
+        let s: Settings = f
+            .extract()
+            .map_err(|e| ConfigError::Settings(describe(e)))?;
         s.check()?;
         Ok(s)
     }
@@ -260,10 +291,16 @@ impl Settings {
             return bad("database_url must start with sqlite:// or postgres://".into());
         }
         if !case_number::valid_prefix(&self.case_prefix) {
-            return bad(format!("case_prefix `{}` must be 1-16 ASCII letters or digits", self.case_prefix));
+            return bad(format!(
+                "case_prefix `{}` must be 1-16 ASCII letters or digits",
+                self.case_prefix
+            ));
         }
         if self.offset().is_none() {
-            return bad(format!("utc_offset `{}` must look like +08:00", self.utc_offset));
+            return bad(format!(
+                "utc_offset `{}` must look like +08:00",
+                self.utc_offset
+            ));
         }
         if !matches!(self.database.sqlite_synchronous.as_str(), "full" | "normal") {
             return bad("database.sqlite_synchronous must be `full` or `normal`".into());
@@ -279,11 +316,15 @@ impl Settings {
             ("signin_username", self.quotas.signin_username),
         ] {
             if q.burst == 0 || q.count == 0 || q.per_seconds == 0 {
-                return bad(format!("quotas.{name}: burst, count and per_seconds must all be above 0"));
+                return bad(format!(
+                    "quotas.{name}: burst, count and per_seconds must all be above 0"
+                ));
             }
         }
         if self.hashing.memory_kib < 8 * 1024 || self.hashing.iterations == 0 {
-            return bad("hashing: memory_kib must be at least 8192 and iterations at least 1".into());
+            return bad(
+                "hashing: memory_kib must be at least 8192 and iterations at least 1".into(),
+            );
         }
         Ok(())
     }
@@ -300,7 +341,9 @@ impl Settings {
         if self.hashing.concurrency > 0 {
             return self.hashing.concurrency;
         }
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         cores.saturating_sub(1).max(1)
     }
 }
@@ -308,8 +351,16 @@ impl Settings {
 fn describe(e: figment::Error) -> String {
     e.into_iter()
         .map(|e| {
-            let key = if e.path.is_empty() { String::new() } else { format!(" (key `{}`)", e.path.join(".")) };
-            let from = e.metadata.as_ref().map(|m| format!(" in {}", m.name)).unwrap_or_default();
+            let key = if e.path.is_empty() {
+                String::new()
+            } else {
+                format!(" (key `{}`)", e.path.join("."))
+            };
+            let from = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" in {}", m.name))
+                .unwrap_or_default();
             let src = e
                 .metadata
                 .as_ref()
@@ -342,12 +393,20 @@ struct SectorsFile {
 }
 
 /// Parses one TOML file, naming the file, line and reason on failure.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T, ConfigError> {
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+) -> Result<T, ConfigError> {
     let (origin, text) = read_config_file(dir, name)?;
     toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| format!(" line {}", text[..s.start.min(text.len())].lines().count().max(1)))
+            .map(|s| {
+                format!(
+                    " line {}",
+                    text[..s.start.min(text.len())].lines().count().max(1)
+                )
+            })
             .unwrap_or_default();
         ConfigError::Reference(format!("{origin}{line}: {}", e.message()))
     })
@@ -358,7 +417,8 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, ConfigError> {
     let d: DepartmentsFile = parse_toml(dir, "departments.toml")?;
     let st: StreetsFile = parse_toml(dir, "streets.toml")?;
     let se: SectorsFile = parse_toml(dir, "sectors.toml")?;
-    Catalog::new(d.department, st.street, se.sector).map_err(|e| ConfigError::Reference(e.to_string()))
+    Catalog::new(d.department, st.street, se.sector)
+        .map_err(|e| ConfigError::Reference(e.to_string()))
 }
 
 #[cfg(test)]
@@ -377,7 +437,9 @@ mod tests {
     #[test]
     fn an_unknown_key_is_an_error_that_names_it() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
-        let f = Settings::figment(&dir).unwrap().merge(Toml::string("databse_url = \"x\""));
+        let f = Settings::figment(&dir)
+            .unwrap()
+            .merge(Toml::string("databse_url = \"x\""));
         let e = Settings::extract(f).unwrap_err().to_string();
         assert!(e.contains("databse_url"), "{e}");
     }

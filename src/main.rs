@@ -12,7 +12,11 @@ use tipline::startup::{self, Application};
 use tipline::{db, telemetry};
 
 #[derive(Parser)]
-#[command(name = "tipline", version, about = "Work-safety hazard tip-off portal (安全生产隐患举报平台)")]
+#[command(
+    name = "tipline",
+    version,
+    about = "Work-safety hazard tip-off portal (安全生产隐患举报平台)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -63,13 +67,25 @@ struct Failure {
 
 impl Failure {
     fn usage(message: impl Into<String>) -> Self {
-        Failure { code: 2, message: message.into() }
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
     }
 }
 
 impl From<anyhow::Error> for Failure {
     fn from(e: anyhow::Error) -> Self {
-        Failure { code: 1, message: format!("{e:#}") }
+        // A configuration mistake is bad input, whichever layer noticed it.
+        let code = if e.downcast_ref::<config::ConfigError>().is_some() {
+            2
+        } else {
+            1
+        };
+        Failure {
+            code,
+            message: format!("{e:#}"),
+        }
     }
 }
 
@@ -86,7 +102,13 @@ impl From<ServiceError> for Failure {
             ServiceError::Validation(fields) => Failure::usage(
                 fields
                     .iter()
-                    .map(|f| format!("{}: {}", f.field, en.t_args(&format!("field-{}", f.key), &f.args)))
+                    .map(|f| {
+                        format!(
+                            "{}: {}",
+                            f.field,
+                            en.t_args(&format!("field-{}", f.key), &f.args)
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
@@ -128,7 +150,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::User { command } => {
             let services = startup::services(&settings, &dir)?;
             match command {
-                UserCommand::Add { username, role, department, display_name } => {
+                UserCommand::Add {
+                    username,
+                    role,
+                    department,
+                    display_name,
+                } => {
                     let password = read_password()?;
                     services.add_staff(&NewStaff {
                         username: &username,
@@ -165,7 +192,9 @@ fn read_password() -> Result<zeroize::Zeroizing<String>, Failure> {
         .map_err(|e| Failure::usage(format!("reading the password from standard input: {e}")))?;
     let trimmed = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
     if trimmed.is_empty() {
-        return Err(Failure::usage("give the password on standard input (one line)"));
+        return Err(Failure::usage(
+            "give the password on standard input (one line)",
+        ));
     }
     Ok(trimmed)
 }
@@ -175,7 +204,12 @@ fn load_demo(services: &Services, dir: &std::path::Path) -> Result<(), Failure> 
     println!("Loaded {} demo tips.", report.tips);
     println!("Demo staff sign-ins (shown once; the passwords are not stored in clear):");
     for (user, role, unit, password) in &report.users {
-        println!("  {user:<20} {password}   {role}{}", unit.as_deref().map(|u| format!(" ({u})")).unwrap_or_default());
+        println!(
+            "  {user:<20} {password}   {role}{}",
+            unit.as_deref()
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default()
+        );
     }
     println!("Receipts of the first demo tips, to try the follow-up:");
     for (case, receipt) in &report.receipts {
@@ -194,13 +228,22 @@ fn serve(settings: &Settings, dir: &std::path::Path, demo: bool) -> Result<(), F
                 println!("The database already holds data; demo data not loaded.");
             }
         }
-        println!("Tipline is listening on http://{}", display_addr(&settings.bind, app.port()));
-        app.run().await.map_err(|e| Failure::from(anyhow::Error::from(e)))
+        println!(
+            "Tipline is listening on http://{}",
+            display_addr(&settings.bind, app.port())
+        );
+        app.run()
+            .await
+            .map_err(|e| Failure::from(anyhow::Error::from(e)))
     })
 }
 
 fn display_addr(bind: &str, port: u16) -> String {
     let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
-    let host = if host == "0.0.0.0" || host.is_empty() { "127.0.0.1" } else { host };
+    let host = if host == "0.0.0.0" || host.is_empty() {
+        "127.0.0.1"
+    } else {
+        host
+    };
     format!("{host}:{port}")
 }

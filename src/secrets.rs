@@ -28,7 +28,8 @@ const RECEIPT_SALT: &[u8] = b"tipline-receipt-v1";
 /// Random bytes from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("the system random source failed: {e}"))?;
+    getrandom::fill(&mut buf)
+        .map_err(|e| anyhow::anyhow!("the system random source failed: {e}"))?;
     Ok(buf)
 }
 
@@ -105,9 +106,15 @@ impl Keys {
 }
 
 fn parse_hex_key(name: &str, text: &str, len: usize) -> anyhow::Result<SecretKey> {
-    let bytes = Zeroizing::new(hex::decode(text.trim()).with_context(|| format!("{name} is not hexadecimal"))?);
+    let bytes = Zeroizing::new(
+        hex::decode(text.trim()).with_context(|| format!("{name} is not hexadecimal"))?,
+    );
     if bytes.len() != len {
-        bail!("{name} must be {} hex digits ({len} bytes), found {} bytes", len * 2, bytes.len());
+        bail!(
+            "{name} must be {} hex digits ({len} bytes), found {} bytes",
+            len * 2,
+            bytes.len()
+        );
     }
     Ok(SecretKey(Arc::new(bytes)))
 }
@@ -122,9 +129,11 @@ fn key(name: &str, configured: Option<&str>, dir: &Path, len: usize) -> anyhow::
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             create_private_dir(dir)?;
             let mut bytes = Zeroizing::new(vec![0u8; len]);
-            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("the system random source failed: {e}"))?;
+            getrandom::fill(&mut bytes)
+                .map_err(|e| anyhow::anyhow!("the system random source failed: {e}"))?;
             let text = Zeroizing::new(hex::encode(&*bytes));
-            write_private_file(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+            write_private_file(&path, text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
             tracing::info!(key = name, path = %path.display(), "generated a new key");
             Ok(SecretKey(Arc::new(bytes)))
         }
@@ -164,7 +173,8 @@ pub struct Sealer {
 
 impl Sealer {
     pub fn new(key: &SecretKey) -> anyhow::Result<Self> {
-        let cipher = XChaCha20Poly1305::new_from_slice(key.bytes()).map_err(|_| anyhow::anyhow!("identity_key must be 32 bytes"))?;
+        let cipher = XChaCha20Poly1305::new_from_slice(key.bytes())
+            .map_err(|_| anyhow::anyhow!("identity_key must be 32 bytes"))?;
         Ok(Sealer { cipher })
     }
 
@@ -175,7 +185,13 @@ impl Sealer {
         let nonce = XNonce::from(nonce_bytes);
         let ct = self
             .cipher
-            .encrypt(&nonce, Payload { msg: plaintext, aad: context.as_bytes() })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| anyhow::anyhow!("sealing failed"))?;
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce_bytes);
@@ -190,7 +206,13 @@ impl Sealer {
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
         let nonce = XNonce::try_from(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
         self.cipher
-            .decrypt(&nonce, Payload { msg: ct, aad: context.as_bytes() })
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: ct,
+                    aad: context.as_bytes(),
+                },
+            )
             .map(Zeroizing::new)
             .map_err(|_| anyhow::anyhow!("sealed data does not open with this key"))
     }
@@ -207,15 +229,29 @@ pub struct Hasher {
 
 impl Hasher {
     pub fn new(receipt_key: SecretKey, settings: &Settings) -> anyhow::Result<Self> {
-        let params = Params::new(settings.hashing.memory_kib, settings.hashing.iterations, 1, Some(32))
-            .map_err(|e| anyhow::anyhow!("hashing parameters: {e}"))?;
-        Ok(Hasher { receipt_key, params, gate: Arc::new(tokio::sync::Semaphore::new(settings.hash_concurrency())) })
+        let params = Params::new(
+            settings.hashing.memory_kib,
+            settings.hashing.iterations,
+            1,
+            Some(32),
+        )
+        .map_err(|e| anyhow::anyhow!("hashing parameters: {e}"))?;
+        Ok(Hasher {
+            receipt_key,
+            params,
+            gate: Arc::new(tokio::sync::Semaphore::new(settings.hash_concurrency())),
+        })
     }
 
     /// The lookup key of a receipt (hex). Blocking: call [`Hasher::receipt_hash`] from async code.
     pub fn receipt_hash_blocking(&self, receipt: &Receipt) -> anyhow::Result<String> {
-        let argon = Argon2::new_with_secret(self.receipt_key.bytes(), Algorithm::Argon2id, Version::V0x13, self.params.clone())
-            .map_err(|e| anyhow::anyhow!("receipt hasher: {e}"))?;
+        let argon = Argon2::new_with_secret(
+            self.receipt_key.bytes(),
+            Algorithm::Argon2id,
+            Version::V0x13,
+            self.params.clone(),
+        )
+        .map_err(|e| anyhow::anyhow!("receipt hasher: {e}"))?;
         let mut out = [0u8; 32];
         let digits = Zeroizing::new(receipt.digits());
         argon
@@ -225,9 +261,18 @@ impl Hasher {
     }
 
     /// Runs a slow hash on the blocking pool once a slot is free.
-    pub async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
-        let _permit = self.gate.acquire().await.context("the hashing gate is closed")?;
-        tokio::task::spawn_blocking(f).await.context("a hashing task failed")
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _permit = self
+            .gate
+            .acquire()
+            .await
+            .context("the hashing gate is closed")?;
+        tokio::task::spawn_blocking(f)
+            .await
+            .context("a hashing task failed")
     }
 
     pub async fn receipt_hash(&self, receipt: Receipt) -> anyhow::Result<String> {
@@ -250,9 +295,12 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     use argon2::password_hash::PasswordVerifier;
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| hash_password("dummy password for timing").unwrap_or_default());
+    let dummy =
+        DUMMY.get_or_init(|| hash_password("dummy password for timing").unwrap_or_default());
     let target = stored.unwrap_or(dummy);
-    let ok = Argon2::default().verify_password(password.as_bytes(), target).is_ok();
+    let ok = Argon2::default()
+        .verify_password(password.as_bytes(), target)
+        .is_ok();
     ok && stored.is_some()
 }
 
@@ -267,11 +315,21 @@ mod tests {
     #[test]
     fn a_sealed_identity_opens_only_with_its_key_and_record() {
         let s = Sealer::new(&test_key(7, 32)).unwrap();
-        let blob = s.seal("王师傅 13812345678".as_bytes(), "HL-2026-000001").unwrap();
+        let blob = s
+            .seal("王师傅 13812345678".as_bytes(), "HL-2026-000001")
+            .unwrap();
         assert!(!blob.windows(3).any(|w| w == "王".as_bytes()));
-        assert_eq!(&*s.open(&blob, "HL-2026-000001").unwrap(), "王师傅 13812345678".as_bytes());
+        assert_eq!(
+            &*s.open(&blob, "HL-2026-000001").unwrap(),
+            "王师傅 13812345678".as_bytes()
+        );
         assert!(s.open(&blob, "HL-2026-000002").is_err());
-        assert!(Sealer::new(&test_key(8, 32)).unwrap().open(&blob, "HL-2026-000001").is_err());
+        assert!(
+            Sealer::new(&test_key(8, 32))
+                .unwrap()
+                .open(&blob, "HL-2026-000001")
+                .is_err()
+        );
     }
 
     #[test]
@@ -280,8 +338,14 @@ mod tests {
         let r = Receipt::parse("1234 5678 9012 3456").unwrap();
         let a = Hasher::new(test_key(1, 32), &settings).unwrap();
         let b = Hasher::new(test_key(2, 32), &settings).unwrap();
-        assert_eq!(a.receipt_hash_blocking(&r).unwrap(), a.receipt_hash_blocking(&r).unwrap());
-        assert_ne!(a.receipt_hash_blocking(&r).unwrap(), b.receipt_hash_blocking(&r).unwrap());
+        assert_eq!(
+            a.receipt_hash_blocking(&r).unwrap(),
+            a.receipt_hash_blocking(&r).unwrap()
+        );
+        assert_ne!(
+            a.receipt_hash_blocking(&r).unwrap(),
+            b.receipt_hash_blocking(&r).unwrap()
+        );
         assert_eq!(a.receipt_hash_blocking(&r).unwrap().len(), 64);
     }
 
@@ -310,7 +374,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("keys/identity_key.hex")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("keys/identity_key.hex"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o077, 0);
         }
     }

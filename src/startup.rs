@@ -34,7 +34,8 @@ impl Application {
     /// Connects, migrates and binds; the server runs once [`Application::run`] is awaited.
     pub fn build(settings: &Settings, config_dir: &Path) -> anyhow::Result<Application> {
         let services = services(settings, config_dir)?;
-        let listener = TcpListener::bind(&settings.bind).with_context(|| format!("binding {}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let limiters = Arc::new(Limiters::new(settings));
         let state = aw::Data::new(AppState {
@@ -65,7 +66,11 @@ impl Application {
             }
         });
         tracing::info!(port, "listening");
-        Ok(Application { port, server, services })
+        Ok(Application {
+            port,
+            server,
+            services,
+        })
     }
 
     pub fn port(&self) -> u16 {

@@ -84,7 +84,8 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
@@ -116,7 +117,8 @@ impl Db {
         let backend = match target {
             Target::Sqlite(ref path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating {}", parent.display()))?;
                 }
                 Backend::Sqlite
             }
@@ -124,7 +126,11 @@ impl Db {
         };
         let manager = Manager {
             target,
-            synchronous: if settings.database.sqlite_synchronous == "normal" { "NORMAL" } else { "FULL" },
+            synchronous: if settings.database.sqlite_synchronous == "normal" {
+                "NORMAL"
+            } else {
+                "FULL"
+            },
             busy_timeout_ms: settings.database.busy_timeout_ms,
         };
         let timeout = Duration::from_millis(settings.database.connection_timeout_ms);
@@ -141,7 +147,11 @@ impl Db {
             Backend::Sqlite => build(1)?,
             Backend::Postgres => read.clone(),
         };
-        Ok(Db { read, write, backend })
+        Ok(Db {
+            read,
+            write,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -160,7 +170,10 @@ impl Db {
     where
         E: From<diesel::result::Error> + From<anyhow::Error>,
     {
-        let mut conn = self.write.get().context("waiting for the database writer")?;
+        let mut conn = self
+            .write
+            .get()
+            .context("waiting for the database writer")?;
         immediate_transaction(&mut conn, f)
     }
 
@@ -174,7 +187,10 @@ impl Db {
 /// `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL, through the inner connections'
 /// own transaction managers (the derived multi-connection manager dispatches to them, so commit
 /// and rollback stay consistent).
-pub fn immediate_transaction<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+pub fn immediate_transaction<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {
@@ -197,7 +213,9 @@ where
 pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
     let applied = match conn {
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConn::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
     }
     .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
     if applied > 0 {
@@ -219,7 +237,10 @@ pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
 /// Checks the installation's key fingerprints against the ones stored at first start (and
 /// stores them then), so a start with another key stops instead of sealing identities that the
 /// rest of the data cannot be read with.
-pub fn check_key_fingerprints(db: &Db, fingerprints: &[(&'static str, String)]) -> anyhow::Result<()> {
+pub fn check_key_fingerprints(
+    db: &Db,
+    fingerprints: &[(&'static str, String)],
+) -> anyhow::Result<()> {
     use schema::installation::dsl as i;
     db.write(|conn| -> anyhow::Result<()> {
         for (name, fp) in fingerprints {
@@ -231,7 +252,9 @@ pub fn check_key_fingerprints(db: &Db, fingerprints: &[(&'static str, String)]) 
                 .optional()?;
             match stored {
                 None => {
-                    diesel::insert_into(i::installation).values((i::name.eq(&key), i::value.eq(fp))).execute(conn)?;
+                    diesel::insert_into(i::installation)
+                        .values((i::name.eq(&key), i::value.eq(fp)))
+                        .execute(conn)?;
                 }
                 Some(s) if s == *fp => {}
                 Some(_) => bail!(

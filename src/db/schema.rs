@@ -86,4 +86,12 @@ diesel::joinable!(tip_units -> tips (tip_id));
 diesel::joinable!(tip_events -> tips (tip_id));
 diesel::joinable!(messages -> tips (tip_id));
 
-diesel::allow_tables_to_appear_in_same_query!(installation, case_counters, tips, tip_units, tip_events, messages, staff_users);
+diesel::allow_tables_to_appear_in_same_query!(
+    installation,
+    case_counters,
+    tips,
+    tip_units,
+    tip_events,
+    messages,
+    staff_users
+);

@@ -38,7 +38,10 @@ pub fn insert(conn: &mut DbConn, row: &NewStaffRow<'_>) -> QueryResult<i64> {
 }
 
 pub fn exists(conn: &mut DbConn, username: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(staff_users::table.filter(staff_users::username.eq(username)))).get_result(conn)
+    diesel::select(diesel::dsl::exists(
+        staff_users::table.filter(staff_users::username.eq(username)),
+    ))
+    .get_result(conn)
 }
 
 pub fn list(conn: &mut DbConn) -> QueryResult<Vec<StaffRow>> {

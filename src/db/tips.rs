@@ -67,7 +67,8 @@ pub struct MessageRow {
 /// stores the tip: the counter row stays locked until commit, and a rollback returns the number.
 pub fn next_case_seq(conn: &mut DbConn, year: i32) -> QueryResult<i64> {
     use case_counters::dsl as c;
-    let seed = diesel::insert_into(c::case_counters).values((c::year.eq(year), c::last_seq.eq(0_i64)));
+    let seed =
+        diesel::insert_into(c::case_counters).values((c::year.eq(year), c::last_seq.eq(0_i64)));
     // Upserts do not compile through the multi-connection: run it on the inner connection.
     match conn {
         DbConn::Sqlite(inner) => seed.on_conflict_do_nothing().execute(inner)?,
@@ -80,14 +81,21 @@ pub fn next_case_seq(conn: &mut DbConn, year: i32) -> QueryResult<i64> {
 }
 
 pub fn insert(conn: &mut DbConn, row: &NewTipRow<'_>) -> QueryResult<i64> {
-    diesel::insert_into(tips::table).values(row).returning(tips::id).get_result(conn)
+    diesel::insert_into(tips::table)
+        .values(row)
+        .returning(tips::id)
+        .get_result(conn)
 }
 
 pub fn insert_units(conn: &mut DbConn, tip_id: i64, units: &[(String, &str)]) -> QueryResult<()> {
     // One statement per unit: batch inserts do not compile through the multi-connection.
     for (unit, role) in units {
         diesel::insert_into(tip_units::table)
-            .values((tip_units::tip_id.eq(tip_id), tip_units::unit.eq(unit), tip_units::role.eq(*role)))
+            .values((
+                tip_units::tip_id.eq(tip_id),
+                tip_units::unit.eq(unit),
+                tip_units::role.eq(*role),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -167,7 +175,10 @@ pub fn units_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<(String, Stri
 }
 
 pub fn sealed_identity(conn: &mut DbConn, tip_id: i64) -> QueryResult<Option<Vec<u8>>> {
-    tips::table.find(tip_id).select(tips::identity_sealed).first(conn)
+    tips::table
+        .find(tip_id)
+        .select(tips::identity_sealed)
+        .first(conn)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

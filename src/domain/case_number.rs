@@ -51,7 +51,10 @@ mod tests {
     #[test]
     fn case_numbers_are_zero_padded_to_six_digits() {
         assert_eq!(CaseNumber::new("HL", 2026, 123).as_str(), "HL-2026-000123");
-        assert_eq!(CaseNumber::new("HL", 2026, 1_234_567).as_str(), "HL-2026-1234567");
+        assert_eq!(
+            CaseNumber::new("HL", 2026, 1_234_567).as_str(),
+            "HL-2026-1234567"
+        );
     }
 
     #[test]

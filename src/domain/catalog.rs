@@ -134,7 +134,10 @@ pub struct CatalogError {
 }
 
 fn err(file: &'static str, reason: impl Into<String>) -> CatalogError {
-    CatalogError { file, reason: reason.into() }
+    CatalogError {
+        file,
+        reason: reason.into(),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -159,7 +162,8 @@ impl Catalog {
         let valid_code = |c: &str| {
             !c.is_empty()
                 && c.len() <= 40
-                && c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+                && c.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
         };
         if departments.is_empty() {
             return Err(err(D, "no department is defined"));
@@ -170,57 +174,118 @@ impl Catalog {
         let mut units = HashSet::new();
         for d in &departments {
             if !valid_code(&d.code) {
-                return Err(err(D, format!("department code `{}` must be lowercase letters, digits or _", d.code)));
+                return Err(err(
+                    D,
+                    format!(
+                        "department code `{}` must be lowercase letters, digits or _",
+                        d.code
+                    ),
+                ));
             }
             if d.name_zh.trim().is_empty() || d.name_en.trim().is_empty() {
-                return Err(err(D, format!("department `{}` needs name_zh and name_en", d.code)));
+                return Err(err(
+                    D,
+                    format!("department `{}` needs name_zh and name_en", d.code),
+                ));
             }
             if !units.insert(d.code.as_str()) {
-                return Err(err(D, format!("department code `{}` appears twice", d.code)));
+                return Err(err(
+                    D,
+                    format!("department code `{}` appears twice", d.code),
+                ));
             }
         }
         for s in &streets {
             if !valid_code(&s.code) {
-                return Err(err(ST, format!("street code `{}` must be lowercase letters, digits or _", s.code)));
+                return Err(err(
+                    ST,
+                    format!(
+                        "street code `{}` must be lowercase letters, digits or _",
+                        s.code
+                    ),
+                ));
             }
             if s.name_zh.trim().is_empty() || s.name_en.trim().is_empty() {
-                return Err(err(ST, format!("street `{}` needs name_zh and name_en", s.code)));
+                return Err(err(
+                    ST,
+                    format!("street `{}` needs name_zh and name_en", s.code),
+                ));
             }
             if !units.insert(s.code.as_str()) {
-                return Err(err(ST, format!("street code `{}` is already used by a department or another street", s.code)));
+                return Err(err(
+                    ST,
+                    format!(
+                        "street code `{}` is already used by a department or another street",
+                        s.code
+                    ),
+                ));
             }
         }
         match departments.iter().filter(|d| d.coordinator).count() {
             1 => {}
-            n => return Err(err(D, format!("exactly one department must have coordinator = true (found {n})"))),
+            n => {
+                return Err(err(
+                    D,
+                    format!("exactly one department must have coordinator = true (found {n})"),
+                ));
+            }
         }
         let dept_codes: HashSet<&str> = departments.iter().map(|d| d.code.as_str()).collect();
         let mut sector_codes = HashSet::new();
         for s in &sectors {
             if !valid_code(&s.code) {
-                return Err(err(SE, format!("sector code `{}` must be lowercase letters, digits or _", s.code)));
+                return Err(err(
+                    SE,
+                    format!(
+                        "sector code `{}` must be lowercase letters, digits or _",
+                        s.code
+                    ),
+                ));
             }
             if !sector_codes.insert(s.code.as_str()) {
                 return Err(err(SE, format!("sector code `{}` appears twice", s.code)));
             }
-            for (what, text) in [("name_zh", &s.name_zh), ("name_en", &s.name_en), ("hint_zh", &s.hint_zh), ("hint_en", &s.hint_en)] {
+            for (what, text) in [
+                ("name_zh", &s.name_zh),
+                ("name_en", &s.name_en),
+                ("hint_zh", &s.hint_zh),
+                ("hint_en", &s.hint_en),
+            ] {
                 if text.trim().is_empty() {
                     return Err(err(SE, format!("sector `{}` has an empty {what}", s.code)));
                 }
             }
             if !dept_codes.contains(s.lead.as_str()) {
-                return Err(err(SE, format!("sector `{}`: lead `{}` is not a department", s.code, s.lead)));
+                return Err(err(
+                    SE,
+                    format!("sector `{}`: lead `{}` is not a department", s.code, s.lead),
+                ));
             }
             for co in &s.co_departments {
                 if !dept_codes.contains(co.as_str()) {
-                    return Err(err(SE, format!("sector `{}`: co-department `{co}` is not a department", s.code)));
+                    return Err(err(
+                        SE,
+                        format!(
+                            "sector `{}`: co-department `{co}` is not a department",
+                            s.code
+                        ),
+                    ));
                 }
                 if *co == s.lead {
-                    return Err(err(SE, format!("sector `{}`: `{co}` is both lead and co-department", s.code)));
+                    return Err(err(
+                        SE,
+                        format!("sector `{}`: `{co}` is both lead and co-department", s.code),
+                    ));
                 }
             }
             if s.triage && !s.keywords.is_empty() {
-                return Err(err(SE, format!("sector `{}` is the triage sector and cannot have keywords", s.code)));
+                return Err(err(
+                    SE,
+                    format!(
+                        "sector `{}` is the triage sector and cannot have keywords",
+                        s.code
+                    ),
+                ));
             }
             if s.keywords.iter().any(|k| k.trim().is_empty()) {
                 return Err(err(SE, format!("sector `{}` has an empty keyword", s.code)));
@@ -228,9 +293,18 @@ impl Catalog {
         }
         match sectors.iter().filter(|s| s.triage).count() {
             1 => {}
-            n => return Err(err(SE, format!("exactly one sector must have triage = true (found {n})"))),
+            n => {
+                return Err(err(
+                    SE,
+                    format!("exactly one sector must have triage = true (found {n})"),
+                ));
+            }
         }
-        Ok(Catalog { departments, streets, sectors })
+        Ok(Catalog {
+            departments,
+            streets,
+            sectors,
+        })
     }
 
     pub fn departments(&self) -> &[Department] {
@@ -279,7 +353,11 @@ impl Catalog {
     /// Routes a tip of a known sector. The sector and street must come from this catalog (the
     /// tip parser guarantees it).
     pub fn route(&self, sector: &Sector, street: Option<&str>, description: &str) -> Routing {
-        let suggested_sector = if sector.triage { self.suggest_sector(description) } else { None };
+        let suggested_sector = if sector.triage {
+            self.suggest_sector(description)
+        } else {
+            None
+        };
         Routing {
             lead: sector.lead.clone(),
             co_departments: sector.co_departments.clone(),
@@ -296,7 +374,10 @@ impl Catalog {
         self.sectors
             .iter()
             .flat_map(|s| s.keywords.iter().map(move |k| (s, k)))
-            .filter_map(|(s, k)| text.find(k.as_str()).map(|pos| (pos, std::cmp::Reverse(k.len()), s)))
+            .filter_map(|(s, k)| {
+                text.find(k.as_str())
+                    .map(|pos| (pos, std::cmp::Reverse(k.len()), s))
+            })
             .min_by_key(|(pos, len, _)| (*pos, *len))
             .map(|(_, _, s)| s.code.clone())
     }
@@ -307,10 +388,23 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn dept(code: &str, coordinator: bool) -> Department {
-        Department { code: code.into(), name_zh: format!("{code}局"), name_en: code.into(), coordinator, email: None }
+        Department {
+            code: code.into(),
+            name_zh: format!("{code}局"),
+            name_en: code.into(),
+            coordinator,
+            email: None,
+        }
     }
 
-    pub(crate) fn sector(code: &str, lead: &str, co: &[&str], street: bool, triage: bool, keywords: &[&str]) -> Sector {
+    pub(crate) fn sector(
+        code: &str,
+        lead: &str,
+        co: &[&str],
+        street: bool,
+        triage: bool,
+        keywords: &[&str],
+    ) -> Sector {
         Sector {
             code: code.into(),
             name_zh: format!("{code}行业"),
@@ -327,8 +421,18 @@ pub(crate) mod tests {
 
     pub(crate) fn small() -> Catalog {
         Catalog::new(
-            vec![dept("office", true), dept("fire", false), dept("gasdept", false), dept("commerce", false)],
-            vec![Street { code: "north".into(), name_zh: "北街道".into(), name_en: "North".into(), email: None }],
+            vec![
+                dept("office", true),
+                dept("fire", false),
+                dept("gasdept", false),
+                dept("commerce", false),
+            ],
+            vec![Street {
+                code: "north".into(),
+                name_zh: "北街道".into(),
+                name_en: "North".into(),
+                email: None,
+            }],
             vec![
                 sector("gas", "gasdept", &[], false, false, &["燃气", "液化气"]),
                 sector("crowded", "fire", &["commerce"], false, false, &[]),
@@ -342,7 +446,11 @@ pub(crate) mod tests {
     #[test]
     fn a_joint_sector_routes_to_its_lead_and_co_departments() {
         let c = small();
-        let r = c.route(c.sector("crowded").unwrap(), Some("north"), "商场安全出口被锁");
+        let r = c.route(
+            c.sector("crowded").unwrap(),
+            Some("north"),
+            "商场安全出口被锁",
+        );
         assert_eq!(r.lead, "fire");
         assert_eq!(r.co_departments, vec!["commerce".to_string()]);
         assert_eq!(
@@ -360,7 +468,11 @@ pub(crate) mod tests {
     #[test]
     fn other_goes_to_triage_with_a_keyword_suggestion() {
         let c = small();
-        let r = c.route(c.sector("other").unwrap(), None, "楼下电动车在楼道充电，旁边还有液化气瓶");
+        let r = c.route(
+            c.sector("other").unwrap(),
+            None,
+            "楼下电动车在楼道充电，旁边还有液化气瓶",
+        );
         assert_eq!(r.lead, "office");
         assert!(r.triage);
         assert_eq!(r.suggested_sector.as_deref(), Some("ebike"));
@@ -371,28 +483,54 @@ pub(crate) mod tests {
     #[test]
     fn street_co_handling_comes_from_the_sector() {
         let c = small();
-        assert!(c.route(c.sector("ebike").unwrap(), Some("north"), "x").street_co_handles);
-        assert!(!c.route(c.sector("gas").unwrap(), Some("north"), "x").street_co_handles);
+        assert!(
+            c.route(c.sector("ebike").unwrap(), Some("north"), "x")
+                .street_co_handles
+        );
+        assert!(
+            !c.route(c.sector("gas").unwrap(), Some("north"), "x")
+                .street_co_handles
+        );
     }
 
     #[test]
     fn bad_reference_data_is_refused_with_the_file_and_reason() {
-        let e = Catalog::new(vec![dept("office", true)], vec![], vec![sector("gas", "nobody", &[], false, true, &[])]).unwrap_err();
+        let e = Catalog::new(
+            vec![dept("office", true)],
+            vec![],
+            vec![sector("gas", "nobody", &[], false, true, &[])],
+        )
+        .unwrap_err();
         assert_eq!(e.file, "sectors.toml");
         assert!(e.reason.contains("nobody"), "{e}");
 
-        let e = Catalog::new(vec![dept("a", true), dept("b", true)], vec![], vec![sector("o", "a", &[], false, true, &[])]).unwrap_err();
+        let e = Catalog::new(
+            vec![dept("a", true), dept("b", true)],
+            vec![],
+            vec![sector("o", "a", &[], false, true, &[])],
+        )
+        .unwrap_err();
         assert!(e.reason.contains("coordinator"), "{e}");
 
         let e = Catalog::new(
             vec![dept("a", true)],
-            vec![Street { code: "a".into(), name_zh: "甲".into(), name_en: "A".into(), email: None }],
+            vec![Street {
+                code: "a".into(),
+                name_zh: "甲".into(),
+                name_en: "A".into(),
+                email: None,
+            }],
             vec![sector("o", "a", &[], false, true, &[])],
         )
         .unwrap_err();
         assert_eq!(e.file, "streets.toml");
 
-        let e = Catalog::new(vec![dept("a", true)], vec![], vec![sector("o", "a", &[], false, false, &[])]).unwrap_err();
+        let e = Catalog::new(
+            vec![dept("a", true)],
+            vec![],
+            vec![sector("o", "a", &[], false, false, &[])],
+        )
+        .unwrap_err();
         assert!(e.reason.contains("triage"), "{e}");
     }
 }

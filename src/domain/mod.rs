@@ -20,7 +20,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, key: &'static str) -> Self {
-        Self { field, key, args: Vec::new() }
+        Self {
+            field,
+            key,
+            args: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: i64) -> Self {

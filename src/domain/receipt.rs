@@ -73,7 +73,10 @@ mod tests {
     use super::*;
 
     fn sample() -> Receipt {
-        let mut bytes = [255u8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 251].into_iter();
+        let mut bytes = [
+            255u8, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 251,
+        ]
+        .into_iter();
         Receipt::from_random_bytes(|| bytes.next().unwrap())
     }
 

@@ -99,11 +99,18 @@ pub struct Phone(String);
 impl Phone {
     /// Accepts `13812345678`, `138 1234 5678`, `138-1234-5678`, `+86 138…` and `86138…`.
     pub fn parse(input: &str) -> Option<Self> {
-        let compact: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let compact: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         let digits = compact
             .strip_prefix("+86")
             .or_else(|| compact.strip_prefix("0086"))
-            .or_else(|| (compact.len() == 13).then(|| compact.strip_prefix("86")).flatten())
+            .or_else(|| {
+                (compact.len() == 13)
+                    .then(|| compact.strip_prefix("86"))
+                    .flatten()
+            })
             .unwrap_or(&compact);
         let b = digits.as_bytes();
         let ok = b.len() == 11
@@ -182,7 +189,11 @@ pub fn text_field(
     }
 }
 
-fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+fn optional_text(
+    field: &'static str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
     let text = clean_text(value.unwrap_or_default());
     if text.is_empty() {
         Ok(None)
@@ -196,40 +207,77 @@ fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Result
 impl NewTip {
     /// Checks everything at once and reports every failing field, so a form can show all its
     /// errors in one round.
-    pub fn parse(input: &TipInput, catalog: &Catalog, now: DateTime<Utc>) -> Result<NewTip, Vec<FieldError>> {
+    pub fn parse(
+        input: &TipInput,
+        catalog: &Catalog,
+        now: DateTime<Utc>,
+    ) -> Result<NewTip, Vec<FieldError>> {
         let mut errors = Vec::new();
 
-        let sector = keep(&mut errors, match input.sector.as_deref().map(str::trim) {
-            None | Some("") => Err(FieldError::new("sector", "required")),
-            Some(code) => catalog.sector(code).cloned().ok_or_else(|| FieldError::new("sector", "unknown_sector")),
-        });
-        let street = keep(&mut errors, match input.street.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(code) => catalog
-                .street(code)
-                .map(|s| Some(s.code.clone()))
-                .ok_or_else(|| FieldError::new("street", "unknown_street")),
-        });
-        let address = keep(&mut errors, text_field("address", input.address.as_deref(), ADDRESS_LEN));
-        let enterprise = keep(&mut errors, optional_text("enterprise", input.enterprise.as_deref(), ENTERPRISE_MAX));
-        let description = keep(&mut errors, text_field("description", input.description.as_deref(), DESCRIPTION_LEN));
-        let severity = keep(&mut errors, match input.severity.as_deref().map(str::trim) {
-            None | Some("") => Err(FieldError::new("severity", "required")),
-            Some(s) => Severity::parse(s).ok_or_else(|| FieldError::new("severity", "unknown_severity")),
-        });
-        let observed_at = keep(&mut errors, match input.observed_at.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(s) => match DateTime::parse_from_rfc3339(s) {
-                Err(_) => Err(FieldError::new("observed_at", "bad_instant")),
-                Ok(t) if t.with_timezone(&Utc) > now + CLOCK_SKEW => Err(FieldError::new("observed_at", "in_future")),
-                Ok(t) => Ok(Some(t.with_timezone(&Utc))),
+        let sector = keep(
+            &mut errors,
+            match input.sector.as_deref().map(str::trim) {
+                None | Some("") => Err(FieldError::new("sector", "required")),
+                Some(code) => catalog
+                    .sector(code)
+                    .cloned()
+                    .ok_or_else(|| FieldError::new("sector", "unknown_sector")),
             },
-        });
+        );
+        let street = keep(
+            &mut errors,
+            match input.street.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(code) => catalog
+                    .street(code)
+                    .map(|s| Some(s.code.clone()))
+                    .ok_or_else(|| FieldError::new("street", "unknown_street")),
+            },
+        );
+        let address = keep(
+            &mut errors,
+            text_field("address", input.address.as_deref(), ADDRESS_LEN),
+        );
+        let enterprise = keep(
+            &mut errors,
+            optional_text("enterprise", input.enterprise.as_deref(), ENTERPRISE_MAX),
+        );
+        let description = keep(
+            &mut errors,
+            text_field("description", input.description.as_deref(), DESCRIPTION_LEN),
+        );
+        let severity = keep(
+            &mut errors,
+            match input.severity.as_deref().map(str::trim) {
+                None | Some("") => Err(FieldError::new("severity", "required")),
+                Some(s) => Severity::parse(s)
+                    .ok_or_else(|| FieldError::new("severity", "unknown_severity")),
+            },
+        );
+        let observed_at = keep(
+            &mut errors,
+            match input.observed_at.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(s) => match DateTime::parse_from_rfc3339(s) {
+                    Err(_) => Err(FieldError::new("observed_at", "bad_instant")),
+                    Ok(t) if t.with_timezone(&Utc) > now + CLOCK_SKEW => {
+                        Err(FieldError::new("observed_at", "in_future"))
+                    }
+                    Ok(t) => Ok(Some(t.with_timezone(&Utc))),
+                },
+            },
+        );
         // Not saying whether one is anonymous is read from whether a reporter was given.
         let anonymous = input.anonymous.unwrap_or(input.reporter.is_none());
         let reporter = match (&input.reporter, anonymous) {
-            (Some(_), true) => keep(&mut errors, Err(FieldError::new("reporter", "reporter_forbidden"))),
-            (None, false) => keep(&mut errors, Err(FieldError::new("reporter", "reporter_required"))),
+            (Some(_), true) => keep(
+                &mut errors,
+                Err(FieldError::new("reporter", "reporter_forbidden")),
+            ),
+            (None, false) => keep(
+                &mut errors,
+                Err(FieldError::new("reporter", "reporter_required")),
+            ),
             (None, true) => Some(None),
             (Some(r), false) => parse_reporter(r, &mut errors).map(Some),
         };
@@ -237,20 +285,36 @@ impl NewTip {
         if !errors.is_empty() {
             return Err(errors);
         }
-        match (sector, street, address, enterprise, description, severity, observed_at, reporter) {
-            (Some(sector), Some(street), Some(address), Some(enterprise), Some(description), Some(severity), Some(observed_at), Some(reporter)) => {
-                Ok(NewTip {
-                    sector,
-                    street,
-                    address,
-                    enterprise,
-                    description,
-                    severity,
-                    observed_at,
-                    reporter,
-                    wants_reward: input.wants_reward.unwrap_or(false),
-                })
-            }
+        match (
+            sector,
+            street,
+            address,
+            enterprise,
+            description,
+            severity,
+            observed_at,
+            reporter,
+        ) {
+            (
+                Some(sector),
+                Some(street),
+                Some(address),
+                Some(enterprise),
+                Some(description),
+                Some(severity),
+                Some(observed_at),
+                Some(reporter),
+            ) => Ok(NewTip {
+                sector,
+                street,
+                address,
+                enterprise,
+                description,
+                severity,
+                observed_at,
+                reporter,
+                wants_reward: input.wants_reward.unwrap_or(false),
+            }),
             _ => Err(vec![FieldError::new("body", "invalid")]),
         }
     }
@@ -262,7 +326,9 @@ fn keep<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> 
 }
 
 fn parse_reporter(r: &ReporterInput, errors: &mut Vec<FieldError>) -> Option<ReporterIdentity> {
-    let name = text_field("reporter.name", r.name.as_deref(), NAME_LEN).map_err(|e| errors.push(e)).ok();
+    let name = text_field("reporter.name", r.name.as_deref(), NAME_LEN)
+        .map_err(|e| errors.push(e))
+        .ok();
     let phone = match r.phone.as_deref().map(str::trim) {
         None | Some("") => Err(FieldError::new("reporter.phone", "required")),
         Some(p) => Phone::parse(p).ok_or_else(|| FieldError::new("reporter.phone", "bad_phone")),
@@ -271,13 +337,19 @@ fn parse_reporter(r: &ReporterInput, errors: &mut Vec<FieldError>) -> Option<Rep
     .ok();
     let email = match r.email.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(e) if e.chars().count() > EMAIL_MAX => Err(FieldError::new("reporter.email", "too_long").with("max", EMAIL_MAX as i64)),
+        Some(e) if e.chars().count() > EMAIL_MAX => {
+            Err(FieldError::new("reporter.email", "too_long").with("max", EMAIL_MAX as i64))
+        }
         Some(e) if e.validate_email() => Ok(Some(e.to_owned())),
         Some(_) => Err(FieldError::new("reporter.email", "bad_email")),
     }
     .map_err(|e| errors.push(e))
     .ok();
-    Some(ReporterIdentity { name: name?, phone: phone?, email: email? })
+    Some(ReporterIdentity {
+        name: name?,
+        phone: phone?,
+        email: email?,
+    })
 }
 
 #[cfg(test)]
@@ -306,7 +378,10 @@ mod tests {
     }
 
     fn fields(r: Result<NewTip, Vec<FieldError>>) -> Vec<(&'static str, &'static str)> {
-        r.unwrap_err().into_iter().map(|e| (e.field, e.key)).collect()
+        r.unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.key))
+            .collect()
     }
 
     #[test]
@@ -315,7 +390,10 @@ mod tests {
         assert_eq!(tip.sector.code, "gas");
         assert_eq!(tip.severity, Severity::Major);
         assert!(tip.reporter.is_none());
-        assert_eq!(tip.observed_at, Some(Utc.with_ymd_and_hms(2026, 11, 28, 11, 30, 0).unwrap()));
+        assert_eq!(
+            tip.observed_at,
+            Some(Utc.with_ymd_and_hms(2026, 11, 28, 11, 30, 0).unwrap())
+        );
     }
 
     #[test]
@@ -326,7 +404,11 @@ mod tests {
         t.enterprise = Some("企".repeat(201));
         assert_eq!(
             fields(NewTip::parse(&t, &small(), now())),
-            vec![("address", "too_short"), ("enterprise", "too_long"), ("description", "too_short")]
+            vec![
+                ("address", "too_short"),
+                ("enterprise", "too_long"),
+                ("description", "too_short")
+            ]
         );
         let mut t = valid();
         t.description = Some("险".repeat(5_000));
@@ -334,7 +416,10 @@ mod tests {
         t.enterprise = Some("企".repeat(200));
         assert!(NewTip::parse(&t, &small(), now()).is_ok());
         t.description = Some("险".repeat(5_001));
-        assert_eq!(fields(NewTip::parse(&t, &small(), now())), vec![("description", "too_long")]);
+        assert_eq!(
+            fields(NewTip::parse(&t, &small(), now())),
+            vec![("description", "too_long")]
+        );
     }
 
     #[test]
@@ -342,7 +427,12 @@ mod tests {
         let t = TipInput::default();
         assert_eq!(
             fields(NewTip::parse(&t, &small(), now())),
-            vec![("sector", "required"), ("address", "required"), ("description", "required"), ("severity", "required")]
+            vec![
+                ("sector", "required"),
+                ("address", "required"),
+                ("description", "required"),
+                ("severity", "required")
+            ]
         );
     }
 
@@ -354,7 +444,11 @@ mod tests {
         t.severity = Some("catastrophic".into());
         assert_eq!(
             fields(NewTip::parse(&t, &small(), now())),
-            vec![("sector", "unknown_sector"), ("street", "unknown_street"), ("severity", "unknown_severity")]
+            vec![
+                ("sector", "unknown_sector"),
+                ("street", "unknown_street"),
+                ("severity", "unknown_severity")
+            ]
         );
     }
 
@@ -362,9 +456,15 @@ mod tests {
     fn observed_at_must_be_rfc3339_and_not_in_the_future() {
         let mut t = valid();
         t.observed_at = Some("yesterday".into());
-        assert_eq!(fields(NewTip::parse(&t, &small(), now())), vec![("observed_at", "bad_instant")]);
+        assert_eq!(
+            fields(NewTip::parse(&t, &small(), now())),
+            vec![("observed_at", "bad_instant")]
+        );
         t.observed_at = Some("2026-11-28T12:10:00Z".into());
-        assert_eq!(fields(NewTip::parse(&t, &small(), now())), vec![("observed_at", "in_future")]);
+        assert_eq!(
+            fields(NewTip::parse(&t, &small(), now())),
+            vec![("observed_at", "in_future")]
+        );
         t.observed_at = Some("2026-11-28T12:04:00Z".into());
         assert!(NewTip::parse(&t, &small(), now()).is_ok());
     }
@@ -373,10 +473,20 @@ mod tests {
     fn a_reporter_is_required_exactly_when_not_anonymous() {
         let mut t = valid();
         t.anonymous = Some(false);
-        assert_eq!(fields(NewTip::parse(&t, &small(), now())), vec![("reporter", "reporter_required")]);
+        assert_eq!(
+            fields(NewTip::parse(&t, &small(), now())),
+            vec![("reporter", "reporter_required")]
+        );
         t.anonymous = Some(true);
-        t.reporter = Some(ReporterInput { name: Some("王".into()), phone: Some("13812345678".into()), email: None });
-        assert_eq!(fields(NewTip::parse(&t, &small(), now())), vec![("reporter", "reporter_forbidden")]);
+        t.reporter = Some(ReporterInput {
+            name: Some("王".into()),
+            phone: Some("13812345678".into()),
+            email: None,
+        });
+        assert_eq!(
+            fields(NewTip::parse(&t, &small(), now())),
+            vec![("reporter", "reporter_forbidden")]
+        );
         t.anonymous = Some(false);
         let tip = NewTip::parse(&t, &small(), now()).unwrap();
         assert_eq!(tip.reporter.unwrap().phone.as_str(), "13812345678");
@@ -386,27 +496,69 @@ mod tests {
     fn reporter_fields_are_checked_with_dotted_names() {
         let mut t = valid();
         t.anonymous = Some(false);
-        t.reporter = Some(ReporterInput { name: Some(" ".into()), phone: Some("12345678901".into()), email: Some("not-an-email".into()) });
+        t.reporter = Some(ReporterInput {
+            name: Some(" ".into()),
+            phone: Some("12345678901".into()),
+            email: Some("not-an-email".into()),
+        });
         assert_eq!(
             fields(NewTip::parse(&t, &small(), now())),
-            vec![("reporter.name", "required"), ("reporter.phone", "bad_phone"), ("reporter.email", "bad_email")]
+            vec![
+                ("reporter.name", "required"),
+                ("reporter.phone", "bad_phone"),
+                ("reporter.email", "bad_email")
+            ]
         );
     }
 
     #[test]
     fn mainland_mobile_numbers_are_normalised() {
-        for ok in ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "8613812345678", "0086 13812345678", "19912345678"] {
-            assert_eq!(Phone::parse(ok).map(|p| p.0), Some("13812345678".replace("138", if ok.starts_with("199") { "199" } else { "138" })), "{ok}");
+        for ok in [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+86 138 1234 5678",
+            "8613812345678",
+            "0086 13812345678",
+            "19912345678",
+        ] {
+            assert_eq!(
+                Phone::parse(ok).map(|p| p.0),
+                Some(
+                    "13812345678".replace("138", if ok.starts_with("199") { "199" } else { "138" })
+                ),
+                "{ok}"
+            );
         }
-        for bad in ["", "1381234567", "138123456789", "12812345678", "23812345678", "0592-1234567", "1381234567a", "+1 13812345678"] {
+        for bad in [
+            "",
+            "1381234567",
+            "138123456789",
+            "12812345678",
+            "23812345678",
+            "0592-1234567",
+            "1381234567a",
+            "+1 13812345678",
+        ] {
             assert!(Phone::parse(bad).is_none(), "{bad}");
         }
     }
 
     #[test]
     fn identity_never_shows_in_debug_output() {
-        let id = ReporterIdentity { name: "王师傅".into(), phone: Phone::parse("13812345678").unwrap(), email: None };
-        let shown = format!("{id:?} {:?}", ReporterInput { name: Some("王师傅".into()), phone: None, email: None });
+        let id = ReporterIdentity {
+            name: "王师傅".into(),
+            phone: Phone::parse("13812345678").unwrap(),
+            email: None,
+        };
+        let shown = format!(
+            "{id:?} {:?}",
+            ReporterInput {
+                name: Some("王师傅".into()),
+                phone: None,
+                email: None
+            }
+        );
         assert!(!shown.contains("王") && !shown.contains("138"), "{shown}");
     }
 }

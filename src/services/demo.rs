@@ -92,7 +92,8 @@ impl Services {
         if !self.is_empty()? {
             return Err(ServiceError::Conflict("database_not_empty"));
         }
-        let mut file: DemoFile = parse_toml(config_dir, "demo.toml").map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut file: DemoFile =
+            parse_toml(config_dir, "demo.toml").map_err(|e| anyhow::anyhow!("{e}"))?;
         // Oldest first, so case numbers follow the order the tips arrived in.
         file.tip.sort_by_key(|t| std::cmp::Reverse(t.days_ago));
         let now = chrono::Utc::now();
@@ -117,12 +118,16 @@ impl Services {
                 wants_reward: Some(t.wants_reward),
             };
             let tip = NewTip::parse(&input, &self.catalog, now).map_err(|errors| {
-                let fields: Vec<_> = errors.iter().map(|e| format!("{} {}", e.field, e.key)).collect();
+                let fields: Vec<_> = errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.field, e.key))
+                    .collect();
                 anyhow::anyhow!("demo.toml tip {}: {}", i + 1, fields.join(", "))
             })?;
             let receipt = secrets::new_receipt()?;
             let hash = self.hasher.receipt_hash_blocking(&receipt)?;
-            let at = db::to_naive(now - Duration::days(t.days_ago) - Duration::minutes(i as i64 * 7));
+            let at =
+                db::to_naive(now - Duration::days(t.days_ago) - Duration::minutes(i as i64 * 7));
             let (case_number, _) = self.store_tip(&tip, &hash, Channel::Web, at)?;
             if receipts.len() < 3 {
                 receipts.push((case_number.to_string(), receipt.grouped()));
@@ -132,8 +137,14 @@ impl Services {
                     let row = tips::find_by_case_number(conn, case_number.as_str())?
                         .context("the demo tip just stored")?;
                     for (j, m) in t.message.iter().enumerate() {
-                        let sender = if m.from == "staff" { "staff" } else { "reporter" };
-                        let at = db::to_naive(now - Duration::days(m.days_ago) + Duration::minutes(j as i64));
+                        let sender = if m.from == "staff" {
+                            "staff"
+                        } else {
+                            "reporter"
+                        };
+                        let at = db::to_naive(
+                            now - Duration::days(m.days_ago) + Duration::minutes(j as i64),
+                        );
                         tips::insert_message(conn, row.id, sender, None, &m.body, at)?;
                     }
                     Ok(())
@@ -142,7 +153,10 @@ impl Services {
         }
         let mut users = Vec::new();
         for u in &file.user {
-            let role: Role = u.role.parse().map_err(|e| anyhow::anyhow!("demo.toml user {}: {e}", u.username))?;
+            let role: Role = u
+                .role
+                .parse()
+                .map_err(|e| anyhow::anyhow!("demo.toml user {}: {e}", u.username))?;
             let password = demo_password()?;
             self.add_staff(&NewStaff {
                 username: &u.username,
@@ -154,6 +168,10 @@ impl Services {
             .map_err(|e| anyhow::anyhow!("demo.toml user {}: {e:?}", u.username))?;
             users.push((u.username.clone(), u.role.clone(), u.unit.clone(), password));
         }
-        Ok(DemoReport { tips: file.tip.len(), users, receipts })
+        Ok(DemoReport {
+            tips: file.tip.len(),
+            users,
+            receipts,
+        })
     }
 }

@@ -26,23 +26,33 @@ impl Services {
     /// Checks and stores a tip.
     #[tracing::instrument(skip_all, fields(channel = channel.as_str()))]
     pub async fn submit_tip(&self, input: TipInput, channel: Channel) -> ServiceResult<Submitted> {
-        let tip = NewTip::parse(&input, &self.catalog, chrono::Utc::now()).map_err(ServiceError::Validation)?;
+        let tip = NewTip::parse(&input, &self.catalog, chrono::Utc::now())
+            .map_err(ServiceError::Validation)?;
         // A receipt collision is astronomically unlikely (1 in 10^16 per pair) but would
         // violate the unique index: draw again rather than fail the reporter.
         for _ in 0..3 {
             let receipt = secrets::new_receipt()?;
             let hash = self.hasher.receipt_hash(receipt.clone()).await?;
             let tip = tip.clone();
-            match self.blocking(move |s| s.store_tip(&tip, &hash, channel, db::now())).await {
+            match self
+                .blocking(move |s| s.store_tip(&tip, &hash, channel, db::now()))
+                .await
+            {
                 Ok((case_number, routing)) => {
                     tracing::info!(case = %case_number, department = %routing.lead, "tip stored");
-                    return Ok(Submitted { case_number, receipt, routing });
+                    return Ok(Submitted {
+                        case_number,
+                        receipt,
+                        routing,
+                    });
                 }
                 Err(ServiceError::Internal(e)) if is_receipt_collision(&e) => continue,
                 Err(e) => return Err(e),
             }
         }
-        Err(ServiceError::Internal(anyhow::anyhow!("three receipt collisions in a row")))
+        Err(ServiceError::Internal(anyhow::anyhow!(
+            "three receipt collisions in a row"
+        )))
     }
 
     /// Stores a checked tip as received at `now` (blocking).
@@ -53,14 +63,18 @@ impl Services {
         channel: Channel,
         now: NaiveDateTime,
     ) -> ServiceResult<(CaseNumber, Routing)> {
-        let routing = self.catalog.route(&tip.sector, tip.street.as_deref(), &tip.description);
+        let routing = self
+            .catalog
+            .route(&tip.sector, tip.street.as_deref(), &tip.description);
         let year = now.and_utc().with_timezone(&self.offset).year();
         self.db.write(|conn| -> ServiceResult<_> {
             let seq = tips::next_case_seq(conn, year)?;
             let case_number = CaseNumber::new(&self.case_prefix, year, seq);
             let sealed = match &tip.reporter {
                 Some(id) => {
-                    let json = zeroize::Zeroizing::new(serde_json::to_vec(id).context("encoding identity")?);
+                    let json = zeroize::Zeroizing::new(
+                        serde_json::to_vec(id).context("encoding identity")?,
+                    );
                     Some(self.sealer.seal(&json, case_number.as_str())?)
                 }
                 None => None,
@@ -87,8 +101,11 @@ impl Services {
                 updated_at: now,
             };
             let id = tips::insert(conn, &row)?;
-            let units: Vec<(String, &str)> =
-                routing.assignments().into_iter().map(|(unit, role)| (unit, role.as_str())).collect();
+            let units: Vec<(String, &str)> = routing
+                .assignments()
+                .into_iter()
+                .map(|(unit, role)| (unit, role.as_str()))
+                .collect();
             tips::insert_units(conn, id, &units)?;
             tips::insert_event(conn, id, "submit", None, Some(channel.as_str()), now)?;
             let route_note = routing_note(&routing);
@@ -105,7 +122,14 @@ fn routing_note(r: &Routing) -> String {
         note.push_str(&format!(" co={}", r.co_departments.join(",")));
     }
     if let Some(s) = &r.street {
-        note.push_str(&format!(" street={s}{}", if r.street_co_handles { " (co-handler)" } else { "" }));
+        note.push_str(&format!(
+            " street={s}{}",
+            if r.street_co_handles {
+                " (co-handler)"
+            } else {
+                ""
+            }
+        ));
     }
     if r.triage {
         note.push_str(" triage");

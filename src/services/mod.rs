@@ -64,7 +64,9 @@ impl Services {
             sealer: Sealer::new(&keys.identity)?,
             hasher: Hasher::new(keys.receipt.clone(), settings)?,
             case_prefix: settings.case_prefix.clone(),
-            offset: settings.offset().ok_or_else(|| anyhow::anyhow!("utc_offset is invalid"))?,
+            offset: settings
+                .offset()
+                .ok_or_else(|| anyhow::anyhow!("utc_offset is invalid"))?,
         })
     }
 
@@ -87,7 +89,8 @@ impl Services {
         use diesel::connection::SimpleConnection;
         self.blocking(|s| {
             let mut conn = s.db.read()?;
-            conn.batch_execute("SELECT 1").map_err(anyhow::Error::from)?;
+            conn.batch_execute("SELECT 1")
+                .map_err(anyhow::Error::from)?;
             Ok(())
         })
         .await

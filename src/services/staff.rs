@@ -27,7 +27,8 @@ pub struct StaffSummary {
 
 fn valid_username(u: &str) -> bool {
     (3..=40).contains(&u.len())
-        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }
 
 impl Services {
@@ -72,7 +73,12 @@ impl Services {
         let mut conn = self.db.read()?;
         Ok(staff::list(&mut conn)?
             .into_iter()
-            .map(|r| StaffSummary { username: r.username, role: r.role, unit: r.unit, active: r.active })
+            .map(|r| StaffSummary {
+                username: r.username,
+                role: r.role,
+                unit: r.unit,
+                active: r.active,
+            })
             .collect())
     }
 }

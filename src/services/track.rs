@@ -29,20 +29,30 @@ impl Services {
     /// answer takes as long as a well-formed unknown one.
     async fn receipt_lookup_hash(&self, typed: &str) -> ServiceResult<Option<String>> {
         let parsed = Receipt::parse(typed);
-        let probe = parsed.clone().unwrap_or_else(|| Receipt::from_random_bytes(|| 0));
+        let probe = parsed
+            .clone()
+            .unwrap_or_else(|| Receipt::from_random_bytes(|| 0));
         let hash = self.hasher.receipt_hash(probe).await?;
         Ok(parsed.map(|_| hash))
     }
 
     #[tracing::instrument(skip_all)]
     pub async fn track(&self, receipt: &str) -> ServiceResult<TrackedTip> {
-        let hash = self.receipt_lookup_hash(receipt).await?.ok_or(ServiceError::NotFound)?;
+        let hash = self
+            .receipt_lookup_hash(receipt)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         self.blocking(move |s| {
             let mut conn = s.db.read()?;
-            let tip = tips::find_by_receipt_hash(&mut conn, &hash)?.ok_or(ServiceError::NotFound)?;
+            let tip =
+                tips::find_by_receipt_hash(&mut conn, &hash)?.ok_or(ServiceError::NotFound)?;
             let messages = tips::messages_of(&mut conn, tip.id)?
                 .into_iter()
-                .map(|m| TrackedMessage { from_staff: m.sender == "staff", body: m.body, at: db::to_utc(m.created_at) })
+                .map(|m| TrackedMessage {
+                    from_staff: m.sender == "staff",
+                    body: m.body,
+                    at: db::to_utc(m.created_at),
+                })
                 .collect();
             Ok(TrackedTip {
                 case_number: tip.case_number,
@@ -59,8 +69,12 @@ impl Services {
     /// hashed, so a bad message is reported as such (422) whatever the receipt.
     #[tracing::instrument(skip_all)]
     pub async fn reporter_message(&self, receipt: &str, body: &str) -> ServiceResult<()> {
-        let body = text_field("body", Some(body), MESSAGE_LEN).map_err(|e| ServiceError::Validation(vec![e]))?;
-        let hash = self.receipt_lookup_hash(receipt).await?.ok_or(ServiceError::NotFound)?;
+        let body = text_field("body", Some(body), MESSAGE_LEN)
+            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let hash = self
+            .receipt_lookup_hash(receipt)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         self.blocking(move |s| {
             s.db.write(|conn| -> ServiceResult<()> {
                 let tip = tips::find_by_receipt_hash(conn, &hash)?.ok_or(ServiceError::NotFound)?;

@@ -52,7 +52,13 @@ pub async fn sectors(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub async fn streets(state: web::Data<AppState>) -> HttpResponse {
-    let body: Vec<Value> = state.services.catalog.streets().iter().map(street_json).collect();
+    let body: Vec<Value> = state
+        .services
+        .catalog
+        .streets()
+        .iter()
+        .map(street_json)
+        .collect();
     HttpResponse::Ok().json(body)
 }
 
@@ -62,8 +68,14 @@ pub async fn submit_tip(
     lang: Lang,
     body: web::Json<TipInput>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limiters.check_api(Bucket::Submission, &req, &state.trusted_proxies, lang)?;
-    let done = state.services.submit_tip(body.into_inner(), Channel::Api).await.map_err(ApiError::service(lang))?;
+    state
+        .limiters
+        .check_api(Bucket::Submission, &req, &state.trusted_proxies, lang)?;
+    let done = state
+        .services
+        .submit_tip(body.into_inner(), Channel::Api)
+        .await
+        .map_err(ApiError::service(lang))?;
     let c = &state.services.catalog;
     let mut out = json!({
         "case_number": done.case_number.as_str(),
@@ -75,7 +87,9 @@ pub async fn submit_tip(
     if let Some(street) = &done.routing.street {
         out["street"] = unit_json(c, street);
     }
-    Ok(HttpResponse::Created().insert_header(("Cache-Control", "no-store")).json(out))
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(out))
 }
 
 #[derive(Deserialize)]
@@ -93,7 +107,10 @@ pub struct MessageBody {
 fn receipt_of(receipt: Option<String>, lang: Lang) -> Result<String, ApiError> {
     match receipt {
         Some(r) if !r.trim().is_empty() => Ok(r),
-        _ => Err(ApiError::from_service(crate::services::ServiceError::field("receipt", "required"), lang)),
+        _ => Err(ApiError::from_service(
+            crate::services::ServiceError::field("receipt", "required"),
+            lang,
+        )),
     }
 }
 
@@ -112,22 +129,30 @@ pub async fn track(
     lang: Lang,
     body: web::Json<ReceiptBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limiters.check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
+    state
+        .limiters
+        .check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
     let receipt = receipt_of(body.into_inner().receipt, lang)?;
-    let tip = state.services.track(&receipt).await.map_err(receipt_not_found(lang))?;
+    let tip = state
+        .services
+        .track(&receipt)
+        .await
+        .map_err(receipt_not_found(lang))?;
     let rfc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
     let messages: Vec<Value> = tip
         .messages
         .iter()
         .map(|m| json!({ "from": if m.from_staff { "staff" } else { "reporter" }, "body": m.body, "at": rfc(m.at) }))
         .collect();
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
-        "case_number": tip.case_number,
-        "status": tip.status,
-        "department": unit_json(&state.services.catalog, &tip.department),
-        "submitted_at": rfc(tip.submitted_at),
-        "messages": messages,
-    })))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({
+            "case_number": tip.case_number,
+            "status": tip.status,
+            "department": unit_json(&state.services.catalog, &tip.department),
+            "submitted_at": rfc(tip.submitted_at),
+            "messages": messages,
+        })))
 }
 
 pub async fn track_message(
@@ -136,7 +161,9 @@ pub async fn track_message(
     lang: Lang,
     body: web::Json<MessageBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limiters.check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
+    state
+        .limiters
+        .check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
     let MessageBody { receipt, body } = body.into_inner();
     let receipt = receipt_of(receipt, lang)?;
     state
@@ -149,10 +176,14 @@ pub async fn track_message(
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     match state.services.ping().await {
-        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok"),
+        Ok(()) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body("ok"),
         Err(e) => {
             tracing::error!(error = format!("{e:#}"), "health check failed");
-            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("unavailable")
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body("unavailable")
         }
     }
 }

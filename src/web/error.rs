@@ -69,7 +69,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: Code, lang: Lang) -> Self {
-        ApiError { code, lang, message_key: None, fields: Vec::new(), retry_after: None }
+        ApiError {
+            code,
+            lang,
+            message_key: None,
+            fields: Vec::new(),
+            retry_after: None,
+        }
     }
 
     pub fn with_message(mut self, key: &'static str) -> Self {
@@ -78,14 +84,22 @@ impl ApiError {
     }
 
     pub fn rate_limited(lang: Lang, seconds: u64) -> Self {
-        ApiError { retry_after: Some(seconds.max(1)), ..ApiError::new(Code::RateLimited, lang) }
+        ApiError {
+            retry_after: Some(seconds.max(1)),
+            ..ApiError::new(Code::RateLimited, lang)
+        }
     }
 
     pub fn from_service(e: ServiceError, lang: Lang) -> Self {
         match e {
-            ServiceError::Validation(fields) => ApiError { fields, ..ApiError::new(Code::Validation, lang) },
+            ServiceError::Validation(fields) => ApiError {
+                fields,
+                ..ApiError::new(Code::Validation, lang)
+            },
             ServiceError::NotFound => ApiError::new(Code::NotFound, lang),
-            ServiceError::Conflict(key) => ApiError::new(Code::Conflict, lang).with_message(conflict_key(key)),
+            ServiceError::Conflict(key) => {
+                ApiError::new(Code::Conflict, lang).with_message(conflict_key(key))
+            }
             ServiceError::Forbidden => ApiError::new(Code::Forbidden, lang),
             ServiceError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
@@ -102,16 +116,23 @@ impl ApiError {
     pub fn message(&self) -> String {
         match (self.message_key, self.retry_after) {
             (Some(key), _) => self.lang.t(key),
-            (None, Some(s)) => self.lang.t_args("error-rate_limited", &[("seconds", s as i64)]),
+            (None, Some(s)) => self
+                .lang
+                .t_args("error-rate_limited", &[("seconds", s as i64)]),
             (None, None) => self.lang.t(&format!("error-{}", self.code.as_str())),
         }
     }
 
     /// Field messages grouped by dotted field name, in the request's language.
-    pub fn field_messages(lang: Lang, fields: &[FieldError]) -> BTreeMap<&'static str, Vec<String>> {
+    pub fn field_messages(
+        lang: Lang,
+        fields: &[FieldError],
+    ) -> BTreeMap<&'static str, Vec<String>> {
         let mut out: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for f in fields {
-            out.entry(f.field).or_default().push(lang.t_args(&format!("field-{}", f.key), &f.args));
+            out.entry(f.field)
+                .or_default()
+                .push(lang.t_args(&format!("field-{}", f.key), &f.args));
         }
         out
     }

@@ -80,8 +80,10 @@ impl Lang {
 
     /// The text of `key` with numeric arguments.
     pub fn t_args(self, key: &str, args: &[(&'static str, i64)]) -> String {
-        let map: HashMap<Cow<'static, str>, FluentValue<'_>> =
-            args.iter().map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(*v))).collect();
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(*v)))
+            .collect();
         LOCALES.lookup_with_args(&self.id(), key, &map)
     }
 }
@@ -122,7 +124,10 @@ mod tests {
     #[test]
     fn accept_language_picks_the_best_supported_tag() {
         assert_eq!(accept_language("en-US,en;q=0.9"), Some(Lang::En));
-        assert_eq!(accept_language("fr;q=1.0, en;q=0.5, zh-CN;q=0.8"), Some(Lang::Zh));
+        assert_eq!(
+            accept_language("fr;q=1.0, en;q=0.5, zh-CN;q=0.8"),
+            Some(Lang::Zh)
+        );
         assert_eq!(accept_language("fr, de"), None);
         assert_eq!(accept_language("en;q=0"), None);
     }
@@ -138,7 +143,13 @@ mod tests {
                 .collect()
         };
         assert_eq!(keys(zh), keys(en));
-        assert_eq!(Lang::Zh.t_args("field-too_short", &[("min", 10)]), "至少需要 10 个字。");
-        assert_eq!(Lang::En.t_args("error-rate_limited", &[("seconds", 30)]), "Too many attempts; please try again in 30 seconds.");
+        assert_eq!(
+            Lang::Zh.t_args("field-too_short", &[("min", 10)]),
+            "至少需要 10 个字。"
+        );
+        assert_eq!(
+            Lang::En.t_args("error-rate_limited", &[("seconds", 30)]),
+            "Too many attempts; please try again in 30 seconds."
+        );
     }
 }

@@ -43,7 +43,8 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .content_type_required(true)
         .error_handler(|err, req| {
             let code = match &err {
-                JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => Code::TooLarge,
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => Code::TooLarge,
                 JsonPayloadError::ContentType => Code::UnsupportedMedia,
                 _ => Code::BadRequest,
             };
@@ -52,9 +53,13 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
         });
     let path = web::PathConfig::default()
         .error_handler(|_: PathError, req| ApiError::for_request(Code::NotFound, req).into());
-    let query = web::QueryConfig::default()
-        .error_handler(|_: QueryPayloadError, req| ApiError::for_request(Code::BadRequest, req).into());
-    cfg.app_data(json).app_data(path).app_data(query).app_data(web::PayloadConfig::new(settings.limits.multipart_bytes));
+    let query = web::QueryConfig::default().error_handler(|_: QueryPayloadError, req| {
+        ApiError::for_request(Code::BadRequest, req).into()
+    });
+    cfg.app_data(json)
+        .app_data(path)
+        .app_data(query)
+        .app_data(web::PayloadConfig::new(settings.limits.multipart_bytes));
 }
 
 /// The answer for a route that does not exist.
@@ -69,7 +74,11 @@ pub fn access_log<S, B>(
     srv: &S,
 ) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
 where
-    S: Service<actix_web::dev::ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: Service<
+            actix_web::dev::ServiceRequest,
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
 {
     let started = Instant::now();
     let method = req.method().to_string();

@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 /// The address a request came from: the peer, or, when the peer is a trusted proxy, the
 /// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
 pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> IpAddr {
-    let peer = req.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     if !trusted.contains(&peer) {
         return peer;
     }
@@ -87,16 +90,30 @@ impl Limiters {
         let wait = |d: Duration| d.as_secs() + u64::from(d.subsec_nanos() > 0);
         match bucket {
             Bucket::Submission => {
-                self.submission.check_key(&ip).map_err(|n| wait(n.wait_time_from(clock.now())))?;
-                self.submission_instance.check().map_err(|n| wait(n.wait_time_from(clock.now())))
+                self.submission
+                    .check_key(&ip)
+                    .map_err(|n| wait(n.wait_time_from(clock.now())))?;
+                self.submission_instance
+                    .check()
+                    .map_err(|n| wait(n.wait_time_from(clock.now())))
             }
-            Bucket::Lookup => self.lookup.check_key(&ip).map_err(|n| wait(n.wait_time_from(clock.now()))),
+            Bucket::Lookup => self
+                .lookup
+                .check_key(&ip)
+                .map_err(|n| wait(n.wait_time_from(clock.now()))),
         }
     }
 
     /// Like [`Limiters::check`], as the API's 429.
-    pub fn check_api(&self, bucket: Bucket, req: &HttpRequest, trusted: &[IpAddr], lang: Lang) -> Result<(), ApiError> {
-        self.check(bucket, client_ip(req, trusted)).map_err(|s| ApiError::rate_limited(lang, s))
+    pub fn check_api(
+        &self,
+        bucket: Bucket,
+        req: &HttpRequest,
+        trusted: &[IpAddr],
+        lang: Lang,
+    ) -> Result<(), ApiError> {
+        self.check(bucket, client_ip(req, trusted))
+            .map_err(|s| ApiError::rate_limited(lang, s))
     }
 
     /// Forgets addresses whose limits have fully replenished.
@@ -113,7 +130,10 @@ impl Limiters {
 
     /// Number of addresses and usernames currently remembered (for tests and metrics).
     pub fn tracked_keys(&self) -> usize {
-        self.submission.len() + self.lookup.len() + self.signin_address.len() + self.signin_username.len()
+        self.submission.len()
+            + self.lookup.len()
+            + self.signin_address.len()
+            + self.signin_username.len()
     }
 }
 
@@ -134,14 +154,20 @@ mod tests {
             .peer_addr("10.0.0.5:4000".parse().unwrap())
             .insert_header(("X-Forwarded-For", "1.2.3.4, 10.0.0.5"))
             .to_http_request();
-        assert_eq!(client_ip(&req, &[proxy]), "1.2.3.4".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(&req, &[proxy]),
+            "1.2.3.4".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(client_ip(&req, &[]), proxy);
 
         let spoofed = TestRequest::default()
             .peer_addr("10.0.0.5:4000".parse().unwrap())
             .insert_header(("X-Forwarded-For", "9.9.9.9, 1.2.3.4"))
             .to_http_request();
-        assert_eq!(client_ip(&spoofed, &[proxy]), "1.2.3.4".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_ip(&spoofed, &[proxy]),
+            "1.2.3.4".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]
@@ -153,15 +179,26 @@ mod tests {
         }
         let wait = limiters.check(Bucket::Submission, a).unwrap_err();
         assert!((300..=360).contains(&wait), "{wait}");
-        assert!(limiters.check(Bucket::Submission, "2.2.2.2".parse().unwrap()).is_ok());
+        assert!(
+            limiters
+                .check(Bucket::Submission, "2.2.2.2".parse().unwrap())
+                .is_ok()
+        );
     }
 
     #[test]
     fn rate_limits_off_lets_everything_through() {
-        let settings = Settings { rate_limits: false, ..Settings::default() };
+        let settings = Settings {
+            rate_limits: false,
+            ..Settings::default()
+        };
         let limiters = Limiters::new(&settings);
         for _ in 0..50 {
-            assert!(limiters.check(Bucket::Lookup, "1.1.1.1".parse().unwrap()).is_ok());
+            assert!(
+                limiters
+                    .check(Bucket::Lookup, "1.1.1.1".parse().unwrap())
+                    .is_ok()
+            );
         }
     }
 }

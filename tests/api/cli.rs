@@ -1,0 +1,312 @@
+//! The command line: exit codes, the password on standard input, demo data, bad config.
+
+use crate::helpers::*;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+struct Cli {
+    db: TestDb,
+    data_dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new(backend: Backend) -> Option<Cli> {
+        Some(Cli {
+            db: TestDb::new(backend)?,
+            data_dir: tempfile::tempdir().unwrap(),
+        })
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tipline"));
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("TIPLINE_DATABASE_URL", &self.db.url)
+            .env("TIPLINE_DATA_DIR", self.data_dir.path())
+            .env("TIPLINE_CONFIG_DIR", config_dir())
+            .env("TIPLINE_LOG", "warn");
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn accounts_are_created_and_listed(backend: Backend) {
+    let Some(cli) = Cli::new(backend) else { return };
+    let out = cli.run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "fire.officer",
+            "--role",
+            "officer",
+            "--department",
+            "fire",
+            "--display-name",
+            "消防 张三",
+        ],
+        "a long enough password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = cli.run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "coord",
+            "--role",
+            "coordinator",
+        ],
+        "another long password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = cli.run(
+        &[
+            "user",
+            "add",
+            "--username",
+            "jt.officer",
+            "--role",
+            "officer",
+            "--department",
+            "jiangtou",
+        ],
+        "a street officer pw\n",
+    );
+    assert!(
+        out.status.success(),
+        "streets are units too: {}",
+        text(&out.stderr)
+    );
+
+    let list = cli.run(&["user", "list"], "");
+    assert!(list.status.success());
+    let lines: Vec<String> = text(&list.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(
+        lines,
+        [
+            "coord\tcoordinator\t-\tactive",
+            "fire.officer\tofficer\tfire\tactive",
+            "jt.officer\tofficer\tjiangtou\tactive"
+        ]
+    );
+    assert!(!text(&list.stdout).contains("password"));
+
+    // Bad input: exit 2 with one line on stderr.
+    for (args, stdin, why) in [
+        (
+            vec!["user", "add", "--username", "x1x", "--role", "admin"],
+            "a long enough password\n",
+            "unknown role",
+        ),
+        (
+            vec!["user", "add", "--username", "short", "--role", "inspector"],
+            "short\n",
+            "short password",
+        ),
+        (
+            vec!["user", "add", "--username", "nodept", "--role", "officer"],
+            "a long enough password\n",
+            "officer without a unit",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--username",
+                "baddept",
+                "--role",
+                "head",
+                "--department",
+                "nasa",
+            ],
+            "a long enough password\n",
+            "unknown unit",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "--username",
+                "fin",
+                "--role",
+                "finance",
+                "--department",
+                "fire",
+            ],
+            "a long enough password\n",
+            "finance with a unit",
+        ),
+        (
+            vec!["user", "add", "--username", "coord", "--role", "inspector"],
+            "a long enough password\n",
+            "taken username",
+        ),
+        (
+            vec!["user", "add", "--username", "nopw", "--role", "inspector"],
+            "",
+            "no password",
+        ),
+        (vec!["frobnicate"], "", "unknown command"),
+    ] {
+        let out = cli.run(&args, stdin);
+        assert_eq!(out.status.code(), Some(2), "{why}: {}", text(&out.stderr));
+        assert!(!text(&out.stderr).trim().is_empty(), "{why}");
+    }
+    let list = cli.run(&["user", "list"], "");
+    assert_eq!(
+        text(&list.stdout).lines().count(),
+        3,
+        "nothing was created by the failures"
+    );
+}
+
+#[test]
+fn accounts_are_created_and_listed_on_sqlite() {
+    accounts_are_created_and_listed(Backend::Sqlite);
+}
+
+#[test]
+fn accounts_are_created_and_listed_on_postgres() {
+    accounts_are_created_and_listed(Backend::Postgres);
+}
+
+fn demo_loads_into_an_empty_database_only(backend: Backend) {
+    let Some(cli) = Cli::new(backend) else { return };
+    let out = cli.run(&["demo"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Loaded 30 demo tips"), "{stdout}");
+    for user in [
+        "coordinator",
+        "fire.officer",
+        "fire.head",
+        "inspector",
+        "finance1",
+        "finance2",
+    ] {
+        assert!(stdout.contains(user), "{user} missing from {stdout}");
+    }
+    let again = cli.run(&["demo"], "");
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    let list = cli.run(&["user", "list"], "");
+    assert_eq!(text(&list.stdout).lines().count(), 8);
+}
+
+#[test]
+fn demo_loads_into_an_empty_database_only_on_sqlite() {
+    demo_loads_into_an_empty_database_only(Backend::Sqlite);
+}
+
+#[test]
+fn demo_loads_into_an_empty_database_only_on_postgres() {
+    demo_loads_into_an_empty_database_only(Backend::Postgres);
+}
+
+#[test]
+fn migrate_runs_and_is_idempotent() {
+    let cli = Cli::new(Backend::Sqlite).unwrap();
+    for _ in 0..2 {
+        let out = cli.run(&["migrate"], "");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn an_unknown_configuration_key_stops_the_start_and_is_named() {
+    let cli = Cli::new(Backend::Sqlite).unwrap();
+    let file = cli.data_dir.path().join("extra.toml");
+    std::fs::write(&file, "bind = \"127.0.0.1:0\"\nratelimits = \"off\"\n").unwrap();
+    let out = cli
+        .command(&["migrate"])
+        .env("TIPLINE_CONFIG", &file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("ratelimits"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+
+    let out = cli
+        .command(&["migrate"])
+        .env("TIPLINE_BOGUS_SETTING", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("bogus_setting"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_reference_data_stops_the_start_with_the_file_and_reason() {
+    let cli = Cli::new(Backend::Sqlite).unwrap();
+    let dir = cli.data_dir.path().join("config");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sectors = std::fs::read_to_string(config_dir().join("sectors.toml")).unwrap();
+    std::fs::write(
+        dir.join("sectors.toml"),
+        sectors.replacen("lead = \"emergency\"", "lead = \"ministry_of_magic\"", 1),
+    )
+    .unwrap();
+    let out = cli
+        .command(&["demo"])
+        .env("TIPLINE_CONFIG_DIR", &dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("sectors.toml") && err.contains("ministry_of_magic"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.join("sectors.toml"),
+        "[[sector]]\ncode = \"x\"\nname = 1\n",
+    )
+    .unwrap();
+    let out = cli
+        .command(&["demo"])
+        .env("TIPLINE_CONFIG_DIR", &dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("line"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn the_binary_runs_from_any_directory_with_its_built_in_configuration() {
+    let cli = Cli::new(Backend::Sqlite).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let out = cli
+        .command(&["demo"])
+        .env("TIPLINE_CONFIG_DIR", empty.path().join("nothing-here"))
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -1,0 +1,356 @@
+//! `TestApp`: the real application on a random port, each with a fresh database (a temporary
+//! SQLite file, or a fresh PostgreSQL schema when `TIPLINE_TEST_DATABASE_URL` is set), driven
+//! over HTTP. `on_both_backends!` writes each test twice: `…::sqlite` and `…::postgres` (the
+//! latter returns at once when no PostgreSQL URL is given).
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use figment::Figment;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tipline::config::Settings;
+use tipline::services::Services;
+use tipline::startup::Application;
+
+pub const PG_ENV: &str = "TIPLINE_TEST_DATABASE_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database, removed again on drop.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    /// The SQLite file, for tests that read the raw bytes.
+    pub sqlite_path: Option<PathBuf>,
+    pg_admin: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let path = dir.path().join("tipline.db");
+                Some(TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    backend,
+                    sqlite_path: Some(path),
+                    pg_admin: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let base = std::env::var(PG_ENV).ok().filter(|s| !s.is_empty())?;
+                let schema = format!(
+                    "t_{}",
+                    hex::encode(tipline::secrets::random_bytes::<8>().expect("random"))
+                );
+                let mut admin = PgConnection::establish(&base)
+                    .expect("connecting to TIPLINE_TEST_DATABASE_URL");
+                admin
+                    .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .expect("creating a test schema");
+                let sep = if base.contains('?') { '&' } else { '?' };
+                Some(TestDb {
+                    url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
+                    backend,
+                    sqlite_path: None,
+                    pg_admin: Some((base, schema)),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    /// Every table's bytes as the database holds them (for "absent in clear" checks).
+    pub fn raw_dump(&self) -> Vec<u8> {
+        match (&self.sqlite_path, &self.pg_admin) {
+            (Some(path), _) => {
+                let mut all = std::fs::read(path).unwrap_or_default();
+                for suffix in ["-wal", "-shm"] {
+                    let mut p = path.as_os_str().to_owned();
+                    p.push(suffix);
+                    all.extend(std::fs::read(PathBuf::from(p)).unwrap_or_default());
+                }
+                all
+            }
+            (None, Some((base, schema))) => {
+                use diesel::prelude::*;
+                #[derive(QueryableByName)]
+                struct Row {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    t: String,
+                }
+                let mut c = PgConnection::establish(base).expect("connecting");
+                let tables: Vec<Row> = diesel::sql_query(format!(
+                    "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = '{schema}'"
+                ))
+                .load(&mut c)
+                .expect("listing tables");
+                let mut out = Vec::new();
+                for table in tables {
+                    let rows: Vec<Row> = diesel::sql_query(format!(
+                        "SELECT CAST(x AS TEXT) AS t FROM {schema}.{} x",
+                        table.t
+                    ))
+                    .load(&mut c)
+                    .expect("dumping a table");
+                    for r in rows {
+                        out.extend_from_slice(r.t.as_bytes());
+                        out.push(b'\n');
+                    }
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.pg_admin
+            && let Ok(mut c) = PgConnection::establish(base)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+pub fn config_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config")
+}
+
+/// Test settings: a fresh data directory, port 0, rate limits off unless a test turns them on.
+pub fn settings(db: &TestDb, data_dir: &Path, extra: impl FnOnce(Figment) -> Figment) -> Settings {
+    let f = Settings::figment(&config_dir())
+        .expect("the shipped configuration")
+        .merge(("database_url", db.url.clone()))
+        .merge(("bind", "127.0.0.1:0"))
+        .merge(("data_dir", data_dir.display().to_string()))
+        .merge(("rate_limits", "off"))
+        .merge(("workers", 2))
+        .merge(("log", "warn"))
+        .merge(("database.pool_size", 4));
+    Settings::extract(extra(f)).expect("valid test settings")
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub agent: ureq::Agent,
+    pub services: Services,
+    pub db: TestDb,
+    _data_dir: tempfile::TempDir,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// An HTTP answer: status, headers we look at, and the body (JSON when it parses).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub content_type: Option<String>,
+    pub text: String,
+    pub json: Value,
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn answer(mut r: ureq::http::Response<ureq::Body>) -> Answer {
+    let header = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let retry_after = header("retry-after");
+    let content_type = header("content-type");
+    let status = r.status().as_u16();
+    let text = r
+        .body_mut()
+        .with_config()
+        .limit(100 << 20)
+        .read_to_string()
+        .unwrap_or_default();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        retry_after,
+        content_type,
+        text,
+        json,
+    }
+}
+
+impl TestApp {
+    pub fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |f| f)
+    }
+
+    pub fn spawn_with(backend: Backend, extra: impl FnOnce(Figment) -> Figment) -> Option<TestApp> {
+        tipline::telemetry::init("warn");
+        let db = TestDb::new(backend)?;
+        let data_dir = tempfile::tempdir().expect("a temporary directory");
+        let settings = settings(&db, data_dir.path(), extra);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match Application::build(&settings, &config_dir()) {
+                    Ok(app) => {
+                        let _ = tx.send(Ok((app.port(), app.handle(), app.services.clone())));
+                        let _ = app.run().await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(format!("{e:#}")));
+                    }
+                }
+            })
+        });
+        let (port, handle, services) = rx
+            .recv()
+            .expect("the server thread")
+            .expect("the application starts");
+        Some(TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            agent: agent(),
+            services,
+            db,
+            _data_dir: data_dir,
+            handle,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        answer(self.agent.get(self.url(path)).call().expect("GET"))
+    }
+
+    pub fn get_lang(&self, path: &str, accept_language: &str) -> Answer {
+        answer(
+            self.agent
+                .get(self.url(path))
+                .header("accept-language", accept_language)
+                .call()
+                .expect("GET"),
+        )
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> Answer {
+        answer(
+            self.agent
+                .post(self.url(path))
+                .send_json(body)
+                .expect("POST"),
+        )
+    }
+
+    pub fn post_json_lang(&self, path: &str, body: &Value, accept_language: &str) -> Answer {
+        answer(
+            self.agent
+                .post(self.url(path))
+                .header("accept-language", accept_language)
+                .send_json(body)
+                .expect("POST"),
+        )
+    }
+
+    pub fn post_raw(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
+        answer(
+            self.agent
+                .post(self.url(path))
+                .header("content-type", content_type)
+                .send(body.into())
+                .expect("POST"),
+        )
+    }
+
+    /// Submits a valid tip of `sector` and returns the 201 body.
+    pub fn submit(&self, body: &Value) -> Value {
+        let a = self.post_json("/api/v1/tips", body);
+        assert_eq!(a.status, 201, "{}", a.text);
+        a.json
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A valid anonymous tip.
+pub fn anonymous_tip(sector: &str) -> Value {
+    json!({
+        "sector": sector,
+        "street": "jiangtou",
+        "address": "江头北路216号负一楼",
+        "enterprise": "某某海鲜酒楼",
+        "description": "后厨堆放了七八个液化气瓶，地下室不通风，闻到怪味。",
+        "severity": "major",
+        "observed_at": "2026-11-01T20:30:00+08:00",
+        "anonymous": true,
+        "wants_reward": true
+    })
+}
+
+/// A valid tip under a name.
+pub fn identified_tip(name: &str, phone: &str, email: &str) -> Value {
+    let mut t = anonymous_tip("fire_safety");
+    t["anonymous"] = json!(false);
+    t["reporter"] = json!({ "name": name, "phone": phone, "email": email });
+    t
+}
+
+/// Writes each test once per backend: `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(
+        $(#[doc = $doc:literal])*
+        fn $name:ident($app:ident) $body:block
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                #[allow(unused_imports)]
+                use $crate::helpers::*;
+
+                fn body($app: TestApp) $body
+
+                #[test]
+                fn sqlite() {
+                    body(TestApp::spawn(Backend::Sqlite).expect("SQLite is always available"));
+                }
+
+                #[test]
+                fn postgres() {
+                    // Runs when TIPLINE_TEST_DATABASE_URL names a PostgreSQL database.
+                    if let Some(app) = TestApp::spawn(Backend::Postgres) {
+                        body(app);
+                    }
+                }
+            }
+        )*
+    };
+}
