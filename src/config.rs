@@ -24,6 +24,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("streets.toml", include_str!("../config/streets.toml")),
     ("sectors.toml", include_str!("../config/sectors.toml")),
     ("demo.toml", include_str!("../config/demo.toml")),
+    ("calendar.toml", include_str!("../config/calendar.toml")),
 ];
 
 /// Environment variables with the `TIPLINE_` prefix that are not settings.
@@ -67,6 +68,21 @@ pub struct Settings {
     pub hashing: HashingSettings,
     pub quotas: Quotas,
     pub limits: BodyLimits,
+    pub time_limits: TimeLimits,
+}
+
+/// Legal time limits (DESIGN.md, "The case lifecycle").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeLimits {
+    /// Decide whether to accept a tip within this many working days of its arrival.
+    pub acceptance_working_days: u32,
+    /// Verify within this many days of acceptance.
+    pub verification_days: u32,
+    /// One extension of verification, signed off by a head.
+    pub verification_extension_days: u32,
+    /// Tell the reporter the result within this many days of the verification result.
+    pub feedback_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -210,6 +226,12 @@ impl Default for Settings {
             limits: BodyLimits {
                 json_bytes: 1 << 20,
                 multipart_bytes: 60 << 20,
+            },
+            time_limits: TimeLimits {
+                acceptance_working_days: 5,
+                verification_days: 60,
+                verification_extension_days: 30,
+                feedback_days: 10,
             },
         }
     }
@@ -412,6 +434,11 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Loads the working-day calendar.
+pub fn load_calendar(dir: &Path) -> Result<crate::domain::calendar::Calendar, ConfigError> {
+    parse_toml(dir, "calendar.toml")
+}
+
 /// Loads and checks the departments, streets and sectors.
 pub fn load_catalog(dir: &Path) -> Result<Catalog, ConfigError> {
     let d: DepartmentsFile = parse_toml(dir, "departments.toml")?;
@@ -430,6 +457,7 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let c = load_catalog(&dir).unwrap();
         assert_eq!(c.coordinator().code, "safety_office");
+        assert!(!load_calendar(&dir).unwrap().holidays.is_empty());
         let s = Settings::extract(Settings::figment(&dir).unwrap()).unwrap();
         assert_eq!(s.case_prefix, "HL");
     }

@@ -17,11 +17,12 @@ use std::time::Duration;
 /// The services of an installation, without the HTTP server (the CLI uses these).
 pub fn services(settings: &Settings, config_dir: &Path) -> anyhow::Result<Services> {
     let catalog = config::load_catalog(config_dir)?;
+    let calendar = config::load_calendar(config_dir)?;
     let db = Db::connect(settings)?;
     db.migrate()?;
     let keys = Keys::load_or_generate(settings)?;
     db::check_key_fingerprints(&db, &keys.fingerprints())?;
-    Services::new(settings, db, catalog, &keys)
+    Services::new(settings, db, catalog, calendar, &keys)
 }
 
 pub struct Application {
@@ -40,8 +41,10 @@ impl Application {
         let limiters = Arc::new(Limiters::new(settings));
         let state = aw::Data::new(AppState {
             services: services.clone(),
+            pages: web::render::Pages::new(settings.secure_cookies)?,
             limiters: limiters.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
+            multipart_limit: settings.limits.multipart_bytes,
         });
         let settings_for_app = settings.clone();
         let mut server = HttpServer::new(move || {

@@ -95,3 +95,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages,
     staff_users
 );
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        tip_id -> BigInt,
+        content_type -> Text,
+        bytes -> BigInt,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(attachments -> tips (tip_id));
+diesel::allow_tables_to_appear_in_same_query!(attachments, tips);

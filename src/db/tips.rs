@@ -184,3 +184,48 @@ pub fn sealed_identity(conn: &mut DbConn, tip_id: i64) -> QueryResult<Option<Vec
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     tips::table.count().get_result(conn)
 }
+
+/// Stores one photo of a tip.
+pub fn insert_attachment(
+    conn: &mut DbConn,
+    tip_id: i64,
+    content_type: &str,
+    data: &[u8],
+    at: NaiveDateTime,
+) -> QueryResult<i64> {
+    use super::schema::attachments as a;
+    diesel::insert_into(a::table)
+        .values((
+            a::tip_id.eq(tip_id),
+            a::content_type.eq(content_type),
+            a::bytes.eq(data.len() as i64),
+            a::data.eq(data),
+            a::created_at.eq(at),
+        ))
+        .returning(a::id)
+        .get_result(conn)
+}
+
+/// The photos of a tip without their bytes: (id, content type, size).
+pub fn attachments_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<(i64, String, i64)>> {
+    use super::schema::attachments as a;
+    a::table
+        .filter(a::tip_id.eq(tip_id))
+        .order(a::id.asc())
+        .select((a::id, a::content_type, a::bytes))
+        .load(conn)
+}
+
+/// One photo's bytes, if it belongs to the tip.
+pub fn attachment_data(
+    conn: &mut DbConn,
+    tip_id: i64,
+    id: i64,
+) -> QueryResult<Option<(String, Vec<u8>)>> {
+    use super::schema::attachments as a;
+    a::table
+        .filter(a::tip_id.eq(tip_id).and(a::id.eq(id)))
+        .select((a::content_type, a::data))
+        .first(conn)
+        .optional()
+}

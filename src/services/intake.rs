@@ -6,6 +6,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::{self, tips};
 use crate::domain::case_number::CaseNumber;
 use crate::domain::catalog::Routing;
+use crate::domain::photo::CleanPhoto;
 use crate::domain::receipt::Receipt;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, NewTip, TipInput};
@@ -25,7 +26,12 @@ pub struct Submitted {
 impl Services {
     /// Checks and stores a tip.
     #[tracing::instrument(skip_all, fields(channel = channel.as_str()))]
-    pub async fn submit_tip(&self, input: TipInput, channel: Channel) -> ServiceResult<Submitted> {
+    pub async fn submit_tip(
+        &self,
+        input: TipInput,
+        channel: Channel,
+        photos: Vec<CleanPhoto>,
+    ) -> ServiceResult<Submitted> {
         let tip = NewTip::parse(&input, &self.catalog, chrono::Utc::now())
             .map_err(ServiceError::Validation)?;
         // A receipt collision is astronomically unlikely (1 in 10^16 per pair) but would
@@ -33,9 +39,9 @@ impl Services {
         for _ in 0..3 {
             let receipt = secrets::new_receipt()?;
             let hash = self.hasher.receipt_hash(receipt.clone()).await?;
-            let tip = tip.clone();
+            let (tip, photos) = (tip.clone(), photos.clone());
             match self
-                .blocking(move |s| s.store_tip(&tip, &hash, channel, db::now()))
+                .blocking(move |s| s.store_tip(&tip, &hash, channel, &photos, db::now()))
                 .await
             {
                 Ok((case_number, routing)) => {
@@ -61,6 +67,7 @@ impl Services {
         tip: &NewTip,
         receipt_hash: &str,
         channel: Channel,
+        photos: &[CleanPhoto],
         now: NaiveDateTime,
     ) -> ServiceResult<(CaseNumber, Routing)> {
         let routing = self
@@ -107,6 +114,9 @@ impl Services {
                 .map(|(unit, role)| (unit, role.as_str()))
                 .collect();
             tips::insert_units(conn, id, &units)?;
+            for photo in photos {
+                tips::insert_attachment(conn, id, photo.kind.content_type(), &photo.bytes, now)?;
+            }
             tips::insert_event(conn, id, "submit", None, Some(channel.as_str()), now)?;
             let route_note = routing_note(&routing);
             tips::insert_event(conn, id, "route", None, Some(&route_note), now)?;

@@ -10,9 +10,10 @@ pub mod intake;
 pub mod staff;
 pub mod track;
 
-use crate::config::Settings;
+use crate::config::{Settings, TimeLimits};
 use crate::db::Db;
 use crate::domain::FieldError;
+use crate::domain::calendar::Calendar;
 use crate::domain::catalog::Catalog;
 use crate::secrets::{Hasher, Keys, Sealer};
 use std::sync::Arc;
@@ -54,10 +55,18 @@ pub struct Services {
     pub hasher: Hasher,
     pub case_prefix: String,
     pub offset: chrono::FixedOffset,
+    pub calendar: Arc<Calendar>,
+    pub time_limits: TimeLimits,
 }
 
 impl Services {
-    pub fn new(settings: &Settings, db: Db, catalog: Catalog, keys: &Keys) -> anyhow::Result<Self> {
+    pub fn new(
+        settings: &Settings,
+        db: Db,
+        catalog: Catalog,
+        calendar: Calendar,
+        keys: &Keys,
+    ) -> anyhow::Result<Self> {
         Ok(Services {
             db,
             catalog: Arc::new(catalog),
@@ -67,6 +76,8 @@ impl Services {
             offset: settings
                 .offset()
                 .ok_or_else(|| anyhow::anyhow!("utc_offset is invalid"))?,
+            calendar: Arc::new(calendar),
+            time_limits: settings.time_limits.clone(),
         })
     }
 
@@ -84,6 +95,11 @@ impl Services {
 }
 
 impl Services {
+    /// The local calendar date of a stored UTC instant.
+    pub fn local_date(&self, t: chrono::NaiveDateTime) -> chrono::NaiveDate {
+        t.and_utc().with_timezone(&self.offset).date_naive()
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> anyhow::Result<()> {
         use diesel::connection::SimpleConnection;

@@ -5,8 +5,9 @@
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::{self, tips};
 use crate::domain::receipt::Receipt;
+use crate::domain::status::Status;
 use crate::domain::tip::{MESSAGE_LEN, text_field};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 #[derive(Debug)]
 pub struct TrackedMessage {
@@ -22,6 +23,8 @@ pub struct TrackedTip {
     pub department: String,
     pub submitted_at: DateTime<Utc>,
     pub messages: Vec<TrackedMessage>,
+    /// While the tip waits for a decision: the last day of the acceptance limit.
+    pub acceptance_due: Option<NaiveDate>,
 }
 
 impl Services {
@@ -54,7 +57,14 @@ impl Services {
                     at: db::to_utc(m.created_at),
                 })
                 .collect();
+            let acceptance_due = (tip.status == Status::Submitted.as_str()).then(|| {
+                s.calendar.add_working_days(
+                    s.local_date(tip.submitted_at),
+                    s.time_limits.acceptance_working_days,
+                )
+            });
             Ok(TrackedTip {
+                acceptance_due,
                 case_number: tip.case_number,
                 status: tip.status,
                 department: tip.department,

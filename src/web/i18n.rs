@@ -11,7 +11,7 @@ use std::future::{Ready, ready};
 use unic_langid::{LanguageIdentifier, langid};
 
 static_loader! {
-    static LOCALES = {
+    pub static LOCALES = {
         locales: "./templates/i18n",
         fallback_language: "zh-CN",
         customise: |bundle| bundle.set_use_isolating(false),
@@ -134,15 +134,23 @@ mod tests {
 
     #[test]
     fn every_key_exists_in_both_languages() {
-        let zh = include_str!("../../templates/i18n/zh-CN/main.ftl");
-        let en = include_str!("../../templates/i18n/en/main.ftl");
+        let zh = [
+            include_str!("../../templates/i18n/zh-CN/main.ftl"),
+            include_str!("../../templates/i18n/zh-CN/pages.ftl"),
+        ]
+        .concat();
+        let en = [
+            include_str!("../../templates/i18n/en/main.ftl"),
+            include_str!("../../templates/i18n/en/pages.ftl"),
+        ]
+        .concat();
         let keys = |s: &str| -> Vec<String> {
             s.lines()
                 .filter(|l| !l.starts_with('#') && !l.starts_with(' ') && l.contains(" = "))
                 .map(|l| l.split(" = ").next().unwrap_or_default().to_owned())
                 .collect()
         };
-        assert_eq!(keys(zh), keys(en));
+        assert_eq!(keys(&zh), keys(&en));
         assert_eq!(
             Lang::Zh.t_args("field-too_short", &[("min", 10)]),
             "至少需要 10 个字。"

@@ -3,7 +3,10 @@
 
 pub mod api;
 pub mod error;
+pub mod form;
 pub mod i18n;
+pub mod public;
+pub mod render;
 pub mod security;
 
 use crate::config::Settings;
@@ -20,20 +23,30 @@ use std::time::Instant;
 /// What every handler may reach.
 pub struct AppState {
     pub services: Services,
+    pub pages: render::Pages,
     pub limiters: Arc<Limiters>,
     pub trusted_proxies: Vec<IpAddr>,
+    /// Multipart bodies above this many bytes answer 413.
+    pub multipart_limit: usize,
 }
 
 /// Every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(api::healthz)).service(
-        web::scope("/api/v1")
-            .route("/sectors", web::get().to(api::sectors))
-            .route("/streets", web::get().to(api::streets))
-            .route("/tips", web::post().to(api::submit_tip))
-            .route("/track", web::post().to(api::track))
-            .route("/track/messages", web::post().to(api::track_message)),
-    );
+    cfg.route("/", web::get().to(public::index))
+        .route("/report", web::get().to(public::report_form))
+        .route("/report", web::post().to(public::report_submit))
+        .route("/track", web::get().to(public::track_form))
+        .route("/track", web::post().to(public::track_submit))
+        .route("/static/{file}", web::get().to(render::static_file))
+        .route("/healthz", web::get().to(api::healthz))
+        .service(
+            web::scope("/api/v1")
+                .route("/sectors", web::get().to(api::sectors))
+                .route("/streets", web::get().to(api::streets))
+                .route("/tips", web::post().to(api::submit_tip))
+                .route("/track", web::post().to(api::track))
+                .route("/track/messages", web::post().to(api::track_message)),
+        );
 }
 
 /// Extractor settings: body limits and error answers in the API's shape.
@@ -62,9 +75,20 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .app_data(web::PayloadConfig::new(settings.limits.multipart_bytes));
 }
 
-/// The answer for a route that does not exist.
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::for_request(Code::NotFound, &req))
+/// The answer for a route that does not exist: the API's JSON under `/api/`, a page elsewhere.
+pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    let lang = i18n::Lang::from_request(&req);
+    if req.path().starts_with("/api/") || req.path().starts_with("/open311/") {
+        return ApiError::new(Code::NotFound, lang).error_response();
+    }
+    state.pages.error(
+        &req,
+        lang,
+        actix_web::http::StatusCode::NOT_FOUND,
+        "page-not-found-title",
+        &lang.t("error-not_found"),
+    )
 }
 
 /// Logs every request without its query string (API.md: nothing of /report or /track beyond

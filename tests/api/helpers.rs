@@ -354,3 +354,66 @@ macro_rules! on_both_backends {
         )*
     };
 }
+
+/// A multipart/form-data body: text fields, then files as (field, file name, content type, bytes).
+pub fn multipart(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, Vec<u8>)],
+) -> (String, Vec<u8>) {
+    let boundary = "----tipline-test-boundary-7d93";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(value.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    for (name, filename, content_type, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// The text of the element with this id (`<p id="receipt">…</p>`), tags stripped.
+pub fn element_text(html: &str, id: &str) -> Option<String> {
+    let start = html.find(&format!("id=\"{id}\""))?;
+    let open_end = start + html[start..].find('>')? + 1;
+    let close = open_end + html[open_end..].find("</")?;
+    Some(html[open_end..close].trim().to_owned())
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .expect("a fixture")
+}
+
+impl TestApp {
+    pub fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, Vec<u8>)],
+    ) -> Answer {
+        let (ct, body) = multipart(fields, files);
+        self.post_raw(path, &ct, body)
+    }
+
+    pub fn post_urlencoded(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body = serde_urlencoded::to_string(fields).expect("encoding a form");
+        self.post_raw(path, "application/x-www-form-urlencoded", body)
+    }
+}

@@ -7,6 +7,7 @@ mod cli;
 mod durability;
 mod intake;
 mod limits;
+mod pages;
 mod privacy;
 mod reference;
 mod track;

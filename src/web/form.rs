@@ -1,0 +1,285 @@
+//! Reading the report form: multipart (with photos) or URL-encoded, with the limits of API.md
+//! (60 MB a body, 5 photos of 10 MB), so that a refused form can always be shown again with
+//! everything that was typed.
+
+use crate::domain::photo::{self, CleanPhoto, PhotoError};
+use crate::domain::tip::{ReporterInput, TipInput};
+use actix_multipart::Multipart;
+use actix_web::HttpRequest;
+use actix_web::web::{Bytes, BytesMut, Payload};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+/// The longest text field kept (far above every limit, so a longer one is still refused by the
+/// length rules rather than cut silently).
+const TEXT_FIELD_MAX: usize = 64 * 1024;
+
+/// The report form as typed, echoed back on a refusal.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportForm {
+    pub sector: String,
+    pub street: String,
+    pub address: String,
+    pub enterprise: String,
+    pub description: String,
+    pub severity: String,
+    pub observed_at: String,
+    #[serde(deserialize_with = "checkbox")]
+    pub anonymous: bool,
+    pub reporter_name: String,
+    pub reporter_phone: String,
+    pub reporter_email: String,
+    #[serde(deserialize_with = "checkbox")]
+    pub wants_reward: bool,
+}
+
+fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    let s = String::deserialize(d)?;
+    Ok(matches!(s.as_str(), "on" | "true" | "1" | "yes"))
+}
+
+impl ReportForm {
+    /// The blank form: anonymous unless the reporter chooses otherwise.
+    pub fn blank() -> Self {
+        ReportForm {
+            anonymous: true,
+            severity: "general".into(),
+            ..ReportForm::default()
+        }
+    }
+
+    fn set(&mut self, name: &str, value: String) {
+        match name {
+            "sector" => self.sector = value,
+            "street" => self.street = value,
+            "address" => self.address = value,
+            "enterprise" => self.enterprise = value,
+            "description" => self.description = value,
+            "severity" => self.severity = value,
+            "observed_at" => self.observed_at = value,
+            "anonymous" => self.anonymous = matches!(value.as_str(), "on" | "true" | "1" | "yes"),
+            "reporter_name" => self.reporter_name = value,
+            "reporter_phone" => self.reporter_phone = value,
+            "reporter_email" => self.reporter_email = value,
+            "wants_reward" => {
+                self.wants_reward = matches!(value.as_str(), "on" | "true" | "1" | "yes")
+            }
+            _ => {}
+        }
+    }
+
+    /// The tip as the intake rules read it. A `datetime-local` value is local time of the
+    /// deployment; identity fields count only when something was typed in them.
+    pub fn to_input(&self, offset: chrono::FixedOffset) -> TipInput {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+        let identity_typed = [
+            &self.reporter_name,
+            &self.reporter_phone,
+            &self.reporter_email,
+        ]
+        .iter()
+        .any(|s| !s.trim().is_empty());
+        TipInput {
+            sector: opt(&self.sector),
+            street: opt(&self.street),
+            address: Some(self.address.clone()),
+            enterprise: opt(&self.enterprise),
+            description: Some(self.description.clone()),
+            severity: opt(&self.severity),
+            observed_at: opt(&self.observed_at).map(|s| local_to_rfc3339(&s, offset)),
+            anonymous: Some(self.anonymous),
+            reporter: identity_typed.then(|| ReporterInput {
+                name: opt(&self.reporter_name),
+                phone: opt(&self.reporter_phone),
+                email: opt(&self.reporter_email),
+            }),
+            wants_reward: Some(self.wants_reward),
+        }
+    }
+}
+
+/// `2026-11-28T19:30` (a `datetime-local` value) in the given offset as RFC 3339; anything else
+/// is passed on for the intake rules to judge.
+fn local_to_rfc3339(s: &str, offset: chrono::FixedOffset) -> String {
+    let s = s.trim();
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .and_then(|t| t.and_local_timezone(offset).single())
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+/// What a photo problem is called in the form's errors.
+pub fn photo_error_key(e: PhotoError) -> &'static str {
+    match e {
+        PhotoError::UnsupportedType => "photo_type",
+        PhotoError::Corrupt => "photo_corrupt",
+        PhotoError::TooLarge => "photo_too_large",
+    }
+}
+
+/// A read form: the typed values, the photos that passed, and the photo problems.
+#[derive(Debug, Default)]
+pub struct Upload {
+    pub form: ReportForm,
+    pub photos: Vec<CleanPhoto>,
+    pub photo_errors: Vec<&'static str>,
+    /// At least one photo was of a type that is not allowed (the answer is then 415).
+    pub unsupported_type: bool,
+    /// Photos were sent (they are not kept when the form is refused).
+    pub photos_sent: usize,
+}
+
+#[derive(Debug)]
+pub enum ReadError {
+    /// The body is over the multipart limit.
+    TooLarge,
+    /// Not a form we can read.
+    Malformed,
+}
+
+/// Reads a report form body, multipart or URL-encoded.
+pub async fn read_report(
+    req: &HttpRequest,
+    payload: Payload,
+    limit: usize,
+) -> Result<Upload, ReadError> {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ReadError::TooLarge);
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = read_all(payload, 1 << 20).await?;
+        let form: ReportForm =
+            serde_urlencoded::from_bytes(&body).map_err(|_| ReadError::Malformed)?;
+        return Ok(Upload {
+            form,
+            ..Upload::default()
+        });
+    }
+    if !content_type.starts_with("multipart/form-data") {
+        return Err(ReadError::Malformed);
+    }
+    let mut mp = Multipart::new(req.headers(), payload);
+    let mut up = Upload {
+        form: ReportForm::default(),
+        ..Upload::default()
+    };
+    let mut total = 0usize;
+    let mut raw_photos: Vec<Vec<u8>> = Vec::new();
+    while let Some(field) = mp.next().await {
+        let mut field = field.map_err(|_| ReadError::Malformed)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .is_some();
+        let cap = if name == "photos" {
+            photo::MAX_BYTES + 1
+        } else {
+            TEXT_FIELD_MAX
+        };
+        let mut buf = BytesMut::new();
+        let mut over = false;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| ReadError::Malformed)?;
+            total += chunk.len();
+            if total > limit {
+                return Err(ReadError::TooLarge);
+            }
+            if buf.len() + chunk.len() > cap {
+                over = true;
+                let room = cap.saturating_sub(buf.len());
+                buf.extend_from_slice(&chunk[..room.min(chunk.len())]);
+            } else {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        if name == "photos" {
+            // A file input left empty still sends an empty part.
+            if buf.is_empty() {
+                continue;
+            }
+            up.photos_sent += 1;
+            if over {
+                push_once(&mut up.photo_errors, "photo_too_large");
+            } else if raw_photos.len() >= photo::MAX_PHOTOS {
+                push_once(&mut up.photo_errors, "photo_count");
+            } else {
+                raw_photos.push(buf.to_vec());
+            }
+        } else if !is_file {
+            up.form
+                .set(&name, String::from_utf8_lossy(&buf).into_owned());
+        }
+    }
+    for raw in raw_photos {
+        match photo::clean(&raw) {
+            Ok(p) => up.photos.push(p),
+            Err(e) => {
+                up.unsupported_type |= e == PhotoError::UnsupportedType;
+                push_once(&mut up.photo_errors, photo_error_key(e));
+            }
+        }
+    }
+    Ok(up)
+}
+
+fn push_once(v: &mut Vec<&'static str>, key: &'static str) {
+    if !v.contains(&key) {
+        v.push(key);
+    }
+}
+
+/// Reads a whole (small) body.
+pub async fn read_all(mut payload: Payload, limit: usize) -> Result<Bytes, ReadError> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ReadError::Malformed)?;
+        if buf.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetime_local_values_are_read_in_the_deployments_offset() {
+        let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        assert_eq!(
+            local_to_rfc3339("2026-11-28T19:30", cst),
+            "2026-11-28T19:30:00+08:00"
+        );
+        assert_eq!(
+            local_to_rfc3339("2026-11-28T19:30:15", cst),
+            "2026-11-28T19:30:15+08:00"
+        );
+        assert_eq!(local_to_rfc3339("yesterday", cst), "yesterday");
+    }
+
+    #[test]
+    fn identity_counts_only_when_typed() {
+        let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        let mut f = ReportForm::blank();
+        assert!(f.to_input(cst).reporter.is_none());
+        f.reporter_phone = "13900001234".into();
+        assert!(f.to_input(cst).reporter.is_some());
+    }
+}

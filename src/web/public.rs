@@ -1,0 +1,572 @@
+//! The reporter's pages: landing, report form, receipt, follow-up (API.md, "HTTP: pages").
+//! They work without JavaScript, in Chinese by default and in English, and a refused form
+//! always comes back with what was typed.
+
+use super::AppState;
+use super::form::{self, ReadError, ReportForm, Upload};
+use super::i18n::Lang;
+use super::render::{Caching, local_date, local_datetime};
+use super::security::{Bucket, client_ip};
+use crate::domain::FieldError;
+use crate::domain::tip::{Channel, NewTip};
+use crate::services::ServiceError;
+use crate::services::intake::Submitted;
+use crate::services::track::TrackedTip;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub async fn index(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
+    let ctx = state.pages.context(lang, Some("/"));
+    state.pages.render(
+        &req,
+        "public/index.html",
+        &ctx,
+        StatusCode::OK,
+        Caching::Revalidate,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    urgent: Option<String>,
+}
+
+fn is_urgent(q: &ReportQuery) -> bool {
+    q.urgent
+        .as_deref()
+        .is_some_and(|u| !u.is_empty() && u != "0")
+}
+
+pub async fn report_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    q: web::Query<ReportQuery>,
+) -> HttpResponse {
+    render_report(
+        &state,
+        &req,
+        lang,
+        is_urgent(&q),
+        &ReportForm::blank(),
+        &FormErrors::default(),
+        StatusCode::OK,
+    )
+}
+
+pub async fn report_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    q: web::Query<ReportQuery>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let urgent = is_urgent(&q);
+    let up = match form::read_report(&req, payload, state.multipart_limit).await {
+        Ok(up) => up,
+        Err(ReadError::TooLarge) => {
+            return state.pages.error(
+                &req,
+                lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "page-too-large-title",
+                &lang.t("page-too-large"),
+            );
+        }
+        Err(ReadError::Malformed) => {
+            return state.pages.error(
+                &req,
+                lang,
+                StatusCode::BAD_REQUEST,
+                "page-internal-title",
+                &lang.t("error-bad_request"),
+            );
+        }
+    };
+    let input = up.form.to_input(state.services.offset);
+    if !up.photo_errors.is_empty() {
+        // Report every problem at once: the photos, and whatever else the form has.
+        let mut errors = FormErrors::from_fields(
+            lang,
+            NewTip::parse(&input, &state.services.catalog, chrono::Utc::now())
+                .err()
+                .unwrap_or_default(),
+        );
+        for key in &up.photo_errors {
+            errors.add("photos", lang.t(&format!("field-{key}")));
+        }
+        errors.add("photos", lang.t("field-photos-again"));
+        let status = if up.unsupported_type {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return render_report(&state, &req, lang, urgent, &up.form, &errors, status);
+    }
+    if let Err(seconds) = state
+        .limiters
+        .check(Bucket::Submission, client_ip(&req, &state.trusted_proxies))
+    {
+        let mut errors = FormErrors::with_banner(
+            lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]),
+        );
+        photos_again(&mut errors, &up, lang);
+        let mut resp = render_report(
+            &state,
+            &req,
+            lang,
+            urgent,
+            &up.form,
+            &errors,
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        if let Ok(v) = seconds.to_string().parse() {
+            resp.headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    let photos = up.photos.len();
+    match state
+        .services
+        .submit_tip(input, Channel::Web, up.photos.clone())
+        .await
+    {
+        Ok(done) => render_receipt(&state, &req, lang, &done, photos),
+        Err(ServiceError::Validation(fields)) => {
+            let mut errors = FormErrors::from_fields(lang, fields);
+            photos_again(&mut errors, &up, lang);
+            render_report(
+                &state,
+                &req,
+                lang,
+                urgent,
+                &up.form,
+                &errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "storing a tip from the form failed");
+            let mut errors = FormErrors::with_banner(lang.t("error-internal"));
+            photos_again(&mut errors, &up, lang);
+            render_report(
+                &state,
+                &req,
+                lang,
+                urgent,
+                &up.form,
+                &errors,
+                StatusCode::INTERNAL_SERVER_ERROR,
+            )
+        }
+    }
+}
+
+fn photos_again(errors: &mut FormErrors, up: &Upload, lang: Lang) {
+    if up.photos_sent > 0 {
+        errors.add("photos", lang.t("field-photos-again"));
+    }
+}
+
+/// Field errors of the report form, by the form's field ids, plus the summary at the top.
+#[derive(Debug, Default, Serialize)]
+pub struct FormErrors {
+    #[serde(flatten)]
+    by_field: BTreeMap<&'static str, Vec<String>>,
+    #[serde(skip)]
+    banner: String,
+}
+
+/// The form's fields in page order, with the label of each.
+const FORM_FIELDS: &[(&str, &str)] = &[
+    ("sector", "field-sector"),
+    ("street", "field-street"),
+    ("address", "field-address"),
+    ("enterprise", "field-enterprise"),
+    ("description", "field-description"),
+    ("severity", "field-severity"),
+    ("observed_at", "field-observed-at"),
+    ("photos", "field-photos"),
+    ("anonymous", "field-identity"),
+    ("reporter_name", "field-reporter-name"),
+    ("reporter_phone", "field-reporter-phone"),
+    ("reporter_email", "field-reporter-email"),
+];
+
+impl FormErrors {
+    fn with_banner(banner: String) -> Self {
+        FormErrors {
+            banner,
+            ..FormErrors::default()
+        }
+    }
+
+    fn from_fields(lang: Lang, fields: Vec<FieldError>) -> Self {
+        let mut errors = FormErrors::default();
+        for f in fields {
+            let id = match f.field {
+                "reporter" => "anonymous",
+                "reporter.name" => "reporter_name",
+                "reporter.phone" => "reporter_phone",
+                "reporter.email" => "reporter_email",
+                other => FORM_FIELDS
+                    .iter()
+                    .map(|(id, _)| *id)
+                    .find(|id| *id == other)
+                    .unwrap_or("description"),
+            };
+            errors.add(id, lang.t_args(&format!("field-{}", f.key), &f.args));
+        }
+        errors
+    }
+
+    fn add(&mut self, id: &'static str, message: String) {
+        self.by_field.entry(id).or_default().push(message);
+    }
+
+    fn summary(&self, lang: Lang) -> Vec<SummaryItem> {
+        FORM_FIELDS
+            .iter()
+            .filter_map(|(id, label)| {
+                let msgs = self.by_field.get(id)?;
+                Some(SummaryItem {
+                    id,
+                    label: lang.t(label),
+                    message: msgs.join(" "),
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Serialize)]
+struct SummaryItem {
+    id: &'static str,
+    label: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Choice {
+    code: String,
+    name: String,
+    hint: String,
+}
+
+fn render_report(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    urgent: bool,
+    form: &ReportForm,
+    errors: &FormErrors,
+    status: StatusCode,
+) -> HttpResponse {
+    let catalog = &state.services.catalog;
+    let pick = |zh: &str, en: &str| {
+        if lang == Lang::En {
+            en.to_owned()
+        } else {
+            zh.to_owned()
+        }
+    };
+    let sectors: Vec<Choice> = catalog
+        .sectors()
+        .iter()
+        .map(|s| Choice {
+            code: s.code.clone(),
+            name: pick(&s.name_zh, &s.name_en),
+            hint: pick(&s.hint_zh, &s.hint_en),
+        })
+        .collect();
+    let streets: Vec<Choice> = catalog
+        .streets()
+        .iter()
+        .map(|s| Choice {
+            code: s.code.clone(),
+            name: pick(&s.name_zh, &s.name_en),
+            hint: String::new(),
+        })
+        .collect();
+    let mut all_errors: BTreeMap<&str, Vec<String>> = FORM_FIELDS
+        .iter()
+        .map(|(id, _)| (*id, Vec::new()))
+        .collect();
+    for (id, msgs) in &errors.by_field {
+        all_errors.insert(id, msgs.clone());
+    }
+    let now_local = chrono::Utc::now()
+        .with_timezone(&state.services.offset)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let switch = if urgent {
+        "/report?urgent=1"
+    } else {
+        "/report"
+    };
+    let mut ctx = state.pages.context(lang, Some(switch));
+    ctx.insert("urgent", &urgent);
+    ctx.insert("form", form);
+    ctx.insert("errors", &all_errors);
+    ctx.insert("summary", &errors.summary(lang));
+    ctx.insert("banner", &errors.banner);
+    ctx.insert("sectors", &sectors);
+    ctx.insert("streets", &streets);
+    ctx.insert("now_local", &now_local);
+    state
+        .pages
+        .render(req, "public/report.html", &ctx, status, Caching::NoStore)
+}
+
+/// Percent-encodes text for a `data:` URL.
+fn data_url(text: &str) -> String {
+    let mut out = String::from("data:text/plain;charset=utf-8,");
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn unit_name(state: &AppState, code: &str, lang: Lang) -> String {
+    let c = &state.services.catalog;
+    let (zh, en) = c
+        .department(code)
+        .map(|d| (d.name_zh.as_str(), d.name_en.as_str()))
+        .or_else(|| {
+            c.street(code)
+                .map(|s| (s.name_zh.as_str(), s.name_en.as_str()))
+        })
+        .unwrap_or((code, code));
+    if lang == Lang::En {
+        en.to_owned()
+    } else {
+        zh.to_owned()
+    }
+}
+
+fn render_receipt(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    done: &Submitted,
+    photos: usize,
+) -> HttpResponse {
+    let s = &state.services;
+    let now = chrono::Utc::now();
+    let submitted = local_datetime(now, s.offset, lang);
+    let due = s.calendar.add_working_days(
+        now.with_timezone(&s.offset).date_naive(),
+        s.time_limits.acceptance_working_days,
+    );
+    let department = unit_name(state, &done.routing.lead, lang);
+    let receipt = done.receipt.grouped();
+    let file = format!(
+        "{}\r\n\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n\r\n{}\r\n{}\r\n",
+        lang.t("receipt-file-title"),
+        lang.t("receipt-case-label"),
+        done.case_number,
+        lang.t("track-receipt"),
+        receipt,
+        lang.t("receipt-date"),
+        submitted,
+        lang.t("receipt-department"),
+        department,
+        lang.t("receipt-file-how"),
+        lang.t("receipt-file-keep"),
+    );
+    let mut ctx = state.pages.context(lang, None);
+    ctx.insert("case_number", done.case_number.as_str());
+    ctx.insert("receipt", &receipt);
+    ctx.insert("submitted", &submitted);
+    ctx.insert("department", &department);
+    ctx.insert(
+        "street",
+        &done
+            .routing
+            .street
+            .as_deref()
+            .map(|st| unit_name(state, st, lang))
+            .unwrap_or_default(),
+    );
+    ctx.insert("photos", &photos);
+    ctx.insert("acceptance_due", &local_date(due, lang));
+    ctx.insert("download_href", &data_url(&file));
+    ctx.insert(
+        "download_name",
+        &format!("receipt-{}.txt", done.case_number),
+    );
+    state.pages.render(
+        req,
+        "public/receipt.html",
+        &ctx,
+        StatusCode::OK,
+        Caching::NoStore,
+    )
+}
+
+pub async fn track_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
+    render_track(&state, &req, lang, &TrackPage::default(), StatusCode::OK)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TrackForm {
+    receipt: String,
+    action: String,
+    body: String,
+}
+
+/// What the follow-up page shows.
+#[derive(Default)]
+struct TrackPage {
+    tip: Option<TrackedTip>,
+    receipt_value: String,
+    receipt_error: String,
+    banner: String,
+    reply_value: String,
+    reply_errors: Vec<String>,
+    reply_ok: bool,
+}
+
+pub async fn track_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    payload: web::Payload,
+) -> HttpResponse {
+    let Ok(body) = form::read_all(payload, 64 * 1024).await else {
+        return state.pages.error(
+            &req,
+            lang,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "page-too-large-title",
+            &lang.t("error-too_large"),
+        );
+    };
+    let f: TrackForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let mut page = TrackPage {
+        receipt_value: f.receipt.trim().to_owned(),
+        ..TrackPage::default()
+    };
+    if let Err(seconds) = state
+        .limiters
+        .check(Bucket::Lookup, client_ip(&req, &state.trusted_proxies))
+    {
+        page.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+        page.reply_value = f.body;
+        let mut resp = render_track(&state, &req, lang, &page, StatusCode::TOO_MANY_REQUESTS);
+        if let Ok(v) = seconds.to_string().parse() {
+            resp.headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    let s = &state.services;
+    if f.action == "reply" {
+        match s.reporter_message(&f.receipt, &f.body).await {
+            Ok(()) => page.reply_ok = true,
+            Err(ServiceError::Validation(errors)) => {
+                page.reply_value = f.body.clone();
+                page.reply_errors = errors
+                    .iter()
+                    .map(|e| lang.t_args(&format!("field-{}", e.key), &e.args))
+                    .collect();
+            }
+            Err(ServiceError::NotFound) => {}
+            Err(e) => {
+                tracing::error!(error = ?e, "storing a reporter's reply failed");
+                page.reply_value = f.body.clone();
+                page.banner = lang.t("error-internal");
+            }
+        }
+    }
+    let status = match s.track(&f.receipt).await {
+        Ok(tip) => {
+            page.tip = Some(tip);
+            if page.reply_errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+        }
+        Err(ServiceError::NotFound) => {
+            page.receipt_error = lang.t("error-receipt_not_found");
+            StatusCode::NOT_FOUND
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "looking up a receipt failed");
+            page.banner = lang.t("error-internal");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    render_track(&state, &req, lang, &page, status)
+}
+
+#[derive(Serialize)]
+struct TipView {
+    case_number: String,
+    status_label: String,
+    status_next: String,
+    department: String,
+    submitted: String,
+    acceptance_due: String,
+    messages: Vec<MessageView>,
+}
+
+#[derive(Serialize)]
+struct MessageView {
+    from_staff: bool,
+    body: String,
+    at: String,
+}
+
+fn render_track(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    page: &TrackPage,
+    status: StatusCode,
+) -> HttpResponse {
+    let s = &state.services;
+    let tip = page.tip.as_ref().map(|t| TipView {
+        case_number: t.case_number.clone(),
+        status_label: lang.t(&format!("status-{}", t.status)),
+        status_next: lang.t(&format!("status-{}-next", t.status)),
+        department: unit_name(state, &t.department, lang),
+        submitted: local_datetime(t.submitted_at, s.offset, lang),
+        acceptance_due: t
+            .acceptance_due
+            .map(|d| local_date(d, lang))
+            .unwrap_or_default(),
+        messages: t
+            .messages
+            .iter()
+            .map(|m| MessageView {
+                from_staff: m.from_staff,
+                body: m.body.clone(),
+                at: local_datetime(m.at, s.offset, lang),
+            })
+            .collect(),
+    });
+    // A found case keeps no language link: leaving would mean typing the receipt again.
+    let mut ctx = state
+        .pages
+        .context(lang, if tip.is_some() { None } else { Some("/track") });
+    ctx.insert("tip", &tip);
+    ctx.insert("receipt_value", &page.receipt_value);
+    ctx.insert("receipt_error", &page.receipt_error);
+    ctx.insert("banner", &page.banner);
+    ctx.insert("reply_value", &page.reply_value);
+    ctx.insert("reply_errors", &page.reply_errors);
+    ctx.insert("reply_ok", &page.reply_ok);
+    state
+        .pages
+        .render(req, "public/track.html", &ctx, status, Caching::NoStore)
+}

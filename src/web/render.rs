@@ -1,0 +1,209 @@
+//! Server-rendered pages: tera templates (embedded, so the binary runs anywhere) with the
+//! `t(key=…, lang=…)` function for every text, the versioned static files, and the headers every
+//! page carries (no caching of anything that may show a receipt, a strict CSP, the language
+//! cookie when `?lang=` chose one).
+
+use super::i18n::{COOKIE, Lang};
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use anyhow::Context as _;
+use sha2::{Digest, Sha256};
+use tera::{Context, Tera};
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    (
+        "public/emergency.html",
+        include_str!("../../templates/public/emergency.html"),
+    ),
+    (
+        "public/index.html",
+        include_str!("../../templates/public/index.html"),
+    ),
+    (
+        "public/report.html",
+        include_str!("../../templates/public/report.html"),
+    ),
+    (
+        "public/receipt.html",
+        include_str!("../../templates/public/receipt.html"),
+    ),
+    (
+        "public/track.html",
+        include_str!("../../templates/public/track.html"),
+    ),
+    (
+        "errors/error.html",
+        include_str!("../../templates/errors/error.html"),
+    ),
+];
+
+pub const CSS: &str = include_str!("../../static/css/site.css");
+pub const JS: &str = include_str!("../../static/js/site.js");
+
+/// Content Security Policy of every page: nothing from elsewhere, no inline script or style.
+const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
+                   form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+fn version(content: &str) -> String {
+    hex::encode(&Sha256::digest(content.as_bytes())[..6])
+}
+
+pub struct Pages {
+    tera: Tera,
+    css_url: String,
+    js_url: String,
+    secure_cookies: bool,
+}
+
+/// How a page may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caching {
+    /// Shows a receipt, a case or typed personal data: never stored anywhere.
+    NoStore,
+    /// Public text that may be kept but must be revalidated (the language may change).
+    Revalidate,
+}
+
+impl Pages {
+    pub fn new(secure_cookies: bool) -> anyhow::Result<Pages> {
+        let mut tera = Tera::default();
+        tera.autoescape_on([".html"]);
+        // Functions must be known before the templates that call them are compiled.
+        tera.register_function(
+            "t",
+            fluent_templates::FluentLoader::new(&*super::i18n::LOCALES),
+        );
+        tera.add_raw_templates(TEMPLATES.iter().copied())
+            .context("compiling the page templates")?;
+        Ok(Pages {
+            tera,
+            css_url: format!("/static/site.css?v={}", version(CSS)),
+            js_url: format!("/static/site.js?v={}", version(JS)),
+            secure_cookies,
+        })
+    }
+
+    /// The context every page needs; `switch` is the path (with any query it needs) that the
+    /// language link should reload, or `None` where leaving the page would lose what it shows.
+    pub fn context(&self, lang: Lang, switch: Option<&str>) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("lang", lang.code());
+        ctx.insert("html_lang", lang.code());
+        ctx.insert("css", &self.css_url);
+        ctx.insert("js", &self.js_url);
+        let other = match lang {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        };
+        let href = switch
+            .map(|path| {
+                let sep = if path.contains('?') { '&' } else { '?' };
+                format!("{path}{sep}lang={}", other.code())
+            })
+            .unwrap_or_default();
+        ctx.insert("switch_href", &href);
+        ctx.insert("switch_lang", other.code());
+        ctx.insert(
+            "switch_label",
+            if other == Lang::En {
+                "English"
+            } else {
+                "中文"
+            },
+        );
+        ctx
+    }
+
+    pub fn render(
+        &self,
+        req: &HttpRequest,
+        name: &str,
+        ctx: &Context,
+        status: StatusCode,
+        caching: Caching,
+    ) -> HttpResponse {
+        let body = match self.tera.render(name, ctx) {
+            Ok(body) => body,
+            Err(e) => {
+                tracing::error!(template = name, error = %e, "rendering a page failed");
+                return HttpResponse::InternalServerError()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("500");
+            }
+        };
+        let mut resp = HttpResponse::build(status);
+        resp.content_type("text/html; charset=utf-8")
+            .insert_header(("Content-Security-Policy", CSP))
+            .insert_header((
+                "Cache-Control",
+                match caching {
+                    Caching::NoStore => "no-store",
+                    Caching::Revalidate => "no-cache",
+                },
+            ))
+            .insert_header(("Vary", "Cookie, Accept-Language"));
+        if let Some(lang) = Lang::from_query(req) {
+            resp.cookie(
+                Cookie::build(COOKIE, lang.code())
+                    .path("/")
+                    .max_age(CookieDuration::days(365))
+                    .same_site(SameSite::Lax)
+                    .http_only(true)
+                    .secure(self.secure_cookies)
+                    .finish(),
+            );
+        }
+        resp.body(body)
+    }
+
+    /// A page that says what went wrong, in the request's language.
+    pub fn error(
+        &self,
+        req: &HttpRequest,
+        lang: Lang,
+        status: StatusCode,
+        title_key: &str,
+        message: &str,
+    ) -> HttpResponse {
+        let mut ctx = self.context(lang, Some(req.path()));
+        ctx.insert("title", &lang.t(title_key));
+        ctx.insert("message", message);
+        self.render(req, "errors/error.html", &ctx, status, Caching::NoStore)
+    }
+}
+
+/// Serves the embedded stylesheet and script; their URLs carry a content hash, so they may be
+/// cached for a year.
+pub async fn static_file(req: HttpRequest) -> HttpResponse {
+    let (body, content_type) = match req.match_info().query("file") {
+        "site.css" => (CSS, "text/css; charset=utf-8"),
+        "site.js" => (JS, "text/javascript; charset=utf-8"),
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
+        .body(body)
+}
+
+/// Formats a UTC instant in the deployment's local time for people.
+pub fn local_datetime(
+    t: chrono::DateTime<chrono::Utc>,
+    offset: chrono::FixedOffset,
+    lang: Lang,
+) -> String {
+    let local = t.with_timezone(&offset);
+    match lang {
+        Lang::Zh => local.format("%Y年%-m月%-d日 %H:%M").to_string(),
+        Lang::En => local.format("%-d %b %Y, %H:%M").to_string(),
+    }
+}
+
+pub fn local_date(d: chrono::NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => d.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => d.format("%-d %b %Y").to_string(),
+    }
+}
