@@ -137,7 +137,9 @@ impl Db {
         let build = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
-                .min_idle(Some(1))
+                // No background top-up: a connect still in flight when a CLI command exits
+                // can crash in libpq's TLS clean-up.
+                .min_idle(Some(0))
                 .connection_timeout(timeout)
                 .build(manager.clone())
                 .context("connecting to the database")
