@@ -232,10 +232,10 @@ impl FormErrors {
             .iter()
             .filter_map(|(id, label)| {
                 let msgs = self.by_field.get(id)?;
+                let sep = if lang == Lang::Zh { "：" } else { ": " };
                 Some(SummaryItem {
                     id,
-                    label: lang.t(label),
-                    message: msgs.join(" "),
+                    text: format!("{}{sep}{}", lang.t(label), msgs.join(" ")),
                 })
             })
             .collect()
@@ -245,8 +245,7 @@ impl FormErrors {
 #[derive(Serialize)]
 struct SummaryItem {
     id: &'static str,
-    label: String,
-    message: String,
+    text: String,
 }
 
 #[derive(Serialize)]

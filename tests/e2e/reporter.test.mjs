@@ -1,0 +1,164 @@
+// The reporter's path in a real browser: headless Chromium (Debian's package) at 390×844, in
+// Chinese, report → receipt → follow-up, once with JavaScript on and once with it off, with an
+// axe-core accessibility check on every page. Screenshots are kept under target/e2e/.
+//
+// Run: (cd tests/e2e && npm ci && npm test), after `cargo build`. TIPLINE_BIN overrides the binary.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../..");
+const bin = process.env.TIPLINE_BIN || join(root, "target/debug/tipline");
+const shots = join(root, "target/e2e");
+const axePath = join(here, "node_modules/axe-core/axe.min.js");
+const photo = join(root, "tests/fixtures/cam.jpg");
+
+let server, base, dataDir, browser;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+async function waitHealthy(url) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`tipline did not start at ${url}`);
+}
+
+before(async () => {
+  assert.ok(existsSync(bin), `build tipline first (${bin})`);
+  mkdirSync(shots, { recursive: true });
+  dataDir = mkdtempSync(join(tmpdir(), "tipline-e2e-"));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ["serve"], {
+    env: {
+      PATH: process.env.PATH,
+      TIPLINE_DATABASE_URL: `sqlite://${join(dataDir, "tipline.db")}`,
+      TIPLINE_BIND: `127.0.0.1:${port}`,
+      TIPLINE_DATA_DIR: dataDir,
+      TIPLINE_CONFIG_DIR: join(root, "config"),
+      TIPLINE_RATE_LIMITS: "off",
+      TIPLINE_LOG: "warn",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await waitHealthy(base);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Runs axe-core on the page; fails on any violation. */
+async function checkAccessibility(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(found, [], `${name}: accessibility violations`);
+}
+
+async function reporterPath(javaScriptEnabled) {
+  const tag = javaScriptEnabled ? "js" : "nojs";
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 1,
+    isMobile: true,
+    hasTouch: true,
+    locale: "zh-CN",
+    extraHTTPHeaders: { "Accept-Language": "zh-CN,zh;q=0.9" },
+    javaScriptEnabled,
+    bypassCSP: true, // only so that axe-core can be injected; the pages themselves load nothing inline
+  });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/`);
+    assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+    await page.screenshot({ path: join(shots, `${tag}-1-landing.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "landing");
+    await page.click("text=我要举报");
+    await page.waitForURL(/\/report$/);
+
+    // First a mistake: the form must come back with what was typed.
+    await page.selectOption("#sector", "fire_safety");
+    await page.selectOption("#street", "jiangtou");
+    await page.fill("#address", "江头北路 88 号某某大厦负一楼");
+    await page.fill("#description", "太短");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#error-summary");
+    assert.equal(await page.inputValue("#address"), "江头北路 88 号某某大厦负一楼");
+    assert.equal(await page.inputValue("#sector"), "fire_safety");
+    assert.match(await page.textContent("#description-error"), /至少需要 10 个字/);
+    await page.screenshot({ path: join(shots, `${tag}-2-form-errors.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "form with errors");
+
+    await page.fill("#description", "地下车库的消防通道被电动车和杂物堵死了，消防车根本进不来，已经好几个月了。");
+    await page.check("input[name=severity][value=major]");
+    await page.setInputFiles("#photos", photo);
+    await page.check("#wants_reward");
+    await page.screenshot({ path: join(shots, `${tag}-3-form-filled.png`), fullPage: true });
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#receipt");
+    const caseNumber = (await page.textContent("#case-number")).trim();
+    const receipt = (await page.textContent("#receipt")).trim();
+    assert.match(caseNumber, /^HL-\d{4}-\d{6}$/);
+    assert.match(receipt, /^\d{4} \d{4} \d{4} \d{4}$/);
+    await page.screenshot({ path: join(shots, `${tag}-4-receipt.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "receipt");
+
+    await page.check("#saved");
+    await page.click("text=完成，去查询页面");
+    await page.waitForURL(/\/track/);
+    await page.fill("#receipt", receipt.replaceAll(" ", ""));
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#status");
+    assert.equal((await page.textContent("#case-number")).trim(), caseNumber);
+    assert.match(await page.textContent("#status"), /等待受理/);
+    await page.fill("#body", "补充：晚上十点以后情况更严重。");
+    await page.click("text=发送");
+    await page.waitForSelector("text=已发送");
+    assert.match(await page.textContent("ol.messages"), /晚上十点以后/);
+    await page.screenshot({ path: join(shots, `${tag}-5-track.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "follow-up");
+
+    // Nothing on these pages may be wider than the phone.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(overflow <= 390, `page is ${overflow}px wide`);
+  } finally {
+    await context.close();
+  }
+}
+
+test("report → receipt → follow-up in Chinese at 390 px with JavaScript on", async () => {
+  await reporterPath(true);
+});
+
+test("report → receipt → follow-up in Chinese at 390 px with JavaScript off", async () => {
+  await reporterPath(false);
+});
