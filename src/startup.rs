@@ -60,12 +60,19 @@ impl Application {
             server = server.workers(settings.workers);
         }
         let server = server.shutdown_timeout(10).run();
-        // Forget rate-limit counters of addresses that have gone quiet.
+        // Forget rate-limit counters of addresses that have gone quiet, and the photos of
+        // refused forms that were never sent again.
+        let housekeeping = services.clone();
         actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 limiters.prune();
+                match housekeeping.blocking(|s| s.purge_drafts()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(purged = n, "expired photo drafts removed"),
+                    Err(e) => tracing::warn!(error = ?e, "purging photo drafts failed"),
+                }
             }
         });
         tracing::info!(port, "listening");

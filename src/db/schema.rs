@@ -109,3 +109,14 @@ diesel::table! {
 
 diesel::joinable!(attachments -> tips (tip_id));
 diesel::allow_tables_to_appear_in_same_query!(attachments, tips);
+
+diesel::table! {
+    photo_drafts (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        position -> Integer,
+        content_type -> Text,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}

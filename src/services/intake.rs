@@ -31,6 +31,7 @@ impl Services {
         input: TipInput,
         channel: Channel,
         photos: Vec<CleanPhoto>,
+        draft: Option<String>,
     ) -> ServiceResult<Submitted> {
         let tip = NewTip::parse(&input, &self.catalog, chrono::Utc::now())
             .map_err(ServiceError::Validation)?;
@@ -39,9 +40,11 @@ impl Services {
         for _ in 0..3 {
             let receipt = secrets::new_receipt()?;
             let hash = self.hasher.receipt_hash(receipt.clone()).await?;
-            let (tip, photos) = (tip.clone(), photos.clone());
+            let (tip, photos, draft) = (tip.clone(), photos.clone(), draft.clone());
             match self
-                .blocking(move |s| s.store_tip(&tip, &hash, channel, &photos, db::now()))
+                .blocking(move |s| {
+                    s.store_tip(&tip, &hash, channel, &photos, draft.as_deref(), db::now())
+                })
                 .await
             {
                 Ok((case_number, routing)) => {
@@ -68,6 +71,7 @@ impl Services {
         receipt_hash: &str,
         channel: Channel,
         photos: &[CleanPhoto],
+        draft: Option<&str>,
         now: NaiveDateTime,
     ) -> ServiceResult<(CaseNumber, Routing)> {
         let routing = self
@@ -116,6 +120,10 @@ impl Services {
             tips::insert_units(conn, id, &units)?;
             for photo in photos {
                 tips::insert_attachment(conn, id, photo.kind.content_type(), &photo.bytes, now)?;
+            }
+            // The photos kept from a refused form are now the tip's: forget the draft.
+            if let Some(token) = draft {
+                crate::db::drafts::delete(conn, &super::drafts::token_hash(token))?;
             }
             tips::insert_event(conn, id, "submit", None, Some(channel.as_str()), now)?;
             let route_note = routing_note(&routing);

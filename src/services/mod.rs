@@ -6,6 +6,7 @@
 //! forbidden); anything else is `Internal`, logged with its context and never shown.
 
 pub mod demo;
+pub mod drafts;
 pub mod intake;
 pub mod staff;
 pub mod track;

@@ -73,7 +73,7 @@ pub async fn submit_tip(
         .check_api(Bucket::Submission, &req, &state.trusted_proxies, lang)?;
     let done = state
         .services
-        .submit_tip(body.into_inner(), Channel::Api, Vec::new())
+        .submit_tip(body.into_inner(), Channel::Api, Vec::new(), None)
         .await
         .map_err(ApiError::service(lang))?;
     let c = &state.services.catalog;

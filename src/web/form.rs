@@ -32,11 +32,19 @@ pub struct ReportForm {
     pub reporter_email: String,
     #[serde(deserialize_with = "checkbox")]
     pub wants_reward: bool,
+    /// The token of photos kept from an earlier refusal of this form.
+    pub photo_draft: String,
+    /// The reporter asked to drop the kept photos.
+    #[serde(deserialize_with = "checkbox")]
+    pub discard_photos: bool,
+}
+
+fn is_checked(value: &str) -> bool {
+    matches!(value, "on" | "true" | "1" | "yes")
 }
 
 fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    let s = String::deserialize(d)?;
-    Ok(matches!(s.as_str(), "on" | "true" | "1" | "yes"))
+    Ok(is_checked(&String::deserialize(d)?))
 }
 
 impl ReportForm {
@@ -58,13 +66,13 @@ impl ReportForm {
             "description" => self.description = value,
             "severity" => self.severity = value,
             "observed_at" => self.observed_at = value,
-            "anonymous" => self.anonymous = matches!(value.as_str(), "on" | "true" | "1" | "yes"),
+            "anonymous" => self.anonymous = is_checked(&value),
             "reporter_name" => self.reporter_name = value,
             "reporter_phone" => self.reporter_phone = value,
             "reporter_email" => self.reporter_email = value,
-            "wants_reward" => {
-                self.wants_reward = matches!(value.as_str(), "on" | "true" | "1" | "yes")
-            }
+            "wants_reward" => self.wants_reward = is_checked(&value),
+            "photo_draft" => self.photo_draft = value,
+            "discard_photos" => self.discard_photos = is_checked(&value),
             _ => {}
         }
     }
@@ -128,8 +136,6 @@ pub struct Upload {
     pub photo_errors: Vec<&'static str>,
     /// At least one photo was of a type that is not allowed (the answer is then 415).
     pub unsupported_type: bool,
-    /// Photos were sent (they are not kept when the form is refused).
-    pub photos_sent: usize,
 }
 
 #[derive(Debug)]
@@ -212,7 +218,6 @@ pub async fn read_report(
             if buf.is_empty() {
                 continue;
             }
-            up.photos_sent += 1;
             if over {
                 push_once(&mut up.photo_errors, "photo_too_large");
             } else if raw_photos.len() >= photo::MAX_PHOTOS {

@@ -3,11 +3,12 @@
 //! always comes back with what was typed.
 
 use super::AppState;
-use super::form::{self, ReadError, ReportForm, Upload};
+use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
 use super::render::{Caching, local_date, local_datetime};
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
+use crate::domain::photo::MAX_PHOTOS;
 use crate::domain::tip::{Channel, NewTip};
 use crate::services::ServiceError;
 use crate::services::intake::Submitted;
@@ -45,15 +46,13 @@ pub async fn report_form(
     lang: Lang,
     q: web::Query<ReportQuery>,
 ) -> HttpResponse {
-    render_report(
-        &state,
-        &req,
-        lang,
-        is_urgent(&q),
-        &ReportForm::blank(),
-        &FormErrors::default(),
-        StatusCode::OK,
-    )
+    let view = ReportView {
+        urgent: is_urgent(&q),
+        form: ReportForm::blank(),
+        errors: FormErrors::default(),
+        kept_photos: 0,
+    };
+    render_report(&state, &req, lang, &view, StatusCode::OK)
 }
 
 pub async fn report_submit(
@@ -64,7 +63,7 @@ pub async fn report_submit(
     payload: web::Payload,
 ) -> HttpResponse {
     let urgent = is_urgent(&q);
-    let up = match form::read_report(&req, payload, state.multipart_limit).await {
+    let mut up = match form::read_report(&req, payload, state.multipart_limit).await {
         Ok(up) => up,
         Err(ReadError::TooLarge) => {
             return state.pages.error(
@@ -85,90 +84,95 @@ pub async fn report_submit(
             );
         }
     };
-    let input = up.form.to_input(state.services.offset);
-    if !up.photo_errors.is_empty() {
-        // Report every problem at once: the photos, and whatever else the form has.
-        let mut errors = FormErrors::from_fields(
-            lang,
-            NewTip::parse(&input, &state.services.catalog, chrono::Utc::now())
-                .err()
-                .unwrap_or_default(),
-        );
-        for key in &up.photo_errors {
-            errors.add("photos", lang.t(&format!("field-{key}")));
+    let s = &state.services;
+    // Photos kept from an earlier refusal of this form come first, then the ones chosen now.
+    let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
+    let mut photos = Vec::new();
+    let mut errors = FormErrors::default();
+    if let Some(token) = previous.clone().filter(|_| !up.form.discard_photos) {
+        match s.draft_photos(token).await {
+            Ok(kept) if kept.is_empty() => errors.add("photos", lang.t("field-photos-expired")),
+            Ok(kept) => photos = kept,
+            Err(e) => tracing::error!(error = ?e, "reading kept photos failed"),
         }
-        errors.add("photos", lang.t("field-photos-again"));
+    }
+    photos.append(&mut up.photos);
+    if photos.len() > MAX_PHOTOS {
+        photos.truncate(MAX_PHOTOS);
+        if !up.photo_errors.contains(&"photo_count") {
+            up.photo_errors.push("photo_count");
+        }
+    }
+    for key in &up.photo_errors {
+        errors.add("photos", lang.t(&format!("field-{key}")));
+    }
+    let input = up.form.to_input(s.offset);
+    let (status, retry_after) = if !errors.is_empty() {
+        // Report every problem at once: the photos, and whatever else the form has.
+        let others = NewTip::parse(&input, &s.catalog, chrono::Utc::now())
+            .err()
+            .unwrap_or_default();
+        errors.extend(lang, others);
         let status = if up.unsupported_type {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        return render_report(&state, &req, lang, urgent, &up.form, &errors, status);
-    }
-    if let Err(seconds) = state
+        (status, None)
+    } else if let Err(seconds) = state
         .limiters
         .check(Bucket::Submission, client_ip(&req, &state.trusted_proxies))
     {
-        let mut errors = FormErrors::with_banner(
-            lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]),
-        );
-        photos_again(&mut errors, &up, lang);
-        let mut resp = render_report(
-            &state,
-            &req,
-            lang,
-            urgent,
-            &up.form,
-            &errors,
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-        if let Ok(v) = seconds.to_string().parse() {
-            resp.headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, v);
+        errors.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+        (StatusCode::TOO_MANY_REQUESTS, Some(seconds))
+    } else {
+        let count = photos.len();
+        match s
+            .submit_tip(input, Channel::Web, photos.clone(), previous.clone())
+            .await
+        {
+            Ok(done) => return render_receipt(&state, &req, lang, &done, count),
+            Err(ServiceError::Validation(fields)) => {
+                errors.extend(lang, fields);
+                (StatusCode::UNPROCESSABLE_ENTITY, None)
+            }
+            Err(e) => {
+                tracing::error!(error = ?e, "storing a tip from the form failed");
+                errors.banner = lang.t("error-internal");
+                (StatusCode::INTERNAL_SERVER_ERROR, None)
+            }
         }
-        return resp;
-    }
-    let photos = up.photos.len();
-    match state
-        .services
-        .submit_tip(input, Channel::Web, up.photos.clone())
-        .await
-    {
-        Ok(done) => render_receipt(&state, &req, lang, &done, photos),
-        Err(ServiceError::Validation(fields)) => {
-            let mut errors = FormErrors::from_fields(lang, fields);
-            photos_again(&mut errors, &up, lang);
-            render_report(
-                &state,
-                &req,
-                lang,
-                urgent,
-                &up.form,
-                &errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
+    };
+    // Refused: keep the good photos under a fresh token so they need not be chosen again.
+    let kept = photos.len();
+    up.form.photo_draft = match s.keep_photos(previous, photos).await {
+        Ok(token) => token.unwrap_or_default(),
         Err(e) => {
-            tracing::error!(error = ?e, "storing a tip from the form failed");
-            let mut errors = FormErrors::with_banner(lang.t("error-internal"));
-            photos_again(&mut errors, &up, lang);
-            render_report(
-                &state,
-                &req,
-                lang,
-                urgent,
-                &up.form,
-                &errors,
-                StatusCode::INTERNAL_SERVER_ERROR,
-            )
+            tracing::error!(error = ?e, "keeping the photos of a refused form failed");
+            if kept > 0 {
+                errors.add("photos", lang.t("field-photos-expired"));
+            }
+            String::new()
         }
+    };
+    up.form.discard_photos = false;
+    let kept = if up.form.photo_draft.is_empty() {
+        0
+    } else {
+        kept
+    };
+    let view = ReportView {
+        urgent,
+        form: up.form,
+        errors,
+        kept_photos: kept,
+    };
+    let mut resp = render_report(&state, &req, lang, &view, status);
+    if let Some(v) = retry_after.and_then(|s| s.to_string().parse().ok()) {
+        resp.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
     }
-}
-
-fn photos_again(errors: &mut FormErrors, up: &Upload, lang: Lang) {
-    if up.photos_sent > 0 {
-        errors.add("photos", lang.t("field-photos-again"));
-    }
+    resp
 }
 
 /// Field errors of the report form, by the form's field ids, plus the summary at the top.
@@ -197,13 +201,6 @@ const FORM_FIELDS: &[(&str, &str)] = &[
 ];
 
 impl FormErrors {
-    fn with_banner(banner: String) -> Self {
-        FormErrors {
-            banner,
-            ..FormErrors::default()
-        }
-    }
-
     fn from_fields(lang: Lang, fields: Vec<FieldError>) -> Self {
         let mut errors = FormErrors::default();
         for f in fields {
@@ -221,6 +218,17 @@ impl FormErrors {
             errors.add(id, lang.t_args(&format!("field-{}", f.key), &f.args));
         }
         errors
+    }
+
+    fn is_empty(&self) -> bool {
+        self.by_field.is_empty() && self.banner.is_empty()
+    }
+
+    fn extend(&mut self, lang: Lang, fields: Vec<FieldError>) {
+        let more = FormErrors::from_fields(lang, fields);
+        for (id, msgs) in more.by_field {
+            self.by_field.entry(id).or_default().extend(msgs);
+        }
     }
 
     fn add(&mut self, id: &'static str, message: String) {
@@ -255,13 +263,19 @@ struct Choice {
     hint: String,
 }
 
+/// What the report form page shows.
+struct ReportView {
+    urgent: bool,
+    form: ReportForm,
+    errors: FormErrors,
+    kept_photos: usize,
+}
+
 fn render_report(
     state: &AppState,
     req: &HttpRequest,
     lang: Lang,
-    urgent: bool,
-    form: &ReportForm,
-    errors: &FormErrors,
+    view: &ReportView,
     status: StatusCode,
 ) -> HttpResponse {
     let catalog = &state.services.catalog;
@@ -294,27 +308,32 @@ fn render_report(
         .iter()
         .map(|(id, _)| (*id, Vec::new()))
         .collect();
-    for (id, msgs) in &errors.by_field {
+    for (id, msgs) in &view.errors.by_field {
         all_errors.insert(id, msgs.clone());
     }
     let now_local = chrono::Utc::now()
         .with_timezone(&state.services.offset)
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    let switch = if urgent {
+    let switch = if view.urgent {
         "/report?urgent=1"
     } else {
         "/report"
     };
     let mut ctx = state.pages.context(lang, Some(switch));
-    ctx.insert("urgent", &urgent);
-    ctx.insert("form", form);
+    ctx.insert("urgent", &view.urgent);
+    ctx.insert("form", &view.form);
     ctx.insert("errors", &all_errors);
-    ctx.insert("summary", &errors.summary(lang));
-    ctx.insert("banner", &errors.banner);
+    ctx.insert("summary", &view.errors.summary(lang));
+    ctx.insert("banner", &view.errors.banner);
     ctx.insert("sectors", &sectors);
     ctx.insert("streets", &streets);
     ctx.insert("now_local", &now_local);
+    ctx.insert("kept_photos", &view.kept_photos);
+    ctx.insert(
+        "kept_photos_text",
+        &lang.t_args("field-photos-kept", &[("count", view.kept_photos as i64)]),
+    );
     state
         .pages
         .render(req, "public/report.html", &ctx, status, Caching::NoStore)

@@ -71,7 +71,9 @@ field-photo_type = Photos must be JPG, PNG or WebP.
 field-photo_too_large = Each photo may be at most 10 MB.
 field-photo_count = At most 5 photos.
 field-photo_corrupt = This photo is damaged and cannot be read.
-field-photos-again = For your safety photos are not kept when the form has errors: please choose them again.
+field-photos-kept = The { $count } photo(s) you chose are kept: no need to choose them again. You may add more, up to 5 in all.
+field-photos-discard = Drop these photos
+field-photos-expired = The photos you chose earlier have expired: please choose them again.
 
 privacy-title = Before you send
 privacy-stored = We keep what you write about the hazard and your photos, to check and fix it.

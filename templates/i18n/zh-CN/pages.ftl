@@ -71,7 +71,9 @@ field-photo_type = 只能上传 JPG、PNG 或 WebP 格式的照片。
 field-photo_too_large = 每张照片不能超过 10 MB。
 field-photo_count = 最多只能上传 5 张照片。
 field-photo_corrupt = 这张照片已损坏，无法读取。
-field-photos-again = 出于安全考虑，出错时照片不会保留，请重新选择照片。
+field-photos-kept = 已保留您选择的 { $count } 张照片，不用重新选择；还可以再添加，合计最多 5 张。
+field-photos-discard = 不要这些照片
+field-photos-expired = 之前选择的照片已过期，请重新选择。
 
 privacy-title = 提交前请了解
 privacy-stored = 我们保存您填写的隐患情况和照片，用于核查和整改。
