@@ -69,6 +69,17 @@ pub struct Settings {
     pub quotas: Quotas,
     pub limits: BodyLimits,
     pub time_limits: TimeLimits,
+    pub staff: StaffSettings,
+}
+
+/// Staff sessions and background work.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSettings {
+    /// A staff session ends after this many minutes without a request.
+    pub idle_timeout_minutes: u32,
+    /// How often the background jobs (deadlines, mail, clean-up) run.
+    pub jobs_interval_seconds: u64,
 }
 
 /// Legal time limits (DESIGN.md, "The case lifecycle").
@@ -232,6 +243,10 @@ impl Default for Settings {
                 verification_days: 60,
                 verification_extension_days: 30,
                 feedback_days: 10,
+            },
+            staff: StaffSettings {
+                idle_timeout_minutes: 30,
+                jobs_interval_seconds: 60,
             },
         }
     }

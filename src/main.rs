@@ -115,6 +115,9 @@ impl From<ServiceError> for Failure {
             ServiceError::Conflict(key) => Failure::usage(en.t(&format!("conflict-{key}"))),
             ServiceError::NotFound => Failure::usage("not found"),
             ServiceError::Forbidden => Failure::usage("forbidden"),
+            ServiceError::Unauthenticated | ServiceError::SecondFactor => {
+                Failure::usage("not signed in")
+            }
             ServiceError::Internal(e) => e.into(),
         }
     }

@@ -7,6 +7,8 @@
 //! opens `BEGIN IMMEDIATE`, so concurrent submissions queue in the pool instead of failing with
 //! SQLITE_BUSY. PostgreSQL shares one pool for reads and writes.
 
+pub mod audit;
+pub mod cases;
 pub mod drafts;
 pub mod schema;
 pub mod staff;

@@ -36,6 +36,8 @@ diesel::table! {
         channel -> Text,
         submitted_at -> Timestamp,
         updated_at -> Timestamp,
+        next_deadline -> Nullable<Date>,
+        overdue -> Bool,
     }
 }
 
@@ -79,22 +81,14 @@ diesel::table! {
         password_hash -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        totp_secret_sealed -> Nullable<Binary>,
+        totp_enabled -> Bool,
     }
 }
 
 diesel::joinable!(tip_units -> tips (tip_id));
 diesel::joinable!(tip_events -> tips (tip_id));
 diesel::joinable!(messages -> tips (tip_id));
-
-diesel::allow_tables_to_appear_in_same_query!(
-    installation,
-    case_counters,
-    tips,
-    tip_units,
-    tip_events,
-    messages,
-    staff_users
-);
 
 diesel::table! {
     attachments (id) {
@@ -108,7 +102,6 @@ diesel::table! {
 }
 
 diesel::joinable!(attachments -> tips (tip_id));
-diesel::allow_tables_to_appear_in_same_query!(attachments, tips);
 
 diesel::table! {
     photo_drafts (id) {
@@ -120,3 +113,95 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    case_files (tip_id) {
+        tip_id -> BigInt,
+        acceptance_due -> Nullable<Date>,
+        accepted_at -> Nullable<Timestamp>,
+        verification_due -> Nullable<Date>,
+        verification_extended -> Bool,
+        verified_at -> Nullable<Timestamp>,
+        feedback_due -> Nullable<Date>,
+        rectification_due -> Nullable<Date>,
+        responsible_party -> Nullable<Text>,
+        measures -> Nullable<Text>,
+        suspend_operations -> Bool,
+        delay_explanation -> Nullable<Text>,
+        rectified_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        duplicate_of -> Nullable<Text>,
+        reject_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        second_factor_ok -> Bool,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        case_number -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        detail -> Nullable<Text>,
+        address -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        recipient_sealed -> Binary,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    deadline_notices (tip_id, kind, due) {
+        tip_id -> BigInt,
+        kind -> Text,
+        due -> Date,
+        notified_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(case_files -> tips (tip_id));
+diesel::joinable!(staff_sessions -> staff_users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    installation,
+    case_counters,
+    tips,
+    tip_units,
+    tip_events,
+    messages,
+    staff_users,
+    attachments,
+    photo_drafts,
+    case_files,
+    staff_sessions,
+    audit_log,
+    outbox,
+    deadline_notices,
+);

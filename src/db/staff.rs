@@ -16,6 +16,7 @@ pub struct StaffRow {
     pub password_hash: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    pub totp_enabled: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -53,4 +54,131 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<StaffRow>> {
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     staff_users::table.count().get_result(conn)
+}
+
+pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<StaffRow>> {
+    staff_users::table
+        .filter(staff_users::username.eq(username))
+        .select(StaffRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<StaffRow>> {
+    staff_users::table
+        .find(id)
+        .select(StaffRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_password(conn: &mut DbConn, id: i64, hash: &str) -> QueryResult<()> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_active(conn: &mut DbConn, id: i64, active: bool) -> QueryResult<()> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::active.eq(active))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn totp(conn: &mut DbConn, id: i64) -> QueryResult<(Option<Vec<u8>>, bool)> {
+    staff_users::table
+        .find(id)
+        .select((staff_users::totp_secret_sealed, staff_users::totp_enabled))
+        .first(conn)
+}
+
+pub fn set_totp(
+    conn: &mut DbConn,
+    id: i64,
+    sealed: Option<&[u8]>,
+    enabled: bool,
+) -> QueryResult<()> {
+    diesel::update(staff_users::table.find(id))
+        .set((
+            staff_users::totp_secret_sealed.eq(sealed),
+            staff_users::totp_enabled.eq(enabled),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Staff sessions: looked up by a keyed hash of the cookie's token.
+pub mod sessions {
+    use super::super::DbConn;
+    use super::super::schema::staff_sessions as s;
+    use chrono::NaiveDateTime;
+    use diesel::prelude::*;
+
+    #[derive(Debug, Clone, Queryable, Selectable)]
+    #[diesel(table_name = s)]
+    pub struct SessionRow {
+        pub id: i64,
+        pub token_hash: String,
+        pub user_id: i64,
+        pub csrf_token: String,
+        pub second_factor_ok: bool,
+        pub created_at: NaiveDateTime,
+        pub last_seen_at: NaiveDateTime,
+    }
+
+    pub fn insert(
+        conn: &mut DbConn,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        second_factor_ok: bool,
+        at: NaiveDateTime,
+    ) -> QueryResult<()> {
+        diesel::insert_into(s::table)
+            .values((
+                s::token_hash.eq(token_hash),
+                s::user_id.eq(user_id),
+                s::csrf_token.eq(csrf),
+                s::second_factor_ok.eq(second_factor_ok),
+                s::created_at.eq(at),
+                s::last_seen_at.eq(at),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn find(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<SessionRow>> {
+        s::table
+            .filter(s::token_hash.eq(token_hash))
+            .select(SessionRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn touch(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+        diesel::update(s::table.find(id))
+            .set(s::last_seen_at.eq(at))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn delete(conn: &mut DbConn, token_hash: &str) -> QueryResult<()> {
+        diesel::delete(s::table.filter(s::token_hash.eq(token_hash))).execute(conn)?;
+        Ok(())
+    }
+
+    pub fn delete_for_user(
+        conn: &mut DbConn,
+        user_id: i64,
+        except: Option<i64>,
+    ) -> QueryResult<()> {
+        diesel::delete(s::table.filter(s::user_id.eq(user_id).and(s::id.ne(except.unwrap_or(-1)))))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn delete_idle(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+        diesel::delete(s::table.filter(s::last_seen_at.lt(cutoff))).execute(conn)
+    }
 }

@@ -26,6 +26,8 @@ pub struct TipRow {
     pub channel: String,
     pub submitted_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub next_deadline: Option<chrono::NaiveDate>,
+    pub overdue: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -50,6 +52,7 @@ pub struct NewTipRow<'a> {
     pub channel: &'a str,
     pub submitted_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub next_deadline: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -228,4 +231,24 @@ pub fn attachment_data(
         .select((a::content_type, a::data))
         .first(conn)
         .optional()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tip_events)]
+pub struct EventRow {
+    pub id: i64,
+    pub tip_id: i64,
+    pub action: String,
+    pub actor: Option<String>,
+    pub note: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A tip's history, oldest first.
+pub fn events_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<EventRow>> {
+    tip_events::table
+        .filter(tip_events::tip_id.eq(tip_id))
+        .order(tip_events::id.asc())
+        .select(EventRow::as_select())
+        .load(conn)
 }

@@ -5,11 +5,14 @@
 pub mod calendar;
 pub mod case_number;
 pub mod catalog;
+pub mod deadlines;
 pub mod photo;
 pub mod receipt;
 pub mod roles;
 pub mod status;
 pub mod tip;
+pub mod totp;
+pub mod workflow;
 
 /// A field-level validation failure: the dotted field name (`reporter.phone`), a stable message
 /// key the web layer translates, and the numbers the message needs.

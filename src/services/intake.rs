@@ -2,8 +2,10 @@
 //! a receipt, and store it with its routing and first history entries in one transaction. Once
 //! this returns, the tip is committed (SQLite `synchronous=FULL` by default: on disk).
 
+use super::audit;
 use super::{ServiceError, ServiceResult, Services};
-use crate::db::{self, tips};
+use crate::db::audit::NewEntry;
+use crate::db::{self, cases, tips};
 use crate::domain::case_number::CaseNumber;
 use crate::domain::catalog::Routing;
 use crate::domain::photo::CleanPhoto;
@@ -78,6 +80,10 @@ impl Services {
             .catalog
             .route(&tip.sector, tip.street.as_deref(), &tip.description);
         let year = now.and_utc().with_timezone(&self.offset).year();
+        let acceptance_due = self.calendar.add_working_days(
+            self.local_date(now),
+            self.time_limits.acceptance_working_days,
+        );
         self.db.write(|conn| -> ServiceResult<_> {
             let seq = tips::next_case_seq(conn, year)?;
             let case_number = CaseNumber::new(&self.case_prefix, year, seq);
@@ -110,8 +116,27 @@ impl Services {
                 channel: channel.as_str(),
                 submitted_at: now,
                 updated_at: now,
+                next_deadline: Some(acceptance_due),
             };
             let id = tips::insert(conn, &row)?;
+            cases::insert(
+                conn,
+                &cases::CaseFileRow {
+                    tip_id: id,
+                    acceptance_due: Some(acceptance_due),
+                    ..Default::default()
+                },
+            )?;
+            audit::append(
+                conn,
+                &NewEntry {
+                    actor: "reporter",
+                    action: "submit",
+                    case_number: Some(case_number.as_str()),
+                    detail: Some(&format!("{} {}", channel.as_str(), routing_note(&routing))),
+                    ..NewEntry::default()
+                },
+            )?;
             let units: Vec<(String, &str)> = routing
                 .assignments()
                 .into_iter()

@@ -5,6 +5,9 @@
 //! Errors: [`ServiceError`] says what the caller did wrong (validation, not found, conflict,
 //! forbidden); anything else is `Internal`, logged with its context and never shown.
 
+pub mod audit;
+pub mod auth;
+pub mod cases;
 pub mod demo;
 pub mod drafts;
 pub mod intake;
@@ -16,7 +19,7 @@ use crate::db::Db;
 use crate::domain::FieldError;
 use crate::domain::calendar::Calendar;
 use crate::domain::catalog::Catalog;
-use crate::secrets::{Hasher, Keys, Sealer};
+use crate::secrets::{Hasher, Keys, Sealer, SecretKey};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +32,11 @@ pub enum ServiceError {
     Conflict(&'static str),
     #[error("forbidden")]
     Forbidden,
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// The password was right but the account's second factor is missing or wrong.
+    #[error("second factor required")]
+    SecondFactor,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -58,6 +66,8 @@ pub struct Services {
     pub offset: chrono::FixedOffset,
     pub calendar: Arc<Calendar>,
     pub time_limits: TimeLimits,
+    pub session_key: SecretKey,
+    pub idle_timeout: chrono::Duration,
 }
 
 impl Services {
@@ -79,6 +89,8 @@ impl Services {
                 .ok_or_else(|| anyhow::anyhow!("utc_offset is invalid"))?,
             calendar: Arc::new(calendar),
             time_limits: settings.time_limits.clone(),
+            session_key: keys.session.clone(),
+            idle_timeout: chrono::Duration::minutes(i64::from(settings.staff.idle_timeout_minutes)),
         })
     }
 

@@ -101,6 +101,12 @@ impl ApiError {
                 ApiError::new(Code::Conflict, lang).with_message(conflict_key(key))
             }
             ServiceError::Forbidden => ApiError::new(Code::Forbidden, lang),
+            ServiceError::Unauthenticated => {
+                ApiError::new(Code::Unauthenticated, lang).with_message("error-sign_in")
+            }
+            ServiceError::SecondFactor => {
+                ApiError::new(Code::Unauthenticated, lang).with_message("error-second_factor")
+            }
             ServiceError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 ApiError::new(Code::Internal, lang)

@@ -1,0 +1,10 @@
+DROP TABLE deadline_notices;
+DROP TABLE outbox;
+DROP TABLE audit_log;
+DROP TABLE staff_sessions;
+ALTER TABLE staff_users DROP COLUMN totp_enabled;
+ALTER TABLE staff_users DROP COLUMN totp_secret_sealed;
+DROP TABLE case_files;
+DROP INDEX tips_next_deadline;
+ALTER TABLE tips DROP COLUMN overdue;
+ALTER TABLE tips DROP COLUMN next_deadline;

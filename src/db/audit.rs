@@ -1,0 +1,104 @@
+//! The audit log: append-only, each entry chained to the previous one by a hash.
+
+use super::DbConn;
+use super::schema::audit_log as a;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = a)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub case_number: Option<String>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+    pub address: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What an entry says, before it is chained.
+#[derive(Debug, Clone, Default)]
+pub struct NewEntry<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub case_number: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub detail: Option<&'a str>,
+    pub address: Option<&'a str>,
+}
+
+/// Serialises appenders: on PostgreSQL an exclusive lock on the table until the transaction
+/// ends (so two appenders cannot both chain to the same last entry); SQLite has one writer.
+pub fn lock(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Pg(c) = conn {
+        diesel::sql_query("LOCK TABLE audit_log IN EXCLUSIVE MODE").execute(c)?;
+    }
+    Ok(())
+}
+
+pub fn last_hash(conn: &mut DbConn) -> QueryResult<Option<String>> {
+    a::table
+        .order(a::seq.desc())
+        .select(a::hash)
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    e: &NewEntry<'_>,
+    at: NaiveDateTime,
+    prev_hash: &str,
+    hash: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(a::table)
+        .values((
+            a::at.eq(at),
+            a::actor.eq(e.actor),
+            a::action.eq(e.action),
+            a::case_number.eq(e.case_number),
+            a::reason.eq(e.reason),
+            a::detail.eq(e.detail),
+            a::address.eq(e.address),
+            a::prev_hash.eq(prev_hash),
+            a::hash.eq(hash),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every entry, oldest first (for verification).
+pub fn all(conn: &mut DbConn) -> QueryResult<Vec<AuditRow>> {
+    a::table
+        .order(a::seq.asc())
+        .select(AuditRow::as_select())
+        .load(conn)
+}
+
+/// A page, newest first, optionally for one case.
+pub fn page(
+    conn: &mut DbConn,
+    case_number: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<AuditRow>, i64)> {
+    let build = || {
+        let mut q = a::table.into_boxed();
+        if let Some(c) = case_number {
+            q = q.filter(a::case_number.eq(c.to_owned()));
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order(a::seq.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

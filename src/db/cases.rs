@@ -1,0 +1,171 @@
+//! The case file of a tip (deadlines, decisions) and the staff queue.
+
+use super::DbConn;
+use super::schema::{case_files, tip_units, tips};
+use super::tips::TipRow;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = case_files, treat_none_as_null = true)]
+pub struct CaseFileRow {
+    pub tip_id: i64,
+    pub acceptance_due: Option<NaiveDate>,
+    pub accepted_at: Option<NaiveDateTime>,
+    pub verification_due: Option<NaiveDate>,
+    pub verification_extended: bool,
+    pub verified_at: Option<NaiveDateTime>,
+    pub feedback_due: Option<NaiveDate>,
+    pub rectification_due: Option<NaiveDate>,
+    pub responsible_party: Option<String>,
+    pub measures: Option<String>,
+    pub suspend_operations: bool,
+    pub delay_explanation: Option<String>,
+    pub rectified_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub duplicate_of: Option<String>,
+    pub reject_reason: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConn, row: &CaseFileRow) -> QueryResult<()> {
+    diesel::insert_into(case_files::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConn, tip_id: i64) -> QueryResult<CaseFileRow> {
+    case_files::table
+        .find(tip_id)
+        .select(CaseFileRow::as_select())
+        .first(conn)
+}
+
+pub fn update(conn: &mut DbConn, row: &CaseFileRow) -> QueryResult<()> {
+    diesel::update(case_files::table.find(row.tip_id))
+        .set(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets a tip's status, department, next deadline and overdue flag.
+pub fn set_tip_state(
+    conn: &mut DbConn,
+    tip_id: i64,
+    status: &str,
+    department: &str,
+    next_deadline: Option<NaiveDate>,
+    overdue: bool,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(tips::table.find(tip_id))
+        .set((
+            tips::status.eq(status),
+            tips::department.eq(department),
+            tips::next_deadline.eq(next_deadline),
+            tips::overdue.eq(overdue),
+            tips::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the lead unit of a tip (a transfer): the old lead loses access.
+pub fn replace_lead(conn: &mut DbConn, tip_id: i64, new_lead: &str) -> QueryResult<()> {
+    diesel::delete(
+        tip_units::table.filter(tip_units::tip_id.eq(tip_id).and(tip_units::role.eq("lead"))),
+    )
+    .execute(conn)?;
+    // The new lead may have co-handled it: it leads now.
+    diesel::delete(
+        tip_units::table.filter(
+            tip_units::tip_id
+                .eq(tip_id)
+                .and(tip_units::unit.eq(new_lead)),
+        ),
+    )
+    .execute(conn)?;
+    diesel::insert_into(tip_units::table)
+        .values((
+            tip_units::tip_id.eq(tip_id),
+            tip_units::unit.eq(new_lead),
+            tip_units::role.eq("lead"),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Filters of the staff queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Only tips attached to this unit (officers and heads); `None` for the whole district.
+    pub unit: Option<String>,
+    pub status: Option<String>,
+    pub sector: Option<String>,
+    pub street: Option<String>,
+    pub overdue: Option<bool>,
+}
+
+/// One page of the queue, nearest deadline first (tips without one last, oldest first), and the
+/// total number of matching tips.
+pub fn queue(
+    conn: &mut DbConn,
+    f: &QueueFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<TipRow>, i64)> {
+    let build = || {
+        let mut q = tips::table.into_boxed();
+        if let Some(unit) = &f.unit {
+            q = q.filter(
+                tips::id.eq_any(
+                    tip_units::table
+                        .filter(tip_units::unit.eq(unit.clone()))
+                        .select(tip_units::tip_id),
+                ),
+            );
+        }
+        if let Some(s) = &f.status {
+            q = q.filter(tips::status.eq(s.clone()));
+        }
+        if let Some(s) = &f.sector {
+            q = q.filter(tips::sector.eq(s.clone()));
+        }
+        if let Some(s) = &f.street {
+            q = q.filter(tips::street.eq(s.clone()));
+        }
+        if let Some(o) = f.overdue {
+            q = q.filter(tips::overdue.eq(o));
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order((
+            tips::next_deadline.is_null().asc(),
+            tips::next_deadline.asc(),
+            tips::id.asc(),
+        ))
+        .offset(offset)
+        .limit(limit)
+        .select(TipRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Whether a unit is attached to a tip (lead or co-handler).
+pub fn unit_attached(conn: &mut DbConn, tip_id: i64, unit: &str) -> QueryResult<Option<String>> {
+    tip_units::table
+        .filter(tip_units::tip_id.eq(tip_id).and(tip_units::unit.eq(unit)))
+        .select(tip_units::role)
+        .first(conn)
+        .optional()
+}
+
+/// Open tips whose current deadline has passed but that are not yet marked overdue.
+pub fn newly_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<TipRow>> {
+    tips::table
+        .filter(tips::next_deadline.lt(today).and(tips::overdue.eq(false)))
+        .select(TipRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,98 @@
+//! Which legal time limit a case is running against, given its status, and whether it has passed.
+//! The dates themselves are set by the services when the case moves (acceptance from arrival in
+//! working days, verification from acceptance, feedback from the verification result,
+//! rectification as ordered).
+
+use super::status::Status;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    Acceptance,
+    Verification,
+    Feedback,
+    Rectification,
+}
+
+impl Limit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Limit::Acceptance => "acceptance",
+            Limit::Verification => "verification",
+            Limit::Feedback => "feedback",
+            Limit::Rectification => "rectification",
+        }
+    }
+}
+
+/// The case's time limits (a date is the last day allowed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Deadlines {
+    pub acceptance: Option<NaiveDate>,
+    pub verification: Option<NaiveDate>,
+    /// Set when verification ends; cleared once the reporter has been told.
+    pub feedback: Option<NaiveDate>,
+    pub rectification: Option<NaiveDate>,
+}
+
+impl Deadlines {
+    /// The limit the case runs against now, with its date.
+    pub fn current(&self, status: Status) -> Option<(Limit, NaiveDate)> {
+        let pick = |limit, date: Option<NaiveDate>| date.map(|d| (limit, d));
+        match status {
+            Status::Submitted => pick(Limit::Acceptance, self.acceptance),
+            Status::Accepted | Status::Verifying => pick(Limit::Verification, self.verification),
+            Status::Substantiated | Status::Unsubstantiated => pick(Limit::Feedback, self.feedback),
+            Status::Rectifying => pick(Limit::Rectification, self.rectification)
+                .into_iter()
+                .chain(pick(Limit::Feedback, self.feedback))
+                .min_by_key(|(_, d)| *d),
+            _ => None,
+        }
+    }
+
+    /// Whether the current limit has passed (`today` is the deployment's local date).
+    pub fn overdue(&self, status: Status, today: NaiveDate) -> bool {
+        self.current(status).is_some_and(|(_, due)| due < today)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_current_limit_follows_the_status() {
+        let dl = Deadlines {
+            acceptance: Some(d("2026-12-04")),
+            verification: Some(d("2027-02-01")),
+            feedback: None,
+            rectification: Some(d("2026-12-20")),
+        };
+        assert_eq!(
+            dl.current(Status::Submitted),
+            Some((Limit::Acceptance, d("2026-12-04")))
+        );
+        assert_eq!(
+            dl.current(Status::Verifying),
+            Some((Limit::Verification, d("2027-02-01")))
+        );
+        assert_eq!(
+            dl.current(Status::Rectifying),
+            Some((Limit::Rectification, d("2026-12-20")))
+        );
+        assert_eq!(dl.current(Status::Closed), None);
+        assert!(
+            !dl.overdue(Status::Submitted, d("2026-12-04")),
+            "the last day itself is in time"
+        );
+        assert!(dl.overdue(Status::Submitted, d("2026-12-05")));
+        assert!(!dl.overdue(Status::Closed, d("2030-01-01")));
+    }
+}

@@ -1,0 +1,294 @@
+//! The case workflow: one pure function, [`decide`], says whether an action may be taken on a
+//! case in a status by an actor, and what status follows. Every other part (the services, the
+//! case page's buttons) asks it; nothing else encodes the lifecycle of DESIGN.md:
+//!
+//! ```text
+//! submitted ─accept→ accepted ─start_verification→ verifying ─substantiate→ substantiated
+//!     │                                              │ └─unsubstantiate→ unsubstantiated ─close→ closed
+//!     └─reject→ rejected                             └─mark_duplicate→ duplicate ─close→ closed
+//! substantiated ─order_rectification→ rectifying ─confirm_rectified→ rectified ─close→ closed
+//! any open status ─transfer→ the same status, another department
+//! ```
+
+use super::roles::Role;
+use super::status::Status;
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Accept,
+    Reject,
+    StartVerification,
+    ExtendVerification,
+    Substantiate,
+    Unsubstantiate,
+    MarkDuplicate,
+    OrderRectification,
+    ConfirmRectified,
+    ExplainDelay,
+    Close,
+    Transfer,
+}
+
+impl Action {
+    pub const ALL: [Action; 12] = [
+        Action::Accept,
+        Action::Reject,
+        Action::StartVerification,
+        Action::ExtendVerification,
+        Action::Substantiate,
+        Action::Unsubstantiate,
+        Action::MarkDuplicate,
+        Action::OrderRectification,
+        Action::ConfirmRectified,
+        Action::ExplainDelay,
+        Action::Close,
+        Action::Transfer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Reject => "reject",
+            Action::StartVerification => "start_verification",
+            Action::ExtendVerification => "extend_verification",
+            Action::Substantiate => "substantiate",
+            Action::Unsubstantiate => "unsubstantiate",
+            Action::MarkDuplicate => "mark_duplicate",
+            Action::OrderRectification => "order_rectification",
+            Action::ConfirmRectified => "confirm_rectified",
+            Action::ExplainDelay => "explain_delay",
+            Action::Close => "close",
+            Action::Transfer => "transfer",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Action {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s).ok_or(())
+    }
+}
+
+/// Who acts, as far as the workflow cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    /// The actor's unit leads the case (not only co-handles it).
+    pub lead_unit: bool,
+}
+
+/// Why an action is refused: the actor may never take it here (403), or the case's status does
+/// not allow it (409).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Forbidden,
+    Illegal,
+}
+
+/// Statuses in which nothing more happens.
+pub fn is_terminal(status: Status) -> bool {
+    matches!(status, Status::Rejected | Status::Closed)
+}
+
+/// The status an action leads to, or why it may not be taken.
+pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Refusal> {
+    use Action as A;
+    use Status as S;
+    // Who may take the action at all, whatever the status.
+    let allowed = match actor.role {
+        Role::Inspector | Role::Finance => false,
+        Role::Coordinator => true,
+        Role::Head => !matches!(action, A::Transfer) || actor.lead_unit,
+        Role::Officer => !matches!(action, A::Close | A::ExtendVerification | A::Transfer),
+    };
+    if !allowed {
+        return Err(Refusal::Forbidden);
+    }
+    let next = match (status, action) {
+        (S::Submitted, A::Accept) => S::Accepted,
+        (S::Submitted, A::Reject) => S::Rejected,
+        (S::Accepted, A::StartVerification) => S::Verifying,
+        (S::Accepted | S::Verifying, A::ExtendVerification) => status,
+        (S::Verifying, A::Substantiate) => S::Substantiated,
+        (S::Verifying, A::Unsubstantiate) => S::Unsubstantiated,
+        (S::Submitted | S::Accepted | S::Verifying, A::MarkDuplicate) => S::Duplicate,
+        (S::Substantiated, A::OrderRectification) => S::Rectifying,
+        (S::Rectifying, A::ConfirmRectified) => S::Rectified,
+        (S::Rectifying, A::ExplainDelay) => status,
+        (S::Rectified | S::Unsubstantiated | S::Duplicate, A::Close) => S::Closed,
+        (s, A::Transfer) if !is_terminal(s) => s,
+        _ => return Err(Refusal::Illegal),
+    };
+    Ok(next)
+}
+
+/// The actions an actor may take on a case in this status (for the case page's buttons).
+pub fn available(status: Status, actor: Actor) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|a| decide(status, *a, actor).is_ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFICER: Actor = Actor {
+        role: Role::Officer,
+        lead_unit: true,
+    };
+    const CO_HEAD: Actor = Actor {
+        role: Role::Head,
+        lead_unit: false,
+    };
+    const HEAD: Actor = Actor {
+        role: Role::Head,
+        lead_unit: true,
+    };
+    const COORD: Actor = Actor {
+        role: Role::Coordinator,
+        lead_unit: false,
+    };
+
+    /// The legal transitions, as (from, action, to). Everything not listed is illegal.
+    fn legal() -> Vec<(Status, Action, Status)> {
+        use Action as A;
+        use Status as S;
+        let mut v = vec![
+            (S::Submitted, A::Accept, S::Accepted),
+            (S::Submitted, A::Reject, S::Rejected),
+            (S::Accepted, A::StartVerification, S::Verifying),
+            (S::Accepted, A::ExtendVerification, S::Accepted),
+            (S::Verifying, A::ExtendVerification, S::Verifying),
+            (S::Verifying, A::Substantiate, S::Substantiated),
+            (S::Verifying, A::Unsubstantiate, S::Unsubstantiated),
+            (S::Submitted, A::MarkDuplicate, S::Duplicate),
+            (S::Accepted, A::MarkDuplicate, S::Duplicate),
+            (S::Verifying, A::MarkDuplicate, S::Duplicate),
+            (S::Substantiated, A::OrderRectification, S::Rectifying),
+            (S::Rectifying, A::ConfirmRectified, S::Rectified),
+            (S::Rectifying, A::ExplainDelay, S::Rectifying),
+            (S::Rectified, A::Close, S::Closed),
+            (S::Unsubstantiated, A::Close, S::Closed),
+            (S::Duplicate, A::Close, S::Closed),
+        ];
+        for s in Status::ALL {
+            if !is_terminal(s) {
+                v.push((s, A::Transfer, s));
+            }
+        }
+        v
+    }
+
+    /// What each kind of actor may do, regardless of status.
+    fn role_may(actor: Actor, action: Action) -> bool {
+        match actor.role {
+            Role::Inspector | Role::Finance => false,
+            Role::Coordinator => true,
+            Role::Head => action != Action::Transfer || actor.lead_unit,
+            Role::Officer => !matches!(
+                action,
+                Action::Close | Action::ExtendVerification | Action::Transfer
+            ),
+        }
+    }
+
+    #[test]
+    fn every_status_action_and_actor_is_decided_as_the_lifecycle_says() {
+        let legal = legal();
+        let actors: Vec<Actor> = Role::ALL
+            .into_iter()
+            .flat_map(|role| {
+                [
+                    Actor {
+                        role,
+                        lead_unit: true,
+                    },
+                    Actor {
+                        role,
+                        lead_unit: false,
+                    },
+                ]
+            })
+            .collect();
+        let mut checked = 0;
+        for status in Status::ALL {
+            for action in Action::ALL {
+                for actor in &actors {
+                    let expected = if !role_may(*actor, action) {
+                        Err(Refusal::Forbidden)
+                    } else {
+                        legal
+                            .iter()
+                            .find(|(f, a, _)| *f == status && *a == action)
+                            .map(|(_, _, to)| *to)
+                            .ok_or(Refusal::Illegal)
+                    };
+                    assert_eq!(
+                        decide(status, action, *actor),
+                        expected,
+                        "{status} {action} {actor:?}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 10 * 12 * 10);
+    }
+
+    #[test]
+    fn inspectors_and_finance_take_no_case_action() {
+        for role in [Role::Inspector, Role::Finance] {
+            for lead_unit in [true, false] {
+                assert!(available(Status::Submitted, Actor { role, lead_unit }).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn only_heads_close_and_only_the_lead_head_or_coordinator_transfers() {
+        assert_eq!(
+            decide(Status::Rectified, Action::Close, OFFICER),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            decide(Status::Rectified, Action::Close, CO_HEAD),
+            Ok(Status::Closed)
+        );
+        assert_eq!(
+            decide(Status::Accepted, Action::Transfer, CO_HEAD),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            decide(Status::Accepted, Action::Transfer, HEAD),
+            Ok(Status::Accepted)
+        );
+        assert_eq!(
+            decide(Status::Closed, Action::Transfer, COORD),
+            Err(Refusal::Illegal)
+        );
+        assert_eq!(
+            available(Status::Submitted, OFFICER),
+            vec![Action::Accept, Action::Reject, Action::MarkDuplicate]
+        );
+    }
+
+    #[test]
+    fn action_names_round_trip() {
+        for a in Action::ALL {
+            assert_eq!(a.as_str().parse::<Action>(), Ok(a));
+        }
+        assert!("approve".parse::<Action>().is_err());
+    }
+}

@@ -1,0 +1,311 @@
+//! Staff sign-in, sessions and passwords.
+//!
+//! A session is a random token in an HttpOnly, SameSite=Strict cookie; the database keeps only
+//! a hash of it keyed with `session_key`, so several instances sharing a database (and the key)
+//! share sessions, a stolen database does not yield usable cookies, and signing out or
+//! deactivating an account ends its sessions at once. Sessions end after
+//! `staff.idle_timeout_minutes` without a request. Every session has its own CSRF token.
+
+use super::audit;
+use super::{ServiceError, ServiceResult, Services};
+use crate::db::audit::NewEntry;
+use crate::db::staff::{self, StaffRow, sessions};
+use crate::db::{self};
+use crate::domain::roles::Role;
+use crate::domain::totp;
+use crate::secrets;
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+
+/// A signed-in staff member, as every staff use case sees them.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Department or sub-district (officers and heads).
+    pub unit: Option<String>,
+}
+
+impl Staff {
+    fn from_row(r: &StaffRow) -> Option<Staff> {
+        Some(Staff {
+            id: r.id,
+            username: r.username.clone(),
+            display_name: r.display_name.clone(),
+            role: r.role.parse().ok()?,
+            unit: r.unit.clone(),
+        })
+    }
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct StaffSession {
+    pub staff: Staff,
+    pub csrf: String,
+    pub session_id: i64,
+}
+
+/// What signing in gives back: the cookie's token and the session.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub token: String,
+    pub session: StaffSession,
+}
+
+impl Services {
+    fn session_hash(&self, token: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(b"tipline session v1\0");
+        h.update(self.session_key.bytes());
+        h.update([0]);
+        h.update(token.as_bytes());
+        hex::encode(h.finalize())
+    }
+
+    /// Checks a username and password (and the second factor where the account has one). An
+    /// unknown user costs the same hash as a wrong password and gets the same answer.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        totp_code: Option<&str>,
+        address: Option<IpAddr>,
+    ) -> ServiceResult<SignedIn> {
+        let name = username.trim().to_owned();
+        let lookup = name.clone();
+        let user = self
+            .blocking(move |s| {
+                let mut c = s.db.read()?;
+                Ok(staff::find_by_username(&mut c, &lookup)?)
+            })
+            .await?;
+        let stored = user
+            .as_ref()
+            .filter(|u| u.active)
+            .map(|u| u.password_hash.clone());
+        let pw = zeroize::Zeroizing::new(password.to_owned());
+        let ok = self
+            .hasher
+            .run(move || secrets::verify_password(&pw, stored.as_deref()))
+            .await?;
+        let address = address.map(|a| a.to_string());
+        let Some(user) = user.filter(|u| ok && u.active) else {
+            let (name, address) = (name.clone(), address.clone());
+            self.blocking(move |s| {
+                s.db.write(|conn| -> ServiceResult<()> {
+                    Ok(audit::append(
+                        conn,
+                        &NewEntry {
+                            actor: &name,
+                            action: "sign_in_failed",
+                            address: address.as_deref(),
+                            ..NewEntry::default()
+                        },
+                    )?)
+                })
+            })
+            .await?;
+            return Err(ServiceError::Unauthenticated);
+        };
+        if user.totp_enabled {
+            let code = totp_code.unwrap_or_default().trim().to_owned();
+            let (uid, uname) = (user.id, user.username.clone());
+            let good = self
+                .blocking(move |s| s.check_totp(uid, &uname, &code))
+                .await?;
+            if !good {
+                return Err(ServiceError::SecondFactor);
+            }
+        }
+        let staff = Staff::from_row(&user)
+            .ok_or_else(|| anyhow::anyhow!("account {} has an unknown role", user.username))?;
+        let token = hex::encode(secrets::random_bytes::<32>()?);
+        let csrf = hex::encode(secrets::random_bytes::<24>()?);
+        let hash = self.session_hash(&token);
+        let (st, c) = (staff.clone(), csrf.clone());
+        let session_id = self
+            .blocking(move |s| {
+                s.db.write(|conn| -> ServiceResult<i64> {
+                    let now = db::now();
+                    sessions::insert(conn, &hash, st.id, &c, true, now)?;
+                    audit::append(
+                        conn,
+                        &NewEntry {
+                            actor: &st.username,
+                            action: "sign_in",
+                            address: address.as_deref(),
+                            ..NewEntry::default()
+                        },
+                    )?;
+                    Ok(sessions::find(conn, &hash)?
+                        .map(|r| r.id)
+                        .unwrap_or_default())
+                })
+            })
+            .await?;
+        Ok(SignedIn {
+            token,
+            session: StaffSession {
+                staff,
+                csrf,
+                session_id,
+            },
+        })
+    }
+
+    /// The live session of a cookie token, refreshed; `None` when unknown, idle too long or the
+    /// account was deactivated.
+    pub fn session(&self, token: &str) -> ServiceResult<Option<StaffSession>> {
+        let hash = self.session_hash(token);
+        let mut conn = self.db.read()?;
+        let Some(row) = sessions::find(&mut conn, &hash)? else {
+            return Ok(None);
+        };
+        let now = db::now();
+        if now - row.last_seen_at > self.idle_timeout {
+            drop(conn);
+            self.db
+                .write(|c| -> ServiceResult<()> { Ok(sessions::delete(c, &hash)?) })?;
+            return Ok(None);
+        }
+        let Some(user) = staff::find(&mut conn, row.user_id)?.filter(|u| u.active) else {
+            return Ok(None);
+        };
+        drop(conn);
+        // Refresh at most once a minute: a page load is not a write.
+        if now - row.last_seen_at > chrono::Duration::seconds(60) {
+            self.db
+                .write(|c| -> ServiceResult<()> { Ok(sessions::touch(c, row.id, now)?) })?;
+        }
+        Ok(Staff::from_row(&user).map(|staff| StaffSession {
+            staff,
+            csrf: row.csrf_token,
+            session_id: row.id,
+        }))
+    }
+
+    pub fn sign_out(&self, token: &str) -> ServiceResult<()> {
+        let hash = self.session_hash(token);
+        self.db
+            .write(|c| -> ServiceResult<()> { Ok(sessions::delete(c, &hash)?) })
+    }
+
+    /// Changes one's own password: the old one must be right; other sessions end.
+    pub async fn change_password(
+        &self,
+        session: &StaffSession,
+        old: &str,
+        new: &str,
+    ) -> ServiceResult<()> {
+        if new.chars().count() < super::staff::MIN_PASSWORD_CHARS {
+            return Err(ServiceError::field("new_password", "password_too_short"));
+        }
+        let uid = session.staff.id;
+        let stored = self
+            .blocking(move |s| {
+                let mut c = s.db.read()?;
+                Ok(staff::find(&mut c, uid)?.map(|u| u.password_hash))
+            })
+            .await?;
+        let (old, new) = (
+            zeroize::Zeroizing::new(old.to_owned()),
+            zeroize::Zeroizing::new(new.to_owned()),
+        );
+        let (ok, hash) = self
+            .hasher
+            .run(move || {
+                (
+                    secrets::verify_password(&old, stored.as_deref()),
+                    secrets::hash_password(&new),
+                )
+            })
+            .await?;
+        if !ok {
+            return Err(ServiceError::field("old_password", "wrong_password"));
+        }
+        let hash = hash?;
+        let (sid, name) = (session.session_id, session.staff.username.clone());
+        self.blocking(move |s| {
+            s.db.write(|c| -> ServiceResult<()> {
+                staff::set_password(c, uid, &hash)?;
+                sessions::delete_for_user(c, uid, Some(sid))?;
+                audit::append(
+                    c,
+                    &NewEntry {
+                        actor: &name,
+                        action: "change_password",
+                        ..NewEntry::default()
+                    },
+                )?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    fn totp_context(uid: i64) -> String {
+        format!("totp:{uid}")
+    }
+
+    /// Whether `code` is the account's current second-factor code (blocking).
+    pub fn check_totp(&self, uid: i64, _username: &str, code: &str) -> ServiceResult<bool> {
+        let mut c = self.db.read()?;
+        let (sealed, _) = staff::totp(&mut c, uid)?;
+        let Some(sealed) = sealed else {
+            return Ok(false);
+        };
+        let secret = self.sealer.open(&sealed, &Self::totp_context(uid))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        Ok(totp::verify(&secret, code, now))
+    }
+
+    /// Starts enrolling a second factor: a new secret, sealed, not yet required. Returns its
+    /// base32 form and the `otpauth://` URI for an authenticator app.
+    pub fn begin_totp(&self, session: &StaffSession) -> ServiceResult<(String, String)> {
+        let secret = secrets::random_bytes::<20>()?;
+        let uid = session.staff.id;
+        let sealed = self.sealer.seal(&secret, &Self::totp_context(uid))?;
+        self.db.write(|c| -> ServiceResult<()> {
+            Ok(staff::set_totp(c, uid, Some(&sealed), false)?)
+        })?;
+        let b32 = totp::base32(&secret);
+        let uri = format!(
+            "otpauth://totp/Tipline:{}?secret={b32}&issuer=Tipline",
+            session.staff.username
+        );
+        Ok((b32, uri))
+    }
+
+    /// Turns the second factor on once the user shows a code from their app.
+    pub fn confirm_totp(&self, session: &StaffSession, code: &str) -> ServiceResult<()> {
+        let uid = session.staff.id;
+        if !self.check_totp(uid, &session.staff.username, code)? {
+            return Err(ServiceError::field("code", "wrong_code"));
+        }
+        self.db.write(|c| -> ServiceResult<()> {
+            let (sealed, _) = staff::totp(c, uid)?;
+            staff::set_totp(c, uid, sealed.as_deref(), true)?;
+            audit::append(
+                c,
+                &NewEntry {
+                    actor: &session.staff.username,
+                    action: "enable_totp",
+                    ..NewEntry::default()
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Removes sessions idle past the timeout.
+    pub fn purge_sessions(&self) -> ServiceResult<usize> {
+        let cutoff = db::now() - self.idle_timeout;
+        self.db.write(|c| Ok(sessions::delete_idle(c, cutoff)?))
+    }
+}
