@@ -150,6 +150,10 @@ pub struct BodyLimits {
     pub json_bytes: usize,
     /// Multipart (form with photos) bodies above this many bytes answer 413.
     pub multipart_bytes: usize,
+    /// Report forms with photos read at once (each may hold a whole body in memory).
+    pub concurrent_uploads: usize,
+    /// The most bytes the photos of refused forms may hold together.
+    pub draft_bytes_total: u64,
 }
 
 fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpAddr>, D::Error> {
@@ -237,6 +241,8 @@ impl Default for Settings {
             limits: BodyLimits {
                 json_bytes: 1 << 20,
                 multipart_bytes: 60 << 20,
+                concurrent_uploads: 4,
+                draft_bytes_total: 256 << 20,
             },
             time_limits: TimeLimits {
                 acceptance_working_days: 5,
@@ -357,6 +363,9 @@ impl Settings {
                     "quotas.{name}: burst, count and per_seconds must all be above 0"
                 ));
             }
+        }
+        if self.limits.concurrent_uploads == 0 {
+            return bad("limits.concurrent_uploads must be at least 1".into());
         }
         if self.hashing.memory_kib < 8 * 1024 || self.hashing.iterations == 0 {
             return bad(

@@ -265,14 +265,21 @@ impl Hasher {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
-        let _permit = self
+        // The permit travels with the work: if the caller goes away, the hash still holds its
+        // slot until it is done, so no more than `concurrency` ever run.
+        let permit = self
             .gate
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .context("the hashing gate is closed")?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .context("a hashing task failed")
+        tokio::task::spawn_blocking(move || {
+            let out = f();
+            drop(permit);
+            out
+        })
+        .await
+        .context("a hashing task failed")
     }
 
     pub async fn receipt_hash(&self, receipt: Receipt) -> anyhow::Result<String> {

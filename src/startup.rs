@@ -45,6 +45,9 @@ impl Application {
             limiters: limiters.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
             multipart_limit: settings.limits.multipart_bytes,
+            uploads: Arc::new(tokio::sync::Semaphore::new(
+                settings.limits.concurrent_uploads,
+            )),
         });
         let settings_for_app = settings.clone();
         let mut server = HttpServer::new(move || {

@@ -41,3 +41,15 @@ pub fn delete(conn: &mut DbConn, token_hash: &str) -> QueryResult<usize> {
 pub fn purge_older_than(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(d::table.filter(d::created_at.lt(cutoff))).execute(conn)
 }
+
+/// The bytes held by all drafts together.
+pub fn total_bytes(conn: &mut DbConn) -> QueryResult<u64> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let n: i64 = d::table
+        .select(sql::<BigInt>(
+            "CAST(COALESCE(SUM(LENGTH(data)), 0) AS BIGINT)",
+        ))
+        .first(conn)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}

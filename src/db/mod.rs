@@ -91,8 +91,15 @@ impl r2d2::ManageConnection for Manager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection whose transaction could not be ended (a panic inside it, a failed rollback)
+    /// must not go back to the pool: on SQLite it would keep the write lock, on PostgreSQL the
+    /// next "transaction" would become a savepoint inside the stuck one.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking()
+            || match conn {
+                DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+                DbConn::Pg(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+            }
     }
 }
 
@@ -209,7 +216,12 @@ where
             Ok(value)
         }
         Err(e) => {
-            <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+            // A failed rollback leaves the connection marked broken (see `has_broken`); the
+            // caller learns of the original error, which is what went wrong.
+            if let Err(rb) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(error = %rb, "rolling back failed");
+            }
             Err(e)
         }
     }

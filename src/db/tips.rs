@@ -152,6 +152,14 @@ pub fn find_by_receipt_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option
         .optional()
 }
 
+pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<TipRow>> {
+    tips::table
+        .find(id)
+        .select(TipRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn find_by_case_number(conn: &mut DbConn, case_number: &str) -> QueryResult<Option<TipRow>> {
     tips::table
         .filter(tips::case_number.eq(case_number))

@@ -90,6 +90,8 @@ const EOI: u8 = 0xD9;
 const SOS: u8 = 0xDA;
 const APP1: u8 = 0xE1;
 const APP14: u8 = 0xEE;
+/// "Adobe", version, two flag words and the colour transform.
+const ADOBE_LEN: usize = 12;
 
 /// Segments a decoder needs: frame headers (SOF0–SOF15 but the DHT/JPG/DAC codes between them
 /// are needed too), Huffman and quantisation tables, restart interval, number of lines, the
@@ -148,7 +150,12 @@ fn clean_jpeg(b: &[u8]) -> Result<Vec<u8>, PhotoError> {
                     orientation = exif_orientation(contents);
                 }
                 let keep = marker == SOS || jpeg_keeps(marker, contents);
-                if keep {
+                if keep && marker == APP14 && contents.len() > ADOBE_LEN {
+                    // Only the 12 bytes a decoder reads (version, flags, colour transform):
+                    // nothing a writer may have appended after them.
+                    out.extend_from_slice(&[0xFF, APP14, 0x00, (ADOBE_LEN + 2) as u8]);
+                    out.extend_from_slice(&contents[..ADOBE_LEN]);
+                } else if keep {
                     out.extend_from_slice(&[0xFF, marker]);
                     out.extend_from_slice(&b[i..i + len]);
                 }

@@ -26,15 +26,25 @@ impl Services {
     pub async fn keep_photos(
         &self,
         previous: Option<String>,
-        photos: Vec<CleanPhoto>,
+        photos: std::sync::Arc<Vec<CleanPhoto>>,
     ) -> ServiceResult<Option<String>> {
         self.blocking(move |s| {
-            let token = (!photos.is_empty())
+            let mut token = (!photos.is_empty())
                 .then(|| secrets::random_bytes::<24>().map(hex::encode))
                 .transpose()?;
+            let size: u64 = photos.iter().map(|p| p.bytes.len() as u64).sum();
             s.db.write(|conn| -> ServiceResult<()> {
                 if let Some(prev) = &previous {
                     drafts::delete(conn, &token_hash(prev))?;
+                }
+                // All drafts together stay under a cap, so refused forms cannot fill the disk.
+                if token.is_some()
+                    && drafts::total_bytes(conn)?.saturating_add(size) > s.draft_bytes_total
+                {
+                    tracing::warn!(
+                        "photo drafts are at their cap; this form's photos are not kept"
+                    );
+                    token = None;
                 }
                 if let Some(token) = &token {
                     let rows: Vec<(&str, &[u8])> = photos

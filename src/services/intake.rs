@@ -16,6 +16,7 @@ use crate::secrets;
 use anyhow::Context;
 use chrono::{Datelike, NaiveDateTime, SubsecRound};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use std::sync::Arc;
 
 /// What the reporter gets back.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ impl Services {
         &self,
         input: TipInput,
         channel: Channel,
-        photos: Vec<CleanPhoto>,
+        photos: Arc<Vec<CleanPhoto>>,
         draft: Option<String>,
     ) -> ServiceResult<Submitted> {
         let tip = NewTip::parse(&input, &self.catalog, chrono::Utc::now())
@@ -45,12 +46,14 @@ impl Services {
             let (tip, photos, draft) = (tip.clone(), photos.clone(), draft.clone());
             match self
                 .blocking(move |s| {
-                    s.store_tip(&tip, &hash, channel, &photos, draft.as_deref(), db::now())
+                    s.store_tip(&tip, &hash, channel, &photos, draft.as_deref(), None)
                 })
                 .await
             {
                 Ok((case_number, routing)) => {
-                    tracing::info!(case = %case_number, department = %routing.lead, "tip stored");
+                    // Debug only: with a proxy's access log, a case number and its time could tie a
+                    // tip to an address.
+                    tracing::debug!(case = %case_number, department = %routing.lead, "tip stored");
                     return Ok(Submitted {
                         case_number,
                         receipt,
@@ -74,17 +77,19 @@ impl Services {
         channel: Channel,
         photos: &[CleanPhoto],
         draft: Option<&str>,
-        now: NaiveDateTime,
+        at: Option<NaiveDateTime>,
     ) -> ServiceResult<(CaseNumber, Routing)> {
         let routing = self
             .catalog
             .route(&tip.sector, tip.street.as_deref(), &tip.description);
-        let year = now.and_utc().with_timezone(&self.offset).year();
-        let acceptance_due = self.calendar.add_working_days(
-            self.local_date(now),
-            self.time_limits.acceptance_working_days,
-        );
         self.db.write(|conn| -> ServiceResult<_> {
+            // The time is taken once the writer is ours, so times follow case numbers.
+            let now = at.unwrap_or_else(db::now);
+            let year = now.and_utc().with_timezone(&self.offset).year();
+            let acceptance_due = self.calendar.add_working_days(
+                self.local_date(now),
+                self.time_limits.acceptance_working_days,
+            );
             let seq = tips::next_case_seq(conn, year)?;
             let case_number = CaseNumber::new(&self.case_prefix, year, seq);
             let sealed = match &tip.reporter {

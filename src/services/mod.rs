@@ -68,6 +68,8 @@ pub struct Services {
     pub time_limits: TimeLimits,
     pub session_key: SecretKey,
     pub idle_timeout: chrono::Duration,
+    /// The most bytes all kept photos of refused forms may hold together.
+    pub draft_bytes_total: u64,
 }
 
 impl Services {
@@ -91,6 +93,7 @@ impl Services {
             time_limits: settings.time_limits.clone(),
             session_key: keys.session.clone(),
             idle_timeout: chrono::Duration::minutes(i64::from(settings.staff.idle_timeout_minutes)),
+            draft_bytes_total: settings.limits.draft_bytes_total,
         })
     }
 

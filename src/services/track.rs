@@ -86,8 +86,14 @@ impl Services {
             .await?
             .ok_or(ServiceError::NotFound)?;
         self.blocking(move |s| {
+            // Look first on a reader: an unknown receipt never takes the writer.
+            let mut reader = s.db.read()?;
+            let tip_id = tips::find_by_receipt_hash(&mut reader, &hash)?
+                .ok_or(ServiceError::NotFound)?
+                .id;
+            drop(reader);
             s.db.write(|conn| -> ServiceResult<()> {
-                let tip = tips::find_by_receipt_hash(conn, &hash)?.ok_or(ServiceError::NotFound)?;
+                let tip = tips::find(conn, tip_id)?.ok_or(ServiceError::NotFound)?;
                 let now = db::now();
                 tips::insert_message(conn, tip.id, "reporter", None, &body, now)?;
                 tips::insert_event(conn, tip.id, "reporter_message", None, None, now)?;

@@ -1,10 +1,10 @@
 //! JSON API v1: reference data and the reporter's routes (API.md, "HTTP: JSON API v1").
 //! Handlers stay thin: extract, count against the rate limit, call one service, answer.
 
-use super::AppState;
 use super::error::{ApiError, Code};
 use super::i18n::Lang;
 use super::security::Bucket;
+use super::{AppState, JsonUtf8};
 use crate::domain::catalog::{Catalog, Department, Street};
 use crate::domain::tip::{Channel, TipInput};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -48,7 +48,7 @@ pub async fn sectors(state: web::Data<AppState>) -> HttpResponse {
             })
         })
         .collect();
-    HttpResponse::Ok().json(body)
+    HttpResponse::Ok().json_utf8(body)
 }
 
 pub async fn streets(state: web::Data<AppState>) -> HttpResponse {
@@ -59,7 +59,7 @@ pub async fn streets(state: web::Data<AppState>) -> HttpResponse {
         .iter()
         .map(street_json)
         .collect();
-    HttpResponse::Ok().json(body)
+    HttpResponse::Ok().json_utf8(body)
 }
 
 pub async fn submit_tip(
@@ -73,7 +73,7 @@ pub async fn submit_tip(
         .check_api(Bucket::Submission, &req, &state.trusted_proxies, lang)?;
     let done = state
         .services
-        .submit_tip(body.into_inner(), Channel::Api, Vec::new(), None)
+        .submit_tip(body.into_inner(), Channel::Api, Default::default(), None)
         .await
         .map_err(ApiError::service(lang))?;
     let c = &state.services.catalog;
@@ -89,7 +89,7 @@ pub async fn submit_tip(
     }
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
-        .json(out))
+        .json_utf8(out))
 }
 
 #[derive(Deserialize)]
@@ -146,7 +146,7 @@ pub async fn track(
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(json!({
+        .json_utf8(json!({
             "case_number": tip.case_number,
             "status": tip.status,
             "department": unit_json(&state.services.catalog, &tip.department),
@@ -171,7 +171,7 @@ pub async fn track_message(
         .reporter_message(&receipt, body.as_deref().unwrap_or_default())
         .await
         .map_err(receipt_not_found(lang))?;
-    Ok(HttpResponse::Created().json(json!({ "status": "received" })))
+    Ok(HttpResponse::Created().json_utf8(json!({ "status": "received" })))
 }
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {

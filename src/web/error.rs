@@ -2,6 +2,7 @@
 //! `{"error": CODE, "message": TEXT, "fields": {FIELD: [TEXT…]}?}` in the request's language;
 //! the real cause of a 500 goes to the log, never into the body.
 
+use super::JsonUtf8;
 use super::i18n::Lang;
 use crate::domain::FieldError;
 use crate::services::ServiceError;
@@ -178,6 +179,6 @@ impl ResponseError for ApiError {
         if let Some(s) = self.retry_after {
             resp.insert_header(("Retry-After", s.to_string()));
         }
-        resp.json(body)
+        resp.json_utf8(body)
     }
 }

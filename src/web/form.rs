@@ -111,12 +111,18 @@ impl ReportForm {
 /// is passed on for the intake rules to judge.
 fn local_to_rfc3339(s: &str, offset: chrono::FixedOffset) -> String {
     let s = s.trim();
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
-        .and_then(|t| t.and_local_timezone(offset).single())
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_else(|| s.to_owned())
+    // Browsers without a date-time picker let people type a space instead of the `T`.
+    [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+    .and_then(|t| t.and_local_timezone(offset).single())
+    .map(|t| t.to_rfc3339())
+    .unwrap_or_else(|| s.to_owned())
 }
 
 /// What a photo problem is called in the form's errors.
@@ -147,10 +153,12 @@ pub enum ReadError {
 }
 
 /// Reads a report form body, multipart or URL-encoded.
+/// With `keep_photos` false (a rate-limited request) photos are read past, not kept.
 pub async fn read_report(
     req: &HttpRequest,
     payload: Payload,
     limit: usize,
+    keep_photos: bool,
 ) -> Result<Upload, ReadError> {
     let content_type = req
         .headers()
@@ -192,10 +200,10 @@ pub async fn read_report(
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .is_some();
-        let cap = if name == "photos" {
-            photo::MAX_BYTES + 1
-        } else {
-            TEXT_FIELD_MAX
+        let cap = match name.as_str() {
+            "photos" if keep_photos => photo::MAX_BYTES + 1,
+            "photos" => 0,
+            _ => TEXT_FIELD_MAX,
         };
         let mut buf = BytesMut::new();
         let mut over = false;
@@ -215,7 +223,7 @@ pub async fn read_report(
         }
         if name == "photos" {
             // A file input left empty still sends an empty part.
-            if buf.is_empty() {
+            if buf.is_empty() || !keep_photos {
                 continue;
             }
             if over {
@@ -230,8 +238,20 @@ pub async fn read_report(
                 .set(&name, String::from_utf8_lossy(&buf).into_owned());
         }
     }
-    for raw in raw_photos {
-        match photo::clean(&raw) {
+    if !keep_photos {
+        return Ok(up);
+    }
+    // Stripping walks every byte: off the async workers.
+    let cleaned = actix_web::web::block(move || {
+        raw_photos
+            .iter()
+            .map(|raw| photo::clean(raw))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|_| ReadError::Malformed)?;
+    for result in cleaned {
+        match result {
             Ok(p) => up.photos.push(p),
             Err(e) => {
                 up.unsupported_type |= e == PhotoError::UnsupportedType;

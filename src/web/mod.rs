@@ -20,6 +20,25 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// JSON answers say their charset, as the contract has it (`application/json; charset=utf-8`).
+pub trait JsonUtf8 {
+    fn json_utf8(&mut self, body: impl serde::Serialize) -> HttpResponse;
+}
+
+impl JsonUtf8 for actix_web::HttpResponseBuilder {
+    fn json_utf8(&mut self, body: impl serde::Serialize) -> HttpResponse {
+        match serde_json::to_string(&body) {
+            Ok(text) => self
+                .content_type("application/json; charset=utf-8")
+                .body(text),
+            Err(e) => {
+                tracing::error!(error = %e, "encoding a JSON answer failed");
+                HttpResponse::InternalServerError().finish()
+            }
+        }
+    }
+}
+
 /// What every handler may reach.
 pub struct AppState {
     pub services: Services,
@@ -28,6 +47,19 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Multipart bodies above this many bytes answer 413.
     pub multipart_limit: usize,
+    /// Slots for reading report forms with photos.
+    pub uploads: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// Waits (up to 30 seconds) for a slot to read an upload.
+    pub async fn upload_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ()> {
+        let wait = self.uploads.clone().acquire_owned();
+        match tokio::time::timeout(std::time::Duration::from_secs(30), wait).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(()),
+        }
+    }
 }
 
 /// Every route of the service.
@@ -61,7 +93,9 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
                 JsonPayloadError::ContentType => Code::UnsupportedMedia,
                 _ => Code::BadRequest,
             };
-            tracing::debug!(reason = %err, "rejected JSON body");
+            // Only the kind: serde's text quotes the offending value, which may be a receipt
+            // or a name.
+            tracing::debug!(kind = ?code, "rejected JSON body");
             ApiError::for_request(code, req).into()
         });
     let path = web::PathConfig::default()

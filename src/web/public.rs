@@ -8,7 +8,7 @@ use super::i18n::Lang;
 use super::render::{Caching, local_date, local_datetime};
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
-use crate::domain::photo::MAX_PHOTOS;
+use crate::domain::photo::{CleanPhoto, MAX_PHOTOS};
 use crate::domain::tip::{Channel, NewTip};
 use crate::services::ServiceError;
 use crate::services::intake::Submitted;
@@ -17,6 +17,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub async fn index(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
     let ctx = state.pages.context(lang, Some("/"));
@@ -29,25 +30,18 @@ pub async fn index(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> 
     )
 }
 
-#[derive(Deserialize)]
-pub struct ReportQuery {
-    urgent: Option<String>,
+/// `?urgent=1` puts the emergency numbers first. Read by hand: a malformed query string must
+/// not turn the page into a JSON error.
+fn is_urgent(req: &HttpRequest) -> bool {
+    req.query_string()
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .any(|(k, v)| k == "urgent" && !v.is_empty() && v != "0")
 }
 
-fn is_urgent(q: &ReportQuery) -> bool {
-    q.urgent
-        .as_deref()
-        .is_some_and(|u| !u.is_empty() && u != "0")
-}
-
-pub async fn report_form(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
-    q: web::Query<ReportQuery>,
-) -> HttpResponse {
+pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
     let view = ReportView {
-        urgent: is_urgent(&q),
+        urgent: is_urgent(&req),
         form: ReportForm::blank(),
         errors: FormErrors::default(),
         kept_photos: 0,
@@ -59,38 +53,117 @@ pub async fn report_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    q: web::Query<ReportQuery>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let urgent = is_urgent(&q);
-    let mut up = match form::read_report(&req, payload, state.multipart_limit).await {
-        Ok(up) => up,
-        Err(ReadError::TooLarge) => {
-            return state.pages.error(
-                &req,
-                lang,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "page-too-large-title",
-                &lang.t("page-too-large"),
-            );
+    // Uploads are read one bounded batch at a time (each may hold 60 MB in memory).
+    let Ok(_slot) = state.upload_slot().await else {
+        return state.pages.error(
+            &req,
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "page-busy-title",
+            &lang.t("page-busy"),
+        );
+    };
+    // Counted before anything is stored: a limited request keeps its text, not its photos.
+    let limited = state
+        .limiters
+        .check(Bucket::Submission, client_ip(&req, &state.trusted_proxies))
+        .err();
+    let mut up =
+        match form::read_report(&req, payload, state.multipart_limit, limited.is_none()).await {
+            Ok(up) => up,
+            Err(ReadError::TooLarge) => {
+                let msg = lang.t("page-too-large");
+                return state.pages.error(
+                    &req,
+                    lang,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "page-too-large-title",
+                    &msg,
+                );
+            }
+            Err(ReadError::Malformed) => {
+                let msg = lang.t("error-bad_request");
+                return state.pages.error(
+                    &req,
+                    lang,
+                    StatusCode::BAD_REQUEST,
+                    "page-internal-title",
+                    &msg,
+                );
+            }
+        };
+    let mut errors = FormErrors::default();
+    if let Some(seconds) = limited {
+        errors.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+        let view = ReportView {
+            urgent: is_urgent(&req),
+            form: up.form,
+            errors,
+            kept_photos: 0,
+        };
+        let mut resp = render_report(&state, &req, lang, &view, StatusCode::TOO_MANY_REQUESTS);
+        if let Ok(v) = seconds.to_string().parse() {
+            resp.headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, v);
         }
-        Err(ReadError::Malformed) => {
-            return state.pages.error(
-                &req,
-                lang,
-                StatusCode::BAD_REQUEST,
-                "page-internal-title",
-                &lang.t("error-bad_request"),
-            );
+        return resp;
+    }
+    let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
+    let photos = gather_photos(&state, lang, &mut up, previous.clone(), &mut errors).await;
+    let status = match submit_form(
+        &state,
+        lang,
+        &up,
+        photos.clone(),
+        previous.clone(),
+        &mut errors,
+    )
+    .await
+    {
+        Ok(done) => return render_receipt(&state, &req, lang, &done, photos.len()),
+        Err(status) => status,
+    };
+    // Refused: keep the good photos under a fresh token so they need not be chosen again.
+    let kept = photos.len();
+    up.form.photo_draft = match state.services.keep_photos(previous, photos).await {
+        Ok(token) => token.unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = ?e, "the photos of a refused form were not kept");
+            if kept > 0 {
+                errors.add("photos", lang.t("field-photos-expired"));
+            }
+            String::new()
         }
     };
-    let s = &state.services;
-    // Photos kept from an earlier refusal of this form come first, then the ones chosen now.
-    let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
+    up.form.discard_photos = false;
+    let kept = if up.form.photo_draft.is_empty() {
+        0
+    } else {
+        kept
+    };
+    let view = ReportView {
+        urgent: is_urgent(&req),
+        form: up.form,
+        errors,
+        kept_photos: kept,
+    };
+    render_report(&state, &req, lang, &view, status)
+}
+
+/// The photos of this submission: those kept from an earlier refusal first, then the new ones,
+/// at most five; problems go into `errors`.
+async fn gather_photos(
+    state: &AppState,
+    lang: Lang,
+    up: &mut form::Upload,
+    previous: Option<String>,
+    errors: &mut FormErrors,
+) -> Arc<Vec<CleanPhoto>> {
     let mut photos = Vec::new();
-    let mut errors = FormErrors::default();
-    if let Some(token) = previous.clone().filter(|_| !up.form.discard_photos) {
-        match s.draft_photos(token).await {
+    if let Some(token) = previous.filter(|_| !up.form.discard_photos) {
+        match state.services.draft_photos(token).await {
             Ok(kept) if kept.is_empty() => errors.add("photos", lang.t("field-photos-expired")),
             Ok(kept) => photos = kept,
             Err(e) => tracing::error!(error = ?e, "reading kept photos failed"),
@@ -106,73 +179,46 @@ pub async fn report_submit(
     for key in &up.photo_errors {
         errors.add("photos", lang.t(&format!("field-{key}")));
     }
+    Arc::new(photos)
+}
+
+/// Stores the tip unless something is wrong; `Err` is the status of the re-shown form.
+async fn submit_form(
+    state: &AppState,
+    lang: Lang,
+    up: &form::Upload,
+    photos: Arc<Vec<CleanPhoto>>,
+    draft: Option<String>,
+    errors: &mut FormErrors,
+) -> Result<Submitted, StatusCode> {
+    let s = &state.services;
     let input = up.form.to_input(s.offset);
-    let (status, retry_after) = if !errors.is_empty() {
+    if !errors.is_empty() {
         // Report every problem at once: the photos, and whatever else the form has.
-        let others = NewTip::parse(&input, &s.catalog, chrono::Utc::now())
-            .err()
-            .unwrap_or_default();
-        errors.extend(lang, others);
-        let status = if up.unsupported_type {
+        errors.extend(
+            lang,
+            NewTip::parse(&input, &s.catalog, chrono::Utc::now())
+                .err()
+                .unwrap_or_default(),
+        );
+        return Err(if up.unsupported_type {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
-        };
-        (status, None)
-    } else if let Err(seconds) = state
-        .limiters
-        .check(Bucket::Submission, client_ip(&req, &state.trusted_proxies))
-    {
-        errors.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
-        (StatusCode::TOO_MANY_REQUESTS, Some(seconds))
-    } else {
-        let count = photos.len();
-        match s
-            .submit_tip(input, Channel::Web, photos.clone(), previous.clone())
-            .await
-        {
-            Ok(done) => return render_receipt(&state, &req, lang, &done, count),
-            Err(ServiceError::Validation(fields)) => {
-                errors.extend(lang, fields);
-                (StatusCode::UNPROCESSABLE_ENTITY, None)
-            }
-            Err(e) => {
-                tracing::error!(error = ?e, "storing a tip from the form failed");
-                errors.banner = lang.t("error-internal");
-                (StatusCode::INTERNAL_SERVER_ERROR, None)
-            }
-        }
-    };
-    // Refused: keep the good photos under a fresh token so they need not be chosen again.
-    let kept = photos.len();
-    up.form.photo_draft = match s.keep_photos(previous, photos).await {
-        Ok(token) => token.unwrap_or_default(),
-        Err(e) => {
-            tracing::error!(error = ?e, "keeping the photos of a refused form failed");
-            if kept > 0 {
-                errors.add("photos", lang.t("field-photos-expired"));
-            }
-            String::new()
-        }
-    };
-    up.form.discard_photos = false;
-    let kept = if up.form.photo_draft.is_empty() {
-        0
-    } else {
-        kept
-    };
-    let view = ReportView {
-        urgent,
-        form: up.form,
-        errors,
-        kept_photos: kept,
-    };
-    let mut resp = render_report(&state, &req, lang, &view, status);
-    if let Some(v) = retry_after.and_then(|s| s.to_string().parse().ok()) {
-        resp.headers_mut()
-            .insert(actix_web::http::header::RETRY_AFTER, v);
+        });
     }
-    resp
+    match s.submit_tip(input, Channel::Web, photos, draft).await {
+        Ok(done) => Ok(done),
+        Err(ServiceError::Validation(fields)) => {
+            errors.extend(lang, fields);
+            Err(StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "storing a tip from the form failed");
+            errors.banner = lang.t("error-internal");
+            Err(StatusCode::INTERNAL_SERVER_ERROR)
+        }
+    }
 }
 
 /// Field errors of the report form, by the form's field ids, plus the summary at the top.

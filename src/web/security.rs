@@ -13,28 +13,63 @@ use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 /// The address a request came from: the peer, or, when the peer is a trusted proxy, the
-/// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
+/// right-most address in `X-Forwarded-For` that is not itself a trusted proxy. An entry that
+/// cannot be read stops the walk (nothing to its left can be believed) and the peer is used.
 pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> IpAddr {
     let peer = req
         .peer_addr()
-        .map(|a| a.ip())
+        .map(|a| a.ip().to_canonical())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     if !trusted.contains(&peer) {
         return peer;
     }
-    let forwarded = req
+    let entries: Vec<&str> = req
         .headers()
         .get_all("x-forwarded-for")
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect::<Vec<_>>();
-    forwarded
-        .iter()
-        .rev()
-        .filter_map(|s| s.parse::<IpAddr>().ok())
-        .find(|ip| !trusted.contains(ip))
-        .unwrap_or(peer)
+        .collect();
+    for entry in entries.iter().rev() {
+        match forwarded_address(entry) {
+            Some(ip) if trusted.contains(&ip) => continue,
+            Some(ip) => return ip,
+            None => return peer,
+        }
+    }
+    peer
+}
+
+/// One `X-Forwarded-For` entry: `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:443`.
+fn forwarded_address(entry: &str) -> Option<IpAddr> {
+    let e = entry.trim();
+    if let Some(rest) = e.strip_prefix('[') {
+        return rest
+            .split(']')
+            .next()?
+            .parse::<IpAddr>()
+            .ok()
+            .map(|ip| ip.to_canonical());
+    }
+    if let Ok(ip) = e.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    let (host, port) = e.rsplit_once(':')?;
+    (!port.is_empty() && port.chars().all(|c| c.is_ascii_digit()))
+        .then(|| host.parse::<Ipv4Addr>().ok().map(IpAddr::V4))
+        .flatten()
+}
+
+/// The rate-limit key of an address: IPv4 as it is, IPv6 by its /64 (one subscriber's network),
+/// so a single host cannot take a fresh key per address.
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let mut seg = v6.segments();
+            seg[4..].fill(0);
+            IpAddr::V6(std::net::Ipv6Addr::from(seg))
+        }
+        v4 => v4,
+    }
 }
 
 type Keyed<K> = RateLimiter<K, governor::state::keyed::DefaultKeyedStateStore<K>, DefaultClock>;
@@ -86,6 +121,7 @@ impl Limiters {
         if !self.enabled {
             return Ok(());
         }
+        let ip = limit_key(ip);
         let clock = DefaultClock::default();
         let wait = |d: Duration| d.as_secs() + u64::from(d.subsec_nanos() > 0);
         match bucket {
@@ -160,6 +196,32 @@ mod tests {
         );
         assert_eq!(client_ip(&req, &[]), proxy);
 
+        let ported = TestRequest::default()
+            .peer_addr("10.0.0.5:4000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "9.9.9.9, 203.0.113.9:51234"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&ported, &[proxy]),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        let garbage = TestRequest::default()
+            .peer_addr("10.0.0.5:4000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "9.9.9.9, unknown"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&garbage, &[proxy]),
+            proxy,
+            "nothing left of an unreadable entry is believed"
+        );
+        let mapped = TestRequest::default()
+            .peer_addr("[::ffff:10.0.0.5]:4000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "[2001:db8::7]:443"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&mapped, &[proxy]),
+            "2001:db8::7".parse::<IpAddr>().unwrap()
+        );
+
         let spoofed = TestRequest::default()
             .peer_addr("10.0.0.5:4000".parse().unwrap())
             .insert_header(("X-Forwarded-For", "9.9.9.9, 1.2.3.4"))
@@ -182,6 +244,31 @@ mod tests {
         assert!(
             limiters
                 .check(Bucket::Submission, "2.2.2.2".parse().unwrap())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_ipv6_network_shares_one_limit() {
+        let limiters = Limiters::new(&Settings::default());
+        for i in 1..=5 {
+            assert!(
+                limiters
+                    .check(
+                        Bucket::Submission,
+                        format!("2001:db8:1:2::{i}").parse().unwrap()
+                    )
+                    .is_ok()
+            );
+        }
+        assert!(
+            limiters
+                .check(Bucket::Submission, "2001:db8:1:2:ffff::9".parse().unwrap())
+                .is_err()
+        );
+        assert!(
+            limiters
+                .check(Bucket::Submission, "2001:db8:1:3::1".parse().unwrap())
                 .is_ok()
         );
     }

@@ -12,12 +12,19 @@
     sector.addEventListener("change", show);
     show();
   }
-  // Report form: hide the identity fields while "anonymous" is ticked.
+  // Report form: hide and disable the identity fields while "anonymous" is chosen, so nothing
+  // typed there is sent by mistake.
   var anon = document.getElementById("anonymous");
+  var named = document.getElementById("identified");
   var who = document.getElementById("identity-fields");
-  if (anon && who) {
-    var toggle = function () { who.hidden = anon.checked; };
+  if (anon && named && who) {
+    var toggle = function () {
+      who.hidden = anon.checked;
+      var inputs = who.querySelectorAll("input");
+      for (var i = 0; i < inputs.length; i++) { inputs[i].disabled = anon.checked; }
+    };
     anon.addEventListener("change", toggle);
+    named.addEventListener("change", toggle);
     toggle();
   }
   // Receipt page: a print button, and a warning before leaving until the reporter confirms.
@@ -30,14 +37,6 @@
   if (saved) {
     window.addEventListener("beforeunload", function (e) {
       if (!saved.checked) { e.preventDefault(); e.returnValue = ""; }
-    });
-  }
-  // Photos: refuse more than five before uploading.
-  var photos = document.getElementById("photos");
-  if (photos) {
-    photos.addEventListener("change", function () {
-      var max = parseInt(photos.getAttribute("data-max") || "5", 10);
-      photos.setCustomValidity(photos.files.length > max ? photos.getAttribute("data-too-many") : "");
     });
   }
 })();

@@ -5,7 +5,7 @@ on_both_backends! {
     fn sectors_are_served_from_the_configuration(app) {
         let a = app.get("/api/v1/sectors");
         assert_eq!(a.status, 200);
-        assert_eq!(a.content_type.as_deref(), Some("application/json"));
+        assert_eq!(a.content_type.as_deref(), Some("application/json; charset=utf-8"));
         let list = a.json.as_array().unwrap();
         let catalog = &app.services.catalog;
         assert_eq!(list.len(), catalog.sectors().len());
