@@ -48,6 +48,7 @@ impl Application {
             uploads: Arc::new(tokio::sync::Semaphore::new(
                 settings.limits.concurrent_uploads,
             )),
+            secure_cookies: settings.secure_cookies,
         });
         let settings_for_app = settings.clone();
         let mut server = HttpServer::new(move || {

@@ -8,6 +8,8 @@ pub mod i18n;
 pub mod public;
 pub mod render;
 pub mod security;
+pub mod staff_api;
+pub mod staff_auth;
 
 use crate::config::Settings;
 use crate::services::Services;
@@ -49,6 +51,8 @@ pub struct AppState {
     pub multipart_limit: usize,
     /// Slots for reading report forms with photos.
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Mark cookies `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -77,7 +81,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/streets", web::get().to(api::streets))
                 .route("/tips", web::post().to(api::submit_tip))
                 .route("/track", web::post().to(api::track))
-                .route("/track/messages", web::post().to(api::track_message)),
+                .route("/track/messages", web::post().to(api::track_message))
+                .route("/staff/session", web::post().to(staff_api::sign_in))
+                .route("/staff/session", web::delete().to(staff_api::sign_out))
+                .route("/staff/tips", web::get().to(staff_api::list))
+                .route("/staff/tips/{case}", web::get().to(staff_api::detail))
+                .route("/staff/tips/{case}/actions", web::post().to(staff_api::act))
+                .route(
+                    "/staff/tips/{case}/messages",
+                    web::post().to(staff_api::message),
+                )
+                .route(
+                    "/staff/tips/{case}/attachments/{id}",
+                    web::get().to(staff_api::attachment),
+                )
+                .route(
+                    "/staff/tips/{case}/identity",
+                    web::post().to(staff_api::identity),
+                )
+                .route("/staff/audit", web::get().to(staff_api::audit)),
         );
 }
 

@@ -152,6 +152,22 @@ impl Limiters {
             .map_err(|s| ApiError::rate_limited(lang, s))
     }
 
+    /// Counts a staff sign-in against its address and against the username tried, so neither
+    /// many passwords from one place nor one account from many places can be tried quickly.
+    pub fn check_signin(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let clock = DefaultClock::default();
+        let wait = |d: Duration| d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        self.signin_address
+            .check_key(&limit_key(ip))
+            .map_err(|n| wait(n.wait_time_from(clock.now())))?;
+        self.signin_username
+            .check_key(&username.trim().to_lowercase())
+            .map_err(|n| wait(n.wait_time_from(clock.now())))
+    }
+
     /// Forgets addresses whose limits have fully replenished.
     pub fn prune(&self) {
         self.submission.retain_recent();

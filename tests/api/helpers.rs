@@ -417,3 +417,89 @@ impl TestApp {
         self.post_raw(path, "application/x-www-form-urlencoded", body)
     }
 }
+
+/// A signed-in staff member's browser: its own cookie jar and the session's CSRF token.
+pub struct StaffClient {
+    pub agent: ureq::Agent,
+    pub csrf: String,
+    base: String,
+}
+
+impl TestApp {
+    /// Creates an account and signs it in.
+    pub fn staff(&self, username: &str, role: &str, unit: Option<&str>) -> StaffClient {
+        self.services
+            .add_staff(&tipline::services::staff::NewStaff {
+                username,
+                role: role.parse().unwrap(),
+                unit,
+                display_name: None,
+                password: "correct horse battery staple",
+            })
+            .expect("creating a staff account");
+        self.sign_in(username, "correct horse battery staple")
+            .expect("signing in")
+    }
+
+    pub fn sign_in(&self, username: &str, password: &str) -> Result<StaffClient, Answer> {
+        let agent = agent();
+        let a = answer(
+            agent
+                .post(self.url("/api/v1/staff/session"))
+                .send_json(serde_json::json!({ "username": username, "password": password }))
+                .expect("POST"),
+        );
+        if a.status != 200 {
+            return Err(a);
+        }
+        Ok(StaffClient {
+            agent,
+            csrf: a.json["csrf_token"].as_str().unwrap().to_owned(),
+            base: self.base.clone(),
+        })
+    }
+}
+
+impl StaffClient {
+    pub fn get(&self, path: &str) -> Answer {
+        answer(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .call()
+                .expect("GET"),
+        )
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Answer {
+        answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("x-csrf-token", &self.csrf)
+                .send_json(body)
+                .expect("POST"),
+        )
+    }
+
+    pub fn post_without_csrf(&self, path: &str, body: &Value) -> Answer {
+        answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .send_json(body)
+                .expect("POST"),
+        )
+    }
+
+    pub fn act(&self, case: &str, body: Value) -> Answer {
+        self.post(&format!("/api/v1/staff/tips/{case}/actions"), &body)
+    }
+
+    pub fn delete(&self, path: &str) -> Answer {
+        answer(
+            self.agent
+                .delete(format!("{}{path}", self.base))
+                .header("x-csrf-token", &self.csrf)
+                .call()
+                .expect("DELETE"),
+        )
+    }
+}

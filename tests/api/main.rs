@@ -10,4 +10,5 @@ mod limits;
 mod pages;
 mod privacy;
 mod reference;
+mod staff;
 mod track;

@@ -6,6 +6,7 @@ error-not_found = Nothing was found here.
 error-receipt_not_found = No tip matches this receipt; please check the 16 digits and try again.
 error-sign_in = The username or password is not right.
 error-second_factor = Please type the 6-digit code from your authenticator app.
+error-csrf = This page has expired; please reload it and try again.
 error-conflict = This cannot be done in the current state.
 error-too_large = What you sent is too large.
 error-unsupported_media = This content type is not supported.

@@ -6,6 +6,7 @@ error-not_found = 没有找到您要的内容。
 error-receipt_not_found = 没有找到与该回执码对应的举报，请核对 16 位数字后重试。
 error-sign_in = 用户名或密码不正确。
 error-second_factor = 请输入身份验证器上的 6 位动态码。
+error-csrf = 页面已过期，请刷新后重试。
 error-conflict = 当前状态下不能执行此操作。
 error-too_large = 提交的内容太大。
 error-unsupported_media = 不支持的内容类型。

@@ -1,0 +1,322 @@
+//! The staff side over HTTP: sign-in, sessions and CSRF, the queue and its isolation between
+//! units, the lifecycle with its deadlines, transfers, messages, identity, and the audit chain.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use diesel::RunQueryDsl;
+use serde_json::{Value, json};
+
+fn submit(app: &TestApp, sector: &str) -> String {
+    app.submit(&anonymous_tip(sector))["case_number"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn exec(app: &TestApp, sql: &str) {
+    let mut conn = app.services.db.read().unwrap();
+    match &mut *conn {
+        tipline::db::DbConn::Sqlite(c) => diesel::sql_query(sql).execute(c).unwrap(),
+        tipline::db::DbConn::Pg(c) => diesel::sql_query(sql).execute(c).unwrap(),
+    };
+}
+
+on_both_backends! {
+    /// An unknown user and a wrong password get the same answer; the right password gets a
+    /// session cookie (HttpOnly, SameSite=Strict) and a CSRF token.
+    fn sign_in_does_not_tell_unknown_users_apart(app) {
+        app.staff("fire.officer", "officer", Some("fire"));
+        let wrong = app.sign_in("fire.officer", "not the password at all").err().unwrap();
+        let unknown = app.sign_in("nobody", "not the password at all").err().unwrap();
+        assert_eq!(wrong.status, 401);
+        assert_eq!(wrong.text, unknown.text);
+        let r = agent().post(app.url("/api/v1/staff/session")).send_json(json!({"username": "fire.officer", "password": "correct horse battery staple"})).unwrap();
+        let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    }
+
+    /// Officers see their unit's tips only; the coordinator and inspectors see all; finance none.
+    fn the_queue_shows_each_unit_its_own_tips(app) {
+        let fire = submit(&app, "fire_safety");
+        let gas = submit(&app, "gas");
+        let mut street_tip = anonymous_tip("ebike");
+        street_tip["street"] = json!("jinshan");
+        let ebike = app.submit(&street_tip)["case_number"].as_str().unwrap().to_owned();
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let jinshan = app.staff("jinshan.officer", "officer", Some("jinshan"));
+        let coord = app.staff("coord", "coordinator", None);
+        let inspector = app.staff("insp", "inspector", None);
+        let finance = app.staff("fin", "finance", None);
+        let cases = |c: &StaffClient| -> Vec<String> {
+            let a = c.get("/api/v1/staff/tips");
+            assert_eq!(a.status, 200, "{}", a.text);
+            a.json["items"].as_array().unwrap().iter().map(|i| i["case_number"].as_str().unwrap().to_owned()).collect()
+        };
+        let mine = cases(&officer);
+        assert!(mine.contains(&fire) && mine.contains(&ebike) && !mine.contains(&gas), "{mine:?}");
+        assert_eq!(cases(&jinshan), vec![ebike.clone()]);
+        assert_eq!(cases(&coord).len(), 3);
+        assert_eq!(cases(&inspector).len(), 3);
+        assert_eq!(finance.get("/api/v1/staff/tips").status, 403);
+        let item = &officer.get("/api/v1/staff/tips").json["items"][0];
+        for key in ["case_number", "status", "sector", "street", "department", "submitted_at", "next_deadline", "overdue"] {
+            assert!(item.get(key).is_some(), "{key}");
+        }
+        // Another unit's case answers like a missing one: detail, action, photo.
+        for path in [format!("/api/v1/staff/tips/{gas}"), "/api/v1/staff/tips/HL-2026-999999".to_string(), format!("/api/v1/staff/tips/{gas}/attachments/1")] {
+            assert_eq!(officer.get(&path).status, 404, "{path}");
+        }
+        assert_eq!(officer.act(&gas, json!({"action": "accept"})).status, 404);
+        assert_eq!(app.staff("gas.officer", "officer", Some("municipal")).get(&format!("/api/v1/staff/tips/{gas}")).status, 200);
+    }
+
+    /// A case goes from arrival to closure through every step, with deadlines set on the way and
+    /// each step in its history.
+    fn a_case_is_worked_from_arrival_to_closure(app) {
+        let case = submit(&app, "fire_safety");
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let head = app.staff("fire.head", "head", Some("fire"));
+        let d = officer.get(&format!("/api/v1/staff/tips/{case}")).json;
+        assert_eq!(d["status"], "submitted");
+        assert_eq!(d["reporter"], "anonymous");
+        assert!(d["deadlines"]["acceptance"].is_string());
+        assert_eq!(d["actions"], json!(["accept", "reject", "mark_duplicate"]));
+        let a = officer.act(&case, json!({"action": "accept", "note": "属实可能性大"}));
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(a.json["status"], "accepted");
+        assert!(a.json["deadlines"]["verification"].is_string());
+        assert_eq!(officer.act(&case, json!({"action": "start_verification"})).json["status"], "verifying");
+        assert_eq!(officer.act(&case, json!({"action": "substantiate"})).json["status"], "substantiated");
+        let bad = officer.act(&case, json!({"action": "order_rectification", "deadline": "2000-01-01"}));
+        assert_eq!(bad.status, 422);
+        let mut fields: Vec<&String> = bad.json["fields"].as_object().unwrap().keys().collect();
+        fields.sort();
+        assert_eq!(fields, ["deadline", "measures", "responsible_party"]);
+        let deadline = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+        let r = officer.act(&case, json!({"action": "order_rectification", "deadline": deadline, "responsible_party": "某某商场物业", "measures": "拆除铁链，清理通道", "suspend_operations": true}));
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json["status"], "rectifying");
+        assert_eq!(r.json["rectification"]["suspend_operations"], true);
+        assert_eq!(r.json["deadlines"]["rectification"], deadline.as_str());
+        assert_eq!(officer.act(&case, json!({"action": "confirm_rectified"})).json["status"], "rectified");
+        assert_eq!(officer.act(&case, json!({"action": "close"})).status, 403, "only a head closes");
+        let closed = head.act(&case, json!({"action": "close"}));
+        assert_eq!(closed.json["status"], "closed");
+        let actions: Vec<&str> = closed.json["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["submit", "route", "accept", "start_verification", "substantiate", "order_rectification", "confirm_rectified", "close"]);
+        assert_eq!(closed.json["history"][2]["by"], "fire.officer");
+        assert_eq!(head.act(&case, json!({"action": "accept"})).status, 409);
+        assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": "0"})).status, 404);
+    }
+
+    /// Illegal steps are 409, steps the role may not take are 403, unknown ones 422.
+    fn illegal_and_forbidden_actions_are_refused(app) {
+        let case = submit(&app, "fire_safety");
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let inspector = app.staff("insp", "inspector", None);
+        assert_eq!(officer.act(&case, json!({"action": "substantiate"})).status, 409);
+        assert_eq!(officer.act(&case, json!({"action": "transfer", "department": "emergency", "reason": "x"})).status, 403);
+        assert_eq!(inspector.act(&case, json!({"action": "accept"})).status, 403);
+        assert_eq!(officer.act(&case, json!({"action": "approve"})).status, 422);
+        assert_eq!(officer.act(&case, json!({"action": "reject"})).status, 422, "a reason is required");
+    }
+
+    /// A rejection's reason reaches the reporter; a staff message shows on /track.
+    fn the_reporter_hears_from_staff(app) {
+        let b = app.submit(&anonymous_tip("fire_safety"));
+        let (case, receipt) = (b["case_number"].as_str().unwrap(), b["receipt"].as_str().unwrap());
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let m = officer.post(&format!("/api/v1/staff/tips/{case}/messages"), &json!({"body": "请问具体是几楼？"}));
+        assert_eq!(m.status, 201, "{}", m.text);
+        assert_eq!(officer.post(&format!("/api/v1/staff/tips/{case}/messages"), &json!({"body": ""})).status, 422);
+        let r = officer.act(case, json!({"action": "reject", "reason": "该地址不在本区"}));
+        assert_eq!(r.json["status"], "rejected");
+        let t = app.post_json("/api/v1/track", &json!({"receipt": receipt}));
+        assert_eq!(t.json["status"], "rejected");
+        let bodies: Vec<&str> = t.json["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+        assert_eq!(bodies[0], "请问具体是几楼？");
+        assert!(bodies[1].contains("该地址不在本区"));
+        assert_eq!(t.json["messages"][0]["from"], "staff");
+    }
+
+    /// A transfer moves the case: the new department sees it at once, the old one no longer.
+    fn a_transfer_moves_the_case(app) {
+        let case = submit(&app, "fire_safety");
+        let fire = app.staff("fire.officer", "officer", Some("fire"));
+        let market = app.staff("market.officer", "officer", Some("market"));
+        let coord = app.staff("coord", "coordinator", None);
+        assert_eq!(market.get(&format!("/api/v1/staff/tips/{case}")).status, 404);
+        assert_eq!(coord.act(&case, json!({"action": "transfer", "department": "market"})).status, 422, "a reason is required");
+        assert_eq!(coord.act(&case, json!({"action": "transfer", "department": "nasa", "reason": "x"})).status, 422);
+        let t = coord.act(&case, json!({"action": "transfer", "department": "market", "reason": "涉及电梯，属特种设备"}));
+        assert_eq!(t.status, 200, "{}", t.text);
+        assert_eq!(t.json["department"]["code"], "market");
+        assert_eq!(market.get(&format!("/api/v1/staff/tips/{case}")).status, 200);
+        assert_eq!(fire.get(&format!("/api/v1/staff/tips/{case}")).status, 404);
+        assert_eq!(market.act(&case, json!({"action": "accept"})).json["status"], "accepted");
+    }
+
+    /// State-changing calls without the CSRF token are refused; signing out ends the session.
+    fn csrf_and_sign_out(app) {
+        let case = submit(&app, "fire_safety");
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let a = officer.post_without_csrf(&format!("/api/v1/staff/tips/{case}/actions"), &json!({"action": "accept"}));
+        assert_eq!(a.status, 403);
+        assert_eq!(officer.get(&format!("/api/v1/staff/tips/{case}")).json["status"], "submitted");
+        assert_eq!(officer.delete("/api/v1/staff/session").status, 204);
+        assert_eq!(officer.get("/api/v1/staff/tips").status, 401);
+        assert_eq!(app.get("/api/v1/staff/tips").status, 401);
+    }
+
+    /// A session idle for longer than the timeout is over.
+    fn idle_sessions_expire(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        assert_eq!(officer.get("/api/v1/staff/tips").status, 200);
+        let stale = (tipline::db::now() - chrono::Duration::minutes(31)).format("%Y-%m-%d %H:%M:%S");
+        exec(&app, &format!("UPDATE staff_sessions SET last_seen_at = '{stale}'"));
+        assert_eq!(officer.get("/api/v1/staff/tips").status, 401);
+    }
+
+    /// The coordinator may open an identified reporter's identity, with a reason, and it is
+    /// audited; officers, heads and inspectors may not; an anonymous tip has none.
+    fn identity_is_revealed_only_to_the_coordinator(app) {
+        let b = app.submit(&identified_tip("赵敏", "13900001111", "zhao@example.com"));
+        let case = b["case_number"].as_str().unwrap();
+        let anon = submit(&app, "fire_safety");
+        let coord = app.staff("coord", "coordinator", None);
+        for (user, role, unit) in [("off", "officer", Some("fire")), ("hea", "head", Some("fire")), ("ins", "inspector", None), ("fin", "finance", None)] {
+            let c = app.staff(user, role, unit);
+            assert_eq!(c.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "x"})).status, 403, "{role}");
+            assert!(!c.get(&format!("/api/v1/staff/tips/{case}")).text.contains("赵敏"));
+        }
+        assert_eq!(coord.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({})).status, 422);
+        let id = coord.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "需要补充证据，电话联系举报人"}));
+        assert_eq!(id.status, 200, "{}", id.text);
+        assert_eq!(id.json, json!({"name": "赵敏", "phone": "13900001111", "email": "zhao@example.com"}));
+        assert_eq!(coord.post(&format!("/api/v1/staff/tips/{anon}/identity"), &json!({"reason": "x"})).status, 409);
+        let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}"));
+        let reveal = audit.json["entries"].as_array().unwrap().iter().find(|e| e["action"] == "reveal_identity").unwrap().clone();
+        assert_eq!(reveal["actor"], "coord");
+        assert_eq!(reveal["reason"], "需要补充证据，电话联系举报人");
+    }
+
+    /// The audit log verifies, and an edited or deleted entry is detected.
+    fn the_audit_chain_detects_tampering(app) {
+        let case = submit(&app, "fire_safety");
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        officer.act(&case, json!({"action": "accept"}));
+        officer.act(&case, json!({"action": "start_verification"}));
+        let inspector = app.staff("insp", "inspector", None);
+        assert_eq!(officer.get("/api/v1/staff/audit").status, 403);
+        let a = inspector.get("/api/v1/staff/audit?verify=true");
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(a.json["verified"], true);
+        let actions: Vec<&str> = a.json["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(&actions[..3], ["sign_in", "start_verification", "accept"], "newest first: {actions:?}");
+        assert!(a.json["entries"][0]["hash"].as_str().unwrap().len() == 64);
+        assert_eq!(app.services.verify_audit().unwrap().broken_at, None);
+        exec(&app, "UPDATE audit_log SET actor = 'someone.else' WHERE action = 'accept'");
+        let b = inspector.get("/api/v1/staff/audit?verify=true");
+        assert_eq!(b.json["verified"], false);
+        exec(&app, "UPDATE audit_log SET actor = 'fire.officer' WHERE action = 'accept'");
+        assert_eq!(inspector.get("/api/v1/staff/audit?verify=true").json["verified"], true);
+        exec(&app, "DELETE FROM audit_log WHERE action = 'start_verification'");
+        assert_eq!(inspector.get("/api/v1/staff/audit?verify=true").json["verified"], false);
+    }
+
+    /// A rectification past its deadline needs a written explanation before it can be confirmed.
+    fn an_overdue_rectification_needs_an_explanation(app) {
+        let case = submit(&app, "fire_safety");
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        for a in ["accept", "start_verification", "substantiate"] {
+            officer.act(&case, json!({"action": a}));
+        }
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+        officer.act(&case, json!({"action": "order_rectification", "deadline": tomorrow, "responsible_party": "业主", "measures": "清理"}));
+        assert_eq!(officer.act(&case, json!({"action": "explain_delay", "explanation": "x"})).status, 409, "not late yet");
+        let _ = today;
+        exec(&app, "UPDATE case_files SET rectification_due = '2020-01-01'");
+        exec(&app, "UPDATE tips SET next_deadline = '2020-01-01', overdue = TRUE");
+        let d = officer.get(&format!("/api/v1/staff/tips/{case}"));
+        assert_eq!(d.json["overdue"], true);
+        assert_eq!(officer.get("/api/v1/staff/tips?overdue=true").json["total"], 1);
+        assert_eq!(officer.act(&case, json!({"action": "confirm_rectified"})).status, 409);
+        assert_eq!(officer.act(&case, json!({"action": "explain_delay"})).status, 422);
+        let e = officer.act(&case, json!({"action": "explain_delay", "explanation": "业主需采购新防火门，已停业整改"}));
+        assert_eq!(e.status, 200, "{}", e.text);
+        assert_eq!(officer.act(&case, json!({"action": "confirm_rectified"})).json["status"], "rectified");
+    }
+
+    /// A head may extend verification once; the reporter is told.
+    fn verification_is_extended_once(app) {
+        let b = app.submit(&anonymous_tip("fire_safety"));
+        let case = b["case_number"].as_str().unwrap();
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let head = app.staff("fire.head", "head", Some("fire"));
+        officer.act(case, json!({"action": "accept"}));
+        let before = officer.get(&format!("/api/v1/staff/tips/{case}")).json["deadlines"]["verification"].as_str().unwrap().to_owned();
+        assert_eq!(officer.act(case, json!({"action": "extend_verification", "reason": "x"})).status, 403);
+        let x = head.act(case, json!({"action": "extend_verification", "reason": "需要检测机构出具报告"}));
+        assert_eq!(x.status, 200, "{}", x.text);
+        let after = x.json["deadlines"]["verification"].as_str().unwrap();
+        let days = (chrono::NaiveDate::parse_from_str(after, "%Y-%m-%d").unwrap() - chrono::NaiveDate::parse_from_str(&before, "%Y-%m-%d").unwrap()).num_days();
+        assert_eq!(days, 30);
+        assert_eq!(head.act(case, json!({"action": "extend_verification", "reason": "again"})).status, 409);
+        let t = app.post_json("/api/v1/track", &json!({"receipt": b["receipt"]}));
+        assert!(t.json["messages"][0]["body"].as_str().unwrap().contains(after));
+    }
+
+    /// Marking a duplicate needs an existing other case.
+    fn duplicates_link_to_an_existing_case(app) {
+        let first = submit(&app, "fire_safety");
+        let second = submit(&app, "fire_safety");
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": "HL-1999-000001"})).status, 422);
+        assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": second})).status, 422);
+        let d = officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": first}));
+        assert_eq!(d.json["status"], "duplicate");
+        assert_eq!(d.json["duplicate_of"], first.as_str());
+    }
+
+    /// The queue is sorted by the nearest deadline, filtered, and paginated.
+    fn the_queue_filters_sorts_and_pages(app) {
+        let coord = app.staff("coord", "coordinator", None);
+        let cases: Vec<String> = (0..5).map(|_| submit(&app, "gas")).collect();
+        submit(&app, "fire_safety");
+        coord.act(&cases[0], json!({"action": "accept"}));
+        let page: Value = coord.get("/api/v1/staff/tips?sector=gas&per_page=2&page=2").json;
+        assert_eq!(page["total"], 5);
+        assert_eq!(page["items"].as_array().unwrap().len(), 2);
+        assert_eq!(coord.get("/api/v1/staff/tips?status=accepted").json["total"], 1);
+        assert_eq!(coord.get("/api/v1/staff/tips?street=jiangtou").json["total"], 6);
+        let all = coord.get("/api/v1/staff/tips").json;
+        let deadlines: Vec<&str> = all["items"].as_array().unwrap().iter().map(|i| i["next_deadline"].as_str().unwrap()).collect();
+        let mut sorted = deadlines.clone();
+        sorted.sort();
+        assert_eq!(deadlines, sorted);
+        assert_eq!(all["items"].as_array().unwrap().last().unwrap()["case_number"], cases[0].as_str(), "the accepted case's deadline is furthest");
+    }
+}
+
+/// Sign-ins are throttled per username, whatever the address.
+#[test]
+fn sign_ins_are_throttled_per_username() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |f| f.merge(("rate_limits", "on"))).unwrap();
+    app.staff("fire.officer", "officer", Some("fire"));
+    for _ in 0..4 {
+        assert_eq!(
+            app.sign_in("fire.officer", "wrong password here")
+                .err()
+                .unwrap()
+                .status,
+            401
+        );
+    }
+    let limited = app
+        .sign_in("fire.officer", "correct horse battery staple")
+        .err()
+        .unwrap();
+    assert_eq!(limited.status, 429);
+    assert!(limited.retry_after.is_some());
+}
