@@ -39,6 +39,17 @@ enum Command {
     },
     /// Load the demo data set into an empty database.
     Demo,
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain: exit 0 when every entry verifies, 1 naming the first that does not.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -145,6 +156,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
             db.migrate()?;
             println!("migrations are up to date");
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let services = startup::services(&settings, &dir)?;
+            let report = services.verify_audit()?;
+            match report.broken_at {
+                None => {
+                    println!("audit log: {} entries, the chain verifies", report.entries);
+                    Ok(())
+                }
+                Some(seq) => Err(Failure {
+                    code: 1,
+                    message: format!(
+                        "audit log: entry {seq} does not verify: it was edited, or an entry before it was deleted"
+                    ),
+                }),
+            }
         }
         Command::Demo => {
             let services = startup::services(&settings, &dir)?;

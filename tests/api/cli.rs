@@ -310,3 +310,43 @@ fn the_binary_runs_from_any_directory_with_its_built_in_configuration() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+fn audit_verify_detects_tampering(backend: Backend) {
+    let Some(cli) = Cli::new(backend) else { return };
+    assert!(cli.run(&["demo"], "").status.success());
+    let ok = cli.run(&["audit", "verify"], "");
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("the chain verifies"));
+    let sql =
+        "UPDATE audit_log SET detail = 'forged' WHERE seq = (SELECT MIN(seq) + 3 FROM audit_log)";
+    match backend {
+        Backend::Sqlite => {
+            use diesel::{Connection, RunQueryDsl};
+            let path = cli.db.sqlite_path.clone().unwrap();
+            let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+            diesel::sql_query(sql).execute(&mut c).unwrap();
+        }
+        Backend::Postgres => {
+            use diesel::{Connection, RunQueryDsl};
+            let mut c = diesel::PgConnection::establish(&cli.db.url).unwrap();
+            diesel::sql_query(sql).execute(&mut c).unwrap();
+        }
+    }
+    let bad = cli.run(&["audit", "verify"], "");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("does not verify"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn audit_verify_detects_tampering_on_sqlite() {
+    audit_verify_detects_tampering(Backend::Sqlite);
+}
+
+#[test]
+fn audit_verify_detects_tampering_on_postgres() {
+    audit_verify_detects_tampering(Backend::Postgres);
+}
