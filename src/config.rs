@@ -43,6 +43,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// Absolute base URL used in mails and links.
     pub public_url: String,
+    /// The sender of Tipline's mail.
+    pub mail_from: String,
     /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
     #[serde(deserialize_with = "addresses")]
     pub trusted_proxies: Vec<IpAddr>,
@@ -210,6 +212,7 @@ impl Default for Settings {
             data_dir: "data".into(),
             smtp_url: None,
             public_url: "http://127.0.0.1:8080".into(),
+            mail_from: "Tipline <noreply@tipline.invalid>".into(),
             trusted_proxies: Vec::new(),
             secure_cookies: false,
             log: "info".into(),

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod mail;
 pub mod secrets;
 pub mod services;
 pub mod startup;

@@ -64,18 +64,30 @@ impl Application {
             server = server.workers(settings.workers);
         }
         let server = server.shutdown_timeout(10).run();
-        // Forget rate-limit counters of addresses that have gone quiet, and the photos of
-        // refused forms that were never sent again.
-        let housekeeping = services.clone();
+        // Forget rate-limit counters of addresses that have gone quiet.
         actix_web::rt::spawn(async move {
             let mut tick = actix_web::rt::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
                 limiters.prune();
-                match housekeeping.blocking(|s| s.purge_drafts()).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(purged = n, "expired photo drafts removed"),
-                    Err(e) => tracing::warn!(error = ?e, "purging photo drafts failed"),
+            }
+        });
+        // Deadlines, mail, clean-up: safe to run on every instance at once.
+        let jobs = services.clone();
+        let every = Duration::from_secs(settings.staff.jobs_interval_seconds.max(1));
+        actix_web::rt::spawn(async move {
+            let mut tick = actix_web::rt::time::interval(every);
+            loop {
+                tick.tick().await;
+                match jobs.blocking(|s| s.run_jobs()).await {
+                    Ok(r) if r == Default::default() => {}
+                    Ok(r) => tracing::info!(
+                        warned = r.warned,
+                        escalated = r.escalated,
+                        mailed = r.mailed,
+                        "background jobs ran"
+                    ),
+                    Err(e) => tracing::warn!(error = ?e, "background jobs failed"),
                 }
             }
         });

@@ -169,3 +169,11 @@ pub fn newly_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Tip
         .select(TipRow::as_select())
         .load(conn)
 }
+
+/// Open tips whose current deadline falls between two dates (inclusive).
+pub fn due_between(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<TipRow>> {
+    tips::table
+        .filter(tips::next_deadline.ge(from).and(tips::next_deadline.le(to)))
+        .select(TipRow::as_select())
+        .load(conn)
+}

@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod cases;
 pub mod drafts;
+pub mod outbox;
 pub mod schema;
 pub mod staff;
 pub mod tips;

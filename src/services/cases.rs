@@ -67,6 +67,14 @@ pub fn deadlines_of(file: &CaseFileRow) -> Deadlines {
     }
 }
 
+/// Changes the reporter can see on /track, and so is told of.
+fn tells_reporter(action: Action) -> bool {
+    !matches!(
+        action,
+        Action::Transfer | Action::ExplainDelay | Action::StartVerification
+    )
+}
+
 fn refusal(r: Refusal) -> ServiceError {
     match r {
         Refusal::Forbidden => ServiceError::Forbidden,
@@ -351,6 +359,21 @@ impl Services {
                     ..NewEntry::default()
                 },
             )?;
+            if action == Action::Transfer
+                && let Some(to) = self.unit_mailbox(&department)
+            {
+                self.queue_mail(
+                    conn,
+                    &to,
+                    "transfer",
+                    &self.case_mail_context(case_number, &department),
+                )?;
+            }
+            // The reporter hears that something changed (not what: they look it up with the receipt).
+            if tells_reporter(action) && !tip.anonymous {
+                let sealed = tips::sealed_identity(conn, tip.id)?;
+                self.tell_reporter(conn, case_number, sealed.as_deref())?;
+            }
             // The old lead loses access with a transfer; the coordinator still sees it.
             let tip =
                 tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
@@ -430,6 +453,10 @@ impl Services {
                     ..NewEntry::default()
                 },
             )?;
+            if !tip.anonymous {
+                let sealed = tips::sealed_identity(conn, tip.id)?;
+                self.tell_reporter(conn, case_number, sealed.as_deref())?;
+            }
             Ok(id)
         })
     }

@@ -158,6 +158,24 @@ impl Services {
             tips::insert_event(conn, id, "submit", None, Some(channel.as_str()), now)?;
             let route_note = routing_note(&routing);
             tips::insert_event(conn, id, "route", None, Some(&route_note), now)?;
+            // Each unit the tip is attached to hears of it (after commit, by the outbox).
+            let mut ctx = self.case_mail_context(case_number.as_str(), &routing.lead);
+            ctx.insert("sector_zh", &tip.sector.name_zh);
+            ctx.insert("sector_en", &tip.sector.name_en);
+            ctx.insert("due", &acceptance_due.to_string());
+            ctx.insert(
+                "major",
+                &(tip.severity == crate::domain::tip::Severity::Major),
+            );
+            for (unit, _) in routing.assignments() {
+                if let Some(to) = self.unit_mailbox(&unit) {
+                    let mut c = ctx.clone();
+                    let unit_ctx = self.case_mail_context(case_number.as_str(), &unit);
+                    c.insert("department_zh", &unit_ctx.get("department_zh"));
+                    c.insert("department_en", &unit_ctx.get("department_en"));
+                    self.queue_mail(conn, &to, "new_tip", &c)?;
+                }
+            }
             Ok((case_number, routing.clone()))
         })
     }

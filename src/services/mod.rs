@@ -11,6 +11,8 @@ pub mod cases;
 pub mod demo;
 pub mod drafts;
 pub mod intake;
+pub mod jobs;
+pub mod notify;
 pub mod staff;
 pub mod track;
 
@@ -19,6 +21,7 @@ use crate::db::Db;
 use crate::domain::FieldError;
 use crate::domain::calendar::Calendar;
 use crate::domain::catalog::Catalog;
+use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::{Hasher, Keys, Sealer, SecretKey};
 use std::sync::Arc;
 
@@ -70,6 +73,10 @@ pub struct Services {
     pub idle_timeout: chrono::Duration,
     /// The most bytes all kept photos of refused forms may hold together.
     pub draft_bytes_total: u64,
+    pub mailer: Mailer,
+    pub mail_templates: Arc<MailTemplates>,
+    pub mail_from: lettre::message::Mailbox,
+    pub public_url: String,
 }
 
 impl Services {
@@ -94,6 +101,13 @@ impl Services {
             session_key: keys.session.clone(),
             idle_timeout: chrono::Duration::minutes(i64::from(settings.staff.idle_timeout_minutes)),
             draft_bytes_total: settings.limits.draft_bytes_total,
+            mailer: Mailer::new(settings.smtp_url.as_deref(), &settings.data_dir)?,
+            mail_templates: Arc::new(MailTemplates::new()?),
+            mail_from: settings
+                .mail_from
+                .parse()
+                .map_err(|e| anyhow::anyhow!("mail_from `{}`: {e}", settings.mail_from))?,
+            public_url: settings.public_url.clone(),
         })
     }
 

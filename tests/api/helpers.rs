@@ -133,6 +133,8 @@ pub fn settings(db: &TestDb, data_dir: &Path, extra: impl FnOnce(Figment) -> Fig
         .expect("the shipped configuration")
         .merge(("database_url", db.url.clone()))
         .merge(("bind", "127.0.0.1:0"))
+        // Not the loopback address: the tests look for the client's address in the database.
+        .merge(("public_url", "https://tipline.example.test"))
         .merge(("data_dir", data_dir.display().to_string()))
         .merge(("rate_limits", "off"))
         .merge(("workers", 2))
@@ -232,6 +234,10 @@ impl TestApp {
             handle,
             thread: Some(thread),
         })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self._data_dir.path()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -501,5 +507,76 @@ impl StaffClient {
                 .call()
                 .expect("DELETE"),
         )
+    }
+}
+
+/// Another `tipline serve` on the same database (the scale-out setup): its own data directory,
+/// port and memory, sharing only what the database and the given settings hold.
+pub struct Instance {
+    pub base: String,
+    pub services: Services,
+    handle: actix_web::dev::ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+    }
+}
+
+impl TestApp {
+    /// The keys this instance generated, as settings another instance can be given.
+    pub fn key_settings(&self) -> Vec<(String, String)> {
+        ["identity_key", "receipt_key", "session_key"]
+            .iter()
+            .map(|k| {
+                let text =
+                    std::fs::read_to_string(self.data_dir().join("keys").join(format!("{k}.hex")))
+                        .unwrap();
+                (k.to_string(), text.trim().to_owned())
+            })
+            .collect()
+    }
+
+    /// Starts another instance on this app's database; `Err` carries the start-up error.
+    pub fn another_instance(
+        &self,
+        settings_extra: Vec<(String, String)>,
+    ) -> Result<Instance, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = settings(&self.db, dir.path(), |mut f| {
+            for (k, v) in settings_extra {
+                f = f.merge((k, v));
+            }
+            f
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match Application::build(&settings, &config_dir()) {
+                    Ok(app) => {
+                        let _ = tx.send(Ok((app.port(), app.handle(), app.services.clone())));
+                        let _ = app.run().await;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(format!("{e:#}")));
+                    }
+                }
+            })
+        });
+        let (port, handle, services) = rx.recv().unwrap()?;
+        Ok(Instance {
+            base: format!("http://127.0.0.1:{port}"),
+            services,
+            handle,
+            _dir: dir,
+        })
     }
 }

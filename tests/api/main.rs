@@ -5,10 +5,13 @@ mod helpers;
 
 mod cli;
 mod durability;
+mod instances;
 mod intake;
 mod limits;
+mod mail;
 mod pages;
 mod privacy;
 mod reference;
+mod smtp;
 mod staff;
 mod track;

@@ -1,0 +1,145 @@
+//! Background work, run on every instance every `staff.jobs_interval_seconds`: deadline notices
+//! (a warning before a limit passes; when it has passed, the case is marked overdue, the
+//! department told and the coordinator alerted), mail delivery, and clean-up. Each notice is
+//! recorded under a primary key (case, kind, date), so with several instances it goes out once.
+
+use super::audit;
+use super::cases::deadlines_of;
+use super::{ServiceResult, Services};
+use crate::db::audit::NewEntry;
+use crate::db::tips::TipRow;
+use crate::db::{self, cases, outbox, tips};
+use crate::domain::deadlines::Limit;
+use crate::domain::status::Status;
+use chrono::{Duration, NaiveDate};
+
+/// Days before a limit ends that its department is warned.
+pub const WARN_DAYS: i64 = 2;
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    pub warned: usize,
+    pub escalated: usize,
+    pub mailed: usize,
+}
+
+impl Services {
+    /// Warns of limits ending soon and escalates those that have passed, as of `today`.
+    pub fn check_deadlines(&self, today: NaiveDate) -> ServiceResult<JobReport> {
+        let mut report = JobReport::default();
+        let (soon, late) = {
+            let mut r = self.db.read()?;
+            (
+                cases::due_between(&mut r, today, today + Duration::days(WARN_DAYS))?,
+                cases::newly_overdue(&mut r, today)?,
+            )
+        };
+        for tip in soon {
+            if self.notice(&tip, today, false)? {
+                report.warned += 1;
+            }
+        }
+        for tip in late {
+            if self.notice(&tip, today, true)? {
+                report.escalated += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// One notice in one transaction; `true` when this instance sent it.
+    fn notice(&self, tip: &TipRow, today: NaiveDate, overdue: bool) -> ServiceResult<bool> {
+        self.db.write(|conn| -> ServiceResult<bool> {
+            let Some(tip) = tips::find(conn, tip.id)? else {
+                return Ok(false);
+            };
+            let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let file = cases::get(conn, tip.id)?;
+            let Some((limit, due)) = deadlines_of(&file).current(status) else {
+                return Ok(false);
+            };
+            if overdue != (due < today) {
+                return Ok(false);
+            }
+            let kind = format!(
+                "{}:{}",
+                if overdue { "overdue" } else { "due_soon" },
+                limit.as_str()
+            );
+            let now = db::now();
+            if overdue {
+                cases::set_tip_state(
+                    conn,
+                    tip.id,
+                    &tip.status,
+                    &tip.department,
+                    tip.next_deadline,
+                    true,
+                    now,
+                )?;
+            }
+            if !outbox::record_notice(conn, tip.id, &kind, due, now)? {
+                return Ok(false);
+            }
+            let mut ctx = self.case_mail_context(&tip.case_number, &tip.department);
+            ctx.insert("due", &due.to_string());
+            ctx.insert("limit_zh", limit_zh(limit));
+            ctx.insert("limit_en", limit.as_str());
+            ctx.insert("rectification", &(limit == Limit::Rectification));
+            let template = if overdue { "overdue" } else { "due_soon" };
+            if let Some(to) = self.unit_mailbox(&tip.department) {
+                self.queue_mail(conn, &to, template, &ctx)?;
+            }
+            if overdue {
+                if let Some(to) = self
+                    .catalog
+                    .coordinator()
+                    .email
+                    .clone()
+                    .filter(|e| !e.is_empty())
+                    && self.catalog.coordinator().code != tip.department
+                {
+                    self.queue_mail(conn, &to, "overdue", &ctx)?;
+                }
+                tips::insert_event(
+                    conn,
+                    tip.id,
+                    "overdue",
+                    None,
+                    Some(&format!("{} {due}", limit.as_str())),
+                    now,
+                )?;
+                audit::append(
+                    conn,
+                    &NewEntry {
+                        actor: "system",
+                        action: "escalate",
+                        case_number: Some(&tip.case_number),
+                        detail: Some(&format!("{} limit {due} passed", limit.as_str())),
+                        ..NewEntry::default()
+                    },
+                )?;
+            }
+            Ok(true)
+        })
+    }
+
+    /// One round of every background job.
+    pub fn run_jobs(&self) -> ServiceResult<JobReport> {
+        let mut report = self.check_deadlines(self.today())?;
+        report.mailed = self.deliver_mail()?;
+        self.purge_drafts()?;
+        self.purge_sessions()?;
+        Ok(report)
+    }
+}
+
+fn limit_zh(limit: Limit) -> &'static str {
+    match limit {
+        Limit::Acceptance => "受理",
+        Limit::Verification => "核查",
+        Limit::Feedback => "反馈",
+        Limit::Rectification => "整改",
+    }
+}

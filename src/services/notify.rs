@@ -1,0 +1,133 @@
+//! Who is told what, by mail: the department of a new tip, the department and the coordinator
+//! when a limit is near or has passed (once, however many instances run), the new department of
+//! a transfer, and an identified reporter who gave an email when there is news (without anything
+//! of the case in the mail). Messages are queued in the outbox inside the transaction of the
+//! event; [`Services::deliver_mail`] sends them after commit and retries failures.
+
+use super::{ServiceResult, Services};
+use crate::db::outbox;
+use crate::db::{self, DbConn};
+use crate::domain::tip::ReporterIdentity;
+use tera::Context;
+
+/// Contexts the recipient address is sealed under in the outbox.
+const OUTBOX: &str = "outbox";
+
+impl Services {
+    fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url.trim_end_matches('/'))
+    }
+
+    /// The mailbox of a department or sub-district, if it has one.
+    pub fn unit_mailbox(&self, unit: &str) -> Option<String> {
+        self.catalog
+            .department(unit)
+            .and_then(|d| d.email.clone())
+            .or_else(|| self.catalog.street(unit).and_then(|s| s.email.clone()))
+            .filter(|e| !e.trim().is_empty())
+    }
+
+    /// Queues a rendered mail to `to` inside the caller's transaction.
+    pub fn queue_mail(
+        &self,
+        conn: &mut DbConn,
+        to: &str,
+        template: &str,
+        ctx: &Context,
+    ) -> ServiceResult<()> {
+        let (subject, body) = self.mail_templates.render(template, ctx)?;
+        let sealed = self.sealer.seal(to.as_bytes(), OUTBOX)?;
+        outbox::enqueue(conn, &sealed, &subject, &body, db::now())?;
+        Ok(())
+    }
+
+    /// The common context of a case mail.
+    pub fn case_mail_context(&self, case_number: &str, unit: &str) -> Context {
+        let mut ctx = Context::new();
+        ctx.insert("case_number", case_number);
+        ctx.insert("link", &self.link(&format!("/staff/tips/{case_number}")));
+        let (zh, en) = self
+            .catalog
+            .department(unit)
+            .map(|d| (d.name_zh.clone(), d.name_en.clone()))
+            .or_else(|| {
+                self.catalog
+                    .street(unit)
+                    .map(|s| (s.name_zh.clone(), s.name_en.clone()))
+            })
+            .unwrap_or_else(|| (unit.to_owned(), unit.to_owned()));
+        ctx.insert("department_zh", &zh);
+        ctx.insert("department_en", &en);
+        ctx
+    }
+
+    /// Tells an identified reporter with an email that there is news (inside the transaction).
+    pub fn tell_reporter(
+        &self,
+        conn: &mut DbConn,
+        case_number: &str,
+        sealed_identity: Option<&[u8]>,
+    ) -> ServiceResult<()> {
+        let Some(sealed) = sealed_identity else {
+            return Ok(());
+        };
+        let plain = self.sealer.open(sealed, case_number)?;
+        let id: ReporterIdentity =
+            serde_json::from_slice(&plain).map_err(|e| anyhow::anyhow!("identity: {e}"))?;
+        if let Some(email) = id.email {
+            let mut ctx = Context::new();
+            ctx.insert("link", &self.link("/track"));
+            self.queue_mail(conn, &email, "reporter_news", &ctx)?;
+        }
+        Ok(())
+    }
+
+    /// Sends what is due in the outbox; returns how many went out. Safe to run on several
+    /// instances at once: each message is claimed by one.
+    pub fn deliver_mail(&self) -> ServiceResult<usize> {
+        let now = db::now();
+        let ids = {
+            let mut reader = self.db.read()?;
+            outbox::due(&mut reader, now, 50)?
+        };
+        let mut sent = 0;
+        for id in ids {
+            let claim_until = now + chrono::Duration::minutes(5);
+            let Some(row) = self
+                .db
+                .write(|c| -> ServiceResult<_> { Ok(outbox::claim(c, id, now, claim_until)?) })?
+            else {
+                continue;
+            };
+            let to = String::from_utf8(self.sealer.open(&row.recipient_sealed, OUTBOX)?.to_vec())
+                .map_err(|e| anyhow::anyhow!("recipient: {e}"))?;
+            match self
+                .mailer
+                .send(&self.mail_from, &to, &row.subject, &row.body)
+            {
+                Ok(()) => {
+                    self.db.write(|c| -> ServiceResult<()> {
+                        Ok(outbox::mark_sent(c, id, db::now())?)
+                    })?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    // 1, 2, 4 … minutes, at most six hours between attempts.
+                    let delay = chrono::Duration::minutes(1i64 << row.attempts.clamp(0, 9))
+                        .min(chrono::Duration::hours(6));
+                    tracing::warn!(
+                        id,
+                        attempts = row.attempts,
+                        error = format!("{e:#}"),
+                        "mail not delivered; will retry"
+                    );
+                    let err = format!("{e:#}");
+                    self.db.write(|c| -> ServiceResult<()> {
+                        Ok(outbox::mark_failed(c, id, db::now() + delay, &err)?)
+                    })?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+}
