@@ -177,3 +177,23 @@ pub fn due_between(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryRe
         .select(TipRow::as_select())
         .load(conn)
 }
+
+/// Tips with their case files, for the lists (optionally only a unit's), oldest first.
+pub fn with_files(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+) -> QueryResult<Vec<(TipRow, CaseFileRow)>> {
+    let mut q = tips::table.inner_join(case_files::table).into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(
+            tips::id.eq_any(
+                tip_units::table
+                    .filter(tip_units::unit.eq(unit.to_owned()))
+                    .select(tip_units::tip_id),
+            ),
+        );
+    }
+    q.order(tips::id.asc())
+        .select((TipRow::as_select(), CaseFileRow::as_select()))
+        .load(conn)
+}

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod drafts;
 pub mod intake;
 pub mod jobs;
+pub mod lists;
 pub mod notify;
 pub mod staff;
 pub mod track;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod error;
 pub mod form;
 pub mod i18n;
+pub mod lists;
 pub mod public;
 pub mod render;
 pub mod security;
@@ -99,7 +100,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/staff/tips/{case}/identity",
                     web::post().to(staff_api::identity),
                 )
-                .route("/staff/audit", web::get().to(staff_api::audit)),
+                .route("/staff/audit", web::get().to(staff_api::audit))
+                .route("/staff/lists/{file}", web::get().to(lists::export)),
         );
 }
 

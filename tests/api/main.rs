@@ -8,6 +8,7 @@ mod durability;
 mod instances;
 mod intake;
 mod limits;
+mod lists;
 mod mail;
 mod pages;
 mod privacy;

@@ -1,0 +1,142 @@
+//! The three lists a district office keeps (三个清单): hazards found true (隐患清单), ordered
+//! rectifications (整改清单) and who answers for each open case (责任清单), with the columns the
+//! office expects, for pages and CSV exports. Every export is recorded in the audit log.
+
+use super::audit;
+use super::auth::Staff;
+use super::{ServiceError, ServiceResult, Services};
+use crate::db::audit::NewEntry;
+use crate::db::cases::{self, CaseFileRow};
+use crate::db::tips::TipRow;
+use crate::domain::roles::Role;
+use crate::domain::status::Status;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    Hazards,
+    Rectifications,
+    Responsibilities,
+}
+
+impl ListKind {
+    pub fn parse(s: &str) -> Option<ListKind> {
+        match s {
+            "hazards" => Some(ListKind::Hazards),
+            "rectifications" => Some(ListKind::Rectifications),
+            "responsibilities" => Some(ListKind::Responsibilities),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListKind::Hazards => "hazards",
+            ListKind::Rectifications => "rectifications",
+            ListKind::Responsibilities => "responsibilities",
+        }
+    }
+
+    fn includes(self, status: Status, file: &CaseFileRow) -> bool {
+        let found_true = matches!(
+            status,
+            Status::Substantiated | Status::Rectifying | Status::Rectified
+        ) || (status == Status::Closed && file.rectification_due.is_some());
+        match self {
+            ListKind::Hazards => found_true,
+            ListKind::Rectifications => file.rectification_due.is_some(),
+            ListKind::Responsibilities => !matches!(
+                status,
+                Status::Submitted
+                    | Status::Rejected
+                    | Status::Duplicate
+                    | Status::Unsubstantiated
+                    | Status::Closed
+            ),
+        }
+    }
+}
+
+/// One row, with the columns of every list.
+#[derive(Debug, Clone)]
+pub struct ListRow {
+    pub case_number: String,
+    pub sector: String,
+    pub street: Option<String>,
+    pub enterprise: Option<String>,
+    pub address: String,
+    pub hazard: String,
+    pub severity: String,
+    pub department: String,
+    pub responsible_party: Option<String>,
+    pub measures: Option<String>,
+    pub deadline: Option<chrono::NaiveDate>,
+    pub status: String,
+    pub suspend_operations: bool,
+    pub days_overdue: i64,
+}
+
+impl Services {
+    /// A list as this staff member may see it; `export` records it in the audit log.
+    pub fn list(&self, staff: &Staff, kind: ListKind, export: bool) -> ServiceResult<Vec<ListRow>> {
+        let unit = match staff.role {
+            Role::Finance => return Err(ServiceError::Forbidden),
+            Role::Coordinator | Role::Inspector => None,
+            Role::Officer | Role::Head => Some(staff.unit.clone().unwrap_or_default()),
+        };
+        let today = self.today();
+        let rows = {
+            let mut reader = self.db.read()?;
+            cases::with_files(&mut reader, unit.as_deref())?
+        };
+        let out: Vec<ListRow> = rows
+            .into_iter()
+            .filter_map(|(tip, file)| {
+                let status: Status = tip.status.parse().ok()?;
+                kind.includes(status, &file)
+                    .then(|| row(tip, file, status, today))
+            })
+            .collect();
+        if export {
+            self.db.write(|c| -> ServiceResult<()> {
+                Ok(audit::append(
+                    c,
+                    &NewEntry {
+                        actor: &staff.username,
+                        action: "export",
+                        detail: Some(&format!("{} ({} rows)", kind.as_str(), out.len())),
+                        ..NewEntry::default()
+                    },
+                )?)
+            })?;
+        }
+        Ok(out)
+    }
+}
+
+fn row(tip: TipRow, file: CaseFileRow, status: Status, today: chrono::NaiveDate) -> ListRow {
+    let deadline = file.rectification_due.or(tip.next_deadline);
+    let open = !matches!(
+        status,
+        Status::Rectified | Status::Closed | Status::Rejected
+    );
+    let days_overdue = match deadline {
+        Some(d) if open && d < today => (today - d).num_days(),
+        _ => 0,
+    };
+    ListRow {
+        case_number: tip.case_number,
+        sector: tip.sector,
+        street: tip.street,
+        enterprise: tip.enterprise,
+        address: tip.address,
+        hazard: tip.description,
+        severity: tip.severity,
+        department: tip.department,
+        responsible_party: file.responsible_party,
+        measures: file.measures,
+        deadline,
+        status: tip.status,
+        suspend_operations: file.suspend_operations,
+        days_overdue,
+    }
+}
