@@ -82,3 +82,99 @@ impl Services {
             .collect())
     }
 }
+
+/// Account management by the coordinator (from the staff pages).
+impl Services {
+    fn coordinator_only(session: &super::auth::StaffSession) -> ServiceResult<()> {
+        if session.staff.role == Role::Coordinator {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
+    }
+
+    /// Creates an account for someone else (coordinator only; audited).
+    pub fn create_staff(
+        &self,
+        session: &super::auth::StaffSession,
+        new: &NewStaff<'_>,
+    ) -> ServiceResult<i64> {
+        Self::coordinator_only(session)?;
+        let id = self.add_staff(new)?;
+        self.db.write(|c| -> ServiceResult<()> {
+            Ok(super::audit::append(
+                c,
+                &crate::db::audit::NewEntry {
+                    actor: &session.staff.username,
+                    action: "create_user",
+                    detail: Some(&format!("{} ({})", new.username, new.role)),
+                    ..Default::default()
+                },
+            )?)
+        })?;
+        Ok(id)
+    }
+
+    /// Turns an account on or off; turning it off ends its sessions (coordinator only; audited).
+    pub fn set_staff_active(
+        &self,
+        session: &super::auth::StaffSession,
+        username: &str,
+        active: bool,
+    ) -> ServiceResult<()> {
+        Self::coordinator_only(session)?;
+        if username == session.staff.username {
+            return Err(ServiceError::Conflict("own_account"));
+        }
+        self.db.write(|c| -> ServiceResult<()> {
+            let user = staff::find_by_username(c, username)?.ok_or(ServiceError::NotFound)?;
+            staff::set_active(c, user.id, active)?;
+            if !active {
+                staff::sessions::delete_for_user(c, user.id, None)?;
+            }
+            super::audit::append(
+                c,
+                &crate::db::audit::NewEntry {
+                    actor: &session.staff.username,
+                    action: if active {
+                        "activate_user"
+                    } else {
+                        "deactivate_user"
+                    },
+                    detail: Some(username),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Sets a new password for an account (coordinator only; its sessions end; audited).
+    pub fn reset_staff_password(
+        &self,
+        session: &super::auth::StaffSession,
+        username: &str,
+        password: &str,
+    ) -> ServiceResult<()> {
+        Self::coordinator_only(session)?;
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(ServiceError::field("password", "password_too_short"));
+        }
+        let hash = secrets::hash_password(password)?;
+        self.db.write(|c| -> ServiceResult<()> {
+            let user = staff::find_by_username(c, username)?.ok_or(ServiceError::NotFound)?;
+            staff::set_password(c, user.id, &hash)?;
+            staff::sessions::delete_for_user(c, user.id, None)?;
+            super::audit::append(
+                c,
+                &crate::db::audit::NewEntry {
+                    actor: &session.staff.username,
+                    action: "reset_password",
+                    detail: Some(username),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+    }
+}

@@ -66,6 +66,8 @@ pub struct ApiError {
     pub message_key: Option<&'static str>,
     pub fields: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// Why a conflict happened (`conflict-<key>` has its message).
+    pub conflict: Option<&'static str>,
 }
 
 impl ApiError {
@@ -76,6 +78,7 @@ impl ApiError {
             message_key: None,
             fields: Vec::new(),
             retry_after: None,
+            conflict: None,
         }
     }
 
@@ -98,9 +101,10 @@ impl ApiError {
                 ..ApiError::new(Code::Validation, lang)
             },
             ServiceError::NotFound => ApiError::new(Code::NotFound, lang),
-            ServiceError::Conflict(key) => {
-                ApiError::new(Code::Conflict, lang).with_message(conflict_key(key))
-            }
+            ServiceError::Conflict(key) => ApiError {
+                conflict: Some(key),
+                ..ApiError::new(Code::Conflict, lang)
+            },
             ServiceError::Forbidden => ApiError::new(Code::Forbidden, lang),
             ServiceError::Unauthenticated => {
                 ApiError::new(Code::Unauthenticated, lang).with_message("error-sign_in")
@@ -121,6 +125,12 @@ impl ApiError {
     }
 
     pub fn message(&self) -> String {
+        if let Some(text) = self
+            .conflict
+            .and_then(|k| self.lang.try_t(&format!("conflict-{k}")))
+        {
+            return text;
+        }
         match (self.message_key, self.retry_after) {
             (Some(key), _) => self.lang.t(key),
             (None, Some(s)) => self
@@ -147,15 +157,6 @@ impl ApiError {
     /// Builds the error for a request whose language is not yet known (extractor failures).
     pub fn for_request(code: Code, req: &HttpRequest) -> Self {
         ApiError::new(code, Lang::from_request(req))
-    }
-}
-
-/// Conflict keys that have their own message; others use the generic one.
-fn conflict_key(key: &'static str) -> &'static str {
-    match key {
-        "username_taken" => "conflict-username_taken",
-        "database_not_empty" => "conflict-database_not_empty",
-        _ => "error-conflict",
     }
 }
 

@@ -78,6 +78,20 @@ impl Lang {
         LOCALES.lookup(&self.id(), key)
     }
 
+    /// The text of `key`, if there is one.
+    pub fn try_t(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.id(), key)
+    }
+
+    /// The text of `key` with text arguments.
+    pub fn t_str(self, key: &str, args: &[(&'static str, &str)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.to_string())))
+            .collect();
+        LOCALES.lookup_with_args(&self.id(), key, &map)
+    }
+
     /// The text of `key` with numeric arguments.
     pub fn t_args(self, key: &str, args: &[(&'static str, i64)]) -> String {
         let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args

@@ -11,6 +11,7 @@ pub mod render;
 pub mod security;
 pub mod staff_api;
 pub mod staff_auth;
+pub mod staff_pages;
 
 use crate::config::Settings;
 use crate::services::Services;
@@ -75,6 +76,45 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/track", web::get().to(public::track_form))
         .route("/track", web::post().to(public::track_submit))
         .route("/static/{file}", web::get().to(render::static_file))
+        .route("/staff/login", web::get().to(staff_pages::login_form))
+        .route("/staff/login", web::post().to(staff_pages::login_submit))
+        .route("/staff/logout", web::post().to(staff_pages::logout))
+        .route("/staff", web::get().to(staff_pages::queue))
+        .route("/staff/tips/{case}", web::get().to(staff_pages::case_page))
+        .route("/staff/tips/{case}/act", web::post().to(staff_pages::act))
+        .route(
+            "/staff/tips/{case}/message",
+            web::post().to(staff_pages::message),
+        )
+        .route(
+            "/staff/tips/{case}/identity",
+            web::post().to(staff_pages::reveal),
+        )
+        .route("/staff/lists/{kind}", web::get().to(staff_pages::list_page))
+        .route("/staff/audit", web::get().to(staff_pages::audit_page))
+        .route("/staff/account", web::get().to(staff_pages::account))
+        .route(
+            "/staff/account/password",
+            web::post().to(staff_pages::change_password),
+        )
+        .route(
+            "/staff/account/totp",
+            web::post().to(staff_pages::totp_begin),
+        )
+        .route(
+            "/staff/account/totp/confirm",
+            web::post().to(staff_pages::totp_confirm),
+        )
+        .route("/staff/users", web::get().to(staff_pages::users))
+        .route("/staff/users", web::post().to(staff_pages::create_user))
+        .route(
+            "/staff/users/{user}/active",
+            web::post().to(staff_pages::set_active),
+        )
+        .route(
+            "/staff/users/{user}/password",
+            web::post().to(staff_pages::reset_password),
+        )
         .route("/healthz", web::get().to(api::healthz))
         .service(
             web::scope("/api/v1")

@@ -11,33 +11,30 @@ use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 use tera::{Context, Tera};
 
-const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/base.html")),
-    (
-        "public/emergency.html",
-        include_str!("../../templates/public/emergency.html"),
-    ),
-    (
-        "public/index.html",
-        include_str!("../../templates/public/index.html"),
-    ),
-    (
-        "public/report.html",
-        include_str!("../../templates/public/report.html"),
-    ),
-    (
-        "public/receipt.html",
-        include_str!("../../templates/public/receipt.html"),
-    ),
-    (
-        "public/track.html",
-        include_str!("../../templates/public/track.html"),
-    ),
-    (
-        "errors/error.html",
-        include_str!("../../templates/errors/error.html"),
-    ),
-];
+/// Every page template, embedded under its path in `templates/`.
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates!(
+    "base.html",
+    "public/emergency.html",
+    "public/index.html",
+    "public/report.html",
+    "public/receipt.html",
+    "public/track.html",
+    "errors/error.html",
+    "staff/base.html",
+    "staff/login.html",
+    "staff/queue.html",
+    "staff/case.html",
+    "staff/list.html",
+    "staff/audit.html",
+    "staff/account.html",
+    "staff/users.html",
+);
 
 pub const CSS: &str = include_str!("../../static/css/site.css");
 pub const JS: &str = include_str!("../../static/js/site.js");

@@ -106,6 +106,10 @@ pub struct QueueQuery {
 }
 
 impl QueueQuery {
+    pub fn page_or_first(&self) -> i64 {
+        self.page.unwrap_or(1).max(1)
+    }
+
     pub fn filter(&self) -> QueueFilter {
         let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         QueueFilter {

@@ -15,4 +15,5 @@ mod privacy;
 mod reference;
 mod smtp;
 mod staff;
+mod staff_pages;
 mod track;

@@ -35,3 +35,17 @@ field-unknown_unit = There is no such department or sub-district.
 
 conflict-username_taken = This username is already taken.
 conflict-database_not_empty = The database is not empty; demo data loads only into an empty one.
+
+field-unknown_action = There is no such action.
+field-unknown_case = There is no case with this number.
+field-in_past = The date cannot be before today.
+field-bad_date = Dates look like YYYY-MM-DD.
+field-same_department = This department already leads the case.
+field-wrong_password = The current password is not right.
+field-wrong_code = The code is not right; please try again.
+conflict-illegal_transition = This cannot be done in the case's current status.
+conflict-already_extended = Verification can be extended only once.
+conflict-explanation_required = The rectification is overdue: file the explanation of the delay first.
+conflict-not_overdue = The rectification is not overdue; no explanation is needed.
+conflict-anonymous = This tip is anonymous: there is no identity to see.
+conflict-own_account = You cannot deactivate your own account.

@@ -35,3 +35,17 @@ field-unknown_unit = 没有这个部门或街道。
 
 conflict-username_taken = 该用户名已被使用。
 conflict-database_not_empty = 数据库不是空的，演示数据只能载入空数据库。
+
+field-unknown_action = 没有这个办理事项。
+field-unknown_case = 没有这个案件编号。
+field-in_past = 日期不能早于今天。
+field-bad_date = 日期格式应为 年-月-日。
+field-same_department = 已经由该部门主办。
+field-wrong_password = 原密码不正确。
+field-wrong_code = 验证码不正确，请重试。
+conflict-illegal_transition = 当前状态下不能执行此操作。
+conflict-already_extended = 核查期限只能延长一次。
+conflict-explanation_required = 整改已超期，请先提交延期说明。
+conflict-not_overdue = 整改尚未超期，无需说明。
+conflict-anonymous = 这是匿名举报，没有举报人身份信息。
+conflict-own_account = 不能停用自己的账号。

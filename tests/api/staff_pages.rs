@@ -1,0 +1,226 @@
+//! The staff workspace as pages: sign-in form, queue, case page with its action forms (CSRF
+//! required), lists, audit, one's own password and two-step sign-in, and account management.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+/// A browser session on the staff pages.
+struct Browser {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Browser {
+            agent,
+            base: app.base.clone(),
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut r = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.body_mut().read_to_string().unwrap_or_default(),
+        )
+    }
+
+    fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let mut r = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(body)
+            .unwrap();
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (
+            r.status().as_u16(),
+            r.body_mut().read_to_string().unwrap_or_default(),
+            location,
+        )
+    }
+
+    fn sign_in(&self, username: &str, password: &str, totp: &str) -> (u16, String, Option<String>) {
+        self.post(
+            "/staff/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("totp", totp),
+            ],
+        )
+    }
+
+    /// The CSRF token the page carries.
+    fn csrf(&self, path: &str) -> String {
+        let (_, html) = self.get(path);
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+fn make_user(app: &TestApp, username: &str, role: &str, unit: Option<&str>) {
+    app.services
+        .add_staff(&tipline::services::staff::NewStaff {
+            username,
+            role: role.parse().unwrap(),
+            unit,
+            display_name: None,
+            password: "correct horse battery staple",
+        })
+        .unwrap();
+}
+
+on_both_backends! {
+    /// Signing in through the form, working a case through its page, and signing out.
+    fn a_case_is_worked_through_the_pages(app) {
+        let case = app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned();
+        make_user(&app, "fire.officer", "officer", Some("fire"));
+        let b = Browser::new(&app);
+        assert_eq!(b.get("/staff").0, 303, "signed out: to the sign-in page");
+        let (status, html, _) = b.sign_in("fire.officer", "wrong password!!", "");
+        assert_eq!(status, 401);
+        assert!(html.contains("value=\"fire.officer\"") && html.contains("用户名或密码不正确"));
+        let (status, _, to) = b.sign_in("fire.officer", "correct horse battery staple", "");
+        assert_eq!((status, to.as_deref()), (303, Some("/staff")));
+        let (status, queue) = b.get("/staff");
+        assert_eq!(status, 200);
+        assert!(queue.contains(&case));
+        let (status, page) = b.get(&format!("/staff/tips/{case}"));
+        assert_eq!(status, 200);
+        for s in ["受理", "不予受理", "标记为重复举报", "后厨堆放了七八个液化气瓶", "受理期限"] {
+            assert!(page.contains(s), "{s}");
+        }
+        assert!(!page.contains("value=\"close\""), "an officer has no close button");
+        let csrf = b.csrf(&format!("/staff/tips/{case}"));
+        let (status, _, _) = b.post(&format!("/staff/tips/{case}/act"), &[("action", "accept"), ("csrf", "forged")]);
+        assert_eq!(status, 403);
+        let (status, _, to) = b.post(&format!("/staff/tips/{case}/act"), &[("action", "accept"), ("csrf", &csrf), ("note", "现场核实")]);
+        assert_eq!((status, to), (303, Some(format!("/staff/tips/{case}?done=accept"))));
+        let (_, page) = b.get(&format!("/staff/tips/{case}?done=accept"));
+        assert!(page.contains("已完成：受理") && page.contains("现场核实"));
+        // A refused action keeps what was typed.
+        b.post(&format!("/staff/tips/{case}/act"), &[("action", "start_verification"), ("csrf", &csrf)]);
+        b.post(&format!("/staff/tips/{case}/act"), &[("action", "substantiate"), ("csrf", &csrf)]);
+        let (status, page, _) = b.post(&format!("/staff/tips/{case}/act"), &[("action", "order_rectification"), ("csrf", &csrf), ("measures", "更换防火门"), ("deadline", "")]);
+        assert_eq!(status, 422);
+        assert!(page.contains(">更换防火门</textarea>"));
+        let (status, _, _) = b.post(&format!("/staff/tips/{case}/message"), &[("csrf", &csrf), ("body", "请问是哪一层？")]);
+        assert_eq!(status, 303);
+        let (status, _, to) = b.post("/staff/logout", &[("csrf", &csrf)]);
+        assert_eq!((status, to.as_deref()), (303, Some("/staff/login")));
+        assert_eq!(b.get("/staff").0, 303);
+    }
+
+    /// Another unit's case page answers 404; lists and the audit page follow the roles.
+    fn pages_follow_unit_and_role(app) {
+        let gas = app.submit(&anonymous_tip("gas"))["case_number"].as_str().unwrap().to_owned();
+        make_user(&app, "fire.officer", "officer", Some("fire"));
+        make_user(&app, "insp", "inspector", None);
+        let b = Browser::new(&app);
+        b.sign_in("fire.officer", "correct horse battery staple", "");
+        assert_eq!(b.get(&format!("/staff/tips/{gas}")).0, 404);
+        assert_eq!(b.get("/staff/audit").0, 403);
+        assert_eq!(b.get("/staff/users").0, 403);
+        assert_eq!(b.get("/staff/lists/hazards").0, 200);
+        let i = Browser::new(&app);
+        i.sign_in("insp", "correct horse battery staple", "");
+        let (status, audit) = i.get("/staff/audit");
+        assert_eq!(status, 200);
+        assert!(audit.contains("哈希链校验通过"));
+        let (_, page) = i.get(&format!("/staff/tips/{gas}"));
+        assert!(!page.contains("action\" value=\"accept\""), "inspectors only read");
+        assert!(i.get("/staff?lang=en").1.contains("Cases"));
+    }
+
+    /// Own password change ends other sessions; two-step sign-in is enrolled and then required.
+    fn own_password_and_two_step_sign_in(app) {
+        make_user(&app, "fire.head", "head", Some("fire"));
+        let b = Browser::new(&app);
+        b.sign_in("fire.head", "correct horse battery staple", "");
+        let other = Browser::new(&app);
+        other.sign_in("fire.head", "correct horse battery staple", "");
+        let csrf = b.csrf("/staff/account");
+        let (status, page, _) = b.post("/staff/account/password", &[("csrf", &csrf), ("old_password", "nope nope nope"), ("new_password", "a brand new passphrase")]);
+        assert_eq!(status, 422);
+        assert!(page.contains("原密码不正确"));
+        let (status, _, _) = b.post("/staff/account/password", &[("csrf", &csrf), ("old_password", "correct horse battery staple"), ("new_password", "a brand new passphrase")]);
+        assert_eq!(status, 200);
+        assert_eq!(other.get("/staff").0, 303, "the other session ended");
+        assert_eq!(b.get("/staff").0, 200, "this one goes on");
+
+        let (_, page, _) = b.post("/staff/account/totp", &[("csrf", &csrf)]);
+        let secret = page.split("class=\"receipt\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+        let key = base32_decode(&secret);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let code = format!("{:06}", tipline::domain::totp::code(&key, now / 30));
+        let (status, _, _) = b.post("/staff/account/totp/confirm", &[("csrf", &csrf), ("code", "000000")]);
+        assert!(status == 422 || code == "000000");
+        let (status, page, _) = b.post("/staff/account/totp/confirm", &[("csrf", &csrf), ("code", &code)]);
+        assert_eq!(status, 200, "{page}");
+        let fresh = Browser::new(&app);
+        assert_eq!(fresh.sign_in("fire.head", "a brand new passphrase", "").0, 401, "the code is now required");
+        let code = format!("{:06}", tipline::domain::totp::code(&key, now / 30));
+        assert_eq!(fresh.sign_in("fire.head", "a brand new passphrase", &code).0, 303);
+    }
+
+    /// The coordinator creates, deactivates and resets accounts from the pages.
+    fn the_coordinator_manages_accounts(app) {
+        make_user(&app, "coord", "coordinator", None);
+        let b = Browser::new(&app);
+        b.sign_in("coord", "correct horse battery staple", "");
+        let csrf = b.csrf("/staff/users");
+        let (status, page, _) = b.post("/staff/users", &[("csrf", &csrf), ("username", "new.officer"), ("role", "officer"), ("unit", ""), ("password", "long enough passphrase")]);
+        assert_eq!(status, 422);
+        assert!(page.contains("value=\"new.officer\""), "typed values stay");
+        let (status, _, _) = b.post("/staff/users", &[("csrf", &csrf), ("username", "new.officer"), ("role", "officer"), ("unit", "market"), ("password", "long enough passphrase")]);
+        assert_eq!(status, 200);
+        let n = Browser::new(&app);
+        assert_eq!(n.sign_in("new.officer", "long enough passphrase", "").0, 303);
+        b.post("/staff/users/new.officer/active", &[("csrf", &csrf), ("active", "false")]);
+        assert_eq!(n.get("/staff").0, 303, "deactivation ends the session");
+        assert_eq!(Browser::new(&app).sign_in("new.officer", "long enough passphrase", "").0, 401);
+        b.post("/staff/users/new.officer/active", &[("csrf", &csrf), ("active", "true")]);
+        b.post("/staff/users/new.officer/password", &[("csrf", &csrf), ("password", "reset by the office")]);
+        assert_eq!(Browser::new(&app).sign_in("new.officer", "reset by the office", "").0, 303);
+        let actions: Vec<String> = app.services.db.read().map(|mut c| tipline::db::audit::all(&mut c).unwrap().into_iter().map(|r| r.action).collect()).unwrap();
+        for a in ["create_user", "deactivate_user", "activate_user", "reset_password"] {
+            assert!(actions.iter().any(|x| x == a), "{a} audited");
+        }
+    }
+}
+
+fn base32_decode(s: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for c in s.bytes() {
+        let v = ALPHABET.iter().position(|a| *a == c).unwrap() as u32;
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
