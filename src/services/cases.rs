@@ -164,7 +164,17 @@ impl Services {
             messages: tips::messages_of(conn, tip.id)?,
             attachments: tips::attachments_of(conn, tip.id)?,
             overdue: deadlines.overdue(status, self.today()),
-            actions: workflow::available(status, actor),
+            actions: workflow::available(status, actor)
+                .into_iter()
+                .filter(|a| match a {
+                    // Offered only where the case's facts allow them, not just its status.
+                    Action::ExplainDelay => {
+                        file.rectification_due.is_some_and(|d| d < self.today())
+                    }
+                    Action::ExtendVerification => !file.verification_extended,
+                    _ => true,
+                })
+                .collect(),
             may_reveal: staff.role == Role::Coordinator && !tip.anonymous,
             deadlines,
             file,

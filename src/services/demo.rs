@@ -9,6 +9,8 @@ use crate::db::{self, staff, tips};
 use crate::domain::roles::Role;
 use crate::domain::tip::{Channel, NewTip, ReporterInput, TipInput};
 use crate::secrets;
+use crate::services::auth::Staff;
+use crate::services::cases::ActionInput;
 use anyhow::Context;
 use chrono::{Duration, SecondsFormat};
 use serde::Deserialize;
@@ -98,6 +100,7 @@ impl Services {
         file.tip.sort_by_key(|t| std::cmp::Reverse(t.days_ago));
         let now = chrono::Utc::now();
         let mut receipts = Vec::new();
+        let mut worked = Vec::new();
         for (i, t) in file.tip.iter().enumerate() {
             let input = TipInput {
                 sector: Some(t.sector.clone()),
@@ -133,6 +136,7 @@ impl Services {
             if receipts.len() < 3 {
                 receipts.push((case_number.to_string(), receipt.grouped()));
             }
+            worked.push((case_number.to_string(), t.days_ago));
             if !t.message.is_empty() {
                 self.db.write(|conn| -> ServiceResult<()> {
                     let row = tips::find_by_case_number(conn, case_number.as_str())?
@@ -169,10 +173,68 @@ impl Services {
             .map_err(|e| anyhow::anyhow!("demo.toml user {}: {e:?}", u.username))?;
             users.push((u.username.clone(), u.role.clone(), u.unit.clone(), password));
         }
+        self.work_demo_cases(&worked)?;
         Ok(DemoReport {
             tips: file.tip.len(),
             users,
             receipts,
         })
+    }
+}
+
+impl Services {
+    /// Moves the older demo tips along the lifecycle, as the coordinator, so the workspace shows
+    /// cases in every stage: the older a tip, the further it has gone.
+    fn work_demo_cases(&self, cases: &[(String, i64)]) -> ServiceResult<()> {
+        let accounts = {
+            let mut reader = self.db.read()?;
+            staff::list(&mut reader)?
+        };
+        let Some(row) = accounts.into_iter().find(|u| u.role == "coordinator") else {
+            return Ok(());
+        };
+        let coordinator = Staff {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: Role::Coordinator,
+            unit: None,
+        };
+        let rectify_by = (self.today() + Duration::days(14)).to_string();
+        for (i, (case, days_ago)) in cases.iter().enumerate() {
+            let steps: &[&str] = match days_ago {
+                0..=5 => &[],
+                6..=15 => &["accept"],
+                16..=30 => &["accept", "start_verification"],
+                31..=45 if i % 3 == 0 => &["accept", "start_verification", "unsubstantiate"],
+                31..=45 => &[
+                    "accept",
+                    "start_verification",
+                    "substantiate",
+                    "order_rectification",
+                ],
+                _ => &[
+                    "accept",
+                    "start_verification",
+                    "substantiate",
+                    "order_rectification",
+                    "confirm_rectified",
+                    "close",
+                ],
+            };
+            for step in steps {
+                let input = ActionInput {
+                    action: (*step).into(),
+                    deadline: Some(rectify_by.clone()),
+                    responsible_party: Some("涉事单位主要负责人".into()),
+                    measures: Some(
+                        "立即消除隐患，完善管理制度，整改完成后报属地街道和主管部门复查。".into(),
+                    ),
+                    ..ActionInput::default()
+                };
+                self.act(&coordinator, case, &input)?;
+            }
+        }
+        Ok(())
     }
 }

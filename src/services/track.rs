@@ -4,9 +4,11 @@
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::{self, tips};
+use crate::domain::deadlines::Limit;
 use crate::domain::receipt::Receipt;
 use crate::domain::status::Status;
 use crate::domain::tip::{MESSAGE_LEN, text_field};
+use crate::services::cases::deadlines_of;
 use chrono::{DateTime, NaiveDate, Utc};
 
 #[derive(Debug)]
@@ -23,8 +25,9 @@ pub struct TrackedTip {
     pub department: String,
     pub submitted_at: DateTime<Utc>,
     pub messages: Vec<TrackedMessage>,
-    /// While the tip waits for a decision: the last day of the acceptance limit.
-    pub acceptance_due: Option<NaiveDate>,
+    /// The time limit the case runs against now (acceptance, verification, feedback,
+    /// rectification) and its last day.
+    pub next_due: Option<(Limit, NaiveDate)>,
 }
 
 impl Services {
@@ -57,14 +60,14 @@ impl Services {
                     at: db::to_utc(m.created_at),
                 })
                 .collect();
-            let acceptance_due = (tip.status == Status::Submitted.as_str()).then(|| {
-                s.calendar.add_working_days(
-                    s.local_date(tip.submitted_at),
-                    s.time_limits.acceptance_working_days,
-                )
-            });
+            let file = crate::db::cases::get(&mut conn, tip.id)?;
+            let next_due = tip
+                .status
+                .parse::<Status>()
+                .ok()
+                .and_then(|st| deadlines_of(&file).current(st));
             Ok(TrackedTip {
-                acceptance_due,
+                next_due,
                 case_number: tip.case_number,
                 status: tip.status,
                 department: tip.department,

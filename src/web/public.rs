@@ -580,7 +580,8 @@ struct TipView {
     status_next: String,
     department: String,
     submitted: String,
-    acceptance_due: String,
+    due_label: String,
+    due: String,
     messages: Vec<MessageView>,
 }
 
@@ -605,9 +606,13 @@ fn render_track(
         status_next: lang.t(&format!("status-{}-next", t.status)),
         department: unit_name(state, &t.department, lang),
         submitted: local_datetime(t.submitted_at, s.offset, lang),
-        acceptance_due: t
-            .acceptance_due
-            .map(|d| local_date(d, lang))
+        due_label: t
+            .next_due
+            .map(|(l, _)| lang.t(&format!("limit-{}", l.as_str())))
+            .unwrap_or_default(),
+        due: t
+            .next_due
+            .map(|(_, d)| local_date(d, lang))
             .unwrap_or_default(),
         messages: t
             .messages

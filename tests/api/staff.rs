@@ -320,3 +320,53 @@ fn sign_ins_are_throttled_per_username() {
     assert_eq!(limited.status, 429);
     assert!(limited.retry_after.is_some());
 }
+
+/// Photos are served to the case's own units only; another unit gets 404 as for a missing one.
+fn photos_are_isolated_between_units(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend) else {
+        return;
+    };
+    let fields = [
+        ("sector", "fire_safety"),
+        ("street", "huli"),
+        ("address", "湖里大道 8 号"),
+        ("description", "三楼安全出口被铁链锁住，周末人很多。"),
+        ("severity", "general"),
+        ("anonymous", "on"),
+    ];
+    let a = app.post_form(
+        "/report",
+        &fields,
+        &[("photos", "p.jpg", "image/jpeg", fixture("cam.jpg"))],
+    );
+    let case = element_text(&a.text, "case-number").unwrap();
+    let fire = app.staff("fire.officer", "officer", Some("fire"));
+    let market = app.staff("market.officer", "officer", Some("market"));
+    let d = fire.get(&format!("/api/v1/staff/tips/{case}"));
+    let id = d.json["attachments"][0]["id"].as_i64().unwrap();
+    assert_eq!(d.json["attachments"][0]["content_type"], "image/jpeg");
+    let own = fire.get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"));
+    assert_eq!(own.status, 200);
+    assert_eq!(own.content_type.as_deref(), Some("image/jpeg"));
+    assert_eq!(
+        market
+            .get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"))
+            .status,
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"))
+            .status,
+        401
+    );
+}
+
+#[test]
+fn photos_are_isolated_between_units_on_sqlite() {
+    photos_are_isolated_between_units(Backend::Sqlite);
+}
+
+#[test]
+fn photos_are_isolated_between_units_on_postgres() {
+    photos_are_isolated_between_units(Backend::Postgres);
+}
