@@ -65,6 +65,35 @@ receipt=$(curl -fs -H 'content-type: application/json' -d "$TIP" "$lite/api/v1/t
 run 'POST /api/v1/track (argon2id look-up)' "$lite/api/v1/track" post "{\"receipt\":\"$receipt\"}"
 tips_sqlite=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select count(*) from tips').fetchone()[0])")
 
+# The staff queue with 10,000 tips: a fresh database, seeded directly, read as the coordinator
+# (every tip) and as one department's officer.
+QUEUE_TIPS=${QUEUE_TIPS:-10000}
+qdb="$work/queue.db"
+TIPLINE_DATABASE_URL="sqlite://$qdb" TIPLINE_DATA_DIR="$work/data-queue" TIPLINE_CONFIG_DIR="$PWD/config" TIPLINE_LOG=warn "$BIN" migrate >/dev/null
+python3 bench/seed_sqlite.py "$qdb" "$QUEUE_TIPS" >/dev/null
+for u in "coordinator coordinator" "fire.officer officer --department fire"; do
+  set -- $u
+  echo "bench password 123" | TIPLINE_DATABASE_URL="sqlite://$qdb" TIPLINE_DATA_DIR="$work/data-queue" TIPLINE_CONFIG_DIR="$PWD/config" TIPLINE_LOG=warn "$BIN" user add --username "$1" --role "$2" ${3:+$3 $4} >/dev/null
+done
+qport=$(free_port)
+TIPLINE_DATABASE_URL="sqlite://$qdb" TIPLINE_BIND="127.0.0.1:$qport" TIPLINE_DATA_DIR="$work/data-queue" \
+  TIPLINE_CONFIG_DIR="$PWD/config" TIPLINE_RATE_LIMITS=off TIPLINE_LOG=warn "$BIN" serve >/dev/null 2>&1 &
+pids+=($!)
+wait_up "http://127.0.0.1:$qport/healthz"
+cookie_of() { curl -s -o /dev/null -D - -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"bench password 123\"}" "http://127.0.0.1:$qport/api/v1/staff/session" | sed -n 's/^[Ss]et-[Cc]ookie: \(tipline_staff=[^;]*\).*/\1/p'; }
+coord_cookie=$(cookie_of coordinator)
+officer_cookie=$(cookie_of fire.officer)
+printf 'wrk.headers["Cookie"] = os.getenv("COOKIE")\n' > bench/cookie-$$.lua
+cat bench/cookie-$$.lua bench/report.lua > bench/cookied-$$.lua
+trap 'rm -f bench/combined-$$.lua bench/cookie-$$.lua bench/cookied-$$.lua; cleanup' EXIT
+run_cookie() { # $1 label, $2 url, $3 cookie
+  local out line
+  out=$(COOKIE="$3" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s bench/cookied-$$.lua "$2")
+  line=$(grep '^RESULT' <<<"$out"); echo "$1: $line"; rows+=("$1|$line")
+}
+run_cookie "GET /staff (queue page, coordinator, $QUEUE_TIPS tips)" "http://127.0.0.1:$qport/staff" "$coord_cookie"
+run_cookie "GET /api/v1/staff/tips (one department's officer, $QUEUE_TIPS tips)" "http://127.0.0.1:$qport/api/v1/staff/tips" "$officer_cookie"
+
 pg_note="not run (no PostgreSQL at $PG)"
 if psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null 2>&1; then
   sep='?'; [[ "$PG" == *\?* ]] && sep='&'
@@ -83,7 +112,7 @@ mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
   echo
   echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "- machine: $(nproc) cores ($cpu), $mem memory, $(uname -sr)"
-  echo "- tips stored during the SQLite run: $tips_sqlite; PostgreSQL: $pg_note"
+  echo "- tips stored during the SQLite run: $tips_sqlite; PostgreSQL: $pg_note; staff queue: $QUEUE_TIPS seeded tips"
   echo
   echo "| route | req/s | p50 ms | p99 ms | max ms | errors | non-2xx |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"

@@ -25,6 +25,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("sectors.toml", include_str!("../config/sectors.toml")),
     ("demo.toml", include_str!("../config/demo.toml")),
     ("calendar.toml", include_str!("../config/calendar.toml")),
+    ("rewards.toml", include_str!("../config/rewards.toml")),
 ];
 
 /// Environment variables with the `TIPLINE_` prefix that are not settings.
@@ -461,6 +462,14 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Loads and checks the reward policy.
+pub fn load_rewards(dir: &Path) -> Result<crate::domain::reward::Policy, ConfigError> {
+    let p: crate::domain::reward::Policy = parse_toml(dir, "rewards.toml")?;
+    p.check()
+        .map_err(|e| ConfigError::Reference(format!("rewards.toml: {e}")))?;
+    Ok(p)
+}
+
 /// Loads the working-day calendar.
 pub fn load_calendar(dir: &Path) -> Result<crate::domain::calendar::Calendar, ConfigError> {
     parse_toml(dir, "calendar.toml")
@@ -485,6 +494,7 @@ mod tests {
         let c = load_catalog(&dir).unwrap();
         assert_eq!(c.coordinator().code, "safety_office");
         assert!(!load_calendar(&dir).unwrap().holidays.is_empty());
+        assert_eq!(load_rewards(&dir).unwrap().major_hazard_fine.percent, 15);
         let s = Settings::extract(Settings::figment(&dir).unwrap()).unwrap();
         assert_eq!(s.case_prefix, "HL");
     }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod deadlines;
 pub mod photo;
 pub mod receipt;
+pub mod reward;
 pub mod roles;
 pub mod status;
 pub mod tip;
