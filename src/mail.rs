@@ -58,6 +58,17 @@ impl Mailer {
     }
 }
 
+/// What kind of failure a send was, without its text (which may quote an address).
+pub fn error_class(e: &anyhow::Error) -> &'static str {
+    match e.downcast_ref::<lettre::transport::smtp::Error>() {
+        Some(s) if s.is_permanent() => "smtp: permanent refusal",
+        Some(s) if s.is_transient() => "smtp: transient refusal",
+        Some(s) if s.is_timeout() => "smtp: timeout",
+        Some(_) => "smtp: connection or protocol error",
+        None => "delivery error",
+    }
+}
+
 const TEMPLATES: &[(&str, &str)] = &[
     ("new_tip", include_str!("../templates/email/new_tip.txt")),
     ("due_soon", include_str!("../templates/email/due_soon.txt")),

@@ -165,6 +165,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             match report.broken_at {
                 None => {
                     println!("audit log: {} entries, the chain verifies", report.entries);
+                    if let Some(head) = &report.head {
+                        // Kept outside the database, it shows whether entries were cut from the end.
+                        println!("newest entry's hash: {head}");
+                    }
                     Ok(())
                 }
                 Some(seq) => Err(Failure {

@@ -62,6 +62,16 @@ impl SecretKey {
         &self.0
     }
 
+    /// A sub-key for one purpose, so one secret serves several uses without reuse.
+    pub fn derive(&self, purpose: &str) -> SecretKey {
+        let mut h = Sha256::new();
+        h.update(b"tipline derive v1\0");
+        h.update(purpose.as_bytes());
+        h.update([0]);
+        h.update(self.bytes());
+        SecretKey(Arc::new(Zeroizing::new(h.finalize().to_vec())))
+    }
+
     /// A short, one-way fingerprint, stored in the database to detect a wrong key at start.
     pub fn fingerprint(&self) -> String {
         let mut h = Sha256::new();

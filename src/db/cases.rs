@@ -25,6 +25,8 @@ pub struct CaseFileRow {
     pub closed_at: Option<NaiveDateTime>,
     pub duplicate_of: Option<String>,
     pub reject_reason: Option<String>,
+    /// Why the reporter gets no reward (already known, under investigation), declared by staff.
+    pub reward_excluded: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &CaseFileRow) -> QueryResult<()> {
@@ -162,18 +164,32 @@ pub fn unit_attached(conn: &mut DbConn, tip_id: i64, unit: &str) -> QueryResult<
         .optional()
 }
 
-/// Open tips whose current deadline has passed but that are not yet marked overdue.
+/// Open tips whose current deadline has passed and whose passing has not been notified yet
+/// (whatever the overdue flag says: an action may have set it before the job ran).
 pub fn newly_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<TipRow>> {
+    use super::schema::deadline_notices as n;
+    let notified = n::table
+        .filter(n::tip_id.eq(tips::id))
+        .filter(n::due.nullable().eq(tips::next_deadline))
+        .filter(n::kind.like("overdue:%"));
     tips::table
-        .filter(tips::next_deadline.lt(today).and(tips::overdue.eq(false)))
+        .filter(tips::next_deadline.lt(today))
+        .filter(diesel::dsl::not(diesel::dsl::exists(notified)))
         .select(TipRow::as_select())
         .load(conn)
 }
 
-/// Open tips whose current deadline falls between two dates (inclusive).
+/// Open tips whose current deadline falls between two dates (inclusive) and that have not been
+/// warned of it yet.
 pub fn due_between(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<TipRow>> {
+    use super::schema::deadline_notices as n;
+    let warned = n::table
+        .filter(n::tip_id.eq(tips::id))
+        .filter(n::due.nullable().eq(tips::next_deadline))
+        .filter(n::kind.like("due_soon:%"));
     tips::table
         .filter(tips::next_deadline.ge(from).and(tips::next_deadline.le(to)))
+        .filter(diesel::dsl::not(diesel::dsl::exists(warned)))
         .select(TipRow::as_select())
         .load(conn)
 }
@@ -196,4 +212,25 @@ pub fn with_files(
     q.order(tips::id.asc())
         .select((TipRow::as_select(), CaseFileRow::as_select()))
         .load(conn)
+}
+
+/// Locks a tip's row until the transaction ends (PostgreSQL; SQLite's writer is already alone),
+/// so two staff acting at once, or an action and the deadline job, take turns on a fresh read.
+pub fn lock_tip(conn: &mut DbConn, tip_id: i64) -> QueryResult<()> {
+    if let DbConn::Pg(c) = conn {
+        tips::table
+            .find(tip_id)
+            .select(tips::id)
+            .for_update()
+            .first::<i64>(c)?;
+    }
+    Ok(())
+}
+
+/// Marks a tip overdue and nothing else.
+pub fn mark_overdue(conn: &mut DbConn, tip_id: i64) -> QueryResult<()> {
+    diesel::update(tips::table.find(tip_id))
+        .set(tips::overdue.eq(true))
+        .execute(conn)?;
+    Ok(())
 }

@@ -133,3 +133,7 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
         .get_result(conn)?;
     Ok((pending, sent))
 }
+
+pub fn purge_sent(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(o::table.filter(o::sent_at.lt(cutoff))).execute(conn)
+}

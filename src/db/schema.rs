@@ -38,6 +38,7 @@ diesel::table! {
         updated_at -> Timestamp,
         next_deadline -> Nullable<Date>,
         overdue -> Bool,
+        reporter_key -> Nullable<Text>,
     }
 }
 
@@ -83,6 +84,9 @@ diesel::table! {
         created_at -> Timestamp,
         totp_secret_sealed -> Nullable<Binary>,
         totp_enabled -> Bool,
+        totp_last_step -> Nullable<BigInt>,
+        totp_failures -> Integer,
+        totp_locked_until -> Nullable<Timestamp>,
     }
 }
 
@@ -132,6 +136,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         duplicate_of -> Nullable<Text>,
         reject_reason -> Nullable<Text>,
+        reward_excluded -> Nullable<Text>,
     }
 }
 
@@ -189,7 +194,44 @@ diesel::table! {
 diesel::joinable!(case_files -> tips (tip_id));
 diesel::joinable!(staff_sessions -> staff_users (user_id));
 
+diesel::table! {
+    rewards (id) {
+        id -> BigInt,
+        tip_id -> BigInt,
+        basis -> Text,
+        fine_fen -> Nullable<BigInt>,
+        deaths_concealed -> Nullable<Integer>,
+        accident_grade -> Nullable<Text>,
+        penalty_decision -> Nullable<Text>,
+        employee -> Bool,
+        computed_fen -> BigInt,
+        amount_fen -> BigInt,
+        rule -> Text,
+        note -> Nullable<Text>,
+        status -> Text,
+        proposed_by -> Text,
+        proposed_at -> Timestamp,
+        signed_off_by -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+        claim_deadline -> Nullable<Date>,
+        payee_sealed -> Nullable<Binary>,
+        payee_account_key -> Nullable<Text>,
+        payee_phone_key -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        paid_by -> Nullable<Text>,
+        paid_at -> Nullable<Timestamp>,
+        paid_reference -> Nullable<Text>,
+        reporter_key -> Nullable<Text>,
+        month -> Text,
+    }
+}
+
+diesel::joinable!(rewards -> tips (tip_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    rewards,
     installation,
     case_counters,
     tips,

@@ -182,3 +182,42 @@ pub mod sessions {
         diesel::delete(s::table.filter(s::last_seen_at.lt(cutoff))).execute(conn)
     }
 }
+
+/// The second factor's state: (sealed secret, enabled, last step used, failures, locked until).
+pub type TotpState = (
+    Option<Vec<u8>>,
+    bool,
+    Option<i64>,
+    i32,
+    Option<NaiveDateTime>,
+);
+
+pub fn totp_state(conn: &mut DbConn, id: i64) -> QueryResult<TotpState> {
+    staff_users::table
+        .find(id)
+        .select((
+            staff_users::totp_secret_sealed,
+            staff_users::totp_enabled,
+            staff_users::totp_last_step,
+            staff_users::totp_failures,
+            staff_users::totp_locked_until,
+        ))
+        .first(conn)
+}
+
+pub fn set_totp_progress(
+    conn: &mut DbConn,
+    id: i64,
+    last_step: Option<i64>,
+    failures: i32,
+    locked_until: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(staff_users::table.find(id))
+        .set((
+            staff_users::totp_last_step.eq(last_step),
+            staff_users::totp_failures.eq(failures),
+            staff_users::totp_locked_until.eq(locked_until),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

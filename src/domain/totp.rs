@@ -24,15 +24,19 @@ pub fn code(secret: &[u8], counter: u64) -> u32 {
 
 /// Whether `typed` is the code of the step of `unix_time` or a neighbouring one.
 pub fn verify(secret: &[u8], typed: &str, unix_time: u64) -> bool {
+    matching_step(secret, typed, unix_time).is_some()
+}
+
+/// The time step whose code `typed` is (now or a neighbour), so a caller can refuse a step
+/// already used.
+pub fn matching_step(secret: &[u8], typed: &str, unix_time: u64) -> Option<u64> {
     let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     if typed.len() != 6 || !typed.chars().all(|c| c.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    let Ok(n) = typed.parse::<u32>() else {
-        return false;
-    };
+    let n = typed.parse::<u32>().ok()?;
     let now = unix_time / STEP_SECONDS;
-    (now.saturating_sub(WINDOW)..=now + WINDOW).any(|c| code(secret, c) == n)
+    (now.saturating_sub(WINDOW)..=now + WINDOW).find(|c| code(secret, *c) == n)
 }
 
 /// RFC 4648 base32 without padding, as authenticator apps expect.

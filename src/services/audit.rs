@@ -13,8 +13,12 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-fn entry_hash(prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
+fn entry_hash(key: &[u8], prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
     let mut h = Sha256::new();
+    // Keyed with a secret that is not in the database: someone who can write to the database
+    // cannot recompute a chain after editing it.
+    h.update((key.len() as u64).to_be_bytes());
+    h.update(key);
     let at = at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
     for part in [
         prev,
@@ -33,16 +37,16 @@ fn entry_hash(prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
 }
 
 /// Appends an entry inside the caller's transaction.
-pub fn append(conn: &mut DbConn, e: &NewEntry<'_>) -> QueryResult<()> {
+pub fn append(services: &Services, conn: &mut DbConn, e: &NewEntry<'_>) -> QueryResult<()> {
     audit::lock(conn)?;
     let prev = audit::last_hash(conn)?.unwrap_or_else(|| GENESIS.to_owned());
     let at = db::now();
-    let hash = entry_hash(&prev, at, e);
+    let hash = entry_hash(services.audit_key.bytes(), &prev, at, e);
     audit::insert(conn, e, at, &prev, &hash)
 }
 
 /// Checks the whole chain; `Err(seq)` names the first entry that does not verify.
-pub fn verify(rows: &[AuditRow]) -> Result<(), i64> {
+pub fn verify(key: &[u8], rows: &[AuditRow]) -> Result<(), i64> {
     let mut prev = GENESIS.to_owned();
     for r in rows {
         let e = NewEntry {
@@ -53,7 +57,7 @@ pub fn verify(rows: &[AuditRow]) -> Result<(), i64> {
             detail: r.detail.as_deref(),
             address: r.address.as_deref(),
         };
-        if r.prev_hash != prev || entry_hash(&prev, r.at, &e) != r.hash {
+        if r.prev_hash != prev || entry_hash(key, &prev, r.at, &e) != r.hash {
             return Err(r.seq);
         }
         prev = r.hash.clone();
@@ -67,6 +71,9 @@ pub struct ChainReport {
     pub entries: usize,
     /// The first entry that does not verify.
     pub broken_at: Option<i64>,
+    /// The newest entry's hash: recorded outside the database (a daily report, a log), it shows
+    /// whether entries were removed from the end.
+    pub head: Option<String>,
 }
 
 impl Services {
@@ -76,7 +83,8 @@ impl Services {
         let rows = audit::all(&mut conn)?;
         Ok(ChainReport {
             entries: rows.len(),
-            broken_at: verify(&rows).err(),
+            broken_at: verify(self.audit_key.bytes(), &rows).err(),
+            head: rows.last().map(|r| r.hash.clone()),
         })
     }
 }
@@ -106,7 +114,7 @@ mod tests {
             detail: None,
             address: None,
             prev_hash: prev.into(),
-            hash: entry_hash(prev, at, &e),
+            hash: entry_hash(b"k", prev, at, &e),
         }
     }
 
@@ -115,12 +123,17 @@ mod tests {
         let a = row(1, GENESIS, "alice");
         let b = row(2, &a.hash, "bob");
         let c = row(3, &b.hash, "carol");
-        assert_eq!(verify(&[a.clone(), b.clone(), c.clone()]), Ok(()));
+        assert_eq!(verify(b"k", &[a.clone(), b.clone(), c.clone()]), Ok(()));
+        assert_eq!(
+            verify(b"other key", &[a.clone(), b.clone(), c.clone()]),
+            Err(1),
+            "the key is part of the chain"
+        );
         let mut edited = b.clone();
         edited.actor = "mallory".into();
-        assert_eq!(verify(&[a.clone(), edited, c.clone()]), Err(2));
+        assert_eq!(verify(b"k", &[a.clone(), edited, c.clone()]), Err(2));
         assert_eq!(
-            verify(&[a, c]),
+            verify(b"k", &[a, c]),
             Err(3),
             "a deleted entry breaks the next link"
         );

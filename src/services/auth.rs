@@ -93,21 +93,8 @@ impl Services {
             .await?;
         let address = address.map(|a| a.to_string());
         let Some(user) = user.filter(|u| ok && u.active) else {
-            let (name, address) = (name.clone(), address.clone());
-            self.blocking(move |s| {
-                s.db.write(|conn| -> ServiceResult<()> {
-                    Ok(audit::append(
-                        conn,
-                        &NewEntry {
-                            actor: &name,
-                            action: "sign_in_failed",
-                            address: address.as_deref(),
-                            ..NewEntry::default()
-                        },
-                    )?)
-                })
-            })
-            .await?;
+            self.record_failed_sign_in(&name, address.clone(), "password")
+                .await?;
             return Err(ServiceError::Unauthenticated);
         };
         if user.totp_enabled {
@@ -117,6 +104,8 @@ impl Services {
                 .blocking(move |s| s.check_totp(uid, &uname, &code))
                 .await?;
             if !good {
+                self.record_failed_sign_in(&name, address.clone(), "second factor")
+                    .await?;
                 return Err(ServiceError::SecondFactor);
             }
         }
@@ -132,6 +121,7 @@ impl Services {
                     let now = db::now();
                     sessions::insert(conn, &hash, st.id, &c, true, now)?;
                     audit::append(
+                        &s,
                         conn,
                         &NewEntry {
                             actor: &st.username,
@@ -154,6 +144,37 @@ impl Services {
                 session_id,
             },
         })
+    }
+
+    /// Records a failed sign-in. What was typed as the username is kept only when it could be a
+    /// username (a password typed into the wrong box must not land in the log).
+    async fn record_failed_sign_in(
+        &self,
+        typed: &str,
+        address: Option<String>,
+        what: &'static str,
+    ) -> ServiceResult<()> {
+        let name = if super::staff::valid_username(typed) {
+            typed.to_owned()
+        } else {
+            "(not a username)".to_owned()
+        };
+        self.blocking(move |s| {
+            s.db.write(|conn| -> ServiceResult<()> {
+                Ok(audit::append(
+                    &s,
+                    conn,
+                    &NewEntry {
+                        actor: &name,
+                        action: "sign_in_failed",
+                        detail: Some(what),
+                        address: address.as_deref(),
+                        ..NewEntry::default()
+                    },
+                )?)
+            })
+        })
+        .await
     }
 
     /// The live session of a cookie token, refreshed; `None` when unknown, idle too long or the
@@ -233,6 +254,7 @@ impl Services {
                 staff::set_password(c, uid, &hash)?;
                 sessions::delete_for_user(c, uid, Some(sid))?;
                 audit::append(
+                    &s,
                     c,
                     &NewEntry {
                         actor: &name,
@@ -250,19 +272,38 @@ impl Services {
         format!("totp:{uid}")
     }
 
-    /// Whether `code` is the account's current second-factor code (blocking).
+    /// Whether `code` is the account's current second-factor code (blocking). A code works once;
+    /// after five wrong codes the second factor is locked for fifteen minutes.
     pub fn check_totp(&self, uid: i64, _username: &str, code: &str) -> ServiceResult<bool> {
-        let mut c = self.db.read()?;
-        let (sealed, _) = staff::totp(&mut c, uid)?;
-        let Some(sealed) = sealed else {
-            return Ok(false);
-        };
-        let secret = self.sealer.open(&sealed, &Self::totp_context(uid))?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        Ok(totp::verify(&secret, code, now))
+        const MAX_FAILURES: i32 = 5;
+        self.db.write(|c| -> ServiceResult<bool> {
+            let (sealed, _, last_step, failures, locked_until) = staff::totp_state(c, uid)?;
+            let now = db::now();
+            let Some(sealed) = sealed else {
+                return Ok(false);
+            };
+            if locked_until.is_some_and(|t| t > now) {
+                return Ok(false);
+            }
+            let secret = self.sealer.open(&sealed, &Self::totp_context(uid))?;
+            let unix = now.and_utc().timestamp().max(0) as u64;
+            match totp::matching_step(&secret, code, unix).map(|s| s as i64) {
+                Some(step) if last_step.is_none_or(|l| step > l) => {
+                    staff::set_totp_progress(c, uid, Some(step), 0, None)?;
+                    Ok(true)
+                }
+                _ => {
+                    let failures = failures + 1;
+                    let (failures, lock) = if failures >= MAX_FAILURES {
+                        (0, Some(now + chrono::Duration::minutes(15)))
+                    } else {
+                        (failures, locked_until)
+                    };
+                    staff::set_totp_progress(c, uid, last_step, failures, lock)?;
+                    Ok(false)
+                }
+            }
+        })
     }
 
     /// Starts enrolling a second factor: a new secret, sealed, not yet required. Returns its
@@ -270,6 +311,10 @@ impl Services {
     pub fn begin_totp(&self, session: &StaffSession) -> ServiceResult<(String, String)> {
         let secret = secrets::random_bytes::<20>()?;
         let uid = session.staff.id;
+        // Enrolling again would switch the factor off: not from a session alone.
+        if staff::totp(&mut *self.db.read()?, uid)?.1 {
+            return Err(ServiceError::Conflict("totp_enabled"));
+        }
         let sealed = self.sealer.seal(&secret, &Self::totp_context(uid))?;
         self.db.write(|c| -> ServiceResult<()> {
             Ok(staff::set_totp(c, uid, Some(&sealed), false)?)
@@ -292,6 +337,7 @@ impl Services {
             let (sealed, _) = staff::totp(c, uid)?;
             staff::set_totp(c, uid, sealed.as_deref(), true)?;
             audit::append(
+                self,
                 c,
                 &NewEntry {
                     actor: &session.staff.username,

@@ -133,7 +133,7 @@ impl Services {
             Role::Officer | Role::Head => Some(staff.unit.clone().unwrap_or_default()),
         };
         let per_page = per_page.clamp(1, 200);
-        let offset = (page.max(1) - 1) * per_page;
+        let offset = (page.clamp(1, 1_000_000) - 1) * per_page;
         let mut conn = self.db.read()?;
         Ok(cases::queue(&mut conn, &filter, offset, per_page)?)
     }
@@ -197,6 +197,9 @@ impl Services {
         let today = self.today();
         self.db.write(|conn| -> ServiceResult<CaseView> {
             let (tip, lead) = self.visible(conn, staff, case_number)?;
+            // Another transaction on this case waits, or we wait for it; then read afresh.
+            cases::lock_tip(conn, tip.id)?;
+            let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
             let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             let next = workflow::decide(
                 status,
@@ -255,9 +258,24 @@ impl Services {
                 Action::MarkDuplicate => {
                     let other = need("duplicate_of", &input.duplicate_of, 40);
                     if !other.is_empty() {
-                        match tips::find_by_case_number(conn, other.trim())? {
-                            Some(o) if o.id != tip.id => file.duplicate_of = Some(o.case_number),
-                            _ => errors.push(FieldError::new("duplicate_of", "unknown_case")),
+                        // The earlier case must be one this actor may see, taken up, and not a
+                        // duplicate itself: the first accepted reporter keeps the reward.
+                        let target = match self.visible(conn, staff, other.trim()) {
+                            Ok((o, _)) if o.id != tip.id => Some(o),
+                            Ok(_) | Err(ServiceError::NotFound) => None,
+                            Err(e) => return Err(e),
+                        };
+                        match target {
+                            Some(o)
+                                if !matches!(
+                                    o.status.as_str(),
+                                    "submitted" | "rejected" | "duplicate"
+                                ) =>
+                            {
+                                file.duplicate_of = Some(o.case_number)
+                            }
+                            Some(_) => errors.push(FieldError::new("duplicate_of", "not_accepted")),
+                            None => errors.push(FieldError::new("duplicate_of", "unknown_case")),
                         }
                     }
                 }
@@ -359,6 +377,7 @@ impl Services {
                 tips::insert_message(conn, tip.id, "staff", Some(&staff.username), &body, now)?;
             }
             audit::append(
+                self,
                 conn,
                 &NewEntry {
                     actor: &staff.username,
@@ -433,6 +452,8 @@ impl Services {
         let today = self.today();
         self.db.write(|conn| -> ServiceResult<i64> {
             let (tip, _) = self.visible(conn, staff, case_number)?;
+            cases::lock_tip(conn, tip.id)?;
+            let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
             let now = db::now();
             let id =
                 tips::insert_message(conn, tip.id, "staff", Some(&staff.username), &body, now)?;
@@ -455,6 +476,7 @@ impl Services {
                 )?;
             }
             audit::append(
+                self,
                 conn,
                 &NewEntry {
                     actor: &staff.username,
@@ -504,6 +526,7 @@ impl Services {
             let identity: ReporterIdentity =
                 serde_json::from_slice(&plain).map_err(|e| anyhow::anyhow!("identity: {e}"))?;
             audit::append(
+                self,
                 conn,
                 &NewEntry {
                     actor: &staff.username,

@@ -133,6 +133,7 @@ impl Services {
                 },
             )?;
             audit::append(
+                self,
                 conn,
                 &NewEntry {
                     actor: "reporter",

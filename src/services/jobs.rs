@@ -51,6 +51,7 @@ impl Services {
     /// One notice in one transaction; `true` when this instance sent it.
     fn notice(&self, tip: &TipRow, today: NaiveDate, overdue: bool) -> ServiceResult<bool> {
         self.db.write(|conn| -> ServiceResult<bool> {
+            cases::lock_tip(conn, tip.id)?;
             let Some(tip) = tips::find(conn, tip.id)? else {
                 return Ok(false);
             };
@@ -69,15 +70,7 @@ impl Services {
             );
             let now = db::now();
             if overdue {
-                cases::set_tip_state(
-                    conn,
-                    tip.id,
-                    &tip.status,
-                    &tip.department,
-                    tip.next_deadline,
-                    true,
-                    now,
-                )?;
+                cases::mark_overdue(conn, tip.id)?;
             }
             if !outbox::record_notice(conn, tip.id, &kind, due, now)? {
                 return Ok(false);
@@ -111,6 +104,7 @@ impl Services {
                     now,
                 )?;
                 audit::append(
+                    self,
                     conn,
                     &NewEntry {
                         actor: "system",
@@ -125,12 +119,25 @@ impl Services {
         })
     }
 
-    /// One round of every background job.
+    /// One round of every background job; each runs even if another failed.
     pub fn run_jobs(&self) -> ServiceResult<JobReport> {
-        let mut report = self.check_deadlines(self.today())?;
-        report.mailed = self.deliver_mail()?;
-        self.purge_drafts()?;
-        self.purge_sessions()?;
+        let mut report = self.check_deadlines(self.today()).unwrap_or_else(|e| {
+            tracing::error!(error = ?e, "the deadline check failed");
+            JobReport::default()
+        });
+        report.mailed = self.deliver_mail().unwrap_or_else(|e| {
+            tracing::error!(error = ?e, "mail delivery failed");
+            0
+        });
+        for (what, result) in [
+            ("photo drafts", self.purge_drafts()),
+            ("sessions", self.purge_sessions()),
+            ("sent mail", self.purge_sent_mail()),
+        ] {
+            if let Err(e) = result {
+                tracing::error!(error = ?e, what, "clean-up failed");
+            }
+        }
         Ok(report)
     }
 }

@@ -99,6 +99,7 @@ impl Services {
         if export {
             self.db.write(|c| -> ServiceResult<()> {
                 Ok(audit::append(
+                    self,
                     c,
                     &NewEntry {
                         actor: &staff.username,

@@ -71,6 +71,8 @@ pub struct Services {
     pub calendar: Arc<Calendar>,
     pub time_limits: TimeLimits,
     pub session_key: SecretKey,
+    /// Keys the audit chain (derived from the identity key; never in the database).
+    pub audit_key: SecretKey,
     pub idle_timeout: chrono::Duration,
     /// The most bytes all kept photos of refused forms may hold together.
     pub draft_bytes_total: u64,
@@ -100,6 +102,7 @@ impl Services {
             calendar: Arc::new(calendar),
             time_limits: settings.time_limits.clone(),
             session_key: keys.session.clone(),
+            audit_key: keys.identity.derive("tipline audit chain v1"),
             idle_timeout: chrono::Duration::minutes(i64::from(settings.staff.idle_timeout_minutes)),
             draft_bytes_total: settings.limits.draft_bytes_total,
             mailer: Mailer::new(settings.smtp_url.as_deref(), &settings.data_dir)?,

@@ -85,49 +85,69 @@ impl Services {
     /// Sends what is due in the outbox; returns how many went out. Safe to run on several
     /// instances at once: each message is claimed by one.
     pub fn deliver_mail(&self) -> ServiceResult<usize> {
-        let now = db::now();
         let ids = {
             let mut reader = self.db.read()?;
-            outbox::due(&mut reader, now, 50)?
+            outbox::due(&mut reader, db::now(), 50)?
         };
         let mut sent = 0;
         for id in ids {
-            let claim_until = now + chrono::Duration::minutes(5);
-            let Some(row) = self
-                .db
-                .write(|c| -> ServiceResult<_> { Ok(outbox::claim(c, id, now, claim_until)?) })?
-            else {
-                continue;
-            };
-            let to = String::from_utf8(self.sealer.open(&row.recipient_sealed, OUTBOX)?.to_vec())
-                .map_err(|e| anyhow::anyhow!("recipient: {e}"))?;
-            match self
-                .mailer
-                .send(&self.mail_from, &to, &row.subject, &row.body)
-            {
-                Ok(()) => {
-                    self.db.write(|c| -> ServiceResult<()> {
-                        Ok(outbox::mark_sent(c, id, db::now())?)
-                    })?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    // 1, 2, 4 … minutes, at most six hours between attempts.
-                    let delay = chrono::Duration::minutes(1i64 << row.attempts.clamp(0, 9))
-                        .min(chrono::Duration::hours(6));
-                    tracing::warn!(
-                        id,
-                        attempts = row.attempts,
-                        error = format!("{e:#}"),
-                        "mail not delivered; will retry"
-                    );
-                    let err = format!("{e:#}");
-                    self.db.write(|c| -> ServiceResult<()> {
-                        Ok(outbox::mark_failed(c, id, db::now() + delay, &err)?)
-                    })?;
-                }
+            // One message's trouble never stops the others.
+            match self.deliver_one(id) {
+                Ok(true) => sent += 1,
+                Ok(false) => {}
+                Err(e) => tracing::error!(id, error = ?e, "an outbox message could not be handled"),
             }
         }
         Ok(sent)
+    }
+
+    /// Claims and sends one message; `Ok(false)` when another instance has it or it failed (and
+    /// will be retried).
+    fn deliver_one(&self, id: i64) -> ServiceResult<bool> {
+        let now = db::now();
+        let claim_until = now + chrono::Duration::minutes(5);
+        let Some(row) = self
+            .db
+            .write(|c| -> ServiceResult<_> { Ok(outbox::claim(c, id, now, claim_until)?) })?
+        else {
+            return Ok(false);
+        };
+        let to = String::from_utf8(self.sealer.open(&row.recipient_sealed, OUTBOX)?.to_vec())
+            .map_err(|e| anyhow::anyhow!("recipient: {e}"))?;
+        match self
+            .mailer
+            .send(&self.mail_from, &to, &row.subject, &row.body)
+        {
+            Ok(()) => {
+                self.db
+                    .write(|c| -> ServiceResult<()> { Ok(outbox::mark_sent(c, id, db::now())?) })?;
+                Ok(true)
+            }
+            Err(e) => {
+                // 1, 2, 4 … minutes, at most six hours between attempts. The error's text may
+                // quote the recipient (a server's "550 <address>: rejected"): only its class is
+                // kept or logged.
+                let delay = chrono::Duration::minutes(1i64 << row.attempts.clamp(0, 9))
+                    .min(chrono::Duration::hours(6));
+                let class = crate::mail::error_class(&e);
+                tracing::warn!(
+                    id,
+                    attempts = row.attempts,
+                    class,
+                    "mail not delivered; will retry"
+                );
+                self.db.write(|c| -> ServiceResult<()> {
+                    Ok(outbox::mark_failed(c, id, db::now() + delay, class)?)
+                })?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Removes delivered messages older than thirty days (their recipients are sealed, but what
+    /// is not kept cannot leak).
+    pub fn purge_sent_mail(&self) -> ServiceResult<usize> {
+        let cutoff = db::now() - chrono::Duration::days(30);
+        self.db.write(|c| Ok(outbox::purge_sent(c, cutoff)?))
     }
 }

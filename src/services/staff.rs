@@ -25,7 +25,7 @@ pub struct StaffSummary {
     pub active: bool,
 }
 
-fn valid_username(u: &str) -> bool {
+pub fn valid_username(u: &str) -> bool {
     (3..=40).contains(&u.len())
         && u.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
@@ -103,6 +103,7 @@ impl Services {
         let id = self.add_staff(new)?;
         self.db.write(|c| -> ServiceResult<()> {
             Ok(super::audit::append(
+                self,
                 c,
                 &crate::db::audit::NewEntry {
                     actor: &session.staff.username,
@@ -133,6 +134,7 @@ impl Services {
                 staff::sessions::delete_for_user(c, user.id, None)?;
             }
             super::audit::append(
+                self,
                 c,
                 &crate::db::audit::NewEntry {
                     actor: &session.staff.username,
@@ -166,6 +168,7 @@ impl Services {
             staff::set_password(c, user.id, &hash)?;
             staff::sessions::delete_for_user(c, user.id, None)?;
             super::audit::append(
+                self,
                 c,
                 &crate::db::audit::NewEntry {
                     actor: &session.staff.username,

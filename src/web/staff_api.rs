@@ -107,7 +107,7 @@ pub struct QueueQuery {
 
 impl QueueQuery {
     pub fn page_or_first(&self) -> i64 {
-        self.page.unwrap_or(1).max(1)
+        self.page.unwrap_or(1).clamp(1, 1_000_000)
     }
 
     pub fn filter(&self) -> QueueFilter {
@@ -337,7 +337,7 @@ pub async fn audit(
     let verify = matches!(q.verify.as_deref(), Some("true" | "1"));
     let (case, page, per_page) = (
         q.case_number.clone(),
-        q.page.unwrap_or(1).max(1),
+        q.page.unwrap_or(1).clamp(1, 1_000_000),
         q.per_page.unwrap_or(100).clamp(1, 500),
     );
     let (rows, total, report) = state

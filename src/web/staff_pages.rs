@@ -787,19 +787,32 @@ pub async fn list_page(
     render(&state, &req, "staff/list.html", &ctx, StatusCode::OK)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VerifyQuery {
+    verify: Option<String>,
+}
+
 pub async fn audit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
     staff: PageStaff,
+    q: web::Query<VerifyQuery>,
 ) -> HttpResponse {
+    let verify = q.verify.as_deref() == Some("true");
     if !matches!(staff.0.staff.role, Role::Coordinator | Role::Inspector) {
         return error_page(&state, &req, lang, &ServiceError::Forbidden);
     }
     let got = state
         .services
-        .blocking(|s| {
-            let report = s.verify_audit()?;
+        .blocking(move |s| {
+            // Verifying reads the whole log: only when asked.
+            let report = if verify {
+                Some(s.verify_audit()?)
+            } else {
+                None
+            };
             let mut conn = s.db.read()?;
             let (rows, total) = crate::db::audit::page(&mut conn, None, 0, 200)?;
             Ok((report, rows, total))
@@ -818,8 +831,19 @@ pub async fn audit_page(
         })
         .collect();
     let mut ctx = context(&state, &req, lang, Some(&staff.0));
-    ctx.insert("verified", &report.broken_at.is_none());
-    ctx.insert("broken_at", &report.broken_at.unwrap_or_default());
+    ctx.insert("checked", &report.is_some());
+    ctx.insert(
+        "verified",
+        &report.as_ref().is_some_and(|r| r.broken_at.is_none()),
+    );
+    ctx.insert(
+        "broken_at",
+        &report
+            .as_ref()
+            .and_then(|r| r.broken_at)
+            .unwrap_or_default(),
+    );
+    ctx.insert("head", &report.and_then(|r| r.head).unwrap_or_default());
     ctx.insert("total", &total);
     ctx.insert("entries", &entries);
     render(&state, &req, "staff/audit.html", &ctx, StatusCode::OK)
@@ -942,7 +966,18 @@ pub async fn totp_begin(
             )
             .await
         }
-        Err(e) => error_page(&state, &req, lang, &e),
+        Err(e) => {
+            let (status, text) = refusal_text(lang, &e);
+            render_account(
+                &state,
+                &req,
+                lang,
+                &staff.0,
+                |c| c.insert("banner", &text),
+                status,
+            )
+            .await
+        }
     }
 }
 
@@ -1101,6 +1136,10 @@ pub async fn create_user(
     staff: PageStaff,
     form: web::Form<NewUserForm>,
 ) -> HttpResponse {
+    // The accounts page lists everyone: only the coordinator gets it, even as an error page.
+    if staff.0.staff.role != Role::Coordinator {
+        return error_page(&state, &req, lang, &ServiceError::Forbidden);
+    }
     if !csrf_field_ok(&form.csrf, &staff.0) {
         return csrf_refused(&state, &req, lang);
     }
@@ -1191,6 +1230,10 @@ pub async fn set_active(
     path: web::Path<String>,
     form: web::Form<ActiveForm>,
 ) -> HttpResponse {
+    // The accounts page lists everyone: only the coordinator gets it, even as an error page.
+    if staff.0.staff.role != Role::Coordinator {
+        return error_page(&state, &req, lang, &ServiceError::Forbidden);
+    }
     if !csrf_field_ok(&form.csrf, &staff.0) {
         return csrf_refused(&state, &req, lang);
     }
@@ -1210,6 +1253,10 @@ pub async fn reset_password(
     path: web::Path<String>,
     form: web::Form<ActiveForm>,
 ) -> HttpResponse {
+    // The accounts page lists everyone: only the coordinator gets it, even as an error page.
+    if staff.0.staff.role != Role::Coordinator {
+        return error_page(&state, &req, lang, &ServiceError::Forbidden);
+    }
     if !csrf_field_ok(&form.csrf, &staff.0) {
         return csrf_refused(&state, &req, lang);
     }

@@ -13,6 +13,16 @@ fn submit(app: &TestApp, sector: &str) -> String {
         .to_owned()
 }
 
+fn drop_audit_triggers(app: &TestApp) {
+    match app.db.backend {
+        Backend::Sqlite => {
+            exec(app, "DROP TRIGGER audit_log_no_update");
+            exec(app, "DROP TRIGGER audit_log_no_delete");
+        }
+        Backend::Postgres => exec(app, "DROP TRIGGER audit_log_no_change ON audit_log"),
+    }
+}
+
 fn exec(app: &TestApp, sql: &str) {
     let mut conn = app.services.db.read().unwrap();
     match &mut *conn {
@@ -215,6 +225,16 @@ on_both_backends! {
         assert_eq!(&actions[..3], ["sign_in", "start_verification", "accept"], "newest first: {actions:?}");
         assert!(a.json["entries"][0]["hash"].as_str().unwrap().len() == 64);
         assert_eq!(app.services.verify_audit().unwrap().broken_at, None);
+        // The database itself refuses changes to the log…
+        let mut conn = app.services.db.read().unwrap();
+        let refused = match &mut *conn {
+            tipline::db::DbConn::Sqlite(c) => diesel::sql_query("UPDATE audit_log SET actor = 'x'").execute(c).is_err(),
+            tipline::db::DbConn::Pg(c) => diesel::sql_query("DELETE FROM audit_log").execute(c).is_err(),
+        };
+        drop(conn);
+        assert!(refused, "the append-only trigger holds");
+        // …and someone who gets past that (drops the triggers) is still found out by the chain.
+        drop_audit_triggers(&app);
         exec(&app, "UPDATE audit_log SET actor = 'someone.else' WHERE action = 'accept'");
         let b = inspector.get("/api/v1/staff/audit?verify=true");
         assert_eq!(b.json["verified"], false);
@@ -274,6 +294,11 @@ on_both_backends! {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": "HL-1999-000001"})).status, 422);
         assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": second})).status, 422);
+        assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": first})).status, 422, "the original must have been taken up");
+        officer.act(&first, json!({"action": "accept"}));
+        let gas = submit(&app, "gas");
+        app.staff("coord", "coordinator", None).act(&gas, json!({"action": "accept"}));
+        assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": gas})).status, 422, "not another unit's case");
         let d = officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": first}));
         assert_eq!(d.json["status"], "duplicate");
         assert_eq!(d.json["duplicate_of"], first.as_str());

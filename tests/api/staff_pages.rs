@@ -147,6 +147,8 @@ on_both_backends! {
         i.sign_in("insp", "correct horse battery staple", "");
         let (status, audit) = i.get("/staff/audit");
         assert_eq!(status, 200);
+        assert!(audit.contains("校验哈希链") && !audit.contains("哈希链校验通过"), "verified only on request");
+        let (_, audit) = i.get("/staff/audit?verify=true");
         assert!(audit.contains("哈希链校验通过"));
         let (_, page) = i.get(&format!("/staff/tips/{gas}"));
         assert!(!page.contains("action\" value=\"accept\""), "inspectors only read");
@@ -180,8 +182,11 @@ on_both_backends! {
         assert_eq!(status, 200, "{page}");
         let fresh = Browser::new(&app);
         assert_eq!(fresh.sign_in("fire.head", "a brand new passphrase", "").0, 401, "the code is now required");
-        let code = format!("{:06}", tipline::domain::totp::code(&key, now / 30));
-        assert_eq!(fresh.sign_in("fire.head", "a brand new passphrase", &code).0, 303);
+        assert_eq!(fresh.sign_in("fire.head", "a brand new passphrase", &code).0, 401, "a code works once");
+        let next = format!("{:06}", tipline::domain::totp::code(&key, now / 30 + 1));
+        assert_eq!(fresh.sign_in("fire.head", "a brand new passphrase", &next).0, 303);
+        let csrf = fresh.csrf("/staff/account");
+        assert_eq!(fresh.post("/staff/account/totp", &[("csrf", &csrf)]).0, 409, "no re-enrolment from a session alone");
     }
 
     /// The coordinator creates, deactivates and resets accounts from the pages.

@@ -49,3 +49,5 @@ conflict-explanation_required = The rectification is overdue: file the explanati
 conflict-not_overdue = The rectification is not overdue; no explanation is needed.
 conflict-anonymous = This tip is anonymous: there is no identity to see.
 conflict-own_account = You cannot deactivate your own account.
+field-not_accepted = Only a case that was taken up can be the original of a duplicate.
+conflict-totp_enabled = Two-step sign-in is already on.

@@ -272,3 +272,5 @@ action-route = Routed
 action-message = Staff message
 action-reporter_message = Reporter's message
 action-overdue = Escalated as overdue
+staff-audit-verify = Verify the hash chain
+staff-audit-head = Newest entry's hash (keep it in the daily report, to detect entries removed from the end):

@@ -49,3 +49,5 @@ conflict-explanation_required = 整改已超期，请先提交延期说明。
 conflict-not_overdue = 整改尚未超期，无需说明。
 conflict-anonymous = 这是匿名举报，没有举报人身份信息。
 conflict-own_account = 不能停用自己的账号。
+field-not_accepted = 只能标记为已受理案件的重复举报。
+conflict-totp_enabled = 两步验证已经开启。

@@ -272,3 +272,5 @@ action-route = 分派
 action-message = 工作人员留言
 action-reporter_message = 举报人留言
 action-overdue = 超期督办
+staff-audit-verify = 校验哈希链
+staff-audit-head = 最新记录哈希（请在日报中留存，用于发现末尾记录被删除）：

@@ -1,0 +1,53 @@
+-- Rewards: the proposal with the policy's amount and rule, finance's decision, the reporter's
+-- claim (payee details sealed like identity), the payout. Keyed hashes (never the values) of an
+-- identified reporter's phone and of payee details let finance see repeat patterns.
+ALTER TABLE tips ADD COLUMN reporter_key TEXT;
+ALTER TABLE case_files ADD COLUMN reward_excluded TEXT;
+
+-- Two-step sign-in: the last time step used (a code works once) and a lockout after failures.
+ALTER TABLE staff_users ADD COLUMN totp_last_step BIGINT;
+ALTER TABLE staff_users ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff_users ADD COLUMN totp_locked_until TIMESTAMP;
+
+CREATE TABLE rewards (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tip_id BIGINT NOT NULL REFERENCES tips (id) ON DELETE CASCADE,
+    basis TEXT NOT NULL,
+    fine_fen BIGINT,
+    deaths_concealed INTEGER,
+    accident_grade TEXT,
+    penalty_decision TEXT,
+    employee BOOLEAN NOT NULL,
+    computed_fen BIGINT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    rule TEXT NOT NULL,
+    note TEXT,
+    status TEXT NOT NULL,
+    proposed_by TEXT NOT NULL,
+    proposed_at TIMESTAMP NOT NULL,
+    signed_off_by TEXT,
+    decided_by TEXT,
+    decided_at TIMESTAMP,
+    decision_note TEXT,
+    claim_deadline DATE,
+    payee_sealed BYTEA,
+    payee_account_key TEXT,
+    payee_phone_key TEXT,
+    claimed_at TIMESTAMP,
+    paid_by TEXT,
+    paid_at TIMESTAMP,
+    paid_reference TEXT,
+    reporter_key TEXT,
+    month TEXT NOT NULL
+);
+CREATE INDEX rewards_status ON rewards (status, id);
+CREATE INDEX rewards_tip ON rewards (tip_id);
+
+-- The audit log is append-only in the database too (the hash chain detects what gets past this).
+CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
