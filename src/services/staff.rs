@@ -166,6 +166,9 @@ impl Services {
         self.db.write(|c| -> ServiceResult<()> {
             let user = staff::find_by_username(c, username)?.ok_or(ServiceError::NotFound)?;
             staff::set_password(c, user.id, &hash)?;
+            // A reset is for someone locked out: their second factor goes too (they enrol again).
+            staff::set_totp(c, user.id, None, false)?;
+            staff::set_totp_progress(c, user.id, None, 0, None)?;
             staff::sessions::delete_for_user(c, user.id, None)?;
             super::audit::append(
                 self,
