@@ -18,11 +18,12 @@ use std::time::Duration;
 pub fn services(settings: &Settings, config_dir: &Path) -> anyhow::Result<Services> {
     let catalog = config::load_catalog(config_dir)?;
     let calendar = config::load_calendar(config_dir)?;
+    let rewards = config::load_rewards(config_dir)?;
     let db = Db::connect(settings)?;
     db.migrate()?;
     let keys = Keys::load_or_generate(settings)?;
     db::check_key_fingerprints(&db, &keys.fingerprints())?;
-    Services::new(settings, db, catalog, calendar, &keys)
+    Services::new(settings, db, catalog, calendar, rewards, &keys)
 }
 
 pub struct Application {

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod cases;
 pub mod drafts;
 pub mod outbox;
+pub mod rewards;
 pub mod schema;
 pub mod staff;
 pub mod tips;

@@ -39,6 +39,8 @@ diesel::table! {
         next_deadline -> Nullable<Date>,
         overdue -> Bool,
         reporter_key -> Nullable<Text>,
+        declared_employee -> Bool,
+        declared_supervision -> Bool,
     }
 }
 

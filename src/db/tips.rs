@@ -28,6 +28,9 @@ pub struct TipRow {
     pub updated_at: NaiveDateTime,
     pub next_deadline: Option<chrono::NaiveDate>,
     pub overdue: bool,
+    pub reporter_key: Option<String>,
+    pub declared_employee: bool,
+    pub declared_supervision: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -53,6 +56,9 @@ pub struct NewTipRow<'a> {
     pub submitted_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_deadline: Option<chrono::NaiveDate>,
+    pub reporter_key: Option<&'a str>,
+    pub declared_employee: bool,
+    pub declared_supervision: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

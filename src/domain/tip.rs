@@ -77,6 +77,10 @@ pub struct TipInput {
     pub anonymous: Option<bool>,
     pub reporter: Option<ReporterInput>,
     pub wants_reward: Option<bool>,
+    /// The reporter works for the business reported (a reward is raised).
+    pub employee: Option<bool>,
+    /// The reporter has safety-supervision duties, or is a relative of someone who has (no reward).
+    pub supervision_staff: Option<bool>,
 }
 
 #[derive(Default, Clone, Deserialize)]
@@ -158,6 +162,8 @@ pub struct NewTip {
     pub observed_at: Option<DateTime<Utc>>,
     pub reporter: Option<ReporterIdentity>,
     pub wants_reward: bool,
+    pub employee: bool,
+    pub supervision_staff: bool,
 }
 
 /// Trims and normalises line ends; drops control characters other than new lines and tabs.
@@ -314,6 +320,8 @@ impl NewTip {
                 observed_at,
                 reporter,
                 wants_reward: input.wants_reward.unwrap_or(false),
+                employee: input.employee.unwrap_or(false),
+                supervision_staff: input.supervision_staff.unwrap_or(false),
             }),
             _ => Err(vec![FieldError::new("body", "invalid")]),
         }
@@ -374,6 +382,8 @@ mod tests {
             anonymous: Some(true),
             reporter: None,
             wants_reward: Some(true),
+            employee: None,
+            supervision_staff: None,
         }
     }
 

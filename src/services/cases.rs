@@ -513,13 +513,23 @@ impl Services {
         case_number: &str,
         reason: &str,
     ) -> ServiceResult<ReporterIdentity> {
-        if staff.role != Role::Coordinator {
+        if !matches!(staff.role, Role::Coordinator | Role::Finance) {
             return Err(ServiceError::Forbidden);
         }
         let reason = text_field("reason", Some(reason), (1, 500))
             .map_err(|e| ServiceError::Validation(vec![e]))?;
         self.db.write(|conn| -> ServiceResult<ReporterIdentity> {
-            let (tip, _) = self.visible(conn, staff, case_number)?;
+            // Finance sees no case, except to pay a reward it approved.
+            let tip = if staff.role == Role::Finance {
+                let tip =
+                    tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
+                if !self.reward_approved(conn, tip.id)? {
+                    return Err(ServiceError::Forbidden);
+                }
+                tip
+            } else {
+                self.visible(conn, staff, case_number)?.0
+            };
             let sealed =
                 tips::sealed_identity(conn, tip.id)?.ok_or(ServiceError::Conflict("anonymous"))?;
             let plain = self.sealer.open(&sealed, case_number)?;

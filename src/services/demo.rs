@@ -119,6 +119,8 @@ impl Services {
                     email: t.reporter_email.clone(),
                 }),
                 wants_reward: Some(t.wants_reward),
+                employee: None,
+                supervision_staff: None,
             };
             let tip = NewTip::parse(&input, &self.catalog, now).map_err(|errors| {
                 let fields: Vec<_> = errors

@@ -101,6 +101,12 @@ impl Services {
                 }
                 None => None,
             };
+            // A keyed hash of an identified reporter's phone: several tips of one person can be
+            // told apart for the monthly reward cap, without the phone being readable.
+            let reporter_key = tip
+                .reporter
+                .as_ref()
+                .map(|r| self.keyed_hash("reporter", r.phone.as_str()));
             let row = tips::NewTipRow {
                 case_number: case_number.as_str(),
                 receipt_hash,
@@ -122,6 +128,9 @@ impl Services {
                 submitted_at: now,
                 updated_at: now,
                 next_deadline: Some(acceptance_due),
+                reporter_key: reporter_key.as_deref(),
+                declared_employee: tip.employee,
+                declared_supervision: tip.supervision_staff,
             };
             let id = tips::insert(conn, &row)?;
             cases::insert(

@@ -133,6 +133,7 @@ impl Services {
             ("photo drafts", self.purge_drafts()),
             ("sessions", self.purge_sessions()),
             ("sent mail", self.purge_sent_mail()),
+            ("expired rewards", self.expire_rewards()),
         ] {
             if let Err(e) = result {
                 tracing::error!(error = ?e, what, "clean-up failed");

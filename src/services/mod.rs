@@ -14,6 +14,7 @@ pub mod intake;
 pub mod jobs;
 pub mod lists;
 pub mod notify;
+pub mod rewards;
 pub mod staff;
 pub mod track;
 
@@ -22,6 +23,7 @@ use crate::db::Db;
 use crate::domain::FieldError;
 use crate::domain::calendar::Calendar;
 use crate::domain::catalog::Catalog;
+use crate::domain::reward::Policy as RewardPolicy;
 use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::{Hasher, Keys, Sealer, SecretKey};
 use std::sync::Arc;
@@ -69,6 +71,7 @@ pub struct Services {
     pub case_prefix: String,
     pub offset: chrono::FixedOffset,
     pub calendar: Arc<Calendar>,
+    pub reward_policy: Arc<RewardPolicy>,
     pub time_limits: TimeLimits,
     pub session_key: SecretKey,
     /// Keys the audit chain (derived from the identity key; never in the database).
@@ -88,6 +91,7 @@ impl Services {
         db: Db,
         catalog: Catalog,
         calendar: Calendar,
+        rewards: RewardPolicy,
         keys: &Keys,
     ) -> anyhow::Result<Self> {
         Ok(Services {
@@ -100,6 +104,7 @@ impl Services {
                 .offset()
                 .ok_or_else(|| anyhow::anyhow!("utc_offset is invalid"))?,
             calendar: Arc::new(calendar),
+            reward_policy: Arc::new(rewards),
             time_limits: settings.time_limits.clone(),
             session_key: keys.session.clone(),
             audit_key: keys.identity.derive("tipline audit chain v1"),
@@ -129,6 +134,17 @@ impl Services {
 }
 
 impl Services {
+    /// A keyed one-way hash (hex) of a personal value, for matching without storing it: the
+    /// same value gives the same hash in this installation only.
+    pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let key = self.audit_key.derive(purpose);
+        let mut h = Sha256::new();
+        h.update(key.bytes());
+        h.update(value.trim().as_bytes());
+        hex::encode(h.finalize())
+    }
+
     /// The local calendar date of a stored UTC instant.
     pub fn local_date(&self, t: chrono::NaiveDateTime) -> chrono::NaiveDate {
         t.and_utc().with_timezone(&self.offset).date_naive()

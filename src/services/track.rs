@@ -28,11 +28,20 @@ pub struct TrackedTip {
     /// The time limit the case runs against now (acceptance, verification, feedback,
     /// rectification) and its last day.
     pub next_due: Option<(Limit, NaiveDate)>,
+    pub reward: Option<crate::services::rewards::ReporterReward>,
 }
 
 impl Services {
     /// Hashes a receipt as typed. A malformed receipt is hashed too (as all zeros) so its
     /// answer takes as long as a well-formed unknown one.
+    /// See [`Services::receipt_lookup_hash`]; for other use cases that take a receipt.
+    pub(crate) async fn receipt_lookup_hash_pub(
+        &self,
+        typed: &str,
+    ) -> ServiceResult<Option<String>> {
+        self.receipt_lookup_hash(typed).await
+    }
+
     async fn receipt_lookup_hash(&self, typed: &str) -> ServiceResult<Option<String>> {
         let parsed = Receipt::parse(typed);
         let probe = parsed
@@ -66,7 +75,9 @@ impl Services {
                 .parse::<Status>()
                 .ok()
                 .and_then(|st| deadlines_of(&file).current(st));
+            let reward = s.reporter_reward(&mut conn, tip.id)?;
             Ok(TrackedTip {
+                reward,
                 next_due,
                 case_number: tip.case_number,
                 status: tip.status,

@@ -32,6 +32,12 @@ pub struct ReportForm {
     pub reporter_email: String,
     #[serde(deserialize_with = "checkbox")]
     pub wants_reward: bool,
+    /// "I work for the business I report."
+    #[serde(deserialize_with = "checkbox")]
+    pub employee: bool,
+    /// "I have safety-supervision duties, or am a relative of someone who has."
+    #[serde(deserialize_with = "checkbox")]
+    pub supervision_staff: bool,
     /// The token of photos kept from an earlier refusal of this form.
     pub photo_draft: String,
     /// The reporter asked to drop the kept photos.
@@ -71,6 +77,8 @@ impl ReportForm {
             "reporter_phone" => self.reporter_phone = value,
             "reporter_email" => self.reporter_email = value,
             "wants_reward" => self.wants_reward = is_checked(&value),
+            "employee" => self.employee = is_checked(&value),
+            "supervision_staff" => self.supervision_staff = is_checked(&value),
             "photo_draft" => self.photo_draft = value,
             "discard_photos" => self.discard_photos = is_checked(&value),
             _ => {}
@@ -103,6 +111,8 @@ impl ReportForm {
                 email: opt(&self.reporter_email),
             }),
             wants_reward: Some(self.wants_reward),
+            employee: Some(self.employee),
+            supervision_staff: Some(self.supervision_staff),
         }
     }
 }

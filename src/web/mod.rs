@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod error;
+pub mod finance;
 pub mod form;
 pub mod i18n;
 pub mod lists;
@@ -123,6 +124,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/tips", web::post().to(api::submit_tip))
                 .route("/track", web::post().to(api::track))
                 .route("/track/messages", web::post().to(api::track_message))
+                .route("/track/reward-claim", web::post().to(finance::claim))
                 .route("/staff/session", web::post().to(staff_api::sign_in))
                 .route("/staff/session", web::delete().to(staff_api::sign_out))
                 .route("/staff/tips", web::get().to(staff_api::list))
@@ -141,6 +143,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(staff_api::identity),
                 )
                 .route("/staff/audit", web::get().to(staff_api::audit))
+                .route(
+                    "/staff/tips/{case}/reward",
+                    web::post().to(finance::propose),
+                )
+                .route(
+                    "/staff/rewards/{id}/sign-off",
+                    web::post().to(finance::sign_off),
+                )
+                .route("/finance/rewards", web::get().to(finance::queue))
+                .route(
+                    "/finance/rewards/{id}/decision",
+                    web::post().to(finance::decide),
+                )
+                .route(
+                    "/finance/rewards/{id}/payout",
+                    web::post().to(finance::payout),
+                )
+                .route("/finance/ledger.csv", web::get().to(finance::ledger))
                 .route("/staff/lists/{file}", web::get().to(lists::export)),
         );
 }

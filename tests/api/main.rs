@@ -13,6 +13,7 @@ mod mail;
 mod pages;
 mod privacy;
 mod reference;
+mod rewards;
 mod smtp;
 mod staff;
 mod staff_pages;

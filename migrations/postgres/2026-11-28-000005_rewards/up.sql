@@ -2,6 +2,10 @@
 -- claim (payee details sealed like identity), the payout. Keyed hashes (never the values) of an
 -- identified reporter's phone and of payee details let finance see repeat patterns.
 ALTER TABLE tips ADD COLUMN reporter_key TEXT;
+-- What the reporter declared for the reward: works for the business reported (uplift); has
+-- safety-supervision duties or is a relative of such staff (excluded).
+ALTER TABLE tips ADD COLUMN declared_employee BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE tips ADD COLUMN declared_supervision BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE case_files ADD COLUMN reward_excluded TEXT;
 
 -- Two-step sign-in: the last time step used (a code works once) and a lockout after failures.

@@ -2,6 +2,8 @@ DROP TRIGGER audit_log_no_update;
 DROP TRIGGER audit_log_no_delete;
 DROP TABLE rewards;
 ALTER TABLE case_files DROP COLUMN reward_excluded;
+ALTER TABLE tips DROP COLUMN declared_supervision;
+ALTER TABLE tips DROP COLUMN declared_employee;
 ALTER TABLE tips DROP COLUMN reporter_key;
 ALTER TABLE staff_users DROP COLUMN totp_locked_until;
 ALTER TABLE staff_users DROP COLUMN totp_failures;

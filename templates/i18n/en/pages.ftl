@@ -274,3 +274,7 @@ action-reporter_message = Reporter's message
 action-overdue = Escalated as overdue
 staff-audit-verify = Verify the hash chain
 staff-audit-head = Newest entry's hash (keep it in the daily report, to detect entries removed from the end):
+field-employee = I work for the business I am reporting
+field-employee-hint = A reward is raised for employees reporting their own employer.
+field-supervision = I have safety-supervision duties, or am a close relative of someone who has
+field-supervision-hint = The rules allow no reward then, but the report is handled all the same.

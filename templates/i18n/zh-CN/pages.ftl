@@ -274,3 +274,7 @@ action-reporter_message = 举报人留言
 action-overdue = 超期督办
 staff-audit-verify = 校验哈希链
 staff-audit-head = 最新记录哈希（请在日报中留存，用于发现末尾记录被删除）：
+field-employee = 我是被举报单位的职工
+field-employee-hint = 本单位职工举报的，奖励按规定上浮。
+field-supervision = 我负有安全生产监管职责，或是此类人员的近亲属
+field-supervision-hint = 按规定不能获得举报奖励，但举报照样受理。

@@ -1,0 +1,668 @@
+//! Rewards for verified tips (《安全生产领域举报奖励办法》): an officer proposes (the policy
+//! computes the amount and names its rule), finance decides with two people (the proposer never
+//! decides; the approver never records the payout), the reporter is told and claims with the
+//! receipt (payee details sealed like identity), finance records the payout, and an unclaimed
+//! reward expires. Every step is in the audit log.
+
+use super::audit;
+use super::auth::Staff;
+use super::{ServiceError, ServiceResult, Services};
+use crate::db::audit::NewEntry;
+use crate::db::rewards::{self, RewardRow};
+use crate::db::{self, cases, tips};
+use crate::domain::FieldError;
+use crate::domain::reward::{Basis, Fen, Grade};
+use crate::domain::roles::Role;
+use crate::domain::status::Status;
+use crate::domain::tip::{Phone, text_field};
+use chrono::{Datelike, Duration};
+use serde::{Deserialize, Serialize};
+
+/// A proposal as staff send it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ProposalInput {
+    pub basis: String,
+    pub fine_yuan: Option<f64>,
+    pub deaths_concealed: Option<i64>,
+    pub accident_grade: Option<String>,
+    /// The penalty decision's number (行政处罚决定书文号).
+    pub penalty_decision: Option<String>,
+    pub note: Option<String>,
+    /// Declares the reporter excluded instead: `already_known` or `under_investigation`.
+    pub exclude: Option<String>,
+}
+
+/// What a reporter gives to be paid, sealed at rest.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Payee {
+    pub name: String,
+    pub account: String,
+    pub phone: String,
+}
+
+impl std::fmt::Debug for Payee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Payee(<redacted>)")
+    }
+}
+
+/// What finance sees of a reward.
+#[derive(Debug, Clone)]
+pub struct RewardView {
+    pub row: RewardRow,
+    pub case_number: String,
+    pub department: String,
+    /// Patterns worth a second look (never blocking): `same_account`, `same_phone`,
+    /// `many_this_month`.
+    pub signals: Vec<&'static str>,
+}
+
+/// The reporter's view of their reward on /track.
+#[derive(Debug, Clone)]
+pub struct ReporterReward {
+    pub status: String,
+    pub amount: Option<Fen>,
+    pub claim_deadline: Option<chrono::NaiveDate>,
+}
+
+/// Statuses in which a reward is still alive (one per case at a time).
+const ACTIVE: [&str; 5] = [
+    "proposed",
+    "awaiting_signoff",
+    "approved",
+    "claimed",
+    "paid",
+];
+
+fn money(field: &'static str, yuan: Option<f64>) -> Result<Fen, FieldError> {
+    match yuan {
+        None => Err(FieldError::new(field, "required")),
+        Some(y) if !y.is_finite() || !(0.0..=1e12).contains(&y) => {
+            Err(FieldError::new(field, "bad_amount"))
+        }
+        // Round to the fen once, at the edge; everything after is integer arithmetic.
+        Some(y) => Ok(Fen((y * 100.0).round() as i64)),
+    }
+}
+
+impl Services {
+    fn reward_audit(
+        &self,
+        conn: &mut db::DbConn,
+        actor: &str,
+        action: &str,
+        case: &str,
+        detail: &str,
+    ) -> ServiceResult<()> {
+        Ok(audit::append(
+            self,
+            conn,
+            &NewEntry {
+                actor,
+                action,
+                case_number: Some(case),
+                detail: Some(detail),
+                ..NewEntry::default()
+            },
+        )?)
+    }
+
+    /// Proposes a reward for a case (or records why the reporter is excluded).
+    pub fn propose_reward(
+        &self,
+        staff: &Staff,
+        case_number: &str,
+        input: &ProposalInput,
+    ) -> ServiceResult<Option<RewardView>> {
+        if !matches!(staff.role, Role::Officer | Role::Head | Role::Coordinator) {
+            return Err(ServiceError::Forbidden);
+        }
+        let policy = self.reward_policy.clone();
+        self.db.write(|conn| -> ServiceResult<Option<RewardView>> {
+            let tip = self.visible_tip(conn, staff, case_number)?;
+            cases::lock_tip(conn, tip.id)?;
+            let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
+            let mut file = cases::get(conn, tip.id)?;
+            let now = db::now();
+            if let Some(reason) = input.exclude.as_deref().filter(|r| !r.is_empty()) {
+                if !matches!(reason, "already_known" | "under_investigation") {
+                    return Err(ServiceError::field("exclude", "unknown_exclusion"));
+                }
+                let note = text_field("note", input.note.as_deref(), (1, 500))
+                    .map_err(|e| ServiceError::Validation(vec![e]))?;
+                file.reward_excluded = Some(format!("{reason}: {note}"));
+                cases::update(conn, &file)?;
+                tips::insert_event(
+                    conn,
+                    tip.id,
+                    "reward_excluded",
+                    Some(&staff.username),
+                    file.reward_excluded.as_deref(),
+                    now,
+                )?;
+                self.reward_audit(
+                    conn,
+                    &staff.username,
+                    "reward_excluded",
+                    case_number,
+                    reason,
+                )?;
+                return Ok(None);
+            }
+            let events = tips::events_of(conn, tip.id)?;
+            let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let substantiated = events.iter().any(|e| e.action == "substantiate")
+                && matches!(
+                    status,
+                    Status::Substantiated | Status::Rectifying | Status::Rectified | Status::Closed
+                );
+            if !substantiated {
+                return Err(ServiceError::Conflict("not_substantiated"));
+            }
+            if !tip.wants_reward {
+                return Err(ServiceError::Conflict("no_reward_asked"));
+            }
+            if tip.declared_supervision || file.reward_excluded.is_some() {
+                return Err(ServiceError::Conflict("reward_excluded"));
+            }
+            if rewards::of_tip(conn, tip.id)?
+                .iter()
+                .any(|r| ACTIVE.contains(&r.status.as_str()))
+            {
+                return Err(ServiceError::Conflict("reward_exists"));
+            }
+            let mut errors = Vec::new();
+            let basis = match input.basis.as_str() {
+                "major_hazard_fine" => money("fine_yuan", input.fine_yuan)
+                    .map(|fine| Basis::MajorHazardFine { fine })
+                    .map_err(|e| errors.push(e))
+                    .ok(),
+                "major_hazard_no_fine" => Some(Basis::MajorHazardNoFine),
+                "concealed_accident" => {
+                    let deaths = match input.deaths_concealed {
+                        Some(d) if (1..=1000).contains(&d) => Some(d),
+                        Some(_) => {
+                            errors.push(FieldError::new("deaths_concealed", "bad_count"));
+                            None
+                        }
+                        None => {
+                            errors.push(FieldError::new("deaths_concealed", "required"));
+                            None
+                        }
+                    };
+                    let grade = match input.accident_grade.as_deref().map(Grade::parse) {
+                        Some(Some(g)) => Some(g),
+                        _ => {
+                            errors.push(FieldError::new("accident_grade", "unknown_grade"));
+                            None
+                        }
+                    };
+                    deaths
+                        .zip(grade)
+                        .map(|(deaths, grade)| Basis::ConcealedAccident { deaths, grade })
+                }
+                "general_hazard" => Some(Basis::GeneralHazard),
+                _ => {
+                    errors.push(FieldError::new("basis", "unknown_basis"));
+                    None
+                }
+            };
+            let (Some(basis), true) = (basis, errors.is_empty()) else {
+                return Err(ServiceError::Validation(errors));
+            };
+            let local = now.and_utc().with_timezone(&self.offset);
+            let month = format!("{:04}-{:02}", local.year(), local.month());
+            let granted = match &tip.reporter_key {
+                Some(k) => Fen(rewards::general_granted(conn, k, &month)?),
+                None => Fen(0),
+            };
+            let award = policy.compute(basis, tip.declared_employee, granted);
+            let (fine_fen, deaths, grade) = match basis {
+                Basis::MajorHazardFine { fine } => (Some(fine.0), None, None),
+                Basis::ConcealedAccident { deaths, .. } => {
+                    (None, Some(deaths as i32), input.accident_grade.clone())
+                }
+                _ => (None, None, None),
+            };
+            let mut row = RewardRow {
+                id: 0,
+                tip_id: tip.id,
+                basis: basis.as_str().into(),
+                fine_fen,
+                deaths_concealed: deaths,
+                accident_grade: grade,
+                penalty_decision: input
+                    .penalty_decision
+                    .clone()
+                    .filter(|p| !p.trim().is_empty()),
+                employee: tip.declared_employee,
+                computed_fen: award.amount.0,
+                amount_fen: award.amount.0,
+                rule: award.rule,
+                note: input.note.clone().filter(|n| !n.trim().is_empty()),
+                status: if policy.head_signoff {
+                    "awaiting_signoff"
+                } else {
+                    "proposed"
+                }
+                .into(),
+                proposed_by: staff.username.clone(),
+                proposed_at: now,
+                signed_off_by: None,
+                decided_by: None,
+                decided_at: None,
+                decision_note: None,
+                claim_deadline: None,
+                payee_sealed: None,
+                payee_account_key: None,
+                payee_phone_key: None,
+                claimed_at: None,
+                paid_by: None,
+                paid_at: None,
+                paid_reference: None,
+                reporter_key: tip.reporter_key.clone(),
+                month,
+            };
+            row.id = rewards::insert(conn, &row)?;
+            tips::insert_event(
+                conn,
+                tip.id,
+                "reward_propose",
+                Some(&staff.username),
+                Some(&format!("{} 元", Fen(row.amount_fen))),
+                now,
+            )?;
+            self.reward_audit(
+                conn,
+                &staff.username,
+                "reward_propose",
+                case_number,
+                &format!("#{} {} {}", row.id, row.basis, Fen(row.amount_fen)),
+            )?;
+            Ok(Some(RewardView {
+                signals: Vec::new(),
+                case_number: tip.case_number,
+                department: tip.department,
+                row,
+            }))
+        })
+    }
+
+    /// The tip of a case number, with the visibility rules of the case pages.
+    fn visible_tip(
+        &self,
+        conn: &mut db::DbConn,
+        staff: &Staff,
+        case_number: &str,
+    ) -> ServiceResult<crate::db::tips::TipRow> {
+        let tip = tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
+        if matches!(staff.role, Role::Officer | Role::Head) {
+            let unit = staff.unit.as_deref().unwrap_or_default();
+            if cases::unit_attached(conn, tip.id, unit)?.is_none() {
+                return Err(ServiceError::NotFound);
+            }
+        }
+        Ok(tip)
+    }
+
+    /// A head's sign-off, where the policy asks for one before finance.
+    pub fn sign_off_reward(&self, staff: &Staff, id: i64) -> ServiceResult<RewardView> {
+        if !matches!(staff.role, Role::Head | Role::Coordinator) {
+            return Err(ServiceError::Forbidden);
+        }
+        self.db.write(|conn| -> ServiceResult<RewardView> {
+            rewards::lock(conn, id)?;
+            let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+            let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+            self.visible_tip(conn, staff, &tip.case_number)?;
+            if row.status != "awaiting_signoff" {
+                return Err(ServiceError::Conflict("already_decided"));
+            }
+            row.status = "proposed".into();
+            row.signed_off_by = Some(staff.username.clone());
+            rewards::update(conn, &row)?;
+            self.reward_audit(
+                conn,
+                &staff.username,
+                "reward_sign_off",
+                &tip.case_number,
+                &format!("#{id}"),
+            )?;
+            Ok(RewardView {
+                signals: Vec::new(),
+                case_number: tip.case_number,
+                department: tip.department,
+                row,
+            })
+        })
+    }
+
+    /// Finance approves (possibly another amount, with a reason) or rejects a proposal.
+    pub fn decide_reward(
+        &self,
+        staff: &Staff,
+        id: i64,
+        approve: bool,
+        amount_yuan: Option<f64>,
+        note: &str,
+    ) -> ServiceResult<RewardView> {
+        if staff.role != Role::Finance {
+            return Err(ServiceError::Forbidden);
+        }
+        let today = self.today();
+        self.db.write(|conn| -> ServiceResult<RewardView> {
+            rewards::lock(conn, id)?;
+            let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+            if row.proposed_by == staff.username
+                || row.signed_off_by.as_deref() == Some(&staff.username)
+            {
+                return Err(ServiceError::Forbidden);
+            }
+            if row.status != "proposed" {
+                return Err(ServiceError::Conflict("already_decided"));
+            }
+            let note = note.trim();
+            let now = db::now();
+            if approve {
+                if let Some(y) = amount_yuan {
+                    let amount = money("amount_yuan", Some(y))
+                        .map_err(|e| ServiceError::Validation(vec![e]))?;
+                    if amount.0 != row.amount_fen {
+                        if note.is_empty() {
+                            return Err(ServiceError::field("note", "reason_for_amount"));
+                        }
+                        row.rule = format!("{}；财务核定为 {amount} 元：{note}", row.rule);
+                        row.amount_fen = amount.0;
+                    }
+                }
+                row.status = "approved".into();
+                row.claim_deadline = Some(today + Duration::days(self.reward_policy.claim_days));
+            } else {
+                if note.is_empty() {
+                    return Err(ServiceError::field("note", "required"));
+                }
+                row.status = "rejected".into();
+            }
+            row.decided_by = Some(staff.username.clone());
+            row.decided_at = Some(now);
+            row.decision_note = Some(note.to_owned()).filter(|n| !n.is_empty());
+            rewards::update(conn, &row)?;
+            let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+            let action = if approve {
+                "reward_approve"
+            } else {
+                "reward_reject"
+            };
+            tips::insert_event(
+                conn,
+                tip.id,
+                action,
+                Some(&staff.username),
+                row.decision_note.as_deref(),
+                now,
+            )?;
+            self.reward_audit(
+                conn,
+                &staff.username,
+                action,
+                &tip.case_number,
+                &format!("#{id} {} 元", Fen(row.amount_fen)),
+            )?;
+            if approve && !tip.anonymous {
+                let sealed = tips::sealed_identity(conn, tip.id)?;
+                self.tell_reporter(conn, &tip.case_number, sealed.as_deref())?;
+            }
+            Ok(RewardView {
+                signals: Vec::new(),
+                case_number: tip.case_number,
+                department: tip.department,
+                row,
+            })
+        })
+    }
+
+    /// The reporter claims an approved reward with the receipt (blocking part; the receipt is
+    /// hashed by the caller).
+    pub async fn claim_reward(&self, receipt: &str, payee: Payee) -> ServiceResult<()> {
+        let mut errors = Vec::new();
+        let name = text_field("payee_name", Some(&payee.name), (1, 50))
+            .map_err(|e| errors.push(e))
+            .ok();
+        let account: String = payee
+            .account
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if !(6..=40).contains(&account.len()) || !account.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            errors.push(FieldError::new("payee_account", "bad_account"));
+        }
+        let phone = Phone::parse(&payee.phone)
+            .ok_or_else(|| FieldError::new("phone", "bad_phone"))
+            .map_err(|e| errors.push(e))
+            .ok();
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let payee = Payee {
+            name: name.unwrap_or_default(),
+            account,
+            phone: phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        };
+        let hash = self
+            .receipt_lookup_hash_pub(receipt)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let today = self.today();
+        self.blocking(move |s| {
+            s.db.write(|conn| -> ServiceResult<()> {
+                let tip = tips::find_by_receipt_hash(conn, &hash)?.ok_or(ServiceError::NotFound)?;
+                let Some(mut row) = rewards::of_tip(conn, tip.id)?
+                    .into_iter()
+                    .find(|r| r.status == "approved")
+                else {
+                    return Err(ServiceError::Conflict("nothing_to_claim"));
+                };
+                rewards::lock(conn, row.id)?;
+                if row.claim_deadline.is_some_and(|d| d < today) {
+                    return Err(ServiceError::Conflict("claim_expired"));
+                }
+                let json = zeroize::Zeroizing::new(
+                    serde_json::to_vec(&payee).map_err(|e| anyhow::anyhow!("payee: {e}"))?,
+                );
+                row.payee_sealed = Some(s.sealer.seal(&json, &format!("payee:{}", row.id))?);
+                row.payee_account_key = Some(s.keyed_hash("payee-account", &payee.account));
+                row.payee_phone_key = Some(s.keyed_hash("payee-phone", &payee.phone));
+                row.status = "claimed".into();
+                let now = db::now();
+                row.claimed_at = Some(now);
+                rewards::update(conn, &row)?;
+                tips::insert_event(conn, tip.id, "reward_claim", None, None, now)?;
+                s.reward_audit(
+                    conn,
+                    "reporter",
+                    "reward_claim",
+                    &tip.case_number,
+                    &format!("#{}", row.id),
+                )?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// Finance records the payment; the user who approved may not (four eyes on the money).
+    pub fn pay_reward(&self, staff: &Staff, id: i64, reference: &str) -> ServiceResult<RewardView> {
+        if staff.role != Role::Finance {
+            return Err(ServiceError::Forbidden);
+        }
+        let reference = text_field("reference", Some(reference), (1, 100))
+            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        self.db.write(|conn| -> ServiceResult<RewardView> {
+            rewards::lock(conn, id)?;
+            let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+            if row.decided_by.as_deref() == Some(&staff.username)
+                || row.proposed_by == staff.username
+            {
+                return Err(ServiceError::Forbidden);
+            }
+            if row.status != "claimed" {
+                return Err(ServiceError::Conflict(if row.status == "paid" {
+                    "already_paid"
+                } else {
+                    "not_claimed"
+                }));
+            }
+            let now = db::now();
+            row.status = "paid".into();
+            row.paid_by = Some(staff.username.clone());
+            row.paid_at = Some(now);
+            row.paid_reference = Some(reference.clone());
+            rewards::update(conn, &row)?;
+            let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+            tips::insert_event(
+                conn,
+                tip.id,
+                "reward_paid",
+                Some(&staff.username),
+                None,
+                now,
+            )?;
+            self.reward_audit(
+                conn,
+                &staff.username,
+                "reward_paid",
+                &tip.case_number,
+                &format!("#{id} {reference}"),
+            )?;
+            Ok(RewardView {
+                signals: Vec::new(),
+                case_number: tip.case_number,
+                department: tip.department,
+                row,
+            })
+        })
+    }
+
+    /// Approved rewards past their claim period expire (background job).
+    pub fn expire_rewards(&self) -> ServiceResult<usize> {
+        let today = self.today();
+        let ids = {
+            let mut r = self.db.read()?;
+            rewards::expiring(&mut r, today)?
+        };
+        let mut n = 0;
+        for id in ids {
+            self.db.write(|conn| -> ServiceResult<()> {
+                rewards::lock(conn, id)?;
+                let Some(mut row) = rewards::find(conn, id)? else {
+                    return Ok(());
+                };
+                if row.status != "approved" || row.claim_deadline.is_none_or(|d| d >= today) {
+                    return Ok(());
+                }
+                row.status = "expired".into();
+                rewards::update(conn, &row)?;
+                let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+                tips::insert_event(conn, tip.id, "reward_expired", None, None, db::now())?;
+                self.reward_audit(
+                    conn,
+                    "system",
+                    "reward_expired",
+                    &tip.case_number,
+                    &format!("#{id}"),
+                )?;
+                n += 1;
+                Ok(())
+            })?;
+        }
+        Ok(n)
+    }
+
+    /// The reward queue for finance (the coordinator and inspectors read it too), with the
+    /// patterns worth a second look.
+    pub fn reward_queue(
+        &self,
+        staff: &Staff,
+        status: Option<&str>,
+    ) -> ServiceResult<Vec<RewardView>> {
+        if !matches!(
+            staff.role,
+            Role::Finance | Role::Coordinator | Role::Inspector
+        ) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut conn = self.db.read()?;
+        let all = rewards::list(&mut conn, None)?;
+        let count = |f: &dyn Fn(&RewardRow) -> bool| all.iter().filter(|(r, _, _)| f(r)).count();
+        Ok(all
+            .iter()
+            .filter(|(r, _, _)| status.is_none_or(|s| r.status == s))
+            .map(|(r, case, dept)| {
+                let mut signals = Vec::new();
+                if r.payee_account_key
+                    .as_ref()
+                    .is_some_and(|k| count(&|o| o.payee_account_key.as_ref() == Some(k)) > 1)
+                {
+                    signals.push("same_account");
+                }
+                if r.payee_phone_key
+                    .as_ref()
+                    .is_some_and(|k| count(&|o| o.payee_phone_key.as_ref() == Some(k)) > 1)
+                {
+                    signals.push("same_phone");
+                }
+                if r.reporter_key.as_ref().is_some_and(|k| {
+                    count(&|o| {
+                        o.reporter_key.as_ref() == Some(k)
+                            && o.month == r.month
+                            && ACTIVE.contains(&o.status.as_str())
+                    }) > 2
+                }) {
+                    signals.push("many_this_month");
+                }
+                RewardView {
+                    row: r.clone(),
+                    case_number: case.clone(),
+                    department: dept.clone(),
+                    signals,
+                }
+            })
+            .collect())
+    }
+
+    /// The reporter's reward, for /track.
+    pub fn reporter_reward(
+        &self,
+        conn: &mut db::DbConn,
+        tip_id: i64,
+    ) -> ServiceResult<Option<ReporterReward>> {
+        Ok(rewards::of_tip(conn, tip_id)?.into_iter().next().map(|r| {
+            let shown = matches!(
+                r.status.as_str(),
+                "approved" | "claimed" | "paid" | "expired"
+            );
+            ReporterReward {
+                status: if shown {
+                    r.status.clone()
+                } else {
+                    "pending".into()
+                },
+                amount: shown.then_some(Fen(r.amount_fen)),
+                claim_deadline: if r.status == "approved" {
+                    r.claim_deadline
+                } else {
+                    None
+                },
+            }
+        }))
+    }
+
+    /// Whether a finance user may see the identity of a case (a reward was approved).
+    pub fn reward_approved(&self, conn: &mut db::DbConn, tip_id: i64) -> ServiceResult<bool> {
+        Ok(rewards::of_tip(conn, tip_id)?
+            .iter()
+            .any(|r| matches!(r.status.as_str(), "approved" | "claimed" | "paid")))
+    }
+}

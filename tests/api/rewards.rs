@@ -1,0 +1,178 @@
+//! Rewards end to end: the worked examples of the policy through the API, eligibility, four eyes
+//! on decisions and payouts, an anonymous claim with the receipt, expiry, the ledger and the
+//! reporter's view on /track.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use diesel::RunQueryDsl;
+use serde_json::{Value, json};
+
+fn exec(app: &TestApp, sql: &str) {
+    let mut conn = app.services.db.read().unwrap();
+    match &mut *conn {
+        tipline::db::DbConn::Sqlite(c) => diesel::sql_query(sql).execute(c).unwrap(),
+        tipline::db::DbConn::Pg(c) => diesel::sql_query(sql).execute(c).unwrap(),
+    };
+}
+
+/// A substantiated case whose reporter asked for a reward: (case number, receipt).
+fn verified_case(app: &TestApp, officer: &StaffClient, tip: Value) -> (String, String) {
+    let b = app.submit(&tip);
+    let case = b["case_number"].as_str().unwrap().to_owned();
+    for a in ["accept", "start_verification", "substantiate"] {
+        assert_eq!(officer.act(&case, json!({"action": a})).status, 200);
+    }
+    (case, b["receipt"].as_str().unwrap().to_owned())
+}
+
+fn fire_tip() -> Value {
+    let mut t = anonymous_tip("fire_safety");
+    t["wants_reward"] = json!(true);
+    t
+}
+
+on_both_backends! {
+    /// The policy's worked examples come out of the proposal route, with their rule.
+    fn proposals_compute_the_worked_examples(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        for (body, yuan) in [
+            (json!({"basis": "major_hazard_fine", "fine_yuan": 100000, "penalty_decision": "厦湖消行罚决字〔2026〕12号"}), 15000.0),
+            (json!({"basis": "major_hazard_fine", "fine_yuan": 10000}), 3000.0),
+            (json!({"basis": "major_hazard_fine", "fine_yuan": 5000000}), 300000.0),
+            (json!({"basis": "concealed_accident", "deaths_concealed": 2, "accident_grade": "larger"}), 80000.0),
+            (json!({"basis": "general_hazard"}), 500.0),
+        ] {
+            let (case, _) = verified_case(&app, &officer, fire_tip());
+            let p = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &body);
+            assert_eq!(p.status, 201, "{}", p.text);
+            assert_eq!(p.json["amount_yuan"], yuan, "{body}");
+            assert_eq!(p.json["amount_fen"], (yuan * 100.0) as i64);
+            assert_eq!(p.json["status"], "proposed");
+            assert_eq!(p.json["case_number"], case.as_str());
+            assert!(!p.json["rule"].as_str().unwrap().is_empty());
+            assert_eq!(officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &body).status, 409, "one active proposal per case");
+        }
+    }
+
+    /// Only a substantiated case whose reporter asked, and who is not excluded, gets a proposal.
+    fn eligibility_is_checked(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let unverified = app.submit(&fire_tip())["case_number"].as_str().unwrap().to_owned();
+        assert_eq!(officer.post(&format!("/api/v1/staff/tips/{unverified}/reward"), &json!({"basis": "general_hazard"})).status, 409);
+        let mut no_ask = fire_tip();
+        no_ask["wants_reward"] = json!(false);
+        let (case, _) = verified_case(&app, &officer, no_ask);
+        assert_eq!(officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).status, 409);
+        let mut staff_relative = fire_tip();
+        staff_relative["supervision_staff"] = json!(true);
+        let (case, _) = verified_case(&app, &officer, staff_relative);
+        assert_eq!(officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).status, 409);
+        let (case, _) = verified_case(&app, &officer, fire_tip());
+        let x = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"exclude": "already_known", "note": "该隐患已在专项检查中发现"}));
+        assert_eq!(x.status, 201, "{}", x.text);
+        assert_eq!(officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).status, 409);
+        let (case, _) = verified_case(&app, &officer, fire_tip());
+        let bad = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine"}));
+        assert_eq!(bad.status, 422);
+        assert!(bad.json["fields"]["fine_yuan"].is_array());
+        let mut employee = fire_tip();
+        employee["employee"] = json!(true);
+        let (case, _) = verified_case(&app, &officer, employee);
+        let up = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine", "fine_yuan": 100000}));
+        assert_eq!(up.json["amount_yuan"], 19500.0, "employees get the uplift");
+        assert_eq!(app.staff("insp", "inspector", None).post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).status, 403);
+    }
+
+    /// Four eyes: the proposer never decides, a decision is final, the approver never pays; the
+    /// anonymous reporter claims with the receipt (a wrong one is 404) and finance pays.
+    fn the_money_goes_through_four_eyes_and_the_receipt(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let fin2 = app.staff("finance2", "finance", None);
+        let (case, receipt) = verified_case(&app, &officer, fire_tip());
+        let p = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine", "fine_yuan": 100000}));
+        let id = p.json["id"].as_i64().unwrap();
+        assert_eq!(officer.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""})).status, 403, "not finance");
+        let q = fin1.get("/api/v1/finance/rewards?status=proposed");
+        assert_eq!(q.status, 200);
+        assert_eq!(q.json["items"][0]["id"], id);
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 12000})).status, 422, "a changed amount needs a reason");
+        let d = fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 12000, "note": "罚款已部分减免"}));
+        assert_eq!(d.status, 200, "{}", d.text);
+        assert_eq!(d.json["status"], "approved");
+        assert_eq!(d.json["amount_yuan"], 12000.0);
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "reject", "note": "x"})).status, 409, "decided once");
+        // The reporter sees it and claims it.
+        let t = app.post_json("/api/v1/track", &json!({"receipt": receipt}));
+        assert_eq!(t.json["reward"]["status"], "approved");
+        assert_eq!(t.json["reward"]["amount_yuan"], 12000.0);
+        assert!(t.json["reward"]["claim_deadline"].is_string());
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "X"})).status, 409, "nothing claimed yet");
+        let claim = json!({"receipt": "0000 0000 0000 0000", "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777"});
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 404);
+        let mut claim = claim;
+        claim["receipt"] = json!(receipt);
+        claim["payee_account"] = json!("12");
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 422);
+        claim["payee_account"] = json!("6222 0212 3456 7890 123");
+        let c = app.post_json("/api/v1/track/reward-claim", &claim);
+        assert_eq!(c.status, 201, "{}", c.text);
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 409, "claimed once");
+        // The payee details are sealed, not in clear.
+        let raw = app.db.raw_dump();
+        assert!(!raw.windows(19).any(|w| w == b"6222021234567890123"));
+        assert!(!raw.windows(11).any(|w| w == b"13900007777"));
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).status, 403, "the approver does not pay");
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": ""})).status, 422);
+        let paid = fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-20261128-001"}));
+        assert_eq!(paid.status, 200, "{}", paid.text);
+        assert_eq!(paid.json["status"], "paid");
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "again"})).status, 409);
+        assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": receipt})).json["reward"]["status"], "paid");
+        let totals = fin1.get("/api/v1/finance/rewards").json["totals"]["paid"].clone();
+        assert_eq!(totals["amount_yuan"], 12000.0);
+        // The ledger for today holds it, with totals.
+        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string();
+        let ledger = fin1.get(&format!("/api/v1/finance/ledger.csv?from={today}&to={today}"));
+        assert_eq!(ledger.status, 200);
+        assert!(ledger.text.starts_with('\u{feff}'));
+        assert!(ledger.text.contains(&case) && ledger.text.contains("12000.00") && ledger.text.contains("total by basis"));
+        assert!(!fin1.get("/api/v1/finance/ledger.csv?from=2020-01-01&to=2020-01-31").text.contains(&case));
+        // Every step is audited.
+        let coord = app.staff("coord", "coordinator", None);
+        let entries = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
+        for a in ["reward_propose", "reward_approve", "reward_claim", "reward_paid"] {
+            assert!(entries.as_array().unwrap().iter().any(|e| e["action"] == a), "{a}");
+        }
+    }
+
+    /// An unclaimed reward expires after its claim period, and the reporter sees that.
+    fn unclaimed_rewards_expire(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let (case, receipt) = verified_case(&app, &officer, fire_tip());
+        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+        fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
+        assert_eq!(app.services.expire_rewards().unwrap(), 0);
+        exec(&app, "UPDATE rewards SET claim_deadline = '2020-01-01'");
+        assert_eq!(app.services.expire_rewards().unwrap(), 1);
+        assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": receipt})).json["reward"]["status"], "expired");
+        let claim = json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222021234567890", "phone": "13900007777"});
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 409);
+    }
+
+    /// Finance may open the identity of a case only once it approved a reward there.
+    fn finance_sees_identity_only_after_approval(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let mut tip = identified_tip("孙领奖", "13900008888", "sun@example.com");
+        tip["wants_reward"] = json!(true);
+        let (case, _) = verified_case(&app, &officer, tip);
+        assert_eq!(fin1.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "发放奖励"})).status, 403);
+        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+        fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
+        let who = fin1.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "发放奖励，核对领奖人"}));
+        assert_eq!(who.status, 200, "{}", who.text);
+        assert_eq!(who.json["name"], "孙领奖");
+    }
+}
