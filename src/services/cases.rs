@@ -56,6 +56,10 @@ pub struct CaseView {
     pub actions: Vec<Action>,
     /// Whether this staff member may ask to see the reporter's identity.
     pub may_reveal: bool,
+    /// The case's rewards, newest first.
+    pub rewards: Vec<crate::db::rewards::RewardRow>,
+    /// Whether a reward may be proposed now (found true, asked for, none in progress).
+    pub may_propose_reward: bool,
 }
 
 pub fn deadlines_of(file: &CaseFileRow) -> Deadlines {
@@ -158,6 +162,7 @@ impl Services {
             role: staff.role,
             lead_unit: lead,
         };
+        let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
         Ok(CaseView {
             units: tips::units_of(conn, tip.id)?,
             history: tips::events_of(conn, tip.id)?,
@@ -176,6 +181,20 @@ impl Services {
                 })
                 .collect(),
             may_reveal: staff.role == Role::Coordinator && !tip.anonymous,
+            may_propose_reward: matches!(
+                staff.role,
+                Role::Officer | Role::Head | Role::Coordinator
+            ) && tip.wants_reward
+                && !tip.declared_supervision
+                && file.reward_excluded.is_none()
+                && matches!(
+                    status,
+                    Status::Substantiated | Status::Rectifying | Status::Rectified | Status::Closed
+                )
+                && !rewards
+                    .iter()
+                    .any(|r| r.status != "rejected" && r.status != "expired"),
+            rewards,
             deadlines,
             file,
             tip,

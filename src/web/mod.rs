@@ -106,6 +106,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/account/totp/confirm",
             web::post().to(staff_pages::totp_confirm),
         )
+        .route(
+            "/staff/tips/{case}/reward",
+            web::post().to(staff_pages::propose_reward),
+        )
+        .route("/finance", web::get().to(staff_pages::finance))
+        .route(
+            "/finance/rewards/{id}/decision",
+            web::post().to(staff_pages::finance_decide),
+        )
+        .route(
+            "/finance/rewards/{id}/payout",
+            web::post().to(staff_pages::finance_pay),
+        )
         .route("/staff/users", web::get().to(staff_pages::users))
         .route("/staff/users", web::post().to(staff_pages::create_user))
         .route(

@@ -485,6 +485,9 @@ pub struct TrackForm {
     receipt: String,
     action: String,
     body: String,
+    payee_name: String,
+    payee_account: String,
+    phone: String,
 }
 
 /// What the follow-up page shows.
@@ -497,6 +500,9 @@ struct TrackPage {
     reply_value: String,
     reply_errors: Vec<String>,
     reply_ok: bool,
+    claim_errors: Vec<String>,
+    claim_ok: bool,
+    claim_name: String,
 }
 
 pub async fn track_submit(
@@ -551,10 +557,15 @@ pub async fn track_submit(
             }
         }
     }
+    if f.action == "claim" {
+        claim(s, lang, &f, &mut page).await;
+    }
     let status = match s.track(&f.receipt).await {
         Ok(tip) => {
             page.tip = Some(tip);
-            if page.reply_errors.is_empty() {
+            if !page.claim_errors.is_empty() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else if page.reply_errors.is_empty() {
                 StatusCode::OK
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -573,6 +584,36 @@ pub async fn track_submit(
     render_track(&state, &req, lang, &page, status)
 }
 
+/// A reward claim from the follow-up page; problems go onto the page.
+async fn claim(s: &crate::services::Services, lang: Lang, f: &TrackForm, page: &mut TrackPage) {
+    let payee = crate::services::rewards::Payee {
+        name: f.payee_name.clone(),
+        account: f.payee_account.clone(),
+        phone: f.phone.clone(),
+    };
+    match s.claim_reward(&f.receipt, payee).await {
+        Ok(()) => page.claim_ok = true,
+        Err(ServiceError::NotFound) => {}
+        Err(ServiceError::Validation(errors)) => {
+            page.claim_name = f.payee_name.clone();
+            page.claim_errors = errors
+                .iter()
+                .map(|e| lang.t_args(&format!("field-{}", e.key), &e.args))
+                .collect();
+        }
+        Err(ServiceError::Conflict(k)) => {
+            page.claim_errors = vec![
+                lang.try_t(&format!("conflict-{k}"))
+                    .unwrap_or_else(|| lang.t("error-conflict")),
+            ];
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "a reward claim failed");
+            page.banner = lang.t("error-internal");
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct TipView {
     case_number: String,
@@ -583,6 +624,16 @@ struct TipView {
     due_label: String,
     due: String,
     messages: Vec<MessageView>,
+    /// The reward, when there is one: its state in words, amount and claim deadline.
+    reward: Option<RewardView>,
+}
+
+#[derive(Serialize)]
+struct RewardView {
+    label: String,
+    amount: String,
+    deadline: String,
+    claimable: bool,
 }
 
 #[derive(Serialize)]
@@ -614,6 +665,15 @@ fn render_track(
             .next_due
             .map(|(_, d)| local_date(d, lang))
             .unwrap_or_default(),
+        reward: t.reward.as_ref().map(|r| RewardView {
+            label: lang.t(&format!("reward-{}", r.status)),
+            amount: r.amount.map(|a| a.to_string()).unwrap_or_default(),
+            deadline: r
+                .claim_deadline
+                .map(|d| local_date(d, lang))
+                .unwrap_or_default(),
+            claimable: r.status == "approved",
+        }),
         messages: t
             .messages
             .iter()
@@ -635,6 +695,9 @@ fn render_track(
     ctx.insert("reply_value", &page.reply_value);
     ctx.insert("reply_errors", &page.reply_errors);
     ctx.insert("reply_ok", &page.reply_ok);
+    ctx.insert("claim_ok", &page.claim_ok);
+    ctx.insert("claim_errors", &page.claim_errors);
+    ctx.insert("claim_name", &page.claim_name);
     state
         .pages
         .render(req, "public/track.html", &ctx, status, Caching::NoStore)

@@ -34,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/audit.html",
     "staff/account.html",
     "staff/users.html",
+    "staff/finance.html",
 );
 
 pub const CSS: &str = include_str!("../../static/css/site.css");

@@ -67,6 +67,7 @@ fn context(
                     "role": lang.t(&format!("role-{}", st.role.as_str())),
                     "unit": st.unit.as_deref().map(|u| unit_name(state, lang, u)),
                     "may_audit": matches!(st.role, Role::Coordinator | Role::Inspector),
+                    "may_rewards": matches!(st.role, Role::Finance | Role::Coordinator | Role::Inspector),
                     "is_coordinator": st.role == Role::Coordinator,
                 }),
             );
@@ -361,6 +362,7 @@ struct CaseExtras {
     values: ActionInput,
     identity: Option<ReporterIdentity>,
     message_value: String,
+    reward_errors: Vec<String>,
 }
 
 fn render_case(
@@ -510,6 +512,14 @@ fn render_case(
         &!matches!(staff.staff.role, Role::Inspector | Role::Finance),
     );
     ctx.insert("may_reveal", &v.may_reveal);
+    ctx.insert("may_propose", &v.may_propose_reward);
+    let rewards: Vec<serde_json::Value> = v
+        .rewards
+        .iter()
+        .map(|r| json!({ "id": r.id, "status": lang.t(&format!("reward-status-{}", r.status)), "amount": crate::domain::reward::Fen(r.amount_fen).to_string(), "rule": r.rule }))
+        .collect();
+    ctx.insert("rewards", &rewards);
+    ctx.insert("reward_errors", &x.reward_errors);
     ctx.insert(
         "identity",
         &x.identity
@@ -1306,6 +1316,274 @@ async fn after_user_change(
                     form: &blank,
                     errors: vec![text],
                     notice: String::new(),
+                },
+                status,
+            )
+            .await
+        }
+    }
+}
+
+// ---- rewards ----
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RewardForm {
+    csrf: String,
+    basis: String,
+    fine_yuan: String,
+    deaths_concealed: String,
+    accident_grade: String,
+    penalty_decision: String,
+    note: String,
+    exclude: String,
+}
+
+pub async fn propose_reward(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    path: web::Path<String>,
+    form: web::Form<RewardForm>,
+) -> HttpResponse {
+    if !csrf_field_ok(&form.csrf, &staff.0) {
+        return csrf_refused(&state, &req, lang);
+    }
+    let case = path.into_inner();
+    let f = form.into_inner();
+    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let input = crate::services::rewards::ProposalInput {
+        basis: f.basis.clone(),
+        fine_yuan: f.fine_yuan.trim().parse().ok(),
+        deaths_concealed: f.deaths_concealed.trim().parse().ok(),
+        accident_grade: opt(&f.accident_grade),
+        penalty_decision: opt(&f.penalty_decision),
+        note: opt(&f.note),
+        exclude: opt(&f.exclude),
+    };
+    let (st, c) = (staff.0.staff.clone(), case.clone());
+    match state
+        .services
+        .blocking(move |s| s.propose_reward(&st, &c, &input))
+        .await
+    {
+        Ok(_) => see_other(&format!("/staff/tips/{case}?done=reward")),
+        Err(e @ (ServiceError::NotFound | ServiceError::Internal(_))) => {
+            error_page(&state, &req, lang, &e)
+        }
+        Err(e) => {
+            let (status, text) = refusal_text(lang, &e);
+            match load_case(&state, &staff.0, &case).await {
+                Ok(v) => render_case(
+                    &state,
+                    &req,
+                    lang,
+                    &staff.0,
+                    &v,
+                    CaseExtras {
+                        status: Some(status),
+                        reward_errors: vec![text],
+                        ..CaseExtras::default()
+                    },
+                ),
+                Err(e) => error_page(&state, &req, lang, &e),
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FinanceQuery {
+    status: String,
+    done: String,
+}
+
+/// What the reward page shows besides the rewards.
+struct FinanceView<'a> {
+    filter: &'a str,
+    notice: String,
+    errors: Vec<String>,
+}
+
+async fn render_finance(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &StaffSession,
+    view: FinanceView<'_>,
+    status: StatusCode,
+) -> HttpResponse {
+    let FinanceView {
+        filter,
+        notice,
+        errors,
+    } = view;
+    let st = staff.staff.clone();
+    let all = match state
+        .services
+        .blocking(move |s| s.reward_queue(&st, None))
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return error_page(state, req, lang, &e),
+    };
+    let me = &staff.staff.username;
+    let mut totals: std::collections::BTreeMap<String, (i64, i64)> =
+        std::collections::BTreeMap::new();
+    for v in &all {
+        let t = totals.entry(v.row.status.clone()).or_default();
+        t.0 += 1;
+        t.1 += v.row.amount_fen;
+    }
+    let items: Vec<serde_json::Value> = all
+        .iter()
+        .filter(|v| filter.is_empty() || v.row.status == filter)
+        .map(|v| {
+            let r = &v.row;
+            json!({
+                "id": r.id, "case_number": v.case_number, "department": unit_name(state, lang, &v.department),
+                "basis": lang.t(&format!("basis-{}", r.basis)), "amount": crate::domain::reward::Fen(r.amount_fen).to_string(),
+                "rule": r.rule, "status": lang.t(&format!("reward-status-{}", r.status)), "proposed_by": r.proposed_by,
+                "decided_by": r.decided_by.clone().unwrap_or_default(), "reference": r.paid_reference.clone().unwrap_or_default(),
+                "signals": v.signals.iter().map(|s| lang.t(&format!("signal-{s}"))).collect::<Vec<_>>(),
+                "may_decide": staff.staff.role == Role::Finance && r.status == "proposed" && &r.proposed_by != me,
+                "may_pay": staff.staff.role == Role::Finance && r.status == "claimed" && r.decided_by.as_ref() != Some(me),
+            })
+        })
+        .collect();
+    let totals: Vec<serde_json::Value> = totals
+        .into_iter()
+        .map(|(k, (n, fen))| json!({ "status": lang.t(&format!("reward-status-{k}")), "count": n, "amount": crate::domain::reward::Fen(fen).to_string() }))
+        .collect();
+    let statuses: Vec<Choice> = [
+        "proposed",
+        "awaiting_signoff",
+        "approved",
+        "claimed",
+        "paid",
+        "rejected",
+        "expired",
+    ]
+    .iter()
+    .map(|s| Choice {
+        code: (*s).into(),
+        name: lang.t(&format!("reward-status-{s}")),
+    })
+    .collect();
+    let mut ctx = context(state, req, lang, Some(staff));
+    ctx.insert("items", &items);
+    ctx.insert("totals", &totals);
+    ctx.insert("statuses", &statuses);
+    ctx.insert("filter", filter);
+    ctx.insert("notice", &notice);
+    ctx.insert("banner", &errors.join(" "));
+    render(state, req, "staff/finance.html", &ctx, status)
+}
+
+pub async fn finance(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    q: web::Query<FinanceQuery>,
+) -> HttpResponse {
+    let notice = if q.done.is_empty() {
+        String::new()
+    } else {
+        lang.t("staff-user-updated")
+    };
+    render_finance(
+        &state,
+        &req,
+        lang,
+        &staff.0,
+        FinanceView {
+            filter: &q.status,
+            notice,
+            errors: Vec::new(),
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    csrf: String,
+    decision: String,
+    amount_yuan: String,
+    note: String,
+    reference: String,
+}
+
+pub async fn finance_decide(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    path: web::Path<i64>,
+    form: web::Form<DecisionForm>,
+) -> HttpResponse {
+    if !csrf_field_ok(&form.csrf, &staff.0) {
+        return csrf_refused(&state, &req, lang);
+    }
+    let (st, id, f) = (staff.0.staff.clone(), path.into_inner(), form.into_inner());
+    let outcome = state
+        .services
+        .blocking(move |s| {
+            let amount = f.amount_yuan.trim().parse::<f64>().ok();
+            s.decide_reward(&st, id, f.decision == "approve", amount, &f.note)
+        })
+        .await;
+    after_finance(&state, &req, lang, &staff.0, outcome.map(|_| ())).await
+}
+
+pub async fn finance_pay(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    path: web::Path<i64>,
+    form: web::Form<DecisionForm>,
+) -> HttpResponse {
+    if !csrf_field_ok(&form.csrf, &staff.0) {
+        return csrf_refused(&state, &req, lang);
+    }
+    let (st, id, reference) = (
+        staff.0.staff.clone(),
+        path.into_inner(),
+        form.reference.clone(),
+    );
+    let outcome = state
+        .services
+        .blocking(move |s| s.pay_reward(&st, id, &reference))
+        .await;
+    after_finance(&state, &req, lang, &staff.0, outcome.map(|_| ())).await
+}
+
+async fn after_finance(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &StaffSession,
+    outcome: Result<(), ServiceError>,
+) -> HttpResponse {
+    match outcome {
+        Ok(()) => see_other("/finance?done=1"),
+        Err(e) => {
+            let (status, text) = refusal_text(lang, &e);
+            render_finance(
+                state,
+                req,
+                lang,
+                staff,
+                FinanceView {
+                    filter: "",
+                    notice: String::new(),
+                    errors: vec![text],
                 },
                 status,
             )

@@ -176,3 +176,112 @@ on_both_backends! {
         assert_eq!(who.json["name"], "孙领奖");
     }
 }
+
+/// A form post with a browser that keeps its cookies and does not follow redirects.
+fn form(agent: &ureq::Agent, url: String, fields: &[(&str, &str)]) -> (u16, String) {
+    let mut r = agent
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send(serde_urlencoded::to_string(fields).unwrap())
+        .unwrap();
+    (
+        r.status().as_u16(),
+        r.body_mut().read_to_string().unwrap_or_default(),
+    )
+}
+
+fn page_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+fn csrf_of(agent: &ureq::Agent, url: String) -> String {
+    let html = agent
+        .get(url)
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+on_both_backends! {
+    /// The whole reward path through the pages: proposal on the case page, approval and payout
+    /// on the finance page by two people, the claim on the reporter's follow-up page.
+    fn rewards_work_through_the_pages(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        app.staff("finance1", "finance", None);
+        app.staff("finance2", "finance", None);
+        let (case, receipt) = verified_case(&app, &officer, fire_tip());
+        let sign_in = |user: &str| {
+            let a = page_agent();
+            let (status, _) = form(&a, app.url("/staff/login"), &[("username", user), ("password", "correct horse battery staple")]);
+            assert_eq!(status, 303);
+            a
+        };
+        let o = sign_in("fire.officer");
+        let page = o.get(app.url(&format!("/staff/tips/{case}"))).call().unwrap().body_mut().read_to_string().unwrap();
+        assert!(page.contains("提出奖励申请"));
+        let csrf = csrf_of(&o, app.url(&format!("/staff/tips/{case}")));
+        let (status, _) = form(&o, app.url(&format!("/staff/tips/{case}/reward")), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "")]);
+        assert_eq!(status, 422, "a fine is needed");
+        let (status, _) = form(&o, app.url(&format!("/staff/tips/{case}/reward")), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "100000"), ("penalty_decision", "厦湖应急罚〔2026〕7号")]);
+        assert_eq!(status, 303);
+
+        let f1 = sign_in("finance1");
+        let list = f1.get(app.url("/finance")).call().unwrap().body_mut().read_to_string().unwrap();
+        assert!(list.contains(&case) && list.contains("15000.00") && list.contains("待财务审批"));
+        let id = list.split("/finance/rewards/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let csrf = csrf_of(&f1, app.url("/finance"));
+        let (status, _) = form(&f1, app.url(&format!("/finance/rewards/{id}/decision")), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "15000.00"), ("note", "")]);
+        assert_eq!(status, 303);
+
+        let t = page_agent();
+        let (status, html) = form(&t, app.url("/track"), &[("receipt", &receipt)]);
+        assert_eq!(status, 200);
+        assert!(html.contains("奖励已核准") && html.contains("15000.00"));
+        let (status, html) = form(&t, app.url("/track"), &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "1"), ("phone", "13900009999")]);
+        assert_eq!(status, 422);
+        assert!(html.contains("收款账号"));
+        let (status, html) = form(&t, app.url("/track"), &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "6222021234567890"), ("phone", "13900009999")]);
+        assert_eq!(status, 200);
+        assert!(html.contains("领取信息已提交"));
+
+        let (status, _) = form(&f1, app.url(&format!("/finance/rewards/{id}/payout")), &[("csrf", &csrf), ("reference", "X")]);
+        assert_eq!(status, 403, "the approver does not pay");
+        let f2 = sign_in("finance2");
+        let csrf2 = csrf_of(&f2, app.url("/finance"));
+        let (status, _) = form(&f2, app.url(&format!("/finance/rewards/{id}/payout")), &[("csrf", &csrf2), ("reference", "BANK-7")]);
+        assert_eq!(status, 303);
+        let (_, html) = form(&t, app.url("/track"), &[("receipt", &receipt)]);
+        assert!(html.contains("奖励已发放"));
+    }
+
+    /// The same payee account on two claims is flagged to finance (never blocked).
+    fn repeated_payee_accounts_are_flagged(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        for _ in 0..2 {
+            let (case, receipt) = verified_case(&app, &officer, fire_tip());
+            let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+            fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
+            let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000111122", "phone": "13900001212"}));
+            assert_eq!(c.status, 201);
+        }
+        let q = fin1.get("/api/v1/finance/rewards?status=claimed");
+        for item in q.json["items"].as_array().unwrap() {
+            let signals: Vec<&str> = item["signals"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+            assert!(signals.contains(&"same_account") && signals.contains(&"same_phone"), "{signals:?}");
+        }
+    }
+}
