@@ -65,6 +65,9 @@ enum UserCommand {
         department: Option<String>,
         #[arg(long)]
         display_name: Option<String>,
+        /// The staff member's own mobile (kept only as a keyed hash, to flag reward claims).
+        #[arg(long)]
+        phone: Option<String>,
     },
     /// One account per line: username, role, department, active.
     List,
@@ -191,6 +194,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     role,
                     department,
                     display_name,
+                    phone,
                 } => {
                     let password = read_password()?;
                     services.add_staff(&NewStaff {
@@ -199,6 +203,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                         unit: department.as_deref(),
                         display_name: display_name.as_deref(),
                         password: &password,
+                        phone: phone.as_deref(),
                     })?;
                     println!("created {username} ({role})");
                     Ok(())

@@ -89,6 +89,7 @@ diesel::table! {
         totp_last_step -> Nullable<BigInt>,
         totp_failures -> Integer,
         totp_locked_until -> Nullable<Timestamp>,
+        phone_key -> Nullable<Text>,
     }
 }
 

@@ -29,6 +29,7 @@ pub struct NewStaffRow<'a> {
     pub password_hash: &'a str,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    pub phone_key: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &NewStaffRow<'_>) -> QueryResult<i64> {
@@ -220,4 +221,12 @@ pub fn set_totp_progress(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The keyed hashes of staff phones.
+pub fn phone_keys(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    staff_users::table
+        .filter(staff_users::phone_key.is_not_null())
+        .select(staff_users::phone_key.assume_not_null())
+        .load(conn)
 }

@@ -171,6 +171,7 @@ impl Services {
                 unit: u.unit.as_deref(),
                 display_name: Some(&u.display_name),
                 password: &password,
+                phone: None,
             })
             .map_err(|e| anyhow::anyhow!("demo.toml user {}: {e:?}", u.username))?;
             users.push((u.username.clone(), u.role.clone(), u.unit.clone(), password));

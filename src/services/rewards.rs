@@ -54,7 +54,7 @@ pub struct RewardView {
     pub case_number: String,
     pub department: String,
     /// Patterns worth a second look (never blocking): `same_account`, `same_phone`,
-    /// `many_this_month`.
+    /// `staff_phone`, `many_this_month`.
     pub signals: Vec<&'static str>,
 }
 
@@ -595,6 +595,7 @@ impl Services {
         }
         let mut conn = self.db.read()?;
         let all = rewards::list(&mut conn, None)?;
+        let staff_phones = crate::db::staff::phone_keys(&mut conn)?;
         let count = |f: &dyn Fn(&RewardRow) -> bool| all.iter().filter(|(r, _, _)| f(r)).count();
         Ok(all
             .iter()
@@ -612,6 +613,12 @@ impl Services {
                     .is_some_and(|k| count(&|o| o.payee_phone_key.as_ref() == Some(k)) > 1)
                 {
                     signals.push("same_phone");
+                }
+                if r.payee_phone_key
+                    .as_ref()
+                    .is_some_and(|k| staff_phones.contains(k))
+                {
+                    signals.push("staff_phone");
                 }
                 if r.reporter_key.as_ref().is_some_and(|k| {
                     count(&|o| {

@@ -15,6 +15,9 @@ pub struct NewStaff<'a> {
     pub unit: Option<&'a str>,
     pub display_name: Option<&'a str>,
     pub password: &'a str,
+    /// The staff member's own mobile, kept only as a keyed hash (a reward claimed with it is
+    /// flagged to finance).
+    pub phone: Option<&'a str>,
 }
 
 #[derive(Debug)]
@@ -49,6 +52,14 @@ impl Services {
             }
             _ => {}
         }
+        let phone_key = match new.phone.map(str::trim).filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) => {
+                let phone = crate::domain::tip::Phone::parse(p)
+                    .ok_or_else(|| ServiceError::field("phone", "bad_phone"))?;
+                Some(self.keyed_hash("payee-phone", phone.as_str()))
+            }
+        };
         let hash = secrets::hash_password(new.password)?;
         self.db.write(|conn| -> ServiceResult<i64> {
             if staff::exists(conn, new.username)? {
@@ -64,6 +75,7 @@ impl Services {
                     password_hash: &hash,
                     active: true,
                     created_at: db::now(),
+                    phone_key: phone_key.as_deref(),
                 },
             )?)
         })

@@ -1051,6 +1051,7 @@ pub struct NewUserForm {
     display_name: String,
     role: String,
     unit: String,
+    phone: String,
     #[serde(skip_serializing)]
     password: String,
 }
@@ -1181,6 +1182,7 @@ pub async fn create_user(
                     unit: Some(g.unit.as_str()).filter(|u| !u.is_empty()),
                     display_name: Some(g.display_name.as_str()).filter(|d| !d.trim().is_empty()),
                     password: &g.password,
+                    phone: Some(g.phone.as_str()),
                 },
             )
         })

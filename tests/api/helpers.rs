@@ -441,6 +441,7 @@ impl TestApp {
                 unit,
                 display_name: None,
                 password: "correct horse battery staple",
+                phone: None,
             })
             .expect("creating a staff account");
         self.sign_in(username, "correct horse battery staple")

@@ -285,3 +285,45 @@ on_both_backends! {
         }
     }
 }
+
+/// A claim with a staff member's own phone is flagged to finance.
+#[test]
+fn a_claim_with_a_staff_phone_is_flagged() {
+    let app = TestApp::spawn(Backend::Sqlite).unwrap();
+    app.services
+        .add_staff(&tipline::services::staff::NewStaff {
+            username: "fire.inside",
+            role: "officer".parse().unwrap(),
+            unit: Some("fire"),
+            display_name: None,
+            password: "correct horse battery staple",
+            phone: Some("139 0000 4545"),
+        })
+        .unwrap();
+    let officer = app.staff("fire.officer", "officer", Some("fire"));
+    let fin1 = app.staff("finance1", "finance", None);
+    let (case, receipt) = verified_case(&app, &officer, fire_tip());
+    let id = officer
+        .post(
+            &format!("/api/v1/staff/tips/{case}/reward"),
+            &json!({"basis": "general_hazard"}),
+        )
+        .json["id"]
+        .as_i64()
+        .unwrap();
+    fin1.post(
+        &format!("/api/v1/finance/rewards/{id}/decision"),
+        &json!({"decision": "approve", "note": ""}),
+    );
+    let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000333344", "phone": "13900004545"}));
+    assert_eq!(c.status, 201);
+    let item = fin1.get("/api/v1/finance/rewards?status=claimed").json["items"][0].clone();
+    assert!(
+        item["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "staff_phone"),
+        "{item}"
+    );
+}

@@ -87,6 +87,7 @@ fn make_user(app: &TestApp, username: &str, role: &str, unit: Option<&str>) {
             unit,
             display_name: None,
             password: "correct horse battery staple",
+            phone: None,
         })
         .unwrap();
 }

@@ -12,6 +12,8 @@ ALTER TABLE case_files ADD COLUMN reward_excluded TEXT;
 ALTER TABLE staff_users ADD COLUMN totp_last_step BIGINT;
 ALTER TABLE staff_users ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE staff_users ADD COLUMN totp_locked_until TIMESTAMP;
+-- A keyed hash of a staff member's own phone: a reward claimed with it is flagged to finance.
+ALTER TABLE staff_users ADD COLUMN phone_key TEXT;
 
 CREATE TABLE rewards (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -5,6 +5,7 @@ ALTER TABLE case_files DROP COLUMN reward_excluded;
 ALTER TABLE tips DROP COLUMN declared_supervision;
 ALTER TABLE tips DROP COLUMN declared_employee;
 ALTER TABLE tips DROP COLUMN reporter_key;
+ALTER TABLE staff_users DROP COLUMN phone_key;
 ALTER TABLE staff_users DROP COLUMN totp_locked_until;
 ALTER TABLE staff_users DROP COLUMN totp_failures;
 ALTER TABLE staff_users DROP COLUMN totp_last_step;

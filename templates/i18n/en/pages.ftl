@@ -338,3 +338,6 @@ action-reward_reject = Reward rejected
 action-reward_claim = Reward claimed by the reporter
 action-reward_paid = Reward paid
 action-reward_expired = Reward expired
+signal-staff_phone = the claim's phone is a staff member's
+staff-phone = Mobile (optional)
+staff-phone-hint = Kept only as a one-way check value, to spot staff claiming rewards.
