@@ -203,6 +203,15 @@ impl TestApp {
     }
 
     pub fn spawn_with(backend: Backend, extra: impl FnOnce(Figment) -> Figment) -> Option<TestApp> {
+        Self::spawn_in(backend, config_dir(), extra)
+    }
+
+    /// Starts with another configuration directory (files it lacks come from the built-in copies).
+    pub fn spawn_in(
+        backend: Backend,
+        dir: PathBuf,
+        extra: impl FnOnce(Figment) -> Figment,
+    ) -> Option<TestApp> {
         tipline::telemetry::init("warn");
         let db = TestDb::new(backend)?;
         let data_dir = tempfile::tempdir().expect("a temporary directory");
@@ -210,7 +219,7 @@ impl TestApp {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                match Application::build(&settings, &config_dir()) {
+                match Application::build(&settings, &dir) {
                     Ok(app) => {
                         let _ = tx.send(Ok((app.port(), app.handle(), app.services.clone())));
                         let _ = app.run().await;

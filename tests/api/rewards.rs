@@ -327,3 +327,60 @@ fn a_claim_with_a_staff_phone_is_flagged() {
         "{item}"
     );
 }
+
+/// With head sign-off switched on, finance sees a proposal only once a head has signed it.
+fn head_sign_off_comes_before_finance(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string(config_dir().join("rewards.toml"))
+        .unwrap()
+        .replace("head_signoff = false", "head_signoff = true");
+    std::fs::write(dir.path().join("rewards.toml"), policy).unwrap();
+    let Some(app) = TestApp::spawn_in(backend, dir.path().to_path_buf(), |f| f) else {
+        return;
+    };
+    let officer = app.staff("fire.officer", "officer", Some("fire"));
+    let head = app.staff("fire.head", "head", Some("fire"));
+    let fin1 = app.staff("finance1", "finance", None);
+    let (case, _) = verified_case(&app, &officer, fire_tip());
+    let p = officer.post(
+        &format!("/api/v1/staff/tips/{case}/reward"),
+        &json!({"basis": "general_hazard"}),
+    );
+    assert_eq!(p.json["status"], "awaiting_signoff");
+    let id = p.json["id"].as_i64().unwrap();
+    assert_eq!(
+        fin1.post(
+            &format!("/api/v1/finance/rewards/{id}/decision"),
+            &json!({"decision": "approve", "note": ""})
+        )
+        .status,
+        409
+    );
+    assert_eq!(
+        officer
+            .post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({}))
+            .status,
+        403
+    );
+    let s = head.post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({}));
+    assert_eq!(s.status, 200, "{}", s.text);
+    assert_eq!(s.json["status"], "proposed");
+    assert_eq!(
+        fin1.post(
+            &format!("/api/v1/finance/rewards/{id}/decision"),
+            &json!({"decision": "approve", "note": ""})
+        )
+        .json["status"],
+        "approved"
+    );
+}
+
+#[test]
+fn head_sign_off_comes_before_finance_on_sqlite() {
+    head_sign_off_comes_before_finance(Backend::Sqlite);
+}
+
+#[test]
+fn head_sign_off_comes_before_finance_on_postgres() {
+    head_sign_off_comes_before_finance(Backend::Postgres);
+}
