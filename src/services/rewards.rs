@@ -493,12 +493,28 @@ impl Services {
     }
 
     /// Finance records the payment; the user who approved may not (four eyes on the money).
-    pub fn pay_reward(&self, staff: &Staff, id: i64, reference: &str) -> ServiceResult<RewardView> {
+    /// `paid_on`: the day the money went out (`YYYY-MM-DD`, not in the future); today if absent.
+    pub fn pay_reward(
+        &self,
+        staff: &Staff,
+        id: i64,
+        reference: &str,
+        paid_on: Option<&str>,
+    ) -> ServiceResult<RewardView> {
         if staff.role != Role::Finance {
             return Err(ServiceError::Forbidden);
         }
         let reference = text_field("reference", Some(reference), (1, 100))
             .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let today = self.today();
+        let paid_day = match paid_on.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(d) => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+                Ok(d) if d <= today => Some(d),
+                Ok(_) => return Err(ServiceError::field("paid_on", "in_future")),
+                Err(_) => return Err(ServiceError::field("paid_on", "bad_date")),
+            },
+        };
         self.db.write(|conn| -> ServiceResult<RewardView> {
             rewards::lock(conn, id)?;
             let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
@@ -515,9 +531,16 @@ impl Services {
                 }));
             }
             let now = db::now();
+            // A past payment day is kept as its local noon, so it falls on that day everywhere.
+            let paid_at = paid_day
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .and_then(|t| t.and_local_timezone(self.offset).single())
+                .map(|t| t.naive_utc())
+                .filter(|_| paid_day != Some(today))
+                .unwrap_or(now);
             row.status = "paid".into();
             row.paid_by = Some(staff.username.clone());
-            row.paid_at = Some(now);
+            row.paid_at = Some(paid_at);
             row.paid_reference = Some(reference.clone());
             rewards::update(conn, &row)?;
             let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;

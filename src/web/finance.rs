@@ -43,6 +43,7 @@ pub fn reward_json(v: &RewardView) -> Value {
         "claim_deadline": r.claim_deadline.map(|d| d.to_string()),
         "claimed": r.claimed_at.is_some(),
         "paid_reference": r.paid_reference,
+        "paid_on": r.paid_at.map(|t| t.date().to_string()),
         "signals": v.signals,
     })
 }
@@ -171,6 +172,8 @@ pub async fn decide(
 #[serde(default)]
 pub struct PayoutBody {
     reference: String,
+    /// `YYYY-MM-DD`, today when absent.
+    paid_on: Option<String>,
 }
 
 pub async fn payout(
@@ -182,14 +185,10 @@ pub async fn payout(
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
     check_csrf_header(&req, &staff.0, lang)?;
-    let (st, id, reference) = (
-        staff.0.staff.clone(),
-        path.into_inner(),
-        body.into_inner().reference,
-    );
+    let (st, id, b) = (staff.0.staff.clone(), path.into_inner(), body.into_inner());
     let v = state
         .services
-        .blocking(move |s| s.pay_reward(&st, id, &reference))
+        .blocking(move |s| s.pay_reward(&st, id, &b.reference, b.paid_on.as_deref()))
         .await
         .map_err(ApiError::service(lang))?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))

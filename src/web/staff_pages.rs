@@ -1519,6 +1519,7 @@ pub struct DecisionForm {
     amount_yuan: String,
     note: String,
     reference: String,
+    paid_on: String,
 }
 
 pub async fn finance_decide(
@@ -1554,14 +1555,15 @@ pub async fn finance_pay(
     if !csrf_field_ok(&form.csrf, &staff.0) {
         return csrf_refused(&state, &req, lang);
     }
-    let (st, id, reference) = (
+    let (st, id, reference, day) = (
         staff.0.staff.clone(),
         path.into_inner(),
         form.reference.clone(),
+        form.paid_on.clone(),
     );
     let outcome = state
         .services
-        .blocking(move |s| s.pay_reward(&st, id, &reference))
+        .blocking(move |s| s.pay_reward(&st, id, &reference, Some(&day)))
         .await;
     after_finance(&state, &req, lang, &staff.0, outcome.map(|_| ())).await
 }

@@ -124,6 +124,7 @@ on_both_backends! {
         assert!(!raw.windows(11).any(|w| w == b"13900007777"));
         assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).status, 403, "the approver does not pay");
         assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": ""})).status, 422);
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "B", "paid_on": "2999-01-01"})).status, 422);
         let paid = fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-20261128-001"}));
         assert_eq!(paid.status, 200, "{}", paid.text);
         assert_eq!(paid.json["status"], "paid");

@@ -341,3 +341,4 @@ action-reward_expired = Reward expired
 signal-staff_phone = the claim's phone is a staff member's
 staff-phone = Mobile (optional)
 staff-phone-hint = Kept only as a one-way check value, to spot staff claiming rewards.
+staff-paid-on = Paid on (today if empty)

@@ -341,3 +341,4 @@ action-reward_expired = 奖励逾期失效
 signal-staff_phone = 领奖手机号与工作人员登记的手机号相同
 staff-phone = 手机号（选填）
 staff-phone-hint = 只保存不可还原的校验值，用于发现工作人员冒领举报奖励。
+staff-paid-on = 付款日期（默认今天）
