@@ -46,6 +46,10 @@ pub struct Settings {
     pub public_url: String,
     /// The sender of Tipline's mail.
     pub mail_from: String,
+    /// Open311 API keys; when any is set, Open311 calls must carry one (`api_key`).
+    /// Comma-separated in the environment.
+    #[serde(deserialize_with = "string_list")]
+    pub open311_api_keys: Vec<String>,
     /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
     #[serde(deserialize_with = "addresses")]
     pub trusted_proxies: Vec<IpAddr>,
@@ -181,6 +185,23 @@ fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpAddr>, D::Error> {
         .collect()
 }
 
+fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::List(v) => v,
+        Raw::One(s) => s
+            .split(',')
+            .map(|x| x.trim().to_owned())
+            .filter(|x| !x.is_empty())
+            .collect(),
+    })
+}
+
 fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -214,6 +235,7 @@ impl Default for Settings {
             smtp_url: None,
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "Tipline <noreply@tipline.invalid>".into(),
+            open311_api_keys: Vec::new(),
             trusted_proxies: Vec::new(),
             secure_cookies: false,
             log: "info".into(),

@@ -50,6 +50,7 @@ impl Application {
                 settings.limits.concurrent_uploads,
             )),
             secure_cookies: settings.secure_cookies,
+            open311_keys: settings.open311_api_keys.clone(),
         });
         let settings_for_app = settings.clone();
         let mut server = HttpServer::new(move || {

@@ -234,3 +234,42 @@ pub fn mark_overdue(conn: &mut DbConn, tip_id: i64) -> QueryResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Filters of the public Open311 request list.
+#[derive(Debug, Clone, Default)]
+pub struct PublicFilter {
+    pub sector: Option<String>,
+    /// Statuses to include (empty: all).
+    pub statuses: Vec<String>,
+    pub start: Option<NaiveDateTime>,
+    pub end: Option<NaiveDateTime>,
+    pub case_numbers: Vec<String>,
+}
+
+/// Tips for the public request list, newest first.
+pub fn public_requests(
+    conn: &mut DbConn,
+    f: &PublicFilter,
+    limit: i64,
+) -> QueryResult<Vec<TipRow>> {
+    let mut q = tips::table.into_boxed();
+    if let Some(s) = &f.sector {
+        q = q.filter(tips::sector.eq(s.clone()));
+    }
+    if !f.statuses.is_empty() {
+        q = q.filter(tips::status.eq_any(f.statuses.clone()));
+    }
+    if let Some(t) = f.start {
+        q = q.filter(tips::submitted_at.ge(t));
+    }
+    if let Some(t) = f.end {
+        q = q.filter(tips::submitted_at.le(t));
+    }
+    if !f.case_numbers.is_empty() {
+        q = q.filter(tips::case_number.eq_any(f.case_numbers.clone()));
+    }
+    q.order(tips::id.desc())
+        .limit(limit)
+        .select(TipRow::as_select())
+        .load(conn)
+}

@@ -7,6 +7,7 @@ pub mod finance;
 pub mod form;
 pub mod i18n;
 pub mod lists;
+pub mod open311;
 pub mod public;
 pub mod render;
 pub mod security;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Mark cookies `Secure`.
     pub secure_cookies: bool,
+    /// Open311 API keys; empty means none is required.
+    pub open311_keys: Vec<String>,
 }
 
 impl AppState {
@@ -130,6 +133,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(staff_pages::reset_password),
         )
         .route("/healthz", web::get().to(api::healthz))
+        .service(
+            web::scope("/open311/v2")
+                .route("/discovery.json", web::get().to(open311::discovery))
+                .route("/services.json", web::get().to(open311::services))
+                .route("/services/{code}", web::get().to(open311::definition))
+                .route("/requests.json", web::get().to(open311::list))
+                .route("/requests.json", web::post().to(open311::create))
+                .route("/requests/{id}", web::get().to(open311::one)),
+        )
         .service(
             web::scope("/api/v1")
                 .route("/sectors", web::get().to(api::sectors))

@@ -10,6 +10,7 @@ mod intake;
 mod limits;
 mod lists;
 mod mail;
+mod open311;
 mod pages;
 mod privacy;
 mod reference;

@@ -342,3 +342,4 @@ signal-staff_phone = the claim's phone is a staff member's
 staff-phone = Mobile (optional)
 staff-phone-hint = Kept only as a one-way check value, to spot staff claiming rewards.
 staff-paid-on = Paid on (today if empty)
+open311-notice = Receipt: { $receipt }. Pass it to the reporter to keep (it is shown only this once): with it they follow the case and claim a reward on this site's follow-up page.

@@ -342,3 +342,4 @@ signal-staff_phone = 领奖手机号与工作人员登记的手机号相同
 staff-phone = 手机号（选填）
 staff-phone-hint = 只保存不可还原的校验值，用于发现工作人员冒领举报奖励。
 staff-paid-on = 付款日期（默认今天）
+open311-notice = 回执码：{ $receipt }。请转告举报人妥善保存（只显示这一次），凭此在本网站“查询举报进展”页面查询进展、领取奖励。

@@ -1,0 +1,363 @@
+//! Open311 GeoReport v2 (`/open311/v2/`) for integrators such as the 12345 hotline: discovery,
+//! one service per sector, requests in and out. A request posted here becomes a general-severity
+//! tip without a street; a name, phone or email given with it is sealed like any identity and
+//! never returned; the receipt goes back only to the caller, in `service_notice`. The public
+//! request list carries no description, address, location, photo or identity: only what the case
+//! is about, who handles it and where it stands.
+
+use super::AppState;
+use super::i18n::Lang;
+use super::security::{Bucket, client_ip};
+use crate::db::cases::PublicFilter;
+use crate::db::tips::TipRow;
+use crate::domain::status::Status;
+use crate::domain::tip::{Channel, ReporterInput, TipInput};
+use crate::services::ServiceError;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+fn json_answer(status: actix_web::http::StatusCode, v: Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/json; charset=utf-8")
+        .body(v.to_string())
+}
+
+/// Open311's error shape: `[{"code": N, "description": "…"}]`.
+fn error(code: u16, description: String) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(code)
+        .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    json_answer(
+        status,
+        json!([{ "code": code, "description": description }]),
+    )
+}
+
+fn key_ok(state: &AppState, key: Option<&str>) -> bool {
+    state.open311_keys.is_empty() || key.is_some_and(|k| state.open311_keys.iter().any(|c| c == k))
+}
+
+fn name(lang: Lang, zh: &str, en: &str) -> String {
+    if lang == Lang::En {
+        en.to_owned()
+    } else {
+        zh.to_owned()
+    }
+}
+
+pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {
+    let base = state.services.public_url.trim_end_matches('/');
+    json_answer(
+        actix_web::http::StatusCode::OK,
+        json!({
+            "changeset": "2026-11-28T00:00:00Z",
+            "contact": "区安委办 / District Work Safety Committee Office",
+            "key_service": "Ask the district office for an API key.",
+            "endpoints": [{
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": format!("{base}/open311/v2"),
+                "changeset": "2026-11-28T00:00:00Z",
+                "type": "production",
+                "formats": ["application/json"],
+            }],
+        }),
+    )
+}
+
+pub async fn services(state: web::Data<AppState>, lang: Lang) -> HttpResponse {
+    let c = &state.services.catalog;
+    let list: Vec<Value> = c
+        .sectors()
+        .iter()
+        .map(|s| {
+            json!({
+                "service_code": s.code,
+                "service_name": name(lang, &s.name_zh, &s.name_en),
+                "description": name(lang, &s.hint_zh, &s.hint_en),
+                "metadata": false,
+                "type": "realtime",
+                "keywords": s.keywords.join(","),
+                "group": c.department(&s.lead).map(|d| name(lang, &d.name_zh, &d.name_en)).unwrap_or_default(),
+            })
+        })
+        .collect();
+    json_answer(actix_web::http::StatusCode::OK, Value::Array(list))
+}
+
+/// A service's definition: no extra attributes beyond the standard's fields.
+pub async fn definition(
+    state: web::Data<AppState>,
+    lang: Lang,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let code = path.into_inner();
+    let code = code.strip_suffix(".json").unwrap_or(&code);
+    if state.services.catalog.sector(code).is_none() {
+        return error(404, lang.t("error-not_found"));
+    }
+    json_answer(
+        actix_web::http::StatusCode::OK,
+        json!({ "service_code": code, "attributes": [] }),
+    )
+}
+
+fn rfc(t: chrono::NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn request_json(state: &AppState, lang: Lang, t: &TipRow) -> Value {
+    let c = &state.services.catalog;
+    let closed = matches!(
+        t.status.as_str(),
+        "closed" | "rejected" | "duplicate" | "unsubstantiated"
+    );
+    json!({
+        "service_request_id": t.case_number,
+        "status": if closed { "closed" } else { "open" },
+        "status_notes": lang.t(&format!("status-{}", t.status)),
+        "service_name": c.sector(&t.sector).map(|s| name(lang, &s.name_zh, &s.name_en)).unwrap_or_default(),
+        "service_code": t.sector,
+        "agency_responsible": c.department(&t.department).map(|d| name(lang, &d.name_zh, &d.name_en)).unwrap_or_default(),
+        "requested_datetime": rfc(t.submitted_at),
+        "updated_datetime": rfc(t.updated_at),
+        "expected_datetime": t.next_deadline.map(|d| d.to_string()),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    api_key: Option<String>,
+    service_request_id: Option<String>,
+    service_code: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    status: Option<String>,
+}
+
+fn instant(s: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, ()> {
+    match s.as_deref().filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.with_timezone(&Utc).naive_utc()))
+            .map_err(|_| ()),
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    lang: Lang,
+    q: web::Query<ListQuery>,
+) -> HttpResponse {
+    if !key_ok(&state, q.api_key.as_deref()) {
+        return error(403, lang.t("error-forbidden"));
+    }
+    let (Ok(start), Ok(end)) = (instant(&q.start_date), instant(&q.end_date)) else {
+        return error(400, lang.t("field-bad_instant"));
+    };
+    // The standard's default window: the last 90 days.
+    let start = start.or_else(|| {
+        (end.is_none() && q.service_request_id.is_none())
+            .then(|| crate::db::now() - chrono::Duration::days(90))
+    });
+    let statuses: Vec<String> = match q.status.as_deref() {
+        Some("open") => Status::ALL
+            .iter()
+            .filter(|s| {
+                !matches!(
+                    s,
+                    Status::Closed | Status::Rejected | Status::Duplicate | Status::Unsubstantiated
+                )
+            })
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+        Some("closed") => ["closed", "rejected", "duplicate", "unsubstantiated"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let filter = PublicFilter {
+        sector: q.service_code.clone().filter(|s| !s.is_empty()),
+        statuses,
+        start,
+        end,
+        case_numbers: q
+            .service_request_id
+            .as_deref()
+            .map(|s| {
+                s.split(',')
+                    .map(|x| x.trim().to_owned())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let rows = state
+        .services
+        .blocking(move |s| {
+            let mut c = s.db.read()?;
+            Ok(crate::db::cases::public_requests(&mut c, &filter, 1000)?)
+        })
+        .await;
+    match rows {
+        Ok(rows) => json_answer(
+            actix_web::http::StatusCode::OK,
+            Value::Array(rows.iter().map(|t| request_json(&state, lang, t)).collect()),
+        ),
+        Err(e) => {
+            tracing::error!(error = ?e, "open311 list failed");
+            error(500, lang.t("error-internal"))
+        }
+    }
+}
+
+pub async fn one(
+    state: web::Data<AppState>,
+    lang: Lang,
+    path: web::Path<String>,
+    q: web::Query<ListQuery>,
+) -> HttpResponse {
+    if !key_ok(&state, q.api_key.as_deref()) {
+        return error(403, lang.t("error-forbidden"));
+    }
+    let id = path.into_inner();
+    let id = id.strip_suffix(".json").unwrap_or(&id).to_owned();
+    let row = state
+        .services
+        .blocking(move |s| {
+            let mut c = s.db.read()?;
+            Ok(crate::db::tips::find_by_case_number(&mut c, &id)?)
+        })
+        .await;
+    match row {
+        Ok(Some(t)) => json_answer(
+            actix_web::http::StatusCode::OK,
+            json!([request_json(&state, lang, &t)]),
+        ),
+        Ok(None) => error(404, lang.t("error-not_found")),
+        Err(_) => error(500, lang.t("error-internal")),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PostRequest {
+    api_key: Option<String>,
+    service_code: Option<String>,
+    description: Option<String>,
+    address_string: Option<String>,
+    lat: Option<String>,
+    long: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    body: web::Bytes,
+) -> HttpResponse {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let parsed: Option<PostRequest> = if content_type.starts_with("application/json") {
+        serde_json::from_slice(&body).ok()
+    } else {
+        serde_urlencoded::from_bytes(&body).ok()
+    };
+    let Some(p) = parsed else {
+        return error(400, lang.t("error-bad_request"));
+    };
+    if !key_ok(&state, p.api_key.as_deref()) {
+        return error(403, lang.t("error-forbidden"));
+    }
+    if let Err(seconds) = state
+        .limiters
+        .check(Bucket::Submission, client_ip(&req, &state.trusted_proxies))
+    {
+        let mut resp = error(
+            429,
+            lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]),
+        );
+        if let Ok(v) = seconds.to_string().parse() {
+            resp.headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, v);
+        }
+        return resp;
+    }
+    let name: String = [p.last_name.as_deref(), p.first_name.as_deref()]
+        .iter()
+        .flatten()
+        .map(|s| s.trim())
+        .collect::<Vec<_>>()
+        .join("");
+    let identified = !name.is_empty() || p.phone.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let address = p
+        .address_string
+        .clone()
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| match (&p.lat, &p.long) {
+            (Some(lat), Some(long)) => Some(format!("{lat},{long}")),
+            _ => None,
+        });
+    let input = TipInput {
+        sector: p.service_code.clone(),
+        street: None,
+        address,
+        enterprise: None,
+        description: p.description.clone(),
+        severity: Some("general".into()),
+        observed_at: None,
+        anonymous: Some(!identified),
+        reporter: identified.then(|| ReporterInput {
+            name: Some(name),
+            phone: p.phone.clone(),
+            email: p.email.clone(),
+        }),
+        wants_reward: Some(false),
+        employee: None,
+        supervision_staff: None,
+    };
+    match state
+        .services
+        .submit_tip(input, Channel::Open311, Default::default(), None)
+        .await
+    {
+        Ok(done) => {
+            let notice = lang.t_str("open311-notice", &[("receipt", &done.receipt.grouped())]);
+            let mut resp = json_answer(
+                actix_web::http::StatusCode::CREATED,
+                json!([{ "service_request_id": done.case_number.as_str(), "service_notice": notice }]),
+            );
+            resp.headers_mut().insert(
+                actix_web::http::header::CACHE_CONTROL,
+                actix_web::http::header::HeaderValue::from_static("no-store"),
+            );
+            resp
+        }
+        Err(ServiceError::Validation(fields)) => {
+            let text: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        f.field,
+                        lang.t_args(&format!("field-{}", f.key), &f.args)
+                    )
+                })
+                .collect();
+            error(400, text.join("; "))
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "an Open311 request failed");
+            error(500, lang.t("error-internal"))
+        }
+    }
+}
