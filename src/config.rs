@@ -77,6 +77,18 @@ pub struct Settings {
     pub limits: BodyLimits,
     pub time_limits: TimeLimits,
     pub staff: StaffSettings,
+    pub stats: StatsSettings,
+}
+
+/// Public statistics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSettings {
+    /// Counts from 1 up to one below this are withheld ("fewer than N"), so no small cell can
+    /// point at a reporter.
+    pub min_cell: i64,
+    /// Months shown.
+    pub months: usize,
 }
 
 /// Staff sessions and background work.
@@ -279,6 +291,10 @@ impl Default for Settings {
             staff: StaffSettings {
                 idle_timeout_minutes: 30,
                 jobs_interval_seconds: 60,
+            },
+            stats: StatsSettings {
+                min_cell: 5,
+                months: 12,
             },
         }
     }

@@ -51,6 +51,7 @@ impl Application {
             )),
             secure_cookies: settings.secure_cookies,
             open311_keys: settings.open311_api_keys.clone(),
+            stats: settings.stats.clone(),
         });
         let settings_for_app = settings.clone();
         let mut server = HttpServer::new(move || {

@@ -16,6 +16,7 @@ pub mod lists;
 pub mod notify;
 pub mod rewards;
 pub mod staff;
+pub mod stats;
 pub mod track;
 
 use crate::config::{Settings, TimeLimits};

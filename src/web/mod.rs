@@ -59,6 +59,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Open311 API keys; empty means none is required.
     pub open311_keys: Vec<String>,
+    pub stats: crate::config::StatsSettings,
 }
 
 impl AppState {
@@ -79,6 +80,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/report", web::post().to(public::report_submit))
         .route("/track", web::get().to(public::track_form))
         .route("/track", web::post().to(public::track_submit))
+        .route("/stats", web::get().to(public::stats))
         .route("/static/{file}", web::get().to(render::static_file))
         .route("/staff/login", web::get().to(staff_pages::login_form))
         .route("/staff/login", web::post().to(staff_pages::login_submit))

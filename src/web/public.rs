@@ -702,3 +702,74 @@ fn render_track(
         .pages
         .render(req, "public/track.html", &ctx, status, Caching::NoStore)
 }
+
+/// Public statistics: counts only, small cells withheld.
+pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
+    let (min, months) = (state.stats.min_cell, state.stats.months);
+    let stats = match state
+        .services
+        .blocking(move |s| s.public_stats(min, months))
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = ?e, "public statistics failed");
+            return state.pages.error(
+                &req,
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "page-internal-title",
+                &lang.t("error-internal"),
+            );
+        }
+    };
+    let fewer = lang.t_args("stats-fewer", &[("min", min)]);
+    let cell = |c: crate::services::stats::Cell| match c {
+        crate::services::stats::Cell::Count(n) => n.to_string(),
+        crate::services::stats::Cell::Suppressed => fewer.clone(),
+    };
+    let c = &state.services.catalog;
+    let pick = |zh: &str, en: &str| {
+        if lang == Lang::En {
+            en.to_owned()
+        } else {
+            zh.to_owned()
+        }
+    };
+    let rows = |rows: &[crate::services::stats::StatRow],
+                label: &dyn Fn(&str) -> String|
+     -> Vec<serde_json::Value> {
+        rows.iter()
+            .map(|r| serde_json::json!({ "label": label(&r.key), "received": cell(r.received), "verified": cell(r.verified), "rectified": cell(r.rectified) }))
+            .collect()
+    };
+    let tables = serde_json::json!([
+        { "id": "by-month", "title": lang.t("stats-by-month"), "head": lang.t("stats-month"), "rows": rows(&stats.by_month, &|k| k.to_owned()) },
+        { "id": "by-sector", "title": lang.t("stats-by-sector"), "head": lang.t("list-col-sector"),
+          "rows": rows(&stats.by_sector, &|k| c.sector(k).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default()) },
+        { "id": "by-street", "title": lang.t("stats-by-street"), "head": lang.t("list-col-street"),
+          "rows": rows(&stats.by_street, &|k| c.street(k).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default()) },
+    ]);
+    let mut ctx = state.pages.context(lang, Some("/stats"));
+    ctx.insert("totals", &serde_json::json!({ "received": cell(stats.totals.received), "verified": cell(stats.totals.verified), "rectified": cell(stats.totals.rectified) }));
+    ctx.insert("rewards_paid", &cell(stats.rewards_paid));
+    ctx.insert(
+        "rewards_yuan",
+        &stats
+            .rewards_fen
+            .map(|f| crate::domain::reward::Fen(f).to_string())
+            .unwrap_or_default(),
+    );
+    ctx.insert("tables", &tables);
+    ctx.insert(
+        "suppressed_note",
+        &lang.t_args("stats-suppressed", &[("min", min)]),
+    );
+    state.pages.render(
+        &req,
+        "public/stats.html",
+        &ctx,
+        StatusCode::OK,
+        Caching::Revalidate,
+    )
+}

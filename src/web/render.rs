@@ -25,6 +25,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "public/report.html",
     "public/receipt.html",
     "public/track.html",
+    "public/stats.html",
     "errors/error.html",
     "staff/base.html",
     "staff/login.html",

@@ -18,4 +18,5 @@ mod rewards;
 mod smtp;
 mod staff;
 mod staff_pages;
+mod stats;
 mod track;

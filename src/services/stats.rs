@@ -1,0 +1,149 @@
+//! Public statistics: tips received, found true, rectified and rewards paid, per month, sector
+//! and sub-district. Counts only: never a case, a business or anything that could point at a
+//! reporter; cells below the configured threshold are withheld ([`Cell::Suppressed`]).
+
+use super::{ServiceResult, Services};
+use crate::db::{cases, rewards};
+use crate::domain::status::Status;
+use chrono::Datelike;
+use std::collections::BTreeMap;
+
+/// A published number, or a small one withheld.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    Count(i64),
+    Suppressed,
+}
+
+impl Cell {
+    pub fn of(n: i64, min: i64) -> Cell {
+        if n > 0 && n < min {
+            Cell::Suppressed
+        } else {
+            Cell::Count(n)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Tally {
+    received: i64,
+    verified: i64,
+    rectified: i64,
+}
+
+/// One row of a table: the label's code and its cells.
+#[derive(Debug, Clone)]
+pub struct StatRow {
+    pub key: String,
+    pub received: Cell,
+    pub verified: Cell,
+    pub rectified: Cell,
+}
+
+#[derive(Debug, Clone)]
+pub struct PublicStats {
+    pub by_month: Vec<StatRow>,
+    pub by_sector: Vec<StatRow>,
+    pub by_street: Vec<StatRow>,
+    pub totals: StatRow,
+    pub rewards_paid: Cell,
+    /// Paid amount in fen, withheld with the count.
+    pub rewards_fen: Option<i64>,
+    pub min_cell: i64,
+}
+
+impl Services {
+    pub fn public_stats(&self, min_cell: i64, months: usize) -> ServiceResult<PublicStats> {
+        let (rows, paid) = {
+            let mut c = self.db.read()?;
+            (
+                cases::with_files(&mut c, None)?,
+                rewards::list(&mut c, Some("paid"))?,
+            )
+        };
+        let mut by_month: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_sector: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut by_street: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut total = Tally::default();
+        for (tip, file) in &rows {
+            let Ok(status) = tip.status.parse::<Status>() else {
+                continue;
+            };
+            let local = tip.submitted_at.and_utc().with_timezone(&self.offset);
+            let month = format!("{:04}-{:02}", local.year(), local.month());
+            let verified = matches!(
+                status,
+                Status::Substantiated | Status::Rectifying | Status::Rectified
+            ) || (status == Status::Closed && file.rectification_due.is_some());
+            let rectified = file.rectified_at.is_some();
+            for t in [
+                by_month.entry(month).or_default(),
+                by_sector.entry(tip.sector.clone()).or_default(),
+                by_street
+                    .entry(tip.street.clone().unwrap_or_default())
+                    .or_default(),
+                &mut total,
+            ] {
+                t.received += 1;
+                t.verified += i64::from(verified);
+                t.rectified += i64::from(rectified);
+            }
+        }
+        let row = |key: String, t: &Tally| StatRow {
+            key,
+            received: Cell::of(t.received, min_cell),
+            verified: Cell::of(t.verified, min_cell),
+            rectified: Cell::of(t.rectified, min_cell),
+        };
+        let mut month_rows: Vec<StatRow> =
+            by_month.iter().map(|(k, t)| row(k.clone(), t)).collect();
+        month_rows.reverse();
+        month_rows.truncate(months);
+        let paid_count = paid.len() as i64;
+        let paid_fen: i64 = paid.iter().map(|(r, _, _)| r.amount_fen).sum();
+        let rewards_paid = Cell::of(paid_count, min_cell);
+        Ok(PublicStats {
+            by_month: month_rows,
+            by_sector: self
+                .catalog
+                .sectors()
+                .iter()
+                .map(|s| {
+                    row(
+                        s.code.clone(),
+                        by_sector.get(&s.code).unwrap_or(&Tally::default()),
+                    )
+                })
+                .collect(),
+            by_street: self
+                .catalog
+                .streets()
+                .iter()
+                .map(|s| {
+                    row(
+                        s.code.clone(),
+                        by_street.get(&s.code).unwrap_or(&Tally::default()),
+                    )
+                })
+                .collect(),
+            totals: row(String::new(), &total),
+            rewards_fen: (rewards_paid != Cell::Suppressed).then_some(paid_fen),
+            rewards_paid,
+            min_cell,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_cells_are_withheld_but_zero_is_shown() {
+        assert_eq!(Cell::of(0, 5), Cell::Count(0));
+        assert_eq!(Cell::of(1, 5), Cell::Suppressed);
+        assert_eq!(Cell::of(4, 5), Cell::Suppressed);
+        assert_eq!(Cell::of(5, 5), Cell::Count(5));
+    }
+}

@@ -1,0 +1,37 @@
+//! Public statistics on a known data set: the figures, small cells withheld, nothing of a case.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use serde_json::json;
+
+on_both_backends! {
+    fn public_statistics_count_and_withhold_small_cells(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let mut fire = Vec::new();
+        for _ in 0..6 {
+            fire.push(app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned());
+        }
+        for _ in 0..2 {
+            app.submit(&anonymous_tip("gas"));
+        }
+        for case in &fire[..5] {
+            for a in ["accept", "start_verification", "substantiate"] {
+                officer.act(case, json!({"action": a}));
+            }
+        }
+        let p = app.get("/stats");
+        assert_eq!(p.status, 200);
+        let html = &p.text;
+        // Totals: 8 received, 5 found true, 0 fixed.
+        assert!(html.contains("<dt>收到举报</dt><dd>8</dd>"), "{html}");
+        assert!(html.contains("<dt>核查属实</dt><dd>5</dd>"));
+        assert!(html.contains("<dt>完成整改</dt><dd>0</dd>"));
+        // Fire safety: 6 and 5 are shown; city gas's 2 is withheld.
+        assert!(html.contains("<th scope=\"row\">消防安全</th><td>6</td><td>5</td><td>0</td>"), "{html}");
+        assert!(html.contains("<th scope=\"row\">城镇燃气</th><td>少于 5</td><td>0</td><td>0</td>"));
+        for leak in ["HL-", "某某海鲜酒楼", "江头北路216号"] {
+            assert!(!html.contains(leak), "{leak} on the public page");
+        }
+        assert!(app.get("/stats?lang=en").text.contains("fewer than 5"));
+    }
+}
