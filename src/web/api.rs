@@ -199,3 +199,12 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         }
     }
 }
+
+/// The machine-readable description of this API (kept true by a test over the routes table).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json; charset=utf-8")
+        .body(OPENAPI)
+}

@@ -146,6 +146,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/api/v1")
+                .route("/openapi.json", web::get().to(api::openapi))
                 .route("/sectors", web::get().to(api::sectors))
                 .route("/streets", web::get().to(api::streets))
                 .route("/tips", web::post().to(api::submit_tip))
@@ -268,5 +269,54 @@ where
         }
         security::log_access(&method, &path, res.status().as_u16(), started);
         Ok(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every route of `/api/v1` in the routes table above is described in openapi.json, with its
+    /// method, and nothing is described that does not exist.
+    #[test]
+    fn the_openapi_document_describes_every_api_route() {
+        let source = include_str!("mod.rs");
+        let start = source
+            .find("web::scope(\"/api/v1\")")
+            .expect("the API scope");
+        let end = start + source[start..].find(");").expect("its end");
+        let scope: String = source[start..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut routes = Vec::new();
+        for part in scope.split(".route(").skip(1) {
+            let path = part.split('"').nth(1).expect("a path");
+            let method = part
+                .split("web::")
+                .nth(1)
+                .and_then(|m| m.split("()").next())
+                .expect("a method");
+            routes.push((path.to_owned(), method.to_owned()));
+        }
+        assert!(routes.len() > 20, "{routes:?}");
+        let doc: serde_json::Value = serde_json::from_str(super::api::OPENAPI).expect("valid JSON");
+        let paths = doc["paths"].as_object().expect("paths");
+        for (path, method) in &routes {
+            assert!(
+                paths
+                    .get(path)
+                    .and_then(|p| p.get(method.as_str()))
+                    .is_some(),
+                "{method} {path} is not described"
+            );
+        }
+        let described: usize = paths
+            .values()
+            .map(|p| p.as_object().map_or(0, |o| o.len()))
+            .sum();
+        assert_eq!(
+            described,
+            routes.len(),
+            "openapi.json describes routes that do not exist"
+        );
     }
 }

@@ -35,6 +35,14 @@ on_both_backends! {
         assert_eq!(a.json[3]["name_en"], "Jiangtou Subdistrict");
     }
 
+    /// The API describes itself.
+    fn the_openapi_document_is_served(app) {
+        let a = app.get("/api/v1/openapi.json");
+        assert_eq!(a.status, 200);
+        assert_eq!(a.json["openapi"], "3.0.3");
+        assert!(a.json["paths"]["/tips"]["post"].is_object());
+    }
+
     /// /healthz answers `ok` while the database answers.
     fn health_check_answers_ok(app) {
         let a = app.get("/healthz");
