@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod case_number;
 pub mod catalog;
 pub mod deadlines;
+pub mod metrics;
 pub mod photo;
 pub mod receipt;
 pub mod reward;
