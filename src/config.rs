@@ -78,6 +78,9 @@ pub struct Settings {
     pub time_limits: TimeLimits,
     pub staff: StaffSettings,
     pub stats: StatsSettings,
+    /// Weights of the evaluation score (成效评估); missing means the defaults.
+    #[serde(default)]
+    pub evaluation: crate::domain::metrics::Weights,
 }
 
 /// Public statistics.
@@ -296,6 +299,7 @@ impl Default for Settings {
                 min_cell: 5,
                 months: 12,
             },
+            evaluation: crate::domain::metrics::Weights::default(),
         }
     }
 }

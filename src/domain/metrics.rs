@@ -29,7 +29,7 @@ pub struct CaseFacts {
 }
 
 /// Weights of the evaluation score (they need not add up to 1: the score is normalised).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
     pub acceptance_in_time: f64,

@@ -14,6 +14,7 @@ pub mod intake;
 pub mod jobs;
 pub mod lists;
 pub mod notify;
+pub mod oversight;
 pub mod rewards;
 pub mod staff;
 pub mod stats;
@@ -84,6 +85,7 @@ pub struct Services {
     pub mail_templates: Arc<MailTemplates>,
     pub mail_from: lettre::message::Mailbox,
     pub public_url: String,
+    pub weights: crate::domain::metrics::Weights,
 }
 
 impl Services {
@@ -107,6 +109,7 @@ impl Services {
             calendar: Arc::new(calendar),
             reward_policy: Arc::new(rewards),
             time_limits: settings.time_limits.clone(),
+            weights: settings.evaluation.clone(),
             session_key: keys.session.clone(),
             audit_key: keys.identity.derive("tipline audit chain v1"),
             idle_timeout: chrono::Duration::minutes(i64::from(settings.staff.idle_timeout_minutes)),

@@ -74,7 +74,7 @@ pub fn cells(catalog: &Catalog, lang: Lang, r: &ListRow) -> Vec<String> {
 
 /// One CSV field: quoted, quotes doubled, and a leading `= + - @` (or tab, CR) defused so a
 /// spreadsheet shows it as text instead of running it.
-fn field(s: &str) -> String {
+pub fn field(s: &str) -> String {
     let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -8,6 +8,7 @@ pub mod form;
 pub mod i18n;
 pub mod lists;
 pub mod open311;
+pub mod oversight;
 pub mod public;
 pub mod render;
 pub mod security;
@@ -98,6 +99,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/staff/lists/{kind}", web::get().to(staff_pages::list_page))
         .route("/staff/audit", web::get().to(staff_pages::audit_page))
+        .route("/staff/dashboard", web::get().to(oversight::dashboard))
+        .route(
+            "/staff/evaluation.csv",
+            web::get().to(oversight::evaluation_export),
+        )
+        .route("/staff/report", web::get().to(oversight::report))
+        .route("/staff/report.csv", web::get().to(oversight::report_export))
         .route("/staff/account", web::get().to(staff_pages::account))
         .route(
             "/staff/account/password",

@@ -36,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/account.html",
     "staff/users.html",
     "staff/finance.html",
+    "staff/oversight_summary.html",
+    "staff/oversight_evaluation.html",
+    "staff/dashboard.html",
+    "staff/report.html",
 );
 
 pub const CSS: &str = include_str!("../../static/css/site.css");

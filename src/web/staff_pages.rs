@@ -30,7 +30,7 @@ fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-fn pick(lang: Lang, zh: &str, en: &str) -> String {
+pub(super) fn pick(lang: Lang, zh: &str, en: &str) -> String {
     if lang == Lang::En {
         en.to_owned()
     } else {
@@ -38,7 +38,7 @@ fn pick(lang: Lang, zh: &str, en: &str) -> String {
     }
 }
 
-fn unit_name(state: &AppState, lang: Lang, code: &str) -> String {
+pub(super) fn unit_name(state: &AppState, lang: Lang, code: &str) -> String {
     let c = &state.services.catalog;
     c.department(code)
         .map(|d| pick(lang, &d.name_zh, &d.name_en))
@@ -47,7 +47,7 @@ fn unit_name(state: &AppState, lang: Lang, code: &str) -> String {
 }
 
 /// The context of every staff page.
-fn context(
+pub(super) fn context(
     state: &AppState,
     req: &HttpRequest,
     lang: Lang,
@@ -69,6 +69,7 @@ fn context(
                     "may_audit": matches!(st.role, Role::Coordinator | Role::Inspector),
                     "may_rewards": matches!(st.role, Role::Finance | Role::Coordinator | Role::Inspector),
                     "is_coordinator": st.role == Role::Coordinator,
+                    "may_dashboard": matches!(st.role, Role::Coordinator | Role::Inspector | Role::Head),
                 }),
             );
             ctx.insert("csrf", &s.csrf);
@@ -81,7 +82,7 @@ fn context(
     ctx
 }
 
-fn render(
+pub(super) fn render(
     state: &AppState,
     req: &HttpRequest,
     template: &str,
@@ -93,7 +94,12 @@ fn render(
         .render(req, template, ctx, status, Caching::NoStore)
 }
 
-fn error_page(state: &AppState, req: &HttpRequest, lang: Lang, e: &ServiceError) -> HttpResponse {
+pub(super) fn error_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    e: &ServiceError,
+) -> HttpResponse {
     let (status, title) = match e {
         ServiceError::NotFound => (StatusCode::NOT_FOUND, "page-not-found-title"),
         ServiceError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
@@ -111,7 +117,7 @@ fn error_page(state: &AppState, req: &HttpRequest, lang: Lang, e: &ServiceError)
 }
 
 /// The message of a refused service call, for a banner.
-fn refusal_text(lang: Lang, e: &ServiceError) -> (StatusCode, String) {
+pub(super) fn refusal_text(lang: Lang, e: &ServiceError) -> (StatusCode, String) {
     match e {
         ServiceError::Validation(fields) => (
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -249,6 +249,23 @@ impl TestApp {
         self._data_dir.path()
     }
 
+    /// Runs statements on the instance's database (to set times a test cannot wait for).
+    pub fn sql(&self, statements: &[String]) {
+        use diesel::RunQueryDsl;
+        self.services
+            .db
+            .write(|conn| -> anyhow::Result<()> {
+                for s in statements {
+                    match conn {
+                        tipline::db::DbConn::Sqlite(c) => diesel::sql_query(s).execute(c)?,
+                        tipline::db::DbConn::Pg(c) => diesel::sql_query(s).execute(c)?,
+                    };
+                }
+                Ok(())
+            })
+            .expect("the statements run");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

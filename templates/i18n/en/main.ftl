@@ -69,3 +69,5 @@ field-unknown_exclusion = Please choose why there is no reward.
 field-reason_for_amount = Give the reason when the amount differs from the computed one.
 field-bad_account = Give an account number of 6 to 40 letters or digits.
 field-unknown_decision = Please approve or reject.
+field-before_from = The end of the period cannot be before its start.
+field-period_too_long = A period can cover at most three years.

@@ -69,3 +69,5 @@ field-unknown_exclusion = 请选择不予奖励的原因。
 field-reason_for_amount = 核定金额与计算金额不同时，请说明理由。
 field-bad_account = 请填写 6 到 40 位的收款账号。
 field-unknown_decision = 请选择批准或不批准。
+field-before_from = 截止日期不能早于起始日期。
+field-period_too_long = 统计期间最长三年。

@@ -1,0 +1,280 @@
+//! Oversight (成效评估): the staff dashboard, the evaluation table and the periodic progress
+//! report, for the whole district or one unit and a period. The figures come from
+//! [`crate::domain::metrics`]; this module turns case files into facts and decides who may see
+//! which scope.
+
+use super::{ServiceError, ServiceResult, Services};
+use crate::db::cases::{self, CaseFileRow};
+use crate::db::tips::TipRow;
+use crate::domain::metrics::{self, CaseFacts, Group};
+use crate::domain::roles::Role;
+use crate::domain::status::Status;
+use crate::services::auth::Staff;
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+/// The longest period one dashboard or report covers.
+pub const MAX_DAYS: i64 = 3 * 366;
+
+/// Which deadline a case missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missed {
+    Acceptance,
+    Verification,
+    Rectification,
+}
+
+impl Missed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Missed::Acceptance => "acceptance",
+            Missed::Verification => "verification",
+            Missed::Rectification => "rectification",
+        }
+    }
+}
+
+/// A case of the period that missed a legal or ordered time limit.
+#[derive(Debug, Clone)]
+pub struct OverdueCase {
+    pub case_number: String,
+    pub sector: String,
+    pub street: Option<String>,
+    pub department: String,
+    pub status: String,
+    pub missed: Missed,
+    pub due: NaiveDate,
+    /// Days between the limit and the day it was met, or today when it still is not.
+    pub days_late: i64,
+    pub explanation: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Oversight {
+    /// `None` for the whole district.
+    pub unit: Option<String>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub total: Group,
+    pub by_sector: Vec<Group>,
+    pub by_street: Vec<Group>,
+    pub by_department: Vec<Group>,
+    pub weekly: Vec<(NaiveDate, i64)>,
+    pub overdue: Vec<OverdueCase>,
+}
+
+/// A period from optional `YYYY-MM-DD` texts; the default is the twelve weeks up to `today`.
+pub fn period(
+    from: Option<&str>,
+    to: Option<&str>,
+    today: NaiveDate,
+) -> ServiceResult<(NaiveDate, NaiveDate)> {
+    let parse = |s: Option<&str>, field: &'static str| -> ServiceResult<Option<NaiveDate>> {
+        match s.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| ServiceError::field(field, "bad_date")),
+        }
+    };
+    let to = parse(to, "to")?.unwrap_or(today);
+    let from = parse(from, "from")?.unwrap_or(to - Duration::days(83));
+    if from > to {
+        return Err(ServiceError::field("to", "before_from"));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(ServiceError::field("from", "period_too_long"));
+    }
+    Ok((from, to))
+}
+
+impl Services {
+    /// The scope a staff member may look at: coordinators and inspectors any unit or the whole
+    /// district, heads their own unit only; officers and finance not at all.
+    pub fn oversight_scope(
+        &self,
+        staff: &Staff,
+        unit: Option<&str>,
+    ) -> ServiceResult<Option<String>> {
+        let unit = unit.map(str::trim).filter(|u| !u.is_empty());
+        match staff.role {
+            Role::Coordinator | Role::Inspector => match unit {
+                None => Ok(None),
+                Some(u) if self.catalog.unit_kind(u).is_some() => Ok(Some(u.to_owned())),
+                Some(_) => Err(ServiceError::field("unit", "unknown_unit")),
+            },
+            Role::Head => match (unit, staff.unit.as_deref()) {
+                (None, Some(own)) => Ok(Some(own.to_owned())),
+                (Some(u), Some(own)) if u == own => Ok(Some(own.to_owned())),
+                _ => Err(ServiceError::Forbidden),
+            },
+            Role::Officer | Role::Finance => Err(ServiceError::Forbidden),
+        }
+    }
+
+    /// The figures of a scope (checked with [`Services::oversight_scope`] first, or chosen on
+    /// the command line) for tips received from `from` to `to`, both days included.
+    pub fn oversight(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ServiceResult<Oversight> {
+        let rows = {
+            let mut c = self.db.read()?;
+            cases::with_files(&mut c, unit)?
+        };
+        let today = self.today();
+        let mut facts = Vec::new();
+        let mut overdue = Vec::new();
+        for (tip, file) in &rows {
+            let submitted = self.local_date(tip.submitted_at);
+            if submitted < from || submitted > to {
+                continue;
+            }
+            let Ok(status) = tip.status.parse::<Status>() else {
+                continue;
+            };
+            let (fact, missed) = self.facts(tip, file, status, today);
+            overdue.extend(missed);
+            facts.push(fact);
+        }
+        overdue.sort_by(|a, b| (b.days_late, &a.case_number).cmp(&(a.days_late, &b.case_number)));
+        let w = &self.weights;
+        let sectors: Vec<String> = self
+            .catalog
+            .sectors()
+            .iter()
+            .map(|s| s.code.clone())
+            .collect();
+        let streets: Vec<String> = self
+            .catalog
+            .streets()
+            .iter()
+            .map(|s| s.code.clone())
+            .collect();
+        let departments: Vec<String> = self
+            .catalog
+            .departments()
+            .iter()
+            .map(|d| d.code.clone())
+            .collect();
+        let all: Vec<&CaseFacts> = facts.iter().collect();
+        Ok(Oversight {
+            unit: unit.map(str::to_owned),
+            from,
+            to,
+            total: metrics::group("", &all, w),
+            by_sector: metrics::by(&facts, &sectors, |f| Some(f.sector.clone()), w),
+            by_street: metrics::by(&facts, &streets, |f| f.street.clone(), w),
+            by_department: metrics::by(&facts, &departments, |f| Some(f.department.clone()), w),
+            weekly: metrics::weekly(&facts, from, to),
+            overdue,
+        })
+    }
+
+    fn facts(
+        &self,
+        tip: &TipRow,
+        file: &CaseFileRow,
+        status: Status,
+        today: NaiveDate,
+    ) -> (CaseFacts, Vec<OverdueCase>) {
+        let days = |at: Option<NaiveDateTime>| {
+            at.map(|at| (at - tip.submitted_at).num_minutes().max(0) as f64 / 1440.0)
+        };
+        let open = !matches!(
+            status,
+            Status::Rejected | Status::Unsubstantiated | Status::Duplicate | Status::Closed
+        );
+        let mut missed = Vec::new();
+        let mut check = |kind: Missed, due: Option<NaiveDate>, done: Option<NaiveDateTime>| {
+            let due = due?;
+            let met_on = done.map(|d| self.local_date(d));
+            let late_by = match met_on {
+                Some(day) => (day - due).num_days(),
+                None if open => (today - due).num_days(),
+                None => return None,
+            };
+            if met_on.is_none() && late_by <= 0 {
+                return None;
+            }
+            if late_by > 0 {
+                missed.push(OverdueCase {
+                    case_number: tip.case_number.clone(),
+                    sector: tip.sector.clone(),
+                    street: tip.street.clone(),
+                    department: tip.department.clone(),
+                    status: tip.status.clone(),
+                    missed: kind,
+                    due,
+                    days_late: late_by,
+                    explanation: (kind == Missed::Rectification)
+                        .then(|| file.delay_explanation.clone())
+                        .flatten(),
+                });
+            }
+            Some(late_by <= 0)
+        };
+        // Refusing a tip (不予受理) is the acceptance decision too.
+        let decided = file.accepted_at.or(if status == Status::Rejected {
+            file.closed_at
+        } else {
+            None
+        });
+        let accepted_in_time = check(Missed::Acceptance, file.acceptance_due, decided);
+        let verified_in_time = check(
+            Missed::Verification,
+            file.verification_due,
+            file.verified_at,
+        );
+        check(
+            Missed::Rectification,
+            file.rectification_due,
+            file.rectified_at,
+        );
+        let found_true = matches!(
+            status,
+            Status::Substantiated | Status::Rectifying | Status::Rectified
+        ) || (status == Status::Closed && file.rectification_due.is_some());
+        let fact = CaseFacts {
+            case_number: tip.case_number.clone(),
+            sector: tip.sector.clone(),
+            street: tip.street.clone(),
+            department: tip.department.clone(),
+            submitted: self.local_date(tip.submitted_at),
+            accepted: file.accepted_at.is_some(),
+            found_true,
+            rectification_ordered: file.rectification_due.is_some(),
+            rectified: file.rectified_at.is_some(),
+            overdue: !missed.is_empty(),
+            explained: file.delay_explanation.is_some(),
+            days_to_acceptance: days(file.accepted_at),
+            days_to_verification: days(file.verified_at),
+            days_to_rectification: days(file.rectified_at),
+            accepted_in_time,
+            verified_in_time,
+        };
+        (fact, missed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_period_defaults_to_twelve_weeks_and_refuses_nonsense() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let (from, to) = period(None, None, today).unwrap();
+        assert_eq!((to - from).num_days(), 83);
+        assert_eq!(to, today);
+        assert!(period(Some("2026-12-01"), Some("2026-11-01"), today).is_err());
+        assert!(period(Some("2020-01-01"), Some("2026-11-01"), today).is_err());
+        assert!(period(Some("yesterday"), None, today).is_err());
+        let (from, to) = period(Some(" 2026-01-01 "), Some("2026-03-31"), today).unwrap();
+        assert_eq!(
+            (from.to_string(), to.to_string()),
+            ("2026-01-01".into(), "2026-03-31".into())
+        );
+    }
+}

@@ -1,0 +1,431 @@
+//! The oversight pages: the staff dashboard with its charts (server-drawn SVG, each followed by
+//! the table it shows), the evaluation table (成效评估) and its CSV, and the printable periodic
+//! progress report (HTML and CSV; `tipline report` writes the same page to a file).
+
+use super::AppState;
+use super::i18n::Lang;
+use super::lists::field;
+use super::staff_auth::PageStaff;
+use super::staff_pages::{context, error_page, pick, refusal_text, render, unit_name};
+use crate::domain::catalog::Catalog;
+use crate::domain::metrics::{Group, Share};
+use crate::services::ServiceError;
+use crate::services::oversight::{Oversight, period};
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PeriodQuery {
+    pub from: String,
+    pub to: String,
+    pub unit: String,
+}
+
+/// A name for a code of any kind (sector, sub-district, department).
+pub fn label(catalog: &Catalog, lang: Lang, code: &str) -> String {
+    if code.is_empty() {
+        return lang.t("oversight-whole-district");
+    }
+    catalog
+        .sector(code)
+        .map(|s| pick(lang, &s.name_zh, &s.name_en))
+        .or_else(|| {
+            catalog
+                .department(code)
+                .map(|d| pick(lang, &d.name_zh, &d.name_en))
+        })
+        .or_else(|| {
+            catalog
+                .street(code)
+                .map(|s| pick(lang, &s.name_zh, &s.name_en))
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
+
+fn pct(s: Share) -> String {
+    s.percent()
+        .map(|p| format!("{p:.1}%"))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn days(d: Option<f64>) -> String {
+    d.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into())
+}
+
+fn score(g: &Group) -> String {
+    g.score
+        .map(|s| format!("{s:.1}"))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn row(catalog: &Catalog, lang: Lang, g: &Group) -> Value {
+    json!({
+        "key": g.key,
+        "label": label(catalog, lang, &g.key),
+        "received": g.received,
+        "accepted": g.accepted,
+        "found_true": g.found_true,
+        "rectified": g.rectified,
+        "overdue": g.overdue,
+        "overdue_explained": g.overdue_explained,
+        "acceptance_in_time": pct(g.acceptance_in_time),
+        "verification_in_time": pct(g.verification_in_time),
+        "rectification_done": pct(g.rectification_done),
+        "score": score(g),
+        "median_acceptance": days(g.median_days_to_acceptance),
+        "p90_acceptance": days(g.p90_days_to_acceptance),
+        "median_verification": days(g.median_days_to_verification),
+        "p90_verification": days(g.p90_days_to_verification),
+        "median_rectification": days(g.median_days_to_rectification),
+        "p90_rectification": days(g.p90_days_to_rectification),
+    })
+}
+
+/// Horizontal bars (one per row) as geometry for the SVG in the template: received in full,
+/// found true and rectified drawn over it.
+fn bars(catalog: &Catalog, lang: Lang, groups: &[Group]) -> Value {
+    let max = groups.iter().map(|g| g.received).max().unwrap_or(0).max(1) as f64;
+    let width = 200.0;
+    let rows: Vec<Value> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let w = |n: i64| (n as f64 / max * width * 10.0).round() / 10.0;
+            let name = label(catalog, lang, &g.key);
+            let short = if name.chars().count() > 9 {
+                format!("{}…", name.chars().take(8).collect::<String>())
+            } else {
+                name
+            };
+            json!({
+                "y": i * 22,
+                "short": short,
+                "received": g.received,
+                "w_received": w(g.received),
+                "w_found": w(g.found_true),
+                "w_rectified": w(g.rectified),
+            })
+        })
+        .collect();
+    json!({ "height": groups.len() * 22, "rows": rows })
+}
+
+/// Vertical bars of tips received per week.
+fn trend(weekly: &[(chrono::NaiveDate, i64)]) -> Value {
+    let max = weekly.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let step = 12;
+    let rows: Vec<Value> = weekly
+        .iter()
+        .enumerate()
+        .map(|(i, (week, n))| {
+            let h = (*n as f64 / max * 100.0 * 10.0).round() / 10.0;
+            json!({ "x": i * step, "h": h, "y": 100.0 - h, "week": week.to_string(), "n": n })
+        })
+        .collect();
+    json!({ "width": weekly.len() * step, "max": max as i64, "rows": rows })
+}
+
+/// Everything the dashboard and the report templates show.
+pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight) -> Value {
+    let rows = |gs: &[Group]| gs.iter().map(|g| row(catalog, lang, g)).collect::<Vec<_>>();
+    let overdue: Vec<Value> = o
+        .overdue
+        .iter()
+        .map(|c| {
+            json!({
+                "case_number": c.case_number,
+                "sector": label(catalog, lang, &c.sector),
+                "street": c.street.as_deref().map(|s| label(catalog, lang, s)).unwrap_or_default(),
+                "department": label(catalog, lang, &c.department),
+                "status": lang.t(&format!("status-{}", c.status)),
+                "missed": lang.t(&format!("oversight-missed-{}", c.missed.as_str())),
+                "due": c.due.to_string(),
+                "days_late": c.days_late,
+                "explanation": c.explanation.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    json!({
+        "scope": o.unit.as_deref().map(|u| label(catalog, lang, u)).unwrap_or_else(|| lang.t("oversight-whole-district")),
+        "unit": o.unit.clone().unwrap_or_default(),
+        "from": o.from.to_string(),
+        "to": o.to.to_string(),
+        "total": row(catalog, lang, &o.total),
+        "count_tables": [
+            {"id": "by-sector", "caption": lang.t("oversight-by-sector"), "rows": rows(&o.by_sector)},
+            {"id": "by-street", "caption": lang.t("oversight-by-street"), "rows": rows(&o.by_street)},
+            {"id": "by-department", "caption": lang.t("oversight-by-department"), "rows": rows(&o.by_department)},
+        ],
+        "evaluation_tables": [
+            {"id": "evaluation-streets", "caption": lang.t("oversight-streets"), "rows": rows(&o.by_street)},
+            {"id": "evaluation-departments", "caption": lang.t("oversight-departments"), "rows": rows(&o.by_department)},
+        ],
+        "sector_bars": bars(catalog, lang, &o.by_sector),
+        "trend": trend(&o.weekly),
+        "overdue": overdue,
+    })
+}
+
+/// The evaluation table as CSV: one line per sub-district, then one per department.
+pub fn evaluation_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
+    let header = [
+        "oversight-col-kind",
+        "oversight-col-unit",
+        "oversight-col-received",
+        "oversight-col-acceptance-in-time",
+        "oversight-col-verification-in-time",
+        "oversight-col-rectification-done",
+        "oversight-col-overdue",
+        "oversight-col-overdue-explained",
+        "oversight-col-score",
+    ];
+    let mut out = String::from("\u{feff}");
+    let line = |cells: Vec<String>| {
+        let mut l = cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
+        l.push_str("\r\n");
+        l
+    };
+    out.push_str(&line(header.iter().map(|k| lang.t(k)).collect()));
+    for (kind, groups) in [
+        ("oversight-streets", &o.by_street),
+        ("oversight-departments", &o.by_department),
+    ] {
+        for g in groups {
+            out.push_str(&line(vec![
+                lang.t(kind),
+                label(catalog, lang, &g.key),
+                g.received.to_string(),
+                pct(g.acceptance_in_time),
+                pct(g.verification_in_time),
+                pct(g.rectification_done),
+                g.overdue.to_string(),
+                g.overdue_explained.to_string(),
+                score(g),
+            ]));
+        }
+    }
+    out
+}
+
+/// The report as CSV: the figures, then the overdue list with the explanations.
+pub fn report_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
+    let line = |cells: &[String]| {
+        let mut l = cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
+        l.push_str("\r\n");
+        l
+    };
+    let t = &o.total;
+    let mut out = String::from("\u{feff}");
+    let scope = o
+        .unit
+        .as_deref()
+        .map(|u| label(catalog, lang, u))
+        .unwrap_or_else(|| lang.t("oversight-whole-district"));
+    for (k, v) in [
+        ("oversight-scope", scope),
+        ("oversight-from", o.from.to_string()),
+        ("oversight-to", o.to.to_string()),
+        ("oversight-col-received", t.received.to_string()),
+        ("oversight-col-accepted", t.accepted.to_string()),
+        ("oversight-col-found-true", t.found_true.to_string()),
+        ("oversight-col-rectified", t.rectified.to_string()),
+        ("oversight-col-overdue", t.overdue.to_string()),
+        (
+            "oversight-col-acceptance-in-time",
+            pct(t.acceptance_in_time),
+        ),
+        (
+            "oversight-col-verification-in-time",
+            pct(t.verification_in_time),
+        ),
+        (
+            "oversight-col-rectification-done",
+            pct(t.rectification_done),
+        ),
+        ("oversight-col-score", score(t)),
+    ] {
+        out.push_str(&line(&[lang.t(k), v]));
+    }
+    out.push_str("\r\n");
+    out.push_str(&line(
+        &[
+            "list-col-case",
+            "list-col-sector",
+            "list-col-street",
+            "list-col-department",
+            "oversight-col-missed",
+            "oversight-col-due",
+            "oversight-col-days-late",
+            "oversight-col-explanation",
+        ]
+        .map(|k| lang.t(k)),
+    ));
+    for c in &o.overdue {
+        out.push_str(&line(&[
+            c.case_number.clone(),
+            label(catalog, lang, &c.sector),
+            c.street
+                .as_deref()
+                .map(|s| label(catalog, lang, s))
+                .unwrap_or_default(),
+            label(catalog, lang, &c.department),
+            lang.t(&format!("oversight-missed-{}", c.missed.as_str())),
+            c.due.to_string(),
+            c.days_late.to_string(),
+            c.explanation.clone().unwrap_or_default(),
+        ]));
+    }
+    out
+}
+
+/// Checks the scope and the period and computes the figures.
+async fn figures(
+    state: &AppState,
+    staff: &PageStaff,
+    q: &PeriodQuery,
+) -> Result<Oversight, ServiceError> {
+    let (st, q) = (
+        staff.0.staff.clone(),
+        (q.from.clone(), q.to.clone(), q.unit.clone()),
+    );
+    state
+        .services
+        .blocking(move |s| {
+            let unit = s.oversight_scope(&st, Some(&q.2))?;
+            let (from, to) = period(Some(&q.0), Some(&q.1), s.today())?;
+            s.oversight(unit.as_deref(), from, to)
+        })
+        .await
+}
+
+/// The units a staff member may choose on the dashboard.
+fn unit_choices(state: &AppState, lang: Lang, staff: &PageStaff) -> Vec<Value> {
+    let c = &state.services.catalog;
+    match staff.0.staff.unit.as_deref() {
+        Some(own) => vec![json!({"code": own, "name": unit_name(state, lang, own)})],
+        None => c
+            .departments()
+            .iter()
+            .map(|d| (d.code.as_str(), pick(lang, &d.name_zh, &d.name_en)))
+            .chain(
+                c.streets()
+                    .iter()
+                    .map(|s| (s.code.as_str(), pick(lang, &s.name_zh, &s.name_en))),
+            )
+            .map(|(code, name)| json!({"code": code, "name": name}))
+            .collect(),
+    }
+}
+
+/// The query of a checked period and scope (dates and catalog codes: nothing to encode).
+fn query_string(q: &PeriodQuery) -> String {
+    format!("from={}&to={}&unit={}", q.from, q.to, q.unit)
+}
+
+async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    q: web::Query<PeriodQuery>,
+    template: &str,
+) -> HttpResponse {
+    let q = q.into_inner();
+    let mut ctx = context(&state, &req, lang, Some(&staff.0));
+    ctx.insert("q", &json!({"from": q.from, "to": q.to, "unit": q.unit}));
+    ctx.insert("units", &unit_choices(&state, lang, &staff));
+    ctx.insert("may_choose_unit", &staff.0.staff.unit.is_none());
+    match figures(&state, &staff, &q).await {
+        Ok(o) => {
+            ctx.insert("o", &view(&state.services.catalog, lang, &o));
+            ctx.insert(
+                "query",
+                &query_string(&PeriodQuery {
+                    from: o.from.to_string(),
+                    to: o.to.to_string(),
+                    unit: o.unit.clone().unwrap_or_default(),
+                }),
+            );
+            ctx.insert("form_errors", &Vec::<String>::new());
+            render(&state, &req, template, &ctx, StatusCode::OK)
+        }
+        Err(e @ ServiceError::Validation(_)) => {
+            let (status, text) = refusal_text(lang, &e);
+            ctx.insert("o", &Value::Null);
+            ctx.insert("query", "");
+            ctx.insert("form_errors", &vec![text]);
+            render(&state, &req, template, &ctx, status)
+        }
+        Err(e) => error_page(&state, &req, lang, &e),
+    }
+}
+
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    q: web::Query<PeriodQuery>,
+) -> HttpResponse {
+    page(state, req, lang, staff, q, "staff/dashboard.html").await
+}
+
+pub async fn report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    q: web::Query<PeriodQuery>,
+) -> HttpResponse {
+    page(state, req, lang, staff, q, "staff/report.html").await
+}
+
+async fn csv_answer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    q: web::Query<PeriodQuery>,
+    name: &str,
+    body: fn(&Catalog, Lang, &Oversight) -> String,
+) -> HttpResponse {
+    match figures(&state, &staff, &q).await {
+        Ok(o) => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"{name}-{}-{}.csv\"", o.from, o.to),
+            ))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(body(&state.services.catalog, lang, &o)),
+        Err(e @ ServiceError::Validation(_)) => {
+            let (status, text) = refusal_text(lang, &e);
+            HttpResponse::build(status)
+                .content_type("text/plain; charset=utf-8")
+                .body(text)
+        }
+        Err(e) => error_page(&state, &req, lang, &e),
+    }
+}
+
+pub async fn evaluation_export(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    q: web::Query<PeriodQuery>,
+) -> HttpResponse {
+    csv_answer(state, req, lang, staff, q, "evaluation", evaluation_csv).await
+}
+
+pub async fn report_export(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    q: web::Query<PeriodQuery>,
+) -> HttpResponse {
+    csv_answer(state, req, lang, staff, q, "report", report_csv).await
+}
