@@ -1,4 +1,4 @@
-//! The `tipline` command: serve (default), migrate, user add | list, demo.
+//! The `tipline` command: serve (default), migrate, user add | list, demo, report, audit verify.
 //! Exit codes: 0 success, 2 bad usage or bad input (one line on stderr), 1 anything else.
 
 use clap::{Parser, Subcommand};
@@ -39,6 +39,28 @@ enum Command {
     },
     /// Load the demo data set into an empty database.
     Demo,
+    /// Write the periodic progress report (figures, evaluation, overdue cases and their
+    /// explanations, lines to sign) for a department or sub-district, or the whole district.
+    Report {
+        /// Department or sub-district code; the whole district when left out.
+        #[arg(long)]
+        department: Option<String>,
+        /// First day, YYYY-MM-DD (default: 83 days before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        to: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// `zh-CN` (default) or `en`.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
+        /// CSV instead of a printable HTML page.
+        #[arg(long)]
+        csv: bool,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -181,6 +203,38 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     ),
                 }),
             }
+        }
+        Command::Report {
+            department,
+            from,
+            to,
+            out,
+            lang,
+            csv,
+        } => {
+            let lang = tipline::web::i18n::Lang::parse(&lang).ok_or_else(|| {
+                Failure::usage(format!("unknown language `{lang}` (zh-CN or en)"))
+            })?;
+            let services = startup::services(&settings, &dir)?;
+            let text = tipline::web::oversight::standalone_report(
+                &services,
+                lang,
+                department.as_deref(),
+                from.as_deref(),
+                to.as_deref(),
+                csv,
+            )?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| Failure {
+                        code: 1,
+                        message: format!("writing {}: {e}", path.display()),
+                    })?;
+                    eprintln!("report written to {}", path.display());
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
         }
         Command::Demo => {
             let services = startup::services(&settings, &dir)?;

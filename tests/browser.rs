@@ -50,5 +50,5 @@ fn the_reporter_path_works_in_a_real_browser() {
         "browser test failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("# pass 2"), "{stdout}");
+    assert!(stdout.contains("# pass 3"), "{stdout}");
 }

@@ -280,6 +280,34 @@ pub fn report_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
     out
 }
 
+/// The progress report as a file of its own (the stylesheet inlined), or as CSV: what
+/// `tipline report` writes. `unit` is a department or sub-district code, `None` the district.
+pub fn standalone_report(
+    services: &crate::services::Services,
+    lang: Lang,
+    unit: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    as_csv: bool,
+) -> Result<String, ServiceError> {
+    let unit = unit.map(str::trim).filter(|u| !u.is_empty());
+    if unit.is_some_and(|u| services.catalog.unit_kind(u).is_none()) {
+        return Err(ServiceError::field("department", "unknown_unit"));
+    }
+    let (from, to) = period(from, to, services.today())?;
+    let o = services.oversight(unit, from, to)?;
+    if as_csv {
+        return Ok(report_csv(&services.catalog, lang, &o));
+    }
+    let pages = super::render::Pages::new(false)?;
+    let mut ctx = pages.context(lang, None);
+    ctx.insert("o", &view(&services.catalog, lang, &o));
+    ctx.insert("inline_css", super::render::CSS);
+    ctx.insert("query", "");
+    ctx.insert("form_errors", &Vec::<String>::new());
+    Ok(pages.render_to_string("staff/report.html", &ctx)?)
+}
+
 /// Checks the scope and the period and computes the figures.
 async fn figures(
     state: &AppState,

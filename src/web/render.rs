@@ -161,6 +161,13 @@ impl Pages {
         resp.body(body)
     }
 
+    /// A page as text, for a file rather than a response (`tipline report`).
+    pub fn render_to_string(&self, name: &str, ctx: &Context) -> anyhow::Result<String> {
+        self.tera
+            .render(name, ctx)
+            .with_context(|| format!("rendering {name}"))
+    }
+
     /// A page that says what went wrong, in the request's language.
     pub fn error(
         &self,

@@ -127,6 +127,39 @@ on_both_backends! {
         assert!(rc.text.contains(&format!("\"{}\"", cases[3])));
         assert!(rc.text.contains("\"等待防爆风机到货\""));
 
+        // `tipline report` writes the same report to a file that stands alone, and CSV.
+        let out = app.data_dir().join("report.html");
+        let cli = |args: &[&str]| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_tipline"))
+                .args(args)
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("TIPLINE_DATABASE_URL", &app.db.url)
+                .env("TIPLINE_DATA_DIR", app.data_dir())
+                .env("TIPLINE_CONFIG_DIR", config_dir())
+                .env("TIPLINE_LOG", "warn")
+                .output()
+                .unwrap()
+        };
+        let run = cli(&["report", "--department", "fire", "--from", "2026-11-01", "--to", "2026-11-30",
+                        "--out", out.to_str().unwrap()]);
+        assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+        let file = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(cell(&file, "report-scope"), "区消防救援大队");
+        assert_eq!(cell(&file, "fig-score"), "43.3");
+        assert!(file.contains("<style>") && !file.contains("<link rel=\"stylesheet\""));
+        assert!(file.contains("等待防爆风机到货") && file.contains("审核人"));
+        let en = cli(&["report", "--from", "2026-11-01", "--to", "2026-11-30", "--lang", "en", "--csv"]);
+        assert!(en.status.success());
+        let text = String::from_utf8_lossy(&en.stdout);
+        assert!(text.contains("\"Department or sub-district\",\"Whole district\""), "{text}");
+        assert!(text.contains("\"Received\",\"4\""), "{text}");
+        let bad = cli(&["report", "--department", "nowhere"]);
+        assert_eq!(bad.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("There is no such department"));
+        let backwards = cli(&["report", "--from", "2026-11-30", "--to", "2026-11-01"]);
+        assert_eq!(backwards.status.code(), Some(2));
+
         // October alone: only the gas tip.
         let oct = coord.get("/staff/dashboard?from=2026-10-01&to=2026-10-31");
         assert_eq!(cell(&oct.text, "fig-received"), "1");

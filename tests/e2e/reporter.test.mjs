@@ -162,3 +162,66 @@ test("report → receipt → follow-up in Chinese at 390 px with JavaScript on",
 test("report → receipt → follow-up in Chinese at 390 px with JavaScript off", async () => {
   await reporterPath(false);
 });
+
+/** Runs `tipline` with the server's environment (for `user add`). */
+function tipline(args, input) {
+  return new Promise((ok, fail) => {
+    const child = spawn(bin, args, {
+      env: {
+        PATH: process.env.PATH,
+        TIPLINE_DATABASE_URL: `sqlite://${join(dataDir, "tipline.db")}`,
+        TIPLINE_DATA_DIR: dataDir,
+        TIPLINE_CONFIG_DIR: join(root, "config"),
+        TIPLINE_LOG: "warn",
+      },
+      stdio: ["pipe", "ignore", "inherit"],
+    });
+    child.on("error", fail);
+    child.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`tipline ${args.join(" ")}: exit ${code}`))));
+    child.stdin.end(input);
+  });
+}
+
+test("the oversight dashboard and report at 390 px, JavaScript off then on", async () => {
+  await tipline(["user", "add", "--username", "e2e.coord", "--role", "coordinator"], "correct horse battery staple\n");
+  await oversightPages(false);
+  await oversightPages(true);
+});
+
+async function oversightPages(javaScriptEnabled) {
+  const tag = javaScriptEnabled ? "js" : "nojs";
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 1,
+    isMobile: true,
+    hasTouch: true,
+    locale: "zh-CN",
+    extraHTTPHeaders: { "Accept-Language": "zh-CN,zh;q=0.9" },
+    javaScriptEnabled,
+    bypassCSP: true,
+  });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/staff/dashboard`);
+    await page.fill("#username", "e2e.coord");
+    await page.fill("#password", "correct horse battery staple");
+    await page.click("button[type=submit]");
+    await page.goto(`${base}/staff/dashboard`);
+    assert.match(await page.textContent("h1"), /工作看板/);
+    // The reporter tests above sent two tips today.
+    assert.equal((await page.textContent("#fig-received")).trim(), "2");
+    assert.ok(await page.isVisible("figure.chart svg"));
+    await page.screenshot({ path: join(shots, `${tag}-staff-dashboard.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "dashboard");
+    let width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `dashboard is ${width}px wide`);
+    await page.click("text=工作进展报告（可打印）");
+    await page.waitForSelector("#report-scope");
+    await page.screenshot({ path: join(shots, `${tag}-staff-report.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "report");
+    width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `report is ${width}px wide`);
+  } finally {
+    await context.close();
+  }
+}
