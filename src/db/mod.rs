@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod cases;
 pub mod drafts;
+pub mod exposures;
 pub mod outbox;
 pub mod rewards;
 pub mod schema;

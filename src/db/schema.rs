@@ -233,7 +233,25 @@ diesel::table! {
 
 diesel::joinable!(rewards -> tips (tip_id));
 
+diesel::table! {
+    exposures (id) {
+        id -> BigInt,
+        tip_id -> BigInt,
+        enterprise -> Text,
+        location -> Text,
+        finding -> Text,
+        published_by -> Text,
+        published_at -> Timestamp,
+        withdrawn_by -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdraw_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(exposures -> tips (tip_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    exposures,
     rewards,
     installation,
     case_counters,

@@ -60,6 +60,10 @@ pub struct CaseView {
     pub rewards: Vec<crate::db::rewards::RewardRow>,
     /// Whether a reward may be proposed now (found true, asked for, none in progress).
     pub may_propose_reward: bool,
+    /// The case's entry on the public exposure list, if it was ever published.
+    pub exposure: Option<crate::db::exposures::ExposureRow>,
+    /// Whether this staff member may publish it (coordinator; a major hazard found true).
+    pub may_expose: bool,
 }
 
 pub fn deadlines_of(file: &CaseFileRow) -> Deadlines {
@@ -163,7 +167,13 @@ impl Services {
             lead_unit: lead,
         };
         let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
+        let found_true = matches!(
+            status,
+            Status::Substantiated | Status::Rectifying | Status::Rectified
+        ) || (status == Status::Closed && file.rectification_due.is_some());
         Ok(CaseView {
+            exposure: crate::db::exposures::for_tip(conn, tip.id)?,
+            may_expose: staff.role == Role::Coordinator && tip.severity == "major" && found_true,
             units: tips::units_of(conn, tip.id)?,
             history: tips::events_of(conn, tip.id)?,
             messages: tips::messages_of(conn, tip.id)?,

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cases;
 pub mod demo;
 pub mod drafts;
+pub mod exposure;
 pub mod intake;
 pub mod jobs;
 pub mod lists;

@@ -290,7 +290,7 @@ impl Services {
     }
 
     /// The tip of a case number, with the visibility rules of the case pages.
-    fn visible_tip(
+    pub(super) fn visible_tip(
         &self,
         conn: &mut db::DbConn,
         staff: &Staff,

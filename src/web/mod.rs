@@ -82,6 +82,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/track", web::get().to(public::track_form))
         .route("/track", web::post().to(public::track_submit))
         .route("/stats", web::get().to(public::stats))
+        .route("/exposures", web::get().to(public::exposures))
         .route("/static/{file}", web::get().to(render::static_file))
         .route("/staff/login", web::get().to(staff_pages::login_form))
         .route("/staff/login", web::post().to(staff_pages::login_submit))
@@ -131,6 +132,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/finance/rewards/{id}/payout",
             web::post().to(staff_pages::finance_pay),
+        )
+        .route(
+            "/staff/tips/{case}/exposure",
+            web::post().to(staff_pages::publish_exposure),
+        )
+        .route(
+            "/staff/tips/{case}/exposure/withdraw",
+            web::post().to(staff_pages::withdraw_exposure),
         )
         .route("/staff/users", web::get().to(staff_pages::users))
         .route("/staff/users", web::post().to(staff_pages::create_user))

@@ -773,3 +773,52 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> 
         Caching::Revalidate,
     )
 }
+
+/// The public exposure list (公开曝光): what the coordinator published, newest first, and
+/// whether each hazard was rectified.
+pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
+    let list = match state.services.blocking(|s| s.public_exposures()).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = ?e, "the exposure list failed");
+            return state.pages.error(
+                &req,
+                lang,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "page-internal-title",
+                &lang.t("error-internal"),
+            );
+        }
+    };
+    let c = &state.services.catalog;
+    let pick = |zh: &str, en: &str| {
+        if lang == Lang::En {
+            en.to_owned()
+        } else {
+            zh.to_owned()
+        }
+    };
+    let items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "enterprise": e.enterprise,
+                "location": e.location,
+                "finding": e.finding,
+                "sector": c.sector(&e.sector).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default(),
+                "street": e.street.as_deref().and_then(|k| c.street(k)).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default(),
+                "published_on": crate::web::render::local_date(e.published_on, lang),
+                "rectified_on": e.rectified_on.map(|d| crate::web::render::local_date(d, lang)).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let mut ctx = state.pages.context(lang, Some("/exposures"));
+    ctx.insert("items", &items);
+    state.pages.render(
+        &req,
+        "public/exposures.html",
+        &ctx,
+        StatusCode::OK,
+        Caching::Revalidate,
+    )
+}

@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "public/receipt.html",
     "public/track.html",
     "public/stats.html",
+    "public/exposures.html",
     "errors/error.html",
     "staff/base.html",
     "staff/login.html",

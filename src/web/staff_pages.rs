@@ -369,6 +369,8 @@ struct CaseExtras {
     identity: Option<ReporterIdentity>,
     message_value: String,
     reward_errors: Vec<String>,
+    exposure_errors: Vec<String>,
+    exposure_values: ExposureForm,
 }
 
 fn render_case(
@@ -526,6 +528,33 @@ fn render_case(
         .collect();
     ctx.insert("rewards", &rewards);
     ctx.insert("reward_errors", &x.reward_errors);
+    ctx.insert("may_expose", &v.may_expose);
+    ctx.insert(
+        "exposure",
+        &v.exposure.as_ref().map(|e| {
+            json!({
+                "published": e.withdrawn_at.is_none(),
+                "enterprise": e.enterprise, "location": e.location, "finding": e.finding,
+                "published_at": local_datetime(e.published_at.and_utc(), s.offset, lang),
+                "published_by": e.published_by,
+                "withdrawn_at": e.withdrawn_at.map(|w| local_datetime(w.and_utc(), s.offset, lang)).unwrap_or_default(),
+                "withdrawn_by": e.withdrawn_by.clone().unwrap_or_default(),
+                "withdraw_reason": e.withdraw_reason.clone().unwrap_or_default(),
+            })
+        }),
+    );
+    ctx.insert("exposure_errors", &x.exposure_errors);
+    let ev = &x.exposure_values;
+    // A first publication starts from the business as reported; the rest is written anew.
+    let enterprise = if ev.enterprise.is_empty() && x.exposure_errors.is_empty() {
+        t.enterprise.clone().unwrap_or_default()
+    } else {
+        ev.enterprise.clone()
+    };
+    ctx.insert(
+        "exposure_values",
+        &json!({"enterprise": enterprise, "location": ev.location, "finding": ev.finding, "reason": ev.reason}),
+    );
     ctx.insert(
         "identity",
         &x.identity
@@ -1600,4 +1629,118 @@ async fn after_finance(
             .await
         }
     }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ExposureForm {
+    csrf: String,
+    enterprise: String,
+    location: String,
+    finding: String,
+    reason: String,
+}
+
+/// Publishes a case on the public exposure list, or takes it off (`withdraw`).
+async fn exposure_action(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    case: String,
+    form: ExposureForm,
+    withdraw: bool,
+) -> HttpResponse {
+    if !csrf_field_ok(&form.csrf, &staff.0) {
+        return csrf_refused(&state, &req, lang);
+    }
+    let (st, c, f) = (staff.0.staff.clone(), case.clone(), form.clone());
+    let outcome = state
+        .services
+        .blocking(move |s| {
+            if withdraw {
+                s.withdraw_exposure(&st, &c, Some(&f.reason))
+            } else {
+                s.publish_exposure(
+                    &st,
+                    &c,
+                    &crate::services::exposure::ExposureInput {
+                        enterprise: Some(f.enterprise),
+                        location: Some(f.location),
+                        finding: Some(f.finding),
+                    },
+                )
+            }
+        })
+        .await;
+    let done = if withdraw {
+        "exposure_withdrawn"
+    } else {
+        "exposure_published"
+    };
+    match outcome {
+        Ok(()) => see_other(&format!("/staff/tips/{case}?done={done}")),
+        Err(e @ (ServiceError::NotFound | ServiceError::Internal(_) | ServiceError::Forbidden)) => {
+            error_page(&state, &req, lang, &e)
+        }
+        Err(e) => {
+            let (status, text) = refusal_text(lang, &e);
+            match load_case(&state, &staff.0, &case).await {
+                Ok(v) => render_case(
+                    &state,
+                    &req,
+                    lang,
+                    &staff.0,
+                    &v,
+                    CaseExtras {
+                        status: Some(status),
+                        exposure_errors: vec![text],
+                        exposure_values: form,
+                        ..CaseExtras::default()
+                    },
+                ),
+                Err(e) => error_page(&state, &req, lang, &e),
+            }
+        }
+    }
+}
+
+pub async fn publish_exposure(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    path: web::Path<String>,
+    form: web::Form<ExposureForm>,
+) -> HttpResponse {
+    exposure_action(
+        state,
+        req,
+        lang,
+        staff,
+        path.into_inner(),
+        form.into_inner(),
+        false,
+    )
+    .await
+}
+
+pub async fn withdraw_exposure(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: PageStaff,
+    path: web::Path<String>,
+    form: web::Form<ExposureForm>,
+) -> HttpResponse {
+    exposure_action(
+        state,
+        req,
+        lang,
+        staff,
+        path.into_inner(),
+        form.into_inner(),
+        true,
+    )
+    .await
 }

@@ -230,3 +230,78 @@ fn base32_decode(s: &str) -> Vec<u8> {
     }
     out
 }
+
+on_both_backends! {
+    /// The coordinator publishes a substantiated major hazard on the public exposure list, in
+    /// words written for the public, and withdraws it with a reason; both are audited.
+    fn a_major_hazard_is_published_and_withdrawn(app) {
+        use serde_json::json;
+        let case = app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned();
+        let mut general = anonymous_tip("fire_safety");
+        general["severity"] = json!("general");
+        let general = app.submit(&general)["case_number"].as_str().unwrap().to_owned();
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        for c in [&case, &general] {
+            for a in ["accept", "start_verification", "substantiate"] {
+                assert_eq!(officer.act(c, json!({"action": a})).status, 200);
+            }
+        }
+        make_user(&app, "coord", "coordinator", None);
+        let b = Browser::new(&app);
+        b.sign_in("coord", "correct horse battery staple", "");
+        let page = format!("/staff/tips/{case}");
+        let (_, html) = b.get(&page);
+        assert!(html.contains("id=\"exposure\""), "the coordinator is offered the form");
+        assert!(html.contains("value=\"某某海鲜酒楼\""), "the business as reported, to edit");
+        let csrf = b.csrf(&page);
+        let path = format!("/staff/tips/{case}/exposure");
+        let (status, html, _) = b.post(&path, &[("csrf", &csrf), ("enterprise", "某某海鲜酒楼"), ("location", "江头街道江头北路"), ("finding", "太短")]);
+        assert_eq!(status, 422);
+        assert!(html.contains("value=\"江头街道江头北路\""), "what was typed stays");
+        let finding = "地下室违规存放液化石油气钢瓶八只，无通风和燃气泄漏报警装置。";
+        let (status, _, to) = b.post(&path, &[("csrf", &csrf), ("enterprise", "某某海鲜酒楼"), ("location", "江头街道江头北路"), ("finding", finding)]);
+        assert_eq!(status, 303);
+        assert_eq!(to.as_deref(), Some(format!("/staff/tips/{case}?done=exposure_published").as_str()));
+        let (status, html, _) = b.post(&path, &[("csrf", &csrf), ("enterprise", "某某海鲜酒楼"), ("location", "江头街道江头北路"), ("finding", finding)]);
+        assert_eq!(status, 409);
+        assert!(html.contains("该案件已经公开曝光"));
+        // A general hazard is not for the list.
+        let (status, html, _) = b.post(&format!("/staff/tips/{general}/exposure"), &[("csrf", &csrf), ("enterprise", "某某海鲜酒楼"), ("location", "江头街道"), ("finding", finding)]);
+        assert_eq!(status, 409);
+        assert!(html.contains("只有经核查属实的重大事故隐患才能公开曝光"));
+
+        let public = app.get("/exposures");
+        assert_eq!(public.status, 200);
+        assert!(public.text.contains("某某海鲜酒楼") && public.text.contains(finding));
+        assert!(public.text.contains("尚未整改完成"));
+        for leak in [case.as_str(), "后厨堆放了七八个液化气瓶", "江头北路216号"] {
+            assert!(!public.text.contains(leak), "{leak} on the public list");
+        }
+        // An officer may not publish or withdraw.
+        make_user(&app, "fire.officer2", "officer", Some("fire"));
+        let o = Browser::new(&app);
+        o.sign_in("fire.officer2", "correct horse battery staple", "");
+        let ocsrf = o.csrf(&page);
+        assert_eq!(o.post(&format!("{path}/withdraw"), &[("csrf", &ocsrf), ("reason", "不想公开")]).0, 403);
+
+        // Rectified: the list says so.
+        assert_eq!(officer.act(&case, json!({"action": "order_rectification", "responsible_party": "某某海鲜酒楼", "measures": "钢瓶移出", "deadline": "2099-01-01"})).status, 200);
+        assert_eq!(officer.act(&case, json!({"action": "confirm_rectified"})).status, 200);
+        assert!(app.get("/exposures?lang=en").text.contains("Yes, confirmed"));
+
+        // Withdrawing needs a reason, and takes the entry off the list.
+        assert_eq!(b.post(&format!("{path}/withdraw"), &[("csrf", &csrf), ("reason", "")]).0, 422);
+        assert_eq!(b.post(&format!("{path}/withdraw"), &[("csrf", &csrf), ("reason", "企业行政复议，暂撤回")]).0, 303);
+        assert!(!app.get("/exposures").text.contains("某某海鲜酒楼"));
+        let (_, html) = b.get(&page);
+        assert!(html.contains("企业行政复议，暂撤回"));
+        let coord = app.staff("coord2", "coordinator", None);
+        let audit = coord.get("/api/v1/staff/audit");
+        let actions: Vec<(String, String)> = audit.json["entries"].as_array().unwrap().iter()
+            .filter(|e| e["case_number"] == json!(case))
+            .map(|e| (e["action"].as_str().unwrap().to_owned(), e["actor"].as_str().unwrap().to_owned()))
+            .collect();
+        assert!(actions.contains(&("exposure_published".into(), "coord".into())), "{actions:?}");
+        assert!(actions.contains(&("exposure_withdrawn".into(), "coord".into())), "{actions:?}");
+    }
+}

@@ -221,6 +221,11 @@ async function oversightPages(javaScriptEnabled) {
     if (javaScriptEnabled) await checkAccessibility(page, "report");
     width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `report is ${width}px wide`);
+    await page.goto(`${base}/exposures`);
+    assert.match(await page.textContent("h1"), /公开曝光/);
+    if (javaScriptEnabled) await checkAccessibility(page, "exposure list");
+    width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `exposure list is ${width}px wide`);
   } finally {
     await context.close();
   }

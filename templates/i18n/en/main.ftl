@@ -71,3 +71,6 @@ field-bad_account = Give an account number of 6 to 40 letters or digits.
 field-unknown_decision = Please approve or reject.
 field-before_from = The end of the period cannot be before its start.
 field-period_too_long = A period can cover at most three years.
+conflict-not_exposable = Only a major hazard found true can be made public.
+conflict-already_published = This case is already on the public list.
+conflict-not_published = This case is not on the public list.

@@ -414,3 +414,24 @@ oversight-sign-prepared = Prepared by:
 oversight-sign-approved = Approved by:
 oversight-sign-date = Date:
 oversight-sign-seal = (Seal of the unit)
+
+## Public exposure list
+exposures-title = Hazards made public
+exposures-lead = Businesses where a reported major hazard was found true and the district work-safety committee office decided to make it public, with whether it has been put right.
+exposures-rectification = Put right
+exposures-rectified = Yes, confirmed
+exposures-not-rectified = Not yet
+exposures-published = Published
+exposures-none = Nothing has been made public yet.
+exposure-title = Public exposure (公开曝光)
+exposure-enterprise = Business (as it will be published)
+exposure-location = Where
+exposure-finding = What was found
+exposure-hint = Write for the public: name the business, the place and what inspectors found. Do not copy the reporter's words or anything that could point at them; the case number and dates of the tip are never shown.
+exposure-publish = Publish
+exposure-withdraw = Withdraw from the public list
+exposure-withdraw-reason = Reason for withdrawing
+exposure-published-on = Published
+exposure-withdrawn-on = Withdrawn
+action-exposure_published = Published on the exposure list
+action-exposure_withdrawn = Withdrawn from the exposure list

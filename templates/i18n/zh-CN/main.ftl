@@ -71,3 +71,6 @@ field-bad_account = 请填写 6 到 40 位的收款账号。
 field-unknown_decision = 请选择批准或不批准。
 field-before_from = 截止日期不能早于起始日期。
 field-period_too_long = 统计期间最长三年。
+conflict-not_exposable = 只有经核查属实的重大事故隐患才能公开曝光。
+conflict-already_published = 该案件已经公开曝光。
+conflict-not_published = 该案件没有公开曝光。

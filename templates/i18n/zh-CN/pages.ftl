@@ -414,3 +414,24 @@ oversight-sign-prepared = 编制人：
 oversight-sign-approved = 审核人：
 oversight-sign-date = 日期：
 oversight-sign-seal = （单位盖章）
+
+## 公开曝光
+exposures-title = 重大隐患公开曝光
+exposures-lead = 经举报核查属实、由区安委办决定公开的重大事故隐患，以及是否已整改到位。
+exposures-rectification = 整改情况
+exposures-rectified = 已整改，经确认
+exposures-not-rectified = 尚未整改完成
+exposures-published = 公开日期
+exposures-none = 目前没有公开曝光的隐患。
+exposure-title = 公开曝光
+exposure-enterprise = 单位名称（公开文字）
+exposure-location = 地点
+exposure-finding = 查实的问题
+exposure-hint = 请按面向公众的口吻填写单位、地点和核查发现的问题。不要照抄举报人的原话，也不要写出任何可能指向举报人的内容；案件编号和举报日期不会公开。
+exposure-publish = 公开曝光
+exposure-withdraw = 撤回曝光
+exposure-withdraw-reason = 撤回原因
+exposure-published-on = 已于以下时间公开
+exposure-withdrawn-on = 已撤回
+action-exposure_published = 公开曝光
+action-exposure_withdrawn = 撤回曝光

@@ -1,0 +1,73 @@
+//! The public exposure list (公开曝光).
+
+use super::DbConn;
+use super::schema::{case_files, exposures as x, tips};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = x, treat_none_as_null = true)]
+pub struct ExposureRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub tip_id: i64,
+    pub enterprise: String,
+    pub location: String,
+    pub finding: String,
+    pub published_by: String,
+    pub published_at: NaiveDateTime,
+    pub withdrawn_by: Option<String>,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdraw_reason: Option<String>,
+}
+
+pub fn for_tip(conn: &mut DbConn, tip_id: i64) -> QueryResult<Option<ExposureRow>> {
+    x::table
+        .filter(x::tip_id.eq(tip_id))
+        .select(ExposureRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Publishes, or publishes again after a withdrawal (one row per case).
+pub fn upsert(conn: &mut DbConn, row: &ExposureRow) -> QueryResult<()> {
+    match for_tip(conn, row.tip_id)? {
+        Some(old) => {
+            let mut row = row.clone();
+            row.id = old.id;
+            diesel::update(x::table.find(old.id))
+                .set(&row)
+                .execute(conn)?;
+        }
+        None => {
+            diesel::insert_into(x::table).values(row).execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn update(conn: &mut DbConn, row: &ExposureRow) -> QueryResult<()> {
+    diesel::update(x::table.find(row.id))
+        .set(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A published entry with the tip's sector, sub-district and rectification time.
+pub type Published = (ExposureRow, String, Option<String>, Option<NaiveDateTime>);
+
+/// Published entries, newest first, with the tip's sector and sub-district and when its
+/// rectification was confirmed.
+pub fn published(conn: &mut DbConn) -> QueryResult<Vec<Published>> {
+    x::table
+        .inner_join(tips::table.inner_join(case_files::table))
+        .filter(x::withdrawn_at.is_null())
+        .order((x::published_at.desc(), x::id.desc()))
+        .select((
+            ExposureRow::as_select(),
+            tips::sector,
+            tips::street,
+            case_files::rectified_at,
+        ))
+        .load(conn)
+}

@@ -1,0 +1,207 @@
+//! The public exposure list (公开曝光): the coordinator publishes a substantiated major hazard
+//! in words written for the public (the business, where, what was found), and may withdraw it
+//! with a reason; both are audited. The public list shows whether the hazard was rectified, and
+//! nothing of the tip itself: not its text, its case number or when it came in.
+
+use super::audit;
+use super::auth::Staff;
+use super::{ServiceError, ServiceResult, Services};
+use crate::db::audit::NewEntry;
+use crate::db::exposures::{self, ExposureRow};
+use crate::db::{self, cases, tips};
+use crate::domain::roles::Role;
+use crate::domain::status::Status;
+use crate::domain::tip::text_field;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExposureInput {
+    pub enterprise: Option<String>,
+    pub location: Option<String>,
+    pub finding: Option<String>,
+}
+
+/// What the case page shows of a case's exposure.
+#[derive(Debug, Clone)]
+pub struct ExposureState {
+    pub published: bool,
+    pub row: Option<ExposureRow>,
+}
+
+/// One entry of the public list.
+#[derive(Debug, Clone)]
+pub struct PublicExposure {
+    pub enterprise: String,
+    pub location: String,
+    pub finding: String,
+    pub sector: String,
+    pub street: Option<String>,
+    pub published_on: NaiveDate,
+    pub rectified_on: Option<NaiveDate>,
+}
+
+impl Services {
+    fn audit_exposure(
+        &self,
+        conn: &mut db::DbConn,
+        staff: &Staff,
+        action: &str,
+        case: &str,
+        reason: Option<&str>,
+        detail: Option<&str>,
+    ) -> ServiceResult<()> {
+        Ok(audit::append(
+            self,
+            conn,
+            &NewEntry {
+                actor: &staff.username,
+                action,
+                case_number: Some(case),
+                reason,
+                detail,
+                ..NewEntry::default()
+            },
+        )?)
+    }
+
+    /// Publishes a case on the exposure list (coordinator; a major hazard found true).
+    pub fn publish_exposure(
+        &self,
+        staff: &Staff,
+        case_number: &str,
+        input: &ExposureInput,
+    ) -> ServiceResult<()> {
+        if staff.role != Role::Coordinator {
+            return Err(ServiceError::Forbidden);
+        }
+        let fields = [
+            text_field("enterprise", input.enterprise.as_deref(), (2, 200)),
+            text_field("location", input.location.as_deref(), (2, 200)),
+            text_field("finding", input.finding.as_deref(), (10, 1_000)),
+        ];
+        let errors: Vec<_> = fields.iter().filter_map(|f| f.clone().err()).collect();
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let [enterprise, location, finding] = fields.map(|f| f.unwrap_or_default());
+        self.db.write(|conn| -> ServiceResult<()> {
+            let tip = self.visible_tip(conn, staff, case_number)?;
+            cases::lock_tip(conn, tip.id)?;
+            let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
+            let file = cases::get(conn, tip.id)?;
+            let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let found_true = matches!(
+                status,
+                Status::Substantiated | Status::Rectifying | Status::Rectified
+            ) || (status == Status::Closed && file.rectification_due.is_some());
+            if tip.severity != "major" || !found_true {
+                return Err(ServiceError::Conflict("not_exposable"));
+            }
+            if exposures::for_tip(conn, tip.id)?.is_some_and(|e| e.withdrawn_at.is_none()) {
+                return Err(ServiceError::Conflict("already_published"));
+            }
+            let now = db::now();
+            exposures::upsert(
+                conn,
+                &ExposureRow {
+                    id: 0,
+                    tip_id: tip.id,
+                    enterprise: enterprise.clone(),
+                    location,
+                    finding,
+                    published_by: staff.username.clone(),
+                    published_at: now,
+                    withdrawn_by: None,
+                    withdrawn_at: None,
+                    withdraw_reason: None,
+                },
+            )?;
+            tips::insert_event(
+                conn,
+                tip.id,
+                "exposure_published",
+                Some(&staff.username),
+                None,
+                now,
+            )?;
+            self.audit_exposure(
+                conn,
+                staff,
+                "exposure_published",
+                case_number,
+                None,
+                Some(&enterprise),
+            )
+        })
+    }
+
+    /// Takes a case off the public list, with the reason (coordinator).
+    pub fn withdraw_exposure(
+        &self,
+        staff: &Staff,
+        case_number: &str,
+        reason: Option<&str>,
+    ) -> ServiceResult<()> {
+        if staff.role != Role::Coordinator {
+            return Err(ServiceError::Forbidden);
+        }
+        let reason = text_field("reason", reason, (2, 500))
+            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        self.db.write(|conn| -> ServiceResult<()> {
+            let tip = self.visible_tip(conn, staff, case_number)?;
+            cases::lock_tip(conn, tip.id)?;
+            let mut row = exposures::for_tip(conn, tip.id)?
+                .filter(|e| e.withdrawn_at.is_none())
+                .ok_or(ServiceError::Conflict("not_published"))?;
+            let now = db::now();
+            row.withdrawn_at = Some(now);
+            row.withdrawn_by = Some(staff.username.clone());
+            row.withdraw_reason = Some(reason.clone());
+            exposures::update(conn, &row)?;
+            tips::insert_event(
+                conn,
+                tip.id,
+                "exposure_withdrawn",
+                Some(&staff.username),
+                Some(&reason),
+                now,
+            )?;
+            self.audit_exposure(
+                conn,
+                staff,
+                "exposure_withdrawn",
+                case_number,
+                Some(&reason),
+                None,
+            )
+        })
+    }
+
+    /// The case's exposure, if any (for the case page).
+    pub fn exposure_of(&self, tip_id: i64) -> ServiceResult<ExposureState> {
+        let mut c = self.db.read()?;
+        let row = exposures::for_tip(&mut c, tip_id)?;
+        Ok(ExposureState {
+            published: row.as_ref().is_some_and(|r| r.withdrawn_at.is_none()),
+            row,
+        })
+    }
+
+    /// The public list, newest first.
+    pub fn public_exposures(&self) -> ServiceResult<Vec<PublicExposure>> {
+        let mut c = self.db.read()?;
+        Ok(exposures::published(&mut c)?
+            .into_iter()
+            .map(|(row, sector, street, rectified_at)| PublicExposure {
+                enterprise: row.enterprise,
+                location: row.location,
+                finding: row.finding,
+                sector,
+                street,
+                published_on: self.local_date(row.published_at),
+                rectified_on: rectified_at.map(|t| self.local_date(t)),
+            })
+            .collect())
+    }
+}
