@@ -154,11 +154,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(api::healthz))
         .service(
             web::scope("/open311/v2")
-                .route("/discovery.json", web::get().to(open311::discovery))
-                .route("/services.json", web::get().to(open311::services))
+                .route("/discovery.{format}", web::get().to(open311::discovery))
+                .route("/services.{format}", web::get().to(open311::services))
                 .route("/services/{code}", web::get().to(open311::definition))
-                .route("/requests.json", web::get().to(open311::list))
-                .route("/requests.json", web::post().to(open311::create))
+                .route("/requests.{format}", web::get().to(open311::list))
+                .route("/requests.{format}", web::post().to(open311::create))
                 .route("/requests/{id}", web::get().to(open311::one)),
         )
         .service(

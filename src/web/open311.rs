@@ -18,18 +18,117 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-fn json_answer(status: actix_web::http::StatusCode, v: Value) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("application/json; charset=utf-8")
-        .body(v.to_string())
+/// The standard's two formats, chosen by the path's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
 }
 
-/// Open311's error shape: `[{"code": N, "description": "…"}]`.
-fn error(code: u16, description: String) -> HttpResponse {
+impl Format {
+    fn of(ext: &str) -> Option<Format> {
+        match ext {
+            "json" => Some(Format::Json),
+            "xml" => Some(Format::Xml),
+            _ => None,
+        }
+    }
+
+    /// Splits `HL-2026-000001.xml` into the id and its format (JSON when there is none).
+    fn split(s: &str) -> Option<(&str, Format)> {
+        match s.rsplit_once('.') {
+            Some((id, ext)) => Format::of(ext).map(|f| (id, f)),
+            None => Some((s, Format::Json)),
+        }
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The element name of one item of a list called `list` (`endpoints` → `endpoint`).
+fn singular(list: &str) -> &str {
+    list.strip_suffix('s').unwrap_or(list)
+}
+
+fn xml_element(out: &mut String, name: &str, v: &Value) {
+    match v {
+        Value::Null => {
+            out.push_str(&format!("<{name}/>"));
+        }
+        Value::Object(map) => {
+            out.push_str(&format!("<{name}>"));
+            for (k, v) in map {
+                xml_element(out, k, v);
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        Value::Array(items) => {
+            out.push_str(&format!("<{name}>"));
+            for item in items {
+                xml_element(out, singular(name), item);
+            }
+            out.push_str(&format!("</{name}>"));
+        }
+        Value::String(s) => out.push_str(&format!("<{name}>{}</{name}>", xml_escape(s))),
+        other => out.push_str(&format!("<{name}>{other}</{name}>")),
+    }
+}
+
+/// The same answer in JSON, or in XML under `root` (a list's items named `item`).
+fn answer(
+    format: Format,
+    status: actix_web::http::StatusCode,
+    root: &str,
+    item: &str,
+    v: Value,
+) -> HttpResponse {
+    match format {
+        Format::Json => HttpResponse::build(status)
+            .content_type("application/json; charset=utf-8")
+            .body(v.to_string()),
+        Format::Xml => {
+            let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
+            match &v {
+                Value::Array(items) => {
+                    out.push_str(&format!("<{root}>"));
+                    for i in items {
+                        xml_element(&mut out, item, i);
+                    }
+                    out.push_str(&format!("</{root}>"));
+                }
+                other => xml_element(&mut out, root, other),
+            }
+            HttpResponse::build(status)
+                .content_type("text/xml; charset=utf-8")
+                .body(out)
+        }
+    }
+}
+
+/// Open311's error shape: `[{"code": N, "description": "…"}]`, or `<errors><error>…`.
+fn error(format: Format, code: u16, description: String) -> HttpResponse {
     let status = actix_web::http::StatusCode::from_u16(code)
         .unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-    json_answer(
+    answer(
+        format,
         status,
+        "errors",
+        "error",
         json!([{ "code": code, "description": description }]),
     )
 }
@@ -46,10 +145,20 @@ fn name(lang: Lang, zh: &str, en: &str) -> String {
     }
 }
 
-pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {
+pub async fn discovery(
+    state: web::Data<AppState>,
+    lang: Lang,
+    ext: web::Path<String>,
+) -> HttpResponse {
+    let Some(fmt) = Format::of(&ext) else {
+        return error(Format::Json, 404, lang.t("error-not_found"));
+    };
     let base = state.services.public_url.trim_end_matches('/');
-    json_answer(
+    answer(
+        fmt,
         actix_web::http::StatusCode::OK,
+        "discovery",
+        "",
         json!({
             "changeset": "2026-11-28T00:00:00Z",
             "contact": "区安委办 / District Work Safety Committee Office",
@@ -59,13 +168,20 @@ pub async fn discovery(state: web::Data<AppState>) -> HttpResponse {
                 "url": format!("{base}/open311/v2"),
                 "changeset": "2026-11-28T00:00:00Z",
                 "type": "production",
-                "formats": ["application/json"],
+                "formats": ["application/json", "text/xml"],
             }],
         }),
     )
 }
 
-pub async fn services(state: web::Data<AppState>, lang: Lang) -> HttpResponse {
+pub async fn services(
+    state: web::Data<AppState>,
+    lang: Lang,
+    ext: web::Path<String>,
+) -> HttpResponse {
+    let Some(fmt) = Format::of(&ext) else {
+        return error(Format::Json, 404, lang.t("error-not_found"));
+    };
     let c = &state.services.catalog;
     let list: Vec<Value> = c
         .sectors()
@@ -82,7 +198,13 @@ pub async fn services(state: web::Data<AppState>, lang: Lang) -> HttpResponse {
             })
         })
         .collect();
-    json_answer(actix_web::http::StatusCode::OK, Value::Array(list))
+    answer(
+        fmt,
+        actix_web::http::StatusCode::OK,
+        "services",
+        "service",
+        Value::Array(list),
+    )
 }
 
 /// A service's definition: no extra attributes beyond the standard's fields.
@@ -91,13 +213,18 @@ pub async fn definition(
     lang: Lang,
     path: web::Path<String>,
 ) -> HttpResponse {
-    let code = path.into_inner();
-    let code = code.strip_suffix(".json").unwrap_or(&code);
+    let path = path.into_inner();
+    let Some((code, fmt)) = Format::split(&path) else {
+        return error(Format::Json, 404, lang.t("error-not_found"));
+    };
     if state.services.catalog.sector(code).is_none() {
-        return error(404, lang.t("error-not_found"));
+        return error(fmt, 404, lang.t("error-not_found"));
     }
-    json_answer(
+    answer(
+        fmt,
         actix_web::http::StatusCode::OK,
+        "service_definition",
+        "",
         json!({ "service_code": code, "attributes": [] }),
     )
 }
@@ -148,13 +275,17 @@ fn instant(s: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, ()> {
 pub async fn list(
     state: web::Data<AppState>,
     lang: Lang,
+    ext: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> HttpResponse {
+    let Some(fmt) = Format::of(&ext) else {
+        return error(Format::Json, 404, lang.t("error-not_found"));
+    };
     if !key_ok(&state, q.api_key.as_deref()) {
-        return error(403, lang.t("error-forbidden"));
+        return error(fmt, 403, lang.t("error-forbidden"));
     }
     let (Ok(start), Ok(end)) = (instant(&q.start_date), instant(&q.end_date)) else {
-        return error(400, lang.t("field-bad_instant"));
+        return error(fmt, 400, lang.t("field-bad_instant"));
     };
     // The standard's default window: the last 90 days.
     let start = start.or_else(|| {
@@ -202,13 +333,16 @@ pub async fn list(
         })
         .await;
     match rows {
-        Ok(rows) => json_answer(
+        Ok(rows) => answer(
+            fmt,
             actix_web::http::StatusCode::OK,
+            "service_requests",
+            "request",
             Value::Array(rows.iter().map(|t| request_json(&state, lang, t)).collect()),
         ),
         Err(e) => {
             tracing::error!(error = ?e, "open311 list failed");
-            error(500, lang.t("error-internal"))
+            error(fmt, 500, lang.t("error-internal"))
         }
     }
 }
@@ -219,11 +353,14 @@ pub async fn one(
     path: web::Path<String>,
     q: web::Query<ListQuery>,
 ) -> HttpResponse {
+    let path = path.into_inner();
+    let Some((id, fmt)) = Format::split(&path) else {
+        return error(Format::Json, 404, lang.t("error-not_found"));
+    };
     if !key_ok(&state, q.api_key.as_deref()) {
-        return error(403, lang.t("error-forbidden"));
+        return error(fmt, 403, lang.t("error-forbidden"));
     }
-    let id = path.into_inner();
-    let id = id.strip_suffix(".json").unwrap_or(&id).to_owned();
+    let id = id.to_owned();
     let row = state
         .services
         .blocking(move |s| {
@@ -232,12 +369,15 @@ pub async fn one(
         })
         .await;
     match row {
-        Ok(Some(t)) => json_answer(
+        Ok(Some(t)) => answer(
+            fmt,
             actix_web::http::StatusCode::OK,
+            "service_requests",
+            "request",
             json!([request_json(&state, lang, &t)]),
         ),
-        Ok(None) => error(404, lang.t("error-not_found")),
-        Err(_) => error(500, lang.t("error-internal")),
+        Ok(None) => error(fmt, 404, lang.t("error-not_found")),
+        Err(_) => error(fmt, 500, lang.t("error-internal")),
     }
 }
 
@@ -260,8 +400,12 @@ pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
+    ext: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
+    let Some(fmt) = Format::of(&ext) else {
+        return error(Format::Json, 404, lang.t("error-not_found"));
+    };
     let content_type = req
         .headers()
         .get("content-type")
@@ -273,16 +417,17 @@ pub async fn create(
         serde_urlencoded::from_bytes(&body).ok()
     };
     let Some(p) = parsed else {
-        return error(400, lang.t("error-bad_request"));
+        return error(fmt, 400, lang.t("error-bad_request"));
     };
     if !key_ok(&state, p.api_key.as_deref()) {
-        return error(403, lang.t("error-forbidden"));
+        return error(fmt, 403, lang.t("error-forbidden"));
     }
     if let Err(seconds) = state
         .limiters
         .check(Bucket::Submission, client_ip(&req, &state.trusted_proxies))
     {
         let mut resp = error(
+            fmt,
             429,
             lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]),
         );
@@ -332,8 +477,11 @@ pub async fn create(
     {
         Ok(done) => {
             let notice = lang.t_str("open311-notice", &[("receipt", &done.receipt.grouped())]);
-            let mut resp = json_answer(
+            let mut resp = answer(
+                fmt,
                 actix_web::http::StatusCode::CREATED,
+                "service_requests",
+                "request",
                 json!([{ "service_request_id": done.case_number.as_str(), "service_notice": notice }]),
             );
             resp.headers_mut().insert(
@@ -353,11 +501,11 @@ pub async fn create(
                     )
                 })
                 .collect();
-            error(400, text.join("; "))
+            error(fmt, 400, text.join("; "))
         }
         Err(e) => {
             tracing::error!(error = ?e, "an Open311 request failed");
-            error(500, lang.t("error-internal"))
+            error(fmt, 500, lang.t("error-internal"))
         }
     }
 }

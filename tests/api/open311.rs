@@ -87,3 +87,41 @@ fn open311_needs_a_key_when_keys_are_configured() {
         200
     );
 }
+
+on_both_backends! {
+    fn open311_speaks_xml_too(app) {
+        let d = app.get("/open311/v2/discovery.xml");
+        assert_eq!(d.status, 200);
+        assert!(d.content_type.as_deref().unwrap_or("").starts_with("text/xml"));
+        assert!(d.text.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><discovery>"), "{}", d.text);
+        assert!(d.text.contains("<formats><format>application/json</format><format>text/xml</format></formats>"));
+        let s = app.get("/open311/v2/services.xml?lang=en");
+        assert!(s.text.contains("<services><service>") && s.text.contains("<service_code>hazardous_chemicals</service_code>"), "{}", s.text);
+        assert_eq!(s.text.matches("<service>").count(), 22);
+        let def = app.get("/open311/v2/services/gas.xml");
+        assert!(def.text.contains("<service_definition>") && def.text.contains("<service_code>gas</service_code>") && def.text.contains("<attributes></attributes>"), "{}", def.text);
+
+        let body = serde_urlencoded::to_string([
+            ("service_code", "gas"),
+            ("description", "餐馆后厨燃气管道用胶带缠着，<漏气>味道很重 & 没人管。"),
+            ("address_string", "湖里区某某餐馆"),
+        ])
+        .unwrap();
+        let a = app.post_raw("/open311/v2/requests.xml", "application/x-www-form-urlencoded", body);
+        assert_eq!(a.status, 201, "{}", a.text);
+        let case = a.text.split("<service_request_id>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+        assert!(case.starts_with("HL-"), "{}", a.text);
+        assert!(a.text.contains("<service_notice>"));
+        let one = app.get(&format!("/open311/v2/requests/{case}.xml"));
+        assert!(one.text.contains("<service_requests><request>") && one.text.contains(&format!("<service_request_id>{case}</service_request_id>")), "{}", one.text);
+        assert!(!one.text.contains("漏气"), "no description out");
+        let list = app.get("/open311/v2/requests.xml?service_code=gas");
+        assert!(list.text.contains(&case));
+        // Errors in XML, and an unknown format is not found.
+        let bad = app.post_raw("/open311/v2/requests.xml", "application/x-www-form-urlencoded", "service_code=nuclear&description=x");
+        assert_eq!(bad.status, 400);
+        assert!(bad.text.contains("<errors><error><code>400</code><description>"), "{}", bad.text);
+        assert_eq!(app.get("/open311/v2/services.yaml").status, 404);
+        assert_eq!(app.get("/open311/v2/requests/HL-1999-000001.xml").status, 404);
+    }
+}
