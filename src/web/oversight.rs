@@ -328,6 +328,39 @@ async fn figures(
         .await
 }
 
+/// The reporting rounds offered as one-click periods: this and last month, this and last
+/// quarter, this year (the campaign reports monthly and quarterly).
+pub fn rounds(today: chrono::NaiveDate, lang: Lang) -> Vec<Value> {
+    use chrono::{Datelike, NaiveDate};
+    let first = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).expect("a first of the month");
+    let back = |y: i32, m: u32, n: i32| {
+        let i = y * 12 + m as i32 - 1 - n;
+        first(i.div_euclid(12), (i.rem_euclid(12) + 1) as u32)
+    };
+    let (y, m) = (today.year(), today.month());
+    let month = first(y, m);
+    let last_month = back(y, m, 1);
+    let quarter = first(y, (m - 1) / 3 * 3 + 1);
+    let last_quarter = back(quarter.year(), quarter.month(), 3);
+    let day_before = |d: NaiveDate| d.pred_opt().expect("a day before");
+    [
+        ("oversight-round-this-month", month, today),
+        ("oversight-round-last-month", last_month, day_before(month)),
+        ("oversight-round-this-quarter", quarter, today),
+        (
+            "oversight-round-last-quarter",
+            last_quarter,
+            day_before(quarter),
+        ),
+        ("oversight-round-this-year", first(y, 1), today),
+    ]
+    .into_iter()
+    .map(
+        |(k, from, to)| json!({"label": lang.t(k), "from": from.to_string(), "to": to.to_string()}),
+    )
+    .collect()
+}
+
 /// The units a staff member may choose on the dashboard.
 fn unit_choices(state: &AppState, lang: Lang, staff: &PageStaff) -> Vec<Value> {
     let c = &state.services.catalog;
@@ -365,6 +398,7 @@ async fn page(
     ctx.insert("q", &json!({"from": q.from, "to": q.to, "unit": q.unit}));
     ctx.insert("units", &unit_choices(&state, lang, &staff));
     ctx.insert("may_choose_unit", &staff.0.staff.unit.is_none());
+    ctx.insert("rounds", &rounds(state.services.today(), lang));
     match figures(&state, &staff, &q).await {
         Ok(o) => {
             ctx.insert("o", &view(&state.services.catalog, lang, &o));
@@ -456,4 +490,32 @@ pub async fn report_export(
     q: web::Query<PeriodQuery>,
 ) -> HttpResponse {
     csv_answer(state, req, lang, staff, q, "report", report_csv).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounds_cover_whole_months_and_quarters() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
+        let r = rounds(today, Lang::En);
+        let span = |i: usize| {
+            (
+                r[i]["from"].as_str().unwrap().to_owned(),
+                r[i]["to"].as_str().unwrap().to_owned(),
+            )
+        };
+        assert_eq!(span(0), ("2026-01-01".into(), "2026-01-15".into()));
+        assert_eq!(span(1), ("2025-12-01".into(), "2025-12-31".into()));
+        assert_eq!(span(2), ("2026-01-01".into(), "2026-01-15".into()));
+        assert_eq!(span(3), ("2025-10-01".into(), "2025-12-31".into()));
+        assert_eq!(span(4), ("2026-01-01".into(), "2026-01-15".into()));
+        let r = rounds(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            Lang::En,
+        );
+        assert_eq!(r[3]["from"], "2026-07-01");
+        assert_eq!(r[3]["to"], "2026-09-30");
+    }
 }

@@ -79,6 +79,7 @@ on_both_backends! {
         assert_eq!(p.status, 200, "{}", p.text);
         let html = &p.text;
         assert_eq!(cell(html, "fig-received"), "4");
+        assert!(html.contains("报送周期") && html.contains(">上季度</a>"), "one-click reporting rounds");
         assert_eq!(cell(html, "fig-accepted"), "3");
         assert_eq!(cell(html, "fig-found-true"), "2");
         assert_eq!(cell(html, "fig-rectified"), "1");
