@@ -93,6 +93,8 @@ run_cookie() { # $1 label, $2 url, $3 cookie
 }
 run_cookie "GET /staff (queue page, coordinator, $QUEUE_TIPS tips)" "http://127.0.0.1:$qport/staff" "$coord_cookie"
 run_cookie "GET /api/v1/staff/tips (one department's officer, $QUEUE_TIPS tips)" "http://127.0.0.1:$qport/api/v1/staff/tips" "$officer_cookie"
+run_cookie "GET /staff/dashboard (coordinator, default 12 weeks of $QUEUE_TIPS tips over 120 days)" "http://127.0.0.1:$qport/staff/dashboard" "$coord_cookie"
+run 'GET /exposures (public list)' "http://127.0.0.1:$qport/exposures"
 
 pg_note="not run (no PostgreSQL at $PG)"
 if psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null 2>&1; then

@@ -199,7 +199,19 @@ pub fn with_files(
     conn: &mut DbConn,
     unit: Option<&str>,
 ) -> QueryResult<Vec<(TipRow, CaseFileRow)>> {
+    with_files_between(conn, unit, None)
+}
+
+/// Like [`with_files`], only tips submitted in `[from, to)` (UTC) when a range is given.
+pub fn with_files_between(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+    range: Option<(NaiveDateTime, NaiveDateTime)>,
+) -> QueryResult<Vec<(TipRow, CaseFileRow)>> {
     let mut q = tips::table.inner_join(case_files::table).into_boxed();
+    if let Some((from, to)) = range {
+        q = q.filter(tips::submitted_at.ge(from).and(tips::submitted_at.lt(to)));
+    }
     if let Some(unit) = unit {
         q = q.filter(
             tips::id.eq_any(

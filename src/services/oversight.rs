@@ -119,9 +119,15 @@ impl Services {
         from: NaiveDate,
         to: NaiveDate,
     ) -> ServiceResult<Oversight> {
+        // Local midnights as UTC instants; the date test below stays the authority.
+        let utc = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0).expect("midnight")
+                - Duration::seconds(i64::from(self.offset.local_minus_utc()))
+        };
+        let range = (utc(from), utc(to + Duration::days(1)));
         let rows = {
             let mut c = self.db.read()?;
-            cases::with_files(&mut c, unit)?
+            cases::with_files_between(&mut c, unit, Some(range))?
         };
         let today = self.today();
         let mut facts = Vec::new();
