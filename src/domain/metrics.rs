@@ -18,8 +18,11 @@ pub struct CaseFacts {
     pub found_true: bool,
     pub rectification_ordered: bool,
     pub rectified: bool,
+    /// Missed any limit (acceptance, verification or rectification) in the period.
     pub overdue: bool,
-    /// An overdue rectification whose delay was explained in writing.
+    /// Missed its rectification deadline (the only limit a written explanation answers).
+    pub rectification_late: bool,
+    /// The delay of a late rectification was explained in writing.
     pub explained: bool,
     pub days_to_acceptance: Option<f64>,
     pub days_to_verification: Option<f64>,
@@ -71,6 +74,8 @@ pub struct Group {
     pub found_true: i64,
     pub rectified: i64,
     pub overdue: i64,
+    /// Late rectifications, and how many of them were explained in writing.
+    pub rectification_late: i64,
     pub overdue_explained: i64,
     pub acceptance_in_time: Share,
     pub verification_in_time: Share,
@@ -120,7 +125,8 @@ pub fn group(key: &str, facts: &[&CaseFacts], w: &Weights) -> Group {
         found_true: count(&|c| c.found_true),
         rectified: count(&|c| c.rectified),
         overdue: count(&|c| c.overdue),
-        overdue_explained: count(&|c| c.overdue && c.explained),
+        rectification_late: count(&|c| c.rectification_late),
+        overdue_explained: count(&|c| c.rectification_late && c.explained),
         acceptance_in_time: share(&|c| c.accepted_in_time),
         verification_in_time: share(&|c| c.verified_in_time),
         rectification_done: share(&|c| c.rectification_ordered.then_some(c.rectified)),
@@ -134,7 +140,7 @@ pub fn group(key: &str, facts: &[&CaseFacts], w: &Weights) -> Group {
     };
     let explained = Share {
         done: g.overdue_explained,
-        of: g.overdue,
+        of: g.rectification_late,
     };
     let parts = [
         (g.acceptance_in_time.percent(), w.acceptance_in_time),

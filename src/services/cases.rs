@@ -260,6 +260,8 @@ impl Services {
                 Action::Reject => {
                     let reason = need("reason", &input.reason, 500);
                     file.reject_reason = Some(reason.clone());
+                    // Refusing is final: the case is closed, and this is its acceptance decision.
+                    file.closed_at = Some(now);
                     to_reporter = Some(reason.clone());
                     reason_for_audit = Some(reason);
                 }

@@ -38,7 +38,8 @@ pub struct PublicExposure {
     pub sector: String,
     pub street: Option<String>,
     pub published_on: NaiveDate,
-    pub rectified_on: Option<NaiveDate>,
+    /// The month rectification was confirmed (a day could be matched with other public data).
+    pub rectified_in: Option<String>,
 }
 
 impl Services {
@@ -200,7 +201,7 @@ impl Services {
                 sector,
                 street,
                 published_on: self.local_date(row.published_at),
-                rectified_on: rectified_at.map(|t| self.local_date(t)),
+                rectified_in: rectified_at.map(|t| self.local_date(t).format("%Y-%m").to_string()),
             })
             .collect())
     }

@@ -10,7 +10,7 @@ use crate::domain::metrics::{self, CaseFacts, Group};
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
 use crate::services::auth::Staff;
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 
 /// The longest period one dashboard or report covers.
 pub const MAX_DAYS: i64 = 3 * 366;
@@ -76,8 +76,14 @@ pub fn period(
                 .map_err(|_| ServiceError::field(field, "bad_date")),
         }
     };
-    let to = parse(to, "to")?.unwrap_or(today);
-    let from = parse(from, "from")?.unwrap_or(to - Duration::days(83));
+    let sane = |d: Option<NaiveDate>, field: &'static str| match d {
+        Some(d) if !(2000..=2100).contains(&d.year()) => {
+            Err(ServiceError::field(field, "bad_date"))
+        }
+        d => Ok(d),
+    };
+    let to = sane(parse(to, "to")?, "to")?.unwrap_or(today);
+    let from = sane(parse(from, "from")?, "from")?.unwrap_or(to - Duration::days(83));
     if from > to {
         return Err(ServiceError::field("to", "before_from"));
     }
@@ -221,11 +227,10 @@ impl Services {
             }
             Some(late_by <= 0)
         };
-        // Refusing a tip (不予受理) is the acceptance decision too.
-        let decided = file.accepted_at.or(if status == Status::Rejected {
-            file.closed_at
-        } else {
-            None
+        // Refusing a tip (不予受理) is the acceptance decision too (tips refused before refusals
+        // recorded `closed_at` fall back on their last change, which was the refusal).
+        let decided = file.accepted_at.or_else(|| {
+            (status == Status::Rejected).then(|| file.closed_at.unwrap_or(tip.updated_at))
         });
         let accepted_in_time = check(Missed::Acceptance, file.acceptance_due, decided);
         let verified_in_time = check(
@@ -233,11 +238,11 @@ impl Services {
             file.verification_due,
             file.verified_at,
         );
-        check(
+        let rectification_late = check(
             Missed::Rectification,
             file.rectification_due,
             file.rectified_at,
-        );
+        ) == Some(false);
         let found_true = matches!(
             status,
             Status::Substantiated | Status::Rectifying | Status::Rectified
@@ -253,6 +258,7 @@ impl Services {
             rectification_ordered: file.rectification_due.is_some(),
             rectified: file.rectified_at.is_some(),
             overdue: !missed.is_empty(),
+            rectification_late,
             explained: file.delay_explanation.is_some(),
             days_to_acceptance: days(file.accepted_at),
             days_to_verification: days(file.verified_at),
@@ -277,6 +283,8 @@ mod tests {
         assert!(period(Some("2026-12-01"), Some("2026-11-01"), today).is_err());
         assert!(period(Some("2020-01-01"), Some("2026-11-01"), today).is_err());
         assert!(period(Some("yesterday"), None, today).is_err());
+        assert!(period(None, Some("+262142-12-31"), today).is_err());
+        assert!(period(Some("1900-01-01"), Some("1900-02-01"), today).is_err());
         let (from, to) = period(Some(" 2026-01-01 "), Some("2026-03-31"), today).unwrap();
         assert_eq!(
             (from.to_string(), to.to_string()),

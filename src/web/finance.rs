@@ -280,7 +280,7 @@ pub async fn ledger(
         })
         .collect();
     let mut out = String::from("\u{feff}");
-    let cell = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let cell = super::lists::field;
     out.push_str("\"case_number\",\"department\",\"basis\",\"amount_yuan\",\"rule\",\"proposed_by\",\"decided_by\",\"paid_by\",\"paid_at\",\"reference\"\r\n");
     let mut by_dept: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_basis: BTreeMap<String, i64> = BTreeMap::new();

@@ -54,6 +54,7 @@ fn xml_escape(s: &str) -> String {
             '\'' => out.push_str("&apos;"),
             // Characters XML 1.0 cannot carry at all.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -229,8 +230,15 @@ pub async fn definition(
     )
 }
 
-fn rfc(t: chrono::NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+/// The day only (local midnight): the minute a tip came in can point at who sent it, and the
+/// public list has no need of it.
+fn day(t: chrono::NaiveDateTime, offset: chrono::FixedOffset) -> String {
+    let local = t.and_utc().with_timezone(&offset).date_naive();
+    local
+        .and_hms_opt(0, 0, 0)
+        .and_then(|m| m.and_local_timezone(offset).single())
+        .map(|m| m.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_else(|| local.to_string())
 }
 
 fn request_json(state: &AppState, lang: Lang, t: &TipRow) -> Value {
@@ -246,8 +254,8 @@ fn request_json(state: &AppState, lang: Lang, t: &TipRow) -> Value {
         "service_name": c.sector(&t.sector).map(|s| name(lang, &s.name_zh, &s.name_en)).unwrap_or_default(),
         "service_code": t.sector,
         "agency_responsible": c.department(&t.department).map(|d| name(lang, &d.name_zh, &d.name_en)).unwrap_or_default(),
-        "requested_datetime": rfc(t.submitted_at),
-        "updated_datetime": rfc(t.updated_at),
+        "requested_datetime": day(t.submitted_at, state.services.offset),
+        "updated_datetime": day(t.updated_at, state.services.offset),
         "expected_datetime": t.next_deadline.map(|d| d.to_string()),
     })
 }
@@ -507,5 +515,34 @@ pub async fn create(
             tracing::error!(error = ?e, "an Open311 request failed");
             error(fmt, 500, lang.t("error-internal"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_text_is_escaped_and_stripped_of_what_xml_cannot_carry() {
+        assert_eq!(
+            xml_escape("<漏气> & \"x\" 'y'\u{1}\u{FFFE}\n"),
+            "&lt;漏气&gt; &amp; &quot;x&quot; &apos;y&apos;\n"
+        );
+        let mut out = String::new();
+        xml_element(&mut out, "endpoints", &json!([{"formats": ["a", "b"]}]));
+        assert_eq!(
+            out,
+            "<endpoints><endpoint><formats><format>a</format><format>b</format></formats></endpoint></endpoints>"
+        );
+    }
+
+    #[test]
+    fn public_times_are_days() {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 11, 2)
+            .unwrap()
+            .and_hms_opt(18, 31, 7)
+            .unwrap();
+        let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        assert_eq!(day(t, cst), "2026-11-03T00:00:00+08:00");
     }
 }

@@ -808,7 +808,7 @@ pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang)
                 "sector": c.sector(&e.sector).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default(),
                 "street": e.street.as_deref().and_then(|k| c.street(k)).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default(),
                 "published_on": crate::web::render::local_date(e.published_on, lang),
-                "rectified_on": e.rectified_on.map(|d| crate::web::render::local_date(d, lang)).unwrap_or_default(),
+                "rectified_on": e.rectified_in.clone().unwrap_or_default(),
             })
         })
         .collect();

@@ -86,15 +86,15 @@ on_both_backends! {
         assert_eq!(cell(html, "fig-overdue"), "3");
         // Verified in time: A of A, B, C.
         assert_eq!(cell(html, "fig-verified-in-time"), "33.3%");
-        // 0.3 × 50 (acceptance 2 of 4) + 0.3 × 33.3 + 0.3 × 50 (rectified 1 of 2) + 0.1 × 33.3
-        // (1 of 3 overdue explained) = 43.3.
-        assert_eq!(cell(html, "fig-score"), "43.3");
+        // 0.3 × 50 (acceptance 2 of 4) + 0.3 × 33.3 + 0.3 × 50 (rectified 1 of 2) + 0.1 × 100
+        // (B, the one late rectification, was explained) = 50.0.
+        assert_eq!(cell(html, "fig-score"), "50.0");
         // Days to acceptance 1, 1, 3; to verification 4, 10; to rectification 10.
         assert!(html.contains("<th scope=\"row\">至受理</th><td class=\"num\">1.0</td><td class=\"num\">3.0</td>"), "{html}");
         assert!(html.contains("<th scope=\"row\">至核查完成</th><td class=\"num\">4.0</td><td class=\"num\">10.0</td>"));
         assert!(html.contains("<th scope=\"row\">至整改完成</th><td class=\"num\">10.0</td><td class=\"num\">10.0</td>"));
         // The fire department's evaluation row and the sector chart with its table.
-        assert!(html.contains("<tr data-unit=\"fire\"><th scope=\"row\">区消防救援大队</th><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">33.3%</td><td class=\"num\">50.0%</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num score\">43.3</td></tr>"), "{html}");
+        assert!(html.contains("<tr data-unit=\"fire\"><th scope=\"row\">区消防救援大队</th><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">33.3%</td><td class=\"num\">50.0%</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num score\">50.0</td></tr>"), "{html}");
         assert!(html.contains("<svg"));
         assert!(html.contains("<table id=\"by-sector\">"));
         // The weekly trend: the week of Monday 2 November holds all four.
@@ -109,7 +109,7 @@ on_both_backends! {
         assert_eq!(csv.status, 200);
         assert!(csv.content_type.as_deref().unwrap_or("").starts_with("text/csv"));
         assert!(csv.text.contains("\"Accepted in time\""), "{}", csv.text);
-        assert!(csv.text.contains("\"Departments\",\"Fire and Rescue Brigade\",\"4\",\"50.0%\",\"33.3%\",\"50.0%\",\"3\",\"1\",\"43.3\""), "{}", csv.text);
+        assert!(csv.text.contains("\"Departments\",\"Fire and Rescue Brigade\",\"4\",\"50.0%\",\"33.3%\",\"50.0%\",\"3\",\"1\",\"50.0\""), "{}", csv.text);
 
         // The report: figures, the overdue list with explanations, ready to be signed.
         let r = coord.get(&format!("/staff/report?{PERIOD}&unit=fire"));
@@ -147,7 +147,7 @@ on_both_backends! {
         assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
         let file = std::fs::read_to_string(&out).unwrap();
         assert_eq!(cell(&file, "report-scope"), "区消防救援大队");
-        assert_eq!(cell(&file, "fig-score"), "43.3");
+        assert_eq!(cell(&file, "fig-score"), "50.0");
         assert!(file.contains("<style>") && !file.contains("<link rel=\"stylesheet\""));
         assert!(file.contains("等待防爆风机到货") && file.contains("审核人"));
         let en = cli(&["report", "--from", "2026-11-01", "--to", "2026-11-30", "--lang", "en", "--csv"]);
@@ -196,5 +196,29 @@ on_both_backends! {
         // Without a session: the sign-in page.
         let anon = app.get("/staff/dashboard");
         assert!(anon.text.contains("name=\"password\""));
+    }
+}
+
+on_both_backends! {
+    fn a_late_refusal_counts_as_a_late_acceptance_decision(app) {
+        let case = app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned();
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        assert_eq!(officer.act(&case, json!({"action": "reject", "reason": "不属于安全生产隐患"})).status, 200);
+        app.sql(&[
+            "UPDATE tips SET submitted_at = '2026-11-02 02:00:00'".to_owned(),
+            "UPDATE case_files SET acceptance_due = '2026-11-04', closed_at = '2026-11-06 02:00:00'".to_owned(),
+        ]);
+        let coord = app.staff("coord", "coordinator", None);
+        let html = coord.get(&format!("/staff/report?{PERIOD}")).text;
+        assert_eq!(cell(&html, "fig-overdue"), "1");
+        assert!(html.contains(&format!("<th scope=\"row\">{case}</th>")), "{html}");
+        let p = coord.get(&format!("/staff/dashboard?{PERIOD}"));
+        assert!(p.text.contains("<tr data-unit=\"fire\"><th scope=\"row\">区消防救援大队</th><td class=\"num\">1</td><td class=\"num\">0.0%</td>"), "{}", p.text);
+        // A head of another unit may not export the fire brigade's figures; an inspector may.
+        let head = app.staff("market.head", "head", Some("market"));
+        assert_eq!(head.get(&format!("/staff/evaluation.csv?{PERIOD}&unit=fire")).status, 403);
+        assert_eq!(head.get(&format!("/staff/report.csv?{PERIOD}&unit=fire")).status, 403);
+        let inspector = app.staff("inspector", "inspector", None);
+        assert_eq!(inspector.get(&format!("/staff/report.csv?{PERIOD}&unit=fire")).status, 200);
     }
 }
