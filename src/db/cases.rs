@@ -199,19 +199,7 @@ pub fn with_files(
     conn: &mut DbConn,
     unit: Option<&str>,
 ) -> QueryResult<Vec<(TipRow, CaseFileRow)>> {
-    with_files_between(conn, unit, None)
-}
-
-/// Like [`with_files`], only tips submitted in `[from, to)` (UTC) when a range is given.
-pub fn with_files_between(
-    conn: &mut DbConn,
-    unit: Option<&str>,
-    range: Option<(NaiveDateTime, NaiveDateTime)>,
-) -> QueryResult<Vec<(TipRow, CaseFileRow)>> {
     let mut q = tips::table.inner_join(case_files::table).into_boxed();
-    if let Some((from, to)) = range {
-        q = q.filter(tips::submitted_at.ge(from).and(tips::submitted_at.lt(to)));
-    }
     if let Some(unit) = unit {
         q = q.filter(
             tips::id.eq_any(
@@ -223,6 +211,43 @@ pub fn with_files_between(
     }
     q.order(tips::id.asc())
         .select((TipRow::as_select(), CaseFileRow::as_select()))
+        .load(conn)
+}
+
+/// What oversight needs of a tip (not its text, address or sealed identity).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tips)]
+pub struct TipFacts {
+    pub case_number: String,
+    pub sector: String,
+    pub street: Option<String>,
+    pub department: String,
+    pub status: String,
+    pub submitted_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Tips submitted in `[from, to)` (UTC) with their case files, for one unit or all.
+pub fn facts_between(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<Vec<(TipFacts, CaseFileRow)>> {
+    let mut q = tips::table
+        .inner_join(case_files::table)
+        .filter(tips::submitted_at.ge(from).and(tips::submitted_at.lt(to)))
+        .into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(
+            tips::id.eq_any(
+                tip_units::table
+                    .filter(tip_units::unit.eq(unit.to_owned()))
+                    .select(tip_units::tip_id),
+            ),
+        );
+    }
+    q.order(tips::id.asc())
+        .select((TipFacts::as_select(), CaseFileRow::as_select()))
         .load(conn)
 }
 

@@ -4,8 +4,7 @@
 //! which scope.
 
 use super::{ServiceError, ServiceResult, Services};
-use crate::db::cases::{self, CaseFileRow};
-use crate::db::tips::TipRow;
+use crate::db::cases::{self, CaseFileRow, TipFacts};
 use crate::domain::metrics::{self, CaseFacts, Group};
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
@@ -133,7 +132,7 @@ impl Services {
         let range = (utc(from), utc(to + Duration::days(1)));
         let rows = {
             let mut c = self.db.read()?;
-            cases::with_files_between(&mut c, unit, Some(range))?
+            cases::facts_between(&mut c, unit, range)?
         };
         let today = self.today();
         let mut facts = Vec::new();
@@ -186,7 +185,7 @@ impl Services {
 
     fn facts(
         &self,
-        tip: &TipRow,
+        tip: &TipFacts,
         file: &CaseFileRow,
         status: Status,
         today: NaiveDate,

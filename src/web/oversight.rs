@@ -127,12 +127,14 @@ fn trend(weekly: &[(chrono::NaiveDate, i64)]) -> Value {
     json!({ "width": weekly.len() * step, "max": max as i64, "rows": rows })
 }
 
-/// Everything the dashboard and the report templates show.
-pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight) -> Value {
+/// Everything the dashboard and the report templates show (the overdue list only for the
+/// report).
+pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) -> Value {
     let rows = |gs: &[Group]| gs.iter().map(|g| row(catalog, lang, g)).collect::<Vec<_>>();
     let overdue: Vec<Value> = o
         .overdue
         .iter()
+        .take(if with_overdue { usize::MAX } else { 0 })
         .map(|c| {
             json!({
                 "case_number": c.case_number,
@@ -301,7 +303,7 @@ pub fn standalone_report(
     }
     let pages = super::render::Pages::new(false)?;
     let mut ctx = pages.context(lang, None);
-    ctx.insert("o", &view(&services.catalog, lang, &o));
+    ctx.insert("o", &view(&services.catalog, lang, &o, true));
     ctx.insert("inline_css", super::render::CSS);
     ctx.insert("query", "");
     ctx.insert("form_errors", &Vec::<String>::new());
@@ -401,7 +403,8 @@ async fn page(
     ctx.insert("rounds", &rounds(state.services.today(), lang));
     match figures(&state, &staff, &q).await {
         Ok(o) => {
-            ctx.insert("o", &view(&state.services.catalog, lang, &o));
+            let report = template == "staff/report.html";
+            ctx.insert("o", &view(&state.services.catalog, lang, &o, report));
             ctx.insert(
                 "query",
                 &query_string(&PeriodQuery {
