@@ -41,6 +41,16 @@ struct DemoTip {
     reporter_email: Option<String>,
     #[serde(default)]
     message: Vec<DemoMessage>,
+    /// Published on the exposure list once the demo has worked the case (major, found true).
+    exposure: Option<DemoExposure>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct DemoExposure {
+    enterprise: String,
+    location: String,
+    finding: String,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +111,7 @@ impl Services {
         let now = chrono::Utc::now();
         let mut receipts = Vec::new();
         let mut worked = Vec::new();
+        let mut exposures = Vec::new();
         for (i, t) in file.tip.iter().enumerate() {
             let input = TipInput {
                 sector: Some(t.sector.clone()),
@@ -139,6 +150,9 @@ impl Services {
                 receipts.push((case_number.to_string(), receipt.grouped()));
             }
             worked.push((case_number.to_string(), t.days_ago));
+            if let Some(e) = &t.exposure {
+                exposures.push((case_number.to_string(), e.clone()));
+            }
             if !t.message.is_empty() {
                 self.db.write(|conn| -> ServiceResult<()> {
                     let row = tips::find_by_case_number(conn, case_number.as_str())?
@@ -176,7 +190,7 @@ impl Services {
             .map_err(|e| anyhow::anyhow!("demo.toml user {}: {e:?}", u.username))?;
             users.push((u.username.clone(), u.role.clone(), u.unit.clone(), password));
         }
-        self.work_demo_cases(&worked)?;
+        self.work_demo_cases(&worked, &exposures)?;
         Ok(DemoReport {
             tips: file.tip.len(),
             users,
@@ -188,7 +202,11 @@ impl Services {
 impl Services {
     /// Moves the older demo tips along the lifecycle, as the coordinator, so the workspace shows
     /// cases in every stage: the older a tip, the further it has gone.
-    fn work_demo_cases(&self, cases: &[(String, i64)]) -> ServiceResult<()> {
+    fn work_demo_cases(
+        &self,
+        cases: &[(String, i64)],
+        exposures: &[(String, DemoExposure)],
+    ) -> ServiceResult<()> {
         let accounts = {
             let mut reader = self.db.read()?;
             staff::list(&mut reader)?
@@ -237,6 +255,18 @@ impl Services {
                 };
                 self.act(&coordinator, case, &input)?;
             }
+        }
+        for (case, e) in exposures {
+            self.publish_exposure(
+                &coordinator,
+                case,
+                &crate::services::exposure::ExposureInput {
+                    enterprise: Some(e.enterprise.clone()),
+                    location: Some(e.location.clone()),
+                    finding: Some(e.finding.clone()),
+                },
+            )
+            .map_err(|err| anyhow::anyhow!("demo.toml exposure of {case}: {err:?}"))?;
         }
         Ok(())
     }

@@ -208,6 +208,14 @@ fn demo_loads_into_an_empty_database_only(backend: Backend) {
     ] {
         assert!(stdout.contains(user), "{user} missing from {stdout}");
     }
+    // The demo's figures make a report (the last twelve weeks hold all 30 tips).
+    let report = cli.run(&["report", "--csv", "--lang", "en"], "");
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    assert!(
+        text(&report.stdout).contains("\"Received\",\"30\""),
+        "{}",
+        text(&report.stdout)
+    );
     let again = cli.run(&["demo"], "");
     assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
     let list = cli.run(&["user", "list"], "");
