@@ -259,6 +259,7 @@ pub fn report_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
             "list-col-department",
             "oversight-col-missed",
             "oversight-col-due",
+            "staff-status",
             "oversight-col-days-late",
             "oversight-col-explanation",
         ]
@@ -275,6 +276,7 @@ pub fn report_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
             label(catalog, lang, &c.department),
             lang.t(&format!("oversight-missed-{}", c.missed.as_str())),
             c.due.to_string(),
+            lang.t(&format!("status-{}", c.status)),
             c.days_late.to_string(),
             c.explanation.clone().unwrap_or_default(),
         ]));
