@@ -45,6 +45,23 @@ impl Status {
             Status::Closed => "closed",
         }
     }
+
+    /// Nothing more will happen to the case: refused, found untrue, a duplicate, or closed.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Status::Rejected | Status::Unsubstantiated | Status::Duplicate | Status::Closed
+        )
+    }
+
+    /// Verified as true (查实): found true and on its way to or past rectification, or closed
+    /// after a rectification was ordered (`rectification_ordered`).
+    pub fn found_true(self, rectification_ordered: bool) -> bool {
+        matches!(
+            self,
+            Status::Substantiated | Status::Rectifying | Status::Rectified
+        ) || (self == Status::Closed && rectification_ordered)
+    }
 }
 
 impl fmt::Display for Status {
@@ -71,6 +88,30 @@ impl FromStr for Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn found_true_and_final_statuses() {
+        let found: Vec<_> = Status::ALL.iter().filter(|s| s.found_true(false)).collect();
+        assert_eq!(
+            found,
+            [
+                &Status::Substantiated,
+                &Status::Rectifying,
+                &Status::Rectified
+            ]
+        );
+        assert!(Status::Closed.found_true(true) && !Status::Rejected.found_true(true));
+        let fin: Vec<_> = Status::ALL.iter().filter(|s| s.is_final()).collect();
+        assert_eq!(
+            fin,
+            [
+                &Status::Rejected,
+                &Status::Unsubstantiated,
+                &Status::Duplicate,
+                &Status::Closed
+            ]
+        );
+    }
 
     #[test]
     fn every_status_round_trips_through_its_name() {

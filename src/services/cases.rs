@@ -167,10 +167,7 @@ impl Services {
             lead_unit: lead,
         };
         let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
-        let found_true = matches!(
-            status,
-            Status::Substantiated | Status::Rectifying | Status::Rectified
-        ) || (status == Status::Closed && file.rectification_due.is_some());
+        let found_true = status.found_true(file.rectification_due.is_some());
         Ok(CaseView {
             exposure: crate::db::exposures::for_tip(conn, tip.id)?,
             may_expose: staff.role == Role::Coordinator && tip.severity == "major" && found_true,

@@ -92,10 +92,7 @@ impl Services {
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
             let file = cases::get(conn, tip.id)?;
             let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let found_true = matches!(
-                status,
-                Status::Substantiated | Status::Rectifying | Status::Rectified
-            ) || (status == Status::Closed && file.rectification_due.is_some());
+            let found_true = status.found_true(file.rectification_due.is_some());
             if tip.severity != "major" || !found_true {
                 return Err(ServiceError::Conflict("not_exposable"));
             }

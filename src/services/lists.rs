@@ -37,10 +37,7 @@ impl ListKind {
     }
 
     fn includes(self, status: Status, file: &CaseFileRow) -> bool {
-        let found_true = matches!(
-            status,
-            Status::Substantiated | Status::Rectifying | Status::Rectified
-        ) || (status == Status::Closed && file.rectification_due.is_some());
+        let found_true = status.found_true(file.rectification_due.is_some());
         match self {
             ListKind::Hazards => found_true,
             ListKind::Rectifications => file.rectification_due.is_some(),

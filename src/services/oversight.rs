@@ -193,10 +193,7 @@ impl Services {
         let days = |at: Option<NaiveDateTime>| {
             at.map(|at| (at - tip.submitted_at).num_minutes().max(0) as f64 / 1440.0)
         };
-        let open = !matches!(
-            status,
-            Status::Rejected | Status::Unsubstantiated | Status::Duplicate | Status::Closed
-        );
+        let open = !status.is_final();
         let mut missed = Vec::new();
         let mut check = |kind: Missed, due: Option<NaiveDate>, done: Option<NaiveDateTime>| {
             let due = due?;
@@ -242,10 +239,7 @@ impl Services {
             file.rectification_due,
             file.rectified_at,
         ) == Some(false);
-        let found_true = matches!(
-            status,
-            Status::Substantiated | Status::Rectifying | Status::Rectified
-        ) || (status == Status::Closed && file.rectification_due.is_some());
+        let found_true = status.found_true(file.rectification_due.is_some());
         let fact = CaseFacts {
             case_number: tip.case_number.clone(),
             sector: tip.sector.clone(),

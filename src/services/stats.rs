@@ -72,10 +72,7 @@ impl Services {
             };
             let local = tip.submitted_at.and_utc().with_timezone(&self.offset);
             let month = format!("{:04}-{:02}", local.year(), local.month());
-            let verified = matches!(
-                status,
-                Status::Substantiated | Status::Rectifying | Status::Rectified
-            ) || (status == Status::Closed && file.rectification_due.is_some());
+            let verified = status.found_true(file.rectification_due.is_some());
             let rectified = file.rectified_at.is_some();
             for t in [
                 by_month.entry(month).or_default(),

@@ -243,10 +243,7 @@ fn day(t: chrono::NaiveDateTime, offset: chrono::FixedOffset) -> String {
 
 fn request_json(state: &AppState, lang: Lang, t: &TipRow) -> Value {
     let c = &state.services.catalog;
-    let closed = matches!(
-        t.status.as_str(),
-        "closed" | "rejected" | "duplicate" | "unsubstantiated"
-    );
+    let closed = t.status.parse::<Status>().is_ok_and(Status::is_final);
     json!({
         "service_request_id": t.case_number,
         "status": if closed { "closed" } else { "open" },
@@ -301,19 +298,10 @@ pub async fn list(
             .then(|| crate::db::now() - chrono::Duration::days(90))
     });
     let statuses: Vec<String> = match q.status.as_deref() {
-        Some("open") => Status::ALL
+        Some(which @ ("open" | "closed")) => Status::ALL
             .iter()
-            .filter(|s| {
-                !matches!(
-                    s,
-                    Status::Closed | Status::Rejected | Status::Duplicate | Status::Unsubstantiated
-                )
-            })
+            .filter(|s| s.is_final() == (which == "closed"))
             .map(|s| s.as_str().to_owned())
-            .collect(),
-        Some("closed") => ["closed", "rejected", "duplicate", "unsubstantiated"]
-            .iter()
-            .map(|s| (*s).to_owned())
             .collect(),
         _ => Vec::new(),
     };
