@@ -83,15 +83,23 @@ pub fn field(s: &str) -> String {
     format!("\"{}\"", defused.replace('"', "\"\""))
 }
 
+/// One CSV line: every cell through [`field`], ended with CRLF.
+pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| field(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
 pub fn csv(catalog: &Catalog, lang: Lang, rows: &[ListRow]) -> String {
     let mut out = String::from("\u{feff}");
-    let header: Vec<String> = COLUMNS.iter().map(|k| field(&lang.t(k))).collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
+    let header: Vec<String> = COLUMNS.iter().map(|k| lang.t(k)).collect();
+    out.push_str(&csv_line(&header));
     for r in rows {
-        let line: Vec<String> = cells(catalog, lang, r).iter().map(|c| field(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+        out.push_str(&csv_line(&cells(catalog, lang, r)));
     }
     out
 }

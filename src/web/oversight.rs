@@ -4,9 +4,9 @@
 
 use super::AppState;
 use super::i18n::Lang;
-use super::lists::field;
+use super::lists::csv_line;
 use super::staff_auth::PageStaff;
-use super::staff_pages::{context, error_page, pick, refusal_text, render, unit_name};
+use super::staff_pages::{context, error_page, pick, refusal_text, render, unit_label, unit_name};
 use crate::domain::catalog::Catalog;
 use crate::domain::metrics::{Group, Share};
 use crate::services::ServiceError;
@@ -23,25 +23,18 @@ pub struct PeriodQuery {
     pub unit: String,
 }
 
-/// A name for a code of any kind (sector, sub-district, department).
-pub fn label(catalog: &Catalog, lang: Lang, code: &str) -> String {
-    if code.is_empty() {
-        return lang.t("oversight-whole-district");
-    }
+/// The name of a sector (the code itself when it is none).
+fn sector_label(catalog: &Catalog, lang: Lang, code: &str) -> String {
     catalog
         .sector(code)
         .map(|s| pick(lang, &s.name_zh, &s.name_en))
-        .or_else(|| {
-            catalog
-                .department(code)
-                .map(|d| pick(lang, &d.name_zh, &d.name_en))
-        })
-        .or_else(|| {
-            catalog
-                .street(code)
-                .map(|s| pick(lang, &s.name_zh, &s.name_en))
-        })
         .unwrap_or_else(|| code.to_owned())
+}
+
+/// The name of a scope: a department or sub-district, or the whole district.
+fn scope_label(catalog: &Catalog, lang: Lang, unit: Option<&str>) -> String {
+    unit.map(|u| unit_label(catalog, lang, u))
+        .unwrap_or_else(|| lang.t("oversight-whole-district"))
 }
 
 fn pct(s: Share) -> String {
@@ -60,10 +53,10 @@ fn score(g: &Group) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-fn row(catalog: &Catalog, lang: Lang, g: &Group) -> Value {
+fn row(label: String, g: &Group) -> Value {
     json!({
         "key": g.key,
-        "label": label(catalog, lang, &g.key),
+        "label": label,
         "received": g.received,
         "accepted": g.accepted,
         "found_true": g.found_true,
@@ -93,7 +86,7 @@ fn bars(catalog: &Catalog, lang: Lang, groups: &[Group]) -> Value {
         .enumerate()
         .map(|(i, g)| {
             let w = |n: i64| (n as f64 / max * width * 10.0).round() / 10.0;
-            let name = label(catalog, lang, &g.key);
+            let name = sector_label(catalog, lang, &g.key);
             let short = if name.chars().count() > 9 {
                 format!("{}…", name.chars().take(8).collect::<String>())
             } else {
@@ -130,7 +123,16 @@ fn trend(weekly: &[(chrono::NaiveDate, i64)]) -> Value {
 /// Everything the dashboard and the report templates show (the overdue list only for the
 /// report).
 pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) -> Value {
-    let rows = |gs: &[Group]| gs.iter().map(|g| row(catalog, lang, g)).collect::<Vec<_>>();
+    let rows = |gs: &[Group], name: fn(&Catalog, Lang, &str) -> String| {
+        gs.iter()
+            .map(|g| row(name(catalog, lang, &g.key), g))
+            .collect::<Vec<_>>()
+    };
+    let (sectors, streets, departments) = (
+        rows(&o.by_sector, sector_label),
+        rows(&o.by_street, unit_label),
+        rows(&o.by_department, unit_label),
+    );
     let overdue: Vec<Value> = o
         .overdue
         .iter()
@@ -138,9 +140,9 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
         .map(|c| {
             json!({
                 "case_number": c.case_number,
-                "sector": label(catalog, lang, &c.sector),
-                "street": c.street.as_deref().map(|s| label(catalog, lang, s)).unwrap_or_default(),
-                "department": label(catalog, lang, &c.department),
+                "sector": sector_label(catalog, lang, &c.sector),
+                "street": c.street.as_deref().map(|s| unit_label(catalog, lang, s)).unwrap_or_default(),
+                "department": unit_label(catalog, lang, &c.department),
                 "status": lang.t(&format!("status-{}", c.status)),
                 "missed": lang.t(&format!("oversight-missed-{}", c.missed.as_str())),
                 "due": c.due.to_string(),
@@ -150,19 +152,19 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
         })
         .collect();
     json!({
-        "scope": o.unit.as_deref().map(|u| label(catalog, lang, u)).unwrap_or_else(|| lang.t("oversight-whole-district")),
+        "scope": scope_label(catalog, lang, o.unit.as_deref()),
         "unit": o.unit.clone().unwrap_or_default(),
         "from": o.from.to_string(),
         "to": o.to.to_string(),
-        "total": row(catalog, lang, &o.total),
+        "total": row(scope_label(catalog, lang, o.unit.as_deref()), &o.total),
         "count_tables": [
-            {"id": "by-sector", "caption": lang.t("oversight-by-sector"), "rows": rows(&o.by_sector)},
-            {"id": "by-street", "caption": lang.t("oversight-by-street"), "rows": rows(&o.by_street)},
-            {"id": "by-department", "caption": lang.t("oversight-by-department"), "rows": rows(&o.by_department)},
+            {"id": "by-sector", "caption": lang.t("oversight-by-sector"), "rows": sectors},
+            {"id": "by-street", "caption": lang.t("oversight-by-street"), "rows": streets.clone()},
+            {"id": "by-department", "caption": lang.t("oversight-by-department"), "rows": departments.clone()},
         ],
         "evaluation_tables": [
-            {"id": "evaluation-streets", "caption": lang.t("oversight-streets"), "rows": rows(&o.by_street)},
-            {"id": "evaluation-departments", "caption": lang.t("oversight-departments"), "rows": rows(&o.by_department)},
+            {"id": "evaluation-streets", "caption": lang.t("oversight-streets"), "rows": streets},
+            {"id": "evaluation-departments", "caption": lang.t("oversight-departments"), "rows": departments},
         ],
         "sector_bars": bars(catalog, lang, &o.by_sector),
         "trend": trend(&o.weekly),
@@ -184,20 +186,15 @@ pub fn evaluation_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
         "oversight-col-score",
     ];
     let mut out = String::from("\u{feff}");
-    let line = |cells: Vec<String>| {
-        let mut l = cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
-        l.push_str("\r\n");
-        l
-    };
-    out.push_str(&line(header.iter().map(|k| lang.t(k)).collect()));
+    out.push_str(&csv_line(&header.map(|k| lang.t(k))));
     for (kind, groups) in [
         ("oversight-streets", &o.by_street),
         ("oversight-departments", &o.by_department),
     ] {
         for g in groups {
-            out.push_str(&line(vec![
+            out.push_str(&csv_line(&[
                 lang.t(kind),
-                label(catalog, lang, &g.key),
+                unit_label(catalog, lang, &g.key),
                 g.received.to_string(),
                 pct(g.acceptance_in_time),
                 pct(g.verification_in_time),
@@ -213,18 +210,9 @@ pub fn evaluation_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
 
 /// The report as CSV: the figures, then the overdue list with the explanations.
 pub fn report_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
-    let line = |cells: &[String]| {
-        let mut l = cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
-        l.push_str("\r\n");
-        l
-    };
     let t = &o.total;
     let mut out = String::from("\u{feff}");
-    let scope = o
-        .unit
-        .as_deref()
-        .map(|u| label(catalog, lang, u))
-        .unwrap_or_else(|| lang.t("oversight-whole-district"));
+    let scope = scope_label(catalog, lang, o.unit.as_deref());
     for (k, v) in [
         ("oversight-scope", scope),
         ("oversight-from", o.from.to_string()),
@@ -248,10 +236,10 @@ pub fn report_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
         ),
         ("oversight-col-score", score(t)),
     ] {
-        out.push_str(&line(&[lang.t(k), v]));
+        out.push_str(&csv_line(&[lang.t(k), v]));
     }
     out.push_str("\r\n");
-    out.push_str(&line(
+    out.push_str(&csv_line(
         &[
             "list-col-case",
             "list-col-sector",
@@ -266,14 +254,14 @@ pub fn report_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
         .map(|k| lang.t(k)),
     ));
     for c in &o.overdue {
-        out.push_str(&line(&[
+        out.push_str(&csv_line(&[
             c.case_number.clone(),
-            label(catalog, lang, &c.sector),
+            sector_label(catalog, lang, &c.sector),
             c.street
                 .as_deref()
-                .map(|s| label(catalog, lang, s))
+                .map(|s| unit_label(catalog, lang, s))
                 .unwrap_or_default(),
-            label(catalog, lang, &c.department),
+            unit_label(catalog, lang, &c.department),
             lang.t(&format!("oversight-missed-{}", c.missed.as_str())),
             c.due.to_string(),
             lang.t(&format!("status-{}", c.status)),

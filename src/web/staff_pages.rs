@@ -39,7 +39,11 @@ pub(super) fn pick(lang: Lang, zh: &str, en: &str) -> String {
 }
 
 pub(super) fn unit_name(state: &AppState, lang: Lang, code: &str) -> String {
-    let c = &state.services.catalog;
+    unit_label(&state.services.catalog, lang, code)
+}
+
+/// The name of a department or sub-district (the code itself when it is neither).
+pub fn unit_label(c: &crate::domain::catalog::Catalog, lang: Lang, code: &str) -> String {
     c.department(code)
         .map(|d| pick(lang, &d.name_zh, &d.name_en))
         .or_else(|| c.street(code).map(|s| pick(lang, &s.name_zh, &s.name_en)))
