@@ -8,6 +8,7 @@
 use super::AppState;
 use super::i18n::Lang;
 use super::security::{Bucket, client_ip};
+use super::staff_pages::pick as name;
 use crate::db::cases::PublicFilter;
 use crate::db::tips::TipRow;
 use crate::domain::status::Status;
@@ -136,14 +137,6 @@ fn error(format: Format, code: u16, description: String) -> HttpResponse {
 
 fn key_ok(state: &AppState, key: Option<&str>) -> bool {
     state.open311_keys.is_empty() || key.is_some_and(|k| state.open311_keys.iter().any(|c| c == k))
-}
-
-fn name(lang: Lang, zh: &str, en: &str) -> String {
-    if lang == Lang::En {
-        en.to_owned()
-    } else {
-        zh.to_owned()
-    }
 }
 
 pub async fn discovery(

@@ -325,13 +325,7 @@ fn render_report(
     status: StatusCode,
 ) -> HttpResponse {
     let catalog = &state.services.catalog;
-    let pick = |zh: &str, en: &str| {
-        if lang == Lang::En {
-            en.to_owned()
-        } else {
-            zh.to_owned()
-        }
-    };
+    let pick = |zh: &str, en: &str| super::staff_pages::pick(lang, zh, en);
     let sectors: Vec<Choice> = catalog
         .sectors()
         .iter()
@@ -712,16 +706,7 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> 
         .await
     {
         Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = ?e, "public statistics failed");
-            return state.pages.error(
-                &req,
-                lang,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "page-internal-title",
-                &lang.t("error-internal"),
-            );
-        }
+        Err(e) => return internal_error(&state, &req, lang, "public statistics", &e),
     };
     let fewer = lang.t_args("stats-fewer", &[("min", min)]);
     let cell = |c: crate::services::stats::Cell| match c {
@@ -729,13 +714,7 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> 
         crate::services::stats::Cell::Suppressed => fewer.clone(),
     };
     let c = &state.services.catalog;
-    let pick = |zh: &str, en: &str| {
-        if lang == Lang::En {
-            en.to_owned()
-        } else {
-            zh.to_owned()
-        }
-    };
+    let pick = |zh: &str, en: &str| super::staff_pages::pick(lang, zh, en);
     let rows = |rows: &[crate::services::stats::StatRow],
                 label: &dyn Fn(&str) -> String|
      -> Vec<serde_json::Value> {
@@ -774,30 +753,33 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> 
     )
 }
 
+/// A public page that failed: logged, and a 500 page in the reader's language.
+fn internal_error(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    what: &str,
+    e: &crate::services::ServiceError,
+) -> HttpResponse {
+    tracing::error!(error = ?e, "{what} failed");
+    state.pages.error(
+        req,
+        lang,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "page-internal-title",
+        &lang.t("error-internal"),
+    )
+}
+
 /// The public exposure list (公开曝光): what the coordinator published, newest first, and
 /// whether each hazard was rectified.
 pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
     let list = match state.services.blocking(|s| s.public_exposures()).await {
         Ok(l) => l,
-        Err(e) => {
-            tracing::error!(error = ?e, "the exposure list failed");
-            return state.pages.error(
-                &req,
-                lang,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "page-internal-title",
-                &lang.t("error-internal"),
-            );
-        }
+        Err(e) => return internal_error(&state, &req, lang, "the exposure list", &e),
     };
     let c = &state.services.catalog;
-    let pick = |zh: &str, en: &str| {
-        if lang == Lang::En {
-            en.to_owned()
-        } else {
-            zh.to_owned()
-        }
-    };
+    let pick = |zh: &str, en: &str| super::staff_pages::pick(lang, zh, en);
     let items: Vec<serde_json::Value> = list
         .iter()
         .map(|e| {
