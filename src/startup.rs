@@ -56,6 +56,7 @@ impl Application {
         let settings_for_app = settings.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap_fn(web::pages::error_pages)
                 .wrap_fn(web::access_log)
                 .app_data(state.clone())
                 .configure(|cfg| web::extractors(cfg, &settings_for_app))

@@ -89,6 +89,77 @@ impl Services {
     }
 }
 
+/// One entry of the audit log as staff read it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: chrono::NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub case_number: Option<String>,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+    pub address: Option<String>,
+    pub hash: String,
+}
+
+/// A page of the audit log, newest first, and the chain's check when it was asked for.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub total: i64,
+    pub report: Option<ChainReport>,
+}
+
+/// Who reads the audit log: the district office and the supervision groups.
+fn may_read_audit(role: crate::domain::roles::Role) -> bool {
+    use crate::domain::roles::Role;
+    matches!(role, Role::Coordinator | Role::Inspector)
+}
+
+impl Services {
+    /// A page of the audit log (of one case, if named); verifying reads the whole log, so it
+    /// happens only when asked.
+    pub fn audit_log(
+        &self,
+        staff: &super::auth::Staff,
+        case_number: Option<&str>,
+        (offset, limit): (i64, i64),
+        verify: bool,
+    ) -> ServiceResult<AuditPage> {
+        if !may_read_audit(staff.role) {
+            return Err(super::ServiceError::Forbidden);
+        }
+        let mut conn = self.db.read()?;
+        let (rows, total) = audit::page(&mut conn, case_number, offset, limit)?;
+        drop(conn);
+        let report = if verify {
+            Some(self.verify_audit()?)
+        } else {
+            None
+        };
+        let entries = rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                seq: r.seq,
+                at: r.at,
+                actor: r.actor,
+                action: r.action,
+                case_number: r.case_number,
+                reason: r.reason,
+                detail: r.detail,
+                address: r.address,
+                hash: r.hash,
+            })
+            .collect();
+        Ok(AuditPage {
+            entries,
+            total,
+            report,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

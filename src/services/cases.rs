@@ -43,6 +43,8 @@ pub struct ActionInput {
 #[derive(Debug, Clone)]
 pub struct CaseView {
     pub tip: TipRow,
+    /// The case's status (the row's text, parsed).
+    pub status: Status,
     pub file: CaseFileRow,
     /// (unit, role): lead, co_department, street.
     pub units: Vec<(String, String)>,
@@ -56,6 +58,8 @@ pub struct CaseView {
     pub actions: Vec<Action>,
     /// Whether this staff member may ask to see the reporter's identity.
     pub may_reveal: bool,
+    /// Whether this staff member may write to the reporter.
+    pub may_message: bool,
     /// The case's rewards, newest first.
     pub rewards: Vec<crate::db::rewards::RewardRow>,
     /// Whether a reward may be proposed now (found true, asked for, none in progress).
@@ -81,6 +85,11 @@ fn tells_reporter(action: Action) -> bool {
         action,
         Action::Transfer | Action::ExplainDelay | Action::StartVerification
     )
+}
+
+/// Who writes to reporters: those who work cases (supervision reads, finance pays).
+fn may_message(role: Role) -> bool {
+    !matches!(role, Role::Inspector | Role::Finance)
 }
 
 fn refusal(r: Refusal) -> ServiceError {
@@ -188,6 +197,7 @@ impl Services {
                 })
                 .collect(),
             may_reveal: staff.role == Role::Coordinator && !tip.anonymous,
+            may_message: may_message(staff.role),
             may_propose_reward: matches!(
                 staff.role,
                 Role::Officer | Role::Head | Role::Coordinator
@@ -205,6 +215,7 @@ impl Services {
             deadlines,
             file,
             tip,
+            status,
         })
     }
 
@@ -472,7 +483,7 @@ impl Services {
         case_number: &str,
         body: &str,
     ) -> ServiceResult<i64> {
-        if matches!(staff.role, Role::Inspector | Role::Finance) {
+        if !may_message(staff.role) {
             return Err(ServiceError::Forbidden);
         }
         let body = text_field("body", Some(body), MESSAGE_LEN)

@@ -3,12 +3,11 @@
 //! and the ledger as CSV.
 
 use super::error::{ApiError, Code};
+use super::extract::{ApiStaff, role};
 use super::i18n::Lang;
 use super::security::Bucket;
-use super::staff_auth::{ApiStaff, check_csrf_header, require};
 use super::{AppState, JsonUtf8};
 use crate::domain::reward::Fen;
-use crate::domain::roles::Role;
 use crate::services::ServiceError;
 use crate::services::rewards::{Payee, ProposalInput, RewardView};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -50,14 +49,12 @@ pub fn reward_json(v: &RewardView) -> Value {
 
 pub async fn propose(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::Caseworker>,
     path: web::Path<String>,
     body: web::Json<ProposalInput>,
 ) -> Result<HttpResponse, ApiError> {
-    check_csrf_header(&req, &staff.0, lang)?;
-    let (st, case, input) = (staff.0.staff.clone(), path.into_inner(), body.into_inner());
+    let (st, case, input) = (staff.member().clone(), path.into_inner(), body.into_inner());
     let out = state
         .services
         .blocking(move |s| s.propose_reward(&st, &case, &input))
@@ -71,13 +68,11 @@ pub async fn propose(
 
 pub async fn sign_off(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::Signer>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    check_csrf_header(&req, &staff.0, lang)?;
-    let (st, id) = (staff.0.staff.clone(), path.into_inner());
+    let (st, id) = (staff.member().clone(), path.into_inner());
     let v = state
         .services
         .blocking(move |s| s.sign_off_reward(&st, id))
@@ -95,11 +90,11 @@ pub struct StatusQuery {
 pub async fn queue(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::RewardReader>,
     q: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (st, status) = (
-        staff.0.staff.clone(),
+        staff.member().clone(),
         q.status.clone().filter(|s| !s.is_empty()),
     );
     let all = state
@@ -141,13 +136,11 @@ pub struct DecisionBody {
 
 pub async fn decide(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::Finance>,
     path: web::Path<i64>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    check_csrf_header(&req, &staff.0, lang)?;
     let b = body.into_inner();
     let approve = match b.decision.as_str() {
         "approve" => true,
@@ -159,7 +152,7 @@ pub async fn decide(
             ));
         }
     };
-    let (st, id) = (staff.0.staff.clone(), path.into_inner());
+    let (st, id) = (staff.member().clone(), path.into_inner());
     let v = state
         .services
         .blocking(move |s| s.decide_reward(&st, id, approve, b.amount_yuan, &b.note))
@@ -178,14 +171,12 @@ pub struct PayoutBody {
 
 pub async fn payout(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::Finance>,
     path: web::Path<i64>,
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
-    check_csrf_header(&req, &staff.0, lang)?;
-    let (st, id, b) = (staff.0.staff.clone(), path.into_inner(), body.into_inner());
+    let (st, id, b) = (staff.member().clone(), path.into_inner(), body.into_inner());
     let v = state
         .services
         .blocking(move |s| s.pay_reward(&st, id, &b.reference, b.paid_on.as_deref()))
@@ -245,14 +236,9 @@ pub struct RangeQuery {
 pub async fn ledger(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::RewardReader>,
     q: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require(
-        &staff.0,
-        &[Role::Finance, Role::Coordinator, Role::Inspector],
-        lang,
-    )?;
     let date = |s: &Option<String>, field: &'static str| -> Result<Option<NaiveDate>, ApiError> {
         match s.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(None),
@@ -262,7 +248,7 @@ pub async fn ledger(
         }
     };
     let (from, to) = (date(&q.from, "from")?, date(&q.to, "to")?);
-    let st = staff.0.staff.clone();
+    let st = staff.member().clone();
     let rows = state
         .services
         .blocking(move |s| s.reward_queue(&st, Some("paid")))

@@ -28,6 +28,14 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Of a text kept in both languages (the catalog's names), the one in this language.
+    pub fn pick(self, zh: &str, en: &str) -> String {
+        match self {
+            Lang::Zh => zh.to_owned(),
+            Lang::En => en.to_owned(),
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Zh => "zh-CN",

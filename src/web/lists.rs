@@ -4,8 +4,8 @@
 
 use super::AppState;
 use super::error::{ApiError, Code};
+use super::extract::{ApiStaff, role};
 use super::i18n::Lang;
-use super::staff_auth::ApiStaff;
 use crate::domain::catalog::Catalog;
 use crate::services::lists::{ListKind, ListRow};
 use actix_web::{HttpResponse, web};
@@ -107,7 +107,7 @@ pub fn csv(catalog: &Catalog, lang: Lang, rows: &[ListRow]) -> String {
 pub async fn export(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::CaseReader>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let file = path.into_inner();
@@ -115,7 +115,7 @@ pub async fn export(
         .strip_suffix(".csv")
         .and_then(ListKind::parse)
         .ok_or_else(|| ApiError::new(Code::NotFound, lang))?;
-    let st = staff.0.staff.clone();
+    let st = staff.member().clone();
     let rows = state
         .services
         .blocking(move |s| s.list(&st, kind, true))

@@ -3,18 +3,20 @@
 
 pub mod api;
 pub mod error;
+pub mod extract;
 pub mod finance;
+pub mod finance_pages;
 pub mod form;
 pub mod i18n;
 pub mod lists;
 pub mod open311;
 pub mod oversight;
+pub mod pages;
 pub mod public;
 pub mod render;
 pub mod security;
+pub mod staff;
 pub mod staff_api;
-pub mod staff_auth;
-pub mod staff_pages;
 
 use crate::config::Settings;
 use crate::services::Services;
@@ -84,22 +86,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/stats", web::get().to(public::stats))
         .route("/exposures", web::get().to(public::exposures))
         .route("/static/{file}", web::get().to(render::static_file))
-        .route("/staff/login", web::get().to(staff_pages::login_form))
-        .route("/staff/login", web::post().to(staff_pages::login_submit))
-        .route("/staff/logout", web::post().to(staff_pages::logout))
-        .route("/staff", web::get().to(staff_pages::queue))
-        .route("/staff/tips/{case}", web::get().to(staff_pages::case_page))
-        .route("/staff/tips/{case}/act", web::post().to(staff_pages::act))
+        .route("/staff/login", web::get().to(staff::signin::login_form))
+        .route("/staff/login", web::post().to(staff::signin::login_submit))
+        .route("/staff/logout", web::post().to(staff::signin::logout))
+        .route("/staff", web::get().to(staff::queue::queue))
+        .route("/staff/tips/{case}", web::get().to(staff::case::case_page))
+        .route("/staff/tips/{case}/act", web::post().to(staff::case::act))
         .route(
             "/staff/tips/{case}/message",
-            web::post().to(staff_pages::message),
+            web::post().to(staff::case::message),
         )
         .route(
             "/staff/tips/{case}/identity",
-            web::post().to(staff_pages::reveal),
+            web::post().to(staff::case::reveal),
         )
-        .route("/staff/lists/{kind}", web::get().to(staff_pages::list_page))
-        .route("/staff/audit", web::get().to(staff_pages::audit_page))
+        .route(
+            "/staff/lists/{kind}",
+            web::get().to(staff::lists::list_page),
+        )
+        .route("/staff/audit", web::get().to(staff::audit::audit_page))
         .route("/staff/dashboard", web::get().to(oversight::dashboard))
         .route(
             "/staff/evaluation.csv",
@@ -107,49 +112,49 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/staff/report", web::get().to(oversight::report))
         .route("/staff/report.csv", web::get().to(oversight::report_export))
-        .route("/staff/account", web::get().to(staff_pages::account))
+        .route("/staff/account", web::get().to(staff::account::account))
         .route(
             "/staff/account/password",
-            web::post().to(staff_pages::change_password),
+            web::post().to(staff::account::change_password),
         )
         .route(
             "/staff/account/totp",
-            web::post().to(staff_pages::totp_begin),
+            web::post().to(staff::account::totp_begin),
         )
         .route(
             "/staff/account/totp/confirm",
-            web::post().to(staff_pages::totp_confirm),
+            web::post().to(staff::account::totp_confirm),
         )
         .route(
             "/staff/tips/{case}/reward",
-            web::post().to(staff_pages::propose_reward),
+            web::post().to(staff::rewards::propose_reward),
         )
-        .route("/finance", web::get().to(staff_pages::finance))
+        .route("/finance", web::get().to(finance_pages::finance))
         .route(
             "/finance/rewards/{id}/decision",
-            web::post().to(staff_pages::finance_decide),
+            web::post().to(finance_pages::finance_decide),
         )
         .route(
             "/finance/rewards/{id}/payout",
-            web::post().to(staff_pages::finance_pay),
+            web::post().to(finance_pages::finance_pay),
         )
         .route(
             "/staff/tips/{case}/exposure",
-            web::post().to(staff_pages::publish_exposure),
+            web::post().to(staff::exposure::publish_exposure),
         )
         .route(
             "/staff/tips/{case}/exposure/withdraw",
-            web::post().to(staff_pages::withdraw_exposure),
+            web::post().to(staff::exposure::withdraw_exposure),
         )
-        .route("/staff/users", web::get().to(staff_pages::users))
-        .route("/staff/users", web::post().to(staff_pages::create_user))
+        .route("/staff/users", web::get().to(staff::users::users))
+        .route("/staff/users", web::post().to(staff::users::create_user))
         .route(
             "/staff/users/{user}/active",
-            web::post().to(staff_pages::set_active),
+            web::post().to(staff::users::set_active),
         )
         .route(
             "/staff/users/{user}/password",
-            web::post().to(staff_pages::reset_password),
+            web::post().to(staff::users::reset_password),
         )
         .route("/healthz", web::get().to(api::healthz))
         .service(

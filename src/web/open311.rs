@@ -8,7 +8,6 @@
 use super::AppState;
 use super::i18n::Lang;
 use super::security::{Bucket, client_ip};
-use super::staff_pages::pick as name;
 use crate::db::cases::PublicFilter;
 use crate::db::tips::TipRow;
 use crate::domain::status::Status;
@@ -183,12 +182,12 @@ pub async fn services(
         .map(|s| {
             json!({
                 "service_code": s.code,
-                "service_name": name(lang, &s.name_zh, &s.name_en),
-                "description": name(lang, &s.hint_zh, &s.hint_en),
+                "service_name": lang.pick(&s.name_zh, &s.name_en),
+                "description": lang.pick(&s.hint_zh, &s.hint_en),
                 "metadata": false,
                 "type": "realtime",
                 "keywords": s.keywords.join(","),
-                "group": c.department(&s.lead).map(|d| name(lang, &d.name_zh, &d.name_en)).unwrap_or_default(),
+                "group": c.department(&s.lead).map(|d| lang.pick(&d.name_zh, &d.name_en)).unwrap_or_default(),
             })
         })
         .collect();
@@ -241,9 +240,9 @@ fn request_json(state: &AppState, lang: Lang, t: &TipRow) -> Value {
         "service_request_id": t.case_number,
         "status": if closed { "closed" } else { "open" },
         "status_notes": lang.t(&format!("status-{}", t.status)),
-        "service_name": c.sector(&t.sector).map(|s| name(lang, &s.name_zh, &s.name_en)).unwrap_or_default(),
+        "service_name": c.sector(&t.sector).map(|s| lang.pick(&s.name_zh, &s.name_en)).unwrap_or_default(),
         "service_code": t.sector,
-        "agency_responsible": c.department(&t.department).map(|d| name(lang, &d.name_zh, &d.name_en)).unwrap_or_default(),
+        "agency_responsible": c.department(&t.department).map(|d| lang.pick(&d.name_zh, &d.name_en)).unwrap_or_default(),
         "requested_datetime": day(t.submitted_at, state.services.offset),
         "updated_datetime": day(t.updated_at, state.services.offset),
         "expected_datetime": t.next_deadline.map(|d| d.to_string()),

@@ -3,10 +3,10 @@
 //! progress report (HTML and CSV; `tipline report` writes the same page to a file).
 
 use super::AppState;
+use super::extract::{Staff, role};
 use super::i18n::Lang;
 use super::lists::csv_line;
-use super::staff_auth::PageStaff;
-use super::staff_pages::{context, error_page, pick, refusal_text, render, unit_label, unit_name};
+use super::pages::{Choice, Names, PageError, context, refusal_text, render};
 use crate::domain::catalog::Catalog;
 use crate::domain::metrics::{Group, Share};
 use crate::services::ServiceError;
@@ -23,12 +23,12 @@ pub struct PeriodQuery {
     pub unit: String,
 }
 
-/// The name of a sector (the code itself when it is none).
 fn sector_label(catalog: &Catalog, lang: Lang, code: &str) -> String {
-    catalog
-        .sector(code)
-        .map(|s| pick(lang, &s.name_zh, &s.name_en))
-        .unwrap_or_else(|| code.to_owned())
+    Names::new(catalog, lang).sector(code)
+}
+
+fn unit_label(catalog: &Catalog, lang: Lang, code: &str) -> String {
+    Names::new(catalog, lang).unit(code)
 }
 
 /// The name of a scope: a department or sub-district, or the whole district.
@@ -303,11 +303,11 @@ pub fn standalone_report(
 /// Checks the scope and the period and computes the figures.
 async fn figures(
     state: &AppState,
-    staff: &PageStaff,
+    staff: &Staff<role::Overseer>,
     q: &PeriodQuery,
 ) -> Result<Oversight, ServiceError> {
     let (st, q) = (
-        staff.0.staff.clone(),
+        staff.member().clone(),
         (q.from.clone(), q.to.clone(), q.unit.clone()),
     );
     state
@@ -354,21 +354,14 @@ pub fn rounds(today: chrono::NaiveDate, lang: Lang) -> Vec<Value> {
 }
 
 /// The units a staff member may choose on the dashboard.
-fn unit_choices(state: &AppState, lang: Lang, staff: &PageStaff) -> Vec<Value> {
-    let c = &state.services.catalog;
-    match staff.0.staff.unit.as_deref() {
-        Some(own) => vec![json!({"code": own, "name": unit_name(state, lang, own)})],
-        None => c
-            .departments()
-            .iter()
-            .map(|d| (d.code.as_str(), pick(lang, &d.name_zh, &d.name_en)))
-            .chain(
-                c.streets()
-                    .iter()
-                    .map(|s| (s.code.as_str(), pick(lang, &s.name_zh, &s.name_en))),
-            )
-            .map(|(code, name)| json!({"code": code, "name": name}))
-            .collect(),
+fn unit_choices(state: &AppState, lang: Lang, staff: &Staff<role::Overseer>) -> Vec<Choice> {
+    let names = Names::new(&state.services.catalog, lang);
+    match staff.member().unit.as_deref() {
+        Some(own) => vec![Choice {
+            code: own.to_owned(),
+            name: names.unit(own),
+        }],
+        None => names.unit_choices(),
     }
 }
 
@@ -381,15 +374,15 @@ async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: PageStaff,
+    staff: Staff<role::Overseer>,
     q: web::Query<PeriodQuery>,
     template: &str,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let q = q.into_inner();
-    let mut ctx = context(&state, &req, lang, Some(&staff.0));
+    let mut ctx = context(&state, &req, lang, Some(&staff.session));
     ctx.insert("q", &json!({"from": q.from, "to": q.to, "unit": q.unit}));
     ctx.insert("units", &unit_choices(&state, lang, &staff));
-    ctx.insert("may_choose_unit", &staff.0.staff.unit.is_none());
+    ctx.insert("may_choose_unit", &staff.member().unit.is_none());
     ctx.insert("rounds", &rounds(state.services.today(), lang));
     match figures(&state, &staff, &q).await {
         Ok(o) => {
@@ -404,16 +397,16 @@ async fn page(
                 }),
             );
             ctx.insert("form_errors", &Vec::<String>::new());
-            render(&state, &req, template, &ctx, StatusCode::OK)
+            Ok(render(&state, &req, template, &ctx, StatusCode::OK))
         }
         Err(e @ ServiceError::Validation(_)) => {
             let (status, text) = refusal_text(lang, &e);
             ctx.insert("o", &Value::Null);
             ctx.insert("query", "");
             ctx.insert("form_errors", &vec![text]);
-            render(&state, &req, template, &ctx, status)
+            Ok(render(&state, &req, template, &ctx, status))
         }
-        Err(e) => error_page(&state, &req, lang, &e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -421,9 +414,9 @@ pub async fn dashboard(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: PageStaff,
+    staff: Staff<role::Overseer>,
     q: web::Query<PeriodQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     page(state, req, lang, staff, q, "staff/dashboard.html").await
 }
 
@@ -431,58 +424,55 @@ pub async fn report(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: PageStaff,
+    staff: Staff<role::Overseer>,
     q: web::Query<PeriodQuery>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     page(state, req, lang, staff, q, "staff/report.html").await
 }
 
 async fn csv_answer(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: PageStaff,
+    staff: Staff<role::Overseer>,
     q: web::Query<PeriodQuery>,
     name: &str,
     body: fn(&Catalog, Lang, &Oversight) -> String,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     match figures(&state, &staff, &q).await {
-        Ok(o) => HttpResponse::Ok()
+        Ok(o) => Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 "Content-Disposition",
                 format!("attachment; filename=\"{name}-{}-{}.csv\"", o.from, o.to),
             ))
             .insert_header(("Cache-Control", "no-store"))
-            .body(body(&state.services.catalog, lang, &o)),
+            .body(body(&state.services.catalog, lang, &o))),
         Err(e @ ServiceError::Validation(_)) => {
             let (status, text) = refusal_text(lang, &e);
-            HttpResponse::build(status)
+            Ok(HttpResponse::build(status)
                 .content_type("text/plain; charset=utf-8")
-                .body(text)
+                .body(text))
         }
-        Err(e) => error_page(&state, &req, lang, &e),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub async fn evaluation_export(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: PageStaff,
+    staff: Staff<role::Overseer>,
     q: web::Query<PeriodQuery>,
-) -> HttpResponse {
-    csv_answer(state, req, lang, staff, q, "evaluation", evaluation_csv).await
+) -> Result<HttpResponse, PageError> {
+    csv_answer(state, lang, staff, q, "evaluation", evaluation_csv).await
 }
 
 pub async fn report_export(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: PageStaff,
+    staff: Staff<role::Overseer>,
     q: web::Query<PeriodQuery>,
-) -> HttpResponse {
-    csv_answer(state, req, lang, staff, q, "report", report_csv).await
+) -> Result<HttpResponse, PageError> {
+    csv_answer(state, lang, staff, q, "report", report_csv).await
 }
 
 #[cfg(test)]

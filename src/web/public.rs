@@ -325,7 +325,7 @@ fn render_report(
     status: StatusCode,
 ) -> HttpResponse {
     let catalog = &state.services.catalog;
-    let pick = |zh: &str, en: &str| super::staff_pages::pick(lang, zh, en);
+    let pick = |zh: &str, en: &str| lang.pick(zh, en);
     let sectors: Vec<Choice> = catalog
         .sectors()
         .iter()
@@ -393,20 +393,7 @@ fn data_url(text: &str) -> String {
 }
 
 fn unit_name(state: &AppState, code: &str, lang: Lang) -> String {
-    let c = &state.services.catalog;
-    let (zh, en) = c
-        .department(code)
-        .map(|d| (d.name_zh.as_str(), d.name_en.as_str()))
-        .or_else(|| {
-            c.street(code)
-                .map(|s| (s.name_zh.as_str(), s.name_en.as_str()))
-        })
-        .unwrap_or((code, code));
-    if lang == Lang::En {
-        en.to_owned()
-    } else {
-        zh.to_owned()
-    }
+    super::pages::Names::new(&state.services.catalog, lang).unit(code)
 }
 
 fn render_receipt(
@@ -714,7 +701,7 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> 
         crate::services::stats::Cell::Suppressed => fewer.clone(),
     };
     let c = &state.services.catalog;
-    let pick = |zh: &str, en: &str| super::staff_pages::pick(lang, zh, en);
+    let pick = |zh: &str, en: &str| lang.pick(zh, en);
     let rows = |rows: &[crate::services::stats::StatRow],
                 label: &dyn Fn(&str) -> String|
      -> Vec<serde_json::Value> {
@@ -779,7 +766,7 @@ pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang)
         Err(e) => return internal_error(&state, &req, lang, "the exposure list", &e),
     };
     let c = &state.services.catalog;
-    let pick = |zh: &str, en: &str| super::staff_pages::pick(lang, zh, en);
+    let pick = |zh: &str, en: &str| lang.pick(zh, en);
     let items: Vec<serde_json::Value> = list
         .iter()
         .map(|e| {

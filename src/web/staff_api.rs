@@ -3,14 +3,13 @@
 //! CSRF token in `X-CSRF-Token`.
 
 use super::error::ApiError;
+use super::extract::{ApiStaff, removal_cookie, role, session_cookie, session_token};
 use super::i18n::Lang;
 use super::security::client_ip;
-use super::staff_auth::{ApiStaff, check_csrf_header, removal_cookie, require, session_cookie};
 use super::{AppState, JsonUtf8};
 use crate::db::cases::QueueFilter;
 use crate::db::tips::TipRow;
 use crate::domain::catalog::Catalog;
-use crate::domain::roles::Role;
 use crate::services::cases::{ActionInput, CaseView};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, SecondsFormat};
@@ -78,11 +77,9 @@ pub async fn sign_out(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: ApiStaff,
+    _: ApiStaff<role::Any>,
 ) -> Result<HttpResponse, ApiError> {
-    check_csrf_header(&req, &staff.0, lang)?;
-    if let Some(c) = req.cookie(super::staff_auth::COOKIE) {
-        let token = c.value().to_owned();
+    if let Some(token) = session_token(&req) {
         state
             .services
             .blocking(move |s| s.sign_out(&token))
@@ -108,6 +105,28 @@ pub struct QueueQuery {
 impl QueueQuery {
     pub fn page_or_first(&self) -> i64 {
         self.page.unwrap_or(1).clamp(1, 1_000_000)
+    }
+
+    /// The queue page's address for page `p` with the same filters.
+    pub fn link(&self, p: i64) -> String {
+        let f = self.filter();
+        let mut qs: Vec<(&str, String)> = vec![("page", p.to_string())];
+        for (k, v) in [
+            ("status", f.status),
+            ("sector", f.sector),
+            ("street", f.street),
+        ] {
+            if let Some(v) = v {
+                qs.push((k, v));
+            }
+        }
+        if f.overdue == Some(true) {
+            qs.push(("overdue", "true".into()));
+        }
+        format!(
+            "/staff?{}",
+            serde_urlencoded::to_string(&qs).unwrap_or_default()
+        )
     }
 
     pub fn filter(&self) -> QueueFilter {
@@ -142,13 +161,13 @@ pub fn item_json(catalog: &Catalog, t: &TipRow) -> Value {
 pub async fn list(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::CaseReader>,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(50);
     let filter = q.filter();
-    let st = staff.0.staff.clone();
+    let st = staff.member().clone();
     let (rows, total) = state
         .services
         .blocking(move |s| s.queue(&st, filter, page, per_page))
@@ -212,10 +231,10 @@ pub fn case_json(catalog: &Catalog, v: &CaseView) -> Value {
 pub async fn detail(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::CaseReader>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case) = (staff.0.staff.clone(), path.into_inner());
+    let (st, case) = (staff.member().clone(), path.into_inner());
     let view = state
         .services
         .blocking(move |s| s.case(&st, &case))
@@ -226,14 +245,12 @@ pub async fn detail(
 
 pub async fn act(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::Caseworker>,
     path: web::Path<String>,
     body: web::Json<ActionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    check_csrf_header(&req, &staff.0, lang)?;
-    let (st, case, input) = (staff.0.staff.clone(), path.into_inner(), body.into_inner());
+    let (st, case, input) = (staff.member().clone(), path.into_inner(), body.into_inner());
     let view = state
         .services
         .blocking(move |s| s.act(&st, &case, &input))
@@ -249,15 +266,13 @@ pub struct BodyOnly {
 
 pub async fn message(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::Caseworker>,
     path: web::Path<String>,
     body: web::Json<BodyOnly>,
 ) -> Result<HttpResponse, ApiError> {
-    check_csrf_header(&req, &staff.0, lang)?;
     let (st, case, text) = (
-        staff.0.staff.clone(),
+        staff.member().clone(),
         path.into_inner(),
         body.into_inner().body.unwrap_or_default(),
     );
@@ -272,11 +287,11 @@ pub async fn message(
 pub async fn attachment(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::CaseReader>,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (case, id) = path.into_inner();
-    let st = staff.0.staff.clone();
+    let st = staff.member().clone();
     let (ct, bytes) = state
         .services
         .blocking(move |s| s.attachment(&st, &case, id))
@@ -296,15 +311,13 @@ pub struct ReasonBody {
 
 pub async fn identity(
     state: web::Data<AppState>,
-    req: HttpRequest,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::Revealer>,
     path: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    check_csrf_header(&req, &staff.0, lang)?;
     let (st, case, reason) = (
-        staff.0.staff.clone(),
+        staff.member().clone(),
         path.into_inner(),
         body.into_inner().reason.unwrap_or_default(),
     );
@@ -330,42 +343,29 @@ pub struct AuditQuery {
 pub async fn audit(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff,
+    staff: ApiStaff<role::Auditor>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    require(&staff.0, &[Role::Coordinator, Role::Inspector], lang)?;
     let verify = matches!(q.verify.as_deref(), Some("true" | "1"));
     let (case, page, per_page) = (
         q.case_number.clone(),
         q.page.unwrap_or(1).clamp(1, 1_000_000),
         q.per_page.unwrap_or(100).clamp(1, 500),
     );
-    let (rows, total, report) = state
+    let st = staff.member().clone();
+    let window = ((page - 1) * per_page, per_page);
+    let log = state
         .services
-        .blocking(move |s| {
-            let mut conn = s.db.read()?;
-            let (rows, total) = crate::db::audit::page(
-                &mut conn,
-                case.as_deref(),
-                (page - 1) * per_page,
-                per_page,
-            )?;
-            drop(conn);
-            let report = if verify {
-                Some(s.verify_audit()?)
-            } else {
-                None
-            };
-            Ok((rows, total, report))
-        })
+        .blocking(move |s| s.audit_log(&st, case.as_deref(), window, verify))
         .await
         .map_err(ApiError::service(lang))?;
-    let entries: Vec<Value> = rows
+    let entries: Vec<Value> = log
+        .entries
         .iter()
         .map(|r| json!({ "seq": r.seq, "at": rfc(r.at), "actor": r.actor, "action": r.action, "case_number": r.case_number, "reason": r.reason, "detail": r.detail, "address": r.address, "hash": r.hash }))
         .collect();
-    let mut out = json!({ "entries": entries, "total": total });
-    if let Some(r) = report {
+    let mut out = json!({ "entries": entries, "total": log.total });
+    if let Some(r) = log.report {
         out["verified"] = json!(r.broken_at.is_none());
         out["broken_at"] = json!(r.broken_at);
     }

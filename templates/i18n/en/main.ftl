@@ -19,6 +19,7 @@ field-too_short = At least { $min } characters.
 field-too_long = At most { $max } characters.
 field-unknown_sector = Please choose a sector from the list.
 field-unknown_street = Please choose a sub-district from the list.
+field-unknown_role = Choose a role from the list.
 field-unknown_severity = Please choose "general" or "major".
 field-bad_instant = This date and time is not valid.
 field-in_future = The time you saw it cannot be in the future.

@@ -19,6 +19,7 @@ field-too_short = 至少需要 { $min } 个字。
 field-too_long = 最多 { $max } 个字。
 field-unknown_sector = 请从列表中选择行业领域。
 field-unknown_street = 请从列表中选择街道。
+field-unknown_role = 请从列表中选择角色。
 field-unknown_severity = 请选择“一般隐患”或“重大隐患”。
 field-bad_instant = 时间格式不正确。
 field-in_future = 发现时间不能晚于现在。

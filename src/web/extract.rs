@@ -1,0 +1,338 @@
+//! Who is signed in, with which role, and whether a state-changing request carries the session's
+//! CSRF token: all of it is in the types a handler takes, so a handler cannot forget a check.
+//!
+//! - `Staff<R>`: a signed-in staff member whose role is in the set `R` (a page read with GET;
+//!   any other method is refused, so a page that changes something must take `StaffForm`).
+//! - `StaffForm<R, T>`: the same, plus a form `T` whose hidden `csrf` field matched the session.
+//! - `ApiStaff<R>`: the API's signed-in staff member; on any method but GET/HEAD the
+//!   `X-CSRF-Token` header must carry the session's token.
+//!
+//! Pages answer a missing session by sending the browser to the sign-in form and a wrong role with
+//! the localised error page (through `PageError`); the API answers 401 and 403 in its JSON shape.
+//! The role sets are the marker types in [`role`]. Services check again (defence in depth).
+
+use super::AppState;
+use super::error::{ApiError, Code};
+use super::pages::PageError;
+use crate::domain::roles::Role;
+use crate::services::auth::{Staff as StaffMember, StaffSession};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, dev::Payload};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+pub const COOKIE: &str = "tipline_staff";
+
+/// A set of roles allowed on a route.
+pub trait Roles: 'static {
+    const ALLOWED: &'static [Role];
+}
+
+/// The role sets of the routes, named by who they let in.
+pub mod role {
+    use super::{Role, Roles};
+
+    macro_rules! role_sets {
+        ($($(#[$doc:meta])* $name:ident => [$($r:ident),+];)*) => {$(
+            $(#[$doc])*
+            pub struct $name;
+            impl Roles for $name {
+                const ALLOWED: &'static [Role] = &[$(Role::$r),+];
+            }
+        )*};
+    }
+
+    role_sets! {
+        /// Every signed-in staff member.
+        Any => [Officer, Head, Finance, Coordinator, Inspector];
+        /// Everyone who reads cases and the lists (finance has the reward queue instead).
+        CaseReader => [Officer, Head, Coordinator, Inspector];
+        /// Those who work cases: act on them, write to reporters, propose rewards.
+        Caseworker => [Officer, Head, Coordinator];
+        /// Those who may open a reporter's sealed identity (finance only to pay a reward it
+        /// approved; the service checks that).
+        Revealer => [Coordinator, Finance];
+        /// Those who sign a reward proposal off before finance (when configured).
+        Signer => [Head, Coordinator];
+        /// The district office (区安委办): accounts, routing, publication.
+        Coordinator => [Coordinator];
+        /// Finance: reward decisions and payouts.
+        Finance => [Finance];
+        /// Those who read the reward queue and the ledger.
+        RewardReader => [Finance, Coordinator, Inspector];
+        /// Those who read the audit log.
+        Auditor => [Coordinator, Inspector];
+        /// Those who see the oversight figures (a head for their own unit only).
+        Overseer => [Coordinator, Inspector, Head];
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Strict, Secure behind HTTPS, no lifetime of its own
+/// (the server ends idle sessions).
+pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+pub fn removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = session_cookie("", secure);
+    c.make_removal();
+    c
+}
+
+/// The session token the request's cookie carries, if any.
+pub fn session_token(req: &HttpRequest) -> Option<String> {
+    req.cookie(COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+/// The request's session, read once per request (several extractors may ask).
+#[derive(Clone)]
+struct Current(Option<StaffSession>);
+
+async fn current(req: &HttpRequest) -> Option<StaffSession> {
+    if let Some(Current(known)) = req.extensions().get::<Current>() {
+        return known.clone();
+    }
+    let state = req.app_data::<actix_web::web::Data<AppState>>()?.clone();
+    let token = session_token(req)?;
+    let session = match state.services.blocking(move |s| s.session(&token)).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = ?e, path = req.path(), "reading a staff session failed");
+            None
+        }
+    };
+    req.extensions_mut().insert(Current(session.clone()));
+    session
+}
+
+/// Compares two secrets in constant time.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+}
+
+/// A signed-in staff member with a role in `R`, on a page read with GET.
+pub struct Staff<R: Roles = role::Any> {
+    pub session: StaffSession,
+    role: PhantomData<R>,
+}
+
+impl<R: Roles> Staff<R> {
+    pub fn member(&self) -> &StaffMember {
+        &self.session.staff
+    }
+
+    /// Checks the session and the role; `None` when nobody is signed in.
+    async fn check(req: &HttpRequest) -> Result<Option<Self>, PageError> {
+        let Some(session) = current(req).await else {
+            return Ok(None);
+        };
+        if !R::ALLOWED.contains(&session.staff.role) {
+            return Err(PageError::Forbidden);
+        }
+        Ok(Some(Staff {
+            session,
+            role: PhantomData,
+        }))
+    }
+}
+
+/// Sends the browser to the sign-in page.
+#[derive(Debug)]
+pub struct SignInFirst;
+
+impl std::fmt::Display for SignInFirst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("sign in first")
+    }
+}
+
+impl ResponseError for SignInFirst {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::SeeOther()
+            .insert_header(("Location", "/staff/login"))
+            .finish()
+    }
+}
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
+
+impl<R: Roles> FromRequest for Staff<R> {
+    type Error = actix_web::Error;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if !is_safe(req.method()) {
+                // A state-changing page request must come through `StaffForm`.
+                return Err(PageError::Csrf.into());
+            }
+            match Staff::<R>::check(&req).await? {
+                Some(s) => Ok(s),
+                None => Err(SignInFirst.into()),
+            }
+        })
+    }
+}
+
+/// A form that carries the session's CSRF token in its hidden `csrf` field.
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: T,
+}
+
+/// A signed-in staff member with a role in `R` who sent the form `T` with the session's CSRF
+/// token. A form that cannot be read answers 400; a wrong token 403.
+pub struct StaffForm<R: Roles, T> {
+    pub staff: Staff<R>,
+    pub form: T,
+}
+
+impl<R: Roles, T: DeserializeOwned + 'static> FromRequest for StaffForm<R, T> {
+    type Error = actix_web::Error;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = actix_web::web::Form::<WithCsrf<T>>::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let Some(staff) = Staff::<R>::check(&req).await? else {
+                return Err(SignInFirst.into());
+            };
+            let sent = body.await.map_err(|_| PageError::BadRequest)?.into_inner();
+            if !same(&sent.csrf, &staff.session.csrf) {
+                return Err(PageError::Csrf.into());
+            }
+            Ok(StaffForm {
+                staff,
+                form: sent.form,
+            })
+        })
+    }
+}
+
+/// A form with nothing but the CSRF token (sign-out, starting two-step sign-in).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// A signed-in staff member with a role in `R` on an API route; on a state-changing method the
+/// `X-CSRF-Token` header carried the session's token.
+pub struct ApiStaff<R: Roles = role::Any> {
+    pub session: StaffSession,
+    role: PhantomData<R>,
+}
+
+impl<R: Roles> ApiStaff<R> {
+    pub fn member(&self) -> &StaffMember {
+        &self.session.staff
+    }
+}
+
+impl<R: Roles> FromRequest for ApiStaff<R> {
+    type Error = actix_web::Error;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let Some(session) = current(&req).await else {
+                return Err(ApiError::for_request(Code::Unauthenticated, &req).into());
+            };
+            if !is_safe(req.method()) {
+                let sent = req
+                    .headers()
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                if !same(sent, &session.csrf) {
+                    return Err(ApiError::for_request(Code::Forbidden, &req)
+                        .with_message("error-csrf")
+                        .into());
+                }
+            }
+            if !R::ALLOWED.contains(&session.staff.role) {
+                return Err(ApiError::for_request(Code::Forbidden, &req).into());
+            }
+            Ok(ApiStaff {
+                session,
+                role: PhantomData,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_keeps_its_fields_beside_the_csrf_token() {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Note {
+            note: String,
+        }
+        let f: WithCsrf<Note> = serde_urlencoded::from_str("csrf=abc&note=%E5%A5%BD").unwrap();
+        assert_eq!((f.csrf.as_str(), f.form.note.as_str()), ("abc", "好"));
+        let f: WithCsrf<Note> = serde_urlencoded::from_str("note=x").unwrap();
+        assert_eq!(
+            f.csrf, "",
+            "a missing token is an empty one, which never matches"
+        );
+        let _: WithCsrf<NoFields> = serde_urlencoded::from_str("csrf=abc").unwrap();
+    }
+
+    #[test]
+    fn every_role_set_names_roles_that_exist() {
+        for set in [
+            role::Any::ALLOWED,
+            role::CaseReader::ALLOWED,
+            role::Caseworker::ALLOWED,
+            role::Signer::ALLOWED,
+            role::Revealer::ALLOWED,
+            role::Coordinator::ALLOWED,
+            role::Finance::ALLOWED,
+            role::RewardReader::ALLOWED,
+            role::Auditor::ALLOWED,
+            role::Overseer::ALLOWED,
+        ] {
+            assert!(!set.is_empty());
+        }
+        assert_eq!(role::Any::ALLOWED, Role::ALL);
+        assert!(!role::CaseReader::ALLOWED.contains(&Role::Finance));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "ab"));
+        assert!(!same("", "a"));
+    }
+}

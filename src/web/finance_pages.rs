@@ -1,0 +1,196 @@
+//! The finance pages (`/finance`): the reward queue with totals by status and the payee signals,
+//! finance's decision (four eyes: never on one's own proposal) and the payout (never by the
+//! approver). The same steps over JSON are in `finance.rs`.
+
+use super::AppState;
+use super::extract::{Staff, StaffForm, role};
+use super::i18n::Lang;
+use super::pages::{Choice, Names, PageError, context, mendable, refusal_text, render, see_other};
+use crate::domain::reward::Fen;
+use crate::domain::roles::Role;
+use crate::services::ServiceError;
+use crate::services::auth::StaffSession;
+use crate::services::rewards::RewardView;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const STATUSES: [&str; 7] = [
+    "proposed",
+    "awaiting_signoff",
+    "approved",
+    "claimed",
+    "paid",
+    "rejected",
+    "expired",
+];
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FinanceQuery {
+    status: String,
+    done: String,
+}
+
+/// What the reward page shows besides the rewards.
+#[derive(Default)]
+struct FinanceView<'a> {
+    filter: &'a str,
+    notice: String,
+    errors: Vec<String>,
+    status: Option<StatusCode>,
+}
+
+fn item(names: Names, staff: &StaffSession, v: &RewardView) -> Value {
+    let (r, lang, me) = (&v.row, names.lang, &staff.staff.username);
+    let finance = staff.staff.role == Role::Finance;
+    json!({
+        "id": r.id, "case_number": v.case_number, "department": names.unit(&v.department),
+        "basis": lang.t(&format!("basis-{}", r.basis)), "amount": Fen(r.amount_fen).to_string(),
+        "rule": r.rule, "status": lang.t(&format!("reward-status-{}", r.status)), "proposed_by": r.proposed_by,
+        "decided_by": r.decided_by.clone().unwrap_or_default(), "reference": r.paid_reference.clone().unwrap_or_default(),
+        "signals": v.signals.iter().map(|s| lang.t(&format!("signal-{s}"))).collect::<Vec<_>>(),
+        "may_decide": finance && r.status == "proposed" && &r.proposed_by != me,
+        "may_pay": finance && r.status == "claimed" && r.decided_by.as_ref() != Some(me),
+    })
+}
+
+/// Count and amount by status, over the whole queue.
+fn totals(lang: Lang, all: &[RewardView]) -> Vec<Value> {
+    let mut totals: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for v in all {
+        let t = totals.entry(v.row.status.as_str()).or_default();
+        t.0 += 1;
+        t.1 += v.row.amount_fen;
+    }
+    totals
+        .into_iter()
+        .map(|(k, (n, fen))| json!({ "status": lang.t(&format!("reward-status-{k}")), "count": n, "amount": Fen(fen).to_string() }))
+        .collect()
+}
+
+async fn show(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &StaffSession,
+    view: FinanceView<'_>,
+) -> Result<HttpResponse, PageError> {
+    let st = staff.staff.clone();
+    let all = state
+        .services
+        .blocking(move |s| s.reward_queue(&st, None))
+        .await?;
+    let names = Names::new(&state.services.catalog, lang);
+    let items: Vec<Value> = all
+        .iter()
+        .filter(|v| view.filter.is_empty() || v.row.status == view.filter)
+        .map(|v| item(names, staff, v))
+        .collect();
+    let statuses: Vec<Choice> = STATUSES
+        .iter()
+        .map(|s| Choice {
+            code: (*s).into(),
+            name: lang.t(&format!("reward-status-{s}")),
+        })
+        .collect();
+    let mut ctx = context(state, req, lang, Some(staff));
+    ctx.insert("items", &items);
+    ctx.insert("totals", &totals(lang, &all));
+    ctx.insert("statuses", &statuses);
+    ctx.insert("filter", view.filter);
+    ctx.insert("notice", &view.notice);
+    ctx.insert("banner", &view.errors.join(" "));
+    let status = view.status.unwrap_or(StatusCode::OK);
+    Ok(render(state, req, "staff/finance.html", &ctx, status))
+}
+
+pub async fn finance(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: Staff<role::RewardReader>,
+    q: web::Query<FinanceQuery>,
+) -> Result<HttpResponse, PageError> {
+    let notice = if q.done.is_empty() {
+        String::new()
+    } else {
+        lang.t("staff-user-updated")
+    };
+    let view = FinanceView {
+        filter: &q.status,
+        notice,
+        ..FinanceView::default()
+    };
+    show(&state, &req, lang, &staff.session, view).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    decision: String,
+    amount_yuan: String,
+    note: String,
+    reference: String,
+    paid_on: String,
+}
+
+pub async fn finance_decide(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    path: web::Path<i64>,
+    sent: StaffForm<role::Finance, DecisionForm>,
+) -> Result<HttpResponse, PageError> {
+    let (staff, f) = (sent.staff.session, sent.form);
+    let (st, id) = (staff.staff.clone(), path.into_inner());
+    let outcome = state
+        .services
+        .blocking(move |s| {
+            let amount = f.amount_yuan.trim().parse::<f64>().ok();
+            s.decide_reward(&st, id, f.decision == "approve", amount, &f.note)
+        })
+        .await;
+    after(&state, &req, lang, &staff, outcome.map(|_| ())).await
+}
+
+pub async fn finance_pay(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    path: web::Path<i64>,
+    sent: StaffForm<role::Finance, DecisionForm>,
+) -> Result<HttpResponse, PageError> {
+    let (staff, f) = (sent.staff.session, sent.form);
+    let (st, id) = (staff.staff.clone(), path.into_inner());
+    let outcome = state
+        .services
+        .blocking(move |s| s.pay_reward(&st, id, &f.reference, Some(&f.paid_on)))
+        .await;
+    after(&state, &req, lang, &staff, outcome.map(|_| ())).await
+}
+
+/// Back to the queue after a decision or a payout, or the queue with the refusal.
+async fn after(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &StaffSession,
+    outcome: Result<(), ServiceError>,
+) -> Result<HttpResponse, PageError> {
+    match outcome {
+        Ok(()) => Ok(see_other("/finance?done=1")),
+        Err(e) if mendable(&e) => {
+            let (status, text) = refusal_text(lang, &e);
+            let view = FinanceView {
+                errors: vec![text],
+                status: Some(status),
+                ..FinanceView::default()
+            };
+            show(state, req, lang, staff, view).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,328 @@
+//! What every server-rendered page shares, public or staff: the staff page context, rendering,
+//! localised names from the catalog, the answer to a refused call, and `PageError`, the error
+//! type of page handlers (so they use `?`): the `error_pages` middleware turns it into the
+//! localised error page and logs an internal error with the request's method and path.
+
+use super::AppState;
+use super::extract::{Roles, role};
+use super::i18n::Lang;
+use super::render::Caching;
+use crate::domain::catalog::Catalog;
+use crate::domain::roles::Role;
+use crate::services::ServiceError;
+use crate::services::auth::StaffSession;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde::Serialize;
+use serde_json::json;
+use std::fmt;
+use tera::Context;
+
+/// A redirect after a form was handled (post/redirect/get).
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to.to_owned()))
+        .finish()
+}
+
+/// An option of a `<select>`: the code it sends and the name people read.
+#[derive(Serialize)]
+pub struct Choice {
+    pub code: String,
+    pub name: String,
+}
+
+/// Localised names of the catalog's sectors and units (departments and sub-districts): the one
+/// place that turns a code into words.
+#[derive(Clone, Copy)]
+pub struct Names<'a> {
+    pub catalog: &'a Catalog,
+    pub lang: Lang,
+}
+
+impl<'a> Names<'a> {
+    pub fn new(catalog: &'a Catalog, lang: Lang) -> Self {
+        Names { catalog, lang }
+    }
+
+    /// The text in the page's language.
+    pub fn pick(&self, zh: &str, en: &str) -> String {
+        self.lang.pick(zh, en)
+    }
+
+    /// A department or sub-district (the code itself when it is neither).
+    pub fn unit(&self, code: &str) -> String {
+        let c = self.catalog;
+        c.department(code)
+            .map(|d| self.pick(&d.name_zh, &d.name_en))
+            .or_else(|| c.street(code).map(|s| self.pick(&s.name_zh, &s.name_en)))
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// A sector (the code itself when it is none).
+    pub fn sector(&self, code: &str) -> String {
+        self.catalog
+            .sector(code)
+            .map(|s| self.pick(&s.name_zh, &s.name_en))
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// A sub-district (empty when it is none).
+    pub fn street(&self, code: &str) -> String {
+        self.catalog
+            .street(code)
+            .map(|s| self.pick(&s.name_zh, &s.name_en))
+            .unwrap_or_default()
+    }
+
+    pub fn sector_choices(&self) -> Vec<Choice> {
+        let c = self.catalog.sectors().iter();
+        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
+            .collect()
+    }
+
+    pub fn street_choices(&self) -> Vec<Choice> {
+        let c = self.catalog.streets().iter();
+        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
+            .collect()
+    }
+
+    pub fn department_choices(&self) -> Vec<Choice> {
+        let c = self.catalog.departments().iter();
+        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
+            .collect()
+    }
+
+    /// Departments, then sub-districts.
+    pub fn unit_choices(&self) -> Vec<Choice> {
+        let mut all = self.department_choices();
+        all.extend(self.street_choices());
+        all
+    }
+
+    fn choice(&self, code: &str, zh: &str, en: &str) -> Choice {
+        Choice {
+            code: code.to_owned(),
+            name: self.pick(zh, en),
+        }
+    }
+}
+
+/// Whether a role is in the set a route allows (the navigation shows only what opens).
+pub fn allows<R: Roles>(role: Role) -> bool {
+    R::ALLOWED.contains(&role)
+}
+
+/// The context of every staff page.
+pub fn context(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    session: Option<&StaffSession>,
+) -> Context {
+    let mut ctx = state.pages.context(lang, Some(req.path()));
+    ctx.insert("notice", "");
+    ctx.insert("banner", "");
+    let names = Names::new(&state.services.catalog, lang);
+    match session {
+        Some(s) => {
+            let st = &s.staff;
+            ctx.insert(
+                "me",
+                &json!({
+                    "username": st.username,
+                    "display_name": st.display_name,
+                    "role": lang.t(&format!("role-{}", st.role.as_str())),
+                    "unit": st.unit.as_deref().map(|u| names.unit(u)),
+                    "may_audit": allows::<role::Auditor>(st.role),
+                    "may_rewards": allows::<role::RewardReader>(st.role),
+                    "may_cases": allows::<role::CaseReader>(st.role),
+                    "is_coordinator": allows::<role::Coordinator>(st.role),
+                    "may_dashboard": allows::<role::Overseer>(st.role),
+                }),
+            );
+            ctx.insert("csrf", &s.csrf);
+        }
+        None => {
+            ctx.insert("me", &serde_json::Value::Null);
+            ctx.insert("csrf", "");
+        }
+    }
+    ctx
+}
+
+/// Renders a staff page (never stored by a cache).
+pub fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    template: &str,
+    ctx: &Context,
+    status: StatusCode,
+) -> HttpResponse {
+    state
+        .pages
+        .render(req, template, ctx, status, Caching::NoStore)
+}
+
+/// The status and the message of a refused service call, for a banner beside the form.
+pub fn refusal_text(lang: Lang, e: &ServiceError) -> (StatusCode, String) {
+    match e {
+        ServiceError::Validation(fields) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields
+                .iter()
+                .map(|f| lang.t_args(&format!("field-{}", f.key), &f.args))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        ServiceError::Conflict(k) => (
+            StatusCode::CONFLICT,
+            lang.try_t(&format!("conflict-{k}"))
+                .unwrap_or_else(|| lang.t("error-conflict")),
+        ),
+        ServiceError::Forbidden => (StatusCode::FORBIDDEN, lang.t("error-forbidden")),
+        ServiceError::NotFound => (StatusCode::NOT_FOUND, lang.t("error-not_found")),
+        ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, lang.t("error-sign_in")),
+        ServiceError::SecondFactor => (StatusCode::UNAUTHORIZED, lang.t("error-second_factor")),
+        ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, lang.t("error-internal")),
+    }
+}
+
+/// Whether a refused call is shown beside the form that made it (a mistake the user can mend)
+/// rather than as an error page (missing, not allowed, or broken).
+pub fn mendable(e: &ServiceError) -> bool {
+    !matches!(
+        e,
+        ServiceError::NotFound | ServiceError::Forbidden | ServiceError::Internal(_)
+    )
+}
+
+/// Why a page could not be shown. Handlers return it with `?`; `error_pages` renders it.
+#[derive(Debug)]
+pub enum PageError {
+    /// A service refused or failed (an internal failure is logged when rendered).
+    Service(ServiceError),
+    /// A state-changing request without the session's CSRF token.
+    Csrf,
+    /// A form or query that cannot be read at all.
+    BadRequest,
+    /// The staff member's role may not open this page.
+    Forbidden,
+    /// Nothing here.
+    NotFound,
+}
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        PageError::Service(e)
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        PageError::Service(ServiceError::Internal(e))
+    }
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageError::Service(e) => write!(f, "{e}"),
+            PageError::Csrf => f.write_str("csrf token missing or wrong"),
+            PageError::BadRequest => f.write_str("bad request"),
+            PageError::Forbidden => f.write_str("forbidden"),
+            PageError::NotFound => f.write_str("not found"),
+        }
+    }
+}
+
+impl PageError {
+    /// The status, the title key and the message of the error page.
+    fn describe(&self, lang: Lang) -> (StatusCode, &'static str, String) {
+        match self {
+            PageError::Service(ServiceError::NotFound) | PageError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "page-not-found-title",
+                lang.t("error-not_found"),
+            ),
+            PageError::Service(ServiceError::Forbidden) | PageError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "error-forbidden",
+                lang.t("error-forbidden"),
+            ),
+            PageError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "error-forbidden",
+                lang.t("error-csrf"),
+            ),
+            PageError::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                "error-bad_request",
+                lang.t("error-bad_request"),
+            ),
+            PageError::Service(ServiceError::Internal(_)) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "page-internal-title",
+                lang.t("error-internal"),
+            ),
+            PageError::Service(e) => {
+                let (status, text) = refusal_text(lang, e);
+                (status, "error-forbidden", text)
+            }
+        }
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.describe(Lang::Zh).0
+    }
+
+    /// A bare answer: `error_pages` replaces it with the page in the request's language.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .insert_header(("Cache-Control", "no-store"))
+            .finish()
+    }
+}
+
+/// Renders a `PageError` as the localised error page, and logs an internal error with the
+/// request's method and path and the whole chain of its causes.
+pub fn error_pages<S, B>(
+    req: ServiceRequest,
+    srv: &S,
+) -> impl Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>> + use<S, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: actix_web::body::MessageBody + 'static,
+{
+    let fut = srv.call(req);
+    async move {
+        let res = fut.await?;
+        let Some(error) = res
+            .response()
+            .error()
+            .and_then(|e| e.as_error::<PageError>())
+        else {
+            return Ok(res.map_into_boxed_body());
+        };
+        let lang = Lang::from_request(res.request());
+        let (status, title, message) = error.describe(lang);
+        if let PageError::Service(ServiceError::Internal(e)) = error {
+            tracing::error!(
+                method = %res.request().method(),
+                path = res.request().path(),
+                error = format!("{e:#}"),
+                "a page failed"
+            );
+        }
+        let req = res.request().clone();
+        let Some(state) = req.app_data::<web::Data<AppState>>() else {
+            return Ok(res.map_into_boxed_body());
+        };
+        let page = state.pages.error(&req, lang, status, title, &message);
+        Ok(res.into_response(page))
+    }
+}

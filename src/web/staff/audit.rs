@@ -1,0 +1,63 @@
+//! The audit log as a page, and whether its hash chain verifies (checked on request, since it
+//! reads the whole log).
+
+use crate::web::AppState;
+use crate::web::extract::{Staff, role};
+use crate::web::i18n::Lang;
+use crate::web::pages::{PageError, context, render};
+use crate::web::render::local_datetime;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VerifyQuery {
+    verify: Option<String>,
+}
+
+pub async fn audit_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: Staff<role::Auditor>,
+    q: web::Query<VerifyQuery>,
+) -> Result<HttpResponse, PageError> {
+    let verify = q.verify.as_deref() == Some("true");
+    let st = staff.member().clone();
+    let log = state
+        .services
+        .blocking(move |s| s.audit_log(&st, None, (0, 200), verify))
+        .await?;
+    let offset = state.services.offset;
+    let entries: Vec<Value> = log
+        .entries
+        .iter()
+        .map(|r| {
+            json!({ "seq": r.seq, "at": local_datetime(r.at.and_utc(), offset, lang), "actor": r.actor, "action": r.action,
+                    "case_number": r.case_number, "reason": r.reason.clone().unwrap_or_default(), "detail": r.detail.clone().unwrap_or_default() })
+        })
+        .collect();
+    let report = log.report.as_ref();
+    let mut ctx = context(&state, &req, lang, Some(&staff.session));
+    ctx.insert("checked", &report.is_some());
+    ctx.insert("verified", &report.is_some_and(|r| r.broken_at.is_none()));
+    ctx.insert(
+        "broken_at",
+        &report.and_then(|r| r.broken_at).unwrap_or_default(),
+    );
+    ctx.insert(
+        "head",
+        &report.and_then(|r| r.head.clone()).unwrap_or_default(),
+    );
+    ctx.insert("total", &log.total);
+    ctx.insert("entries", &entries);
+    Ok(render(
+        &state,
+        &req,
+        "staff/audit.html",
+        &ctx,
+        StatusCode::OK,
+    ))
+}

@@ -1,0 +1,451 @@
+//! One case: everything about it, the time limits with the days left, messages with the
+//! reporter, the history, and one form per action this staff member may take now (the flags come
+//! from the services, which ask the one workflow function). Also the forms that act on it:
+//! actions, messages and the identity reveal; a refused form comes back with what was typed.
+
+use crate::domain::tip::ReporterIdentity;
+use crate::services::ServiceError;
+use crate::services::auth::StaffSession;
+use crate::services::cases::{ActionInput, CaseView};
+use crate::web::AppState;
+use crate::web::extract::{Staff, StaffForm, role};
+use crate::web::i18n::Lang;
+use crate::web::pages::{
+    Choice, Names, PageError, context, mendable, refusal_text, render, see_other,
+};
+use crate::web::render::local_datetime;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{FixedOffset, NaiveDate};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tera::Context;
+
+/// The publication form of the exposure list, shown on the case page (its handlers are in
+/// `exposure.rs`).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ExposureForm {
+    pub enterprise: String,
+    pub location: String,
+    pub finding: String,
+    pub reason: String,
+}
+
+/// What a case page may carry besides the case: a refused action with its typed values, a
+/// revealed identity, a typed message.
+#[derive(Default)]
+pub struct CaseExtras {
+    pub status: Option<StatusCode>,
+    pub banner: String,
+    pub notice: String,
+    pub failed: String,
+    pub form_errors: Vec<String>,
+    pub values: ActionInput,
+    pub identity: Option<ReporterIdentity>,
+    pub message_value: String,
+    pub reward_errors: Vec<String>,
+    pub exposure_errors: Vec<String>,
+    pub exposure_values: ExposureForm,
+}
+
+/// What the reporter gave and where the case stands, in words.
+fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
+    let (t, f, lang) = (&v.tip, &v.file, names.lang);
+    let co: Vec<String> = v
+        .units
+        .iter()
+        .filter(|(_, r)| r == "co_department")
+        .map(|(u, _)| names.unit(u))
+        .collect();
+    let sector = |code: &str| {
+        names
+            .catalog
+            .sector(code)
+            .map(|_| names.sector(code))
+            .unwrap_or_default()
+    };
+    json!({
+        "case_number": t.case_number,
+        "status": t.status,
+        "status_label": lang.t(&format!("status-{}", t.status)),
+        "overdue": v.overdue,
+        "sector": sector(&t.sector),
+        "suggested": t.suggested_sector.as_deref().map(sector).unwrap_or_default(),
+        "address": t.address,
+        "enterprise": t.enterprise.clone().unwrap_or_default(),
+        "severity": lang.t(&format!("severity-{}", t.severity)),
+        "observed": t.observed_at.map(|o| local_datetime(o.and_utc(), offset, lang)).unwrap_or_default(),
+        "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
+        "reporter": lang.t(if t.anonymous { "reporter-anonymous" } else { "reporter-identified" }),
+        "wants_reward": t.wants_reward,
+        "description": t.description,
+        "department": names.unit(&t.department),
+        "co_departments": co.join("、"),
+        "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
+        "duplicate_of": f.duplicate_of.clone().unwrap_or_default(),
+        "reject_reason": f.reject_reason.clone().unwrap_or_default(),
+        "responsible_party": f.responsible_party.clone().unwrap_or_default(),
+        "measures": f.measures.clone().unwrap_or_default(),
+        "suspend": f.suspend_operations,
+        "delay_explanation": f.delay_explanation.clone().unwrap_or_default(),
+    })
+}
+
+/// The time limits; the one that runs now says how many days are left or over.
+fn deadlines_json(lang: Lang, v: &CaseView, today: NaiveDate) -> Vec<Value> {
+    let current = v.deadlines.current(v.status).map(|(l, _)| l);
+    let d = &v.deadlines;
+    let limits = [
+        ("acceptance", d.acceptance),
+        ("verification", d.verification),
+        ("feedback", d.feedback),
+        ("rectification", d.rectification),
+    ];
+    limits
+        .into_iter()
+        .filter_map(|(k, d)| d.map(|d| (k, d)))
+        .map(|(k, d)| {
+            let is_current = current.is_some_and(|l| l.as_str() == k);
+            let days = (d - today).num_days();
+            let left = match (is_current, days) {
+                (false, _) => String::new(),
+                (true, 1..) => lang.t_args("staff-days-left", &[("days", days)]),
+                (true, 0) => lang.t("staff-due-today"),
+                (true, _) => lang.t_args("staff-days-over", &[("days", -days)]),
+            };
+            json!({ "label": lang.t(&format!("limit-{k}")), "date": d.to_string(), "left": left, "overdue": is_current && days < 0 })
+        })
+        .collect()
+}
+
+/// The history and the messages with the reporter.
+fn conversation(lang: Lang, offset: FixedOffset, v: &CaseView) -> (Vec<Value>, Vec<Value>) {
+    let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
+    let history = v.history.iter().map(|h| {
+        let action = lang.try_t(&format!("action-{}", h.action)).unwrap_or_else(|| h.action.clone());
+        json!({ "at": at(h.created_at), "action": action, "by": h.actor.clone().unwrap_or_default(), "note": h.note.clone().unwrap_or_default() })
+    });
+    let messages = v.messages.iter().map(|m| {
+        let staff_side = m.sender == "staff";
+        let who = if staff_side {
+            m.author
+                .clone()
+                .unwrap_or_else(|| lang.t("track-from-staff"))
+        } else {
+            lang.t("staff-reporter")
+        };
+        json!({ "from_staff": staff_side, "who": who, "body": m.body, "at": at(m.created_at) })
+    });
+    (history.collect(), messages.collect())
+}
+
+/// The case's rewards and its entry on the exposure list with the publication form's values.
+fn rewards_and_exposure(
+    ctx: &mut Context,
+    lang: Lang,
+    offset: FixedOffset,
+    v: &CaseView,
+    x: &CaseExtras,
+) {
+    let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
+    let rewards: Vec<Value> = v
+        .rewards
+        .iter()
+        .map(|r| json!({ "id": r.id, "status": lang.t(&format!("reward-status-{}", r.status)), "amount": crate::domain::reward::Fen(r.amount_fen).to_string(), "rule": r.rule }))
+        .collect();
+    ctx.insert("rewards", &rewards);
+    ctx.insert("reward_errors", &x.reward_errors);
+    ctx.insert("may_propose", &v.may_propose_reward);
+    ctx.insert("may_expose", &v.may_expose);
+    let exposure = v.exposure.as_ref().map(|e| {
+        json!({
+            "published": e.withdrawn_at.is_none(),
+            "enterprise": e.enterprise, "location": e.location, "finding": e.finding,
+            "published_at": at(e.published_at), "published_by": e.published_by,
+            "withdrawn_at": e.withdrawn_at.map(at).unwrap_or_default(),
+            "withdrawn_by": e.withdrawn_by.clone().unwrap_or_default(),
+            "withdraw_reason": e.withdraw_reason.clone().unwrap_or_default(),
+        })
+    });
+    ctx.insert("exposure", &exposure);
+    ctx.insert("exposure_errors", &x.exposure_errors);
+    let ev = &x.exposure_values;
+    // A first publication starts from the business as reported; the rest is written anew.
+    let enterprise = if ev.enterprise.is_empty() && x.exposure_errors.is_empty() {
+        v.tip.enterprise.clone().unwrap_or_default()
+    } else {
+        ev.enterprise.clone()
+    };
+    ctx.insert(
+        "exposure_values",
+        &json!({"enterprise": enterprise, "location": ev.location, "finding": ev.finding, "reason": ev.reason}),
+    );
+}
+
+/// The forms: the actions this staff member may take, what a refused one held, the departments a
+/// case may go to.
+fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
+    let lang = names.lang;
+    let actions: Vec<Value> = v
+        .actions
+        .iter()
+        .map(|a| json!({ "name": a.as_str(), "label": lang.t(&format!("action-{}", a.as_str())) }))
+        .collect();
+    let departments: Vec<Choice> = names
+        .department_choices()
+        .into_iter()
+        .filter(|d| d.code != v.tip.department)
+        .collect();
+    ctx.insert("actions", &actions);
+    ctx.insert("departments", &departments);
+    ctx.insert("failed", &x.failed);
+    ctx.insert("form_errors", &x.form_errors);
+    let i = &x.values;
+    ctx.insert(
+        "values",
+        &json!({
+            "reason": i.reason, "note": i.note, "duplicate_of": i.duplicate_of,
+            "deadline": i.deadline, "responsible_party": i.responsible_party,
+            "measures": i.measures, "explanation": i.explanation,
+        }),
+    );
+    ctx.insert("may_message", &v.may_message);
+    ctx.insert("may_reveal", &v.may_reveal);
+}
+
+pub fn render_case(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &StaffSession,
+    v: &CaseView,
+    x: CaseExtras,
+) -> HttpResponse {
+    let s = &state.services;
+    let names = Names::new(&s.catalog, lang);
+    let today = s.today();
+    let (history, messages) = conversation(lang, s.offset, v);
+    let photos: Vec<Value> = v
+        .attachments
+        .iter()
+        .map(|(id, ct, n)| json!({ "url": format!("/api/v1/staff/tips/{}/attachments/{id}", v.tip.case_number), "content_type": ct, "bytes": n }))
+        .collect();
+    let mut ctx = context(state, req, lang, Some(staff));
+    ctx.insert("c", &case_json(names, s.offset, v));
+    ctx.insert("deadlines", &deadlines_json(lang, v, today));
+    ctx.insert("history", &history);
+    ctx.insert("messages", &messages);
+    ctx.insert("photos", &photos);
+    ctx.insert("today", &today.to_string());
+    forms(&mut ctx, names, v, &x);
+    rewards_and_exposure(&mut ctx, lang, s.offset, v, &x);
+    let identity = x
+        .identity
+        .as_ref()
+        .map(|i| json!({ "name": i.name, "phone": i.phone.as_str(), "email": i.email }));
+    ctx.insert("identity", &identity);
+    ctx.insert("message_value", &x.message_value);
+    ctx.insert("banner", &x.banner);
+    ctx.insert("notice", &x.notice);
+    let status = x.status.unwrap_or(StatusCode::OK);
+    render(state, req, "staff/case.html", &ctx, status)
+}
+
+pub async fn load_case(
+    state: &AppState,
+    staff: &StaffSession,
+    case: &str,
+) -> Result<CaseView, ServiceError> {
+    let (st, c) = (staff.staff.clone(), case.to_owned());
+    state.services.blocking(move |s| s.case(&st, &c)).await
+}
+
+/// Shows the case again with a refused call's message beside its form (`place` puts the message
+/// and what was typed where they belong), or the error page when nothing on the form can mend it.
+pub async fn refused(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &StaffSession,
+    case: &str,
+    e: ServiceError,
+    place: impl FnOnce(&mut CaseExtras, String),
+) -> Result<HttpResponse, PageError> {
+    if !mendable(&e) {
+        return Err(e.into());
+    }
+    let (status, text) = refusal_text(lang, &e);
+    let v = load_case(state, staff, case).await?;
+    let mut x = CaseExtras {
+        status: Some(status),
+        ..CaseExtras::default()
+    };
+    place(&mut x, text);
+    Ok(render_case(state, req, lang, staff, &v, x))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn case_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: Staff<role::CaseReader>,
+    path: web::Path<String>,
+    q: web::Query<DoneQuery>,
+) -> Result<HttpResponse, PageError> {
+    let v = load_case(&state, &staff.session, &path).await?;
+    let notice = q.done.as_deref().map(|d| {
+        let what = lang
+            .try_t(&format!("action-{d}"))
+            .unwrap_or_else(|| d.to_owned());
+        lang.t_str("staff-done", &[("action", &what)])
+    });
+    let x = CaseExtras {
+        notice: notice.unwrap_or_default(),
+        ..CaseExtras::default()
+    };
+    Ok(render_case(&state, &req, lang, &staff.session, &v, x))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    action: String,
+    note: String,
+    reason: String,
+    duplicate_of: String,
+    deadline: String,
+    responsible_party: String,
+    measures: String,
+    suspend_operations: String,
+    explanation: String,
+    department: String,
+}
+
+impl ActionForm {
+    fn input(&self) -> ActionInput {
+        let opt = |s: &str| Some(s.to_owned()).filter(|s| !s.trim().is_empty());
+        ActionInput {
+            action: self.action.clone(),
+            note: opt(&self.note),
+            reason: opt(&self.reason),
+            duplicate_of: opt(&self.duplicate_of),
+            deadline: opt(&self.deadline),
+            responsible_party: opt(&self.responsible_party),
+            measures: opt(&self.measures),
+            suspend_operations: Some(matches!(
+                self.suspend_operations.as_str(),
+                "true" | "on" | "1"
+            )),
+            explanation: opt(&self.explanation),
+            department: opt(&self.department),
+        }
+    }
+}
+
+pub async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    path: web::Path<String>,
+    sent: StaffForm<role::Caseworker, ActionForm>,
+) -> Result<HttpResponse, PageError> {
+    let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
+    let (st, c, i) = (staff.staff.clone(), case.clone(), input.clone());
+    match state.services.blocking(move |s| s.act(&st, &c, &i)).await {
+        // A case transferred away from the staff member's own unit is no longer theirs to see.
+        Ok(v) if v.actions.is_empty() && input.action == "transfer" => Ok(see_other("/staff")),
+        Ok(_) => Ok(see_other(&format!(
+            "/staff/tips/{case}?done={}",
+            input.action
+        ))),
+        Err(e) => {
+            refused(&state, &req, lang, &staff, &case, e, |x, text| {
+                x.failed = input.action.clone();
+                x.form_errors = vec![text];
+                x.values = input;
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MessageForm {
+    body: String,
+}
+
+pub async fn message(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    path: web::Path<String>,
+    sent: StaffForm<role::Caseworker, MessageForm>,
+) -> Result<HttpResponse, PageError> {
+    let (staff, case, body) = (sent.staff.session, path.into_inner(), sent.form.body);
+    let (st, c, b) = (staff.staff.clone(), case.clone(), body.clone());
+    match state
+        .services
+        .blocking(move |s| s.staff_message(&st, &c, &b))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/staff/tips/{case}?done=message"))),
+        Err(e) => {
+            refused(&state, &req, lang, &staff, &case, e, |x, text| {
+                x.banner = text;
+                x.message_value = body;
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RevealForm {
+    reason: String,
+}
+
+/// Opens an identified reporter's identity for the coordinator, with a reason (audited).
+pub async fn reveal(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    path: web::Path<String>,
+    sent: StaffForm<role::CaseReader, RevealForm>,
+) -> Result<HttpResponse, PageError> {
+    let (staff, case, reason) = (sent.staff.session, path.into_inner(), sent.form.reason);
+    let (st, c) = (staff.staff.clone(), case.clone());
+    let outcome = state
+        .services
+        .blocking(move |s| s.reveal_identity(&st, &c, &reason))
+        .await;
+    let identity = match outcome {
+        Ok(id) => id,
+        // Refused (no reason, not allowed here): said beside the form, like every refusal.
+        Err(e @ (ServiceError::Forbidden | ServiceError::NotFound)) => {
+            let v = load_case(&state, &staff, &case).await?;
+            let (status, banner) = refusal_text(lang, &e);
+            let x = CaseExtras {
+                status: Some(status),
+                banner,
+                ..CaseExtras::default()
+            };
+            return Ok(render_case(&state, &req, lang, &staff, &v, x));
+        }
+        Err(e) => return refused(&state, &req, lang, &staff, &case, e, |x, t| x.banner = t).await,
+    };
+    let v = load_case(&state, &staff, &case).await?;
+    let x = CaseExtras {
+        identity: Some(identity),
+        ..CaseExtras::default()
+    };
+    Ok(render_case(&state, &req, lang, &staff, &v, x))
+}

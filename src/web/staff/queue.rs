@@ -1,0 +1,79 @@
+//! The queue: the tips this staff member works, nearest deadline first, with filters.
+
+use crate::domain::status::Status;
+use crate::web::AppState;
+use crate::web::extract::{Staff, role};
+use crate::web::i18n::Lang;
+use crate::web::pages::{Choice, Names, PageError, context, render};
+use crate::web::render::local_datetime;
+use crate::web::staff_api::QueueQuery;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+const PER_PAGE: i64 = 50;
+
+pub async fn queue(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: Staff<role::CaseReader>,
+    q: web::Query<QueueQuery>,
+) -> Result<HttpResponse, PageError> {
+    let (filter, page) = (q.filter(), q.page_or_first());
+    let (st, f) = (staff.member().clone(), filter.clone());
+    let (rows, total) = state
+        .services
+        .blocking(move |s| s.queue(&st, f, page, PER_PAGE))
+        .await?;
+    let names = Names::new(&state.services.catalog, lang);
+    let offset = state.services.offset;
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|t| {
+            json!({
+                "case_number": t.case_number,
+                "status": lang.t(&format!("status-{}", t.status)),
+                "sector": names.sector(&t.sector),
+                "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
+                "department": names.unit(&t.department),
+                "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
+                "deadline": t.next_deadline.map(|d| d.to_string()).unwrap_or_default(),
+                "overdue": t.overdue,
+            })
+        })
+        .collect();
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let link = |p: i64| {
+        let shown = (p >= 1 && p <= pages && p != page).then(|| q.link(p));
+        shown.unwrap_or_default()
+    };
+    let mut ctx = context(&state, &req, lang, Some(&staff.session));
+    ctx.insert("items", &items);
+    ctx.insert("total", &total);
+    ctx.insert("page", &page);
+    ctx.insert("pages", &pages);
+    ctx.insert("prev_href", &link(page - 1));
+    ctx.insert("next_href", &link(page + 1));
+    ctx.insert("filter", &json!({ "status": filter.status, "sector": filter.sector, "street": filter.street, "overdue": filter.overdue == Some(true) }));
+    ctx.insert("statuses", &status_choices(lang));
+    ctx.insert("sectors", &names.sector_choices());
+    ctx.insert("streets", &names.street_choices());
+    Ok(render(
+        &state,
+        &req,
+        "staff/queue.html",
+        &ctx,
+        StatusCode::OK,
+    ))
+}
+
+fn status_choices(lang: Lang) -> Vec<Choice> {
+    Status::ALL
+        .iter()
+        .map(|st| Choice {
+            code: st.as_str().into(),
+            name: lang.t(&format!("status-{}", st.as_str())),
+        })
+        .collect()
+}

@@ -1,0 +1,89 @@
+//! Signing in and out of the staff pages.
+
+use crate::web::AppState;
+use crate::web::extract::{
+    NoFields, StaffForm, removal_cookie, role, session_cookie, session_token,
+};
+use crate::web::i18n::Lang;
+use crate::web::pages::{allows, context, refusal_text, render, see_other};
+use crate::web::security::client_ip;
+use actix_web::http::StatusCode;
+use actix_web::http::header::RETRY_AFTER;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    totp: String,
+}
+
+pub async fn login_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
+    let mut ctx = context(&state, &req, lang, None);
+    ctx.insert("username", "");
+    render(&state, &req, "staff/login.html", &ctx, StatusCode::OK)
+}
+
+/// Signs in and opens the staff member's first page: the queue, or the rewards for finance.
+pub async fn login_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    let f = form.into_inner();
+    let ip = client_ip(&req, &state.trusted_proxies);
+    let mut ctx = context(&state, &req, lang, None);
+    ctx.insert("username", &f.username);
+    let limited = state.limiters.check_signin(ip, &f.username);
+    let outcome = match limited {
+        Err(seconds) => {
+            let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+            ctx.insert("banner", &text);
+            let mut resp = render(
+                &state,
+                &req,
+                "staff/login.html",
+                &ctx,
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            resp.headers_mut().insert(RETRY_AFTER, seconds.into());
+            return resp;
+        }
+        Ok(()) => {
+            let totp = Some(f.totp.as_str()).filter(|t| !t.trim().is_empty());
+            state
+                .services
+                .sign_in(&f.username, &f.password, totp, Some(ip))
+                .await
+        }
+    };
+    match outcome {
+        Ok(done) => {
+            let cases = allows::<role::CaseReader>(done.session.staff.role);
+            let mut resp = see_other(if cases { "/staff" } else { "/finance" });
+            let _ = resp.add_cookie(&session_cookie(&done.token, state.secure_cookies));
+            resp
+        }
+        Err(e) => {
+            let (status, text) = refusal_text(lang, &e);
+            ctx.insert("banner", &text);
+            render(&state, &req, "staff/login.html", &ctx, status)
+        }
+    }
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _: StaffForm<role::Any, NoFields>,
+) -> HttpResponse {
+    if let Some(token) = session_token(&req) {
+        let _ = state.services.blocking(move |s| s.sign_out(&token)).await;
+    }
+    let mut resp = see_other("/staff/login");
+    let _ = resp.add_cookie(&removal_cookie(state.secure_cookies));
+    resp
+}

@@ -1,0 +1,198 @@
+//! The accounts of others, for the coordinator: create, deactivate and reactivate, reset a
+//! password (which also clears the account's second factor).
+
+use crate::domain::roles::Role;
+use crate::services::ServiceError;
+use crate::services::auth::StaffSession;
+use crate::services::staff::NewStaff;
+use crate::web::AppState;
+use crate::web::extract::{Staff, StaffForm, role};
+use crate::web::i18n::Lang;
+use crate::web::pages::{Choice, Names, PageError, context, mendable, refusal_text, render};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+#[derive(Deserialize, Serialize, Clone)]
+#[serde(default)]
+pub struct NewUserForm {
+    username: String,
+    display_name: String,
+    role: String,
+    unit: String,
+    phone: String,
+    #[serde(skip_serializing)]
+    password: String,
+}
+
+impl Default for NewUserForm {
+    /// A blank form starts with the commonest role.
+    fn default() -> Self {
+        NewUserForm {
+            username: String::new(),
+            display_name: String::new(),
+            role: Role::Officer.as_str().into(),
+            unit: String::new(),
+            phone: String::new(),
+            password: String::new(),
+        }
+    }
+}
+
+/// What the accounts page shows besides the accounts.
+#[derive(Default)]
+struct UsersView {
+    form: NewUserForm,
+    errors: Vec<String>,
+    notice: String,
+    status: Option<StatusCode>,
+}
+
+async fn show(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &StaffSession,
+    view: UsersView,
+) -> Result<HttpResponse, PageError> {
+    let users = state.services.blocking(|s| s.list_staff()).await?;
+    let names = Names::new(&state.services.catalog, lang);
+    let users: Vec<Value> = users
+        .iter()
+        .map(|u| {
+            json!({ "username": u.username, "role": lang.t(&format!("role-{}", u.role)),
+                    "unit": u.unit.as_deref().map(|x| names.unit(x)).unwrap_or_default(), "active": u.active })
+        })
+        .collect();
+    let roles: Vec<Choice> = Role::ALL
+        .iter()
+        .map(|r| Choice {
+            code: r.as_str().into(),
+            name: lang.t(&format!("role-{}", r.as_str())),
+        })
+        .collect();
+    let mut ctx = context(state, req, lang, Some(staff));
+    ctx.insert("users", &users);
+    ctx.insert("roles", &roles);
+    ctx.insert("units", &names.unit_choices());
+    ctx.insert("new_user", &view.form);
+    ctx.insert("user_errors", &view.errors);
+    ctx.insert("notice", &view.notice);
+    let status = view.status.unwrap_or(StatusCode::OK);
+    Ok(render(state, req, "staff/users.html", &ctx, status))
+}
+
+/// The page after a change: its notice and a blank form, or the refusal with `form` as typed.
+async fn after(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    staff: &StaffSession,
+    outcome: Result<(), ServiceError>,
+    (notice, form): (&str, NewUserForm),
+) -> Result<HttpResponse, PageError> {
+    let view = match outcome {
+        Ok(()) => UsersView {
+            notice: lang.t(notice),
+            ..UsersView::default()
+        },
+        Err(e) if mendable(&e) => {
+            let (status, text) = refusal_text(lang, &e);
+            UsersView {
+                form,
+                errors: vec![text],
+                status: Some(status),
+                ..UsersView::default()
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    show(state, req, lang, staff, view).await
+}
+
+pub async fn users(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    staff: Staff<role::Coordinator>,
+) -> Result<HttpResponse, PageError> {
+    show(&state, &req, lang, &staff.session, UsersView::default()).await
+}
+
+pub async fn create_user(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    sent: StaffForm<role::Coordinator, NewUserForm>,
+) -> Result<HttpResponse, PageError> {
+    let (staff, f) = (sent.staff.session, sent.form);
+    let outcome = match f.role.parse::<Role>() {
+        Err(_) => Err(ServiceError::field("role", "unknown_role")),
+        Ok(role) => {
+            let (session, g) = (staff.clone(), f.clone());
+            let create = move |s: crate::services::Services| {
+                let new = NewStaff {
+                    username: g.username.trim(),
+                    role,
+                    unit: Some(g.unit.as_str()).filter(|u| !u.is_empty()),
+                    display_name: Some(g.display_name.as_str()).filter(|d| !d.trim().is_empty()),
+                    password: &g.password,
+                    phone: Some(g.phone.as_str()),
+                };
+                s.create_staff(&session, &new).map(|_| ())
+            };
+            state.services.blocking(create).await
+        }
+    };
+    after(
+        &state,
+        &req,
+        lang,
+        &staff,
+        outcome,
+        ("staff-user-created", f),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActiveForm {
+    active: String,
+    password: String,
+}
+
+pub async fn set_active(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    path: web::Path<String>,
+    sent: StaffForm<role::Coordinator, ActiveForm>,
+) -> Result<HttpResponse, PageError> {
+    let staff = sent.staff.session;
+    let (session, user, active) = (staff.clone(), path.into_inner(), sent.form.active == "true");
+    let outcome = state
+        .services
+        .blocking(move |s| s.set_staff_active(&session, &user, active))
+        .await;
+    let said = ("staff-user-updated", NewUserForm::default());
+    after(&state, &req, lang, &staff, outcome, said).await
+}
+
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    lang: Lang,
+    path: web::Path<String>,
+    sent: StaffForm<role::Coordinator, ActiveForm>,
+) -> Result<HttpResponse, PageError> {
+    let staff = sent.staff.session;
+    let (session, user, pw) = (staff.clone(), path.into_inner(), sent.form.password);
+    let outcome = state
+        .services
+        .blocking(move |s| s.reset_staff_password(&session, &user, &pw))
+        .await;
+    let said = ("staff-user-updated", NewUserForm::default());
+    after(&state, &req, lang, &staff, outcome, said).await
+}
