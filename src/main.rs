@@ -80,7 +80,7 @@ enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
-        #[arg(long)]
+        #[arg(long, value_parser = Role::parse)]
         role: Role,
         /// Department or sub-district code (officers and heads only).
         #[arg(long)]

@@ -3,6 +3,8 @@
 use super::DbConn;
 use super::schema::{case_files, tip_units, tips};
 use super::tips::TipRow;
+pub use crate::domain::query::{PublicFilter, QueueFilter};
+use crate::domain::status::Status;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -95,17 +97,6 @@ pub fn replace_lead(conn: &mut DbConn, tip_id: i64, new_lead: &str) -> QueryResu
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Filters of the staff queue.
-#[derive(Debug, Clone, Default)]
-pub struct QueueFilter {
-    /// Only tips attached to this unit (officers and heads); `None` for the whole district.
-    pub unit: Option<String>,
-    pub status: Option<String>,
-    pub sector: Option<String>,
-    pub street: Option<String>,
-    pub overdue: Option<bool>,
 }
 
 /// One page of the queue, nearest deadline first (tips without one last, oldest first), and the
@@ -222,7 +213,8 @@ pub struct TipFacts {
     pub sector: String,
     pub street: Option<String>,
     pub department: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: Status,
     pub submitted_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -270,17 +262,6 @@ pub fn mark_overdue(conn: &mut DbConn, tip_id: i64) -> QueryResult<()> {
         .set(tips::overdue.eq(true))
         .execute(conn)?;
     Ok(())
-}
-
-/// Filters of the public Open311 request list.
-#[derive(Debug, Clone, Default)]
-pub struct PublicFilter {
-    pub sector: Option<String>,
-    /// Statuses to include (empty: all).
-    pub statuses: Vec<String>,
-    pub start: Option<NaiveDateTime>,
-    pub end: Option<NaiveDateTime>,
-    pub case_numbers: Vec<String>,
 }
 
 /// Tips for the public request list, newest first.

@@ -2,6 +2,7 @@
 
 use super::DbConn;
 use super::schema::{case_counters, messages, tip_events, tip_units, tips};
+use crate::domain::status::Status;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -19,7 +20,8 @@ pub struct TipRow {
     pub observed_at: Option<NaiveDateTime>,
     pub anonymous: bool,
     pub wants_reward: bool,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: Status,
     pub department: String,
     pub triage: bool,
     pub suggested_sector: Option<String>,

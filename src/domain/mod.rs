@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod deadlines;
 pub mod metrics;
 pub mod photo;
+pub mod query;
 pub mod receipt;
 pub mod reward;
 pub mod roles;

@@ -1,10 +1,22 @@
 //! Staff roles. What each may do is decided by the workflow (`status`) and the services; this
 //! module only names them and parses them.
 
-use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    serde::Serialize,
+)]
+#[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A department's or a sub-district's case handler.
     Officer,
@@ -28,13 +40,12 @@ impl Role {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Officer => "officer",
-            Role::Head => "head",
-            Role::Finance => "finance",
-            Role::Coordinator => "coordinator",
-            Role::Inspector => "inspector",
-        }
+        self.into()
+    }
+
+    /// Parses a role's name, saying which names exist when it is none of them.
+    pub fn parse(s: &str) -> Result<Role, UnknownRole> {
+        Role::from_str(s).map_err(|_| UnknownRole(s.to_owned()))
     }
 
     /// Officers and heads belong to a unit (a department or a sub-district); the other roles
@@ -44,26 +55,9 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 #[error("unknown role `{0}` (expected officer, head, finance, coordinator or inspector)")]
 pub struct UnknownRole(pub String);
-
-impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
-    }
-}
 
 #[cfg(test)]
 mod tests {

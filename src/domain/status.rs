@@ -1,9 +1,21 @@
 //! The case statuses of the lifecycle (DESIGN.md, "The case lifecycle"), stored as text.
 
-use std::fmt;
-use std::str::FromStr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Stored and sent as its snake_case name (`submitted`, `rectifying`…); `strum` derives the
+/// text forms.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    serde::Serialize,
+)]
+#[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Submitted,
     Accepted,
@@ -32,18 +44,7 @@ impl Status {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::Accepted => "accepted",
-            Status::Rejected => "rejected",
-            Status::Verifying => "verifying",
-            Status::Substantiated => "substantiated",
-            Status::Unsubstantiated => "unsubstantiated",
-            Status::Duplicate => "duplicate",
-            Status::Rectifying => "rectifying",
-            Status::Rectified => "rectified",
-            Status::Closed => "closed",
-        }
+        self.into()
     }
 
     /// Nothing more will happen to the case: refused, found untrue, a duplicate, or closed.
@@ -64,24 +65,12 @@ impl Status {
     }
 }
 
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A row whose status text is not one of ours: the database was written by something else.
+impl TryFrom<String> for Status {
+    type Error = strum::ParseError;
 
-#[derive(Debug, thiserror::Error)]
-#[error("unknown status `{0}`")]
-pub struct UnknownStatus(pub String);
-
-impl FromStr for Status {
-    type Err = UnknownStatus;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| UnknownStatus(s.to_owned()))
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 

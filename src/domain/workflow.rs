@@ -12,10 +12,20 @@
 
 use super::roles::Role;
 use super::status::Status;
-use std::fmt;
-use std::str::FromStr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    serde::Serialize,
+)]
+#[strum(serialize_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     Accept,
     Reject,
@@ -48,34 +58,7 @@ impl Action {
     ];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Accept => "accept",
-            Action::Reject => "reject",
-            Action::StartVerification => "start_verification",
-            Action::ExtendVerification => "extend_verification",
-            Action::Substantiate => "substantiate",
-            Action::Unsubstantiate => "unsubstantiate",
-            Action::MarkDuplicate => "mark_duplicate",
-            Action::OrderRectification => "order_rectification",
-            Action::ConfirmRectified => "confirm_rectified",
-            Action::ExplainDelay => "explain_delay",
-            Action::Close => "close",
-            Action::Transfer => "transfer",
-        }
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Action {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s).ok_or(())
+        self.into()
     }
 }
 
@@ -287,7 +270,7 @@ mod tests {
     #[test]
     fn action_names_round_trip() {
         for a in Action::ALL {
-            assert_eq!(a.as_str().parse::<Action>(), Ok(a));
+            assert_eq!(a.as_str().parse::<Action>().ok(), Some(a));
         }
         assert!("approve".parse::<Action>().is_err());
     }

@@ -170,7 +170,7 @@ impl Services {
     ) -> ServiceResult<CaseView> {
         let file = cases::get(conn, tip.id)?;
         let deadlines = deadlines_of(&file);
-        let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let status = tip.status;
         let actor = Actor {
             role: staff.role,
             lead_unit: lead,
@@ -237,7 +237,7 @@ impl Services {
             // Another transaction on this case waits, or we wait for it; then read afresh.
             cases::lock_tip(conn, tip.id)?;
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
-            let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let status = tip.status;
             let next = workflow::decide(
                 status,
                 action,
@@ -501,13 +501,13 @@ impl Services {
             if file.feedback_due.is_some() {
                 file.feedback_due = None;
                 cases::update(conn, &file)?;
-                let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+                let status = tip.status;
                 let deadlines = deadlines_of(&file);
                 let next = deadlines.current(status).map(|(_, d)| d);
                 cases::set_tip_state(
                     conn,
                     tip.id,
-                    &tip.status,
+                    tip.status.as_str(),
                     &tip.department,
                     next,
                     deadlines.overdue(status, today),

@@ -10,7 +10,6 @@ use crate::db::audit::NewEntry;
 use crate::db::exposures::{self, ExposureRow};
 use crate::db::{self, cases, tips};
 use crate::domain::roles::Role;
-use crate::domain::status::Status;
 use crate::domain::tip::text_field;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -91,7 +90,7 @@ impl Services {
             cases::lock_tip(conn, tip.id)?;
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
             let file = cases::get(conn, tip.id)?;
-            let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let status = tip.status;
             let found_true = status.found_true(file.rectification_due.is_some());
             if tip.severity != "major" || !found_true {
                 return Err(ServiceError::Conflict("not_exposable"));

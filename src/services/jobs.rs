@@ -10,7 +10,6 @@ use crate::db::audit::NewEntry;
 use crate::db::tips::TipRow;
 use crate::db::{self, cases, outbox, tips};
 use crate::domain::deadlines::Limit;
-use crate::domain::status::Status;
 use chrono::{Duration, NaiveDate};
 
 /// Days before a limit ends that its department is warned.
@@ -55,7 +54,7 @@ impl Services {
             let Some(tip) = tips::find(conn, tip.id)? else {
                 return Ok(false);
             };
-            let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let status = tip.status;
             let file = cases::get(conn, tip.id)?;
             let Some((limit, due)) = deadlines_of(&file).current(status) else {
                 return Ok(false);

@@ -67,7 +67,7 @@ pub struct ListRow {
     pub responsible_party: Option<String>,
     pub measures: Option<String>,
     pub deadline: Option<chrono::NaiveDate>,
-    pub status: String,
+    pub status: Status,
     pub suspend_operations: bool,
     pub days_overdue: i64,
 }
@@ -88,7 +88,7 @@ impl Services {
         let out: Vec<ListRow> = rows
             .into_iter()
             .filter_map(|(tip, file)| {
-                let status: Status = tip.status.parse().ok()?;
+                let status = tip.status;
                 kind.includes(status, &file)
                     .then(|| row(tip, file, status, today))
             })

@@ -39,7 +39,7 @@ pub struct OverdueCase {
     pub sector: String,
     pub street: Option<String>,
     pub department: String,
-    pub status: String,
+    pub status: Status,
     pub missed: Missed,
     pub due: NaiveDate,
     /// Days between the limit and the day it was met, or today when it still is not.
@@ -142,9 +142,7 @@ impl Services {
             if submitted < from || submitted > to {
                 continue;
             }
-            let Ok(status) = tip.status.parse::<Status>() else {
-                continue;
-            };
+            let status = tip.status;
             let (fact, missed) = self.facts(tip, file, status, today);
             overdue.extend(missed);
             facts.push(fact);
@@ -212,7 +210,7 @@ impl Services {
                     sector: tip.sector.clone(),
                     street: tip.street.clone(),
                     department: tip.department.clone(),
-                    status: tip.status.clone(),
+                    status: tip.status,
                     missed: kind,
                     due,
                     days_late: late_by,

@@ -151,7 +151,7 @@ impl Services {
                 return Ok(None);
             }
             let events = tips::events_of(conn, tip.id)?;
-            let status: Status = tip.status.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let status = tip.status;
             let substantiated = events.iter().any(|e| e.action == "substantiate")
                 && matches!(
                     status,

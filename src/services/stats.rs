@@ -4,7 +4,6 @@
 
 use super::{ServiceResult, Services};
 use crate::db::{cases, rewards};
-use crate::domain::status::Status;
 use chrono::Datelike;
 use std::collections::BTreeMap;
 
@@ -67,9 +66,7 @@ impl Services {
         let mut by_street: BTreeMap<String, Tally> = BTreeMap::new();
         let mut total = Tally::default();
         for (tip, file) in &rows {
-            let Ok(status) = tip.status.parse::<Status>() else {
-                continue;
-            };
+            let status = tip.status;
             let local = tip.submitted_at.and_utc().with_timezone(&self.offset);
             let month = format!("{:04}-{:02}", local.year(), local.month());
             let verified = status.found_true(file.rectification_due.is_some());

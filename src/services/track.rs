@@ -21,7 +21,7 @@ pub struct TrackedMessage {
 #[derive(Debug)]
 pub struct TrackedTip {
     pub case_number: String,
-    pub status: String,
+    pub status: Status,
     pub department: String,
     pub submitted_at: DateTime<Utc>,
     pub messages: Vec<TrackedMessage>,
@@ -70,11 +70,7 @@ impl Services {
                 })
                 .collect();
             let file = crate::db::cases::get(&mut conn, tip.id)?;
-            let next_due = tip
-                .status
-                .parse::<Status>()
-                .ok()
-                .and_then(|st| deadlines_of(&file).current(st));
+            let next_due = deadlines_of(&file).current(tip.status);
             let reward = s.reporter_reward(&mut conn, tip.id)?;
             Ok(TrackedTip {
                 reward,

@@ -235,7 +235,7 @@ fn day(t: chrono::NaiveDateTime, offset: chrono::FixedOffset) -> String {
 
 fn request_json(state: &AppState, lang: Lang, t: &TipRow) -> Value {
     let c = &state.services.catalog;
-    let closed = t.status.parse::<Status>().is_ok_and(Status::is_final);
+    let closed = t.status.is_final();
     json!({
         "service_request_id": t.case_number,
         "status": if closed { "closed" } else { "open" },
