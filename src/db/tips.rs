@@ -3,6 +3,7 @@
 use super::DbConn;
 use super::schema::{case_counters, messages, tip_events, tip_units, tips};
 use crate::domain::status::Status;
+use crate::domain::tip::{Channel, Severity};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -16,7 +17,8 @@ pub struct TipRow {
     pub address: String,
     pub enterprise: Option<String>,
     pub description: String,
-    pub severity: String,
+    #[diesel(deserialize_as = String)]
+    pub severity: Severity,
     pub observed_at: Option<NaiveDateTime>,
     pub anonymous: bool,
     pub wants_reward: bool,
@@ -25,7 +27,8 @@ pub struct TipRow {
     pub department: String,
     pub triage: bool,
     pub suggested_sector: Option<String>,
-    pub channel: String,
+    #[diesel(deserialize_as = String)]
+    pub channel: Channel,
     pub submitted_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub next_deadline: Option<chrono::NaiveDate>,

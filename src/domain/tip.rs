@@ -20,8 +20,19 @@ pub const EMAIL_MAX: usize = 254;
 /// Phones' clocks drift: an observation time this far ahead of ours is still accepted.
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Severity {
     General,
     /// 重大事故隐患: may carry a suspension order.
@@ -30,23 +41,36 @@ pub enum Severity {
 
 impl Severity {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::General => "general",
-            Severity::Major => "major",
-        }
+        self.into()
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "general" => Some(Severity::General),
-            "major" => Some(Severity::Major),
-            _ => None,
-        }
+        s.parse().ok()
+    }
+}
+
+impl TryFrom<String> for Severity {
+    type Error = strum::ParseError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 
 /// How the tip reached us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Channel {
     Web,
     Api,
@@ -55,11 +79,15 @@ pub enum Channel {
 
 impl Channel {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Web => "web",
-            Channel::Api => "api",
-            Channel::Open311 => "open311",
-        }
+        self.into()
+    }
+}
+
+impl TryFrom<String> for Channel {
+    type Error = strum::ParseError;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 

@@ -176,10 +176,9 @@ impl Services {
             lead_unit: lead,
         };
         let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
-        let found_true = status.found_true(file.rectification_due.is_some());
         Ok(CaseView {
             exposure: crate::db::exposures::for_tip(conn, tip.id)?,
-            may_expose: staff.role == Role::Coordinator && tip.severity == "major" && found_true,
+            may_expose: staff.role == Role::Coordinator && super::exposure::exposable(&tip, &file),
             units: tips::units_of(conn, tip.id)?,
             history: tips::events_of(conn, tip.id)?,
             messages: tips::messages_of(conn, tip.id)?,

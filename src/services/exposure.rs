@@ -7,10 +7,12 @@ use super::audit;
 use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
+use crate::db::cases::CaseFileRow;
 use crate::db::exposures::{self, ExposureRow};
+use crate::db::tips::TipRow;
 use crate::db::{self, cases, tips};
 use crate::domain::roles::Role;
-use crate::domain::tip::text_field;
+use crate::domain::tip::{Severity, text_field};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -39,6 +41,11 @@ pub struct PublicExposure {
     pub published_on: NaiveDate,
     /// The month rectification was confirmed (a day could be matched with other public data).
     pub rectified_in: Option<String>,
+}
+
+/// What may go on the public exposure list: a major hazard found true.
+pub fn exposable(tip: &TipRow, file: &CaseFileRow) -> bool {
+    tip.severity == Severity::Major && tip.status.found_true(file.rectification_due.is_some())
 }
 
 impl Services {
@@ -90,9 +97,7 @@ impl Services {
             cases::lock_tip(conn, tip.id)?;
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
             let file = cases::get(conn, tip.id)?;
-            let status = tip.status;
-            let found_true = status.found_true(file.rectification_due.is_some());
-            if tip.severity != "major" || !found_true {
+            if !exposable(&tip, &file) {
                 return Err(ServiceError::Conflict("not_exposable"));
             }
             if exposures::for_tip(conn, tip.id)?.is_some_and(|e| e.withdrawn_at.is_none()) {

@@ -128,7 +128,7 @@ fn row(tip: TipRow, file: CaseFileRow, status: Status, today: chrono::NaiveDate)
         enterprise: tip.enterprise,
         address: tip.address,
         hazard: tip.description,
-        severity: tip.severity,
+        severity: tip.severity.as_str().to_owned(),
         department: tip.department,
         responsible_party: file.responsible_party,
         measures: file.measures,
