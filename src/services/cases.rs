@@ -10,7 +10,7 @@ use super::audit;
 use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
-use crate::db::cases::{self, CaseFileRow, QueueFilter};
+use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
 use crate::db::{self, DbConn};
 use crate::domain::FieldError;
@@ -37,6 +37,36 @@ pub struct ActionInput {
     pub suspend_operations: Option<bool>,
     pub explanation: Option<String>,
     pub department: Option<String>,
+}
+
+/// A case as lists show it (the queue, the public Open311 list): no text, address or identity.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaseSummary {
+    pub case_number: String,
+    pub status: Status,
+    pub sector: String,
+    pub street: Option<String>,
+    pub department: String,
+    pub submitted_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+    pub next_deadline: Option<NaiveDate>,
+    pub overdue: bool,
+}
+
+impl From<TipRow> for CaseSummary {
+    fn from(t: TipRow) -> Self {
+        CaseSummary {
+            case_number: t.case_number,
+            status: t.status,
+            sector: t.sector,
+            street: t.street,
+            department: t.department,
+            submitted_at: t.submitted_at,
+            updated_at: t.updated_at,
+            next_deadline: t.next_deadline,
+            overdue: t.overdue,
+        }
+    }
 }
 
 /// Everything staff see of a case.
@@ -143,7 +173,7 @@ impl Services {
         mut filter: QueueFilter,
         page: i64,
         per_page: i64,
-    ) -> ServiceResult<(Vec<TipRow>, i64)> {
+    ) -> ServiceResult<(Vec<CaseSummary>, i64)> {
         filter.unit = match staff.role {
             Role::Finance => return Err(ServiceError::Forbidden),
             Role::Coordinator | Role::Inspector => None,
@@ -152,7 +182,29 @@ impl Services {
         let per_page = per_page.clamp(1, 200);
         let offset = (page.clamp(1, 1_000_000) - 1) * per_page;
         let mut conn = self.db.read()?;
-        Ok(cases::queue(&mut conn, &filter, offset, per_page)?)
+        let (rows, total) = cases::queue(&mut conn, &filter, offset, per_page)?;
+        Ok((rows.into_iter().map(CaseSummary::from).collect(), total))
+    }
+
+    /// The public list of requests (Open311), newest first, at most `limit`. Without a period
+    /// or case numbers it covers the last 90 days, the standard's default window.
+    pub fn public_requests(
+        &self,
+        mut filter: PublicFilter,
+        limit: i64,
+    ) -> ServiceResult<Vec<CaseSummary>> {
+        if filter.start.is_none() && filter.end.is_none() && filter.case_numbers.is_empty() {
+            filter.start = Some(db::now() - Duration::days(90));
+        }
+        let mut conn = self.db.read()?;
+        let rows = cases::public_requests(&mut conn, &filter, limit)?;
+        Ok(rows.into_iter().map(CaseSummary::from).collect())
+    }
+
+    /// One request of the public list, by its case number.
+    pub fn public_request(&self, case_number: &str) -> ServiceResult<Option<CaseSummary>> {
+        let mut conn = self.db.read()?;
+        Ok(tips::find_by_case_number(&mut conn, case_number)?.map(CaseSummary::from))
     }
 
     pub fn case(&self, staff: &Staff, case_number: &str) -> ServiceResult<CaseView> {

@@ -8,11 +8,11 @@
 use super::AppState;
 use super::i18n::Lang;
 use super::security::{Bucket, client_ip};
-use crate::db::cases::PublicFilter;
-use crate::db::tips::TipRow;
+use crate::domain::query::PublicFilter;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, ReporterInput, TipInput};
 use crate::services::ServiceError;
+use crate::services::cases::CaseSummary;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -233,7 +233,7 @@ fn day(t: chrono::NaiveDateTime, offset: chrono::FixedOffset) -> String {
         .unwrap_or_else(|| local.to_string())
 }
 
-fn request_json(state: &AppState, lang: Lang, t: &TipRow) -> Value {
+fn request_json(state: &AppState, lang: Lang, t: &CaseSummary) -> Value {
     let c = &state.services.catalog;
     let closed = t.status.is_final();
     json!({
@@ -284,11 +284,6 @@ pub async fn list(
     let (Ok(start), Ok(end)) = (instant(&q.start_date), instant(&q.end_date)) else {
         return error(fmt, 400, lang.t("field-bad_instant"));
     };
-    // The standard's default window: the last 90 days.
-    let start = start.or_else(|| {
-        (end.is_none() && q.service_request_id.is_none())
-            .then(|| crate::db::now() - chrono::Duration::days(90))
-    });
     let statuses: Vec<String> = match q.status.as_deref() {
         Some(which @ ("open" | "closed")) => Status::ALL
             .iter()
@@ -315,10 +310,7 @@ pub async fn list(
     };
     let rows = state
         .services
-        .blocking(move |s| {
-            let mut c = s.db.read()?;
-            Ok(crate::db::cases::public_requests(&mut c, &filter, 1000)?)
-        })
+        .blocking(move |s| s.public_requests(filter, 1000))
         .await;
     match rows {
         Ok(rows) => answer(
@@ -351,10 +343,7 @@ pub async fn one(
     let id = id.to_owned();
     let row = state
         .services
-        .blocking(move |s| {
-            let mut c = s.db.read()?;
-            Ok(crate::db::tips::find_by_case_number(&mut c, &id)?)
-        })
+        .blocking(move |s| s.public_request(&id))
         .await;
     match row {
         Ok(Some(t)) => answer(

@@ -7,10 +7,9 @@ use super::extract::{ApiStaff, removal_cookie, role, session_cookie, session_tok
 use super::i18n::Lang;
 use super::security::client_ip;
 use super::{AppState, JsonUtf8};
-use crate::db::cases::QueueFilter;
-use crate::db::tips::TipRow;
 use crate::domain::catalog::Catalog;
-use crate::services::cases::{ActionInput, CaseView};
+use crate::domain::query::QueueFilter;
+use crate::services::cases::{ActionInput, CaseSummary, CaseView};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde::Deserialize;
@@ -145,7 +144,7 @@ impl QueueQuery {
     }
 }
 
-pub fn item_json(catalog: &Catalog, t: &TipRow) -> Value {
+pub fn item_json(catalog: &Catalog, t: &CaseSummary) -> Value {
     json!({
         "case_number": t.case_number,
         "status": t.status,
