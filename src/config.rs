@@ -10,6 +10,7 @@ use crate::domain::case_number;
 use crate::domain::catalog::{Catalog, Department, Sector, Street};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -40,16 +41,18 @@ pub struct Settings {
     pub bind: String,
     /// Where generated keys, the outbox and the default database live.
     pub data_dir: PathBuf,
-    /// `smtp://host:port`; unset writes mail as .eml files under `data_dir/outbox`.
-    pub smtp_url: Option<String>,
+    /// `smtp://host:port` (`smtps://user:password@host` with TLS and a password); unset writes
+    /// mail as .eml files under `data_dir/outbox`. Secret: it may hold a password.
+    #[serde(skip_serializing)]
+    pub smtp_url: Option<SecretString>,
     /// Absolute base URL used in mails and links.
     pub public_url: String,
     /// The sender of Tipline's mail.
     pub mail_from: String,
     /// Open311 API keys; when any is set, Open311 calls must carry one (`api_key`).
-    /// Comma-separated in the environment.
-    #[serde(deserialize_with = "string_list")]
-    pub open311_api_keys: Vec<String>,
+    /// Comma-separated in the environment. Secret.
+    #[serde(default, skip_serializing, deserialize_with = "secret_list")]
+    pub open311_api_keys: Vec<SecretString>,
     /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
     #[serde(deserialize_with = "addresses")]
     pub trusted_proxies: Vec<IpAddr>,
@@ -67,10 +70,14 @@ pub struct Settings {
     /// The deployment's offset from UTC, e.g. `+08:00`: decides the year of a case number.
     pub utc_offset: String,
     /// 32-byte keys as 64 hex digits. Unset: generated once into `data_dir/keys/` (owner-only).
-    /// Several instances on one PostgreSQL must share them, so set them there.
-    pub identity_key: Option<String>,
-    pub receipt_key: Option<String>,
-    pub session_key: Option<String>,
+    /// Several instances on one PostgreSQL must share them, so set them there. Secret: held
+    /// as `SecretString`, so they never show in `Debug` output or logs.
+    #[serde(skip_serializing)]
+    pub identity_key: Option<SecretString>,
+    #[serde(skip_serializing)]
+    pub receipt_key: Option<SecretString>,
+    #[serde(skip_serializing)]
+    pub session_key: Option<SecretString>,
     pub database: DatabaseSettings,
     pub hashing: HashingSettings,
     pub quotas: Quotas,
@@ -215,6 +222,13 @@ fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
             .filter(|x| !x.is_empty())
             .collect(),
     })
+}
+
+fn secret_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SecretString>, D::Error> {
+    Ok(string_list(d)?
+        .into_iter()
+        .map(SecretString::from)
+        .collect())
 }
 
 fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -561,5 +575,27 @@ mod tests {
         let s = Settings::extract(f).unwrap();
         assert_eq!(s.trusted_proxies.len(), 2);
         assert!(!s.rate_limits);
+    }
+
+    #[test]
+    fn debug_output_of_settings_shows_no_secret() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let key = "ab".repeat(32);
+        let f = Settings::figment(&dir)
+            .unwrap()
+            .merge(("smtp_url", "smtps://mailer:hunter2-smtp@mail.example:465"))
+            .merge(("open311_api_keys", "k-open311-one, k-open311-two"))
+            .merge(("identity_key", key.as_str()))
+            .merge(("receipt_key", "cd".repeat(32)))
+            .merge(("session_key", "ef".repeat(64)));
+        let s = Settings::extract(f).unwrap();
+        let shown = format!("{s:?} {s:#?}");
+        for secret in ["hunter2", "mailer", "k-open311", &key, "cdcd", "efef"] {
+            assert!(!shown.contains(secret), "Debug shows `{secret}`: {shown}");
+        }
+        use secrecy::ExposeSecret;
+        assert_eq!(s.open311_api_keys.len(), 2);
+        assert_eq!(s.open311_api_keys[1].expose_secret(), "k-open311-two");
+        assert_eq!(s.identity_key.as_ref().unwrap().expose_secret(), key);
     }
 }

@@ -108,3 +108,35 @@ impl MailTemplates {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// `smtps://` speaks TLS (rustls with the ring provider) from the first byte: the server
+    /// side here sees a TLS handshake record, not an SMTP greeting wait.
+    #[test]
+    fn smtps_urls_open_with_a_tls_handshake() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut first = [0u8; 3];
+            stream.read_exact(&mut first).unwrap();
+            first
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("smtps://user:password@localhost:{port}");
+        let Mailer::Smtp(t) = Mailer::new(Some(&url), dir.path()).unwrap() else {
+            panic!("an smtp_url gives an SMTP mailer");
+        };
+        assert!(
+            t.test_connection().is_err(),
+            "the server above speaks no TLS"
+        );
+        let first = server.join().unwrap();
+        assert_eq!(first[0], 0x16, "a TLS handshake record");
+        assert_eq!(first[1], 0x03, "TLS major version");
+    }
+}

@@ -6,6 +6,24 @@
 //! Keys come from the settings (64 hex digits) or are generated once into `data_dir/keys/` with
 //! owner-only permissions. A short fingerprint of each key is kept in the database so a start
 //! with the wrong key stops instead of writing tips nobody can open later.
+//!
+//! Standard building blocks: sub-keys come from HKDF-SHA-256 ([`SecretKey::derive`]), keyed
+//! hashes are HMAC-SHA-256 ([`MacKey`]), secrets are compared in constant time
+//! ([`constant_time_eq`]). The first version hashed key‖message with plain SHA-256; what was
+//! stored under it must still open or match, so the old constructions stay, named `v1`, only
+//! where stored data depends on them:
+//! - the identity seal and the receipts' argon2id hash use the configured keys directly, never a
+//!   derived one, so they are untouched;
+//! - the key fingerprints in the database stay SHA-256 of the key (a fingerprint, not a MAC;
+//!   changing it would make every existing installation refuse to start);
+//! - audit entries carry the version of their hash: old entries verify under v1, new ones are
+//!   written under v2 (`services::audit`);
+//! - keyed hashes of phone numbers and payee accounts are matched against stored ones for years,
+//!   and the values behind them cannot be recomputed without opening every sealed record, so an
+//!   installation that already stored some keeps v1 and one that has none takes v2; the choice
+//!   is recorded in the database once ([`KeyedHasher`], `db::keyed_hash_scheme`);
+//! - session hashes live for an idle timeout, so they simply switch to HMAC: upgrading signs
+//!   staff out once.
 
 use crate::config::Settings;
 use crate::domain::receipt::Receipt;
@@ -13,6 +31,9 @@ use anyhow::{Context, bail};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::io::Write;
@@ -24,6 +45,25 @@ const NONCE_LEN: usize = 24;
 /// A fixed salt: the receipt hash must be deterministic to be looked up; the secret key (not in
 /// the database) is what makes it unguessable.
 const RECEIPT_SALT: &[u8] = b"tipline-receipt-v1";
+/// The salt of every HKDF extraction. Fixed, as RFC 5869 allows: the input keys are already
+/// uniformly random, and the purpose goes into the `info`.
+const HKDF_SALT: &[u8] = b"tipline hkdf v2";
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Whether two secrets (CSRF tokens, API keys) are equal, in time that depends only on their
+/// lengths, so an attacker cannot find a token byte by byte from response times.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
+}
+
+/// Whether `sent` is one of `keys`; every key is compared, in constant time.
+pub fn matches_any(keys: &[SecretString], sent: &str) -> bool {
+    keys.iter().fold(false, |found, k| {
+        found | constant_time_eq(k.expose_secret().as_bytes(), sent.as_bytes())
+    })
+}
 
 /// Random bytes from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> anyhow::Result<[u8; N]> {
@@ -62,8 +102,25 @@ impl SecretKey {
         &self.0
     }
 
-    /// A sub-key for one purpose, so one secret serves several uses without reuse.
-    pub fn derive(&self, purpose: &str) -> SecretKey {
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: &[u8]) -> SecretKey {
+        SecretKey(Arc::new(Zeroizing::new(bytes.to_vec())))
+    }
+
+    /// A 32-byte sub-key for one purpose (HKDF-SHA-256 with `purpose` as the info), so one
+    /// secret serves several uses without reuse.
+    pub fn derive(&self, purpose: &str) -> anyhow::Result<SecretKey> {
+        let mut okm = Zeroizing::new(vec![0u8; 32]);
+        Hkdf::<Sha256>::new(Some(HKDF_SALT), self.bytes())
+            .expand(purpose.as_bytes(), &mut okm)
+            .map_err(|e| anyhow::anyhow!("deriving the {purpose} key: {e}"))?;
+        Ok(SecretKey(Arc::new(okm)))
+    }
+
+    /// The first derivation: SHA-256 over a label, the purpose and the key. Kept only for what
+    /// was stored under it (version 1 audit entries and keyed hashes); new uses take
+    /// [`SecretKey::derive`].
+    pub fn derive_v1(&self, purpose: &str) -> SecretKey {
         let mut h = Sha256::new();
         h.update(b"tipline derive v1\0");
         h.update(purpose.as_bytes());
@@ -87,6 +144,100 @@ impl fmt::Debug for SecretKey {
     }
 }
 
+/// An HMAC-SHA-256 key, prepared once (at start, where a failure may stop the program), so
+/// computing a MAC on a request path cannot fail.
+#[derive(Clone)]
+pub struct MacKey(HmacSha256);
+
+impl MacKey {
+    pub fn new(key: &SecretKey) -> anyhow::Result<MacKey> {
+        <HmacSha256 as hmac::KeyInit>::new_from_slice(key.bytes())
+            .map(MacKey)
+            .map_err(|e| anyhow::anyhow!("an HMAC key: {e}"))
+    }
+
+    /// The MAC (hex) of `parts`, each preceded by its length, so that no two different lists of
+    /// parts feed the same bytes.
+    pub fn tag_hex(&self, parts: &[&[u8]]) -> String {
+        let mut m = self.0.clone();
+        for p in parts {
+            m.update(&(p.len() as u64).to_be_bytes());
+            m.update(p);
+        }
+        hex::encode(m.finalize().into_bytes())
+    }
+}
+
+impl fmt::Debug for MacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MacKey(<redacted>)")
+    }
+}
+
+/// Which keyed hash an installation uses for personal values it matches without storing them
+/// (phone numbers, payee accounts). Decided once per database (`db::keyed_hash_scheme`): a
+/// stored hash only matches one made the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyedHashScheme {
+    /// SHA-256 over a per-purpose sub-key and the value: installations that stored such hashes
+    /// before version 2.
+    V1,
+    /// HMAC-SHA-256 under an HKDF sub-key, over the purpose and the value.
+    V2,
+}
+
+impl KeyedHashScheme {
+    pub fn number(self) -> i32 {
+        match self {
+            KeyedHashScheme::V1 => 1,
+            KeyedHashScheme::V2 => 2,
+        }
+    }
+
+    pub fn from_number(n: i32) -> Option<Self> {
+        match n {
+            1 => Some(KeyedHashScheme::V1),
+            2 => Some(KeyedHashScheme::V2),
+            _ => None,
+        }
+    }
+}
+
+/// Keyed one-way hashes of personal values: the same value gives the same hash in this
+/// installation only.
+#[derive(Clone, Debug)]
+pub enum KeyedHasher {
+    /// The chain key of version 1 audit entries; each purpose derives its own sub-key from it.
+    V1(SecretKey),
+    V2(MacKey),
+}
+
+impl KeyedHasher {
+    pub fn new(identity: &SecretKey, scheme: KeyedHashScheme) -> anyhow::Result<Self> {
+        Ok(match scheme {
+            KeyedHashScheme::V1 => KeyedHasher::V1(identity.derive_v1("tipline audit chain v1")),
+            KeyedHashScheme::V2 => {
+                KeyedHasher::V2(MacKey::new(&identity.derive("tipline keyed hash v2")?)?)
+            }
+        })
+    }
+
+    /// The hash (hex) of `value` (trimmed) for one purpose (`reporter`, `payee-phone`, …).
+    pub fn hash(&self, purpose: &str, value: &str) -> String {
+        let value = value.trim();
+        match self {
+            KeyedHasher::V1(key) => {
+                let key = key.derive_v1(purpose);
+                let mut h = Sha256::new();
+                h.update(key.bytes());
+                h.update(value.as_bytes());
+                hex::encode(h.finalize())
+            }
+            KeyedHasher::V2(mac) => mac.tag_hex(&[purpose.as_bytes(), value.as_bytes()]),
+        }
+    }
+}
+
 /// The installation's keys.
 #[derive(Clone, Debug)]
 pub struct Keys {
@@ -99,9 +250,9 @@ impl Keys {
     pub fn load_or_generate(settings: &Settings) -> anyhow::Result<Keys> {
         let dir = settings.data_dir.join("keys");
         Ok(Keys {
-            identity: key("identity_key", settings.identity_key.as_deref(), &dir, 32)?,
-            receipt: key("receipt_key", settings.receipt_key.as_deref(), &dir, 32)?,
-            session: key("session_key", settings.session_key.as_deref(), &dir, 64)?,
+            identity: key("identity_key", configured(&settings.identity_key), &dir, 32)?,
+            receipt: key("receipt_key", configured(&settings.receipt_key), &dir, 32)?,
+            session: key("session_key", configured(&settings.session_key), &dir, 64)?,
         })
     }
 
@@ -113,6 +264,10 @@ impl Keys {
             ("session_key", self.session.fingerprint()),
         ]
     }
+}
+
+fn configured(key: &Option<SecretString>) -> Option<&str> {
+    key.as_ref().map(|k| k.expose_secret())
 }
 
 fn parse_hex_key(name: &str, text: &str, len: usize) -> anyhow::Result<SecretKey> {
@@ -373,6 +528,75 @@ mod tests {
         assert!(verify_password("correct horse battery", Some(&h)));
         assert!(!verify_password("wrong horse battery", Some(&h)));
         assert!(!verify_password("dummy password for timing", None));
+    }
+
+    #[test]
+    fn constant_time_eq_is_plain_equality() {
+        assert!(constant_time_eq(b"token", b"token"));
+        assert!(!constant_time_eq(b"token", b"tokem"));
+        assert!(!constant_time_eq(b"token", b"token2"));
+        assert!(constant_time_eq(b"", b""));
+        let keys = [SecretString::from("k-1"), SecretString::from("k-22")];
+        assert!(matches_any(&keys, "k-22"));
+        assert!(!matches_any(&keys, "k-2"));
+        assert!(!matches_any(&[], "k-1"));
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_from_version_1() {
+        let k = test_key(7, 32);
+        let a = k.derive("a").unwrap();
+        assert_eq!(a.bytes().len(), 32);
+        assert_eq!(a.bytes(), k.derive("a").unwrap().bytes());
+        assert_ne!(a.bytes(), k.derive("b").unwrap().bytes());
+        assert_ne!(a.bytes(), k.derive_v1("a").bytes());
+    }
+
+    #[test]
+    fn version_1_keyed_hashes_are_the_ones_stored_before_version_2() {
+        // Computed with the version 1 code for identity key 07…07: existing installations keep
+        // matching what they stored.
+        let v1 = KeyedHasher::new(&test_key(7, 32), KeyedHashScheme::V1).unwrap();
+        assert_eq!(
+            v1.hash("reporter", " 13812345678 "),
+            "3dd491f81c1943151aff4e8eda92e63c10c9aa4580d8c0f803921dc317fa2867"
+        );
+        assert_eq!(
+            v1.hash("payee-phone", "13812345678"),
+            "ea8906f22e1523c5b356571fe974aed887776a1d394f94e2bb1e6c944dd7169c"
+        );
+    }
+
+    #[test]
+    fn version_2_keyed_hashes_are_keyed_trimmed_and_separate_purposes() {
+        let v2 = KeyedHasher::new(&test_key(7, 32), KeyedHashScheme::V2).unwrap();
+        let other = KeyedHasher::new(&test_key(8, 32), KeyedHashScheme::V2).unwrap();
+        let v1 = KeyedHasher::new(&test_key(7, 32), KeyedHashScheme::V1).unwrap();
+        let h = v2.hash("payee-phone", "13812345678");
+        assert_eq!(h.len(), 64);
+        assert_eq!(h, v2.hash("payee-phone", " 13812345678\n"));
+        assert_ne!(h, v2.hash("reporter", "13812345678"));
+        assert_ne!(h, other.hash("payee-phone", "13812345678"));
+        assert_ne!(h, v1.hash("payee-phone", "13812345678"));
+        for n in [1, 2] {
+            assert_eq!(KeyedHashScheme::from_number(n).map(|s| s.number()), Some(n));
+        }
+        assert_eq!(KeyedHashScheme::from_number(3), None);
+    }
+
+    #[test]
+    fn hmac_is_hmac_sha256() {
+        // RFC 4231, test case 2 (a single part is fed after its length, so compare through
+        // the raw construction here).
+        let mut m = <HmacSha256 as hmac::KeyInit>::new_from_slice(b"Jefe").unwrap();
+        m.update(b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(m.finalize().into_bytes()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        let key = MacKey::new(&test_key(1, 64)).unwrap();
+        assert_ne!(key.tag_hex(&[b"ab", b"c"]), key.tag_hex(&[b"a", b"bc"]));
+        assert_eq!(format!("{key:?}"), "MacKey(<redacted>)");
     }
 
     #[test]

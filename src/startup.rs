@@ -23,7 +23,16 @@ pub fn services(settings: &Settings, config_dir: &Path) -> anyhow::Result<Servic
     db.migrate()?;
     let keys = Keys::load_or_generate(settings)?;
     db::check_key_fingerprints(&db, &keys.fingerprints())?;
-    Services::new(settings, db, catalog, calendar, rewards, &keys)
+    let keyed_hash_scheme = db::keyed_hash_scheme(&db)?;
+    Services::new(
+        settings,
+        db,
+        catalog,
+        calendar,
+        rewards,
+        &keys,
+        keyed_hash_scheme,
+    )
 }
 
 pub struct Application {

@@ -18,6 +18,8 @@ pub struct AuditRow {
     pub address: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// How `hash` was made (`services::audit::V1`, `V2`).
+    pub hash_version: i32,
 }
 
 /// What an entry says, before it is chained.
@@ -54,6 +56,7 @@ pub fn insert(
     at: NaiveDateTime,
     prev_hash: &str,
     hash: &str,
+    hash_version: i32,
 ) -> QueryResult<()> {
     diesel::insert_into(a::table)
         .values((
@@ -66,6 +69,7 @@ pub fn insert(
             a::address.eq(e.address),
             a::prev_hash.eq(prev_hash),
             a::hash.eq(hash),
+            a::hash_version.eq(hash_version),
         ))
         .execute(conn)?;
     Ok(())

@@ -18,6 +18,7 @@ pub mod staff;
 pub mod tips;
 
 use crate::config::Settings;
+use crate::secrets::KeyedHashScheme;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -284,6 +285,58 @@ pub fn check_key_fingerprints(
             }
         }
         Ok(())
+    })
+}
+
+/// Which keyed hash this database's phone and payee hashes are made with (see `secrets`),
+/// decided at the first start that asks and kept in `installation`. A database that already
+/// holds hashes keeps version 1, since a stored hash only matches one made the same way (and
+/// the values behind them are sealed); one that holds none takes version 2 (HMAC).
+pub fn keyed_hash_scheme(db: &Db) -> anyhow::Result<KeyedHashScheme> {
+    use schema::installation::dsl as i;
+    use schema::{rewards as r, staff_users as s, tips as t};
+    const NAME: &str = "keyed_hash_scheme";
+    db.write(|conn| -> anyhow::Result<KeyedHashScheme> {
+        let stored: Option<String> = i::installation
+            .filter(i::name.eq(NAME))
+            .select(i::value)
+            .first(conn)
+            .optional()?;
+        if let Some(v) = stored {
+            return v
+                .parse()
+                .ok()
+                .and_then(KeyedHashScheme::from_number)
+                .with_context(|| {
+                    format!("the database's {NAME} `{v}` is unknown to this version")
+                });
+        }
+        let tips: i64 = t::table
+            .filter(t::reporter_key.is_not_null())
+            .count()
+            .get_result(conn)?;
+        let staff: i64 = s::table
+            .filter(s::phone_key.is_not_null())
+            .count()
+            .get_result(conn)?;
+        let rewards: i64 = r::table
+            .filter(
+                r::payee_account_key
+                    .is_not_null()
+                    .or(r::payee_phone_key.is_not_null())
+                    .or(r::reporter_key.is_not_null()),
+            )
+            .count()
+            .get_result(conn)?;
+        let scheme = if tips + staff + rewards > 0 {
+            KeyedHashScheme::V1
+        } else {
+            KeyedHashScheme::V2
+        };
+        diesel::insert_into(i::installation)
+            .values((i::name.eq(NAME), i::value.eq(scheme.number().to_string())))
+            .execute(conn)?;
+        Ok(scheme)
     })
 }
 

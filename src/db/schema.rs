@@ -167,6 +167,7 @@ diesel::table! {
         address -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        hash_version -> Integer,
     }
 }
 

@@ -2,10 +2,17 @@
 //! its own content chained to that, so an edited entry (its hash no longer matches its content)
 //! or a deleted one (the next entry's `prev_hash` no longer matches) is detected by [`verify`].
 //! Entries are appended in the same transaction as what they record.
+//!
+//! Each entry records how its hash was made (`hash_version`). Version 1 was SHA-256 over the
+//! key's length, the key and the content; version 2 is HMAC-SHA-256 under a key derived with
+//! HKDF. Entries keep the version they were written with, so a chain that began under version 1
+//! still verifies, and versions never go down along the chain (an entry claiming version 1
+//! after a version 2 one is reported as broken).
 
 use super::{ServiceResult, Services};
 use crate::db::audit::{self, AuditRow, NewEntry};
 use crate::db::{self, DbConn};
+use crate::secrets::{MacKey, SecretKey};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use sha2::{Digest, Sha256};
@@ -13,27 +20,77 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-fn entry_hash(key: &[u8], prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
-    let mut h = Sha256::new();
-    // Keyed with a secret that is not in the database: someone who can write to the database
-    // cannot recompute a chain after editing it.
-    h.update((key.len() as u64).to_be_bytes());
-    h.update(key);
-    let at = at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
-    for part in [
+/// SHA-256 over key‖content: every entry written before version 2.
+pub const V1: i32 = 1;
+/// HMAC-SHA-256 under an HKDF-SHA-256 sub-key of the identity key: every new entry.
+pub const V2: i32 = 2;
+
+/// The chain's keys, one per version; derived from the identity key, never in the database.
+/// Someone who can write to the database cannot recompute a chain after editing it.
+#[derive(Clone, Debug)]
+pub struct AuditKeys {
+    v1: SecretKey,
+    v2: MacKey,
+}
+
+impl AuditKeys {
+    pub fn new(identity: &SecretKey) -> anyhow::Result<AuditKeys> {
+        Ok(AuditKeys {
+            v1: identity.derive_v1("tipline audit chain v1"),
+            v2: MacKey::new(&identity.derive("tipline audit chain v2")?)?,
+        })
+    }
+}
+
+/// What an entry's hash covers, in order.
+fn parts<'a>(prev: &'a str, at: &'a str, e: &NewEntry<'a>) -> [&'a str; 8] {
+    [
         prev,
-        &at,
+        at,
         e.actor,
         e.action,
         e.case_number.unwrap_or(""),
         e.reason.unwrap_or(""),
         e.detail.unwrap_or(""),
         e.address.unwrap_or(""),
-    ] {
+    ]
+}
+
+/// An entry's hash under `version`; `None` for a version this program does not know.
+fn entry_hash(
+    keys: &AuditKeys,
+    version: i32,
+    prev: &str,
+    at: NaiveDateTime,
+    e: &NewEntry<'_>,
+) -> Option<String> {
+    match version {
+        V1 => Some(hash_v1(keys, prev, at, e)),
+        V2 => Some(hash_v2(keys, prev, at, e)),
+        _ => None,
+    }
+}
+
+fn timestamp(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+fn hash_v1(keys: &AuditKeys, prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
+    let at = timestamp(at);
+    let mut h = Sha256::new();
+    let key = keys.v1.bytes();
+    h.update((key.len() as u64).to_be_bytes());
+    h.update(key);
+    for part in parts(prev, &at, e) {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
     hex::encode(h.finalize())
+}
+
+fn hash_v2(keys: &AuditKeys, prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
+    let at = timestamp(at);
+    keys.v2.tag_hex(&parts(prev, &at, e).map(str::as_bytes))
 }
 
 /// Appends an entry inside the caller's transaction.
@@ -41,13 +98,14 @@ pub fn append(services: &Services, conn: &mut DbConn, e: &NewEntry<'_>) -> Query
     audit::lock(conn)?;
     let prev = audit::last_hash(conn)?.unwrap_or_else(|| GENESIS.to_owned());
     let at = db::now();
-    let hash = entry_hash(services.audit_key.bytes(), &prev, at, e);
-    audit::insert(conn, e, at, &prev, &hash)
+    let hash = hash_v2(&services.audit_keys, &prev, at, e);
+    audit::insert(conn, e, at, &prev, &hash, V2)
 }
 
 /// Checks the whole chain; `Err(seq)` names the first entry that does not verify.
-pub fn verify(key: &[u8], rows: &[AuditRow]) -> Result<(), i64> {
+pub fn verify(keys: &AuditKeys, rows: &[AuditRow]) -> Result<(), i64> {
     let mut prev = GENESIS.to_owned();
+    let mut version = V1;
     for r in rows {
         let e = NewEntry {
             actor: &r.actor,
@@ -57,10 +115,14 @@ pub fn verify(key: &[u8], rows: &[AuditRow]) -> Result<(), i64> {
             detail: r.detail.as_deref(),
             address: r.address.as_deref(),
         };
-        if r.prev_hash != prev || entry_hash(key, &prev, r.at, &e) != r.hash {
+        if r.prev_hash != prev
+            || r.hash_version < version
+            || entry_hash(keys, r.hash_version, &prev, r.at, &e).as_deref() != Some(&r.hash)
+        {
             return Err(r.seq);
         }
         prev = r.hash.clone();
+        version = r.hash_version;
     }
     Ok(())
 }
@@ -83,7 +145,7 @@ impl Services {
         let rows = audit::all(&mut conn)?;
         Ok(ChainReport {
             entries: rows.len(),
-            broken_at: verify(self.audit_key.bytes(), &rows).err(),
+            broken_at: verify(&self.audit_keys, &rows).err(),
             head: rows.last().map(|r| r.hash.clone()),
         })
     }
@@ -164,7 +226,11 @@ impl Services {
 mod tests {
     use super::*;
 
-    fn row(seq: i64, prev: &str, actor: &str) -> AuditRow {
+    fn keys(byte: u8) -> AuditKeys {
+        AuditKeys::new(&SecretKey::from_bytes(&[byte; 32])).unwrap()
+    }
+
+    fn row(keys: &AuditKeys, version: i32, seq: i64, prev: &str, actor: &str) -> AuditRow {
         let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 28)
             .unwrap()
             .and_hms_opt(12, 0, seq as u32)
@@ -185,28 +251,70 @@ mod tests {
             detail: None,
             address: None,
             prev_hash: prev.into(),
-            hash: entry_hash(b"k", prev, at, &e),
+            hash: entry_hash(keys, version, prev, at, &e).unwrap(),
+            hash_version: version,
         }
     }
 
     #[test]
     fn a_chain_verifies_and_an_edit_or_deletion_is_found() {
-        let a = row(1, GENESIS, "alice");
-        let b = row(2, &a.hash, "bob");
-        let c = row(3, &b.hash, "carol");
-        assert_eq!(verify(b"k", &[a.clone(), b.clone(), c.clone()]), Ok(()));
+        let k = keys(1);
+        let a = row(&k, V2, 1, GENESIS, "alice");
+        let b = row(&k, V2, 2, &a.hash, "bob");
+        let c = row(&k, V2, 3, &b.hash, "carol");
+        assert_eq!(verify(&k, &[a.clone(), b.clone(), c.clone()]), Ok(()));
         assert_eq!(
-            verify(b"other key", &[a.clone(), b.clone(), c.clone()]),
+            verify(&keys(2), &[a.clone(), b.clone(), c.clone()]),
             Err(1),
             "the key is part of the chain"
         );
         let mut edited = b.clone();
         edited.actor = "mallory".into();
-        assert_eq!(verify(b"k", &[a.clone(), edited, c.clone()]), Err(2));
+        assert_eq!(verify(&k, &[a.clone(), edited, c.clone()]), Err(2));
         assert_eq!(
-            verify(b"k", &[a, c]),
+            verify(&k, &[a, c]),
             Err(3),
             "a deleted entry breaks the next link"
+        );
+    }
+
+    #[test]
+    fn a_chain_begun_under_version_1_verifies_and_continues_under_version_2() {
+        let k = keys(1);
+        let a = row(&k, V1, 1, GENESIS, "alice");
+        let b = row(&k, V1, 2, &a.hash, "bob");
+        let c = row(&k, V2, 3, &b.hash, "carol");
+        assert_eq!(verify(&k, &[a.clone(), b.clone(), c.clone()]), Ok(()));
+        let mut edited = a.clone();
+        edited.actor = "mallory".into();
+        assert_eq!(verify(&k, &[edited, b.clone(), c.clone()]), Err(1));
+        let mut relabelled = c.clone();
+        relabelled.hash_version = V1;
+        assert_eq!(
+            verify(&k, &[a.clone(), b.clone(), relabelled]),
+            Err(3),
+            "a hash only verifies under the version it was made with"
+        );
+        let d = row(&k, V1, 4, &c.hash, "dave");
+        assert_eq!(
+            verify(&k, &[a.clone(), b.clone(), c.clone(), d]),
+            Err(4),
+            "versions never go down along the chain"
+        );
+        let mut unknown = c;
+        unknown.hash_version = 9;
+        assert_eq!(verify(&k, &[a, b, unknown]), Err(3));
+    }
+
+    #[test]
+    fn version_1_hashes_are_the_ones_written_before_version_2() {
+        // Computed with the version 1 code (SHA-256 over key‖content, the key derived with
+        // SHA-256 over label‖purpose‖identity key), for identity key 01…01.
+        let k = keys(1);
+        let a = row(&k, V1, 1, GENESIS, "alice");
+        assert_eq!(
+            a.hash,
+            "cd0e022d4eaabbe2d97d52aaa6776e56b8330e3b71b8d00f7a2252c1116e74d3"
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Staff sign-in, sessions and passwords.
 //!
 //! A session is a random token in an HttpOnly, SameSite=Strict cookie; the database keeps only
-//! a hash of it keyed with `session_key`, so several instances sharing a database (and the key)
+//! its HMAC under a key derived from `session_key`, so several instances sharing a database (and the key)
 //! share sessions, a stolen database does not yield usable cookies, and signing out or
 //! deactivating an account ends its sessions at once. Sessions end after
 //! `staff.idle_timeout_minutes` without a request. Every session has its own CSRF token.
@@ -14,7 +14,6 @@ use crate::db::{self};
 use crate::domain::roles::Role;
 use crate::domain::totp;
 use crate::secrets;
-use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
 /// A signed-in staff member, as every staff use case sees them.
@@ -56,13 +55,10 @@ pub struct SignedIn {
 }
 
 impl Services {
+    /// HMAC-SHA-256 since version 2 (SHA-256 over key‖token before): sessions live only for the
+    /// idle timeout, so the switch signs staff out once instead of keeping the old scheme.
     fn session_hash(&self, token: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(b"tipline session v1\0");
-        h.update(self.session_key.bytes());
-        h.update([0]);
-        h.update(token.as_bytes());
-        hex::encode(h.finalize())
+        self.session_mac.tag_hex(&[token.as_bytes()])
     }
 
     /// Checks a username and password (and the second factor where the account has one). An

@@ -28,7 +28,8 @@ use crate::domain::calendar::Calendar;
 use crate::domain::catalog::Catalog;
 use crate::domain::reward::Policy as RewardPolicy;
 use crate::mail::{MailTemplates, Mailer};
-use crate::secrets::{Hasher, Keys, Sealer, SecretKey};
+use crate::secrets::{Hasher, KeyedHashScheme, KeyedHasher, Keys, MacKey, Sealer};
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -76,9 +77,12 @@ pub struct Services {
     pub calendar: Arc<Calendar>,
     pub reward_policy: Arc<RewardPolicy>,
     pub time_limits: TimeLimits,
-    pub session_key: SecretKey,
-    /// Keys the audit chain (derived from the identity key; never in the database).
-    pub audit_key: SecretKey,
+    /// Keys the hashes of session tokens (derived from the session key).
+    pub session_mac: MacKey,
+    /// Key the audit chain (derived from the identity key; never in the database).
+    pub audit_keys: audit::AuditKeys,
+    /// Keyed hashes of phone numbers and payee accounts.
+    pub keyed: KeyedHasher,
     pub idle_timeout: chrono::Duration,
     /// The most bytes all kept photos of refused forms may hold together.
     pub draft_bytes_total: u64,
@@ -97,6 +101,7 @@ impl Services {
         calendar: Calendar,
         rewards: RewardPolicy,
         keys: &Keys,
+        keyed_hash_scheme: KeyedHashScheme,
     ) -> anyhow::Result<Self> {
         Ok(Services {
             db,
@@ -111,11 +116,15 @@ impl Services {
             reward_policy: Arc::new(rewards),
             time_limits: settings.time_limits.clone(),
             weights: settings.evaluation.clone(),
-            session_key: keys.session.clone(),
-            audit_key: keys.identity.derive("tipline audit chain v1"),
+            session_mac: MacKey::new(&keys.session.derive("tipline session v2")?)?,
+            audit_keys: audit::AuditKeys::new(&keys.identity)?,
+            keyed: KeyedHasher::new(&keys.identity, keyed_hash_scheme)?,
             idle_timeout: chrono::Duration::minutes(i64::from(settings.staff.idle_timeout_minutes)),
             draft_bytes_total: settings.limits.draft_bytes_total,
-            mailer: Mailer::new(settings.smtp_url.as_deref(), &settings.data_dir)?,
+            mailer: Mailer::new(
+                settings.smtp_url.as_ref().map(|u| u.expose_secret()),
+                &settings.data_dir,
+            )?,
             mail_templates: Arc::new(MailTemplates::new()?),
             mail_from: settings
                 .mail_from
@@ -142,12 +151,7 @@ impl Services {
     /// A keyed one-way hash (hex) of a personal value, for matching without storing it: the
     /// same value gives the same hash in this installation only.
     pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {
-        use sha2::{Digest, Sha256};
-        let key = self.audit_key.derive(purpose);
-        let mut h = Sha256::new();
-        h.update(key.bytes());
-        h.update(value.trim().as_bytes());
-        hex::encode(h.finalize())
+        self.keyed.hash(purpose, value)
     }
 
     /// The local calendar date of a stored UTC instant.

@@ -118,11 +118,7 @@ async fn current(req: &HttpRequest) -> Option<StaffSession> {
 
 /// Compares two secrets in constant time.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    crate::secrets::constant_time_eq(a.as_bytes(), b.as_bytes())
 }
 
 fn is_safe(method: &Method) -> bool {

@@ -61,7 +61,7 @@ pub struct AppState {
     /// Mark cookies `Secure`.
     pub secure_cookies: bool,
     /// Open311 API keys; empty means none is required.
-    pub open311_keys: Vec<String>,
+    pub open311_keys: Vec<secrecy::SecretString>,
     pub stats: crate::config::StatsSettings,
 }
 

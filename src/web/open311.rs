@@ -135,7 +135,8 @@ fn error(format: Format, code: u16, description: String) -> HttpResponse {
 }
 
 fn key_ok(state: &AppState, key: Option<&str>) -> bool {
-    state.open311_keys.is_empty() || key.is_some_and(|k| state.open311_keys.iter().any(|c| c == k))
+    state.open311_keys.is_empty()
+        || key.is_some_and(|k| crate::secrets::matches_any(&state.open311_keys, k))
 }
 
 pub async fn discovery(

@@ -21,3 +21,4 @@ mod staff;
 mod staff_pages;
 mod stats;
 mod track;
+mod upgrade;
