@@ -2,6 +2,7 @@
 //! tested with plain values. Types here validate on construction ("parse, don't validate"), so
 //! anything past the web layer that holds a `Phone` or a `Receipt` holds a valid one.
 
+pub mod access;
 pub mod calendar;
 pub mod case_number;
 pub mod catalog;

@@ -173,12 +173,6 @@ pub struct AuditPage {
     pub report: Option<ChainReport>,
 }
 
-/// Who reads the audit log: the district office and the supervision groups.
-fn may_read_audit(role: crate::domain::roles::Role) -> bool {
-    use crate::domain::roles::Role;
-    matches!(role, Role::Coordinator | Role::Inspector)
-}
-
 impl Services {
     /// A page of the audit log (of one case, if named); verifying reads the whole log, so it
     /// happens only when asked.
@@ -189,7 +183,7 @@ impl Services {
         (offset, limit): (i64, i64),
         verify: bool,
     ) -> ServiceResult<AuditPage> {
-        if !may_read_audit(staff.role) {
+        if !staff.may(crate::domain::access::Permission::ReadAudit) {
             return Err(super::ServiceError::Forbidden);
         }
         let mut conn = self.db.read()?;

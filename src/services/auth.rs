@@ -28,6 +28,19 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// Whether this staff member's role may do this at all (`domain::access`).
+    pub fn may(&self, what: crate::domain::access::Permission) -> bool {
+        crate::domain::access::may(self.role, what)
+    }
+
+    /// The unit whose cases this staff member sees: their own for officers and heads, `None`
+    /// (the whole district) for the roles that work across it.
+    pub fn scope(&self) -> Option<String> {
+        self.role
+            .needs_unit()
+            .then(|| self.unit.clone().unwrap_or_default())
+    }
+
     fn from_row(r: &StaffRow) -> Option<Staff> {
         Some(Staff {
             id: r.id,

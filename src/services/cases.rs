@@ -14,6 +14,7 @@ use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
 use crate::db::{self, DbConn};
 use crate::domain::FieldError;
+use crate::domain::access::Permission;
 use crate::domain::deadlines::Deadlines;
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
@@ -117,11 +118,6 @@ fn tells_reporter(action: Action) -> bool {
     )
 }
 
-/// Who writes to reporters: those who work cases (supervision reads, finance pays).
-fn may_message(role: Role) -> bool {
-    !matches!(role, Role::Inspector | Role::Finance)
-}
-
 fn refusal(r: Refusal) -> ServiceError {
     match r {
         Refusal::Forbidden => ServiceError::Forbidden,
@@ -146,22 +142,19 @@ impl Services {
         staff: &Staff,
         case_number: &str,
     ) -> ServiceResult<(TipRow, bool)> {
-        if staff.role == Role::Finance {
+        if !staff.may(Permission::ReadCases) {
             return Err(ServiceError::Forbidden);
         }
         let tip = tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
-        let lead = match staff.role {
-            Role::Coordinator | Role::Inspector => false,
-            _ => {
-                let unit = staff.unit.as_deref().unwrap_or_default();
-                match cases::unit_attached(conn, tip.id, unit)? {
-                    Some(role) => role == "lead",
-                    None => {
-                        tracing::info!(user = %staff.username, case = case_number, "case of another unit asked for");
-                        return Err(ServiceError::NotFound);
-                    }
+        let lead = match staff.scope() {
+            None => false,
+            Some(unit) => match cases::unit_attached(conn, tip.id, &unit)? {
+                Some(role) => role == "lead",
+                None => {
+                    tracing::info!(user = %staff.username, case = case_number, "case of another unit asked for");
+                    return Err(ServiceError::NotFound);
                 }
-            }
+            },
         };
         Ok((tip, lead))
     }
@@ -174,11 +167,10 @@ impl Services {
         page: i64,
         per_page: i64,
     ) -> ServiceResult<(Vec<CaseSummary>, i64)> {
-        filter.unit = match staff.role {
-            Role::Finance => return Err(ServiceError::Forbidden),
-            Role::Coordinator | Role::Inspector => None,
-            Role::Officer | Role::Head => Some(staff.unit.clone().unwrap_or_default()),
-        };
+        if !staff.may(Permission::ReadCases) {
+            return Err(ServiceError::Forbidden);
+        }
+        filter.unit = staff.scope();
         let per_page = per_page.clamp(1, 200);
         let offset = (page.clamp(1, 1_000_000) - 1) * per_page;
         let mut conn = self.db.read()?;
@@ -230,7 +222,7 @@ impl Services {
         let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
         Ok(CaseView {
             exposure: crate::db::exposures::for_tip(conn, tip.id)?,
-            may_expose: staff.role == Role::Coordinator && super::exposure::exposable(&tip, &file),
+            may_expose: staff.may(Permission::Publish) && super::exposure::exposable(&tip, &file),
             units: tips::units_of(conn, tip.id)?,
             history: tips::events_of(conn, tip.id)?,
             messages: tips::messages_of(conn, tip.id)?,
@@ -247,8 +239,8 @@ impl Services {
                     _ => true,
                 })
                 .collect(),
-            may_reveal: staff.role == Role::Coordinator && !tip.anonymous,
-            may_message: may_message(staff.role),
+            may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
+            may_message: staff.may(Permission::WorkCases),
             may_propose_reward: matches!(
                 staff.role,
                 Role::Officer | Role::Head | Role::Coordinator
@@ -496,18 +488,12 @@ impl Services {
             // The old lead loses access with a transfer; the coordinator still sees it.
             let tip =
                 tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
-            let lead = match staff.role {
-                Role::Officer | Role::Head => {
-                    match cases::unit_attached(
-                        conn,
-                        tip.id,
-                        staff.unit.as_deref().unwrap_or_default(),
-                    )? {
-                        Some(r) => r == "lead",
-                        None => return self.view_after_transfer(conn, staff, tip),
-                    }
-                }
-                _ => false,
+            let lead = match staff.scope() {
+                Some(unit) => match cases::unit_attached(conn, tip.id, &unit)? {
+                    Some(r) => r == "lead",
+                    None => return self.view_after_transfer(conn, staff, tip),
+                },
+                None => false,
             };
             self.view(conn, staff, tip, lead)
         })
@@ -534,7 +520,7 @@ impl Services {
         case_number: &str,
         body: &str,
     ) -> ServiceResult<i64> {
-        if !may_message(staff.role) {
+        if !staff.may(Permission::WorkCases) {
             return Err(ServiceError::Forbidden);
         }
         let body = text_field("body", Some(body), MESSAGE_LEN)
@@ -603,14 +589,14 @@ impl Services {
         case_number: &str,
         reason: &str,
     ) -> ServiceResult<ReporterIdentity> {
-        if !matches!(staff.role, Role::Coordinator | Role::Finance) {
+        if !staff.may(Permission::RevealIdentity) {
             return Err(ServiceError::Forbidden);
         }
         let reason = text_field("reason", Some(reason), (1, 500))
             .map_err(|e| ServiceError::Validation(vec![e]))?;
         self.db.write(|conn| -> ServiceResult<ReporterIdentity> {
             // Finance sees no case, except to pay a reward it approved.
-            let tip = if staff.role == Role::Finance {
+            let tip = if !staff.may(Permission::ReadCases) {
                 let tip =
                     tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
                 if !self.reward_approved(conn, tip.id)? {

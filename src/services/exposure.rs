@@ -11,7 +11,7 @@ use crate::db::cases::CaseFileRow;
 use crate::db::exposures::{self, ExposureRow};
 use crate::db::tips::TipRow;
 use crate::db::{self, cases, tips};
-use crate::domain::roles::Role;
+use crate::domain::access::Permission;
 use crate::domain::tip::{Severity, text_field};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -79,7 +79,7 @@ impl Services {
         case_number: &str,
         input: &ExposureInput,
     ) -> ServiceResult<()> {
-        if staff.role != Role::Coordinator {
+        if !staff.may(Permission::Publish) {
             return Err(ServiceError::Forbidden);
         }
         let fields = [
@@ -145,7 +145,7 @@ impl Services {
         case_number: &str,
         reason: Option<&str>,
     ) -> ServiceResult<()> {
-        if staff.role != Role::Coordinator {
+        if !staff.may(Permission::Publish) {
             return Err(ServiceError::Forbidden);
         }
         let reason = text_field("reason", reason, (2, 500))

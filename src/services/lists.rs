@@ -8,7 +8,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow};
 use crate::db::tips::TipRow;
-use crate::domain::roles::Role;
+use crate::domain::access::Permission;
 use crate::domain::status::Status;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,11 +75,10 @@ pub struct ListRow {
 impl Services {
     /// A list as this staff member may see it; `export` records it in the audit log.
     pub fn list(&self, staff: &Staff, kind: ListKind, export: bool) -> ServiceResult<Vec<ListRow>> {
-        let unit = match staff.role {
-            Role::Finance => return Err(ServiceError::Forbidden),
-            Role::Coordinator | Role::Inspector => None,
-            Role::Officer | Role::Head => Some(staff.unit.clone().unwrap_or_default()),
-        };
+        if !staff.may(Permission::ReadCases) {
+            return Err(ServiceError::Forbidden);
+        }
+        let unit = staff.scope();
         let today = self.today();
         let rows = {
             let mut reader = self.db.read()?;

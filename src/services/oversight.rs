@@ -5,8 +5,8 @@
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::{self, CaseFileRow, TipFacts};
+use crate::domain::access::Permission;
 use crate::domain::metrics::{self, CaseFacts, Group};
-use crate::domain::roles::Role;
 use crate::domain::status::Status;
 use crate::services::auth::Staff;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
@@ -101,18 +101,17 @@ impl Services {
         unit: Option<&str>,
     ) -> ServiceResult<Option<String>> {
         let unit = unit.map(str::trim).filter(|u| !u.is_empty());
-        match staff.role {
-            Role::Coordinator | Role::Inspector => match unit {
-                None => Ok(None),
-                Some(u) if self.catalog.unit_kind(u).is_some() => Ok(Some(u.to_owned())),
-                Some(_) => Err(ServiceError::field("unit", "unknown_unit")),
-            },
-            Role::Head => match (unit, staff.unit.as_deref()) {
-                (None, Some(own)) => Ok(Some(own.to_owned())),
-                (Some(u), Some(own)) if u == own => Ok(Some(own.to_owned())),
-                _ => Err(ServiceError::Forbidden),
-            },
-            Role::Officer | Role::Finance => Err(ServiceError::Forbidden),
+        if !staff.may(Permission::ReadOversight) {
+            return Err(ServiceError::Forbidden);
+        }
+        match (staff.scope(), unit) {
+            // A head sees their own unit only.
+            (Some(own), None) => Ok(Some(own)),
+            (Some(own), Some(u)) if u == own => Ok(Some(own)),
+            (Some(_), Some(_)) => Err(ServiceError::Forbidden),
+            (None, None) => Ok(None),
+            (None, Some(u)) if self.catalog.unit_kind(u).is_some() => Ok(Some(u.to_owned())),
+            (None, Some(_)) => Err(ServiceError::field("unit", "unknown_unit")),
         }
     }
 

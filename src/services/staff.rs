@@ -2,6 +2,7 @@
 
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::{self, staff};
+use crate::domain::access::Permission;
 use crate::domain::roles::Role;
 use crate::secrets;
 
@@ -98,7 +99,7 @@ impl Services {
 /// Account management by the coordinator (from the staff pages).
 impl Services {
     fn coordinator_only(session: &super::auth::StaffSession) -> ServiceResult<()> {
-        if session.staff.role == Role::Coordinator {
+        if session.staff.may(Permission::ManageAccounts) {
             Ok(())
         } else {
             Err(ServiceError::Forbidden)

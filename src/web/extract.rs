@@ -1,19 +1,20 @@
 //! Who is signed in, with which role, and whether a state-changing request carries the session's
 //! CSRF token: all of it is in the types a handler takes, so a handler cannot forget a check.
 //!
-//! - `Staff<R>`: a signed-in staff member whose role is in the set `R` (a page read with GET;
+//! - `Staff<P>`: a signed-in staff member whose role may do `P` (a page read with GET;
 //!   any other method is refused, so a page that changes something must take `StaffForm`).
-//! - `StaffForm<R, T>`: the same, plus a form `T` whose hidden `csrf` field matched the session.
-//! - `ApiStaff<R>`: the API's signed-in staff member; on any method but GET/HEAD the
+//! - `StaffForm<P, T>`: the same, plus a form `T` whose hidden `csrf` field matched the session.
+//! - `ApiStaff<P>`: the API's signed-in staff member; on any method but GET/HEAD the
 //!   `X-CSRF-Token` header must carry the session's token.
 //!
 //! Pages answer a missing session by sending the browser to the sign-in form and a wrong role with
 //! the localised error page (through `PageError`); the API answers 401 and 403 in its JSON shape.
-//! The role sets are the marker types in [`role`]. Services check again (defence in depth).
+//! The permissions are the marker types in [`can`], read from `domain::access`. Services check again (defence in depth).
 
 use super::AppState;
 use super::error::{ApiError, Code};
 use super::pages::PageError;
+use crate::domain::access::{self, Permission};
 use crate::domain::roles::Role;
 use crate::services::auth::{Staff as StaffMember, StaffSession};
 use actix_web::cookie::{Cookie, SameSite};
@@ -27,48 +28,45 @@ use std::pin::Pin;
 
 pub const COOKIE: &str = "tipline_staff";
 
-/// A set of roles allowed on a route.
-pub trait Roles: 'static {
-    const ALLOWED: &'static [Role];
+/// What a route lets its caller do; the roles that may are those `access::may` names.
+pub trait Permitted: 'static {
+    const WHAT: Permission;
 }
 
-/// The role sets of the routes, named by who they let in.
-pub mod role {
-    use super::{Role, Roles};
+/// The markers of the routes' permissions, one per `access::Permission`:
+/// `Staff<can::ReadCases>` reads "a staff member who can read cases".
+pub mod can {
+    use super::{Permission, Permitted};
 
-    macro_rules! role_sets {
-        ($($(#[$doc:meta])* $name:ident => [$($r:ident),+];)*) => {$(
-            $(#[$doc])*
+    macro_rules! markers {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("Routes that need `Permission::", stringify!($name), "`.")]
             pub struct $name;
-            impl Roles for $name {
-                const ALLOWED: &'static [Role] = &[$(Role::$r),+];
+            impl Permitted for $name {
+                const WHAT: Permission = Permission::$name;
             }
         )*};
     }
 
-    role_sets! {
-        /// Every signed-in staff member.
-        Any => [Officer, Head, Finance, Coordinator, Inspector];
-        /// Everyone who reads cases and the lists (finance has the reward queue instead).
-        CaseReader => [Officer, Head, Coordinator, Inspector];
-        /// Those who work cases: act on them, write to reporters, propose rewards.
-        Caseworker => [Officer, Head, Coordinator];
-        /// Those who may open a reporter's sealed identity (finance only to pay a reward it
-        /// approved; the service checks that).
-        Revealer => [Coordinator, Finance];
-        /// Those who sign a reward proposal off before finance (when configured).
-        Signer => [Head, Coordinator];
-        /// The district office (区安委办): accounts, routing, publication.
-        Coordinator => [Coordinator];
-        /// Finance: reward decisions and payouts.
-        Finance => [Finance];
-        /// Those who read the reward queue and the ledger.
-        RewardReader => [Finance, Coordinator, Inspector];
-        /// Those who read the audit log.
-        Auditor => [Coordinator, Inspector];
-        /// Those who see the oversight figures (a head for their own unit only).
-        Overseer => [Coordinator, Inspector, Head];
-    }
+    markers!(
+        SignIn,
+        ReadCases,
+        WorkCases,
+        RevealIdentity,
+        Publish,
+        ManageAccounts,
+        ReadAudit,
+        ReadOversight,
+        ReadRewards,
+        SignOffReward,
+        DecideReward,
+        PayReward,
+    );
+}
+
+/// Whether a role may use the routes marked `P` (the navigation shows only what opens).
+pub fn allows<P: Permitted>(role: Role) -> bool {
+    access::may(role, P::WHAT)
 }
 
 /// The session cookie: HttpOnly, SameSite=Strict, Secure behind HTTPS, no lifetime of its own
@@ -125,13 +123,13 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD)
 }
 
-/// A signed-in staff member with a role in `R`, on a page read with GET.
-pub struct Staff<R: Roles = role::Any> {
+/// A signed-in staff member whose role may do `P`, on a page read with GET.
+pub struct Staff<P: Permitted = can::SignIn> {
     pub session: StaffSession,
-    role: PhantomData<R>,
+    role: PhantomData<P>,
 }
 
-impl<R: Roles> Staff<R> {
+impl<P: Permitted> Staff<P> {
     pub fn member(&self) -> &StaffMember {
         &self.session.staff
     }
@@ -141,7 +139,7 @@ impl<R: Roles> Staff<R> {
         let Some(session) = current(req).await else {
             return Ok(None);
         };
-        if !R::ALLOWED.contains(&session.staff.role) {
+        if !allows::<P>(session.staff.role) {
             return Err(PageError::Forbidden);
         }
         Ok(Some(Staff {
@@ -175,7 +173,7 @@ impl ResponseError for SignInFirst {
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
 
-impl<R: Roles> FromRequest for Staff<R> {
+impl<P: Permitted> FromRequest for Staff<P> {
     type Error = actix_web::Error;
     type Future = Boxed<Self>;
 
@@ -186,7 +184,7 @@ impl<R: Roles> FromRequest for Staff<R> {
                 // A state-changing page request must come through `StaffForm`.
                 return Err(PageError::Csrf.into());
             }
-            match Staff::<R>::check(&req).await? {
+            match Staff::<P>::check(&req).await? {
                 Some(s) => Ok(s),
                 None => Err(SignInFirst.into()),
             }
@@ -203,14 +201,14 @@ struct WithCsrf<T> {
     form: T,
 }
 
-/// A signed-in staff member with a role in `R` who sent the form `T` with the session's CSRF
+/// A signed-in staff member whose role may do `P` who sent the form `T` with the session's CSRF
 /// token. A form that cannot be read answers 400; a wrong token 403.
-pub struct StaffForm<R: Roles, T> {
-    pub staff: Staff<R>,
+pub struct StaffForm<P: Permitted, T> {
+    pub staff: Staff<P>,
     pub form: T,
 }
 
-impl<R: Roles, T: DeserializeOwned + 'static> FromRequest for StaffForm<R, T> {
+impl<P: Permitted, T: DeserializeOwned + 'static> FromRequest for StaffForm<P, T> {
     type Error = actix_web::Error;
     type Future = Boxed<Self>;
 
@@ -218,7 +216,7 @@ impl<R: Roles, T: DeserializeOwned + 'static> FromRequest for StaffForm<R, T> {
         let body = actix_web::web::Form::<WithCsrf<T>>::from_request(req, payload);
         let req = req.clone();
         Box::pin(async move {
-            let Some(staff) = Staff::<R>::check(&req).await? else {
+            let Some(staff) = Staff::<P>::check(&req).await? else {
                 return Err(SignInFirst.into());
             };
             let sent = body.await.map_err(|_| PageError::BadRequest)?.into_inner();
@@ -237,20 +235,20 @@ impl<R: Roles, T: DeserializeOwned + 'static> FromRequest for StaffForm<R, T> {
 #[derive(Deserialize)]
 pub struct NoFields {}
 
-/// A signed-in staff member with a role in `R` on an API route; on a state-changing method the
+/// A signed-in staff member whose role may do `P` on an API route; on a state-changing method the
 /// `X-CSRF-Token` header carried the session's token.
-pub struct ApiStaff<R: Roles = role::Any> {
+pub struct ApiStaff<P: Permitted = can::SignIn> {
     pub session: StaffSession,
-    role: PhantomData<R>,
+    role: PhantomData<P>,
 }
 
-impl<R: Roles> ApiStaff<R> {
+impl<P: Permitted> ApiStaff<P> {
     pub fn member(&self) -> &StaffMember {
         &self.session.staff
     }
 }
 
-impl<R: Roles> FromRequest for ApiStaff<R> {
+impl<P: Permitted> FromRequest for ApiStaff<P> {
     type Error = actix_web::Error;
     type Future = Boxed<Self>;
 
@@ -272,7 +270,7 @@ impl<R: Roles> FromRequest for ApiStaff<R> {
                         .into());
                 }
             }
-            if !R::ALLOWED.contains(&session.staff.role) {
+            if !allows::<P>(session.staff.role) {
                 return Err(ApiError::for_request(Code::Forbidden, &req).into());
             }
             Ok(ApiStaff {
@@ -305,23 +303,11 @@ mod tests {
     }
 
     #[test]
-    fn every_role_set_names_roles_that_exist() {
-        for set in [
-            role::Any::ALLOWED,
-            role::CaseReader::ALLOWED,
-            role::Caseworker::ALLOWED,
-            role::Signer::ALLOWED,
-            role::Revealer::ALLOWED,
-            role::Coordinator::ALLOWED,
-            role::Finance::ALLOWED,
-            role::RewardReader::ALLOWED,
-            role::Auditor::ALLOWED,
-            role::Overseer::ALLOWED,
-        ] {
-            assert!(!set.is_empty());
-        }
-        assert_eq!(role::Any::ALLOWED, Role::ALL);
-        assert!(!role::CaseReader::ALLOWED.contains(&Role::Finance));
+    fn a_marker_allows_the_roles_its_permission_names() {
+        assert!(allows::<can::ReadCases>(Role::Inspector));
+        assert!(!allows::<can::ReadCases>(Role::Finance));
+        assert!(allows::<can::DecideReward>(Role::Finance));
+        assert!(!allows::<can::DecideReward>(Role::Coordinator));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! and the ledger as CSV.
 
 use super::error::{ApiError, Code};
-use super::extract::{ApiStaff, role};
+use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
@@ -50,7 +50,7 @@ pub fn reward_json(v: &RewardView) -> Value {
 pub async fn propose(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::Caseworker>,
+    staff: ApiStaff<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<ProposalInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -69,7 +69,7 @@ pub async fn propose(
 pub async fn sign_off(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::Signer>,
+    staff: ApiStaff<can::SignOffReward>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let (st, id) = (staff.member().clone(), path.into_inner());
@@ -90,7 +90,7 @@ pub struct StatusQuery {
 pub async fn queue(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::RewardReader>,
+    staff: ApiStaff<can::ReadRewards>,
     q: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (st, status) = (
@@ -137,7 +137,7 @@ pub struct DecisionBody {
 pub async fn decide(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::Finance>,
+    staff: ApiStaff<can::DecideReward>,
     path: web::Path<i64>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -172,7 +172,7 @@ pub struct PayoutBody {
 pub async fn payout(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::Finance>,
+    staff: ApiStaff<can::PayReward>,
     path: web::Path<i64>,
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -236,7 +236,7 @@ pub struct RangeQuery {
 pub async fn ledger(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::RewardReader>,
+    staff: ApiStaff<can::ReadRewards>,
     q: web::Query<RangeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let date = |s: &Option<String>, field: &'static str| -> Result<Option<NaiveDate>, ApiError> {

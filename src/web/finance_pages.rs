@@ -3,7 +3,7 @@
 //! approver). The same steps over JSON are in `finance.rs`.
 
 use super::AppState;
-use super::extract::{Staff, StaffForm, role};
+use super::extract::{Staff, StaffForm, can};
 use super::i18n::Lang;
 use super::pages::{Choice, Names, PageError, context, mendable, refusal_text, render, see_other};
 use crate::domain::reward::Fen;
@@ -111,7 +111,7 @@ pub async fn finance(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::RewardReader>,
+    staff: Staff<can::ReadRewards>,
     q: web::Query<FinanceQuery>,
 ) -> Result<HttpResponse, PageError> {
     let notice = if q.done.is_empty() {
@@ -142,7 +142,7 @@ pub async fn finance_decide(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<i64>,
-    sent: StaffForm<role::Finance, DecisionForm>,
+    sent: StaffForm<can::DecideReward, DecisionForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, f) = (sent.staff.session, sent.form);
     let (st, id) = (staff.staff.clone(), path.into_inner());
@@ -161,7 +161,7 @@ pub async fn finance_pay(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<i64>,
-    sent: StaffForm<role::Finance, DecisionForm>,
+    sent: StaffForm<can::PayReward, DecisionForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, f) = (sent.staff.session, sent.form);
     let (st, id) = (staff.staff.clone(), path.into_inner());

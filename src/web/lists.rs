@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::error::{ApiError, Code};
-use super::extract::{ApiStaff, role};
+use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use crate::domain::catalog::Catalog;
 use crate::services::lists::{ListKind, ListRow};
@@ -107,7 +107,7 @@ pub fn csv(catalog: &Catalog, lang: Lang, rows: &[ListRow]) -> String {
 pub async fn export(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::CaseReader>,
+    staff: ApiStaff<can::ReadCases>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let file = path.into_inner();

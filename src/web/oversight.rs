@@ -3,7 +3,7 @@
 //! progress report (HTML and CSV; `tipline report` writes the same page to a file).
 
 use super::AppState;
-use super::extract::{Staff, role};
+use super::extract::{Staff, can};
 use super::i18n::Lang;
 use super::lists::csv_line;
 use super::pages::{Choice, Names, PageError, context, refusal_text, render};
@@ -303,7 +303,7 @@ pub fn standalone_report(
 /// Checks the scope and the period and computes the figures.
 async fn figures(
     state: &AppState,
-    staff: &Staff<role::Overseer>,
+    staff: &Staff<can::ReadOversight>,
     q: &PeriodQuery,
 ) -> Result<Oversight, ServiceError> {
     let (st, q) = (
@@ -354,7 +354,7 @@ pub fn rounds(today: chrono::NaiveDate, lang: Lang) -> Vec<Value> {
 }
 
 /// The units a staff member may choose on the dashboard.
-fn unit_choices(state: &AppState, lang: Lang, staff: &Staff<role::Overseer>) -> Vec<Choice> {
+fn unit_choices(state: &AppState, lang: Lang, staff: &Staff<can::ReadOversight>) -> Vec<Choice> {
     let names = Names::new(&state.services.catalog, lang);
     match staff.member().unit.as_deref() {
         Some(own) => vec![Choice {
@@ -374,7 +374,7 @@ async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::Overseer>,
+    staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
     template: &str,
 ) -> Result<HttpResponse, PageError> {
@@ -414,7 +414,7 @@ pub async fn dashboard(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::Overseer>,
+    staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, PageError> {
     page(state, req, lang, staff, q, "staff/dashboard.html").await
@@ -424,7 +424,7 @@ pub async fn report(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::Overseer>,
+    staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, PageError> {
     page(state, req, lang, staff, q, "staff/report.html").await
@@ -433,7 +433,7 @@ pub async fn report(
 async fn csv_answer(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: Staff<role::Overseer>,
+    staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
     name: &str,
     body: fn(&Catalog, Lang, &Oversight) -> String,
@@ -460,7 +460,7 @@ async fn csv_answer(
 pub async fn evaluation_export(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: Staff<role::Overseer>,
+    staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, PageError> {
     csv_answer(state, lang, staff, q, "evaluation", evaluation_csv).await
@@ -469,7 +469,7 @@ pub async fn evaluation_export(
 pub async fn report_export(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: Staff<role::Overseer>,
+    staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
 ) -> Result<HttpResponse, PageError> {
     csv_answer(state, lang, staff, q, "report", report_csv).await

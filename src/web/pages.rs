@@ -4,11 +4,10 @@
 //! localised error page and logs an internal error with the request's method and path.
 
 use super::AppState;
-use super::extract::{Roles, role};
+use super::extract::{allows, can};
 use super::i18n::Lang;
 use super::render::Caching;
 use crate::domain::catalog::Catalog;
-use crate::domain::roles::Role;
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use actix_web::body::BoxBody;
@@ -110,11 +109,6 @@ impl<'a> Names<'a> {
     }
 }
 
-/// Whether a role is in the set a route allows (the navigation shows only what opens).
-pub fn allows<R: Roles>(role: Role) -> bool {
-    R::ALLOWED.contains(&role)
-}
-
 /// The context of every staff page.
 pub fn context(
     state: &AppState,
@@ -136,11 +130,11 @@ pub fn context(
                     "display_name": st.display_name,
                     "role": lang.t(&format!("role-{}", st.role.as_str())),
                     "unit": st.unit.as_deref().map(|u| names.unit(u)),
-                    "may_audit": allows::<role::Auditor>(st.role),
-                    "may_rewards": allows::<role::RewardReader>(st.role),
-                    "may_cases": allows::<role::CaseReader>(st.role),
-                    "is_coordinator": allows::<role::Coordinator>(st.role),
-                    "may_dashboard": allows::<role::Overseer>(st.role),
+                    "may_audit": allows::<can::ReadAudit>(st.role),
+                    "may_rewards": allows::<can::ReadRewards>(st.role),
+                    "may_cases": allows::<can::ReadCases>(st.role),
+                    "is_coordinator": allows::<can::ManageAccounts>(st.role),
+                    "may_dashboard": allows::<can::ReadOversight>(st.role),
                 }),
             );
             ctx.insert("csrf", &s.csrf);

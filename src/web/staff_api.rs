@@ -3,7 +3,7 @@
 //! CSRF token in `X-CSRF-Token`.
 
 use super::error::ApiError;
-use super::extract::{ApiStaff, removal_cookie, role, session_cookie, session_token};
+use super::extract::{ApiStaff, can, removal_cookie, session_cookie, session_token};
 use super::i18n::Lang;
 use super::security::client_ip;
 use super::{AppState, JsonUtf8};
@@ -76,7 +76,7 @@ pub async fn sign_out(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    _: ApiStaff<role::Any>,
+    _: ApiStaff<can::SignIn>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(token) = session_token(&req) {
         state
@@ -160,7 +160,7 @@ pub fn item_json(catalog: &Catalog, t: &CaseSummary) -> Value {
 pub async fn list(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::CaseReader>,
+    staff: ApiStaff<can::ReadCases>,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page.unwrap_or(1);
@@ -230,7 +230,7 @@ pub fn case_json(catalog: &Catalog, v: &CaseView) -> Value {
 pub async fn detail(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::CaseReader>,
+    staff: ApiStaff<can::ReadCases>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (st, case) = (staff.member().clone(), path.into_inner());
@@ -245,7 +245,7 @@ pub async fn detail(
 pub async fn act(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::Caseworker>,
+    staff: ApiStaff<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<ActionInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -266,7 +266,7 @@ pub struct BodyOnly {
 pub async fn message(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::Caseworker>,
+    staff: ApiStaff<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<BodyOnly>,
 ) -> Result<HttpResponse, ApiError> {
@@ -286,7 +286,7 @@ pub async fn message(
 pub async fn attachment(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::CaseReader>,
+    staff: ApiStaff<can::ReadCases>,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (case, id) = path.into_inner();
@@ -311,7 +311,7 @@ pub struct ReasonBody {
 pub async fn identity(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::Revealer>,
+    staff: ApiStaff<can::RevealIdentity>,
     path: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -342,7 +342,7 @@ pub struct AuditQuery {
 pub async fn audit(
     state: web::Data<AppState>,
     lang: Lang,
-    staff: ApiStaff<role::Auditor>,
+    staff: ApiStaff<can::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let verify = matches!(q.verify.as_deref(), Some("true" | "1"));

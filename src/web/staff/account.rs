@@ -3,7 +3,7 @@
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::web::AppState;
-use crate::web::extract::{NoFields, Staff, StaffForm, role};
+use crate::web::extract::{NoFields, Staff, StaffForm, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{PageError, context, mendable, refusal_text, render};
 use actix_web::http::StatusCode;
@@ -73,7 +73,7 @@ pub async fn account(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::Any>,
+    staff: Staff<can::SignIn>,
 ) -> Result<HttpResponse, PageError> {
     show(&state, &req, lang, &staff.session, |_| {}, StatusCode::OK).await
 }
@@ -89,7 +89,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    sent: StaffForm<role::Any, PasswordForm>,
+    sent: StaffForm<can::SignIn, PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, f) = (sent.staff.session, sent.form);
     let outcome = state
@@ -105,7 +105,7 @@ pub async fn totp_begin(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    sent: StaffForm<role::Any, NoFields>,
+    sent: StaffForm<can::SignIn, NoFields>,
 ) -> Result<HttpResponse, PageError> {
     let staff = sent.staff.session;
     let session = staff.clone();
@@ -135,7 +135,7 @@ pub async fn totp_confirm(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    sent: StaffForm<role::Any, CodeForm>,
+    sent: StaffForm<can::SignIn, CodeForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, code) = (sent.staff.session, sent.form.code);
     let session = staff.clone();

@@ -2,7 +2,7 @@
 //! reads the whole log).
 
 use crate::web::AppState;
-use crate::web::extract::{Staff, role};
+use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{PageError, context, render};
 use crate::web::render::local_datetime;
@@ -21,7 +21,7 @@ pub async fn audit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::Auditor>,
+    staff: Staff<can::ReadAudit>,
     q: web::Query<VerifyQuery>,
 ) -> Result<HttpResponse, PageError> {
     let verify = q.verify.as_deref() == Some("true");

@@ -8,7 +8,7 @@ use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::cases::{ActionInput, CaseView};
 use crate::web::AppState;
-use crate::web::extract::{Staff, StaffForm, role};
+use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{
     Choice, Names, PageError, context, mendable, refusal_text, render, see_other,
@@ -295,7 +295,7 @@ pub async fn case_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::CaseReader>,
+    staff: Staff<can::ReadCases>,
     path: web::Path<String>,
     q: web::Query<DoneQuery>,
 ) -> Result<HttpResponse, PageError> {
@@ -354,7 +354,7 @@ pub async fn act(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    sent: StaffForm<role::Caseworker, ActionForm>,
+    sent: StaffForm<can::WorkCases, ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
     let (st, c, i) = (staff.staff.clone(), case.clone(), input.clone());
@@ -387,7 +387,7 @@ pub async fn message(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    sent: StaffForm<role::Caseworker, MessageForm>,
+    sent: StaffForm<can::WorkCases, MessageForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, case, body) = (sent.staff.session, path.into_inner(), sent.form.body);
     let (st, c, b) = (staff.staff.clone(), case.clone(), body.clone());
@@ -419,7 +419,7 @@ pub async fn reveal(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    sent: StaffForm<role::CaseReader, RevealForm>,
+    sent: StaffForm<can::ReadCases, RevealForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, case, reason) = (sent.staff.session, path.into_inner(), sent.form.reason);
     let (st, c) = (staff.staff.clone(), case.clone());

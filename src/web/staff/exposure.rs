@@ -4,7 +4,7 @@
 use super::case::{ExposureForm, refused};
 use crate::services::exposure::ExposureInput;
 use crate::web::AppState;
-use crate::web::extract::{StaffForm, role};
+use crate::web::extract::{StaffForm, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{PageError, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -15,7 +15,7 @@ async fn exposure_action(
     req: HttpRequest,
     lang: Lang,
     case: String,
-    sent: StaffForm<role::Coordinator, ExposureForm>,
+    sent: StaffForm<can::Publish, ExposureForm>,
     withdraw: bool,
 ) -> Result<HttpResponse, PageError> {
     let (staff, form) = (sent.staff.session, sent.form);
@@ -56,7 +56,7 @@ pub async fn publish_exposure(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    sent: StaffForm<role::Coordinator, ExposureForm>,
+    sent: StaffForm<can::Publish, ExposureForm>,
 ) -> Result<HttpResponse, PageError> {
     exposure_action(state, req, lang, path.into_inner(), sent, false).await
 }
@@ -66,7 +66,7 @@ pub async fn withdraw_exposure(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    sent: StaffForm<role::Coordinator, ExposureForm>,
+    sent: StaffForm<can::Publish, ExposureForm>,
 ) -> Result<HttpResponse, PageError> {
     exposure_action(state, req, lang, path.into_inner(), sent, true).await
 }

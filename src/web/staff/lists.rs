@@ -2,7 +2,7 @@
 
 use crate::services::lists::ListKind;
 use crate::web::AppState;
-use crate::web::extract::{Staff, role};
+use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
 use crate::web::lists::{COLUMNS, cells};
 use crate::web::pages::{PageError, context, render};
@@ -13,7 +13,7 @@ pub async fn list_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::CaseReader>,
+    staff: Staff<can::ReadCases>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let kind = ListKind::parse(&path).ok_or(PageError::NotFound)?;

@@ -2,7 +2,7 @@
 
 use crate::domain::status::Status;
 use crate::web::AppState;
-use crate::web::extract::{Staff, role};
+use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Choice, Names, PageError, context, render};
 use crate::web::render::local_datetime;
@@ -17,7 +17,7 @@ pub async fn queue(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::CaseReader>,
+    staff: Staff<can::ReadCases>,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, PageError> {
     let (filter, page) = (q.filter(), q.page_or_first());

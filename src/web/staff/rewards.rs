@@ -3,7 +3,7 @@
 use super::case::refused;
 use crate::services::rewards::ProposalInput;
 use crate::web::AppState;
-use crate::web::extract::{StaffForm, role};
+use crate::web::extract::{StaffForm, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{PageError, see_other};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -41,7 +41,7 @@ pub async fn propose_reward(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    sent: StaffForm<role::Caseworker, RewardForm>,
+    sent: StaffForm<can::WorkCases, RewardForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
     let (st, c) = (staff.staff.clone(), case.clone());

@@ -2,10 +2,10 @@
 
 use crate::web::AppState;
 use crate::web::extract::{
-    NoFields, StaffForm, removal_cookie, role, session_cookie, session_token,
+    NoFields, StaffForm, allows, can, removal_cookie, session_cookie, session_token,
 };
 use crate::web::i18n::Lang;
-use crate::web::pages::{allows, context, refusal_text, render, see_other};
+use crate::web::pages::{context, refusal_text, render, see_other};
 use crate::web::security::client_ip;
 use actix_web::http::StatusCode;
 use actix_web::http::header::RETRY_AFTER;
@@ -62,7 +62,7 @@ pub async fn login_submit(
     };
     match outcome {
         Ok(done) => {
-            let cases = allows::<role::CaseReader>(done.session.staff.role);
+            let cases = allows::<can::ReadCases>(done.session.staff.role);
             let mut resp = see_other(if cases { "/staff" } else { "/finance" });
             let _ = resp.add_cookie(&session_cookie(&done.token, state.secure_cookies));
             resp
@@ -78,7 +78,7 @@ pub async fn login_submit(
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
-    _: StaffForm<role::Any, NoFields>,
+    _: StaffForm<can::SignIn, NoFields>,
 ) -> HttpResponse {
     if let Some(token) = session_token(&req) {
         let _ = state.services.blocking(move |s| s.sign_out(&token)).await;

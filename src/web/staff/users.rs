@@ -6,7 +6,7 @@ use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::staff::NewStaff;
 use crate::web::AppState;
-use crate::web::extract::{Staff, StaffForm, role};
+use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Choice, Names, PageError, context, mendable, refusal_text, render};
 use actix_web::http::StatusCode;
@@ -115,7 +115,7 @@ pub async fn users(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    staff: Staff<role::Coordinator>,
+    staff: Staff<can::ManageAccounts>,
 ) -> Result<HttpResponse, PageError> {
     show(&state, &req, lang, &staff.session, UsersView::default()).await
 }
@@ -124,7 +124,7 @@ pub async fn create_user(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    sent: StaffForm<role::Coordinator, NewUserForm>,
+    sent: StaffForm<can::ManageAccounts, NewUserForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, f) = (sent.staff.session, sent.form);
     let outcome = match f.role.parse::<Role>() {
@@ -168,7 +168,7 @@ pub async fn set_active(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    sent: StaffForm<role::Coordinator, ActiveForm>,
+    sent: StaffForm<can::ManageAccounts, ActiveForm>,
 ) -> Result<HttpResponse, PageError> {
     let staff = sent.staff.session;
     let (session, user, active) = (staff.clone(), path.into_inner(), sent.form.active == "true");
@@ -185,7 +185,7 @@ pub async fn reset_password(
     req: HttpRequest,
     lang: Lang,
     path: web::Path<String>,
-    sent: StaffForm<role::Coordinator, ActiveForm>,
+    sent: StaffForm<can::ManageAccounts, ActiveForm>,
 ) -> Result<HttpResponse, PageError> {
     let staff = sent.staff.session;
     let (session, user, pw) = (staff.clone(), path.into_inner(), sent.form.password);

@@ -1,0 +1,112 @@
+//! Who may do what, by role: the one table that both the services (which check again, as
+//! defence in depth) and the web extractors (`Staff<can::ReadCases>`) read. What an officer or a
+//! head may do is further limited to their own unit's cases, and each step of a case or a reward
+//! to what its lifecycle allows (`workflow::decide`); those rules live with the lifecycles.
+
+use super::roles::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
+pub enum Permission {
+    /// Sign in and keep one's own account.
+    SignIn,
+    /// The queue, a case, its photos, the three lists.
+    ReadCases,
+    /// Act on cases, write to reporters, propose rewards.
+    WorkCases,
+    /// Open a reporter's sealed identity, with a reason (finance only to pay a reward it
+    /// approved).
+    RevealIdentity,
+    /// Publish on and withdraw from the public exposure list.
+    Publish,
+    /// Create, deactivate and reset the accounts of others.
+    ManageAccounts,
+    /// The audit log.
+    ReadAudit,
+    /// The dashboard, the evaluation and the progress report (a head for their own unit).
+    ReadOversight,
+    /// The reward queue and the ledger.
+    ReadRewards,
+    /// Sign a reward proposal off before finance (when configured).
+    SignOffReward,
+    /// Approve or reject a reward.
+    DecideReward,
+    /// Record a reward's payout.
+    PayReward,
+}
+
+/// Whether a role may do this at all.
+pub fn may(role: Role, what: Permission) -> bool {
+    use Permission::*;
+    use Role::*;
+    match what {
+        SignIn => true,
+        ReadCases => matches!(role, Officer | Head | Coordinator | Inspector),
+        WorkCases => matches!(role, Officer | Head | Coordinator),
+        RevealIdentity => matches!(role, Coordinator | Finance),
+        Publish | ManageAccounts => role == Coordinator,
+        ReadAudit => matches!(role, Coordinator | Inspector),
+        ReadOversight => matches!(role, Coordinator | Inspector | Head),
+        ReadRewards => matches!(role, Finance | Coordinator | Inspector),
+        SignOffReward => matches!(role, Head | Coordinator),
+        DecideReward | PayReward => role == Finance,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    /// The whole table, written out: a change to who may do what shows here.
+    #[test]
+    fn the_table_of_who_may_do_what() {
+        let expected: &[(Permission, &[Role])] = &[
+            (Permission::SignIn, &Role::ALL),
+            (
+                Permission::ReadCases,
+                &[
+                    Role::Officer,
+                    Role::Head,
+                    Role::Coordinator,
+                    Role::Inspector,
+                ],
+            ),
+            (
+                Permission::WorkCases,
+                &[Role::Officer, Role::Head, Role::Coordinator],
+            ),
+            (
+                Permission::RevealIdentity,
+                &[Role::Finance, Role::Coordinator],
+            ),
+            (Permission::Publish, &[Role::Coordinator]),
+            (Permission::ManageAccounts, &[Role::Coordinator]),
+            (Permission::ReadAudit, &[Role::Coordinator, Role::Inspector]),
+            (
+                Permission::ReadOversight,
+                &[Role::Head, Role::Coordinator, Role::Inspector],
+            ),
+            (
+                Permission::ReadRewards,
+                &[Role::Finance, Role::Coordinator, Role::Inspector],
+            ),
+            (Permission::SignOffReward, &[Role::Head, Role::Coordinator]),
+            (Permission::DecideReward, &[Role::Finance]),
+            (Permission::PayReward, &[Role::Finance]),
+        ];
+        assert_eq!(expected.len(), Permission::iter().count());
+        for (what, roles) in expected {
+            for role in Role::ALL {
+                assert_eq!(may(role, *what), roles.contains(&role), "{role} {what:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_both_decides_and_works_cases() {
+        for role in Role::ALL {
+            assert!(!(may(role, Permission::DecideReward) && may(role, Permission::WorkCases)));
+        }
+    }
+}
