@@ -94,10 +94,12 @@ impl ApiError {
         }
     }
 
-    pub fn from_service(e: ServiceError, lang: Lang) -> Self {
+    /// The one mapping from a service's answer to the HTTP layer's: its code (and so its
+    /// status), its message and its fields. Pages and the API both use it.
+    pub fn of_service(e: &ServiceError, lang: Lang) -> Self {
         match e {
             ServiceError::Validation(fields) => ApiError {
-                fields,
+                fields: fields.clone(),
                 ..ApiError::new(Code::Validation, lang)
             },
             ServiceError::NotFound => ApiError::new(Code::NotFound, lang),
@@ -112,11 +114,29 @@ impl ApiError {
             ServiceError::SecondFactor => {
                 ApiError::new(Code::Unauthenticated, lang).with_message("error-second_factor")
             }
-            ServiceError::Internal(e) => {
-                tracing::error!(error = format!("{e:#}"), "internal error");
-                ApiError::new(Code::Internal, lang)
-            }
+            ServiceError::Internal(_) => ApiError::new(Code::Internal, lang),
         }
+    }
+
+    /// As [`ApiError::of_service`], logging an internal error's whole chain of causes.
+    pub fn from_service(e: ServiceError, lang: Lang) -> Self {
+        if let ServiceError::Internal(cause) = &e {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+        ApiError::of_service(&e, lang)
+    }
+
+    /// The message a person reads beside a form: each field's message, or the error's.
+    pub fn plain_text(&self) -> String {
+        if self.fields.is_empty() {
+            return self.message();
+        }
+        let lang = self.lang;
+        let texts = self
+            .fields
+            .iter()
+            .map(|f| lang.t_args(&format!("field-{}", f.key), &f.args));
+        texts.collect::<Vec<_>>().join(" ")
     }
 
     /// A mapper for `map_err` that also narrows the not-found message.

@@ -4,6 +4,7 @@
 //! localised error page and logs an internal error with the request's method and path.
 
 use super::AppState;
+use super::error::ApiError;
 use super::extract::{allows, can};
 use super::i18n::Lang;
 use super::render::Caching;
@@ -162,26 +163,8 @@ pub fn render(
 
 /// The status and the message of a refused service call, for a banner beside the form.
 pub fn refusal_text(lang: Lang, e: &ServiceError) -> (StatusCode, String) {
-    match e {
-        ServiceError::Validation(fields) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            fields
-                .iter()
-                .map(|f| lang.t_args(&format!("field-{}", f.key), &f.args))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        ServiceError::Conflict(k) => (
-            StatusCode::CONFLICT,
-            lang.try_t(&format!("conflict-{k}"))
-                .unwrap_or_else(|| lang.t("error-conflict")),
-        ),
-        ServiceError::Forbidden => (StatusCode::FORBIDDEN, lang.t("error-forbidden")),
-        ServiceError::NotFound => (StatusCode::NOT_FOUND, lang.t("error-not_found")),
-        ServiceError::Unauthenticated => (StatusCode::UNAUTHORIZED, lang.t("error-sign_in")),
-        ServiceError::SecondFactor => (StatusCode::UNAUTHORIZED, lang.t("error-second_factor")),
-        ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, lang.t("error-internal")),
-    }
+    let answer = ApiError::of_service(e, lang);
+    (answer.code.status(), answer.plain_text())
 }
 
 /// Whether a refused call is shown beside the form that made it (a mistake the user can mend)
