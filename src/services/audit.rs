@@ -151,6 +151,67 @@ impl Services {
     }
 }
 
+/// Who did something: a staff member (by username), the reporter, or the system (jobs).
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    Staff(&'a str),
+    Reporter,
+    System,
+}
+
+impl By<'_> {
+    /// The name the audit log records.
+    fn audit_name(&self) -> &str {
+        match self {
+            By::Staff(name) => name,
+            By::Reporter => "reporter",
+            By::System => "system",
+        }
+    }
+
+    /// The name a case's history shows (only staff are named there).
+    fn history_name(&self) -> Option<&str> {
+        match self {
+            By::Staff(name) => Some(name),
+            By::Reporter | By::System => None,
+        }
+    }
+}
+
+/// Something that happened to a case: one row in its history (what staff read on the case page)
+/// and one entry in the audit log, always written together.
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    pub tip_id: i64,
+    pub case_number: &'a str,
+    pub action: &'a str,
+    pub by: By<'a>,
+    /// The history's note.
+    pub note: Option<&'a str>,
+    /// The audit entry's reason and detail.
+    pub reason: Option<&'a str>,
+    pub detail: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+impl Services {
+    /// Writes an event's history row and audit entry in the caller's transaction.
+    pub fn record(&self, conn: &mut DbConn, e: &Event<'_>) -> ServiceResult<()> {
+        let by = e.by;
+        crate::db::tips::insert_event(conn, e.tip_id, e.action, by.history_name(), e.note, e.at)?;
+        let entry = NewEntry {
+            actor: by.audit_name(),
+            action: e.action,
+            case_number: Some(e.case_number),
+            reason: e.reason,
+            detail: e.detail,
+            ..NewEntry::default()
+        };
+        append(self, conn, &entry)?;
+        Ok(())
+    }
+}
+
 /// One entry of the audit log as staff read it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditEntry {

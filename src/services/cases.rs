@@ -111,21 +111,25 @@ pub fn deadlines_of(file: &CaseFileRow) -> Deadlines {
 }
 
 /// Changes the reporter can see on /track, and so is told of.
-fn tells_reporter(action: Action) -> bool {
+pub(super) fn tells_reporter(action: Action) -> bool {
     !matches!(
         action,
         Action::Transfer | Action::ExplainDelay | Action::StartVerification
     )
 }
 
-fn refusal(r: Refusal) -> ServiceError {
+pub(super) fn refusal(r: Refusal) -> ServiceError {
     match r {
         Refusal::Forbidden => ServiceError::Forbidden,
         Refusal::Illegal => ServiceError::Conflict("illegal_transition"),
     }
 }
 
-fn required(field: &'static str, value: &Option<String>, max: usize) -> Result<String, FieldError> {
+pub(super) fn required(
+    field: &'static str,
+    value: &Option<String>,
+    max: usize,
+) -> Result<String, FieldError> {
     text_field(field, value.as_deref(), (1, max))
 }
 
@@ -136,7 +140,7 @@ impl Services {
 
     /// The tip of a case number, if this staff member may see it; `Ok(false)` in the second
     /// place unless their unit leads the case.
-    fn visible(
+    pub(super) fn visible(
         &self,
         conn: &mut DbConn,
         staff: &Staff,
@@ -205,7 +209,7 @@ impl Services {
         self.view(&mut conn, staff, tip, lead)
     }
 
-    fn view(
+    pub(super) fn view(
         &self,
         conn: &mut DbConn,
         staff: &Staff,
@@ -262,246 +266,9 @@ impl Services {
         })
     }
 
-    /// Takes an action on a case (one transaction: the case, its history, the audit entry).
-    pub fn act(
-        &self,
-        staff: &Staff,
-        case_number: &str,
-        input: &ActionInput,
-    ) -> ServiceResult<CaseView> {
-        let action: Action = input
-            .action
-            .trim()
-            .parse()
-            .map_err(|_| ServiceError::field("action", "unknown_action"))?;
-        let today = self.today();
-        self.db.write(|conn| -> ServiceResult<CaseView> {
-            let (tip, lead) = self.visible(conn, staff, case_number)?;
-            // Another transaction on this case waits, or we wait for it; then read afresh.
-            cases::lock_tip(conn, tip.id)?;
-            let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
-            let status = tip.status;
-            let next = workflow::decide(
-                status,
-                action,
-                Actor {
-                    role: staff.role,
-                    lead_unit: lead,
-                },
-            )
-            .map_err(refusal)?;
-            let mut file = cases::get(conn, tip.id)?;
-            let now = db::now();
-            let mut department = tip.department.clone();
-            let mut note = input.note.clone().filter(|n| !n.trim().is_empty());
-            let mut to_reporter: Option<String> = None;
-            let mut reason_for_audit: Option<String> = None;
-            let mut errors = Vec::new();
-            let mut need = |field: &'static str, value: &Option<String>, max: usize| -> String {
-                required(field, value, max)
-                    .map_err(|e| errors.push(e))
-                    .unwrap_or_default()
-            };
-            match action {
-                Action::Accept => {
-                    file.accepted_at = Some(now);
-                    file.verification_due =
-                        Some(today + Duration::days(i64::from(self.time_limits.verification_days)));
-                }
-                Action::Reject => {
-                    let reason = need("reason", &input.reason, 500);
-                    file.reject_reason = Some(reason.clone());
-                    // Refusing is final: the case is closed, and this is its acceptance decision.
-                    file.closed_at = Some(now);
-                    to_reporter = Some(reason.clone());
-                    reason_for_audit = Some(reason);
-                }
-                Action::StartVerification => {}
-                Action::ExtendVerification => {
-                    let reason = need("reason", &input.reason, 500);
-                    if file.verification_extended {
-                        return Err(ServiceError::Conflict("already_extended"));
-                    }
-                    let base = file.verification_due.unwrap_or(today);
-                    let due = base
-                        + Duration::days(i64::from(self.time_limits.verification_extension_days));
-                    file.verification_due = Some(due);
-                    file.verification_extended = true;
-                    to_reporter = Some(format!(
-                        "核查期限延长至 {due}（Verification extended to {due}）：{reason}"
-                    ));
-                    reason_for_audit = Some(reason);
-                }
-                Action::Substantiate | Action::Unsubstantiate => {
-                    file.verified_at = Some(now);
-                    file.feedback_due =
-                        Some(today + Duration::days(i64::from(self.time_limits.feedback_days)));
-                }
-                Action::MarkDuplicate => {
-                    let other = need("duplicate_of", &input.duplicate_of, 40);
-                    if !other.is_empty() {
-                        // The earlier case must be one this actor may see, taken up, and not a
-                        // duplicate itself: the first accepted reporter keeps the reward.
-                        let target = match self.visible(conn, staff, other.trim()) {
-                            Ok((o, _)) if o.id != tip.id => Some(o),
-                            Ok(_) | Err(ServiceError::NotFound) => None,
-                            Err(e) => return Err(e),
-                        };
-                        match target {
-                            Some(o)
-                                if !matches!(
-                                    o.status.as_str(),
-                                    "submitted" | "rejected" | "duplicate"
-                                ) =>
-                            {
-                                file.duplicate_of = Some(o.case_number)
-                            }
-                            Some(_) => errors.push(FieldError::new("duplicate_of", "not_accepted")),
-                            None => errors.push(FieldError::new("duplicate_of", "unknown_case")),
-                        }
-                    }
-                }
-                Action::OrderRectification => {
-                    let party = need("responsible_party", &input.responsible_party, 200);
-                    let measures = need("measures", &input.measures, 2_000);
-                    match input
-                        .deadline
-                        .as_deref()
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                    {
-                        None => errors.push(FieldError::new("deadline", "required")),
-                        Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
-                            Ok(d) if d < today => {
-                                errors.push(FieldError::new("deadline", "in_past"))
-                            }
-                            Ok(d) => file.rectification_due = Some(d),
-                            Err(_) => errors.push(FieldError::new("deadline", "bad_date")),
-                        },
-                    }
-                    file.responsible_party = Some(party);
-                    file.measures = Some(measures);
-                    file.suspend_operations = input.suspend_operations.unwrap_or(false);
-                    file.delay_explanation = None;
-                }
-                Action::ConfirmRectified => {
-                    let late = file.rectification_due.is_some_and(|d| d < today);
-                    if late && file.delay_explanation.is_none() {
-                        return Err(ServiceError::Conflict("explanation_required"));
-                    }
-                    file.rectified_at = Some(now);
-                }
-                Action::ExplainDelay => {
-                    let explanation = need("explanation", &input.explanation, 2_000);
-                    if file.rectification_due.is_none_or(|d| d >= today) {
-                        return Err(ServiceError::Conflict("not_overdue"));
-                    }
-                    file.delay_explanation = Some(explanation.clone());
-                    note = Some(explanation);
-                }
-                Action::Close => {
-                    file.closed_at = Some(now);
-                }
-                Action::Transfer => {
-                    let reason = need("reason", &input.reason, 500);
-                    match input.department.as_deref().map(str::trim) {
-                        Some(d) if self.catalog.department(d).is_some() && d != tip.department => {
-                            department = d.to_owned();
-                        }
-                        Some(d) if !d.is_empty() && self.catalog.department(d).is_some() => {
-                            errors.push(FieldError::new("department", "same_department"))
-                        }
-                        None | Some("") => errors.push(FieldError::new("department", "required")),
-                        Some(_) => errors.push(FieldError::new("department", "unknown_unit")),
-                    }
-                    reason_for_audit = Some(reason);
-                }
-            }
-            if !errors.is_empty() {
-                return Err(ServiceError::Validation(errors));
-            }
-            if action == Action::Transfer {
-                cases::replace_lead(conn, tip.id, &department)?;
-                note = Some(format!(
-                    "{} → {}: {}",
-                    tip.department,
-                    department,
-                    reason_for_audit.clone().unwrap_or_default()
-                ));
-            }
-            cases::update(conn, &file)?;
-            let deadlines = deadlines_of(&file);
-            let next_deadline = deadlines.current(next).map(|(_, d)| d);
-            cases::set_tip_state(
-                conn,
-                tip.id,
-                next.as_str(),
-                &department,
-                next_deadline,
-                deadlines.overdue(next, today),
-                now,
-            )?;
-            let event_note = note.clone().or_else(|| reason_for_audit.clone());
-            tips::insert_event(
-                conn,
-                tip.id,
-                action.as_str(),
-                Some(&staff.username),
-                event_note.as_deref(),
-                now,
-            )?;
-            if let Some(text) = &to_reporter {
-                let body = if action == Action::Reject {
-                    format!("不予受理（Not taken up）：{text}")
-                } else {
-                    text.clone()
-                };
-                tips::insert_message(conn, tip.id, "staff", Some(&staff.username), &body, now)?;
-            }
-            audit::append(
-                self,
-                conn,
-                &NewEntry {
-                    actor: &staff.username,
-                    action: action.as_str(),
-                    case_number: Some(case_number),
-                    reason: reason_for_audit.as_deref(),
-                    detail: Some(&format!("{} -> {}", status, next)),
-                    ..NewEntry::default()
-                },
-            )?;
-            if action == Action::Transfer
-                && let Some(to) = self.unit_mailbox(&department)
-            {
-                self.queue_mail(
-                    conn,
-                    &to,
-                    "transfer",
-                    &self.case_mail_context(case_number, &department),
-                )?;
-            }
-            // The reporter hears that something changed (not what: they look it up with the receipt).
-            if tells_reporter(action) && !tip.anonymous {
-                let sealed = tips::sealed_identity(conn, tip.id)?;
-                self.tell_reporter(conn, case_number, sealed.as_deref())?;
-            }
-            // The old lead loses access with a transfer; the coordinator still sees it.
-            let tip =
-                tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
-            let lead = match staff.scope() {
-                Some(unit) => match cases::unit_attached(conn, tip.id, &unit)? {
-                    Some(r) => r == "lead",
-                    None => return self.view_after_transfer(conn, staff, tip),
-                },
-                None => false,
-            };
-            self.view(conn, staff, tip, lead)
-        })
-    }
-
     /// After a head transferred a case away, they may no longer see it: answer with what the
     /// coordinator-neutral view holds, without actions.
-    fn view_after_transfer(
+    pub(super) fn view_after_transfer(
         &self,
         conn: &mut DbConn,
         staff: &Staff,

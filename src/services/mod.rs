@@ -5,6 +5,7 @@
 //! Errors: [`ServiceError`] says what the caller did wrong (validation, not found, conflict,
 //! forbidden); anything else is `Internal`, logged with its context and never shown.
 
+pub mod actions;
 pub mod audit;
 pub mod auth;
 pub mod cases;

@@ -1,0 +1,319 @@
+//! The actions of the case lifecycle: `act` asks the workflow whether the step may be taken
+//! ([`workflow::decide`]), lets one function per step check its fields and change the case file,
+//! then writes everything in one transaction: the file, the case's status and deadline, its
+//! history row and audit entry (`record`), what the reporter is told, and mail after commit.
+
+use super::audit::{By, Event};
+use super::auth::Staff;
+use super::cases::{ActionInput, CaseView, deadlines_of, refusal, required, tells_reporter};
+use super::{ServiceError, ServiceResult, Services};
+use crate::db::cases::{self, CaseFileRow};
+use crate::db::tips::{self, TipRow};
+use crate::db::{self, DbConn};
+use crate::domain::FieldError;
+use crate::domain::status::Status;
+use crate::domain::workflow::{self, Action, Actor};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+/// What a step changes besides the status, and what it found wrong with the fields.
+struct Step<'a> {
+    input: &'a ActionInput,
+    file: CaseFileRow,
+    department: String,
+    note: Option<String>,
+    to_reporter: Option<String>,
+    reason: Option<String>,
+    errors: Vec<FieldError>,
+    today: NaiveDate,
+    now: NaiveDateTime,
+}
+
+impl Step<'_> {
+    /// A required text field, at most `max` characters; a missing one is recorded as an error.
+    fn need(&mut self, field: &'static str, value: &Option<String>, max: usize) -> String {
+        required(field, value, max)
+            .map_err(|e| self.errors.push(e))
+            .unwrap_or_default()
+    }
+
+    fn reason(&mut self) -> String {
+        self.need("reason", &self.input.reason, 500)
+    }
+}
+
+impl Services {
+    /// Takes an action on a case (one transaction: the case, its history, the audit entry).
+    pub fn act(
+        &self,
+        staff: &Staff,
+        case_number: &str,
+        input: &ActionInput,
+    ) -> ServiceResult<CaseView> {
+        let action: Action = input
+            .action
+            .trim()
+            .parse()
+            .map_err(|_| ServiceError::field("action", "unknown_action"))?;
+        self.db.write(|conn| -> ServiceResult<CaseView> {
+            let (tip, lead) = self.visible(conn, staff, case_number)?;
+            // Another transaction on this case waits, or we wait for it; then read afresh.
+            cases::lock_tip(conn, tip.id)?;
+            let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
+            let actor = Actor {
+                role: staff.role,
+                lead_unit: lead,
+            };
+            let next = workflow::decide(tip.status, action, actor).map_err(refusal)?;
+            let mut step = Step {
+                input,
+                file: cases::get(conn, tip.id)?,
+                department: tip.department.clone(),
+                note: input.note.clone().filter(|n| !n.trim().is_empty()),
+                to_reporter: None,
+                reason: None,
+                errors: Vec::new(),
+                today: self.today(),
+                now: db::now(),
+            };
+            self.take(conn, staff, &tip, action, &mut step)?;
+            if !step.errors.is_empty() {
+                return Err(ServiceError::Validation(step.errors));
+            }
+            self.write_step(conn, staff, &tip, (action, next), step)?;
+            self.view_after(conn, staff, case_number)
+        })
+    }
+
+    /// The step's own checks and changes.
+    fn take(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        tip: &TipRow,
+        action: Action,
+        step: &mut Step<'_>,
+    ) -> ServiceResult<()> {
+        let (today, now) = (step.today, step.now);
+        let days = |n: u32| today + Duration::days(i64::from(n));
+        match action {
+            Action::Accept => {
+                step.file.accepted_at = Some(now);
+                step.file.verification_due = Some(days(self.time_limits.verification_days));
+            }
+            Action::Reject => reject(step),
+            Action::StartVerification => {}
+            Action::ExtendVerification => {
+                extend_verification(step, self.time_limits.verification_extension_days)?
+            }
+            Action::Substantiate | Action::Unsubstantiate => {
+                step.file.verified_at = Some(now);
+                step.file.feedback_due = Some(days(self.time_limits.feedback_days));
+            }
+            Action::MarkDuplicate => self.mark_duplicate(conn, staff, tip, step)?,
+            Action::OrderRectification => order_rectification(step),
+            Action::ConfirmRectified => confirm_rectified(step)?,
+            Action::ExplainDelay => explain_delay(step)?,
+            Action::Close => step.file.closed_at = Some(now),
+            Action::Transfer => self.transfer(tip, step),
+        }
+        Ok(())
+    }
+
+    /// The earlier case must be one this actor may see, taken up, and not a duplicate itself:
+    /// the first accepted reporter keeps the reward.
+    fn mark_duplicate(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        tip: &TipRow,
+        step: &mut Step<'_>,
+    ) -> ServiceResult<()> {
+        let other = step.need("duplicate_of", &step.input.duplicate_of, 40);
+        if other.is_empty() {
+            return Ok(());
+        }
+        let target = match self.visible(conn, staff, other.trim()) {
+            Ok((o, _)) if o.id != tip.id => Some(o),
+            Ok(_) | Err(ServiceError::NotFound) => None,
+            Err(e) => return Err(e),
+        };
+        let not_taken_up = [Status::Submitted, Status::Rejected, Status::Duplicate];
+        match target {
+            Some(o) if !not_taken_up.contains(&o.status) => {
+                step.file.duplicate_of = Some(o.case_number)
+            }
+            Some(_) => step
+                .errors
+                .push(FieldError::new("duplicate_of", "not_accepted")),
+            None => step
+                .errors
+                .push(FieldError::new("duplicate_of", "unknown_case")),
+        }
+        Ok(())
+    }
+
+    /// To another department, with a reason; the new lead is told by mail.
+    fn transfer(&self, tip: &TipRow, step: &mut Step<'_>) {
+        let reason = step.reason();
+        let known = |d: &str| self.catalog.department(d).is_some();
+        match step.input.department.as_deref().map(str::trim) {
+            Some(d) if known(d) && d != tip.department => step.department = d.to_owned(),
+            Some(d) if known(d) => step
+                .errors
+                .push(FieldError::new("department", "same_department")),
+            None | Some("") => step.errors.push(FieldError::new("department", "required")),
+            Some(_) => step
+                .errors
+                .push(FieldError::new("department", "unknown_unit")),
+        }
+        step.note = Some(format!(
+            "{} → {}: {reason}",
+            tip.department, step.department
+        ));
+        step.reason = Some(reason);
+    }
+
+    /// Writes the step: the file, the status and deadline, history and audit, what the reporter
+    /// is told, and the mail that goes out after commit.
+    fn write_step(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        tip: &TipRow,
+        (action, next): (Action, Status),
+        step: Step<'_>,
+    ) -> ServiceResult<()> {
+        if action == Action::Transfer {
+            cases::replace_lead(conn, tip.id, &step.department)?;
+        }
+        cases::update(conn, &step.file)?;
+        let deadlines = deadlines_of(&step.file);
+        let next_deadline = deadlines.current(next).map(|(_, d)| d);
+        let overdue = deadlines.overdue(next, step.today);
+        let (dept, now) = (step.department.as_str(), step.now);
+        cases::set_tip_state(
+            conn,
+            tip.id,
+            next.as_str(),
+            dept,
+            next_deadline,
+            overdue,
+            now,
+        )?;
+        let note = step.note.as_deref().or(step.reason.as_deref());
+        self.record(
+            conn,
+            &Event {
+                tip_id: tip.id,
+                case_number: &tip.case_number,
+                action: action.as_str(),
+                by: By::Staff(&staff.username),
+                note,
+                reason: step.reason.as_deref(),
+                detail: Some(&format!("{} -> {}", tip.status, next)),
+                at: now,
+            },
+        )?;
+        if let Some(text) = &step.to_reporter {
+            tips::insert_message(conn, tip.id, "staff", Some(&staff.username), text, now)?;
+        }
+        if action == Action::Transfer
+            && let Some(to) = self.unit_mailbox(dept)
+        {
+            let ctx = self.case_mail_context(&tip.case_number, dept);
+            self.queue_mail(conn, &to, "transfer", &ctx)?;
+        }
+        // The reporter hears that something changed (not what: they look it up with the receipt).
+        if tells_reporter(action) && !tip.anonymous {
+            let sealed = tips::sealed_identity(conn, tip.id)?;
+            self.tell_reporter(conn, &tip.case_number, sealed.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// The case as this staff member sees it now; a transfer may have taken it from their unit
+    /// (the coordinator still sees it).
+    fn view_after(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        case_number: &str,
+    ) -> ServiceResult<CaseView> {
+        let tip = tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
+        let lead = match staff.scope() {
+            Some(unit) => match cases::unit_attached(conn, tip.id, &unit)? {
+                Some(r) => r == "lead",
+                None => return self.view_after_transfer(conn, staff, tip),
+            },
+            None => false,
+        };
+        self.view(conn, staff, tip, lead)
+    }
+}
+
+/// Not taken up, with the reason the reporter reads; refusing is final and is the case's
+/// acceptance decision.
+fn reject(step: &mut Step<'_>) {
+    let reason = step.reason();
+    step.file.reject_reason = Some(reason.clone());
+    step.file.closed_at = Some(step.now);
+    step.to_reporter = Some(format!("不予受理（Not taken up）：{reason}"));
+    step.reason = Some(reason);
+}
+
+/// Once, by the configured number of days, with a reason the reporter is told.
+fn extend_verification(step: &mut Step<'_>, extension_days: u32) -> ServiceResult<()> {
+    let reason = step.reason();
+    if step.file.verification_extended {
+        return Err(ServiceError::Conflict("already_extended"));
+    }
+    let base = step.file.verification_due.unwrap_or(step.today);
+    let due = base + Duration::days(i64::from(extension_days));
+    step.file.verification_due = Some(due);
+    step.file.verification_extended = true;
+    step.to_reporter = Some(format!(
+        "核查期限延长至 {due}（Verification extended to {due}）：{reason}"
+    ));
+    step.reason = Some(reason);
+    Ok(())
+}
+
+/// Who must fix what by when (not in the past), and whether operations stop meanwhile.
+fn order_rectification(step: &mut Step<'_>) {
+    let party = step.need("responsible_party", &step.input.responsible_party, 200);
+    let measures = step.need("measures", &step.input.measures, 2_000);
+    let deadline = step.input.deadline.as_deref().map(str::trim);
+    match deadline.filter(|s| !s.is_empty()) {
+        None => step.errors.push(FieldError::new("deadline", "required")),
+        Some(d) => match NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(d) if d < step.today => step.errors.push(FieldError::new("deadline", "in_past")),
+            Ok(d) => step.file.rectification_due = Some(d),
+            Err(_) => step.errors.push(FieldError::new("deadline", "bad_date")),
+        },
+    }
+    step.file.responsible_party = Some(party);
+    step.file.measures = Some(measures);
+    step.file.suspend_operations = step.input.suspend_operations.unwrap_or(false);
+    step.file.delay_explanation = None;
+}
+
+/// A rectification confirmed after its deadline needs the delay explained first.
+fn confirm_rectified(step: &mut Step<'_>) -> ServiceResult<()> {
+    let late = step.file.rectification_due.is_some_and(|d| d < step.today);
+    if late && step.file.delay_explanation.is_none() {
+        return Err(ServiceError::Conflict("explanation_required"));
+    }
+    step.file.rectified_at = Some(step.now);
+    Ok(())
+}
+
+/// The written explanation of an overdue rectification (书面说明).
+fn explain_delay(step: &mut Step<'_>) -> ServiceResult<()> {
+    let explanation = step.need("explanation", &step.input.explanation, 2_000);
+    if step.file.rectification_due.is_none_or(|d| d >= step.today) {
+        return Err(ServiceError::Conflict("not_overdue"));
+    }
+    step.file.delay_explanation = Some(explanation.clone());
+    step.note = Some(explanation);
+    Ok(())
+}
