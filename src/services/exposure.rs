@@ -3,10 +3,9 @@
 //! with a reason; both are audited. The public list shows whether the hazard was rectified, and
 //! nothing of the tip itself: not its text, its case number or when it came in.
 
-use super::audit;
+use super::audit::{By, Event};
 use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
-use crate::db::audit::NewEntry;
 use crate::db::cases::CaseFileRow;
 use crate::db::exposures::{self, ExposureRow};
 use crate::db::tips::TipRow;
@@ -49,29 +48,6 @@ pub fn exposable(tip: &TipRow, file: &CaseFileRow) -> bool {
 }
 
 impl Services {
-    fn audit_exposure(
-        &self,
-        conn: &mut db::DbConn,
-        staff: &Staff,
-        action: &str,
-        case: &str,
-        reason: Option<&str>,
-        detail: Option<&str>,
-    ) -> ServiceResult<()> {
-        Ok(audit::append(
-            self,
-            conn,
-            &NewEntry {
-                actor: &staff.username,
-                action,
-                case_number: Some(case),
-                reason,
-                detail,
-                ..NewEntry::default()
-            },
-        )?)
-    }
-
     /// Publishes a case on the exposure list (coordinator; a major hazard found true).
     pub fn publish_exposure(
         &self,
@@ -119,21 +95,18 @@ impl Services {
                     withdraw_reason: None,
                 },
             )?;
-            tips::insert_event(
+            self.record(
                 conn,
-                tip.id,
-                "exposure_published",
-                Some(&staff.username),
-                None,
-                now,
-            )?;
-            self.audit_exposure(
-                conn,
-                staff,
-                "exposure_published",
-                case_number,
-                None,
-                Some(&enterprise),
+                &Event {
+                    tip_id: tip.id,
+                    case_number,
+                    action: "exposure_published",
+                    by: By::Staff(&staff.username),
+                    note: None,
+                    reason: None,
+                    detail: Some(&enterprise),
+                    at: now,
+                },
             )
         })
     }
@@ -161,21 +134,18 @@ impl Services {
             row.withdrawn_by = Some(staff.username.clone());
             row.withdraw_reason = Some(reason.clone());
             exposures::update(conn, &row)?;
-            tips::insert_event(
+            self.record(
                 conn,
-                tip.id,
-                "exposure_withdrawn",
-                Some(&staff.username),
-                Some(&reason),
-                now,
-            )?;
-            self.audit_exposure(
-                conn,
-                staff,
-                "exposure_withdrawn",
-                case_number,
-                Some(&reason),
-                None,
+                &Event {
+                    tip_id: tip.id,
+                    case_number,
+                    action: "exposure_withdrawn",
+                    by: By::Staff(&staff.username),
+                    note: Some(&reason),
+                    reason: Some(&reason),
+                    detail: None,
+                    at: now,
+                },
             )
         })
     }
