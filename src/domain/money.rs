@@ -41,12 +41,6 @@ impl Fen {
         Fen(yuan.saturating_mul(100))
     }
 
-    /// The amount in yuan as a float, for the JSON `amount_yuan` until the web layer writes it
-    /// from the text (the next commit removes this).
-    pub fn yuan(self) -> f64 {
-        self.0 as f64 / 100.0
-    }
-
     /// Parses a non-negative amount of yuan written in decimal: `3500`, `3500.5`, `3500.50`,
     /// with optional thousands separators in their places (`3,500.50`, also the full-width
     /// `，` a Chinese keyboard types). Surrounding spaces are ignored. More than two decimals is

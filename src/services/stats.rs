@@ -4,6 +4,7 @@
 
 use super::{ServiceResult, Services};
 use crate::db::{cases, rewards};
+use crate::domain::reward::RewardStatus;
 use crate::domain::status::Status;
 use chrono::Datelike;
 use std::collections::BTreeMap;
@@ -59,7 +60,7 @@ impl Services {
             let mut c = self.db.read()?;
             (
                 cases::with_files(&mut c, None)?,
-                rewards::list(&mut c, Some("paid"))?,
+                rewards::list(&mut c, Some(RewardStatus::Paid))?,
             )
         };
         let mut by_month: BTreeMap<String, Tally> = BTreeMap::new();

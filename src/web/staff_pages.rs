@@ -1396,7 +1396,7 @@ pub async fn propose_reward(
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let input = crate::services::rewards::ProposalInput {
         basis: f.basis.clone(),
-        fine_yuan: f.fine_yuan.trim().parse().ok(),
+        fine_yuan: crate::domain::reward::Fen::parse_field("fine_yuan", &f.fine_yuan),
         deaths_concealed: f.deaths_concealed.trim().parse().ok(),
         accident_grade: opt(&f.accident_grade),
         penalty_decision: opt(&f.penalty_decision),
@@ -1470,17 +1470,16 @@ async fn render_finance(
         Ok(v) => v,
         Err(e) => return error_page(state, req, lang, &e),
     };
-    let me = &staff.staff.username;
     let mut totals: std::collections::BTreeMap<String, (i64, i64)> =
         std::collections::BTreeMap::new();
     for v in &all {
-        let t = totals.entry(v.row.status.clone()).or_default();
+        let t = totals.entry(v.row.status.to_string()).or_default();
         t.0 += 1;
         t.1 += v.row.amount_fen;
     }
     let items: Vec<serde_json::Value> = all
         .iter()
-        .filter(|v| filter.is_empty() || v.row.status == filter)
+        .filter(|v| filter.is_empty() || v.row.status.as_ref() == filter)
         .map(|v| {
             let r = &v.row;
             json!({
@@ -1489,8 +1488,7 @@ async fn render_finance(
                 "rule": r.rule, "status": lang.t(&format!("reward-status-{}", r.status)), "proposed_by": r.proposed_by,
                 "decided_by": r.decided_by.clone().unwrap_or_default(), "reference": r.paid_reference.clone().unwrap_or_default(),
                 "signals": v.signals.iter().map(|s| lang.t(&format!("signal-{s}"))).collect::<Vec<_>>(),
-                "may_decide": staff.staff.role == Role::Finance && r.status == "proposed" && &r.proposed_by != me,
-                "may_pay": staff.staff.role == Role::Finance && r.status == "claimed" && r.decided_by.as_ref() != Some(me),
+                "may_decide": v.may_decide, "may_pay": v.may_pay,
             })
         })
         .collect();
@@ -1576,8 +1574,8 @@ pub async fn finance_decide(
     let outcome = state
         .services
         .blocking(move |s| {
-            let amount = f.amount_yuan.trim().parse::<f64>().ok();
-            s.decide_reward(&st, id, f.decision == "approve", amount, &f.note)
+            let amount = crate::domain::reward::Fen::parse_field("amount_yuan", &f.amount_yuan);
+            s.decide_reward(&st, id.into(), f.decision == "approve", amount, &f.note)
         })
         .await;
     after_finance(&state, &req, lang, &staff.0, outcome.map(|_| ())).await
@@ -1602,7 +1600,7 @@ pub async fn finance_pay(
     );
     let outcome = state
         .services
-        .blocking(move |s| s.pay_reward(&st, id, &reference, Some(&day)))
+        .blocking(move |s| s.pay_reward(&st, id.into(), &reference, Some(&day)))
         .await;
     after_finance(&state, &req, lang, &staff.0, outcome.map(|_| ())).await
 }
