@@ -1,15 +1,42 @@
-//! Reward rows: proposal, decision, claim, payout.
+//! Reward rows: proposal, decision, claim, payout. The status is a [`RewardStatus`] in the row
+//! and its snake_case name in the text column; the mapping is here and nowhere else.
 
 use super::DbConn;
 use super::schema::{rewards as r, tips};
+use crate::domain::reward::{RewardId, RewardStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use strum::VariantArray;
+
+// The text column's two directions, for diesel's `deserialize_as` and `serialize_as`.
+impl TryFrom<String> for RewardStatus {
+    type Error = strum::ParseError;
+
+    fn try_from(s: String) -> Result<RewardStatus, strum::ParseError> {
+        s.parse()
+    }
+}
+
+impl From<RewardStatus> for String {
+    fn from(s: RewardStatus) -> String {
+        s.as_ref().to_owned()
+    }
+}
+
+/// The names of the active statuses (`RewardStatus::is_active`), for queries.
+fn active_names() -> Vec<&'static str> {
+    RewardStatus::VARIANTS
+        .iter()
+        .filter(|s| s.is_active())
+        .map(|s| s.as_ref())
+        .collect()
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = r, treat_none_as_null = true)]
 pub struct RewardRow {
-    #[diesel(skip_insertion)]
-    pub id: i64,
+    #[diesel(skip_insertion, deserialize_as = i64)]
+    pub id: RewardId,
     pub tip_id: i64,
     pub basis: String,
     pub fine_fen: Option<i64>,
@@ -21,7 +48,8 @@ pub struct RewardRow {
     pub amount_fen: i64,
     pub rule: String,
     pub note: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: RewardStatus,
     pub proposed_by: String,
     pub proposed_at: NaiveDateTime,
     pub signed_off_by: Option<String>,
@@ -40,33 +68,35 @@ pub struct RewardRow {
     pub month: String,
 }
 
-pub fn insert(conn: &mut DbConn, row: &RewardRow) -> QueryResult<i64> {
+// `serialize_as` converts owned values only, hence the clones.
+pub fn insert(conn: &mut DbConn, row: &RewardRow) -> QueryResult<RewardId> {
     diesel::insert_into(r::table)
-        .values(row)
+        .values(row.clone())
         .returning(r::id)
         .get_result(conn)
+        .map(RewardId)
 }
 
 pub fn update(conn: &mut DbConn, row: &RewardRow) -> QueryResult<()> {
-    diesel::update(r::table.find(row.id))
-        .set(row)
+    diesel::update(r::table.find(row.id.0))
+        .set(row.clone())
         .execute(conn)?;
     Ok(())
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<RewardRow>> {
+pub fn find(conn: &mut DbConn, id: RewardId) -> QueryResult<Option<RewardRow>> {
     r::table
-        .find(id)
+        .find(id.0)
         .select(RewardRow::as_select())
         .first(conn)
         .optional()
 }
 
 /// Locks a reward's row until the transaction ends (PostgreSQL), for decisions and payouts.
-pub fn lock(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+pub fn lock(conn: &mut DbConn, id: RewardId) -> QueryResult<()> {
     if let DbConn::Pg(c) = conn {
         r::table
-            .find(id)
+            .find(id.0)
             .select(r::id)
             .for_update()
             .first::<i64>(c)?;
@@ -86,39 +116,39 @@ pub fn of_tip(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<RewardRow>> {
 /// Rewards with their case number and department, optionally of one status, newest first.
 pub fn list(
     conn: &mut DbConn,
-    status: Option<&str>,
+    status: Option<RewardStatus>,
 ) -> QueryResult<Vec<(RewardRow, String, String)>> {
     let mut q = r::table.inner_join(tips::table).into_boxed();
     if let Some(s) = status {
-        q = q.filter(r::status.eq(s.to_owned()));
+        q = q.filter(r::status.eq(s.as_ref().to_owned()));
     }
     q.order(r::id.desc())
         .select((RewardRow::as_select(), tips::case_number, tips::department))
         .load(conn)
 }
 
-/// General-hazard amounts a reporter already has (or is proposed for) in a month.
+/// General-hazard amounts a reporter already has (or is proposed for) in a month: its active
+/// rewards.
 pub fn general_granted(conn: &mut DbConn, reporter_key: &str, month: &str) -> QueryResult<i64> {
     let amounts: Vec<i64> = r::table
         .filter(r::reporter_key.eq(reporter_key))
         .filter(r::month.eq(month))
         .filter(r::basis.eq("general_hazard"))
-        .filter(r::status.eq_any([
-            "proposed",
-            "awaiting_signoff",
-            "approved",
-            "claimed",
-            "paid",
-        ]))
+        .filter(r::status.eq_any(active_names()))
         .select(r::amount_fen)
         .load(conn)?;
     Ok(amounts.iter().sum())
 }
 
 /// Approved rewards whose claim period has ended.
-pub fn expiring(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<i64>> {
-    r::table
-        .filter(r::status.eq("approved").and(r::claim_deadline.lt(today)))
+pub fn expiring(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<RewardId>> {
+    let ids: Vec<i64> = r::table
+        .filter(
+            r::status
+                .eq(RewardStatus::Approved.as_ref())
+                .and(r::claim_deadline.lt(today)),
+        )
         .select(r::id)
-        .load(conn)
+        .load(conn)?;
+    Ok(ids.into_iter().map(RewardId).collect())
 }

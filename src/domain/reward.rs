@@ -2,30 +2,35 @@
 //! (`config/rewards.toml`): the amount for a verified tip, in integer fen, with the rule and the
 //! arithmetic that produced it. Pure: the caller supplies what the officer declared and what the
 //! reporter has already been granted this month.
+//!
+//! What may happen to a reward once proposed (who proposes, signs off, decides, claims, pays,
+//! and what status follows) is the lifecycle's one pure function, [`step`], in `lifecycle.rs`.
 
 use serde::Deserialize;
-use std::fmt;
 
-/// Money in fen (1/100 yuan). Never a float.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Fen(pub i64);
+mod lifecycle;
 
-impl Fen {
-    pub fn from_yuan(yuan: i64) -> Fen {
-        Fen(yuan.saturating_mul(100))
-    }
+pub use super::money::Fen;
+pub use lifecycle::{
+    CaseFacts, Conflict, Facts, Refusal, RewardActor, RewardStatus, RewardStep, Who, step,
+};
 
-    /// The amount in yuan, for display and the JSON `amount_yuan`.
-    pub fn yuan(self) -> f64 {
-        self.0 as f64 / 100.0
+/// A reward's database id, typed so it is never mixed up with a tip's or a staff member's.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(transparent)]
+pub struct RewardId(pub i64);
+
+impl std::fmt::Display for RewardId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
     }
 }
 
-impl fmt::Display for Fen {
-    /// `1234.50 元` style without the unit: `1234.50`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { "-" } else { "" };
-        write!(f, "{sign}{}.{:02}", self.0.abs() / 100, self.0.abs() % 100)
+impl From<i64> for RewardId {
+    fn from(id: i64) -> RewardId {
+        RewardId(id)
     }
 }
 
@@ -252,17 +257,7 @@ impl Policy {
             }
             Basis::GeneralHazard => {
                 let flat = y(self.general_hazard.flat_yuan);
-                let room =
-                    Fen((y(self.general_hazard.monthly_cap_yuan).0 - granted_this_month.0).max(0));
-                let amount = flat.min(room);
-                let mut rule = format!("一般隐患定额 {flat} 元");
-                if amount != flat {
-                    rule.push_str(&format!(
-                        "，本月已获 {granted_this_month} 元，月度上限 {} 元，按 {amount} 元",
-                        y(self.general_hazard.monthly_cap_yuan)
-                    ));
-                }
-                (amount, rule)
+                (flat, format!("一般隐患定额 {flat} 元"))
             }
         };
         let mut amount = base;
@@ -274,6 +269,17 @@ impl Policy {
                 100 + self.employee_uplift_percent
             ));
             amount = up;
+        }
+        // The monthly cap bounds what the reporter receives, uplift included.
+        if basis == Basis::GeneralHazard {
+            let cap = y(self.general_hazard.monthly_cap_yuan);
+            let room = Fen((cap.0.saturating_sub(granted_this_month.0)).max(0));
+            if amount > room {
+                rule.push_str(&format!(
+                    "；本月已获 {granted_this_month} 元，月度上限 {cap} 元，按 {room} 元"
+                ));
+                amount = room;
+            }
         }
         let max = y(self.overall_max_yuan);
         if amount > max {
@@ -287,6 +293,7 @@ impl Policy {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     pub(crate) fn fujian() -> Policy {
         Policy {
@@ -407,6 +414,13 @@ pub(crate) mod tests {
                 .amount,
             Fen(0)
         );
+        let capped = p.compute(Basis::GeneralHazard, true, Fen::from_yuan(1_800));
+        assert_eq!(
+            capped.amount,
+            Fen::from_yuan(200),
+            "the cap holds with the uplift: {}",
+            capped.rule
+        );
         assert_eq!(
             p.compute(
                 Basis::MajorHazardFine {
@@ -421,52 +435,113 @@ pub(crate) mod tests {
         );
     }
 
-    /// Property checks over many inputs: never above the cap, never below the minimum where one
-    /// applies, and monotonic in the fine.
-    #[test]
-    fn the_policy_keeps_its_bounds_for_any_fine() {
-        let p = fujian();
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let mut fines: Vec<i64> = (0..5_000)
-            .map(|_| (next() % 10_000_000_000) as i64)
-            .collect();
-        fines.extend([0, 1, 1_999_999, 2_000_000, 200_000_000, i64::MAX / 200]);
-        fines.sort_unstable();
-        let mut last = Fen(0);
-        for fine in fines {
-            for employee in [false, true] {
-                let a = p
-                    .compute(Basis::MajorHazardFine { fine: Fen(fine) }, employee, Fen(0))
-                    .amount;
-                assert!(a <= Fen::from_yuan(p.overall_max_yuan), "{fine}: {a}");
-                assert!(
-                    a >= Fen::from_yuan(p.major_hazard_fine.min_yuan),
-                    "{fine}: {a}"
-                );
-                if !employee {
-                    assert!(a >= last, "not monotonic at {fine}");
-                    last = a;
+    fn grade() -> impl Strategy<Value = Grade> {
+        prop_oneof![
+            Just(Grade::General),
+            Just(Grade::Larger),
+            Just(Grade::Major),
+            Just(Grade::EspeciallyMajor),
+        ]
+    }
+
+    fn basis() -> impl Strategy<Value = Basis> {
+        prop_oneof![
+            (0..=Fen::MAX.0).prop_map(|f| Basis::MajorHazardFine { fine: Fen(f) }),
+            Just(Basis::MajorHazardNoFine),
+            (0..=i64::MAX, grade())
+                .prop_map(|(deaths, grade)| Basis::ConcealedAccident { deaths, grade }),
+            Just(Basis::GeneralHazard),
+        ]
+    }
+
+    /// Any policy that passes `check` (amounts up to a million yuan).
+    fn policy() -> impl Strategy<Value = Policy> {
+        let y = || 0..=1_000_000i64;
+        (
+            (0..=100i64, y(), y(), y()),
+            (y(), y(), y(), y(), y()),
+            (y(), y(), 0..=100i64, y(), any::<bool>()),
+        )
+            .prop_map(
+                |((percent, a, b, no_fine), (g, l, m, e, cmax), (flat, cap, up, max, hs))| Policy {
+                    major_hazard_fine: FinePolicy {
+                        percent,
+                        min_yuan: a.min(b),
+                        max_yuan: a.max(b),
+                    },
+                    major_hazard_no_fine: FlatPolicy { flat_yuan: no_fine },
+                    concealed_accident: ConcealedPolicy {
+                        general_yuan: g,
+                        larger_yuan: l,
+                        major_yuan: m,
+                        especially_major_yuan: e,
+                        max_yuan: cmax,
+                    },
+                    general_hazard: GeneralPolicy {
+                        flat_yuan: flat,
+                        monthly_cap_yuan: cap,
+                    },
+                    employee_uplift_percent: up,
+                    overall_max_yuan: max,
+                    claim_days: 60,
+                    head_signoff: hs,
+                },
+            )
+            .prop_filter("a policy that passes its check", |p| p.check().is_ok())
+    }
+
+    proptest! {
+        /// Whatever the policy and the input: never negative, never above the overall cap; a
+        /// fine's reward never below the minimum (unless the overall cap is lower) and, without
+        /// the uplift, never above the fine rule's maximum; a concealed accident's, without the
+        /// uplift, never above its maximum.
+        #[test]
+        fn every_award_stays_within_the_policy_bounds(
+            p in policy(),
+            b in basis(),
+            employee in any::<bool>(),
+            granted in 0..=Fen::MAX.0,
+        ) {
+            let a = p.compute(b, employee, Fen(granted)).amount;
+            let y = Fen::from_yuan;
+            prop_assert!(a >= Fen(0) && a <= y(p.overall_max_yuan), "{a}");
+            match b {
+                Basis::MajorHazardFine { .. } => {
+                    prop_assert!(a >= y(p.major_hazard_fine.min_yuan).min(y(p.overall_max_yuan)));
+                    if !employee {
+                        prop_assert!(a <= y(p.major_hazard_fine.max_yuan));
+                    }
                 }
+                Basis::ConcealedAccident { .. } if !employee => {
+                    prop_assert!(a <= y(p.concealed_accident.max_yuan));
+                }
+                _ => {}
             }
         }
-        for deaths in 0..40 {
-            for grade in [
-                Grade::General,
-                Grade::Larger,
-                Grade::Major,
-                Grade::EspeciallyMajor,
-            ] {
-                let a = p
-                    .compute(Basis::ConcealedAccident { deaths, grade }, true, Fen(0))
-                    .amount;
-                assert!(a <= Fen::from_yuan(p.concealed_accident.max_yuan.max(p.overall_max_yuan)));
-            }
+
+        /// The general-hazard reward and what the reporter already has this month never pass
+        /// the monthly cap, uplift included.
+        #[test]
+        fn general_hazard_rewards_keep_the_monthly_cap(
+            p in policy(),
+            employee in any::<bool>(),
+            granted in 0..=200_000_000i64,
+        ) {
+            let cap = Fen::from_yuan(p.general_hazard.monthly_cap_yuan);
+            let a = p.compute(Basis::GeneralHazard, employee, Fen(granted)).amount;
+            prop_assert!(a.0 + granted <= cap.0.max(granted), "{a} after {granted} under {cap}");
+        }
+
+        /// A larger fine never earns a smaller reward.
+        #[test]
+        fn the_fine_reward_grows_with_the_fine(
+            p in policy(),
+            f1 in 0..=Fen::MAX.0,
+            f2 in 0..=Fen::MAX.0,
+            employee in any::<bool>(),
+        ) {
+            let at = |f| p.compute(Basis::MajorHazardFine { fine: Fen(f) }, employee, Fen(0)).amount;
+            prop_assert!(at(f1.min(f2)) <= at(f1.max(f2)));
         }
     }
 
@@ -482,12 +557,5 @@ pub(crate) mod tests {
         p.employee_uplift_percent = 130;
         assert!(p.check().is_err());
         assert_eq!(fujian().check(), Ok(()));
-    }
-
-    #[test]
-    fn money_prints_as_yuan_with_fen() {
-        assert_eq!(Fen(123_450).to_string(), "1234.50");
-        assert_eq!(Fen(5).to_string(), "0.05");
-        assert_eq!(Fen(150_000).yuan(), 1500.0);
     }
 }

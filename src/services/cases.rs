@@ -16,7 +16,6 @@ use crate::db::{self, DbConn};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::deadlines::Deadlines;
-use crate::domain::roles::Role;
 use crate::domain::status::Status;
 use crate::domain::tip::{MESSAGE_LEN, ReporterIdentity, text_field};
 use crate::domain::workflow::{self, Action, Actor, Refusal};
@@ -93,7 +92,8 @@ pub struct CaseView {
     pub may_message: bool,
     /// The case's rewards, newest first.
     pub rewards: Vec<crate::db::rewards::RewardRow>,
-    /// Whether a reward may be proposed now (found true, asked for, none in progress).
+    /// Whether this staff member may propose a reward now: `domain::reward::step`'s answer, the
+    /// same the proposal itself enforces (found true, asked for, not excluded, none active).
     pub may_propose_reward: bool,
     /// The case's entry on the public exposure list, if it was ever published.
     pub exposure: Option<crate::db::exposures::ExposureRow>,
@@ -245,19 +245,7 @@ impl Services {
                 .collect(),
             may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
             may_message: staff.may(Permission::WorkCases),
-            may_propose_reward: matches!(
-                staff.role,
-                Role::Officer | Role::Head | Role::Coordinator
-            ) && tip.wants_reward
-                && !tip.declared_supervision
-                && file.reward_excluded.is_none()
-                && matches!(
-                    status,
-                    Status::Substantiated | Status::Rectifying | Status::Rectified | Status::Closed
-                )
-                && !rewards
-                    .iter()
-                    .any(|r| r.status != "rejected" && r.status != "expired"),
+            may_propose_reward: self.may_propose_reward(staff, &tip, &file, &rewards)?,
             rewards,
             deadlines,
             file,

@@ -3,27 +3,38 @@
 //! decides; the approver never records the payout), the reporter is told and claims with the
 //! receipt (payee details sealed like identity), finance records the payout, and an unclaimed
 //! reward expires. Every step is in the audit log.
+//!
+//! Whether a step may be taken, and the status that follows, is `domain::reward::step`'s answer:
+//! each guard here asks it, and so does every flag a view carries (`may_propose` on a case,
+//! `may_sign_off`, `may_decide`, `may_pay` on a reward, `claimable` for the reporter), so a page
+//! never offers what the service would refuse. The role checks at the top of each method are
+//! defence in depth.
 
 use super::audit;
 use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
+use crate::db::cases::CaseFileRow;
 use crate::db::rewards::{self, RewardRow};
+use crate::db::tips::TipRow;
 use crate::db::{self, cases, tips};
 use crate::domain::FieldError;
-use crate::domain::reward::{Basis, Fen, Grade};
+use crate::domain::reward::{
+    self as reward, Basis, CaseFacts, Facts, Fen, Grade, Refusal, RewardActor, RewardId,
+    RewardStatus, RewardStep, Who,
+};
 use crate::domain::roles::Role;
-use crate::domain::status::Status;
 use crate::domain::tip::{Phone, text_field};
 use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 
-/// A proposal as staff send it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+/// A proposal as staff send it, its amount already parsed from the typed text at the edge.
+#[derive(Debug, Clone)]
 pub struct ProposalInput {
     pub basis: String,
-    pub fine_yuan: Option<f64>,
+    /// The fine (`Fen::parse_field`): a typed amount that did not parse is reported here with
+    /// the proposal's other field errors.
+    pub fine_yuan: Result<Option<Fen>, FieldError>,
     pub deaths_concealed: Option<i64>,
     pub accident_grade: Option<String>,
     /// The penalty decision's number (行政处罚决定书文号).
@@ -31,6 +42,20 @@ pub struct ProposalInput {
     pub note: Option<String>,
     /// Declares the reporter excluded instead: `already_known` or `under_investigation`.
     pub exclude: Option<String>,
+}
+
+impl Default for ProposalInput {
+    fn default() -> Self {
+        ProposalInput {
+            basis: String::new(),
+            fine_yuan: Ok(None),
+            deaths_concealed: None,
+            accident_grade: None,
+            penalty_decision: None,
+            note: None,
+            exclude: None,
+        }
+    }
 }
 
 /// What a reporter gives to be paid, sealed at rest.
@@ -47,7 +72,7 @@ impl std::fmt::Debug for Payee {
     }
 }
 
-/// What finance sees of a reward.
+/// What staff see of a reward, with what the staff member asking may do to it now.
 #[derive(Debug, Clone)]
 pub struct RewardView {
     pub row: RewardRow,
@@ -56,37 +81,116 @@ pub struct RewardView {
     /// Patterns worth a second look (never blocking): `same_account`, `same_phone`,
     /// `staff_phone`, `many_this_month`.
     pub signals: Vec<&'static str>,
+    pub may_sign_off: bool,
+    /// Approve or reject.
+    pub may_decide: bool,
+    pub may_pay: bool,
 }
 
 /// The reporter's view of their reward on /track.
 #[derive(Debug, Clone)]
 pub struct ReporterReward {
+    /// The reward's status once the reporter is told of it, `pending` before.
     pub status: String,
     pub amount: Option<Fen>,
     pub claim_deadline: Option<chrono::NaiveDate>,
+    /// The reporter may claim it now (offers the claim form).
+    pub claimable: bool,
 }
 
-/// Statuses in which a reward is still alive (one per case at a time).
-const ACTIVE: [&str; 5] = [
-    "proposed",
-    "awaiting_signoff",
-    "approved",
-    "claimed",
-    "paid",
-];
-
-fn money(field: &'static str, yuan: Option<f64>) -> Result<Fen, FieldError> {
-    match yuan {
-        None => Err(FieldError::new(field, "required")),
-        Some(y) if !y.is_finite() || !(0.0..=1e12).contains(&y) => {
-            Err(FieldError::new(field, "bad_amount"))
-        }
-        // Round to the fen once, at the edge; everything after is integer arithmetic.
-        Some(y) => Ok(Fen((y * 100.0).round() as i64)),
+/// A refusal of the lifecycle as the services' error.
+fn refused(r: Refusal) -> ServiceError {
+    match r {
+        Refusal::Forbidden => ServiceError::Forbidden,
+        Refusal::Conflict(c) => ServiceError::Conflict(c.code()),
     }
 }
 
+/// A staff member as the lifecycle sees them on this reward.
+fn staff_actor(staff: &Staff, row: &RewardRow) -> RewardActor {
+    let me = Some(staff.username.as_str());
+    RewardActor {
+        who: Who::Staff(staff.role),
+        proposed: row.proposed_by == staff.username,
+        signed_off: row.signed_off_by.as_deref() == me,
+        decided: row.decided_by.as_deref() == me,
+    }
+}
+
+/// The status of the case's reward in progress, if any (a case has at most one active reward).
+fn in_progress(rewards: &[RewardRow]) -> Option<RewardStatus> {
+    rewards.iter().map(|r| r.status).find(|s| s.is_active())
+}
+
+/// What a proposal needs of a case: found true, asked for, not excluded.
+pub(super) fn case_facts(tip: &TipRow, file: &CaseFileRow) -> ServiceResult<CaseFacts> {
+    Ok(CaseFacts {
+        found_true: tip.status.found_true(file.rectification_due.is_some()),
+        wants_reward: tip.wants_reward,
+        excluded: tip.declared_supervision || file.reward_excluded.is_some(),
+    })
+}
+
 impl Services {
+    /// The facts of the lifecycle for a reward (or a proposal, with `row` absent) today.
+    fn reward_facts(&self, row: Option<&RewardRow>, case: CaseFacts) -> Facts {
+        let today = self.today();
+        Facts {
+            head_signoff: self.reward_policy.head_signoff,
+            claim_period_over: row
+                .and_then(|r| r.claim_deadline)
+                .is_some_and(|d| d < today),
+            case,
+        }
+    }
+
+    /// The lifecycle's answer for a step on a reward.
+    fn reward_step(
+        &self,
+        row: &RewardRow,
+        step: RewardStep,
+        actor: &RewardActor,
+    ) -> Result<RewardStatus, ServiceError> {
+        let facts = self.reward_facts(Some(row), CaseFacts::default());
+        reward::step(Some(row.status), step, actor, &facts).map_err(refused)
+    }
+
+    /// Whether this staff member may propose a reward on this case now: the rule the proposal
+    /// itself enforces.
+    pub(super) fn may_propose_reward(
+        &self,
+        staff: &Staff,
+        tip: &TipRow,
+        file: &CaseFileRow,
+        rewards: &[RewardRow],
+    ) -> ServiceResult<bool> {
+        let facts = self.reward_facts(None, case_facts(tip, file)?);
+        let actor = RewardActor::new(Who::Staff(staff.role));
+        Ok(reward::step(in_progress(rewards), RewardStep::Propose, &actor, &facts).is_ok())
+    }
+
+    /// A reward as this staff member sees it, with the steps they may take on it.
+    fn reward_view(
+        &self,
+        staff: &Staff,
+        row: RewardRow,
+        case_number: String,
+        department: String,
+        signals: Vec<&'static str>,
+    ) -> RewardView {
+        let actor = staff_actor(staff, &row);
+        let may = |step| self.reward_step(&row, step, &actor).is_ok();
+        RewardView {
+            may_sign_off: may(RewardStep::SignOff),
+            may_decide: may(RewardStep::Approve),
+            may_pay: may(RewardStep::Pay),
+            row,
+            case_number,
+            department,
+            signals,
+        }
+    }
+
     fn reward_audit(
         &self,
         conn: &mut db::DbConn,
@@ -150,34 +254,24 @@ impl Services {
                 )?;
                 return Ok(None);
             }
-            let events = tips::events_of(conn, tip.id)?;
-            let status = tip.status;
-            let substantiated = events.iter().any(|e| e.action == "substantiate")
-                && matches!(
-                    status,
-                    Status::Substantiated | Status::Rectifying | Status::Rectified | Status::Closed
-                );
-            if !substantiated {
-                return Err(ServiceError::Conflict("not_substantiated"));
-            }
-            if !tip.wants_reward {
-                return Err(ServiceError::Conflict("no_reward_asked"));
-            }
-            if tip.declared_supervision || file.reward_excluded.is_some() {
-                return Err(ServiceError::Conflict("reward_excluded"));
-            }
-            if rewards::of_tip(conn, tip.id)?
-                .iter()
-                .any(|r| ACTIVE.contains(&r.status.as_str()))
-            {
-                return Err(ServiceError::Conflict("reward_exists"));
-            }
+            let existing = rewards::of_tip(conn, tip.id)?;
+            let facts = self.reward_facts(None, case_facts(&tip, &file)?);
+            let actor = RewardActor::new(Who::Staff(staff.role));
+            let first = reward::step(in_progress(&existing), RewardStep::Propose, &actor, &facts)
+                .map_err(refused)?;
             let mut errors = Vec::new();
             let basis = match input.basis.as_str() {
-                "major_hazard_fine" => money("fine_yuan", input.fine_yuan)
-                    .map(|fine| Basis::MajorHazardFine { fine })
-                    .map_err(|e| errors.push(e))
-                    .ok(),
+                "major_hazard_fine" => match input.fine_yuan.clone() {
+                    Ok(Some(fine)) => Some(Basis::MajorHazardFine { fine }),
+                    Ok(None) => {
+                        errors.push(FieldError::new("fine_yuan", "required"));
+                        None
+                    }
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
+                },
                 "major_hazard_no_fine" => Some(Basis::MajorHazardNoFine),
                 "concealed_accident" => {
                     let deaths = match input.deaths_concealed {
@@ -226,7 +320,7 @@ impl Services {
                 _ => (None, None, None),
             };
             let mut row = RewardRow {
-                id: 0,
+                id: RewardId(0),
                 tip_id: tip.id,
                 basis: basis.as_str().into(),
                 fine_fen,
@@ -241,12 +335,7 @@ impl Services {
                 amount_fen: award.amount.0,
                 rule: award.rule,
                 note: input.note.clone().filter(|n| !n.trim().is_empty()),
-                status: if policy.head_signoff {
-                    "awaiting_signoff"
-                } else {
-                    "proposed"
-                }
-                .into(),
+                status: first,
                 proposed_by: staff.username.clone(),
                 proposed_at: now,
                 signed_off_by: None,
@@ -280,12 +369,13 @@ impl Services {
                 case_number,
                 &format!("#{} {} {}", row.id, row.basis, Fen(row.amount_fen)),
             )?;
-            Ok(Some(RewardView {
-                signals: Vec::new(),
-                case_number: tip.case_number,
-                department: tip.department,
+            Ok(Some(self.reward_view(
+                staff,
                 row,
-            }))
+                tip.case_number,
+                tip.department,
+                Vec::new(),
+            )))
         })
     }
 
@@ -307,7 +397,7 @@ impl Services {
     }
 
     /// A head's sign-off, where the policy asks for one before finance.
-    pub fn sign_off_reward(&self, staff: &Staff, id: i64) -> ServiceResult<RewardView> {
+    pub fn sign_off_reward(&self, staff: &Staff, id: RewardId) -> ServiceResult<RewardView> {
         if !matches!(staff.role, Role::Head | Role::Coordinator) {
             return Err(ServiceError::Forbidden);
         }
@@ -316,10 +406,7 @@ impl Services {
             let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
             let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
             self.visible_tip(conn, staff, &tip.case_number)?;
-            if row.status != "awaiting_signoff" {
-                return Err(ServiceError::Conflict("already_decided"));
-            }
-            row.status = "proposed".into();
+            row.status = self.reward_step(&row, RewardStep::SignOff, &staff_actor(staff, &row))?;
             row.signed_off_by = Some(staff.username.clone());
             rewards::update(conn, &row)?;
             self.reward_audit(
@@ -329,22 +416,18 @@ impl Services {
                 &tip.case_number,
                 &format!("#{id}"),
             )?;
-            Ok(RewardView {
-                signals: Vec::new(),
-                case_number: tip.case_number,
-                department: tip.department,
-                row,
-            })
+            Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
         })
     }
 
     /// Finance approves (possibly another amount, with a reason) or rejects a proposal.
+    /// `amount_yuan`: the amount finance typed, as the edge parsed it (`Fen::parse_field`).
     pub fn decide_reward(
         &self,
         staff: &Staff,
-        id: i64,
+        id: RewardId,
         approve: bool,
-        amount_yuan: Option<f64>,
+        amount_yuan: Result<Option<Fen>, FieldError>,
         note: &str,
     ) -> ServiceResult<RewardView> {
         if staff.role != Role::Finance {
@@ -354,36 +437,32 @@ impl Services {
         self.db.write(|conn| -> ServiceResult<RewardView> {
             rewards::lock(conn, id)?;
             let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
-            if row.proposed_by == staff.username
-                || row.signed_off_by.as_deref() == Some(&staff.username)
-            {
-                return Err(ServiceError::Forbidden);
-            }
-            if row.status != "proposed" {
-                return Err(ServiceError::Conflict("already_decided"));
-            }
+            let step = if approve {
+                RewardStep::Approve
+            } else {
+                RewardStep::Reject
+            };
+            let next = self.reward_step(&row, step, &staff_actor(staff, &row))?;
             let note = note.trim();
             let now = db::now();
             if approve {
-                if let Some(y) = amount_yuan {
-                    let amount = money("amount_yuan", Some(y))
-                        .map_err(|e| ServiceError::Validation(vec![e]))?;
-                    if amount.0 != row.amount_fen {
-                        if note.is_empty() {
-                            return Err(ServiceError::field("note", "reason_for_amount"));
-                        }
-                        row.rule = format!("{}；财务核定为 {amount} 元：{note}", row.rule);
-                        row.amount_fen = amount.0;
+                let amount = amount_yuan
+                    .clone()
+                    .map_err(|e| ServiceError::Validation(vec![e]))?;
+                if let Some(amount) = amount.filter(|a| a.0 != row.amount_fen) {
+                    if note.is_empty() {
+                        return Err(ServiceError::field("note", "reason_for_amount"));
                     }
+                    row.rule = format!("{}；财务核定为 {amount} 元：{note}", row.rule);
+                    row.amount_fen = amount.0;
                 }
-                row.status = "approved".into();
                 row.claim_deadline = Some(today + Duration::days(self.reward_policy.claim_days));
             } else {
                 if note.is_empty() {
                     return Err(ServiceError::field("note", "required"));
                 }
-                row.status = "rejected".into();
             }
+            row.status = next;
             row.decided_by = Some(staff.username.clone());
             row.decided_at = Some(now);
             row.decision_note = Some(note.to_owned()).filter(|n| !n.is_empty());
@@ -413,12 +492,7 @@ impl Services {
                 let sealed = tips::sealed_identity(conn, tip.id)?;
                 self.tell_reporter(conn, &tip.case_number, sealed.as_deref())?;
             }
-            Ok(RewardView {
-                signals: Vec::new(),
-                case_number: tip.case_number,
-                department: tip.department,
-                row,
-            })
+            Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
         })
     }
 
@@ -454,27 +528,24 @@ impl Services {
             .receipt_lookup_hash_pub(receipt)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let today = self.today();
         self.blocking(move |s| {
             s.db.write(|conn| -> ServiceResult<()> {
                 let tip = tips::find_by_receipt_hash(conn, &hash)?.ok_or(ServiceError::NotFound)?;
-                let Some(mut row) = rewards::of_tip(conn, tip.id)?
-                    .into_iter()
-                    .find(|r| r.status == "approved")
-                else {
+                // The newest reward is the one in progress, if any is.
+                let newest = rewards::of_tip(conn, tip.id)?.into_iter().next();
+                let Some(id) = newest.map(|r| r.id) else {
                     return Err(ServiceError::Conflict("nothing_to_claim"));
                 };
-                rewards::lock(conn, row.id)?;
-                if row.claim_deadline.is_some_and(|d| d < today) {
-                    return Err(ServiceError::Conflict("claim_expired"));
-                }
+                rewards::lock(conn, id)?;
+                let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+                let next = s.reward_step(&row, RewardStep::Claim, &RewardActor::REPORTER)?;
                 let json = zeroize::Zeroizing::new(
                     serde_json::to_vec(&payee).map_err(|e| anyhow::anyhow!("payee: {e}"))?,
                 );
                 row.payee_sealed = Some(s.sealer.seal(&json, &format!("payee:{}", row.id))?);
                 row.payee_account_key = Some(s.keyed_hash("payee-account", &payee.account));
                 row.payee_phone_key = Some(s.keyed_hash("payee-phone", &payee.phone));
-                row.status = "claimed".into();
+                row.status = next;
                 let now = db::now();
                 row.claimed_at = Some(now);
                 rewards::update(conn, &row)?;
@@ -497,7 +568,7 @@ impl Services {
     pub fn pay_reward(
         &self,
         staff: &Staff,
-        id: i64,
+        id: RewardId,
         reference: &str,
         paid_on: Option<&str>,
     ) -> ServiceResult<RewardView> {
@@ -518,18 +589,7 @@ impl Services {
         self.db.write(|conn| -> ServiceResult<RewardView> {
             rewards::lock(conn, id)?;
             let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
-            if row.decided_by.as_deref() == Some(&staff.username)
-                || row.proposed_by == staff.username
-            {
-                return Err(ServiceError::Forbidden);
-            }
-            if row.status != "claimed" {
-                return Err(ServiceError::Conflict(if row.status == "paid" {
-                    "already_paid"
-                } else {
-                    "not_claimed"
-                }));
-            }
+            let next = self.reward_step(&row, RewardStep::Pay, &staff_actor(staff, &row))?;
             let now = db::now();
             // A past payment day is kept as its local noon, so it falls on that day everywhere.
             let paid_at = paid_day
@@ -538,7 +598,7 @@ impl Services {
                 .map(|t| t.naive_utc())
                 .filter(|_| paid_day != Some(today))
                 .unwrap_or(now);
-            row.status = "paid".into();
+            row.status = next;
             row.paid_by = Some(staff.username.clone());
             row.paid_at = Some(paid_at);
             row.paid_reference = Some(reference.clone());
@@ -559,12 +619,7 @@ impl Services {
                 &tip.case_number,
                 &format!("#{id} {reference}"),
             )?;
-            Ok(RewardView {
-                signals: Vec::new(),
-                case_number: tip.case_number,
-                department: tip.department,
-                row,
-            })
+            Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
         })
     }
 
@@ -582,10 +637,11 @@ impl Services {
                 let Some(mut row) = rewards::find(conn, id)? else {
                     return Ok(());
                 };
-                if row.status != "approved" || row.claim_deadline.is_none_or(|d| d >= today) {
+                let Ok(next) = self.reward_step(&row, RewardStep::Expire, &RewardActor::SYSTEM)
+                else {
                     return Ok(());
-                }
-                row.status = "expired".into();
+                };
+                row.status = next;
                 rewards::update(conn, &row)?;
                 let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
                 tips::insert_event(conn, tip.id, "reward_expired", None, None, db::now())?;
@@ -608,7 +664,7 @@ impl Services {
     pub fn reward_queue(
         &self,
         staff: &Staff,
-        status: Option<&str>,
+        status: Option<RewardStatus>,
     ) -> ServiceResult<Vec<RewardView>> {
         if !matches!(
             staff.role,
@@ -647,17 +703,12 @@ impl Services {
                     count(&|o| {
                         o.reporter_key.as_ref() == Some(k)
                             && o.month == r.month
-                            && ACTIVE.contains(&o.status.as_str())
+                            && o.status.is_active()
                     }) > 2
                 }) {
                     signals.push("many_this_month");
                 }
-                RewardView {
-                    row: r.clone(),
-                    case_number: case.clone(),
-                    department: dept.clone(),
-                    signals,
-                }
+                self.reward_view(staff, r.clone(), case.clone(), dept.clone(), signals)
             })
             .collect())
     }
@@ -669,22 +720,20 @@ impl Services {
         tip_id: i64,
     ) -> ServiceResult<Option<ReporterReward>> {
         Ok(rewards::of_tip(conn, tip_id)?.into_iter().next().map(|r| {
-            let shown = matches!(
-                r.status.as_str(),
-                "approved" | "claimed" | "paid" | "expired"
-            );
+            let shown = r.status.shown_to_reporter();
             ReporterReward {
                 status: if shown {
-                    r.status.clone()
+                    r.status.to_string()
                 } else {
                     "pending".into()
                 },
                 amount: shown.then_some(Fen(r.amount_fen)),
-                claim_deadline: if r.status == "approved" {
-                    r.claim_deadline
-                } else {
-                    None
-                },
+                claim_deadline: r
+                    .claim_deadline
+                    .filter(|_| r.status == RewardStatus::Approved),
+                claimable: self
+                    .reward_step(&r, RewardStep::Claim, &RewardActor::REPORTER)
+                    .is_ok(),
             }
         }))
     }
@@ -693,6 +742,6 @@ impl Services {
     pub fn reward_approved(&self, conn: &mut db::DbConn, tip_id: i64) -> ServiceResult<bool> {
         Ok(rewards::of_tip(conn, tip_id)?
             .iter()
-            .any(|r| matches!(r.status.as_str(), "approved" | "claimed" | "paid")))
+            .any(|r| r.status.is_granted()))
     }
 }

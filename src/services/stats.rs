@@ -4,6 +4,7 @@
 
 use super::{ServiceResult, Services};
 use crate::db::{cases, rewards};
+use crate::domain::reward::RewardStatus;
 use chrono::Datelike;
 use std::collections::BTreeMap;
 
@@ -58,7 +59,7 @@ impl Services {
             let mut c = self.db.read()?;
             (
                 cases::with_files(&mut c, None)?,
-                rewards::list(&mut c, Some("paid"))?,
+                rewards::list(&mut c, Some(RewardStatus::Paid))?,
             )
         };
         let mut by_month: BTreeMap<String, Tally> = BTreeMap::new();

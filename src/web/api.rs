@@ -144,27 +144,16 @@ pub async fn track(
         .iter()
         .map(|m| json!({ "from": if m.from_staff { "staff" } else { "reporter" }, "body": m.body, "at": rfc(m.at) }))
         .collect();
-    let mut out = json!({
+    let out = json!({
         "case_number": tip.case_number,
         "status": tip.status,
         "department": unit_json(&state.services.catalog, &tip.department),
         "submitted_at": rfc(tip.submitted_at),
         "messages": messages,
     });
-    if let Some(r) = &tip.reward {
-        let mut reward = json!({ "status": r.status });
-        if let Some(a) = r.amount {
-            reward["amount_fen"] = json!(a.0);
-            reward["amount_yuan"] = json!(a.yuan());
-        }
-        if let Some(d) = r.claim_deadline {
-            reward["claim_deadline"] = json!(d.to_string());
-        }
-        out["reward"] = reward;
-    }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json_utf8(out))
+        .json_utf8(super::finance::track_answer(out, tip.reward.as_ref())))
 }
 
 pub async fn track_message(

@@ -7,44 +7,146 @@ use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
-use crate::domain::reward::Fen;
+use crate::domain::FieldError;
+use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::ServiceError;
-use crate::services::rewards::{Payee, ProposalInput, RewardView};
+use crate::services::rewards::{Payee, ProposalInput, ReporterReward, RewardView};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-fn money(fen: i64) -> (i64, f64) {
-    (fen, Fen(fen).yuan())
+/// An amount as the JSON number of yuan with two decimals (`12000.00`), written from the fen as
+/// text, so no float is on the way (API.md: `amount_yuan` is a number). Answers that carry one
+/// are typed structs serialized directly: inside a `serde_json::Value` it would become a float.
+pub struct Yuan(pub Fen);
+
+impl Serialize for Yuan {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RawValue::from_string(self.0.to_string())
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
 }
 
-pub fn reward_json(v: &RewardView) -> Value {
+/// An amount from a JSON body, read from its text as written and never through a float (so
+/// `10000.555` is a field error, not a rounded amount): a number, or a string of decimal text;
+/// absent, `null` or `""` is none.
+fn amount_of(field: &'static str, raw: Option<&RawValue>) -> Result<Option<Fen>, FieldError> {
+    let text = match raw.map(RawValue::get) {
+        None | Some("null") => return Ok(None),
+        Some(t) if t.starts_with('"') => {
+            serde_json::from_str::<String>(t).map_err(|_| FieldError::new(field, "bad_amount"))?
+        }
+        Some(t) => t.to_owned(),
+    };
+    Fen::parse_field(field, &text)
+}
+
+/// A reward as the API shows it (API.md, "Money", "Finance list").
+#[derive(Serialize)]
+pub struct RewardJson<'a> {
+    id: RewardId,
+    case_number: &'a str,
+    department: &'a str,
+    basis: &'a str,
+    amount_fen: i64,
+    amount_yuan: Yuan,
+    computed_fen: i64,
+    rule: &'a str,
+    penalty_decision: Option<&'a str>,
+    employee: bool,
+    status: RewardStatus,
+    proposed_by: &'a str,
+    signed_off_by: Option<&'a str>,
+    decided_by: Option<&'a str>,
+    decision_note: Option<&'a str>,
+    claim_deadline: Option<String>,
+    claimed: bool,
+    paid_reference: Option<&'a str>,
+    paid_on: Option<String>,
+    signals: &'a [&'static str],
+    /// What the signed-in staff member may do to it now (the lifecycle's answer).
+    may_sign_off: bool,
+    may_decide: bool,
+    may_pay: bool,
+}
+
+pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
     let r = &v.row;
-    let (fen, yuan) = money(r.amount_fen);
-    json!({
-        "id": r.id,
-        "case_number": v.case_number,
-        "department": v.department,
-        "basis": r.basis,
-        "amount_fen": fen,
-        "amount_yuan": yuan,
-        "computed_fen": r.computed_fen,
-        "rule": r.rule,
-        "penalty_decision": r.penalty_decision,
-        "employee": r.employee,
-        "status": r.status,
-        "proposed_by": r.proposed_by,
-        "signed_off_by": r.signed_off_by,
-        "decided_by": r.decided_by,
-        "decision_note": r.decision_note,
-        "claim_deadline": r.claim_deadline.map(|d| d.to_string()),
-        "claimed": r.claimed_at.is_some(),
-        "paid_reference": r.paid_reference,
-        "paid_on": r.paid_at.map(|t| t.date().to_string()),
-        "signals": v.signals,
-    })
+    RewardJson {
+        id: r.id,
+        case_number: &v.case_number,
+        department: &v.department,
+        basis: &r.basis,
+        amount_fen: r.amount_fen,
+        amount_yuan: Yuan(Fen(r.amount_fen)),
+        computed_fen: r.computed_fen,
+        rule: &r.rule,
+        penalty_decision: r.penalty_decision.as_deref(),
+        employee: r.employee,
+        status: r.status,
+        proposed_by: &r.proposed_by,
+        signed_off_by: r.signed_off_by.as_deref(),
+        decided_by: r.decided_by.as_deref(),
+        decision_note: r.decision_note.as_deref(),
+        claim_deadline: r.claim_deadline.map(|d| d.to_string()),
+        claimed: r.claimed_at.is_some(),
+        paid_reference: r.paid_reference.as_deref(),
+        paid_on: r.paid_at.map(|t| t.date().to_string()),
+        signals: &v.signals,
+        may_sign_off: v.may_sign_off,
+        may_decide: v.may_decide,
+        may_pay: v.may_pay,
+    }
+}
+
+/// The reporter's reward in the /track answer.
+#[derive(Serialize)]
+struct TrackReward<'a> {
+    status: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_fen: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_yuan: Option<Yuan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    claim_deadline: Option<String>,
+}
+
+/// The /track answer: the case's fields, and the reward (typed, for its amount) when there is one.
+#[derive(Serialize)]
+pub struct TrackAnswer<'a> {
+    #[serde(flatten)]
+    case: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reward: Option<TrackReward<'a>>,
+}
+
+pub fn track_answer(case: Value, reward: Option<&ReporterReward>) -> TrackAnswer<'_> {
+    TrackAnswer {
+        case,
+        reward: reward.map(|r| TrackReward {
+            status: &r.status,
+            amount_fen: r.amount.map(|a| a.0),
+            amount_yuan: r.amount.map(Yuan),
+            claim_deadline: r.claim_deadline.map(|d| d.to_string()),
+        }),
+    }
+}
+
+/// A proposal as the API takes it (API.md, "Reward proposal").
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProposalBody {
+    basis: String,
+    fine_yuan: Option<Box<RawValue>>,
+    deaths_concealed: Option<i64>,
+    accident_grade: Option<String>,
+    penalty_decision: Option<String>,
+    note: Option<String>,
+    exclude: Option<String>,
 }
 
 pub async fn propose(
@@ -52,9 +154,19 @@ pub async fn propose(
     lang: Lang,
     staff: ApiStaff<can::WorkCases>,
     path: web::Path<String>,
-    body: web::Json<ProposalInput>,
+    body: web::Json<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case, input) = (staff.member().clone(), path.into_inner(), body.into_inner());
+    let b = body.into_inner();
+    let input = ProposalInput {
+        fine_yuan: amount_of("fine_yuan", b.fine_yuan.as_deref()),
+        basis: b.basis,
+        deaths_concealed: b.deaths_concealed,
+        accident_grade: b.accident_grade,
+        penalty_decision: b.penalty_decision,
+        note: b.note,
+        exclude: b.exclude,
+    };
+    let (st, case) = (staff.member().clone(), path.into_inner());
     let out = state
         .services
         .blocking(move |s| s.propose_reward(&st, &case, &input))
@@ -70,7 +182,7 @@ pub async fn sign_off(
     state: web::Data<AppState>,
     lang: Lang,
     staff: ApiStaff<can::SignOffReward>,
-    path: web::Path<i64>,
+    path: web::Path<RewardId>,
 ) -> Result<HttpResponse, ApiError> {
     let (st, id) = (staff.member().clone(), path.into_inner());
     let v = state
@@ -102,35 +214,56 @@ pub async fn queue(
         .blocking(move |s| s.reward_queue(&st, None))
         .await
         .map_err(ApiError::service(lang))?;
-    let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut totals: BTreeMap<&'static str, Total> = BTreeMap::new();
     for v in &all {
-        let t = totals.entry(v.row.status.clone()).or_default();
-        t.0 += 1;
-        t.1 += v.row.amount_fen;
+        let t = totals.entry(v.row.status.into()).or_default();
+        t.count += 1;
+        t.amount_fen += v.row.amount_fen;
+        t.amount_yuan = Yuan(Fen(t.amount_fen));
     }
-    let items: Vec<Value> = all
+    // An unknown status filters everything out, as before.
+    let items: Vec<RewardJson> = all
         .iter()
-        .filter(|v| status.as_deref().is_none_or(|s| v.row.status == s))
+        .filter(|v| status.as_deref().is_none_or(|s| v.row.status.as_ref() == s))
         .map(reward_json)
         .collect();
-    let totals: BTreeMap<String, Value> = totals
-        .into_iter()
-        .map(|(k, (n, fen))| {
-            (
-                k,
-                json!({ "count": n, "amount_fen": fen, "amount_yuan": Fen(fen).yuan() }),
-            )
-        })
-        .collect();
-    Ok(HttpResponse::Ok()
-        .json_utf8(json!({ "total": items.len(), "items": items, "totals": totals })))
+    Ok(HttpResponse::Ok().json_utf8(Queue {
+        total: items.len(),
+        items,
+        totals,
+    }))
+}
+
+/// Finance's queue (API.md, "Finance list"), with the count and sum per status.
+#[derive(Serialize)]
+struct Queue<'a> {
+    total: usize,
+    items: Vec<RewardJson<'a>>,
+    totals: BTreeMap<&'static str, Total>,
+}
+
+#[derive(Serialize)]
+struct Total {
+    count: i64,
+    amount_fen: i64,
+    amount_yuan: Yuan,
+}
+
+impl Default for Total {
+    fn default() -> Total {
+        Total {
+            count: 0,
+            amount_fen: 0,
+            amount_yuan: Yuan(Fen(0)),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DecisionBody {
     decision: String,
-    amount_yuan: Option<f64>,
+    amount_yuan: Option<Box<RawValue>>,
     note: String,
 }
 
@@ -138,7 +271,7 @@ pub async fn decide(
     state: web::Data<AppState>,
     lang: Lang,
     staff: ApiStaff<can::DecideReward>,
-    path: web::Path<i64>,
+    path: web::Path<RewardId>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
@@ -155,7 +288,10 @@ pub async fn decide(
     let (st, id) = (staff.member().clone(), path.into_inner());
     let v = state
         .services
-        .blocking(move |s| s.decide_reward(&st, id, approve, b.amount_yuan, &b.note))
+        .blocking(move |s| {
+            let amount = amount_of("amount_yuan", b.amount_yuan.as_deref());
+            s.decide_reward(&st, id, approve, amount, &b.note)
+        })
         .await
         .map_err(ApiError::service(lang))?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
@@ -173,7 +309,7 @@ pub async fn payout(
     state: web::Data<AppState>,
     lang: Lang,
     staff: ApiStaff<can::PayReward>,
-    path: web::Path<i64>,
+    path: web::Path<RewardId>,
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (st, id, b) = (staff.member().clone(), path.into_inner(), body.into_inner());
@@ -221,7 +357,7 @@ pub async fn claim(
         })?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
-        .json_utf8(json!({ "status": "claimed" })))
+        .json_utf8(json!({ "status": RewardStatus::Claimed })))
 }
 
 #[derive(Deserialize, Default)]
@@ -251,7 +387,7 @@ pub async fn ledger(
     let st = staff.member().clone();
     let rows = state
         .services
-        .blocking(move |s| s.reward_queue(&st, Some("paid")))
+        .blocking(move |s| s.reward_queue(&st, Some(RewardStatus::Paid)))
         .await
         .map_err(ApiError::service(lang))?;
     let offset = state.services.offset;

@@ -6,8 +6,7 @@ use super::AppState;
 use super::extract::{Staff, StaffForm, can};
 use super::i18n::Lang;
 use super::pages::{Choice, Names, PageError, context, mendable, refusal_text, render, see_other};
-use crate::domain::reward::Fen;
-use crate::domain::roles::Role;
+use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::rewards::RewardView;
@@ -16,16 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-const STATUSES: [&str; 7] = [
-    "proposed",
-    "awaiting_signoff",
-    "approved",
-    "claimed",
-    "paid",
-    "rejected",
-    "expired",
-];
+use strum::VariantArray;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -43,25 +33,23 @@ struct FinanceView<'a> {
     status: Option<StatusCode>,
 }
 
-fn item(names: Names, staff: &StaffSession, v: &RewardView) -> Value {
-    let (r, lang, me) = (&v.row, names.lang, &staff.staff.username);
-    let finance = staff.staff.role == Role::Finance;
+fn item(names: Names, v: &RewardView) -> Value {
+    let (r, lang) = (&v.row, names.lang);
     json!({
         "id": r.id, "case_number": v.case_number, "department": names.unit(&v.department),
         "basis": lang.t(&format!("basis-{}", r.basis)), "amount": Fen(r.amount_fen).to_string(),
         "rule": r.rule, "status": lang.t(&format!("reward-status-{}", r.status)), "proposed_by": r.proposed_by,
         "decided_by": r.decided_by.clone().unwrap_or_default(), "reference": r.paid_reference.clone().unwrap_or_default(),
         "signals": v.signals.iter().map(|s| lang.t(&format!("signal-{s}"))).collect::<Vec<_>>(),
-        "may_decide": finance && r.status == "proposed" && &r.proposed_by != me,
-        "may_pay": finance && r.status == "claimed" && r.decided_by.as_ref() != Some(me),
+        "may_decide": v.may_decide, "may_pay": v.may_pay,
     })
 }
 
 /// Count and amount by status, over the whole queue.
 fn totals(lang: Lang, all: &[RewardView]) -> Vec<Value> {
-    let mut totals: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    let mut totals: BTreeMap<RewardStatus, (i64, i64)> = BTreeMap::new();
     for v in all {
-        let t = totals.entry(v.row.status.as_str()).or_default();
+        let t = totals.entry(v.row.status).or_default();
         t.0 += 1;
         t.1 += v.row.amount_fen;
     }
@@ -86,13 +74,13 @@ async fn show(
     let names = Names::new(&state.services.catalog, lang);
     let items: Vec<Value> = all
         .iter()
-        .filter(|v| view.filter.is_empty() || v.row.status == view.filter)
-        .map(|v| item(names, staff, v))
+        .filter(|v| view.filter.is_empty() || v.row.status.as_ref() == view.filter)
+        .map(|v| item(names, v))
         .collect();
-    let statuses: Vec<Choice> = STATUSES
+    let statuses: Vec<Choice> = RewardStatus::VARIANTS
         .iter()
         .map(|s| Choice {
-            code: (*s).into(),
+            code: s.to_string(),
             name: lang.t(&format!("reward-status-{s}")),
         })
         .collect();
@@ -141,7 +129,7 @@ pub async fn finance_decide(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    path: web::Path<i64>,
+    path: web::Path<RewardId>,
     sent: StaffForm<can::DecideReward, DecisionForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, f) = (sent.staff.session, sent.form);
@@ -149,7 +137,7 @@ pub async fn finance_decide(
     let outcome = state
         .services
         .blocking(move |s| {
-            let amount = f.amount_yuan.trim().parse::<f64>().ok();
+            let amount = Fen::parse_field("amount_yuan", &f.amount_yuan);
             s.decide_reward(&st, id, f.decision == "approve", amount, &f.note)
         })
         .await;
@@ -160,7 +148,7 @@ pub async fn finance_pay(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    path: web::Path<i64>,
+    path: web::Path<RewardId>,
     sent: StaffForm<can::PayReward, DecisionForm>,
 ) -> Result<HttpResponse, PageError> {
     let (staff, f) = (sent.staff.session, sent.form);

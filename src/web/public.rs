@@ -653,7 +653,7 @@ fn render_track(
                 .claim_deadline
                 .map(|d| local_date(d, lang))
                 .unwrap_or_default(),
-            claimable: r.status == "approved",
+            claimable: r.claimable,
         }),
         messages: t
             .messages

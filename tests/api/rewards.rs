@@ -147,6 +147,58 @@ on_both_backends! {
         }
     }
 
+    /// Amounts are read as written: decimal text or a JSON number, never through a float, so a
+    /// third decimal is refused rather than rounded, and answers carry the exact yuan.
+    fn amounts_are_parsed_from_their_text_and_never_rounded(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let (case, _) = verified_case(&app, &officer, fire_tip());
+        let url = format!("/api/v1/staff/tips/{case}/reward");
+        let bad = officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": 10000.555}));
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        assert!(bad.json["fields"]["fine_yuan"].is_array(), "{}", bad.text);
+        assert_eq!(officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": "ten thousand"})).status, 422);
+        let p = officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": "100,000.10"}));
+        assert_eq!(p.status, 201, "{}", p.text);
+        assert_eq!(p.json["amount_fen"], 1_500_001, "15% of 100,000.10 yuan, in fen");
+        assert!(p.text.contains("\"amount_yuan\":15000.01"), "{}", p.text);
+        let id = p.json["id"].as_i64().unwrap();
+        let decide = |amount: Value| fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": amount, "note": "核定"}));
+        assert_eq!(decide(json!(12000.555)).status, 422, "a third decimal is refused");
+        let d = decide(json!(12000.5));
+        assert_eq!(d.status, 200, "{}", d.text);
+        assert_eq!(d.json["amount_fen"], 1_200_050);
+        assert!(d.text.contains("\"amount_yuan\":12000.50"), "{}", d.text);
+        assert_eq!(d.json["may_decide"], false, "decided once");
+    }
+
+    /// A case found untrue and closed offers no reward form, as the proposal would be refused;
+    /// the form shows exactly when the proposal is allowed.
+    fn a_case_found_untrue_offers_no_reward_form(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let head = app.staff("fire.head", "head", Some("fire"));
+        let case = app.submit(&fire_tip())["case_number"].as_str().unwrap().to_owned();
+        for a in ["accept", "start_verification"] {
+            assert_eq!(officer.act(&case, json!({"action": a})).status, 200);
+        }
+        let u = officer.act(&case, json!({"action": "unsubstantiate", "reason": "现场核查未发现该隐患", "note": "现场核查未发现该隐患"}));
+        assert_eq!(u.status, 200, "{}", u.text);
+        let c = head.act(&case, json!({"action": "close", "reason": "核查不属实，结案"}));
+        assert_eq!(c.json["status"], "closed", "{}", c.text);
+        let page = officer.get(&format!("/staff/tips/{case}"));
+        assert_eq!(page.status, 200);
+        assert!(!page.text.contains(&format!("action=\"/staff/tips/{case}/reward\"")), "no reward form on a case found untrue");
+        let refused = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"}));
+        assert_eq!(refused.status, 409);
+        // A case found true shows the form, and the proposal it offers is accepted.
+        let (case, _) = verified_case(&app, &officer, fire_tip());
+        let page = officer.get(&format!("/staff/tips/{case}"));
+        assert!(page.text.contains(&format!("action=\"/staff/tips/{case}/reward\"")));
+        assert_eq!(officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).status, 201);
+        let page = officer.get(&format!("/staff/tips/{case}"));
+        assert!(!page.text.contains(&format!("action=\"/staff/tips/{case}/reward\"")), "one active reward per case");
+    }
+
     /// An unclaimed reward expires after its claim period, and the reporter sees that.
     fn unclaimed_rewards_expire(app) {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
@@ -244,7 +296,10 @@ on_both_backends! {
         assert!(list.contains(&case) && list.contains("15000.00") && list.contains("待财务审批"));
         let id = list.split("/finance/rewards/").nth(1).unwrap().split('/').next().unwrap().to_owned();
         let csrf = csrf_of(&f1, app.url("/finance"));
-        let (status, _) = form(&f1, app.url(&format!("/finance/rewards/{id}/decision")), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "15000.00"), ("note", "")]);
+        let (status, html) = form(&f1, app.url(&format!("/finance/rewards/{id}/decision")), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "12000.555"), ("note", "核定")]);
+        assert_eq!(status, 422, "a typed amount is refused, never dropped or rounded");
+        assert!(html.contains("两位小数"), "{html}");
+        let (status, _) = form(&f1, app.url(&format!("/finance/rewards/{id}/decision")), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "15,000.00"), ("note", "")]);
         assert_eq!(status, 303);
 
         let t = page_agent();

@@ -1,6 +1,7 @@
 //! Proposing a reward from the case page (the policy computes the amount and names its rule).
 
 use super::case::refused;
+use crate::domain::reward::Fen;
 use crate::services::rewards::ProposalInput;
 use crate::web::AppState;
 use crate::web::extract::{StaffForm, can};
@@ -26,7 +27,7 @@ impl RewardForm {
         let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         ProposalInput {
             basis: self.basis.clone(),
-            fine_yuan: self.fine_yuan.trim().parse().ok(),
+            fine_yuan: Fen::parse_field("fine_yuan", &self.fine_yuan),
             deaths_concealed: self.deaths_concealed.trim().parse().ok(),
             accident_grade: opt(&self.accident_grade),
             penalty_decision: opt(&self.penalty_decision),
