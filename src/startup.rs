@@ -1,10 +1,11 @@
 //! Building the application: settings → database (migrated) → keys → services → HTTP server.
-//! `main` and the tests both go through [`Application::build`].
+//! `main` and the tests both go through [`Application::build`]; the caller gives the clock
+//! (`main` the system's, the tests one they move).
 
 use crate::config::{self, Settings};
 use crate::db::{self, Db};
 use crate::secrets::Keys;
-use crate::services::Services;
+use crate::services::{Clock, Services};
 use crate::web::{self, AppState, security::Limiters};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web as aw};
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The services of an installation, without the HTTP server (the CLI uses these).
-pub fn services(settings: &Settings, config_dir: &Path) -> anyhow::Result<Services> {
+pub fn services(settings: &Settings, config_dir: &Path, clock: Clock) -> anyhow::Result<Services> {
     let catalog = config::load_catalog(config_dir)?;
     let calendar = config::load_calendar(config_dir)?;
     let rewards = config::load_rewards(config_dir)?;
@@ -23,7 +24,7 @@ pub fn services(settings: &Settings, config_dir: &Path) -> anyhow::Result<Servic
     db.migrate()?;
     let keys = Keys::load_or_generate(settings)?;
     db::check_key_fingerprints(&db, &keys.fingerprints())?;
-    Services::new(settings, db, catalog, calendar, rewards, &keys)
+    Services::new(settings, db, catalog, calendar, rewards, &keys, clock)
 }
 
 pub struct Application {
@@ -34,8 +35,13 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates and binds; the server runs once [`Application::run`] is awaited.
-    pub fn build(settings: &Settings, config_dir: &Path) -> anyhow::Result<Application> {
-        let services = services(settings, config_dir)?;
+    /// Every use case and the background jobs read the time from `clock`.
+    pub fn build(
+        settings: &Settings,
+        config_dir: &Path,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
+        let services = services(settings, config_dir, clock)?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();

@@ -4,8 +4,8 @@
 //! Entries are appended in the same transaction as what they record.
 
 use super::{ServiceResult, Services};
+use crate::db::DbConn;
 use crate::db::audit::{self, AuditRow, NewEntry};
-use crate::db::{self, DbConn};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use sha2::{Digest, Sha256};
@@ -40,7 +40,7 @@ fn entry_hash(key: &[u8], prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> St
 pub fn append(services: &Services, conn: &mut DbConn, e: &NewEntry<'_>) -> QueryResult<()> {
     audit::lock(conn)?;
     let prev = audit::last_hash(conn)?.unwrap_or_else(|| GENESIS.to_owned());
-    let at = db::now();
+    let at = services.now();
     let hash = entry_hash(services.audit_key.bytes(), &prev, at, e);
     audit::insert(conn, e, at, &prev, &hash)
 }

@@ -9,10 +9,10 @@
 use super::audit;
 use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
+use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, QueueFilter};
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
-use crate::db::{self, DbConn};
 use crate::domain::FieldError;
 use crate::domain::deadlines::Deadlines;
 use crate::domain::roles::Role;
@@ -95,10 +95,6 @@ fn required(field: &'static str, value: &Option<String>, max: usize) -> Result<S
 }
 
 impl Services {
-    pub fn today(&self) -> NaiveDate {
-        chrono::Utc::now().with_timezone(&self.offset).date_naive()
-    }
-
     /// The tip of a case number, if this staff member may see it; `Ok(false)` in the second
     /// place unless their unit leads the case.
     fn visible(
@@ -237,7 +233,7 @@ impl Services {
             )
             .map_err(refusal)?;
             let mut file = cases::get(conn, tip.id)?;
-            let now = db::now();
+            let now = self.now();
             let mut department = tip.department.clone();
             let mut note = input.note.clone().filter(|n| !n.trim().is_empty());
             let mut to_reporter: Option<String> = None;
@@ -482,7 +478,7 @@ impl Services {
             let (tip, _) = self.visible(conn, staff, case_number)?;
             cases::lock_tip(conn, tip.id)?;
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
-            let now = db::now();
+            let now = self.now();
             let id =
                 tips::insert_message(conn, tip.id, "staff", Some(&staff.username), &body, now)?;
             tips::insert_event(conn, tip.id, "message", Some(&staff.username), None, now)?;

@@ -99,7 +99,7 @@ impl Services {
             if exposures::for_tip(conn, tip.id)?.is_some_and(|e| e.withdrawn_at.is_none()) {
                 return Err(ServiceError::Conflict("already_published"));
             }
-            let now = db::now();
+            let now = self.now();
             exposures::upsert(
                 conn,
                 &ExposureRow {
@@ -152,7 +152,7 @@ impl Services {
             let mut row = exposures::for_tip(conn, tip.id)?
                 .filter(|e| e.withdrawn_at.is_none())
                 .ok_or(ServiceError::Conflict("not_published"))?;
-            let now = db::now();
+            let now = self.now();
             row.withdrawn_at = Some(now);
             row.withdrawn_by = Some(staff.username.clone());
             row.withdraw_reason = Some(reason.clone());

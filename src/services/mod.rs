@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod clock;
 pub mod demo;
 pub mod drafts;
 pub mod exposure;
@@ -30,6 +31,8 @@ use crate::domain::reward::Policy as RewardPolicy;
 use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::{Hasher, Keys, Sealer, SecretKey};
 use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -87,6 +90,8 @@ pub struct Services {
     pub mail_from: lettre::message::Mailbox,
     pub public_url: String,
     pub weights: crate::domain::metrics::Weights,
+    /// The time every use case and background job reads (a test moves it).
+    pub clock: Clock,
 }
 
 impl Services {
@@ -97,6 +102,7 @@ impl Services {
         calendar: Calendar,
         rewards: RewardPolicy,
         keys: &Keys,
+        clock: Clock,
     ) -> anyhow::Result<Self> {
         Ok(Services {
             db,
@@ -122,6 +128,7 @@ impl Services {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("mail_from `{}`: {e}", settings.mail_from))?,
             public_url: settings.public_url.clone(),
+            clock,
         })
     }
 
@@ -148,6 +155,16 @@ impl Services {
         h.update(key.bytes());
         h.update(value.trim().as_bytes());
         hex::encode(h.finalize())
+    }
+
+    /// Now, as stored (UTC, to the microsecond), from the installation's clock.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        crate::db::timestamp(self.clock.now())
+    }
+
+    /// Today's date in the deployment's local time, from the installation's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.now().with_timezone(&self.offset).date_naive()
     }
 
     /// The local calendar date of a stored UTC instant.

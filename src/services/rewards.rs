@@ -124,7 +124,7 @@ impl Services {
             cases::lock_tip(conn, tip.id)?;
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
             let mut file = cases::get(conn, tip.id)?;
-            let now = db::now();
+            let now = self.now();
             if let Some(reason) = input.exclude.as_deref().filter(|r| !r.is_empty()) {
                 if !matches!(reason, "already_known" | "under_investigation") {
                     return Err(ServiceError::field("exclude", "unknown_exclusion"));
@@ -363,7 +363,7 @@ impl Services {
                 return Err(ServiceError::Conflict("already_decided"));
             }
             let note = note.trim();
-            let now = db::now();
+            let now = self.now();
             if approve {
                 if let Some(y) = amount_yuan {
                     let amount = money("amount_yuan", Some(y))
@@ -475,7 +475,7 @@ impl Services {
                 row.payee_account_key = Some(s.keyed_hash("payee-account", &payee.account));
                 row.payee_phone_key = Some(s.keyed_hash("payee-phone", &payee.phone));
                 row.status = "claimed".into();
-                let now = db::now();
+                let now = s.now();
                 row.claimed_at = Some(now);
                 rewards::update(conn, &row)?;
                 tips::insert_event(conn, tip.id, "reward_claim", None, None, now)?;
@@ -530,7 +530,7 @@ impl Services {
                     "not_claimed"
                 }));
             }
-            let now = db::now();
+            let now = self.now();
             // A past payment day is kept as its local noon, so it falls on that day everywhere.
             let paid_at = paid_day
                 .and_then(|d| d.and_hms_opt(12, 0, 0))
@@ -588,7 +588,7 @@ impl Services {
                 row.status = "expired".into();
                 rewards::update(conn, &row)?;
                 let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-                tips::insert_event(conn, tip.id, "reward_expired", None, None, db::now())?;
+                tips::insert_event(conn, tip.id, "reward_expired", None, None, self.now())?;
                 self.reward_audit(
                     conn,
                     "system",

@@ -288,7 +288,7 @@ pub async fn list(
     // The standard's default window: the last 90 days.
     let start = start.or_else(|| {
         (end.is_none() && q.service_request_id.is_none())
-            .then(|| crate::db::now() - chrono::Duration::days(90))
+            .then(|| state.services.now() - chrono::Duration::days(90))
     });
     let statuses: Vec<String> = match q.status.as_deref() {
         Some(which @ ("open" | "closed")) => Status::ALL

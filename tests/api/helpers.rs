@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tipline::config::Settings;
-use tipline::services::Services;
+use tipline::services::{Clock, ManualClock, Services};
 use tipline::startup::Application;
 
 pub const PG_ENV: &str = "TIPLINE_TEST_DATABASE_URL";
@@ -148,6 +148,8 @@ pub struct TestApp {
     pub agent: ureq::Agent,
     pub services: Services,
     pub db: TestDb,
+    /// The application's time: it starts at the real time and moves only when the test says.
+    pub clock: ManualClock,
     _data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -216,10 +218,12 @@ impl TestApp {
         let db = TestDb::new(backend)?;
         let data_dir = tempfile::tempdir().expect("a temporary directory");
         let settings = settings(&db, data_dir.path(), extra);
+        let clock = ManualClock::new(chrono::Utc::now());
+        let app_clock = Clock::Manual(clock.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                match Application::build(&settings, &dir) {
+                match Application::build(&settings, &dir, app_clock) {
                     Ok(app) => {
                         let _ = tx.send(Ok((app.port(), app.handle(), app.services.clone())));
                         let _ = app.run().await;
@@ -239,6 +243,7 @@ impl TestApp {
             agent: agent(),
             services,
             db,
+            clock,
             _data_dir: data_dir,
             handle,
             thread: Some(thread),
@@ -584,10 +589,12 @@ impl TestApp {
             }
             f
         });
+        // The same time as this app: one world, several instances.
+        let clock = Clock::Manual(self.clock.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                match Application::build(&settings, &config_dir()) {
+                match Application::build(&settings, &config_dir(), clock) {
                     Ok(app) => {
                         let _ = tx.send(Ok((app.port(), app.handle(), app.services.clone())));
                         let _ = app.run().await;

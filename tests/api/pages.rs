@@ -386,8 +386,8 @@ fn an_oversized_upload_answers_413() {
 #[test]
 fn old_photo_drafts_are_purged() {
     let app = TestApp::spawn(Backend::Sqlite).unwrap();
-    let old = tipline::db::now() - chrono::Duration::hours(3);
-    let fresh = tipline::db::now();
+    let old = app.services.now() - chrono::Duration::hours(3);
+    let fresh = app.services.now();
     app.services
         .db
         .write(|conn| -> anyhow::Result<()> {

@@ -182,7 +182,7 @@ on_both_backends! {
     fn idle_sessions_expire(app) {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         assert_eq!(officer.get("/api/v1/staff/tips").status, 200);
-        let stale = (tipline::db::now() - chrono::Duration::minutes(31)).format("%Y-%m-%d %H:%M:%S");
+        let stale = (app.services.now() - chrono::Duration::minutes(31)).format("%Y-%m-%d %H:%M:%S");
         exec(&app, &format!("UPDATE staff_sessions SET last_seen_at = '{stale}'"));
         assert_eq!(officer.get("/api/v1/staff/tips").status, 401);
     }
