@@ -81,11 +81,13 @@ impl Application {
                 limiters.prune();
             }
         });
-        // Deadlines, mail, clean-up: safe to run on every instance at once.
+        // Deadlines, mail, clean-up: safe to run on every instance at once. The first run is one
+        // interval after start, so a test (with a long interval) runs them only when it chooses.
         let jobs = services.clone();
         let every = Duration::from_secs(settings.staff.jobs_interval_seconds.max(1));
         actix_web::rt::spawn(async move {
-            let mut tick = actix_web::rt::time::interval(every);
+            let first = actix_web::rt::time::Instant::now() + every;
+            let mut tick = actix_web::rt::time::interval_at(first, every);
             loop {
                 tick.tick().await;
                 match jobs.blocking(|s| s.run_jobs()).await {
