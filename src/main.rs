@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use tipline::config::{self, Settings};
 use tipline::domain::roles::Role;
 use tipline::services::staff::NewStaff;
-use tipline::services::{ServiceError, Services};
+use tipline::services::{Clock, ServiceError, Services};
 use tipline::startup::{self, Application};
 use tipline::{db, telemetry};
 
@@ -185,7 +185,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
-            let services = startup::services(&settings, &dir)?;
+            let services = startup::services(&settings, &dir, Clock::System)?;
             let report = services.verify_audit()?;
             match report.broken_at {
                 None => {
@@ -215,7 +215,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let lang = tipline::web::i18n::Lang::parse(&lang).ok_or_else(|| {
                 Failure::usage(format!("unknown language `{lang}` (zh-CN or en)"))
             })?;
-            let services = startup::services(&settings, &dir)?;
+            let services = startup::services(&settings, &dir, Clock::System)?;
             let text = tipline::web::oversight::standalone_report(
                 &services,
                 lang,
@@ -237,11 +237,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Demo => {
-            let services = startup::services(&settings, &dir)?;
+            let services = startup::services(&settings, &dir, Clock::System)?;
             load_demo(&services, &dir)
         }
         Command::User { command } => {
-            let services = startup::services(&settings, &dir)?;
+            let services = startup::services(&settings, &dir, Clock::System)?;
             match command {
                 UserCommand::Add {
                     username,
@@ -315,7 +315,7 @@ fn load_demo(services: &Services, dir: &std::path::Path) -> Result<(), Failure> 
 
 fn serve(settings: &Settings, dir: &std::path::Path, demo: bool) -> Result<(), Failure> {
     actix_web::rt::System::new().block_on(async {
-        let app = Application::build(settings, dir)?;
+        let app = Application::build(settings, dir, Clock::System)?;
         if demo {
             if app.services.is_empty()? {
                 load_demo(&app.services, dir)?;

@@ -1,10 +1,11 @@
 //! Building the application: settings → database (migrated) → keys → services → HTTP server.
-//! `main` and the tests both go through [`Application::build`].
+//! `main` and the tests both go through [`Application::build`]; the caller gives the clock
+//! (`main` the system's, the tests one they move).
 
 use crate::config::{self, Settings};
 use crate::db::{self, Db};
 use crate::secrets::Keys;
-use crate::services::Services;
+use crate::services::{Clock, Services};
 use crate::web::{self, AppState, security::Limiters};
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web as aw};
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The services of an installation, without the HTTP server (the CLI uses these).
-pub fn services(settings: &Settings, config_dir: &Path) -> anyhow::Result<Services> {
+pub fn services(settings: &Settings, config_dir: &Path, clock: Clock) -> anyhow::Result<Services> {
     let catalog = config::load_catalog(config_dir)?;
     let calendar = config::load_calendar(config_dir)?;
     let rewards = config::load_rewards(config_dir)?;
@@ -30,8 +31,8 @@ pub fn services(settings: &Settings, config_dir: &Path) -> anyhow::Result<Servic
         catalog,
         calendar,
         rewards,
-        &keys,
-        keyed_hash_scheme,
+        (&keys, keyed_hash_scheme),
+        clock,
     )
 }
 
@@ -43,8 +44,13 @@ pub struct Application {
 
 impl Application {
     /// Connects, migrates and binds; the server runs once [`Application::run`] is awaited.
-    pub fn build(settings: &Settings, config_dir: &Path) -> anyhow::Result<Application> {
-        let services = services(settings, config_dir)?;
+    /// Every use case and the background jobs read the time from `clock`.
+    pub fn build(
+        settings: &Settings,
+        config_dir: &Path,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
+        let services = services(settings, config_dir, clock)?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -85,11 +91,13 @@ impl Application {
                 limiters.prune();
             }
         });
-        // Deadlines, mail, clean-up: safe to run on every instance at once.
+        // Deadlines, mail, clean-up: safe to run on every instance at once. The first run is one
+        // interval after start, so a test (with a long interval) runs them only when it chooses.
         let jobs = services.clone();
         let every = Duration::from_secs(settings.staff.jobs_interval_seconds.max(1));
         actix_web::rt::spawn(async move {
-            let mut tick = actix_web::rt::time::interval(every);
+            let first = actix_web::rt::time::Instant::now() + every;
+            let mut tick = actix_web::rt::time::interval_at(first, every);
             loop {
                 tick.tick().await;
                 match jobs.blocking(|s| s.run_jobs()).await {

@@ -1,9 +1,13 @@
 //! Runs the browser test (tests/e2e: Playwright driving Debian's headless Chromium through
 //! report → receipt → follow-up in Chinese at 390×844, with JavaScript on and off, and an axe-core
 //! check) against the binary cargo just built. It needs `chromium`, `fonts-noto-cjk`, `node` and
-//! `npm`; where they are missing it says so and stops, unless `TIPLINE_REQUIRE_BROWSER=1` (set by
-//! `.ci/run`), which makes their absence a failure.
+//! `npm`. Where they are missing it shows as ignored (never as passed), unless
+//! `TIPLINE_REQUIRE_BROWSER=1` (set by `.ci/run`): then it runs and their absence fails it.
+//!
+//! Whether it can run is only known at run time, so this file has its own harness
+//! (`harness = false`, libtest-mimic): the same output and options as any other test.
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::Path;
 use std::process::Command;
 
@@ -15,40 +19,58 @@ fn have(cmd: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-#[test]
-fn the_reporter_path_works_in_a_real_browser() {
+fn main() {
+    let args = Arguments::from_args();
     let required = std::env::var("TIPLINE_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     let missing: Vec<&str> = ["chromium", "node", "npm"]
         .into_iter()
         .filter(|c| !have(c))
         .collect();
-    if !missing.is_empty() {
-        assert!(!required, "the browser test needs {missing:?}");
+    let ignored = !missing.is_empty() && !required;
+    if ignored {
         eprintln!(
-            "browser test not run: {missing:?} missing (apt-get install chromium fonts-noto-cjk nodejs npm)"
+            "browser test ignored: {missing:?} missing (apt-get install chromium fonts-noto-cjk nodejs npm)"
         );
-        return;
     }
+    let test = Trial::test("the_reporter_path_works_in_a_real_browser", move || {
+        if missing.is_empty() {
+            reporter_path()
+        } else {
+            Err(format!("the browser test needs {missing:?}").into())
+        }
+    })
+    .with_ignored_flag(ignored);
+    libtest_mimic::run(&args, vec![test]).exit();
+}
+
+fn reporter_path() -> Result<(), Failed> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
     if !dir.join("node_modules/playwright-core").exists() {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir)
             .status()
-            .expect("running npm ci");
-        assert!(status.success(), "npm ci failed in tests/e2e");
+            .map_err(|e| format!("running npm ci: {e}"))?;
+        if !status.success() {
+            return Err("npm ci failed in tests/e2e".into());
+        }
     }
     let out = Command::new("node")
         .arg("--test")
         .current_dir(&dir)
         .env("TIPLINE_BIN", env!("CARGO_BIN_EXE_tipline"))
         .output()
-        .expect("running node --test");
+        .map_err(|e| format!("running node --test: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "browser test failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("# pass 3"), "{stdout}");
+    if !out.status.success() {
+        return Err(format!(
+            "browser test failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+        .into());
+    }
+    if !stdout.contains("# pass 3") {
+        return Err(format!("expected three passing browser tests:\n{stdout}").into());
+    }
+    Ok(())
 }

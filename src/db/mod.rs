@@ -245,10 +245,10 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The current time as stored: UTC, truncated to microseconds (PostgreSQL's precision), so a
-/// value reads back equal on both backends.
-pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc().trunc_subsecs(6)
+/// An instant as stored: UTC, truncated to microseconds (PostgreSQL's precision), so a value
+/// reads back equal on both backends. The instant comes from the caller (the services' clock).
+pub fn timestamp(t: DateTime<Utc>) -> NaiveDateTime {
+    t.naive_utc().trunc_subsecs(6)
 }
 
 pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {

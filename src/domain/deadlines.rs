@@ -96,3 +96,53 @@ mod tests {
         assert!(!dl.overdue(Status::Closed, d("2030-01-01")));
     }
 }
+
+/// Properties over every status and generated limits.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use chrono::Duration;
+    use proptest::prelude::*;
+
+    fn date() -> impl Strategy<Value = NaiveDate> {
+        (0i64..3650).prop_map(|o| NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Duration::days(o))
+    }
+
+    fn deadlines() -> impl Strategy<Value = Deadlines> {
+        let d = || proptest::option::of(date());
+        (d(), d(), d(), d()).prop_map(|(acceptance, verification, feedback, rectification)| {
+            Deadlines {
+                acceptance,
+                verification,
+                feedback,
+                rectification,
+            }
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn a_case_is_overdue_exactly_after_the_last_day_and_stays_so(dl in deadlines(), today in date(), later in 0i64..400) {
+            for status in Status::ALL.iter().copied() {
+                let overdue = dl.overdue(status, today);
+                prop_assert_eq!(overdue, dl.current(status).is_some_and(|(_, due)| due < today));
+                if let Some((_, due)) = dl.current(status) {
+                    prop_assert!(!dl.overdue(status, due), "the last day itself is in time");
+                }
+                if overdue {
+                    prop_assert!(dl.overdue(status, today + Duration::days(later)));
+                }
+            }
+        }
+
+        #[test]
+        fn the_current_limit_is_one_the_case_has(dl in deadlines()) {
+            let all = [dl.acceptance, dl.verification, dl.feedback, dl.rectification];
+            for status in Status::ALL.iter().copied() {
+                if let Some((_, due)) = dl.current(status) {
+                    prop_assert!(all.contains(&Some(due)));
+                }
+            }
+        }
+    }
+}

@@ -7,9 +7,9 @@ use super::audit::{By, Event};
 use super::auth::Staff;
 use super::cases::{ActionInput, CaseView, deadlines_of, refusal, required, tells_reporter};
 use super::{ServiceError, ServiceResult, Services};
+use crate::db::DbConn;
 use crate::db::cases::{self, CaseFileRow};
 use crate::db::tips::{self, TipRow};
-use crate::db::{self, DbConn};
 use crate::domain::FieldError;
 use crate::domain::status::Status;
 use crate::domain::workflow::{self, Action, Actor};
@@ -73,7 +73,7 @@ impl Services {
                 reason: None,
                 errors: Vec::new(),
                 today: self.today(),
-                now: db::now(),
+                now: self.now(),
             };
             self.take(conn, staff, &tip, action, &mut step)?;
             if !step.errors.is_empty() {

@@ -10,8 +10,8 @@
 //! after a version 2 one is reported as broken).
 
 use super::{ServiceResult, Services};
+use crate::db::DbConn;
 use crate::db::audit::{self, AuditRow, NewEntry};
-use crate::db::{self, DbConn};
 use crate::secrets::{MacKey, SecretKey};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
@@ -97,7 +97,7 @@ fn hash_v2(keys: &AuditKeys, prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) ->
 pub fn append(services: &Services, conn: &mut DbConn, e: &NewEntry<'_>) -> QueryResult<()> {
     audit::lock(conn)?;
     let prev = audit::last_hash(conn)?.unwrap_or_else(|| GENESIS.to_owned());
-    let at = db::now();
+    let at = services.now();
     let hash = hash_v2(&services.audit_keys, &prev, at, e);
     audit::insert(conn, e, at, &prev, &hash, V2)
 }

@@ -10,7 +10,6 @@ use super::audit;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::staff::{self, StaffRow, sessions};
-use crate::db::{self};
 use crate::domain::roles::Role;
 use crate::domain::totp;
 use crate::secrets;
@@ -127,7 +126,7 @@ impl Services {
         let session_id = self
             .blocking(move |s| {
                 s.db.write(|conn| -> ServiceResult<i64> {
-                    let now = db::now();
+                    let now = s.now();
                     sessions::insert(conn, &hash, st.id, &c, true, now)?;
                     audit::append(
                         &s,
@@ -194,7 +193,7 @@ impl Services {
         let Some(row) = sessions::find(&mut conn, &hash)? else {
             return Ok(None);
         };
-        let now = db::now();
+        let now = self.now();
         if now - row.last_seen_at > self.idle_timeout {
             drop(conn);
             self.db
@@ -287,7 +286,7 @@ impl Services {
         const MAX_FAILURES: i32 = 5;
         self.db.write(|c| -> ServiceResult<bool> {
             let (sealed, _, last_step, failures, locked_until) = staff::totp_state(c, uid)?;
-            let now = db::now();
+            let now = self.now();
             let Some(sealed) = sealed else {
                 return Ok(false);
             };
@@ -366,7 +365,7 @@ impl Services {
 
     /// Removes sessions idle past the timeout.
     pub fn purge_sessions(&self) -> ServiceResult<usize> {
-        let cutoff = db::now() - self.idle_timeout;
+        let cutoff = self.now() - self.idle_timeout;
         self.db.write(|c| Ok(sessions::delete_idle(c, cutoff)?))
     }
 }

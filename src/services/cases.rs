@@ -9,10 +9,10 @@
 use super::audit;
 use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
+use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
-use crate::db::{self, DbConn};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::deadlines::Deadlines;
@@ -134,10 +134,6 @@ pub(super) fn required(
 }
 
 impl Services {
-    pub fn today(&self) -> NaiveDate {
-        chrono::Utc::now().with_timezone(&self.offset).date_naive()
-    }
-
     /// The tip of a case number, if this staff member may see it; `Ok(false)` in the second
     /// place unless their unit leads the case.
     pub(super) fn visible(
@@ -190,7 +186,7 @@ impl Services {
         limit: i64,
     ) -> ServiceResult<Vec<CaseSummary>> {
         if filter.start.is_none() && filter.end.is_none() && filter.case_numbers.is_empty() {
-            filter.start = Some(db::now() - Duration::days(90));
+            filter.start = Some(self.now() - Duration::days(90));
         }
         let mut conn = self.db.read()?;
         let rows = cases::public_requests(&mut conn, &filter, limit)?;
@@ -285,7 +281,7 @@ impl Services {
             let (tip, _) = self.visible(conn, staff, case_number)?;
             cases::lock_tip(conn, tip.id)?;
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
-            let now = db::now();
+            let now = self.now();
             let id =
                 tips::insert_message(conn, tip.id, "staff", Some(&staff.username), &body, now)?;
             tips::insert_event(conn, tip.id, "message", Some(&staff.username), None, now)?;

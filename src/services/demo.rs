@@ -108,7 +108,7 @@ impl Services {
             parse_toml(config_dir, "demo.toml").map_err(|e| anyhow::anyhow!("{e}"))?;
         // Oldest first, so case numbers follow the order the tips arrived in.
         file.tip.sort_by_key(|t| std::cmp::Reverse(t.days_ago));
-        let now = chrono::Utc::now();
+        let now = self.clock.now();
         let mut receipts = Vec::new();
         let mut worked = Vec::new();
         let mut exposures = Vec::new();

@@ -3,7 +3,7 @@
 //! re-shown form; the database keeps its SHA-256, and drafts are purged after [`DRAFT_TTL`].
 
 use super::{ServiceResult, Services};
-use crate::db::{self, drafts};
+use crate::db::drafts;
 use crate::domain::photo::{CleanPhoto, PhotoType};
 use crate::secrets;
 use sha2::{Digest, Sha256};
@@ -51,7 +51,7 @@ impl Services {
                         .iter()
                         .map(|p| (p.kind.content_type(), p.bytes.as_slice()))
                         .collect();
-                    drafts::save(conn, &token_hash(token), &rows, db::now())?;
+                    drafts::save(conn, &token_hash(token), &rows, s.now())?;
                 }
                 Ok(())
             })?;
@@ -79,7 +79,7 @@ impl Services {
 
     /// Removes drafts older than [`DRAFT_TTL`].
     pub fn purge_drafts(&self) -> ServiceResult<usize> {
-        let cutoff = db::now() - DRAFT_TTL;
+        let cutoff = self.now() - DRAFT_TTL;
         self.db
             .write(|conn| Ok(drafts::purge_older_than(conn, cutoff)?))
     }

@@ -9,7 +9,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::CaseFileRow;
 use crate::db::exposures::{self, ExposureRow};
 use crate::db::tips::TipRow;
-use crate::db::{self, cases, tips};
+use crate::db::{cases, tips};
 use crate::domain::access::Permission;
 use crate::domain::tip::{Severity, text_field};
 use chrono::NaiveDate;
@@ -79,7 +79,7 @@ impl Services {
             if exposures::for_tip(conn, tip.id)?.is_some_and(|e| e.withdrawn_at.is_none()) {
                 return Err(ServiceError::Conflict("already_published"));
             }
-            let now = db::now();
+            let now = self.now();
             exposures::upsert(
                 conn,
                 &ExposureRow {
@@ -129,7 +129,7 @@ impl Services {
             let mut row = exposures::for_tip(conn, tip.id)?
                 .filter(|e| e.withdrawn_at.is_none())
                 .ok_or(ServiceError::Conflict("not_published"))?;
-            let now = db::now();
+            let now = self.now();
             row.withdrawn_at = Some(now);
             row.withdrawn_by = Some(staff.username.clone());
             row.withdraw_reason = Some(reason.clone());

@@ -5,7 +5,7 @@
 use super::audit;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
-use crate::db::{self, cases, tips};
+use crate::db::{cases, tips};
 use crate::domain::case_number::CaseNumber;
 use crate::domain::catalog::Routing;
 use crate::domain::photo::CleanPhoto;
@@ -36,7 +36,7 @@ impl Services {
         photos: Arc<Vec<CleanPhoto>>,
         draft: Option<String>,
     ) -> ServiceResult<Submitted> {
-        let tip = NewTip::parse(&input, &self.catalog, chrono::Utc::now())
+        let tip = NewTip::parse(&input, &self.catalog, self.clock.now())
             .map_err(ServiceError::Validation)?;
         // A receipt collision is astronomically unlikely (1 in 10^16 per pair) but would
         // violate the unique index: draw again rather than fail the reporter.
@@ -84,7 +84,7 @@ impl Services {
             .route(&tip.sector, tip.street.as_deref(), &tip.description);
         self.db.write(|conn| -> ServiceResult<_> {
             // The time is taken once the writer is ours, so times follow case numbers.
-            let now = at.unwrap_or_else(db::now);
+            let now = at.unwrap_or_else(|| self.now());
             let year = now.and_utc().with_timezone(&self.offset).year();
             let acceptance_due = self.calendar.add_working_days(
                 self.local_date(now),

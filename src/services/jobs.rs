@@ -8,7 +8,7 @@ use super::cases::deadlines_of;
 use super::{ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::tips::TipRow;
-use crate::db::{self, cases, outbox, tips};
+use crate::db::{cases, outbox, tips};
 use crate::domain::deadlines::Limit;
 use chrono::{Duration, NaiveDate};
 
@@ -67,7 +67,7 @@ impl Services {
                 if overdue { "overdue" } else { "due_soon" },
                 limit.as_str()
             );
-            let now = db::now();
+            let now = self.now();
             if overdue {
                 cases::mark_overdue(conn, tip.id)?;
             }

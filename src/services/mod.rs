@@ -9,6 +9,7 @@ pub mod actions;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod clock;
 pub mod demo;
 pub mod drafts;
 pub mod exposure;
@@ -32,6 +33,8 @@ use crate::mail::{MailTemplates, Mailer};
 use crate::secrets::{Hasher, KeyedHashScheme, KeyedHasher, Keys, MacKey, Sealer};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
+
+pub use clock::{Clock, ManualClock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -92,6 +95,8 @@ pub struct Services {
     pub mail_from: lettre::message::Mailbox,
     pub public_url: String,
     pub weights: crate::domain::metrics::Weights,
+    /// The time every use case and background job reads (a test moves it).
+    pub clock: Clock,
 }
 
 impl Services {
@@ -101,8 +106,8 @@ impl Services {
         catalog: Catalog,
         calendar: Calendar,
         rewards: RewardPolicy,
-        keys: &Keys,
-        keyed_hash_scheme: KeyedHashScheme,
+        (keys, keyed_hash_scheme): (&Keys, KeyedHashScheme),
+        clock: Clock,
     ) -> anyhow::Result<Self> {
         Ok(Services {
             db,
@@ -132,6 +137,7 @@ impl Services {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("mail_from `{}`: {e}", settings.mail_from))?,
             public_url: settings.public_url.clone(),
+            clock,
         })
     }
 
@@ -153,6 +159,16 @@ impl Services {
     /// same value gives the same hash in this installation only.
     pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {
         self.keyed.hash(purpose, value)
+    }
+
+    /// Now, as stored (UTC, to the microsecond), from the installation's clock.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        crate::db::timestamp(self.clock.now())
+    }
+
+    /// Today's date in the deployment's local time, from the installation's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.now().with_timezone(&self.offset).date_naive()
     }
 
     /// The local calendar date of a stored UTC instant.

@@ -5,8 +5,8 @@
 //! event; [`Services::deliver_mail`] sends them after commit and retries failures.
 
 use super::{ServiceResult, Services};
+use crate::db::DbConn;
 use crate::db::outbox;
-use crate::db::{self, DbConn};
 use crate::domain::tip::ReporterIdentity;
 use tera::Context;
 
@@ -37,7 +37,7 @@ impl Services {
     ) -> ServiceResult<()> {
         let (subject, body) = self.mail_templates.render(template, ctx)?;
         let sealed = self.sealer.seal(to.as_bytes(), OUTBOX)?;
-        outbox::enqueue(conn, &sealed, &subject, &body, db::now())?;
+        outbox::enqueue(conn, &sealed, &subject, &body, self.now())?;
         Ok(())
     }
 
@@ -87,7 +87,7 @@ impl Services {
     pub fn deliver_mail(&self) -> ServiceResult<usize> {
         let ids = {
             let mut reader = self.db.read()?;
-            outbox::due(&mut reader, db::now(), 50)?
+            outbox::due(&mut reader, self.now(), 50)?
         };
         let mut sent = 0;
         for id in ids {
@@ -104,7 +104,7 @@ impl Services {
     /// Claims and sends one message; `Ok(false)` when another instance has it or it failed (and
     /// will be retried).
     fn deliver_one(&self, id: i64) -> ServiceResult<bool> {
-        let now = db::now();
+        let now = self.now();
         let claim_until = now + chrono::Duration::minutes(5);
         let Some(row) = self
             .db
@@ -119,8 +119,9 @@ impl Services {
             .send(&self.mail_from, &to, &row.subject, &row.body)
         {
             Ok(()) => {
-                self.db
-                    .write(|c| -> ServiceResult<()> { Ok(outbox::mark_sent(c, id, db::now())?) })?;
+                self.db.write(|c| -> ServiceResult<()> {
+                    Ok(outbox::mark_sent(c, id, self.now())?)
+                })?;
                 Ok(true)
             }
             Err(e) => {
@@ -137,7 +138,7 @@ impl Services {
                     "mail not delivered; will retry"
                 );
                 self.db.write(|c| -> ServiceResult<()> {
-                    Ok(outbox::mark_failed(c, id, db::now() + delay, class)?)
+                    Ok(outbox::mark_failed(c, id, self.now() + delay, class)?)
                 })?;
                 Ok(false)
             }
@@ -147,7 +148,7 @@ impl Services {
     /// Removes delivered messages older than thirty days (their recipients are sealed, but what
     /// is not kept cannot leak).
     pub fn purge_sent_mail(&self) -> ServiceResult<usize> {
-        let cutoff = db::now() - chrono::Duration::days(30);
+        let cutoff = self.now() - chrono::Duration::days(30);
         self.db.write(|c| Ok(outbox::purge_sent(c, cutoff)?))
     }
 }

@@ -228,7 +228,7 @@ impl Services {
             cases::lock_tip(conn, tip.id)?;
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
             let mut file = cases::get(conn, tip.id)?;
-            let now = db::now();
+            let now = self.now();
             if let Some(reason) = input.exclude.as_deref().filter(|r| !r.is_empty()) {
                 if !matches!(reason, "already_known" | "under_investigation") {
                     return Err(ServiceError::field("exclude", "unknown_exclusion"));
@@ -444,7 +444,7 @@ impl Services {
             };
             let next = self.reward_step(&row, step, &staff_actor(staff, &row))?;
             let note = note.trim();
-            let now = db::now();
+            let now = self.now();
             if approve {
                 let amount = amount_yuan
                     .clone()
@@ -546,7 +546,7 @@ impl Services {
                 row.payee_account_key = Some(s.keyed_hash("payee-account", &payee.account));
                 row.payee_phone_key = Some(s.keyed_hash("payee-phone", &payee.phone));
                 row.status = next;
-                let now = db::now();
+                let now = s.now();
                 row.claimed_at = Some(now);
                 rewards::update(conn, &row)?;
                 tips::insert_event(conn, tip.id, "reward_claim", None, None, now)?;
@@ -590,7 +590,7 @@ impl Services {
             rewards::lock(conn, id)?;
             let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
             let next = self.reward_step(&row, RewardStep::Pay, &staff_actor(staff, &row))?;
-            let now = db::now();
+            let now = self.now();
             // A past payment day is kept as its local noon, so it falls on that day everywhere.
             let paid_at = paid_day
                 .and_then(|d| d.and_hms_opt(12, 0, 0))
@@ -644,7 +644,7 @@ impl Services {
                 row.status = next;
                 rewards::update(conn, &row)?;
                 let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-                tips::insert_event(conn, tip.id, "reward_expired", None, None, db::now())?;
+                tips::insert_event(conn, tip.id, "reward_expired", None, None, self.now())?;
                 self.reward_audit(
                     conn,
                     "system",

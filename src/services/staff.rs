@@ -1,7 +1,7 @@
 //! Staff accounts from the command line (and later the coordinator's pages).
 
 use super::{ServiceError, ServiceResult, Services};
-use crate::db::{self, staff};
+use crate::db::staff;
 use crate::domain::access::Permission;
 use crate::domain::roles::Role;
 use crate::secrets;
@@ -75,7 +75,7 @@ impl Services {
                     unit: new.unit,
                     password_hash: &hash,
                     active: true,
-                    created_at: db::now(),
+                    created_at: self.now(),
                     phone_key: phone_key.as_deref(),
                 },
             )?)

@@ -104,7 +104,7 @@ impl Services {
             drop(reader);
             s.db.write(|conn| -> ServiceResult<()> {
                 let tip = tips::find(conn, tip_id)?.ok_or(ServiceError::NotFound)?;
-                let now = db::now();
+                let now = s.now();
                 tips::insert_message(conn, tip.id, "reporter", None, &body, now)?;
                 tips::insert_event(conn, tip.id, "reporter_message", None, None, now)?;
                 Ok(())

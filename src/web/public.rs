@@ -197,7 +197,7 @@ async fn submit_form(
         // Report every problem at once: the photos, and whatever else the form has.
         errors.extend(
             lang,
-            NewTip::parse(&input, &s.catalog, chrono::Utc::now())
+            NewTip::parse(&input, &s.catalog, s.clock.now())
                 .err()
                 .unwrap_or_default(),
         );
@@ -351,7 +351,10 @@ fn render_report(
     for (id, msgs) in &view.errors.by_field {
         all_errors.insert(id, msgs.clone());
     }
-    let now_local = chrono::Utc::now()
+    let now_local = state
+        .services
+        .clock
+        .now()
         .with_timezone(&state.services.offset)
         .format("%Y-%m-%dT%H:%M")
         .to_string();
@@ -404,7 +407,7 @@ fn render_receipt(
     photos: usize,
 ) -> HttpResponse {
     let s = &state.services;
-    let now = chrono::Utc::now();
+    let now = s.clock.now();
     let submitted = local_datetime(now, s.offset, lang);
     let due = s.calendar.add_working_days(
         now.with_timezone(&s.offset).date_naive(),

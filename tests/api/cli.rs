@@ -1,6 +1,7 @@
 //! The command line: exit codes, the password on standard input, demo data, bad config.
 
 use crate::helpers::*;
+use crate::on_both_backends;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -10,22 +11,16 @@ struct Cli {
 }
 
 impl Cli {
-    fn new(backend: Backend) -> Option<Cli> {
-        Some(Cli {
-            db: TestDb::new(backend)?,
+    fn new(backend: Backend) -> Cli {
+        Cli {
+            db: TestDb::new(backend),
             data_dir: tempfile::tempdir().unwrap(),
-        })
+        }
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tipline"));
-        c.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("TIPLINE_DATABASE_URL", &self.db.url)
-            .env("TIPLINE_DATA_DIR", self.data_dir.path())
-            .env("TIPLINE_CONFIG_DIR", config_dir())
-            .env("TIPLINE_LOG", "warn");
+        let mut c = tipline(&self.db, self.data_dir.path());
+        c.args(args);
         c
     }
 
@@ -48,190 +43,138 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn accounts_are_created_and_listed(backend: Backend) {
-    let Some(cli) = Cli::new(backend) else { return };
-    let out = cli.run(
-        &[
-            "user",
-            "add",
-            "--username",
-            "fire.officer",
-            "--role",
-            "officer",
-            "--department",
-            "fire",
-            "--display-name",
-            "消防 张三",
-        ],
-        "a long enough password\n",
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = cli.run(
-        &[
-            "user",
-            "add",
-            "--username",
-            "coord",
-            "--role",
+on_both_backends! {
+    fn accounts_are_created_and_listed(backend: Backend) {
+        let cli = Cli::new(backend);
+        let unit = |u| ["--department", u];
+        for (username, role, more, password, why) in [
+            ("fire.officer", "officer", [&unit("fire")[..], &["--display-name", "消防 张三"]].concat(), "a long enough password\n", "an officer of a department"),
+            ("coord", "coordinator", vec![], "another long password\n", "the coordinator"),
+            ("jt.officer", "officer", unit("jiangtou").to_vec(), "a street officer pw\n", "streets are units too"),
+        ] {
+            let args = [&["user", "add", "--username", username, "--role", role][..], &more].concat();
+            let out = cli.run(&args, password);
+            assert!(out.status.success(), "{why}: {}", text(&out.stderr));
+        }
+
+        let list = cli.run(&["user", "list"], "");
+        assert!(list.status.success());
+        let lines: Vec<String> = text(&list.stdout).lines().map(str::to_owned).collect();
+        assert_eq!(
+            lines,
+            [
+                "coord\tcoordinator\t-\tactive",
+                "fire.officer\tofficer\tfire\tactive",
+                "jt.officer\tofficer\tjiangtou\tactive"
+            ]
+        );
+        assert!(!text(&list.stdout).contains("password"));
+
+        // Bad input: exit 2 with one line on stderr.
+        for (args, stdin, why) in [
+            (
+                vec!["user", "add", "--username", "x1x", "--role", "admin"],
+                "a long enough password\n",
+                "unknown role",
+            ),
+            (
+                vec!["user", "add", "--username", "short", "--role", "inspector"],
+                "short\n",
+                "short password",
+            ),
+            (
+                vec!["user", "add", "--username", "nodept", "--role", "officer"],
+                "a long enough password\n",
+                "officer without a unit",
+            ),
+            (
+                vec![
+                    "user",
+                    "add",
+                    "--username",
+                    "baddept",
+                    "--role",
+                    "head",
+                    "--department",
+                    "nasa",
+                ],
+                "a long enough password\n",
+                "unknown unit",
+            ),
+            (
+                vec![
+                    "user",
+                    "add",
+                    "--username",
+                    "fin",
+                    "--role",
+                    "finance",
+                    "--department",
+                    "fire",
+                ],
+                "a long enough password\n",
+                "finance with a unit",
+            ),
+            (
+                vec!["user", "add", "--username", "coord", "--role", "inspector"],
+                "a long enough password\n",
+                "taken username",
+            ),
+            (
+                vec!["user", "add", "--username", "nopw", "--role", "inspector"],
+                "",
+                "no password",
+            ),
+            (vec!["frobnicate"], "", "unknown command"),
+        ] {
+            let out = cli.run(&args, stdin);
+            assert_eq!(out.status.code(), Some(2), "{why}: {}", text(&out.stderr));
+            assert!(!text(&out.stderr).trim().is_empty(), "{why}");
+        }
+        let list = cli.run(&["user", "list"], "");
+        assert_eq!(
+            text(&list.stdout).lines().count(),
+            3,
+            "nothing was created by the failures"
+        );
+    }
+}
+
+on_both_backends! {
+    fn demo_loads_into_an_empty_database_only(backend: Backend) {
+        let cli = Cli::new(backend);
+        let out = cli.run(&["demo"], "");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("Loaded 30 demo tips"), "{stdout}");
+        for user in [
             "coordinator",
-        ],
-        "another long password\n",
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = cli.run(
-        &[
-            "user",
-            "add",
-            "--username",
-            "jt.officer",
-            "--role",
-            "officer",
-            "--department",
-            "jiangtou",
-        ],
-        "a street officer pw\n",
-    );
-    assert!(
-        out.status.success(),
-        "streets are units too: {}",
-        text(&out.stderr)
-    );
-
-    let list = cli.run(&["user", "list"], "");
-    assert!(list.status.success());
-    let lines: Vec<String> = text(&list.stdout).lines().map(str::to_owned).collect();
-    assert_eq!(
-        lines,
-        [
-            "coord\tcoordinator\t-\tactive",
-            "fire.officer\tofficer\tfire\tactive",
-            "jt.officer\tofficer\tjiangtou\tactive"
-        ]
-    );
-    assert!(!text(&list.stdout).contains("password"));
-
-    // Bad input: exit 2 with one line on stderr.
-    for (args, stdin, why) in [
-        (
-            vec!["user", "add", "--username", "x1x", "--role", "admin"],
-            "a long enough password\n",
-            "unknown role",
-        ),
-        (
-            vec!["user", "add", "--username", "short", "--role", "inspector"],
-            "short\n",
-            "short password",
-        ),
-        (
-            vec!["user", "add", "--username", "nodept", "--role", "officer"],
-            "a long enough password\n",
-            "officer without a unit",
-        ),
-        (
-            vec![
-                "user",
-                "add",
-                "--username",
-                "baddept",
-                "--role",
-                "head",
-                "--department",
-                "nasa",
-            ],
-            "a long enough password\n",
-            "unknown unit",
-        ),
-        (
-            vec![
-                "user",
-                "add",
-                "--username",
-                "fin",
-                "--role",
-                "finance",
-                "--department",
-                "fire",
-            ],
-            "a long enough password\n",
-            "finance with a unit",
-        ),
-        (
-            vec!["user", "add", "--username", "coord", "--role", "inspector"],
-            "a long enough password\n",
-            "taken username",
-        ),
-        (
-            vec!["user", "add", "--username", "nopw", "--role", "inspector"],
-            "",
-            "no password",
-        ),
-        (vec!["frobnicate"], "", "unknown command"),
-    ] {
-        let out = cli.run(&args, stdin);
-        assert_eq!(out.status.code(), Some(2), "{why}: {}", text(&out.stderr));
-        assert!(!text(&out.stderr).trim().is_empty(), "{why}");
+            "fire.officer",
+            "fire.head",
+            "inspector",
+            "finance1",
+            "finance2",
+        ] {
+            assert!(stdout.contains(user), "{user} missing from {stdout}");
+        }
+        // The demo's figures make a report (the last twelve weeks hold all 30 tips).
+        let report = cli.run(&["report", "--csv", "--lang", "en"], "");
+        assert!(report.status.success(), "{}", text(&report.stderr));
+        assert!(
+            text(&report.stdout).contains("\"Received\",\"30\""),
+            "{}",
+            text(&report.stdout)
+        );
+        let again = cli.run(&["demo"], "");
+        assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+        let list = cli.run(&["user", "list"], "");
+        assert_eq!(text(&list.stdout).lines().count(), 8);
     }
-    let list = cli.run(&["user", "list"], "");
-    assert_eq!(
-        text(&list.stdout).lines().count(),
-        3,
-        "nothing was created by the failures"
-    );
-}
-
-#[test]
-fn accounts_are_created_and_listed_on_sqlite() {
-    accounts_are_created_and_listed(Backend::Sqlite);
-}
-
-#[test]
-fn accounts_are_created_and_listed_on_postgres() {
-    accounts_are_created_and_listed(Backend::Postgres);
-}
-
-fn demo_loads_into_an_empty_database_only(backend: Backend) {
-    let Some(cli) = Cli::new(backend) else { return };
-    let out = cli.run(&["demo"], "");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let stdout = text(&out.stdout);
-    assert!(stdout.contains("Loaded 30 demo tips"), "{stdout}");
-    for user in [
-        "coordinator",
-        "fire.officer",
-        "fire.head",
-        "inspector",
-        "finance1",
-        "finance2",
-    ] {
-        assert!(stdout.contains(user), "{user} missing from {stdout}");
-    }
-    // The demo's figures make a report (the last twelve weeks hold all 30 tips).
-    let report = cli.run(&["report", "--csv", "--lang", "en"], "");
-    assert!(report.status.success(), "{}", text(&report.stderr));
-    assert!(
-        text(&report.stdout).contains("\"Received\",\"30\""),
-        "{}",
-        text(&report.stdout)
-    );
-    let again = cli.run(&["demo"], "");
-    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
-    let list = cli.run(&["user", "list"], "");
-    assert_eq!(text(&list.stdout).lines().count(), 8);
-}
-
-#[test]
-fn demo_loads_into_an_empty_database_only_on_sqlite() {
-    demo_loads_into_an_empty_database_only(Backend::Sqlite);
-}
-
-#[test]
-fn demo_loads_into_an_empty_database_only_on_postgres() {
-    demo_loads_into_an_empty_database_only(Backend::Postgres);
 }
 
 #[test]
 fn migrate_runs_and_is_idempotent() {
-    let cli = Cli::new(Backend::Sqlite).unwrap();
+    let cli = Cli::new(Backend::Sqlite);
     for _ in 0..2 {
         let out = cli.run(&["migrate"], "");
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -240,7 +183,7 @@ fn migrate_runs_and_is_idempotent() {
 
 #[test]
 fn an_unknown_configuration_key_stops_the_start_and_is_named() {
-    let cli = Cli::new(Backend::Sqlite).unwrap();
+    let cli = Cli::new(Backend::Sqlite);
     let file = cli.data_dir.path().join("extra.toml");
     std::fs::write(&file, "bind = \"127.0.0.1:0\"\nratelimits = \"off\"\n").unwrap();
     let out = cli
@@ -268,7 +211,7 @@ fn an_unknown_configuration_key_stops_the_start_and_is_named() {
 
 #[test]
 fn bad_reference_data_stops_the_start_with_the_file_and_reason() {
-    let cli = Cli::new(Backend::Sqlite).unwrap();
+    let cli = Cli::new(Backend::Sqlite);
     let dir = cli.data_dir.path().join("config");
     std::fs::create_dir_all(&dir).unwrap();
     let sectors = std::fs::read_to_string(config_dir().join("sectors.toml")).unwrap();
@@ -305,7 +248,7 @@ fn bad_reference_data_stops_the_start_with_the_file_and_reason() {
 
 #[test]
 fn the_binary_runs_from_any_directory_with_its_built_in_configuration() {
-    let cli = Cli::new(Backend::Sqlite).unwrap();
+    let cli = Cli::new(Backend::Sqlite);
     let empty = tempfile::tempdir().unwrap();
     let out = cli
         .command(&["demo"])
@@ -316,49 +259,41 @@ fn the_binary_runs_from_any_directory_with_its_built_in_configuration() {
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
-fn audit_verify_detects_tampering(backend: Backend) {
-    let Some(cli) = Cli::new(backend) else { return };
-    assert!(cli.run(&["demo"], "").status.success());
-    let ok = cli.run(&["audit", "verify"], "");
-    assert!(ok.status.success(), "{}", text(&ok.stderr));
-    assert!(text(&ok.stdout).contains("the chain verifies"));
-    let sql =
-        "UPDATE audit_log SET detail = 'forged' WHERE seq = (SELECT MIN(seq) + 3 FROM audit_log)";
-    // Someone with the database in hand gets past the append-only trigger first.
-    let drop_triggers = match backend {
-        Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
-        Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
-    };
-    match backend {
-        Backend::Sqlite => {
-            use diesel::{Connection, RunQueryDsl};
-            let path = cli.db.sqlite_path.clone().unwrap();
-            let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
-            diesel::sql_query(drop_triggers).execute(&mut c).unwrap();
-            diesel::sql_query(sql).execute(&mut c).unwrap();
+on_both_backends! {
+    fn audit_verify_detects_tampering(backend: Backend) {
+        let cli = Cli::new(backend);
+        assert!(cli.run(&["demo"], "").status.success());
+        let ok = cli.run(&["audit", "verify"], "");
+        assert!(ok.status.success(), "{}", text(&ok.stderr));
+        assert!(text(&ok.stdout).contains("the chain verifies"));
+        let sql =
+            "UPDATE audit_log SET detail = 'forged' WHERE seq = (SELECT MIN(seq) + 3 FROM audit_log)";
+        // Someone with the database in hand gets past the append-only trigger first.
+        let drop_triggers = match backend {
+            Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+            Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
+        };
+        match backend {
+            Backend::Sqlite => {
+                use diesel::{Connection, RunQueryDsl};
+                let path = cli.db.sqlite_path.clone().unwrap();
+                let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+                diesel::sql_query(drop_triggers).execute(&mut c).unwrap();
+                diesel::sql_query(sql).execute(&mut c).unwrap();
+            }
+            Backend::Postgres => {
+                use diesel::{Connection, RunQueryDsl};
+                let mut c = diesel::PgConnection::establish(&cli.db.url).unwrap();
+                diesel::sql_query(drop_triggers).execute(&mut c).unwrap();
+                diesel::sql_query(sql).execute(&mut c).unwrap();
+            }
         }
-        Backend::Postgres => {
-            use diesel::{Connection, RunQueryDsl};
-            let mut c = diesel::PgConnection::establish(&cli.db.url).unwrap();
-            diesel::sql_query(drop_triggers).execute(&mut c).unwrap();
-            diesel::sql_query(sql).execute(&mut c).unwrap();
-        }
+        let bad = cli.run(&["audit", "verify"], "");
+        assert_eq!(bad.status.code(), Some(1));
+        assert!(
+            text(&bad.stderr).contains("does not verify"),
+            "{}",
+            text(&bad.stderr)
+        );
     }
-    let bad = cli.run(&["audit", "verify"], "");
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(
-        text(&bad.stderr).contains("does not verify"),
-        "{}",
-        text(&bad.stderr)
-    );
-}
-
-#[test]
-fn audit_verify_detects_tampering_on_sqlite() {
-    audit_verify_detects_tampering(Backend::Sqlite);
-}
-
-#[test]
-fn audit_verify_detects_tampering_on_postgres() {
-    audit_verify_detects_tampering(Backend::Postgres);
 }

@@ -1,8 +1,9 @@
 //! The real binary, killed with SIGKILL right after answering 201: the tip is still there.
 
 use crate::helpers::*;
+use crate::on_both_backends;
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
@@ -14,16 +15,10 @@ fn free_port() -> u16 {
 }
 
 fn start(db: &TestDb, data_dir: &std::path::Path, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_tipline"))
+    tipline(db, data_dir)
         .arg("serve")
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TIPLINE_DATABASE_URL", &db.url)
         .env("TIPLINE_BIND", format!("127.0.0.1:{port}"))
-        .env("TIPLINE_DATA_DIR", data_dir)
-        .env("TIPLINE_CONFIG_DIR", config_dir())
         .env("TIPLINE_RATE_LIMITS", "off")
-        .env("TIPLINE_LOG", "warn")
         .env("TIPLINE_WORKERS", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -45,57 +40,48 @@ fn wait_healthy(base: &str) {
     panic!("tipline did not become healthy at {base}");
 }
 
-fn survives_kill_9(backend: Backend) {
-    let Some(db) = TestDb::new(backend) else {
-        return;
-    };
-    let data_dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = start(&db, data_dir.path(), port);
-    wait_healthy(&base);
+on_both_backends! {
+    /// Three tips answered 201, then SIGKILL: after a restart all three are there.
+    fn a_tip_answered_201_survives_kill_9(backend: Backend) {
+        let db = TestDb::new(backend);
+        let data_dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = start(&db, data_dir.path(), port);
+        wait_healthy(&base);
 
-    let agent = agent();
-    let mut receipts = Vec::new();
-    for _ in 0..3 {
-        let mut r = agent
-            .post(format!("{base}/api/v1/tips"))
-            .send_json(anonymous_tip("gas"))
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 201);
-        let v: Value = r.body_mut().read_json().unwrap();
-        receipts.push((
-            v["receipt"].as_str().unwrap().to_owned(),
-            v["case_number"].as_str().unwrap().to_owned(),
-        ));
+        let agent = agent();
+        let mut receipts = Vec::new();
+        for _ in 0..3 {
+            let mut r = agent
+                .post(format!("{base}/api/v1/tips"))
+                .send_json(anonymous_tip("gas"))
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 201);
+            let v: Value = r.body_mut().read_json().unwrap();
+            receipts.push((
+                v["receipt"].as_str().unwrap().to_owned(),
+                v["case_number"].as_str().unwrap().to_owned(),
+            ));
+        }
+        // SIGKILL: no shutdown, no flush, nothing the process could do on the way out.
+        child.kill().unwrap();
+        child.wait().unwrap();
+
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = start(&db, data_dir.path(), port);
+        wait_healthy(&base);
+        for (receipt, case) in &receipts {
+            let mut r = agent
+                .post(format!("{base}/api/v1/track"))
+                .send_json(json!({ "receipt": receipt }))
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200, "tip {case} lost after kill -9");
+            let v: Value = r.body_mut().read_json().unwrap();
+            assert_eq!(v["case_number"], case.as_str());
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
-    // SIGKILL: no shutdown, no flush, nothing the process could do on the way out.
-    child.kill().unwrap();
-    child.wait().unwrap();
-
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = start(&db, data_dir.path(), port);
-    wait_healthy(&base);
-    for (receipt, case) in &receipts {
-        let mut r = agent
-            .post(format!("{base}/api/v1/track"))
-            .send_json(json!({ "receipt": receipt }))
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200, "tip {case} lost after kill -9");
-        let v: Value = r.body_mut().read_json().unwrap();
-        assert_eq!(v["case_number"], case.as_str());
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-}
-
-#[test]
-fn a_tip_answered_201_survives_kill_9_on_sqlite() {
-    survives_kill_9(Backend::Sqlite);
-}
-
-#[test]
-fn a_tip_answered_201_survives_kill_9_on_postgres() {
-    survives_kill_9(Backend::Postgres);
 }

@@ -1,19 +1,28 @@
-//! `TestApp`: the real application on a random port, each with a fresh database (a temporary
-//! SQLite file, or a fresh PostgreSQL schema when `TIPLINE_TEST_DATABASE_URL` is set), driven
-//! over HTTP. `on_both_backends!` writes each test twice: `…::sqlite` and `…::postgres` (the
-//! latter returns at once when no PostgreSQL URL is given).
+//! The one set of test helpers. `TestApp`: the real application on a random port, each with a
+//! fresh database (a temporary SQLite file, or a fresh PostgreSQL schema in the database
+//! `TIPLINE_TEST_DATABASE_URL` names) and a clock the test moves (`advance`, `set_now`), driven
+//! over HTTP; `StaffClient` (the JSON API with a session), `Browser` (the pages, forms and
+//! redirects as a browser sees them), `tipline` (the real binary on a test database).
+//!
+//! `on_both_backends!` writes each test twice: `…::sqlite` and `…::postgres`. The PostgreSQL
+//! one is `#[ignore]`d, and counted as ignored, when the tests were built without
+//! `TIPLINE_TEST_DATABASE_URL` (`build.rs` sets `cfg(tipline_pg)` when it is there).
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use figment::Figment;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 use tipline::config::Settings;
-use tipline::services::Services;
+use tipline::services::{Clock, ManualClock, Services};
 use tipline::startup::Application;
 
 pub const PG_ENV: &str = "TIPLINE_TEST_DATABASE_URL";
+
+/// The password of every account the helpers create.
+pub const PASSWORD: &str = "correct horse battery staple";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -32,21 +41,26 @@ pub struct TestDb {
 }
 
 impl TestDb {
-    pub fn new(backend: Backend) -> Option<TestDb> {
+    /// A PostgreSQL one needs `TIPLINE_TEST_DATABASE_URL`: without it the PostgreSQL tests are
+    /// ignored, so getting here without it (`--ignored`) is a failure, not a quiet pass.
+    pub fn new(backend: Backend) -> TestDb {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("a temporary directory");
                 let path = dir.path().join("tipline.db");
-                Some(TestDb {
+                TestDb {
                     url: format!("sqlite://{}", path.display()),
                     backend,
                     sqlite_path: Some(path),
                     pg_admin: None,
                     _dir: Some(dir),
-                })
+                }
             }
             Backend::Postgres => {
-                let base = std::env::var(PG_ENV).ok().filter(|s| !s.is_empty())?;
+                let base = std::env::var(PG_ENV)
+                    .ok()
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| panic!("a PostgreSQL test needs {PG_ENV}"));
                 let schema = format!(
                     "t_{}",
                     hex::encode(tipline::secrets::random_bytes::<8>().expect("random"))
@@ -57,15 +71,36 @@ impl TestDb {
                     .batch_execute(&format!("CREATE SCHEMA {schema}"))
                     .expect("creating a test schema");
                 let sep = if base.contains('?') { '&' } else { '?' };
-                Some(TestDb {
+                TestDb {
                     url: format!("{base}{sep}options=-csearch_path%3D{schema}"),
                     backend,
                     sqlite_path: None,
                     pg_admin: Some((base, schema)),
                     _dir: None,
-                })
+                }
             }
         }
+    }
+
+    /// Runs one statement on its own connection: what someone with the database in hand could
+    /// do (tamper with the audit log), or history written as it stands (the oversight data
+    /// set). A test about time passing moves the clock instead.
+    pub fn exec(&self, sql: &str) {
+        use diesel::{RunQueryDsl, SqliteConnection};
+        match &self.sqlite_path {
+            Some(path) => {
+                let mut c = SqliteConnection::establish(&path.to_string_lossy())
+                    .expect("opening the test database");
+                c.batch_execute("PRAGMA busy_timeout = 5000")
+                    .expect("setting a busy timeout");
+                diesel::sql_query(sql).execute(&mut c)
+            }
+            None => {
+                let mut c = PgConnection::establish(&self.url).expect("connecting");
+                diesel::sql_query(sql).execute(&mut c)
+            }
+        }
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
     /// Every table's bytes as the database holds them (for "absent in clear" checks).
@@ -139,7 +174,9 @@ pub fn settings(db: &TestDb, data_dir: &Path, extra: impl FnOnce(Figment) -> Fig
         .merge(("rate_limits", "off"))
         .merge(("workers", 2))
         .merge(("log", "warn"))
-        .merge(("database.pool_size", 4));
+        .merge(("database.pool_size", 4))
+        // The background jobs never run by themselves; a test runs them at the time it chose.
+        .merge(("staff.jobs_interval_seconds", 86_400));
     Settings::extract(extra(f)).expect("valid test settings")
 }
 
@@ -148,6 +185,8 @@ pub struct TestApp {
     pub agent: ureq::Agent,
     pub services: Services,
     pub db: TestDb,
+    /// The application's time: it starts at the real time and moves only when the test says.
+    pub clock: ManualClock,
     _data_dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -171,7 +210,7 @@ pub fn agent() -> ureq::Agent {
         .into()
 }
 
-fn answer(mut r: ureq::http::Response<ureq::Body>) -> Answer {
+pub fn answer(mut r: ureq::http::Response<ureq::Body>) -> Answer {
     let header = |n: &str| {
         r.headers()
             .get(n)
@@ -198,11 +237,11 @@ fn answer(mut r: ureq::http::Response<ureq::Body>) -> Answer {
 }
 
 impl TestApp {
-    pub fn spawn(backend: Backend) -> Option<TestApp> {
+    pub fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, |f| f)
     }
 
-    pub fn spawn_with(backend: Backend, extra: impl FnOnce(Figment) -> Figment) -> Option<TestApp> {
+    pub fn spawn_with(backend: Backend, extra: impl FnOnce(Figment) -> Figment) -> TestApp {
         Self::spawn_in(backend, config_dir(), extra)
     }
 
@@ -211,59 +250,53 @@ impl TestApp {
         backend: Backend,
         dir: PathBuf,
         extra: impl FnOnce(Figment) -> Figment,
-    ) -> Option<TestApp> {
+    ) -> TestApp {
         tipline::telemetry::init("warn");
-        let db = TestDb::new(backend)?;
+        let db = TestDb::new(backend);
         let data_dir = tempfile::tempdir().expect("a temporary directory");
         let settings = settings(&db, data_dir.path(), extra);
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                match Application::build(&settings, &dir) {
-                    Ok(app) => {
-                        let _ = tx.send(Ok((app.port(), app.handle(), app.services.clone())));
-                        let _ = app.run().await;
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(format!("{e:#}")));
-                    }
-                }
-            })
-        });
-        let (port, handle, services) = rx
-            .recv()
-            .expect("the server thread")
-            .expect("the application starts");
-        Some(TestApp {
+        let clock = ManualClock::new(chrono::Utc::now());
+        let (port, handle, services, thread) =
+            serve(settings, dir, clock.clone()).expect("the application starts");
+        TestApp {
             base: format!("http://127.0.0.1:{port}"),
             agent: agent(),
             services,
             db,
+            clock,
             _data_dir: data_dir,
             handle,
             thread: Some(thread),
-        })
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
         self._data_dir.path()
     }
 
-    /// Runs statements on the instance's database (to set times a test cannot wait for).
-    pub fn sql(&self, statements: &[String]) {
-        use diesel::RunQueryDsl;
-        self.services
-            .db
-            .write(|conn| -> anyhow::Result<()> {
-                for s in statements {
-                    match conn {
-                        tipline::db::DbConn::Sqlite(c) => diesel::sql_query(s).execute(c)?,
-                        tipline::db::DbConn::Pg(c) => diesel::sql_query(s).execute(c)?,
-                    };
-                }
-                Ok(())
-            })
-            .expect("the statements run");
+    /// Runs one statement on the instance's database (see [`TestDb::exec`]).
+    pub fn exec(&self, sql: &str) {
+        self.db.exec(sql);
+    }
+
+    /// The application's time now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// The application's local date today.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.services.today()
+    }
+
+    /// Moves the application's time on (never waits).
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Sets the application's time, e.g. `"2026-11-02T10:00:00+08:00"`.
+    pub fn set_now(&self, rfc3339: &str) {
+        self.clock.set(at(rfc3339));
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -313,12 +346,54 @@ impl TestApp {
         )
     }
 
-    /// Submits a valid tip of `sector` and returns the 201 body.
+    /// Submits a valid tip and returns the 201 body.
     pub fn submit(&self, body: &Value) -> Value {
         let a = self.post_json("/api/v1/tips", body);
         assert_eq!(a.status, 201, "{}", a.text);
         a.json
     }
+
+    /// Submits an anonymous tip of `sector` and returns its case number.
+    pub fn new_case(&self, sector: &str) -> String {
+        self.submit(&anonymous_tip(sector))["case_number"]
+            .as_str()
+            .expect("a case number")
+            .to_owned()
+    }
+}
+
+/// An instant written as RFC 3339.
+pub fn at(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap_or_else(|e| panic!("{rfc3339}: {e}"))
+        .to_utc()
+}
+
+type Served = (
+    u16,
+    actix_web::dev::ServerHandle,
+    Services,
+    std::thread::JoinHandle<()>,
+);
+
+/// Builds the application on its own thread and runs it there; `Err` is the start-up error.
+fn serve(settings: Settings, dir: PathBuf, clock: ManualClock) -> Result<Served, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            match Application::build(&settings, &dir, Clock::Manual(clock)) {
+                Ok(app) => {
+                    let _ = tx.send(Ok((app.port(), app.handle(), app.services.clone())));
+                    let _ = app.run().await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(format!("{e:#}")));
+                }
+            }
+        })
+    });
+    let (port, handle, services) = rx.recv().expect("the server thread")?;
+    Ok((port, handle, services, thread))
 }
 
 impl Drop for TestApp {
@@ -339,7 +414,7 @@ pub fn anonymous_tip(sector: &str) -> Value {
         "enterprise": "某某海鲜酒楼",
         "description": "后厨堆放了七八个液化气瓶，地下室不通风，闻到怪味。",
         "severity": "major",
-        "observed_at": "2026-11-01T20:30:00+08:00",
+        "observed_at": "2026-01-10T20:30:00+08:00",
         "anonymous": true,
         "wants_reward": true
     })
@@ -353,37 +428,57 @@ pub fn identified_tip(name: &str, phone: &str, email: &str) -> Value {
     t
 }
 
-/// Writes each test once per backend: `name::sqlite` and `name::postgres`.
+/// Writes each test once per backend: `name::sqlite` and `name::postgres`. A test written
+/// `fn name(app)` gets a started `TestApp`; one written `fn name(backend: Backend)` starts what
+/// it needs itself (other settings, the real binary). The PostgreSQL variant is ignored when the
+/// tests were built without `TIPLINE_TEST_DATABASE_URL`.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(
+    () => {};
+    (
+        $(#[doc = $doc:literal])*
+        fn $name:ident($backend:ident: Backend) $body:block
+        $($rest:tt)*
+    ) => {
+        $crate::on_both_backends!(@pair [$($doc)*] $name, fn body($backend: Backend) $body, body);
+        $crate::on_both_backends!($($rest)*);
+    };
+    (
         $(#[doc = $doc:literal])*
         fn $name:ident($app:ident) $body:block
-    )*) => {
-        $(
-            $(#[doc = $doc])*
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-                #[allow(unused_imports)]
-                use $crate::helpers::*;
+        $($rest:tt)*
+    ) => {
+        $crate::on_both_backends!(
+            @pair [$($doc)*] $name,
+            fn with_app($app: TestApp) $body,
+            |backend| with_app(TestApp::spawn(backend))
+        );
+        $crate::on_both_backends!($($rest)*);
+    };
+    (@pair [$($doc:literal)*] $name:ident, $body:item, $run:expr) => {
+        $(#[doc = $doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
 
-                fn body($app: TestApp) $body
+            $body
 
-                #[test]
-                fn sqlite() {
-                    body(TestApp::spawn(Backend::Sqlite).expect("SQLite is always available"));
-                }
-
-                #[test]
-                fn postgres() {
-                    // Runs when TIPLINE_TEST_DATABASE_URL names a PostgreSQL database.
-                    if let Some(app) = TestApp::spawn(Backend::Postgres) {
-                        body(app);
-                    }
-                }
+            #[test]
+            fn sqlite() {
+                ($run)(Backend::Sqlite);
             }
-        )*
+
+            #[test]
+            #[cfg_attr(
+                not(tipline_pg),
+                ignore = "needs PostgreSQL: build and run with TIPLINE_TEST_DATABASE_URL set"
+            )]
+            fn postgres() {
+                ($run)(Backend::Postgres);
+            }
+        }
     };
 }
 
@@ -458,20 +553,24 @@ pub struct StaffClient {
 }
 
 impl TestApp {
-    /// Creates an account and signs it in.
-    pub fn staff(&self, username: &str, role: &str, unit: Option<&str>) -> StaffClient {
+    /// Creates an account with [`PASSWORD`] (and the phone, when given).
+    pub fn add_user(&self, username: &str, role: &str, unit: Option<&str>, phone: Option<&str>) {
         self.services
             .add_staff(&tipline::services::staff::NewStaff {
                 username,
-                role: role.parse().unwrap(),
+                role: role.parse().expect("a role"),
                 unit,
                 display_name: None,
-                password: "correct horse battery staple",
-                phone: None,
+                password: PASSWORD,
+                phone,
             })
             .expect("creating a staff account");
-        self.sign_in(username, "correct horse battery staple")
-            .expect("signing in")
+    }
+
+    /// Creates an account and signs it in to the JSON API.
+    pub fn staff(&self, username: &str, role: &str, unit: Option<&str>) -> StaffClient {
+        self.add_user(username, role, unit, None);
+        self.sign_in(username, PASSWORD).expect("signing in")
     }
 
     pub fn sign_in(&self, username: &str, password: &str) -> Result<StaffClient, Answer> {
@@ -526,6 +625,14 @@ impl StaffClient {
         self.post(&format!("/api/v1/staff/tips/{case}/actions"), &body)
     }
 
+    /// Takes each of these plain actions (no fields) on the case, each answered 200.
+    pub fn steps(&self, case: &str, actions: &[&str]) {
+        for a in actions {
+            let r = self.act(case, json!({ "action": a }));
+            assert_eq!(r.status, 200, "{a}: {}", r.text);
+        }
+    }
+
     pub fn delete(&self, path: &str) -> Answer {
         answer(
             self.agent
@@ -572,7 +679,8 @@ impl TestApp {
             .collect()
     }
 
-    /// Starts another instance on this app's database; `Err` carries the start-up error.
+    /// Starts another instance on this app's database and clock; `Err` carries the start-up
+    /// error.
     pub fn another_instance(
         &self,
         settings_extra: Vec<(String, String)>,
@@ -584,21 +692,8 @@ impl TestApp {
             }
             f
         });
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                match Application::build(&settings, &config_dir()) {
-                    Ok(app) => {
-                        let _ = tx.send(Ok((app.port(), app.handle(), app.services.clone())));
-                        let _ = app.run().await;
-                    }
-                    Err(e) => {
-                        let _ = tx.send(Err(format!("{e:#}")));
-                    }
-                }
-            })
-        });
-        let (port, handle, services) = rx.recv().unwrap()?;
+        // The same time as this app: one world, several instances.
+        let (port, handle, services, _thread) = serve(settings, config_dir(), self.clock.clone())?;
         Ok(Instance {
             base: format!("http://127.0.0.1:{port}"),
             services,
@@ -606,4 +701,98 @@ impl TestApp {
             _dir: dir,
         })
     }
+}
+
+/// The value of the form field `name` in a page (`name="csrf" value="…"`).
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let start = html.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_owned())
+}
+
+/// A browser on the pages: its own cookies, forms sent as a browser sends them, redirects not
+/// followed (so a test sees the 303 and where it leads).
+pub struct Browser {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Browser {
+            agent,
+            base: app.base.clone(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let a = answer(
+            self.agent
+                .get(format!("{}{path}", self.base))
+                .call()
+                .expect("GET"),
+        );
+        (a.status, a.text)
+    }
+
+    /// A form post: status, page, and where a redirect leads.
+    pub fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let body = serde_urlencoded::to_string(fields).expect("encoding a form");
+        let mut r = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(body)
+            .expect("POST");
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (
+            r.status().as_u16(),
+            r.body_mut().read_to_string().unwrap_or_default(),
+            location,
+        )
+    }
+
+    pub fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        totp: &str,
+    ) -> (u16, String, Option<String>) {
+        self.post(
+            "/staff/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("totp", totp),
+            ],
+        )
+    }
+
+    /// The CSRF token the page carries.
+    pub fn csrf(&self, path: &str) -> String {
+        let (_, html) = self.get(path);
+        input_value(&html, "csrf").unwrap_or_else(|| panic!("no CSRF token on {path}: {html}"))
+    }
+}
+
+/// The real binary on a test database, with a clean environment.
+pub fn tipline(db: &TestDb, data_dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tipline"));
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TIPLINE_DATABASE_URL", &db.url)
+        .env("TIPLINE_DATA_DIR", data_dir)
+        .env("TIPLINE_CONFIG_DIR", config_dir())
+        .env("TIPLINE_LOG", "warn");
+    c
 }

@@ -4,10 +4,8 @@ use serde_json::json;
 on_both_backends! {
     /// With the default limits, a sixth quick submission from one address waits (429 with
     /// Retry-After in whole seconds) and keeps nothing.
-    fn a_burst_of_submissions_is_limited(app) {
-        let backend = app.db.backend;
-        drop(app);
-        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on"))).unwrap();
+    fn a_burst_of_submissions_is_limited(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on")));
         for _ in 0..5 {
             assert_eq!(app.post_json("/api/v1/tips", &anonymous_tip("gas")).status, 201);
         }
@@ -22,10 +20,8 @@ on_both_backends! {
     }
 
     /// Receipt look-ups are limited to ten a minute per address.
-    fn receipt_lookups_are_limited(app) {
-        let backend = app.db.backend;
-        drop(app);
-        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on"))).unwrap();
+    fn receipt_lookups_are_limited(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on")));
         for _ in 0..10 {
             assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": "0000 0000 0000 0000"})).status, 404);
         }

@@ -10,13 +10,11 @@ on_both_backends! {
         let mut tip = anonymous_tip("fire_safety");
         tip["enterprise"] = json!("=HYPERLINK(\"http://evil\")");
         let worked = app.submit(&tip)["case_number"].as_str().unwrap().to_owned();
-        let open = app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned();
-        let other = app.submit(&anonymous_tip("gas"))["case_number"].as_str().unwrap().to_owned();
+        let open = app.new_case("fire_safety");
+        let other = app.new_case("gas");
         let officer = app.staff("fire.officer", "officer", Some("fire"));
-        for a in ["accept", "start_verification", "substantiate"] {
-            officer.act(&worked, json!({"action": a}));
-        }
-        let deadline = (chrono::Utc::now() + chrono::Duration::days(20)).format("%Y-%m-%d").to_string();
+        officer.steps(&worked, &["accept", "start_verification", "substantiate"]);
+        let deadline = (app.today() + chrono::Duration::days(20)).to_string();
         officer.act(&worked, json!({"action": "order_rectification", "deadline": deadline, "responsible_party": "某某商场物业公司", "measures": "拆除铁链，疏通安全出口", "suspend_operations": true}));
         officer.act(&open, json!({"action": "accept"}));
 

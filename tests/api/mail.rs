@@ -19,114 +19,85 @@ fn queued(app: &TestApp) -> Vec<(String, String)> {
         .unwrap()
 }
 
-fn exec(app: &TestApp, sql: &str) {
-    let mut conn = app.services.db.read().unwrap();
-    match &mut *conn {
-        tipline::db::DbConn::Sqlite(c) => diesel::sql_query(sql).execute(c).unwrap(),
-        tipline::db::DbConn::Pg(c) => diesel::sql_query(sql).execute(c).unwrap(),
-    };
-}
-
-fn with_smtp(backend: Backend, sink: &SmtpSink) -> Option<TestApp> {
+fn with_smtp(backend: Backend, sink: &SmtpSink) -> TestApp {
     let url = sink.url();
     TestApp::spawn_with(backend, move |f| f.merge(("smtp_url", url)))
 }
 
-fn new_tips_reach_their_units_by_smtp(backend: Backend) {
-    let sink = SmtpSink::start(0);
-    let Some(app) = with_smtp(backend, &sink) else {
-        return;
-    };
-    let mut tip = anonymous_tip("ebike");
-    tip["street"] = json!("jinshan");
-    let case = app.submit(&tip)["case_number"].as_str().unwrap().to_owned();
-    let mails = queued(&app);
-    assert_eq!(mails.len(), 2, "{mails:?}");
-    assert!(mails[0].0.contains(&case));
-    for (_, body) in &mails {
-        assert!(
-            !body.contains("液化气") && !body.contains("江头北路"),
-            "no tip content in mail: {body}"
+on_both_backends! {
+    fn new_tips_reach_their_units_by_smtp(backend: Backend) {
+        let sink = SmtpSink::start(0);
+        let app = with_smtp(backend, &sink);
+        let mut tip = anonymous_tip("ebike");
+        tip["street"] = json!("jinshan");
+        let case = app.submit(&tip)["case_number"].as_str().unwrap().to_owned();
+        let mails = queued(&app);
+        assert_eq!(mails.len(), 2, "{mails:?}");
+        assert!(mails[0].0.contains(&case));
+        for (_, body) in &mails {
+            assert!(
+                !body.contains("液化气") && !body.contains("江头北路"),
+                "no tip content in mail: {body}"
+            );
+            assert!(body.contains(&format!("/staff/tips/{case}")));
+        }
+        assert_eq!(app.services.deliver_mail().unwrap(), 2);
+        assert_eq!(
+            sink.recipients(),
+            ["fire@huli.example.gov.cn", "jinshan@huli.example.gov.cn"]
         );
-        assert!(body.contains(&format!("/staff/tips/{case}")));
+        for m in sink.received.lock().unwrap().iter() {
+            assert!(
+                m.data.contains("Subject:") && m.data.contains("From:"),
+                "{}",
+                m.data
+            );
+        }
+        assert_eq!(app.services.deliver_mail().unwrap(), 0, "sent once");
     }
-    assert_eq!(app.services.deliver_mail().unwrap(), 2);
-    assert_eq!(
-        sink.recipients(),
-        ["fire@huli.example.gov.cn", "jinshan@huli.example.gov.cn"]
-    );
-    for m in sink.received.lock().unwrap().iter() {
-        assert!(
-            m.data.contains("Subject:") && m.data.contains("From:"),
-            "{}",
-            m.data
+}
+
+on_both_backends! {
+    fn mail_is_retried_until_the_server_answers(backend: Backend) {
+        // A port nobody listens on yet.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let app = TestApp::spawn_with(backend, move |f| {
+            f.merge(("smtp_url", format!("smtp://127.0.0.1:{port}")))
+        });
+        app.submit(&anonymous_tip("gas"));
+        assert_eq!(app.services.deliver_mail().unwrap(), 0);
+        {
+            use tipline::db::schema::outbox::dsl as o;
+            let mut c = app.services.db.read().unwrap();
+            let (attempts, err): (i32, Option<String>) = o::outbox
+                .select((o::attempts, o::last_error))
+                .first(&mut *c)
+                .unwrap();
+            assert_eq!(attempts, 1);
+            assert!(err.is_some());
+        }
+        let sink = SmtpSink::start(port);
+        // After the first failure the next attempt is two minutes later.
+        app.advance(chrono::Duration::minutes(1));
+        assert_eq!(
+            app.services.deliver_mail().unwrap(),
+            0,
+            "not before its retry time"
+        );
+        app.advance(chrono::Duration::minutes(1));
+        assert_eq!(app.services.deliver_mail().unwrap(), 2);
+        assert_eq!(
+            sink.recipients(),
+            [
+                "jiangtou@huli.example.gov.cn",
+                "municipal@huli.example.gov.cn"
+            ]
         );
     }
-    assert_eq!(app.services.deliver_mail().unwrap(), 0, "sent once");
-}
-
-#[test]
-fn new_tips_reach_their_units_by_smtp_on_sqlite() {
-    new_tips_reach_their_units_by_smtp(Backend::Sqlite);
-}
-
-#[test]
-fn new_tips_reach_their_units_by_smtp_on_postgres() {
-    new_tips_reach_their_units_by_smtp(Backend::Postgres);
-}
-
-fn mail_is_retried_until_the_server_answers(backend: Backend) {
-    // A port nobody listens on yet.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let Some(app) = TestApp::spawn_with(backend, move |f| {
-        f.merge(("smtp_url", format!("smtp://127.0.0.1:{port}")))
-    }) else {
-        return;
-    };
-    app.submit(&anonymous_tip("gas"));
-    assert_eq!(app.services.deliver_mail().unwrap(), 0);
-    {
-        use tipline::db::schema::outbox::dsl as o;
-        let mut c = app.services.db.read().unwrap();
-        let (attempts, err): (i32, Option<String>) = o::outbox
-            .select((o::attempts, o::last_error))
-            .first(&mut *c)
-            .unwrap();
-        assert_eq!(attempts, 1);
-        assert!(err.is_some());
-    }
-    let sink = SmtpSink::start(port);
-    assert_eq!(
-        app.services.deliver_mail().unwrap(),
-        0,
-        "not before its retry time"
-    );
-    exec(
-        &app,
-        "UPDATE outbox SET next_attempt_at = '2000-01-01 00:00:00'",
-    );
-    assert_eq!(app.services.deliver_mail().unwrap(), 2);
-    assert_eq!(
-        sink.recipients(),
-        [
-            "jiangtou@huli.example.gov.cn",
-            "municipal@huli.example.gov.cn"
-        ]
-    );
-}
-
-#[test]
-fn mail_is_retried_until_the_server_answers_on_sqlite() {
-    mail_is_retried_until_the_server_answers(Backend::Sqlite);
-}
-
-#[test]
-fn mail_is_retried_until_the_server_answers_on_postgres() {
-    mail_is_retried_until_the_server_answers(Backend::Postgres);
 }
 
 on_both_backends! {
@@ -147,7 +118,7 @@ on_both_backends! {
             }
         }
         // An anonymous reporter has no address: nothing is sent.
-        let anon = app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned();
+        let anon = app.new_case("fire_safety");
         let before = queued(&app).len();
         officer.post(&format!("/api/v1/staff/tips/{anon}/messages"), &json!({"body": "请补充"}));
         assert_eq!(queued(&app).len(), before);
@@ -167,24 +138,25 @@ on_both_backends! {
     /// A passed limit escalates once: the case is marked overdue, the department and the
     /// coordinator are told, and the audit log says so; a limit two days away is warned of.
     fn overdue_cases_are_escalated_once(app) {
-        let case = app.submit(&anonymous_tip("gas"))["case_number"].as_str().unwrap().to_owned();
-        let soon = app.submit(&anonymous_tip("gas"))["case_number"].as_str().unwrap().to_owned();
-        exec(&app, &format!("UPDATE case_files SET acceptance_due = '2026-01-05' WHERE tip_id = (SELECT id FROM tips WHERE case_number = '{case}')"));
-        exec(&app, &format!("UPDATE tips SET next_deadline = '2026-01-05' WHERE case_number = '{case}'"));
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
-        let in_two = "2026-01-12";
-        exec(&app, &format!("UPDATE case_files SET acceptance_due = '{in_two}' WHERE tip_id = (SELECT id FROM tips WHERE case_number = '{soon}')"));
-        exec(&app, &format!("UPDATE tips SET next_deadline = '{in_two}' WHERE case_number = '{soon}'"));
+        // Monday 2 March 2026 and Thursday 5 March: five working days to decide on each.
+        app.set_now("2026-03-02T09:00:00+08:00");
+        let case = app.new_case("gas");
+        app.set_now("2026-03-05T09:00:00+08:00");
+        let soon = app.new_case("gas");
+        // Tuesday 10 March: the first limit (9 March) has passed, the second (12 March) is near.
+        app.set_now("2026-03-10T09:00:00+08:00");
+        let coord = app.staff("coord", "coordinator", None);
+        let due = |c: &str| coord.get(&format!("/api/v1/staff/tips/{c}")).json["deadlines"]["acceptance"].clone();
+        assert_eq!((due(&case), due(&soon)), (json!("2026-03-09"), json!("2026-03-12")));
         let before = queued(&app).len();
-        let first = app.services.check_deadlines(today).unwrap();
+        let first = app.services.run_jobs().unwrap();
         assert_eq!((first.escalated, first.warned), (1, 1));
-        let again = app.services.check_deadlines(today).unwrap();
+        let again = app.services.run_jobs().unwrap();
         assert_eq!((again.escalated, again.warned), (0, 0), "notified once");
         let mails = &queued(&app)[before..];
         assert_eq!(mails.len(), 3, "department + coordinator for the overdue one, department for the warning");
         assert!(mails.iter().any(|(s, _)| s.contains("已超期") && s.contains(&case)));
         assert!(mails.iter().any(|(s, _)| s.contains("即将到期") && s.contains(&soon)));
-        let coord = app.staff("coord", "coordinator", None);
         let d = coord.get(&format!("/api/v1/staff/tips/{case}"));
         assert_eq!(d.json["overdue"], true);
         assert!(d.json["history"].as_array().unwrap().iter().any(|h| h["action"] == "overdue"));

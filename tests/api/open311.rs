@@ -63,8 +63,7 @@ on_both_backends! {
 fn open311_needs_a_key_when_keys_are_configured() {
     let app = TestApp::spawn_with(Backend::Sqlite, |f| {
         f.merge(("open311_api_keys", vec!["k-12345"]))
-    })
-    .unwrap();
+    });
     let body = "service_code=gas&description=%E5%9C%B0%E4%B8%8B%E5%AE%A4%E6%B6%B2%E5%8C%96%E6%B0%94%E7%93%B6%E5%A0%86%E6%94%BE%E5%BE%88%E5%A4%9A&address_string=%E6%B9%96%E9%87%8C";
     assert_eq!(
         app.post_raw(

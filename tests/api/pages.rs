@@ -260,109 +260,72 @@ on_both_backends! {
     }
 }
 
-/// Photos sent with a refused form are kept (stripped, under a token in the re-shown form) and
-/// go with the tip when the corrected form is sent, without being chosen again.
-fn refused_form_keeps_photos(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend) else {
-        return;
-    };
-    let mut bad = valid_fields();
-    bad.retain(|(k, _)| *k != "description");
-    bad.push(("description", "短"));
-    let files = vec![
-        ("photos", "a.jpg", "image/jpeg", fixture("cam.jpg")),
-        ("photos", "b.png", "image/png", fixture("cam.png")),
-    ];
-    let a = app.post_form("/report", &bad, &files);
-    assert_eq!(a.status, 422);
-    assert!(a.text.contains("已保留您选择的 2 张照片"), "{}", a.text);
-    let token = a
-        .text
-        .split("name=\"photo_draft\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    assert_eq!(token.len(), 48);
+on_both_backends! {
+    /// Photos sent with a refused form are kept (stripped, under a token in the re-shown form) and
+    /// go with the tip when the corrected form is sent, without being chosen again.
+    fn refused_form_keeps_photos(app) {
+        let mut bad = valid_fields();
+        bad.retain(|(k, _)| *k != "description");
+        bad.push(("description", "短"));
+        let files = vec![
+            ("photos", "a.jpg", "image/jpeg", fixture("cam.jpg")),
+            ("photos", "b.png", "image/png", fixture("cam.png")),
+        ];
+        let a = app.post_form("/report", &bad, &files);
+        assert_eq!(a.status, 422);
+        assert!(a.text.contains("已保留您选择的 2 张照片"), "{}", a.text);
+        let token = input_value(&a.text, "photo_draft").unwrap();
+        assert_eq!(token.len(), 48);
 
-    // Corrected, with one more photo: three photos go with the tip.
-    let mut good = valid_fields();
-    good.push(("photo_draft", &token));
-    let b = app.post_form(
-        "/report",
-        &good,
-        &[("photos", "c.webp", "image/webp", fixture("cam.webp"))],
-    );
-    assert_eq!(b.status, 200, "{}", b.text);
-    let case = element_text(&b.text, "case-number").unwrap();
-    let types: Vec<String> = stored_photos(&app, &case)
-        .into_iter()
-        .map(|(t, _)| t)
-        .collect();
-    assert_eq!(types, ["image/jpeg", "image/png", "image/webp"]);
-    // The draft is gone: the same token keeps nothing any more.
-    let c = app.post_form(
-        "/report",
-        &[("photo_draft", token.as_str()), ("description", "短")],
-        &[],
-    );
-    assert!(c.text.contains("之前选择的照片已过期"));
+        // Corrected, with one more photo: three photos go with the tip.
+        let mut good = valid_fields();
+        good.push(("photo_draft", &token));
+        let b = app.post_form(
+            "/report",
+            &good,
+            &[("photos", "c.webp", "image/webp", fixture("cam.webp"))],
+        );
+        assert_eq!(b.status, 200, "{}", b.text);
+        let case = element_text(&b.text, "case-number").unwrap();
+        let types: Vec<String> = stored_photos(&app, &case)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(types, ["image/jpeg", "image/png", "image/webp"]);
+        // The draft is gone: the same token keeps nothing any more.
+        let c = app.post_form(
+            "/report",
+            &[("photo_draft", token.as_str()), ("description", "短")],
+            &[],
+        );
+        assert!(c.text.contains("之前选择的照片已过期"));
 
-    // Dropping kept photos.
-    let d = app.post_form("/report", &bad, &files);
-    let token = d
-        .text
-        .split("name=\"photo_draft\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut good = valid_fields();
-    good.push(("photo_draft", &token));
-    good.push(("discard_photos", "on"));
-    let e = app.post_form("/report", &good, &[]);
-    assert_eq!(e.status, 200);
-    assert!(stored_photos(&app, &element_text(&e.text, "case-number").unwrap()).is_empty());
-}
-
-#[test]
-fn refused_form_keeps_photos_on_sqlite() {
-    refused_form_keeps_photos(Backend::Sqlite);
-}
-
-#[test]
-fn refused_form_keeps_photos_on_postgres() {
-    refused_form_keeps_photos(Backend::Postgres);
-}
-
-/// The form page itself says when it is rate limited (429, Retry-After) and keeps the text.
-fn rate_limited_form_keeps_text(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on"))) else {
-        return;
-    };
-    for _ in 0..5 {
-        assert_eq!(app.post_form("/report", &valid_fields(), &[]).status, 200);
+        // Dropping kept photos.
+        let d = app.post_form("/report", &bad, &files);
+        let token = input_value(&d.text, "photo_draft").unwrap();
+        let mut good = valid_fields();
+        good.push(("photo_draft", &token));
+        good.push(("discard_photos", "on"));
+        let e = app.post_form("/report", &good, &[]);
+        assert_eq!(e.status, 200);
+        assert!(stored_photos(&app, &element_text(&e.text, "case-number").unwrap()).is_empty());
     }
-    let a = app.post_form("/report", &valid_fields(), &[]);
-    assert_eq!(a.status, 429);
-    assert!(a.retry_after.is_some());
-    assert!(a.text.contains("操作太频繁"));
-    assert!(a.text.contains("value=\"金山路 99 号某某商场三楼\""));
-    assert_eq!(tip_count(&app), 5);
 }
 
-#[test]
-fn rate_limited_form_keeps_text_on_sqlite() {
-    rate_limited_form_keeps_text(Backend::Sqlite);
-}
-
-#[test]
-fn rate_limited_form_keeps_text_on_postgres() {
-    rate_limited_form_keeps_text(Backend::Postgres);
+on_both_backends! {
+    /// The form page itself says when it is rate limited (429, Retry-After) and keeps the text.
+    fn rate_limited_form_keeps_text(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on")));
+        for _ in 0..5 {
+            assert_eq!(app.post_form("/report", &valid_fields(), &[]).status, 200);
+        }
+        let a = app.post_form("/report", &valid_fields(), &[]);
+        assert_eq!(a.status, 429);
+        assert!(a.retry_after.is_some());
+        assert!(a.text.contains("操作太频繁"));
+        assert!(a.text.contains("value=\"金山路 99 号某某商场三楼\""));
+        assert_eq!(tip_count(&app), 5);
+    }
 }
 
 /// A multipart body over the limit answers 413.
@@ -370,8 +333,7 @@ fn rate_limited_form_keeps_text_on_postgres() {
 fn an_oversized_upload_answers_413() {
     let app = TestApp::spawn_with(Backend::Sqlite, |f| {
         f.merge(("limits.multipart_bytes", 200_000))
-    })
-    .unwrap();
+    });
     let big = vec![0xFFu8; 300_000];
     let a = app.post_form(
         "/report",
@@ -385,17 +347,24 @@ fn an_oversized_upload_answers_413() {
 /// Kept photos of forms never sent again are purged after two hours.
 #[test]
 fn old_photo_drafts_are_purged() {
-    let app = TestApp::spawn(Backend::Sqlite).unwrap();
-    let old = tipline::db::now() - chrono::Duration::hours(3);
-    let fresh = tipline::db::now();
-    app.services
-        .db
-        .write(|conn| -> anyhow::Result<()> {
-            tipline::db::drafts::save(conn, "old", &[("image/jpeg", b"x".as_slice())], old)?;
-            tipline::db::drafts::save(conn, "fresh", &[("image/jpeg", b"y".as_slice())], fresh)?;
-            Ok(())
-        })
-        .unwrap();
+    let app = TestApp::spawn(Backend::Sqlite);
+    let keep = |token: &str| {
+        app.services
+            .db
+            .write(|conn| -> anyhow::Result<()> {
+                let photo = [("image/jpeg", b"x".as_slice())];
+                Ok(tipline::db::drafts::save(
+                    conn,
+                    token,
+                    &photo,
+                    app.services.now(),
+                )?)
+            })
+            .unwrap()
+    };
+    keep("old");
+    app.advance(chrono::Duration::hours(3));
+    keep("fresh");
     assert_eq!(app.services.purge_drafts().unwrap(), 1);
     let mut conn = app.services.db.read().unwrap();
     assert!(

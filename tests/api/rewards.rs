@@ -4,24 +4,13 @@
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use diesel::RunQueryDsl;
 use serde_json::{Value, json};
-
-fn exec(app: &TestApp, sql: &str) {
-    let mut conn = app.services.db.read().unwrap();
-    match &mut *conn {
-        tipline::db::DbConn::Sqlite(c) => diesel::sql_query(sql).execute(c).unwrap(),
-        tipline::db::DbConn::Pg(c) => diesel::sql_query(sql).execute(c).unwrap(),
-    };
-}
 
 /// A substantiated case whose reporter asked for a reward: (case number, receipt).
 fn verified_case(app: &TestApp, officer: &StaffClient, tip: Value) -> (String, String) {
     let b = app.submit(&tip);
     let case = b["case_number"].as_str().unwrap().to_owned();
-    for a in ["accept", "start_verification", "substantiate"] {
-        assert_eq!(officer.act(&case, json!({"action": a})).status, 200);
-    }
+    officer.steps(&case, &["accept", "start_verification", "substantiate"]);
     (case, b["receipt"].as_str().unwrap().to_owned())
 }
 
@@ -133,7 +122,7 @@ on_both_backends! {
         let totals = fin1.get("/api/v1/finance/rewards").json["totals"]["paid"].clone();
         assert_eq!(totals["amount_yuan"], 12000.0);
         // The ledger for today holds it, with totals.
-        let today = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string();
+        let today = app.today();
         let ledger = fin1.get(&format!("/api/v1/finance/ledger.csv?from={today}&to={today}"));
         assert_eq!(ledger.status, 200);
         assert!(ledger.text.starts_with('\u{feff}'));
@@ -207,8 +196,12 @@ on_both_backends! {
         let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
         fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
         assert_eq!(app.services.expire_rewards().unwrap(), 0);
-        exec(&app, "UPDATE rewards SET claim_deadline = '2020-01-01'");
-        assert_eq!(app.services.expire_rewards().unwrap(), 1);
+        // The claim period (60 days) ends; on the 61st day the job expires the reward.
+        app.advance(chrono::Duration::days(60));
+        app.services.run_jobs().unwrap();
+        assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": receipt})).json["reward"]["status"], "approved", "the last day of the period");
+        app.advance(chrono::Duration::days(1));
+        app.services.run_jobs().unwrap();
         assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": receipt})).json["reward"]["status"], "expired");
         let claim = json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222021234567890", "phone": "13900007777"});
         assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 409);
@@ -230,44 +223,6 @@ on_both_backends! {
     }
 }
 
-/// A form post with a browser that keeps its cookies and does not follow redirects.
-fn form(agent: &ureq::Agent, url: String, fields: &[(&str, &str)]) -> (u16, String) {
-    let mut r = agent
-        .post(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .send(serde_urlencoded::to_string(fields).unwrap())
-        .unwrap();
-    (
-        r.status().as_u16(),
-        r.body_mut().read_to_string().unwrap_or_default(),
-    )
-}
-
-fn page_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
-fn csrf_of(agent: &ureq::Agent, url: String) -> String {
-    let html = agent
-        .get(url)
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 on_both_backends! {
     /// The whole reward path through the pages: proposal on the case page, approval and payout
     /// on the finance page by two people, the claim on the reporter's follow-up page.
@@ -277,49 +232,48 @@ on_both_backends! {
         app.staff("finance2", "finance", None);
         let (case, receipt) = verified_case(&app, &officer, fire_tip());
         let sign_in = |user: &str| {
-            let a = page_agent();
-            let (status, _) = form(&a, app.url("/staff/login"), &[("username", user), ("password", "correct horse battery staple")]);
-            assert_eq!(status, 303);
-            a
+            let b = Browser::new(&app);
+            assert_eq!(b.sign_in(user, PASSWORD, "").0, 303);
+            b
         };
         let o = sign_in("fire.officer");
-        let page = o.get(app.url(&format!("/staff/tips/{case}"))).call().unwrap().body_mut().read_to_string().unwrap();
+        let page = o.get(&format!("/staff/tips/{case}")).1;
         assert!(page.contains("提出奖励申请"));
-        let csrf = csrf_of(&o, app.url(&format!("/staff/tips/{case}")));
-        let (status, _) = form(&o, app.url(&format!("/staff/tips/{case}/reward")), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "")]);
+        let csrf = o.csrf(&format!("/staff/tips/{case}"));
+        let (status, _, _) = o.post(&format!("/staff/tips/{case}/reward"), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "")]);
         assert_eq!(status, 422, "a fine is needed");
-        let (status, _) = form(&o, app.url(&format!("/staff/tips/{case}/reward")), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "100000"), ("penalty_decision", "厦湖应急罚〔2026〕7号")]);
+        let (status, _, _) = o.post(&format!("/staff/tips/{case}/reward"), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "100000"), ("penalty_decision", "厦湖应急罚〔2026〕7号")]);
         assert_eq!(status, 303);
 
         let f1 = sign_in("finance1");
-        let list = f1.get(app.url("/finance")).call().unwrap().body_mut().read_to_string().unwrap();
+        let list = f1.get("/finance").1;
         assert!(list.contains(&case) && list.contains("15000.00") && list.contains("待财务审批"));
         let id = list.split("/finance/rewards/").nth(1).unwrap().split('/').next().unwrap().to_owned();
-        let csrf = csrf_of(&f1, app.url("/finance"));
-        let (status, html) = form(&f1, app.url(&format!("/finance/rewards/{id}/decision")), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "12000.555"), ("note", "核定")]);
+        let csrf = f1.csrf("/finance");
+        let (status, html, _) = f1.post(&format!("/finance/rewards/{id}/decision"), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "12000.555"), ("note", "核定")]);
         assert_eq!(status, 422, "a typed amount is refused, never dropped or rounded");
         assert!(html.contains("两位小数"), "{html}");
-        let (status, _) = form(&f1, app.url(&format!("/finance/rewards/{id}/decision")), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "15,000.00"), ("note", "")]);
+        let (status, _, _) = f1.post(&format!("/finance/rewards/{id}/decision"), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "15,000.00"), ("note", "")]);
         assert_eq!(status, 303);
 
-        let t = page_agent();
-        let (status, html) = form(&t, app.url("/track"), &[("receipt", &receipt)]);
+        let t = Browser::new(&app);
+        let (status, html, _) = t.post("/track", &[("receipt", &receipt)]);
         assert_eq!(status, 200);
         assert!(html.contains("奖励已核准") && html.contains("15000.00"));
-        let (status, html) = form(&t, app.url("/track"), &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "1"), ("phone", "13900009999")]);
+        let (status, html, _) = t.post("/track", &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "1"), ("phone", "13900009999")]);
         assert_eq!(status, 422);
         assert!(html.contains("收款账号"));
-        let (status, html) = form(&t, app.url("/track"), &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "6222021234567890"), ("phone", "13900009999")]);
+        let (status, html, _) = t.post("/track", &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "6222021234567890"), ("phone", "13900009999")]);
         assert_eq!(status, 200);
         assert!(html.contains("领取信息已提交"));
 
-        let (status, _) = form(&f1, app.url(&format!("/finance/rewards/{id}/payout")), &[("csrf", &csrf), ("reference", "X")]);
+        let (status, _, _) = f1.post(&format!("/finance/rewards/{id}/payout"), &[("csrf", &csrf), ("reference", "X")]);
         assert_eq!(status, 403, "the approver does not pay");
         let f2 = sign_in("finance2");
-        let csrf2 = csrf_of(&f2, app.url("/finance"));
-        let (status, _) = form(&f2, app.url(&format!("/finance/rewards/{id}/payout")), &[("csrf", &csrf2), ("reference", "BANK-7")]);
+        let csrf2 = f2.csrf("/finance");
+        let (status, _, _) = f2.post(&format!("/finance/rewards/{id}/payout"), &[("csrf", &csrf2), ("reference", "BANK-7")]);
         assert_eq!(status, 303);
-        let (_, html) = form(&t, app.url("/track"), &[("receipt", &receipt)]);
+        let (_, html, _) = t.post("/track", &[("receipt", &receipt)]);
         assert!(html.contains("奖励已发放"));
     }
 
@@ -345,17 +299,13 @@ on_both_backends! {
 /// A claim with a staff member's own phone is flagged to finance.
 #[test]
 fn a_claim_with_a_staff_phone_is_flagged() {
-    let app = TestApp::spawn(Backend::Sqlite).unwrap();
-    app.services
-        .add_staff(&tipline::services::staff::NewStaff {
-            username: "fire.inside",
-            role: "officer".parse().unwrap(),
-            unit: Some("fire"),
-            display_name: None,
-            password: "correct horse battery staple",
-            phone: Some("139 0000 4545"),
-        })
-        .unwrap();
+    let app = TestApp::spawn(Backend::Sqlite);
+    app.add_user(
+        "fire.inside",
+        "officer",
+        Some("fire"),
+        Some("139 0000 4545"),
+    );
     let officer = app.staff("fire.officer", "officer", Some("fire"));
     let fin1 = app.staff("finance1", "finance", None);
     let (case, receipt) = verified_case(&app, &officer, fire_tip());
@@ -384,59 +334,49 @@ fn a_claim_with_a_staff_phone_is_flagged() {
     );
 }
 
-/// With head sign-off switched on, finance sees a proposal only once a head has signed it.
-fn head_sign_off_comes_before_finance(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let policy = std::fs::read_to_string(config_dir().join("rewards.toml"))
-        .unwrap()
-        .replace("head_signoff = false", "head_signoff = true");
-    std::fs::write(dir.path().join("rewards.toml"), policy).unwrap();
-    let Some(app) = TestApp::spawn_in(backend, dir.path().to_path_buf(), |f| f) else {
-        return;
-    };
-    let officer = app.staff("fire.officer", "officer", Some("fire"));
-    let head = app.staff("fire.head", "head", Some("fire"));
-    let fin1 = app.staff("finance1", "finance", None);
-    let (case, _) = verified_case(&app, &officer, fire_tip());
-    let p = officer.post(
-        &format!("/api/v1/staff/tips/{case}/reward"),
-        &json!({"basis": "general_hazard"}),
-    );
-    assert_eq!(p.json["status"], "awaiting_signoff");
-    let id = p.json["id"].as_i64().unwrap();
-    assert_eq!(
-        fin1.post(
-            &format!("/api/v1/finance/rewards/{id}/decision"),
-            &json!({"decision": "approve", "note": ""})
-        )
-        .status,
-        409
-    );
-    assert_eq!(
-        officer
-            .post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({}))
+on_both_backends! {
+    /// With head sign-off switched on, finance sees a proposal only once a head has signed it.
+    fn head_sign_off_comes_before_finance(backend: Backend) {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = std::fs::read_to_string(config_dir().join("rewards.toml"))
+            .unwrap()
+            .replace("head_signoff = false", "head_signoff = true");
+        std::fs::write(dir.path().join("rewards.toml"), policy).unwrap();
+        let app = TestApp::spawn_in(backend, dir.path().to_path_buf(), |f| f);
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let head = app.staff("fire.head", "head", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let (case, _) = verified_case(&app, &officer, fire_tip());
+        let p = officer.post(
+            &format!("/api/v1/staff/tips/{case}/reward"),
+            &json!({"basis": "general_hazard"}),
+        );
+        assert_eq!(p.json["status"], "awaiting_signoff");
+        let id = p.json["id"].as_i64().unwrap();
+        assert_eq!(
+            fin1.post(
+                &format!("/api/v1/finance/rewards/{id}/decision"),
+                &json!({"decision": "approve", "note": ""})
+            )
             .status,
-        403
-    );
-    let s = head.post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({}));
-    assert_eq!(s.status, 200, "{}", s.text);
-    assert_eq!(s.json["status"], "proposed");
-    assert_eq!(
-        fin1.post(
-            &format!("/api/v1/finance/rewards/{id}/decision"),
-            &json!({"decision": "approve", "note": ""})
-        )
-        .json["status"],
-        "approved"
-    );
-}
-
-#[test]
-fn head_sign_off_comes_before_finance_on_sqlite() {
-    head_sign_off_comes_before_finance(Backend::Sqlite);
-}
-
-#[test]
-fn head_sign_off_comes_before_finance_on_postgres() {
-    head_sign_off_comes_before_finance(Backend::Postgres);
+            409
+        );
+        assert_eq!(
+            officer
+                .post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({}))
+                .status,
+            403
+        );
+        let s = head.post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({}));
+        assert_eq!(s.status, 200, "{}", s.text);
+        assert_eq!(s.json["status"], "proposed");
+        assert_eq!(
+            fin1.post(
+                &format!("/api/v1/finance/rewards/{id}/decision"),
+                &json!({"decision": "approve", "note": ""})
+            )
+            .json["status"],
+            "approved"
+        );
+    }
 }

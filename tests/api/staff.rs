@@ -6,29 +6,14 @@ use crate::on_both_backends;
 use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
-fn submit(app: &TestApp, sector: &str) -> String {
-    app.submit(&anonymous_tip(sector))["case_number"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 fn drop_audit_triggers(app: &TestApp) {
     match app.db.backend {
         Backend::Sqlite => {
-            exec(app, "DROP TRIGGER audit_log_no_update");
-            exec(app, "DROP TRIGGER audit_log_no_delete");
+            app.exec("DROP TRIGGER audit_log_no_update");
+            app.exec("DROP TRIGGER audit_log_no_delete");
         }
-        Backend::Postgres => exec(app, "DROP TRIGGER audit_log_no_change ON audit_log"),
+        Backend::Postgres => app.exec("DROP TRIGGER audit_log_no_change ON audit_log"),
     }
-}
-
-fn exec(app: &TestApp, sql: &str) {
-    let mut conn = app.services.db.read().unwrap();
-    match &mut *conn {
-        tipline::db::DbConn::Sqlite(c) => diesel::sql_query(sql).execute(c).unwrap(),
-        tipline::db::DbConn::Pg(c) => diesel::sql_query(sql).execute(c).unwrap(),
-    };
 }
 
 on_both_backends! {
@@ -47,8 +32,8 @@ on_both_backends! {
 
     /// Officers see their unit's tips only; the coordinator and inspectors see all; finance none.
     fn the_queue_shows_each_unit_its_own_tips(app) {
-        let fire = submit(&app, "fire_safety");
-        let gas = submit(&app, "gas");
+        let fire = app.new_case("fire_safety");
+        let gas = app.new_case("gas");
         let mut street_tip = anonymous_tip("ebike");
         street_tip["street"] = json!("jinshan");
         let ebike = app.submit(&street_tip)["case_number"].as_str().unwrap().to_owned();
@@ -83,7 +68,7 @@ on_both_backends! {
     /// A case goes from arrival to closure through every step, with deadlines set on the way and
     /// each step in its history.
     fn a_case_is_worked_from_arrival_to_closure(app) {
-        let case = submit(&app, "fire_safety");
+        let case = app.new_case("fire_safety");
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let head = app.staff("fire.head", "head", Some("fire"));
         let d = officer.get(&format!("/api/v1/staff/tips/{case}")).json;
@@ -102,7 +87,7 @@ on_both_backends! {
         let mut fields: Vec<&String> = bad.json["fields"].as_object().unwrap().keys().collect();
         fields.sort();
         assert_eq!(fields, ["deadline", "measures", "responsible_party"]);
-        let deadline = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+        let deadline = (app.today() + chrono::Duration::days(30)).to_string();
         let r = officer.act(&case, json!({"action": "order_rectification", "deadline": deadline, "responsible_party": "某某商场物业", "measures": "拆除铁链，清理通道", "suspend_operations": true}));
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.json["status"], "rectifying");
@@ -121,7 +106,7 @@ on_both_backends! {
 
     /// Illegal steps are 409, steps the role may not take are 403, unknown ones 422.
     fn illegal_and_forbidden_actions_are_refused(app) {
-        let case = submit(&app, "fire_safety");
+        let case = app.new_case("fire_safety");
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let inspector = app.staff("insp", "inspector", None);
         assert_eq!(officer.act(&case, json!({"action": "substantiate"})).status, 409);
@@ -151,7 +136,7 @@ on_both_backends! {
 
     /// A transfer moves the case: the new department sees it at once, the old one no longer.
     fn a_transfer_moves_the_case(app) {
-        let case = submit(&app, "fire_safety");
+        let case = app.new_case("fire_safety");
         let fire = app.staff("fire.officer", "officer", Some("fire"));
         let market = app.staff("market.officer", "officer", Some("market"));
         let coord = app.staff("coord", "coordinator", None);
@@ -168,7 +153,7 @@ on_both_backends! {
 
     /// State-changing calls without the CSRF token are refused; signing out ends the session.
     fn csrf_and_sign_out(app) {
-        let case = submit(&app, "fire_safety");
+        let case = app.new_case("fire_safety");
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let a = officer.post_without_csrf(&format!("/api/v1/staff/tips/{case}/actions"), &json!({"action": "accept"}));
         assert_eq!(a.status, 403);
@@ -182,8 +167,9 @@ on_both_backends! {
     fn idle_sessions_expire(app) {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         assert_eq!(officer.get("/api/v1/staff/tips").status, 200);
-        let stale = (tipline::db::now() - chrono::Duration::minutes(31)).format("%Y-%m-%d %H:%M:%S");
-        exec(&app, &format!("UPDATE staff_sessions SET last_seen_at = '{stale}'"));
+        app.advance(chrono::Duration::minutes(29));
+        assert_eq!(officer.get("/api/v1/staff/tips").status, 200, "a request keeps it alive");
+        app.advance(chrono::Duration::minutes(31));
         assert_eq!(officer.get("/api/v1/staff/tips").status, 401);
     }
 
@@ -192,7 +178,7 @@ on_both_backends! {
     fn identity_is_revealed_only_to_the_coordinator(app) {
         let b = app.submit(&identified_tip("赵敏", "13900001111", "zhao@example.com"));
         let case = b["case_number"].as_str().unwrap();
-        let anon = submit(&app, "fire_safety");
+        let anon = app.new_case("fire_safety");
         let coord = app.staff("coord", "coordinator", None);
         for (user, role, unit) in [("off", "officer", Some("fire")), ("hea", "head", Some("fire")), ("ins", "inspector", None), ("fin", "finance", None)] {
             let c = app.staff(user, role, unit);
@@ -212,7 +198,7 @@ on_both_backends! {
 
     /// The audit log verifies, and an edited or deleted entry is detected.
     fn the_audit_chain_detects_tampering(app) {
-        let case = submit(&app, "fire_safety");
+        let case = app.new_case("fire_safety");
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         officer.act(&case, json!({"action": "accept"}));
         officer.act(&case, json!({"action": "start_verification"}));
@@ -235,29 +221,27 @@ on_both_backends! {
         assert!(refused, "the append-only trigger holds");
         // …and someone who gets past that (drops the triggers) is still found out by the chain.
         drop_audit_triggers(&app);
-        exec(&app, "UPDATE audit_log SET actor = 'someone.else' WHERE action = 'accept'");
+        app.exec("UPDATE audit_log SET actor = 'someone.else' WHERE action = 'accept'");
         let b = inspector.get("/api/v1/staff/audit?verify=true");
         assert_eq!(b.json["verified"], false);
-        exec(&app, "UPDATE audit_log SET actor = 'fire.officer' WHERE action = 'accept'");
+        app.exec("UPDATE audit_log SET actor = 'fire.officer' WHERE action = 'accept'");
         assert_eq!(inspector.get("/api/v1/staff/audit?verify=true").json["verified"], true);
-        exec(&app, "DELETE FROM audit_log WHERE action = 'start_verification'");
+        app.exec("DELETE FROM audit_log WHERE action = 'start_verification'");
         assert_eq!(inspector.get("/api/v1/staff/audit?verify=true").json["verified"], false);
     }
 
     /// A rectification past its deadline needs a written explanation before it can be confirmed.
     fn an_overdue_rectification_needs_an_explanation(app) {
-        let case = submit(&app, "fire_safety");
+        let case = app.new_case("fire_safety");
         let officer = app.staff("fire.officer", "officer", Some("fire"));
-        for a in ["accept", "start_verification", "substantiate"] {
-            officer.act(&case, json!({"action": a}));
-        }
-        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-        let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
-        officer.act(&case, json!({"action": "order_rectification", "deadline": tomorrow, "responsible_party": "业主", "measures": "清理"}));
+        officer.steps(&case, &["accept", "start_verification", "substantiate"]);
+        let in_two_days = (app.today() + chrono::Duration::days(2)).to_string();
+        officer.act(&case, json!({"action": "order_rectification", "deadline": in_two_days, "responsible_party": "业主", "measures": "清理"}));
         assert_eq!(officer.act(&case, json!({"action": "explain_delay", "explanation": "x"})).status, 409, "not late yet");
-        let _ = today;
-        exec(&app, "UPDATE case_files SET rectification_due = '2020-01-01'");
-        exec(&app, "UPDATE tips SET next_deadline = '2020-01-01', overdue = TRUE");
+        // Three days on, the deadline job marks it overdue.
+        app.advance(chrono::Duration::days(3));
+        app.services.run_jobs().unwrap();
+        let officer = app.sign_in("fire.officer", PASSWORD).unwrap();
         let d = officer.get(&format!("/api/v1/staff/tips/{case}"));
         assert_eq!(d.json["overdue"], true);
         assert_eq!(officer.get("/api/v1/staff/tips?overdue=true").json["total"], 1);
@@ -289,14 +273,14 @@ on_both_backends! {
 
     /// Marking a duplicate needs an existing other case.
     fn duplicates_link_to_an_existing_case(app) {
-        let first = submit(&app, "fire_safety");
-        let second = submit(&app, "fire_safety");
+        let first = app.new_case("fire_safety");
+        let second = app.new_case("fire_safety");
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": "HL-1999-000001"})).status, 422);
         assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": second})).status, 422);
         assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": first})).status, 422, "the original must have been taken up");
         officer.act(&first, json!({"action": "accept"}));
-        let gas = submit(&app, "gas");
+        let gas = app.new_case("gas");
         app.staff("coord", "coordinator", None).act(&gas, json!({"action": "accept"}));
         assert_eq!(officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": gas})).status, 422, "not another unit's case");
         let d = officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": first}));
@@ -307,8 +291,8 @@ on_both_backends! {
     /// The queue is sorted by the nearest deadline, filtered, and paginated.
     fn the_queue_filters_sorts_and_pages(app) {
         let coord = app.staff("coord", "coordinator", None);
-        let cases: Vec<String> = (0..5).map(|_| submit(&app, "gas")).collect();
-        submit(&app, "fire_safety");
+        let cases: Vec<String> = (0..5).map(|_| app.new_case("gas")).collect();
+        app.new_case("fire_safety");
         coord.act(&cases[0], json!({"action": "accept"}));
         let page: Value = coord.get("/api/v1/staff/tips?sector=gas&per_page=2&page=2").json;
         assert_eq!(page["total"], 5);
@@ -327,7 +311,7 @@ on_both_backends! {
 /// Sign-ins are throttled per username, whatever the address.
 #[test]
 fn sign_ins_are_throttled_per_username() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |f| f.merge(("rate_limits", "on"))).unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |f| f.merge(("rate_limits", "on")));
     app.staff("fire.officer", "officer", Some("fire"));
     for _ in 0..4 {
         assert_eq!(
@@ -346,52 +330,41 @@ fn sign_ins_are_throttled_per_username() {
     assert!(limited.retry_after.is_some());
 }
 
-/// Photos are served to the case's own units only; another unit gets 404 as for a missing one.
-fn photos_are_isolated_between_units(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend) else {
-        return;
-    };
-    let fields = [
-        ("sector", "fire_safety"),
-        ("street", "huli"),
-        ("address", "湖里大道 8 号"),
-        ("description", "三楼安全出口被铁链锁住，周末人很多。"),
-        ("severity", "general"),
-        ("anonymous", "on"),
-    ];
-    let a = app.post_form(
-        "/report",
-        &fields,
-        &[("photos", "p.jpg", "image/jpeg", fixture("cam.jpg"))],
-    );
-    let case = element_text(&a.text, "case-number").unwrap();
-    let fire = app.staff("fire.officer", "officer", Some("fire"));
-    let market = app.staff("market.officer", "officer", Some("market"));
-    let d = fire.get(&format!("/api/v1/staff/tips/{case}"));
-    let id = d.json["attachments"][0]["id"].as_i64().unwrap();
-    assert_eq!(d.json["attachments"][0]["content_type"], "image/jpeg");
-    let own = fire.get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"));
-    assert_eq!(own.status, 200);
-    assert_eq!(own.content_type.as_deref(), Some("image/jpeg"));
-    assert_eq!(
-        market
-            .get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"))
-            .status,
-        404
-    );
-    assert_eq!(
-        app.get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"))
-            .status,
-        401
-    );
-}
-
-#[test]
-fn photos_are_isolated_between_units_on_sqlite() {
-    photos_are_isolated_between_units(Backend::Sqlite);
-}
-
-#[test]
-fn photos_are_isolated_between_units_on_postgres() {
-    photos_are_isolated_between_units(Backend::Postgres);
+on_both_backends! {
+    /// Photos are served to the case's own units only; another unit gets 404 as for a missing one.
+    fn photos_are_isolated_between_units(app) {
+        let fields = [
+            ("sector", "fire_safety"),
+            ("street", "huli"),
+            ("address", "湖里大道 8 号"),
+            ("description", "三楼安全出口被铁链锁住，周末人很多。"),
+            ("severity", "general"),
+            ("anonymous", "on"),
+        ];
+        let a = app.post_form(
+            "/report",
+            &fields,
+            &[("photos", "p.jpg", "image/jpeg", fixture("cam.jpg"))],
+        );
+        let case = element_text(&a.text, "case-number").unwrap();
+        let fire = app.staff("fire.officer", "officer", Some("fire"));
+        let market = app.staff("market.officer", "officer", Some("market"));
+        let d = fire.get(&format!("/api/v1/staff/tips/{case}"));
+        let id = d.json["attachments"][0]["id"].as_i64().unwrap();
+        assert_eq!(d.json["attachments"][0]["content_type"], "image/jpeg");
+        let own = fire.get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"));
+        assert_eq!(own.status, 200);
+        assert_eq!(own.content_type.as_deref(), Some("image/jpeg"));
+        assert_eq!(
+            market
+                .get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"))
+                .status,
+            404
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/staff/tips/{case}/attachments/{id}"))
+                .status,
+            401
+        );
+    }
 }

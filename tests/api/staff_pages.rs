@@ -4,105 +4,17 @@
 use crate::helpers::*;
 use crate::on_both_backends;
 
-/// A browser session on the staff pages.
-struct Browser {
-    agent: ureq::Agent,
-    base: String,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
-        Browser {
-            agent,
-            base: app.base.clone(),
-        }
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        let mut r = self
-            .agent
-            .get(format!("{}{path}", self.base))
-            .call()
-            .unwrap();
-        (
-            r.status().as_u16(),
-            r.body_mut().read_to_string().unwrap_or_default(),
-        )
-    }
-
-    fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, Option<String>) {
-        let body = serde_urlencoded::to_string(fields).unwrap();
-        let mut r = self
-            .agent
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .send(body)
-            .unwrap();
-        let location = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        (
-            r.status().as_u16(),
-            r.body_mut().read_to_string().unwrap_or_default(),
-            location,
-        )
-    }
-
-    fn sign_in(&self, username: &str, password: &str, totp: &str) -> (u16, String, Option<String>) {
-        self.post(
-            "/staff/login",
-            &[
-                ("username", username),
-                ("password", password),
-                ("totp", totp),
-            ],
-        )
-    }
-
-    /// The CSRF token the page carries.
-    fn csrf(&self, path: &str) -> String {
-        let (_, html) = self.get(path);
-        html.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-fn make_user(app: &TestApp, username: &str, role: &str, unit: Option<&str>) {
-    app.services
-        .add_staff(&tipline::services::staff::NewStaff {
-            username,
-            role: role.parse().unwrap(),
-            unit,
-            display_name: None,
-            password: "correct horse battery staple",
-            phone: None,
-        })
-        .unwrap();
-}
-
 on_both_backends! {
     /// Signing in through the form, working a case through its page, and signing out.
     fn a_case_is_worked_through_the_pages(app) {
-        let case = app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned();
-        make_user(&app, "fire.officer", "officer", Some("fire"));
+        let case = app.new_case("fire_safety");
+        app.add_user("fire.officer", "officer", Some("fire"), None);
         let b = Browser::new(&app);
         assert_eq!(b.get("/staff").0, 303, "signed out: to the sign-in page");
         let (status, html, _) = b.sign_in("fire.officer", "wrong password!!", "");
         assert_eq!(status, 401);
         assert!(html.contains("value=\"fire.officer\"") && html.contains("用户名或密码不正确"));
-        let (status, _, to) = b.sign_in("fire.officer", "correct horse battery staple", "");
+        let (status, _, to) = b.sign_in("fire.officer", PASSWORD, "");
         assert_eq!((status, to.as_deref()), (303, Some("/staff")));
         let (status, queue) = b.get("/staff");
         assert_eq!(status, 200);
@@ -135,17 +47,17 @@ on_both_backends! {
 
     /// Another unit's case page answers 404; lists and the audit page follow the roles.
     fn pages_follow_unit_and_role(app) {
-        let gas = app.submit(&anonymous_tip("gas"))["case_number"].as_str().unwrap().to_owned();
-        make_user(&app, "fire.officer", "officer", Some("fire"));
-        make_user(&app, "insp", "inspector", None);
+        let gas = app.new_case("gas");
+        app.add_user("fire.officer", "officer", Some("fire"), None);
+        app.add_user("insp", "inspector", None, None);
         let b = Browser::new(&app);
-        b.sign_in("fire.officer", "correct horse battery staple", "");
+        b.sign_in("fire.officer", PASSWORD, "");
         assert_eq!(b.get(&format!("/staff/tips/{gas}")).0, 404);
         assert_eq!(b.get("/staff/audit").0, 403);
         assert_eq!(b.get("/staff/users").0, 403);
         assert_eq!(b.get("/staff/lists/hazards").0, 200);
         let i = Browser::new(&app);
-        i.sign_in("insp", "correct horse battery staple", "");
+        i.sign_in("insp", PASSWORD, "");
         let (status, audit) = i.get("/staff/audit");
         assert_eq!(status, 200);
         assert!(audit.contains("校验哈希链") && !audit.contains("哈希链校验通过"), "verified only on request");
@@ -158,16 +70,16 @@ on_both_backends! {
 
     /// Own password change ends other sessions; two-step sign-in is enrolled and then required.
     fn own_password_and_two_step_sign_in(app) {
-        make_user(&app, "fire.head", "head", Some("fire"));
+        app.add_user("fire.head", "head", Some("fire"), None);
         let b = Browser::new(&app);
-        b.sign_in("fire.head", "correct horse battery staple", "");
+        b.sign_in("fire.head", PASSWORD, "");
         let other = Browser::new(&app);
-        other.sign_in("fire.head", "correct horse battery staple", "");
+        other.sign_in("fire.head", PASSWORD, "");
         let csrf = b.csrf("/staff/account");
         let (status, page, _) = b.post("/staff/account/password", &[("csrf", &csrf), ("old_password", "nope nope nope"), ("new_password", "a brand new passphrase")]);
         assert_eq!(status, 422);
         assert!(page.contains("原密码不正确"));
-        let (status, _, _) = b.post("/staff/account/password", &[("csrf", &csrf), ("old_password", "correct horse battery staple"), ("new_password", "a brand new passphrase")]);
+        let (status, _, _) = b.post("/staff/account/password", &[("csrf", &csrf), ("old_password", PASSWORD), ("new_password", "a brand new passphrase")]);
         assert_eq!(status, 200);
         assert_eq!(other.get("/staff").0, 303, "the other session ended");
         assert_eq!(b.get("/staff").0, 200, "this one goes on");
@@ -175,7 +87,7 @@ on_both_backends! {
         let (_, page, _) = b.post("/staff/account/totp", &[("csrf", &csrf)]);
         let secret = page.split("class=\"receipt\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
         let key = base32_decode(&secret);
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let now = app.now().timestamp() as u64;
         let code = format!("{:06}", tipline::domain::totp::code(&key, now / 30));
         let (status, _, _) = b.post("/staff/account/totp/confirm", &[("csrf", &csrf), ("code", "000000")]);
         assert!(status == 422 || code == "000000");
@@ -192,9 +104,9 @@ on_both_backends! {
 
     /// The coordinator creates, deactivates and resets accounts from the pages.
     fn the_coordinator_manages_accounts(app) {
-        make_user(&app, "coord", "coordinator", None);
+        app.add_user("coord", "coordinator", None, None);
         let b = Browser::new(&app);
-        b.sign_in("coord", "correct horse battery staple", "");
+        b.sign_in("coord", PASSWORD, "");
         let csrf = b.csrf("/staff/users");
         let (status, page, _) = b.post("/staff/users", &[("csrf", &csrf), ("username", "new.officer"), ("role", "officer"), ("unit", ""), ("password", "long enough passphrase")]);
         assert_eq!(status, 422);
@@ -236,19 +148,17 @@ on_both_backends! {
     /// words written for the public, and withdraws it with a reason; both are audited.
     fn a_major_hazard_is_published_and_withdrawn(app) {
         use serde_json::json;
-        let case = app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned();
+        let case = app.new_case("fire_safety");
         let mut general = anonymous_tip("fire_safety");
         general["severity"] = json!("general");
         let general = app.submit(&general)["case_number"].as_str().unwrap().to_owned();
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         for c in [&case, &general] {
-            for a in ["accept", "start_verification", "substantiate"] {
-                assert_eq!(officer.act(c, json!({"action": a})).status, 200);
-            }
+            officer.steps(c, &["accept", "start_verification", "substantiate"]);
         }
-        make_user(&app, "coord", "coordinator", None);
+        app.add_user("coord", "coordinator", None, None);
         let b = Browser::new(&app);
-        b.sign_in("coord", "correct horse battery staple", "");
+        b.sign_in("coord", PASSWORD, "");
         let page = format!("/staff/tips/{case}");
         let (_, html) = b.get(&page);
         assert!(html.contains("id=\"exposure\""), "the coordinator is offered the form");
@@ -278,9 +188,9 @@ on_both_backends! {
             assert!(!public.text.contains(leak), "{leak} on the public list");
         }
         // An officer may not publish or withdraw.
-        make_user(&app, "fire.officer2", "officer", Some("fire"));
+        app.add_user("fire.officer2", "officer", Some("fire"), None);
         let o = Browser::new(&app);
-        o.sign_in("fire.officer2", "correct horse battery staple", "");
+        o.sign_in("fire.officer2", PASSWORD, "");
         let ocsrf = o.csrf(&page);
         assert_eq!(o.post(&format!("{path}/withdraw"), &[("csrf", &ocsrf), ("reason", "不想公开")]).0, 403);
 

@@ -2,22 +2,19 @@
 
 use crate::helpers::*;
 use crate::on_both_backends;
-use serde_json::json;
 
 on_both_backends! {
     fn public_statistics_count_and_withhold_small_cells(app) {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let mut fire = Vec::new();
         for _ in 0..6 {
-            fire.push(app.submit(&anonymous_tip("fire_safety"))["case_number"].as_str().unwrap().to_owned());
+            fire.push(app.new_case("fire_safety"));
         }
         for _ in 0..2 {
             app.submit(&anonymous_tip("gas"));
         }
         for case in &fire[..5] {
-            for a in ["accept", "start_verification", "substantiate"] {
-                officer.act(case, json!({"action": a}));
-            }
+            officer.steps(case, &["accept", "start_verification", "substantiate"]);
         }
         let p = app.get("/stats");
         assert_eq!(p.status, 200);

@@ -41,8 +41,8 @@ fn migrate_to_version_1<C: MigrationHarness<B>, B: diesel::backend::Backend>(
 }
 
 /// A database as version 1 left it, with one audit entry and one staff phone hash.
-fn version_1_database(backend: Backend) -> Option<TestDb> {
-    let db = TestDb::new(backend)?;
+fn version_1_database(backend: Backend) -> TestDb {
+    let db = TestDb::new(backend);
     let old_staff = format!(
         "INSERT INTO staff_users (username, display_name, role, password_hash, active, created_at, phone_key) \
          VALUES ('old.finance', 'Old', 'finance', 'x', TRUE, '2026-11-28 12:00:00', '{OLD_PHONE_KEY}')"
@@ -62,7 +62,7 @@ fn version_1_database(backend: Backend) -> Option<TestDb> {
                 .unwrap();
         }
     }
-    Some(db)
+    db
 }
 
 fn start(db: &TestDb, data_dir: &std::path::Path) -> Services {
@@ -71,7 +71,12 @@ fn start(db: &TestDb, data_dir: &std::path::Path) -> Services {
             .merge(("receipt_key", "02".repeat(32)))
             .merge(("session_key", "03".repeat(64)))
     });
-    tipline::startup::services(&settings, &config_dir()).expect("the installation starts")
+    tipline::startup::services(
+        &settings,
+        &config_dir(),
+        tipline::services::clock::Clock::System,
+    )
+    .expect("the installation starts")
 }
 
 fn append(services: &Services, actor: &str) {
@@ -102,42 +107,33 @@ fn versions(services: &Services) -> Vec<i32> {
         .collect()
 }
 
-fn an_upgraded_installation_keeps_its_chain_and_its_keyed_hashes(backend: Backend) {
-    let Some(db) = version_1_database(backend) else {
-        return;
-    };
-    let data_dir = tempfile::tempdir().unwrap();
-    let services = start(&db, data_dir.path());
+on_both_backends! {
+    /// An installation of version 1 keeps its audit chain and its keyed hashes when upgraded.
+    fn an_upgraded_installation_keeps_its_chain_and_its_keyed_hashes(backend: Backend) {
+        let db = version_1_database(backend);
+        let data_dir = tempfile::tempdir().unwrap();
+        let services = start(&db, data_dir.path());
 
-    let report = services.verify_audit().unwrap();
-    assert_eq!((report.entries, report.broken_at), (1, None));
-    assert!(matches!(services.keyed, KeyedHasher::V1(_)));
-    assert_eq!(
-        services.keyed_hash("payee-phone", "13812345678"),
-        OLD_PHONE_KEY
-    );
+        let report = services.verify_audit().unwrap();
+        assert_eq!((report.entries, report.broken_at), (1, None));
+        assert!(matches!(services.keyed, KeyedHasher::V1(_)));
+        assert_eq!(
+            services.keyed_hash("payee-phone", "13812345678"),
+            OLD_PHONE_KEY
+        );
 
-    append(&services, "bob");
-    append(&services, "carol");
-    assert_eq!(versions(&services), [audit::V1, audit::V2, audit::V2]);
-    let report = services.verify_audit().unwrap();
-    assert_eq!((report.entries, report.broken_at), (3, None));
+        append(&services, "bob");
+        append(&services, "carol");
+        assert_eq!(versions(&services), [audit::V1, audit::V2, audit::V2]);
+        let report = services.verify_audit().unwrap();
+        assert_eq!((report.entries, report.broken_at), (3, None));
 
-    // Started again, it keeps the scheme it chose (the choice is stored, not guessed anew).
-    drop(services);
-    let again = start(&db, data_dir.path());
-    assert!(matches!(again.keyed, KeyedHasher::V1(_)));
-    assert_eq!(again.verify_audit().unwrap().broken_at, None);
-}
-
-#[test]
-fn an_upgraded_installation_keeps_its_chain_and_its_keyed_hashes_sqlite() {
-    an_upgraded_installation_keeps_its_chain_and_its_keyed_hashes(Backend::Sqlite);
-}
-
-#[test]
-fn an_upgraded_installation_keeps_its_chain_and_its_keyed_hashes_postgres() {
-    an_upgraded_installation_keeps_its_chain_and_its_keyed_hashes(Backend::Postgres);
+        // Started again, it keeps the scheme it chose (the choice is stored, not guessed anew).
+        drop(services);
+        let again = start(&db, data_dir.path());
+        assert!(matches!(again.keyed, KeyedHasher::V1(_)));
+        assert_eq!(again.verify_audit().unwrap().broken_at, None);
+    }
 }
 
 on_both_backends! {

@@ -84,9 +84,9 @@ async function checkAccessibility(page, name) {
   assert.deepEqual(found, [], `${name}: accessibility violations`);
 }
 
-async function reporterPath(javaScriptEnabled) {
-  const tag = javaScriptEnabled ? "js" : "nojs";
-  const context = await browser.newContext({
+/** A phone's browser (390×844, touch, Chinese), with JavaScript on or off. */
+function phone(javaScriptEnabled) {
+  return browser.newContext({
     viewport: { width: 390, height: 844 },
     deviceScaleFactor: 1,
     isMobile: true,
@@ -96,6 +96,11 @@ async function reporterPath(javaScriptEnabled) {
     javaScriptEnabled,
     bypassCSP: true, // only so that axe-core can be injected; the pages themselves load nothing inline
   });
+}
+
+async function reporterPath(javaScriptEnabled) {
+  const tag = javaScriptEnabled ? "js" : "nojs";
+  const context = await phone(javaScriptEnabled);
   const page = await context.newPage();
   try {
     await page.goto(`${base}/`);
@@ -190,16 +195,7 @@ test("the oversight dashboard and report at 390 px, JavaScript off then on", asy
 
 async function oversightPages(javaScriptEnabled) {
   const tag = javaScriptEnabled ? "js" : "nojs";
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 1,
-    isMobile: true,
-    hasTouch: true,
-    locale: "zh-CN",
-    extraHTTPHeaders: { "Accept-Language": "zh-CN,zh;q=0.9" },
-    javaScriptEnabled,
-    bypassCSP: true,
-  });
+  const context = await phone(javaScriptEnabled);
   const page = await context.newPage();
   try {
     await page.goto(`${base}/staff/dashboard`);
