@@ -10,20 +10,19 @@
 //! never offers what the service would refuse. The role checks at the top of each method are
 //! defence in depth.
 
-use super::audit;
+use super::audit::{By, Event};
 use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
-use crate::db::audit::NewEntry;
 use crate::db::cases::CaseFileRow;
 use crate::db::rewards::{self, RewardRow};
 use crate::db::tips::TipRow;
 use crate::db::{self, cases, tips};
 use crate::domain::FieldError;
+use crate::domain::access::Permission;
 use crate::domain::reward::{
     self as reward, Basis, CaseFacts, Facts, Fen, Grade, Refusal, RewardActor, RewardId,
     RewardStatus, RewardStep, Who,
 };
-use crate::domain::roles::Role;
 use crate::domain::tip::{Phone, text_field};
 use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
@@ -191,27 +190,6 @@ impl Services {
         }
     }
 
-    fn reward_audit(
-        &self,
-        conn: &mut db::DbConn,
-        actor: &str,
-        action: &str,
-        case: &str,
-        detail: &str,
-    ) -> ServiceResult<()> {
-        Ok(audit::append(
-            self,
-            conn,
-            &NewEntry {
-                actor,
-                action,
-                case_number: Some(case),
-                detail: Some(detail),
-                ..NewEntry::default()
-            },
-        )?)
-    }
-
     /// Proposes a reward for a case (or records why the reporter is excluded).
     pub fn propose_reward(
         &self,
@@ -219,7 +197,7 @@ impl Services {
         case_number: &str,
         input: &ProposalInput,
     ) -> ServiceResult<Option<RewardView>> {
-        if !matches!(staff.role, Role::Officer | Role::Head | Role::Coordinator) {
+        if !staff.may(Permission::WorkCases) {
             return Err(ServiceError::Forbidden);
         }
         let policy = self.reward_policy.clone();
@@ -237,20 +215,18 @@ impl Services {
                     .map_err(|e| ServiceError::Validation(vec![e]))?;
                 file.reward_excluded = Some(format!("{reason}: {note}"));
                 cases::update(conn, &file)?;
-                tips::insert_event(
+                self.record(
                     conn,
-                    tip.id,
-                    "reward_excluded",
-                    Some(&staff.username),
-                    file.reward_excluded.as_deref(),
-                    now,
-                )?;
-                self.reward_audit(
-                    conn,
-                    &staff.username,
-                    "reward_excluded",
-                    case_number,
-                    reason,
+                    &Event {
+                        tip_id: tip.id,
+                        case_number,
+                        action: "reward_excluded",
+                        by: By::Staff(&staff.username),
+                        note: file.reward_excluded.as_deref(),
+                        reason: None,
+                        detail: Some(reason),
+                        at: now,
+                    },
                 )?;
                 return Ok(None);
             }
@@ -354,20 +330,23 @@ impl Services {
                 month,
             };
             row.id = rewards::insert(conn, &row)?;
-            tips::insert_event(
+            self.record(
                 conn,
-                tip.id,
-                "reward_propose",
-                Some(&staff.username),
-                Some(&format!("{} 元", Fen(row.amount_fen))),
-                now,
-            )?;
-            self.reward_audit(
-                conn,
-                &staff.username,
-                "reward_propose",
-                case_number,
-                &format!("#{} {} {}", row.id, row.basis, Fen(row.amount_fen)),
+                &Event {
+                    tip_id: tip.id,
+                    case_number,
+                    action: "reward_propose",
+                    by: By::Staff(&staff.username),
+                    note: Some(&format!("{} 元", Fen(row.amount_fen))),
+                    reason: None,
+                    detail: Some(&format!(
+                        "#{} {} {}",
+                        row.id,
+                        row.basis,
+                        Fen(row.amount_fen)
+                    )),
+                    at: now,
+                },
             )?;
             Ok(Some(self.reward_view(
                 staff,
@@ -387,18 +366,17 @@ impl Services {
         case_number: &str,
     ) -> ServiceResult<crate::db::tips::TipRow> {
         let tip = tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
-        if matches!(staff.role, Role::Officer | Role::Head) {
-            let unit = staff.unit.as_deref().unwrap_or_default();
-            if cases::unit_attached(conn, tip.id, unit)?.is_none() {
-                return Err(ServiceError::NotFound);
-            }
+        if let Some(unit) = staff.scope()
+            && cases::unit_attached(conn, tip.id, &unit)?.is_none()
+        {
+            return Err(ServiceError::NotFound);
         }
         Ok(tip)
     }
 
     /// A head's sign-off, where the policy asks for one before finance.
     pub fn sign_off_reward(&self, staff: &Staff, id: RewardId) -> ServiceResult<RewardView> {
-        if !matches!(staff.role, Role::Head | Role::Coordinator) {
+        if !staff.may(Permission::SignOffReward) {
             return Err(ServiceError::Forbidden);
         }
         self.db.write(|conn| -> ServiceResult<RewardView> {
@@ -409,12 +387,18 @@ impl Services {
             row.status = self.reward_step(&row, RewardStep::SignOff, &staff_actor(staff, &row))?;
             row.signed_off_by = Some(staff.username.clone());
             rewards::update(conn, &row)?;
-            self.reward_audit(
+            self.record(
                 conn,
-                &staff.username,
-                "reward_sign_off",
-                &tip.case_number,
-                &format!("#{id}"),
+                &Event {
+                    tip_id: tip.id,
+                    case_number: &tip.case_number,
+                    action: "reward_sign_off",
+                    by: By::Staff(&staff.username),
+                    note: None,
+                    reason: None,
+                    detail: Some(&format!("#{id}")),
+                    at: self.now(),
+                },
             )?;
             Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
         })
@@ -430,7 +414,7 @@ impl Services {
         amount_yuan: Result<Option<Fen>, FieldError>,
         note: &str,
     ) -> ServiceResult<RewardView> {
-        if staff.role != Role::Finance {
+        if !staff.may(Permission::DecideReward) {
             return Err(ServiceError::Forbidden);
         }
         let today = self.today();
@@ -473,20 +457,18 @@ impl Services {
             } else {
                 "reward_reject"
             };
-            tips::insert_event(
+            self.record(
                 conn,
-                tip.id,
-                action,
-                Some(&staff.username),
-                row.decision_note.as_deref(),
-                now,
-            )?;
-            self.reward_audit(
-                conn,
-                &staff.username,
-                action,
-                &tip.case_number,
-                &format!("#{id} {} 元", Fen(row.amount_fen)),
+                &Event {
+                    tip_id: tip.id,
+                    case_number: &tip.case_number,
+                    action,
+                    by: By::Staff(&staff.username),
+                    note: row.decision_note.as_deref(),
+                    reason: None,
+                    detail: Some(&format!("#{id} {} 元", Fen(row.amount_fen))),
+                    at: now,
+                },
             )?;
             if approve && !tip.anonymous {
                 let sealed = tips::sealed_identity(conn, tip.id)?;
@@ -549,13 +531,18 @@ impl Services {
                 let now = s.now();
                 row.claimed_at = Some(now);
                 rewards::update(conn, &row)?;
-                tips::insert_event(conn, tip.id, "reward_claim", None, None, now)?;
-                s.reward_audit(
+                s.record(
                     conn,
-                    "reporter",
-                    "reward_claim",
-                    &tip.case_number,
-                    &format!("#{}", row.id),
+                    &Event {
+                        tip_id: tip.id,
+                        case_number: &tip.case_number,
+                        action: "reward_claim",
+                        by: By::Reporter,
+                        note: None,
+                        reason: None,
+                        detail: Some(&format!("#{}", row.id)),
+                        at: now,
+                    },
                 )?;
                 Ok(())
             })
@@ -572,7 +559,7 @@ impl Services {
         reference: &str,
         paid_on: Option<&str>,
     ) -> ServiceResult<RewardView> {
-        if staff.role != Role::Finance {
+        if !staff.may(Permission::PayReward) {
             return Err(ServiceError::Forbidden);
         }
         let reference = text_field("reference", Some(reference), (1, 100))
@@ -604,20 +591,18 @@ impl Services {
             row.paid_reference = Some(reference.clone());
             rewards::update(conn, &row)?;
             let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-            tips::insert_event(
+            self.record(
                 conn,
-                tip.id,
-                "reward_paid",
-                Some(&staff.username),
-                None,
-                now,
-            )?;
-            self.reward_audit(
-                conn,
-                &staff.username,
-                "reward_paid",
-                &tip.case_number,
-                &format!("#{id} {reference}"),
+                &Event {
+                    tip_id: tip.id,
+                    case_number: &tip.case_number,
+                    action: "reward_paid",
+                    by: By::Staff(&staff.username),
+                    note: None,
+                    reason: None,
+                    detail: Some(&format!("#{id} {reference}")),
+                    at: now,
+                },
             )?;
             Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
         })
@@ -644,13 +629,18 @@ impl Services {
                 row.status = next;
                 rewards::update(conn, &row)?;
                 let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-                tips::insert_event(conn, tip.id, "reward_expired", None, None, self.now())?;
-                self.reward_audit(
+                self.record(
                     conn,
-                    "system",
-                    "reward_expired",
-                    &tip.case_number,
-                    &format!("#{id}"),
+                    &Event {
+                        tip_id: tip.id,
+                        case_number: &tip.case_number,
+                        action: "reward_expired",
+                        by: By::System,
+                        note: None,
+                        reason: None,
+                        detail: Some(&format!("#{id}")),
+                        at: self.now(),
+                    },
                 )?;
                 n += 1;
                 Ok(())
@@ -666,10 +656,7 @@ impl Services {
         staff: &Staff,
         status: Option<RewardStatus>,
     ) -> ServiceResult<Vec<RewardView>> {
-        if !matches!(
-            staff.role,
-            Role::Finance | Role::Coordinator | Role::Inspector
-        ) {
+        if !staff.may(Permission::ReadRewards) {
             return Err(ServiceError::Forbidden);
         }
         let mut conn = self.db.read()?;

@@ -332,6 +332,7 @@ signal-same_phone = same phone on several claims
 signal-many_this_month = several rewards to one reporter this month
 action-reward = Reward proposal
 action-reward_propose = Reward proposed
+action-reward_sign_off = Reward signed off
 action-reward_excluded = No reward
 action-reward_approve = Reward approved
 action-reward_reject = Reward rejected

@@ -332,6 +332,7 @@ signal-same_phone = 同一手机号多次领奖
 signal-many_this_month = 同一举报人本月多次获奖
 action-reward = 奖励申请
 action-reward_propose = 提出奖励申请
+action-reward_sign_off = 领导审核同意奖励
 action-reward_excluded = 不予奖励
 action-reward_approve = 批准奖励
 action-reward_reject = 不批准奖励
