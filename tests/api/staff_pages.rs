@@ -32,6 +32,9 @@ on_both_backends! {
         assert_eq!((status, to), (303, Some(format!("/staff/tips/{case}?done=accept"))));
         let (_, page) = b.get(&format!("/staff/tips/{case}?done=accept"));
         assert!(page.contains("已完成：受理") && page.contains("现场核实"));
+        // The history says where the tip went in words, not in codes.
+        assert!(page.contains("主办："), "{page}");
+        assert!(!page.contains("lead=") && !page.contains(">web<"), "no internal codes in the history");
         // A refused action keeps what was typed.
         b.post(&format!("/staff/tips/{case}/act"), &[("action", "start_verification"), ("csrf", &csrf)]);
         b.post(&format!("/staff/tips/{case}/act"), &[("action", "substantiate"), ("csrf", &csrf)]);
@@ -66,6 +69,51 @@ on_both_backends! {
         let (_, page) = i.get(&format!("/staff/tips/{gas}"));
         assert!(!page.contains("action\" value=\"accept\""), "inspectors only read");
         assert!(i.get("/staff?lang=en").1.contains("Cases"));
+    }
+
+    /// Finance lands on the reward page and is offered no page it may not open.
+    fn finance_signs_in_to_the_reward_page(app) {
+        app.add_user("finance1", "finance", None, None);
+        let b = Browser::new(&app);
+        let (status, _, to) = b.sign_in("finance1", PASSWORD, "");
+        assert_eq!((status, to.as_deref()), (303, Some("/finance")));
+        let (status, page) = b.get("/finance");
+        assert_eq!(status, 200);
+        assert!(!page.contains("href=\"/staff/lists/hazards\"") && !page.contains(">待办案件<"), "{page}");
+        assert_eq!(b.get("/staff").0, 403);
+        assert_eq!(b.get("/staff/lists/hazards").0, 403);
+    }
+
+    /// Every state-changing staff page checks the form's CSRF token before anything else runs.
+    fn every_staff_form_refuses_a_forged_token(app) {
+        let case = app.new_case("fire_safety");
+        app.add_user("boss", "coordinator", None, None);
+        app.add_user("fire.officer", "officer", Some("fire"), None);
+        let b = Browser::new(&app);
+        b.sign_in("boss", PASSWORD, "");
+        let before = b.get(&format!("/staff/tips/{case}")).1;
+        for path in [
+            "/staff/logout".to_owned(),
+            format!("/staff/tips/{case}/act"),
+            format!("/staff/tips/{case}/message"),
+            format!("/staff/tips/{case}/identity"),
+            format!("/staff/tips/{case}/reward"),
+            format!("/staff/tips/{case}/exposure"),
+            format!("/staff/tips/{case}/exposure/withdraw"),
+            "/staff/account/password".to_owned(),
+            "/staff/account/totp".to_owned(),
+            "/staff/account/totp/confirm".to_owned(),
+            "/staff/users".to_owned(),
+            "/staff/users/fire.officer/active".to_owned(),
+            "/staff/users/fire.officer/password".to_owned(),
+        ] {
+            let (status, page, _) = b.post(&path, &[("csrf", "forged"), ("action", "accept"), ("body", "x"), ("active", "false")]);
+            assert_eq!(status, 403, "{path}");
+            assert!(page.contains("页面已过期，请刷新后重试"), "{path}: {page}");
+        }
+        let (status, after) = b.get(&format!("/staff/tips/{case}"));
+        assert_eq!(status, 200, "still signed in: the forged sign-out did nothing");
+        assert_eq!(before.matches("<tr").count(), after.matches("<tr").count(), "nothing was recorded");
     }
 
     /// Own password change ends other sessions; two-step sign-in is enrolled and then required.

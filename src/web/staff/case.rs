@@ -119,12 +119,52 @@ fn deadlines_json(lang: Lang, v: &CaseView, today: NaiveDate) -> Vec<Value> {
         .collect()
 }
 
+/// A history note in words: the intake's channel and routing are recorded as codes.
+fn history_note(names: Names, action: &str, note: &str) -> String {
+    let lang = names.lang;
+    let unit = |key: &str, code: &str| lang.t_str(key, &[("unit", &names.unit(code))]);
+    let street_key = match note.contains("(co-handler)") {
+        true => "history-route-street-co",
+        false => "history-route-street",
+    };
+    let route_part = |part: &str| {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        match key {
+            "lead" => Some(unit("history-route-lead", value)),
+            "co" => {
+                let units: Vec<String> = value.split(',').map(|u| names.unit(u)).collect();
+                Some(lang.t_str("history-route-co", &[("units", &units.join("、"))]))
+            }
+            "street" => Some(unit(street_key, value)),
+            "(co-handler)" => None,
+            "triage" => Some(lang.t("history-route-triage")),
+            "suggested" => {
+                let sector = names.sector(value);
+                Some(lang.t_str("history-route-suggested", &[("sector", &sector)]))
+            }
+            _ => Some(part.to_owned()),
+        }
+    };
+    match action {
+        "submit" => lang
+            .try_t(&format!("history-channel-{note}"))
+            .unwrap_or_else(|| note.to_owned()),
+        "route" => {
+            let parts: Vec<String> = note.split(' ').filter_map(route_part).collect();
+            parts.join("；")
+        }
+        _ => note.to_owned(),
+    }
+}
+
 /// The history and the messages with the reporter.
-fn conversation(lang: Lang, offset: FixedOffset, v: &CaseView) -> (Vec<Value>, Vec<Value>) {
+fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>, Vec<Value>) {
+    let lang = names.lang;
     let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
     let history = v.history.iter().map(|h| {
         let action = lang.try_t(&format!("action-{}", h.action)).unwrap_or_else(|| h.action.clone());
-        json!({ "at": at(h.created_at), "action": action, "by": h.actor.clone().unwrap_or_default(), "note": h.note.clone().unwrap_or_default() })
+        let note = history_note(names, &h.action, h.note.as_deref().unwrap_or_default());
+        json!({ "at": at(h.created_at), "action": action, "by": h.actor.clone().unwrap_or_default(), "note": note })
     });
     let messages = v.messages.iter().map(|m| {
         let staff_side = m.sender == "staff";
@@ -225,7 +265,7 @@ pub fn render_case(
     let s = &state.services;
     let names = Names::new(&s.catalog, lang);
     let today = s.today();
-    let (history, messages) = conversation(lang, s.offset, v);
+    let (history, messages) = conversation(names, s.offset, v);
     let photos: Vec<Value> = v
         .attachments
         .iter()
