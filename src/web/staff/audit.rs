@@ -1,6 +1,7 @@
 //! The audit log as a page, and whether its hash chain verifies (checked on request, since it
 //! reads the whole log).
 
+use crate::services::audit::AuditEntry;
 use crate::web::AppState;
 use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
@@ -17,6 +18,11 @@ pub struct VerifyQuery {
     verify: Option<String>,
 }
 
+fn entry(r: &AuditEntry, offset: chrono::FixedOffset, lang: Lang) -> Value {
+    json!({ "seq": r.seq, "at": local_datetime(r.at.and_utc(), offset, lang), "actor": r.actor, "action": r.action,
+            "case_number": r.case_number, "reason": r.reason.clone().unwrap_or_default(), "detail": r.detail.clone().unwrap_or_default() })
+}
+
 pub async fn audit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -31,14 +37,7 @@ pub async fn audit_page(
         .blocking(move |s| s.audit_log(&st, None, (0, 200), verify))
         .await?;
     let offset = state.services.offset;
-    let entries: Vec<Value> = log
-        .entries
-        .iter()
-        .map(|r| {
-            json!({ "seq": r.seq, "at": local_datetime(r.at.and_utc(), offset, lang), "actor": r.actor, "action": r.action,
-                    "case_number": r.case_number, "reason": r.reason.clone().unwrap_or_default(), "detail": r.detail.clone().unwrap_or_default() })
-        })
-        .collect();
+    let entries: Vec<Value> = log.entries.iter().map(|r| entry(r, offset, lang)).collect();
     let report = log.report.as_ref();
     let mut ctx = context(&state, &req, lang, Some(&staff.session));
     ctx.insert("checked", &report.is_some());

@@ -1,6 +1,7 @@
 //! The queue: the tips this staff member works, nearest deadline first, with filters.
 
 use crate::domain::status::Status;
+use crate::services::cases::CaseSummary;
 use crate::web::AppState;
 use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
@@ -27,21 +28,9 @@ pub async fn queue(
         .blocking(move |s| s.queue(&st, f, page, PER_PAGE))
         .await?;
     let names = Names::new(&state.services.catalog, lang);
-    let offset = state.services.offset;
     let items: Vec<Value> = rows
         .iter()
-        .map(|t| {
-            json!({
-                "case_number": t.case_number,
-                "status": lang.t(&format!("status-{}", t.status)),
-                "sector": names.sector(&t.sector),
-                "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
-                "department": names.unit(&t.department),
-                "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
-                "deadline": t.next_deadline.map(|d| d.to_string()).unwrap_or_default(),
-                "overdue": t.overdue,
-            })
-        })
+        .map(|t| item(names, state.services.offset, t))
         .collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let link = |p: i64| {
@@ -59,13 +48,23 @@ pub async fn queue(
     ctx.insert("statuses", &status_choices(lang));
     ctx.insert("sectors", &names.sector_choices());
     ctx.insert("streets", &names.street_choices());
-    Ok(render(
-        &state,
-        &req,
-        "staff/queue.html",
-        &ctx,
-        StatusCode::OK,
-    ))
+    let ok = StatusCode::OK;
+    Ok(render(&state, &req, "staff/queue.html", &ctx, ok))
+}
+
+/// One row of the queue, in words.
+fn item(names: Names, offset: chrono::FixedOffset, t: &CaseSummary) -> Value {
+    let lang = names.lang;
+    json!({
+        "case_number": t.case_number,
+        "status": lang.t(&format!("status-{}", t.status)),
+        "sector": names.sector(&t.sector),
+        "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
+        "department": names.unit(&t.department),
+        "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
+        "deadline": t.next_deadline.map(|d| d.to_string()).unwrap_or_default(),
+        "overdue": t.overdue,
+    })
 }
 
 fn status_choices(lang: Lang) -> Vec<Choice> {

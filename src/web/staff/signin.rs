@@ -26,7 +26,8 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang
     render(&state, &req, "staff/login.html", &ctx, StatusCode::OK)
 }
 
-/// Signs in and opens the staff member's first page: the queue, or the rewards for finance.
+/// Signs in and opens the staff member's first page: the queue, or the rewards for finance. A
+/// refused sign-in shows the form again with the username kept.
 pub async fn login_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -35,32 +36,21 @@ pub async fn login_submit(
 ) -> HttpResponse {
     let f = form.into_inner();
     let ip = client_ip(&req, &state.trusted_proxies);
-    let mut ctx = context(&state, &req, lang, None);
-    ctx.insert("username", &f.username);
-    let limited = state.limiters.check_signin(ip, &f.username);
-    let outcome = match limited {
-        Err(seconds) => {
-            let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
-            ctx.insert("banner", &text);
-            let mut resp = render(
-                &state,
-                &req,
-                "staff/login.html",
-                &ctx,
-                StatusCode::TOO_MANY_REQUESTS,
-            );
-            resp.headers_mut().insert(RETRY_AFTER, seconds.into());
-            return resp;
-        }
-        Ok(()) => {
-            let totp = Some(f.totp.as_str()).filter(|t| !t.trim().is_empty());
-            state
-                .services
-                .sign_in(&f.username, &f.password, totp, Some(ip))
-                .await
-        }
+    let refused = |status: StatusCode, banner: String| {
+        let mut ctx = context(&state, &req, lang, None);
+        ctx.insert("username", &f.username);
+        ctx.insert("banner", &banner);
+        render(&state, &req, "staff/login.html", &ctx, status)
     };
-    match outcome {
+    if let Err(seconds) = state.limiters.check_signin(ip, &f.username) {
+        let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+        let mut resp = refused(StatusCode::TOO_MANY_REQUESTS, text);
+        resp.headers_mut().insert(RETRY_AFTER, seconds.into());
+        return resp;
+    }
+    let totp = Some(f.totp.as_str()).filter(|t| !t.trim().is_empty());
+    let signed_in = state.services.sign_in(&f.username, &f.password, totp, Some(ip));
+    match signed_in.await {
         Ok(done) => {
             let cases = allows::<can::ReadCases>(done.session.staff.role);
             let mut resp = see_other(if cases { "/staff" } else { "/finance" });
@@ -69,8 +59,7 @@ pub async fn login_submit(
         }
         Err(e) => {
             let (status, text) = refusal_text(lang, &e);
-            ctx.insert("banner", &text);
-            render(&state, &req, "staff/login.html", &ctx, status)
+            refused(status, text)
         }
     }
 }
