@@ -57,43 +57,19 @@ pub async fn report_submit(
 ) -> HttpResponse {
     // Uploads are read one bounded batch at a time (each may hold 60 MB in memory).
     let Ok(_slot) = state.upload_slot().await else {
-        return state.pages.error(
-            &req,
-            lang,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "page-busy-title",
-            &lang.t("page-busy"),
-        );
+        let (title, text) = ("page-busy-title", lang.t("page-busy"));
+        return state
+            .pages
+            .error(&req, lang, StatusCode::SERVICE_UNAVAILABLE, title, &text);
     };
     // Counted before anything is stored: a limited request keeps its text, not its photos.
-    let limited = state
-        .limiters
-        .check(Bucket::Submission, client_ip(&req, &state.trusted_proxies))
-        .err();
-    let mut up =
-        match form::read_report(&req, payload, state.multipart_limit, limited.is_none()).await {
-            Ok(up) => up,
-            Err(ReadError::TooLarge) => {
-                let msg = lang.t("page-too-large");
-                return state.pages.error(
-                    &req,
-                    lang,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "page-too-large-title",
-                    &msg,
-                );
-            }
-            Err(ReadError::Malformed) => {
-                let msg = lang.t("error-bad_request");
-                return state.pages.error(
-                    &req,
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    "page-internal-title",
-                    &msg,
-                );
-            }
-        };
+    let ip = client_ip(&req, &state.trusted_proxies);
+    let limited = state.limiters.check(Bucket::Submission, ip).err();
+    let read = form::read_report(&req, payload, state.multipart_limit, limited.is_none()).await;
+    let mut up = match read {
+        Ok(up) => up,
+        Err(e) => return unreadable(&state, &req, lang, e),
+    };
     let mut errors = FormErrors::default();
     if let Some(seconds) = limited {
         errors.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
@@ -104,30 +80,64 @@ pub async fn report_submit(
             kept_photos: 0,
         };
         let mut resp = render_report(&state, &req, lang, &view, StatusCode::TOO_MANY_REQUESTS);
-        if let Ok(v) = seconds.to_string().parse() {
-            resp.headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, v);
-        }
+        resp.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, seconds.into());
         return resp;
     }
     let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
     let photos = gather_photos(&state, lang, &mut up, previous.clone(), &mut errors).await;
-    let status = match submit_form(
+    let sent = submit_form(
         &state,
         lang,
         &up,
         photos.clone(),
         previous.clone(),
         &mut errors,
-    )
-    .await
-    {
+    );
+    let status = match sent.await {
         Ok(done) => return render_receipt(&state, &req, lang, &done, photos.len()),
         Err(status) => status,
     };
-    // Refused: keep the good photos under a fresh token so they need not be chosen again.
+    let kept = keep_refused_photos(&state, lang, &mut up.form, previous, photos, &mut errors).await;
+    let view = ReportView {
+        urgent: is_urgent(&req),
+        form: up.form,
+        errors,
+        kept_photos: kept,
+    };
+    render_report(&state, &req, lang, &view, status)
+}
+
+/// The answer to a form that could not be read at all.
+fn unreadable(state: &AppState, req: &HttpRequest, lang: Lang, e: ReadError) -> HttpResponse {
+    let (status, title, text) = match e {
+        ReadError::TooLarge => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "page-too-large-title",
+            lang.t("page-too-large"),
+        ),
+        ReadError::Malformed => (
+            StatusCode::BAD_REQUEST,
+            "page-internal-title",
+            lang.t("error-bad_request"),
+        ),
+    };
+    state.pages.error(req, lang, status, title, &text)
+}
+
+/// Keeps the good photos of a refused form under a fresh token, so they need not be chosen
+/// again; the number kept.
+async fn keep_refused_photos(
+    state: &AppState,
+    lang: Lang,
+    form: &mut ReportForm,
+    previous: Option<String>,
+    photos: Arc<Vec<CleanPhoto>>,
+    errors: &mut FormErrors,
+) -> usize {
     let kept = photos.len();
-    up.form.photo_draft = match state.services.keep_photos(previous, photos).await {
+    form.discard_photos = false;
+    form.photo_draft = match state.services.keep_photos(previous, photos).await {
         Ok(token) => token.unwrap_or_default(),
         Err(e) => {
             tracing::warn!(error = ?e, "the photos of a refused form were not kept");
@@ -137,19 +147,7 @@ pub async fn report_submit(
             String::new()
         }
     };
-    up.form.discard_photos = false;
-    let kept = if up.form.photo_draft.is_empty() {
-        0
-    } else {
-        kept
-    };
-    let view = ReportView {
-        urgent: is_urgent(&req),
-        form: up.form,
-        errors,
-        kept_photos: kept,
-    };
-    render_report(&state, &req, lang, &view, status)
+    if form.photo_draft.is_empty() { 0 } else { kept }
 }
 
 /// The photos of this submission: those kept from an earlier refusal first, then the new ones,

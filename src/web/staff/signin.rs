@@ -49,7 +49,9 @@ pub async fn login_submit(
         return resp;
     }
     let totp = Some(f.totp.as_str()).filter(|t| !t.trim().is_empty());
-    let signed_in = state.services.sign_in(&f.username, &f.password, totp, Some(ip));
+    let signed_in = state
+        .services
+        .sign_in(&f.username, &f.password, totp, Some(ip));
     match signed_in.await {
         Ok(done) => {
             let cases = allows::<can::ReadCases>(done.session.staff.role);
