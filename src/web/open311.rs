@@ -13,6 +13,8 @@ use crate::domain::status::Status;
 use crate::domain::tip::{Channel, ReporterInput, TipInput};
 use crate::services::ServiceError;
 use crate::services::cases::CaseSummary;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
@@ -261,6 +263,37 @@ pub struct ListQuery {
     status: Option<String>,
 }
 
+impl ListQuery {
+    /// What the query asks for; `Err` when a date is not an RFC 3339 instant.
+    fn filter(&self) -> Result<PublicFilter, ()> {
+        let (start, end) = (instant(&self.start_date)?, instant(&self.end_date)?);
+        let statuses: Vec<String> = match self.status.as_deref() {
+            Some(which @ ("open" | "closed")) => Status::ALL
+                .iter()
+                .filter(|s| s.is_final() == (which == "closed"))
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let ids = self
+            .service_request_id
+            .as_deref()
+            .unwrap_or_default()
+            .split(',');
+        Ok(PublicFilter {
+            sector: self.service_code.clone().filter(|s| !s.is_empty()),
+            statuses,
+            start,
+            end,
+            case_numbers: ids
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+}
+
 fn instant(s: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, ()> {
     match s.as_deref().filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -282,45 +315,24 @@ pub async fn list(
     if !key_ok(&state, q.api_key.as_deref()) {
         return error(fmt, 403, lang.t("error-forbidden"));
     }
-    let (Ok(start), Ok(end)) = (instant(&q.start_date), instant(&q.end_date)) else {
+    let Ok(filter) = q.filter() else {
         return error(fmt, 400, lang.t("field-bad_instant"));
-    };
-    let statuses: Vec<String> = match q.status.as_deref() {
-        Some(which @ ("open" | "closed")) => Status::ALL
-            .iter()
-            .filter(|s| s.is_final() == (which == "closed"))
-            .map(|s| s.as_str().to_owned())
-            .collect(),
-        _ => Vec::new(),
-    };
-    let filter = PublicFilter {
-        sector: q.service_code.clone().filter(|s| !s.is_empty()),
-        statuses,
-        start,
-        end,
-        case_numbers: q
-            .service_request_id
-            .as_deref()
-            .map(|s| {
-                s.split(',')
-                    .map(|x| x.trim().to_owned())
-                    .filter(|x| !x.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
     };
     let rows = state
         .services
         .blocking(move |s| s.public_requests(filter, 1000))
         .await;
     match rows {
-        Ok(rows) => answer(
-            fmt,
-            actix_web::http::StatusCode::OK,
-            "service_requests",
-            "request",
-            Value::Array(rows.iter().map(|t| request_json(&state, lang, t)).collect()),
-        ),
+        Ok(rows) => {
+            let body = rows.iter().map(|t| request_json(&state, lang, t)).collect();
+            answer(
+                fmt,
+                StatusCode::OK,
+                "service_requests",
+                "request",
+                Value::Array(body),
+            )
+        }
         Err(e) => {
             tracing::error!(error = ?e, "open311 list failed");
             error(fmt, 500, lang.t("error-internal"))
@@ -374,6 +386,53 @@ pub struct PostRequest {
     email: Option<String>,
 }
 
+/// A request as Open311 sends it, read as JSON or as a form.
+fn read_request(req: &HttpRequest, body: &[u8]) -> Option<PostRequest> {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("application/json") {
+        serde_json::from_slice(body).ok()
+    } else {
+        serde_urlencoded::from_bytes(body).ok()
+    }
+}
+
+impl PostRequest {
+    /// The tip it stands for: identified when it names a caller or a phone; a place from the
+    /// address or the coordinates; never a reward (the caller has no receipt to claim with).
+    fn tip(&self) -> TipInput {
+        let name: String = [self.last_name.as_deref(), self.first_name.as_deref()]
+            .iter()
+            .flatten()
+            .map(|s| s.trim())
+            .collect();
+        let phone = self.phone.as_deref().is_some_and(|s| !s.trim().is_empty());
+        let identified = !name.is_empty() || phone;
+        let coordinates = match (&self.lat, &self.long) {
+            (Some(lat), Some(long)) => Some(format!("{lat},{long}")),
+            _ => None,
+        };
+        let address = self.address_string.clone().filter(|a| !a.trim().is_empty());
+        TipInput {
+            sector: self.service_code.clone(),
+            address: address.or(coordinates),
+            description: self.description.clone(),
+            severity: Some("general".into()),
+            anonymous: Some(!identified),
+            reporter: identified.then(|| ReporterInput {
+                name: Some(name),
+                phone: self.phone.clone(),
+                email: self.email.clone(),
+            }),
+            wants_reward: Some(false),
+            ..TipInput::default()
+        }
+    }
+}
+
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -384,102 +443,43 @@ pub async fn create(
     let Some(fmt) = Format::of(&ext) else {
         return error(Format::Json, 404, lang.t("error-not_found"));
     };
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let parsed: Option<PostRequest> = if content_type.starts_with("application/json") {
-        serde_json::from_slice(&body).ok()
-    } else {
-        serde_urlencoded::from_bytes(&body).ok()
-    };
-    let Some(p) = parsed else {
+    let Some(p) = read_request(&req, &body) else {
         return error(fmt, 400, lang.t("error-bad_request"));
     };
     if !key_ok(&state, p.api_key.as_deref()) {
         return error(fmt, 403, lang.t("error-forbidden"));
     }
-    if let Err(seconds) = state
-        .limiters
-        .check(Bucket::Submission, client_ip(&req, &state.trusted_proxies))
-    {
-        let mut resp = error(
-            fmt,
-            429,
-            lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]),
-        );
-        if let Ok(v) = seconds.to_string().parse() {
-            resp.headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, v);
-        }
+    let ip = client_ip(&req, &state.trusted_proxies);
+    if let Err(seconds) = state.limiters.check(Bucket::Submission, ip) {
+        let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+        let mut resp = error(fmt, 429, text);
+        resp.headers_mut().insert(RETRY_AFTER, seconds.into());
         return resp;
     }
-    let name: String = [p.last_name.as_deref(), p.first_name.as_deref()]
-        .iter()
-        .flatten()
-        .map(|s| s.trim())
-        .collect::<Vec<_>>()
-        .join("");
-    let identified = !name.is_empty() || p.phone.as_deref().is_some_and(|s| !s.trim().is_empty());
-    let address = p
-        .address_string
-        .clone()
-        .filter(|a| !a.trim().is_empty())
-        .or_else(|| match (&p.lat, &p.long) {
-            (Some(lat), Some(long)) => Some(format!("{lat},{long}")),
-            _ => None,
-        });
-    let input = TipInput {
-        sector: p.service_code.clone(),
-        street: None,
-        address,
-        enterprise: None,
-        description: p.description.clone(),
-        severity: Some("general".into()),
-        observed_at: None,
-        anonymous: Some(!identified),
-        reporter: identified.then(|| ReporterInput {
-            name: Some(name),
-            phone: p.phone.clone(),
-            email: p.email.clone(),
-        }),
-        wants_reward: Some(false),
-        employee: None,
-        supervision_staff: None,
-    };
-    match state
+    let submitted = state
         .services
-        .submit_tip(input, Channel::Open311, Default::default(), None)
-        .await
-    {
+        .submit_tip(p.tip(), Channel::Open311, Default::default(), None);
+    match submitted.await {
         Ok(done) => {
             let notice = lang.t_str("open311-notice", &[("receipt", &done.receipt.grouped())]);
+            let body = json!([{ "service_request_id": done.case_number.as_str(), "service_notice": notice }]);
             let mut resp = answer(
                 fmt,
-                actix_web::http::StatusCode::CREATED,
+                StatusCode::CREATED,
                 "service_requests",
                 "request",
-                json!([{ "service_request_id": done.case_number.as_str(), "service_notice": notice }]),
+                body,
             );
-            resp.headers_mut().insert(
-                actix_web::http::header::CACHE_CONTROL,
-                actix_web::http::header::HeaderValue::from_static("no-store"),
-            );
+            resp.headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
         Err(ServiceError::Validation(fields)) => {
-            let text: Vec<String> = fields
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{}: {}",
-                        f.field,
-                        lang.t_args(&format!("field-{}", f.key), &f.args)
-                    )
-                })
-                .collect();
-            error(fmt, 400, text.join("; "))
+            let text = fields.iter().map(|f| {
+                let message = lang.t_args(&format!("field-{}", f.key), &f.args);
+                format!("{}: {message}", f.field)
+            });
+            error(fmt, 400, text.collect::<Vec<_>>().join("; "))
         }
         Err(e) => {
             tracing::error!(error = ?e, "an Open311 request failed");
