@@ -494,60 +494,46 @@ pub async fn track_submit(
     payload: web::Payload,
 ) -> HttpResponse {
     let Ok(body) = form::read_all(payload, 64 * 1024).await else {
-        return state.pages.error(
-            &req,
-            lang,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "page-too-large-title",
-            &lang.t("error-too_large"),
-        );
+        let (title, text) = ("page-too-large-title", lang.t("error-too_large"));
+        return state
+            .pages
+            .error(&req, lang, StatusCode::PAYLOAD_TOO_LARGE, title, &text);
     };
     let f: TrackForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let mut page = TrackPage {
         receipt_value: f.receipt.trim().to_owned(),
         ..TrackPage::default()
     };
-    if let Err(seconds) = state
-        .limiters
-        .check(Bucket::Lookup, client_ip(&req, &state.trusted_proxies))
-    {
+    let ip = client_ip(&req, &state.trusted_proxies);
+    if let Err(seconds) = state.limiters.check(Bucket::Lookup, ip) {
         page.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
         page.reply_value = f.body;
         let mut resp = render_track(&state, &req, lang, &page, StatusCode::TOO_MANY_REQUESTS);
-        if let Ok(v) = seconds.to_string().parse() {
-            resp.headers_mut()
-                .insert(actix_web::http::header::RETRY_AFTER, v);
-        }
+        resp.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, seconds.into());
         return resp;
     }
     let s = &state.services;
-    if f.action == "reply" {
-        match s.reporter_message(&f.receipt, &f.body).await {
-            Ok(()) => page.reply_ok = true,
-            Err(ServiceError::Validation(errors)) => {
-                page.reply_value = f.body.clone();
-                page.reply_errors = errors
-                    .iter()
-                    .map(|e| lang.t_args(&format!("field-{}", e.key), &e.args))
-                    .collect();
-            }
-            Err(ServiceError::NotFound) => {}
-            Err(e) => {
-                tracing::error!(error = ?e, "storing a reporter's reply failed");
-                page.reply_value = f.body.clone();
-                page.banner = lang.t("error-internal");
-            }
-        }
+    match f.action.as_str() {
+        "reply" => reply(s, lang, &f, &mut page).await,
+        "claim" => claim(s, lang, &f, &mut page).await,
+        _ => {}
     }
-    if f.action == "claim" {
-        claim(s, lang, &f, &mut page).await;
-    }
-    let status = match s.track(&f.receipt).await {
+    let status = look_up(s, lang, &f.receipt, &mut page).await;
+    render_track(&state, &req, lang, &page, status)
+}
+
+/// The case behind a receipt, onto the page; the page's status.
+async fn look_up(
+    s: &crate::services::Services,
+    lang: Lang,
+    receipt: &str,
+    page: &mut TrackPage,
+) -> StatusCode {
+    match s.track(receipt).await {
         Ok(tip) => {
             page.tip = Some(tip);
-            if !page.claim_errors.is_empty() {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else if page.reply_errors.is_empty() {
+            if page.claim_errors.is_empty() && page.reply_errors.is_empty() {
                 StatusCode::OK
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -562,8 +548,27 @@ pub async fn track_submit(
             page.banner = lang.t("error-internal");
             StatusCode::INTERNAL_SERVER_ERROR
         }
-    };
-    render_track(&state, &req, lang, &page, status)
+    }
+}
+
+/// A reporter's reply from the follow-up page; problems go onto the page.
+async fn reply(s: &crate::services::Services, lang: Lang, f: &TrackForm, page: &mut TrackPage) {
+    match s.reporter_message(&f.receipt, &f.body).await {
+        Ok(()) => page.reply_ok = true,
+        Err(ServiceError::Validation(errors)) => {
+            page.reply_value = f.body.clone();
+            page.reply_errors = errors
+                .iter()
+                .map(|e| lang.t_args(&format!("field-{}", e.key), &e.args))
+                .collect();
+        }
+        Err(ServiceError::NotFound) => {}
+        Err(e) => {
+            tracing::error!(error = ?e, "storing a reporter's reply failed");
+            page.reply_value = f.body.clone();
+            page.banner = lang.t("error-internal");
+        }
+    }
 }
 
 /// A reward claim from the follow-up page; problems go onto the page.
