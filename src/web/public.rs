@@ -5,17 +5,21 @@
 use super::AppState;
 use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
+use super::pages::Names;
 use super::render::{Caching, local_date, local_datetime};
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
 use crate::domain::photo::{CleanPhoto, MAX_PHOTOS};
+use crate::domain::reward::Fen;
 use crate::domain::tip::{Channel, NewTip};
 use crate::services::ServiceError;
 use crate::services::intake::Submitted;
+use crate::services::stats::{Cell, PublicStats, StatRow};
 use crate::services::track::TrackedTip;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -691,59 +695,56 @@ fn render_track(
 }
 
 /// Public statistics: counts only, small cells withheld.
+/// The three tables of the public statistics (by month, sector and sub-district), with counts
+/// below the threshold withheld.
+fn stat_tables(names: Names, stats: &PublicStats, cell: &dyn Fn(Cell) -> String) -> Value {
+    let lang = names.lang;
+    let rows = |rows: &[StatRow], label: &dyn Fn(&str) -> String| -> Vec<Value> {
+        rows.iter()
+            .map(|r| json!({ "label": label(&r.key), "received": cell(r.received), "verified": cell(r.verified), "rectified": cell(r.rectified) }))
+            .collect()
+    };
+    json!([
+        { "id": "by-month", "title": lang.t("stats-by-month"), "head": lang.t("stats-month"), "rows": rows(&stats.by_month, &|k| k.to_owned()) },
+        { "id": "by-sector", "title": lang.t("stats-by-sector"), "head": lang.t("list-col-sector"),
+          "rows": rows(&stats.by_sector, &|k| names.catalog.sector(k).map(|_| names.sector(k)).unwrap_or_default()) },
+        { "id": "by-street", "title": lang.t("stats-by-street"), "head": lang.t("list-col-street"),
+          "rows": rows(&stats.by_street, &|k| names.street(k)) },
+    ])
+}
+
 pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
     let (min, months) = (state.stats.min_cell, state.stats.months);
-    let stats = match state
+    let got = state
         .services
         .blocking(move |s| s.public_stats(min, months))
-        .await
-    {
+        .await;
+    let stats = match got {
         Ok(s) => s,
         Err(e) => return internal_error(&state, &req, lang, "public statistics", &e),
     };
     let fewer = lang.t_args("stats-fewer", &[("min", min)]);
-    let cell = |c: crate::services::stats::Cell| match c {
-        crate::services::stats::Cell::Count(n) => n.to_string(),
-        crate::services::stats::Cell::Suppressed => fewer.clone(),
+    let cell = |c: Cell| match c {
+        Cell::Count(n) => n.to_string(),
+        Cell::Suppressed => fewer.clone(),
     };
-    let c = &state.services.catalog;
-    let pick = |zh: &str, en: &str| lang.pick(zh, en);
-    let rows = |rows: &[crate::services::stats::StatRow],
-                label: &dyn Fn(&str) -> String|
-     -> Vec<serde_json::Value> {
-        rows.iter()
-            .map(|r| serde_json::json!({ "label": label(&r.key), "received": cell(r.received), "verified": cell(r.verified), "rectified": cell(r.rectified) }))
-            .collect()
-    };
-    let tables = serde_json::json!([
-        { "id": "by-month", "title": lang.t("stats-by-month"), "head": lang.t("stats-month"), "rows": rows(&stats.by_month, &|k| k.to_owned()) },
-        { "id": "by-sector", "title": lang.t("stats-by-sector"), "head": lang.t("list-col-sector"),
-          "rows": rows(&stats.by_sector, &|k| c.sector(k).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default()) },
-        { "id": "by-street", "title": lang.t("stats-by-street"), "head": lang.t("list-col-street"),
-          "rows": rows(&stats.by_street, &|k| c.street(k).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default()) },
-    ]);
+    let names = Names::new(&state.services.catalog, lang);
+    let t = &stats.totals;
+    let totals = json!({ "received": cell(t.received), "verified": cell(t.verified), "rectified": cell(t.rectified) });
+    let rewards_yuan = stats.rewards_fen.map(|f| Fen(f).to_string());
     let mut ctx = state.pages.context(lang, Some("/stats"));
-    ctx.insert("totals", &serde_json::json!({ "received": cell(stats.totals.received), "verified": cell(stats.totals.verified), "rectified": cell(stats.totals.rectified) }));
+    ctx.insert("totals", &totals);
     ctx.insert("rewards_paid", &cell(stats.rewards_paid));
-    ctx.insert(
-        "rewards_yuan",
-        &stats
-            .rewards_fen
-            .map(|f| crate::domain::reward::Fen(f).to_string())
-            .unwrap_or_default(),
-    );
-    ctx.insert("tables", &tables);
+    ctx.insert("rewards_yuan", &rewards_yuan.unwrap_or_default());
+    ctx.insert("tables", &stat_tables(names, &stats, &cell));
     ctx.insert(
         "suppressed_note",
         &lang.t_args("stats-suppressed", &[("min", min)]),
     );
-    state.pages.render(
-        &req,
-        "public/stats.html",
-        &ctx,
-        StatusCode::OK,
-        Caching::Revalidate,
-    )
+    let (ok, caching) = (StatusCode::OK, Caching::Revalidate);
+    state
+        .pages
+        .render(&req, "public/stats.html", &ctx, ok, caching)
 }
 
 /// A public page that failed: logged, and a 500 page in the reader's language.
