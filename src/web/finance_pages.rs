@@ -5,7 +5,9 @@
 use super::AppState;
 use super::extract::{Staff, StaffForm, can};
 use super::i18n::Lang;
-use super::pages::{Choice, Names, PageError, context, mendable, refusal_text, render, see_other};
+use super::pages::{
+    Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render, see_other,
+};
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
@@ -96,12 +98,11 @@ async fn show(
 }
 
 pub async fn finance(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     staff: Staff<can::ReadRewards>,
     q: web::Query<FinanceQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let notice = if q.done.is_empty() {
         String::new()
     } else {
@@ -126,12 +127,11 @@ pub struct DecisionForm {
 }
 
 pub async fn finance_decide(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<RewardId>,
     sent: StaffForm<can::DecideReward, DecisionForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, f) = (sent.staff.session, sent.form);
     let (st, id) = (staff.staff.clone(), path.into_inner());
     let outcome = state
@@ -145,12 +145,11 @@ pub async fn finance_decide(
 }
 
 pub async fn finance_pay(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<RewardId>,
     sent: StaffForm<can::PayReward, DecisionForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, f) = (sent.staff.session, sent.form);
     let (st, id) = (staff.staff.clone(), path.into_inner());
     let outcome = state

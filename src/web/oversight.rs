@@ -6,12 +6,12 @@ use super::AppState;
 use super::extract::{Staff, can};
 use super::i18n::Lang;
 use super::lists::csv_line;
-use super::pages::{Choice, Names, PageError, context, refusal_text, render};
+use super::pages::{Choice, Names, Page, PageError, PageResult, context, refusal_text, render};
 use crate::domain::catalog::Catalog;
 use crate::domain::metrics::{Group, Share};
 use crate::services::ServiceError;
 use crate::services::oversight::{Oversight, period};
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -370,14 +370,13 @@ fn query_string(q: &PeriodQuery) -> String {
     format!("from={}&to={}&unit={}", q.from, q.to, q.unit)
 }
 
-async fn page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+async fn figures_page(
+    page: Page,
     staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
     template: &str,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let q = q.into_inner();
     let mut ctx = context(&state, &req, lang, Some(&staff.session));
     ctx.insert("q", &json!({"from": q.from, "to": q.to, "unit": q.unit}));
@@ -411,23 +410,19 @@ async fn page(
 }
 
 pub async fn dashboard(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
-) -> Result<HttpResponse, PageError> {
-    page(state, req, lang, staff, q, "staff/dashboard.html").await
+) -> PageResult {
+    figures_page(page, staff, q, "staff/dashboard.html").await
 }
 
 pub async fn report(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
-) -> Result<HttpResponse, PageError> {
-    page(state, req, lang, staff, q, "staff/report.html").await
+) -> PageResult {
+    figures_page(page, staff, q, "staff/report.html").await
 }
 
 async fn csv_answer(

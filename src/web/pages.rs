@@ -303,3 +303,31 @@ where
         Ok(res.into_response(page))
     }
 }
+
+/// What every page handler starts from: the shared state, the request and its language (one
+/// extractor instead of three in every signature).
+pub struct Page {
+    pub state: web::Data<AppState>,
+    pub req: HttpRequest,
+    pub lang: Lang,
+}
+
+impl actix_web::FromRequest for Page {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Page, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        std::future::ready(match state {
+            Some(state) => Ok(Page {
+                state,
+                req: req.clone(),
+                lang: Lang::from_request(req),
+            }),
+            None => Err(actix_web::error::ErrorInternalServerError("no app state")),
+        })
+    }
+}
+
+/// What a page handler answers.
+pub type PageResult = Result<HttpResponse, PageError>;

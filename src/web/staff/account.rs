@@ -5,9 +5,9 @@ use crate::services::auth::StaffSession;
 use crate::web::AppState;
 use crate::web::extract::{NoFields, Staff, StaffForm, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{PageError, context, mendable, refusal_text, render};
+use crate::web::pages::{Page, PageError, PageResult, context, mendable, refusal_text, render};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
 
@@ -69,12 +69,8 @@ async fn after(
     }
 }
 
-pub async fn account(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
-    staff: Staff<can::SignIn>,
-) -> Result<HttpResponse, PageError> {
+pub async fn account(page: Page, staff: Staff<can::SignIn>) -> PageResult {
+    let Page { state, req, lang } = page;
     show(&state, &req, lang, &staff.session, |_| {}, StatusCode::OK).await
 }
 
@@ -85,12 +81,8 @@ pub struct PasswordForm {
     new_password: String,
 }
 
-pub async fn change_password(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
-    sent: StaffForm<can::SignIn, PasswordForm>,
-) -> Result<HttpResponse, PageError> {
+pub async fn change_password(page: Page, sent: StaffForm<can::SignIn, PasswordForm>) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, f) = (sent.staff.session, sent.form);
     let outcome = state
         .services
@@ -101,12 +93,8 @@ pub async fn change_password(
 }
 
 /// Starts two-step sign-in: shows the new secret once, to be confirmed with a code.
-pub async fn totp_begin(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
-    sent: StaffForm<can::SignIn, NoFields>,
-) -> Result<HttpResponse, PageError> {
+pub async fn totp_begin(page: Page, sent: StaffForm<can::SignIn, NoFields>) -> PageResult {
+    let Page { state, req, lang } = page;
     let staff = sent.staff.session;
     let session = staff.clone();
     match state
@@ -131,12 +119,8 @@ pub struct CodeForm {
     code: String,
 }
 
-pub async fn totp_confirm(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
-    sent: StaffForm<can::SignIn, CodeForm>,
-) -> Result<HttpResponse, PageError> {
+pub async fn totp_confirm(page: Page, sent: StaffForm<can::SignIn, CodeForm>) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, code) = (sent.staff.session, sent.form.code);
     let session = staff.clone();
     let outcome = state

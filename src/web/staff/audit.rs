@@ -2,13 +2,12 @@
 //! reads the whole log).
 
 use crate::services::audit::AuditEntry;
-use crate::web::AppState;
 use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{PageError, context, render};
+use crate::web::pages::{Page, PageResult, context, render};
 use crate::web::render::local_datetime;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -24,12 +23,11 @@ fn entry(r: &AuditEntry, offset: chrono::FixedOffset, lang: Lang) -> Value {
 }
 
 pub async fn audit_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     staff: Staff<can::ReadAudit>,
     q: web::Query<VerifyQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let verify = q.verify.as_deref() == Some("true");
     let st = staff.member().clone();
     let log = state

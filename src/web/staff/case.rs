@@ -11,7 +11,7 @@ use crate::web::AppState;
 use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{
-    Choice, Names, PageError, context, mendable, refusal_text, render, see_other,
+    Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render, see_other,
 };
 use crate::web::render::local_datetime;
 use actix_web::http::StatusCode;
@@ -332,13 +332,12 @@ pub struct DoneQuery {
 }
 
 pub async fn case_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     staff: Staff<can::ReadCases>,
     path: web::Path<String>,
     q: web::Query<DoneQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let v = load_case(&state, &staff.session, &path).await?;
     let notice = q.done.as_deref().map(|d| {
         let what = lang
@@ -390,12 +389,11 @@ impl ActionForm {
 }
 
 pub async fn act(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::WorkCases, ActionForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
     let (st, c, i) = (staff.staff.clone(), case.clone(), input.clone());
     match state.services.blocking(move |s| s.act(&st, &c, &i)).await {
@@ -423,12 +421,11 @@ pub struct MessageForm {
 }
 
 pub async fn message(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::WorkCases, MessageForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, case, body) = (sent.staff.session, path.into_inner(), sent.form.body);
     let (st, c, b) = (staff.staff.clone(), case.clone(), body.clone());
     match state
@@ -455,12 +452,11 @@ pub struct RevealForm {
 
 /// Opens an identified reporter's identity for the coordinator, with a reason (audited).
 pub async fn reveal(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::ReadCases, RevealForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, case, reason) = (sent.staff.session, path.into_inner(), sent.form.reason);
     let (st, c) = (staff.staff.clone(), case.clone());
     let outcome = state

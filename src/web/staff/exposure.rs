@@ -3,21 +3,18 @@
 
 use super::case::{ExposureForm, refused};
 use crate::services::exposure::ExposureInput;
-use crate::web::AppState;
 use crate::web::extract::{StaffForm, can};
-use crate::web::i18n::Lang;
-use crate::web::pages::{PageError, see_other};
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::web::pages::{Page, PageResult, see_other};
+use actix_web::web;
 
 /// Publishes a case on the public exposure list, or takes it off (`withdraw`).
 async fn exposure_action(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     case: String,
     sent: StaffForm<can::Publish, ExposureForm>,
     withdraw: bool,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, form) = (sent.staff.session, sent.form);
     let (st, c, f) = (staff.staff.clone(), case.clone(), form.clone());
     let outcome = state
@@ -52,21 +49,17 @@ async fn exposure_action(
 }
 
 pub async fn publish_exposure(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::Publish, ExposureForm>,
-) -> Result<HttpResponse, PageError> {
-    exposure_action(state, req, lang, path.into_inner(), sent, false).await
+) -> PageResult {
+    exposure_action(page, path.into_inner(), sent, false).await
 }
 
 pub async fn withdraw_exposure(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::Publish, ExposureForm>,
-) -> Result<HttpResponse, PageError> {
-    exposure_action(state, req, lang, path.into_inner(), sent, true).await
+) -> PageResult {
+    exposure_action(page, path.into_inner(), sent, true).await
 }

@@ -1,21 +1,18 @@
 //! The three lists (隐患清单、整改清单、责任清单) as pages; their CSV is `web/lists.rs`.
 
 use crate::services::lists::ListKind;
-use crate::web::AppState;
 use crate::web::extract::{Staff, can};
-use crate::web::i18n::Lang;
 use crate::web::lists::{COLUMNS, cells};
-use crate::web::pages::{PageError, context, render};
+use crate::web::pages::{Page, PageError, PageResult, context, render};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 
 pub async fn list_page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     staff: Staff<can::ReadCases>,
     path: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let kind = ListKind::parse(&path).ok_or(PageError::NotFound)?;
     let st = staff.member().clone();
     let rows = state

@@ -2,25 +2,23 @@
 
 use crate::domain::status::Status;
 use crate::services::cases::CaseSummary;
-use crate::web::AppState;
 use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{Choice, Names, PageError, context, render};
+use crate::web::pages::{Choice, Names, Page, PageResult, context, render};
 use crate::web::render::local_datetime;
 use crate::web::staff_api::QueueQuery;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::web;
 use serde_json::{Value, json};
 
 const PER_PAGE: i64 = 50;
 
 pub async fn queue(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     staff: Staff<can::ReadCases>,
     q: web::Query<QueueQuery>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (filter, page) = (q.filter(), q.page_or_first());
     let (st, f) = (staff.member().clone(), filter.clone());
     let (rows, total) = state

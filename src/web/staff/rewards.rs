@@ -3,11 +3,9 @@
 use super::case::refused;
 use crate::domain::reward::Fen;
 use crate::services::rewards::ProposalInput;
-use crate::web::AppState;
 use crate::web::extract::{StaffForm, can};
-use crate::web::i18n::Lang;
-use crate::web::pages::{PageError, see_other};
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::web::pages::{Page, PageResult, see_other};
+use actix_web::web;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -38,12 +36,11 @@ impl RewardForm {
 }
 
 pub async fn propose_reward(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::WorkCases, RewardForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
     let (st, c) = (staff.staff.clone(), case.clone());
     match state

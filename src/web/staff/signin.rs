@@ -5,7 +5,7 @@ use crate::web::extract::{
     NoFields, StaffForm, allows, can, removal_cookie, session_cookie, session_token,
 };
 use crate::web::i18n::Lang;
-use crate::web::pages::{context, refusal_text, render, see_other};
+use crate::web::pages::{Page, context, refusal_text, render, see_other};
 use crate::web::security::client_ip;
 use actix_web::http::StatusCode;
 use actix_web::http::header::RETRY_AFTER;
@@ -28,12 +28,8 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang
 
 /// Signs in and opens the staff member's first page: the queue, or the rewards for finance. A
 /// refused sign-in shows the form again with the username kept.
-pub async fn login_submit(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
-    form: web::Form<LoginForm>,
-) -> HttpResponse {
+pub async fn login_submit(page: Page, form: web::Form<LoginForm>) -> HttpResponse {
+    let Page { state, req, lang } = page;
     let f = form.into_inner();
     let ip = client_ip(&req, &state.trusted_proxies);
     let refused = |status: StatusCode, banner: String| {

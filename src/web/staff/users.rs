@@ -8,7 +8,9 @@ use crate::services::staff::NewStaff;
 use crate::web::AppState;
 use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{Choice, Names, PageError, context, mendable, refusal_text, render};
+use crate::web::pages::{
+    Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render,
+};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -111,21 +113,16 @@ async fn after(
     show(state, req, lang, staff, view).await
 }
 
-pub async fn users(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
-    staff: Staff<can::ManageAccounts>,
-) -> Result<HttpResponse, PageError> {
+pub async fn users(page: Page, staff: Staff<can::ManageAccounts>) -> PageResult {
+    let Page { state, req, lang } = page;
     show(&state, &req, lang, &staff.session, UsersView::default()).await
 }
 
 pub async fn create_user(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     sent: StaffForm<can::ManageAccounts, NewUserForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let (staff, f) = (sent.staff.session, sent.form);
     let outcome = match f.role.parse::<Role>() {
         Err(_) => Err(ServiceError::field("role", "unknown_role")),
@@ -164,12 +161,11 @@ pub struct ActiveForm {
 }
 
 pub async fn set_active(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::ManageAccounts, ActiveForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let staff = sent.staff.session;
     let (session, user, active) = (staff.clone(), path.into_inner(), sent.form.active == "true");
     let outcome = state
@@ -181,12 +177,11 @@ pub async fn set_active(
 }
 
 pub async fn reset_password(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
+    page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::ManageAccounts, ActiveForm>,
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
+    let Page { state, req, lang } = page;
     let staff = sent.staff.session;
     let (session, user, pw) = (staff.clone(), path.into_inner(), sent.form.password);
     let outcome = state
