@@ -11,6 +11,7 @@ use crate::domain::tip::{Channel, NewTip, ReporterInput, TipInput};
 use crate::secrets;
 use crate::services::auth::Staff;
 use crate::services::cases::ActionInput;
+use crate::services::rewards::{Payee, ProposalInput};
 use anyhow::Context;
 use chrono::{Duration, SecondsFormat};
 use serde::Deserialize;
@@ -112,6 +113,7 @@ impl Services {
         let mut receipts = Vec::new();
         let mut worked = Vec::new();
         let mut exposures = Vec::new();
+        let mut asked = Vec::new();
         for (i, t) in file.tip.iter().enumerate() {
             let input = TipInput {
                 sector: Some(t.sector.clone()),
@@ -150,6 +152,9 @@ impl Services {
                 receipts.push((case_number.to_string(), receipt.grouped()));
             }
             worked.push((case_number.to_string(), t.days_ago));
+            if t.wants_reward {
+                asked.push((case_number.to_string(), hash.clone(), t.severity.clone()));
+            }
             if let Some(e) = &t.exposure {
                 exposures.push((case_number.to_string(), e.clone()));
             }
@@ -191,6 +196,7 @@ impl Services {
             users.push((u.username.clone(), u.role.clone(), u.unit.clone(), password));
         }
         self.work_demo_cases(&worked, &exposures)?;
+        self.demo_rewards(&asked)?;
         Ok(DemoReport {
             tips: file.tip.len(),
             users,
@@ -267,6 +273,83 @@ impl Services {
                 },
             )
             .map_err(|err| anyhow::anyhow!("demo.toml exposure of {case}: {err:?}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A demo tip whose reporter asked for a reward: case number, receipt hash, severity.
+type Asked = (String, String, String);
+
+impl Services {
+    fn demo_staff(&self, role: &str, nth: usize) -> ServiceResult<Option<Staff>> {
+        let accounts = {
+            let mut reader = self.db.read()?;
+            staff::list(&mut reader)?
+        };
+        let found = accounts.into_iter().filter(|u| u.role == role).nth(nth);
+        Ok(found.and_then(|row| {
+            Some(Staff {
+                id: row.id,
+                role: row.role.parse().ok()?,
+                username: row.username,
+                display_name: row.display_name,
+                unit: row.unit,
+            })
+        }))
+    }
+
+    /// Takes the rewards of the demo's cases found true through every stage, each by the role
+    /// the rules ask for (the coordinator proposes, one finance user decides, the reporter
+    /// claims with the receipt, the other finance user pays), so the finance page shows a
+    /// reward in each state: paid, claimed, approved, proposed and rejected.
+    fn demo_rewards(&self, asked: &[Asked]) -> ServiceResult<()> {
+        let (Some(boss), Some(f1), Some(f2)) = (
+            self.demo_staff("coordinator", 0)?,
+            self.demo_staff("finance", 0)?,
+            self.demo_staff("finance", 1)?,
+        ) else {
+            return Ok(());
+        };
+        let stages = ["paid", "claimed", "approved", "proposed", "rejected"];
+        let mut next = stages.iter();
+        for (n, (case, hash, severity)) in asked.iter().enumerate() {
+            if !self.case(&boss, case)?.may_propose_reward {
+                continue;
+            }
+            let Some(stage) = next.next() else { break };
+            let basis = match severity.as_str() {
+                "major" => "major_hazard_no_fine",
+                _ => "general_hazard",
+            };
+            let input = ProposalInput {
+                basis: basis.into(),
+                ..ProposalInput::default()
+            };
+            let proposed = self.propose_reward(&boss, case, &input)?;
+            let Some(reward) = proposed else { continue };
+            let id = reward.row.id;
+            let approve = *stage != "rejected";
+            if *stage != "proposed" {
+                let note = if approve {
+                    "材料齐全，同意按标准奖励"
+                } else {
+                    "举报前已在查处，不予奖励"
+                };
+                self.decide_reward(&f1, id, approve, Ok(None), note)?;
+            }
+            if matches!(*stage, "claimed" | "paid") {
+                // A payee of their own each: shared accounts or phones are flagged to finance.
+                let payee = Payee {
+                    name: "演示领奖人".into(),
+                    account: format!("62220200000000{n:02}"),
+                    phone: format!("139000000{n:02}"),
+                };
+                self.claim_by_hash(hash, payee)?;
+            }
+            if *stage == "paid" {
+                self.pay_reward(&f2, id, "DEMO-PAY-0001", None)?;
+            }
         }
         Ok(())
     }

@@ -380,3 +380,33 @@ on_both_backends! {
         );
     }
 }
+
+on_both_backends! {
+    /// The demo shows a reward in every state, each taken there by the role the rules ask for
+    /// (so the finance page has something to show right after `serve --demo`).
+    fn the_demo_has_a_reward_in_every_state(app) {
+        let report = app.services.load_demo(&config_dir()).expect("the demo loads");
+        let (user, _, _, password) = report
+            .users
+            .iter()
+            .find(|u| u.1 == "finance")
+            .expect("a finance account")
+            .clone();
+        let fin = app.sign_in(&user, &password).expect("finance signs in");
+        let queue = fin.get("/api/v1/finance/rewards");
+        assert_eq!(queue.status, 200, "{}", queue.text);
+        let mut states: Vec<String> = queue.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_owned())
+            .collect();
+        states.sort();
+        assert_eq!(states, ["approved", "claimed", "paid", "proposed", "rejected"]);
+        assert!(
+            queue.json["items"].as_array().unwrap().iter().all(|r| r["signals"].as_array().unwrap().is_empty()),
+            "each demo payee is their own: {}",
+            queue.text
+        );
+    }
+}
