@@ -13,6 +13,7 @@ use crate::domain::status::Status;
 use crate::domain::tip::{Channel, ReporterInput, TipInput};
 use crate::services::ServiceError;
 use crate::services::cases::CaseSummary;
+use crate::services::intake::Submitted;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -456,22 +457,23 @@ pub async fn create(
         resp.headers_mut().insert(RETRY_AFTER, seconds.into());
         return resp;
     }
-    let submitted = state
-        .services
-        .submit_tip(p.tip(), Channel::Open311, Default::default(), None);
-    match submitted.await {
+    let s = &state.services;
+    let submitted = s.submit_tip(p.tip(), Channel::Open311, Default::default(), None);
+    created(fmt, lang, submitted.await)
+}
+
+/// The answer to a request: the case number and the receipt to read back (never stored, so
+/// never cached), or what was wrong with it.
+fn created(fmt: Format, lang: Lang, submitted: Result<Submitted, ServiceError>) -> HttpResponse {
+    match submitted {
         Ok(done) => {
             let notice = lang.t_str("open311-notice", &[("receipt", &done.receipt.grouped())]);
-            let body = json!([{ "service_request_id": done.case_number.as_str(), "service_notice": notice }]);
-            let mut resp = answer(
-                fmt,
-                StatusCode::CREATED,
-                "service_requests",
-                "request",
-                body,
-            );
-            resp.headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let id = done.case_number.as_str();
+            let body = json!([{ "service_request_id": id, "service_notice": notice }]);
+            let (status, list) = (StatusCode::CREATED, "service_requests");
+            let mut resp = answer(fmt, status, list, "request", body);
+            let no_store = HeaderValue::from_static("no-store");
+            resp.headers_mut().insert(CACHE_CONTROL, no_store);
             resp
         }
         Err(ServiceError::Validation(fields)) => {

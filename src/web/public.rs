@@ -5,7 +5,7 @@
 use super::AppState;
 use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
-use super::pages::Names;
+use super::pages::{Names, Page};
 use super::render::{Caching, local_date, local_datetime};
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
@@ -17,6 +17,7 @@ use crate::services::intake::Submitted;
 use crate::services::stats::{Cell, PublicStats, StatRow};
 use crate::services::track::TrackedTip;
 use actix_web::http::StatusCode;
+use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -44,72 +45,45 @@ fn is_urgent(req: &HttpRequest) -> bool {
 }
 
 pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
-    let view = ReportView {
-        urgent: is_urgent(&req),
-        form: ReportForm::blank(),
-        errors: FormErrors::default(),
-        kept_photos: 0,
-    };
+    let view = ReportView::new(&req, ReportForm::blank(), FormErrors::default(), 0);
     render_report(&state, &req, lang, &view, StatusCode::OK)
 }
 
-pub async fn report_submit(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
-    payload: web::Payload,
-) -> HttpResponse {
+pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
+    let Page { state, req, lang } = &page;
+    let lang = *lang;
     // Uploads are read one bounded batch at a time (each may hold 60 MB in memory).
     let Ok(_slot) = state.upload_slot().await else {
         let (title, text) = ("page-busy-title", lang.t("page-busy"));
-        return state
-            .pages
-            .error(&req, lang, StatusCode::SERVICE_UNAVAILABLE, title, &text);
+        let busy = StatusCode::SERVICE_UNAVAILABLE;
+        return state.pages.error(req, lang, busy, title, &text);
     };
     // Counted before anything is stored: a limited request keeps its text, not its photos.
-    let ip = client_ip(&req, &state.trusted_proxies);
+    let ip = client_ip(req, &state.trusted_proxies);
     let limited = state.limiters.check(Bucket::Submission, ip).err();
-    let read = form::read_report(&req, payload, state.multipart_limit, limited.is_none()).await;
+    let read = form::read_report(req, payload, state.multipart_limit, limited.is_none()).await;
     let mut up = match read {
         Ok(up) => up,
-        Err(e) => return unreadable(&state, &req, lang, e),
+        Err(e) => return unreadable(state, req, lang, e),
     };
     let mut errors = FormErrors::default();
     if let Some(seconds) = limited {
         errors.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
-        let view = ReportView {
-            urgent: is_urgent(&req),
-            form: up.form,
-            errors,
-            kept_photos: 0,
-        };
-        let mut resp = render_report(&state, &req, lang, &view, StatusCode::TOO_MANY_REQUESTS);
-        resp.headers_mut()
-            .insert(actix_web::http::header::RETRY_AFTER, seconds.into());
+        let view = ReportView::new(req, up.form, errors, 0);
+        let mut resp = render_report(state, req, lang, &view, StatusCode::TOO_MANY_REQUESTS);
+        resp.headers_mut().insert(RETRY_AFTER, seconds.into());
         return resp;
     }
     let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
-    let photos = gather_photos(&state, lang, &mut up, previous.clone(), &mut errors).await;
-    let sent = submit_form(
-        &state,
-        lang,
-        &up,
-        photos.clone(),
-        previous.clone(),
-        &mut errors,
-    );
-    let status = match sent.await {
-        Ok(done) => return render_receipt(&state, &req, lang, &done, photos.len()),
+    let photos = gather_photos(state, lang, &mut up, previous.clone(), &mut errors).await;
+    let draft = (photos.clone(), previous.clone());
+    let status = match submit_form(state, lang, &up, draft, &mut errors).await {
+        Ok(done) => return render_receipt(state, req, lang, &done, photos.len()),
         Err(status) => status,
     };
-    let kept = keep_refused_photos(&state, lang, &mut up.form, previous, photos, &mut errors).await;
-    let view = ReportView {
-        urgent: is_urgent(&req),
-        form: up.form,
-        errors,
-        kept_photos: kept,
-    };
-    render_report(&state, &req, lang, &view, status)
+    let kept = keep_refused_photos(state, lang, &mut up.form, previous, photos, &mut errors).await;
+    let view = ReportView::new(req, up.form, errors, kept);
+    render_report(state, req, lang, &view, status)
 }
 
 /// The answer to a form that could not be read at all.
@@ -189,8 +163,7 @@ async fn submit_form(
     state: &AppState,
     lang: Lang,
     up: &form::Upload,
-    photos: Arc<Vec<CleanPhoto>>,
-    draft: Option<String>,
+    (photos, draft): (Arc<Vec<CleanPhoto>>, Option<String>),
     errors: &mut FormErrors,
 ) -> Result<Submitted, StatusCode> {
     let s = &state.services;
@@ -317,6 +290,17 @@ struct ReportView {
     form: ReportForm,
     errors: FormErrors,
     kept_photos: usize,
+}
+
+impl ReportView {
+    fn new(req: &HttpRequest, form: ReportForm, errors: FormErrors, kept_photos: usize) -> Self {
+        ReportView {
+            urgent: is_urgent(req),
+            form,
+            errors,
+            kept_photos,
+        }
+    }
 }
 
 fn render_report(
@@ -513,8 +497,7 @@ pub async fn track_submit(
         page.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
         page.reply_value = f.body;
         let mut resp = render_track(&state, &req, lang, &page, StatusCode::TOO_MANY_REQUESTS);
-        resp.headers_mut()
-            .insert(actix_web::http::header::RETRY_AFTER, seconds.into());
+        resp.headers_mut().insert(RETRY_AFTER, seconds.into());
         return resp;
     }
     let s = &state.services;
