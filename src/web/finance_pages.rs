@@ -2,7 +2,6 @@
 //! finance's decision (four eyes: never on one's own proposal) and the payout (never by the
 //! approver). The same steps over JSON are in `finance.rs`.
 
-use super::AppState;
 use super::extract::{Staff, StaffForm, can};
 use super::i18n::Lang;
 use super::pages::{
@@ -13,7 +12,7 @@ use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::rewards::RewardView;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -62,12 +61,11 @@ fn totals(lang: Lang, all: &[RewardView]) -> Vec<Value> {
 }
 
 async fn show(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
+    page: &Page,
     staff: &StaffSession,
     view: FinanceView<'_>,
 ) -> Result<HttpResponse, PageError> {
+    let (state, req, lang) = (&page.state, &page.req, page.lang);
     let st = staff.staff.clone();
     let all = state
         .services
@@ -102,7 +100,8 @@ pub async fn finance(
     staff: Staff<can::ReadRewards>,
     q: web::Query<FinanceQuery>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { lang, .. } = &page;
+    let lang = *lang;
     let notice = if q.done.is_empty() {
         String::new()
     } else {
@@ -113,7 +112,7 @@ pub async fn finance(
         notice,
         ..FinanceView::default()
     };
-    show(&state, &req, lang, &staff.session, view).await
+    show(&page, &staff.session, view).await
 }
 
 #[derive(Deserialize, Default)]
@@ -131,7 +130,7 @@ pub async fn finance_decide(
     path: web::Path<RewardId>,
     sent: StaffForm<can::DecideReward, DecisionForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, f) = (sent.staff.session, sent.form);
     let (st, id) = (staff.staff.clone(), path.into_inner());
     let outcome = state
@@ -141,7 +140,7 @@ pub async fn finance_decide(
             s.decide_reward(&st, id, f.decision == "approve", amount, &f.note)
         })
         .await;
-    after(&state, &req, lang, &staff, outcome.map(|_| ())).await
+    after(&page, &staff, outcome.map(|_| ())).await
 }
 
 pub async fn finance_pay(
@@ -149,24 +148,23 @@ pub async fn finance_pay(
     path: web::Path<RewardId>,
     sent: StaffForm<can::PayReward, DecisionForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, f) = (sent.staff.session, sent.form);
     let (st, id) = (staff.staff.clone(), path.into_inner());
     let outcome = state
         .services
         .blocking(move |s| s.pay_reward(&st, id, &f.reference, Some(&f.paid_on)))
         .await;
-    after(&state, &req, lang, &staff, outcome.map(|_| ())).await
+    after(&page, &staff, outcome.map(|_| ())).await
 }
 
 /// Back to the queue after a decision or a payout, or the queue with the refusal.
 async fn after(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
+    page: &Page,
     staff: &StaffSession,
     outcome: Result<(), ServiceError>,
 ) -> Result<HttpResponse, PageError> {
+    let lang = page.lang;
     match outcome {
         Ok(()) => Ok(see_other("/finance?done=1")),
         Err(e) if mendable(&e) => {
@@ -176,7 +174,7 @@ async fn after(
                 status: Some(status),
                 ..FinanceView::default()
             };
-            show(state, req, lang, staff, view).await
+            show(page, staff, view).await
         }
         Err(e) => Err(e.into()),
     }

@@ -2,23 +2,20 @@
 
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
-use crate::web::AppState;
 use crate::web::extract::{NoFields, Staff, StaffForm, can};
-use crate::web::i18n::Lang;
 use crate::web::pages::{Page, PageError, PageResult, context, mendable, refusal_text, render};
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use tera::Context;
 
 async fn show(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
+    page: &Page,
     staff: &StaffSession,
     extra: impl FnOnce(&mut Context),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
+    let (state, req, lang) = (&page.state, &page.req, page.lang);
     let st = staff.staff.clone();
     let totp_on = state
         .services
@@ -37,25 +34,16 @@ async fn show(
 /// The page after a change: its notice, or the refusal in `slot` (a list of messages, or the
 /// banner).
 async fn after(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
+    page: &Page,
     staff: &StaffSession,
     outcome: Result<(), ServiceError>,
     (notice, slot): (&str, &'static str),
 ) -> Result<HttpResponse, PageError> {
+    let lang = page.lang;
     match outcome {
         Ok(()) => {
             let notice = lang.t(notice);
-            show(
-                state,
-                req,
-                lang,
-                staff,
-                |c| c.insert("notice", &notice),
-                StatusCode::OK,
-            )
-            .await
+            show(page, staff, |c| c.insert("notice", &notice), StatusCode::OK).await
         }
         Err(e) if mendable(&e) => {
             let (status, text) = refusal_text(lang, &e);
@@ -63,15 +51,14 @@ async fn after(
                 "banner" => c.insert("banner", &text),
                 _ => c.insert(slot, &vec![text.clone()]),
             };
-            show(state, req, lang, staff, put, status).await
+            show(page, staff, put, status).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn account(page: Page, staff: Staff<can::SignIn>) -> PageResult {
-    let Page { state, req, lang } = page;
-    show(&state, &req, lang, &staff.session, |_| {}, StatusCode::OK).await
+    show(&page, &staff.session, |_| {}, StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]
@@ -82,19 +69,19 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(page: Page, sent: StaffForm<can::SignIn, PasswordForm>) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, f) = (sent.staff.session, sent.form);
     let outcome = state
         .services
         .change_password(&staff, &f.old_password, &f.new_password)
         .await;
     let said = ("staff-password-changed", "password_errors");
-    after(&state, &req, lang, &staff, outcome, said).await
+    after(&page, &staff, outcome, said).await
 }
 
 /// Starts two-step sign-in: shows the new secret once, to be confirmed with a code.
 pub async fn totp_begin(page: Page, sent: StaffForm<can::SignIn, NoFields>) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let staff = sent.staff.session;
     let session = staff.clone();
     match state
@@ -107,9 +94,9 @@ pub async fn totp_begin(page: Page, sent: StaffForm<can::SignIn, NoFields>) -> P
                 c.insert("totp_secret", &secret);
                 c.insert("totp_uri", &uri);
             };
-            show(&state, &req, lang, &staff, put, StatusCode::OK).await
+            show(&page, &staff, put, StatusCode::OK).await
         }
-        Err(e) => after(&state, &req, lang, &staff, Err(e), ("", "banner")).await,
+        Err(e) => after(&page, &staff, Err(e), ("", "banner")).await,
     }
 }
 
@@ -120,20 +107,12 @@ pub struct CodeForm {
 }
 
 pub async fn totp_confirm(page: Page, sent: StaffForm<can::SignIn, CodeForm>) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, code) = (sent.staff.session, sent.form.code);
     let session = staff.clone();
     let outcome = state
         .services
         .blocking(move |s| s.confirm_totp(&session, &code))
         .await;
-    after(
-        &state,
-        &req,
-        lang,
-        &staff,
-        outcome,
-        ("staff-totp-enabled", "banner"),
-    )
-    .await
+    after(&page, &staff, outcome, ("staff-totp-enabled", "banner")).await
 }

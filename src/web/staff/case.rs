@@ -304,14 +304,13 @@ pub async fn load_case(
 /// Shows the case again with a refused call's message beside its form (`place` puts the message
 /// and what was typed where they belong), or the error page when nothing on the form can mend it.
 pub async fn refused(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
+    page: &Page,
     staff: &StaffSession,
     case: &str,
     e: ServiceError,
     place: impl FnOnce(&mut CaseExtras, String),
 ) -> Result<HttpResponse, PageError> {
+    let (state, req, lang) = (&page.state, &page.req, page.lang);
     if !mendable(&e) {
         return Err(e.into());
     }
@@ -337,8 +336,9 @@ pub async fn case_page(
     path: web::Path<String>,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
-    let v = load_case(&state, &staff.session, &path).await?;
+    let Page { state, req, lang } = &page;
+    let lang = *lang;
+    let v = load_case(state, &staff.session, &path).await?;
     let notice = q.done.as_deref().map(|d| {
         let what = lang
             .try_t(&format!("action-{d}"))
@@ -349,7 +349,7 @@ pub async fn case_page(
         notice: notice.unwrap_or_default(),
         ..CaseExtras::default()
     };
-    Ok(render_case(&state, &req, lang, &staff.session, &v, x))
+    Ok(render_case(state, req, lang, &staff.session, &v, x))
 }
 
 #[derive(Deserialize, Default)]
@@ -393,7 +393,7 @@ pub async fn act(
     path: web::Path<String>,
     sent: StaffForm<can::WorkCases, ActionForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
     let (st, c, i) = (staff.staff.clone(), case.clone(), input.clone());
     match state.services.blocking(move |s| s.act(&st, &c, &i)).await {
@@ -404,7 +404,7 @@ pub async fn act(
             input.action
         ))),
         Err(e) => {
-            refused(&state, &req, lang, &staff, &case, e, |x, text| {
+            refused(&page, &staff, &case, e, |x, text| {
                 x.failed = input.action.clone();
                 x.form_errors = vec![text];
                 x.values = input;
@@ -425,7 +425,7 @@ pub async fn message(
     path: web::Path<String>,
     sent: StaffForm<can::WorkCases, MessageForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, case, body) = (sent.staff.session, path.into_inner(), sent.form.body);
     let (st, c, b) = (staff.staff.clone(), case.clone(), body.clone());
     match state
@@ -435,7 +435,7 @@ pub async fn message(
     {
         Ok(_) => Ok(see_other(&format!("/staff/tips/{case}?done=message"))),
         Err(e) => {
-            refused(&state, &req, lang, &staff, &case, e, |x, text| {
+            refused(&page, &staff, &case, e, |x, text| {
                 x.banner = text;
                 x.message_value = body;
             })
@@ -456,7 +456,8 @@ pub async fn reveal(
     path: web::Path<String>,
     sent: StaffForm<can::ReadCases, RevealForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, req, lang } = &page;
+    let lang = *lang;
     let (staff, case, reason) = (sent.staff.session, path.into_inner(), sent.form.reason);
     let (st, c) = (staff.staff.clone(), case.clone());
     let outcome = state
@@ -467,21 +468,21 @@ pub async fn reveal(
         Ok(id) => id,
         // Refused (no reason, not allowed here): said beside the form, like every refusal.
         Err(e @ (ServiceError::Forbidden | ServiceError::NotFound)) => {
-            let v = load_case(&state, &staff, &case).await?;
+            let v = load_case(state, &staff, &case).await?;
             let (status, banner) = refusal_text(lang, &e);
             let x = CaseExtras {
                 status: Some(status),
                 banner,
                 ..CaseExtras::default()
             };
-            return Ok(render_case(&state, &req, lang, &staff, &v, x));
+            return Ok(render_case(state, req, lang, &staff, &v, x));
         }
-        Err(e) => return refused(&state, &req, lang, &staff, &case, e, |x, t| x.banner = t).await,
+        Err(e) => return refused(&page, &staff, &case, e, |x, t| x.banner = t).await,
     };
-    let v = load_case(&state, &staff, &case).await?;
+    let v = load_case(state, &staff, &case).await?;
     let x = CaseExtras {
         identity: Some(identity),
         ..CaseExtras::default()
     };
-    Ok(render_case(&state, &req, lang, &staff, &v, x))
+    Ok(render_case(state, req, lang, &staff, &v, x))
 }

@@ -14,7 +14,7 @@ async fn exposure_action(
     sent: StaffForm<can::Publish, ExposureForm>,
     withdraw: bool,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, form) = (sent.staff.session, sent.form);
     let (st, c, f) = (staff.staff.clone(), case.clone(), form.clone());
     let outcome = state
@@ -39,7 +39,7 @@ async fn exposure_action(
     match outcome {
         Ok(()) => Ok(see_other(&format!("/staff/tips/{case}?done={done}"))),
         Err(e) => {
-            refused(&state, &req, lang, &staff, &case, e, |x, text| {
+            refused(&page, &staff, &case, e, |x, text| {
                 x.exposure_errors = vec![text];
                 x.exposure_values = form;
             })

@@ -40,7 +40,7 @@ pub async fn propose_reward(
     path: web::Path<String>,
     sent: StaffForm<can::WorkCases, RewardForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
     let (st, c) = (staff.staff.clone(), case.clone());
     match state
@@ -50,7 +50,7 @@ pub async fn propose_reward(
     {
         Ok(_) => Ok(see_other(&format!("/staff/tips/{case}?done=reward"))),
         Err(e) => {
-            refused(&state, &req, lang, &staff, &case, e, |x, text| {
+            refused(&page, &staff, &case, e, |x, text| {
                 x.reward_errors = vec![text];
             })
             .await

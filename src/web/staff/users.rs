@@ -5,14 +5,12 @@ use crate::domain::roles::Role;
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::staff::NewStaff;
-use crate::web::AppState;
 use crate::web::extract::{Staff, StaffForm, can};
-use crate::web::i18n::Lang;
 use crate::web::pages::{
     Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render,
 };
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -52,12 +50,11 @@ struct UsersView {
 }
 
 async fn show(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
+    page: &Page,
     staff: &StaffSession,
     view: UsersView,
 ) -> Result<HttpResponse, PageError> {
+    let (state, req, lang) = (&page.state, &page.req, page.lang);
     let users = state.services.blocking(|s| s.list_staff()).await?;
     let names = Names::new(&state.services.catalog, lang);
     let users: Vec<Value> = users
@@ -87,13 +84,12 @@ async fn show(
 
 /// The page after a change: its notice and a blank form, or the refusal with `form` as typed.
 async fn after(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
+    page: &Page,
     staff: &StaffSession,
     outcome: Result<(), ServiceError>,
     (notice, form): (&str, NewUserForm),
 ) -> Result<HttpResponse, PageError> {
+    let lang = page.lang;
     let view = match outcome {
         Ok(()) => UsersView {
             notice: lang.t(notice),
@@ -110,19 +106,18 @@ async fn after(
         }
         Err(e) => return Err(e.into()),
     };
-    show(state, req, lang, staff, view).await
+    show(page, staff, view).await
 }
 
 pub async fn users(page: Page, staff: Staff<can::ManageAccounts>) -> PageResult {
-    let Page { state, req, lang } = page;
-    show(&state, &req, lang, &staff.session, UsersView::default()).await
+    show(&page, &staff.session, UsersView::default()).await
 }
 
 pub async fn create_user(
     page: Page,
     sent: StaffForm<can::ManageAccounts, NewUserForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let (staff, f) = (sent.staff.session, sent.form);
     let outcome = match f.role.parse::<Role>() {
         Err(_) => Err(ServiceError::field("role", "unknown_role")),
@@ -142,15 +137,7 @@ pub async fn create_user(
             state.services.blocking(create).await
         }
     };
-    after(
-        &state,
-        &req,
-        lang,
-        &staff,
-        outcome,
-        ("staff-user-created", f),
-    )
-    .await
+    after(&page, &staff, outcome, ("staff-user-created", f)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -165,7 +152,7 @@ pub async fn set_active(
     path: web::Path<String>,
     sent: StaffForm<can::ManageAccounts, ActiveForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let staff = sent.staff.session;
     let (session, user, active) = (staff.clone(), path.into_inner(), sent.form.active == "true");
     let outcome = state
@@ -173,7 +160,7 @@ pub async fn set_active(
         .blocking(move |s| s.set_staff_active(&session, &user, active))
         .await;
     let said = ("staff-user-updated", NewUserForm::default());
-    after(&state, &req, lang, &staff, outcome, said).await
+    after(&page, &staff, outcome, said).await
 }
 
 pub async fn reset_password(
@@ -181,7 +168,7 @@ pub async fn reset_password(
     path: web::Path<String>,
     sent: StaffForm<can::ManageAccounts, ActiveForm>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let Page { state, .. } = &page;
     let staff = sent.staff.session;
     let (session, user, pw) = (staff.clone(), path.into_inner(), sent.form.password);
     let outcome = state
@@ -189,5 +176,5 @@ pub async fn reset_password(
         .blocking(move |s| s.reset_staff_password(&session, &user, &pw))
         .await;
     let said = ("staff-user-updated", NewUserForm::default());
-    after(&state, &req, lang, &staff, outcome, said).await
+    after(&page, &staff, outcome, said).await
 }
