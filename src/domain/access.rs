@@ -5,9 +5,35 @@
 
 use super::roles::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
-#[strum(serialize_all = "snake_case")]
-pub enum Permission {
+/// A type per permission, so a route's handler names what it needs in its signature
+/// (`Staff<can::ReadCases>`); the extractor asks [`may`] with the permission the type stands for.
+pub trait Permitted: 'static {
+    const WHAT: Permission;
+}
+
+/// Declares the permissions once: the enum, and a marker type of the same name in [`can`].
+macro_rules! permissions {
+    ($($(#[doc = $doc:literal])* $name:ident,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumIter, strum::IntoStaticStr)]
+        #[strum(serialize_all = "snake_case")]
+        pub enum Permission {
+            $($(#[doc = $doc])* $name,)*
+        }
+
+        /// The permissions as types: `can::ReadCases` reads "who can read cases".
+        pub mod can {
+            $(
+                #[doc = concat!("Needs `Permission::", stringify!($name), "`.")]
+                pub struct $name;
+                impl super::Permitted for $name {
+                    const WHAT: super::Permission = super::Permission::$name;
+                }
+            )*
+        }
+    };
+}
+
+permissions! {
     /// Sign in and keep one's own account.
     SignIn,
     /// The queue, a case, its photos, the three lists.

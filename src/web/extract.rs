@@ -14,7 +14,7 @@
 use super::AppState;
 use super::error::{ApiError, Code};
 use super::pages::PageError;
-use crate::domain::access::{self, Permission};
+use crate::domain::access;
 use crate::domain::roles::Role;
 use crate::services::auth::{Staff as StaffMember, StaffSession};
 use actix_web::cookie::{Cookie, SameSite};
@@ -28,41 +28,7 @@ use std::pin::Pin;
 
 pub const COOKIE: &str = "tipline_staff";
 
-/// What a route lets its caller do; the roles that may are those `access::may` names.
-pub trait Permitted: 'static {
-    const WHAT: Permission;
-}
-
-/// The markers of the routes' permissions, one per `access::Permission`:
-/// `Staff<can::ReadCases>` reads "a staff member who can read cases".
-pub mod can {
-    use super::{Permission, Permitted};
-
-    macro_rules! markers {
-        ($($name:ident),* $(,)?) => {$(
-            #[doc = concat!("Routes that need `Permission::", stringify!($name), "`.")]
-            pub struct $name;
-            impl Permitted for $name {
-                const WHAT: Permission = Permission::$name;
-            }
-        )*};
-    }
-
-    markers!(
-        SignIn,
-        ReadCases,
-        WorkCases,
-        RevealIdentity,
-        Publish,
-        ManageAccounts,
-        ReadAudit,
-        ReadOversight,
-        ReadRewards,
-        SignOffReward,
-        DecideReward,
-        PayReward,
-    );
-}
+pub use crate::domain::access::{Permitted, can};
 
 /// Whether a role may use the routes marked `P` (the navigation shows only what opens).
 pub fn allows<P: Permitted>(role: Role) -> bool {
