@@ -8,9 +8,9 @@ use super::pages::{
     Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render, see_other,
 };
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
-use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::rewards::RewardView;
+use crate::services::{ServiceError, Services};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -125,22 +125,28 @@ pub struct DecisionForm {
     paid_on: String,
 }
 
+/// Runs finance's step on a reward and goes back to the queue (or shows it with the refusal).
+async fn step<T: Send + 'static>(
+    page: Page,
+    staff: StaffSession,
+    run: impl FnOnce(Services) -> Result<T, ServiceError> + Send + 'static,
+) -> PageResult {
+    let outcome = page.state.services.blocking(run).await;
+    after(&page, &staff, outcome.map(|_| ())).await
+}
+
 pub async fn finance_decide(
     page: Page,
     path: web::Path<RewardId>,
     sent: StaffForm<can::DecideReward, DecisionForm>,
 ) -> PageResult {
-    let Page { state, .. } = &page;
     let (staff, f) = (sent.staff.session, sent.form);
     let (st, id) = (staff.staff.clone(), path.into_inner());
-    let outcome = state
-        .services
-        .blocking(move |s| {
-            let amount = Fen::parse_field("amount_yuan", &f.amount_yuan);
-            s.decide_reward(&st, id, f.decision == "approve", amount, &f.note)
-        })
-        .await;
-    after(&page, &staff, outcome.map(|_| ())).await
+    step(page, staff, move |s| {
+        let amount = Fen::parse_field("amount_yuan", &f.amount_yuan);
+        s.decide_reward(&st, id, f.decision == "approve", amount, &f.note)
+    })
+    .await
 }
 
 pub async fn finance_pay(
@@ -148,14 +154,12 @@ pub async fn finance_pay(
     path: web::Path<RewardId>,
     sent: StaffForm<can::PayReward, DecisionForm>,
 ) -> PageResult {
-    let Page { state, .. } = &page;
     let (staff, f) = (sent.staff.session, sent.form);
     let (st, id) = (staff.staff.clone(), path.into_inner());
-    let outcome = state
-        .services
-        .blocking(move |s| s.pay_reward(&st, id, &f.reference, Some(&f.paid_on)))
-        .await;
-    after(&page, &staff, outcome.map(|_| ())).await
+    step(page, staff, move |s| {
+        s.pay_reward(&st, id, &f.reference, Some(&f.paid_on))
+    })
+    .await
 }
 
 /// Back to the queue after a decision or a payout, or the queue with the refusal.

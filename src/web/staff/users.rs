@@ -2,9 +2,9 @@
 //! password (which also clears the account's second factor).
 
 use crate::domain::roles::Role;
-use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::staff::NewStaff;
+use crate::services::{ServiceError, Services};
 use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::pages::{
     Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render,
@@ -147,20 +147,28 @@ pub struct ActiveForm {
     password: String,
 }
 
+/// Runs a change to another's account and shows the accounts page after it.
+async fn change(
+    page: Page,
+    staff: StaffSession,
+    run: impl FnOnce(Services) -> Result<(), ServiceError> + Send + 'static,
+) -> PageResult {
+    let outcome = page.state.services.blocking(run).await;
+    let said = ("staff-user-updated", NewUserForm::default());
+    after(&page, &staff, outcome, said).await
+}
+
 pub async fn set_active(
     page: Page,
     path: web::Path<String>,
     sent: StaffForm<can::ManageAccounts, ActiveForm>,
 ) -> PageResult {
-    let Page { state, .. } = &page;
-    let staff = sent.staff.session;
-    let (session, user, active) = (staff.clone(), path.into_inner(), sent.form.active == "true");
-    let outcome = state
-        .services
-        .blocking(move |s| s.set_staff_active(&session, &user, active))
-        .await;
-    let said = ("staff-user-updated", NewUserForm::default());
-    after(&page, &staff, outcome, said).await
+    let (staff, active) = (sent.staff.session, sent.form.active == "true");
+    let (session, user) = (staff.clone(), path.into_inner());
+    change(page, staff, move |s| {
+        s.set_staff_active(&session, &user, active)
+    })
+    .await
 }
 
 pub async fn reset_password(
@@ -168,13 +176,10 @@ pub async fn reset_password(
     path: web::Path<String>,
     sent: StaffForm<can::ManageAccounts, ActiveForm>,
 ) -> PageResult {
-    let Page { state, .. } = &page;
-    let staff = sent.staff.session;
-    let (session, user, pw) = (staff.clone(), path.into_inner(), sent.form.password);
-    let outcome = state
-        .services
-        .blocking(move |s| s.reset_staff_password(&session, &user, &pw))
-        .await;
-    let said = ("staff-user-updated", NewUserForm::default());
-    after(&page, &staff, outcome, said).await
+    let (staff, pw) = (sent.staff.session, sent.form.password);
+    let (session, user) = (staff.clone(), path.into_inner());
+    change(page, staff, move |s| {
+        s.reset_staff_password(&session, &user, &pw)
+    })
+    .await
 }
