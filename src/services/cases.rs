@@ -25,6 +25,7 @@ use serde::Deserialize;
 /// An action as staff send it (JSON or a form); which fields count depends on the action.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[derive(utoipa::ToSchema)]
 pub struct ActionInput {
     pub action: String,
     pub note: Option<String>,
