@@ -2,7 +2,7 @@
 //! photos, the identity reveal, and the audit log. Every state-changing call checks the session's
 //! CSRF token in `X-CSRF-Token`.
 
-use super::api::{CasePath, Csrf, Unit, unit};
+use super::api::{CasePath, Csrf, Sender, Unit, unit};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiStaff, can, removal_cookie, session_cookie, session_token};
 use super::i18n::Lang;
@@ -273,8 +273,7 @@ pub struct HistoryEntry {
 /// A message between staff and the reporter.
 #[derive(Serialize, ToSchema)]
 pub struct CaseMessage {
-    /// `staff` or `reporter`.
-    pub from: String,
+    pub from: Sender,
     /// The staff member who wrote it.
     pub by: Option<String>,
     pub body: String,
@@ -343,32 +342,26 @@ pub struct CaseJson {
 }
 
 pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
-    let t = &v.tip;
-    let f = &v.file;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    let r = &v.rectification;
     CaseJson {
-        case_number: t.case_number.clone(),
-        sector: t.sector.clone(),
-        street: t.street.as_deref().map(|s| unit(catalog, s)),
-        address: t.address.clone(),
-        enterprise: t.enterprise.clone(),
-        description: t.description.clone(),
-        severity: t.severity,
-        observed_at: t.observed_at.map(rfc),
-        submitted_at: rfc(t.submitted_at),
-        channel: t.channel,
-        status: t.status,
-        department: unit(catalog, &t.department),
-        co_departments: v
-            .units
-            .iter()
-            .filter(|(_, r)| r == "co_department")
-            .map(|(u, _)| unit(catalog, u))
-            .collect(),
-        triage: t.triage,
-        suggested_sector: t.suggested_sector.clone(),
-        wants_reward: t.wants_reward,
-        reporter: if t.anonymous {
+        case_number: v.case_number.clone(),
+        sector: v.sector.clone(),
+        street: v.street.as_deref().map(|s| unit(catalog, s)),
+        address: v.address.clone(),
+        enterprise: v.enterprise.clone(),
+        description: v.description.clone(),
+        severity: v.severity,
+        observed_at: v.observed_at.map(rfc),
+        submitted_at: rfc(v.submitted_at),
+        channel: v.channel,
+        status: v.status,
+        department: unit(catalog, &v.department),
+        co_departments: v.co_departments.iter().map(|u| unit(catalog, u)).collect(),
+        triage: v.triage,
+        suggested_sector: v.suggested_sector.clone(),
+        wants_reward: v.wants_reward,
+        reporter: if v.anonymous {
             ReporterKind::Anonymous
         } else {
             ReporterKind::Identified
@@ -379,7 +372,7 @@ pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
             .map(|e| HistoryEntry {
                 action: e.action.clone(),
                 by: e.actor.clone(),
-                at: rfc(e.created_at),
+                at: rfc(e.at),
                 note: e.note.clone(),
             })
             .collect(),
@@ -387,10 +380,14 @@ pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
             .messages
             .iter()
             .map(|m| CaseMessage {
-                from: m.sender.clone(),
+                from: if m.from_staff {
+                    Sender::Staff
+                } else {
+                    Sender::Reporter
+                },
                 by: m.author.clone(),
                 body: m.body.clone(),
-                at: rfc(m.created_at),
+                at: rfc(m.at),
             })
             .collect(),
         deadlines: CaseDeadlines {
@@ -399,23 +396,23 @@ pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
             feedback: date(v.deadlines.feedback),
             rectification: date(v.deadlines.rectification),
         },
-        verification_extended: f.verification_extended,
+        verification_extended: v.verification_extended,
         overdue: v.overdue,
         rectification: Rectification {
-            responsible_party: f.responsible_party.clone(),
-            measures: f.measures.clone(),
-            suspend_operations: f.suspend_operations,
-            delay_explanation: f.delay_explanation.clone(),
+            responsible_party: r.responsible_party.clone(),
+            measures: r.measures.clone(),
+            suspend_operations: r.suspend_operations,
+            delay_explanation: r.delay_explanation.clone(),
         },
-        duplicate_of: f.duplicate_of.clone(),
-        reject_reason: f.reject_reason.clone(),
+        duplicate_of: v.duplicate_of.clone(),
+        reject_reason: v.reject_reason.clone(),
         attachments: v
             .attachments
             .iter()
-            .map(|(id, ct, n)| Attachment {
-                id: *id,
-                content_type: ct.clone(),
-                bytes: *n,
+            .map(|a| Attachment {
+                id: a.id,
+                content_type: a.content_type.clone(),
+                bytes: a.bytes,
             })
             .collect(),
         actions: v.actions.clone(),
