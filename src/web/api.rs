@@ -157,14 +157,14 @@ pub struct Submitted {
 }
 
 #[utoipa::path(post, path = "/tips", tag = "reporters", request_body = TipInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "8-64 characters of [A-Za-z0-9_-]: the same key again within 2 hours answers the same body")),
     responses(
         (status = 201, description = "the tip is stored", body = Submitted),
         (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 413, description = "the body is over the limit", body = ErrorBody),
         (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "a field is wrong", body = ErrorBody),
-        (status = 429, description = "too many submissions (see Retry-After)", body = ErrorBody),
+        (status = 429, description = "too many submissions", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
     ))]
 pub async fn submit_tip(
     state: web::Data<AppState>,
@@ -267,7 +267,8 @@ pub struct Tracked<'a> {
         (status = 413, description = "the body is over the limit", body = ErrorBody),
         (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "no receipt", body = ErrorBody),
-        (status = 429, description = "too many look-ups (see Retry-After)", body = ErrorBody),
+        (status = 429, description = "too many look-ups", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
     ))]
 pub async fn track(
     state: web::Data<AppState>,
@@ -327,7 +328,8 @@ pub struct Received {
         (status = 413, description = "the body is over the limit", body = ErrorBody),
         (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "no receipt, or a body that is empty or too long", body = ErrorBody),
-        (status = 429, description = "too many look-ups (see Retry-After)", body = ErrorBody),
+        (status = 429, description = "too many look-ups", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
     ))]
 pub async fn track_message(
     state: web::Data<AppState>,

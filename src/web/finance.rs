@@ -445,7 +445,8 @@ pub struct Claimed {
         (status = 413, description = "the body is over the limit", body = ErrorBody),
         (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "a field is wrong", body = ErrorBody),
-        (status = 429, description = "too many look-ups (see Retry-After)", body = ErrorBody),
+        (status = 429, description = "too many look-ups", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
     ))]
 pub async fn claim(
     state: web::Data<AppState>,

@@ -58,7 +58,8 @@ pub struct SignedIn {
         (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody),
         (status = 413, description = "the body is over the limit", body = ErrorBody),
         (status = 415, description = "the body is not application/json", body = ErrorBody),
-        (status = 429, description = "too many sign-ins (see Retry-After)", body = ErrorBody),
+        (status = 429, description = "too many sign-ins", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
     ))]
 pub async fn sign_in(
     state: web::Data<AppState>,

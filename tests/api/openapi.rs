@@ -92,6 +92,14 @@ impl Contract {
             ));
             return;
         };
+        // The one header the API documents on an answer.
+        if response["headers"].get("Retry-After").is_some() {
+            let whole_seconds = a.retry_after.as_deref().and_then(|s| s.parse::<u64>().ok());
+            if whole_seconds.is_none() {
+                self.failures
+                    .push(format!("{here}: no Retry-After in whole seconds"));
+            }
+        }
         let Some(content) = response.get("content").and_then(Value::as_object) else {
             if !a.text.is_empty() {
                 self.failures
@@ -139,8 +147,20 @@ impl Contract {
         }
     }
 
-    /// Every operation had a success answer checked, and every route family an error answer.
+    /// Every answer checked matched the document.
+    fn assert_matched(&self) {
+        assert!(
+            self.failures.is_empty(),
+            "{} answer(s) differ from the document:\n{}",
+            self.failures.len(),
+            self.failures.join("\n")
+        );
+    }
+
+    /// Every answer matched, every operation had a success answer checked, and every route
+    /// family an error answer.
     fn assert_complete(&self) {
+        self.assert_matched();
         let paths = self.doc["paths"].as_object().expect("paths");
         let mut missing = Vec::new();
         for (template, ops) in paths {
@@ -165,12 +185,6 @@ impl Contract {
                 missing.push(format!("{family}…: no error answer checked"));
             }
         }
-        assert!(
-            self.failures.is_empty(),
-            "{} answer(s) differ from the document:\n{}",
-            self.failures.len(),
-            self.failures.join("\n")
-        );
         assert!(missing.is_empty(), "{}", missing.join("\n"));
     }
 }
@@ -353,5 +367,24 @@ on_both_backends! {
         assert_eq!(get(&c, &fin1, "/api/v1/finance/ledger.csv?from=yesterday").status, 422);
 
         contract.into_inner().assert_complete();
+    }
+
+    /// The rate-limited answers (429 with Retry-After) match the document too.
+    fn limited_answers_match_the_openapi_document(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on")));
+        let mut contract = Contract::fetch(&app);
+        let mut last = |path: &str, body: Value, times: usize| -> u16 {
+            let mut status = 0;
+            for _ in 0..times {
+                let a = app.post_json(path, &body);
+                contract.check("post", path, &a);
+                status = a.status;
+            }
+            status
+        };
+        assert_eq!(last("/api/v1/tips", anonymous_tip("gas"), 6), 429);
+        assert_eq!(last("/api/v1/track", json!({"receipt": "0000 0000 0000 0000"}), 11), 429);
+        assert_eq!(last("/api/v1/staff/session", json!({"username": "nobody", "password": "x"}), 6), 429);
+        contract.assert_matched();
     }
 }
