@@ -61,17 +61,24 @@ pub struct RewardJson<'a> {
     amount_yuan: Yuan,
     computed_fen: i64,
     rule: &'a str,
+    #[schema(required)]
     penalty_decision: Option<&'a str>,
     employee: bool,
     status: RewardStatus,
     proposed_by: &'a str,
+    #[schema(required)]
     signed_off_by: Option<&'a str>,
+    #[schema(required)]
     decided_by: Option<&'a str>,
+    #[schema(required)]
     decision_note: Option<&'a str>,
+    #[schema(required)]
     claim_deadline: Option<String>,
     claimed: bool,
+    #[schema(required)]
     paid_reference: Option<&'a str>,
     /// `YYYY-MM-DD`
+    #[schema(required)]
     paid_on: Option<String>,
     /// Patterns worth a second look: `same_account`, `same_phone`, `staff_phone`,
     /// `many_this_month`.

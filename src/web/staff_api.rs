@@ -194,10 +194,12 @@ pub struct QueueItem {
     /// The sector's code.
     pub sector: String,
     /// The sub-district's code.
+    #[schema(required)]
     pub street: Option<String>,
     pub department: Unit,
     pub submitted_at: String,
     /// `YYYY-MM-DD`
+    #[schema(required)]
     pub next_deadline: Option<String>,
     pub overdue: bool,
 }
@@ -266,8 +268,10 @@ pub struct HistoryEntry {
     /// The action's name (`accept`, `transfer`…).
     pub action: String,
     /// The staff member's username; none for the system.
+    #[schema(required)]
     pub by: Option<String>,
     pub at: String,
+    #[schema(required)]
     pub note: Option<String>,
 }
 
@@ -276,6 +280,7 @@ pub struct HistoryEntry {
 pub struct CaseMessage {
     pub from: Sender,
     /// The staff member who wrote it.
+    #[schema(required)]
     pub by: Option<String>,
     pub body: String,
     pub at: String,
@@ -284,18 +289,25 @@ pub struct CaseMessage {
 /// The case's time limits, as `YYYY-MM-DD`.
 #[derive(Serialize, ToSchema)]
 pub struct CaseDeadlines {
+    #[schema(required)]
     pub acceptance: Option<String>,
+    #[schema(required)]
     pub verification: Option<String>,
+    #[schema(required)]
     pub feedback: Option<String>,
+    #[schema(required)]
     pub rectification: Option<String>,
 }
 
 /// The rectification ordered on a substantiated case.
 #[derive(Serialize, ToSchema)]
 pub struct Rectification {
+    #[schema(required)]
     pub responsible_party: Option<String>,
+    #[schema(required)]
     pub measures: Option<String>,
     pub suspend_operations: bool,
+    #[schema(required)]
     pub delay_explanation: Option<String>,
 }
 
@@ -314,11 +326,14 @@ pub struct CaseJson {
     pub case_number: String,
     /// The sector's code.
     pub sector: String,
+    #[schema(required)]
     pub street: Option<Unit>,
     pub address: String,
+    #[schema(required)]
     pub enterprise: Option<String>,
     pub description: String,
     pub severity: Severity,
+    #[schema(required)]
     pub observed_at: Option<String>,
     pub submitted_at: String,
     pub channel: Channel,
@@ -326,6 +341,7 @@ pub struct CaseJson {
     pub department: Unit,
     pub co_departments: Vec<Unit>,
     pub triage: bool,
+    #[schema(required)]
     pub suggested_sector: Option<String>,
     pub wants_reward: bool,
     pub reporter: ReporterKind,
@@ -335,7 +351,9 @@ pub struct CaseJson {
     pub verification_extended: bool,
     pub overdue: bool,
     pub rectification: Rectification,
+    #[schema(required)]
     pub duplicate_of: Option<String>,
+    #[schema(required)]
     pub reject_reason: Option<String>,
     pub attachments: Vec<Attachment>,
     /// What the signed-in staff member may do now.
@@ -570,6 +588,7 @@ pub struct ReasonBody {
 pub struct Identity {
     pub name: String,
     pub phone: String,
+    #[schema(required)]
     pub email: Option<String>,
 }
 
@@ -634,10 +653,14 @@ pub struct AuditEntryJson {
     pub at: String,
     pub actor: String,
     pub action: String,
+    #[schema(required)]
     pub case_number: Option<String>,
+    #[schema(required)]
     pub reason: Option<String>,
+    #[schema(required)]
     pub detail: Option<String>,
     /// A staff member's address, on sign-in entries only.
+    #[schema(required)]
     pub address: Option<String>,
     pub hash: String,
 }
