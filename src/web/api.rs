@@ -425,19 +425,26 @@ impl utoipa::Modify for Session {
 )]
 pub struct ApiDoc;
 
-/// The document as served, encoded once.
-pub static OPENAPI: LazyLock<String> = LazyLock::new(|| {
-    ApiDoc::openapi()
-        .to_json()
-        .expect("the OpenAPI document encodes as JSON")
-});
+/// The document as served, encoded once (on the first request for it); `None` if encoding
+/// failed, which is logged and answered 500 like any other answer that cannot be encoded.
+pub static OPENAPI: LazyLock<Option<String>> =
+    LazyLock::new(|| match ApiDoc::openapi().to_json() {
+        Ok(text) => Some(text),
+        Err(e) => {
+            tracing::error!(error = %e, "encoding the OpenAPI document failed");
+            None
+        }
+    });
 
 #[utoipa::path(get, path = "/openapi.json", tag = "reference",
     responses(
         (status = 200, description = "this document (OpenAPI 3.1)", body = Object),
     ))]
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json; charset=utf-8")
-        .body(OPENAPI.as_str())
+    match OPENAPI.as_deref() {
+        Some(text) => HttpResponse::Ok()
+            .content_type("application/json; charset=utf-8")
+            .body(text),
+        None => HttpResponse::InternalServerError().finish(),
+    }
 }

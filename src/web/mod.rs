@@ -320,8 +320,12 @@ mod tests {
             routes.push((path.to_owned(), method.to_owned()));
         }
         assert!(routes.len() > 20, "{routes:?}");
-        let doc: serde_json::Value =
-            serde_json::from_str(&super::api::OPENAPI).expect("valid JSON");
+        let doc: serde_json::Value = serde_json::from_str(
+            super::api::OPENAPI
+                .as_deref()
+                .expect("the document encodes"),
+        )
+        .expect("valid JSON");
         let paths = doc["paths"].as_object().expect("paths");
         for (path, method) in &routes {
             assert!(
