@@ -92,14 +92,17 @@ pub fn find(conn: &mut DbConn, id: RewardId) -> QueryResult<Option<RewardRow>> {
         .optional()
 }
 
-/// Locks a reward's row until the transaction ends (PostgreSQL), for decisions and payouts.
+/// Locks a reward's row until the transaction ends (PostgreSQL), for decisions and payouts. A
+/// missing row locks nothing and is no error: the caller's `find` answers it (not found), as on
+/// SQLite.
 pub fn lock(conn: &mut DbConn, id: RewardId) -> QueryResult<()> {
     if let DbConn::Pg(c) = conn {
         r::table
             .find(id.0)
             .select(r::id)
             .for_update()
-            .first::<i64>(c)?;
+            .first::<i64>(c)
+            .optional()?;
     }
     Ok(())
 }

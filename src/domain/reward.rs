@@ -20,6 +20,7 @@ pub use lifecycle::{
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
 )]
 #[serde(transparent)]
+#[derive(utoipa::ToSchema)]
 pub struct RewardId(pub i64);
 
 impl std::fmt::Display for RewardId {

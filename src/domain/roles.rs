@@ -7,6 +7,7 @@ use std::str::FromStr;
 #[serde(rename_all = "snake_case")]
 #[derive(strum::EnumString, strum::IntoStaticStr, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
 pub enum Role {
     /// A department's or a sub-district's case handler.
     Officer,

@@ -24,6 +24,7 @@ pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 #[serde(rename_all = "snake_case")]
 #[derive(strum::EnumString, strum::IntoStaticStr, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
 pub enum Severity {
     General,
     /// 重大事故隐患: may carry a suspension order.
@@ -53,6 +54,7 @@ impl TryFrom<String> for Severity {
 #[serde(rename_all = "snake_case")]
 #[derive(strum::EnumString, strum::IntoStaticStr, strum::Display)]
 #[strum(serialize_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
 pub enum Channel {
     Web,
     Api,
@@ -75,7 +77,7 @@ impl TryFrom<String> for Channel {
 
 /// The tip as received, before any check. Every field is optional so that a missing field is
 /// reported next to its name instead of failing the whole body.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct TipInput {
     pub sector: Option<String>,
     pub street: Option<String>,
@@ -93,7 +95,7 @@ pub struct TipInput {
     pub supervision_staff: Option<bool>,
 }
 
-#[derive(Default, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Default, Clone, Deserialize)]
 pub struct ReporterInput {
     pub name: Option<String>,
     pub phone: Option<String>,

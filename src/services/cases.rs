@@ -12,19 +12,21 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
-use crate::db::tips::{self, EventRow, MessageRow, TipRow};
+use crate::db::tips::{self, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::deadlines::Deadlines;
+use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::domain::status::Status;
-use crate::domain::tip::{MESSAGE_LEN, ReporterIdentity, text_field};
+use crate::domain::tip::{Channel, MESSAGE_LEN, ReporterIdentity, Severity, text_field};
 use crate::domain::workflow::{self, Action, Actor, Refusal};
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
 /// An action as staff send it (JSON or a form); which fields count depends on the action.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[derive(utoipa::ToSchema)]
 pub struct ActionInput {
     pub action: String,
     pub note: Option<String>,
@@ -69,19 +71,39 @@ impl From<TipRow> for CaseSummary {
     }
 }
 
-/// Everything staff see of a case.
+/// Everything staff see of a case (the case page and the API both show it): plain fields,
+/// typed where the domain has a type; no database row leaves the services.
 #[derive(Debug, Clone)]
 pub struct CaseView {
-    pub tip: TipRow,
-    /// The case's status (the row's text, parsed).
+    pub case_number: String,
+    /// The sector's code.
+    pub sector: String,
+    /// The sub-district's code.
+    pub street: Option<String>,
+    pub address: String,
+    pub enterprise: Option<String>,
+    pub description: String,
+    pub severity: Severity,
+    pub observed_at: Option<NaiveDateTime>,
+    pub submitted_at: NaiveDateTime,
+    pub channel: Channel,
     pub status: Status,
-    pub file: CaseFileRow,
-    /// (unit, role): lead, co_department, street.
-    pub units: Vec<(String, String)>,
-    pub history: Vec<EventRow>,
-    pub messages: Vec<MessageRow>,
-    /// (id, content type, bytes)
-    pub attachments: Vec<(i64, String, i64)>,
+    /// The lead department's code.
+    pub department: String,
+    /// The co-handling departments' codes.
+    pub co_departments: Vec<String>,
+    pub triage: bool,
+    pub suggested_sector: Option<String>,
+    pub anonymous: bool,
+    pub wants_reward: bool,
+    pub verification_extended: bool,
+    pub rectification: Rectification,
+    pub duplicate_of: Option<String>,
+    pub reject_reason: Option<String>,
+    /// Oldest first.
+    pub history: Vec<HistoryItem>,
+    pub messages: Vec<CaseMessage>,
+    pub attachments: Vec<AttachmentInfo>,
     pub deadlines: Deadlines,
     pub overdue: bool,
     /// What this staff member may do now.
@@ -91,14 +113,74 @@ pub struct CaseView {
     /// Whether this staff member may write to the reporter.
     pub may_message: bool,
     /// The case's rewards, newest first.
-    pub rewards: Vec<crate::db::rewards::RewardRow>,
+    pub rewards: Vec<CaseReward>,
     /// Whether this staff member may propose a reward now: `domain::reward::step`'s answer, the
     /// same the proposal itself enforces (found true, asked for, not excluded, none active).
     pub may_propose_reward: bool,
     /// The case's entry on the public exposure list, if it was ever published.
-    pub exposure: Option<crate::db::exposures::ExposureRow>,
+    pub exposure: Option<ExposureView>,
     /// Whether this staff member may publish it (coordinator; a major hazard found true).
     pub may_expose: bool,
+}
+
+/// The rectification ordered on a case.
+#[derive(Debug, Clone)]
+pub struct Rectification {
+    pub responsible_party: Option<String>,
+    pub measures: Option<String>,
+    pub suspend_operations: bool,
+    pub delay_explanation: Option<String>,
+}
+
+/// One step of a case's history.
+#[derive(Debug, Clone)]
+pub struct HistoryItem {
+    /// The action's name (`accept`, `transfer`, `message`…).
+    pub action: String,
+    /// The staff member's username; none for the system.
+    pub actor: Option<String>,
+    pub note: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+/// A message between staff and the reporter.
+#[derive(Debug, Clone)]
+pub struct CaseMessage {
+    pub from_staff: bool,
+    /// The staff member who wrote it.
+    pub author: Option<String>,
+    pub body: String,
+    pub at: NaiveDateTime,
+}
+
+/// A photo's metadata.
+#[derive(Debug, Clone)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub content_type: String,
+    pub bytes: i64,
+}
+
+/// A reward of the case, as the case page lists it.
+#[derive(Debug, Clone)]
+pub struct CaseReward {
+    pub id: RewardId,
+    pub status: RewardStatus,
+    pub amount: Fen,
+    pub rule: String,
+}
+
+/// The case's entry on the public exposure list.
+#[derive(Debug, Clone)]
+pub struct ExposureView {
+    pub enterprise: String,
+    pub location: String,
+    pub finding: String,
+    pub published_by: String,
+    pub published_at: NaiveDateTime,
+    pub withdrawn_by: Option<String>,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdraw_reason: Option<String>,
 }
 
 pub fn deadlines_of(file: &CaseFileRow) -> Deadlines {
@@ -220,13 +302,54 @@ impl Services {
             lead_unit: lead,
         };
         let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
+        let exposure = crate::db::exposures::for_tip(conn, tip.id)?.map(|e| ExposureView {
+            enterprise: e.enterprise,
+            location: e.location,
+            finding: e.finding,
+            published_by: e.published_by,
+            published_at: e.published_at,
+            withdrawn_by: e.withdrawn_by,
+            withdrawn_at: e.withdrawn_at,
+            withdraw_reason: e.withdraw_reason,
+        });
+        let co_departments = tips::units_of(conn, tip.id)?
+            .into_iter()
+            .filter(|(_, role)| role == "co_department")
+            .map(|(unit, _)| unit)
+            .collect();
+        let history = tips::events_of(conn, tip.id)?
+            .into_iter()
+            .map(|e| HistoryItem {
+                action: e.action,
+                actor: e.actor,
+                note: e.note,
+                at: e.created_at,
+            })
+            .collect();
+        let messages = tips::messages_of(conn, tip.id)?
+            .into_iter()
+            .map(|m| CaseMessage {
+                from_staff: m.sender == "staff",
+                author: m.author,
+                body: m.body,
+                at: m.created_at,
+            })
+            .collect();
+        let attachments = tips::attachments_of(conn, tip.id)?
+            .into_iter()
+            .map(|(id, content_type, bytes)| AttachmentInfo {
+                id,
+                content_type,
+                bytes,
+            })
+            .collect();
         Ok(CaseView {
-            exposure: crate::db::exposures::for_tip(conn, tip.id)?,
+            exposure,
             may_expose: staff.may(Permission::Publish) && super::exposure::exposable(&tip, &file),
-            units: tips::units_of(conn, tip.id)?,
-            history: tips::events_of(conn, tip.id)?,
-            messages: tips::messages_of(conn, tip.id)?,
-            attachments: tips::attachments_of(conn, tip.id)?,
+            co_departments,
+            history,
+            messages,
+            attachments,
             overdue: deadlines.overdue(status, self.today()),
             actions: workflow::available(status, actor)
                 .into_iter()
@@ -242,11 +365,41 @@ impl Services {
             may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
             may_message: staff.may(Permission::WorkCases),
             may_propose_reward: self.may_propose_reward(staff, &tip, &file, &rewards)?,
-            rewards,
+            rewards: rewards
+                .into_iter()
+                .map(|r| CaseReward {
+                    id: r.id,
+                    status: r.status,
+                    amount: Fen(r.amount_fen),
+                    rule: r.rule,
+                })
+                .collect(),
             deadlines,
-            file,
-            tip,
+            verification_extended: file.verification_extended,
+            rectification: Rectification {
+                responsible_party: file.responsible_party,
+                measures: file.measures,
+                suspend_operations: file.suspend_operations,
+                delay_explanation: file.delay_explanation,
+            },
+            duplicate_of: file.duplicate_of,
+            reject_reason: file.reject_reason,
+            case_number: tip.case_number,
+            sector: tip.sector,
+            street: tip.street,
+            address: tip.address,
+            enterprise: tip.enterprise,
+            description: tip.description,
+            severity: tip.severity,
+            observed_at: tip.observed_at,
+            submitted_at: tip.submitted_at,
+            channel: tip.channel,
             status,
+            department: tip.department,
+            triage: tip.triage,
+            suggested_sector: tip.suggested_sector,
+            anonymous: tip.anonymous,
+            wants_reward: tip.wants_reward,
         })
     }
 

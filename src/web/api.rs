@@ -1,67 +1,171 @@
 //! JSON API v1: reference data and the reporter's routes (API.md, "HTTP: JSON API v1").
 //! Handlers stay thin: extract, count against the rate limit, call one service, answer.
 
-use super::error::{ApiError, Code};
+use super::error::{ApiError, Code, ErrorBody};
 use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
 use crate::domain::catalog::{Catalog, Department, Street};
+use crate::domain::status::Status;
 use crate::domain::tip::{Channel, TipInput};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::SecondsFormat;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{OpenApi, ToSchema};
 
-fn department_json(d: &Department) -> Value {
-    json!({ "code": d.code, "name_zh": d.name_zh, "name_en": d.name_en })
+/// A department or a sub-district (API.md: `{"code", "name_zh", "name_en"}`).
+#[derive(Serialize, ToSchema)]
+pub struct Unit {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
 }
 
-fn street_json(s: &Street) -> Value {
-    json!({ "code": s.code, "name_zh": s.name_zh, "name_en": s.name_en })
+impl From<&Department> for Unit {
+    fn from(d: &Department) -> Unit {
+        Unit {
+            code: d.code.clone(),
+            name_zh: d.name_zh.clone(),
+            name_en: d.name_en.clone(),
+        }
+    }
 }
 
-/// A unit by code, as `{code, name_zh, name_en}` (departments and streets alike).
-fn unit_json(catalog: &Catalog, code: &str) -> Value {
+impl From<&Street> for Unit {
+    fn from(s: &Street) -> Unit {
+        Unit {
+            code: s.code.clone(),
+            name_zh: s.name_zh.clone(),
+            name_en: s.name_en.clone(),
+        }
+    }
+}
+
+/// A unit by code (departments and streets alike); an unknown code is named by itself.
+pub fn unit(catalog: &Catalog, code: &str) -> Unit {
     catalog
         .department(code)
-        .map(department_json)
-        .or_else(|| catalog.street(code).map(street_json))
-        .unwrap_or_else(|| json!({ "code": code, "name_zh": code, "name_en": code }))
+        .map(Unit::from)
+        .or_else(|| catalog.street(code).map(Unit::from))
+        .unwrap_or_else(|| Unit {
+            code: code.to_owned(),
+            name_zh: code.to_owned(),
+            name_en: code.to_owned(),
+        })
 }
 
+/// A case in the path, by its number (documentation only: handlers take `web::Path`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(dead_code, reason = "describes a path parameter; never built")]
+pub struct CasePath {
+    /// The case number (`HL-2026-000031`).
+    case: String,
+}
+
+/// A reward in the path, by its id.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(dead_code, reason = "describes a path parameter; never built")]
+pub struct RewardPath {
+    /// The reward's id.
+    id: i64,
+}
+
+/// The CSRF header of every state-changing staff call.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(dead_code, reason = "describes a header; never built")]
+pub struct Csrf {
+    /// The `csrf_token` of the session's sign-in answer; without it the call answers 403.
+    #[param(rename = "X-CSRF-Token")]
+    token: String,
+}
+
+/// A sector a reporter may choose, with the units that handle its tips.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Sector)]
+pub struct SectorView {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub hint_zh: String,
+    pub hint_en: String,
+    /// The lead department.
+    pub department: Unit,
+    pub co_departments: Vec<Unit>,
+    /// The sub-district co-handles (true) or is only informed (false).
+    pub street_co_handles: bool,
+    /// Tips go to the coordinator's triage queue.
+    pub triage: bool,
+}
+
+#[utoipa::path(get, path = "/sectors", tag = "reference",
+    responses(
+        (status = 200, description = "every sector", body = Vec<SectorView>),
+    ))]
 pub async fn sectors(state: web::Data<AppState>) -> HttpResponse {
     let c = &state.services.catalog;
-    let body: Vec<Value> = c
+    let body: Vec<SectorView> = c
         .sectors()
         .iter()
-        .map(|s| {
-            json!({
-                "code": s.code,
-                "name_zh": s.name_zh,
-                "name_en": s.name_en,
-                "hint_zh": s.hint_zh,
-                "hint_en": s.hint_en,
-                "department": unit_json(c, &s.lead),
-                "co_departments": s.co_departments.iter().map(|d| unit_json(c, d)).collect::<Vec<_>>(),
-                "street_co_handles": s.street_co_handles,
-                "triage": s.triage,
-            })
+        .map(|s| SectorView {
+            code: s.code.clone(),
+            name_zh: s.name_zh.clone(),
+            name_en: s.name_en.clone(),
+            hint_zh: s.hint_zh.clone(),
+            hint_en: s.hint_en.clone(),
+            department: unit(c, &s.lead),
+            co_departments: s.co_departments.iter().map(|d| unit(c, d)).collect(),
+            street_co_handles: s.street_co_handles,
+            triage: s.triage,
         })
         .collect();
     HttpResponse::Ok().json_utf8(body)
 }
 
+#[utoipa::path(get, path = "/streets", tag = "reference",
+    responses(
+        (status = 200, description = "every sub-district", body = Vec<Unit>),
+    ))]
 pub async fn streets(state: web::Data<AppState>) -> HttpResponse {
-    let body: Vec<Value> = state
+    let body: Vec<Unit> = state
         .services
         .catalog
         .streets()
         .iter()
-        .map(street_json)
+        .map(Unit::from)
         .collect();
     HttpResponse::Ok().json_utf8(body)
 }
 
+/// A stored tip: its case number and, this once, its receipt.
+#[derive(Serialize, ToSchema)]
+pub struct Submitted {
+    pub case_number: String,
+    /// 16 digits in four groups of four; never shown again.
+    pub receipt: String,
+    pub status: Status,
+    pub department: Unit,
+    pub co_departments: Vec<Unit>,
+    /// Present when the reporter named a sub-district.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub street: Option<Unit>,
+}
+
+#[utoipa::path(post, path = "/tips", tag = "reporters", request_body = TipInput,
+    responses(
+        (status = 201, description = "the tip is stored", body = Submitted),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "a field is wrong", body = ErrorBody),
+        (status = 429, description = "too many submissions", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+    ))]
 pub async fn submit_tip(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -77,27 +181,30 @@ pub async fn submit_tip(
         .await
         .map_err(ApiError::service(lang))?;
     let c = &state.services.catalog;
-    let mut out = json!({
-        "case_number": done.case_number.as_str(),
-        "receipt": done.receipt.grouped(),
-        "status": "submitted",
-        "department": unit_json(c, &done.routing.lead),
-        "co_departments": done.routing.co_departments.iter().map(|d| unit_json(c, d)).collect::<Vec<_>>(),
-    });
-    if let Some(street) = &done.routing.street {
-        out["street"] = unit_json(c, street);
-    }
+    let out = Submitted {
+        case_number: done.case_number.as_str().to_owned(),
+        receipt: done.receipt.grouped(),
+        status: Status::Submitted,
+        department: unit(c, &done.routing.lead),
+        co_departments: done
+            .routing
+            .co_departments
+            .iter()
+            .map(|d| unit(c, d))
+            .collect(),
+        street: done.routing.street.as_deref().map(|s| unit(c, s)),
+    };
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(out))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReceiptBody {
     receipt: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MessageBody {
     receipt: Option<String>,
     body: Option<String>,
@@ -123,6 +230,46 @@ fn receipt_not_found(lang: Lang) -> impl Fn(crate::services::ServiceError) -> Ap
     }
 }
 
+/// Who wrote a message, as the reporter sees it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sender {
+    Staff,
+    Reporter,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrackedMessage {
+    pub from: Sender,
+    pub body: String,
+    pub at: String,
+}
+
+/// What the reporter sees of their tip.
+#[derive(Serialize, ToSchema)]
+pub struct Tracked<'a> {
+    pub case_number: String,
+    pub status: Status,
+    pub department: Unit,
+    pub submitted_at: String,
+    pub messages: Vec<TrackedMessage>,
+    /// Present once staff proposed a reward for a reporter who asked for one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub reward: Option<super::finance::TrackReward<'a>>,
+}
+
+#[utoipa::path(post, path = "/track", tag = "reporters", request_body = ReceiptBody,
+    responses(
+        (status = 200, description = "the tip as its reporter sees it", body = Tracked),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 404, description = "no tip has this receipt", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "no receipt", body = ErrorBody),
+        (status = 429, description = "too many look-ups", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+    ))]
 pub async fn track(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -139,23 +286,51 @@ pub async fn track(
         .await
         .map_err(receipt_not_found(lang))?;
     let rfc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let messages: Vec<Value> = tip
+    let messages = tip
         .messages
         .iter()
-        .map(|m| json!({ "from": if m.from_staff { "staff" } else { "reporter" }, "body": m.body, "at": rfc(m.at) }))
+        .map(|m| TrackedMessage {
+            from: if m.from_staff {
+                Sender::Staff
+            } else {
+                Sender::Reporter
+            },
+            body: m.body.clone(),
+            at: rfc(m.at),
+        })
         .collect();
-    let out = json!({
-        "case_number": tip.case_number,
-        "status": tip.status,
-        "department": unit_json(&state.services.catalog, &tip.department),
-        "submitted_at": rfc(tip.submitted_at),
-        "messages": messages,
-    });
+    let out = Tracked {
+        case_number: tip.case_number.clone(),
+        status: tip.status,
+        department: unit(&state.services.catalog, &tip.department),
+        submitted_at: rfc(tip.submitted_at),
+        messages,
+        reward: tip.reward.as_ref().map(super::finance::track_reward),
+    };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json_utf8(super::finance::track_answer(out, tip.reward.as_ref())))
+        .json_utf8(out))
 }
 
+/// A message was stored.
+#[derive(Serialize, ToSchema)]
+pub struct Received {
+    /// Always `received`.
+    #[schema(pattern = "^received$")]
+    pub status: &'static str,
+}
+
+#[utoipa::path(post, path = "/track/messages", tag = "reporters", request_body = MessageBody,
+    responses(
+        (status = 201, description = "the message is stored", body = Received),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 404, description = "no tip has this receipt", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "no receipt, or a body that is empty or too long", body = ErrorBody),
+        (status = 429, description = "too many look-ups", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+    ))]
 pub async fn track_message(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -172,7 +347,7 @@ pub async fn track_message(
         .reporter_message(&receipt, body.as_deref().unwrap_or_default())
         .await
         .map_err(receipt_not_found(lang))?;
-    Ok(HttpResponse::Created().json_utf8(json!({ "status": "received" })))
+    Ok(HttpResponse::Created().json_utf8(Received { status: "received" }))
 }
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -189,11 +364,87 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// The machine-readable description of this API (kept true by a test over the routes table).
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// Adds the staff session to the document: the cookie, and the CSRF header each state-changing
+/// staff call sends (described on those operations).
+struct Session;
 
+impl utoipa::Modify for Session {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                super::extract::COOKIE,
+                "The session cookie set by POST /staff/session. Every state-changing staff call \
+                 also sends the header X-CSRF-Token with the csrf_token of that answer.",
+            ))),
+        );
+    }
+}
+
+/// The machine-readable description of this API, generated from the handlers' annotations and
+/// the answers' types (so it cannot drift from what they send).
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tipline JSON API",
+        version = "1",
+        description = "Work-safety hazard tip-off portal (安全生产隐患举报平台). Errors are always \
+            {error, message, fields?} in the request's language (?lang=, cookie, Accept-Language). \
+            Staff calls need the session cookie from POST /staff/session, and state-changing ones \
+            the header X-CSRF-Token with its csrf_token."
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        openapi,
+        sectors,
+        streets,
+        submit_tip,
+        track,
+        track_message,
+        super::finance::claim,
+        super::staff_api::sign_in,
+        super::staff_api::sign_out,
+        super::staff_api::list,
+        super::staff_api::detail,
+        super::staff_api::act,
+        super::staff_api::message,
+        super::staff_api::attachment,
+        super::staff_api::identity,
+        super::staff_api::audit,
+        super::finance::propose,
+        super::finance::sign_off,
+        super::finance::queue,
+        super::finance::decide,
+        super::finance::payout,
+        super::finance::ledger,
+        super::lists::export,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Session),
+)]
+pub struct ApiDoc;
+
+/// The document as served, encoded once (on the first request for it); `None` if encoding
+/// failed, which is logged and answered 500 like any other answer that cannot be encoded.
+pub static OPENAPI: LazyLock<Option<String>> =
+    LazyLock::new(|| match ApiDoc::openapi().to_json() {
+        Ok(text) => Some(text),
+        Err(e) => {
+            tracing::error!(error = %e, "encoding the OpenAPI document failed");
+            None
+        }
+    });
+
+#[utoipa::path(get, path = "/openapi.json", tag = "reference",
+    responses(
+        (status = 200, description = "this document (OpenAPI 3.1)", body = Object),
+    ))]
 pub async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json; charset=utf-8")
-        .body(OPENAPI)
+    match OPENAPI.as_deref() {
+        Some(text) => HttpResponse::Ok()
+            .content_type("application/json; charset=utf-8")
+            .body(text),
+        None => HttpResponse::InternalServerError().finish(),
+    }
 }

@@ -8,11 +8,13 @@ use crate::domain::FieldError;
 use crate::services::ServiceError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An error's code, sent as its snake_case name (`bad_request`, `not_found`…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Code {
     BadRequest,
     Unauthenticated,
@@ -56,6 +58,19 @@ impl Code {
             Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+}
+
+/// Every error answer of the API (API.md: `{"error", "message", "fields"?}`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: Code,
+    /// In the request's language.
+    pub message: String,
+    /// Each rejected field's messages, by dotted field name (`reporter.phone`); only on 422.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub fields: Option<BTreeMap<&'static str, Vec<String>>>,
 }
 
 #[derive(Debug)]
@@ -192,10 +207,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut body = json!({ "error": self.code.as_str(), "message": self.message() });
-        if !self.fields.is_empty() {
-            body["fields"] = json!(ApiError::field_messages(self.lang, &self.fields));
-        }
+        let body = ErrorBody {
+            error: self.code,
+            message: self.message(),
+            fields: (!self.fields.is_empty())
+                .then(|| ApiError::field_messages(self.lang, &self.fields)),
+        };
         let mut resp = HttpResponse::build(self.status_code());
         if let Some(s) = self.retry_after {
             resp.insert_header(("Retry-After", s.to_string()));

@@ -2,7 +2,8 @@
 //! queue with totals and signals, decisions and payouts, the reporter's claim with the receipt,
 //! and the ledger as CSV.
 
-use super::error::{ApiError, Code};
+use super::api::{CasePath, Csrf, RewardPath};
+use super::error::{ApiError, Code, ErrorBody};
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::security::Bucket;
@@ -15,8 +16,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// An amount as the JSON number of yuan with two decimals (`12000.00`), written from the fen as
 /// text, so no float is on the way (API.md: `amount_yuan` is a number). Answers that carry one
@@ -46,27 +47,42 @@ fn amount_of(field: &'static str, raw: Option<&RawValue>) -> Result<Option<Fen>,
 }
 
 /// A reward as the API shows it (API.md, "Money", "Finance list").
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Reward)]
 pub struct RewardJson<'a> {
     id: RewardId,
     case_number: &'a str,
+    /// The lead department's code.
     department: &'a str,
     basis: &'a str,
     amount_fen: i64,
+    /// The same amount in yuan, with two decimals.
+    #[schema(value_type = f64)]
     amount_yuan: Yuan,
     computed_fen: i64,
     rule: &'a str,
+    #[schema(required)]
     penalty_decision: Option<&'a str>,
     employee: bool,
     status: RewardStatus,
     proposed_by: &'a str,
+    #[schema(required)]
     signed_off_by: Option<&'a str>,
+    #[schema(required)]
     decided_by: Option<&'a str>,
+    #[schema(required)]
     decision_note: Option<&'a str>,
+    #[schema(required)]
     claim_deadline: Option<String>,
     claimed: bool,
+    #[schema(required)]
     paid_reference: Option<&'a str>,
+    /// `YYYY-MM-DD`
+    #[schema(required)]
     paid_on: Option<String>,
+    /// Patterns worth a second look: `same_account`, `same_phone`, `staff_phone`,
+    /// `many_this_month`.
+    #[schema(value_type = Vec<String>)]
     signals: &'a [&'static str],
     /// What the signed-in staff member may do to it now (the lifecycle's answer).
     may_sign_off: bool,
@@ -104,43 +120,40 @@ pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
 }
 
 /// The reporter's reward in the /track answer.
-#[derive(Serialize)]
-struct TrackReward<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = TrackedReward)]
+pub struct TrackReward<'a> {
+    /// The reward's status once the reporter is told of it, `pending` before.
     status: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     amount_fen: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>, nullable = false)]
     amount_yuan: Option<Yuan>,
+    /// `YYYY-MM-DD`
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     claim_deadline: Option<String>,
 }
 
-/// The /track answer: the case's fields, and the reward (typed, for its amount) when there is one.
-#[derive(Serialize)]
-pub struct TrackAnswer<'a> {
-    #[serde(flatten)]
-    case: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reward: Option<TrackReward<'a>>,
-}
-
-pub fn track_answer(case: Value, reward: Option<&ReporterReward>) -> TrackAnswer<'_> {
-    TrackAnswer {
-        case,
-        reward: reward.map(|r| TrackReward {
-            status: &r.status,
-            amount_fen: r.amount.map(|a| a.0),
-            amount_yuan: r.amount.map(Yuan),
-            claim_deadline: r.claim_deadline.map(|d| d.to_string()),
-        }),
+pub fn track_reward(r: &ReporterReward) -> TrackReward<'_> {
+    TrackReward {
+        status: &r.status,
+        amount_fen: r.amount.map(|a| a.0),
+        amount_yuan: r.amount.map(Yuan),
+        claim_deadline: r.claim_deadline.map(|d| d.to_string()),
     }
 }
 
 /// A proposal as the API takes it (API.md, "Reward proposal").
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct ProposalBody {
+    /// `major_hazard_fine`, `major_hazard_no_fine`, `concealed_accident`, `general_hazard`
     basis: String,
+    /// A number or decimal text.
+    #[schema(value_type = Option<f64>)]
     fine_yuan: Option<Box<RawValue>>,
     deaths_concealed: Option<i64>,
     accident_grade: Option<String>,
@@ -149,6 +162,40 @@ pub struct ProposalBody {
     exclude: Option<String>,
 }
 
+/// A proposal's answer: the reward, or that the case is excluded from rewards.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "built once per answer and serialized at once"
+)]
+pub enum Proposed<'a> {
+    Reward(RewardJson<'a>),
+    Excluded(Excluded),
+}
+
+/// The case is excluded from rewards (the proposal's `exclude` reason was recorded).
+#[derive(Serialize, ToSchema)]
+pub struct Excluded {
+    /// Always `excluded`.
+    #[schema(pattern = "^excluded$")]
+    status: &'static str,
+}
+
+#[utoipa::path(post, path = "/staff/tips/{case}/reward", tag = "finance", request_body = ProposalBody,
+    params(CasePath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "the proposal, with the policy's amount and rule", body = Proposed),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not propose, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such case in reach", body = ErrorBody),
+        (status = 409, description = "the case does not allow a reward now", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "a field is wrong", body = ErrorBody),
+    ))]
 pub async fn propose(
     state: web::Data<AppState>,
     lang: Lang,
@@ -173,11 +220,23 @@ pub async fn propose(
         .await
         .map_err(ApiError::service(lang))?;
     Ok(match out {
-        Some(v) => HttpResponse::Created().json_utf8(reward_json(&v)),
-        None => HttpResponse::Created().json_utf8(json!({ "status": "excluded" })),
+        Some(v) => HttpResponse::Created().json_utf8(Proposed::Reward(reward_json(&v))),
+        None => {
+            HttpResponse::Created().json_utf8(Proposed::Excluded(Excluded { status: "excluded" }))
+        }
     })
 }
 
+#[utoipa::path(post, path = "/staff/rewards/{id}/sign-off", tag = "finance",
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the reward, signed off", body = RewardJson),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not sign off, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such reward in reach", body = ErrorBody),
+        (status = 409, description = "the reward is not waiting for a sign-off", body = ErrorBody),
+    ))]
 pub async fn sign_off(
     state: web::Data<AppState>,
     lang: Lang,
@@ -193,12 +252,23 @@ pub async fn sign_off(
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct StatusQuery {
+    /// Only the rewards with this status (an unknown one gives no item).
     status: Option<String>,
 }
 
+#[utoipa::path(get, path = "/finance/rewards", tag = "finance",
+    params(StatusQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the rewards in reach, with totals per status", body = Queue),
+        (status = 400, description = "the query is malformed", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not read rewards", body = ErrorBody),
+    ))]
 pub async fn queue(
     state: web::Data<AppState>,
     lang: Lang,
@@ -235,17 +305,22 @@ pub async fn queue(
 }
 
 /// Finance's queue (API.md, "Finance list"), with the count and sum per status.
-#[derive(Serialize)]
-struct Queue<'a> {
+#[derive(Serialize, ToSchema)]
+#[schema(as = RewardQueue)]
+pub struct Queue<'a> {
     total: usize,
     items: Vec<RewardJson<'a>>,
+    /// By reward status, over every reward in reach (whatever the filter).
+    #[schema(value_type = BTreeMap<String, Total>)]
     totals: BTreeMap<&'static str, Total>,
 }
 
-#[derive(Serialize)]
-struct Total {
+#[derive(Serialize, ToSchema)]
+#[schema(as = RewardTotal)]
+pub struct Total {
     count: i64,
     amount_fen: i64,
+    #[schema(value_type = f64)]
     amount_yuan: Yuan,
 }
 
@@ -259,14 +334,31 @@ impl Default for Total {
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct DecisionBody {
+    /// `approve` or `reject`
     decision: String,
+    /// A number or decimal text: approves another amount than proposed.
+    #[schema(value_type = Option<f64>)]
     amount_yuan: Option<Box<RawValue>>,
     note: String,
 }
 
+#[utoipa::path(post, path = "/finance/rewards/{id}/decision", tag = "finance", request_body = DecisionBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the reward, decided", body = RewardJson),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not decide, one's own proposal, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such reward in reach", body = ErrorBody),
+        (status = 409, description = "the reward is already decided", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "a field is wrong", body = ErrorBody),
+    ))]
 pub async fn decide(
     state: web::Data<AppState>,
     lang: Lang,
@@ -297,7 +389,7 @@ pub async fn decide(
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct PayoutBody {
     reference: String,
@@ -305,6 +397,20 @@ pub struct PayoutBody {
     paid_on: Option<String>,
 }
 
+#[utoipa::path(post, path = "/finance/rewards/{id}/payout", tag = "finance", request_body = PayoutBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the reward, paid", body = RewardJson),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not pay, the approver, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such reward in reach", body = ErrorBody),
+        (status = 409, description = "the reward is not approved and claimed", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "a field is wrong", body = ErrorBody),
+    ))]
 pub async fn payout(
     state: web::Data<AppState>,
     lang: Lang,
@@ -321,7 +427,7 @@ pub async fn payout(
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct ClaimBody {
     receipt: String,
@@ -330,6 +436,25 @@ pub struct ClaimBody {
     phone: String,
 }
 
+/// The reporter's claim is recorded.
+#[derive(Serialize, ToSchema)]
+pub struct Claimed {
+    /// Always `claimed`.
+    status: RewardStatus,
+}
+
+#[utoipa::path(post, path = "/track/reward-claim", tag = "reporters", request_body = ClaimBody,
+    responses(
+        (status = 201, description = "the claim is recorded", body = Claimed),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 404, description = "no tip has this receipt", body = ErrorBody),
+        (status = 409, description = "no approved, unclaimed reward", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "a field is wrong", body = ErrorBody),
+        (status = 429, description = "too many look-ups", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+    ))]
 pub async fn claim(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -357,18 +482,33 @@ pub async fn claim(
         })?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
-        .json_utf8(json!({ "status": RewardStatus::Claimed })))
+        .json_utf8(Claimed {
+            status: RewardStatus::Claimed,
+        }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct RangeQuery {
+    /// `YYYY-MM-DD`, the first payment day included.
     from: Option<String>,
+    /// `YYYY-MM-DD`, the last payment day included.
     to: Option<String>,
 }
 
 /// The ledger of paid rewards for a date range (by payment date, both ends included), with
 /// totals per department and per basis: UTF-8 CSV with a BOM.
+#[utoipa::path(get, path = "/finance/ledger.csv", tag = "finance",
+    params(RangeQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "paid rewards with totals: UTF-8 CSV with a BOM", content_type = "text/csv; charset=utf-8", body = String),
+        (status = 400, description = "the query is malformed", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not read rewards", body = ErrorBody),
+        (status = 422, description = "a date is not YYYY-MM-DD", body = ErrorBody),
+    ))]
 pub async fn ledger(
     state: web::Data<AppState>,
     lang: Lang,

@@ -104,6 +104,24 @@ pub fn csv(catalog: &Catalog, lang: Lang, rows: &[ListRow]) -> String {
     out
 }
 
+/// A list file in the path.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(dead_code, reason = "describes a path parameter; never built")]
+pub struct ListFile {
+    /// `hazards.csv`, `rectifications.csv` or `responsibilities.csv`.
+    file: String,
+}
+
+#[utoipa::path(get, path = "/staff/lists/{file}", tag = "staff",
+    params(ListFile),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the list: UTF-8 CSV with a BOM", content_type = "text/csv; charset=utf-8", body = String),
+        (status = 401, description = "not signed in", body = super::error::ErrorBody),
+        (status = 403, description = "the role reads no cases (finance)", body = super::error::ErrorBody),
+        (status = 404, description = "no such list", body = super::error::ErrorBody),
+    ))]
 pub async fn export(
     state: web::Data<AppState>,
     lang: Lang,

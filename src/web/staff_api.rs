@@ -2,42 +2,65 @@
 //! photos, the identity reveal, and the audit log. Every state-changing call checks the session's
 //! CSRF token in `X-CSRF-Token`.
 
-use super::error::ApiError;
+use super::api::{CasePath, Csrf, Sender, Unit, unit};
+use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiStaff, can, removal_cookie, session_cookie, session_token};
 use super::i18n::Lang;
 use super::security::client_ip;
 use super::{AppState, JsonUtf8};
 use crate::domain::catalog::Catalog;
 use crate::domain::query::QueueFilter;
+use crate::domain::roles::Role;
+use crate::domain::status::Status;
+use crate::domain::tip::{Channel, Severity};
+use crate::domain::workflow::Action;
 use crate::services::cases::{ActionInput, CaseSummary, CaseView};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, SecondsFormat};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 fn rfc(t: NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-pub fn unit_json(catalog: &Catalog, code: &str) -> Value {
-    catalog
-        .department(code)
-        .map(|d| json!({ "code": d.code, "name_zh": d.name_zh, "name_en": d.name_en }))
-        .or_else(|| {
-            catalog
-                .street(code)
-                .map(|s| json!({ "code": s.code, "name_zh": s.name_zh, "name_en": s.name_en }))
-        })
-        .unwrap_or_else(|| json!({ "code": code, "name_zh": code, "name_en": code }))
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct SignInBody {
     username: Option<String>,
     password: Option<String>,
+    /// The second factor's six digits, for an account that has one.
     totp: Option<String>,
 }
 
+/// A signed-in staff member, as the sign-in answer names them.
+#[derive(Serialize, ToSchema)]
+pub struct SignedInUser {
+    pub username: String,
+    pub role: Role,
+    /// The department or sub-district code (officers and heads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub department: Option<String>,
+}
+
+/// The sign-in answer (the session cookie comes with it).
+#[derive(Serialize, ToSchema)]
+pub struct SignedIn {
+    /// Send it as `X-CSRF-Token` on every state-changing staff call.
+    pub csrf_token: String,
+    pub user: SignedInUser,
+}
+
+#[utoipa::path(post, path = "/staff/session", tag = "staff", request_body = SignInBody,
+    responses(
+        (status = 200, description = "signed in; the session cookie is set", body = SignedIn),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 429, description = "too many sign-ins", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+    ))]
 pub async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -62,16 +85,28 @@ pub async fn sign_in(
         .await
         .map_err(ApiError::service(lang))?;
     let user = &done.session.staff;
-    let mut out = json!({ "csrf_token": done.session.csrf, "user": { "username": user.username, "role": user.role.as_str() } });
-    if let Some(unit) = &user.unit {
-        out["user"]["department"] = json!(unit);
-    }
+    let out = SignedIn {
+        csrf_token: done.session.csrf.clone(),
+        user: SignedInUser {
+            username: user.username.clone(),
+            role: user.role,
+            department: user.unit.clone(),
+        },
+    };
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&done.token, state.secure_cookies))
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(out))
 }
 
+#[utoipa::path(delete, path = "/staff/session", tag = "staff",
+    params(Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 204, description = "signed out; the cookie is removed"),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "no CSRF token", body = ErrorBody),
+    ))]
 pub async fn sign_out(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -90,14 +125,21 @@ pub async fn sign_out(
         .finish())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct QueueQuery {
+    /// A case status.
     status: Option<String>,
+    /// A sector code.
     sector: Option<String>,
+    /// A sub-district code.
     street: Option<String>,
+    /// `true` for overdue cases only, `false` for the others.
     overdue: Option<String>,
+    /// From 1.
     page: Option<i64>,
+    /// 50 by default, at most 200.
     per_page: Option<i64>,
 }
 
@@ -144,19 +186,54 @@ impl QueueQuery {
     }
 }
 
-pub fn item_json(catalog: &Catalog, t: &CaseSummary) -> Value {
-    json!({
-        "case_number": t.case_number,
-        "status": t.status,
-        "sector": t.sector,
-        "street": t.street,
-        "department": unit_json(catalog, &t.department),
-        "submitted_at": rfc(t.submitted_at),
-        "next_deadline": t.next_deadline.map(|d| d.to_string()),
-        "overdue": t.overdue,
-    })
+/// A case as the queue lists it (API.md, "Lists").
+#[derive(Serialize, ToSchema)]
+pub struct QueueItem {
+    pub case_number: String,
+    pub status: Status,
+    /// The sector's code.
+    pub sector: String,
+    /// The sub-district's code.
+    #[schema(required)]
+    pub street: Option<String>,
+    pub department: Unit,
+    pub submitted_at: String,
+    /// `YYYY-MM-DD`
+    #[schema(required)]
+    pub next_deadline: Option<String>,
+    pub overdue: bool,
 }
 
+pub fn queue_item(catalog: &Catalog, t: &CaseSummary) -> QueueItem {
+    QueueItem {
+        case_number: t.case_number.clone(),
+        status: t.status,
+        sector: t.sector.clone(),
+        street: t.street.clone(),
+        department: unit(catalog, &t.department),
+        submitted_at: rfc(t.submitted_at),
+        next_deadline: t.next_deadline.map(|d| d.to_string()),
+        overdue: t.overdue,
+    }
+}
+
+/// A page of the queue.
+#[derive(Serialize, ToSchema)]
+pub struct CaseQueue {
+    pub items: Vec<QueueItem>,
+    /// All the cases that match, over every page.
+    pub total: i64,
+}
+
+#[utoipa::path(get, path = "/staff/tips", tag = "staff",
+    params(QueueQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the cases in reach, a page of them", body = CaseQueue),
+        (status = 400, description = "the query is malformed", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
+    ))]
 pub async fn list(
     state: web::Data<AppState>,
     lang: Lang,
@@ -173,60 +250,203 @@ pub async fn list(
         .await
         .map_err(ApiError::service(lang))?;
     let c = &state.services.catalog;
-    let items: Vec<Value> = rows.iter().map(|t| item_json(c, t)).collect();
-    Ok(HttpResponse::Ok().json_utf8(json!({ "items": items, "total": total })))
+    let items = rows.iter().map(|t| queue_item(c, t)).collect();
+    Ok(HttpResponse::Ok().json_utf8(CaseQueue { items, total }))
 }
 
-pub fn case_json(catalog: &Catalog, v: &CaseView) -> Value {
-    let t = &v.tip;
-    let f = &v.file;
-    let co: Vec<Value> = v
-        .units
-        .iter()
-        .filter(|(_, r)| r == "co_department")
-        .map(|(u, _)| unit_json(catalog, u))
-        .collect();
-    json!({
-        "case_number": t.case_number,
-        "sector": t.sector,
-        "street": t.street.as_deref().map(|s| unit_json(catalog, s)),
-        "address": t.address,
-        "enterprise": t.enterprise,
-        "description": t.description,
-        "severity": t.severity,
-        "observed_at": t.observed_at.map(rfc),
-        "submitted_at": rfc(t.submitted_at),
-        "channel": t.channel,
-        "status": t.status,
-        "department": unit_json(catalog, &t.department),
-        "co_departments": co,
-        "triage": t.triage,
-        "suggested_sector": t.suggested_sector,
-        "wants_reward": t.wants_reward,
-        "reporter": if t.anonymous { "anonymous" } else { "identified" },
-        "history": v.history.iter().map(|e| json!({ "action": e.action, "by": e.actor, "at": rfc(e.created_at), "note": e.note })).collect::<Vec<_>>(),
-        "messages": v.messages.iter().map(|m| json!({ "from": m.sender, "by": m.author, "body": m.body, "at": rfc(m.created_at) })).collect::<Vec<_>>(),
-        "deadlines": {
-            "acceptance": v.deadlines.acceptance.map(|d| d.to_string()),
-            "verification": v.deadlines.verification.map(|d| d.to_string()),
-            "feedback": v.deadlines.feedback.map(|d| d.to_string()),
-            "rectification": v.deadlines.rectification.map(|d| d.to_string()),
-        },
-        "verification_extended": f.verification_extended,
-        "overdue": v.overdue,
-        "rectification": {
-            "responsible_party": f.responsible_party,
-            "measures": f.measures,
-            "suspend_operations": f.suspend_operations,
-            "delay_explanation": f.delay_explanation,
-        },
-        "duplicate_of": f.duplicate_of,
-        "reject_reason": f.reject_reason,
-        "attachments": v.attachments.iter().map(|(id, ct, n)| json!({ "id": id, "content_type": ct, "bytes": n })).collect::<Vec<_>>(),
-        "actions": v.actions.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-    })
+/// Whether the reporter gave their identity (never the identity itself).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReporterKind {
+    Anonymous,
+    Identified,
 }
 
+/// One step of a case's history.
+#[derive(Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// The action's name (`accept`, `transfer`…).
+    pub action: String,
+    /// The staff member's username; none for the system.
+    #[schema(required)]
+    pub by: Option<String>,
+    pub at: String,
+    #[schema(required)]
+    pub note: Option<String>,
+}
+
+/// A message between staff and the reporter.
+#[derive(Serialize, ToSchema)]
+pub struct CaseMessage {
+    pub from: Sender,
+    /// The staff member who wrote it.
+    #[schema(required)]
+    pub by: Option<String>,
+    pub body: String,
+    pub at: String,
+}
+
+/// The case's time limits, as `YYYY-MM-DD`.
+#[derive(Serialize, ToSchema)]
+pub struct CaseDeadlines {
+    #[schema(required)]
+    pub acceptance: Option<String>,
+    #[schema(required)]
+    pub verification: Option<String>,
+    #[schema(required)]
+    pub feedback: Option<String>,
+    #[schema(required)]
+    pub rectification: Option<String>,
+}
+
+/// The rectification ordered on a substantiated case.
+#[derive(Serialize, ToSchema)]
+pub struct Rectification {
+    #[schema(required)]
+    pub responsible_party: Option<String>,
+    #[schema(required)]
+    pub measures: Option<String>,
+    pub suspend_operations: bool,
+    #[schema(required)]
+    pub delay_explanation: Option<String>,
+}
+
+/// A photo's metadata (the bytes are at `…/attachments/{id}`).
+#[derive(Serialize, ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub content_type: String,
+    pub bytes: i64,
+}
+
+/// A case as staff see it (API.md, "Staff").
+#[derive(Serialize, ToSchema)]
+#[schema(as = Case)]
+pub struct CaseJson {
+    pub case_number: String,
+    /// The sector's code.
+    pub sector: String,
+    #[schema(required)]
+    pub street: Option<Unit>,
+    pub address: String,
+    #[schema(required)]
+    pub enterprise: Option<String>,
+    pub description: String,
+    pub severity: Severity,
+    #[schema(required)]
+    pub observed_at: Option<String>,
+    pub submitted_at: String,
+    pub channel: Channel,
+    pub status: Status,
+    pub department: Unit,
+    pub co_departments: Vec<Unit>,
+    pub triage: bool,
+    #[schema(required)]
+    pub suggested_sector: Option<String>,
+    pub wants_reward: bool,
+    pub reporter: ReporterKind,
+    pub history: Vec<HistoryEntry>,
+    pub messages: Vec<CaseMessage>,
+    pub deadlines: CaseDeadlines,
+    pub verification_extended: bool,
+    pub overdue: bool,
+    pub rectification: Rectification,
+    #[schema(required)]
+    pub duplicate_of: Option<String>,
+    #[schema(required)]
+    pub reject_reason: Option<String>,
+    pub attachments: Vec<Attachment>,
+    /// What the signed-in staff member may do now.
+    pub actions: Vec<Action>,
+}
+
+pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    let r = &v.rectification;
+    CaseJson {
+        case_number: v.case_number.clone(),
+        sector: v.sector.clone(),
+        street: v.street.as_deref().map(|s| unit(catalog, s)),
+        address: v.address.clone(),
+        enterprise: v.enterprise.clone(),
+        description: v.description.clone(),
+        severity: v.severity,
+        observed_at: v.observed_at.map(rfc),
+        submitted_at: rfc(v.submitted_at),
+        channel: v.channel,
+        status: v.status,
+        department: unit(catalog, &v.department),
+        co_departments: v.co_departments.iter().map(|u| unit(catalog, u)).collect(),
+        triage: v.triage,
+        suggested_sector: v.suggested_sector.clone(),
+        wants_reward: v.wants_reward,
+        reporter: if v.anonymous {
+            ReporterKind::Anonymous
+        } else {
+            ReporterKind::Identified
+        },
+        history: v
+            .history
+            .iter()
+            .map(|e| HistoryEntry {
+                action: e.action.clone(),
+                by: e.actor.clone(),
+                at: rfc(e.at),
+                note: e.note.clone(),
+            })
+            .collect(),
+        messages: v
+            .messages
+            .iter()
+            .map(|m| CaseMessage {
+                from: if m.from_staff {
+                    Sender::Staff
+                } else {
+                    Sender::Reporter
+                },
+                by: m.author.clone(),
+                body: m.body.clone(),
+                at: rfc(m.at),
+            })
+            .collect(),
+        deadlines: CaseDeadlines {
+            acceptance: date(v.deadlines.acceptance),
+            verification: date(v.deadlines.verification),
+            feedback: date(v.deadlines.feedback),
+            rectification: date(v.deadlines.rectification),
+        },
+        verification_extended: v.verification_extended,
+        overdue: v.overdue,
+        rectification: Rectification {
+            responsible_party: r.responsible_party.clone(),
+            measures: r.measures.clone(),
+            suspend_operations: r.suspend_operations,
+            delay_explanation: r.delay_explanation.clone(),
+        },
+        duplicate_of: v.duplicate_of.clone(),
+        reject_reason: v.reject_reason.clone(),
+        attachments: v
+            .attachments
+            .iter()
+            .map(|a| Attachment {
+                id: a.id,
+                content_type: a.content_type.clone(),
+                bytes: a.bytes,
+            })
+            .collect(),
+        actions: v.actions.clone(),
+    }
+}
+
+#[utoipa::path(get, path = "/staff/tips/{case}", tag = "staff",
+    params(CasePath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the case", body = CaseJson),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
+        (status = 404, description = "no such case in reach (another department's answers the same)", body = ErrorBody),
+    ))]
 pub async fn detail(
     state: web::Data<AppState>,
     lang: Lang,
@@ -242,6 +462,20 @@ pub async fn detail(
     Ok(HttpResponse::Ok().json_utf8(case_json(&state.services.catalog, &view)))
 }
 
+#[utoipa::path(post, path = "/staff/tips/{case}/actions", tag = "staff", request_body = ActionInput,
+    params(CasePath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the case after the action", body = CaseJson),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not take this action, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such case in reach", body = ErrorBody),
+        (status = 409, description = "the case's status does not allow this action", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "a field is wrong or missing", body = ErrorBody),
+    ))]
 pub async fn act(
     state: web::Data<AppState>,
     lang: Lang,
@@ -258,11 +492,31 @@ pub async fn act(
     Ok(HttpResponse::Ok().json_utf8(case_json(&state.services.catalog, &view)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct BodyOnly {
     body: Option<String>,
 }
 
+/// A message was stored.
+#[derive(Serialize, ToSchema)]
+pub struct MessageCreated {
+    pub id: i64,
+}
+
+#[utoipa::path(post, path = "/staff/tips/{case}/messages", tag = "staff", request_body = BodyOnly,
+    params(CasePath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "the message is stored and shown to the reporter", body = MessageCreated),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not write, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such case in reach", body = ErrorBody),
+        (status = 409, description = "the case takes no more messages", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "the body is empty or too long", body = ErrorBody),
+    ))]
 pub async fn message(
     state: web::Data<AppState>,
     lang: Lang,
@@ -280,9 +534,30 @@ pub async fn message(
         .blocking(move |s| s.staff_message(&st, &case, &text))
         .await
         .map_err(ApiError::service(lang))?;
-    Ok(HttpResponse::Created().json_utf8(json!({ "id": id })))
+    Ok(HttpResponse::Created().json_utf8(MessageCreated { id }))
 }
 
+/// A photo and the case in the path.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[expect(dead_code, reason = "describes the path parameters; never built")]
+pub struct AttachmentPath {
+    /// The case number.
+    case: String,
+    /// The photo's id (from the case's `attachments`).
+    id: i64,
+}
+
+#[utoipa::path(get, path = "/staff/tips/{case}/attachments/{id}", tag = "staff",
+    params(AttachmentPath),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the stored photo's bytes (metadata already stripped)",
+            content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
+        (status = 404, description = "no such photo or case in reach", body = ErrorBody),
+    ))]
 pub async fn attachment(
     state: web::Data<AppState>,
     lang: Lang,
@@ -303,11 +578,34 @@ pub async fn attachment(
         .body(bytes))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ReasonBody {
     reason: Option<String>,
 }
 
+/// The reporter's identity (each reveal is in the audit log with its reason).
+#[derive(Serialize, ToSchema)]
+pub struct Identity {
+    pub name: String,
+    pub phone: String,
+    #[schema(required)]
+    pub email: Option<String>,
+}
+
+#[utoipa::path(post, path = "/staff/tips/{case}/identity", tag = "staff", request_body = ReasonBody,
+    params(CasePath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the reporter's identity", body = Identity),
+        (status = 400, description = "the body is not JSON", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not see identities, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such case in reach", body = ErrorBody),
+        (status = 409, description = "the tip is anonymous", body = ErrorBody),
+        (status = 413, description = "the body is over the limit", body = ErrorBody),
+        (status = 415, description = "the body is not application/json", body = ErrorBody),
+        (status = 422, description = "no reason", body = ErrorBody),
+    ))]
 pub async fn identity(
     state: web::Data<AppState>,
     lang: Lang,
@@ -327,17 +625,71 @@ pub async fn identity(
         .map_err(ApiError::service(lang))?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json_utf8(json!({ "name": id.name, "phone": id.phone.as_str(), "email": id.email })))
+        .json_utf8(Identity {
+            name: id.name.clone(),
+            phone: id.phone.as_str().to_owned(),
+            email: id.email.clone(),
+        }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct AuditQuery {
+    /// `true` checks the hash chain.
     verify: Option<String>,
+    /// Only this case's entries.
     case_number: Option<String>,
+    /// From 1.
     page: Option<i64>,
+    /// 100 by default, at most 500.
     per_page: Option<i64>,
 }
+
+/// One entry of the audit log.
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntryJson {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    #[schema(required)]
+    pub case_number: Option<String>,
+    #[schema(required)]
+    pub reason: Option<String>,
+    #[schema(required)]
+    pub detail: Option<String>,
+    /// A staff member's address, on sign-in entries only.
+    #[schema(required)]
+    pub address: Option<String>,
+    pub hash: String,
+}
+
+/// A page of the audit log, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct AuditLog {
+    pub entries: Vec<AuditEntryJson>,
+    pub total: i64,
+    /// Whether the hash chain verifies; present with `verify=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub verified: Option<bool>,
+    /// The first entry whose hash does not verify (null when all do); present with
+    /// `verify=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub broken_at: Option<Option<i64>>,
+}
+
+#[utoipa::path(get, path = "/staff/audit", tag = "staff",
+    params(AuditQuery),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the audit log", body = AuditLog),
+        (status = 400, description = "the query is malformed", body = ErrorBody),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not read the audit log", body = ErrorBody),
+    ))]
 
 pub async fn audit(
     state: web::Data<AppState>,
@@ -358,15 +710,26 @@ pub async fn audit(
         .blocking(move |s| s.audit_log(&st, case.as_deref(), window, verify))
         .await
         .map_err(ApiError::service(lang))?;
-    let entries: Vec<Value> = log
+    let entries = log
         .entries
         .iter()
-        .map(|r| json!({ "seq": r.seq, "at": rfc(r.at), "actor": r.actor, "action": r.action, "case_number": r.case_number, "reason": r.reason, "detail": r.detail, "address": r.address, "hash": r.hash }))
+        .map(|r| AuditEntryJson {
+            seq: r.seq,
+            at: rfc(r.at),
+            actor: r.actor.clone(),
+            action: r.action.clone(),
+            case_number: r.case_number.clone(),
+            reason: r.reason.clone(),
+            detail: r.detail.clone(),
+            address: r.address.clone(),
+            hash: r.hash.clone(),
+        })
         .collect();
-    let mut out = json!({ "entries": entries, "total": log.total });
-    if let Some(r) = log.report {
-        out["verified"] = json!(r.broken_at.is_none());
-        out["broken_at"] = json!(r.broken_at);
-    }
+    let out = AuditLog {
+        entries,
+        total: log.total,
+        verified: log.report.as_ref().map(|r| r.broken_at.is_none()),
+        broken_at: log.report.as_ref().map(|r| r.broken_at),
+    };
     Ok(HttpResponse::Ok().json_utf8(out))
 }

@@ -11,6 +11,7 @@ mod limits;
 mod lists;
 mod mail;
 mod open311;
+mod openapi;
 mod oversight;
 mod pages;
 mod privacy;

@@ -39,7 +39,7 @@ on_both_backends! {
     fn the_openapi_document_is_served(app) {
         let a = app.get("/api/v1/openapi.json");
         assert_eq!(a.status, 200);
-        assert_eq!(a.json["openapi"], "3.0.3");
+        assert_eq!(a.json["openapi"], "3.1.0");
         assert!(a.json["paths"]["/tips"]["post"].is_object());
     }
 

@@ -41,6 +41,7 @@ use serde::Serialize;
 )]
 #[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
+#[derive(utoipa::ToSchema)]
 pub enum RewardStatus {
     /// Proposed, waiting for a head's sign-off before finance sees it.
     AwaitingSignoff,

@@ -51,13 +51,8 @@ pub struct CaseExtras {
 
 /// What the reporter gave and where the case stands, in words.
 fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
-    let (t, f, lang) = (&v.tip, &v.file, names.lang);
-    let co: Vec<String> = v
-        .units
-        .iter()
-        .filter(|(_, r)| r == "co_department")
-        .map(|(u, _)| names.unit(u))
-        .collect();
+    let (t, f, lang) = (v, &v.rectification, names.lang);
+    let co: Vec<String> = v.co_departments.iter().map(|u| names.unit(u)).collect();
     let sector = |code: &str| {
         names
             .catalog
@@ -83,8 +78,8 @@ fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
         "department": names.unit(&t.department),
         "co_departments": co.join("、"),
         "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
-        "duplicate_of": f.duplicate_of.clone().unwrap_or_default(),
-        "reject_reason": f.reject_reason.clone().unwrap_or_default(),
+        "duplicate_of": t.duplicate_of.clone().unwrap_or_default(),
+        "reject_reason": t.reject_reason.clone().unwrap_or_default(),
         "responsible_party": f.responsible_party.clone().unwrap_or_default(),
         "measures": f.measures.clone().unwrap_or_default(),
         "suspend": f.suspend_operations,
@@ -164,10 +159,10 @@ fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>,
     let history = v.history.iter().map(|h| {
         let action = lang.try_t(&format!("action-{}", h.action)).unwrap_or_else(|| h.action.clone());
         let note = history_note(names, &h.action, h.note.as_deref().unwrap_or_default());
-        json!({ "at": at(h.created_at), "action": action, "by": h.actor.clone().unwrap_or_default(), "note": note })
+        json!({ "at": at(h.at), "action": action, "by": h.actor.clone().unwrap_or_default(), "note": note })
     });
     let messages = v.messages.iter().map(|m| {
-        let staff_side = m.sender == "staff";
+        let staff_side = m.from_staff;
         let who = if staff_side {
             m.author
                 .clone()
@@ -175,7 +170,7 @@ fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>,
         } else {
             lang.t("staff-reporter")
         };
-        json!({ "from_staff": staff_side, "who": who, "body": m.body, "at": at(m.created_at) })
+        json!({ "from_staff": staff_side, "who": who, "body": m.body, "at": at(m.at) })
     });
     (history.collect(), messages.collect())
 }
@@ -192,7 +187,7 @@ fn rewards_and_exposure(
     let rewards: Vec<Value> = v
         .rewards
         .iter()
-        .map(|r| json!({ "id": r.id, "status": lang.t(&format!("reward-status-{}", r.status)), "amount": crate::domain::reward::Fen(r.amount_fen).to_string(), "rule": r.rule }))
+        .map(|r| json!({ "id": r.id, "status": lang.t(&format!("reward-status-{}", r.status)), "amount": r.amount.to_string(), "rule": r.rule }))
         .collect();
     ctx.insert("rewards", &rewards);
     ctx.insert("reward_errors", &x.reward_errors);
@@ -213,7 +208,7 @@ fn rewards_and_exposure(
     let ev = &x.exposure_values;
     // A first publication starts from the business as reported; the rest is written anew.
     let enterprise = if ev.enterprise.is_empty() && x.exposure_errors.is_empty() {
-        v.tip.enterprise.clone().unwrap_or_default()
+        v.enterprise.clone().unwrap_or_default()
     } else {
         ev.enterprise.clone()
     };
@@ -235,7 +230,7 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     let departments: Vec<Choice> = names
         .department_choices()
         .into_iter()
-        .filter(|d| d.code != v.tip.department)
+        .filter(|d| d.code != v.department)
         .collect();
     ctx.insert("actions", &actions);
     ctx.insert("departments", &departments);
@@ -269,7 +264,7 @@ pub fn render_case(
     let photos: Vec<Value> = v
         .attachments
         .iter()
-        .map(|(id, ct, n)| json!({ "url": format!("/api/v1/staff/tips/{}/attachments/{id}", v.tip.case_number), "content_type": ct, "bytes": n }))
+        .map(|a| json!({ "url": format!("/api/v1/staff/tips/{}/attachments/{}", v.case_number, a.id), "content_type": a.content_type, "bytes": a.bytes }))
         .collect();
     let mut ctx = context(state, req, lang, Some(staff));
     ctx.insert("c", &case_json(names, s.offset, v));

@@ -1,0 +1,390 @@
+//! The served OpenAPI document against the real answers: every JSON route is called for its
+//! success and for errors, and each answer's status must be one the document lists for that
+//! route, its content type one it names, and its JSON body valid against that schema. Object
+//! schemas are made closed for the check (`additionalProperties: false`), so a field the answer
+//! sends but the document does not describe fails as surely as a missing or mistyped one.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The document, and what has been checked against it.
+struct Contract {
+    doc: Value,
+    /// (path template, method, status) of every answer checked.
+    seen: BTreeSet<(String, String, u16)>,
+    failures: Vec<String>,
+}
+
+/// Closes every object schema that lists its properties and says nothing of others.
+fn closed(mut schema: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                if map.contains_key("properties") && !map.contains_key("additionalProperties") {
+                    map.insert("additionalProperties".into(), Value::Bool(false));
+                }
+                map.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut schema);
+    schema
+}
+
+impl Contract {
+    /// Fetches the document the running application serves.
+    fn fetch(app: &TestApp) -> Contract {
+        let a = app.get("/api/v1/openapi.json");
+        assert_eq!(a.status, 200);
+        let mut c = Contract {
+            doc: closed(a.json.clone()),
+            seen: BTreeSet::new(),
+            failures: Vec::new(),
+        };
+        c.check("get", "/api/v1/openapi.json", &a);
+        c
+    }
+
+    /// The documented route a request path falls under: (template, its operation).
+    fn operation(&self, method: &str, path: &str) -> Option<(String, Value)> {
+        let base = self.doc["servers"][0]["url"].as_str().unwrap_or("");
+        let rel = path.split('?').next()?.strip_prefix(base)?;
+        let segments: Vec<&str> = rel.split('/').collect();
+        let paths = self.doc["paths"].as_object()?;
+        let mut found: Vec<(usize, &String)> = paths
+            .keys()
+            .filter_map(|template| {
+                let t: Vec<&str> = template.split('/').collect();
+                let fits = t.len() == segments.len()
+                    && t.iter()
+                        .zip(&segments)
+                        .all(|(t, s)| t.starts_with('{') || t == s);
+                // Literal segments win over parameters.
+                fits.then(|| (t.iter().filter(|t| t.starts_with('{')).count(), template))
+            })
+            .collect();
+        found.sort();
+        let (_, template) = found.first()?;
+        let op = paths[template.as_str()].get(method)?.clone();
+        Some(((*template).clone(), op))
+    }
+
+    /// Checks one answer against the document; failures are collected, not thrown, so that one
+    /// run lists every mismatch.
+    fn check(&mut self, method: &str, path: &str, a: &Answer) {
+        let Some((template, op)) = self.operation(method, path) else {
+            self.failures
+                .push(format!("{method} {path}: not described by the document"));
+            return;
+        };
+        let status = a.status;
+        self.seen
+            .insert((template.clone(), method.to_owned(), status));
+        let here = format!("{method} {template} → {status}");
+        let Some(response) = op["responses"].get(status.to_string()) else {
+            self.failures.push(format!(
+                "{here}: the document does not list this status ({})",
+                a.text.chars().take(200).collect::<String>()
+            ));
+            return;
+        };
+        // The one header the API documents on an answer.
+        if response["headers"].get("Retry-After").is_some() {
+            let whole_seconds = a.retry_after.as_deref().and_then(|s| s.parse::<u64>().ok());
+            if whole_seconds.is_none() {
+                self.failures
+                    .push(format!("{here}: no Retry-After in whole seconds"));
+            }
+        }
+        let Some(content) = response.get("content").and_then(Value::as_object) else {
+            if !a.text.is_empty() {
+                self.failures
+                    .push(format!("{here}: a body where the document describes none"));
+            }
+            return;
+        };
+        let sent = a.content_type.as_deref().unwrap_or("");
+        let essence = sent.split(';').next().unwrap_or("").trim();
+        let media = content.iter().find(|(name, _)| {
+            let name = name.split(';').next().unwrap_or("").trim();
+            name == essence
+                || name
+                    .strip_suffix("/*")
+                    .is_some_and(|top| essence.starts_with(&format!("{top}/")))
+        });
+        let Some((name, media)) = media else {
+            self.failures.push(format!(
+                "{here}: content type {sent:?} is not among {:?}",
+                content.keys().collect::<Vec<_>>()
+            ));
+            return;
+        };
+        if !name.starts_with("application/json") {
+            return;
+        }
+        let mut root = media["schema"].clone();
+        if let Some(obj) = root.as_object_mut() {
+            obj.insert("components".into(), self.doc["components"].clone());
+        }
+        let validator = match jsonschema::draft202012::new(&root) {
+            Ok(v) => v,
+            Err(e) => {
+                self.failures.push(format!("{here}: unusable schema: {e}"));
+                return;
+            }
+        };
+        if a.json.is_null() {
+            self.failures.push(format!("{here}: the body is not JSON"));
+            return;
+        }
+        for e in validator.iter_errors(&a.json) {
+            self.failures
+                .push(format!("{here}: {e} (at {})", e.instance_path()));
+        }
+    }
+
+    /// Every answer checked matched the document.
+    fn assert_matched(&self) {
+        assert!(
+            self.failures.is_empty(),
+            "{} answer(s) differ from the document:\n{}",
+            self.failures.len(),
+            self.failures.join("\n")
+        );
+    }
+
+    /// Every answer matched, every operation had a success answer checked, and every route
+    /// family an error answer.
+    fn assert_complete(&self) {
+        self.assert_matched();
+        let paths = self.doc["paths"].as_object().expect("paths");
+        let mut missing = Vec::new();
+        for (template, ops) in paths {
+            for method in ops.as_object().expect("operations").keys() {
+                let statuses: Vec<u16> = self
+                    .seen
+                    .iter()
+                    .filter(|(t, m, _)| t == template && m == method)
+                    .map(|(_, _, s)| *s)
+                    .collect();
+                if !statuses.iter().any(|s| (200..300).contains(s)) {
+                    missing.push(format!("{method} {template}: no success answer checked"));
+                }
+            }
+        }
+        for family in ["/tips", "/track", "/staff/", "/finance/"] {
+            if !self
+                .seen
+                .iter()
+                .any(|(t, _, s)| t.starts_with(family) && *s >= 400)
+            {
+                missing.push(format!("{family}…: no error answer checked"));
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+}
+
+/// A client's calls, each checked against the contract.
+struct Checked<'a> {
+    contract: &'a std::cell::RefCell<Contract>,
+}
+
+impl Checked<'_> {
+    fn on(&self, method: &str, path: &str, a: Answer) -> Answer {
+        self.contract.borrow_mut().check(method, path, &a);
+        a
+    }
+}
+
+/// Answers a path with a query string as the document's path, for the checker.
+fn get(c: &Checked, client: &StaffClient, path: &str) -> Answer {
+    c.on("get", path, client.get(path))
+}
+
+fn post(c: &Checked, client: &StaffClient, path: &str, body: Value) -> Answer {
+    c.on("post", path, client.post(path, &body))
+}
+
+on_both_backends! {
+    /// Every JSON route's real answers, successes and errors, match the served OpenAPI document.
+    fn every_answer_matches_the_openapi_document(backend: Backend) {
+        // Head sign-off on, so that its route answers too.
+        let dir = tempfile::tempdir().unwrap();
+        let policy = std::fs::read_to_string(config_dir().join("rewards.toml"))
+            .unwrap()
+            .replace("head_signoff = false", "head_signoff = true");
+        std::fs::write(dir.path().join("rewards.toml"), policy).unwrap();
+        let app = TestApp::spawn_in(backend, dir.path().to_path_buf(), |f| f);
+        let contract = std::cell::RefCell::new(Contract::fetch(&app));
+        let c = Checked { contract: &contract };
+        let public = |method: &str, path: &str, body: Option<Value>| -> Answer {
+            let a = match body {
+                Some(b) => app.post_json(path, &b),
+                // A fresh agent: the app's own keeps the cookie of the sign-in below.
+                None if method == "delete" => answer(agent().delete(app.url(path)).call().expect("DELETE")),
+                None => answer(agent().get(app.url(path)).call().expect("GET")),
+            };
+            c.on(method, path, a)
+        };
+
+        // Reference data.
+        assert_eq!(public("get", "/api/v1/sectors", None).status, 200);
+        assert_eq!(public("get", "/api/v1/streets", None).status, 200);
+
+        // Reporters: a tip with a street and one without, and the ways a body is refused.
+        let with_street = public("post", "/api/v1/tips", Some(anonymous_tip("fire_safety")));
+        assert_eq!(with_street.status, 201, "{}", with_street.text);
+        let mut named = identified_tip("张三", "13900001111", "zhang@example.com");
+        named["street"] = Value::Null;
+        let named = public("post", "/api/v1/tips", Some(named));
+        assert_eq!(named.status, 201, "{}", named.text);
+        assert_eq!(public("post", "/api/v1/tips", Some(json!({"sector": "nope"}))).status, 422);
+        let raw = |ct: &str, body: Vec<u8>| c.on("post", "/api/v1/tips", app.post_raw("/api/v1/tips", ct, body));
+        assert_eq!(raw("application/json", b"{not json".to_vec()).status, 400);
+        assert_eq!(raw("text/plain", b"{}".to_vec()).status, 415);
+        let huge = serde_json::to_vec(&json!({"description": "x".repeat(2 << 20)})).unwrap();
+        assert_eq!(raw("application/json", huge).status, 413);
+        let case = with_street.json["case_number"].as_str().unwrap().to_owned();
+        let receipt = with_street.json["receipt"].as_str().unwrap().to_owned();
+        let named_case = named.json["case_number"].as_str().unwrap().to_owned();
+
+        assert_eq!(public("post", "/api/v1/track", Some(json!({"receipt": receipt}))).status, 200);
+        assert_eq!(public("post", "/api/v1/track", Some(json!({"receipt": "0000 0000 0000 0000"}))).status, 404);
+        assert_eq!(public("post", "/api/v1/track", Some(json!({}))).status, 422);
+        assert_eq!(public("post", "/api/v1/track/messages", Some(json!({"receipt": receipt, "body": "还在漏气"}))).status, 201);
+        assert_eq!(public("post", "/api/v1/track/messages", Some(json!({"receipt": "0000 0000 0000 0000", "body": "x"}))).status, 404);
+        assert_eq!(public("post", "/api/v1/track/messages", Some(json!({"receipt": receipt, "body": ""}))).status, 422);
+
+        // Staff: signing in and out.
+        app.add_user("fire.officer", "officer", Some("fire"), None);
+        let wrong = public("post", "/api/v1/staff/session", Some(json!({"username": "fire.officer", "password": "wrong"})));
+        assert_eq!(wrong.status, 401);
+        let ok = public("post", "/api/v1/staff/session", Some(json!({"username": "fire.officer", "password": PASSWORD})));
+        assert_eq!(ok.status, 200, "{}", ok.text);
+        let officer = app.sign_in("fire.officer", PASSWORD).unwrap();
+        let head = app.staff("fire.head", "head", Some("fire"));
+        let coordinator = app.staff("coord", "coordinator", None);
+        let inspector = app.staff("insp", "inspector", None);
+        let fin1 = app.staff("finance1", "finance", None);
+        let fin2 = app.staff("finance2", "finance", None);
+        assert_eq!(public("delete", "/api/v1/staff/session", None).status, 401);
+        let leaving = app.staff("leaving", "officer", Some("fire"));
+        let no_csrf = answer(leaving.agent.delete(app.url("/api/v1/staff/session")).call().unwrap());
+        assert_eq!(c.on("delete", "/api/v1/staff/session", no_csrf).status, 403);
+        assert_eq!(c.on("delete", "/api/v1/staff/session", leaving.delete("/api/v1/staff/session")).status, 204);
+
+        // The queue and a case.
+        assert_eq!(get(&c, &officer, "/api/v1/staff/tips?overdue=false&page=1").status, 200);
+        assert_eq!(get(&c, &coordinator, "/api/v1/staff/tips").status, 200);
+        assert_eq!(public("get", "/api/v1/staff/tips", None).status, 401);
+        assert_eq!(get(&c, &fin1, "/api/v1/staff/tips").status, 403);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/tips?page=abc").status, 400);
+        assert_eq!(get(&c, &officer, &format!("/api/v1/staff/tips/{case}")).status, 200);
+        assert_eq!(get(&c, &coordinator, &format!("/api/v1/staff/tips/{named_case}")).status, 200);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/tips/HL-2026-999999").status, 404);
+
+        // Actions, messages, identity.
+        let act = |who: &StaffClient, body: Value| post(&c, who, &format!("/api/v1/staff/tips/{case}/actions"), body);
+        assert_eq!(act(&officer, json!({"action": "close"})).status, 403);
+        assert_eq!(act(&officer, json!({"action": "confirm_rectified"})).status, 409);
+        assert_eq!(act(&officer, json!({"action": "reject"})).status, 422);
+        assert_eq!(act(&inspector, json!({"action": "accept"})).status, 403);
+        for step in ["accept", "start_verification", "substantiate"] {
+            assert_eq!(act(&officer, json!({"action": step, "note": "核查属实"})).status, 200);
+        }
+        let m = format!("/api/v1/staff/tips/{case}/messages");
+        assert_eq!(post(&c, &officer, &m, json!({"body": "已派员核查"})).status, 201);
+        assert_eq!(post(&c, &officer, &m, json!({"body": ""})).status, 422);
+        assert_eq!(post(&c, &coordinator, &format!("/api/v1/staff/tips/{named_case}/identity"), json!({"reason": "核实举报人身份"})).status, 200);
+        assert_eq!(post(&c, &coordinator, &format!("/api/v1/staff/tips/{case}/identity"), json!({"reason": "核实"})).status, 409);
+        assert_eq!(post(&c, &officer, &format!("/api/v1/staff/tips/{case}/identity"), json!({"reason": "核实"})).status, 403);
+
+        // A photo (through the form, the only way in) and a missing one.
+        let photo = app.post_form(
+            "/report",
+            &[("sector", "fire_safety"), ("address", "湖里大道 8 号"), ("description", "三楼安全出口被铁链锁住，周末人很多。"), ("severity", "general"), ("anonymous", "on")],
+            &[("photos", "p.jpg", "image/jpeg", fixture("cam.jpg"))],
+        );
+        let photo_case = element_text(&photo.text, "case-number").unwrap();
+        let d = get(&c, &officer, &format!("/api/v1/staff/tips/{photo_case}"));
+        let id = d.json["attachments"][0]["id"].as_i64().unwrap();
+        assert_eq!(get(&c, &officer, &format!("/api/v1/staff/tips/{photo_case}/attachments/{id}")).status, 200);
+        assert_eq!(get(&c, &officer, &format!("/api/v1/staff/tips/{photo_case}/attachments/999999")).status, 404);
+
+        // Audit and lists.
+        assert_eq!(get(&c, &coordinator, "/api/v1/staff/audit").status, 200);
+        assert_eq!(get(&c, &inspector, "/api/v1/staff/audit?verify=true").status, 200);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/audit").status, 403);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/lists/hazards.csv").status, 200);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/lists/nothing.csv").status, 404);
+
+        // A reward from proposal to payout, with the refusals on the way.
+        let propose = |who: &StaffClient, case: &str, body: Value| post(&c, who, &format!("/api/v1/staff/tips/{case}/reward"), body);
+        let p = propose(&officer, &case, json!({"basis": "major_hazard_fine", "fine_yuan": 100000}));
+        assert_eq!(p.status, 201, "{}", p.text);
+        assert_eq!(propose(&officer, &case, json!({"basis": "general_hazard"})).status, 409);
+        assert_eq!(propose(&officer, &named_case, json!({"basis": "general_hazard"})).status, 409);
+        let excluded = app.new_case("fire_safety");
+        officer.steps(&excluded, &["accept", "start_verification", "substantiate"]);
+        assert_eq!(propose(&officer, &excluded, json!({"basis": "major_hazard_fine"})).status, 422);
+        let x = propose(&officer, &excluded, json!({"exclude": "already_known", "note": "已在专项检查中发现"}));
+        assert_eq!((x.status, x.json["status"].as_str()), (201, Some("excluded")));
+        let id = p.json["id"].as_i64().unwrap();
+        let sign_off = format!("/api/v1/staff/rewards/{id}/sign-off");
+        assert_eq!(post(&c, &officer, &sign_off, json!({})).status, 403);
+        assert_eq!(post(&c, &head, &sign_off, json!({})).status, 200);
+        assert_eq!(post(&c, &head, &sign_off, json!({})).status, 409);
+        assert_eq!(get(&c, &fin1, "/api/v1/finance/rewards?status=proposed").status, 200);
+        assert_eq!(get(&c, &fin1, "/api/v1/finance/rewards").status, 200);
+        assert_eq!(get(&c, &officer, "/api/v1/finance/rewards").status, 403);
+        let decision = format!("/api/v1/finance/rewards/{id}/decision");
+        assert_eq!(post(&c, &fin1, &decision, json!({"decision": "maybe", "note": ""})).status, 422);
+        assert_eq!(post(&c, &officer, &decision, json!({"decision": "approve", "note": ""})).status, 403);
+        assert_eq!(post(&c, &fin1, &decision, json!({"decision": "approve", "amount_yuan": 12000, "note": "罚款已部分减免"})).status, 200);
+        assert_eq!(post(&c, &fin2, &decision, json!({"decision": "reject", "note": "x"})).status, 409);
+        assert_eq!(post(&c, &fin1, "/api/v1/finance/rewards/999999/decision", json!({"decision": "approve", "note": ""})).status, 404);
+        assert_eq!(public("post", "/api/v1/track", Some(json!({"receipt": receipt}))).status, 200);
+        let payout = format!("/api/v1/finance/rewards/{id}/payout");
+        assert_eq!(post(&c, &fin2, &payout, json!({"reference": "X"})).status, 409);
+        let claim = json!({"receipt": receipt, "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777"});
+        assert_eq!(public("post", "/api/v1/track/reward-claim", Some(json!({"receipt": "0000 0000 0000 0000", "payee_name": "x", "payee_account": "6222021234567890123", "phone": "13900007777"}))).status, 404);
+        let mut short = claim.clone();
+        short["payee_account"] = json!("12");
+        assert_eq!(public("post", "/api/v1/track/reward-claim", Some(short)).status, 422);
+        assert_eq!(public("post", "/api/v1/track/reward-claim", Some(claim.clone())).status, 201);
+        assert_eq!(public("post", "/api/v1/track/reward-claim", Some(claim)).status, 409);
+        assert_eq!(post(&c, &fin1, &payout, json!({"reference": "BANK-1"})).status, 403);
+        assert_eq!(post(&c, &fin2, &payout, json!({"reference": ""})).status, 422);
+        assert_eq!(post(&c, &fin2, &payout, json!({"reference": "BANK-20261128-001"})).status, 200);
+        assert_eq!(public("post", "/api/v1/track", Some(json!({"receipt": receipt}))).status, 200);
+        assert_eq!(get(&c, &fin1, "/api/v1/finance/rewards").status, 200);
+        assert_eq!(get(&c, &fin1, "/api/v1/finance/ledger.csv").status, 200);
+        assert_eq!(get(&c, &fin1, "/api/v1/finance/ledger.csv?from=yesterday").status, 422);
+
+        contract.into_inner().assert_complete();
+    }
+
+    /// The rate-limited answers (429 with Retry-After) match the document too.
+    fn limited_answers_match_the_openapi_document(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on")));
+        let mut contract = Contract::fetch(&app);
+        let mut last = |path: &str, body: Value, times: usize| -> u16 {
+            let mut status = 0;
+            for _ in 0..times {
+                let a = app.post_json(path, &body);
+                contract.check("post", path, &a);
+                status = a.status;
+            }
+            status
+        };
+        assert_eq!(last("/api/v1/tips", anonymous_tip("gas"), 6), 429);
+        assert_eq!(last("/api/v1/track", json!({"receipt": "0000 0000 0000 0000"}), 11), 429);
+        assert_eq!(last("/api/v1/staff/session", json!({"username": "nobody", "password": "x"}), 6), 429);
+        contract.assert_matched();
+    }
+}
