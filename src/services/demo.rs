@@ -328,7 +328,7 @@ impl Services {
             };
             let proposed = self.propose_reward(&boss, case, &input)?;
             let Some(reward) = proposed else { continue };
-            let id = reward.row.id;
+            let id = reward.reward.id;
             let approve = *stage != "rejected";
             if *stage != "proposed" {
                 let note = if approve {

@@ -71,10 +71,58 @@ impl std::fmt::Debug for Payee {
     }
 }
 
+/// A reward as staff read it: never its sealed payee or the keyed hashes of the payee.
+#[derive(Debug, Clone)]
+pub struct Reward {
+    pub id: RewardId,
+    pub basis: String,
+    pub amount: Fen,
+    /// What the policy computed (finance may approve another amount).
+    pub computed: Fen,
+    pub rule: String,
+    pub penalty_decision: Option<String>,
+    /// The reporter declared they work for the business reported.
+    pub employee: bool,
+    pub status: RewardStatus,
+    pub proposed_by: String,
+    pub signed_off_by: Option<String>,
+    pub decided_by: Option<String>,
+    pub decision_note: Option<String>,
+    pub claim_deadline: Option<chrono::NaiveDate>,
+    pub claimed: bool,
+    pub paid_by: Option<String>,
+    pub paid_at: Option<chrono::NaiveDateTime>,
+    pub paid_reference: Option<String>,
+}
+
+impl From<&RewardRow> for Reward {
+    fn from(r: &RewardRow) -> Self {
+        Reward {
+            id: r.id,
+            basis: r.basis.clone(),
+            amount: Fen(r.amount_fen),
+            computed: Fen(r.computed_fen),
+            rule: r.rule.clone(),
+            penalty_decision: r.penalty_decision.clone(),
+            employee: r.employee,
+            status: r.status,
+            proposed_by: r.proposed_by.clone(),
+            signed_off_by: r.signed_off_by.clone(),
+            decided_by: r.decided_by.clone(),
+            decision_note: r.decision_note.clone(),
+            claim_deadline: r.claim_deadline,
+            claimed: r.claimed_at.is_some(),
+            paid_by: r.paid_by.clone(),
+            paid_at: r.paid_at,
+            paid_reference: r.paid_reference.clone(),
+        }
+    }
+}
+
 /// What staff see of a reward, with what the staff member asking may do to it now.
 #[derive(Debug, Clone)]
 pub struct RewardView {
-    pub row: RewardRow,
+    pub reward: Reward,
     pub case_number: String,
     pub department: String,
     /// Patterns worth a second look (never blocking): `same_account`, `same_phone`,
@@ -183,7 +231,7 @@ impl Services {
             may_sign_off: may(RewardStep::SignOff),
             may_decide: may(RewardStep::Approve),
             may_pay: may(RewardStep::Pay),
-            row,
+            reward: Reward::from(&row),
             case_number,
             department,
             signals,

@@ -91,15 +91,15 @@ pub struct RewardJson<'a> {
 }
 
 pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
-    let r = &v.row;
+    let r = &v.reward;
     RewardJson {
         id: r.id,
         case_number: &v.case_number,
         department: &v.department,
         basis: &r.basis,
-        amount_fen: r.amount_fen,
-        amount_yuan: Yuan(Fen(r.amount_fen)),
-        computed_fen: r.computed_fen,
+        amount_fen: r.amount.0,
+        amount_yuan: Yuan(r.amount),
+        computed_fen: r.computed.0,
         rule: &r.rule,
         penalty_decision: r.penalty_decision.as_deref(),
         employee: r.employee,
@@ -109,7 +109,7 @@ pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
         decided_by: r.decided_by.as_deref(),
         decision_note: r.decision_note.as_deref(),
         claim_deadline: r.claim_deadline.map(|d| d.to_string()),
-        claimed: r.claimed_at.is_some(),
+        claimed: r.claimed,
         paid_reference: r.paid_reference.as_deref(),
         paid_on: r.paid_at.map(|t| t.date().to_string()),
         signals: &v.signals,
@@ -286,15 +286,19 @@ pub async fn queue(
         .map_err(ApiError::service(lang))?;
     let mut totals: BTreeMap<&'static str, Total> = BTreeMap::new();
     for v in &all {
-        let t = totals.entry(v.row.status.into()).or_default();
+        let t = totals.entry(v.reward.status.into()).or_default();
         t.count += 1;
-        t.amount_fen += v.row.amount_fen;
+        t.amount_fen += v.reward.amount.0;
         t.amount_yuan = Yuan(Fen(t.amount_fen));
     }
     // An unknown status filters everything out, as before.
     let items: Vec<RewardJson> = all
         .iter()
-        .filter(|v| status.as_deref().is_none_or(|s| v.row.status.as_ref() == s))
+        .filter(|v| {
+            status
+                .as_deref()
+                .is_none_or(|s| v.reward.status.as_ref() == s)
+        })
         .map(reward_json)
         .collect();
     Ok(HttpResponse::Ok().json_utf8(Queue {
@@ -535,7 +539,7 @@ pub async fn ledger(
         .iter()
         .filter(|v| {
             let day = v
-                .row
+                .reward
                 .paid_at
                 .map(|t| t.and_utc().with_timezone(&offset).date_naive());
             day.is_some_and(|d| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t))
@@ -547,14 +551,14 @@ pub async fn ledger(
     let mut by_dept: BTreeMap<String, i64> = BTreeMap::new();
     let mut by_basis: BTreeMap<String, i64> = BTreeMap::new();
     for v in &rows {
-        let r = &v.row;
-        *by_dept.entry(v.department.clone()).or_default() += r.amount_fen;
-        *by_basis.entry(r.basis.clone()).or_default() += r.amount_fen;
+        let r = &v.reward;
+        *by_dept.entry(v.department.clone()).or_default() += r.amount.0;
+        *by_basis.entry(r.basis.clone()).or_default() += r.amount.0;
         let line = [
             v.case_number.clone(),
             v.department.clone(),
             r.basis.clone(),
-            Fen(r.amount_fen).to_string(),
+            r.amount.to_string(),
             r.rule.clone(),
             r.proposed_by.clone(),
             r.decided_by.clone().unwrap_or_default(),
@@ -572,7 +576,7 @@ pub async fn ledger(
         out.push_str(&line.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
-    let total: i64 = rows.iter().map(|v| v.row.amount_fen).sum();
+    let total: i64 = rows.iter().map(|v| v.reward.amount.0).sum();
     out.push_str("\r\n\"total\",\"\",\"\",");
     out.push_str(&cell(&Fen(total).to_string()));
     out.push_str("\r\n");

@@ -35,10 +35,10 @@ struct FinanceView<'a> {
 }
 
 fn item(names: Names, v: &RewardView) -> Value {
-    let (r, lang) = (&v.row, names.lang);
+    let (r, lang) = (&v.reward, names.lang);
     json!({
         "id": r.id, "case_number": v.case_number, "department": names.unit(&v.department),
-        "basis": lang.t(&format!("basis-{}", r.basis)), "amount": Fen(r.amount_fen).to_string(),
+        "basis": lang.t(&format!("basis-{}", r.basis)), "amount": r.amount.to_string(),
         "rule": r.rule, "status": lang.t(&format!("reward-status-{}", r.status)), "proposed_by": r.proposed_by,
         "decided_by": r.decided_by.clone().unwrap_or_default(), "reference": r.paid_reference.clone().unwrap_or_default(),
         "signals": v.signals.iter().map(|s| lang.t(&format!("signal-{s}"))).collect::<Vec<_>>(),
@@ -50,9 +50,9 @@ fn item(names: Names, v: &RewardView) -> Value {
 fn totals(lang: Lang, all: &[RewardView]) -> Vec<Value> {
     let mut totals: BTreeMap<RewardStatus, (i64, i64)> = BTreeMap::new();
     for v in all {
-        let t = totals.entry(v.row.status).or_default();
+        let t = totals.entry(v.reward.status).or_default();
         t.0 += 1;
-        t.1 += v.row.amount_fen;
+        t.1 += v.reward.amount.0;
     }
     totals
         .into_iter()
@@ -74,7 +74,7 @@ async fn show(
     let names = Names::new(&state.services.catalog, lang);
     let items: Vec<Value> = all
         .iter()
-        .filter(|v| view.filter.is_empty() || v.row.status.as_ref() == view.filter)
+        .filter(|v| view.filter.is_empty() || v.reward.status.as_ref() == view.filter)
         .map(|v| item(names, v))
         .collect();
     let statuses: Vec<Choice> = RewardStatus::VARIANTS
