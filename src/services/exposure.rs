@@ -22,13 +22,6 @@ pub struct ExposureInput {
     pub finding: Option<String>,
 }
 
-/// What the case page shows of a case's exposure.
-#[derive(Debug, Clone)]
-pub struct ExposureState {
-    pub published: bool,
-    pub row: Option<ExposureRow>,
-}
-
 /// One entry of the public list.
 #[derive(Debug, Clone)]
 pub struct PublicExposure {
@@ -147,16 +140,6 @@ impl Services {
                     at: now,
                 },
             )
-        })
-    }
-
-    /// The case's exposure, if any (for the case page).
-    pub fn exposure_of(&self, tip_id: i64) -> ServiceResult<ExposureState> {
-        let mut c = self.db.read()?;
-        let row = exposures::for_tip(&mut c, tip_id)?;
-        Ok(ExposureState {
-            published: row.as_ref().is_some_and(|r| r.withdrawn_at.is_none()),
-            row,
         })
     }
 
