@@ -134,6 +134,15 @@ pub struct RewardView {
     pub may_pay: bool,
 }
 
+/// The paid rewards of a period and their totals (the ledger finance keeps).
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub rows: Vec<RewardView>,
+    pub total: Fen,
+    pub by_department: std::collections::BTreeMap<String, Fen>,
+    pub by_basis: std::collections::BTreeMap<String, Fen>,
+}
+
 /// The reporter's view of their reward on /track.
 #[derive(Debug, Clone)]
 pub struct ReporterReward {
@@ -657,6 +666,40 @@ impl Services {
             )?;
             Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
         })
+    }
+
+    /// The paid rewards of a period, by the local day they were paid (both ends included), with
+    /// their totals, overall, by department and by basis.
+    pub fn reward_ledger(
+        &self,
+        staff: &Staff,
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> ServiceResult<Ledger> {
+        let paid = self.reward_queue(staff, Some(RewardStatus::Paid))?;
+        let offset = self.offset;
+        let in_period = |v: &RewardView| {
+            let day = v
+                .reward
+                .paid_at
+                .map(|t| t.and_utc().with_timezone(&offset).date_naive());
+            day.is_some_and(|d| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t))
+        };
+        let rows: Vec<RewardView> = paid.into_iter().filter(in_period).collect();
+        let mut ledger = Ledger {
+            total: Fen(rows.iter().map(|v| v.reward.amount.0).sum()),
+            ..Ledger::default()
+        };
+        for v in &rows {
+            let add = |sum: &mut Fen| sum.0 += v.reward.amount.0;
+            add(ledger
+                .by_department
+                .entry(v.department.clone())
+                .or_default());
+            add(ledger.by_basis.entry(v.reward.basis.clone()).or_default());
+        }
+        ledger.rows = rows;
+        Ok(ledger)
     }
 
     /// Approved rewards past their claim period expire (background job).

@@ -6,12 +6,13 @@ use super::api::{CasePath, Csrf, RewardPath};
 use super::error::{ApiError, Code, ErrorBody};
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
+use super::lists::csv_line;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
 use crate::domain::FieldError;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::ServiceError;
-use crate::services::rewards::{Payee, ProposalInput, ReporterReward, RewardView};
+use crate::services::rewards::{Ledger, Payee, ProposalInput, ReporterReward, RewardView};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
@@ -501,6 +502,56 @@ pub struct RangeQuery {
     to: Option<String>,
 }
 
+/// The ledger as UTF-8 CSV with a BOM: one line a payment, then the totals.
+fn ledger_csv(ledger: &Ledger, offset: chrono::FixedOffset) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&csv_line(&[
+        "case_number",
+        "department",
+        "basis",
+        "amount_yuan",
+        "rule",
+        "proposed_by",
+        "decided_by",
+        "paid_by",
+        "paid_at",
+        "reference",
+    ]));
+    let local = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&offset);
+    for v in &ledger.rows {
+        let r = &v.reward;
+        let paid_at = r
+            .paid_at
+            .map(|t| local(t).format("%Y-%m-%d %H:%M").to_string());
+        out.push_str(&csv_line(&[
+            v.case_number.clone(),
+            v.department.clone(),
+            r.basis.clone(),
+            r.amount.to_string(),
+            r.rule.clone(),
+            r.proposed_by.clone(),
+            r.decided_by.clone().unwrap_or_default(),
+            r.paid_by.clone().unwrap_or_default(),
+            paid_at.unwrap_or_default(),
+            r.paid_reference.clone().unwrap_or_default(),
+        ]));
+    }
+    out.push_str("\r\n");
+    out.push_str(&csv_line(&["total", "", "", &ledger.total.to_string()]));
+    for (dept, fen) in &ledger.by_department {
+        out.push_str(&csv_line(&[
+            "total by department",
+            dept,
+            "",
+            &fen.to_string(),
+        ]));
+    }
+    for (basis, fen) in &ledger.by_basis {
+        out.push_str(&csv_line(&["total by basis", "", basis, &fen.to_string()]));
+    }
+    out
+}
+
 /// The ledger of paid rewards for a date range (by payment date, both ends included), with
 /// totals per department and per basis: UTF-8 CSV with a BOM.
 #[utoipa::path(get, path = "/finance/ledger.csv", tag = "finance",
@@ -529,71 +580,12 @@ pub async fn ledger(
     };
     let (from, to) = (date(&q.from, "from")?, date(&q.to, "to")?);
     let st = staff.member().clone();
-    let rows = state
+    let ledger = state
         .services
-        .blocking(move |s| s.reward_queue(&st, Some(RewardStatus::Paid)))
+        .blocking(move |s| s.reward_ledger(&st, from, to))
         .await
         .map_err(ApiError::service(lang))?;
-    let offset = state.services.offset;
-    let rows: Vec<&RewardView> = rows
-        .iter()
-        .filter(|v| {
-            let day = v
-                .reward
-                .paid_at
-                .map(|t| t.and_utc().with_timezone(&offset).date_naive());
-            day.is_some_and(|d| from.is_none_or(|f| d >= f) && to.is_none_or(|t| d <= t))
-        })
-        .collect();
-    let mut out = String::from("\u{feff}");
-    let cell = super::lists::field;
-    out.push_str("\"case_number\",\"department\",\"basis\",\"amount_yuan\",\"rule\",\"proposed_by\",\"decided_by\",\"paid_by\",\"paid_at\",\"reference\"\r\n");
-    let mut by_dept: BTreeMap<String, i64> = BTreeMap::new();
-    let mut by_basis: BTreeMap<String, i64> = BTreeMap::new();
-    for v in &rows {
-        let r = &v.reward;
-        *by_dept.entry(v.department.clone()).or_default() += r.amount.0;
-        *by_basis.entry(r.basis.clone()).or_default() += r.amount.0;
-        let line = [
-            v.case_number.clone(),
-            v.department.clone(),
-            r.basis.clone(),
-            r.amount.to_string(),
-            r.rule.clone(),
-            r.proposed_by.clone(),
-            r.decided_by.clone().unwrap_or_default(),
-            r.paid_by.clone().unwrap_or_default(),
-            r.paid_at
-                .map(|t| {
-                    t.and_utc()
-                        .with_timezone(&offset)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default(),
-            r.paid_reference.clone().unwrap_or_default(),
-        ];
-        out.push_str(&line.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    }
-    let total: i64 = rows.iter().map(|v| v.reward.amount.0).sum();
-    out.push_str("\r\n\"total\",\"\",\"\",");
-    out.push_str(&cell(&Fen(total).to_string()));
-    out.push_str("\r\n");
-    for (dept, fen) in by_dept {
-        out.push_str(&format!(
-            "\"total by department\",{},\"\",{}\r\n",
-            cell(&dept),
-            cell(&Fen(fen).to_string())
-        ));
-    }
-    for (basis, fen) in by_basis {
-        out.push_str(&format!(
-            "\"total by basis\",\"\",{},{}\r\n",
-            cell(&basis),
-            cell(&Fen(fen).to_string())
-        ));
-    }
+    let out = ledger_csv(&ledger, state.services.offset);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
