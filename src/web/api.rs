@@ -286,25 +286,24 @@ pub async fn track(
         .await
         .map_err(receipt_not_found(lang))?;
     let rfc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let messages = tip
-        .messages
-        .iter()
-        .map(|m| TrackedMessage {
-            from: if m.from_staff {
-                Sender::Staff
-            } else {
-                Sender::Reporter
-            },
+    let messages = tip.messages.iter().map(|m| {
+        let from = if m.from_staff {
+            Sender::Staff
+        } else {
+            Sender::Reporter
+        };
+        TrackedMessage {
+            from,
             body: m.body.clone(),
             at: rfc(m.at),
-        })
-        .collect();
+        }
+    });
     let out = Tracked {
         case_number: tip.case_number.clone(),
         status: tip.status,
         department: unit(&state.services.catalog, &tip.department),
         submitted_at: rfc(tip.submitted_at),
-        messages,
+        messages: messages.collect(),
         reward: tip.reward.as_ref().map(super::finance::track_reward),
     };
     Ok(HttpResponse::Ok()

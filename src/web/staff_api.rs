@@ -14,6 +14,7 @@ use crate::domain::roles::Role;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, Severity};
 use crate::domain::workflow::Action;
+use crate::services::audit::AuditEntry;
 use crate::services::cases::{ActionInput, CaseSummary, CaseView};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, SecondsFormat};
@@ -665,6 +666,22 @@ pub struct AuditEntryJson {
     pub hash: String,
 }
 
+impl From<&AuditEntry> for AuditEntryJson {
+    fn from(r: &AuditEntry) -> Self {
+        AuditEntryJson {
+            seq: r.seq,
+            at: rfc(r.at),
+            actor: r.actor.clone(),
+            action: r.action.clone(),
+            case_number: r.case_number.clone(),
+            reason: r.reason.clone(),
+            detail: r.detail.clone(),
+            address: r.address.clone(),
+            hash: r.hash.clone(),
+        }
+    }
+}
+
 /// A page of the audit log, newest first.
 #[derive(Serialize, ToSchema)]
 pub struct AuditLog {
@@ -710,21 +727,7 @@ pub async fn audit(
         .blocking(move |s| s.audit_log(&st, case.as_deref(), window, verify))
         .await
         .map_err(ApiError::service(lang))?;
-    let entries = log
-        .entries
-        .iter()
-        .map(|r| AuditEntryJson {
-            seq: r.seq,
-            at: rfc(r.at),
-            actor: r.actor.clone(),
-            action: r.action.clone(),
-            case_number: r.case_number.clone(),
-            reason: r.reason.clone(),
-            detail: r.detail.clone(),
-            address: r.address.clone(),
-            hash: r.hash.clone(),
-        })
-        .collect();
+    let entries = log.entries.iter().map(AuditEntryJson::from).collect();
     let out = AuditLog {
         entries,
         total: log.total,
