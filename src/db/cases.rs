@@ -5,13 +5,15 @@ use super::schema::{case_files, tip_units, tips};
 use super::tips::TipRow;
 pub use crate::domain::query::{PublicFilter, QueueFilter};
 use crate::domain::status::Status;
+use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = case_files, treat_none_as_null = true)]
 pub struct CaseFileRow {
-    pub tip_id: i64,
+    #[diesel(deserialize_as = i64, serialize_as = i64)]
+    pub tip_id: TipId,
     pub acceptance_due: Option<NaiveDate>,
     pub accepted_at: Option<NaiveDateTime>,
     pub verification_due: Option<NaiveDate>,
@@ -33,21 +35,21 @@ pub struct CaseFileRow {
 
 pub fn insert(conn: &mut DbConn, row: &CaseFileRow) -> QueryResult<()> {
     diesel::insert_into(case_files::table)
-        .values(row)
+        .values(row.clone())
         .execute(conn)?;
     Ok(())
 }
 
-pub fn get(conn: &mut DbConn, tip_id: i64) -> QueryResult<CaseFileRow> {
+pub fn get(conn: &mut DbConn, tip_id: TipId) -> QueryResult<CaseFileRow> {
     case_files::table
-        .find(tip_id)
+        .find(tip_id.0)
         .select(CaseFileRow::as_select())
         .first(conn)
 }
 
 pub fn update(conn: &mut DbConn, row: &CaseFileRow) -> QueryResult<()> {
-    diesel::update(case_files::table.find(row.tip_id))
-        .set(row)
+    diesel::update(case_files::table.find(row.tip_id.0))
+        .set(row.clone())
         .execute(conn)?;
     Ok(())
 }
@@ -55,14 +57,14 @@ pub fn update(conn: &mut DbConn, row: &CaseFileRow) -> QueryResult<()> {
 /// Sets a tip's status, department, next deadline and overdue flag.
 pub fn set_tip_state(
     conn: &mut DbConn,
-    tip_id: i64,
+    tip_id: TipId,
     status: &str,
     department: &str,
     next_deadline: Option<NaiveDate>,
     overdue: bool,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::update(tips::table.find(tip_id))
+    diesel::update(tips::table.find(tip_id.0))
         .set((
             tips::status.eq(status),
             tips::department.eq(department),
@@ -75,23 +77,27 @@ pub fn set_tip_state(
 }
 
 /// Replaces the lead unit of a tip (a transfer): the old lead loses access.
-pub fn replace_lead(conn: &mut DbConn, tip_id: i64, new_lead: &str) -> QueryResult<()> {
+pub fn replace_lead(conn: &mut DbConn, tip_id: TipId, new_lead: &str) -> QueryResult<()> {
     diesel::delete(
-        tip_units::table.filter(tip_units::tip_id.eq(tip_id).and(tip_units::role.eq("lead"))),
+        tip_units::table.filter(
+            tip_units::tip_id
+                .eq(tip_id.0)
+                .and(tip_units::role.eq("lead")),
+        ),
     )
     .execute(conn)?;
     // The new lead may have co-handled it: it leads now.
     diesel::delete(
         tip_units::table.filter(
             tip_units::tip_id
-                .eq(tip_id)
+                .eq(tip_id.0)
                 .and(tip_units::unit.eq(new_lead)),
         ),
     )
     .execute(conn)?;
     diesel::insert_into(tip_units::table)
         .values((
-            tip_units::tip_id.eq(tip_id),
+            tip_units::tip_id.eq(tip_id.0),
             tip_units::unit.eq(new_lead),
             tip_units::role.eq("lead"),
         ))
@@ -147,9 +153,9 @@ pub fn queue(
 }
 
 /// Whether a unit is attached to a tip (lead or co-handler).
-pub fn unit_attached(conn: &mut DbConn, tip_id: i64, unit: &str) -> QueryResult<Option<String>> {
+pub fn unit_attached(conn: &mut DbConn, tip_id: TipId, unit: &str) -> QueryResult<Option<String>> {
     tip_units::table
-        .filter(tip_units::tip_id.eq(tip_id).and(tip_units::unit.eq(unit)))
+        .filter(tip_units::tip_id.eq(tip_id.0).and(tip_units::unit.eq(unit)))
         .select(tip_units::role)
         .first(conn)
         .optional()
@@ -245,10 +251,10 @@ pub fn facts_between(
 
 /// Locks a tip's row until the transaction ends (PostgreSQL; SQLite's writer is already alone),
 /// so two staff acting at once, or an action and the deadline job, take turns on a fresh read.
-pub fn lock_tip(conn: &mut DbConn, tip_id: i64) -> QueryResult<()> {
+pub fn lock_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<()> {
     if let DbConn::Pg(c) = conn {
         tips::table
-            .find(tip_id)
+            .find(tip_id.0)
             .select(tips::id)
             .for_update()
             .first::<i64>(c)?;
@@ -257,8 +263,8 @@ pub fn lock_tip(conn: &mut DbConn, tip_id: i64) -> QueryResult<()> {
 }
 
 /// Marks a tip overdue and nothing else.
-pub fn mark_overdue(conn: &mut DbConn, tip_id: i64) -> QueryResult<()> {
-    diesel::update(tips::table.find(tip_id))
+pub fn mark_overdue(conn: &mut DbConn, tip_id: TipId) -> QueryResult<()> {
+    diesel::update(tips::table.find(tip_id.0))
         .set(tips::overdue.eq(true))
         .execute(conn)?;
     Ok(())

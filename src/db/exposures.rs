@@ -2,6 +2,7 @@
 
 use super::DbConn;
 use super::schema::{case_files, exposures as x, tips};
+use crate::domain::tip::TipId;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -10,7 +11,8 @@ use diesel::prelude::*;
 pub struct ExposureRow {
     #[diesel(skip_insertion)]
     pub id: i64,
-    pub tip_id: i64,
+    #[diesel(deserialize_as = i64, serialize_as = i64)]
+    pub tip_id: TipId,
     pub enterprise: String,
     pub location: String,
     pub finding: String,
@@ -21,9 +23,9 @@ pub struct ExposureRow {
     pub withdraw_reason: Option<String>,
 }
 
-pub fn for_tip(conn: &mut DbConn, tip_id: i64) -> QueryResult<Option<ExposureRow>> {
+pub fn for_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Option<ExposureRow>> {
     x::table
-        .filter(x::tip_id.eq(tip_id))
+        .filter(x::tip_id.eq(tip_id.0))
         .select(ExposureRow::as_select())
         .first(conn)
         .optional()
@@ -36,11 +38,13 @@ pub fn upsert(conn: &mut DbConn, row: &ExposureRow) -> QueryResult<()> {
             let mut row = row.clone();
             row.id = old.id;
             diesel::update(x::table.find(old.id))
-                .set(&row)
+                .set(row.clone())
                 .execute(conn)?;
         }
         None => {
-            diesel::insert_into(x::table).values(row).execute(conn)?;
+            diesel::insert_into(x::table)
+                .values(row.clone())
+                .execute(conn)?;
         }
     }
     Ok(())
@@ -48,7 +52,7 @@ pub fn upsert(conn: &mut DbConn, row: &ExposureRow) -> QueryResult<()> {
 
 pub fn update(conn: &mut DbConn, row: &ExposureRow) -> QueryResult<()> {
     diesel::update(x::table.find(row.id))
-        .set(row)
+        .set(row.clone())
         .execute(conn)?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use super::DbConn;
 use super::schema::{deadline_notices, outbox as o};
+use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -102,13 +103,13 @@ pub fn mark_failed(
 /// another): the primary key makes "notify once" hold across instances.
 pub fn record_notice(
     conn: &mut DbConn,
-    tip_id: i64,
+    tip_id: TipId,
     kind: &str,
     due: NaiveDate,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
     let insert = diesel::insert_into(deadline_notices::table).values((
-        deadline_notices::tip_id.eq(tip_id),
+        deadline_notices::tip_id.eq(tip_id.0),
         deadline_notices::kind.eq(kind),
         deadline_notices::due.eq(due),
         deadline_notices::notified_at.eq(at),

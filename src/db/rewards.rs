@@ -4,6 +4,7 @@
 use super::DbConn;
 use super::schema::{rewards as r, tips};
 use crate::domain::reward::{RewardId, RewardStatus};
+use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use strum::VariantArray;
@@ -37,7 +38,8 @@ fn active_names() -> Vec<&'static str> {
 pub struct RewardRow {
     #[diesel(skip_insertion, deserialize_as = i64)]
     pub id: RewardId,
-    pub tip_id: i64,
+    #[diesel(deserialize_as = i64, serialize_as = i64)]
+    pub tip_id: TipId,
     pub basis: String,
     pub fine_fen: Option<i64>,
     pub deaths_concealed: Option<i32>,
@@ -108,9 +110,9 @@ pub fn lock(conn: &mut DbConn, id: RewardId) -> QueryResult<()> {
 }
 
 /// The rewards of a tip, newest first.
-pub fn of_tip(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<RewardRow>> {
+pub fn of_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<RewardRow>> {
     r::table
-        .filter(r::tip_id.eq(tip_id))
+        .filter(r::tip_id.eq(tip_id.0))
         .order(r::id.desc())
         .select(RewardRow::as_select())
         .load(conn)

@@ -3,14 +3,15 @@
 use super::DbConn;
 use super::schema::{case_counters, messages, tip_events, tip_units, tips};
 use crate::domain::status::Status;
-use crate::domain::tip::{Channel, Severity};
+use crate::domain::tip::{Channel, Severity, TipId};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tips)]
 pub struct TipRow {
-    pub id: i64,
+    #[diesel(deserialize_as = i64)]
+    pub id: TipId,
     pub case_number: String,
     pub sector: String,
     pub street: Option<String>,
@@ -70,7 +71,8 @@ pub struct NewTipRow<'a> {
 #[diesel(table_name = messages)]
 pub struct MessageRow {
     pub id: i64,
-    pub tip_id: i64,
+    #[diesel(deserialize_as = i64)]
+    pub tip_id: TipId,
     pub sender: String,
     pub author: Option<String>,
     pub body: String,
@@ -94,19 +96,20 @@ pub fn next_case_seq(conn: &mut DbConn, year: i32) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-pub fn insert(conn: &mut DbConn, row: &NewTipRow<'_>) -> QueryResult<i64> {
+pub fn insert(conn: &mut DbConn, row: &NewTipRow<'_>) -> QueryResult<TipId> {
     diesel::insert_into(tips::table)
         .values(row)
         .returning(tips::id)
         .get_result(conn)
+        .map(TipId)
 }
 
-pub fn insert_units(conn: &mut DbConn, tip_id: i64, units: &[(String, &str)]) -> QueryResult<()> {
+pub fn insert_units(conn: &mut DbConn, tip_id: TipId, units: &[(String, &str)]) -> QueryResult<()> {
     // One statement per unit: batch inserts do not compile through the multi-connection.
     for (unit, role) in units {
         diesel::insert_into(tip_units::table)
             .values((
-                tip_units::tip_id.eq(tip_id),
+                tip_units::tip_id.eq(tip_id.0),
                 tip_units::unit.eq(unit),
                 tip_units::role.eq(*role),
             ))
@@ -117,7 +120,7 @@ pub fn insert_units(conn: &mut DbConn, tip_id: i64, units: &[(String, &str)]) ->
 
 pub fn insert_event(
     conn: &mut DbConn,
-    tip_id: i64,
+    tip_id: TipId,
     action: &str,
     actor: Option<&str>,
     note: Option<&str>,
@@ -125,7 +128,7 @@ pub fn insert_event(
 ) -> QueryResult<()> {
     diesel::insert_into(tip_events::table)
         .values((
-            tip_events::tip_id.eq(tip_id),
+            tip_events::tip_id.eq(tip_id.0),
             tip_events::action.eq(action),
             tip_events::actor.eq(actor),
             tip_events::note.eq(note),
@@ -137,7 +140,7 @@ pub fn insert_event(
 
 pub fn insert_message(
     conn: &mut DbConn,
-    tip_id: i64,
+    tip_id: TipId,
     sender: &str,
     author: Option<&str>,
     body: &str,
@@ -145,7 +148,7 @@ pub fn insert_message(
 ) -> QueryResult<i64> {
     diesel::insert_into(messages::table)
         .values((
-            messages::tip_id.eq(tip_id),
+            messages::tip_id.eq(tip_id.0),
             messages::sender.eq(sender),
             messages::author.eq(author),
             messages::body.eq(body),
@@ -163,9 +166,9 @@ pub fn find_by_receipt_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option
         .optional()
 }
 
-pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<TipRow>> {
+pub fn find(conn: &mut DbConn, id: TipId) -> QueryResult<Option<TipRow>> {
     tips::table
-        .find(id)
+        .find(id.0)
         .select(TipRow::as_select())
         .first(conn)
         .optional()
@@ -179,26 +182,26 @@ pub fn find_by_case_number(conn: &mut DbConn, case_number: &str) -> QueryResult<
         .optional()
 }
 
-pub fn messages_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<MessageRow>> {
+pub fn messages_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<MessageRow>> {
     messages::table
-        .filter(messages::tip_id.eq(tip_id))
+        .filter(messages::tip_id.eq(tip_id.0))
         .order(messages::id.asc())
         .select(MessageRow::as_select())
         .load(conn)
 }
 
 /// The units attached to a tip, with their role (`lead`, `co_department`, `street`).
-pub fn units_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<(String, String)>> {
+pub fn units_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<(String, String)>> {
     tip_units::table
-        .filter(tip_units::tip_id.eq(tip_id))
+        .filter(tip_units::tip_id.eq(tip_id.0))
         .select((tip_units::unit, tip_units::role))
         .order(tip_units::unit.asc())
         .load(conn)
 }
 
-pub fn sealed_identity(conn: &mut DbConn, tip_id: i64) -> QueryResult<Option<Vec<u8>>> {
+pub fn sealed_identity(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Option<Vec<u8>>> {
     tips::table
-        .find(tip_id)
+        .find(tip_id.0)
         .select(tips::identity_sealed)
         .first(conn)
 }
@@ -210,7 +213,7 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 /// Stores one photo of a tip.
 pub fn insert_attachment(
     conn: &mut DbConn,
-    tip_id: i64,
+    tip_id: TipId,
     content_type: &str,
     data: &[u8],
     at: NaiveDateTime,
@@ -218,7 +221,7 @@ pub fn insert_attachment(
     use super::schema::attachments as a;
     diesel::insert_into(a::table)
         .values((
-            a::tip_id.eq(tip_id),
+            a::tip_id.eq(tip_id.0),
             a::content_type.eq(content_type),
             a::bytes.eq(data.len() as i64),
             a::data.eq(data),
@@ -229,10 +232,10 @@ pub fn insert_attachment(
 }
 
 /// The photos of a tip without their bytes: (id, content type, size).
-pub fn attachments_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<(i64, String, i64)>> {
+pub fn attachments_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<(i64, String, i64)>> {
     use super::schema::attachments as a;
     a::table
-        .filter(a::tip_id.eq(tip_id))
+        .filter(a::tip_id.eq(tip_id.0))
         .order(a::id.asc())
         .select((a::id, a::content_type, a::bytes))
         .load(conn)
@@ -241,12 +244,12 @@ pub fn attachments_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<(i64, S
 /// One photo's bytes, if it belongs to the tip.
 pub fn attachment_data(
     conn: &mut DbConn,
-    tip_id: i64,
+    tip_id: TipId,
     id: i64,
 ) -> QueryResult<Option<(String, Vec<u8>)>> {
     use super::schema::attachments as a;
     a::table
-        .filter(a::tip_id.eq(tip_id).and(a::id.eq(id)))
+        .filter(a::tip_id.eq(tip_id.0).and(a::id.eq(id)))
         .select((a::content_type, a::data))
         .first(conn)
         .optional()
@@ -256,7 +259,8 @@ pub fn attachment_data(
 #[diesel(table_name = tip_events)]
 pub struct EventRow {
     pub id: i64,
-    pub tip_id: i64,
+    #[diesel(deserialize_as = i64)]
+    pub tip_id: TipId,
     pub action: String,
     pub actor: Option<String>,
     pub note: Option<String>,
@@ -264,9 +268,9 @@ pub struct EventRow {
 }
 
 /// A tip's history, oldest first.
-pub fn events_of(conn: &mut DbConn, tip_id: i64) -> QueryResult<Vec<EventRow>> {
+pub fn events_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<EventRow>> {
     tip_events::table
-        .filter(tip_events::tip_id.eq(tip_id))
+        .filter(tip_events::tip_id.eq(tip_id.0))
         .order(tip_events::id.asc())
         .select(EventRow::as_select())
         .load(conn)

@@ -17,6 +17,24 @@ pub const ENTERPRISE_MAX: usize = 200;
 pub const NAME_LEN: (usize, usize) = (1, 50);
 pub const MESSAGE_LEN: (usize, usize) = (1, 2_000);
 pub const EMAIL_MAX: usize = 254;
+/// A tip's database id, typed so it is never mixed up with a reward's, a message's or a staff
+/// member's. The public case number and the receipt are never this id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct TipId(pub i64);
+
+impl From<i64> for TipId {
+    fn from(id: i64) -> TipId {
+        TipId(id)
+    }
+}
+
+impl From<TipId> for i64 {
+    fn from(id: TipId) -> i64 {
+        id.0
+    }
+}
+
 /// Phones' clocks drift: an observation time this far ahead of ours is still accepted.
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 

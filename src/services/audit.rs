@@ -182,7 +182,7 @@ impl By<'_> {
 /// and one entry in the audit log, always written together.
 #[derive(Debug, Clone, Copy)]
 pub struct Event<'a> {
-    pub tip_id: i64,
+    pub tip_id: crate::domain::tip::TipId,
     pub case_number: &'a str,
     pub action: &'a str,
     pub by: By<'a>,

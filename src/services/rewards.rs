@@ -798,7 +798,7 @@ impl Services {
     pub fn reporter_reward(
         &self,
         conn: &mut db::DbConn,
-        tip_id: i64,
+        tip_id: crate::domain::tip::TipId,
     ) -> ServiceResult<Option<ReporterReward>> {
         Ok(rewards::of_tip(conn, tip_id)?.into_iter().next().map(|r| {
             let shown = r.status.shown_to_reporter();
@@ -820,7 +820,11 @@ impl Services {
     }
 
     /// Whether a finance user may see the identity of a case (a reward was approved).
-    pub fn reward_approved(&self, conn: &mut db::DbConn, tip_id: i64) -> ServiceResult<bool> {
+    pub fn reward_approved(
+        &self,
+        conn: &mut db::DbConn,
+        tip_id: crate::domain::tip::TipId,
+    ) -> ServiceResult<bool> {
         Ok(rewards::of_tip(conn, tip_id)?
             .iter()
             .any(|r| r.status.is_granted()))
