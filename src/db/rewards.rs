@@ -3,6 +3,7 @@
 
 use super::DbConn;
 use super::schema::{rewards as r, tips};
+use crate::domain::money::Fen;
 use crate::domain::reward::{RewardId, RewardStatus};
 use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -46,8 +47,10 @@ pub struct RewardRow {
     pub accident_grade: Option<String>,
     pub penalty_decision: Option<String>,
     pub employee: bool,
-    pub computed_fen: i64,
-    pub amount_fen: i64,
+    #[diesel(deserialize_as = i64, serialize_as = i64)]
+    pub computed_fen: Fen,
+    #[diesel(deserialize_as = i64, serialize_as = i64)]
+    pub amount_fen: Fen,
     pub rule: String,
     pub note: Option<String>,
     #[diesel(deserialize_as = String, serialize_as = String)]

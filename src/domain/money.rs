@@ -32,6 +32,19 @@ impl MoneyError {
     }
 }
 
+/// Fen as stored: an integer column.
+impl From<i64> for Fen {
+    fn from(fen: i64) -> Fen {
+        Fen(fen)
+    }
+}
+
+impl From<Fen> for i64 {
+    fn from(fen: Fen) -> i64 {
+        fen.0
+    }
+}
+
 impl Fen {
     /// The largest amount accepted from text: a trillion yuan (fines included), far above any
     /// reward or fine and far below `i64::MAX` fen, so sums of many amounts cannot overflow.

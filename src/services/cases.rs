@@ -370,7 +370,7 @@ impl Services {
                 .map(|r| CaseReward {
                     id: r.id,
                     status: r.status,
-                    amount: Fen(r.amount_fen),
+                    amount: r.amount_fen,
                     rule: r.rule,
                 })
                 .collect(),

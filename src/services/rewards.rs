@@ -100,8 +100,8 @@ impl From<&RewardRow> for Reward {
         Reward {
             id: r.id,
             basis: r.basis.clone(),
-            amount: Fen(r.amount_fen),
-            computed: Fen(r.computed_fen),
+            amount: r.amount_fen,
+            computed: r.computed_fen,
             rule: r.rule.clone(),
             penalty_decision: r.penalty_decision.clone(),
             employee: r.employee,
@@ -364,8 +364,8 @@ impl Services {
                     .clone()
                     .filter(|p| !p.trim().is_empty()),
                 employee: tip.declared_employee,
-                computed_fen: award.amount.0,
-                amount_fen: award.amount.0,
+                computed_fen: award.amount,
+                amount_fen: award.amount,
                 rule: award.rule,
                 note: input.note.clone().filter(|n| !n.trim().is_empty()),
                 status: first,
@@ -394,14 +394,9 @@ impl Services {
                     case_number,
                     action: "reward_propose",
                     by: By::Staff(&staff.username),
-                    note: Some(&format!("{} 元", Fen(row.amount_fen))),
+                    note: Some(&format!("{} 元", row.amount_fen)),
                     reason: None,
-                    detail: Some(&format!(
-                        "#{} {} {}",
-                        row.id,
-                        row.basis,
-                        Fen(row.amount_fen)
-                    )),
+                    detail: Some(&format!("#{} {} {}", row.id, row.basis, row.amount_fen)),
                     at: now,
                 },
             )?;
@@ -490,12 +485,12 @@ impl Services {
                 let amount = amount_yuan
                     .clone()
                     .map_err(|e| ServiceError::Validation(vec![e]))?;
-                if let Some(amount) = amount.filter(|a| a.0 != row.amount_fen) {
+                if let Some(amount) = amount.filter(|a| *a != row.amount_fen) {
                     if note.is_empty() {
                         return Err(ServiceError::field("note", "reason_for_amount"));
                     }
                     row.rule = format!("{}；财务核定为 {amount} 元：{note}", row.rule);
-                    row.amount_fen = amount.0;
+                    row.amount_fen = amount;
                 }
                 row.claim_deadline = Some(today + Duration::days(self.reward_policy.claim_days));
             } else {
@@ -523,7 +518,7 @@ impl Services {
                     by: By::Staff(&staff.username),
                     note: row.decision_note.as_deref(),
                     reason: None,
-                    detail: Some(&format!("#{id} {} 元", Fen(row.amount_fen))),
+                    detail: Some(&format!("#{id} {} 元", row.amount_fen)),
                     at: now,
                 },
             )?;
@@ -808,7 +803,7 @@ impl Services {
                 } else {
                     "pending".into()
                 },
-                amount: shown.then_some(Fen(r.amount_fen)),
+                amount: shown.then_some(r.amount_fen),
                 claim_deadline: r
                     .claim_deadline
                     .filter(|_| r.status == RewardStatus::Approved),
