@@ -51,11 +51,52 @@ impl Target {
             }
             Ok(Target::Sqlite(PathBuf::from(path)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            cleartext_is_accepted(url)?;
             Ok(Target::Postgres(url.to_owned()))
         } else {
             bail!("database_url must start with sqlite:// or postgres://")
         }
     }
+}
+
+/// This build reaches PostgreSQL without TLS (libpq is built without OpenSSL). Case texts,
+/// messages with reporters and session hashes must not cross a network in clear by accident, so
+/// a database that is not on this host (loopback or a Unix socket) is refused unless the URL
+/// says `sslmode=disable`: the operator's statement that the network between is private or
+/// already encrypted (a tunnel, a VPN).
+fn cleartext_is_accepted(url: &str) -> anyhow::Result<()> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (before_query, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let authority = before_query.split('/').next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let mut host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default().to_owned(),
+        None => host_port.split(':').next().unwrap_or_default().to_owned(),
+    };
+    let params: Vec<(&str, &str)> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    if let Some((_, h)) = params.iter().find(|(k, _)| *k == "host") {
+        host = (*h).to_owned();
+    }
+    let local = host.is_empty()
+        || host == "localhost"
+        || host == "::1"
+        || host.starts_with("127.")
+        || host.starts_with('/')
+        || host.to_ascii_lowercase().starts_with("%2f");
+    let disabled = params
+        .iter()
+        .any(|(k, v)| *k == "sslmode" && *v == "disable");
+    if local || disabled {
+        return Ok(());
+    }
+    bail!(
+        "database_url names PostgreSQL at `{host}`, and this build reaches PostgreSQL without TLS: \
+         run the database on this host, reach it through an encrypted tunnel on 127.0.0.1, or add \
+         `sslmode=disable` to the URL to accept an unencrypted connection on a private network"
+    )
 }
 
 /// Opens connections for r2d2, choosing the backend from the URL (the derived `establish` would
@@ -343,4 +384,31 @@ pub fn keyed_hash_scheme(db: &Db) -> anyhow::Result<KeyedHashScheme> {
 /// A UTC instant as stored (microsecond precision).
 pub fn to_naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgresql_off_this_host_needs_an_explicit_cleartext_statement() {
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://u:p@localhost/db",
+            "postgresql:///db?host=/var/run/postgresql",
+            "postgres://u@[::1]:5432/db",
+        ] {
+            assert!(Target::parse(local).is_ok(), "{local}");
+        }
+        let err = Target::parse("postgres://tipline@db.internal:5432/tipline")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("db.internal") && err.contains("sslmode=disable"),
+            "{err}"
+        );
+        assert!(Target::parse("postgres://u@10.0.0.5/db?sslmode=require").is_err());
+        assert!(Target::parse("postgres://u@db.internal/db?sslmode=disable").is_ok());
+        assert!(Target::parse("postgres://u@127.0.0.1/db?host=db.internal").is_err());
+    }
 }
