@@ -314,14 +314,14 @@ impl Services {
         })
     }
 
-    /// Starts enrolling a second factor: a new secret, sealed, not yet required. Returns its
-    /// base32 form and the `otpauth://` URI for an authenticator app.
     /// Whether the staff member's account asks for a second factor at sign-in.
     pub fn totp_enabled(&self, staff: &Staff) -> ServiceResult<bool> {
         let mut conn = self.db.read()?;
         Ok(staff::totp(&mut conn, staff.id)?.1)
     }
 
+    /// Starts enrolling a second factor: a new secret, sealed, not yet required. Returns its
+    /// base32 form and the `otpauth://` URI for an authenticator app.
     pub fn begin_totp(&self, session: &StaffSession) -> ServiceResult<(String, String)> {
         let secret = secrets::random_bytes::<20>()?;
         let uid = session.staff.id;

@@ -6,7 +6,7 @@
 //! co-handles, and another unit's case answers exactly like a missing one; the coordinator and
 //! inspectors see every tip; finance sees none here.
 
-use super::audit;
+use super::audit::{self, By, Event};
 use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
@@ -437,7 +437,6 @@ impl Services {
             let now = self.now();
             let id =
                 tips::insert_message(conn, tip.id, "staff", Some(&staff.username), &body, now)?;
-            tips::insert_event(conn, tip.id, "message", Some(&staff.username), None, now)?;
             let mut file = cases::get(conn, tip.id)?;
             if file.feedback_due.is_some() {
                 file.feedback_due = None;
@@ -455,14 +454,17 @@ impl Services {
                     now,
                 )?;
             }
-            audit::append(
-                self,
+            self.record(
                 conn,
-                &NewEntry {
-                    actor: &staff.username,
+                &Event {
+                    tip_id: tip.id,
+                    case_number,
                     action: "message",
-                    case_number: Some(case_number),
-                    ..NewEntry::default()
+                    by: By::Staff(&staff.username),
+                    note: None,
+                    reason: None,
+                    detail: None,
+                    at: now,
                 },
             )?;
             if !tip.anonymous {
@@ -513,8 +515,9 @@ impl Services {
             let sealed =
                 tips::sealed_identity(conn, tip.id)?.ok_or(ServiceError::Conflict("anonymous"))?;
             let plain = self.sealer.open(&sealed, case_number)?;
-            let identity: ReporterIdentity =
-                serde_json::from_slice(&plain).map_err(|e| anyhow::anyhow!("identity: {e}"))?;
+            let identity: ReporterIdentity = serde_json::from_slice(&plain)
+                // Only the place: serde's text may quote the opened identity.
+                .map_err(|_| anyhow::anyhow!("an opened identity did not read as one"))?;
             audit::append(
                 self,
                 conn,

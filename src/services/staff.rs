@@ -82,6 +82,15 @@ impl Services {
         })
     }
 
+    /// The accounts, for the coordinator's page (the CLI lists them with [`Services::list_staff`]).
+    pub fn staff_accounts(
+        &self,
+        session: &super::auth::StaffSession,
+    ) -> ServiceResult<Vec<StaffSummary>> {
+        Self::coordinator_only(session)?;
+        self.list_staff()
+    }
+
     pub fn list_staff(&self) -> ServiceResult<Vec<StaffSummary>> {
         let mut conn = self.db.read()?;
         Ok(staff::list(&mut conn)?

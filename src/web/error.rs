@@ -154,7 +154,7 @@ impl ApiError {
         texts.collect::<Vec<_>>().join(" ")
     }
 
-    /// A mapper for `map_err` that also narrows the not-found message.
+    /// A mapper for `map_err`: [`ApiError::from_service`] in the request's language.
     pub fn service(lang: Lang) -> impl Fn(ServiceError) -> ApiError {
         move |e| ApiError::from_service(e, lang)
     }

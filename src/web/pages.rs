@@ -167,13 +167,11 @@ pub fn refusal_text(lang: Lang, e: &ServiceError) -> (StatusCode, String) {
     (answer.code.status(), answer.plain_text())
 }
 
-/// Whether a refused call is shown beside the form that made it (a mistake the user can mend)
-/// rather than as an error page (missing, not allowed, or broken).
+/// Whether a refused call is shown beside the form that made it, with what was typed (a mistake
+/// to mend, a conflict, a step this role may not take), rather than as an error page (nothing
+/// there, or broken).
 pub fn mendable(e: &ServiceError) -> bool {
-    !matches!(
-        e,
-        ServiceError::NotFound | ServiceError::Forbidden | ServiceError::Internal(_)
-    )
+    !matches!(e, ServiceError::NotFound | ServiceError::Internal(_))
 }
 
 /// Why a page could not be shown. Handlers return it with `?`; `error_pages` renders it.

@@ -116,6 +116,38 @@ on_both_backends! {
         assert_eq!(before.matches("<tr").count(), after.matches("<tr").count(), "nothing was recorded");
     }
 
+    /// A valid token does not stand in for the role: supervision reads, finance pays; neither
+    /// acts on a case, writes to a reporter or proposes a reward, and nothing is recorded.
+    fn a_valid_token_with_the_wrong_role_changes_nothing(app) {
+        let case = app.new_case("fire_safety");
+        app.add_user("insp", "inspector", None, None);
+        app.add_user("fin", "finance", None, None);
+        let i = Browser::new(&app);
+        i.sign_in("insp", PASSWORD, "");
+        let before = i.get(&format!("/staff/tips/{case}")).1;
+        let csrf = i.csrf(&format!("/staff/tips/{case}"));
+        for (path, fields) in [
+            (format!("/staff/tips/{case}/act"), vec![("action", "accept")]),
+            (format!("/staff/tips/{case}/message"), vec![("body", "请问具体位置？")]),
+            (format!("/staff/tips/{case}/reward"), vec![("basis", "general_hazard")]),
+            ("/staff/users".to_owned(), vec![("username", "x.y"), ("role", "officer")]),
+        ] {
+            let mut form = fields.clone();
+            form.push(("csrf", &csrf));
+            assert_eq!(i.post(&path, &form).0, 403, "{path}");
+        }
+        let after = i.get(&format!("/staff/tips/{case}")).1;
+        assert_eq!(before.matches("<tr").count(), after.matches("<tr").count(), "nothing was recorded");
+        let f = Browser::new(&app);
+        f.sign_in("fin", PASSWORD, "");
+        let csrf = f.csrf("/finance");
+        for path in ["/finance/rewards/1/decision", "/finance/rewards/1/payout"] {
+            assert_eq!(f.post(path, &[("csrf", "forged"), ("decision", "approve")]).0, 403, "{path}");
+        }
+        let (status, _, _) = f.post(&format!("/staff/tips/{case}/act"), &[("csrf", &csrf), ("action", "accept")]);
+        assert_eq!(status, 403, "finance does not work cases");
+    }
+
     /// Own password change ends other sessions; two-step sign-in is enrolled and then required.
     fn own_password_and_two_step_sign_in(app) {
         app.add_user("fire.head", "head", Some("fire"), None);

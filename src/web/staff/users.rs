@@ -55,7 +55,11 @@ async fn show(
     view: UsersView,
 ) -> Result<HttpResponse, PageError> {
     let (state, req, lang) = (&page.state, &page.req, page.lang);
-    let users = state.services.blocking(|s| s.list_staff()).await?;
+    let session = staff.clone();
+    let users = state
+        .services
+        .blocking(move |s| s.staff_accounts(&session))
+        .await?;
     let names = Names::new(&state.services.catalog, lang);
     let users: Vec<Value> = users
         .iter()
