@@ -1,7 +1,7 @@
 //! JSON API v1: reference data and the reporter's routes (API.md, "HTTP: JSON API v1").
 //! Handlers stay thin: extract, count against the rate limit, call one service, answer.
 
-use super::error::{ApiError, Code, ErrorBody};
+use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors};
 use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
@@ -159,12 +159,10 @@ pub struct Submitted {
 #[utoipa::path(post, path = "/tips", tag = "reporters", request_body = TipInput,
     responses(
         (status = 201, description = "the tip is stored", body = Submitted),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "a field is wrong", body = ErrorBody),
         (status = 429, description = "too many submissions", body = ErrorBody,
             headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+        JsonBodyErrors,
     ))]
 pub async fn submit_tip(
     state: web::Data<AppState>,
@@ -262,13 +260,11 @@ pub struct Tracked<'a> {
 #[utoipa::path(post, path = "/track", tag = "reporters", request_body = ReceiptBody,
     responses(
         (status = 200, description = "the tip as its reporter sees it", body = Tracked),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 404, description = "no tip has this receipt", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "no receipt", body = ErrorBody),
         (status = 429, description = "too many look-ups", body = ErrorBody,
             headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+        JsonBodyErrors,
     ))]
 pub async fn track(
     state: web::Data<AppState>,
@@ -322,13 +318,11 @@ pub struct Received {
 #[utoipa::path(post, path = "/track/messages", tag = "reporters", request_body = MessageBody,
     responses(
         (status = 201, description = "the message is stored", body = Received),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 404, description = "no tip has this receipt", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "no receipt, or a body that is empty or too long", body = ErrorBody),
         (status = 429, description = "too many look-ups", body = ErrorBody,
             headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+        JsonBodyErrors,
     ))]
 pub async fn track_message(
     state: web::Data<AppState>,

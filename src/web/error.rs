@@ -60,6 +60,18 @@ impl Code {
     }
 }
 
+/// The answers every route that reads a JSON body may give before the handler runs (in the
+/// OpenAPI document once, listed by each such route).
+#[derive(utoipa::IntoResponses)]
+pub enum JsonBodyErrors {
+    #[response(status = 400, description = "the body is not JSON")]
+    NotJson(ErrorBody),
+    #[response(status = 413, description = "the body is over the limit")]
+    TooLarge(ErrorBody),
+    #[response(status = 415, description = "the body is not application/json")]
+    NotJsonType(ErrorBody),
+}
+
 /// Every error answer of the API (API.md: `{"error", "message", "fields"?}`).
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Error)]

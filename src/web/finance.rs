@@ -3,7 +3,7 @@
 //! and the ledger as CSV.
 
 use super::api::{CasePath, Csrf, RewardPath};
-use super::error::{ApiError, Code, ErrorBody};
+use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors};
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::lists::csv_line;
@@ -188,14 +188,12 @@ pub struct Excluded {
     security(("session" = [])),
     responses(
         (status = 201, description = "the proposal, with the policy's amount and rule", body = Proposed),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "the role may not propose, or no CSRF token", body = ErrorBody),
         (status = 404, description = "no such case in reach", body = ErrorBody),
         (status = 409, description = "the case does not allow a reward now", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "a field is wrong", body = ErrorBody),
+        JsonBodyErrors,
     ))]
 pub async fn propose(
     state: web::Data<AppState>,
@@ -355,14 +353,12 @@ pub struct DecisionBody {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, decided", body = RewardJson),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "the role may not decide, one's own proposal, or no CSRF token", body = ErrorBody),
         (status = 404, description = "no such reward in reach", body = ErrorBody),
         (status = 409, description = "the reward is already decided", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "a field is wrong", body = ErrorBody),
+        JsonBodyErrors,
     ))]
 pub async fn decide(
     state: web::Data<AppState>,
@@ -407,14 +403,12 @@ pub struct PayoutBody {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, paid", body = RewardJson),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "the role may not pay, the approver, or no CSRF token", body = ErrorBody),
         (status = 404, description = "no such reward in reach", body = ErrorBody),
         (status = 409, description = "the reward is not approved and claimed", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "a field is wrong", body = ErrorBody),
+        JsonBodyErrors,
     ))]
 pub async fn payout(
     state: web::Data<AppState>,
@@ -451,14 +445,12 @@ pub struct Claimed {
 #[utoipa::path(post, path = "/track/reward-claim", tag = "reporters", request_body = ClaimBody,
     responses(
         (status = 201, description = "the claim is recorded", body = Claimed),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 404, description = "no tip has this receipt", body = ErrorBody),
         (status = 409, description = "no approved, unclaimed reward", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "a field is wrong", body = ErrorBody),
         (status = 429, description = "too many look-ups", body = ErrorBody,
             headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+        JsonBodyErrors,
     ))]
 pub async fn claim(
     state: web::Data<AppState>,

@@ -3,7 +3,7 @@
 //! CSRF token in `X-CSRF-Token`.
 
 use super::api::{CasePath, Csrf, Sender, Unit, unit};
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, JsonBodyErrors};
 use super::extract::{ApiStaff, can, removal_cookie, session_cookie, session_token};
 use super::i18n::Lang;
 use super::security::client_ip;
@@ -55,12 +55,10 @@ pub struct SignedIn {
 #[utoipa::path(post, path = "/staff/session", tag = "staff", request_body = SignInBody,
     responses(
         (status = 200, description = "signed in; the session cookie is set", body = SignedIn),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 429, description = "too many sign-ins", body = ErrorBody,
             headers(("Retry-After" = u64, description = "whole seconds to wait"))),
+        JsonBodyErrors,
     ))]
 pub async fn sign_in(
     state: web::Data<AppState>,
@@ -468,14 +466,12 @@ pub async fn detail(
     security(("session" = [])),
     responses(
         (status = 200, description = "the case after the action", body = CaseJson),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "the role may not take this action, or no CSRF token", body = ErrorBody),
         (status = 404, description = "no such case in reach", body = ErrorBody),
         (status = 409, description = "the case's status does not allow this action", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "a field is wrong or missing", body = ErrorBody),
+        JsonBodyErrors,
     ))]
 pub async fn act(
     state: web::Data<AppState>,
@@ -509,14 +505,12 @@ pub struct MessageCreated {
     security(("session" = [])),
     responses(
         (status = 201, description = "the message is stored and shown to the reporter", body = MessageCreated),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "the role may not write, or no CSRF token", body = ErrorBody),
         (status = 404, description = "no such case in reach", body = ErrorBody),
         (status = 409, description = "the case takes no more messages", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "the body is empty or too long", body = ErrorBody),
+        JsonBodyErrors,
     ))]
 pub async fn message(
     state: web::Data<AppState>,
@@ -598,14 +592,12 @@ pub struct Identity {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reporter's identity", body = Identity),
-        (status = 400, description = "the body is not JSON", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "the role may not see identities, or no CSRF token", body = ErrorBody),
         (status = 404, description = "no such case in reach", body = ErrorBody),
         (status = 409, description = "the tip is anonymous", body = ErrorBody),
-        (status = 413, description = "the body is over the limit", body = ErrorBody),
-        (status = 415, description = "the body is not application/json", body = ErrorBody),
         (status = 422, description = "no reason", body = ErrorBody),
+        JsonBodyErrors,
     ))]
 pub async fn identity(
     state: web::Data<AppState>,
