@@ -173,6 +173,56 @@ fn staff_actor(staff: &Staff, row: &RewardRow) -> RewardActor {
     }
 }
 
+/// The basis of a proposal as the form gives it, with every field error at once.
+fn basis_of(input: &ProposalInput) -> Result<Basis, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut need =
+        |field: &'static str, key: &'static str| errors.push(FieldError::new(field, key));
+    let basis = match input.basis.as_str() {
+        "major_hazard_fine" => match input.fine_yuan.clone() {
+            Ok(Some(fine)) => Some(Basis::MajorHazardFine { fine }),
+            Ok(None) => {
+                need("fine_yuan", "required");
+                None
+            }
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        },
+        "major_hazard_no_fine" => Some(Basis::MajorHazardNoFine),
+        "concealed_accident" => {
+            let deaths = match input.deaths_concealed {
+                Some(d) if (1..=1000).contains(&d) => Some(d),
+                Some(_) => {
+                    need("deaths_concealed", "bad_count");
+                    None
+                }
+                None => {
+                    need("deaths_concealed", "required");
+                    None
+                }
+            };
+            let grade = input.accident_grade.as_deref().and_then(Grade::parse);
+            if grade.is_none() {
+                need("accident_grade", "unknown_grade");
+            }
+            deaths
+                .zip(grade)
+                .map(|(deaths, grade)| Basis::ConcealedAccident { deaths, grade })
+        }
+        "general_hazard" => Some(Basis::GeneralHazard),
+        _ => {
+            need("basis", "unknown_basis");
+            None
+        }
+    };
+    match (basis, errors.is_empty()) {
+        (Some(basis), true) => Ok(basis),
+        _ => Err(errors),
+    }
+}
+
 /// The status of the case's reward in progress, if any (a case has at most one active reward).
 fn in_progress(rewards: &[RewardRow]) -> Option<RewardStatus> {
     rewards.iter().map(|r| r.status).find(|s| s.is_active())
@@ -247,7 +297,9 @@ impl Services {
         }
     }
 
-    /// Proposes a reward for a case (or records why the reporter is excluded).
+    /// Proposes a reward for a case (or records why the reporter is excluded): the lifecycle
+    /// says whether a proposal may start now, the basis is read from the form, the policy
+    /// computes the amount and names its rule, and the proposal is stored and recorded.
     pub fn propose_reward(
         &self,
         staff: &Staff,
@@ -257,136 +309,25 @@ impl Services {
         if !staff.may(Permission::WorkCases) {
             return Err(ServiceError::Forbidden);
         }
-        let policy = self.reward_policy.clone();
         self.db.write(|conn| -> ServiceResult<Option<RewardView>> {
             let tip = self.visible_tip(conn, staff, case_number)?;
             cases::lock_tip(conn, tip.id)?;
             let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
-            let mut file = cases::get(conn, tip.id)?;
-            let now = self.now();
+            let file = cases::get(conn, tip.id)?;
             if let Some(reason) = input.exclude.as_deref().filter(|r| !r.is_empty()) {
-                if !matches!(reason, "already_known" | "under_investigation") {
-                    return Err(ServiceError::field("exclude", "unknown_exclusion"));
-                }
-                let note = text_field("note", input.note.as_deref(), (1, 500))
-                    .map_err(|e| ServiceError::Validation(vec![e]))?;
-                file.reward_excluded = Some(format!("{reason}: {note}"));
-                cases::update(conn, &file)?;
-                self.record(
-                    conn,
-                    &Event {
-                        tip_id: tip.id,
-                        case_number,
-                        action: "reward_excluded",
-                        by: By::Staff(&staff.username),
-                        note: file.reward_excluded.as_deref(),
-                        reason: None,
-                        detail: Some(reason),
-                        at: now,
-                    },
-                )?;
-                return Ok(None);
+                return self
+                    .exclude_reporter(conn, staff, &tip, file, (reason, input))
+                    .map(|()| None);
             }
             let existing = rewards::of_tip(conn, tip.id)?;
             let facts = self.reward_facts(None, case_facts(&tip, &file)?);
             let actor = RewardActor::new(Who::Staff(staff.role));
             let first = reward::step(in_progress(&existing), RewardStep::Propose, &actor, &facts)
                 .map_err(refused)?;
-            let mut errors = Vec::new();
-            let basis = match input.basis.as_str() {
-                "major_hazard_fine" => match input.fine_yuan.clone() {
-                    Ok(Some(fine)) => Some(Basis::MajorHazardFine { fine }),
-                    Ok(None) => {
-                        errors.push(FieldError::new("fine_yuan", "required"));
-                        None
-                    }
-                    Err(e) => {
-                        errors.push(e);
-                        None
-                    }
-                },
-                "major_hazard_no_fine" => Some(Basis::MajorHazardNoFine),
-                "concealed_accident" => {
-                    let deaths = match input.deaths_concealed {
-                        Some(d) if (1..=1000).contains(&d) => Some(d),
-                        Some(_) => {
-                            errors.push(FieldError::new("deaths_concealed", "bad_count"));
-                            None
-                        }
-                        None => {
-                            errors.push(FieldError::new("deaths_concealed", "required"));
-                            None
-                        }
-                    };
-                    let grade = match input.accident_grade.as_deref().map(Grade::parse) {
-                        Some(Some(g)) => Some(g),
-                        _ => {
-                            errors.push(FieldError::new("accident_grade", "unknown_grade"));
-                            None
-                        }
-                    };
-                    deaths
-                        .zip(grade)
-                        .map(|(deaths, grade)| Basis::ConcealedAccident { deaths, grade })
-                }
-                "general_hazard" => Some(Basis::GeneralHazard),
-                _ => {
-                    errors.push(FieldError::new("basis", "unknown_basis"));
-                    None
-                }
-            };
-            let (Some(basis), true) = (basis, errors.is_empty()) else {
-                return Err(ServiceError::Validation(errors));
-            };
-            let local = now.and_utc().with_timezone(&self.offset);
-            let month = format!("{:04}-{:02}", local.year(), local.month());
-            let granted = match &tip.reporter_key {
-                Some(k) => Fen(rewards::general_granted(conn, k, &month)?),
-                None => Fen(0),
-            };
-            let award = policy.compute(basis, tip.declared_employee, granted);
-            let (fine_fen, deaths, grade) = match basis {
-                Basis::MajorHazardFine { fine } => (Some(fine.0), None, None),
-                Basis::ConcealedAccident { deaths, .. } => {
-                    (None, Some(deaths as i32), input.accident_grade.clone())
-                }
-                _ => (None, None, None),
-            };
-            let mut row = RewardRow {
-                id: RewardId(0),
-                tip_id: tip.id,
-                basis: basis.as_str().into(),
-                fine_fen,
-                deaths_concealed: deaths,
-                accident_grade: grade,
-                penalty_decision: input
-                    .penalty_decision
-                    .clone()
-                    .filter(|p| !p.trim().is_empty()),
-                employee: tip.declared_employee,
-                computed_fen: award.amount,
-                amount_fen: award.amount,
-                rule: award.rule,
-                note: input.note.clone().filter(|n| !n.trim().is_empty()),
-                status: first,
-                proposed_by: staff.username.clone(),
-                proposed_at: now,
-                signed_off_by: None,
-                decided_by: None,
-                decided_at: None,
-                decision_note: None,
-                claim_deadline: None,
-                payee_sealed: None,
-                payee_account_key: None,
-                payee_phone_key: None,
-                claimed_at: None,
-                paid_by: None,
-                paid_at: None,
-                paid_reference: None,
-                reporter_key: tip.reporter_key.clone(),
-                month,
-            };
+            let basis = basis_of(input).map_err(ServiceError::Validation)?;
+            let mut row = self.proposal(conn, staff, &tip, (basis, first), input)?;
             row.id = rewards::insert(conn, &row)?;
+            let amount = row.amount_fen;
             self.record(
                 conn,
                 &Event {
@@ -394,19 +335,107 @@ impl Services {
                     case_number,
                     action: "reward_propose",
                     by: By::Staff(&staff.username),
-                    note: Some(&format!("{} 元", row.amount_fen)),
+                    note: Some(&format!("{amount} 元")),
                     reason: None,
-                    detail: Some(&format!("#{} {} {}", row.id, row.basis, row.amount_fen)),
-                    at: now,
+                    detail: Some(&format!("#{} {} {amount}", row.id, row.basis)),
+                    at: row.proposed_at,
                 },
             )?;
-            Ok(Some(self.reward_view(
-                staff,
-                row,
-                tip.case_number,
-                tip.department,
-                Vec::new(),
-            )))
+            let (case, unit) = (tip.case_number, tip.department);
+            Ok(Some(self.reward_view(staff, row, case, unit, Vec::new())))
+        })
+    }
+
+    /// Records that the reporter is excluded from a reward (already known, or under
+    /// investigation), with a note saying why.
+    fn exclude_reporter(
+        &self,
+        conn: &mut db::DbConn,
+        staff: &Staff,
+        tip: &crate::db::tips::TipRow,
+        mut file: cases::CaseFileRow,
+        (reason, input): (&str, &ProposalInput),
+    ) -> ServiceResult<()> {
+        if !matches!(reason, "already_known" | "under_investigation") {
+            return Err(ServiceError::field("exclude", "unknown_exclusion"));
+        }
+        let note = text_field("note", input.note.as_deref(), (1, 500))
+            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        file.reward_excluded = Some(format!("{reason}: {note}"));
+        cases::update(conn, &file)?;
+        self.record(
+            conn,
+            &Event {
+                tip_id: tip.id,
+                case_number: &tip.case_number,
+                action: "reward_excluded",
+                by: By::Staff(&staff.username),
+                note: file.reward_excluded.as_deref(),
+                reason: None,
+                detail: Some(reason),
+                at: self.now(),
+            },
+        )
+    }
+
+    /// The proposal's row: the amount the policy computes for this basis (with the month's
+    /// general-hazard rewards of the same reporter counted against the cap).
+    fn proposal(
+        &self,
+        conn: &mut db::DbConn,
+        staff: &Staff,
+        tip: &crate::db::tips::TipRow,
+        (basis, first): (Basis, RewardStatus),
+        input: &ProposalInput,
+    ) -> ServiceResult<RewardRow> {
+        let now = self.now();
+        let local = now.and_utc().with_timezone(&self.offset);
+        let month = format!("{:04}-{:02}", local.year(), local.month());
+        let granted = match &tip.reporter_key {
+            Some(k) => Fen(rewards::general_granted(conn, k, &month)?),
+            None => Fen(0),
+        };
+        let award = self
+            .reward_policy
+            .compute(basis, tip.declared_employee, granted);
+        let (fine_fen, deaths, grade) = match basis {
+            Basis::MajorHazardFine { fine } => (Some(fine.0), None, None),
+            Basis::ConcealedAccident { deaths, .. } => {
+                (None, Some(deaths as i32), input.accident_grade.clone())
+            }
+            _ => (None, None, None),
+        };
+        let text = |t: &Option<String>| t.clone().filter(|p| !p.trim().is_empty());
+        Ok(RewardRow {
+            id: RewardId(0),
+            tip_id: tip.id,
+            basis: basis.as_str().into(),
+            fine_fen,
+            deaths_concealed: deaths,
+            accident_grade: grade,
+            penalty_decision: text(&input.penalty_decision),
+            employee: tip.declared_employee,
+            computed_fen: award.amount,
+            amount_fen: award.amount,
+            rule: award.rule,
+            note: text(&input.note),
+            status: first,
+            proposed_by: staff.username.clone(),
+            proposed_at: now,
+            signed_off_by: None,
+            decided_by: None,
+            decided_at: None,
+            decision_note: None,
+            claim_deadline: None,
+            payee_sealed: None,
+            payee_account_key: None,
+            payee_phone_key: None,
+            claimed_at: None,
+            paid_by: None,
+            paid_at: None,
+            paid_reference: None,
+            reporter_key: tip.reporter_key.clone(),
+            month,
         })
     }
 
