@@ -12,7 +12,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
-use crate::db::tips::{self, TipRow};
+use crate::db::tips::{self, EventRow, MessageRow, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::deadlines::Deadlines;
@@ -215,6 +215,68 @@ pub(super) fn required(
     text_field(field, value.as_deref(), (1, max))
 }
 
+/// The actions this actor may take now: what the workflow allows in this status, offered only
+/// where the case's facts allow them too.
+fn offered(status: Status, actor: Actor, file: &CaseFileRow, today: NaiveDate) -> Vec<Action> {
+    let allowed = |a: &Action| match a {
+        Action::ExplainDelay => file.rectification_due.is_some_and(|d| d < today),
+        Action::ExtendVerification => !file.verification_extended,
+        _ => true,
+    };
+    workflow::available(status, actor)
+        .into_iter()
+        .filter(allowed)
+        .collect()
+}
+
+impl From<crate::db::exposures::ExposureRow> for ExposureView {
+    fn from(e: crate::db::exposures::ExposureRow) -> Self {
+        ExposureView {
+            enterprise: e.enterprise,
+            location: e.location,
+            finding: e.finding,
+            published_by: e.published_by,
+            published_at: e.published_at,
+            withdrawn_by: e.withdrawn_by,
+            withdrawn_at: e.withdrawn_at,
+            withdraw_reason: e.withdraw_reason,
+        }
+    }
+}
+
+impl From<EventRow> for HistoryItem {
+    fn from(e: EventRow) -> Self {
+        HistoryItem {
+            action: e.action,
+            actor: e.actor,
+            note: e.note,
+            at: e.created_at,
+        }
+    }
+}
+
+impl From<MessageRow> for CaseMessage {
+    fn from(m: MessageRow) -> Self {
+        CaseMessage {
+            from_staff: m.sender == "staff",
+            author: m.author,
+            body: m.body,
+            at: m.created_at,
+        }
+    }
+}
+
+impl From<crate::db::rewards::RewardRow> for CaseReward {
+    fn from(r: crate::db::rewards::RewardRow) -> Self {
+        CaseReward {
+            id: r.id,
+            status: r.status,
+            amount: r.amount_fen,
+            rule: r.rule,
+        }
+    }
+}
+
 impl Services {
     /// The tip of a case number, if this staff member may see it; `Ok(false)` in the second
     /// place unless their unit leads the case.
@@ -302,16 +364,7 @@ impl Services {
             lead_unit: lead,
         };
         let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
-        let exposure = crate::db::exposures::for_tip(conn, tip.id)?.map(|e| ExposureView {
-            enterprise: e.enterprise,
-            location: e.location,
-            finding: e.finding,
-            published_by: e.published_by,
-            published_at: e.published_at,
-            withdrawn_by: e.withdrawn_by,
-            withdrawn_at: e.withdrawn_at,
-            withdraw_reason: e.withdraw_reason,
-        });
+        let exposure = crate::db::exposures::for_tip(conn, tip.id)?.map(ExposureView::from);
         let co_departments = tips::units_of(conn, tip.id)?
             .into_iter()
             .filter(|(_, role)| role == "co_department")
@@ -319,21 +372,11 @@ impl Services {
             .collect();
         let history = tips::events_of(conn, tip.id)?
             .into_iter()
-            .map(|e| HistoryItem {
-                action: e.action,
-                actor: e.actor,
-                note: e.note,
-                at: e.created_at,
-            })
+            .map(HistoryItem::from)
             .collect();
         let messages = tips::messages_of(conn, tip.id)?
             .into_iter()
-            .map(|m| CaseMessage {
-                from_staff: m.sender == "staff",
-                author: m.author,
-                body: m.body,
-                at: m.created_at,
-            })
+            .map(CaseMessage::from)
             .collect();
         let attachments = tips::attachments_of(conn, tip.id)?
             .into_iter()
@@ -351,29 +394,11 @@ impl Services {
             messages,
             attachments,
             overdue: deadlines.overdue(status, self.today()),
-            actions: workflow::available(status, actor)
-                .into_iter()
-                .filter(|a| match a {
-                    // Offered only where the case's facts allow them, not just its status.
-                    Action::ExplainDelay => {
-                        file.rectification_due.is_some_and(|d| d < self.today())
-                    }
-                    Action::ExtendVerification => !file.verification_extended,
-                    _ => true,
-                })
-                .collect(),
+            actions: offered(status, actor, &file, self.today()),
             may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
             may_message: staff.may(Permission::WorkCases),
             may_propose_reward: self.may_propose_reward(staff, &tip, &file, &rewards)?,
-            rewards: rewards
-                .into_iter()
-                .map(|r| CaseReward {
-                    id: r.id,
-                    status: r.status,
-                    amount: r.amount_fen,
-                    rule: r.rule,
-                })
-                .collect(),
+            rewards: rewards.into_iter().map(CaseReward::from).collect(),
             deadlines,
             verification_extended: file.verification_extended,
             rectification: Rectification {
