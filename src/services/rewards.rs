@@ -173,6 +173,24 @@ fn staff_actor(staff: &Staff, row: &RewardRow) -> RewardActor {
     }
 }
 
+/// The amount finance approves: the proposed one, or another with a note saying why (the rule
+/// then records both).
+fn approve_amount(
+    row: &mut RewardRow,
+    amount: Result<Option<Fen>, FieldError>,
+    note: &str,
+) -> ServiceResult<()> {
+    let amount = amount.map_err(|e| ServiceError::Validation(vec![e]))?;
+    if let Some(amount) = amount.filter(|a| *a != row.amount_fen) {
+        if note.is_empty() {
+            return Err(ServiceError::field("note", "reason_for_amount"));
+        }
+        row.rule = format!("{}；财务核定为 {amount} 元：{note}", row.rule);
+        row.amount_fen = amount;
+    }
+    Ok(())
+}
+
 /// The basis of a proposal as the form gives it, with every field error at once.
 fn basis_of(input: &ProposalInput) -> Result<Basis, Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -511,21 +529,11 @@ impl Services {
             let note = note.trim();
             let now = self.now();
             if approve {
-                let amount = amount_yuan
-                    .clone()
-                    .map_err(|e| ServiceError::Validation(vec![e]))?;
-                if let Some(amount) = amount.filter(|a| *a != row.amount_fen) {
-                    if note.is_empty() {
-                        return Err(ServiceError::field("note", "reason_for_amount"));
-                    }
-                    row.rule = format!("{}；财务核定为 {amount} 元：{note}", row.rule);
-                    row.amount_fen = amount;
-                }
-                row.claim_deadline = Some(today + Duration::days(self.reward_policy.claim_days));
-            } else {
-                if note.is_empty() {
-                    return Err(ServiceError::field("note", "required"));
-                }
+                let claim_days = self.reward_policy.claim_days;
+                approve_amount(&mut row, amount_yuan.clone(), note)?;
+                row.claim_deadline = Some(today + Duration::days(claim_days));
+            } else if note.is_empty() {
+                return Err(ServiceError::field("note", "required"));
             }
             row.status = next;
             row.decided_by = Some(staff.username.clone());
