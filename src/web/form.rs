@@ -215,22 +215,7 @@ pub async fn read_report(
             "photos" => 0,
             _ => TEXT_FIELD_MAX,
         };
-        let mut buf = BytesMut::new();
-        let mut over = false;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| ReadError::Malformed)?;
-            total += chunk.len();
-            if total > limit {
-                return Err(ReadError::TooLarge);
-            }
-            if buf.len() + chunk.len() > cap {
-                over = true;
-                let room = cap.saturating_sub(buf.len());
-                buf.extend_from_slice(&chunk[..room.min(chunk.len())]);
-            } else {
-                buf.extend_from_slice(&chunk);
-            }
-        }
+        let (buf, over) = read_field(&mut field, cap, (&mut total, limit)).await?;
         if name == "photos" {
             // A file input left empty still sends an empty part.
             if buf.is_empty() || !keep_photos {
@@ -251,7 +236,39 @@ pub async fn read_report(
     if !keep_photos {
         return Ok(up);
     }
-    // Stripping walks every byte: off the async workers.
+    clean_photos(raw_photos, &mut up).await?;
+    Ok(up)
+}
+
+/// One part of a multipart body, at most `cap` bytes kept (the rest read and dropped; `true`
+/// in the second place says so), the whole body's bytes counted against its limit.
+async fn read_field(
+    field: &mut actix_multipart::Field,
+    cap: usize,
+    (total, limit): (&mut usize, usize),
+) -> Result<(BytesMut, bool), ReadError> {
+    let mut buf = BytesMut::new();
+    let mut over = false;
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|_| ReadError::Malformed)?;
+        *total += chunk.len();
+        if *total > limit {
+            return Err(ReadError::TooLarge);
+        }
+        if buf.len() + chunk.len() > cap {
+            over = true;
+            let room = cap.saturating_sub(buf.len());
+            buf.extend_from_slice(&chunk[..room.min(chunk.len())]);
+        } else {
+            buf.extend_from_slice(&chunk);
+        }
+    }
+    Ok((buf, over))
+}
+
+/// Strips the photos' metadata (off the async workers: it walks every byte); the refused ones
+/// leave their reason in the upload.
+async fn clean_photos(raw_photos: Vec<Vec<u8>>, up: &mut Upload) -> Result<(), ReadError> {
     let cleaned = actix_web::web::block(move || {
         raw_photos
             .iter()
@@ -269,7 +286,7 @@ pub async fn read_report(
             }
         }
     }
-    Ok(up)
+    Ok(())
 }
 
 fn push_once(v: &mut Vec<&'static str>, key: &'static str) {
