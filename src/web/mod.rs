@@ -232,11 +232,22 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
             tracing::debug!(kind = ?code, "rejected JSON body");
             ApiError::for_request(code, req).into()
         });
-    let path = web::PathConfig::default()
-        .error_handler(|_: PathError, req| ApiError::for_request(Code::NotFound, req).into());
-    let query = web::QueryConfig::default().error_handler(|_: QueryPayloadError, req| {
-        ApiError::for_request(Code::BadRequest, req).into()
+    // The API answers in its JSON shape; a page answers with the error page.
+    let api = |req: &HttpRequest| {
+        let p = req.path();
+        p.starts_with("/api/") || p.starts_with("/open311/")
+    };
+    let path = web::PathConfig::default().error_handler(move |_: PathError, req| match api(req) {
+        true => ApiError::for_request(Code::NotFound, req).into(),
+        false => pages::PageError::NotFound.into(),
     });
+    let query =
+        web::QueryConfig::default().error_handler(move |_: QueryPayloadError, req| {
+            match api(req) {
+                true => ApiError::for_request(Code::BadRequest, req).into(),
+                false => pages::PageError::BadRequest.into(),
+            }
+        });
     cfg.app_data(json)
         .app_data(path)
         .app_data(query)

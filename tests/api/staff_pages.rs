@@ -82,6 +82,11 @@ on_both_backends! {
         assert!(!page.contains("href=\"/staff/lists/hazards\"") && !page.contains(">待办案件<"), "{page}");
         assert_eq!(b.get("/staff").0, 403);
         assert_eq!(b.get("/staff/lists/hazards").0, 403);
+        // A page path that is not one answers the page's 404, not the API's JSON.
+        let csrf = b.csrf("/finance");
+        let (status, page, _) = b.post("/finance/rewards/abc/decision", &[("csrf", &csrf), ("decision", "approve")]);
+        assert_eq!(status, 404);
+        assert!(page.contains("页面不存在"), "{page}");
     }
 
     /// Every state-changing staff page checks the form's CSRF token before anything else runs.
