@@ -257,7 +257,8 @@ pub fn step(
     let awaiting_decision =
         status == S::Proposed || (status == S::AwaitingSignoff && !facts.head_signoff);
     match (status, step) {
-        (_, St::Propose) => unreachable!("handled above"),
+        // Answered above; never reached, and no panic on a request path if it were.
+        (_, St::Propose) => refuse(C::RewardExists),
         (S::AwaitingSignoff, St::SignOff) if facts.head_signoff => Ok(S::Proposed),
         (S::AwaitingSignoff, St::SignOff) => refuse(C::SignoffNotConfigured),
         (_, St::SignOff) => refuse(C::AlreadyDecided),
