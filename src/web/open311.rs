@@ -7,6 +7,7 @@
 
 use super::AppState;
 use super::i18n::Lang;
+use super::pages::Names;
 use super::security::{Bucket, client_ip};
 use crate::domain::query::PublicFilter;
 use crate::domain::status::Status;
@@ -244,7 +245,7 @@ fn request_json(state: &AppState, lang: Lang, t: &CaseSummary) -> Value {
         "service_request_id": t.case_number,
         "status": if closed { "closed" } else { "open" },
         "status_notes": lang.t(&format!("status-{}", t.status)),
-        "service_name": c.sector(&t.sector).map(|s| lang.pick(&s.name_zh, &s.name_en)).unwrap_or_default(),
+        "service_name": Names::new(c, lang).known_sector(&t.sector),
         "service_code": t.sector,
         "agency_responsible": c.department(&t.department).map(|d| lang.pick(&d.name_zh, &d.name_en)).unwrap_or_default(),
         "requested_datetime": day(t.submitted_at, state.services.offset),

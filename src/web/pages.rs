@@ -69,6 +69,14 @@ impl<'a> Names<'a> {
             .unwrap_or_else(|| code.to_owned())
     }
 
+    /// A sector's name, empty when the code is none (a page leaves the cell blank).
+    pub fn known_sector(&self, code: &str) -> String {
+        self.catalog
+            .sector(code)
+            .map(|s| self.pick(&s.name_zh, &s.name_en))
+            .unwrap_or_default()
+    }
+
     /// A sub-district (empty when it is none).
     pub fn street(&self, code: &str) -> String {
         self.catalog

@@ -690,7 +690,7 @@ fn stat_tables(names: Names, stats: &PublicStats, cell: &dyn Fn(Cell) -> String)
     json!([
         { "id": "by-month", "title": lang.t("stats-by-month"), "head": lang.t("stats-month"), "rows": rows(&stats.by_month, &|k| k.to_owned()) },
         { "id": "by-sector", "title": lang.t("stats-by-sector"), "head": lang.t("list-col-sector"),
-          "rows": rows(&stats.by_sector, &|k| names.catalog.sector(k).map(|_| names.sector(k)).unwrap_or_default()) },
+          "rows": rows(&stats.by_sector, &|k| names.known_sector(k)) },
         { "id": "by-street", "title": lang.t("stats-by-street"), "head": lang.t("list-col-street"),
           "rows": rows(&stats.by_street, &|k| names.street(k)) },
     ])
@@ -755,8 +755,7 @@ pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang)
         Ok(l) => l,
         Err(e) => return internal_error(&state, &req, lang, "the exposure list", &e),
     };
-    let c = &state.services.catalog;
-    let pick = |zh: &str, en: &str| lang.pick(zh, en);
+    let names = Names::new(&state.services.catalog, lang);
     let items: Vec<serde_json::Value> = list
         .iter()
         .map(|e| {
@@ -764,8 +763,8 @@ pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang)
                 "enterprise": e.enterprise,
                 "location": e.location,
                 "finding": e.finding,
-                "sector": c.sector(&e.sector).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default(),
-                "street": e.street.as_deref().and_then(|k| c.street(k)).map(|s| pick(&s.name_zh, &s.name_en)).unwrap_or_default(),
+                "sector": names.known_sector(&e.sector),
+                "street": e.street.as_deref().map(|k| names.street(k)).unwrap_or_default(),
                 "published_on": crate::web::render::local_date(e.published_on, lang),
                 "rectified_on": e.rectified_in.clone().unwrap_or_default(),
             })

@@ -53,13 +53,7 @@ pub struct CaseExtras {
 fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
     let (t, f, lang) = (v, &v.rectification, names.lang);
     let co: Vec<String> = v.co_departments.iter().map(|u| names.unit(u)).collect();
-    let sector = |code: &str| {
-        names
-            .catalog
-            .sector(code)
-            .map(|_| names.sector(code))
-            .unwrap_or_default()
-    };
+    let sector = |code: &str| names.known_sector(code);
     json!({
         "case_number": t.case_number,
         "status": t.status,
@@ -462,16 +456,6 @@ pub async fn reveal(
     let identity = match outcome {
         Ok(id) => id,
         // Refused (no reason, not allowed here): said beside the form, like every refusal.
-        Err(e @ (ServiceError::Forbidden | ServiceError::NotFound)) => {
-            let v = load_case(state, &staff, &case).await?;
-            let (status, banner) = refusal_text(lang, &e);
-            let x = CaseExtras {
-                status: Some(status),
-                banner,
-                ..CaseExtras::default()
-            };
-            return Ok(render_case(state, req, lang, &staff, &v, x));
-        }
         Err(e) => return refused(&page, &staff, &case, e, |x, t| x.banner = t).await,
     };
     let v = load_case(state, &staff, &case).await?;
