@@ -214,12 +214,7 @@ on_both_backends! {
     /// Every JSON route's real answers, successes and errors, match the served OpenAPI document.
     fn every_answer_matches_the_openapi_document(backend: Backend) {
         // Head sign-off on, so that its route answers too.
-        let dir = tempfile::tempdir().unwrap();
-        let policy = std::fs::read_to_string(config_dir().join("rewards.toml"))
-            .unwrap()
-            .replace("head_signoff = false", "head_signoff = true");
-        std::fs::write(dir.path().join("rewards.toml"), policy).unwrap();
-        let app = TestApp::spawn_in(backend, dir.path().to_path_buf(), |f| f);
+        let app = TestApp::spawn_with_head_signoff(backend);
         let contract = std::cell::RefCell::new(Contract::fetch(&app));
         let c = Checked { contract: &contract };
         let public = |method: &str, path: &str, body: Option<Value>| -> Answer {

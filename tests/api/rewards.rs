@@ -337,12 +337,7 @@ fn a_claim_with_a_staff_phone_is_flagged() {
 on_both_backends! {
     /// With head sign-off switched on, finance sees a proposal only once a head has signed it.
     fn head_sign_off_comes_before_finance(backend: Backend) {
-        let dir = tempfile::tempdir().unwrap();
-        let policy = std::fs::read_to_string(config_dir().join("rewards.toml"))
-            .unwrap()
-            .replace("head_signoff = false", "head_signoff = true");
-        std::fs::write(dir.path().join("rewards.toml"), policy).unwrap();
-        let app = TestApp::spawn_in(backend, dir.path().to_path_buf(), |f| f);
+        let app = TestApp::spawn_with_head_signoff(backend);
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let head = app.staff("fire.head", "head", Some("fire"));
         let fin1 = app.staff("finance1", "finance", None);
