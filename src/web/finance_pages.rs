@@ -4,9 +4,7 @@
 
 use super::extract::{Staff, StaffForm, can};
 use super::i18n::Lang;
-use super::pages::{
-    Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render, see_other,
-};
+use super::pages::{Choice, Names, Page, PageError, PageResult, context, mend, render, see_other};
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::auth::StaffSession;
 use crate::services::rewards::RewardView;
@@ -171,8 +169,8 @@ async fn after(
     let lang = page.lang;
     match outcome {
         Ok(()) => Ok(see_other("/finance?done=1")),
-        Err(e) if mendable(&e) => {
-            let (status, text) = refusal_text(lang, &e);
+        Err(e) => {
+            let (status, text) = mend(lang, e)?;
             let view = FinanceView {
                 errors: vec![text],
                 status: Some(status),
@@ -180,6 +178,5 @@ async fn after(
             };
             show(page, staff, view).await
         }
-        Err(e) => Err(e.into()),
     }
 }

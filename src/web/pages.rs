@@ -175,11 +175,14 @@ pub fn refusal_text(lang: Lang, e: &ServiceError) -> (StatusCode, String) {
     (answer.code.status(), answer.plain_text())
 }
 
-/// Whether a refused call is shown beside the form that made it, with what was typed (a mistake
-/// to mend, a conflict, a step this role may not take), rather than as an error page (nothing
-/// there, or broken).
-pub fn mendable(e: &ServiceError) -> bool {
-    !matches!(e, ServiceError::NotFound | ServiceError::Internal(_))
+/// A refused call shown beside the form that made it, with what was typed (a mistake to mend,
+/// a conflict, a step this role may not take): its status and message. Anything else (nothing
+/// there, or broken) becomes the error page.
+pub fn mend(lang: Lang, e: ServiceError) -> Result<(StatusCode, String), PageError> {
+    match e {
+        ServiceError::NotFound | ServiceError::Internal(_) => Err(e.into()),
+        e => Ok(refusal_text(lang, &e)),
+    }
 }
 
 /// Why a page could not be shown. Handlers return it with `?`; `error_pages` renders it.

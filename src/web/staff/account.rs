@@ -3,7 +3,7 @@
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::web::extract::{NoFields, Staff, StaffForm, can};
-use crate::web::pages::{Page, PageError, PageResult, context, mendable, refusal_text, render};
+use crate::web::pages::{Page, PageError, PageResult, context, mend, render};
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use serde::Deserialize;
@@ -45,15 +45,14 @@ async fn after(
             let notice = lang.t(notice);
             show(page, staff, |c| c.insert("notice", &notice), StatusCode::OK).await
         }
-        Err(e) if mendable(&e) => {
-            let (status, text) = refusal_text(lang, &e);
+        Err(e) => {
+            let (status, text) = mend(lang, e)?;
             let put = |c: &mut Context| match slot {
                 "banner" => c.insert("banner", &text),
                 _ => c.insert(slot, &vec![text.clone()]),
             };
             show(page, staff, put, status).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 

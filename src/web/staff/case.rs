@@ -11,7 +11,7 @@ use crate::web::AppState;
 use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{
-    Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render, see_other,
+    Choice, Names, Page, PageError, PageResult, context, mend, render, see_other,
 };
 use crate::web::render::local_datetime;
 use actix_web::http::StatusCode;
@@ -300,10 +300,7 @@ pub async fn refused(
     place: impl FnOnce(&mut CaseExtras, String),
 ) -> Result<HttpResponse, PageError> {
     let (state, req, lang) = (&page.state, &page.req, page.lang);
-    if !mendable(&e) {
-        return Err(e.into());
-    }
-    let (status, text) = refusal_text(lang, &e);
+    let (status, text) = mend(lang, e)?;
     let v = load_case(state, staff, case).await?;
     let mut x = CaseExtras {
         status: Some(status),

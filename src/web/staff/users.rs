@@ -6,9 +6,7 @@ use crate::services::auth::StaffSession;
 use crate::services::staff::NewStaff;
 use crate::services::{ServiceError, Services};
 use crate::web::extract::{Staff, StaffForm, can};
-use crate::web::pages::{
-    Choice, Names, Page, PageError, PageResult, context, mendable, refusal_text, render,
-};
+use crate::web::pages::{Choice, Names, Page, PageError, PageResult, context, mend, render};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -99,8 +97,8 @@ async fn after(
             notice: lang.t(notice),
             ..UsersView::default()
         },
-        Err(e) if mendable(&e) => {
-            let (status, text) = refusal_text(lang, &e);
+        Err(e) => {
+            let (status, text) = mend(lang, e)?;
             UsersView {
                 form,
                 errors: vec![text],
@@ -108,7 +106,6 @@ async fn after(
                 ..UsersView::default()
             }
         }
-        Err(e) => return Err(e.into()),
     };
     show(page, staff, view).await
 }
