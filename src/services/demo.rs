@@ -213,19 +213,8 @@ impl Services {
         cases: &[(String, i64)],
         exposures: &[(String, DemoExposure)],
     ) -> ServiceResult<()> {
-        let accounts = {
-            let mut reader = self.db.read()?;
-            staff::list(&mut reader)?
-        };
-        let Some(row) = accounts.into_iter().find(|u| u.role == "coordinator") else {
+        let Some(coordinator) = self.demo_staff("coordinator", 0)? else {
             return Ok(());
-        };
-        let coordinator = Staff {
-            id: row.id,
-            username: row.username,
-            display_name: row.display_name,
-            role: Role::Coordinator,
-            unit: None,
         };
         let rectify_by = (self.today() + Duration::days(14)).to_string();
         for (i, (case, days_ago)) in cases.iter().enumerate() {
