@@ -232,26 +232,21 @@ mod tests {
 
     #[test]
     fn only_heads_close_and_only_the_lead_head_or_coordinator_transfers() {
-        assert_eq!(
-            decide(Status::Rectified, Action::Close, OFFICER),
-            Err(Refusal::Forbidden)
-        );
-        assert_eq!(
-            decide(Status::Rectified, Action::Close, CO_HEAD),
-            Ok(Status::Closed)
-        );
-        assert_eq!(
-            decide(Status::Accepted, Action::Transfer, CO_HEAD),
-            Err(Refusal::Forbidden)
-        );
-        assert_eq!(
-            decide(Status::Accepted, Action::Transfer, HEAD),
-            Ok(Status::Accepted)
-        );
-        assert_eq!(
-            decide(Status::Closed, Action::Transfer, COORD),
-            Err(Refusal::Illegal)
-        );
+        use Action as A;
+        use Status as S;
+        for (status, action, actor, expected) in [
+            (S::Rectified, A::Close, OFFICER, Err(Refusal::Forbidden)),
+            (S::Rectified, A::Close, CO_HEAD, Ok(S::Closed)),
+            (S::Accepted, A::Transfer, CO_HEAD, Err(Refusal::Forbidden)),
+            (S::Accepted, A::Transfer, HEAD, Ok(S::Accepted)),
+            (S::Closed, A::Transfer, COORD, Err(Refusal::Illegal)),
+        ] {
+            assert_eq!(
+                decide(status, action, actor),
+                expected,
+                "{status} {action} {actor:?}"
+            );
+        }
         assert_eq!(
             available(Status::Submitted, OFFICER),
             vec![Action::Accept, Action::Reject, Action::MarkDuplicate]
