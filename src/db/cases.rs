@@ -77,33 +77,18 @@ pub fn set_tip_state(
     Ok(())
 }
 
-/// Replaces the lead unit of a tip (a transfer): the old lead loses access.
+/// Replaces the lead unit of a tip (a transfer): the old lead loses access, and the new lead,
+/// which may have co-handled it, leads now.
 pub fn replace_lead(conn: &mut DbConn, tip_id: TipId, new_lead: &str) -> QueryResult<()> {
     diesel::delete(
         tip_units::table.filter(
             tip_units::tip_id
                 .eq(tip_id.0)
-                .and(tip_units::role.eq("lead")),
+                .and(tip_units::role.eq("lead").or(tip_units::unit.eq(new_lead))),
         ),
     )
     .execute(conn)?;
-    // The new lead may have co-handled it: it leads now.
-    diesel::delete(
-        tip_units::table.filter(
-            tip_units::tip_id
-                .eq(tip_id.0)
-                .and(tip_units::unit.eq(new_lead)),
-        ),
-    )
-    .execute(conn)?;
-    diesel::insert_into(tip_units::table)
-        .values((
-            tip_units::tip_id.eq(tip_id.0),
-            tip_units::unit.eq(new_lead),
-            tip_units::role.eq("lead"),
-        ))
-        .execute(conn)?;
-    Ok(())
+    super::tips::insert_units(conn, tip_id, &[(new_lead.to_owned(), "lead")])
 }
 
 /// One page of the queue, nearest deadline first (tips without one last, oldest first), and the
