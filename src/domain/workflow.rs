@@ -118,22 +118,14 @@ pub fn available(status: Status, actor: Actor) -> Vec<Action> {
 mod tests {
     use super::*;
 
-    const OFFICER: Actor = Actor {
-        role: Role::Officer,
-        lead_unit: true,
-    };
-    const CO_HEAD: Actor = Actor {
-        role: Role::Head,
-        lead_unit: false,
-    };
-    const HEAD: Actor = Actor {
-        role: Role::Head,
-        lead_unit: true,
-    };
-    const COORD: Actor = Actor {
-        role: Role::Coordinator,
-        lead_unit: false,
-    };
+    const fn actor(role: Role, lead_unit: bool) -> Actor {
+        Actor { role, lead_unit }
+    }
+
+    const OFFICER: Actor = actor(Role::Officer, true);
+    const CO_HEAD: Actor = actor(Role::Head, false);
+    const HEAD: Actor = actor(Role::Head, true);
+    const COORD: Actor = actor(Role::Coordinator, false);
 
     /// The legal transitions, as (from, action, to). Everything not listed is illegal.
     fn legal() -> Vec<(Status, Action, Status)> {
@@ -183,18 +175,7 @@ mod tests {
         let legal = legal();
         let actors: Vec<Actor> = Role::ALL
             .into_iter()
-            .flat_map(|role| {
-                [
-                    Actor {
-                        role,
-                        lead_unit: true,
-                    },
-                    Actor {
-                        role,
-                        lead_unit: false,
-                    },
-                ]
-            })
+            .flat_map(|role| [actor(role, true), actor(role, false)])
             .collect();
         let mut checked = 0;
         for status in Status::ALL {
@@ -225,7 +206,7 @@ mod tests {
     fn inspectors_and_finance_take_no_case_action() {
         for role in [Role::Inspector, Role::Finance] {
             for lead_unit in [true, false] {
-                assert!(available(Status::Submitted, Actor { role, lead_unit }).is_empty());
+                assert!(available(Status::Submitted, actor(role, lead_unit)).is_empty());
             }
         }
     }
