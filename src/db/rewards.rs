@@ -71,6 +71,12 @@ pub struct RewardRow {
     pub paid_reference: Option<String>,
     pub reporter_key: Option<String>,
     pub month: String,
+    /// The head's note when signing off or returning the proposal.
+    pub signoff_note: Option<String>,
+    /// The second finance approval, above `second_approval_above_yuan`.
+    pub second_decided_by: Option<String>,
+    /// The policy period whose rates computed the amount (`None`: the standing policy).
+    pub policy: Option<String>,
 }
 
 // `serialize_as` converts owned values only, hence the clones.
