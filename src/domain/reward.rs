@@ -55,6 +55,10 @@ pub struct Policy {
     /// A claim left unpaid this many days is flagged to finance (and mailed once).
     #[serde(default = "default_payout_alert")]
     pub payout_alert_days: i64,
+    /// Where the claimed-but-unpaid alerts go (the finance office's mailbox); the district
+    /// coordinator's mailbox when absent.
+    #[serde(default)]
+    pub finance_email: Option<String>,
     /// The standing policy's name, recorded on each reward it computed (`policy` in answers).
     #[serde(default = "default_name")]
     pub name: String,
@@ -465,6 +469,7 @@ pub(crate) mod tests {
             head_signoff: false,
             second_approval_above_yuan: 10_000,
             payout_alert_days: 15,
+            finance_email: None,
             name: "standing".into(),
             periods: Vec::new(),
         }
@@ -636,6 +641,7 @@ pub(crate) mod tests {
                     head_signoff: hs,
                     second_approval_above_yuan: 10_000,
                     payout_alert_days: 15,
+                    finance_email: None,
                     name: "standing".into(),
                     periods: Vec::new(),
                 },

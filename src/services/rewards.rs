@@ -16,7 +16,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::CaseFileRow;
 use crate::db::rewards::{self, RewardRow};
 use crate::db::tips::TipRow;
-use crate::db::{self, cases, tips};
+use crate::db::{self, cases, outbox, tips};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::id_number::IdNumber;
@@ -1106,6 +1106,52 @@ impl Services {
                 n += 1;
                 Ok(())
             })?;
+        }
+        Ok(n)
+    }
+
+    /// Claims left unpaid longer than `payout_alert_days` are mailed to finance, once each
+    /// (background job; the notice is recorded like a deadline notice, so several instances
+    /// send it once). Answers how many were mailed.
+    pub fn alert_unpaid_claims(&self) -> ServiceResult<usize> {
+        let days = self.reward_policy.payout_alert_days;
+        let cutoff = self.now() - Duration::days(days);
+        let due: Vec<(RewardRow, String, String)> = {
+            let mut r = self.db.read()?;
+            rewards::list(&mut r, Some(RewardStatus::Claimed))?
+        };
+        let to = self
+            .reward_policy
+            .finance_email
+            .clone()
+            .or_else(|| self.catalog.coordinator().email.clone())
+            .filter(|e| !e.trim().is_empty());
+        let mut n = 0;
+        for (row, case_number, department) in due {
+            let Some(claimed_at) = row.claimed_at.filter(|t| *t < cutoff) else {
+                continue;
+            };
+            let claimed_on = claimed_at
+                .and_utc()
+                .with_timezone(&self.offset)
+                .date_naive();
+            let sent = self.db.write(|conn| -> ServiceResult<bool> {
+                let kind = format!("payout_unpaid:{}", row.id);
+                if !outbox::record_notice(conn, row.tip_id, &kind, claimed_on, self.now())? {
+                    return Ok(false);
+                }
+                if let Some(to) = &to {
+                    let mut ctx = self.case_mail_context(&case_number, &department);
+                    ctx.insert("link", &self.link("/finance"));
+                    ctx.insert("reward_id", &row.id.0);
+                    ctx.insert("amount", &row.amount_fen.to_string());
+                    ctx.insert("claimed_on", &claimed_on.to_string());
+                    ctx.insert("days", &days);
+                    self.queue_mail(conn, to, "payout_overdue", &ctx)?;
+                }
+                Ok(true)
+            })?;
+            n += usize::from(sent);
         }
         Ok(n)
     }

@@ -276,6 +276,38 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// A claim left unpaid past `payout_alert_days` (15) is flagged on the finance queue and
+    /// mailed to finance once, with nothing of the payee in the mail.
+    fn unpaid_claims_are_flagged_and_mailed_once(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let (case, receipt) = verified_case(&app, &officer, fire_tip());
+        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+        fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"}));
+        let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000555566", "phone": "13900005656", "id_number": "11010519491231002X"}));
+        assert_eq!(c.status, 201, "{}", c.text);
+        assert_eq!(app.services.alert_unpaid_claims().unwrap(), 0, "not yet");
+        app.advance(chrono::Duration::days(15));
+        assert_eq!(app.services.alert_unpaid_claims().unwrap(), 0, "the 15th day is still in time");
+        app.advance(chrono::Duration::days(1));
+        let fin2 = app.staff("finance2", "finance", None);
+        let item = fin2.get("/api/v1/finance/rewards?status=claimed").json["items"][0].clone();
+        assert_eq!(item["payout_overdue"], true, "{item}");
+        assert_eq!(app.services.alert_unpaid_claims().unwrap(), 1);
+        assert_eq!(app.services.alert_unpaid_claims().unwrap(), 0, "mailed once");
+        let mails = {
+            use diesel::prelude::*;
+            use tipline::db::schema::outbox::dsl as o;
+            let mut c = app.services.db.read().unwrap();
+            o::outbox.select((o::subject, o::body)).load::<(String, String)>(&mut *c).unwrap()
+        };
+        let alert = mails.iter().find(|(s, _)| s.contains("奖励待发放")).expect("the alert is queued");
+        assert!(alert.0.contains(&case) && alert.1.contains("/finance"), "{alert:?}");
+        assert!(!alert.1.contains("6222020000555566") && !alert.1.contains("13900005656") && !alert.1.contains("王"), "{alert:?}");
+    }
+}
+
+on_both_backends! {
     /// The whole reward path through the pages: proposal on the case page, approval and payout
     /// on the finance page by two people, the claim on the reporter's follow-up page.
     fn rewards_work_through_the_pages(app) {
