@@ -24,7 +24,7 @@ use crate::domain::reward::{
     self as reward, Basis, CaseFacts, Facts, Fen, Grade, Refusal, RewardActor, RewardId,
     RewardStatus, RewardStep, Who,
 };
-use crate::domain::tip::{Phone, text_field};
+use crate::domain::tip::{Phone, TipId, text_field};
 use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 
@@ -151,12 +151,40 @@ impl From<&RewardRow> for Reward {
     }
 }
 
+/// What a reward's card shows of its case (finance does not open the case page).
+#[derive(Debug, Clone, Default)]
+pub struct RewardCase {
+    pub case_number: String,
+    /// The lead department's code.
+    pub department: String,
+    /// The sector's code.
+    pub sector: String,
+    /// The sub-district's code.
+    pub street: Option<String>,
+    /// What staff found when they verified it.
+    pub finding: Option<String>,
+}
+
+impl RewardCase {
+    fn of(tip: &TipRow, finding: Option<String>) -> RewardCase {
+        RewardCase {
+            case_number: tip.case_number.clone(),
+            department: tip.department.clone(),
+            sector: tip.sector.clone(),
+            street: tip.street.clone(),
+            finding,
+        }
+    }
+}
+
 /// What staff see of a reward, with what the staff member asking may do to it now.
 #[derive(Debug, Clone)]
 pub struct RewardView {
     pub reward: Reward,
     pub case_number: String,
     pub department: String,
+    /// The case's sector, sub-district and finding, for the reward card.
+    pub case: RewardCase,
     /// Patterns worth a second look (never blocking): `same_account`, `same_phone`,
     /// `staff_phone`, `many_this_month`.
     pub signals: Vec<&'static str>,
@@ -405,8 +433,7 @@ impl Services {
         &self,
         staff: &Staff,
         row: RewardRow,
-        case_number: String,
-        department: String,
+        case: RewardCase,
         signals: Vec<&'static str>,
     ) -> RewardView {
         let actor = staff_actor(staff, &row);
@@ -427,8 +454,9 @@ impl Services {
                     .claimed_at
                     .is_some_and(|t| t + Duration::days(alert_days) < self.now()),
             reward: Reward::of(&row, &self.reward_policy.name),
-            case_number,
-            department,
+            case_number: case.case_number.clone(),
+            department: case.department.clone(),
+            case,
             signals,
         }
     }
@@ -477,8 +505,8 @@ impl Services {
                     at: row.proposed_at,
                 },
             )?;
-            let (case, unit) = (tip.case_number, tip.department);
-            Ok(Some(self.reward_view(staff, row, case, unit, Vec::new())))
+            let case = self.reward_case(conn, &tip)?;
+            Ok(Some(self.reward_view(staff, row, case, Vec::new())))
         })
     }
 
@@ -649,7 +677,7 @@ impl Services {
                 at: self.now(),
             },
         )?;
-        Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
+        Ok(self.reward_view(staff, row, self.reward_case(conn, &tip)?, Vec::new()))
     }
 
     /// A head's (or the coordinator's) sign-off, where the policy asks for one before finance:
@@ -822,38 +850,40 @@ impl Services {
         staff: &Staff,
         id: RewardId,
         reason: &str,
-    ) -> ServiceResult<PayeeDetails> {
+    ) -> ServiceResult<(PayeeDetails, RewardView)> {
         if !staff.may(Permission::PayReward) {
             return Err(ServiceError::Forbidden);
         }
         let reason = text_field("reason", Some(reason), (1, 500))
             .map_err(|e| ServiceError::Validation(vec![e]))?;
-        self.db.write(|conn| -> ServiceResult<PayeeDetails> {
-            let (row, tip) = self.reward_for_step(conn, staff, id, false)?;
-            self.reward_step(&row, RewardStep::OpenPayee, &staff_actor(staff, &row))?;
-            let sealed = row
-                .payee_sealed
-                .as_deref()
-                .ok_or(ServiceError::Conflict("not_claimed"))?;
-            let json = self.sealer.open(sealed, &format!("payee:{}", row.id))?;
-            let payee: Payee =
-                serde_json::from_slice(&json).map_err(|e| anyhow::anyhow!("payee: {e}"))?;
-            let anonymous = tip.anonymous;
-            self.reward_stepped(
-                conn,
-                staff,
-                (row, tip),
-                ("reward_payee_opened", Some(&reason), ""),
-            )?;
-            Ok(PayeeDetails {
-                payee_name: payee.name,
-                payee_account: payee.account,
-                bank: payee.bank,
-                phone: payee.phone,
-                id_number: payee.id_number,
-                anonymous,
+        self.db
+            .write(|conn| -> ServiceResult<(PayeeDetails, RewardView)> {
+                let (row, tip) = self.reward_for_step(conn, staff, id, false)?;
+                self.reward_step(&row, RewardStep::OpenPayee, &staff_actor(staff, &row))?;
+                let sealed = row
+                    .payee_sealed
+                    .as_deref()
+                    .ok_or(ServiceError::Conflict("not_claimed"))?;
+                let json = self.sealer.open(sealed, &format!("payee:{}", row.id))?;
+                let payee: Payee =
+                    serde_json::from_slice(&json).map_err(|e| anyhow::anyhow!("payee: {e}"))?;
+                let anonymous = tip.anonymous;
+                let view = self.reward_stepped(
+                    conn,
+                    staff,
+                    (row, tip),
+                    ("reward_payee_opened", Some(&reason), ""),
+                )?;
+                let details = PayeeDetails {
+                    payee_name: payee.name,
+                    payee_account: payee.account,
+                    bank: payee.bank,
+                    phone: payee.phone,
+                    id_number: payee.id_number,
+                    anonymous,
+                };
+                Ok((details, view))
             })
-        })
     }
 
     /// Finance gives an expired reward a new claim period, for a good reason (正当理由).
@@ -1031,7 +1061,7 @@ impl Services {
                     at: now,
                 },
             )?;
-            Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
+            Ok(self.reward_view(staff, row, self.reward_case(conn, &tip)?, Vec::new()))
         })
     }
 
@@ -1110,13 +1140,35 @@ impl Services {
         Ok(n)
     }
 
+    /// The case of a reward as its card shows it.
+    fn reward_case(&self, conn: &mut db::DbConn, tip: &TipRow) -> ServiceResult<RewardCase> {
+        let finding = rewards::findings(conn, &[tip.id])?.remove(&tip.id);
+        Ok(RewardCase::of(tip, finding))
+    }
+
+    /// One reward as this staff member sees it: finance, the coordinator and inspectors see
+    /// every reward; the staff of a case's units see their cases' rewards.
+    pub fn reward(&self, staff: &Staff, id: RewardId) -> ServiceResult<RewardView> {
+        let mut conn = self.db.read()?;
+        let row = rewards::find(&mut conn, id)?.ok_or(ServiceError::NotFound)?;
+        let tip = tips::find(&mut conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+        if !staff.may(Permission::ReadRewards) {
+            if !staff.may(Permission::WorkCases) {
+                return Err(ServiceError::Forbidden);
+            }
+            self.visible_tip(&mut conn, staff, &tip.case_number)?;
+        }
+        let case = self.reward_case(&mut conn, &tip)?;
+        Ok(self.reward_view(staff, row, case, Vec::new()))
+    }
+
     /// Claims left unpaid longer than `payout_alert_days` are mailed to finance, once each
     /// (background job; the notice is recorded like a deadline notice, so several instances
     /// send it once). Answers how many were mailed.
     pub fn alert_unpaid_claims(&self) -> ServiceResult<usize> {
         let days = self.reward_policy.payout_alert_days;
         let cutoff = self.now() - Duration::days(days);
-        let due: Vec<(RewardRow, String, String)> = {
+        let due: Vec<(RewardRow, rewards::CaseOfReward)> = {
             let mut r = self.db.read()?;
             rewards::list(&mut r, Some(RewardStatus::Claimed))?
         };
@@ -1127,7 +1179,7 @@ impl Services {
             .or_else(|| self.catalog.coordinator().email.clone())
             .filter(|e| !e.trim().is_empty());
         let mut n = 0;
-        for (row, case_number, department) in due {
+        for (row, (case_number, department, _, _)) in due {
             let Some(claimed_at) = row.claimed_at.filter(|t| *t < cutoff) else {
                 continue;
             };
@@ -1169,11 +1221,13 @@ impl Services {
         let mut conn = self.db.read()?;
         let all = rewards::list(&mut conn, None)?;
         let staff_phones = crate::db::staff::phone_keys(&mut conn)?;
-        let count = |f: &dyn Fn(&RewardRow) -> bool| all.iter().filter(|(r, _, _)| f(r)).count();
+        let tip_ids: Vec<TipId> = all.iter().map(|(r, _)| r.tip_id).collect();
+        let mut findings = rewards::findings(&mut conn, &tip_ids)?;
+        let count = |f: &dyn Fn(&RewardRow) -> bool| all.iter().filter(|(r, _)| f(r)).count();
         Ok(all
             .iter()
-            .filter(|(r, _, _)| status.is_none_or(|s| r.status == s))
-            .map(|(r, case, dept)| {
+            .filter(|(r, _)| status.is_none_or(|s| r.status == s))
+            .map(|(r, (case_number, department, sector, street))| {
                 let mut signals = Vec::new();
                 if r.payee_account_key
                     .as_ref()
@@ -1202,7 +1256,14 @@ impl Services {
                 }) {
                     signals.push("many_this_month");
                 }
-                self.reward_view(staff, r.clone(), case.clone(), dept.clone(), signals)
+                let case = RewardCase {
+                    case_number: case_number.clone(),
+                    department: department.clone(),
+                    sector: sector.clone(),
+                    street: street.clone(),
+                    finding: findings.remove(&r.tip_id),
+                };
+                self.reward_view(staff, r.clone(), case, signals)
             })
             .collect())
     }

@@ -613,7 +613,7 @@ pub async fn payee(
         path.into_inner(),
         body.into_inner().reason,
     );
-    let p = state
+    let (p, _) = state
         .services
         .blocking(move |s| s.open_payee(&st, id, &reason))
         .await
