@@ -6,6 +6,7 @@ use super::staff::NewStaff;
 use super::{ServiceError, ServiceResult, Services};
 use crate::config::parse_toml;
 use crate::db::{self, staff, tips};
+use crate::domain::id_number::IdNumber;
 use crate::domain::roles::Role;
 use crate::domain::tip::{Channel, NewTip, ReporterInput, TipInput};
 use crate::secrets;
@@ -333,6 +334,8 @@ impl Services {
                     name: "演示领奖人".into(),
                     account: format!("62220200000000{n:02}"),
                     phone: format!("139000000{n:02}"),
+                    id_number: demo_id_number(n),
+                    bank: Some("中国工商银行福州湖里支行".into()),
                 };
                 self.claim_by_hash(hash, payee)?;
             }
@@ -342,4 +345,13 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// A resident ID number for the demo's payee `n`: a made-up place and sequence completed with
+/// its check character, so the claim passes the same check a real one does.
+fn demo_id_number(n: usize) -> String {
+    let first17 = format!("35020619900101{:03}", n % 1000);
+    IdNumber::complete(&first17)
+        .map(|id| id.as_str().to_owned())
+        .unwrap_or_default()
 }

@@ -85,10 +85,25 @@ pub struct RewardJson<'a> {
     /// `many_this_month`.
     #[schema(value_type = Vec<String>)]
     signals: &'a [&'static str],
+    /// The policy (or policy period) whose rates computed it.
+    policy: &'a str,
+    /// The head's note on signing it off or returning it.
+    #[schema(required)]
+    signoff_note: Option<&'a str>,
+    /// The second finance approver, for an amount above the second-approval amount.
+    #[schema(required)]
+    second_decided_by: Option<&'a str>,
+    /// Claimed and still unpaid after `payout_alert_days`.
+    payout_overdue: bool,
     /// What the signed-in staff member may do to it now (the lifecycle's answer).
     may_sign_off: bool,
+    may_return: bool,
+    may_correct: bool,
+    may_withdraw: bool,
     may_decide: bool,
+    may_open_payee: bool,
     may_pay: bool,
+    may_reinstate: bool,
 }
 
 pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
@@ -114,9 +129,18 @@ pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
         paid_reference: r.paid_reference.as_deref(),
         paid_on: r.paid_at.map(|t| t.date().to_string()),
         signals: &v.signals,
+        policy: &r.policy,
+        signoff_note: r.signoff_note.as_deref(),
+        second_decided_by: r.second_decided_by.as_deref(),
+        payout_overdue: v.payout_overdue,
         may_sign_off: v.may_sign_off,
+        may_return: v.may_return,
+        may_correct: v.may_correct,
+        may_withdraw: v.may_withdraw,
         may_decide: v.may_decide,
+        may_open_payee: v.may_open_payee,
         may_pay: v.may_pay,
+        may_reinstate: v.may_reinstate,
     }
 }
 
@@ -163,6 +187,20 @@ pub struct ProposalBody {
     exclude: Option<String>,
 }
 
+impl ProposalBody {
+    fn input(self) -> ProposalInput {
+        ProposalInput {
+            fine_yuan: amount_of("fine_yuan", self.fine_yuan.as_deref()),
+            basis: self.basis,
+            deaths_concealed: self.deaths_concealed,
+            accident_grade: self.accident_grade,
+            penalty_decision: self.penalty_decision,
+            note: self.note,
+            exclude: self.exclude,
+        }
+    }
+}
+
 /// A proposal's answer: the reward, or that the case is excluded from rewards.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
@@ -202,16 +240,7 @@ pub async fn propose(
     path: web::Path<String>,
     body: web::Json<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let input = ProposalInput {
-        fine_yuan: amount_of("fine_yuan", b.fine_yuan.as_deref()),
-        basis: b.basis,
-        deaths_concealed: b.deaths_concealed,
-        accident_grade: b.accident_grade,
-        penalty_decision: b.penalty_decision,
-        note: b.note,
-        exclude: b.exclude,
-    };
+    let input = body.into_inner().input();
     let (st, case) = (staff.member().clone(), path.into_inner());
     let out = state
         .services
@@ -226,26 +255,47 @@ pub async fn propose(
     })
 }
 
-#[utoipa::path(post, path = "/staff/rewards/{id}/sign-off", tag = "finance",
+/// A head's sign-off: approve the proposal for finance, or return it to its unit.
+#[derive(Deserialize, ToSchema)]
+pub struct SignOffBody {
+    decision: SignOffDecision,
+    /// Required to return: what the unit is to correct.
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignOffDecision {
+    Approve,
+    Return,
+}
+
+#[utoipa::path(post, path = "/staff/rewards/{id}/sign-off", tag = "finance", request_body = SignOffBody,
     params(RewardPath, Csrf),
     security(("session" = [])),
     responses(
-        (status = 200, description = "the reward, signed off", body = RewardJson),
+        (status = 200, description = "the reward, signed off (`proposed`) or returned (`returned`)", body = RewardJson),
         (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not sign off, or no CSRF token", body = ErrorBody),
+        (status = 403, description = "the role may not sign off, the proposer, or no CSRF token", body = ErrorBody),
         (status = 404, description = "no such reward in reach", body = ErrorBody),
         (status = 409, description = "the reward is not waiting for a sign-off", body = ErrorBody),
+        (status = 422, description = "a return without a note", body = ErrorBody),
+        JsonBodyErrors,
     ))]
 pub async fn sign_off(
     state: web::Data<AppState>,
     lang: Lang,
     staff: ApiStaff<can::SignOffReward>,
     path: web::Path<RewardId>,
+    body: web::Json<SignOffBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (st, id) = (staff.member().clone(), path.into_inner());
+    let SignOffBody { decision, note } = body.into_inner();
+    let approve = decision == SignOffDecision::Approve;
     let v = state
         .services
-        .blocking(move |s| s.sign_off_reward(&st, id))
+        .blocking(move |s| s.sign_off_reward(&st, id, approve, &note))
         .await
         .map_err(ApiError::service(lang))?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
@@ -426,6 +476,159 @@ pub async fn payout(
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
+#[utoipa::path(put, path = "/staff/rewards/{id}", tag = "finance", request_body = ProposalBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the corrected proposal, computed again", body = RewardJson),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not propose, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such reward in reach", body = ErrorBody),
+        (status = 409, description = "finance already decided it, or it was withdrawn", body = ErrorBody),
+        (status = 422, description = "a field is wrong", body = ErrorBody),
+        JsonBodyErrors,
+    ))]
+pub async fn correct(
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: ApiStaff<can::WorkCases>,
+    path: web::Path<RewardId>,
+    body: web::Json<ProposalBody>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.into_inner().input();
+    let (st, id) = (staff.member().clone(), path.into_inner());
+    let v = state
+        .services
+        .blocking(move |s| s.correct_reward(&st, id, &input))
+        .await
+        .map_err(ApiError::service(lang))?;
+    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+}
+
+/// A reason for a step that needs one (withdraw, reinstate, opening the payee).
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(default)]
+#[schema(as = RewardReason)]
+pub struct RewardReasonBody {
+    reason: String,
+}
+
+#[utoipa::path(post, path = "/staff/rewards/{id}/withdraw", tag = "finance", request_body = RewardReasonBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the reward, withdrawn", body = RewardJson),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role may not withdraw, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such reward in reach", body = ErrorBody),
+        (status = 409, description = "finance already decided it", body = ErrorBody),
+        (status = 422, description = "no reason", body = ErrorBody),
+        JsonBodyErrors,
+    ))]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: ApiStaff<can::WorkCases>,
+    path: web::Path<RewardId>,
+    body: web::Json<RewardReasonBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (st, id, reason) = (
+        staff.member().clone(),
+        path.into_inner(),
+        body.into_inner().reason,
+    );
+    let v = state
+        .services
+        .blocking(move |s| s.withdraw_reward(&st, id, &reason))
+        .await
+        .map_err(ApiError::service(lang))?;
+    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+}
+
+#[utoipa::path(post, path = "/finance/rewards/{id}/reinstate", tag = "finance", request_body = RewardReasonBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the reward, approved again with a new claim period", body = RewardJson),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not finance, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such reward", body = ErrorBody),
+        (status = 409, description = "the reward has not expired", body = ErrorBody),
+        (status = 422, description = "no reason", body = ErrorBody),
+        JsonBodyErrors,
+    ))]
+pub async fn reinstate(
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: ApiStaff<can::DecideReward>,
+    path: web::Path<RewardId>,
+    body: web::Json<RewardReasonBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (st, id, reason) = (
+        staff.member().clone(),
+        path.into_inner(),
+        body.into_inner().reason,
+    );
+    let v = state
+        .services
+        .blocking(move |s| s.reinstate_reward(&st, id, &reason))
+        .await
+        .map_err(ApiError::service(lang))?;
+    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+}
+
+/// The payee details, for the finance user who pays.
+#[derive(Serialize, ToSchema)]
+pub struct PayeeJson {
+    payee_name: String,
+    payee_account: String,
+    #[schema(required)]
+    bank: Option<String>,
+    phone: String,
+    /// 居民身份证号码 (empty for a claim made before it was asked for).
+    id_number: String,
+}
+
+#[utoipa::path(post, path = "/finance/rewards/{id}/payee", tag = "finance", request_body = RewardReasonBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the sealed payee details, opened (audited)", body = PayeeJson),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "not finance, an approver of this reward, or no CSRF token", body = ErrorBody),
+        (status = 404, description = "no such reward", body = ErrorBody),
+        (status = 409, description = "the reward is not claimed and unpaid", body = ErrorBody),
+        (status = 422, description = "no reason", body = ErrorBody),
+        JsonBodyErrors,
+    ))]
+pub async fn payee(
+    state: web::Data<AppState>,
+    lang: Lang,
+    staff: ApiStaff<can::PayReward>,
+    path: web::Path<RewardId>,
+    body: web::Json<RewardReasonBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (st, id, reason) = (
+        staff.member().clone(),
+        path.into_inner(),
+        body.into_inner().reason,
+    );
+    let (p, _) = state
+        .services
+        .blocking(move |s| s.open_payee(&st, id, &reason))
+        .await
+        .map_err(ApiError::service(lang))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json_utf8(PayeeJson {
+            payee_name: p.payee_name,
+            payee_account: p.payee_account,
+            bank: p.bank,
+            phone: p.phone,
+            id_number: p.id_number,
+        }))
+}
+
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct ClaimBody {
@@ -433,6 +636,10 @@ pub struct ClaimBody {
     payee_name: String,
     payee_account: String,
     phone: String,
+    /// The 18-character 居民身份证号码 (its check character is verified).
+    id_number: String,
+    /// The bank (and branch) of the account.
+    bank: Option<String>,
 }
 
 /// The reporter's claim is recorded.
@@ -466,6 +673,8 @@ pub async fn claim(
         name: b.payee_name,
         account: b.payee_account,
         phone: b.phone,
+        id_number: b.id_number,
+        bank: b.bank,
     };
     state
         .services
