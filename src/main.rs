@@ -133,7 +133,7 @@ impl From<config::ConfigError> for Failure {
 
 impl From<ServiceError> for Failure {
     fn from(e: ServiceError) -> Self {
-        let en = tipline::web::i18n::Lang::En;
+        let en = tipline::i18n::Lang::En;
         match e {
             ServiceError::Validation(fields) => Failure::usage(
                 fields
@@ -212,7 +212,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             lang,
             csv,
         } => {
-            let lang = tipline::web::i18n::Lang::parse(&lang).ok_or_else(|| {
+            let lang = tipline::i18n::Lang::parse(&lang).ok_or_else(|| {
                 Failure::usage(format!("unknown language `{lang}` (zh-CN or en)"))
             })?;
             let services = startup::services(&settings, &dir, Clock::System)?;
