@@ -6,13 +6,13 @@ use super::api::{CasePath, Csrf, RewardPath};
 use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors};
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
-use super::lists::csv_line;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
 use crate::domain::FieldError;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::ServiceError;
-use crate::services::rewards::{Ledger, Payee, ProposalInput, ReporterReward, RewardView};
+use crate::services::exports::CsvFile;
+use crate::services::rewards::{Payee, ProposalInput, ReporterReward, RewardView};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
@@ -703,58 +703,8 @@ pub struct RangeQuery {
     to: Option<String>,
 }
 
-/// The ledger as UTF-8 CSV with a BOM: one line a payment, then the totals.
-fn ledger_csv(ledger: &Ledger, offset: chrono::FixedOffset) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str(&csv_line(&[
-        "case_number",
-        "department",
-        "basis",
-        "amount_yuan",
-        "rule",
-        "proposed_by",
-        "decided_by",
-        "paid_by",
-        "paid_at",
-        "reference",
-    ]));
-    let local = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&offset);
-    for v in &ledger.rows {
-        let r = &v.reward;
-        let paid_at = r
-            .paid_at
-            .map(|t| local(t).format("%Y-%m-%d %H:%M").to_string());
-        out.push_str(&csv_line(&[
-            v.case_number.clone(),
-            v.department.clone(),
-            r.basis.clone(),
-            r.amount.to_string(),
-            r.rule.clone(),
-            r.proposed_by.clone(),
-            r.decided_by.clone().unwrap_or_default(),
-            r.paid_by.clone().unwrap_or_default(),
-            paid_at.unwrap_or_default(),
-            r.paid_reference.clone().unwrap_or_default(),
-        ]));
-    }
-    out.push_str("\r\n");
-    out.push_str(&csv_line(&["total", "", "", &ledger.total.to_string()]));
-    for (dept, fen) in &ledger.by_department {
-        out.push_str(&csv_line(&[
-            "total by department",
-            dept,
-            "",
-            &fen.to_string(),
-        ]));
-    }
-    for (basis, fen) in &ledger.by_basis {
-        out.push_str(&csv_line(&["total by basis", "", basis, &fen.to_string()]));
-    }
-    out
-}
-
 /// The ledger of paid rewards for a date range (by payment date, both ends included), with
-/// totals per department and per basis: UTF-8 CSV with a BOM.
+/// totals per department and per basis: UTF-8 CSV with a BOM, in the request's language.
 #[utoipa::path(get, path = "/finance/ledger.csv", tag = "finance",
     params(RangeQuery),
     security(("session" = [])),
@@ -770,7 +720,7 @@ pub async fn ledger(
     lang: Lang,
     staff: ApiStaff<can::ReadRewards>,
     q: web::Query<RangeQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<CsvFile, ApiError> {
     let date = |s: &Option<String>, field: &'static str| -> Result<Option<NaiveDate>, ApiError> {
         match s.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(None),
@@ -781,18 +731,9 @@ pub async fn ledger(
     };
     let (from, to) = (date(&q.from, "from")?, date(&q.to, "to")?);
     let st = staff.member().clone();
-    let ledger = state
+    state
         .services
-        .blocking(move |s| s.reward_ledger(&st, from, to))
+        .blocking(move |s| s.ledger_file(&st, lang, from, to))
         .await
-        .map_err(ApiError::service(lang))?;
-    let out = ledger_csv(&ledger, state.services.offset);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"reward-ledger.csv\"",
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .body(out))
+        .map_err(ApiError::service(lang))
 }

@@ -155,7 +155,7 @@ on_both_backends! {
         let ledger = fin1.get(&format!("/api/v1/finance/ledger.csv?from={today}&to={today}"));
         assert_eq!(ledger.status, 200);
         assert!(ledger.text.starts_with('\u{feff}'));
-        assert!(ledger.text.contains(&case) && ledger.text.contains("12000.00") && ledger.text.contains("total by basis"));
+        assert!(ledger.text.contains(&case) && ledger.text.contains("12000.00") && ledger.text.contains("按奖励依据合计"));
         assert!(!fin1.get("/api/v1/finance/ledger.csv?from=2020-01-01&to=2020-01-31").text.contains(&case));
         // Every step is audited.
         let coord = app.staff("coord", "coordinator", None);
@@ -163,6 +163,35 @@ on_both_backends! {
         for a in ["reward_propose", "reward_first_approval", "reward_approve", "reward_claim", "reward_payee_opened", "reward_paid"] {
             assert!(entries.as_array().unwrap().iter().any(|e| e["action"] == a), "{a}");
         }
+    }
+
+    /// The ledger speaks the request's language: column titles, basis and department names and
+    /// the totals lines in Chinese by default and in English with `?lang=en`, never as codes.
+    fn the_ledger_is_written_in_the_request_language(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let fin2 = app.staff("finance2", "finance", None);
+        let (case, receipt) = verified_case(&app, &officer, fire_tip());
+        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""})).status, 200);
+        let claim = json!({"receipt": receipt, "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777"});
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 201);
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).status, 200);
+
+        let zh = fin1.get("/api/v1/finance/ledger.csv").text;
+        assert!(zh.starts_with("\u{feff}\"案件编号\",\"主管部门\",\"奖励依据\",\"金额（元）\""), "{zh}");
+        assert!(zh.contains(&format!("\"{case}\",\"区消防救援大队\",\"一般事故隐患\",\"500.00\"")), "{zh}");
+        assert!(zh.contains("\"合计\",\"\",\"\",\"500.00\"\r\n"), "{zh}");
+        assert!(zh.contains("\"按部门合计\",\"区消防救援大队\",\"\",\"500.00\""), "{zh}");
+        assert!(zh.contains("\"按奖励依据合计\",\"\",\"一般事故隐患\",\"500.00\""), "{zh}");
+        assert!(!zh.contains("general_hazard") && !zh.contains("\"fire\""), "no codes: {zh}");
+
+        let en = fin1.get("/api/v1/finance/ledger.csv?lang=en").text;
+        assert!(en.starts_with("\u{feff}\"Case\",\"Department\",\"Basis\",\"Amount (yuan)\""), "{en}");
+        assert!(en.contains(&format!("\"{case}\",\"Fire and Rescue Brigade\",\"General hazard\",\"500.00\"")), "{en}");
+        assert!(en.contains("\"Total\",\"\",\"\",\"500.00\"\r\n"), "{en}");
+        assert!(en.contains("\"Total by department\",\"Fire and Rescue Brigade\",\"\",\"500.00\""), "{en}");
+        assert!(en.contains("\"Total by basis\",\"\",\"General hazard\",\"500.00\""), "{en}");
     }
 
     /// Amounts are read as written: decimal text or a JSON number, never through a float, so a

@@ -323,6 +323,14 @@ basis-major_hazard_fine = Major hazard (by the fine)
 basis-major_hazard_no_fine = Major hazard (no fine: flat)
 basis-concealed_accident = Concealed or misreported accident
 basis-general_hazard = General hazard
+# The reward ledger (CSV): the columns not shared with a page, and the totals lines.
+ledger-col-proposed-by = Proposed by
+ledger-col-decided-by = Decided by
+ledger-col-paid-by = Paid by
+ledger-col-paid-at = Paid at
+ledger-total = Total
+ledger-total-by-department = Total by department
+ledger-total-by-basis = Total by basis
 grade-general = General accident
 grade-larger = Larger accident
 grade-major = Major accident

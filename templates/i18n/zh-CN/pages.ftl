@@ -323,6 +323,14 @@ basis-major_hazard_fine = 重大事故隐患（按罚款计奖）
 basis-major_hazard_no_fine = 重大事故隐患（无罚款，定额）
 basis-concealed_accident = 瞒报、谎报事故
 basis-general_hazard = 一般事故隐患
+# The reward ledger (CSV): the columns not shared with a page, and the totals lines.
+ledger-col-proposed-by = 申请人
+ledger-col-decided-by = 审批人
+ledger-col-paid-by = 发放人
+ledger-col-paid-at = 发放时间
+ledger-total = 合计
+ledger-total-by-department = 按部门合计
+ledger-total-by-basis = 按奖励依据合计
 grade-general = 一般事故
 grade-larger = 较大事故
 grade-major = 重大事故
