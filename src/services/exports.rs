@@ -35,14 +35,16 @@ pub enum OversightFile {
 }
 
 /// The ledger's columns, as message keys.
-const LEDGER_COLUMNS: [&str; 10] = [
+const LEDGER_COLUMNS: [&str; 12] = [
     "list-col-case",
     "list-col-department",
     "staff-basis",
     "staff-amount",
     "staff-rule",
+    "ledger-col-policy",
     "ledger-col-proposed-by",
     "ledger-col-decided-by",
+    "ledger-col-second-approver",
     "ledger-col-paid-by",
     "ledger-col-paid-at",
     "staff-payment-reference",
@@ -127,8 +129,10 @@ impl Services {
                 basis(&r.basis),
                 r.amount.to_string(),
                 r.rule.clone(),
+                r.policy.clone(),
                 r.proposed_by.clone(),
                 r.decided_by.clone().unwrap_or_default(),
+                r.second_decided_by.clone().unwrap_or_default(),
                 r.paid_by.clone().unwrap_or_default(),
                 paid_at.unwrap_or_default(),
                 r.paid_reference.clone().unwrap_or_default(),

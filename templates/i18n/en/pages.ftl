@@ -324,6 +324,8 @@ basis-major_hazard_no_fine = Major hazard (no fine: flat)
 basis-concealed_accident = Concealed or misreported accident
 basis-general_hazard = General hazard
 # The reward ledger (CSV): the columns not shared with a page, and the totals lines.
+ledger-col-policy = Policy
+ledger-col-second-approver = Second approver
 ledger-col-proposed-by = Proposed by
 ledger-col-decided-by = Decided by
 ledger-col-paid-by = Paid by

@@ -324,6 +324,8 @@ basis-major_hazard_no_fine = 重大事故隐患（无罚款，定额）
 basis-concealed_accident = 瞒报、谎报事故
 basis-general_hazard = 一般事故隐患
 # The reward ledger (CSV): the columns not shared with a page, and the totals lines.
+ledger-col-policy = 奖励标准
+ledger-col-second-approver = 第二审批人
 ledger-col-proposed-by = 申请人
 ledger-col-decided-by = 审批人
 ledger-col-paid-by = 发放人
