@@ -519,7 +519,7 @@ on_both_backends! {
             .map(|r| r["status"].as_str().unwrap().to_owned())
             .collect();
         states.sort();
-        assert_eq!(states, ["approved", "claimed", "paid", "proposed", "rejected"]);
+        assert_eq!(states, ["approved", "awaiting_second_approval", "claimed", "paid", "proposed", "rejected", "withdrawn"]);
         assert!(
             queue.json["items"].as_array().unwrap().iter().all(|r| r["signals"].as_array().unwrap().is_empty()),
             "each demo payee is their own: {}",
