@@ -591,4 +591,35 @@ mod tests {
         assert_eq!(s.open311_api_keys[1].expose_secret(), "k-open311-two");
         assert_eq!(s.identity_key.as_ref().unwrap().expose_secret(), key);
     }
+
+    #[test]
+    fn reward_periods_are_read_and_overlaps_stop_the_start() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let text = std::fs::read_to_string(shipped.join("rewards.toml")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        // The example period of the shipped file, switched on, as a district would.
+        let example: String = text
+            .lines()
+            .skip_while(|l| !l.starts_with("# [[periods]]"))
+            .map(|l| l.trim_start_matches("# "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(
+            dir.path().join("rewards.toml"),
+            format!("{text}\n{example}\n"),
+        )
+        .unwrap();
+        let p = load_rewards(dir.path()).unwrap();
+        assert_eq!(p.periods.len(), 1);
+        let during = p.in_force(chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap());
+        assert!(during.name.contains("大排查大整治"), "{}", during.name);
+        assert_eq!(during.general_hazard.flat_yuan, 1000);
+        let overlapping = format!(
+            "{text}\n{example}\n{}",
+            example.replace("2026-06-01", "2026-12-01")
+        );
+        std::fs::write(dir.path().join("rewards.toml"), overlapping).unwrap();
+        let e = load_rewards(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("overlap"), "{e}");
+    }
 }
