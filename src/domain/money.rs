@@ -119,6 +119,68 @@ fn ungroup(int: &str) -> Option<String> {
     groups.iter().all(|g| digits(g)).then(|| groups.concat())
 }
 
+impl Fen {
+    /// The amount in Chinese financial capitals (大写金额) as 《支付结算办法》 writes them on
+    /// vouchers: `壹万贰仟元整`, `壹佰万零伍仟元整`, `叁元零伍分`. `None` below zero or from a
+    /// trillion yuan up (no reward or notice comes near either).
+    pub fn in_capitals(self) -> Option<String> {
+        const DIGITS: [&str; 10] = ["零", "壹", "贰", "叁", "肆", "伍", "陆", "柒", "捌", "玖"];
+        const PLACES: [&str; 4] = ["", "拾", "佰", "仟"];
+        const GROUPS: [&str; 3] = ["", "万", "亿"];
+        if self.0 < 0 || self.0 >= 100_000_000_000_000 {
+            return None;
+        }
+        let (yuan, jiao, fen) = (self.0 / 100, (self.0 / 10) % 10, self.0 % 10);
+        let mut out = String::new();
+        if yuan > 0 {
+            let digits: Vec<usize> = yuan
+                .to_string()
+                .bytes()
+                .map(|b| usize::from(b - b'0'))
+                .collect();
+            let mut zero = false;
+            for (i, d) in digits.iter().enumerate() {
+                let pos = digits.len() - 1 - i;
+                if *d == 0 {
+                    zero = true;
+                } else {
+                    if zero {
+                        out.push_str(DIGITS[0]);
+                        zero = false;
+                    }
+                    out.push_str(DIGITS[*d]);
+                    out.push_str(PLACES[pos % 4]);
+                }
+                let group = pos / 4;
+                if pos % 4 == 0 && group > 0 && (yuan / 10_000_i64.pow(group as u32)) % 10_000 != 0
+                {
+                    out.push_str(GROUPS[group]);
+                }
+            }
+            out.push('元');
+        }
+        match (jiao, fen) {
+            (0, 0) if yuan == 0 => out.push_str("零元整"),
+            (0, 0) => out.push('整'),
+            (j, 0) => {
+                out.push_str(DIGITS[j as usize]);
+                out.push_str("角整");
+            }
+            (j, f) => {
+                if j > 0 {
+                    out.push_str(DIGITS[j as usize]);
+                    out.push('角');
+                } else if yuan > 0 {
+                    out.push_str(DIGITS[0]);
+                }
+                out.push_str(DIGITS[f as usize]);
+                out.push('分');
+            }
+        }
+        Some(out)
+    }
+}
+
 impl fmt::Display for Fen {
     /// Yuan with two decimals and no unit: `1234.50`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -144,6 +206,25 @@ impl std::iter::Sum for Fen {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn capitals_are_written_as_on_a_voucher() {
+        let y = |yuan: i64, fen: i64| Fen(yuan * 100 + fen).in_capitals().unwrap();
+        assert_eq!(y(12_000, 0), "壹万贰仟元整");
+        assert_eq!(y(500, 0), "伍佰元整");
+        assert_eq!(y(3_000, 0), "叁仟元整");
+        assert_eq!(y(15_000, 1), "壹万伍仟元零壹分");
+        assert_eq!(y(100_000, 0), "壹拾万元整");
+        assert_eq!(y(100_500, 0), "壹拾万零伍佰元整");
+        assert_eq!(y(1_005_000, 0), "壹佰万零伍仟元整");
+        assert_eq!(y(1_005, 50), "壹仟零伍元伍角整");
+        assert_eq!(y(3, 5), "叁元零伍分");
+        assert_eq!(y(0, 56), "伍角陆分");
+        assert_eq!(y(0, 0), "零元整");
+        assert_eq!(y(120_000_000, 0), "壹亿贰仟万元整");
+        assert_eq!(y(100_000_001, 0), "壹亿零壹元整");
+        assert_eq!(Fen(-1).in_capitals(), None);
+    }
     use super::*;
     use proptest::prelude::*;
 
