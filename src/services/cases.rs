@@ -168,6 +168,20 @@ pub struct CaseReward {
     pub status: RewardStatus,
     pub amount: Fen,
     pub rule: String,
+    /// The head's note on signing it off or returning it.
+    pub signoff_note: Option<String>,
+    /// The proposal as it stands, to fill the correction form.
+    pub basis: String,
+    pub fine: Option<Fen>,
+    pub penalty_decision: Option<String>,
+    pub deaths_concealed: Option<i32>,
+    pub accident_grade: Option<String>,
+    pub note: Option<String>,
+    /// What this staff member may do to it now (the lifecycle's answer).
+    pub may_sign_off: bool,
+    pub may_return: bool,
+    pub may_correct: bool,
+    pub may_withdraw: bool,
 }
 
 /// The case's entry on the public exposure list.
@@ -262,17 +276,6 @@ impl From<MessageRow> for CaseMessage {
             author: m.author,
             body: m.body,
             at: m.created_at,
-        }
-    }
-}
-
-impl From<crate::db::rewards::RewardRow> for CaseReward {
-    fn from(r: crate::db::rewards::RewardRow) -> Self {
-        CaseReward {
-            id: r.id,
-            status: r.status,
-            amount: r.amount_fen,
-            rule: r.rule,
         }
     }
 }
@@ -398,7 +401,10 @@ impl Services {
             may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
             may_message: staff.may(Permission::WorkCases),
             may_propose_reward: self.may_propose_reward(staff, &tip, &file, &rewards)?,
-            rewards: rewards.into_iter().map(CaseReward::from).collect(),
+            rewards: rewards
+                .into_iter()
+                .map(|r| self.case_reward(staff, r))
+                .collect(),
             deadlines,
             verification_extended: file.verification_extended,
             rectification: Rectification {

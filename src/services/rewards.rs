@@ -461,6 +461,29 @@ impl Services {
         }
     }
 
+    /// A reward as the case page lists it, with the steps of the unit and its head.
+    pub(super) fn case_reward(&self, staff: &Staff, r: RewardRow) -> super::cases::CaseReward {
+        let actor = staff_actor(staff, &r);
+        let may = |step| self.reward_step(&r, step, &actor).is_ok();
+        super::cases::CaseReward {
+            may_sign_off: may(RewardStep::SignOff),
+            may_return: may(RewardStep::Return),
+            may_correct: may(RewardStep::Correct),
+            may_withdraw: may(RewardStep::Withdraw),
+            id: r.id,
+            status: r.status,
+            amount: r.amount_fen,
+            rule: r.rule,
+            signoff_note: r.signoff_note,
+            basis: r.basis,
+            fine: r.fine_fen.map(Fen),
+            penalty_decision: r.penalty_decision,
+            deaths_concealed: r.deaths_concealed,
+            accident_grade: r.accident_grade,
+            note: r.note,
+        }
+    }
+
     /// Proposes a reward for a case (or records why the reporter is excluded): the lifecycle
     /// says whether a proposal may start now, the basis is read from the form, the policy
     /// computes the amount and names its rule, and the proposal is stored and recorded.

@@ -129,6 +129,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/tips/{case}/reward",
             web::post().to(staff::rewards::propose_reward),
         )
+        .route(
+            "/staff/rewards/{id}/sign-off",
+            web::post().to(staff::rewards::sign_off_reward),
+        )
+        .route(
+            "/staff/rewards/{id}/correct",
+            web::post().to(staff::rewards::correct_reward),
+        )
+        .route(
+            "/staff/rewards/{id}/withdraw",
+            web::post().to(staff::rewards::withdraw_reward),
+        )
         .route("/finance", web::get().to(finance_pages::finance))
         .route(
             "/finance/rewards/{id}/decision",
