@@ -1,7 +1,7 @@
 //! JSON API v1: reference data and the reporter's routes (API.md, "HTTP: JSON API v1").
 //! Handlers stay thin: extract, count against the rate limit, call one service, answer.
 
-use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors};
+use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors, RateLimited, ReceiptErrors};
 use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
@@ -160,9 +160,7 @@ pub struct Submitted {
     responses(
         (status = 201, description = "the tip is stored", body = Submitted),
         (status = 422, description = "a field is wrong", body = ErrorBody),
-        (status = 429, description = "too many submissions", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        RateLimited, JsonBodyErrors,
     ))]
 pub async fn submit_tip(
     state: web::Data<AppState>,
@@ -260,11 +258,7 @@ pub struct Tracked<'a> {
 #[utoipa::path(post, path = "/track", tag = "reporters", request_body = ReceiptBody,
     responses(
         (status = 200, description = "the tip as its reporter sees it", body = Tracked),
-        (status = 404, description = "no tip has this receipt", body = ErrorBody),
-        (status = 422, description = "no receipt", body = ErrorBody),
-        (status = 429, description = "too many look-ups", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn track(
     state: web::Data<AppState>,
@@ -318,11 +312,7 @@ pub struct Received {
 #[utoipa::path(post, path = "/track/messages", tag = "reporters", request_body = MessageBody,
     responses(
         (status = 201, description = "the message is stored", body = Received),
-        (status = 404, description = "no tip has this receipt", body = ErrorBody),
-        (status = 422, description = "no receipt, or a body that is empty or too long", body = ErrorBody),
-        (status = 429, description = "too many look-ups", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn track_message(
     state: web::Data<AppState>,

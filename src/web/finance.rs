@@ -3,7 +3,10 @@
 //! and the ledger as CSV.
 
 use super::api::{CasePath, Csrf, RewardPath};
-use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors};
+use super::error::{
+    ApiError, BadQuery, Code, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, ReceiptErrors,
+    Refused, StaffErrors,
+};
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::lists::csv_line;
@@ -188,12 +191,7 @@ pub struct Excluded {
     security(("session" = [])),
     responses(
         (status = 201, description = "the proposal, with the policy's amount and rule", body = Proposed),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not propose, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such case in reach", body = ErrorBody),
-        (status = 409, description = "the case does not allow a reward now", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn propose(
     state: web::Data<AppState>,
@@ -231,10 +229,8 @@ pub async fn propose(
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, signed off", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not sign off, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward in reach", body = ErrorBody),
         (status = 409, description = "the reward is not waiting for a sign-off", body = ErrorBody),
+        StaffErrors, NotInReach,
     ))]
 pub async fn sign_off(
     state: web::Data<AppState>,
@@ -264,9 +260,7 @@ pub struct StatusQuery {
     security(("session" = [])),
     responses(
         (status = 200, description = "the rewards in reach, with totals per status", body = Queue),
-        (status = 400, description = "the query is malformed", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not read rewards", body = ErrorBody),
+        BadQuery, StaffErrors,
     ))]
 pub async fn queue(
     state: web::Data<AppState>,
@@ -353,12 +347,7 @@ pub struct DecisionBody {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, decided", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not decide, one's own proposal, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward in reach", body = ErrorBody),
-        (status = 409, description = "the reward is already decided", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn decide(
     state: web::Data<AppState>,
@@ -403,12 +392,7 @@ pub struct PayoutBody {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, paid", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not pay, the approver, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward in reach", body = ErrorBody),
-        (status = 409, description = "the reward is not approved and claimed", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn payout(
     state: web::Data<AppState>,
@@ -445,12 +429,8 @@ pub struct Claimed {
 #[utoipa::path(post, path = "/track/reward-claim", tag = "reporters", request_body = ClaimBody,
     responses(
         (status = 201, description = "the claim is recorded", body = Claimed),
-        (status = 404, description = "no tip has this receipt", body = ErrorBody),
         (status = 409, description = "no approved, unclaimed reward", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        (status = 429, description = "too many look-ups", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn claim(
     state: web::Data<AppState>,

@@ -3,7 +3,9 @@
 //! CSRF token in `X-CSRF-Token`.
 
 use super::api::{CasePath, Csrf, Sender, Unit, unit};
-use super::error::{ApiError, ErrorBody, JsonBodyErrors};
+use super::error::{
+    ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, Refused, StaffErrors,
+};
 use super::extract::{ApiStaff, can, removal_cookie, session_cookie, session_token};
 use super::i18n::Lang;
 use super::security::client_ip;
@@ -56,9 +58,7 @@ pub struct SignedIn {
     responses(
         (status = 200, description = "signed in; the session cookie is set", body = SignedIn),
         (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody),
-        (status = 429, description = "too many sign-ins", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        RateLimited, JsonBodyErrors,
     ))]
 pub async fn sign_in(
     state: web::Data<AppState>,
@@ -103,8 +103,7 @@ pub async fn sign_in(
     security(("session" = [])),
     responses(
         (status = 204, description = "signed out; the cookie is removed"),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "no CSRF token", body = ErrorBody),
+        StaffErrors,
     ))]
 pub async fn sign_out(
     state: web::Data<AppState>,
@@ -229,9 +228,7 @@ pub struct CaseQueue {
     security(("session" = [])),
     responses(
         (status = 200, description = "the cases in reach, a page of them", body = CaseQueue),
-        (status = 400, description = "the query is malformed", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
+        BadQuery, StaffErrors,
     ))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -442,9 +439,7 @@ pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
     security(("session" = [])),
     responses(
         (status = 200, description = "the case", body = CaseJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
-        (status = 404, description = "no such case in reach (another department's answers the same)", body = ErrorBody),
+        StaffErrors, NotInReach,
     ))]
 pub async fn detail(
     state: web::Data<AppState>,
@@ -466,12 +461,7 @@ pub async fn detail(
     security(("session" = [])),
     responses(
         (status = 200, description = "the case after the action", body = CaseJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not take this action, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such case in reach", body = ErrorBody),
-        (status = 409, description = "the case's status does not allow this action", body = ErrorBody),
-        (status = 422, description = "a field is wrong or missing", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn act(
     state: web::Data<AppState>,
@@ -505,12 +495,7 @@ pub struct MessageCreated {
     security(("session" = [])),
     responses(
         (status = 201, description = "the message is stored and shown to the reporter", body = MessageCreated),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not write, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such case in reach", body = ErrorBody),
-        (status = 409, description = "the case takes no more messages", body = ErrorBody),
-        (status = 422, description = "the body is empty or too long", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn message(
     state: web::Data<AppState>,
@@ -549,9 +534,7 @@ pub struct AttachmentPath {
     responses(
         (status = 200, description = "the stored photo's bytes (metadata already stripped)",
             content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
-        (status = 404, description = "no such photo or case in reach", body = ErrorBody),
+        StaffErrors, NotInReach,
     ))]
 pub async fn attachment(
     state: web::Data<AppState>,
@@ -592,12 +575,7 @@ pub struct Identity {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reporter's identity", body = Identity),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not see identities, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such case in reach", body = ErrorBody),
-        (status = 409, description = "the tip is anonymous", body = ErrorBody),
-        (status = 422, description = "no reason", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn identity(
     state: web::Data<AppState>,
@@ -695,11 +673,8 @@ pub struct AuditLog {
     security(("session" = [])),
     responses(
         (status = 200, description = "the audit log", body = AuditLog),
-        (status = 400, description = "the query is malformed", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not read the audit log", body = ErrorBody),
+        BadQuery, StaffErrors,
     ))]
-
 pub async fn audit(
     state: web::Data<AppState>,
     lang: Lang,
