@@ -11,6 +11,7 @@ use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::lists::csv_line;
 use super::security::Bucket;
+use super::staff_api::as_staff;
 use super::{AppState, JsonUtf8};
 use crate::domain::FieldError;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
@@ -210,12 +211,11 @@ pub async fn propose(
         note: b.note,
         exclude: b.exclude,
     };
-    let (st, case) = (staff.member().clone(), path.into_inner());
-    let out = state
-        .services
-        .blocking(move |s| s.propose_reward(&st, &case, &input))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let case = path.into_inner();
+    let out = as_staff(&state, lang, &staff, move |s, st| {
+        s.propose_reward(st, &case, &input)
+    })
+    .await?;
     Ok(match out {
         Some(v) => HttpResponse::Created().json_utf8(Proposed::Reward(reward_json(&v))),
         None => {
@@ -238,12 +238,8 @@ pub async fn sign_off(
     staff: ApiStaff<can::SignOffReward>,
     path: web::Path<RewardId>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, id) = (staff.member().clone(), path.into_inner());
-    let v = state
-        .services
-        .blocking(move |s| s.sign_off_reward(&st, id))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let id = path.into_inner();
+    let v = as_staff(&state, lang, &staff, move |s, st| s.sign_off_reward(st, id)).await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -268,15 +264,8 @@ pub async fn queue(
     staff: ApiStaff<can::ReadRewards>,
     q: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, status) = (
-        staff.member().clone(),
-        q.status.clone().filter(|s| !s.is_empty()),
-    );
-    let all = state
-        .services
-        .blocking(move |s| s.reward_queue(&st, None))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let status = q.status.clone().filter(|s| !s.is_empty());
+    let all = as_staff(&state, lang, &staff, |s, st| s.reward_queue(st, None)).await?;
     let mut totals: BTreeMap<&'static str, Total> = BTreeMap::new();
     for v in &all {
         let t = totals.entry(v.reward.status.into()).or_default();
@@ -367,15 +356,12 @@ pub async fn decide(
             ));
         }
     };
-    let (st, id) = (staff.member().clone(), path.into_inner());
-    let v = state
-        .services
-        .blocking(move |s| {
-            let amount = amount_of("amount_yuan", b.amount_yuan.as_deref());
-            s.decide_reward(&st, id, approve, amount, &b.note)
-        })
-        .await
-        .map_err(ApiError::service(lang))?;
+    let id = path.into_inner();
+    let v = as_staff(&state, lang, &staff, move |s, st| {
+        let amount = amount_of("amount_yuan", b.amount_yuan.as_deref());
+        s.decide_reward(st, id, approve, amount, &b.note)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -401,12 +387,11 @@ pub async fn payout(
     path: web::Path<RewardId>,
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, id, b) = (staff.member().clone(), path.into_inner(), body.into_inner());
-    let v = state
-        .services
-        .blocking(move |s| s.pay_reward(&st, id, &b.reference, b.paid_on.as_deref()))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (id, b) = (path.into_inner(), body.into_inner());
+    let v = as_staff(&state, lang, &staff, move |s, st| {
+        s.pay_reward(st, id, &b.reference, b.paid_on.as_deref())
+    })
+    .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 

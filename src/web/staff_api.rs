@@ -6,7 +6,7 @@ use super::api::{CasePath, Csrf, Sender, Unit, unit};
 use super::error::{
     ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, Refused, StaffErrors,
 };
-use super::extract::{ApiStaff, can, removal_cookie, session_cookie, session_token};
+use super::extract::{ApiStaff, Permitted, can, removal_cookie, session_cookie, session_token};
 use super::i18n::Lang;
 use super::security::client_ip;
 use super::{AppState, JsonUtf8};
@@ -17,11 +17,28 @@ use crate::domain::status::Status;
 use crate::domain::tip::{Channel, Severity};
 use crate::domain::workflow::Action;
 use crate::services::audit::AuditEntry;
+use crate::services::auth::Staff as StaffMember;
 use crate::services::cases::{ActionInput, CaseSummary, CaseView};
+use crate::services::{ServiceResult, Services};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, SecondsFormat};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+/// One service call for the signed-in staff member, on the blocking pool, its error answered in
+/// the request's language: what every staff handler does between extracting and answering.
+pub(super) async fn as_staff<P: Permitted, T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    staff: &ApiStaff<P>,
+    call: impl FnOnce(Services, &StaffMember) -> ServiceResult<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let st = staff.member().clone();
+    (state.services)
+        .blocking(move |s| call(s, &st))
+        .await
+        .map_err(ApiError::service(lang))
+}
 
 fn rfc(t: NaiveDateTime) -> String {
     t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -239,12 +256,10 @@ pub async fn list(
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(50);
     let filter = q.filter();
-    let st = staff.member().clone();
-    let (rows, total) = state
-        .services
-        .blocking(move |s| s.queue(&st, filter, page, per_page))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (rows, total) = as_staff(&state, lang, &staff, move |s, st| {
+        s.queue(st, filter, page, per_page)
+    })
+    .await?;
     let c = &state.services.catalog;
     let items = rows.iter().map(|t| queue_item(c, t)).collect();
     Ok(HttpResponse::Ok().json_utf8(CaseQueue { items, total }))
@@ -447,12 +462,8 @@ pub async fn detail(
     staff: ApiStaff<can::ReadCases>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case) = (staff.member().clone(), path.into_inner());
-    let view = state
-        .services
-        .blocking(move |s| s.case(&st, &case))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let case = path.into_inner();
+    let view = as_staff(&state, lang, &staff, move |s, st| s.case(st, &case)).await?;
     Ok(HttpResponse::Ok().json_utf8(case_json(&state.services.catalog, &view)))
 }
 
@@ -470,12 +481,8 @@ pub async fn act(
     path: web::Path<String>,
     body: web::Json<ActionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case, input) = (staff.member().clone(), path.into_inner(), body.into_inner());
-    let view = state
-        .services
-        .blocking(move |s| s.act(&st, &case, &input))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (case, input) = (path.into_inner(), body.into_inner());
+    let view = as_staff(&state, lang, &staff, move |s, st| s.act(st, &case, &input)).await?;
     Ok(HttpResponse::Ok().json_utf8(case_json(&state.services.catalog, &view)))
 }
 
@@ -504,16 +511,14 @@ pub async fn message(
     path: web::Path<String>,
     body: web::Json<BodyOnly>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case, text) = (
-        staff.member().clone(),
+    let (case, text) = (
         path.into_inner(),
         body.into_inner().body.unwrap_or_default(),
     );
-    let id = state
-        .services
-        .blocking(move |s| s.staff_message(&st, &case, &text))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let id = as_staff(&state, lang, &staff, move |s, st| {
+        s.staff_message(st, &case, &text)
+    })
+    .await?;
     Ok(HttpResponse::Created().json_utf8(MessageCreated { id }))
 }
 
@@ -543,12 +548,10 @@ pub async fn attachment(
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (case, id) = path.into_inner();
-    let st = staff.member().clone();
-    let (ct, bytes) = state
-        .services
-        .blocking(move |s| s.attachment(&st, &case, id))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (ct, bytes) = as_staff(&state, lang, &staff, move |s, st| {
+        s.attachment(st, &case, id)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type(ct)
         .insert_header(("Cache-Control", "private, no-store"))
@@ -584,16 +587,14 @@ pub async fn identity(
     path: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case, reason) = (
-        staff.member().clone(),
+    let (case, reason) = (
         path.into_inner(),
         body.into_inner().reason.unwrap_or_default(),
     );
-    let id = state
-        .services
-        .blocking(move |s| s.reveal_identity(&st, &case, &reason))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let id = as_staff(&state, lang, &staff, move |s, st| {
+        s.reveal_identity(st, &case, &reason)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(Identity {
@@ -687,13 +688,11 @@ pub async fn audit(
         q.page.unwrap_or(1).clamp(1, 1_000_000),
         q.per_page.unwrap_or(100).clamp(1, 500),
     );
-    let st = staff.member().clone();
     let window = ((page - 1) * per_page, per_page);
-    let log = state
-        .services
-        .blocking(move |s| s.audit_log(&st, case.as_deref(), window, verify))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let log = as_staff(&state, lang, &staff, move |s, st| {
+        s.audit_log(st, case.as_deref(), window, verify)
+    })
+    .await?;
     let entries = log.entries.iter().map(AuditEntryJson::from).collect();
     let out = AuditLog {
         entries,
