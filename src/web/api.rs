@@ -6,10 +6,12 @@ use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
 use crate::domain::catalog::{Catalog, Department, Street};
+use crate::domain::json;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, TipInput};
+use crate::services::track::TrackedMessage;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::SecondsFormat;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
@@ -226,29 +228,16 @@ fn receipt_not_found(lang: Lang) -> impl Fn(crate::services::ServiceError) -> Ap
     }
 }
 
-/// Who wrote a message, as the reporter sees it.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Sender {
-    Staff,
-    Reporter,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TrackedMessage {
-    pub from: Sender,
-    pub body: String,
-    pub at: String,
-}
-
 /// What the reporter sees of their tip.
 #[derive(Serialize, ToSchema)]
 pub struct Tracked<'a> {
-    pub case_number: String,
+    pub case_number: &'a str,
     pub status: Status,
     pub department: Unit,
-    pub submitted_at: String,
-    pub messages: Vec<TrackedMessage>,
+    #[serde(serialize_with = "json::rfc3339")]
+    #[schema(value_type = String)]
+    pub submitted_at: DateTime<Utc>,
+    pub messages: &'a [TrackedMessage],
     /// Present once staff proposed a reward for a reporter who asked for one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -275,25 +264,12 @@ pub async fn track(
         .track(&receipt)
         .await
         .map_err(receipt_not_found(lang))?;
-    let rfc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let messages = tip.messages.iter().map(|m| {
-        let from = if m.from_staff {
-            Sender::Staff
-        } else {
-            Sender::Reporter
-        };
-        TrackedMessage {
-            from,
-            body: m.body.clone(),
-            at: rfc(m.at),
-        }
-    });
     let out = Tracked {
-        case_number: tip.case_number.clone(),
+        case_number: &tip.case_number,
         status: tip.status,
         department: unit(&state.services.catalog, &tip.department),
-        submitted_at: rfc(tip.submitted_at),
-        messages: messages.collect(),
+        submitted_at: tip.submitted_at,
+        messages: &tip.messages,
         reward: tip.reward.as_ref().map(super::finance::track_reward),
     };
     Ok(HttpResponse::Ok()

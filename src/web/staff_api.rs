@@ -2,7 +2,7 @@
 //! photos, the identity reveal, and the audit log. Every state-changing call checks the session's
 //! CSRF token in `X-CSRF-Token`.
 
-use super::api::{CasePath, Csrf, Sender, Unit, unit};
+use super::api::{CasePath, Csrf, Unit, unit};
 use super::error::{
     ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, Refused, StaffErrors,
 };
@@ -11,6 +11,8 @@ use super::i18n::Lang;
 use super::security::client_ip;
 use super::{AppState, JsonUtf8};
 use crate::domain::catalog::Catalog;
+use crate::domain::deadlines::Deadlines;
+use crate::domain::json;
 use crate::domain::query::QueueFilter;
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
@@ -18,10 +20,12 @@ use crate::domain::tip::{Channel, Severity};
 use crate::domain::workflow::Action;
 use crate::services::audit::AuditEntry;
 use crate::services::auth::Staff as StaffMember;
-use crate::services::cases::{ActionInput, CaseSummary, CaseView};
+use crate::services::cases::{
+    ActionInput, AttachmentInfo, CaseMessage, CaseSummary, CaseView, HistoryItem, Rectification,
+};
 use crate::services::{ServiceResult, Services};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{NaiveDateTime, SecondsFormat};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -38,10 +42,6 @@ pub(super) async fn as_staff<P: Permitted, T: Send + 'static>(
         .blocking(move |s| call(s, &st))
         .await
         .map_err(ApiError::service(lang))
-}
-
-fn rfc(t: NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -212,10 +212,12 @@ pub struct QueueItem {
     #[schema(required)]
     pub street: Option<String>,
     pub department: Unit,
-    pub submitted_at: String,
+    #[serde(serialize_with = "json::rfc3339")]
+    #[schema(value_type = String)]
+    pub submitted_at: NaiveDateTime,
     /// `YYYY-MM-DD`
-    #[schema(required)]
-    pub next_deadline: Option<String>,
+    #[schema(value_type = Option<String>, required)]
+    pub next_deadline: Option<NaiveDate>,
     pub overdue: bool,
 }
 
@@ -226,8 +228,8 @@ pub fn queue_item(catalog: &Catalog, t: &CaseSummary) -> QueueItem {
         sector: t.sector.clone(),
         street: t.street.clone(),
         department: unit(catalog, &t.department),
-        submitted_at: rfc(t.submitted_at),
-        next_deadline: t.next_deadline.map(|d| d.to_string()),
+        submitted_at: t.submitted_at,
+        next_deadline: t.next_deadline,
         overdue: t.overdue,
     }
 }
@@ -273,179 +275,84 @@ pub enum ReporterKind {
     Identified,
 }
 
-/// One step of a case's history.
-#[derive(Serialize, ToSchema)]
-pub struct HistoryEntry {
-    /// The action's name (`accept`, `transfer`…).
-    pub action: String,
-    /// The staff member's username; none for the system.
-    #[schema(required)]
-    pub by: Option<String>,
-    pub at: String,
-    #[schema(required)]
-    pub note: Option<String>,
-}
-
-/// A message between staff and the reporter.
-#[derive(Serialize, ToSchema)]
-pub struct CaseMessage {
-    pub from: Sender,
-    /// The staff member who wrote it.
-    #[schema(required)]
-    pub by: Option<String>,
-    pub body: String,
-    pub at: String,
-}
-
-/// The case's time limits, as `YYYY-MM-DD`.
-#[derive(Serialize, ToSchema)]
-pub struct CaseDeadlines {
-    #[schema(required)]
-    pub acceptance: Option<String>,
-    #[schema(required)]
-    pub verification: Option<String>,
-    #[schema(required)]
-    pub feedback: Option<String>,
-    #[schema(required)]
-    pub rectification: Option<String>,
-}
-
-/// The rectification ordered on a substantiated case.
-#[derive(Serialize, ToSchema)]
-pub struct Rectification {
-    #[schema(required)]
-    pub responsible_party: Option<String>,
-    #[schema(required)]
-    pub measures: Option<String>,
-    pub suspend_operations: bool,
-    #[schema(required)]
-    pub delay_explanation: Option<String>,
-}
-
-/// A photo's metadata (the bytes are at `…/attachments/{id}`).
-#[derive(Serialize, ToSchema)]
-pub struct Attachment {
-    pub id: i64,
-    pub content_type: String,
-    pub bytes: i64,
-}
-
-/// A case as staff see it (API.md, "Staff").
+/// A case as staff see it (API.md, "Staff"): the service's [`CaseView`] with its units named
+/// (`{code, name_zh, name_en}` where the view has codes) and the reporter's kind; the parts the
+/// contract shows as they are (history, messages, deadlines…) are the view's own.
 #[derive(Serialize, ToSchema)]
 #[schema(as = Case)]
-pub struct CaseJson {
-    pub case_number: String,
+pub struct CaseJson<'a> {
+    pub case_number: &'a str,
     /// The sector's code.
-    pub sector: String,
+    pub sector: &'a str,
     #[schema(required)]
     pub street: Option<Unit>,
-    pub address: String,
+    pub address: &'a str,
     #[schema(required)]
-    pub enterprise: Option<String>,
-    pub description: String,
+    pub enterprise: Option<&'a str>,
+    pub description: &'a str,
     pub severity: Severity,
-    #[schema(required)]
-    pub observed_at: Option<String>,
-    pub submitted_at: String,
+    #[serde(serialize_with = "json::rfc3339_or_null")]
+    #[schema(value_type = Option<String>, required)]
+    pub observed_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "json::rfc3339")]
+    #[schema(value_type = String)]
+    pub submitted_at: NaiveDateTime,
     pub channel: Channel,
     pub status: Status,
     pub department: Unit,
     pub co_departments: Vec<Unit>,
     pub triage: bool,
     #[schema(required)]
-    pub suggested_sector: Option<String>,
+    pub suggested_sector: Option<&'a str>,
     pub wants_reward: bool,
     pub reporter: ReporterKind,
-    pub history: Vec<HistoryEntry>,
-    pub messages: Vec<CaseMessage>,
-    pub deadlines: CaseDeadlines,
+    pub history: &'a [HistoryItem],
+    pub messages: &'a [CaseMessage],
+    pub deadlines: &'a Deadlines,
     pub verification_extended: bool,
     pub overdue: bool,
-    pub rectification: Rectification,
+    pub rectification: &'a Rectification,
     #[schema(required)]
-    pub duplicate_of: Option<String>,
+    pub duplicate_of: Option<&'a str>,
     #[schema(required)]
-    pub reject_reason: Option<String>,
-    pub attachments: Vec<Attachment>,
+    pub reject_reason: Option<&'a str>,
+    pub attachments: &'a [AttachmentInfo],
     /// What the signed-in staff member may do now.
-    pub actions: Vec<Action>,
+    pub actions: &'a [Action],
 }
 
-pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
-    let r = &v.rectification;
+pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
     CaseJson {
-        case_number: v.case_number.clone(),
-        sector: v.sector.clone(),
+        case_number: &v.case_number,
+        sector: &v.sector,
         street: v.street.as_deref().map(|s| unit(catalog, s)),
-        address: v.address.clone(),
-        enterprise: v.enterprise.clone(),
-        description: v.description.clone(),
+        address: &v.address,
+        enterprise: v.enterprise.as_deref(),
+        description: &v.description,
         severity: v.severity,
-        observed_at: v.observed_at.map(rfc),
-        submitted_at: rfc(v.submitted_at),
+        observed_at: v.observed_at,
+        submitted_at: v.submitted_at,
         channel: v.channel,
         status: v.status,
         department: unit(catalog, &v.department),
         co_departments: v.co_departments.iter().map(|u| unit(catalog, u)).collect(),
         triage: v.triage,
-        suggested_sector: v.suggested_sector.clone(),
+        suggested_sector: v.suggested_sector.as_deref(),
         wants_reward: v.wants_reward,
-        reporter: if v.anonymous {
-            ReporterKind::Anonymous
-        } else {
-            ReporterKind::Identified
+        reporter: match v.anonymous {
+            true => ReporterKind::Anonymous,
+            false => ReporterKind::Identified,
         },
-        history: v
-            .history
-            .iter()
-            .map(|e| HistoryEntry {
-                action: e.action.clone(),
-                by: e.actor.clone(),
-                at: rfc(e.at),
-                note: e.note.clone(),
-            })
-            .collect(),
-        messages: v
-            .messages
-            .iter()
-            .map(|m| CaseMessage {
-                from: if m.from_staff {
-                    Sender::Staff
-                } else {
-                    Sender::Reporter
-                },
-                by: m.author.clone(),
-                body: m.body.clone(),
-                at: rfc(m.at),
-            })
-            .collect(),
-        deadlines: CaseDeadlines {
-            acceptance: date(v.deadlines.acceptance),
-            verification: date(v.deadlines.verification),
-            feedback: date(v.deadlines.feedback),
-            rectification: date(v.deadlines.rectification),
-        },
+        history: &v.history,
+        messages: &v.messages,
+        deadlines: &v.deadlines,
         verification_extended: v.verification_extended,
         overdue: v.overdue,
-        rectification: Rectification {
-            responsible_party: r.responsible_party.clone(),
-            measures: r.measures.clone(),
-            suspend_operations: r.suspend_operations,
-            delay_explanation: r.delay_explanation.clone(),
-        },
-        duplicate_of: v.duplicate_of.clone(),
-        reject_reason: v.reject_reason.clone(),
-        attachments: v
-            .attachments
-            .iter()
-            .map(|a| Attachment {
-                id: a.id,
-                content_type: a.content_type.clone(),
-                bytes: a.bytes,
-            })
-            .collect(),
-        actions: v.actions.clone(),
+        rectification: &v.rectification,
+        duplicate_of: v.duplicate_of.as_deref(),
+        reject_reason: v.reject_reason.as_deref(),
+        attachments: &v.attachments,
+        actions: &v.actions,
     }
 }
 
@@ -618,45 +525,10 @@ pub struct AuditQuery {
     per_page: Option<i64>,
 }
 
-/// One entry of the audit log.
-#[derive(Serialize, ToSchema)]
-pub struct AuditEntryJson {
-    pub seq: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    #[schema(required)]
-    pub case_number: Option<String>,
-    #[schema(required)]
-    pub reason: Option<String>,
-    #[schema(required)]
-    pub detail: Option<String>,
-    /// A staff member's address, on sign-in entries only.
-    #[schema(required)]
-    pub address: Option<String>,
-    pub hash: String,
-}
-
-impl From<&AuditEntry> for AuditEntryJson {
-    fn from(r: &AuditEntry) -> Self {
-        AuditEntryJson {
-            seq: r.seq,
-            at: rfc(r.at),
-            actor: r.actor.clone(),
-            action: r.action.clone(),
-            case_number: r.case_number.clone(),
-            reason: r.reason.clone(),
-            detail: r.detail.clone(),
-            address: r.address.clone(),
-            hash: r.hash.clone(),
-        }
-    }
-}
-
 /// A page of the audit log, newest first.
 #[derive(Serialize, ToSchema)]
-pub struct AuditLog {
-    pub entries: Vec<AuditEntryJson>,
+pub struct AuditLog<'a> {
+    pub entries: &'a [AuditEntry],
     pub total: i64,
     /// Whether the hash chain verifies; present with `verify=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -693,9 +565,8 @@ pub async fn audit(
         s.audit_log(st, case.as_deref(), window, verify)
     })
     .await?;
-    let entries = log.entries.iter().map(AuditEntryJson::from).collect();
     let out = AuditLog {
-        entries,
+        entries: &log.entries,
         total: log.total,
         verified: log.report.as_ref().map(|r| r.broken_at.is_none()),
         broken_at: log.report.as_ref().map(|r| r.broken_at),
