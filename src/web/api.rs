@@ -219,7 +219,7 @@ fn receipt_of(receipt: Option<String>, lang: Lang) -> Result<String, ApiError> {
     }
 }
 
-fn receipt_not_found(lang: Lang) -> impl Fn(crate::services::ServiceError) -> ApiError {
+pub(super) fn receipt_not_found(lang: Lang) -> impl Fn(crate::services::ServiceError) -> ApiError {
     move |e| match e {
         crate::services::ServiceError::NotFound => {
             ApiError::new(Code::NotFound, lang).with_message("error-receipt_not_found")

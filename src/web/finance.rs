@@ -2,16 +2,16 @@
 //! queue with totals and signals, decisions and payouts, the reporter's claim with the receipt,
 //! and the ledger as CSV.
 
-use super::api::{CasePath, Csrf, RewardPath};
+use super::api::{CasePath, Csrf, RewardPath, receipt_not_found};
 use super::error::{
-    ApiError, BadQuery, Code, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, ReceiptErrors,
-    Refused, StaffErrors,
+    ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, ReceiptErrors, Refused,
+    StaffErrors,
 };
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::lists::csv_line;
 use super::security::Bucket;
-use super::staff_api::as_staff;
+use super::staff_api::StaffCall;
 use super::{AppState, JsonUtf8};
 use crate::domain::FieldError;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
@@ -195,9 +195,7 @@ pub struct Excluded {
         StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn propose(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::WorkCases>,
+    call: StaffCall<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -212,10 +210,9 @@ pub async fn propose(
         exclude: b.exclude,
     };
     let case = path.into_inner();
-    let out = as_staff(&state, lang, &staff, move |s, st| {
-        s.propose_reward(st, &case, &input)
-    })
-    .await?;
+    let out = call
+        .run(move |s, st| s.propose_reward(st, &case, &input))
+        .await?;
     Ok(match out {
         Some(v) => HttpResponse::Created().json_utf8(Proposed::Reward(reward_json(&v))),
         None => {
@@ -233,13 +230,11 @@ pub async fn propose(
         StaffErrors, NotInReach,
     ))]
 pub async fn sign_off(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::SignOffReward>,
+    call: StaffCall<can::SignOffReward>,
     path: web::Path<RewardId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let v = as_staff(&state, lang, &staff, move |s, st| s.sign_off_reward(st, id)).await?;
+    let v = call.run(move |s, st| s.sign_off_reward(st, id)).await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -259,13 +254,11 @@ pub struct StatusQuery {
         BadQuery, StaffErrors,
     ))]
 pub async fn queue(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadRewards>,
+    call: StaffCall<can::ReadRewards>,
     q: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let status = q.status.clone().filter(|s| !s.is_empty());
-    let all = as_staff(&state, lang, &staff, |s, st| s.reward_queue(st, None)).await?;
+    let all = call.run(|s, st| s.reward_queue(st, None)).await?;
     let mut totals: BTreeMap<&'static str, Total> = BTreeMap::new();
     for v in &all {
         let t = totals.entry(v.reward.status.into()).or_default();
@@ -339,9 +332,7 @@ pub struct DecisionBody {
         StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn decide(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::DecideReward>,
+    call: StaffCall<can::DecideReward>,
     path: web::Path<RewardId>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -352,16 +343,17 @@ pub async fn decide(
         _ => {
             return Err(ApiError::from_service(
                 ServiceError::field("decision", "unknown_decision"),
-                lang,
+                call.lang,
             ));
         }
     };
     let id = path.into_inner();
-    let v = as_staff(&state, lang, &staff, move |s, st| {
-        let amount = amount_of("amount_yuan", b.amount_yuan.as_deref());
-        s.decide_reward(st, id, approve, amount, &b.note)
-    })
-    .await?;
+    let v = call
+        .run(move |s, st| {
+            let amount = amount_of("amount_yuan", b.amount_yuan.as_deref());
+            s.decide_reward(st, id, approve, amount, &b.note)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -381,17 +373,14 @@ pub struct PayoutBody {
         StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn payout(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::PayReward>,
+    call: StaffCall<can::PayReward>,
     path: web::Path<RewardId>,
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, b) = (path.into_inner(), body.into_inner());
-    let v = as_staff(&state, lang, &staff, move |s, st| {
-        s.pay_reward(st, id, &b.reference, b.paid_on.as_deref())
-    })
-    .await?;
+    let v = call
+        .run(move |s, st| s.pay_reward(st, id, &b.reference, b.paid_on.as_deref()))
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -436,12 +425,7 @@ pub async fn claim(
         .services
         .claim_reward(&b.receipt, payee)
         .await
-        .map_err(|e| match e {
-            ServiceError::NotFound => {
-                ApiError::new(Code::NotFound, lang).with_message("error-receipt_not_found")
-            }
-            other => ApiError::from_service(other, lang),
-        })?;
+        .map_err(receipt_not_found(lang))?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(Claimed {

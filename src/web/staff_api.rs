@@ -24,24 +24,53 @@ use crate::services::cases::{
     ActionInput, AttachmentInfo, CaseMessage, CaseSummary, CaseView, HistoryItem, Rectification,
 };
 use crate::services::{ServiceResult, Services};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
 use utoipa::ToSchema;
 
-/// One service call for the signed-in staff member, on the blocking pool, its error answered in
-/// the request's language: what every staff handler does between extracting and answering.
-pub(super) async fn as_staff<P: Permitted, T: Send + 'static>(
-    state: &AppState,
-    lang: Lang,
-    staff: &ApiStaff<P>,
-    call: impl FnOnce(Services, &StaffMember) -> ServiceResult<T> + Send + 'static,
-) -> Result<T, ApiError> {
-    let st = staff.member().clone();
-    (state.services)
-        .blocking(move |s| call(s, &st))
-        .await
-        .map_err(ApiError::service(lang))
+/// What every staff API handler starts from: the application, the request's language and the
+/// signed-in staff member whose role may do `P` (extracted in that order, as three extractors
+/// would be), with the one way a handler calls the services for that member.
+pub struct StaffCall<P: Permitted> {
+    pub state: web::Data<AppState>,
+    pub lang: Lang,
+    pub staff: ApiStaff<P>,
+}
+
+impl<P: Permitted> FromRequest for StaffCall<P> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let parts = <(web::Data<AppState>, Lang, ApiStaff<P>)>::from_request(req, payload);
+        Box::pin(async move {
+            let (state, lang, staff) = parts.await?;
+            Ok(StaffCall { state, lang, staff })
+        })
+    }
+}
+
+impl<P: Permitted> StaffCall<P> {
+    /// One service call for the signed-in member, on the blocking pool, its error answered in
+    /// the request's language.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(Services, &StaffMember) -> ServiceResult<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let st = self.staff.member().clone();
+        (self.state.services)
+            .blocking(move |s| call(s, &st))
+            .await
+            .map_err(ApiError::service(self.lang))
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.state.services.catalog
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -123,20 +152,14 @@ pub async fn sign_in(
         StaffErrors,
     ))]
 pub async fn sign_out(
-    state: web::Data<AppState>,
+    call: StaffCall<can::SignIn>,
     req: HttpRequest,
-    lang: Lang,
-    _: ApiStaff<can::SignIn>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(token) = session_token(&req) {
-        state
-            .services
-            .blocking(move |s| s.sign_out(&token))
-            .await
-            .map_err(ApiError::service(lang))?;
+        call.run(move |s, _| s.sign_out(&token)).await?;
     }
     Ok(HttpResponse::NoContent()
-        .cookie(removal_cookie(state.secure_cookies))
+        .cookie(removal_cookie(call.state.secure_cookies))
         .finish())
 }
 
@@ -250,19 +273,16 @@ pub struct CaseQueue {
         BadQuery, StaffErrors,
     ))]
 pub async fn list(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadCases>,
+    call: StaffCall<can::ReadCases>,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(50);
     let filter = q.filter();
-    let (rows, total) = as_staff(&state, lang, &staff, move |s, st| {
-        s.queue(st, filter, page, per_page)
-    })
-    .await?;
-    let c = &state.services.catalog;
+    let (rows, total) = call
+        .run(move |s, st| s.queue(st, filter, page, per_page))
+        .await?;
+    let c = call.catalog();
     let items = rows.iter().map(|t| queue_item(c, t)).collect();
     Ok(HttpResponse::Ok().json_utf8(CaseQueue { items, total }))
 }
@@ -364,14 +384,12 @@ pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
         StaffErrors, NotInReach,
     ))]
 pub async fn detail(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadCases>,
+    call: StaffCall<can::ReadCases>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let case = path.into_inner();
-    let view = as_staff(&state, lang, &staff, move |s, st| s.case(st, &case)).await?;
-    Ok(HttpResponse::Ok().json_utf8(case_json(&state.services.catalog, &view)))
+    let view = call.run(move |s, st| s.case(st, &case)).await?;
+    Ok(HttpResponse::Ok().json_utf8(case_json(call.catalog(), &view)))
 }
 
 #[utoipa::path(post, path = "/staff/tips/{case}/actions", tag = "staff", request_body = ActionInput,
@@ -382,15 +400,13 @@ pub async fn detail(
         StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn act(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::WorkCases>,
+    call: StaffCall<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<ActionInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (case, input) = (path.into_inner(), body.into_inner());
-    let view = as_staff(&state, lang, &staff, move |s, st| s.act(st, &case, &input)).await?;
-    Ok(HttpResponse::Ok().json_utf8(case_json(&state.services.catalog, &view)))
+    let view = call.run(move |s, st| s.act(st, &case, &input)).await?;
+    Ok(HttpResponse::Ok().json_utf8(case_json(call.catalog(), &view)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -412,9 +428,7 @@ pub struct MessageCreated {
         StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn message(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::WorkCases>,
+    call: StaffCall<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<BodyOnly>,
 ) -> Result<HttpResponse, ApiError> {
@@ -422,10 +436,9 @@ pub async fn message(
         path.into_inner(),
         body.into_inner().body.unwrap_or_default(),
     );
-    let id = as_staff(&state, lang, &staff, move |s, st| {
-        s.staff_message(st, &case, &text)
-    })
-    .await?;
+    let id = call
+        .run(move |s, st| s.staff_message(st, &case, &text))
+        .await?;
     Ok(HttpResponse::Created().json_utf8(MessageCreated { id }))
 }
 
@@ -449,16 +462,11 @@ pub struct AttachmentPath {
         StaffErrors, NotInReach,
     ))]
 pub async fn attachment(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadCases>,
+    call: StaffCall<can::ReadCases>,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (case, id) = path.into_inner();
-    let (ct, bytes) = as_staff(&state, lang, &staff, move |s, st| {
-        s.attachment(st, &case, id)
-    })
-    .await?;
+    let (ct, bytes) = call.run(move |s, st| s.attachment(st, &case, id)).await?;
     Ok(HttpResponse::Ok()
         .content_type(ct)
         .insert_header(("Cache-Control", "private, no-store"))
@@ -488,9 +496,7 @@ pub struct Identity {
         StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn identity(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::RevealIdentity>,
+    call: StaffCall<can::RevealIdentity>,
     path: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -498,10 +504,9 @@ pub async fn identity(
         path.into_inner(),
         body.into_inner().reason.unwrap_or_default(),
     );
-    let id = as_staff(&state, lang, &staff, move |s, st| {
-        s.reveal_identity(st, &case, &reason)
-    })
-    .await?;
+    let id = call
+        .run(move |s, st| s.reveal_identity(st, &case, &reason))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(Identity {
@@ -549,9 +554,7 @@ pub struct AuditLog<'a> {
         BadQuery, StaffErrors,
     ))]
 pub async fn audit(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadAudit>,
+    call: StaffCall<can::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let verify = matches!(q.verify.as_deref(), Some("true" | "1"));
@@ -561,10 +564,9 @@ pub async fn audit(
         q.per_page.unwrap_or(100).clamp(1, 500),
     );
     let window = ((page - 1) * per_page, per_page);
-    let log = as_staff(&state, lang, &staff, move |s, st| {
-        s.audit_log(st, case.as_deref(), window, verify)
-    })
-    .await?;
+    let log = call
+        .run(move |s, st| s.audit_log(st, case.as_deref(), window, verify))
+        .await?;
     let out = AuditLog {
         entries: &log.entries,
         total: log.total,
