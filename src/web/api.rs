@@ -10,9 +10,12 @@ use crate::domain::json;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, TipInput};
 use crate::services::track::TrackedMessage;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::future::{Ready, ready};
+use std::marker::PhantomData;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{OpenApi, ToSchema};
@@ -84,6 +87,54 @@ pub struct Csrf {
     /// The `csrf_token` of the session's sign-in answer; without it the call answers 403.
     #[param(rename = "X-CSRF-Token")]
     token: String,
+}
+
+/// A reporter's call, counted against its rate limit (`B`: the submission or the look-up
+/// bucket) before the handler runs, with the application and the request's language. Handlers
+/// take it after their body, so the body is read (and a malformed one refused) first, as before.
+pub struct Reporter<B: Limited> {
+    pub state: web::Data<AppState>,
+    pub lang: Lang,
+    bucket: PhantomData<B>,
+}
+
+/// Which rate limit a reporter's route counts against.
+pub trait Limited: 'static {
+    const BUCKET: Bucket;
+}
+
+/// Tip submissions.
+pub struct Submission;
+
+impl Limited for Submission {
+    const BUCKET: Bucket = Bucket::Submission;
+}
+
+/// Receipt look-ups and reporter messages.
+pub struct Lookup;
+
+impl Limited for Lookup {
+    const BUCKET: Bucket = Bucket::Lookup;
+}
+
+impl<B: Limited> FromRequest for Reporter<B> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let lang = Lang::from_request(req);
+        let call = match req.app_data::<web::Data<AppState>>() {
+            None => Err(ApiError::new(Code::Internal, lang)),
+            Some(state) => (state.limiters)
+                .check_api(B::BUCKET, req, &state.trusted_proxies, lang)
+                .map(|()| Reporter {
+                    state: state.clone(),
+                    lang,
+                    bucket: PhantomData,
+                }),
+        };
+        ready(call.map_err(Into::into))
+    }
 }
 
 /// A sector a reporter may choose, with the units that handle its tips.
@@ -165,20 +216,15 @@ pub struct Submitted {
         RateLimited, JsonBodyErrors,
     ))]
 pub async fn submit_tip(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
     body: web::Json<TipInput>,
+    call: Reporter<Submission>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .limiters
-        .check_api(Bucket::Submission, &req, &state.trusted_proxies, lang)?;
-    let done = state
-        .services
+    let services = &call.state.services;
+    let done = services
         .submit_tip(body.into_inner(), Channel::Api, Default::default(), None)
         .await
-        .map_err(ApiError::service(lang))?;
-    let c = &state.services.catalog;
+        .map_err(ApiError::service(call.lang))?;
+    let c = &services.catalog;
     let out = Submitted {
         case_number: done.case_number.as_str().to_owned(),
         receipt: done.receipt.grouped(),
@@ -250,20 +296,12 @@ pub struct Tracked<'a> {
         ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn track(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
     body: web::Json<ReceiptBody>,
+    call: Reporter<Lookup>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .limiters
-        .check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
+    let (state, lang) = (&call.state, call.lang);
     let receipt = receipt_of(body.into_inner().receipt, lang)?;
-    let tip = state
-        .services
-        .track(&receipt)
-        .await
-        .map_err(receipt_not_found(lang))?;
+    let tip = (state.services.track(&receipt).await).map_err(receipt_not_found(lang))?;
     let out = Tracked {
         case_number: &tip.case_number,
         status: tip.status,
@@ -291,14 +329,10 @@ pub struct Received {
         ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn track_message(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
     body: web::Json<MessageBody>,
+    call: Reporter<Lookup>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .limiters
-        .check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
+    let (state, lang) = (&call.state, call.lang);
     let MessageBody { receipt, body } = body.into_inner();
     let receipt = receipt_of(receipt, lang)?;
     state

@@ -2,7 +2,7 @@
 //! queue with totals and signals, decisions and payouts, the reporter's claim with the receipt,
 //! and the ledger as CSV.
 
-use super::api::{CasePath, Csrf, RewardPath, receipt_not_found};
+use super::api::{CasePath, Csrf, Lookup, Reporter, RewardPath, receipt_not_found};
 use super::error::{
     ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, ReceiptErrors, Refused,
     StaffErrors,
@@ -10,14 +10,13 @@ use super::error::{
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::lists::csv_line;
-use super::security::Bucket;
 use super::staff_api::StaffCall;
 use super::{AppState, JsonUtf8};
 use crate::domain::FieldError;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::ServiceError;
 use crate::services::rewards::{Ledger, Payee, ProposalInput, ReporterReward, RewardView};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -407,14 +406,10 @@ pub struct Claimed {
         ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn claim(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
     body: web::Json<ClaimBody>,
+    call: Reporter<Lookup>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .limiters
-        .check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
+    let (state, lang) = (&call.state, call.lang);
     let b = body.into_inner();
     let payee = Payee {
         name: b.payee_name,
