@@ -185,18 +185,9 @@ pub struct BodyLimits {
     pub draft_bytes_total: u64,
 }
 
+/// A list of IP addresses, written like a [`string_list`] (array items are trimmed too).
 fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpAddr>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        List(Vec<String>),
-        One(String),
-    }
-    let items = match Raw::deserialize(d)? {
-        Raw::List(v) => v,
-        Raw::One(s) => s.split(',').map(str::to_owned).collect(),
-    };
-    items
+    string_list(d)?
         .iter()
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
@@ -207,6 +198,8 @@ fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpAddr>, D::Error> {
         .collect()
 }
 
+/// A list of strings: a TOML array as it is, or one comma-separated string (how an environment
+/// variable carries a list) whose items are trimmed and whose empty items are dropped.
 fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]

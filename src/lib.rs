@@ -3,11 +3,13 @@
 //! Layers, and what may import what (see README "Code layout"):
 //! `domain` (pure rules, no I/O) ← `db` (diesel, both backends) ← `services` (use cases, one
 //! transaction each) ← `web` (actix handlers). `secrets` holds the key material and the slow or
-//! cryptographic primitives that `services` use. Only `startup` sees everything.
+//! cryptographic primitives that `services` use. `config` and `i18n` (the languages and their
+//! texts) are leaves anyone may read. Only `startup` sees everything.
 
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod i18n;
 pub mod mail;
 pub mod secrets;
 pub mod services;

@@ -75,6 +75,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("overdue", include_str!("../templates/email/overdue.txt")),
     ("transfer", include_str!("../templates/email/transfer.txt")),
     (
+        "payout_overdue",
+        include_str!("../templates/email/payout_overdue.txt"),
+    ),
+    (
         "reporter_news",
         include_str!("../templates/email/reporter_news.txt"),
     ),

@@ -1,11 +1,13 @@
 //! The `tipline` command: serve (default), migrate, user add | list, demo, report, audit verify.
 //! Exit codes: 0 success, 2 bad usage or bad input (one line on stderr), 1 anything else.
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use tipline::config::{self, Settings};
 use tipline::domain::roles::Role;
+use tipline::services::exports::OversightFile;
 use tipline::services::staff::NewStaff;
 use tipline::services::{Clock, ServiceError, Services};
 use tipline::startup::{self, Application};
@@ -133,7 +135,7 @@ impl From<config::ConfigError> for Failure {
 
 impl From<ServiceError> for Failure {
     fn from(e: ServiceError) -> Self {
-        let en = tipline::web::i18n::Lang::En;
+        let en = tipline::i18n::Lang::En;
         match e {
             ServiceError::Validation(fields) => Failure::usage(
                 fields
@@ -212,27 +214,29 @@ fn run(cli: Cli) -> Result<(), Failure> {
             lang,
             csv,
         } => {
-            let lang = tipline::web::i18n::Lang::parse(&lang).ok_or_else(|| {
+            let lang = tipline::i18n::Lang::parse(&lang).ok_or_else(|| {
                 Failure::usage(format!("unknown language `{lang}` (zh-CN or en)"))
             })?;
             let services = startup::services(&settings, &dir, Clock::System)?;
-            let text = tipline::web::oversight::standalone_report(
-                &services,
-                lang,
-                department.as_deref(),
-                from.as_deref(),
-                to.as_deref(),
-                csv,
-            )?;
+            let o = services.oversight_of(department.as_deref(), from.as_deref(), to.as_deref())?;
+            let bytes = if csv {
+                services
+                    .oversight_csv(OversightFile::Report, lang, &o)?
+                    .bytes
+            } else {
+                tipline::web::oversight::standalone_report(&services, lang, &o)?.into_bytes()
+            };
             match out {
                 Some(path) => {
-                    std::fs::write(&path, text).map_err(|e| Failure {
+                    std::fs::write(&path, bytes).map_err(|e| Failure {
                         code: 1,
                         message: format!("writing {}: {e}", path.display()),
                     })?;
                     eprintln!("report written to {}", path.display());
                 }
-                None => print!("{text}"),
+                None => std::io::stdout()
+                    .write_all(&bytes)
+                    .context("writing the report")?,
             }
             Ok(())
         }

@@ -1,12 +1,13 @@
 //! The case file of a tip (deadlines, decisions) and the staff queue.
 
 use super::DbConn;
-use super::schema::{case_files, tip_units, tips};
+use super::schema::{case_files, deadline_notices, tip_units, tips};
 use super::tips::TipRow;
 pub use crate::domain::query::{PublicFilter, QueueFilter};
 use crate::domain::status::Status;
 use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{InnerJoin, IntoBoxed, exists, not};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset)]
@@ -76,33 +77,18 @@ pub fn set_tip_state(
     Ok(())
 }
 
-/// Replaces the lead unit of a tip (a transfer): the old lead loses access.
+/// Replaces the lead unit of a tip (a transfer): the old lead loses access, and the new lead,
+/// which may have co-handled it, leads now.
 pub fn replace_lead(conn: &mut DbConn, tip_id: TipId, new_lead: &str) -> QueryResult<()> {
     diesel::delete(
         tip_units::table.filter(
             tip_units::tip_id
                 .eq(tip_id.0)
-                .and(tip_units::role.eq("lead")),
+                .and(tip_units::role.eq("lead").or(tip_units::unit.eq(new_lead))),
         ),
     )
     .execute(conn)?;
-    // The new lead may have co-handled it: it leads now.
-    diesel::delete(
-        tip_units::table.filter(
-            tip_units::tip_id
-                .eq(tip_id.0)
-                .and(tip_units::unit.eq(new_lead)),
-        ),
-    )
-    .execute(conn)?;
-    diesel::insert_into(tip_units::table)
-        .values((
-            tip_units::tip_id.eq(tip_id.0),
-            tip_units::unit.eq(new_lead),
-            tip_units::role.eq("lead"),
-        ))
-        .execute(conn)?;
-    Ok(())
+    super::tips::insert_units(conn, tip_id, &[(new_lead.to_owned(), "lead")])
 }
 
 /// One page of the queue, nearest deadline first (tips without one last, oldest first), and the
@@ -116,13 +102,7 @@ pub fn queue(
     let build = || {
         let mut q = tips::table.into_boxed();
         if let Some(unit) = &f.unit {
-            q = q.filter(
-                tips::id.eq_any(
-                    tip_units::table
-                        .filter(tip_units::unit.eq(unit.clone()))
-                        .select(tip_units::tip_id),
-                ),
-            );
+            q = q.filter(attached_to(unit.clone()));
         }
         if let Some(s) = &f.status {
             q = q.filter(tips::status.eq(s.clone()));
@@ -164,14 +144,9 @@ pub fn unit_attached(conn: &mut DbConn, tip_id: TipId, unit: &str) -> QueryResul
 /// Open tips whose current deadline has passed and whose passing has not been notified yet
 /// (whatever the overdue flag says: an action may have set it before the job ran).
 pub fn newly_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<TipRow>> {
-    use super::schema::deadline_notices as n;
-    let notified = n::table
-        .filter(n::tip_id.eq(tips::id))
-        .filter(n::due.nullable().eq(tips::next_deadline))
-        .filter(n::kind.like("overdue:%"));
     tips::table
         .filter(tips::next_deadline.lt(today))
-        .filter(diesel::dsl::not(diesel::dsl::exists(notified)))
+        .filter(not(noticed("overdue:%")))
         .select(TipRow::as_select())
         .load(conn)
 }
@@ -179,16 +154,48 @@ pub fn newly_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<Tip
 /// Open tips whose current deadline falls between two dates (inclusive) and that have not been
 /// warned of it yet.
 pub fn due_between(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<TipRow>> {
-    use super::schema::deadline_notices as n;
-    let warned = n::table
-        .filter(n::tip_id.eq(tips::id))
-        .filter(n::due.nullable().eq(tips::next_deadline))
-        .filter(n::kind.like("due_soon:%"));
     tips::table
         .filter(tips::next_deadline.ge(from).and(tips::next_deadline.le(to)))
-        .filter(diesel::dsl::not(diesel::dsl::exists(warned)))
+        .filter(not(noticed("due_soon:%")))
         .select(TipRow::as_select())
         .load(conn)
+}
+
+/// Whether a notice of a kind (a `LIKE` pattern: `overdue:%`, `due_soon:%`) went out for the
+/// tip's current deadline.
+#[diesel::dsl::auto_type]
+fn noticed(kind: &'static str) -> _ {
+    exists(
+        deadline_notices::table
+            .filter(deadline_notices::tip_id.eq(tips::id))
+            .filter(deadline_notices::due.nullable().eq(tips::next_deadline))
+            .filter(deadline_notices::kind.like(kind)),
+    )
+}
+
+/// Tips a unit leads or co-handles.
+#[diesel::dsl::auto_type]
+fn attached_to(unit: String) -> _ {
+    tips::id.eq_any(
+        tip_units::table
+            .filter(tip_units::unit.eq(unit))
+            .select(tip_units::tip_id),
+    )
+}
+
+/// Tips joined with their case files (optionally only a unit's), oldest first: what the lists
+/// and the oversight figures read, each selecting its own columns.
+fn filed<'a>(
+    unit: Option<&str>,
+) -> IntoBoxed<'a, InnerJoin<tips::table, case_files::table>, <DbConn as Connection>::Backend> {
+    let mut q = tips::table
+        .inner_join(case_files::table)
+        .order(tips::id.asc())
+        .into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(attached_to(unit.to_owned()));
+    }
+    q
 }
 
 /// Tips with their case files, for the lists (optionally only a unit's), oldest first.
@@ -196,17 +203,7 @@ pub fn with_files(
     conn: &mut DbConn,
     unit: Option<&str>,
 ) -> QueryResult<Vec<(TipRow, CaseFileRow)>> {
-    let mut q = tips::table.inner_join(case_files::table).into_boxed();
-    if let Some(unit) = unit {
-        q = q.filter(
-            tips::id.eq_any(
-                tip_units::table
-                    .filter(tip_units::unit.eq(unit.to_owned()))
-                    .select(tip_units::tip_id),
-            ),
-        );
-    }
-    q.order(tips::id.asc())
+    filed(unit)
         .select((TipRow::as_select(), CaseFileRow::as_select()))
         .load(conn)
 }
@@ -231,20 +228,8 @@ pub fn facts_between(
     unit: Option<&str>,
     (from, to): (NaiveDateTime, NaiveDateTime),
 ) -> QueryResult<Vec<(TipFacts, CaseFileRow)>> {
-    let mut q = tips::table
-        .inner_join(case_files::table)
+    filed(unit)
         .filter(tips::submitted_at.ge(from).and(tips::submitted_at.lt(to)))
-        .into_boxed();
-    if let Some(unit) = unit {
-        q = q.filter(
-            tips::id.eq_any(
-                tip_units::table
-                    .filter(tip_units::unit.eq(unit.to_owned()))
-                    .select(tip_units::tip_id),
-            ),
-        );
-    }
-    q.order(tips::id.asc())
         .select((TipFacts::as_select(), CaseFileRow::as_select()))
         .load(conn)
 }

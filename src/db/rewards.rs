@@ -71,6 +71,12 @@ pub struct RewardRow {
     pub paid_reference: Option<String>,
     pub reporter_key: Option<String>,
     pub month: String,
+    /// The head's note when signing off or returning the proposal.
+    pub signoff_note: Option<String>,
+    /// The second finance approval, above `second_approval_above_yuan`.
+    pub second_decided_by: Option<String>,
+    /// The policy period whose rates computed the amount (`None`: the standing policy).
+    pub policy: Option<String>,
 }
 
 // `serialize_as` converts owned values only, hence the clones.
@@ -121,18 +127,49 @@ pub fn of_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<RewardRow>> {
         .load(conn)
 }
 
-/// Rewards with their case number and department, optionally of one status, newest first.
+/// What a reward's card shows of its case: case number, lead department, sector, street.
+pub type CaseOfReward = (String, String, String, Option<String>);
+
+/// Rewards with their case, optionally of one status, newest first.
 pub fn list(
     conn: &mut DbConn,
     status: Option<RewardStatus>,
-) -> QueryResult<Vec<(RewardRow, String, String)>> {
+) -> QueryResult<Vec<(RewardRow, CaseOfReward)>> {
     let mut q = r::table.inner_join(tips::table).into_boxed();
     if let Some(s) = status {
         q = q.filter(r::status.eq(s.as_ref().to_owned()));
     }
     q.order(r::id.desc())
-        .select((RewardRow::as_select(), tips::case_number, tips::department))
+        .select((
+            RewardRow::as_select(),
+            (
+                tips::case_number,
+                tips::department,
+                tips::sector,
+                tips::street,
+            ),
+        ))
         .load(conn)
+}
+
+/// What staff found when they verified each of these tips (the note of the newest
+/// `substantiate` step), for the reward cards finance reads instead of the case page.
+pub fn findings(
+    conn: &mut DbConn,
+    tip_ids: &[TipId],
+) -> QueryResult<std::collections::HashMap<TipId, String>> {
+    use super::schema::tip_events as e;
+    let ids: Vec<i64> = tip_ids.iter().map(|t| t.0).collect();
+    let rows: Vec<(i64, Option<String>)> = e::table
+        .filter(e::tip_id.eq_any(ids))
+        .filter(e::action.eq("substantiate"))
+        .order(e::id.asc())
+        .select((e::tip_id, e::note))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, note)| note.map(|n| (TipId(id), n)))
+        .collect())
 }
 
 /// General-hazard amounts a reporter already has (or is proposed for) in a month: its active

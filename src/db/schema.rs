@@ -229,6 +229,9 @@ diesel::table! {
         paid_reference -> Nullable<Text>,
         reporter_key -> Nullable<Text>,
         month -> Text,
+        signoff_note -> Nullable<Text>,
+        second_decided_by -> Nullable<Text>,
+        policy -> Nullable<Text>,
     }
 }
 

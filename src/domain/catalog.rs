@@ -140,6 +140,40 @@ fn err(file: &'static str, reason: impl Into<String>) -> CatalogError {
     }
 }
 
+/// A code is what forms, URLs and the database carry: 1 to 40 lowercase ASCII letters, digits
+/// or `_`.
+fn check_code(file: &'static str, kind: &str, code: &str) -> Result<(), CatalogError> {
+    let valid = !code.is_empty()
+        && code.len() <= 40
+        && code
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(err(
+            file,
+            format!("{kind} code `{code}` must be lowercase letters, digits or _"),
+        ))
+    }
+}
+
+/// A unit is shown in both languages, so it needs both names.
+fn check_names(
+    file: &'static str,
+    kind: &str,
+    code: &str,
+    names: [&str; 2],
+) -> Result<(), CatalogError> {
+    if names.iter().any(|n| n.trim().is_empty()) {
+        return Err(err(
+            file,
+            format!("{kind} `{code}` needs name_zh and name_en"),
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct Catalog {
     departments: Vec<Department>,
@@ -159,12 +193,6 @@ impl Catalog {
         const D: &str = "departments.toml";
         const ST: &str = "streets.toml";
         const SE: &str = "sectors.toml";
-        let valid_code = |c: &str| {
-            !c.is_empty()
-                && c.len() <= 40
-                && c.chars()
-                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
-        };
         if departments.is_empty() {
             return Err(err(D, "no department is defined"));
         }
@@ -173,21 +201,8 @@ impl Catalog {
         }
         let mut units = HashSet::new();
         for d in &departments {
-            if !valid_code(&d.code) {
-                return Err(err(
-                    D,
-                    format!(
-                        "department code `{}` must be lowercase letters, digits or _",
-                        d.code
-                    ),
-                ));
-            }
-            if d.name_zh.trim().is_empty() || d.name_en.trim().is_empty() {
-                return Err(err(
-                    D,
-                    format!("department `{}` needs name_zh and name_en", d.code),
-                ));
-            }
+            check_code(D, "department", &d.code)?;
+            check_names(D, "department", &d.code, [&d.name_zh, &d.name_en])?;
             if !units.insert(d.code.as_str()) {
                 return Err(err(
                     D,
@@ -196,21 +211,8 @@ impl Catalog {
             }
         }
         for s in &streets {
-            if !valid_code(&s.code) {
-                return Err(err(
-                    ST,
-                    format!(
-                        "street code `{}` must be lowercase letters, digits or _",
-                        s.code
-                    ),
-                ));
-            }
-            if s.name_zh.trim().is_empty() || s.name_en.trim().is_empty() {
-                return Err(err(
-                    ST,
-                    format!("street `{}` needs name_zh and name_en", s.code),
-                ));
-            }
+            check_code(ST, "street", &s.code)?;
+            check_names(ST, "street", &s.code, [&s.name_zh, &s.name_en])?;
             if !units.insert(s.code.as_str()) {
                 return Err(err(
                     ST,
@@ -233,15 +235,7 @@ impl Catalog {
         let dept_codes: HashSet<&str> = departments.iter().map(|d| d.code.as_str()).collect();
         let mut sector_codes = HashSet::new();
         for s in &sectors {
-            if !valid_code(&s.code) {
-                return Err(err(
-                    SE,
-                    format!(
-                        "sector code `{}` must be lowercase letters, digits or _",
-                        s.code
-                    ),
-                ));
-            }
+            check_code(SE, "sector", &s.code)?;
             if !sector_codes.insert(s.code.as_str()) {
                 return Err(err(SE, format!("sector code `{}` appears twice", s.code)));
             }

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod case_number;
 pub mod catalog;
 pub mod deadlines;
+pub mod id_number;
 pub mod json;
 pub mod metrics;
 pub mod money;

@@ -49,6 +49,50 @@ pub struct Policy {
     /// A head signs a proposal off before finance sees it.
     #[serde(default)]
     pub head_signoff: bool,
+    /// Above this amount (yuan) two different finance users approve a reward.
+    #[serde(default = "default_second_approval")]
+    pub second_approval_above_yuan: i64,
+    /// A claim left unpaid this many days is flagged to finance (and mailed once).
+    #[serde(default = "default_payout_alert")]
+    pub payout_alert_days: i64,
+    /// Where the claimed-but-unpaid alerts go (the finance office's mailbox); the district
+    /// coordinator's mailbox when absent.
+    #[serde(default)]
+    pub finance_email: Option<String>,
+    /// The standing policy's name, recorded on each reward it computed (`policy` in answers).
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Dated periods whose rates replace the standing ones for tips submitted within them
+    /// (a campaign's raised rewards: 加大隐患举报奖励力度).
+    #[serde(default)]
+    pub periods: Vec<Period>,
+}
+
+fn default_second_approval() -> i64 {
+    10_000
+}
+
+fn default_payout_alert() -> i64 {
+    15
+}
+
+fn default_name() -> String {
+    "《安全生产领域举报奖励办法》".into()
+}
+
+/// A dated policy period: each table it gives replaces the standing policy's table of that
+/// name, from `starts` to `ends` (both included) by the day the tip was submitted.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    pub name: String,
+    pub starts: chrono::NaiveDate,
+    pub ends: chrono::NaiveDate,
+    pub employee_uplift_percent: Option<i64>,
+    pub major_hazard_fine: Option<FinePolicy>,
+    pub major_hazard_no_fine: Option<FlatPolicy>,
+    pub concealed_accident: Option<ConcealedPolicy>,
+    pub general_hazard: Option<GeneralPolicy>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -131,7 +175,7 @@ pub struct Award {
     pub rule: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
     #[error("{0} must not be negative")]
     Negative(&'static str),
@@ -141,6 +185,14 @@ pub enum PolicyError {
     Percent(&'static str),
     #[error("claim_days must be at least 1")]
     ClaimDays,
+    #[error("payout_alert_days must be at least 1")]
+    AlertDays,
+    #[error("period {0}: it ends before it starts, or has no name")]
+    PeriodDates(String),
+    #[error("periods {0} and {1} overlap")]
+    PeriodsOverlap(String, String),
+    #[error("period {0}: {1}")]
+    InPeriod(String, Box<PolicyError>),
 }
 
 impl Policy {
@@ -185,6 +237,10 @@ impl Policy {
                 self.general_hazard.monthly_cap_yuan,
             ),
             ("overall_max_yuan", self.overall_max_yuan),
+            (
+                "second_approval_above_yuan",
+                self.second_approval_above_yuan,
+            ),
         ];
         for (name, v) in non_negative {
             if v < 0 {
@@ -205,7 +261,99 @@ impl Policy {
         if self.claim_days < 1 {
             return Err(PolicyError::ClaimDays);
         }
+        if self.payout_alert_days < 1 {
+            return Err(PolicyError::AlertDays);
+        }
+        let mut periods: Vec<&Period> = self.periods.iter().collect();
+        periods.sort_by_key(|p| p.starts);
+        for p in &periods {
+            if p.ends < p.starts || p.name.trim().is_empty() {
+                return Err(PolicyError::PeriodDates(p.name.clone()));
+            }
+            self.in_force(p.starts)
+                .check()
+                .map_err(|e| PolicyError::InPeriod(p.name.clone(), Box::new(e)))?;
+        }
+        for pair in periods.windows(2) {
+            if pair[1].starts <= pair[0].ends {
+                let names = (pair[0].name.clone(), pair[1].name.clone());
+                return Err(PolicyError::PeriodsOverlap(names.0, names.1));
+            }
+        }
         Ok(())
+    }
+
+    /// The policy in force for a tip submitted on `day`: the standing one, or the period's
+    /// tables over it, named after the period.
+    pub fn in_force(&self, day: chrono::NaiveDate) -> Policy {
+        let mut p = Policy {
+            periods: Vec::new(),
+            ..self.clone()
+        };
+        let Some(period) = self
+            .periods
+            .iter()
+            .find(|p| p.starts <= day && day <= p.ends)
+        else {
+            return p;
+        };
+        p.name = period.name.clone();
+        if let Some(v) = period.employee_uplift_percent {
+            p.employee_uplift_percent = v;
+        }
+        if let Some(v) = &period.major_hazard_fine {
+            p.major_hazard_fine = v.clone();
+        }
+        if let Some(v) = &period.major_hazard_no_fine {
+            p.major_hazard_no_fine = v.clone();
+        }
+        if let Some(v) = &period.concealed_accident {
+            p.concealed_accident = v.clone();
+        }
+        if let Some(v) = &period.general_hazard {
+            p.general_hazard = v.clone();
+        }
+        p
+    }
+
+    /// The amounts finance may approve for a basis: above zero, and within what the policy
+    /// could give for it (a fine's minimum to its maximum; up to the flat amount or the
+    /// accident maximum, with the employee uplift; never above the overall maximum).
+    pub fn bounds(&self, basis: Basis, employee: bool) -> (Fen, Fen) {
+        let y = Fen::from_yuan;
+        let (min, max) = match basis {
+            Basis::MajorHazardFine { .. } => (
+                y(self.major_hazard_fine.min_yuan),
+                y(self.major_hazard_fine.max_yuan),
+            ),
+            Basis::MajorHazardNoFine => (Fen(1), y(self.major_hazard_no_fine.flat_yuan)),
+            Basis::ConcealedAccident { .. } => (Fen(1), y(self.concealed_accident.max_yuan)),
+            Basis::GeneralHazard => (Fen(1), y(self.general_hazard.flat_yuan)),
+        };
+        let uplift = if employee {
+            100 + self.employee_uplift_percent
+        } else {
+            100
+        };
+        let max = Fen(max.0.saturating_mul(uplift) / 100).min(y(self.overall_max_yuan));
+        (min.max(Fen(1)).min(max), max)
+    }
+
+    /// The policy a reward recorded by name: that period's, or the standing one (also for a
+    /// name no longer configured).
+    pub fn named(&self, name: Option<&str>) -> Policy {
+        match name.and_then(|n| self.periods.iter().find(|p| p.name == n)) {
+            Some(p) => self.in_force(p.starts),
+            None => Policy {
+                periods: Vec::new(),
+                ..self.clone()
+            },
+        }
+    }
+
+    /// Whether approving `amount` needs a second finance user.
+    pub fn needs_second_approval(&self, amount: Fen) -> bool {
+        amount > Fen::from_yuan(self.second_approval_above_yuan)
     }
 
     /// The reward for a verified tip. `employee`: the reporter works for the business reported
@@ -319,6 +467,11 @@ pub(crate) mod tests {
             overall_max_yuan: 300_000,
             claim_days: 60,
             head_signoff: false,
+            second_approval_above_yuan: 10_000,
+            payout_alert_days: 15,
+            finance_email: None,
+            name: "standing".into(),
+            periods: Vec::new(),
         }
     }
 
@@ -486,9 +639,110 @@ pub(crate) mod tests {
                     overall_max_yuan: max,
                     claim_days: 60,
                     head_signoff: hs,
+                    second_approval_above_yuan: 10_000,
+                    payout_alert_days: 15,
+                    finance_email: None,
+                    name: "standing".into(),
+                    periods: Vec::new(),
                 },
             )
             .prop_filter("a policy that passes its check", |p| p.check().is_ok())
+    }
+
+    fn day(s: &str) -> chrono::NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn campaign(name: &str, starts: &str, ends: &str) -> Period {
+        Period {
+            name: name.into(),
+            starts: day(starts),
+            ends: day(ends),
+            employee_uplift_percent: None,
+            major_hazard_fine: None,
+            major_hazard_no_fine: Some(FlatPolicy { flat_yuan: 5_000 }),
+            concealed_accident: None,
+            general_hazard: Some(GeneralPolicy {
+                flat_yuan: 1_000,
+                monthly_cap_yuan: 3_000,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_period_raises_its_tables_for_tips_submitted_within_it() {
+        let p = Policy {
+            periods: vec![campaign("大排查大整治", "2026-06-01", "2026-12-31")],
+            ..fujian()
+        };
+        assert_eq!(p.check(), Ok(()));
+        let before = p.in_force(day("2026-05-31"));
+        assert_eq!(before.name, "standing");
+        assert_eq!(yuan(&before, Basis::GeneralHazard), 500);
+        for d in ["2026-06-01", "2026-12-31"] {
+            let during = p.in_force(day(d));
+            assert_eq!(during.name, "大排查大整治");
+            assert_eq!(yuan(&during, Basis::GeneralHazard), 1_000);
+            assert_eq!(yuan(&during, Basis::MajorHazardNoFine), 5_000);
+            // What the period does not give stays as it was.
+            assert_eq!(during.major_hazard_fine, p.major_hazard_fine);
+        }
+        assert_eq!(p.in_force(day("2027-01-01")).name, "standing");
+        assert_eq!(
+            p.named(Some("大排查大整治")).general_hazard.flat_yuan,
+            1_000
+        );
+        assert_eq!(p.named(Some("gone")).general_hazard.flat_yuan, 500);
+        assert_eq!(p.named(None).name, "standing");
+    }
+
+    #[test]
+    fn overlapping_or_backward_periods_stop_the_start() {
+        let overlapping = Policy {
+            periods: vec![
+                campaign("一", "2026-01-01", "2026-06-30"),
+                campaign("二", "2026-06-30", "2026-12-31"),
+            ],
+            ..fujian()
+        };
+        assert_eq!(
+            overlapping.check(),
+            Err(PolicyError::PeriodsOverlap("一".into(), "二".into()))
+        );
+        let backward = Policy {
+            periods: vec![campaign("反", "2026-06-01", "2026-05-01")],
+            ..fujian()
+        };
+        assert_eq!(backward.check(), Err(PolicyError::PeriodDates("反".into())));
+        let mut bad = campaign("坏", "2026-01-01", "2026-02-01");
+        bad.employee_uplift_percent = Some(300);
+        let bad = Policy {
+            periods: vec![bad],
+            ..fujian()
+        };
+        assert!(matches!(bad.check(), Err(PolicyError::InPeriod(..))));
+    }
+
+    #[test]
+    fn finance_bounds_follow_the_basis() {
+        let p = fujian();
+        let fine = Basis::MajorHazardFine {
+            fine: Fen::from_yuan(1),
+        };
+        assert_eq!(
+            p.bounds(fine, false),
+            (Fen::from_yuan(3_000), Fen::from_yuan(300_000))
+        );
+        assert_eq!(
+            p.bounds(Basis::GeneralHazard, false),
+            (Fen(1), Fen::from_yuan(500))
+        );
+        assert_eq!(
+            p.bounds(Basis::GeneralHazard, true),
+            (Fen(1), Fen::from_yuan(650))
+        );
+        assert!(p.needs_second_approval(Fen::from_yuan(10_000) + Fen(1)));
+        assert!(!p.needs_second_approval(Fen::from_yuan(10_000)));
     }
 
     proptest! {
@@ -506,6 +760,9 @@ pub(crate) mod tests {
             let a = p.compute(b, employee, Fen(granted)).amount;
             let y = Fen::from_yuan;
             prop_assert!(a >= Fen(0) && a <= y(p.overall_max_yuan), "{a}");
+            // Finance may always approve what the policy computed.
+            let (min, max) = p.bounds(b, employee);
+            prop_assert!(a == Fen(0) || (min <= a && a <= max), "{a} not in {min}..{max}");
             match b {
                 Basis::MajorHazardFine { .. } => {
                     prop_assert!(a >= y(p.major_hazard_fine.min_yuan).min(y(p.overall_max_yuan)));

@@ -417,8 +417,15 @@ mod tests {
         }
     }
 
-    fn fields(r: Result<NewTip, Vec<FieldError>>) -> Vec<(&'static str, &'static str)> {
-        r.unwrap_err()
+    /// Parses against the small catalog at the tests' instant.
+    fn parse(t: &TipInput) -> Result<NewTip, Vec<FieldError>> {
+        NewTip::parse(t, &small(), now())
+    }
+
+    /// The (field, key) of each refusal.
+    fn refusals(t: &TipInput) -> Vec<(&'static str, &'static str)> {
+        parse(t)
+            .unwrap_err()
             .into_iter()
             .map(|e| (e.field, e.key))
             .collect()
@@ -426,7 +433,7 @@ mod tests {
 
     #[test]
     fn a_valid_anonymous_tip_parses() {
-        let tip = NewTip::parse(&valid(), &small(), now()).unwrap();
+        let tip = parse(&valid()).unwrap();
         assert_eq!(tip.sector.code, "gas");
         assert_eq!(tip.severity, Severity::Major);
         assert!(tip.reporter.is_none());
@@ -443,7 +450,7 @@ mod tests {
         t.address = Some("路".into());
         t.enterprise = Some("企".repeat(201));
         assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
+            refusals(&t),
             vec![
                 ("address", "too_short"),
                 ("enterprise", "too_long"),
@@ -454,19 +461,16 @@ mod tests {
         t.description = Some("险".repeat(5_000));
         t.address = Some("路".repeat(200));
         t.enterprise = Some("企".repeat(200));
-        assert!(NewTip::parse(&t, &small(), now()).is_ok());
+        assert!(parse(&t).is_ok());
         t.description = Some("险".repeat(5_001));
-        assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
-            vec![("description", "too_long")]
-        );
+        assert_eq!(refusals(&t), vec![("description", "too_long")]);
     }
 
     #[test]
     fn missing_fields_are_each_named() {
         let t = TipInput::default();
         assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
+            refusals(&t),
             vec![
                 ("sector", "required"),
                 ("address", "required"),
@@ -483,7 +487,7 @@ mod tests {
         t.street = Some("atlantis".into());
         t.severity = Some("catastrophic".into());
         assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
+            refusals(&t),
             vec![
                 ("sector", "unknown_sector"),
                 ("street", "unknown_street"),
@@ -496,39 +500,27 @@ mod tests {
     fn observed_at_must_be_rfc3339_and_not_in_the_future() {
         let mut t = valid();
         t.observed_at = Some("yesterday".into());
-        assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
-            vec![("observed_at", "bad_instant")]
-        );
+        assert_eq!(refusals(&t), vec![("observed_at", "bad_instant")]);
         t.observed_at = Some("2026-11-28T12:10:00Z".into());
-        assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
-            vec![("observed_at", "in_future")]
-        );
+        assert_eq!(refusals(&t), vec![("observed_at", "in_future")]);
         t.observed_at = Some("2026-11-28T12:04:00Z".into());
-        assert!(NewTip::parse(&t, &small(), now()).is_ok());
+        assert!(parse(&t).is_ok());
     }
 
     #[test]
     fn a_reporter_is_required_exactly_when_not_anonymous() {
         let mut t = valid();
         t.anonymous = Some(false);
-        assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
-            vec![("reporter", "reporter_required")]
-        );
+        assert_eq!(refusals(&t), vec![("reporter", "reporter_required")]);
         t.anonymous = Some(true);
         t.reporter = Some(ReporterInput {
             name: Some("王".into()),
             phone: Some("13812345678".into()),
             email: None,
         });
-        assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
-            vec![("reporter", "reporter_forbidden")]
-        );
+        assert_eq!(refusals(&t), vec![("reporter", "reporter_forbidden")]);
         t.anonymous = Some(false);
-        let tip = NewTip::parse(&t, &small(), now()).unwrap();
+        let tip = parse(&t).unwrap();
         assert_eq!(tip.reporter.unwrap().phone.as_str(), "13812345678");
     }
 
@@ -542,7 +534,7 @@ mod tests {
             email: Some("not-an-email".into()),
         });
         assert_eq!(
-            fields(NewTip::parse(&t, &small(), now())),
+            refusals(&t),
             vec![
                 ("reporter.name", "required"),
                 ("reporter.phone", "bad_phone"),

@@ -118,22 +118,14 @@ pub fn available(status: Status, actor: Actor) -> Vec<Action> {
 mod tests {
     use super::*;
 
-    const OFFICER: Actor = Actor {
-        role: Role::Officer,
-        lead_unit: true,
-    };
-    const CO_HEAD: Actor = Actor {
-        role: Role::Head,
-        lead_unit: false,
-    };
-    const HEAD: Actor = Actor {
-        role: Role::Head,
-        lead_unit: true,
-    };
-    const COORD: Actor = Actor {
-        role: Role::Coordinator,
-        lead_unit: false,
-    };
+    const fn actor(role: Role, lead_unit: bool) -> Actor {
+        Actor { role, lead_unit }
+    }
+
+    const OFFICER: Actor = actor(Role::Officer, true);
+    const CO_HEAD: Actor = actor(Role::Head, false);
+    const HEAD: Actor = actor(Role::Head, true);
+    const COORD: Actor = actor(Role::Coordinator, false);
 
     /// The legal transitions, as (from, action, to). Everything not listed is illegal.
     fn legal() -> Vec<(Status, Action, Status)> {
@@ -183,18 +175,7 @@ mod tests {
         let legal = legal();
         let actors: Vec<Actor> = Role::ALL
             .into_iter()
-            .flat_map(|role| {
-                [
-                    Actor {
-                        role,
-                        lead_unit: true,
-                    },
-                    Actor {
-                        role,
-                        lead_unit: false,
-                    },
-                ]
-            })
+            .flat_map(|role| [actor(role, true), actor(role, false)])
             .collect();
         let mut checked = 0;
         for status in Status::ALL {
@@ -225,33 +206,28 @@ mod tests {
     fn inspectors_and_finance_take_no_case_action() {
         for role in [Role::Inspector, Role::Finance] {
             for lead_unit in [true, false] {
-                assert!(available(Status::Submitted, Actor { role, lead_unit }).is_empty());
+                assert!(available(Status::Submitted, actor(role, lead_unit)).is_empty());
             }
         }
     }
 
     #[test]
     fn only_heads_close_and_only_the_lead_head_or_coordinator_transfers() {
-        assert_eq!(
-            decide(Status::Rectified, Action::Close, OFFICER),
-            Err(Refusal::Forbidden)
-        );
-        assert_eq!(
-            decide(Status::Rectified, Action::Close, CO_HEAD),
-            Ok(Status::Closed)
-        );
-        assert_eq!(
-            decide(Status::Accepted, Action::Transfer, CO_HEAD),
-            Err(Refusal::Forbidden)
-        );
-        assert_eq!(
-            decide(Status::Accepted, Action::Transfer, HEAD),
-            Ok(Status::Accepted)
-        );
-        assert_eq!(
-            decide(Status::Closed, Action::Transfer, COORD),
-            Err(Refusal::Illegal)
-        );
+        use Action as A;
+        use Status as S;
+        for (status, action, actor, expected) in [
+            (S::Rectified, A::Close, OFFICER, Err(Refusal::Forbidden)),
+            (S::Rectified, A::Close, CO_HEAD, Ok(S::Closed)),
+            (S::Accepted, A::Transfer, CO_HEAD, Err(Refusal::Forbidden)),
+            (S::Accepted, A::Transfer, HEAD, Ok(S::Accepted)),
+            (S::Closed, A::Transfer, COORD, Err(Refusal::Illegal)),
+        ] {
+            assert_eq!(
+                decide(status, action, actor),
+                expected,
+                "{status} {action} {actor:?}"
+            );
+        }
         assert_eq!(
             available(Status::Submitted, OFFICER),
             vec![Action::Accept, Action::Reject, Action::MarkDuplicate]

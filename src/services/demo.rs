@@ -6,6 +6,7 @@ use super::staff::NewStaff;
 use super::{ServiceError, ServiceResult, Services};
 use crate::config::parse_toml;
 use crate::db::{self, staff, tips};
+use crate::domain::id_number::IdNumber;
 use crate::domain::roles::Role;
 use crate::domain::tip::{Channel, NewTip, ReporterInput, TipInput};
 use crate::secrets;
@@ -291,7 +292,9 @@ impl Services {
     /// Takes the rewards of the demo's cases found true through every stage, each by the role
     /// the rules ask for (the coordinator proposes, one finance user decides, the reporter
     /// claims with the receipt, the other finance user pays), so the finance page shows a
-    /// reward in each state: paid, claimed, approved, proposed and rejected.
+    /// reward in each state: paid, claimed, approved, awaiting a second approval (a concealed
+    /// accident's 30,000 yuan, above the second-approval amount), proposed, rejected and
+    /// withdrawn.
     fn demo_rewards(&self, asked: &[Asked]) -> ServiceResult<()> {
         let (Some(boss), Some(f1), Some(f2)) = (
             self.demo_staff("coordinator", 0)?,
@@ -300,24 +303,39 @@ impl Services {
         ) else {
             return Ok(());
         };
-        let stages = ["paid", "claimed", "approved", "proposed", "rejected"];
+        let stages = [
+            "paid",
+            "claimed",
+            "approved",
+            "awaiting_second_approval",
+            "proposed",
+            "rejected",
+            "withdrawn",
+        ];
         let mut next = stages.iter();
         for (n, (case, hash, severity)) in asked.iter().enumerate() {
             if !self.case(&boss, case)?.may_propose_reward {
                 continue;
             }
             let Some(stage) = next.next() else { break };
-            let basis = match severity.as_str() {
-                "major" => "major_hazard_no_fine",
+            let basis = match (*stage, severity.as_str()) {
+                ("awaiting_second_approval", _) => "concealed_accident",
+                (_, "major") => "major_hazard_no_fine",
                 _ => "general_hazard",
             };
             let input = ProposalInput {
                 basis: basis.into(),
+                deaths_concealed: Some(1),
+                accident_grade: Some("general".into()),
                 ..ProposalInput::default()
             };
             let proposed = self.propose_reward(&boss, case, &input)?;
             let Some(reward) = proposed else { continue };
             let id = reward.reward.id;
+            if *stage == "withdrawn" {
+                self.withdraw_reward(&boss, id, "举报人表示不再申请奖励")?;
+                continue;
+            }
             let approve = *stage != "rejected";
             if *stage != "proposed" {
                 let note = if approve {
@@ -333,6 +351,8 @@ impl Services {
                     name: "演示领奖人".into(),
                     account: format!("62220200000000{n:02}"),
                     phone: format!("139000000{n:02}"),
+                    id_number: demo_id_number(n),
+                    bank: Some("中国工商银行福州湖里支行".into()),
                 };
                 self.claim_by_hash(hash, payee)?;
             }
@@ -342,4 +362,13 @@ impl Services {
         }
         Ok(())
     }
+}
+
+/// A resident ID number for the demo's payee `n`: a made-up place and sequence completed with
+/// its check character, so the claim passes the same check a real one does.
+fn demo_id_number(n: usize) -> String {
+    let first17 = format!("35020619900101{:03}", n % 1000);
+    IdNumber::complete(&first17)
+        .map(|id| id.as_str().to_owned())
+        .unwrap_or_default()
 }

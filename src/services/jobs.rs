@@ -133,6 +133,7 @@ impl Services {
             ("sessions", self.purge_sessions()),
             ("sent mail", self.purge_sent_mail()),
             ("expired rewards", self.expire_rewards()),
+            ("unpaid claims", self.alert_unpaid_claims()),
         ] {
             if let Err(e) = result {
                 tracing::error!(error = ?e, what, "clean-up failed");

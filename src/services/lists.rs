@@ -4,12 +4,15 @@
 
 use super::audit;
 use super::auth::Staff;
+use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow};
 use crate::db::tips::TipRow;
 use crate::domain::access::Permission;
+use crate::domain::catalog::Catalog;
 use crate::domain::status::Status;
+use crate::i18n::Lang;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListKind {
@@ -70,6 +73,50 @@ pub struct ListRow {
     pub status: Status,
     pub suspend_operations: bool,
     pub days_overdue: i64,
+}
+
+/// The columns, in order, as message keys.
+pub const COLUMNS: &[&str] = &[
+    "list-col-case",
+    "list-col-sector",
+    "list-col-street",
+    "list-col-enterprise",
+    "list-col-address",
+    "list-col-hazard",
+    "list-col-level",
+    "list-col-department",
+    "list-col-responsible",
+    "list-col-measures",
+    "list-col-deadline",
+    "list-col-status",
+    "list-col-days-overdue",
+];
+
+/// A row's cells under [`COLUMNS`] in a language (the list page and its file show the same).
+pub fn cells(catalog: &Catalog, lang: Lang, r: &ListRow) -> Vec<String> {
+    let names = Names::new(catalog, lang);
+    let mut status = lang.t(&format!("status-{}", r.status));
+    if r.suspend_operations {
+        status = format!("{status} · {}", lang.t("list-suspended"));
+    }
+    vec![
+        r.case_number.clone(),
+        names.sector(&r.sector),
+        r.street
+            .as_deref()
+            .map(|s| names.street(s))
+            .unwrap_or_default(),
+        r.enterprise.clone().unwrap_or_default(),
+        r.address.clone(),
+        r.hazard.clone(),
+        lang.t(&format!("severity-{}", r.severity)),
+        names.unit(&r.department),
+        r.responsible_party.clone().unwrap_or_default(),
+        r.measures.clone().unwrap_or_default(),
+        r.deadline.map(|d| d.to_string()).unwrap_or_default(),
+        status,
+        r.days_overdue.to_string(),
+    ]
 }
 
 impl Services {

@@ -14,7 +14,7 @@ use tera::Context;
 const OUTBOX: &str = "outbox";
 
 impl Services {
-    fn link(&self, path: &str) -> String {
+    pub(super) fn link(&self, path: &str) -> String {
         format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
 

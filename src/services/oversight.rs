@@ -3,10 +3,11 @@
 //! [`crate::domain::metrics`]; this module turns case files into facts and decides who may see
 //! which scope.
 
+use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::{self, CaseFileRow, TipFacts};
 use crate::domain::access::Permission;
-use crate::domain::metrics::{self, CaseFacts, Group};
+use crate::domain::metrics::{self, CaseFacts, Group, Share};
 use crate::domain::status::Status;
 use crate::services::auth::Staff;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
@@ -59,6 +60,33 @@ pub struct Oversight {
     pub by_department: Vec<Group>,
     pub weekly: Vec<(NaiveDate, i64)>,
     pub overdue: Vec<OverdueCase>,
+}
+
+impl Oversight {
+    /// The name of the scope: a department or sub-district, or the whole district.
+    pub fn scope_name(&self, names: Names) -> String {
+        self.unit
+            .as_deref()
+            .map(|u| names.unit(u))
+            .unwrap_or_else(|| names.lang.t("oversight-whole-district"))
+    }
+}
+
+/// A share as pages and files show it (`50.0%`), `—` when nothing was due.
+pub fn pct(s: Share) -> String {
+    s.percent()
+        .map(|p| format!("{p:.1}%"))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// A number of days to one decimal, `—` when there is none.
+pub fn days(d: Option<f64>) -> String {
+    d.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into())
+}
+
+/// A group's score to one decimal, `—` when nothing was due.
+pub fn score(g: &Group) -> String {
+    days(g.score)
 }
 
 /// A period from optional `YYYY-MM-DD` texts; the default is the twelve weeks up to `today`.
@@ -115,6 +143,36 @@ impl Services {
         }
     }
 
+    /// The figures a staff member asked for: the scope checked with
+    /// [`Services::oversight_scope`], the period read with [`period`] (texts as in the query).
+    pub fn oversight_for(
+        &self,
+        staff: &Staff,
+        unit: &str,
+        from: &str,
+        to: &str,
+    ) -> ServiceResult<Oversight> {
+        let unit = self.oversight_scope(staff, Some(unit))?;
+        let (from, to) = period(Some(from), Some(to), self.today())?;
+        self.oversight(unit.as_deref(), from, to)
+    }
+
+    /// The figures of any unit, or of the district (`None`), for the command line (`tipline
+    /// report`, run by whoever runs the installation): an unknown unit is a field error.
+    pub fn oversight_of(
+        &self,
+        unit: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> ServiceResult<Oversight> {
+        let unit = unit.map(str::trim).filter(|u| !u.is_empty());
+        if unit.is_some_and(|u| self.catalog.unit_kind(u).is_none()) {
+            return Err(ServiceError::field("department", "unknown_unit"));
+        }
+        let (from, to) = period(from, to, self.today())?;
+        self.oversight(unit, from, to)
+    }
+
     /// The figures of a scope (checked with [`Services::oversight_scope`] first, or chosen on
     /// the command line) for tips received from `from` to `to`, both days included.
     pub fn oversight(
@@ -148,24 +206,10 @@ impl Services {
         }
         overdue.sort_by(|a, b| (b.days_late, &a.case_number).cmp(&(a.days_late, &b.case_number)));
         let w = &self.weights;
-        let sectors: Vec<String> = self
-            .catalog
-            .sectors()
-            .iter()
-            .map(|s| s.code.clone())
-            .collect();
-        let streets: Vec<String> = self
-            .catalog
-            .streets()
-            .iter()
-            .map(|s| s.code.clone())
-            .collect();
-        let departments: Vec<String> = self
-            .catalog
-            .departments()
-            .iter()
-            .map(|d| d.code.clone())
-            .collect();
+        let c = &self.catalog;
+        let sectors = codes(c.sectors(), |s| &s.code);
+        let streets = codes(c.streets(), |s| &s.code);
+        let departments = codes(c.departments(), |d| &d.code);
         let all: Vec<&CaseFacts> = facts.iter().collect();
         Ok(Oversight {
             unit: unit.map(str::to_owned),
@@ -258,6 +302,11 @@ impl Services {
         };
         (fact, missed)
     }
+}
+
+/// The codes of a catalog table, in its order (the rows of a figures table).
+fn codes<T>(items: &[T], code: fn(&T) -> &String) -> Vec<String> {
+    items.iter().map(|x| code(x).clone()).collect()
 }
 
 #[cfg(test)]

@@ -16,14 +16,15 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::CaseFileRow;
 use crate::db::rewards::{self, RewardRow};
 use crate::db::tips::TipRow;
-use crate::db::{self, cases, tips};
+use crate::db::{self, cases, outbox, tips};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
+use crate::domain::id_number::IdNumber;
 use crate::domain::reward::{
     self as reward, Basis, CaseFacts, Facts, Fen, Grade, Refusal, RewardActor, RewardId,
     RewardStatus, RewardStep, Who,
 };
-use crate::domain::tip::{Phone, text_field};
+use crate::domain::tip::{Phone, TipId, text_field};
 use chrono::{Datelike, Duration};
 use serde::{Deserialize, Serialize};
 
@@ -57,12 +58,19 @@ impl Default for ProposalInput {
     }
 }
 
-/// What a reporter gives to be paid, sealed at rest.
+/// What a reporter gives to be paid, sealed at rest; finance opens it only to pay
+/// ([`Services::open_payee`]).
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Payee {
     pub name: String,
     pub account: String,
     pub phone: String,
+    /// The 居民身份证号码 (check character verified). Claims sealed before version 2 have none.
+    #[serde(default)]
+    pub id_number: String,
+    /// The bank (and branch) of the account, if the reporter named it.
+    #[serde(default)]
+    pub bank: Option<String>,
 }
 
 impl std::fmt::Debug for Payee {
@@ -93,6 +101,26 @@ pub struct Reward {
     pub paid_by: Option<String>,
     pub paid_at: Option<chrono::NaiveDateTime>,
     pub paid_reference: Option<String>,
+    /// The head's note when signing off or returning it.
+    pub signoff_note: Option<String>,
+    /// The second finance approval, for an amount above the second-approval amount.
+    pub second_decided_by: Option<String>,
+    /// The name of the policy (or policy period) whose rates computed it.
+    pub policy: String,
+    /// When the reporter claimed it.
+    pub claimed_at: Option<chrono::NaiveDateTime>,
+}
+
+impl Reward {
+    fn of(r: &RewardRow, standing_policy: &str) -> Reward {
+        Reward {
+            policy: r
+                .policy
+                .clone()
+                .unwrap_or_else(|| standing_policy.to_owned()),
+            ..Reward::from(r)
+        }
+    }
 }
 
 impl From<&RewardRow> for Reward {
@@ -115,6 +143,36 @@ impl From<&RewardRow> for Reward {
             paid_by: r.paid_by.clone(),
             paid_at: r.paid_at,
             paid_reference: r.paid_reference.clone(),
+            signoff_note: r.signoff_note.clone(),
+            second_decided_by: r.second_decided_by.clone(),
+            policy: r.policy.clone().unwrap_or_default(),
+            claimed_at: r.claimed_at,
+        }
+    }
+}
+
+/// What a reward's card shows of its case (finance does not open the case page).
+#[derive(Debug, Clone, Default)]
+pub struct RewardCase {
+    pub case_number: String,
+    /// The lead department's code.
+    pub department: String,
+    /// The sector's code.
+    pub sector: String,
+    /// The sub-district's code.
+    pub street: Option<String>,
+    /// What staff found when they verified it.
+    pub finding: Option<String>,
+}
+
+impl RewardCase {
+    fn of(tip: &TipRow, finding: Option<String>) -> RewardCase {
+        RewardCase {
+            case_number: tip.case_number.clone(),
+            department: tip.department.clone(),
+            sector: tip.sector.clone(),
+            street: tip.street.clone(),
+            finding,
         }
     }
 }
@@ -125,13 +183,46 @@ pub struct RewardView {
     pub reward: Reward,
     pub case_number: String,
     pub department: String,
+    /// The case's sector, sub-district and finding, for the reward card.
+    pub case: RewardCase,
     /// Patterns worth a second look (never blocking): `same_account`, `same_phone`,
     /// `staff_phone`, `many_this_month`.
     pub signals: Vec<&'static str>,
     pub may_sign_off: bool,
+    /// Return to its unit with a note (the other side of the sign-off).
+    pub may_return: bool,
+    /// Correct (the same form as a proposal) or withdraw it.
+    pub may_correct: bool,
+    pub may_withdraw: bool,
     /// Approve or reject.
     pub may_decide: bool,
+    /// Open the sealed payee details (finance, not an approver, while claimed).
+    pub may_open_payee: bool,
     pub may_pay: bool,
+    /// Give an expired reward a new claim period.
+    pub may_reinstate: bool,
+    /// The amounts finance may approve for its basis.
+    pub bounds: (Fen, Fen),
+    /// Claimed and still unpaid after `payout_alert_days`.
+    pub payout_overdue: bool,
+}
+
+/// The payee details finance opens to pay (never logged: `Debug` is redacted).
+#[derive(Clone, Serialize)]
+pub struct PayeeDetails {
+    pub payee_name: String,
+    pub payee_account: String,
+    pub bank: Option<String>,
+    pub phone: String,
+    pub id_number: String,
+    /// The reporter stayed anonymous: finance checks the ID document when paying.
+    pub anonymous: bool,
+}
+
+impl std::fmt::Debug for PayeeDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PayeeDetails(<redacted>)")
+    }
 }
 
 /// The paid rewards of a period and their totals (the ledger finance keeps).
@@ -169,19 +260,54 @@ fn staff_actor(staff: &Staff, row: &RewardRow) -> RewardActor {
         who: Who::Staff(staff.role),
         proposed: row.proposed_by == staff.username,
         signed_off: row.signed_off_by.as_deref() == me,
-        decided: row.decided_by.as_deref() == me,
+        decided: row.decided_by.as_deref() == me || row.second_decided_by.as_deref() == me,
     }
 }
 
-/// The amount finance approves: the proposed one, or another with a note saying why (the rule
-/// then records both).
+/// The basis a reward row records (the fine's amount does not matter for its bounds).
+fn row_basis(row: &RewardRow) -> Option<Basis> {
+    Some(match row.basis.as_str() {
+        "major_hazard_fine" => Basis::MajorHazardFine {
+            fine: Fen(row.fine_fen.unwrap_or(0)),
+        },
+        "major_hazard_no_fine" => Basis::MajorHazardNoFine,
+        "concealed_accident" => Basis::ConcealedAccident {
+            deaths: row.deaths_concealed.unwrap_or(0).into(),
+            grade: row.accident_grade.as_deref().and_then(Grade::parse)?,
+        },
+        "general_hazard" => Basis::GeneralHazard,
+        _ => return None,
+    })
+}
+
+/// The amounts finance may approve for a reward: the bounds of its basis under the policy
+/// (period) that computed it.
+fn bounds_of(policy: &reward::Policy, row: &RewardRow) -> (Fen, Fen) {
+    let policy = policy.named(row.policy.as_deref());
+    match row_basis(row) {
+        Some(basis) => policy.bounds(basis, row.employee),
+        None => (Fen(1), Fen::from_yuan(policy.overall_max_yuan)),
+    }
+}
+
+/// The amount finance approves: the proposed one, or another within the policy's bounds for the
+/// basis, with a note saying why (the rule then records both).
 fn approve_amount(
+    policy: &reward::Policy,
     row: &mut RewardRow,
     amount: Result<Option<Fen>, FieldError>,
     note: &str,
 ) -> ServiceResult<()> {
     let amount = amount.map_err(|e| ServiceError::Validation(vec![e]))?;
     if let Some(amount) = amount.filter(|a| *a != row.amount_fen) {
+        let (min, max) = bounds_of(policy, row);
+        if amount < min || amount > max {
+            return Err(ServiceError::Validation(vec![
+                FieldError::new("amount_yuan", "amount_out_of_bounds")
+                    .with("min", min.0 / 100)
+                    .with("max", max.0 / 100),
+            ]));
+        }
         if note.is_empty() {
             return Err(ServiceError::field("note", "reason_for_amount"));
         }
@@ -196,6 +322,10 @@ fn basis_of(input: &ProposalInput) -> Result<Basis, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut need =
         |field: &'static str, key: &'static str| errors.push(FieldError::new(field, key));
+    let decision = input.penalty_decision.as_deref().map(str::trim);
+    if input.basis == "major_hazard_fine" && decision.is_none_or(str::is_empty) {
+        need("penalty_decision", "required");
+    }
     let basis = match input.basis.as_str() {
         "major_hazard_fine" => match input.fine_yuan.clone() {
             Ok(Some(fine)) => Some(Basis::MajorHazardFine { fine }),
@@ -264,6 +394,11 @@ impl Services {
             claim_period_over: row
                 .and_then(|r| r.claim_deadline)
                 .is_some_and(|d| d < today),
+            second_approval: row.is_some_and(|r| {
+                self.reward_policy
+                    .named(r.policy.as_deref())
+                    .needs_second_approval(r.amount_fen)
+            }),
             case,
         }
     }
@@ -298,19 +433,30 @@ impl Services {
         &self,
         staff: &Staff,
         row: RewardRow,
-        case_number: String,
-        department: String,
+        case: RewardCase,
         signals: Vec<&'static str>,
     ) -> RewardView {
         let actor = staff_actor(staff, &row);
         let may = |step| self.reward_step(&row, step, &actor).is_ok();
+        let alert_days = self.reward_policy.payout_alert_days;
         RewardView {
             may_sign_off: may(RewardStep::SignOff),
+            may_return: may(RewardStep::Return),
+            may_correct: may(RewardStep::Correct),
+            may_withdraw: may(RewardStep::Withdraw),
             may_decide: may(RewardStep::Approve),
+            may_open_payee: may(RewardStep::OpenPayee),
             may_pay: may(RewardStep::Pay),
-            reward: Reward::from(&row),
-            case_number,
-            department,
+            may_reinstate: may(RewardStep::Reinstate),
+            bounds: bounds_of(&self.reward_policy, &row),
+            payout_overdue: row.status == RewardStatus::Claimed
+                && row
+                    .claimed_at
+                    .is_some_and(|t| t + Duration::days(alert_days) < self.now()),
+            reward: Reward::of(&row, &self.reward_policy.name),
+            case_number: case.case_number.clone(),
+            department: case.department.clone(),
+            case,
             signals,
         }
     }
@@ -343,7 +489,7 @@ impl Services {
             let first = reward::step(in_progress(&existing), RewardStep::Propose, &actor, &facts)
                 .map_err(refused)?;
             let basis = basis_of(input).map_err(ServiceError::Validation)?;
-            let mut row = self.proposal(conn, staff, &tip, (basis, first), input)?;
+            let mut row = self.proposal(conn, staff, &tip, (basis, first), input, None)?;
             row.id = rewards::insert(conn, &row)?;
             let amount = row.amount_fen;
             self.record(
@@ -359,8 +505,8 @@ impl Services {
                     at: row.proposed_at,
                 },
             )?;
-            let (case, unit) = (tip.case_number, tip.department);
-            Ok(Some(self.reward_view(staff, row, case, unit, Vec::new())))
+            let case = self.reward_case(conn, &tip)?;
+            Ok(Some(self.reward_view(staff, row, case, Vec::new())))
         })
     }
 
@@ -396,8 +542,11 @@ impl Services {
         )
     }
 
-    /// The proposal's row: the amount the policy computes for this basis (with the month's
-    /// general-hazard rewards of the same reporter counted against the cap).
+    /// The proposal's row: the amount the policy in force when the tip was submitted computes
+    /// for this basis (with the month's general-hazard rewards of the same reporter counted
+    /// against the cap, less the proposal being corrected). The employee uplift is for
+    /// identified reporters only (应急〔2020〕69号). A zero amount (the cap reached) is refused
+    /// and nothing is stored.
     fn proposal(
         &self,
         conn: &mut db::DbConn,
@@ -405,17 +554,29 @@ impl Services {
         tip: &crate::db::tips::TipRow,
         (basis, first): (Basis, RewardStatus),
         input: &ProposalInput,
+        replacing: Option<&RewardRow>,
     ) -> ServiceResult<RewardRow> {
         let now = self.now();
         let local = now.and_utc().with_timezone(&self.offset);
         let month = format!("{:04}-{:02}", local.year(), local.month());
-        let granted = match &tip.reporter_key {
+        let mut granted = match &tip.reporter_key {
             Some(k) => Fen(rewards::general_granted(conn, k, &month)?),
             None => Fen(0),
         };
-        let award = self
-            .reward_policy
-            .compute(basis, tip.declared_employee, granted);
+        if let Some(old) = replacing.filter(|r| r.basis == "general_hazard" && r.month == month) {
+            granted = Fen((granted.0 - old.amount_fen.0).max(0));
+        }
+        let submitted = tip
+            .submitted_at
+            .and_utc()
+            .with_timezone(&self.offset)
+            .date_naive();
+        let policy = self.reward_policy.in_force(submitted);
+        let employee = tip.declared_employee && !tip.anonymous;
+        let award = policy.compute(basis, employee, granted);
+        if award.amount == Fen(0) {
+            return Err(ServiceError::Conflict(reward::Conflict::CapReached.code()));
+        }
         let (fine_fen, deaths, grade) = match basis {
             Basis::MajorHazardFine { fine } => (Some(fine.0), None, None),
             Basis::ConcealedAccident { deaths, .. } => {
@@ -432,7 +593,7 @@ impl Services {
             deaths_concealed: deaths,
             accident_grade: grade,
             penalty_decision: text(&input.penalty_decision),
-            employee: tip.declared_employee,
+            employee,
             computed_fen: award.amount,
             amount_fen: award.amount,
             rule: award.rule,
@@ -454,6 +615,9 @@ impl Services {
             paid_reference: None,
             reporter_key: tip.reporter_key.clone(),
             month,
+            signoff_note: None,
+            second_decided_by: None,
+            policy: Some(policy.name),
         })
     }
 
@@ -473,37 +637,148 @@ impl Services {
         Ok(tip)
     }
 
-    /// A head's sign-off, where the policy asks for one before finance.
-    pub fn sign_off_reward(&self, staff: &Staff, id: RewardId) -> ServiceResult<RewardView> {
+    /// A reward locked for a step, with its case's tip (seen with the case pages' visibility
+    /// when `visible` is set: the staff of the case's units and the coordinator).
+    fn reward_for_step(
+        &self,
+        conn: &mut db::DbConn,
+        staff: &Staff,
+        id: RewardId,
+        visible: bool,
+    ) -> ServiceResult<(RewardRow, TipRow)> {
+        rewards::lock(conn, id)?;
+        let row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+        let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+        if visible {
+            self.visible_tip(conn, staff, &tip.case_number)?;
+        }
+        Ok((row, tip))
+    }
+
+    /// Stores a reward after a step and writes the case's history row and the audit entry.
+    fn reward_stepped(
+        &self,
+        conn: &mut db::DbConn,
+        staff: &Staff,
+        (row, tip): (RewardRow, TipRow),
+        (action, note, detail): (&str, Option<&str>, &str),
+    ) -> ServiceResult<RewardView> {
+        rewards::update(conn, &row)?;
+        self.record(
+            conn,
+            &Event {
+                tip_id: tip.id,
+                case_number: &tip.case_number,
+                action,
+                by: By::Staff(&staff.username),
+                note,
+                reason: None,
+                detail: Some(&format!("#{} {detail}", row.id)),
+                at: self.now(),
+            },
+        )?;
+        Ok(self.reward_view(staff, row, self.reward_case(conn, &tip)?, Vec::new()))
+    }
+
+    /// A head's (or the coordinator's) sign-off, where the policy asks for one before finance:
+    /// approve it for finance, or return it to its unit with a note saying what to correct.
+    pub fn sign_off_reward(
+        &self,
+        staff: &Staff,
+        id: RewardId,
+        approve: bool,
+        note: &str,
+    ) -> ServiceResult<RewardView> {
         if !staff.may(Permission::SignOffReward) {
             return Err(ServiceError::Forbidden);
         }
+        let note = note.trim();
         self.db.write(|conn| -> ServiceResult<RewardView> {
-            rewards::lock(conn, id)?;
-            let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
-            let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-            self.visible_tip(conn, staff, &tip.case_number)?;
-            row.status = self.reward_step(&row, RewardStep::SignOff, &staff_actor(staff, &row))?;
-            row.signed_off_by = Some(staff.username.clone());
-            rewards::update(conn, &row)?;
-            self.record(
-                conn,
-                &Event {
-                    tip_id: tip.id,
-                    case_number: &tip.case_number,
-                    action: "reward_sign_off",
-                    by: By::Staff(&staff.username),
-                    note: None,
-                    reason: None,
-                    detail: Some(&format!("#{id}")),
-                    at: self.now(),
-                },
-            )?;
-            Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
+            let (mut row, tip) = self.reward_for_step(conn, staff, id, true)?;
+            let step = if approve {
+                RewardStep::SignOff
+            } else {
+                RewardStep::Return
+            };
+            row.status = self.reward_step(&row, step, &staff_actor(staff, &row))?;
+            if !approve {
+                text_field("note", Some(note), (1, 500))
+                    .map_err(|e| ServiceError::Validation(vec![e]))?;
+            }
+            let note = Some(note.to_owned()).filter(|n| !n.is_empty());
+            row.signoff_note = note.clone();
+            let action = if approve {
+                row.signed_off_by = Some(staff.username.clone());
+                "reward_sign_off"
+            } else {
+                row.signed_off_by = None;
+                "reward_return"
+            };
+            self.reward_stepped(conn, staff, (row, tip), (action, note.as_deref(), ""))
         })
     }
 
-    /// Finance approves (possibly another amount, with a reason) or rejects a proposal.
+    /// The unit corrects a proposal not yet decided (returned, awaiting sign-off or proposed):
+    /// the same form as a proposal, the amount computed again; it goes to sign-off again when
+    /// the policy asks for one. Whoever corrects becomes its proposer (the four eyes then keep
+    /// them from signing it off or deciding it).
+    pub fn correct_reward(
+        &self,
+        staff: &Staff,
+        id: RewardId,
+        input: &ProposalInput,
+    ) -> ServiceResult<RewardView> {
+        if !staff.may(Permission::WorkCases) {
+            return Err(ServiceError::Forbidden);
+        }
+        self.db.write(|conn| -> ServiceResult<RewardView> {
+            let (row, tip) = self.reward_for_step(conn, staff, id, true)?;
+            let next = self.reward_step(&row, RewardStep::Correct, &staff_actor(staff, &row))?;
+            let basis = basis_of(input).map_err(ServiceError::Validation)?;
+            let fresh = self.proposal(conn, staff, &tip, (basis, next), input, Some(&row))?;
+            let row = RewardRow {
+                id: row.id,
+                signoff_note: row.signoff_note.clone(),
+                ..fresh
+            };
+            let note = format!("{} 元", row.amount_fen);
+            let detail = format!("{} {}", row.basis, row.amount_fen);
+            self.reward_stepped(
+                conn,
+                staff,
+                (row, tip),
+                ("reward_correct", Some(&note), &detail),
+            )
+        })
+    }
+
+    /// The unit withdraws a proposal before finance decides, saying why.
+    pub fn withdraw_reward(
+        &self,
+        staff: &Staff,
+        id: RewardId,
+        reason: &str,
+    ) -> ServiceResult<RewardView> {
+        if !staff.may(Permission::WorkCases) {
+            return Err(ServiceError::Forbidden);
+        }
+        self.db.write(|conn| -> ServiceResult<RewardView> {
+            let (mut row, tip) = self.reward_for_step(conn, staff, id, true)?;
+            row.status = self.reward_step(&row, RewardStep::Withdraw, &staff_actor(staff, &row))?;
+            let reason = text_field("reason", Some(reason), (1, 500))
+                .map_err(|e| ServiceError::Validation(vec![e]))?;
+            self.reward_stepped(
+                conn,
+                staff,
+                (row, tip),
+                ("reward_withdraw", Some(&reason), ""),
+            )
+        })
+    }
+
+    /// Finance approves (possibly another amount within the policy's bounds, with a reason) or
+    /// rejects a proposal. Above the second-approval amount the first approval leaves it
+    /// awaiting a second finance user, who approves the same amount or rejects it.
     /// `amount_yuan`: the amount finance typed, as the edge parsed it (`Fen::parse_field`).
     pub fn decide_reward(
         &self,
@@ -517,53 +792,126 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let today = self.today();
+        let note = note.trim();
         self.db.write(|conn| -> ServiceResult<RewardView> {
-            rewards::lock(conn, id)?;
-            let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+            let (mut row, tip) = self.reward_for_step(conn, staff, id, false)?;
             let step = if approve {
                 RewardStep::Approve
             } else {
                 RewardStep::Reject
             };
-            let next = self.reward_step(&row, step, &staff_actor(staff, &row))?;
-            let note = note.trim();
-            let now = self.now();
-            if approve {
-                let claim_days = self.reward_policy.claim_days;
-                approve_amount(&mut row, amount_yuan.clone(), note)?;
-                row.claim_deadline = Some(today + Duration::days(claim_days));
+            let actor = staff_actor(staff, &row);
+            self.reward_step(&row, step, &actor)?;
+            let second = row.status == RewardStatus::AwaitingSecondApproval;
+            if approve && second {
+                let typed = amount_yuan.map_err(|e| ServiceError::Validation(vec![e]))?;
+                if typed.is_some_and(|a| a != row.amount_fen) {
+                    return Err(ServiceError::field("amount_yuan", "amount_set_by_first"));
+                }
+            } else if approve {
+                approve_amount(&self.reward_policy, &mut row, amount_yuan, note)?;
             } else if note.is_empty() {
                 return Err(ServiceError::field("note", "required"));
             }
-            row.status = next;
-            row.decided_by = Some(staff.username.clone());
-            row.decided_at = Some(now);
-            row.decision_note = Some(note.to_owned()).filter(|n| !n.is_empty());
-            rewards::update(conn, &row)?;
-            let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-            let action = if approve {
-                "reward_approve"
+            row.status = self.reward_step(&row, step, &actor)?;
+            if row.status == RewardStatus::Approved {
+                row.claim_deadline = Some(today + Duration::days(self.reward_policy.claim_days));
+            }
+            let note = Some(note.to_owned()).filter(|n| !n.is_empty());
+            if second {
+                row.second_decided_by = Some(staff.username.clone());
+                if note.is_some() {
+                    row.decision_note = note.clone();
+                }
             } else {
-                "reward_reject"
+                row.decided_by = Some(staff.username.clone());
+                row.decided_at = Some(self.now());
+                row.decision_note = note.clone();
+            }
+            let action = match (approve, row.status) {
+                (false, _) => "reward_reject",
+                (true, RewardStatus::AwaitingSecondApproval) => "reward_first_approval",
+                (true, _) => "reward_approve",
             };
-            self.record(
-                conn,
-                &Event {
-                    tip_id: tip.id,
-                    case_number: &tip.case_number,
-                    action,
-                    by: By::Staff(&staff.username),
-                    note: row.decision_note.as_deref(),
-                    reason: None,
-                    detail: Some(&format!("#{id} {} 元", row.amount_fen)),
-                    at: now,
-                },
-            )?;
-            if approve && !tip.anonymous {
+            if row.status == RewardStatus::Approved && !tip.anonymous {
                 let sealed = tips::sealed_identity(conn, tip.id)?;
                 self.tell_reporter(conn, &tip.case_number, sealed.as_deref())?;
             }
-            Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
+            let detail = format!("{} 元", row.amount_fen);
+            self.reward_stepped(conn, staff, (row, tip), (action, note.as_deref(), &detail))
+        })
+    }
+
+    /// Finance opens the sealed payee details to pay a claimed reward, giving a reason; only a
+    /// finance user who did not approve it (four eyes on the money), only while claimed. The
+    /// opening is in the case's history and the audit log.
+    pub fn open_payee(
+        &self,
+        staff: &Staff,
+        id: RewardId,
+        reason: &str,
+    ) -> ServiceResult<(PayeeDetails, RewardView)> {
+        if !staff.may(Permission::PayReward) {
+            return Err(ServiceError::Forbidden);
+        }
+        let reason = text_field("reason", Some(reason), (1, 500))
+            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        self.db
+            .write(|conn| -> ServiceResult<(PayeeDetails, RewardView)> {
+                let (row, tip) = self.reward_for_step(conn, staff, id, false)?;
+                self.reward_step(&row, RewardStep::OpenPayee, &staff_actor(staff, &row))?;
+                let sealed = row
+                    .payee_sealed
+                    .as_deref()
+                    .ok_or(ServiceError::Conflict("not_claimed"))?;
+                let json = self.sealer.open(sealed, &format!("payee:{}", row.id))?;
+                let payee: Payee =
+                    serde_json::from_slice(&json).map_err(|e| anyhow::anyhow!("payee: {e}"))?;
+                let anonymous = tip.anonymous;
+                let view = self.reward_stepped(
+                    conn,
+                    staff,
+                    (row, tip),
+                    ("reward_payee_opened", Some(&reason), ""),
+                )?;
+                let details = PayeeDetails {
+                    payee_name: payee.name,
+                    payee_account: payee.account,
+                    bank: payee.bank,
+                    phone: payee.phone,
+                    id_number: payee.id_number,
+                    anonymous,
+                };
+                Ok((details, view))
+            })
+    }
+
+    /// Finance gives an expired reward a new claim period, for a good reason (正当理由).
+    pub fn reinstate_reward(
+        &self,
+        staff: &Staff,
+        id: RewardId,
+        reason: &str,
+    ) -> ServiceResult<RewardView> {
+        if !staff.may(Permission::DecideReward) {
+            return Err(ServiceError::Forbidden);
+        }
+        let reason = text_field("reason", Some(reason), (1, 500))
+            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let today = self.today();
+        self.db.write(|conn| -> ServiceResult<RewardView> {
+            let (mut row, tip) = self.reward_for_step(conn, staff, id, false)?;
+            row.status =
+                self.reward_step(&row, RewardStep::Reinstate, &staff_actor(staff, &row))?;
+            let deadline = today + Duration::days(self.reward_policy.claim_days);
+            row.claim_deadline = Some(deadline);
+            let detail = format!("→ {deadline}");
+            self.reward_stepped(
+                conn,
+                staff,
+                (row, tip),
+                ("reward_reinstate", Some(&reason), &detail),
+            )
         })
     }
 
@@ -587,6 +935,21 @@ impl Services {
             .ok_or_else(|| FieldError::new("phone", "bad_phone"))
             .map_err(|e| errors.push(e))
             .ok();
+        let id_number = IdNumber::parse(&payee.id_number)
+            .ok_or_else(|| FieldError::new("id_number", "bad_id_number"))
+            .map_err(|e| errors.push(e))
+            .ok();
+        let bank = match payee
+            .bank
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+        {
+            None => None,
+            Some(b) => text_field("bank", Some(b), (1, 100))
+                .map_err(|e| errors.push(e))
+                .ok(),
+        };
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
@@ -594,6 +957,8 @@ impl Services {
             name: name.unwrap_or_default(),
             account,
             phone: phone.map(|p| p.as_str().to_owned()).unwrap_or_default(),
+            id_number: id_number.map(|n| n.as_str().to_owned()).unwrap_or_default(),
+            bank,
         };
         let hash = self
             .receipt_lookup_hash_pub(receipt)
@@ -696,7 +1061,7 @@ impl Services {
                     at: now,
                 },
             )?;
-            Ok(self.reward_view(staff, row, tip.case_number, tip.department, Vec::new()))
+            Ok(self.reward_view(staff, row, self.reward_case(conn, &tip)?, Vec::new()))
         })
     }
 
@@ -775,6 +1140,74 @@ impl Services {
         Ok(n)
     }
 
+    /// The case of a reward as its card shows it.
+    fn reward_case(&self, conn: &mut db::DbConn, tip: &TipRow) -> ServiceResult<RewardCase> {
+        let finding = rewards::findings(conn, &[tip.id])?.remove(&tip.id);
+        Ok(RewardCase::of(tip, finding))
+    }
+
+    /// One reward as this staff member sees it: finance, the coordinator and inspectors see
+    /// every reward; the staff of a case's units see their cases' rewards.
+    pub fn reward(&self, staff: &Staff, id: RewardId) -> ServiceResult<RewardView> {
+        let mut conn = self.db.read()?;
+        let row = rewards::find(&mut conn, id)?.ok_or(ServiceError::NotFound)?;
+        let tip = tips::find(&mut conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+        if !staff.may(Permission::ReadRewards) {
+            if !staff.may(Permission::WorkCases) {
+                return Err(ServiceError::Forbidden);
+            }
+            self.visible_tip(&mut conn, staff, &tip.case_number)?;
+        }
+        let case = self.reward_case(&mut conn, &tip)?;
+        Ok(self.reward_view(staff, row, case, Vec::new()))
+    }
+
+    /// Claims left unpaid longer than `payout_alert_days` are mailed to finance, once each
+    /// (background job; the notice is recorded like a deadline notice, so several instances
+    /// send it once). Answers how many were mailed.
+    pub fn alert_unpaid_claims(&self) -> ServiceResult<usize> {
+        let days = self.reward_policy.payout_alert_days;
+        let cutoff = self.now() - Duration::days(days);
+        let due: Vec<(RewardRow, rewards::CaseOfReward)> = {
+            let mut r = self.db.read()?;
+            rewards::list(&mut r, Some(RewardStatus::Claimed))?
+        };
+        let to = self
+            .reward_policy
+            .finance_email
+            .clone()
+            .or_else(|| self.catalog.coordinator().email.clone())
+            .filter(|e| !e.trim().is_empty());
+        let mut n = 0;
+        for (row, (case_number, department, _, _)) in due {
+            let Some(claimed_at) = row.claimed_at.filter(|t| *t < cutoff) else {
+                continue;
+            };
+            let claimed_on = claimed_at
+                .and_utc()
+                .with_timezone(&self.offset)
+                .date_naive();
+            let sent = self.db.write(|conn| -> ServiceResult<bool> {
+                let kind = format!("payout_unpaid:{}", row.id);
+                if !outbox::record_notice(conn, row.tip_id, &kind, claimed_on, self.now())? {
+                    return Ok(false);
+                }
+                if let Some(to) = &to {
+                    let mut ctx = self.case_mail_context(&case_number, &department);
+                    ctx.insert("link", &self.link("/finance"));
+                    ctx.insert("reward_id", &row.id.0);
+                    ctx.insert("amount", &row.amount_fen.to_string());
+                    ctx.insert("claimed_on", &claimed_on.to_string());
+                    ctx.insert("days", &days);
+                    self.queue_mail(conn, to, "payout_overdue", &ctx)?;
+                }
+                Ok(true)
+            })?;
+            n += usize::from(sent);
+        }
+        Ok(n)
+    }
+
     /// The reward queue for finance (the coordinator and inspectors read it too), with the
     /// patterns worth a second look.
     pub fn reward_queue(
@@ -788,11 +1221,13 @@ impl Services {
         let mut conn = self.db.read()?;
         let all = rewards::list(&mut conn, None)?;
         let staff_phones = crate::db::staff::phone_keys(&mut conn)?;
-        let count = |f: &dyn Fn(&RewardRow) -> bool| all.iter().filter(|(r, _, _)| f(r)).count();
+        let tip_ids: Vec<TipId> = all.iter().map(|(r, _)| r.tip_id).collect();
+        let mut findings = rewards::findings(&mut conn, &tip_ids)?;
+        let count = |f: &dyn Fn(&RewardRow) -> bool| all.iter().filter(|(r, _)| f(r)).count();
         Ok(all
             .iter()
-            .filter(|(r, _, _)| status.is_none_or(|s| r.status == s))
-            .map(|(r, case, dept)| {
+            .filter(|(r, _)| status.is_none_or(|s| r.status == s))
+            .map(|(r, (case_number, department, sector, street))| {
                 let mut signals = Vec::new();
                 if r.payee_account_key
                     .as_ref()
@@ -821,7 +1256,14 @@ impl Services {
                 }) {
                     signals.push("many_this_month");
                 }
-                self.reward_view(staff, r.clone(), case.clone(), dept.clone(), signals)
+                let case = RewardCase {
+                    case_number: case_number.clone(),
+                    department: department.clone(),
+                    sector: sector.clone(),
+                    street: street.clone(),
+                    finding: findings.remove(&r.tip_id),
+                };
+                self.reward_view(staff, r.clone(), case, signals)
             })
             .collect())
     }

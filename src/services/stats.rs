@@ -96,7 +96,7 @@ impl Services {
         month_rows.reverse();
         month_rows.truncate(months);
         let paid_count = paid.len() as i64;
-        let paid_fen: i64 = paid.iter().map(|(r, _, _)| r.amount_fen.0).sum();
+        let paid_fen: i64 = paid.iter().map(|(r, _)| r.amount_fen.0).sum();
         let rewards_paid = Cell::of(paid_count, min_cell);
         Ok(PublicStats {
             by_month: month_rows,

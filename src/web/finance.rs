@@ -9,13 +9,13 @@ use super::error::{
 };
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
-use super::lists::csv_line;
 use super::staff_api::StaffCall;
 use super::{AppState, JsonUtf8};
 use crate::domain::FieldError;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::ServiceError;
-use crate::services::rewards::{Ledger, Payee, ProposalInput, ReporterReward, RewardView};
+use crate::services::exports::CsvFile;
+use crate::services::rewards::{Payee, ProposalInput, ReporterReward, RewardView};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
@@ -88,10 +88,25 @@ pub struct RewardJson<'a> {
     /// `many_this_month`.
     #[schema(value_type = Vec<String>)]
     signals: &'a [&'static str],
+    /// The policy (or policy period) whose rates computed it.
+    policy: &'a str,
+    /// The head's note on signing it off or returning it.
+    #[schema(required)]
+    signoff_note: Option<&'a str>,
+    /// The second finance approver, for an amount above the second-approval amount.
+    #[schema(required)]
+    second_decided_by: Option<&'a str>,
+    /// Claimed and still unpaid after `payout_alert_days`.
+    payout_overdue: bool,
     /// What the signed-in staff member may do to it now (the lifecycle's answer).
     may_sign_off: bool,
+    may_return: bool,
+    may_correct: bool,
+    may_withdraw: bool,
     may_decide: bool,
+    may_open_payee: bool,
     may_pay: bool,
+    may_reinstate: bool,
 }
 
 pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
@@ -117,9 +132,18 @@ pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
         paid_reference: r.paid_reference.as_deref(),
         paid_on: r.paid_at.map(|t| t.date().to_string()),
         signals: &v.signals,
+        policy: &r.policy,
+        signoff_note: r.signoff_note.as_deref(),
+        second_decided_by: r.second_decided_by.as_deref(),
+        payout_overdue: v.payout_overdue,
         may_sign_off: v.may_sign_off,
+        may_return: v.may_return,
+        may_correct: v.may_correct,
+        may_withdraw: v.may_withdraw,
         may_decide: v.may_decide,
+        may_open_payee: v.may_open_payee,
         may_pay: v.may_pay,
+        may_reinstate: v.may_reinstate,
     }
 }
 
@@ -166,6 +190,20 @@ pub struct ProposalBody {
     exclude: Option<String>,
 }
 
+impl ProposalBody {
+    fn input(self) -> ProposalInput {
+        ProposalInput {
+            fine_yuan: amount_of("fine_yuan", self.fine_yuan.as_deref()),
+            basis: self.basis,
+            deaths_concealed: self.deaths_concealed,
+            accident_grade: self.accident_grade,
+            penalty_decision: self.penalty_decision,
+            note: self.note,
+            exclude: self.exclude,
+        }
+    }
+}
+
 /// A proposal's answer: the reward, or that the case is excluded from rewards.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
@@ -198,16 +236,7 @@ pub async fn propose(
     path: web::Path<String>,
     body: web::Json<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let input = ProposalInput {
-        fine_yuan: amount_of("fine_yuan", b.fine_yuan.as_deref()),
-        basis: b.basis,
-        deaths_concealed: b.deaths_concealed,
-        accident_grade: b.accident_grade,
-        penalty_decision: b.penalty_decision,
-        note: b.note,
-        exclude: b.exclude,
-    };
+    let input = body.into_inner().input();
     let case = path.into_inner();
     let out = call
         .run(move |s, st| s.propose_reward(st, &case, &input))
@@ -220,20 +249,40 @@ pub async fn propose(
     })
 }
 
-#[utoipa::path(post, path = "/staff/rewards/{id}/sign-off", tag = "finance",
+/// A head's sign-off: approve the proposal for finance, or return it to its unit.
+#[derive(Deserialize, ToSchema)]
+pub struct SignOffBody {
+    decision: SignOffDecision,
+    /// Required to return: what the unit is to correct.
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignOffDecision {
+    Approve,
+    Return,
+}
+
+#[utoipa::path(post, path = "/staff/rewards/{id}/sign-off", tag = "finance", request_body = SignOffBody,
     params(RewardPath, Csrf),
     security(("session" = [])),
     responses(
-        (status = 200, description = "the reward, signed off", body = RewardJson),
-        (status = 409, description = "the reward is not waiting for a sign-off", body = ErrorBody),
-        StaffErrors, NotInReach,
+        (status = 200, description = "the reward, signed off (`proposed`) or returned (`returned`)", body = RewardJson),
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn sign_off(
     call: StaffCall<can::SignOffReward>,
     path: web::Path<RewardId>,
+    body: web::Json<SignOffBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let v = call.run(move |s, st| s.sign_off_reward(st, id)).await?;
+    let SignOffBody { decision, note } = body.into_inner();
+    let approve = decision == SignOffDecision::Approve;
+    let v = call
+        .run(move |s, st| s.sign_off_reward(st, id, approve, &note))
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -383,6 +432,108 @@ pub async fn payout(
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
+#[utoipa::path(put, path = "/staff/rewards/{id}", tag = "finance", request_body = ProposalBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the corrected proposal, computed again", body = RewardJson),
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
+    ))]
+pub async fn correct(
+    call: StaffCall<can::WorkCases>,
+    path: web::Path<RewardId>,
+    body: web::Json<ProposalBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, input) = (path.into_inner(), body.into_inner().input());
+    let v = call
+        .run(move |s, st| s.correct_reward(st, id, &input))
+        .await?;
+    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+}
+
+/// A reason for a step that needs one (withdraw, reinstate, opening the payee).
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(default)]
+#[schema(as = RewardReason)]
+pub struct RewardReasonBody {
+    reason: String,
+}
+
+#[utoipa::path(post, path = "/staff/rewards/{id}/withdraw", tag = "finance", request_body = RewardReasonBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the reward, withdrawn", body = RewardJson),
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
+    ))]
+pub async fn withdraw(
+    call: StaffCall<can::WorkCases>,
+    path: web::Path<RewardId>,
+    body: web::Json<RewardReasonBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, reason) = (path.into_inner(), body.into_inner().reason);
+    let v = call
+        .run(move |s, st| s.withdraw_reward(st, id, &reason))
+        .await?;
+    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+}
+
+#[utoipa::path(post, path = "/finance/rewards/{id}/reinstate", tag = "finance", request_body = RewardReasonBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the reward, approved again with a new claim period", body = RewardJson),
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
+    ))]
+pub async fn reinstate(
+    call: StaffCall<can::DecideReward>,
+    path: web::Path<RewardId>,
+    body: web::Json<RewardReasonBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, reason) = (path.into_inner(), body.into_inner().reason);
+    let v = call
+        .run(move |s, st| s.reinstate_reward(st, id, &reason))
+        .await?;
+    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+}
+
+/// The payee details, for the finance user who pays.
+#[derive(Serialize, ToSchema)]
+pub struct PayeeJson {
+    payee_name: String,
+    payee_account: String,
+    #[schema(required)]
+    bank: Option<String>,
+    phone: String,
+    /// 居民身份证号码 (empty for a claim made before it was asked for).
+    id_number: String,
+}
+
+#[utoipa::path(post, path = "/finance/rewards/{id}/payee", tag = "finance", request_body = RewardReasonBody,
+    params(RewardPath, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the sealed payee details, opened (audited)", body = PayeeJson),
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
+    ))]
+pub async fn payee(
+    call: StaffCall<can::PayReward>,
+    path: web::Path<RewardId>,
+    body: web::Json<RewardReasonBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, reason) = (path.into_inner(), body.into_inner().reason);
+    let (p, _) = call.run(move |s, st| s.open_payee(st, id, &reason)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json_utf8(PayeeJson {
+            payee_name: p.payee_name,
+            payee_account: p.payee_account,
+            bank: p.bank,
+            phone: p.phone,
+            id_number: p.id_number,
+        }))
+}
+
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct ClaimBody {
@@ -390,6 +541,10 @@ pub struct ClaimBody {
     payee_name: String,
     payee_account: String,
     phone: String,
+    /// The 18-character 居民身份证号码 (its check character is verified).
+    id_number: String,
+    /// The bank (and branch) of the account.
+    bank: Option<String>,
 }
 
 /// The reporter's claim is recorded.
@@ -415,6 +570,8 @@ pub async fn claim(
         name: b.payee_name,
         account: b.payee_account,
         phone: b.phone,
+        id_number: b.id_number,
+        bank: b.bank,
     };
     state
         .services
@@ -438,58 +595,8 @@ pub struct RangeQuery {
     to: Option<String>,
 }
 
-/// The ledger as UTF-8 CSV with a BOM: one line a payment, then the totals.
-fn ledger_csv(ledger: &Ledger, offset: chrono::FixedOffset) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str(&csv_line(&[
-        "case_number",
-        "department",
-        "basis",
-        "amount_yuan",
-        "rule",
-        "proposed_by",
-        "decided_by",
-        "paid_by",
-        "paid_at",
-        "reference",
-    ]));
-    let local = |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&offset);
-    for v in &ledger.rows {
-        let r = &v.reward;
-        let paid_at = r
-            .paid_at
-            .map(|t| local(t).format("%Y-%m-%d %H:%M").to_string());
-        out.push_str(&csv_line(&[
-            v.case_number.clone(),
-            v.department.clone(),
-            r.basis.clone(),
-            r.amount.to_string(),
-            r.rule.clone(),
-            r.proposed_by.clone(),
-            r.decided_by.clone().unwrap_or_default(),
-            r.paid_by.clone().unwrap_or_default(),
-            paid_at.unwrap_or_default(),
-            r.paid_reference.clone().unwrap_or_default(),
-        ]));
-    }
-    out.push_str("\r\n");
-    out.push_str(&csv_line(&["total", "", "", &ledger.total.to_string()]));
-    for (dept, fen) in &ledger.by_department {
-        out.push_str(&csv_line(&[
-            "total by department",
-            dept,
-            "",
-            &fen.to_string(),
-        ]));
-    }
-    for (basis, fen) in &ledger.by_basis {
-        out.push_str(&csv_line(&["total by basis", "", basis, &fen.to_string()]));
-    }
-    out
-}
-
 /// The ledger of paid rewards for a date range (by payment date, both ends included), with
-/// totals per department and per basis: UTF-8 CSV with a BOM.
+/// totals per department and per basis: UTF-8 CSV with a BOM, in the request's language.
 #[utoipa::path(get, path = "/finance/ledger.csv", tag = "finance",
     params(RangeQuery),
     security(("session" = [])),
@@ -505,7 +612,7 @@ pub async fn ledger(
     lang: Lang,
     staff: ApiStaff<can::ReadRewards>,
     q: web::Query<RangeQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<CsvFile, ApiError> {
     let date = |s: &Option<String>, field: &'static str| -> Result<Option<NaiveDate>, ApiError> {
         match s.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(None),
@@ -516,18 +623,9 @@ pub async fn ledger(
     };
     let (from, to) = (date(&q.from, "from")?, date(&q.to, "to")?);
     let st = staff.member().clone();
-    let ledger = state
+    state
         .services
-        .blocking(move |s| s.reward_ledger(&st, from, to))
+        .blocking(move |s| s.ledger_file(&st, lang, from, to))
         .await
-        .map_err(ApiError::service(lang))?;
-    let out = ledger_csv(&ledger, state.services.offset);
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"reward-ledger.csv\"",
-        ))
-        .insert_header(("Cache-Control", "no-store"))
-        .body(out))
+        .map_err(ApiError::service(lang))
 }

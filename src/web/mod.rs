@@ -201,6 +201,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/staff/rewards/{id}/sign-off",
                     web::post().to(finance::sign_off),
                 )
+                .route("/staff/rewards/{id}", web::put().to(finance::correct))
+                .route(
+                    "/staff/rewards/{id}/withdraw",
+                    web::post().to(finance::withdraw),
+                )
                 .route("/finance/rewards", web::get().to(finance::queue))
                 .route(
                     "/finance/rewards/{id}/decision",
@@ -209,6 +214,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/finance/rewards/{id}/payout",
                     web::post().to(finance::payout),
+                )
+                .route(
+                    "/finance/rewards/{id}/payee",
+                    web::post().to(finance::payee),
+                )
+                .route(
+                    "/finance/rewards/{id}/reinstate",
+                    web::post().to(finance::reinstate),
                 )
                 .route("/finance/ledger.csv", web::get().to(finance::ledger))
                 .route("/staff/lists/{file}", web::get().to(lists::export)),

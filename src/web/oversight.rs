@@ -1,56 +1,27 @@
 //! The oversight pages: the staff dashboard with its charts (server-drawn SVG, each followed by
-//! the table it shows), the evaluation table (成效评估) and its CSV, and the printable periodic
-//! progress report (HTML and CSV; `tipline report` writes the same page to a file).
+//! the table it shows), the evaluation table (成效评估) and the printable periodic progress report
+//! (`tipline report` writes the same page to a file), and the answers of their CSV files (written
+//! by `services::exports`).
 
 use super::AppState;
 use super::extract::{Staff, can};
 use super::i18n::Lang;
-use super::lists::csv_line;
 use super::pages::{Choice, Names, Page, PageError, PageResult, context, refusal_text, render};
 use crate::domain::catalog::Catalog;
-use crate::domain::metrics::{Group, Share};
-use crate::services::ServiceError;
-use crate::services::oversight::{Oversight, period};
-use actix_web::{HttpResponse, http::StatusCode, web};
+use crate::domain::metrics::Group;
+use crate::services::exports::{CsvFile, OversightFile};
+use crate::services::oversight::{Oversight, days, pct, score};
+use crate::services::{ServiceError, Services};
+use actix_web::{Either, HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct PeriodQuery {
     pub from: String,
     pub to: String,
     pub unit: String,
-}
-
-fn sector_label(catalog: &Catalog, lang: Lang, code: &str) -> String {
-    Names::new(catalog, lang).sector(code)
-}
-
-fn unit_label(catalog: &Catalog, lang: Lang, code: &str) -> String {
-    Names::new(catalog, lang).unit(code)
-}
-
-/// The name of a scope: a department or sub-district, or the whole district.
-fn scope_label(catalog: &Catalog, lang: Lang, unit: Option<&str>) -> String {
-    unit.map(|u| unit_label(catalog, lang, u))
-        .unwrap_or_else(|| lang.t("oversight-whole-district"))
-}
-
-fn pct(s: Share) -> String {
-    s.percent()
-        .map(|p| format!("{p:.1}%"))
-        .unwrap_or_else(|| "—".into())
-}
-
-fn days(d: Option<f64>) -> String {
-    d.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into())
-}
-
-fn score(g: &Group) -> String {
-    g.score
-        .map(|s| format!("{s:.1}"))
-        .unwrap_or_else(|| "—".into())
 }
 
 fn row(label: String, g: &Group) -> Value {
@@ -78,7 +49,7 @@ fn row(label: String, g: &Group) -> Value {
 
 /// Horizontal bars (one per row) as geometry for the SVG in the template: received in full,
 /// found true and rectified drawn over it.
-fn bars(catalog: &Catalog, lang: Lang, groups: &[Group]) -> Value {
+fn bars(names: Names, groups: &[Group]) -> Value {
     let max = groups.iter().map(|g| g.received).max().unwrap_or(0).max(1) as f64;
     let width = 200.0;
     let rows: Vec<Value> = groups
@@ -86,7 +57,7 @@ fn bars(catalog: &Catalog, lang: Lang, groups: &[Group]) -> Value {
         .enumerate()
         .map(|(i, g)| {
             let w = |n: i64| (n as f64 / max * width * 10.0).round() / 10.0;
-            let name = sector_label(catalog, lang, &g.key);
+            let name = names.sector(&g.key);
             let short = if name.chars().count() > 9 {
                 format!("{}…", name.chars().take(8).collect::<String>())
             } else {
@@ -123,15 +94,14 @@ fn trend(weekly: &[(chrono::NaiveDate, i64)]) -> Value {
 /// Everything the dashboard and the report templates show (the overdue list only for the
 /// report).
 pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) -> Value {
-    let rows = |gs: &[Group], name: fn(&Catalog, Lang, &str) -> String| {
-        gs.iter()
-            .map(|g| row(name(catalog, lang, &g.key), g))
-            .collect::<Vec<_>>()
+    let names = Names::new(catalog, lang);
+    let rows = |gs: &[Group], name: &dyn Fn(&str) -> String| {
+        gs.iter().map(|g| row(name(&g.key), g)).collect::<Vec<_>>()
     };
     let (sectors, streets, departments) = (
-        rows(&o.by_sector, sector_label),
-        rows(&o.by_street, unit_label),
-        rows(&o.by_department, unit_label),
+        rows(&o.by_sector, &|k| names.sector(k)),
+        rows(&o.by_street, &|k| names.unit(k)),
+        rows(&o.by_department, &|k| names.unit(k)),
     );
     let overdue: Vec<Value> = o
         .overdue
@@ -140,9 +110,9 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
         .map(|c| {
             json!({
                 "case_number": c.case_number,
-                "sector": sector_label(catalog, lang, &c.sector),
-                "street": c.street.as_deref().map(|s| unit_label(catalog, lang, s)).unwrap_or_default(),
-                "department": unit_label(catalog, lang, &c.department),
+                "sector": names.sector(&c.sector),
+                "street": c.street.as_deref().map(|s| names.unit(s)).unwrap_or_default(),
+                "department": names.unit(&c.department),
                 "status": lang.t(&format!("status-{}", c.status)),
                 "missed": lang.t(&format!("oversight-missed-{}", c.missed.as_str())),
                 "due": c.due.to_string(),
@@ -152,11 +122,11 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
         })
         .collect();
     json!({
-        "scope": scope_label(catalog, lang, o.unit.as_deref()),
+        "scope": o.scope_name(names),
         "unit": o.unit.clone().unwrap_or_default(),
         "from": o.from.to_string(),
         "to": o.to.to_string(),
-        "total": row(scope_label(catalog, lang, o.unit.as_deref()), &o.total),
+        "total": row(o.scope_name(names), &o.total),
         "count_tables": [
             {"id": "by-sector", "caption": lang.t("oversight-by-sector"), "rows": sectors},
             {"id": "by-street", "caption": lang.t("oversight-by-street"), "rows": streets.clone()},
@@ -166,134 +136,22 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
             {"id": "evaluation-streets", "caption": lang.t("oversight-streets"), "rows": streets},
             {"id": "evaluation-departments", "caption": lang.t("oversight-departments"), "rows": departments},
         ],
-        "sector_bars": bars(catalog, lang, &o.by_sector),
+        "sector_bars": bars(names, &o.by_sector),
         "trend": trend(&o.weekly),
         "overdue": overdue,
     })
 }
 
-/// The evaluation table as CSV: one line per sub-district, then one per department.
-pub fn evaluation_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
-    let header = [
-        "oversight-col-kind",
-        "oversight-col-unit",
-        "oversight-col-received",
-        "oversight-col-acceptance-in-time",
-        "oversight-col-verification-in-time",
-        "oversight-col-rectification-done",
-        "oversight-col-overdue",
-        "oversight-col-overdue-explained",
-        "oversight-col-score",
-    ];
-    let mut out = String::from("\u{feff}");
-    out.push_str(&csv_line(&header.map(|k| lang.t(k))));
-    for (kind, groups) in [
-        ("oversight-streets", &o.by_street),
-        ("oversight-departments", &o.by_department),
-    ] {
-        for g in groups {
-            out.push_str(&csv_line(&[
-                lang.t(kind),
-                unit_label(catalog, lang, &g.key),
-                g.received.to_string(),
-                pct(g.acceptance_in_time),
-                pct(g.verification_in_time),
-                pct(g.rectification_done),
-                g.overdue.to_string(),
-                g.overdue_explained.to_string(),
-                score(g),
-            ]));
-        }
-    }
-    out
-}
-
-/// The report as CSV: the figures, then the overdue list with the explanations.
-pub fn report_csv(catalog: &Catalog, lang: Lang, o: &Oversight) -> String {
-    let t = &o.total;
-    let mut out = String::from("\u{feff}");
-    let scope = scope_label(catalog, lang, o.unit.as_deref());
-    for (k, v) in [
-        ("oversight-scope", scope),
-        ("oversight-from", o.from.to_string()),
-        ("oversight-to", o.to.to_string()),
-        ("oversight-col-received", t.received.to_string()),
-        ("oversight-col-accepted", t.accepted.to_string()),
-        ("oversight-col-found-true", t.found_true.to_string()),
-        ("oversight-col-rectified", t.rectified.to_string()),
-        ("oversight-col-overdue", t.overdue.to_string()),
-        (
-            "oversight-col-acceptance-in-time",
-            pct(t.acceptance_in_time),
-        ),
-        (
-            "oversight-col-verification-in-time",
-            pct(t.verification_in_time),
-        ),
-        (
-            "oversight-col-rectification-done",
-            pct(t.rectification_done),
-        ),
-        ("oversight-col-score", score(t)),
-    ] {
-        out.push_str(&csv_line(&[lang.t(k), v]));
-    }
-    out.push_str("\r\n");
-    out.push_str(&csv_line(
-        &[
-            "list-col-case",
-            "list-col-sector",
-            "list-col-street",
-            "list-col-department",
-            "oversight-col-missed",
-            "oversight-col-due",
-            "staff-status",
-            "oversight-col-days-late",
-            "oversight-col-explanation",
-        ]
-        .map(|k| lang.t(k)),
-    ));
-    for c in &o.overdue {
-        out.push_str(&csv_line(&[
-            c.case_number.clone(),
-            sector_label(catalog, lang, &c.sector),
-            c.street
-                .as_deref()
-                .map(|s| unit_label(catalog, lang, s))
-                .unwrap_or_default(),
-            unit_label(catalog, lang, &c.department),
-            lang.t(&format!("oversight-missed-{}", c.missed.as_str())),
-            c.due.to_string(),
-            lang.t(&format!("status-{}", c.status)),
-            c.days_late.to_string(),
-            c.explanation.clone().unwrap_or_default(),
-        ]));
-    }
-    out
-}
-
-/// The progress report as a file of its own (the stylesheet inlined), or as CSV: what
-/// `tipline report` writes. `unit` is a department or sub-district code, `None` the district.
+/// The progress report as a file of its own (the stylesheet inlined): what `tipline report`
+/// writes, of the figures of [`Services::oversight_of`].
 pub fn standalone_report(
-    services: &crate::services::Services,
+    services: &Services,
     lang: Lang,
-    unit: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
-    as_csv: bool,
+    o: &Oversight,
 ) -> Result<String, ServiceError> {
-    let unit = unit.map(str::trim).filter(|u| !u.is_empty());
-    if unit.is_some_and(|u| services.catalog.unit_kind(u).is_none()) {
-        return Err(ServiceError::field("department", "unknown_unit"));
-    }
-    let (from, to) = period(from, to, services.today())?;
-    let o = services.oversight(unit, from, to)?;
-    if as_csv {
-        return Ok(report_csv(&services.catalog, lang, &o));
-    }
     let pages = super::render::Pages::new(false)?;
     let mut ctx = pages.context(lang, None);
-    ctx.insert("o", &view(&services.catalog, lang, &o, true));
+    ctx.insert("o", &view(&services.catalog, lang, o, true));
     ctx.insert("inline_css", super::render::CSS);
     ctx.insert("query", "");
     ctx.insert("form_errors", &Vec::<String>::new());
@@ -306,17 +164,11 @@ async fn figures(
     staff: &Staff<can::ReadOversight>,
     q: &PeriodQuery,
 ) -> Result<Oversight, ServiceError> {
-    let (st, q) = (
-        staff.member().clone(),
-        (q.from.clone(), q.to.clone(), q.unit.clone()),
-    );
+    let st = staff.member().clone();
+    let PeriodQuery { from, to, unit } = q.clone();
     state
         .services
-        .blocking(move |s| {
-            let unit = s.oversight_scope(&st, Some(&q.2))?;
-            let (from, to) = period(Some(&q.0), Some(&q.1), s.today())?;
-            s.oversight(unit.as_deref(), from, to)
-        })
+        .blocking(move |s| s.oversight_for(&st, &unit, &from, &to))
         .await
 }
 
@@ -425,28 +277,29 @@ pub async fn report(
     figures_page(page, staff, q, "staff/report.html").await
 }
 
+/// A file of the figures, or the refusal of a malformed period as text.
 async fn csv_answer(
     state: web::Data<AppState>,
     lang: Lang,
     staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
-    name: &str,
-    body: fn(&Catalog, Lang, &Oversight) -> String,
-) -> Result<HttpResponse, PageError> {
-    match figures(&state, &staff, &q).await {
-        Ok(o) => Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                "Content-Disposition",
-                format!("attachment; filename=\"{name}-{}-{}.csv\"", o.from, o.to),
-            ))
-            .insert_header(("Cache-Control", "no-store"))
-            .body(body(&state.services.catalog, lang, &o))),
+    file: OversightFile,
+) -> Result<Either<CsvFile, HttpResponse>, PageError> {
+    let st = staff.member().clone();
+    let PeriodQuery { from, to, unit } = q.into_inner();
+    let answer = state
+        .services
+        .blocking(move |s| s.oversight_file(&st, file, lang, &unit, &from, &to))
+        .await;
+    match answer {
+        Ok(file) => Ok(Either::Left(file)),
         Err(e @ ServiceError::Validation(_)) => {
             let (status, text) = refusal_text(lang, &e);
-            Ok(HttpResponse::build(status)
-                .content_type("text/plain; charset=utf-8")
-                .body(text))
+            Ok(Either::Right(
+                HttpResponse::build(status)
+                    .content_type("text/plain; charset=utf-8")
+                    .body(text),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -457,8 +310,8 @@ pub async fn evaluation_export(
     lang: Lang,
     staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
-) -> Result<HttpResponse, PageError> {
-    csv_answer(state, lang, staff, q, "evaluation", evaluation_csv).await
+) -> Result<Either<CsvFile, HttpResponse>, PageError> {
+    csv_answer(state, lang, staff, q, OversightFile::Evaluation).await
 }
 
 pub async fn report_export(
@@ -466,8 +319,8 @@ pub async fn report_export(
     lang: Lang,
     staff: Staff<can::ReadOversight>,
     q: web::Query<PeriodQuery>,
-) -> Result<HttpResponse, PageError> {
-    csv_answer(state, lang, staff, q, "report", report_csv).await
+) -> Result<Either<CsvFile, HttpResponse>, PageError> {
+    csv_answer(state, lang, staff, q, OversightFile::Report).await
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use super::error::ApiError;
 use super::extract::{allows, can};
 use super::i18n::Lang;
 use super::render::Caching;
-use crate::domain::catalog::Catalog;
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use actix_web::body::BoxBody;
@@ -34,57 +33,10 @@ pub struct Choice {
     pub name: String,
 }
 
-/// Localised names of the catalog's sectors and units (departments and sub-districts): the one
-/// place that turns a code into words.
-#[derive(Clone, Copy)]
-pub struct Names<'a> {
-    pub catalog: &'a Catalog,
-    pub lang: Lang,
-}
+/// The catalog's names in a language ([`crate::services::names`]); the `<select>` options below.
+pub use crate::services::names::Names;
 
-impl<'a> Names<'a> {
-    pub fn new(catalog: &'a Catalog, lang: Lang) -> Self {
-        Names { catalog, lang }
-    }
-
-    /// The text in the page's language.
-    pub fn pick(&self, zh: &str, en: &str) -> String {
-        self.lang.pick(zh, en)
-    }
-
-    /// A department or sub-district (the code itself when it is neither).
-    pub fn unit(&self, code: &str) -> String {
-        let c = self.catalog;
-        c.department(code)
-            .map(|d| self.pick(&d.name_zh, &d.name_en))
-            .or_else(|| c.street(code).map(|s| self.pick(&s.name_zh, &s.name_en)))
-            .unwrap_or_else(|| code.to_owned())
-    }
-
-    /// A sector (the code itself when it is none).
-    pub fn sector(&self, code: &str) -> String {
-        self.catalog
-            .sector(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
-            .unwrap_or_else(|| code.to_owned())
-    }
-
-    /// A sector's name, empty when the code is none (a page leaves the cell blank).
-    pub fn known_sector(&self, code: &str) -> String {
-        self.catalog
-            .sector(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
-            .unwrap_or_default()
-    }
-
-    /// A sub-district (empty when it is none).
-    pub fn street(&self, code: &str) -> String {
-        self.catalog
-            .street(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
-            .unwrap_or_default()
-    }
-
+impl Names<'_> {
     pub fn sector_choices(&self) -> Vec<Choice> {
         let c = self.catalog.sectors().iter();
         c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))

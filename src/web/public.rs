@@ -449,7 +449,7 @@ pub async fn track_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang
     render_track(&state, &req, lang, &TrackPage::default(), StatusCode::OK)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct TrackForm {
     receipt: String,
@@ -458,6 +458,8 @@ pub struct TrackForm {
     payee_name: String,
     payee_account: String,
     phone: String,
+    id_number: String,
+    bank: String,
 }
 
 /// What the follow-up page shows.
@@ -472,7 +474,8 @@ struct TrackPage {
     reply_ok: bool,
     claim_errors: Vec<String>,
     claim_ok: bool,
-    claim_name: String,
+    /// A refused claim as typed, to fill the form again (the page is never cached).
+    claim: Option<TrackForm>,
 }
 
 pub async fn track_submit(
@@ -564,12 +567,14 @@ async fn claim(s: &crate::services::Services, lang: Lang, f: &TrackForm, page: &
         name: f.payee_name.clone(),
         account: f.payee_account.clone(),
         phone: f.phone.clone(),
+        id_number: f.id_number.clone(),
+        bank: Some(f.bank.clone()),
     };
     match s.claim_reward(&f.receipt, payee).await {
         Ok(()) => page.claim_ok = true,
         Err(ServiceError::NotFound) => {}
         Err(ServiceError::Validation(errors)) => {
-            page.claim_name = f.payee_name.clone();
+            page.claim = Some(f.clone());
             page.claim_errors = errors
                 .iter()
                 .map(|e| lang.t_args(&format!("field-{}", e.key), &e.args))
@@ -671,7 +676,7 @@ fn render_track(
     ctx.insert("reply_ok", &page.reply_ok);
     ctx.insert("claim_ok", &page.claim_ok);
     ctx.insert("claim_errors", &page.claim_errors);
-    ctx.insert("claim_name", &page.claim_name);
+    ctx.insert("claim", &page.claim);
     state
         .pages
         .render(req, "public/track.html", &ctx, status, Caching::NoStore)

@@ -146,7 +146,7 @@ on_both_backends! {
         let out = cli.run(&["demo"], "");
         assert!(out.status.success(), "{}", text(&out.stderr));
         let stdout = text(&out.stdout);
-        assert!(stdout.contains("Loaded 30 demo tips"), "{stdout}");
+        assert!(stdout.contains("Loaded 32 demo tips"), "{stdout}");
         for user in [
             "coordinator",
             "fire.officer",
@@ -157,11 +157,11 @@ on_both_backends! {
         ] {
             assert!(stdout.contains(user), "{user} missing from {stdout}");
         }
-        // The demo's figures make a report (the last twelve weeks hold all 30 tips).
+        // The demo's figures make a report (the last twelve weeks hold all 32 tips).
         let report = cli.run(&["report", "--csv", "--lang", "en"], "");
         assert!(report.status.success(), "{}", text(&report.stderr));
         assert!(
-            text(&report.stdout).contains("\"Received\",\"30\""),
+            text(&report.stdout).contains("\"Received\",\"32\""),
             "{}",
             text(&report.stdout)
         );

@@ -623,6 +623,16 @@ impl StaffClient {
         )
     }
 
+    pub fn put(&self, path: &str, body: &Value) -> Answer {
+        answer(
+            self.agent
+                .put(format!("{}{path}", self.base))
+                .header("x-csrf-token", &self.csrf)
+                .send_json(body)
+                .expect("PUT"),
+        )
+    }
+
     pub fn post_without_csrf(&self, path: &str, body: &Value) -> Answer {
         answer(
             self.agent

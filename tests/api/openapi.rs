@@ -267,6 +267,7 @@ on_both_backends! {
         let inspector = app.staff("insp", "inspector", None);
         let fin1 = app.staff("finance1", "finance", None);
         let fin2 = app.staff("finance2", "finance", None);
+        let fin3 = app.staff("finance3", "finance", None);
         assert_eq!(public("delete", "/api/v1/staff/session", None).status, 401);
         let leaving = app.staff("leaving", "officer", Some("fire"));
         let no_csrf = answer(leaving.agent.delete(app.url("/api/v1/staff/session")).call().unwrap());
@@ -320,7 +321,8 @@ on_both_backends! {
 
         // A reward from proposal to payout, with the refusals on the way.
         let propose = |who: &StaffClient, case: &str, body: Value| post(&c, who, &format!("/api/v1/staff/tips/{case}/reward"), body);
-        let p = propose(&officer, &case, json!({"basis": "major_hazard_fine", "fine_yuan": 100000}));
+        let fine = json!({"basis": "major_hazard_fine", "fine_yuan": 100000, "penalty_decision": "厦湖应急罚〔2026〕9号"});
+        let p = propose(&officer, &case, fine.clone());
         assert_eq!(p.status, 201, "{}", p.text);
         assert_eq!(propose(&officer, &case, json!({"basis": "general_hazard"})).status, 409);
         assert_eq!(propose(&officer, &named_case, json!({"basis": "general_hazard"})).status, 409);
@@ -331,9 +333,18 @@ on_both_backends! {
         assert_eq!((x.status, x.json["status"].as_str()), (201, Some("excluded")));
         let id = p.json["id"].as_i64().unwrap();
         let sign_off = format!("/api/v1/staff/rewards/{id}/sign-off");
-        assert_eq!(post(&c, &officer, &sign_off, json!({})).status, 403);
-        assert_eq!(post(&c, &head, &sign_off, json!({})).status, 200);
-        assert_eq!(post(&c, &head, &sign_off, json!({})).status, 409);
+        assert_eq!(post(&c, &officer, &sign_off, json!({"decision": "approve"})).status, 403);
+        assert_eq!(post(&c, &head, &sign_off, json!({"decision": "return"})).status, 422, "a return needs a note");
+        assert_eq!(post(&c, &head, &sign_off, json!({"decision": "return", "note": "请附处罚决定书复印件"})).status, 200);
+        let put = |who: &StaffClient, path: &str, body: Value| c.on("put", path, who.put(path, &body));
+        let reward = format!("/api/v1/staff/rewards/{id}");
+        assert_eq!(put(&officer, &reward, json!({"basis": "major_hazard_fine", "fine_yuan": 100000})).status, 422);
+        assert_eq!(put(&officer, "/api/v1/staff/rewards/999999", fine.clone()).status, 404);
+        assert_eq!(put(&officer, &reward, fine.clone()).status, 200);
+        assert_eq!(post(&c, &head, &sign_off, json!({"decision": "approve"})).status, 200);
+        assert_eq!(post(&c, &head, &sign_off, json!({"decision": "approve"})).status, 409);
+        assert_eq!(put(&officer, &reward, fine.clone()).status, 200, "corrected again, before finance decides");
+        assert_eq!(post(&c, &head, &sign_off, json!({"decision": "approve"})).status, 200);
         assert_eq!(get(&c, &fin1, "/api/v1/finance/rewards?status=proposed").status, 200);
         assert_eq!(get(&c, &fin1, "/api/v1/finance/rewards").status, 200);
         assert_eq!(get(&c, &officer, "/api/v1/finance/rewards").status, 403);
@@ -341,25 +352,59 @@ on_both_backends! {
         assert_eq!(post(&c, &fin1, &decision, json!({"decision": "maybe", "note": ""})).status, 422);
         assert_eq!(post(&c, &officer, &decision, json!({"decision": "approve", "note": ""})).status, 403);
         assert_eq!(post(&c, &fin1, &decision, json!({"decision": "approve", "amount_yuan": 12000, "note": "罚款已部分减免"})).status, 200);
-        assert_eq!(post(&c, &fin2, &decision, json!({"decision": "reject", "note": "x"})).status, 409);
+        assert_eq!(post(&c, &fin2, &decision, json!({"decision": "approve"})).status, 200, "the second approval");
+        assert_eq!(post(&c, &fin3, &decision, json!({"decision": "reject", "note": "x"})).status, 409);
         assert_eq!(post(&c, &fin1, "/api/v1/finance/rewards/999999/decision", json!({"decision": "approve", "note": ""})).status, 404);
+        assert_eq!(put(&officer, &reward, fine.clone()).status, 409, "decided");
+        let withdraw = format!("/api/v1/staff/rewards/{id}/withdraw");
+        assert_eq!(post(&c, &officer, &withdraw, json!({"reason": "x"})).status, 409, "decided");
         assert_eq!(public("post", "/api/v1/track", Some(json!({"receipt": receipt}))).status, 200);
         let payout = format!("/api/v1/finance/rewards/{id}/payout");
-        assert_eq!(post(&c, &fin2, &payout, json!({"reference": "X"})).status, 409);
-        let claim = json!({"receipt": receipt, "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777"});
-        assert_eq!(public("post", "/api/v1/track/reward-claim", Some(json!({"receipt": "0000 0000 0000 0000", "payee_name": "x", "payee_account": "6222021234567890123", "phone": "13900007777"}))).status, 404);
+        let payee = format!("/api/v1/finance/rewards/{id}/payee");
+        assert_eq!(post(&c, &fin3, &payout, json!({"reference": "X"})).status, 409);
+        assert_eq!(post(&c, &fin3, &payee, json!({"reason": "发放"})).status, 409);
+        let claim = json!({"receipt": receipt, "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777", "id_number": "11010519491231002X"});
+        assert_eq!(public("post", "/api/v1/track/reward-claim", Some(json!({"receipt": "0000 0000 0000 0000", "payee_name": "x", "payee_account": "6222021234567890123", "phone": "13900007777", "id_number": "11010519491231002X"}))).status, 404);
         let mut short = claim.clone();
         short["payee_account"] = json!("12");
         assert_eq!(public("post", "/api/v1/track/reward-claim", Some(short)).status, 422);
         assert_eq!(public("post", "/api/v1/track/reward-claim", Some(claim.clone())).status, 201);
         assert_eq!(public("post", "/api/v1/track/reward-claim", Some(claim)).status, 409);
         assert_eq!(post(&c, &fin1, &payout, json!({"reference": "BANK-1"})).status, 403);
-        assert_eq!(post(&c, &fin2, &payout, json!({"reference": ""})).status, 422);
-        assert_eq!(post(&c, &fin2, &payout, json!({"reference": "BANK-20261128-001"})).status, 200);
+        assert_eq!(post(&c, &fin1, &payee, json!({"reason": "发放"})).status, 403);
+        assert_eq!(post(&c, &fin3, &payee, json!({"reason": ""})).status, 422);
+        assert_eq!(post(&c, &fin3, "/api/v1/finance/rewards/999999/payee", json!({"reason": "发放"})).status, 404);
+        assert_eq!(post(&c, &fin3, &payee, json!({"reason": "办理发放"})).status, 200);
+        assert_eq!(post(&c, &fin3, &payout, json!({"reference": ""})).status, 422);
+        assert_eq!(post(&c, &fin3, &payout, json!({"reference": "BANK-20261128-001"})).status, 200);
         assert_eq!(public("post", "/api/v1/track", Some(json!({"receipt": receipt}))).status, 200);
         assert_eq!(get(&c, &fin1, "/api/v1/finance/rewards").status, 200);
         assert_eq!(get(&c, &fin1, "/api/v1/finance/ledger.csv").status, 200);
         assert_eq!(get(&c, &fin1, "/api/v1/finance/ledger.csv?from=yesterday").status, 422);
+        // A proposal withdrawn, and one that expires and is reinstated.
+        let mut asks = anonymous_tip("fire_safety");
+        asks["wants_reward"] = json!(true);
+        let verified = || {
+            let case = app.submit(&asks)["case_number"].as_str().unwrap().to_owned();
+            officer.steps(&case, &["accept", "start_verification", "substantiate"]);
+            propose(&officer, &case, json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap()
+        };
+        let (gone, lapsing) = (verified(), verified());
+        let withdraw = format!("/api/v1/staff/rewards/{gone}/withdraw");
+        assert_eq!(post(&c, &officer, &withdraw, json!({"reason": ""})).status, 422);
+        assert_eq!(post(&c, &officer, &withdraw, json!({"reason": "举报人撤回奖励申请"})).status, 200);
+        assert_eq!(post(&c, &officer, &withdraw, json!({"reason": "again"})).status, 409);
+        assert_eq!(post(&c, &fin1, &withdraw, json!({"reason": "x"})).status, 403);
+        assert_eq!(post(&c, &head, &format!("/api/v1/staff/rewards/{lapsing}/sign-off"), json!({"decision": "approve"})).status, 200);
+        assert_eq!(post(&c, &fin1, &format!("/api/v1/finance/rewards/{lapsing}/decision"), json!({"decision": "approve"})).status, 200);
+        let reinstate = format!("/api/v1/finance/rewards/{lapsing}/reinstate");
+        assert_eq!(post(&c, &fin1, &reinstate, json!({"reason": "举报人住院"})).status, 409, "not expired");
+        app.advance(chrono::Duration::days(61));
+        app.services.run_jobs().unwrap();
+        let fin9 = app.staff("finance9", "finance", None);
+        assert_eq!(post(&c, &fin9, &reinstate, json!({"reason": ""})).status, 422);
+        assert_eq!(post(&c, &fin9, "/api/v1/finance/rewards/999999/reinstate", json!({"reason": "x"})).status, 404);
+        assert_eq!(post(&c, &fin9, &reinstate, json!({"reason": "举报人住院，未能按期领取"})).status, 200);
 
         contract.into_inner().assert_complete();
     }

@@ -26,8 +26,8 @@ on_both_backends! {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         for (body, yuan) in [
             (json!({"basis": "major_hazard_fine", "fine_yuan": 100000, "penalty_decision": "厦湖消行罚决字〔2026〕12号"}), 15000.0),
-            (json!({"basis": "major_hazard_fine", "fine_yuan": 10000}), 3000.0),
-            (json!({"basis": "major_hazard_fine", "fine_yuan": 5000000}), 300000.0),
+            (json!({"basis": "major_hazard_fine", "fine_yuan": 10000, "penalty_decision": "厦湖消行罚决字〔2026〕13号"}), 3000.0),
+            (json!({"basis": "major_hazard_fine", "fine_yuan": 5000000, "penalty_decision": "厦湖消行罚决字〔2026〕14号"}), 300000.0),
             (json!({"basis": "concealed_accident", "deaths_concealed": 2, "accident_grade": "larger"}), 80000.0),
             (json!({"basis": "general_hazard"}), 500.0),
         ] {
@@ -64,11 +64,18 @@ on_both_backends! {
         let bad = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine"}));
         assert_eq!(bad.status, 422);
         assert!(bad.json["fields"]["fine_yuan"].is_array());
+        let fine = json!({"basis": "major_hazard_fine", "fine_yuan": 100000, "penalty_decision": "厦湖应急罚〔2026〕3号"});
         let mut employee = fire_tip();
         employee["employee"] = json!(true);
         let (case, _) = verified_case(&app, &officer, employee);
-        let up = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine", "fine_yuan": 100000}));
-        assert_eq!(up.json["amount_yuan"], 19500.0, "employees get the uplift");
+        let flat = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &fine);
+        assert_eq!(flat.json["amount_yuan"], 15000.0, "no uplift for an anonymous employee: {}", flat.text);
+        let mut employee = identified_tip("郑职工", "13900002323", "zheng@example.com");
+        employee["wants_reward"] = json!(true);
+        employee["employee"] = json!(true);
+        let (case, _) = verified_case(&app, &officer, employee);
+        let up = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &fine);
+        assert_eq!(up.json["amount_yuan"], 19500.0, "identified employees get the uplift: {}", up.text);
         assert_eq!(app.staff("insp", "inspector", None).post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).status, 403);
     }
 
@@ -78,8 +85,9 @@ on_both_backends! {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let fin1 = app.staff("finance1", "finance", None);
         let fin2 = app.staff("finance2", "finance", None);
+        let fin3 = app.staff("finance3", "finance", None);
         let (case, receipt) = verified_case(&app, &officer, fire_tip());
-        let p = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine", "fine_yuan": 100000}));
+        let p = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine", "fine_yuan": 100000, "penalty_decision": "厦湖应急罚〔2026〕1号"}));
         let id = p.json["id"].as_i64().unwrap();
         assert_eq!(officer.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""})).status, 403, "not finance");
         let q = fin1.get("/api/v1/finance/rewards?status=proposed");
@@ -88,22 +96,32 @@ on_both_backends! {
         assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 12000})).status, 422, "a changed amount needs a reason");
         let d = fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 12000, "note": "罚款已部分减免"}));
         assert_eq!(d.status, 200, "{}", d.text);
-        assert_eq!(d.json["status"], "approved");
+        assert_eq!(d.json["status"], "awaiting_second_approval", "above 10,000 yuan two finance users approve");
         assert_eq!(d.json["amount_yuan"], 12000.0);
-        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "reject", "note": "x"})).status, 409, "decided once");
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"})).status, 403, "not twice by the same user");
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 13000, "note": "x"})).status, 422, "the second approval keeps the amount");
+        let d = fin2.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"}));
+        assert_eq!(d.status, 200, "{}", d.text);
+        assert_eq!(d.json["status"], "approved");
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "reject", "note": "x"})).status, 409, "decided once");
         // The reporter sees it and claims it.
         let t = app.post_json("/api/v1/track", &json!({"receipt": receipt}));
         assert_eq!(t.json["reward"]["status"], "approved");
         assert_eq!(t.json["reward"]["amount_yuan"], 12000.0);
         assert!(t.json["reward"]["claim_deadline"].is_string());
-        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "X"})).status, 409, "nothing claimed yet");
-        let claim = json!({"receipt": "0000 0000 0000 0000", "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777"});
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "X"})).status, 409, "nothing claimed yet");
+        let claim = json!({"receipt": "0000 0000 0000 0000", "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777", "id_number": "11010519491231002X", "bank": "工商银行湖里支行"});
         assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 404);
         let mut claim = claim;
         claim["receipt"] = json!(receipt);
         claim["payee_account"] = json!("12");
         assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 422);
         claim["payee_account"] = json!("6222 0212 3456 7890 123");
+        claim["id_number"] = json!("110105194912310021");
+        let wrong = app.post_json("/api/v1/track/reward-claim", &claim);
+        assert_eq!(wrong.status, 422, "a wrong check character");
+        assert!(wrong.json["fields"]["id_number"].is_array(), "{}", wrong.text);
+        claim["id_number"] = json!("11010519491231002x");
         let c = app.post_json("/api/v1/track/reward-claim", &claim);
         assert_eq!(c.status, 201, "{}", c.text);
         assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 409, "claimed once");
@@ -111,13 +129,24 @@ on_both_backends! {
         let raw = app.db.raw_dump();
         assert!(!raw.windows(19).any(|w| w == b"6222021234567890123"));
         assert!(!raw.windows(11).any(|w| w == b"13900007777"));
-        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).status, 403, "the approver does not pay");
-        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": ""})).status, 422);
-        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "B", "paid_on": "2999-01-01"})).status, 422);
-        let paid = fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-20261128-001"}));
+        assert!(!raw.windows(18).any(|w| w == b"11010519491231002X"));
+        // Only a finance user who approved nothing opens the payee, with a reason.
+        for approver in [&fin1, &fin2] {
+            assert_eq!(approver.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "发放"})).status, 403, "an approver does not open the payee");
+            assert_eq!(approver.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).status, 403, "an approver does not pay");
+        }
+        assert_eq!(officer.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "发放"})).status, 403);
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": ""})).status, 422, "a reason is needed");
+        let payee = fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "办理奖励发放"}));
+        assert_eq!(payee.status, 200, "{}", payee.text);
+        assert_eq!(payee.json, json!({"payee_name": "匿名举报人", "payee_account": "6222021234567890123", "bank": "工商银行湖里支行", "phone": "13900007777", "id_number": "11010519491231002X"}));
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": ""})).status, 422);
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "B", "paid_on": "2999-01-01"})).status, 422);
+        let paid = fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-20261128-001"}));
         assert_eq!(paid.status, 200, "{}", paid.text);
         assert_eq!(paid.json["status"], "paid");
-        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "again"})).status, 409);
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "again"})).status, 409);
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "再看"})).status, 409, "only while claimed");
         assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": receipt})).json["reward"]["status"], "paid");
         let totals = fin1.get("/api/v1/finance/rewards").json["totals"]["paid"].clone();
         assert_eq!(totals["amount_yuan"], 12000.0);
@@ -126,14 +155,43 @@ on_both_backends! {
         let ledger = fin1.get(&format!("/api/v1/finance/ledger.csv?from={today}&to={today}"));
         assert_eq!(ledger.status, 200);
         assert!(ledger.text.starts_with('\u{feff}'));
-        assert!(ledger.text.contains(&case) && ledger.text.contains("12000.00") && ledger.text.contains("total by basis"));
+        assert!(ledger.text.contains(&case) && ledger.text.contains("12000.00") && ledger.text.contains("按奖励依据合计"));
         assert!(!fin1.get("/api/v1/finance/ledger.csv?from=2020-01-01&to=2020-01-31").text.contains(&case));
         // Every step is audited.
         let coord = app.staff("coord", "coordinator", None);
         let entries = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
-        for a in ["reward_propose", "reward_approve", "reward_claim", "reward_paid"] {
+        for a in ["reward_propose", "reward_first_approval", "reward_approve", "reward_claim", "reward_payee_opened", "reward_paid"] {
             assert!(entries.as_array().unwrap().iter().any(|e| e["action"] == a), "{a}");
         }
+    }
+
+    /// The ledger speaks the request's language: column titles, basis and department names and
+    /// the totals lines in Chinese by default and in English with `?lang=en`, never as codes.
+    fn the_ledger_is_written_in_the_request_language(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let fin2 = app.staff("finance2", "finance", None);
+        let (case, receipt) = verified_case(&app, &officer, fire_tip());
+        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""})).status, 200);
+        let claim = json!({"receipt": receipt, "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777", "id_number": "11010519491231002X"});
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 201);
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).status, 200);
+
+        let zh = fin1.get("/api/v1/finance/ledger.csv").text;
+        assert!(zh.starts_with("\u{feff}\"案件编号\",\"主管部门\",\"奖励依据\",\"金额（元）\""), "{zh}");
+        assert!(zh.contains(&format!("\"{case}\",\"区消防救援大队\",\"一般事故隐患\",\"500.00\"")), "{zh}");
+        assert!(zh.contains("\"合计\",\"\",\"\",\"500.00\"\r\n"), "{zh}");
+        assert!(zh.contains("\"按部门合计\",\"区消防救援大队\",\"\",\"500.00\""), "{zh}");
+        assert!(zh.contains("\"按奖励依据合计\",\"\",\"一般事故隐患\",\"500.00\""), "{zh}");
+        assert!(!zh.contains("general_hazard") && !zh.contains("\"fire\""), "no codes: {zh}");
+
+        let en = fin1.get("/api/v1/finance/ledger.csv?lang=en").text;
+        assert!(en.starts_with("\u{feff}\"Case\",\"Department\",\"Basis\",\"Amount (yuan)\""), "{en}");
+        assert!(en.contains(&format!("\"{case}\",\"Fire and Rescue Brigade\",\"General hazard\",\"500.00\"")), "{en}");
+        assert!(en.contains("\"Total\",\"\",\"\",\"500.00\"\r\n"), "{en}");
+        assert!(en.contains("\"Total by department\",\"Fire and Rescue Brigade\",\"\",\"500.00\""), "{en}");
+        assert!(en.contains("\"Total by basis\",\"\",\"General hazard\",\"500.00\""), "{en}");
     }
 
     /// Amounts are read as written: decimal text or a JSON number, never through a float, so a
@@ -143,17 +201,25 @@ on_both_backends! {
         let fin1 = app.staff("finance1", "finance", None);
         let (case, _) = verified_case(&app, &officer, fire_tip());
         let url = format!("/api/v1/staff/tips/{case}/reward");
-        let bad = officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": 10000.555}));
+        let bad = officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": 10000.555, "penalty_decision": "罚〔2026〕5号"}));
         assert_eq!(bad.status, 422, "{}", bad.text);
         assert!(bad.json["fields"]["fine_yuan"].is_array(), "{}", bad.text);
-        assert_eq!(officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": "ten thousand"})).status, 422);
-        let p = officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": "100,000.10"}));
+        assert_eq!(officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": "ten thousand", "penalty_decision": "罚〔2026〕5号"})).status, 422);
+        let no_decision = officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": "100000"}));
+        assert_eq!(no_decision.status, 422, "a fine basis needs the decision's number");
+        assert!(no_decision.json["fields"]["penalty_decision"].is_array(), "{}", no_decision.text);
+        let p = officer.post(&url, &json!({"basis": "major_hazard_fine", "fine_yuan": "100,000.10", "penalty_decision": "罚〔2026〕5号"}));
         assert_eq!(p.status, 201, "{}", p.text);
         assert_eq!(p.json["amount_fen"], 1_500_001, "15% of 100,000.10 yuan, in fen");
         assert!(p.text.contains("\"amount_yuan\":15000.01"), "{}", p.text);
         let id = p.json["id"].as_i64().unwrap();
         let decide = |amount: Value| fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": amount, "note": "核定"}));
         assert_eq!(decide(json!(12000.555)).status, 422, "a third decimal is refused");
+        for out_of_bounds in [json!(0), json!(2999.99), json!(300000.01), json!("99,999,999.99")] {
+            let r = decide(out_of_bounds.clone());
+            assert_eq!(r.status, 422, "{out_of_bounds}: {}", r.text);
+            assert!(r.json["fields"]["amount_yuan"].is_array(), "{}", r.text);
+        }
         let d = decide(json!(12000.5));
         assert_eq!(d.status, 200, "{}", d.text);
         assert_eq!(d.json["amount_fen"], 1_200_050);
@@ -203,8 +269,23 @@ on_both_backends! {
         app.advance(chrono::Duration::days(1));
         app.services.run_jobs().unwrap();
         assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": receipt})).json["reward"]["status"], "expired");
-        let claim = json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222021234567890", "phone": "13900007777"});
+        let claim = json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222021234567890", "phone": "13900007777", "id_number": "11010519491231002X"});
         assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 409);
+        // Finance reinstates it for a good reason: a new claim period, audited. (Sixty-one days
+        // on, yesterday's sessions have ended: staff sign in again.)
+        let officer = app.staff("fire.officer2", "officer", Some("fire"));
+        let fin1 = app.staff("finance1b", "finance", None);
+        let officer_try = officer.post(&format!("/api/v1/finance/rewards/{id}/reinstate"), &json!({"reason": "x"}));
+        assert_eq!(officer_try.status, 403);
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/reinstate"), &json!({"reason": ""})).status, 422);
+        let r = fin1.post(&format!("/api/v1/finance/rewards/{id}/reinstate"), &json!({"reason": "举报人住院，未能按期领取"}));
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.json["status"], "approved");
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/reinstate"), &json!({"reason": "again"})).status, 409, "only an expired reward");
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 201);
+        let coord = app.staff("coord", "coordinator", None);
+        let entries = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
+        assert!(entries.as_array().unwrap().iter().any(|e| e["action"] == "reward_reinstate"));
     }
 
     /// Finance may open the identity of a case only once it approved a reward there.
@@ -224,12 +305,45 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// A claim left unpaid past `payout_alert_days` (15) is flagged on the finance queue and
+    /// mailed to finance once, with nothing of the payee in the mail.
+    fn unpaid_claims_are_flagged_and_mailed_once(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let (case, receipt) = verified_case(&app, &officer, fire_tip());
+        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+        fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"}));
+        let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000555566", "phone": "13900005656", "id_number": "11010519491231002X"}));
+        assert_eq!(c.status, 201, "{}", c.text);
+        assert_eq!(app.services.alert_unpaid_claims().unwrap(), 0, "not yet");
+        app.advance(chrono::Duration::days(15));
+        assert_eq!(app.services.alert_unpaid_claims().unwrap(), 0, "the 15th day is still in time");
+        app.advance(chrono::Duration::days(1));
+        let fin2 = app.staff("finance2", "finance", None);
+        let item = fin2.get("/api/v1/finance/rewards?status=claimed").json["items"][0].clone();
+        assert_eq!(item["payout_overdue"], true, "{item}");
+        assert_eq!(app.services.alert_unpaid_claims().unwrap(), 1);
+        assert_eq!(app.services.alert_unpaid_claims().unwrap(), 0, "mailed once");
+        let mails = {
+            use diesel::prelude::*;
+            use tipline::db::schema::outbox::dsl as o;
+            let mut c = app.services.db.read().unwrap();
+            o::outbox.select((o::subject, o::body)).load::<(String, String)>(&mut *c).unwrap()
+        };
+        let alert = mails.iter().find(|(s, _)| s.contains("奖励待发放")).expect("the alert is queued");
+        assert!(alert.0.contains(&case) && alert.1.contains("/finance"), "{alert:?}");
+        assert!(!alert.1.contains("6222020000555566") && !alert.1.contains("13900005656") && !alert.1.contains("王"), "{alert:?}");
+    }
+}
+
+on_both_backends! {
     /// The whole reward path through the pages: proposal on the case page, approval and payout
     /// on the finance page by two people, the claim on the reporter's follow-up page.
     fn rewards_work_through_the_pages(app) {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         app.staff("finance1", "finance", None);
         app.staff("finance2", "finance", None);
+        app.staff("finance3", "finance", None);
         let (case, receipt) = verified_case(&app, &officer, fire_tip());
         let sign_in = |user: &str| {
             let b = Browser::new(&app);
@@ -255,23 +369,31 @@ on_both_backends! {
         assert!(html.contains("两位小数"), "{html}");
         let (status, _, _) = f1.post(&format!("/finance/rewards/{id}/decision"), &[("csrf", &csrf), ("decision", "approve"), ("amount_yuan", "15,000.00"), ("note", "")]);
         assert_eq!(status, 303);
+        // Above 10,000 yuan a second finance user approves too.
+        let f2 = sign_in("finance2");
+        let list = f2.get("/finance").1;
+        assert!(list.contains("待第二人审批"), "{list}");
+        let csrf2 = f2.csrf("/finance");
+        let (status, _, _) = f2.post(&format!("/finance/rewards/{id}/decision"), &[("csrf", &csrf2), ("decision", "approve"), ("amount_yuan", ""), ("note", "")]);
+        assert_eq!(status, 303);
 
         let t = Browser::new(&app);
         let (status, html, _) = t.post("/track", &[("receipt", &receipt)]);
         assert_eq!(status, 200);
         assert!(html.contains("奖励已核准") && html.contains("15000.00"));
-        let (status, html, _) = t.post("/track", &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "1"), ("phone", "13900009999")]);
+        let (status, html, _) = t.post("/track", &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "1"), ("phone", "13900009999"), ("id_number", "110105194912310021"), ("bank", "工商银行")]);
         assert_eq!(status, 422);
-        assert!(html.contains("收款账号"));
-        let (status, html, _) = t.post("/track", &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "6222021234567890"), ("phone", "13900009999")]);
+        assert!(html.contains("收款账号") && html.contains("身份证号码"), "{html}");
+        assert!(html.contains("value=\"工商银行\"") && html.contains("value=\"13900009999\""), "what was typed comes back");
+        let (status, html, _) = t.post("/track", &[("receipt", &receipt), ("action", "claim"), ("payee_name", "匿名"), ("payee_account", "6222021234567890"), ("phone", "13900009999"), ("id_number", "11010519491231002X"), ("bank", "")]);
         assert_eq!(status, 200);
         assert!(html.contains("领取信息已提交"));
 
         let (status, _, _) = f1.post(&format!("/finance/rewards/{id}/payout"), &[("csrf", &csrf), ("reference", "X")]);
         assert_eq!(status, 403, "the approver does not pay");
-        let f2 = sign_in("finance2");
-        let csrf2 = f2.csrf("/finance");
-        let (status, _, _) = f2.post(&format!("/finance/rewards/{id}/payout"), &[("csrf", &csrf2), ("reference", "BANK-7")]);
+        let f3 = sign_in("finance3");
+        let csrf3 = f3.csrf("/finance");
+        let (status, _, _) = f3.post(&format!("/finance/rewards/{id}/payout"), &[("csrf", &csrf3), ("reference", "BANK-7")]);
         assert_eq!(status, 303);
         let (_, html, _) = t.post("/track", &[("receipt", &receipt)]);
         assert!(html.contains("奖励已发放"));
@@ -285,7 +407,7 @@ on_both_backends! {
             let (case, receipt) = verified_case(&app, &officer, fire_tip());
             let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
             fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
-            let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000111122", "phone": "13900001212"}));
+            let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000111122", "phone": "13900001212", "id_number": "11010519491231002X"}));
             assert_eq!(c.status, 201);
         }
         let q = fin1.get("/api/v1/finance/rewards?status=claimed");
@@ -321,7 +443,7 @@ fn a_claim_with_a_staff_phone_is_flagged() {
         &format!("/api/v1/finance/rewards/{id}/decision"),
         &json!({"decision": "approve", "note": ""}),
     );
-    let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000333344", "phone": "13900004545"}));
+    let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000333344", "phone": "13900004545", "id_number": "11010519491231002X"}));
     assert_eq!(c.status, 201);
     let item = fin1.get("/api/v1/finance/rewards?status=claimed").json["items"][0].clone();
     assert!(
@@ -358,11 +480,11 @@ on_both_backends! {
         );
         assert_eq!(
             officer
-                .post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({}))
+                .post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({"decision": "approve"}))
                 .status,
             403
         );
-        let s = head.post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({}));
+        let s = head.post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({"decision": "approve"}));
         assert_eq!(s.status, 200, "{}", s.text);
         assert_eq!(s.json["status"], "proposed");
         assert_eq!(
@@ -397,7 +519,7 @@ on_both_backends! {
             .map(|r| r["status"].as_str().unwrap().to_owned())
             .collect();
         states.sort();
-        assert_eq!(states, ["approved", "claimed", "paid", "proposed", "rejected"]);
+        assert_eq!(states, ["approved", "awaiting_second_approval", "claimed", "paid", "proposed", "rejected", "withdrawn"]);
         assert!(
             queue.json["items"].as_array().unwrap().iter().all(|r| r["signals"].as_array().unwrap().is_empty()),
             "each demo payee is their own: {}",

@@ -151,6 +151,21 @@ on_both_backends! {
         assert_eq!(market.act(&case, json!({"action": "accept"})).json["status"], "accepted");
     }
 
+    /// A transfer to a department that co-handles the case makes it the lead, and only the lead.
+    fn a_transfer_to_a_co_handler_makes_it_the_lead(app) {
+        let case = app.new_case("crowded_places");
+        let fire = app.staff("fire.officer", "officer", Some("fire"));
+        let commerce = app.staff("commerce.officer", "officer", Some("commerce"));
+        let coord = app.staff("coord", "coordinator", None);
+        assert_eq!(commerce.get(&format!("/api/v1/staff/tips/{case}")).json["co_departments"][0]["code"], "commerce");
+        let t = coord.act(&case, json!({"action": "transfer", "department": "commerce", "reason": "以商场经营为主"}));
+        assert_eq!(t.status, 200, "{}", t.text);
+        assert_eq!(t.json["department"]["code"], "commerce");
+        assert_eq!(t.json["co_departments"], json!([]));
+        assert_eq!(commerce.act(&case, json!({"action": "accept"})).json["status"], "accepted");
+        assert_eq!(fire.get(&format!("/api/v1/staff/tips/{case}")).status, 404);
+    }
+
     /// State-changing calls without the CSRF token are refused; signing out ends the session.
     fn csrf_and_sign_out(app) {
         let case = app.new_case("fire_safety");

@@ -5,19 +5,24 @@
 //!
 //! ```text
 //! (none, or only ended rewards) ─propose→ proposed, or awaiting_signoff when head sign-off is on
-//! awaiting_signoff ─sign_off→ proposed
-//! proposed ─approve→ approved ─claim (within the period)→ claimed ─pay→ paid
-//! proposed ─reject→ rejected          approved ─expire (period over)→ expired
+//! awaiting_signoff ─sign_off→ proposed          awaiting_signoff ─return→ returned
+//! returned | awaiting_signoff | proposed ─correct→ awaiting_signoff (sign-off on) or proposed
+//! awaiting_signoff | proposed | returned ─withdraw→ withdrawn
+//! proposed ─approve→ approved, or awaiting_second_approval above the second-approval amount
+//! awaiting_second_approval ─approve (another finance user)→ approved
+//! proposed | awaiting_second_approval ─reject→ rejected
+//! approved ─claim (within the period)→ claimed ─pay→ paid    (claimed ─open_payee→ claimed)
+//! approved ─expire (period over)→ expired ─reinstate→ approved
 //! ```
 //!
-//! Four eyes: the proposer never signs off or decides; whoever signed off never decides; the
-//! approver (and the proposer) never records the payout. A proposal also needs a case found true
-//! whose reporter asked for a reward and is not excluded ([`CaseFacts`]).
+//! Four eyes: the proposer never signs off, returns, decides, opens the payee or pays; whoever
+//! signed off never decides; the two approvals of a large reward are by two finance users; whoever
+//! approved or rejected never opens the payee or records the payout. A proposal also needs a case
+//! found true whose reporter asked for a reward and is not excluded ([`CaseFacts`]).
 //!
-//! Version 2 adds statuses (`returned`, `withdrawn`, `awaiting_second_approval`) and steps
-//! (return, correct, withdraw, reinstate): each becomes a variant here and an arm in [`step`];
-//! `is_active` and `is_granted` match exhaustively, so the compiler asks where each new status
-//! belongs, and the table test iterates every variant.
+//! Each status is a variant here and an arm in [`step`]; `is_active` and `is_granted` match
+//! exhaustively, so the compiler asks where a new status belongs, and the table test iterates
+//! every variant.
 
 use crate::domain::roles::Role;
 use serde::Serialize;
@@ -47,6 +52,12 @@ pub enum RewardStatus {
     AwaitingSignoff,
     /// Waiting for finance's decision.
     Proposed,
+    /// Sent back by the head (or coordinator) with a note: the unit corrects or withdraws it.
+    Returned,
+    /// Withdrawn by the unit before finance decided.
+    Withdrawn,
+    /// Approved once; above the second-approval amount another finance user must approve too.
+    AwaitingSecondApproval,
     /// Granted; the reporter may claim it until the claim deadline.
     Approved,
     Rejected,
@@ -64,10 +75,12 @@ impl RewardStatus {
         match self {
             RewardStatus::AwaitingSignoff
             | RewardStatus::Proposed
+            | RewardStatus::Returned
+            | RewardStatus::AwaitingSecondApproval
             | RewardStatus::Approved
             | RewardStatus::Claimed
             | RewardStatus::Paid => true,
-            RewardStatus::Rejected | RewardStatus::Expired => false,
+            RewardStatus::Rejected | RewardStatus::Expired | RewardStatus::Withdrawn => false,
         }
     }
 
@@ -78,6 +91,9 @@ impl RewardStatus {
             RewardStatus::Approved | RewardStatus::Claimed | RewardStatus::Paid => true,
             RewardStatus::AwaitingSignoff
             | RewardStatus::Proposed
+            | RewardStatus::Returned
+            | RewardStatus::Withdrawn
+            | RewardStatus::AwaitingSecondApproval
             | RewardStatus::Rejected
             | RewardStatus::Expired => false,
         }
@@ -100,16 +116,26 @@ pub enum RewardStep {
     Propose,
     /// A head (or the coordinator) signs a proposal off for finance.
     SignOff,
-    /// Finance grants it.
+    /// A head (or the coordinator) sends a proposal back to its unit with a note.
+    Return,
+    /// The unit corrects a proposal not yet decided (same body as a proposal).
+    Correct,
+    /// The unit ends a proposal before finance decides.
+    Withdraw,
+    /// Finance grants it (the first or the second approval).
     Approve,
     /// Finance refuses it.
     Reject,
     /// The reporter claims it with the receipt and gives payee details.
     Claim,
+    /// Finance opens the sealed payee details to pay.
+    OpenPayee,
     /// Finance records the payout.
     Pay,
     /// The claim period ended (the background job).
     Expire,
+    /// Finance gives an expired reward a new claim period, for a good reason.
+    Reinstate,
 }
 
 /// Who takes a step.
@@ -130,7 +156,7 @@ pub struct RewardActor {
     pub proposed: bool,
     /// Signed this reward off.
     pub signed_off: bool,
-    /// Approved or rejected this reward.
+    /// Approved (first or second approval) or rejected this reward.
     pub decided: bool,
 }
 
@@ -167,6 +193,9 @@ pub struct Facts {
     pub head_signoff: bool,
     /// The claim deadline has passed.
     pub claim_period_over: bool,
+    /// The amount being approved is above `second_approval_above_yuan`: a first approval leaves
+    /// the reward awaiting a second one.
+    pub second_approval: bool,
     /// The case (used by `Propose` only).
     pub case: CaseFacts,
 }
@@ -191,11 +220,19 @@ pub enum Conflict {
     AwaitingSignoff,
     SignoffNotConfigured,
     AlreadyDecided,
+    /// Returned to its unit: it is corrected or withdrawn before anyone decides.
+    ReturnedForCorrection,
+    /// Withdrawn: nothing more happens to it.
+    RewardWithdrawn,
     NothingToClaim,
     ClaimExpired,
     NotClaimed,
     AlreadyPaid,
     NotDue,
+    NotExpired,
+    /// The computed amount is zero (the reporter's monthly cap is reached): nothing is stored.
+    /// The proposal's own refusal, after the lifecycle allowed it.
+    CapReached,
 }
 
 impl Conflict {
@@ -207,15 +244,23 @@ impl Conflict {
 /// Who may take a step at all, whatever the status: the roles, and the four eyes.
 fn may_take(step: RewardStep, actor: &RewardActor) -> bool {
     use RewardStep as St;
-    match (step, actor.who) {
-        (St::Propose, Who::Staff(Role::Officer | Role::Head | Role::Coordinator)) => true,
-        (St::SignOff, Who::Staff(Role::Head | Role::Coordinator)) => !actor.proposed,
-        (St::Approve | St::Reject, Who::Staff(Role::Finance)) => {
-            !actor.proposed && !actor.signed_off
+    let unit = matches!(
+        actor.who,
+        Who::Staff(Role::Officer | Role::Head | Role::Coordinator)
+    );
+    let finance = actor.who == Who::Staff(Role::Finance);
+    match step {
+        St::Propose | St::Correct | St::Withdraw => unit,
+        St::SignOff | St::Return => {
+            matches!(actor.who, Who::Staff(Role::Head | Role::Coordinator)) && !actor.proposed
         }
-        (St::Pay, Who::Staff(Role::Finance)) => !actor.proposed && !actor.decided,
-        (St::Claim, Who::Reporter) | (St::Expire, Who::System) => true,
-        _ => false,
+        St::Approve | St::Reject => {
+            finance && !actor.proposed && !actor.signed_off && !actor.decided
+        }
+        St::OpenPayee | St::Pay => finance && !actor.proposed && !actor.decided,
+        St::Reinstate => finance,
+        St::Claim => actor.who == Who::Reporter,
+        St::Expire => actor.who == Who::System,
     }
 }
 
@@ -235,6 +280,12 @@ pub fn step(
         return Err(Refusal::Forbidden);
     }
     let refuse = |c: Conflict| Err(Refusal::Conflict(c));
+    // A proposal, and a corrected one, goes to sign-off first when the policy asks for it.
+    let submitted = if facts.head_signoff {
+        S::AwaitingSignoff
+    } else {
+        S::Proposed
+    };
     if step == St::Propose {
         let case = facts.case;
         return match status {
@@ -242,8 +293,7 @@ pub fn step(
             _ if !case.wants_reward => refuse(C::NoRewardAsked),
             _ if case.excluded => refuse(C::RewardExcluded),
             Some(s) if s.is_active() => refuse(C::RewardExists),
-            _ if facts.head_signoff => Ok(S::AwaitingSignoff),
-            _ => Ok(S::Proposed),
+            _ => Ok(submitted),
         };
     }
     let Some(status) = status else {
@@ -256,24 +306,41 @@ pub fn step(
     // Switching sign-off off never strands a proposal: finance decides it directly.
     let awaiting_decision =
         status == S::Proposed || (status == S::AwaitingSignoff && !facts.head_signoff);
+    let approved = if facts.second_approval && status != S::AwaitingSecondApproval {
+        S::AwaitingSecondApproval
+    } else {
+        S::Approved
+    };
     match (status, step) {
         // Answered above; never reached, and no panic on a request path if it were.
         (_, St::Propose) => refuse(C::RewardExists),
+        (S::Withdrawn, St::Claim) => refuse(C::NothingToClaim),
+        (S::Withdrawn, _) => refuse(C::RewardWithdrawn),
         (S::AwaitingSignoff, St::SignOff) if facts.head_signoff => Ok(S::Proposed),
-        (S::AwaitingSignoff, St::SignOff) => refuse(C::SignoffNotConfigured),
-        (_, St::SignOff) => refuse(C::AlreadyDecided),
-        (_, St::Approve) if awaiting_decision => Ok(S::Approved),
+        (S::AwaitingSignoff, St::Return) if facts.head_signoff => Ok(S::Returned),
+        (S::AwaitingSignoff, St::SignOff | St::Return) => refuse(C::SignoffNotConfigured),
+        (_, St::SignOff | St::Return) => refuse(C::AlreadyDecided),
+        (S::AwaitingSignoff | S::Proposed | S::Returned, St::Correct) => Ok(submitted),
+        (S::AwaitingSignoff | S::Proposed | S::Returned, St::Withdraw) => Ok(S::Withdrawn),
+        (_, St::Correct | St::Withdraw) => refuse(C::AlreadyDecided),
+        (_, St::Approve) if awaiting_decision => Ok(approved),
+        (S::AwaitingSecondApproval, St::Approve) => Ok(S::Approved),
         (_, St::Reject) if awaiting_decision => Ok(S::Rejected),
+        (S::AwaitingSecondApproval, St::Reject) => Ok(S::Rejected),
         (S::AwaitingSignoff, St::Approve | St::Reject) => refuse(C::AwaitingSignoff),
+        (S::Returned, St::Approve | St::Reject) => refuse(C::ReturnedForCorrection),
         (_, St::Approve | St::Reject) => refuse(C::AlreadyDecided),
         (S::Approved, St::Claim) if !facts.claim_period_over => Ok(S::Claimed),
         (S::Approved | S::Expired, St::Claim) => refuse(C::ClaimExpired),
         (_, St::Claim) => refuse(C::NothingToClaim),
+        (S::Claimed, St::OpenPayee) => Ok(S::Claimed),
         (S::Claimed, St::Pay) => Ok(S::Paid),
-        (S::Paid, St::Pay) => refuse(C::AlreadyPaid),
-        (_, St::Pay) => refuse(C::NotClaimed),
+        (S::Paid, St::Pay | St::OpenPayee) => refuse(C::AlreadyPaid),
+        (_, St::Pay | St::OpenPayee) => refuse(C::NotClaimed),
         (S::Approved, St::Expire) if facts.claim_period_over => Ok(S::Expired),
         (_, St::Expire) => refuse(C::NotDue),
+        (S::Expired, St::Reinstate) => Ok(S::Approved),
+        (_, St::Reinstate) => refuse(C::NotExpired),
     }
 }
 
@@ -308,10 +375,11 @@ mod tests {
 
     fn all_facts() -> Vec<Facts> {
         let mut v = Vec::new();
-        for bits in 0..32 {
+        for bits in 0..64 {
             v.push(Facts {
                 head_signoff: bits & 1 != 0,
                 claim_period_over: bits & 2 != 0,
+                second_approval: bits & 32 != 0,
                 case: CaseFacts {
                     found_true: bits & 4 != 0,
                     wants_reward: bits & 8 != 0,
@@ -324,21 +392,17 @@ mod tests {
 
     /// Who may take each step, written out apart from `may_take`.
     fn role_may(step: RewardStep, a: &RewardActor) -> bool {
+        let staff_of_unit = [Role::Officer, Role::Head, Role::Coordinator]
+            .into_iter()
+            .any(|r| a.who == Who::Staff(r));
+        let head = a.who == Who::Staff(Role::Head) || a.who == Who::Staff(Role::Coordinator);
+        let finance = a.who == Who::Staff(Role::Finance);
         match step {
-            St::Propose => matches!(
-                a.who,
-                Who::Staff(Role::Officer) | Who::Staff(Role::Head) | Who::Staff(Role::Coordinator)
-            ),
-            St::SignOff => {
-                matches!(
-                    a.who,
-                    Who::Staff(Role::Head) | Who::Staff(Role::Coordinator)
-                ) && !a.proposed
-            }
-            St::Approve | St::Reject => {
-                a.who == Who::Staff(Role::Finance) && !a.proposed && !a.signed_off
-            }
-            St::Pay => a.who == Who::Staff(Role::Finance) && !a.proposed && !a.decided,
+            St::Propose | St::Correct | St::Withdraw => staff_of_unit,
+            St::SignOff | St::Return => head && !a.proposed,
+            St::Approve | St::Reject => finance && !a.proposed && !a.signed_off && !a.decided,
+            St::OpenPayee | St::Pay => finance && !a.proposed && !a.decided,
+            St::Reinstate => finance,
             St::Claim => a.who == Who::Reporter,
             St::Expire => a.who == Who::System,
         }
@@ -354,24 +418,39 @@ mod tests {
         } else {
             S::Proposed
         };
+        let first_approval = if f.second_approval {
+            S::AwaitingSecondApproval
+        } else {
+            S::Approved
+        };
         if eligible {
             v.push((None, St::Propose, first));
-            v.push((Some(S::Rejected), St::Propose, first));
-            v.push((Some(S::Expired), St::Propose, first));
+            for ended in [S::Rejected, S::Expired, S::Withdrawn] {
+                v.push((Some(ended), St::Propose, first));
+            }
         }
         if f.head_signoff {
             v.push((Some(S::AwaitingSignoff), St::SignOff, S::Proposed));
+            v.push((Some(S::AwaitingSignoff), St::Return, S::Returned));
         } else {
-            v.push((Some(S::AwaitingSignoff), St::Approve, S::Approved));
+            v.push((Some(S::AwaitingSignoff), St::Approve, first_approval));
             v.push((Some(S::AwaitingSignoff), St::Reject, S::Rejected));
         }
-        v.push((Some(S::Proposed), St::Approve, S::Approved));
+        for from in [S::AwaitingSignoff, S::Proposed, S::Returned] {
+            v.push((Some(from), St::Correct, first));
+            v.push((Some(from), St::Withdraw, S::Withdrawn));
+        }
+        v.push((Some(S::Proposed), St::Approve, first_approval));
         v.push((Some(S::Proposed), St::Reject, S::Rejected));
+        v.push((Some(S::AwaitingSecondApproval), St::Approve, S::Approved));
+        v.push((Some(S::AwaitingSecondApproval), St::Reject, S::Rejected));
         if f.claim_period_over {
             v.push((Some(S::Approved), St::Expire, S::Expired));
         } else {
             v.push((Some(S::Approved), St::Claim, S::Claimed));
         }
+        v.push((Some(S::Claimed), St::OpenPayee, S::Claimed));
+        v.push((Some(S::Expired), St::Reinstate, S::Approved));
         v.push((Some(S::Claimed), St::Pay, S::Paid));
         v
     }
@@ -409,7 +488,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 32 * 8 * 7 * (7 * 8));
+        assert_eq!(checked, 64 * 11 * 12 * (7 * 8));
     }
 
     #[test]
@@ -546,6 +625,8 @@ mod tests {
             [
                 "awaiting_signoff",
                 "proposed",
+                "returned",
+                "awaiting_second_approval",
                 "approved",
                 "claimed",
                 "paid"
