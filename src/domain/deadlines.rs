@@ -27,13 +27,18 @@ impl Limit {
     }
 }
 
-/// The case's time limits (a date is the last day allowed).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// The case's time limits (a date is the last day allowed), as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = CaseDeadlines)]
 pub struct Deadlines {
+    #[schema(value_type = Option<String>, required)]
     pub acceptance: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, required)]
     pub verification: Option<NaiveDate>,
     /// Set when verification ends; cleared once the reporter has been told.
+    #[schema(value_type = Option<String>, required)]
     pub feedback: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, required)]
     pub rectification: Option<NaiveDate>,
 }
 

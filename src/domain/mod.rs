@@ -8,6 +8,7 @@ pub mod case_number;
 pub mod catalog;
 pub mod deadlines;
 pub mod id_number;
+pub mod json;
 pub mod metrics;
 pub mod money;
 pub mod photo;

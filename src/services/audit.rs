@@ -212,16 +212,24 @@ impl Services {
     }
 }
 
-/// One entry of the audit log as staff read it.
-#[derive(Debug, Clone, serde::Serialize)]
+/// One entry of the audit log as staff read it (the API's answer too).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEntryJson)]
 pub struct AuditEntry {
     pub seq: i64,
+    #[serde(serialize_with = "crate::domain::json::rfc3339")]
+    #[schema(value_type = String)]
     pub at: chrono::NaiveDateTime,
     pub actor: String,
     pub action: String,
+    #[schema(required)]
     pub case_number: Option<String>,
+    #[schema(required)]
     pub reason: Option<String>,
+    #[schema(required)]
     pub detail: Option<String>,
+    /// A staff member's address, on sign-in entries only.
+    #[schema(required)]
     pub address: Option<String>,
     pub hash: String,
 }

@@ -124,37 +124,53 @@ pub struct CaseView {
 }
 
 /// The rectification ordered on a case.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Rectification {
+    #[schema(required)]
     pub responsible_party: Option<String>,
+    #[schema(required)]
     pub measures: Option<String>,
     pub suspend_operations: bool,
+    #[schema(required)]
     pub delay_explanation: Option<String>,
 }
 
 /// One step of a case's history.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HistoryEntry)]
 pub struct HistoryItem {
     /// The action's name (`accept`, `transfer`, `message`…).
     pub action: String,
     /// The staff member's username; none for the system.
+    #[serde(rename = "by")]
+    #[schema(required)]
     pub actor: Option<String>,
+    #[schema(required)]
     pub note: Option<String>,
+    #[serde(serialize_with = "crate::domain::json::rfc3339")]
+    #[schema(value_type = String)]
     pub at: NaiveDateTime,
 }
 
 /// A message between staff and the reporter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct CaseMessage {
+    #[serde(rename = "from", serialize_with = "crate::domain::json::sender")]
+    #[schema(value_type = crate::domain::json::Sender)]
     pub from_staff: bool,
     /// The staff member who wrote it.
+    #[serde(rename = "by")]
+    #[schema(required)]
     pub author: Option<String>,
     pub body: String,
+    #[serde(serialize_with = "crate::domain::json::rfc3339")]
+    #[schema(value_type = String)]
     pub at: NaiveDateTime,
 }
 
-/// A photo's metadata.
-#[derive(Debug, Clone)]
+/// A photo's metadata (the bytes are at `…/attachments/{id}`).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Attachment)]
 pub struct AttachmentInfo {
     pub id: i64,
     pub content_type: String,

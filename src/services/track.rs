@@ -11,10 +11,15 @@ use crate::domain::tip::{MESSAGE_LEN, text_field};
 use crate::services::cases::deadlines_of;
 use chrono::{DateTime, NaiveDate, Utc};
 
-#[derive(Debug)]
+/// A message of the tip as its reporter sees it (the /track answer's `messages`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct TrackedMessage {
+    #[serde(rename = "from", serialize_with = "crate::domain::json::sender")]
+    #[schema(value_type = crate::domain::json::Sender)]
     pub from_staff: bool,
     pub body: String,
+    #[serde(serialize_with = "crate::domain::json::rfc3339")]
+    #[schema(value_type = String)]
     pub at: DateTime<Utc>,
 }
 

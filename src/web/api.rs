@@ -1,16 +1,21 @@
 //! JSON API v1: reference data and the reporter's routes (API.md, "HTTP: JSON API v1").
 //! Handlers stay thin: extract, count against the rate limit, call one service, answer.
 
-use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors};
+use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors, RateLimited, ReceiptErrors};
 use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
 use crate::domain::catalog::{Catalog, Department, Street};
+use crate::domain::json;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, TipInput};
-use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::SecondsFormat;
+use crate::services::track::TrackedMessage;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::future::{Ready, ready};
+use std::marker::PhantomData;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{OpenApi, ToSchema};
@@ -82,6 +87,54 @@ pub struct Csrf {
     /// The `csrf_token` of the session's sign-in answer; without it the call answers 403.
     #[param(rename = "X-CSRF-Token")]
     token: String,
+}
+
+/// A reporter's call, counted against its rate limit (`B`: the submission or the look-up
+/// bucket) before the handler runs, with the application and the request's language. Handlers
+/// take it after their body, so the body is read (and a malformed one refused) first, as before.
+pub struct Reporter<B: Limited> {
+    pub state: web::Data<AppState>,
+    pub lang: Lang,
+    bucket: PhantomData<B>,
+}
+
+/// Which rate limit a reporter's route counts against.
+pub trait Limited: 'static {
+    const BUCKET: Bucket;
+}
+
+/// Tip submissions.
+pub struct Submission;
+
+impl Limited for Submission {
+    const BUCKET: Bucket = Bucket::Submission;
+}
+
+/// Receipt look-ups and reporter messages.
+pub struct Lookup;
+
+impl Limited for Lookup {
+    const BUCKET: Bucket = Bucket::Lookup;
+}
+
+impl<B: Limited> FromRequest for Reporter<B> {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let lang = Lang::from_request(req);
+        let call = match req.app_data::<web::Data<AppState>>() {
+            None => Err(ApiError::new(Code::Internal, lang)),
+            Some(state) => (state.limiters)
+                .check_api(B::BUCKET, req, &state.trusted_proxies, lang)
+                .map(|()| Reporter {
+                    state: state.clone(),
+                    lang,
+                    bucket: PhantomData,
+                }),
+        };
+        ready(call.map_err(Into::into))
+    }
 }
 
 /// A sector a reporter may choose, with the units that handle its tips.
@@ -160,25 +213,18 @@ pub struct Submitted {
     responses(
         (status = 201, description = "the tip is stored", body = Submitted),
         (status = 422, description = "a field is wrong", body = ErrorBody),
-        (status = 429, description = "too many submissions", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        RateLimited, JsonBodyErrors,
     ))]
 pub async fn submit_tip(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
     body: web::Json<TipInput>,
+    call: Reporter<Submission>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .limiters
-        .check_api(Bucket::Submission, &req, &state.trusted_proxies, lang)?;
-    let done = state
-        .services
+    let services = &call.state.services;
+    let done = services
         .submit_tip(body.into_inner(), Channel::Api, Default::default(), None)
         .await
-        .map_err(ApiError::service(lang))?;
-    let c = &state.services.catalog;
+        .map_err(ApiError::service(call.lang))?;
+    let c = &services.catalog;
     let out = Submitted {
         case_number: done.case_number.as_str().to_owned(),
         receipt: done.receipt.grouped(),
@@ -219,7 +265,7 @@ fn receipt_of(receipt: Option<String>, lang: Lang) -> Result<String, ApiError> {
     }
 }
 
-fn receipt_not_found(lang: Lang) -> impl Fn(crate::services::ServiceError) -> ApiError {
+pub(super) fn receipt_not_found(lang: Lang) -> impl Fn(crate::services::ServiceError) -> ApiError {
     move |e| match e {
         crate::services::ServiceError::NotFound => {
             ApiError::new(Code::NotFound, lang).with_message("error-receipt_not_found")
@@ -228,29 +274,16 @@ fn receipt_not_found(lang: Lang) -> impl Fn(crate::services::ServiceError) -> Ap
     }
 }
 
-/// Who wrote a message, as the reporter sees it.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Sender {
-    Staff,
-    Reporter,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TrackedMessage {
-    pub from: Sender,
-    pub body: String,
-    pub at: String,
-}
-
 /// What the reporter sees of their tip.
 #[derive(Serialize, ToSchema)]
 pub struct Tracked<'a> {
-    pub case_number: String,
+    pub case_number: &'a str,
     pub status: Status,
     pub department: Unit,
-    pub submitted_at: String,
-    pub messages: Vec<TrackedMessage>,
+    #[serde(serialize_with = "json::rfc3339")]
+    #[schema(value_type = String)]
+    pub submitted_at: DateTime<Utc>,
+    pub messages: &'a [TrackedMessage],
     /// Present once staff proposed a reward for a reporter who asked for one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -260,46 +293,21 @@ pub struct Tracked<'a> {
 #[utoipa::path(post, path = "/track", tag = "reporters", request_body = ReceiptBody,
     responses(
         (status = 200, description = "the tip as its reporter sees it", body = Tracked),
-        (status = 404, description = "no tip has this receipt", body = ErrorBody),
-        (status = 422, description = "no receipt", body = ErrorBody),
-        (status = 429, description = "too many look-ups", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn track(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
     body: web::Json<ReceiptBody>,
+    call: Reporter<Lookup>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .limiters
-        .check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
+    let (state, lang) = (&call.state, call.lang);
     let receipt = receipt_of(body.into_inner().receipt, lang)?;
-    let tip = state
-        .services
-        .track(&receipt)
-        .await
-        .map_err(receipt_not_found(lang))?;
-    let rfc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let messages = tip.messages.iter().map(|m| {
-        let from = if m.from_staff {
-            Sender::Staff
-        } else {
-            Sender::Reporter
-        };
-        TrackedMessage {
-            from,
-            body: m.body.clone(),
-            at: rfc(m.at),
-        }
-    });
+    let tip = (state.services.track(&receipt).await).map_err(receipt_not_found(lang))?;
     let out = Tracked {
-        case_number: tip.case_number.clone(),
+        case_number: &tip.case_number,
         status: tip.status,
         department: unit(&state.services.catalog, &tip.department),
-        submitted_at: rfc(tip.submitted_at),
-        messages: messages.collect(),
+        submitted_at: tip.submitted_at,
+        messages: &tip.messages,
         reward: tip.reward.as_ref().map(super::finance::track_reward),
     };
     Ok(HttpResponse::Ok()
@@ -318,21 +326,13 @@ pub struct Received {
 #[utoipa::path(post, path = "/track/messages", tag = "reporters", request_body = MessageBody,
     responses(
         (status = 201, description = "the message is stored", body = Received),
-        (status = 404, description = "no tip has this receipt", body = ErrorBody),
-        (status = 422, description = "no receipt, or a body that is empty or too long", body = ErrorBody),
-        (status = 429, description = "too many look-ups", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn track_message(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
     body: web::Json<MessageBody>,
+    call: Reporter<Lookup>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .limiters
-        .check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
+    let (state, lang) = (&call.state, call.lang);
     let MessageBody { receipt, body } = body.into_inner();
     let receipt = receipt_of(receipt, lang)?;
     state

@@ -72,6 +72,67 @@ pub enum JsonBodyErrors {
     NotJsonType(ErrorBody),
 }
 
+/// A staff route's answers when the session or the role does not allow the call.
+#[derive(utoipa::IntoResponses)]
+pub enum StaffErrors {
+    #[response(status = 401, description = "not signed in")]
+    NotSignedIn(ErrorBody),
+    #[response(
+        status = 403,
+        description = "the role may not do this (finance reads no cases; the proposer never decides, \
+            the approver never pays), or a state-changing call came without its CSRF token"
+    )]
+    Forbidden(ErrorBody),
+}
+
+/// A staff route's query could not be read.
+#[derive(utoipa::IntoResponses)]
+pub enum BadQuery {
+    #[response(status = 400, description = "the query is malformed")]
+    BadQuery(ErrorBody),
+}
+
+/// A staff route about one case or reward that is not in reach: missing, or another unit's,
+/// which answers exactly the same.
+#[derive(utoipa::IntoResponses)]
+pub enum NotInReach {
+    #[response(status = 404, description = "no such case or reward in reach")]
+    NotFound(ErrorBody),
+}
+
+/// A change the case's or reward's status does not allow, or a field that is wrong.
+#[derive(utoipa::IntoResponses)]
+pub enum Refused {
+    #[response(
+        status = 409,
+        description = "the status of the case or reward does not allow it"
+    )]
+    Conflict(ErrorBody),
+    #[response(status = 422, description = "a field is wrong or missing")]
+    Validation(ErrorBody),
+}
+
+/// A reporter's route with the receipt: no tip has it, or a field is wrong (listed beside
+/// [`RateLimited`] and [`JsonBodyErrors`]).
+#[derive(utoipa::IntoResponses)]
+pub enum ReceiptErrors {
+    #[response(status = 404, description = "no tip has this receipt")]
+    NotFound(ErrorBody),
+    #[response(status = 422, description = "no receipt, or a field is wrong")]
+    Validation(ErrorBody),
+}
+
+/// A rate-limited route's answer when the client's address (or the username) is over its limit.
+#[derive(utoipa::IntoResponses)]
+pub enum RateLimited {
+    #[response(
+        status = 429,
+        description = "too many requests",
+        headers(("Retry-After" = u64, description = "whole seconds to wait"))
+    )]
+    TooMany(ErrorBody),
+}
+
 /// Every error answer of the API (API.md: `{"error", "message", "fields"?}`).
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Error)]

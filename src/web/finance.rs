@@ -2,18 +2,21 @@
 //! queue with totals and signals, decisions and payouts, the reporter's claim with the receipt,
 //! and the ledger as CSV.
 
-use super::api::{CasePath, Csrf, RewardPath};
-use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors};
+use super::api::{CasePath, Csrf, Lookup, Reporter, RewardPath, receipt_not_found};
+use super::error::{
+    ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, ReceiptErrors, Refused,
+    StaffErrors,
+};
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
-use super::security::Bucket;
+use super::staff_api::StaffCall;
 use super::{AppState, JsonUtf8};
 use crate::domain::FieldError;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::ServiceError;
 use crate::services::exports::CsvFile;
 use crate::services::rewards::{Payee, ProposalInput, ReporterReward, RewardView};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
@@ -226,27 +229,18 @@ pub struct Excluded {
     security(("session" = [])),
     responses(
         (status = 201, description = "the proposal, with the policy's amount and rule", body = Proposed),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not propose, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such case in reach", body = ErrorBody),
-        (status = 409, description = "the case does not allow a reward now", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn propose(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::WorkCases>,
+    call: StaffCall<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner().input();
-    let (st, case) = (staff.member().clone(), path.into_inner());
-    let out = state
-        .services
-        .blocking(move |s| s.propose_reward(&st, &case, &input))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let case = path.into_inner();
+    let out = call
+        .run(move |s, st| s.propose_reward(st, &case, &input))
+        .await?;
     Ok(match out {
         Some(v) => HttpResponse::Created().json_utf8(Proposed::Reward(reward_json(&v))),
         None => {
@@ -276,28 +270,19 @@ pub enum SignOffDecision {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, signed off (`proposed`) or returned (`returned`)", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not sign off, the proposer, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward in reach", body = ErrorBody),
-        (status = 409, description = "the reward is not waiting for a sign-off", body = ErrorBody),
-        (status = 422, description = "a return without a note", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn sign_off(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::SignOffReward>,
+    call: StaffCall<can::SignOffReward>,
     path: web::Path<RewardId>,
     body: web::Json<SignOffBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, id) = (staff.member().clone(), path.into_inner());
+    let id = path.into_inner();
     let SignOffBody { decision, note } = body.into_inner();
     let approve = decision == SignOffDecision::Approve;
-    let v = state
-        .services
-        .blocking(move |s| s.sign_off_reward(&st, id, approve, &note))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let v = call
+        .run(move |s, st| s.sign_off_reward(st, id, approve, &note))
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -314,25 +299,14 @@ pub struct StatusQuery {
     security(("session" = [])),
     responses(
         (status = 200, description = "the rewards in reach, with totals per status", body = Queue),
-        (status = 400, description = "the query is malformed", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not read rewards", body = ErrorBody),
+        BadQuery, StaffErrors,
     ))]
 pub async fn queue(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadRewards>,
+    call: StaffCall<can::ReadRewards>,
     q: web::Query<StatusQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, status) = (
-        staff.member().clone(),
-        q.status.clone().filter(|s| !s.is_empty()),
-    );
-    let all = state
-        .services
-        .blocking(move |s| s.reward_queue(&st, None))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let status = q.status.clone().filter(|s| !s.is_empty());
+    let all = call.run(|s, st| s.reward_queue(st, None)).await?;
     let mut totals: BTreeMap<&'static str, Total> = BTreeMap::new();
     for v in &all {
         let t = totals.entry(v.reward.status.into()).or_default();
@@ -403,17 +377,10 @@ pub struct DecisionBody {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, decided", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not decide, one's own proposal, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward in reach", body = ErrorBody),
-        (status = 409, description = "the reward is already decided", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn decide(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::DecideReward>,
+    call: StaffCall<can::DecideReward>,
     path: web::Path<RewardId>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -424,19 +391,17 @@ pub async fn decide(
         _ => {
             return Err(ApiError::from_service(
                 ServiceError::field("decision", "unknown_decision"),
-                lang,
+                call.lang,
             ));
         }
     };
-    let (st, id) = (staff.member().clone(), path.into_inner());
-    let v = state
-        .services
-        .blocking(move |s| {
+    let id = path.into_inner();
+    let v = call
+        .run(move |s, st| {
             let amount = amount_of("amount_yuan", b.amount_yuan.as_deref());
-            s.decide_reward(&st, id, approve, amount, &b.note)
+            s.decide_reward(st, id, approve, amount, &b.note)
         })
-        .await
-        .map_err(ApiError::service(lang))?;
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -453,26 +418,17 @@ pub struct PayoutBody {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, paid", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not pay, the approver, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward in reach", body = ErrorBody),
-        (status = 409, description = "the reward is not approved and claimed", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn payout(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::PayReward>,
+    call: StaffCall<can::PayReward>,
     path: web::Path<RewardId>,
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, id, b) = (staff.member().clone(), path.into_inner(), body.into_inner());
-    let v = state
-        .services
-        .blocking(move |s| s.pay_reward(&st, id, &b.reference, b.paid_on.as_deref()))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (id, b) = (path.into_inner(), body.into_inner());
+    let v = call
+        .run(move |s, st| s.pay_reward(st, id, &b.reference, b.paid_on.as_deref()))
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -481,27 +437,17 @@ pub async fn payout(
     security(("session" = [])),
     responses(
         (status = 200, description = "the corrected proposal, computed again", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not propose, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward in reach", body = ErrorBody),
-        (status = 409, description = "finance already decided it, or it was withdrawn", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn correct(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::WorkCases>,
+    call: StaffCall<can::WorkCases>,
     path: web::Path<RewardId>,
     body: web::Json<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = body.into_inner().input();
-    let (st, id) = (staff.member().clone(), path.into_inner());
-    let v = state
-        .services
-        .blocking(move |s| s.correct_reward(&st, id, &input))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (id, input) = (path.into_inner(), body.into_inner().input());
+    let v = call
+        .run(move |s, st| s.correct_reward(st, id, &input))
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -518,30 +464,17 @@ pub struct RewardReasonBody {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, withdrawn", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not withdraw, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward in reach", body = ErrorBody),
-        (status = 409, description = "finance already decided it", body = ErrorBody),
-        (status = 422, description = "no reason", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn withdraw(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::WorkCases>,
+    call: StaffCall<can::WorkCases>,
     path: web::Path<RewardId>,
     body: web::Json<RewardReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, id, reason) = (
-        staff.member().clone(),
-        path.into_inner(),
-        body.into_inner().reason,
-    );
-    let v = state
-        .services
-        .blocking(move |s| s.withdraw_reward(&st, id, &reason))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (id, reason) = (path.into_inner(), body.into_inner().reason);
+    let v = call
+        .run(move |s, st| s.withdraw_reward(st, id, &reason))
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -550,30 +483,17 @@ pub async fn withdraw(
     security(("session" = [])),
     responses(
         (status = 200, description = "the reward, approved again with a new claim period", body = RewardJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "not finance, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward", body = ErrorBody),
-        (status = 409, description = "the reward has not expired", body = ErrorBody),
-        (status = 422, description = "no reason", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn reinstate(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::DecideReward>,
+    call: StaffCall<can::DecideReward>,
     path: web::Path<RewardId>,
     body: web::Json<RewardReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, id, reason) = (
-        staff.member().clone(),
-        path.into_inner(),
-        body.into_inner().reason,
-    );
-    let v = state
-        .services
-        .blocking(move |s| s.reinstate_reward(&st, id, &reason))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (id, reason) = (path.into_inner(), body.into_inner().reason);
+    let v = call
+        .run(move |s, st| s.reinstate_reward(st, id, &reason))
+        .await?;
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
@@ -594,30 +514,15 @@ pub struct PayeeJson {
     security(("session" = [])),
     responses(
         (status = 200, description = "the sealed payee details, opened (audited)", body = PayeeJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "not finance, an approver of this reward, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such reward", body = ErrorBody),
-        (status = 409, description = "the reward is not claimed and unpaid", body = ErrorBody),
-        (status = 422, description = "no reason", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn payee(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::PayReward>,
+    call: StaffCall<can::PayReward>,
     path: web::Path<RewardId>,
     body: web::Json<RewardReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, id, reason) = (
-        staff.member().clone(),
-        path.into_inner(),
-        body.into_inner().reason,
-    );
-    let (p, _) = state
-        .services
-        .blocking(move |s| s.open_payee(&st, id, &reason))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (id, reason) = (path.into_inner(), body.into_inner().reason);
+    let (p, _) = call.run(move |s, st| s.open_payee(st, id, &reason)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(PayeeJson {
@@ -652,22 +557,14 @@ pub struct Claimed {
 #[utoipa::path(post, path = "/track/reward-claim", tag = "reporters", request_body = ClaimBody,
     responses(
         (status = 201, description = "the claim is recorded", body = Claimed),
-        (status = 404, description = "no tip has this receipt", body = ErrorBody),
         (status = 409, description = "no approved, unclaimed reward", body = ErrorBody),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
-        (status = 429, description = "too many look-ups", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        ReceiptErrors, RateLimited, JsonBodyErrors,
     ))]
 pub async fn claim(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    lang: Lang,
     body: web::Json<ClaimBody>,
+    call: Reporter<Lookup>,
 ) -> Result<HttpResponse, ApiError> {
-    state
-        .limiters
-        .check_api(Bucket::Lookup, &req, &state.trusted_proxies, lang)?;
+    let (state, lang) = (&call.state, call.lang);
     let b = body.into_inner();
     let payee = Payee {
         name: b.payee_name,
@@ -680,12 +577,7 @@ pub async fn claim(
         .services
         .claim_reward(&b.receipt, payee)
         .await
-        .map_err(|e| match e {
-            ServiceError::NotFound => {
-                ApiError::new(Code::NotFound, lang).with_message("error-receipt_not_found")
-            }
-            other => ApiError::from_service(other, lang),
-        })?;
+        .map_err(receipt_not_found(lang))?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(Claimed {

@@ -15,18 +15,36 @@ use crate::domain::tip::{Channel, ReporterInput, TipInput};
 use crate::services::ServiceError;
 use crate::services::cases::CaseSummary;
 use crate::services::intake::Submitted;
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::future::{Ready, ready};
 
 /// The standard's two formats, chosen by the path's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
     Xml,
+}
+
+/// The answer's format from the route's `{format}`; another than `json` or `xml` is Open311's
+/// 404 (extracted last, so it is checked where the handlers checked it before).
+impl FromRequest for Format {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Format, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let ext = req.match_info().get("format").unwrap_or_default();
+        ready(Format::of(ext).ok_or_else(|| {
+            let text = Lang::from_request(req).t("error-not_found");
+            InternalError::from_response("unknown format", error(Format::Json, 404, text)).into()
+        }))
+    }
 }
 
 impl Format {
@@ -143,14 +161,7 @@ fn key_ok(state: &AppState, key: Option<&str>) -> bool {
         || key.is_some_and(|k| crate::secrets::matches_any(&state.open311_keys, k))
 }
 
-pub async fn discovery(
-    state: web::Data<AppState>,
-    lang: Lang,
-    ext: web::Path<String>,
-) -> HttpResponse {
-    let Some(fmt) = Format::of(&ext) else {
-        return error(Format::Json, 404, lang.t("error-not_found"));
-    };
+pub async fn discovery(state: web::Data<AppState>, fmt: Format) -> HttpResponse {
     let base = state.services.public_url.trim_end_matches('/');
     answer(
         fmt,
@@ -172,14 +183,7 @@ pub async fn discovery(
     )
 }
 
-pub async fn services(
-    state: web::Data<AppState>,
-    lang: Lang,
-    ext: web::Path<String>,
-) -> HttpResponse {
-    let Some(fmt) = Format::of(&ext) else {
-        return error(Format::Json, 404, lang.t("error-not_found"));
-    };
+pub async fn services(state: web::Data<AppState>, lang: Lang, fmt: Format) -> HttpResponse {
     let c = &state.services.catalog;
     let list: Vec<Value> = c
         .sectors()
@@ -308,12 +312,9 @@ fn instant(s: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, ()> {
 pub async fn list(
     state: web::Data<AppState>,
     lang: Lang,
-    ext: web::Path<String>,
     q: web::Query<ListQuery>,
+    fmt: Format,
 ) -> HttpResponse {
-    let Some(fmt) = Format::of(&ext) else {
-        return error(Format::Json, 404, lang.t("error-not_found"));
-    };
     if !key_ok(&state, q.api_key.as_deref()) {
         return error(fmt, 403, lang.t("error-forbidden"));
     }
@@ -439,12 +440,9 @@ pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    ext: web::Path<String>,
     body: web::Bytes,
+    fmt: Format,
 ) -> HttpResponse {
-    let Some(fmt) = Format::of(&ext) else {
-        return error(Format::Json, 404, lang.t("error-not_found"));
-    };
     let Some(p) = read_request(&req, &body) else {
         return error(fmt, 400, lang.t("error-bad_request"));
     };

@@ -2,27 +2,75 @@
 //! photos, the identity reveal, and the audit log. Every state-changing call checks the session's
 //! CSRF token in `X-CSRF-Token`.
 
-use super::api::{CasePath, Csrf, Sender, Unit, unit};
-use super::error::{ApiError, ErrorBody, JsonBodyErrors};
-use super::extract::{ApiStaff, can, removal_cookie, session_cookie, session_token};
+use super::api::{CasePath, Csrf, Unit, unit};
+use super::error::{
+    ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, Refused, StaffErrors,
+};
+use super::extract::{ApiStaff, Permitted, can, removal_cookie, session_cookie, session_token};
 use super::i18n::Lang;
 use super::security::client_ip;
 use super::{AppState, JsonUtf8};
 use crate::domain::catalog::Catalog;
+use crate::domain::deadlines::Deadlines;
+use crate::domain::json;
 use crate::domain::query::QueueFilter;
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, Severity};
 use crate::domain::workflow::Action;
 use crate::services::audit::AuditEntry;
-use crate::services::cases::{ActionInput, CaseSummary, CaseView};
-use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{NaiveDateTime, SecondsFormat};
+use crate::services::auth::Staff as StaffMember;
+use crate::services::cases::{
+    ActionInput, AttachmentInfo, CaseMessage, CaseSummary, CaseView, HistoryItem, Rectification,
+};
+use crate::services::{ServiceResult, Services};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
 use utoipa::ToSchema;
 
-fn rfc(t: NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+/// What every staff API handler starts from: the application, the request's language and the
+/// signed-in staff member whose role may do `P` (extracted in that order, as three extractors
+/// would be), with the one way a handler calls the services for that member.
+pub struct StaffCall<P: Permitted> {
+    pub state: web::Data<AppState>,
+    pub lang: Lang,
+    pub staff: ApiStaff<P>,
+}
+
+impl<P: Permitted> FromRequest for StaffCall<P> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let parts = <(web::Data<AppState>, Lang, ApiStaff<P>)>::from_request(req, payload);
+        Box::pin(async move {
+            let (state, lang, staff) = parts.await?;
+            Ok(StaffCall { state, lang, staff })
+        })
+    }
+}
+
+impl<P: Permitted> StaffCall<P> {
+    /// One service call for the signed-in member, on the blocking pool, its error answered in
+    /// the request's language.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(Services, &StaffMember) -> ServiceResult<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let st = self.staff.member().clone();
+        (self.state.services)
+            .blocking(move |s| call(s, &st))
+            .await
+            .map_err(ApiError::service(self.lang))
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.state.services.catalog
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -56,9 +104,7 @@ pub struct SignedIn {
     responses(
         (status = 200, description = "signed in; the session cookie is set", body = SignedIn),
         (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody),
-        (status = 429, description = "too many sign-ins", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "whole seconds to wait"))),
-        JsonBodyErrors,
+        RateLimited, JsonBodyErrors,
     ))]
 pub async fn sign_in(
     state: web::Data<AppState>,
@@ -103,24 +149,17 @@ pub async fn sign_in(
     security(("session" = [])),
     responses(
         (status = 204, description = "signed out; the cookie is removed"),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "no CSRF token", body = ErrorBody),
+        StaffErrors,
     ))]
 pub async fn sign_out(
-    state: web::Data<AppState>,
+    call: StaffCall<can::SignIn>,
     req: HttpRequest,
-    lang: Lang,
-    _: ApiStaff<can::SignIn>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(token) = session_token(&req) {
-        state
-            .services
-            .blocking(move |s| s.sign_out(&token))
-            .await
-            .map_err(ApiError::service(lang))?;
+        call.run(move |s, _| s.sign_out(&token)).await?;
     }
     Ok(HttpResponse::NoContent()
-        .cookie(removal_cookie(state.secure_cookies))
+        .cookie(removal_cookie(call.state.secure_cookies))
         .finish())
 }
 
@@ -196,10 +235,12 @@ pub struct QueueItem {
     #[schema(required)]
     pub street: Option<String>,
     pub department: Unit,
-    pub submitted_at: String,
+    #[serde(serialize_with = "json::rfc3339")]
+    #[schema(value_type = String)]
+    pub submitted_at: NaiveDateTime,
     /// `YYYY-MM-DD`
-    #[schema(required)]
-    pub next_deadline: Option<String>,
+    #[schema(value_type = Option<String>, required)]
+    pub next_deadline: Option<NaiveDate>,
     pub overdue: bool,
 }
 
@@ -210,8 +251,8 @@ pub fn queue_item(catalog: &Catalog, t: &CaseSummary) -> QueueItem {
         sector: t.sector.clone(),
         street: t.street.clone(),
         department: unit(catalog, &t.department),
-        submitted_at: rfc(t.submitted_at),
-        next_deadline: t.next_deadline.map(|d| d.to_string()),
+        submitted_at: t.submitted_at,
+        next_deadline: t.next_deadline,
         overdue: t.overdue,
     }
 }
@@ -229,26 +270,19 @@ pub struct CaseQueue {
     security(("session" = [])),
     responses(
         (status = 200, description = "the cases in reach, a page of them", body = CaseQueue),
-        (status = 400, description = "the query is malformed", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
+        BadQuery, StaffErrors,
     ))]
 pub async fn list(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadCases>,
+    call: StaffCall<can::ReadCases>,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = q.page.unwrap_or(1);
     let per_page = q.per_page.unwrap_or(50);
     let filter = q.filter();
-    let st = staff.member().clone();
-    let (rows, total) = state
-        .services
-        .blocking(move |s| s.queue(&st, filter, page, per_page))
-        .await
-        .map_err(ApiError::service(lang))?;
-    let c = &state.services.catalog;
+    let (rows, total) = call
+        .run(move |s, st| s.queue(st, filter, page, per_page))
+        .await?;
+    let c = call.catalog();
     let items = rows.iter().map(|t| queue_item(c, t)).collect();
     Ok(HttpResponse::Ok().json_utf8(CaseQueue { items, total }))
 }
@@ -261,179 +295,84 @@ pub enum ReporterKind {
     Identified,
 }
 
-/// One step of a case's history.
-#[derive(Serialize, ToSchema)]
-pub struct HistoryEntry {
-    /// The action's name (`accept`, `transfer`…).
-    pub action: String,
-    /// The staff member's username; none for the system.
-    #[schema(required)]
-    pub by: Option<String>,
-    pub at: String,
-    #[schema(required)]
-    pub note: Option<String>,
-}
-
-/// A message between staff and the reporter.
-#[derive(Serialize, ToSchema)]
-pub struct CaseMessage {
-    pub from: Sender,
-    /// The staff member who wrote it.
-    #[schema(required)]
-    pub by: Option<String>,
-    pub body: String,
-    pub at: String,
-}
-
-/// The case's time limits, as `YYYY-MM-DD`.
-#[derive(Serialize, ToSchema)]
-pub struct CaseDeadlines {
-    #[schema(required)]
-    pub acceptance: Option<String>,
-    #[schema(required)]
-    pub verification: Option<String>,
-    #[schema(required)]
-    pub feedback: Option<String>,
-    #[schema(required)]
-    pub rectification: Option<String>,
-}
-
-/// The rectification ordered on a substantiated case.
-#[derive(Serialize, ToSchema)]
-pub struct Rectification {
-    #[schema(required)]
-    pub responsible_party: Option<String>,
-    #[schema(required)]
-    pub measures: Option<String>,
-    pub suspend_operations: bool,
-    #[schema(required)]
-    pub delay_explanation: Option<String>,
-}
-
-/// A photo's metadata (the bytes are at `…/attachments/{id}`).
-#[derive(Serialize, ToSchema)]
-pub struct Attachment {
-    pub id: i64,
-    pub content_type: String,
-    pub bytes: i64,
-}
-
-/// A case as staff see it (API.md, "Staff").
+/// A case as staff see it (API.md, "Staff"): the service's [`CaseView`] with its units named
+/// (`{code, name_zh, name_en}` where the view has codes) and the reporter's kind; the parts the
+/// contract shows as they are (history, messages, deadlines…) are the view's own.
 #[derive(Serialize, ToSchema)]
 #[schema(as = Case)]
-pub struct CaseJson {
-    pub case_number: String,
+pub struct CaseJson<'a> {
+    pub case_number: &'a str,
     /// The sector's code.
-    pub sector: String,
+    pub sector: &'a str,
     #[schema(required)]
     pub street: Option<Unit>,
-    pub address: String,
+    pub address: &'a str,
     #[schema(required)]
-    pub enterprise: Option<String>,
-    pub description: String,
+    pub enterprise: Option<&'a str>,
+    pub description: &'a str,
     pub severity: Severity,
-    #[schema(required)]
-    pub observed_at: Option<String>,
-    pub submitted_at: String,
+    #[serde(serialize_with = "json::rfc3339_or_null")]
+    #[schema(value_type = Option<String>, required)]
+    pub observed_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "json::rfc3339")]
+    #[schema(value_type = String)]
+    pub submitted_at: NaiveDateTime,
     pub channel: Channel,
     pub status: Status,
     pub department: Unit,
     pub co_departments: Vec<Unit>,
     pub triage: bool,
     #[schema(required)]
-    pub suggested_sector: Option<String>,
+    pub suggested_sector: Option<&'a str>,
     pub wants_reward: bool,
     pub reporter: ReporterKind,
-    pub history: Vec<HistoryEntry>,
-    pub messages: Vec<CaseMessage>,
-    pub deadlines: CaseDeadlines,
+    pub history: &'a [HistoryItem],
+    pub messages: &'a [CaseMessage],
+    pub deadlines: &'a Deadlines,
     pub verification_extended: bool,
     pub overdue: bool,
-    pub rectification: Rectification,
+    pub rectification: &'a Rectification,
     #[schema(required)]
-    pub duplicate_of: Option<String>,
+    pub duplicate_of: Option<&'a str>,
     #[schema(required)]
-    pub reject_reason: Option<String>,
-    pub attachments: Vec<Attachment>,
+    pub reject_reason: Option<&'a str>,
+    pub attachments: &'a [AttachmentInfo],
     /// What the signed-in staff member may do now.
-    pub actions: Vec<Action>,
+    pub actions: &'a [Action],
 }
 
-pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
-    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
-    let r = &v.rectification;
+pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
     CaseJson {
-        case_number: v.case_number.clone(),
-        sector: v.sector.clone(),
+        case_number: &v.case_number,
+        sector: &v.sector,
         street: v.street.as_deref().map(|s| unit(catalog, s)),
-        address: v.address.clone(),
-        enterprise: v.enterprise.clone(),
-        description: v.description.clone(),
+        address: &v.address,
+        enterprise: v.enterprise.as_deref(),
+        description: &v.description,
         severity: v.severity,
-        observed_at: v.observed_at.map(rfc),
-        submitted_at: rfc(v.submitted_at),
+        observed_at: v.observed_at,
+        submitted_at: v.submitted_at,
         channel: v.channel,
         status: v.status,
         department: unit(catalog, &v.department),
         co_departments: v.co_departments.iter().map(|u| unit(catalog, u)).collect(),
         triage: v.triage,
-        suggested_sector: v.suggested_sector.clone(),
+        suggested_sector: v.suggested_sector.as_deref(),
         wants_reward: v.wants_reward,
-        reporter: if v.anonymous {
-            ReporterKind::Anonymous
-        } else {
-            ReporterKind::Identified
+        reporter: match v.anonymous {
+            true => ReporterKind::Anonymous,
+            false => ReporterKind::Identified,
         },
-        history: v
-            .history
-            .iter()
-            .map(|e| HistoryEntry {
-                action: e.action.clone(),
-                by: e.actor.clone(),
-                at: rfc(e.at),
-                note: e.note.clone(),
-            })
-            .collect(),
-        messages: v
-            .messages
-            .iter()
-            .map(|m| CaseMessage {
-                from: if m.from_staff {
-                    Sender::Staff
-                } else {
-                    Sender::Reporter
-                },
-                by: m.author.clone(),
-                body: m.body.clone(),
-                at: rfc(m.at),
-            })
-            .collect(),
-        deadlines: CaseDeadlines {
-            acceptance: date(v.deadlines.acceptance),
-            verification: date(v.deadlines.verification),
-            feedback: date(v.deadlines.feedback),
-            rectification: date(v.deadlines.rectification),
-        },
+        history: &v.history,
+        messages: &v.messages,
+        deadlines: &v.deadlines,
         verification_extended: v.verification_extended,
         overdue: v.overdue,
-        rectification: Rectification {
-            responsible_party: r.responsible_party.clone(),
-            measures: r.measures.clone(),
-            suspend_operations: r.suspend_operations,
-            delay_explanation: r.delay_explanation.clone(),
-        },
-        duplicate_of: v.duplicate_of.clone(),
-        reject_reason: v.reject_reason.clone(),
-        attachments: v
-            .attachments
-            .iter()
-            .map(|a| Attachment {
-                id: a.id,
-                content_type: a.content_type.clone(),
-                bytes: a.bytes,
-            })
-            .collect(),
-        actions: v.actions.clone(),
+        rectification: &v.rectification,
+        duplicate_of: v.duplicate_of.as_deref(),
+        reject_reason: v.reject_reason.as_deref(),
+        attachments: &v.attachments,
+        actions: &v.actions,
     }
 }
 
@@ -442,23 +381,15 @@ pub fn case_json(catalog: &Catalog, v: &CaseView) -> CaseJson {
     security(("session" = [])),
     responses(
         (status = 200, description = "the case", body = CaseJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
-        (status = 404, description = "no such case in reach (another department's answers the same)", body = ErrorBody),
+        StaffErrors, NotInReach,
     ))]
 pub async fn detail(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadCases>,
+    call: StaffCall<can::ReadCases>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case) = (staff.member().clone(), path.into_inner());
-    let view = state
-        .services
-        .blocking(move |s| s.case(&st, &case))
-        .await
-        .map_err(ApiError::service(lang))?;
-    Ok(HttpResponse::Ok().json_utf8(case_json(&state.services.catalog, &view)))
+    let case = path.into_inner();
+    let view = call.run(move |s, st| s.case(st, &case)).await?;
+    Ok(HttpResponse::Ok().json_utf8(case_json(call.catalog(), &view)))
 }
 
 #[utoipa::path(post, path = "/staff/tips/{case}/actions", tag = "staff", request_body = ActionInput,
@@ -466,27 +397,16 @@ pub async fn detail(
     security(("session" = [])),
     responses(
         (status = 200, description = "the case after the action", body = CaseJson),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not take this action, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such case in reach", body = ErrorBody),
-        (status = 409, description = "the case's status does not allow this action", body = ErrorBody),
-        (status = 422, description = "a field is wrong or missing", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn act(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::WorkCases>,
+    call: StaffCall<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<ActionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case, input) = (staff.member().clone(), path.into_inner(), body.into_inner());
-    let view = state
-        .services
-        .blocking(move |s| s.act(&st, &case, &input))
-        .await
-        .map_err(ApiError::service(lang))?;
-    Ok(HttpResponse::Ok().json_utf8(case_json(&state.services.catalog, &view)))
+    let (case, input) = (path.into_inner(), body.into_inner());
+    let view = call.run(move |s, st| s.act(st, &case, &input)).await?;
+    Ok(HttpResponse::Ok().json_utf8(case_json(call.catalog(), &view)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -505,30 +425,20 @@ pub struct MessageCreated {
     security(("session" = [])),
     responses(
         (status = 201, description = "the message is stored and shown to the reporter", body = MessageCreated),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not write, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such case in reach", body = ErrorBody),
-        (status = 409, description = "the case takes no more messages", body = ErrorBody),
-        (status = 422, description = "the body is empty or too long", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn message(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::WorkCases>,
+    call: StaffCall<can::WorkCases>,
     path: web::Path<String>,
     body: web::Json<BodyOnly>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case, text) = (
-        staff.member().clone(),
+    let (case, text) = (
         path.into_inner(),
         body.into_inner().body.unwrap_or_default(),
     );
-    let id = state
-        .services
-        .blocking(move |s| s.staff_message(&st, &case, &text))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let id = call
+        .run(move |s, st| s.staff_message(st, &case, &text))
+        .await?;
     Ok(HttpResponse::Created().json_utf8(MessageCreated { id }))
 }
 
@@ -549,23 +459,14 @@ pub struct AttachmentPath {
     responses(
         (status = 200, description = "the stored photo's bytes (metadata already stripped)",
             content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
-        (status = 404, description = "no such photo or case in reach", body = ErrorBody),
+        StaffErrors, NotInReach,
     ))]
 pub async fn attachment(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadCases>,
+    call: StaffCall<can::ReadCases>,
     path: web::Path<(String, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (case, id) = path.into_inner();
-    let st = staff.member().clone();
-    let (ct, bytes) = state
-        .services
-        .blocking(move |s| s.attachment(&st, &case, id))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let (ct, bytes) = call.run(move |s, st| s.attachment(st, &case, id)).await?;
     Ok(HttpResponse::Ok()
         .content_type(ct)
         .insert_header(("Cache-Control", "private, no-store"))
@@ -592,30 +493,20 @@ pub struct Identity {
     security(("session" = [])),
     responses(
         (status = 200, description = "the reporter's identity", body = Identity),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not see identities, or no CSRF token", body = ErrorBody),
-        (status = 404, description = "no such case in reach", body = ErrorBody),
-        (status = 409, description = "the tip is anonymous", body = ErrorBody),
-        (status = 422, description = "no reason", body = ErrorBody),
-        JsonBodyErrors,
+        StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn identity(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::RevealIdentity>,
+    call: StaffCall<can::RevealIdentity>,
     path: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (st, case, reason) = (
-        staff.member().clone(),
+    let (case, reason) = (
         path.into_inner(),
         body.into_inner().reason.unwrap_or_default(),
     );
-    let id = state
-        .services
-        .blocking(move |s| s.reveal_identity(&st, &case, &reason))
-        .await
-        .map_err(ApiError::service(lang))?;
+    let id = call
+        .run(move |s, st| s.reveal_identity(st, &case, &reason))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(Identity {
@@ -639,45 +530,10 @@ pub struct AuditQuery {
     per_page: Option<i64>,
 }
 
-/// One entry of the audit log.
-#[derive(Serialize, ToSchema)]
-pub struct AuditEntryJson {
-    pub seq: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    #[schema(required)]
-    pub case_number: Option<String>,
-    #[schema(required)]
-    pub reason: Option<String>,
-    #[schema(required)]
-    pub detail: Option<String>,
-    /// A staff member's address, on sign-in entries only.
-    #[schema(required)]
-    pub address: Option<String>,
-    pub hash: String,
-}
-
-impl From<&AuditEntry> for AuditEntryJson {
-    fn from(r: &AuditEntry) -> Self {
-        AuditEntryJson {
-            seq: r.seq,
-            at: rfc(r.at),
-            actor: r.actor.clone(),
-            action: r.action.clone(),
-            case_number: r.case_number.clone(),
-            reason: r.reason.clone(),
-            detail: r.detail.clone(),
-            address: r.address.clone(),
-            hash: r.hash.clone(),
-        }
-    }
-}
-
 /// A page of the audit log, newest first.
 #[derive(Serialize, ToSchema)]
-pub struct AuditLog {
-    pub entries: Vec<AuditEntryJson>,
+pub struct AuditLog<'a> {
+    pub entries: &'a [AuditEntry],
     pub total: i64,
     /// Whether the hash chain verifies; present with `verify=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -695,15 +551,10 @@ pub struct AuditLog {
     security(("session" = [])),
     responses(
         (status = 200, description = "the audit log", body = AuditLog),
-        (status = 400, description = "the query is malformed", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not read the audit log", body = ErrorBody),
+        BadQuery, StaffErrors,
     ))]
-
 pub async fn audit(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadAudit>,
+    call: StaffCall<can::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let verify = matches!(q.verify.as_deref(), Some("true" | "1"));
@@ -712,16 +563,12 @@ pub async fn audit(
         q.page.unwrap_or(1).clamp(1, 1_000_000),
         q.per_page.unwrap_or(100).clamp(1, 500),
     );
-    let st = staff.member().clone();
     let window = ((page - 1) * per_page, per_page);
-    let log = state
-        .services
-        .blocking(move |s| s.audit_log(&st, case.as_deref(), window, verify))
-        .await
-        .map_err(ApiError::service(lang))?;
-    let entries = log.entries.iter().map(AuditEntryJson::from).collect();
+    let log = call
+        .run(move |s, st| s.audit_log(st, case.as_deref(), window, verify))
+        .await?;
     let out = AuditLog {
-        entries,
+        entries: &log.entries,
         total: log.total,
         verified: log.report.as_ref().map(|r| r.broken_at.is_none()),
         broken_at: log.report.as_ref().map(|r| r.broken_at),
