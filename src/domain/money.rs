@@ -152,7 +152,9 @@ impl Fen {
                     out.push_str(PLACES[pos % 4]);
                 }
                 let group = pos / 4;
-                if pos % 4 == 0 && group > 0 && (yuan / 10_000_i64.pow(group as u32)) % 10_000 != 0
+                if pos.is_multiple_of(4)
+                    && group > 0
+                    && (yuan / 10_000_i64.pow(group as u32)) % 10_000 != 0
                 {
                     out.push_str(GROUPS[group]);
                 }
