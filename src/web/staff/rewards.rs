@@ -1,11 +1,10 @@
 //! Proposing a reward from the case page (the policy computes the amount and names its rule).
 
-use super::case::refused;
+use super::case::{Refused, answer};
 use crate::domain::reward::Fen;
 use crate::services::rewards::ProposalInput;
-use crate::web::extract::{StaffForm, can};
-use crate::web::pages::{Page, PageResult, see_other};
-use actix_web::web;
+use crate::web::extract::can;
+use crate::web::pages::{PageResult, TargetForm};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -35,25 +34,8 @@ impl RewardForm {
     }
 }
 
-pub async fn propose_reward(
-    page: Page,
-    path: web::Path<String>,
-    sent: StaffForm<can::WorkCases, RewardForm>,
-) -> PageResult {
-    let Page { state, .. } = &page;
-    let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
-    let (st, c) = (staff.staff.clone(), case.clone());
-    match state
-        .services
-        .blocking(move |s| s.propose_reward(&st, &c, &input))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/staff/tips/{case}?done=reward"))),
-        Err(e) => {
-            refused(&page, &staff, &case, e, |x, text| {
-                x.reward_errors = vec![text];
-            })
-            .await
-        }
-    }
+pub async fn propose_reward(sent: TargetForm<can::WorkCases, RewardForm>) -> PageResult {
+    let (to, input) = (sent.to, sent.form.input());
+    let outcome = to.run(move |s, st, case| s.propose_reward(&st.staff, case, &input));
+    answer(&to, outcome.await, "reward", Refused::Reward).await
 }
