@@ -8,7 +8,7 @@ use super::error::ApiError;
 use super::extract::{Permitted, StaffForm, allows, can};
 use super::i18n::Lang;
 use super::render::Caching;
-use crate::domain::catalog::Catalog;
+use crate::domain::catalog::{Catalog, Department, Sector, Street};
 use crate::services::auth::StaffSession;
 use crate::services::{ServiceError, ServiceResult, Services};
 use actix_web::body::BoxBody;
@@ -60,6 +60,23 @@ pub struct Names<'a> {
     pub lang: Lang,
 }
 
+/// A catalog entry with a code and a name in each language.
+trait Entry {
+    fn parts(&self) -> (&str, &str, &str);
+}
+
+macro_rules! entries {
+    ($($t:ty),*) => {$(
+        impl Entry for $t {
+            fn parts(&self) -> (&str, &str, &str) {
+                (&self.code, &self.name_zh, &self.name_en)
+            }
+        }
+    )*};
+}
+
+entries!(Department, Street, Sector);
+
 impl<'a> Names<'a> {
     pub fn new(catalog: &'a Catalog, lang: Lang) -> Self {
         Names { catalog, lang }
@@ -70,55 +87,45 @@ impl<'a> Names<'a> {
         self.lang.pick(zh, en)
     }
 
+    fn name(&self, entry: Option<&impl Entry>) -> Option<String> {
+        let (_, zh, en) = entry?.parts();
+        Some(self.pick(zh, en))
+    }
+
     /// A department or sub-district (the code itself when it is neither).
     pub fn unit(&self, code: &str) -> String {
         let c = self.catalog;
-        c.department(code)
-            .map(|d| self.pick(&d.name_zh, &d.name_en))
-            .or_else(|| c.street(code).map(|s| self.pick(&s.name_zh, &s.name_en)))
+        self.name(c.department(code))
+            .or_else(|| self.name(c.street(code)))
             .unwrap_or_else(|| code.to_owned())
     }
 
     /// A sector (the code itself when it is none).
     pub fn sector(&self, code: &str) -> String {
-        self.catalog
-            .sector(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
-            .unwrap_or_else(|| code.to_owned())
+        let name = self.name(self.catalog.sector(code));
+        name.unwrap_or_else(|| code.to_owned())
     }
 
     /// A sector's name, empty when the code is none (a page leaves the cell blank).
     pub fn known_sector(&self, code: &str) -> String {
-        self.catalog
-            .sector(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
-            .unwrap_or_default()
+        self.name(self.catalog.sector(code)).unwrap_or_default()
     }
 
     /// A sub-district (empty when it is none).
     pub fn street(&self, code: &str) -> String {
-        self.catalog
-            .street(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
-            .unwrap_or_default()
+        self.name(self.catalog.street(code)).unwrap_or_default()
     }
 
     pub fn sector_choices(&self) -> Vec<Choice> {
-        let c = self.catalog.sectors().iter();
-        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
-            .collect()
+        self.choices(self.catalog.sectors())
     }
 
     pub fn street_choices(&self) -> Vec<Choice> {
-        let c = self.catalog.streets().iter();
-        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
-            .collect()
+        self.choices(self.catalog.streets())
     }
 
     pub fn department_choices(&self) -> Vec<Choice> {
-        let c = self.catalog.departments().iter();
-        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
-            .collect()
+        self.choices(self.catalog.departments())
     }
 
     /// Departments, then sub-districts.
@@ -128,7 +135,12 @@ impl<'a> Names<'a> {
         all
     }
 
-    fn choice(&self, code: &str, zh: &str, en: &str) -> Choice {
+    fn choices(&self, entries: &[impl Entry]) -> Vec<Choice> {
+        entries.iter().map(|e| self.choice(e)).collect()
+    }
+
+    fn choice(&self, entry: &impl Entry) -> Choice {
+        let (code, zh, en) = entry.parts();
         Choice {
             code: code.to_owned(),
             name: self.pick(zh, en),
