@@ -388,12 +388,8 @@ fn render_receipt(
     photos: usize,
 ) -> HttpResponse {
     let s = &state.services;
-    let now = s.clock.now();
-    let submitted = local_datetime(now, s.offset, lang);
-    let due = s.calendar.add_working_days(
-        now.with_timezone(&s.offset).date_naive(),
-        s.time_limits.acceptance_working_days,
-    );
+    let submitted = local_datetime(done.received.at.and_utc(), s.offset, lang);
+    let due = done.received.acceptance_due;
     let department = unit_name(state, &done.routing.lead, lang);
     let receipt = done.receipt.grouped();
     let file = format!(
