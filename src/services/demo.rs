@@ -147,7 +147,7 @@ impl Services {
             let hash = self.hasher.receipt_hash_blocking(&receipt)?;
             let at =
                 db::to_naive(now - Duration::days(t.days_ago) - Duration::minutes(i as i64 * 7));
-            let (case_number, _) =
+            let (case_number, ..) =
                 self.store_tip(&tip, &hash, Channel::Web, &[], None, Some(at))?;
             if receipts.len() < 3 {
                 receipts.push((case_number.to_string(), receipt.grouped()));

@@ -14,7 +14,7 @@ use crate::domain::status::Status;
 use crate::domain::tip::{Channel, NewTip, TipInput};
 use crate::secrets;
 use anyhow::Context;
-use chrono::{Datelike, NaiveDateTime, SubsecRound};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, SubsecRound};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use std::sync::Arc;
 
@@ -24,6 +24,14 @@ pub struct Submitted {
     pub case_number: CaseNumber,
     pub receipt: Receipt,
     pub routing: Routing,
+    pub received: Received,
+}
+
+/// When a stored tip came in, and the day its acceptance decision is due.
+#[derive(Debug, Clone, Copy)]
+pub struct Received {
+    pub at: NaiveDateTime,
+    pub acceptance_due: NaiveDate,
 }
 
 impl Services {
@@ -50,7 +58,7 @@ impl Services {
                 })
                 .await
             {
-                Ok((case_number, routing)) => {
+                Ok((case_number, routing, received)) => {
                     // Debug only: with a proxy's access log, a case number and its time could tie a
                     // tip to an address.
                     tracing::debug!(case = %case_number, department = %routing.lead, "tip stored");
@@ -58,6 +66,7 @@ impl Services {
                         case_number,
                         receipt,
                         routing,
+                        received,
                     });
                 }
                 Err(ServiceError::Internal(e)) if is_receipt_collision(&e) => continue,
@@ -78,7 +87,7 @@ impl Services {
         photos: &[CleanPhoto],
         draft: Option<&str>,
         at: Option<NaiveDateTime>,
-    ) -> ServiceResult<(CaseNumber, Routing)> {
+    ) -> ServiceResult<(CaseNumber, Routing, Received)> {
         let routing = self
             .catalog
             .route(&tip.sector, tip.street.as_deref(), &tip.description);
@@ -186,7 +195,11 @@ impl Services {
                     self.queue_mail(conn, &to, "new_tip", &c)?;
                 }
             }
-            Ok((case_number, routing.clone()))
+            let received = Received {
+                at: now,
+                acceptance_due,
+            };
+            Ok((case_number, routing.clone(), received))
         })
     }
 }

@@ -2,15 +2,15 @@
 //! finance's decision (four eyes: never on one's own proposal) and the payout (never by the
 //! approver). The same steps over JSON are in `finance.rs`.
 
-use super::extract::{Staff, StaffForm, can};
+use super::extract::{Permitted, Staff, can};
 use super::i18n::Lang;
-use super::pages::{Choice, Names, Page, PageError, PageResult, context, mend, render, see_other};
+use super::pages::{Choice, Names, Page, PageResult, TargetForm, mend, see_other};
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::auth::StaffSession;
 use crate::services::rewards::RewardView;
-use crate::services::{ServiceError, Services};
+use crate::services::{ServiceResult, Services};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -58,39 +58,29 @@ fn totals(lang: Lang, all: &[RewardView]) -> Vec<Value> {
         .collect()
 }
 
-async fn show(
-    page: &Page,
-    staff: &StaffSession,
-    view: FinanceView<'_>,
-) -> Result<HttpResponse, PageError> {
-    let (state, req, lang) = (&page.state, &page.req, page.lang);
-    let st = staff.staff.clone();
-    let all = state
-        .services
-        .blocking(move |s| s.reward_queue(&st, None))
+async fn show(page: &Page, staff: &StaffSession, view: FinanceView<'_>) -> PageResult {
+    let (lang, names) = (page.lang, page.names());
+    let all = page
+        .run(staff, |s, st| s.reward_queue(&st.staff, None))
         .await?;
-    let names = Names::new(&state.services.catalog, lang);
     let items: Vec<Value> = all
         .iter()
         .filter(|v| view.filter.is_empty() || v.reward.status.as_ref() == view.filter)
         .map(|v| item(names, v))
         .collect();
-    let statuses: Vec<Choice> = RewardStatus::VARIANTS
-        .iter()
-        .map(|s| Choice {
-            code: s.to_string(),
-            name: lang.t(&format!("reward-status-{s}")),
-        })
-        .collect();
-    let mut ctx = context(state, req, lang, Some(staff));
+    let statuses = RewardStatus::VARIANTS.iter().map(|s| s.as_ref());
+    let mut ctx = page.context(staff);
     ctx.insert("items", &items);
     ctx.insert("totals", &totals(lang, &all));
-    ctx.insert("statuses", &statuses);
+    ctx.insert(
+        "statuses",
+        &Choice::labelled(lang, "reward-status", statuses),
+    );
     ctx.insert("filter", view.filter);
     ctx.insert("notice", &view.notice);
     ctx.insert("banner", &view.errors.join(" "));
     let status = view.status.unwrap_or(StatusCode::OK);
-    Ok(render(state, req, "staff/finance.html", &ctx, status))
+    Ok(page.render("staff/finance.html", &ctx, status))
 }
 
 pub async fn finance(
@@ -98,8 +88,7 @@ pub async fn finance(
     staff: Staff<can::ReadRewards>,
     q: web::Query<FinanceQuery>,
 ) -> PageResult {
-    let Page { lang, .. } = &page;
-    let lang = *lang;
+    let lang = page.lang;
     let notice = if q.done.is_empty() {
         String::new()
     } else {
@@ -123,60 +112,41 @@ pub struct DecisionForm {
     paid_on: String,
 }
 
-/// Runs finance's step on a reward and goes back to the queue (or shows it with the refusal).
-async fn step<T: Send + 'static>(
-    page: Page,
-    staff: StaffSession,
-    run: impl FnOnce(Services) -> Result<T, ServiceError> + Send + 'static,
+/// Runs finance's step on a reward and goes back to the queue, or shows it with the refusal.
+async fn step<P: Permitted, T: Send + 'static>(
+    sent: TargetForm<P, DecisionForm, RewardId>,
+    run: impl FnOnce(Services, &StaffSession, RewardId, DecisionForm) -> ServiceResult<T>
+    + Send
+    + 'static,
 ) -> PageResult {
-    let outcome = page.state.services.blocking(run).await;
-    after(&page, &staff, outcome.map(|_| ())).await
+    let (to, f) = (sent.to, sent.form);
+    let outcome = to.run(move |s, st, id| run(s, st, *id, f)).await;
+    let e = match outcome {
+        Ok(_) => return Ok(see_other("/finance?done=1")),
+        Err(e) => e,
+    };
+    let (status, text) = mend(to.page.lang, e)?;
+    let view = FinanceView {
+        errors: vec![text],
+        status: Some(status),
+        ..FinanceView::default()
+    };
+    show(&to.page, &to.staff, view).await
 }
 
 pub async fn finance_decide(
-    page: Page,
-    path: web::Path<RewardId>,
-    sent: StaffForm<can::DecideReward, DecisionForm>,
+    sent: TargetForm<can::DecideReward, DecisionForm, RewardId>,
 ) -> PageResult {
-    let (staff, f) = (sent.staff.session, sent.form);
-    let (st, id) = (staff.staff.clone(), path.into_inner());
-    step(page, staff, move |s| {
+    step(sent, |s, st, id, f| {
         let amount = Fen::parse_field("amount_yuan", &f.amount_yuan);
-        s.decide_reward(&st, id, f.decision == "approve", amount, &f.note)
+        s.decide_reward(&st.staff, id, f.decision == "approve", amount, &f.note)
     })
     .await
 }
 
-pub async fn finance_pay(
-    page: Page,
-    path: web::Path<RewardId>,
-    sent: StaffForm<can::PayReward, DecisionForm>,
-) -> PageResult {
-    let (staff, f) = (sent.staff.session, sent.form);
-    let (st, id) = (staff.staff.clone(), path.into_inner());
-    step(page, staff, move |s| {
-        s.pay_reward(&st, id, &f.reference, Some(&f.paid_on))
+pub async fn finance_pay(sent: TargetForm<can::PayReward, DecisionForm, RewardId>) -> PageResult {
+    step(sent, |s, st, id, f| {
+        s.pay_reward(&st.staff, id, &f.reference, Some(&f.paid_on))
     })
     .await
-}
-
-/// Back to the queue after a decision or a payout, or the queue with the refusal.
-async fn after(
-    page: &Page,
-    staff: &StaffSession,
-    outcome: Result<(), ServiceError>,
-) -> Result<HttpResponse, PageError> {
-    let lang = page.lang;
-    match outcome {
-        Ok(()) => Ok(see_other("/finance?done=1")),
-        Err(e) => {
-            let (status, text) = mend(lang, e)?;
-            let view = FinanceView {
-                errors: vec![text],
-                status: Some(status),
-                ..FinanceView::default()
-            };
-            show(page, staff, view).await
-        }
-    }
 }

@@ -76,168 +76,95 @@ impl AppState {
     }
 }
 
+/// Adds routes to the service or a scope, one a line: `method "path" => handler`, in the order
+/// they are matched.
+macro_rules! routes {
+    ($to:expr; $($method:ident $path:literal => $handler:expr),* $(,)?) => {
+        $to$(.route($path, web::$method().to($handler)))*
+    };
+}
+
 /// Every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(public::index))
-        .route("/report", web::get().to(public::report_form))
-        .route("/report", web::post().to(public::report_submit))
-        .route("/track", web::get().to(public::track_form))
-        .route("/track", web::post().to(public::track_submit))
-        .route("/stats", web::get().to(public::stats))
-        .route("/exposures", web::get().to(public::exposures))
-        .route("/static/{file}", web::get().to(render::static_file))
-        .route("/staff/login", web::get().to(staff::signin::login_form))
-        .route("/staff/login", web::post().to(staff::signin::login_submit))
-        .route("/staff/logout", web::post().to(staff::signin::logout))
-        .route("/staff", web::get().to(staff::queue::queue))
-        .route("/staff/tips/{case}", web::get().to(staff::case::case_page))
-        .route("/staff/tips/{case}/act", web::post().to(staff::case::act))
-        .route(
-            "/staff/tips/{case}/message",
-            web::post().to(staff::case::message),
-        )
-        .route(
-            "/staff/tips/{case}/identity",
-            web::post().to(staff::case::reveal),
-        )
-        .route(
-            "/staff/lists/{kind}",
-            web::get().to(staff::lists::list_page),
-        )
-        .route("/staff/audit", web::get().to(staff::audit::audit_page))
-        .route("/staff/dashboard", web::get().to(oversight::dashboard))
-        .route(
-            "/staff/evaluation.csv",
-            web::get().to(oversight::evaluation_export),
-        )
-        .route("/staff/report", web::get().to(oversight::report))
-        .route("/staff/report.csv", web::get().to(oversight::report_export))
-        .route("/staff/account", web::get().to(staff::account::account))
-        .route(
-            "/staff/account/password",
-            web::post().to(staff::account::change_password),
-        )
-        .route(
-            "/staff/account/totp",
-            web::post().to(staff::account::totp_begin),
-        )
-        .route(
-            "/staff/account/totp/confirm",
-            web::post().to(staff::account::totp_confirm),
-        )
-        .route(
-            "/staff/tips/{case}/reward",
-            web::post().to(staff::rewards::propose_reward),
-        )
-        .route(
-            "/staff/rewards/{id}/sign-off",
-            web::post().to(staff::rewards::sign_off_reward),
-        )
-        .route(
-            "/staff/rewards/{id}/correct",
-            web::post().to(staff::rewards::correct_reward),
-        )
-        .route(
-            "/staff/rewards/{id}/withdraw",
-            web::post().to(staff::rewards::withdraw_reward),
-        )
-        .route("/finance", web::get().to(finance_pages::finance))
-        .route(
-            "/finance/rewards/{id}/decision",
-            web::post().to(finance_pages::finance_decide),
-        )
-        .route(
-            "/finance/rewards/{id}/payout",
-            web::post().to(finance_pages::finance_pay),
-        )
-        .route(
-            "/staff/tips/{case}/exposure",
-            web::post().to(staff::exposure::publish_exposure),
-        )
-        .route(
-            "/staff/tips/{case}/exposure/withdraw",
-            web::post().to(staff::exposure::withdraw_exposure),
-        )
-        .route("/staff/users", web::get().to(staff::users::users))
-        .route("/staff/users", web::post().to(staff::users::create_user))
-        .route(
-            "/staff/users/{user}/active",
-            web::post().to(staff::users::set_active),
-        )
-        .route(
-            "/staff/users/{user}/password",
-            web::post().to(staff::users::reset_password),
-        )
-        .route("/healthz", web::get().to(api::healthz))
-        .service(
-            web::scope("/open311/v2")
-                .route("/discovery.{format}", web::get().to(open311::discovery))
-                .route("/services.{format}", web::get().to(open311::services))
-                .route("/services/{code}", web::get().to(open311::definition))
-                .route("/requests.{format}", web::get().to(open311::list))
-                .route("/requests.{format}", web::post().to(open311::create))
-                .route("/requests/{id}", web::get().to(open311::one)),
-        )
-        .service(
-            web::scope("/api/v1")
-                .route("/openapi.json", web::get().to(api::openapi))
-                .route("/sectors", web::get().to(api::sectors))
-                .route("/streets", web::get().to(api::streets))
-                .route("/tips", web::post().to(api::submit_tip))
-                .route("/track", web::post().to(api::track))
-                .route("/track/messages", web::post().to(api::track_message))
-                .route("/track/reward-claim", web::post().to(finance::claim))
-                .route("/staff/session", web::post().to(staff_api::sign_in))
-                .route("/staff/session", web::delete().to(staff_api::sign_out))
-                .route("/staff/tips", web::get().to(staff_api::list))
-                .route("/staff/tips/{case}", web::get().to(staff_api::detail))
-                .route("/staff/tips/{case}/actions", web::post().to(staff_api::act))
-                .route(
-                    "/staff/tips/{case}/messages",
-                    web::post().to(staff_api::message),
-                )
-                .route(
-                    "/staff/tips/{case}/attachments/{id}",
-                    web::get().to(staff_api::attachment),
-                )
-                .route(
-                    "/staff/tips/{case}/identity",
-                    web::post().to(staff_api::identity),
-                )
-                .route("/staff/audit", web::get().to(staff_api::audit))
-                .route(
-                    "/staff/tips/{case}/reward",
-                    web::post().to(finance::propose),
-                )
-                .route(
-                    "/staff/rewards/{id}/sign-off",
-                    web::post().to(finance::sign_off),
-                )
-                .route("/staff/rewards/{id}", web::put().to(finance::correct))
-                .route(
-                    "/staff/rewards/{id}/withdraw",
-                    web::post().to(finance::withdraw),
-                )
-                .route("/finance/rewards", web::get().to(finance::queue))
-                .route(
-                    "/finance/rewards/{id}/decision",
-                    web::post().to(finance::decide),
-                )
-                .route(
-                    "/finance/rewards/{id}/payout",
-                    web::post().to(finance::payout),
-                )
-                .route(
-                    "/finance/rewards/{id}/payee",
-                    web::post().to(finance::payee),
-                )
-                .route(
-                    "/finance/rewards/{id}/reinstate",
-                    web::post().to(finance::reinstate),
-                )
-                .route("/finance/ledger.csv", web::get().to(finance::ledger))
-                .route("/staff/lists/{file}", web::get().to(lists::export)),
-        );
+    routes! { cfg;
+        get    "/"                                    => public::index,
+        get    "/report"                              => public::report_form,
+        post   "/report"                              => public::report_submit,
+        get    "/track"                               => public::track_form,
+        post   "/track"                               => public::track_submit,
+        get    "/stats"                               => public::stats,
+        get    "/exposures"                           => public::exposures,
+        get    "/static/{file}"                       => render::static_file,
+        get    "/staff/login"                         => staff::signin::login_form,
+        post   "/staff/login"                         => staff::signin::login_submit,
+        post   "/staff/logout"                        => staff::signin::logout,
+        get    "/staff"                               => staff::queue::queue,
+        get    "/staff/tips/{case}"                   => staff::case::case_page,
+        post   "/staff/tips/{case}/act"               => staff::case::act,
+        post   "/staff/tips/{case}/message"           => staff::case::message,
+        post   "/staff/tips/{case}/identity"          => staff::case::reveal,
+        get    "/staff/lists/{kind}"                  => staff::lists::list_page,
+        get    "/staff/audit"                         => staff::audit::audit_page,
+        get    "/staff/dashboard"                     => oversight::dashboard,
+        get    "/staff/evaluation.csv"                => oversight::evaluation_export,
+        get    "/staff/report"                        => oversight::report,
+        get    "/staff/report.csv"                    => oversight::report_export,
+        get    "/staff/account"                       => staff::account::account,
+        post   "/staff/account/password"              => staff::account::change_password,
+        post   "/staff/account/totp"                  => staff::account::totp_begin,
+        post   "/staff/account/totp/confirm"          => staff::account::totp_confirm,
+        post   "/staff/tips/{case}/reward"            => staff::rewards::propose_reward,
+        post   "/staff/rewards/{id}/sign-off"         => staff::rewards::sign_off_reward,
+        post   "/staff/rewards/{id}/correct"          => staff::rewards::correct_reward,
+        post   "/staff/rewards/{id}/withdraw"         => staff::rewards::withdraw_reward,
+        get    "/finance"                             => finance_pages::finance,
+        post   "/finance/rewards/{id}/decision"       => finance_pages::finance_decide,
+        post   "/finance/rewards/{id}/payout"         => finance_pages::finance_pay,
+        post   "/staff/tips/{case}/exposure"          => staff::exposure::publish_exposure,
+        post   "/staff/tips/{case}/exposure/withdraw" => staff::exposure::withdraw_exposure,
+        get    "/staff/users"                         => staff::users::users,
+        post   "/staff/users"                         => staff::users::create_user,
+        post   "/staff/users/{user}/active"           => staff::users::set_active,
+        post   "/staff/users/{user}/password"         => staff::users::reset_password,
+        get    "/healthz"                             => api::healthz,
+    };
+    cfg.service(routes! { web::scope("/open311/v2");
+        get    "/discovery.{format}"                  => open311::discovery,
+        get    "/services.{format}"                   => open311::services,
+        get    "/services/{code}"                     => open311::definition,
+        get    "/requests.{format}"                   => open311::list,
+        post   "/requests.{format}"                   => open311::create,
+        get    "/requests/{id}"                       => open311::one,
+    });
+    cfg.service(routes! { web::scope("/api/v1");
+        get    "/openapi.json"                        => api::openapi,
+        get    "/sectors"                             => api::sectors,
+        get    "/streets"                             => api::streets,
+        post   "/tips"                                => api::submit_tip,
+        post   "/track"                               => api::track,
+        post   "/track/messages"                      => api::track_message,
+        post   "/track/reward-claim"                  => finance::claim,
+        post   "/staff/session"                       => staff_api::sign_in,
+        delete "/staff/session"                       => staff_api::sign_out,
+        get    "/staff/tips"                          => staff_api::list,
+        get    "/staff/tips/{case}"                   => staff_api::detail,
+        post   "/staff/tips/{case}/actions"           => staff_api::act,
+        post   "/staff/tips/{case}/messages"          => staff_api::message,
+        get    "/staff/tips/{case}/attachments/{id}"  => staff_api::attachment,
+        post   "/staff/tips/{case}/identity"          => staff_api::identity,
+        get    "/staff/audit"                         => staff_api::audit,
+        post   "/staff/tips/{case}/reward"            => finance::propose,
+        post   "/staff/rewards/{id}/sign-off"         => finance::sign_off,
+        put    "/staff/rewards/{id}"                  => finance::correct,
+        post   "/staff/rewards/{id}/withdraw"         => finance::withdraw,
+        get    "/finance/rewards"                     => finance::queue,
+        post   "/finance/rewards/{id}/decision"       => finance::decide,
+        post   "/finance/rewards/{id}/payout"         => finance::payout,
+        post   "/finance/rewards/{id}/payee"          => finance::payee,
+        post   "/finance/rewards/{id}/reinstate"      => finance::reinstate,
+        get    "/finance/ledger.csv"                  => finance::ledger,
+        get    "/staff/lists/{file}"                  => lists::export,
+    });
 }
 
 /// Extractor settings: body limits and error answers in the API's shape.
@@ -257,21 +184,14 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
             tracing::debug!(kind = ?code, "rejected JSON body");
             ApiError::for_request(code, req).into()
         });
-    // The API answers in its JSON shape; a page answers with the error page.
-    let api = |req: &HttpRequest| {
-        let p = req.path();
-        p.starts_with("/api/") || p.starts_with("/open311/")
-    };
-    let path = web::PathConfig::default().error_handler(move |_: PathError, req| match api(req) {
+    let path = web::PathConfig::default().error_handler(|_: PathError, req| match is_api(req) {
         true => ApiError::for_request(Code::NotFound, req).into(),
         false => pages::PageError::NotFound.into(),
     });
     let query =
-        web::QueryConfig::default().error_handler(move |_: QueryPayloadError, req| {
-            match api(req) {
-                true => ApiError::for_request(Code::BadRequest, req).into(),
-                false => pages::PageError::BadRequest.into(),
-            }
+        web::QueryConfig::default().error_handler(|_: QueryPayloadError, req| match is_api(req) {
+            true => ApiError::for_request(Code::BadRequest, req).into(),
+            false => pages::PageError::BadRequest.into(),
         });
     cfg.app_data(json)
         .app_data(path)
@@ -279,11 +199,18 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
         .app_data(web::PayloadConfig::new(settings.limits.multipart_bytes));
 }
 
+/// Whether a request is the API's (`/api/`, `/open311/`), answered in its JSON shape; anything
+/// else is a page, answered with the error page.
+fn is_api(req: &HttpRequest) -> bool {
+    let p = req.path();
+    p.starts_with("/api/") || p.starts_with("/open311/")
+}
+
 /// The answer for a route that does not exist: the API's JSON under `/api/`, a page elsewhere.
 pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
     let lang = i18n::Lang::from_request(&req);
-    if req.path().starts_with("/api/") || req.path().starts_with("/open311/") {
+    if is_api(&req) {
         return ApiError::new(Code::NotFound, lang).error_response();
     }
     state.pages.error(
@@ -338,22 +265,15 @@ mod tests {
     fn the_openapi_document_describes_every_api_route() {
         let source = include_str!("mod.rs");
         let start = source
-            .find("web::scope(\"/api/v1\")")
+            .find("web::scope(\"/api/v1\");")
             .expect("the API scope");
-        let end = start + source[start..].find(");").expect("its end");
-        let scope: String = source[start..end]
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let end = start + source[start..].find("});").expect("its end");
         let mut routes = Vec::new();
-        for part in scope.split(".route(").skip(1) {
-            let path = part.split('"').nth(1).expect("a path");
-            let method = part
-                .split("web::")
-                .nth(1)
-                .and_then(|m| m.split("()").next())
-                .expect("a method");
-            routes.push((path.to_owned(), method.to_owned()));
+        for line in source[start..end].lines().skip(1) {
+            // `method "path" => handler`
+            if let [method, path, ..] = line.split_whitespace().collect::<Vec<_>>()[..] {
+                routes.push((path.trim_matches('"').to_owned(), method.to_owned()));
+            }
         }
         assert!(routes.len() > 20, "{routes:?}");
         let doc: serde_json::Value = serde_json::from_str(

@@ -5,18 +5,22 @@
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{allows, can};
+use super::extract::{Permitted, StaffForm, allows, can};
 use super::i18n::Lang;
 use super::render::Caching;
-use crate::services::ServiceError;
+use crate::domain::catalog::{Department, Sector, Street};
 use crate::services::auth::StaffSession;
+use crate::services::{ServiceError, ServiceResult, Services};
 use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::fmt;
+use std::marker::PhantomData;
+use std::pin::Pin;
 use tera::Context;
 
 /// A redirect after a form was handled (post/redirect/get).
@@ -33,26 +37,52 @@ pub struct Choice {
     pub name: String,
 }
 
+impl Choice {
+    /// The options of an enumeration: each code, named by the text `{prefix}-{code}`.
+    pub fn labelled<'c>(
+        lang: Lang,
+        prefix: &str,
+        codes: impl IntoIterator<Item = &'c str>,
+    ) -> Vec<Choice> {
+        let choice = |code: &str| Choice {
+            code: code.to_owned(),
+            name: lang.t(&format!("{prefix}-{code}")),
+        };
+        codes.into_iter().map(choice).collect()
+    }
+}
+
 /// The catalog's names in a language ([`crate::services::names`]); the `<select>` options below.
 pub use crate::services::names::Names;
 
+/// A catalog entry with a code and a name in each language.
+trait Entry {
+    fn parts(&self) -> (&str, &str, &str);
+}
+
+macro_rules! entries {
+    ($($t:ty),*) => {$(
+        impl Entry for $t {
+            fn parts(&self) -> (&str, &str, &str) {
+                (&self.code, &self.name_zh, &self.name_en)
+            }
+        }
+    )*};
+}
+
+entries!(Department, Street, Sector);
+
 impl Names<'_> {
     pub fn sector_choices(&self) -> Vec<Choice> {
-        let c = self.catalog.sectors().iter();
-        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
-            .collect()
+        self.choices(self.catalog.sectors())
     }
 
     pub fn street_choices(&self) -> Vec<Choice> {
-        let c = self.catalog.streets().iter();
-        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
-            .collect()
+        self.choices(self.catalog.streets())
     }
 
     pub fn department_choices(&self) -> Vec<Choice> {
-        let c = self.catalog.departments().iter();
-        c.map(|x| self.choice(&x.code, &x.name_zh, &x.name_en))
-            .collect()
+        self.choices(self.catalog.departments())
     }
 
     /// Departments, then sub-districts.
@@ -62,7 +92,12 @@ impl Names<'_> {
         all
     }
 
-    fn choice(&self, code: &str, zh: &str, en: &str) -> Choice {
+    fn choices(&self, entries: &[impl Entry]) -> Vec<Choice> {
+        entries.iter().map(|e| self.choice(e)).collect()
+    }
+
+    fn choice(&self, entry: &impl Entry) -> Choice {
+        let (code, zh, en) = entry.parts();
         Choice {
             code: code.to_owned(),
             name: self.pick(zh, en),
@@ -273,7 +308,7 @@ pub struct Page {
     pub lang: Lang,
 }
 
-impl actix_web::FromRequest for Page {
+impl FromRequest for Page {
     type Error = actix_web::Error;
     type Future = std::future::Ready<Result<Page, actix_web::Error>>;
 
@@ -290,5 +325,84 @@ impl actix_web::FromRequest for Page {
     }
 }
 
+impl Page {
+    /// The catalog's names in the page's language.
+    pub fn names(&self) -> Names<'_> {
+        Names::new(&self.state.services.catalog, self.lang)
+    }
+
+    /// The context of a staff page for the signed-in staff member.
+    pub fn context(&self, staff: &StaffSession) -> Context {
+        context(&self.state, &self.req, self.lang, Some(staff))
+    }
+
+    /// Renders a staff page (never stored by a cache).
+    pub fn render(&self, template: &str, ctx: &Context, status: StatusCode) -> HttpResponse {
+        render(&self.state, &self.req, template, ctx, status)
+    }
+
+    /// Runs a service call as the signed-in staff member, off the async workers.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        staff: &StaffSession,
+        call: impl FnOnce(Services, &StaffSession) -> ServiceResult<T> + Send + 'static,
+    ) -> ServiceResult<T> {
+        let staff = staff.clone();
+        self.state.services.blocking(move |s| call(s, &staff)).await
+    }
+}
+
 /// What a page handler answers.
 pub type PageResult = Result<HttpResponse, PageError>;
+
+/// The one thing a form acts on (a case, a reward, an account), named by `key` in the path, with
+/// the page and the staff member who sent the form.
+pub struct Target<K = String> {
+    pub page: Page,
+    pub staff: StaffSession,
+    pub key: K,
+}
+
+impl<K: Clone + Send + 'static> Target<K> {
+    /// Runs a service call as the sender on the thing, off the async workers.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        call: impl FnOnce(Services, &StaffSession, &K) -> ServiceResult<T> + Send + 'static,
+    ) -> ServiceResult<T> {
+        let key = self.key.clone();
+        self.page
+            .run(&self.staff, move |s, st| call(s, st, &key))
+            .await
+    }
+}
+
+/// A form `T` sent about the thing the path names (its key read as `K`), by a staff member whose
+/// role may do `P`, with the session's CSRF token (`StaffForm`'s checks, in the same order).
+pub struct TargetForm<P: Permitted, T, K = String> {
+    pub to: Target<K>,
+    pub form: T,
+    role: PhantomData<P>,
+}
+
+impl<P, T, K> actix_web::FromRequest for TargetForm<P, T, K>
+where
+    P: Permitted + 'static,
+    T: DeserializeOwned + 'static,
+    K: DeserializeOwned + 'static,
+{
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let parts = <(Page, web::Path<K>, StaffForm<P, T>)>::from_request(req, payload);
+        Box::pin(async move {
+            let (page, key, sent) = parts.await?;
+            let (staff, key) = (sent.staff.session, key.into_inner());
+            Ok(TargetForm {
+                to: Target { page, staff, key },
+                form: sent.form,
+                role: PhantomData,
+            })
+        })
+    }
+}

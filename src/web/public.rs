@@ -5,7 +5,7 @@
 use super::AppState;
 use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
-use super::pages::{Names, Page};
+use super::pages::{Choice, Names, Page};
 use super::render::{Caching, local_date, local_datetime};
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
@@ -196,6 +196,11 @@ async fn submit_form(
     }
 }
 
+/// What is wrong with a field, in words.
+fn field_text(lang: Lang, e: &FieldError) -> String {
+    lang.t_args(&format!("field-{}", e.key), &e.args)
+}
+
 /// Field errors of the report form, by the form's field ids, plus the summary at the top.
 #[derive(Debug, Default, Serialize)]
 pub struct FormErrors {
@@ -236,7 +241,7 @@ impl FormErrors {
                     .find(|id| *id == other)
                     .unwrap_or("description"),
             };
-            errors.add(id, lang.t_args(&format!("field-{}", f.key), &f.args));
+            errors.add(id, field_text(lang, &f));
         }
         errors
     }
@@ -277,10 +282,11 @@ struct SummaryItem {
     text: String,
 }
 
+/// A sector on the report form, with the hint that says what belongs to it.
 #[derive(Serialize)]
-struct Choice {
-    code: String,
-    name: String,
+struct Hinted {
+    #[serde(flatten)]
+    choice: Choice,
     hint: String,
 }
 
@@ -311,23 +317,12 @@ fn render_report(
     status: StatusCode,
 ) -> HttpResponse {
     let catalog = &state.services.catalog;
-    let pick = |zh: &str, en: &str| lang.pick(zh, en);
-    let sectors: Vec<Choice> = catalog
-        .sectors()
-        .iter()
-        .map(|s| Choice {
-            code: s.code.clone(),
-            name: pick(&s.name_zh, &s.name_en),
-            hint: pick(&s.hint_zh, &s.hint_en),
-        })
-        .collect();
-    let streets: Vec<Choice> = catalog
-        .streets()
-        .iter()
-        .map(|s| Choice {
-            code: s.code.clone(),
-            name: pick(&s.name_zh, &s.name_en),
-            hint: String::new(),
+    let names = Names::new(catalog, lang);
+    let sectors: Vec<Hinted> = (names.sector_choices().into_iter())
+        .zip(catalog.sectors())
+        .map(|(choice, s)| Hinted {
+            choice,
+            hint: lang.pick(&s.hint_zh, &s.hint_en),
         })
         .collect();
     let mut all_errors: BTreeMap<&str, Vec<String>> = FORM_FIELDS
@@ -356,7 +351,7 @@ fn render_report(
     ctx.insert("summary", &view.errors.summary(lang));
     ctx.insert("banner", &view.errors.banner);
     ctx.insert("sectors", &sectors);
-    ctx.insert("streets", &streets);
+    ctx.insert("streets", &names.street_choices());
     ctx.insert("now_local", &now_local);
     ctx.insert("kept_photos", &view.kept_photos);
     ctx.insert(
@@ -393,12 +388,8 @@ fn render_receipt(
     photos: usize,
 ) -> HttpResponse {
     let s = &state.services;
-    let now = s.clock.now();
-    let submitted = local_datetime(now, s.offset, lang);
-    let due = s.calendar.add_working_days(
-        now.with_timezone(&s.offset).date_naive(),
-        s.time_limits.acceptance_working_days,
-    );
+    let submitted = local_datetime(done.received.at.and_utc(), s.offset, lang);
+    let due = done.received.acceptance_due;
     let department = unit_name(state, &done.routing.lead, lang);
     let receipt = done.receipt.grouped();
     let file = format!(
@@ -547,10 +538,7 @@ async fn reply(s: &crate::services::Services, lang: Lang, f: &TrackForm, page: &
         Ok(()) => page.reply_ok = true,
         Err(ServiceError::Validation(errors)) => {
             page.reply_value = f.body.clone();
-            page.reply_errors = errors
-                .iter()
-                .map(|e| lang.t_args(&format!("field-{}", e.key), &e.args))
-                .collect();
+            page.reply_errors = errors.iter().map(|e| field_text(lang, e)).collect();
         }
         Err(ServiceError::NotFound) => {}
         Err(e) => {
@@ -575,10 +563,7 @@ async fn claim(s: &crate::services::Services, lang: Lang, f: &TrackForm, page: &
         Err(ServiceError::NotFound) => {}
         Err(ServiceError::Validation(errors)) => {
             page.claim = Some(f.clone());
-            page.claim_errors = errors
-                .iter()
-                .map(|e| lang.t_args(&format!("field-{}", e.key), &e.args))
-                .collect();
+            page.claim_errors = errors.iter().map(|e| field_text(lang, e)).collect();
         }
         Err(ServiceError::Conflict(k)) => {
             page.claim_errors = vec![

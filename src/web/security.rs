@@ -7,7 +7,8 @@ use super::i18n::Lang;
 use crate::config::{Quota as QuotaSetting, Settings};
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
-use governor::{Quota, RateLimiter};
+use governor::{NotUntil, Quota, RateLimiter};
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
@@ -83,6 +84,17 @@ fn quota(q: QuotaSetting) -> Quota {
         .allow_burst(NonZeroU32::new(q.burst).unwrap_or(one))
 }
 
+/// How many whole seconds a refused request must wait (rounded up).
+fn seconds(refused: NotUntil<<DefaultClock as Clock>::Instant>) -> u64 {
+    let wait = refused.wait_time_from(DefaultClock::default().now());
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+fn forget_replenished<K: Hash + Eq + Clone>(limiter: &Keyed<K>) {
+    limiter.retain_recent();
+    limiter.shrink_to_fit();
+}
+
 /// Which limit a request counts against.
 #[derive(Debug, Clone, Copy)]
 pub enum Bucket {
@@ -122,21 +134,12 @@ impl Limiters {
             return Ok(());
         }
         let ip = limit_key(ip);
-        let clock = DefaultClock::default();
-        let wait = |d: Duration| d.as_secs() + u64::from(d.subsec_nanos() > 0);
         match bucket {
             Bucket::Submission => {
-                self.submission
-                    .check_key(&ip)
-                    .map_err(|n| wait(n.wait_time_from(clock.now())))?;
-                self.submission_instance
-                    .check()
-                    .map_err(|n| wait(n.wait_time_from(clock.now())))
+                self.submission.check_key(&ip).map_err(seconds)?;
+                self.submission_instance.check().map_err(seconds)
             }
-            Bucket::Lookup => self
-                .lookup
-                .check_key(&ip)
-                .map_err(|n| wait(n.wait_time_from(clock.now()))),
+            Bucket::Lookup => self.lookup.check_key(&ip).map_err(seconds),
         }
     }
 
@@ -158,26 +161,19 @@ impl Limiters {
         if !self.enabled {
             return Ok(());
         }
-        let clock = DefaultClock::default();
-        let wait = |d: Duration| d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        let username = username.trim().to_lowercase();
         self.signin_address
             .check_key(&limit_key(ip))
-            .map_err(|n| wait(n.wait_time_from(clock.now())))?;
-        self.signin_username
-            .check_key(&username.trim().to_lowercase())
-            .map_err(|n| wait(n.wait_time_from(clock.now())))
+            .map_err(seconds)?;
+        self.signin_username.check_key(&username).map_err(seconds)
     }
 
     /// Forgets addresses whose limits have fully replenished.
     pub fn prune(&self) {
-        self.submission.retain_recent();
-        self.submission.shrink_to_fit();
-        self.lookup.retain_recent();
-        self.lookup.shrink_to_fit();
-        self.signin_address.retain_recent();
-        self.signin_address.shrink_to_fit();
-        self.signin_username.retain_recent();
-        self.signin_username.shrink_to_fit();
+        for by_address in [&self.submission, &self.lookup, &self.signin_address] {
+            forget_replenished(by_address);
+        }
+        forget_replenished(&self.signin_username);
     }
 
     /// Number of addresses and usernames currently remembered (for tests and metrics).
@@ -202,91 +198,68 @@ mod tests {
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let proxy: IpAddr = "10.0.0.5".parse().unwrap();
-        let req = TestRequest::default()
-            .peer_addr("10.0.0.5:4000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "1.2.3.4, 10.0.0.5"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&req, &[proxy]),
-            "1.2.3.4".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(client_ip(&req, &[]), proxy);
+        let (by_proxy, by_nobody): (&[IpAddr], &[IpAddr]) = (&[proxy], &[]);
+        // The peer, its X-Forwarded-For, the trusted proxies, and the client address believed.
+        let cases = [
+            ("10.0.0.5:4000", "1.2.3.4, 10.0.0.5", by_proxy, "1.2.3.4"),
+            ("10.0.0.5:4000", "1.2.3.4, 10.0.0.5", by_nobody, "10.0.0.5"),
+            (
+                "10.0.0.5:4000",
+                "9.9.9.9, 203.0.113.9:51234",
+                by_proxy,
+                "203.0.113.9",
+            ),
+            // Nothing left of an unreadable entry is believed.
+            ("10.0.0.5:4000", "9.9.9.9, unknown", by_proxy, "10.0.0.5"),
+            (
+                "[::ffff:10.0.0.5]:4000",
+                "[2001:db8::7]:443",
+                by_proxy,
+                "2001:db8::7",
+            ),
+            ("10.0.0.5:4000", "9.9.9.9, 1.2.3.4", by_proxy, "1.2.3.4"),
+        ];
+        for (peer, forwarded, trusted, believed) in cases {
+            let req = TestRequest::default()
+                .peer_addr(peer.parse().unwrap())
+                .insert_header(("X-Forwarded-For", forwarded))
+                .to_http_request();
+            let believed: IpAddr = believed.parse().unwrap();
+            assert_eq!(client_ip(&req, trusted), believed, "{peer} {forwarded}");
+        }
+    }
 
-        let ported = TestRequest::default()
-            .peer_addr("10.0.0.5:4000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "9.9.9.9, 203.0.113.9:51234"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&ported, &[proxy]),
-            "203.0.113.9".parse::<IpAddr>().unwrap()
-        );
-        let garbage = TestRequest::default()
-            .peer_addr("10.0.0.5:4000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "9.9.9.9, unknown"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&garbage, &[proxy]),
-            proxy,
-            "nothing left of an unreadable entry is believed"
-        );
-        let mapped = TestRequest::default()
-            .peer_addr("[::ffff:10.0.0.5]:4000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "[2001:db8::7]:443"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&mapped, &[proxy]),
-            "2001:db8::7".parse::<IpAddr>().unwrap()
-        );
-
-        let spoofed = TestRequest::default()
-            .peer_addr("10.0.0.5:4000".parse().unwrap())
-            .insert_header(("X-Forwarded-For", "9.9.9.9, 1.2.3.4"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&spoofed, &[proxy]),
-            "1.2.3.4".parse::<IpAddr>().unwrap()
-        );
+    /// Whether a request from `ip` passes the limit of `bucket` now.
+    fn passes(limiters: &Limiters, bucket: Bucket, ip: &str) -> bool {
+        limiters.check(bucket, ip.parse().unwrap()).is_ok()
     }
 
     #[test]
     fn the_sixth_quick_submission_waits_and_others_do_not() {
         let limiters = Limiters::new(&Settings::default());
-        let a: IpAddr = "1.1.1.1".parse().unwrap();
         for _ in 0..5 {
-            assert!(limiters.check(Bucket::Submission, a).is_ok());
+            assert!(passes(&limiters, Bucket::Submission, "1.1.1.1"));
         }
-        let wait = limiters.check(Bucket::Submission, a).unwrap_err();
+        let wait = limiters
+            .check(Bucket::Submission, "1.1.1.1".parse().unwrap())
+            .unwrap_err();
         assert!((300..=360).contains(&wait), "{wait}");
-        assert!(
-            limiters
-                .check(Bucket::Submission, "2.2.2.2".parse().unwrap())
-                .is_ok()
-        );
+        assert!(passes(&limiters, Bucket::Submission, "2.2.2.2"));
     }
 
     #[test]
     fn an_ipv6_network_shares_one_limit() {
         let limiters = Limiters::new(&Settings::default());
         for i in 1..=5 {
-            assert!(
-                limiters
-                    .check(
-                        Bucket::Submission,
-                        format!("2001:db8:1:2::{i}").parse().unwrap()
-                    )
-                    .is_ok()
-            );
+            let ip = format!("2001:db8:1:2::{i}");
+            assert!(passes(&limiters, Bucket::Submission, &ip));
         }
-        assert!(
-            limiters
-                .check(Bucket::Submission, "2001:db8:1:2:ffff::9".parse().unwrap())
-                .is_err()
-        );
-        assert!(
-            limiters
-                .check(Bucket::Submission, "2001:db8:1:3::1".parse().unwrap())
-                .is_ok()
-        );
+        assert!(!passes(
+            &limiters,
+            Bucket::Submission,
+            "2001:db8:1:2:ffff::9"
+        ));
+        assert!(passes(&limiters, Bucket::Submission, "2001:db8:1:3::1"));
     }
 
     #[test]
@@ -297,11 +270,7 @@ mod tests {
         };
         let limiters = Limiters::new(&settings);
         for _ in 0..50 {
-            assert!(
-                limiters
-                    .check(Bucket::Lookup, "1.1.1.1".parse().unwrap())
-                    .is_ok()
-            );
+            assert!(passes(&limiters, Bucket::Lookup, "1.1.1.1"));
         }
     }
 }

@@ -3,8 +3,7 @@
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::web::extract::{NoFields, Staff, StaffForm, can};
-use crate::web::pages::{Page, PageError, PageResult, context, mend, render};
-use actix_web::HttpResponse;
+use crate::web::pages::{Page, PageResult, mend};
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 use tera::Context;
@@ -14,21 +13,16 @@ async fn show(
     staff: &StaffSession,
     extra: impl FnOnce(&mut Context),
     status: StatusCode,
-) -> Result<HttpResponse, PageError> {
-    let (state, req, lang) = (&page.state, &page.req, page.lang);
-    let st = staff.staff.clone();
-    let totp_on = state
-        .services
-        .blocking(move |s| s.totp_enabled(&st))
-        .await?;
-    let mut ctx = context(state, req, lang, Some(staff));
+) -> PageResult {
+    let totp_on = page.run(staff, |s, st| s.totp_enabled(&st.staff)).await?;
+    let mut ctx = page.context(staff);
     ctx.insert("totp_on", &totp_on);
     ctx.insert("password_errors", &Vec::<String>::new());
     ctx.insert("totp_errors", &Vec::<String>::new());
     ctx.insert("totp_secret", "");
     ctx.insert("totp_uri", "");
     extra(&mut ctx);
-    Ok(render(state, req, "staff/account.html", &ctx, status))
+    Ok(page.render("staff/account.html", &ctx, status))
 }
 
 /// The page after a change: its notice, or the refusal in `slot` (a list of messages, or the
@@ -38,7 +32,7 @@ async fn after(
     staff: &StaffSession,
     outcome: Result<(), ServiceError>,
     (notice, slot): (&str, &'static str),
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
     let lang = page.lang;
     match outcome {
         Ok(()) => {
@@ -68,10 +62,9 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(page: Page, sent: StaffForm<can::SignIn, PasswordForm>) -> PageResult {
-    let Page { state, .. } = &page;
     let (staff, f) = (sent.staff.session, sent.form);
-    let outcome = state
-        .services
+    let services = &page.state.services;
+    let outcome = services
         .change_password(&staff, &f.old_password, &f.new_password)
         .await;
     let said = ("staff-password-changed", "password_errors");
@@ -80,14 +73,8 @@ pub async fn change_password(page: Page, sent: StaffForm<can::SignIn, PasswordFo
 
 /// Starts two-step sign-in: shows the new secret once, to be confirmed with a code.
 pub async fn totp_begin(page: Page, sent: StaffForm<can::SignIn, NoFields>) -> PageResult {
-    let Page { state, .. } = &page;
     let staff = sent.staff.session;
-    let session = staff.clone();
-    match state
-        .services
-        .blocking(move |s| s.begin_totp(&session))
-        .await
-    {
+    match page.run(&staff, |s, st| s.begin_totp(st)).await {
         Ok((secret, uri)) => {
             let put = |c: &mut Context| {
                 c.insert("totp_secret", &secret);
@@ -106,12 +93,9 @@ pub struct CodeForm {
 }
 
 pub async fn totp_confirm(page: Page, sent: StaffForm<can::SignIn, CodeForm>) -> PageResult {
-    let Page { state, .. } = &page;
     let (staff, code) = (sent.staff.session, sent.form.code);
-    let session = staff.clone();
-    let outcome = state
-        .services
-        .blocking(move |s| s.confirm_totp(&session, &code))
+    let outcome = page
+        .run(&staff, move |s, st| s.confirm_totp(st, &code))
         .await;
     after(&page, &staff, outcome, ("staff-totp-enabled", "banner")).await
 }

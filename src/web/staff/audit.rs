@@ -4,7 +4,7 @@
 use crate::services::audit::AuditEntry;
 use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{Page, PageResult, context, render};
+use crate::web::pages::{Page, PageResult};
 use crate::web::render::local_datetime;
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -27,17 +27,15 @@ pub async fn audit_page(
     staff: Staff<can::ReadAudit>,
     q: web::Query<VerifyQuery>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let (lang, offset) = (page.lang, page.state.services.offset);
     let verify = q.verify.as_deref() == Some("true");
-    let st = staff.member().clone();
-    let log = state
-        .services
-        .blocking(move |s| s.audit_log(&st, None, (0, 200), verify))
-        .await?;
-    let offset = state.services.offset;
+    let log = page.run(&staff.session, move |s, st| {
+        s.audit_log(&st.staff, None, (0, 200), verify)
+    });
+    let log = log.await?;
     let entries: Vec<Value> = log.entries.iter().map(|r| entry(r, offset, lang)).collect();
     let report = log.report.as_ref();
-    let mut ctx = context(&state, &req, lang, Some(&staff.session));
+    let mut ctx = page.context(&staff.session);
     ctx.insert("checked", &report.is_some());
     ctx.insert("verified", &report.is_some_and(|r| r.broken_at.is_none()));
     ctx.insert(
@@ -50,11 +48,5 @@ pub async fn audit_page(
     );
     ctx.insert("total", &log.total);
     ctx.insert("entries", &entries);
-    Ok(render(
-        &state,
-        &req,
-        "staff/audit.html",
-        &ctx,
-        StatusCode::OK,
-    ))
+    Ok(page.render("staff/audit.html", &ctx, StatusCode::OK))
 }

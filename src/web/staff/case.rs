@@ -4,18 +4,15 @@
 //! actions, messages and the identity reveal; a refused form comes back with what was typed.
 
 use crate::domain::tip::ReporterIdentity;
-use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::cases::{ActionInput, CaseView};
-use crate::web::AppState;
-use crate::web::extract::{Staff, StaffForm, can};
+use crate::services::{ServiceError, ServiceResult};
+use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{
-    Choice, Names, Page, PageError, PageResult, context, mend, render, see_other,
-};
+use crate::web::pages::{Choice, Names, Page, PageResult, Target, TargetForm, mend, see_other};
 use crate::web::render::local_datetime;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{FixedOffset, NaiveDate};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -47,6 +44,46 @@ pub struct CaseExtras {
     pub reward_errors: Vec<String>,
     pub exposure_errors: Vec<String>,
     pub exposure_values: ExposureForm,
+}
+
+/// Which form on the case page was refused, with what was typed in it.
+pub enum Refused {
+    Action(ActionInput),
+    /// A message to the reporter.
+    Message(String),
+    /// The identity reveal: its refusal is the banner.
+    Reveal,
+    Reward,
+    /// A publication on the exposure list or its withdrawal.
+    Exposure(ExposureForm),
+}
+
+impl CaseExtras {
+    /// The refusal's `text` beside the form that was refused, with what was typed in it.
+    fn refused(status: StatusCode, text: String, form: Refused) -> Self {
+        let mut x = CaseExtras {
+            status: Some(status),
+            ..CaseExtras::default()
+        };
+        match form {
+            Refused::Action(input) => {
+                x.failed = input.action.clone();
+                x.form_errors = vec![text];
+                x.values = input;
+            }
+            Refused::Message(body) => {
+                x.banner = text;
+                x.message_value = body;
+            }
+            Refused::Reveal => x.banner = text,
+            Refused::Reward => x.reward_errors = vec![text],
+            Refused::Exposure(form) => {
+                x.exposure_errors = vec![text];
+                x.exposure_values = form;
+            }
+        }
+        x
+    }
 }
 
 /// What the reporter gave and where the case stands, in words.
@@ -243,16 +280,8 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     ctx.insert("may_reveal", &v.may_reveal);
 }
 
-pub fn render_case(
-    state: &AppState,
-    req: &HttpRequest,
-    lang: Lang,
-    staff: &StaffSession,
-    v: &CaseView,
-    x: CaseExtras,
-) -> HttpResponse {
-    let s = &state.services;
-    let names = Names::new(&s.catalog, lang);
+fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -> HttpResponse {
+    let (s, names, lang) = (&page.state.services, page.names(), page.lang);
     let today = s.today();
     let (history, messages) = conversation(names, s.offset, v);
     let photos: Vec<Value> = v
@@ -260,7 +289,7 @@ pub fn render_case(
         .iter()
         .map(|a| json!({ "url": format!("/api/v1/staff/tips/{}/attachments/{}", v.case_number, a.id), "content_type": a.content_type, "bytes": a.bytes }))
         .collect();
-    let mut ctx = context(state, req, lang, Some(staff));
+    let mut ctx = page.context(staff);
     ctx.insert("c", &case_json(names, s.offset, v));
     ctx.insert("deadlines", &deadlines_json(lang, v, today));
     ctx.insert("history", &history);
@@ -278,36 +307,40 @@ pub fn render_case(
     ctx.insert("banner", &x.banner);
     ctx.insert("notice", &x.notice);
     let status = x.status.unwrap_or(StatusCode::OK);
-    render(state, req, "staff/case.html", &ctx, status)
+    page.render("staff/case.html", &ctx, status)
 }
 
-pub async fn load_case(
-    state: &AppState,
-    staff: &StaffSession,
-    case: &str,
-) -> Result<CaseView, ServiceError> {
-    let (st, c) = (staff.staff.clone(), case.to_owned());
-    state.services.blocking(move |s| s.case(&st, &c)).await
+/// The case page with what `x` adds to it.
+async fn show(page: &Page, staff: &StaffSession, case: &str, x: CaseExtras) -> PageResult {
+    let c = case.to_owned();
+    let v = page.run(staff, move |s, st| s.case(&st.staff, &c)).await?;
+    Ok(render_case(page, staff, &v, x))
 }
 
-/// Shows the case again with a refused call's message beside its form (`place` puts the message
-/// and what was typed where they belong), or the error page when nothing on the form can mend it.
-pub async fn refused(
-    page: &Page,
-    staff: &StaffSession,
-    case: &str,
-    e: ServiceError,
-    place: impl FnOnce(&mut CaseExtras, String),
-) -> Result<HttpResponse, PageError> {
-    let (state, req, lang) = (&page.state, &page.req, page.lang);
-    let (status, text) = mend(lang, e)?;
-    let v = load_case(state, staff, case).await?;
-    let mut x = CaseExtras {
-        status: Some(status),
-        ..CaseExtras::default()
-    };
-    place(&mut x, text);
-    Ok(render_case(state, req, lang, staff, &v, x))
+/// Back to the case page, saying what was `done`.
+fn done(to: &Target, what: &str) -> HttpResponse {
+    see_other(&format!("/staff/tips/{}?done={what}", to.key))
+}
+
+/// The case again with a refused form's message beside it and what was typed in it, or the error
+/// page when nothing on the form can mend it.
+pub async fn refused(to: &Target, e: ServiceError, form: Refused) -> PageResult {
+    let (status, text) = mend(to.page.lang, e)?;
+    let x = CaseExtras::refused(status, text, form);
+    show(&to.page, &to.staff, &to.key, x).await
+}
+
+/// After a form on the case: back to its page saying what was `done`, or the refusal.
+pub async fn answer<T>(
+    to: &Target,
+    outcome: ServiceResult<T>,
+    what: &str,
+    form: Refused,
+) -> PageResult {
+    match outcome {
+        Ok(_) => Ok(done(to, what)),
+        Err(e) => refused(to, e, form).await,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -322,9 +355,7 @@ pub async fn case_page(
     path: web::Path<String>,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
-    let Page { state, req, lang } = &page;
-    let lang = *lang;
-    let v = load_case(state, &staff.session, &path).await?;
+    let lang = page.lang;
     let notice = q.done.as_deref().map(|d| {
         let what = lang
             .try_t(&format!("action-{d}"))
@@ -335,7 +366,7 @@ pub async fn case_page(
         notice: notice.unwrap_or_default(),
         ..CaseExtras::default()
     };
-    Ok(render_case(state, req, lang, &staff.session, &v, x))
+    show(&page, &staff.session, &path, x).await
 }
 
 #[derive(Deserialize, Default)]
@@ -374,29 +405,14 @@ impl ActionForm {
     }
 }
 
-pub async fn act(
-    page: Page,
-    path: web::Path<String>,
-    sent: StaffForm<can::WorkCases, ActionForm>,
-) -> PageResult {
-    let Page { state, .. } = &page;
-    let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
-    let (st, c, i) = (staff.staff.clone(), case.clone(), input.clone());
-    match state.services.blocking(move |s| s.act(&st, &c, &i)).await {
+pub async fn act(sent: TargetForm<can::WorkCases, ActionForm>) -> PageResult {
+    let (to, input) = (sent.to, sent.form.input());
+    let i = input.clone();
+    match to.run(move |s, st, case| s.act(&st.staff, case, &i)).await {
         // A case transferred away from the staff member's own unit is no longer theirs to see.
         Ok(v) if v.actions.is_empty() && input.action == "transfer" => Ok(see_other("/staff")),
-        Ok(_) => Ok(see_other(&format!(
-            "/staff/tips/{case}?done={}",
-            input.action
-        ))),
-        Err(e) => {
-            refused(&page, &staff, &case, e, |x, text| {
-                x.failed = input.action.clone();
-                x.form_errors = vec![text];
-                x.values = input;
-            })
-            .await
-        }
+        Ok(_) => Ok(done(&to, &input.action)),
+        Err(e) => refused(&to, e, Refused::Action(input)).await,
     }
 }
 
@@ -406,28 +422,11 @@ pub struct MessageForm {
     body: String,
 }
 
-pub async fn message(
-    page: Page,
-    path: web::Path<String>,
-    sent: StaffForm<can::WorkCases, MessageForm>,
-) -> PageResult {
-    let Page { state, .. } = &page;
-    let (staff, case, body) = (sent.staff.session, path.into_inner(), sent.form.body);
-    let (st, c, b) = (staff.staff.clone(), case.clone(), body.clone());
-    match state
-        .services
-        .blocking(move |s| s.staff_message(&st, &c, &b))
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!("/staff/tips/{case}?done=message"))),
-        Err(e) => {
-            refused(&page, &staff, &case, e, |x, text| {
-                x.banner = text;
-                x.message_value = body;
-            })
-            .await
-        }
-    }
+pub async fn message(sent: TargetForm<can::WorkCases, MessageForm>) -> PageResult {
+    let (to, body) = (sent.to, sent.form.body);
+    let b = body.clone();
+    let outcome = to.run(move |s, st, case| s.staff_message(&st.staff, case, &b));
+    answer(&to, outcome.await, "message", Refused::Message(body)).await
 }
 
 #[derive(Deserialize, Default)]
@@ -437,28 +436,18 @@ pub struct RevealForm {
 }
 
 /// Opens an identified reporter's identity for the coordinator, with a reason (audited).
-pub async fn reveal(
-    page: Page,
-    path: web::Path<String>,
-    sent: StaffForm<can::ReadCases, RevealForm>,
-) -> PageResult {
-    let Page { state, req, lang } = &page;
-    let lang = *lang;
-    let (staff, case, reason) = (sent.staff.session, path.into_inner(), sent.form.reason);
-    let (st, c) = (staff.staff.clone(), case.clone());
-    let outcome = state
-        .services
-        .blocking(move |s| s.reveal_identity(&st, &c, &reason))
-        .await;
-    let identity = match outcome {
-        Ok(id) => id,
+pub async fn reveal(sent: TargetForm<can::ReadCases, RevealForm>) -> PageResult {
+    let (to, reason) = (sent.to, sent.form.reason);
+    let outcome = to.run(move |s, st, case| s.reveal_identity(&st.staff, case, &reason));
+    match outcome.await {
+        Ok(identity) => {
+            let x = CaseExtras {
+                identity: Some(identity),
+                ..CaseExtras::default()
+            };
+            show(&to.page, &to.staff, &to.key, x).await
+        }
         // Refused (no reason, not allowed here): said beside the form, like every refusal.
-        Err(e) => return refused(&page, &staff, &case, e, |x, t| x.banner = t).await,
-    };
-    let v = load_case(state, &staff, &case).await?;
-    let x = CaseExtras {
-        identity: Some(identity),
-        ..CaseExtras::default()
-    };
-    Ok(render_case(state, req, lang, &staff, &v, x))
+        Err(e) => refused(&to, e, Refused::Reveal).await,
+    }
 }

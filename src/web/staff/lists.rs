@@ -3,7 +3,7 @@
 use crate::services::lists::ListKind;
 use crate::web::extract::{Staff, can};
 use crate::web::lists::{COLUMNS, cells};
-use crate::web::pages::{Page, PageError, PageResult, context, render};
+use crate::web::pages::{Page, PageError, PageResult};
 use actix_web::http::StatusCode;
 use actix_web::web;
 
@@ -12,26 +12,19 @@ pub async fn list_page(
     staff: Staff<can::ReadCases>,
     path: web::Path<String>,
 ) -> PageResult {
-    let Page { state, req, lang } = page;
+    let (lang, catalog) = (page.lang, &page.state.services.catalog);
     let kind = ListKind::parse(&path).ok_or(PageError::NotFound)?;
-    let st = staff.member().clone();
-    let rows = state
-        .services
-        .blocking(move |s| s.list(&st, kind, false))
-        .await?;
-    let catalog = &state.services.catalog;
-    let table: Vec<Vec<String>> = rows.iter().map(|r| cells(catalog, lang, r)).collect();
+    let rows = page.run(&staff.session, move |s, st| s.list(&st.staff, kind, false));
+    let table: Vec<Vec<String>> = rows
+        .await?
+        .iter()
+        .map(|r| cells(catalog, lang, r))
+        .collect();
     let headers: Vec<String> = COLUMNS.iter().map(|k| lang.t(k)).collect();
-    let mut ctx = context(&state, &req, lang, Some(&staff.session));
+    let mut ctx = page.context(&staff.session);
     ctx.insert("title", &lang.t(&format!("list-{}", kind.as_str())));
     ctx.insert("kind", kind.as_str());
     ctx.insert("headers", &headers);
     ctx.insert("rows", &table);
-    Ok(render(
-        &state,
-        &req,
-        "staff/list.html",
-        &ctx,
-        StatusCode::OK,
-    ))
+    Ok(page.render("staff/list.html", &ctx, StatusCode::OK))
 }

@@ -3,12 +3,13 @@
 //! proposer) signs it off for finance or returns it with a note. Each form names its case, so a
 //! refusal comes back on the case page with what was typed.
 
-use super::case::refused;
+use super::case::{Refused, answer};
 use crate::domain::reward::{Fen, RewardId};
+use crate::services::ServiceResult;
 use crate::services::rewards::ProposalInput;
-use crate::web::extract::{StaffForm, can};
-use crate::web::pages::{Page, PageResult, see_other};
-use actix_web::web;
+use crate::services::rewards::RewardView;
+use crate::web::extract::can;
+use crate::web::pages::{PageResult, Target, TargetForm};
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -38,19 +39,33 @@ impl RewardForm {
     }
 }
 
-pub async fn propose_reward(
-    page: Page,
-    path: web::Path<String>,
-    sent: StaffForm<can::WorkCases, RewardForm>,
-) -> PageResult {
-    let Page { state, .. } = &page;
-    let (staff, case, input) = (sent.staff.session, path.into_inner(), sent.form.input());
-    let (st, c) = (staff.staff.clone(), case.clone());
-    let done = state
-        .services
-        .blocking(move |s| s.propose_reward(&st, &c, &input))
+pub async fn propose_reward(sent: TargetForm<can::WorkCases, RewardForm>) -> PageResult {
+    let (to, input) = (sent.to, sent.form.input());
+    let outcome = to
+        .run(move |s, st, case| s.propose_reward(&st.staff, case, &input))
         .await;
-    finish(&page, &staff, &case, done.map(|_| "reward")).await
+    answer(&to, outcome, "reward", Refused::Reward).await
+}
+
+/// After a step on a reward from the case page: back to the case's page (the one the reward
+/// belongs to, or, when refused, the one the form came from) saying what was done, or the refusal
+/// beside the reward section.
+async fn answer_on_case(
+    to: Target<RewardId>,
+    case: String,
+    outcome: ServiceResult<RewardView>,
+    what: &str,
+) -> PageResult {
+    let case = outcome
+        .as_ref()
+        .map(|v| v.case_number.clone())
+        .unwrap_or(case);
+    let to = Target {
+        page: to.page,
+        staff: to.staff,
+        key: case,
+    };
+    answer(&to, outcome, what, Refused::Reward).await
 }
 
 /// A correction of a proposal: the proposal's fields, and the case whose page it came from.
@@ -63,18 +78,14 @@ pub struct CorrectionForm {
 }
 
 pub async fn correct_reward(
-    page: Page,
-    path: web::Path<RewardId>,
-    sent: StaffForm<can::WorkCases, CorrectionForm>,
+    sent: TargetForm<can::WorkCases, CorrectionForm, RewardId>,
 ) -> PageResult {
-    let (staff, id, form) = (sent.staff.session, path.into_inner(), sent.form);
-    let (st, input) = (staff.staff.clone(), form.reward.input());
-    let done = page
-        .state
-        .services
-        .blocking(move |s| s.correct_reward(&st, id, &input))
+    let (to, form) = (sent.to, sent.form);
+    let input = form.reward.input();
+    let outcome = to
+        .run(move |s, st, id| s.correct_reward(&st.staff, *id, &input))
         .await;
-    finish(&page, &staff, &form.case, done.map(|_| "reward_correct")).await
+    answer_on_case(to, form.case, outcome, "reward_correct").await
 }
 
 /// A head's sign-off from the case page: `approve` for finance, or `return` with a note.
@@ -87,24 +98,20 @@ pub struct SignOffForm {
 }
 
 pub async fn sign_off_reward(
-    page: Page,
-    path: web::Path<RewardId>,
-    sent: StaffForm<can::SignOffReward, SignOffForm>,
+    sent: TargetForm<can::SignOffReward, SignOffForm, RewardId>,
 ) -> PageResult {
-    let (staff, id, form) = (sent.staff.session, path.into_inner(), sent.form);
+    let (to, form) = (sent.to, sent.form);
     let approve = form.decision != "return";
-    let (st, note) = (staff.staff.clone(), form.note.clone());
-    let done = page
-        .state
-        .services
-        .blocking(move |s| s.sign_off_reward(&st, id, approve, &note))
+    let note = form.note.clone();
+    let outcome = to
+        .run(move |s, st, id| s.sign_off_reward(&st.staff, *id, approve, &note))
         .await;
-    let action = if approve {
+    let what = if approve {
         "reward_sign_off"
     } else {
         "reward_return"
     };
-    finish(&page, &staff, &form.case, done.map(|_| action)).await
+    answer_on_case(to, form.case, outcome, what).await
 }
 
 /// The unit withdraws a proposal, saying why.
@@ -116,34 +123,12 @@ pub struct WithdrawForm {
 }
 
 pub async fn withdraw_reward(
-    page: Page,
-    path: web::Path<RewardId>,
-    sent: StaffForm<can::WorkCases, WithdrawForm>,
+    sent: TargetForm<can::WorkCases, WithdrawForm, RewardId>,
 ) -> PageResult {
-    let (staff, id, form) = (sent.staff.session, path.into_inner(), sent.form);
-    let (st, reason) = (staff.staff.clone(), form.reason.clone());
-    let done = page
-        .state
-        .services
-        .blocking(move |s| s.withdraw_reward(&st, id, &reason))
+    let (to, form) = (sent.to, sent.form);
+    let reason = form.reason.clone();
+    let outcome = to
+        .run(move |s, st, id| s.withdraw_reward(&st.staff, *id, &reason))
         .await;
-    finish(&page, &staff, &form.case, done.map(|_| "reward_withdraw")).await
-}
-
-/// Back to the case page: with what was done, or with the refusal in the reward section.
-async fn finish(
-    page: &Page,
-    staff: &crate::services::auth::StaffSession,
-    case: &str,
-    done: Result<&str, crate::services::ServiceError>,
-) -> PageResult {
-    match done {
-        Ok(action) => Ok(see_other(&format!("/staff/tips/{case}?done={action}"))),
-        Err(e) => {
-            refused(page, staff, case, e, |x, text| {
-                x.reward_errors = vec![text];
-            })
-            .await
-        }
-    }
+    answer_on_case(to, form.case, outcome, "reward_withdraw").await
 }

@@ -4,11 +4,10 @@
 use crate::domain::roles::Role;
 use crate::services::auth::StaffSession;
 use crate::services::staff::NewStaff;
-use crate::services::{ServiceError, Services};
+use crate::services::{ServiceError, ServiceResult, Services};
 use crate::web::extract::{Staff, StaffForm, can};
-use crate::web::pages::{Choice, Names, Page, PageError, PageResult, context, mend, render};
+use crate::web::pages::{Choice, Page, PageResult, TargetForm, mend};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -47,18 +46,9 @@ struct UsersView {
     status: Option<StatusCode>,
 }
 
-async fn show(
-    page: &Page,
-    staff: &StaffSession,
-    view: UsersView,
-) -> Result<HttpResponse, PageError> {
-    let (state, req, lang) = (&page.state, &page.req, page.lang);
-    let session = staff.clone();
-    let users = state
-        .services
-        .blocking(move |s| s.staff_accounts(&session))
-        .await?;
-    let names = Names::new(&state.services.catalog, lang);
+async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult {
+    let (lang, names) = (page.lang, page.names());
+    let users = page.run(staff, |s, st| s.staff_accounts(st)).await?;
     let users: Vec<Value> = users
         .iter()
         .map(|u| {
@@ -66,14 +56,8 @@ async fn show(
                     "unit": u.unit.as_deref().map(|x| names.unit(x)).unwrap_or_default(), "active": u.active })
         })
         .collect();
-    let roles: Vec<Choice> = Role::ALL
-        .iter()
-        .map(|r| Choice {
-            code: r.as_str().into(),
-            name: lang.t(&format!("role-{}", r.as_str())),
-        })
-        .collect();
-    let mut ctx = context(state, req, lang, Some(staff));
+    let roles = Choice::labelled(lang, "role", Role::ALL.iter().map(|r| r.as_str()));
+    let mut ctx = page.context(staff);
     ctx.insert("users", &users);
     ctx.insert("roles", &roles);
     ctx.insert("units", &names.unit_choices());
@@ -81,7 +65,7 @@ async fn show(
     ctx.insert("user_errors", &view.errors);
     ctx.insert("notice", &view.notice);
     let status = view.status.unwrap_or(StatusCode::OK);
-    Ok(render(state, req, "staff/users.html", &ctx, status))
+    Ok(page.render("staff/users.html", &ctx, status))
 }
 
 /// The page after a change: its notice and a blank form, or the refusal with `form` as typed.
@@ -90,7 +74,7 @@ async fn after(
     staff: &StaffSession,
     outcome: Result<(), ServiceError>,
     (notice, form): (&str, NewUserForm),
-) -> Result<HttpResponse, PageError> {
+) -> PageResult {
     let lang = page.lang;
     let view = match outcome {
         Ok(()) => UsersView {
@@ -118,13 +102,12 @@ pub async fn create_user(
     page: Page,
     sent: StaffForm<can::ManageAccounts, NewUserForm>,
 ) -> PageResult {
-    let Page { state, .. } = &page;
     let (staff, f) = (sent.staff.session, sent.form);
     let outcome = match f.role.parse::<Role>() {
         Err(_) => Err(ServiceError::field("role", "unknown_role")),
         Ok(role) => {
-            let (session, g) = (staff.clone(), f.clone());
-            let create = move |s: crate::services::Services| {
+            let g = f.clone();
+            let create = move |s: Services, session: &StaffSession| {
                 let new = NewStaff {
                     username: g.username.trim(),
                     role,
@@ -133,9 +116,9 @@ pub async fn create_user(
                     password: &g.password,
                     phone: Some(g.phone.as_str()),
                 };
-                s.create_staff(&session, &new).map(|_| ())
+                s.create_staff(session, &new).map(|_| ())
             };
-            state.services.blocking(create).await
+            page.run(&staff, create).await
         }
     };
     after(&page, &staff, outcome, ("staff-user-created", f)).await
@@ -150,37 +133,25 @@ pub struct ActiveForm {
 
 /// Runs a change to another's account and shows the accounts page after it.
 async fn change(
-    page: Page,
-    staff: StaffSession,
-    run: impl FnOnce(Services) -> Result<(), ServiceError> + Send + 'static,
+    sent: TargetForm<can::ManageAccounts, ActiveForm>,
+    run: impl FnOnce(Services, &StaffSession, &String, ActiveForm) -> ServiceResult<()> + Send + 'static,
 ) -> PageResult {
-    let outcome = page.state.services.blocking(run).await;
+    let (to, form) = (sent.to, sent.form);
+    let outcome = to.run(move |s, st, user| run(s, st, user, form)).await;
     let said = ("staff-user-updated", NewUserForm::default());
-    after(&page, &staff, outcome, said).await
+    after(&to.page, &to.staff, outcome, said).await
 }
 
-pub async fn set_active(
-    page: Page,
-    path: web::Path<String>,
-    sent: StaffForm<can::ManageAccounts, ActiveForm>,
-) -> PageResult {
-    let (staff, active) = (sent.staff.session, sent.form.active == "true");
-    let (session, user) = (staff.clone(), path.into_inner());
-    change(page, staff, move |s| {
-        s.set_staff_active(&session, &user, active)
+pub async fn set_active(sent: TargetForm<can::ManageAccounts, ActiveForm>) -> PageResult {
+    change(sent, |s, st, user, f| {
+        s.set_staff_active(st, user, f.active == "true")
     })
     .await
 }
 
-pub async fn reset_password(
-    page: Page,
-    path: web::Path<String>,
-    sent: StaffForm<can::ManageAccounts, ActiveForm>,
-) -> PageResult {
-    let (staff, pw) = (sent.staff.session, sent.form.password);
-    let (session, user) = (staff.clone(), path.into_inner());
-    change(page, staff, move |s| {
-        s.reset_staff_password(&session, &user, &pw)
+pub async fn reset_password(sent: TargetForm<can::ManageAccounts, ActiveForm>) -> PageResult {
+    change(sent, |s, st, user, f| {
+        s.reset_staff_password(st, user, &f.password)
     })
     .await
 }
