@@ -499,6 +499,66 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// With head sign-off on, the case page carries the head's sign-off: the head returns a
+    /// proposal with a note (a return without one keeps the page and says why), the unit
+    /// corrects it from the form filled with the proposal, the head signs it off for finance;
+    /// the unit may withdraw another. The proposer never sees the sign-off form.
+    fn sign_off_returns_and_corrections_work_on_the_case_page(backend: Backend) {
+        let app = TestApp::spawn_with_head_signoff(backend);
+        app.add_user("fire.officer", "officer", Some("fire"), None);
+        app.add_user("fire.head", "head", Some("fire"), None);
+        let officer_api = app.sign_in("fire.officer", PASSWORD).unwrap();
+        let (case, _) = verified_case(&app, &officer_api, fire_tip());
+        let sign_in = |user: &str| {
+            let b = Browser::new(&app);
+            assert_eq!(b.sign_in(user, PASSWORD, "").0, 303);
+            b
+        };
+        let o = sign_in("fire.officer");
+        let page = format!("/staff/tips/{case}");
+        let csrf = o.csrf(&page);
+        let (status, _, _) = o.post(&format!("/staff/tips/{case}/reward"), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "100000"), ("penalty_decision", "厦湖应急罚〔2026〕7号")]);
+        assert_eq!(status, 303);
+        let html = o.get(&page).1;
+        assert!(html.contains("待负责人签批") && !html.contains("/sign-off\""), "the proposer gets no sign-off form");
+        let id = html.split("/staff/rewards/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+
+        let h = sign_in("fire.head");
+        let html = h.get(&page).1;
+        assert!(html.contains(&format!("action=\"/staff/rewards/{id}/sign-off\"")), "{html}");
+        let hcsrf = h.csrf(&page);
+        let (status, html, _) = h.post(&format!("/staff/rewards/{id}/sign-off"), &[("csrf", &hcsrf), ("case", &case), ("decision", "return"), ("note", "")]);
+        assert_eq!(status, 422, "a return needs a note");
+        assert!(html.contains("reward-errors") && html.contains(&case), "the case page comes back with the reason");
+        let (status, _, location) = h.post(&format!("/staff/rewards/{id}/sign-off"), &[("csrf", &hcsrf), ("case", &case), ("decision", "return"), ("note", "请核对处罚决定书的罚款金额")]);
+        assert_eq!(status, 303);
+        assert!(location.unwrap().contains("done=reward_return"));
+
+        let html = o.get(&page).1;
+        assert!(html.contains("已退回修改") && html.contains("请核对处罚决定书的罚款金额"), "{html}");
+        assert!(html.contains(&format!("action=\"/staff/rewards/{id}/correct\"")) && html.contains("value=\"100000.00\""), "the correction form holds the proposal");
+        let (status, _, _) = o.post(&format!("/staff/rewards/{id}/correct"), &[("csrf", &csrf), ("case", &case), ("basis", "major_hazard_fine"), ("fine_yuan", "80000"), ("penalty_decision", "")]);
+        assert_eq!(status, 422, "the decision number is still needed");
+        let (status, _, _) = o.post(&format!("/staff/rewards/{id}/correct"), &[("csrf", &csrf), ("case", &case), ("basis", "major_hazard_fine"), ("fine_yuan", "80000"), ("penalty_decision", "厦湖应急罚〔2026〕7号")]);
+        assert_eq!(status, 303);
+        let (status, _, _) = h.post(&format!("/staff/rewards/{id}/sign-off"), &[("csrf", &hcsrf), ("case", &case), ("decision", "approve"), ("note", "")]);
+        assert_eq!(status, 303);
+        let html = o.get(&page).1;
+        assert!(html.contains("待财务审批") && html.contains("12000.00"), "15% of the corrected fine: {html}");
+
+        // Another proposal is withdrawn from its page.
+        let (case2, _) = verified_case(&app, &officer_api, fire_tip());
+        let page2 = format!("/staff/tips/{case2}");
+        let p = officer_api.post(&format!("/api/v1/staff/tips/{case2}/reward"), &json!({"basis": "general_hazard"}));
+        let id2 = p.json["id"].as_i64().unwrap();
+        let (status, _, _) = o.post(&format!("/staff/rewards/{id2}/withdraw"), &[("csrf", &csrf), ("case", &case2), ("reason", "举报人书面放弃奖励")]);
+        assert_eq!(status, 303);
+        let html = o.get(&page2).1;
+        assert!(html.contains("已撤回") && html.contains(&format!("/staff/tips/{case2}/reward")), "withdrawn, a new proposal may follow");
+    }
+}
+
+on_both_backends! {
     /// The demo shows a reward in every state, each taken there by the role the rules ask for
     /// (so the finance page has something to show right after `serve --demo`).
     fn the_demo_has_a_reward_in_every_state(app) {

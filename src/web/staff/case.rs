@@ -218,7 +218,21 @@ fn rewards_and_exposure(
     let rewards: Vec<Value> = v
         .rewards
         .iter()
-        .map(|r| json!({ "id": r.id, "status": lang.t(&format!("reward-status-{}", r.status)), "amount": r.amount.to_string(), "rule": r.rule }))
+        .map(|r| {
+            json!({
+                "id": r.id, "status": lang.t(&format!("reward-status-{}", r.status)),
+                "status_code": r.status,
+                "amount": r.amount.to_string(), "rule": r.rule,
+                "signoff_note": r.signoff_note.clone().unwrap_or_default(),
+                "basis": r.basis, "fine": r.fine.map(|f| f.to_string()).unwrap_or_default(),
+                "penalty_decision": r.penalty_decision.clone().unwrap_or_default(),
+                "deaths": r.deaths_concealed.map(|d| d.to_string()).unwrap_or_default(),
+                "grade": r.accident_grade.clone().unwrap_or_default(),
+                "note": r.note.clone().unwrap_or_default(),
+                "may_sign_off": r.may_sign_off || r.may_return, "may_correct": r.may_correct,
+                "may_withdraw": r.may_withdraw,
+            })
+        })
         .collect();
     ctx.insert("rewards", &rewards);
     ctx.insert("reward_errors", &x.reward_errors);
