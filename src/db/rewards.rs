@@ -127,8 +127,9 @@ pub fn of_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<RewardRow>> {
         .load(conn)
 }
 
-/// What a reward's card shows of its case: case number, lead department, sector, street.
-pub type CaseOfReward = (String, String, String, Option<String>);
+/// What a reward's card shows of its case: case number, lead department, sector, street, when
+/// it was submitted.
+pub type CaseOfReward = (String, String, String, Option<String>, NaiveDateTime);
 
 /// Rewards with their case, optionally of one status, newest first.
 pub fn list(
@@ -147,6 +148,7 @@ pub fn list(
                 tips::department,
                 tips::sector,
                 tips::street,
+                tips::submitted_at,
             ),
         ))
         .load(conn)

@@ -163,16 +163,19 @@ pub struct RewardCase {
     pub street: Option<String>,
     /// What staff found when they verified it.
     pub finding: Option<String>,
+    /// The local day the tip was submitted.
+    pub submitted: chrono::NaiveDate,
 }
 
 impl RewardCase {
-    fn of(tip: &TipRow, finding: Option<String>) -> RewardCase {
+    fn of(tip: &TipRow, finding: Option<String>, submitted: chrono::NaiveDate) -> RewardCase {
         RewardCase {
             case_number: tip.case_number.clone(),
             department: tip.department.clone(),
             sector: tip.sector.clone(),
             street: tip.street.clone(),
             finding,
+            submitted,
         }
     }
 }
@@ -589,12 +592,9 @@ impl Services {
         if let Some(old) = replacing.filter(|r| r.basis == "general_hazard" && r.month == month) {
             granted = Fen((granted.0 - old.amount_fen.0).max(0));
         }
-        let submitted = tip
-            .submitted_at
-            .and_utc()
-            .with_timezone(&self.offset)
-            .date_naive();
-        let policy = self.reward_policy.in_force(submitted);
+        let policy = self
+            .reward_policy
+            .in_force(self.local_date(tip.submitted_at));
         let employee = tip.declared_employee && !tip.anonymous;
         let award = policy.compute(basis, employee, granted);
         if award.amount == Fen(0) {
@@ -1166,7 +1166,11 @@ impl Services {
     /// The case of a reward as its card shows it.
     fn reward_case(&self, conn: &mut db::DbConn, tip: &TipRow) -> ServiceResult<RewardCase> {
         let finding = rewards::findings(conn, &[tip.id])?.remove(&tip.id);
-        Ok(RewardCase::of(tip, finding))
+        Ok(RewardCase::of(
+            tip,
+            finding,
+            self.local_date(tip.submitted_at),
+        ))
     }
 
     /// One reward as this staff member sees it: finance, the coordinator and inspectors see
@@ -1202,14 +1206,11 @@ impl Services {
             .or_else(|| self.catalog.coordinator().email.clone())
             .filter(|e| !e.trim().is_empty());
         let mut n = 0;
-        for (row, (case_number, department, _, _)) in due {
+        for (row, (case_number, department, ..)) in due {
             let Some(claimed_at) = row.claimed_at.filter(|t| *t < cutoff) else {
                 continue;
             };
-            let claimed_on = claimed_at
-                .and_utc()
-                .with_timezone(&self.offset)
-                .date_naive();
+            let claimed_on = self.local_date(claimed_at);
             let sent = self.db.write(|conn| -> ServiceResult<bool> {
                 let kind = format!("payout_unpaid:{}", row.id);
                 if !outbox::record_notice(conn, row.tip_id, &kind, claimed_on, self.now())? {
@@ -1250,44 +1251,47 @@ impl Services {
         Ok(all
             .iter()
             .filter(|(r, _)| status.is_none_or(|s| r.status == s))
-            .map(|(r, (case_number, department, sector, street))| {
-                let mut signals = Vec::new();
-                if r.payee_account_key
-                    .as_ref()
-                    .is_some_and(|k| count(&|o| o.payee_account_key.as_ref() == Some(k)) > 1)
-                {
-                    signals.push("same_account");
-                }
-                if r.payee_phone_key
-                    .as_ref()
-                    .is_some_and(|k| count(&|o| o.payee_phone_key.as_ref() == Some(k)) > 1)
-                {
-                    signals.push("same_phone");
-                }
-                if r.payee_phone_key
-                    .as_ref()
-                    .is_some_and(|k| staff_phones.contains(k))
-                {
-                    signals.push("staff_phone");
-                }
-                if r.reporter_key.as_ref().is_some_and(|k| {
-                    count(&|o| {
-                        o.reporter_key.as_ref() == Some(k)
-                            && o.month == r.month
-                            && o.status.is_active()
-                    }) > 2
-                }) {
-                    signals.push("many_this_month");
-                }
-                let case = RewardCase {
-                    case_number: case_number.clone(),
-                    department: department.clone(),
-                    sector: sector.clone(),
-                    street: street.clone(),
-                    finding: findings.remove(&r.tip_id),
-                };
-                self.reward_view(staff, r.clone(), case, signals)
-            })
+            .map(
+                |(r, (case_number, department, sector, street, submitted))| {
+                    let mut signals = Vec::new();
+                    if r.payee_account_key
+                        .as_ref()
+                        .is_some_and(|k| count(&|o| o.payee_account_key.as_ref() == Some(k)) > 1)
+                    {
+                        signals.push("same_account");
+                    }
+                    if r.payee_phone_key
+                        .as_ref()
+                        .is_some_and(|k| count(&|o| o.payee_phone_key.as_ref() == Some(k)) > 1)
+                    {
+                        signals.push("same_phone");
+                    }
+                    if r.payee_phone_key
+                        .as_ref()
+                        .is_some_and(|k| staff_phones.contains(k))
+                    {
+                        signals.push("staff_phone");
+                    }
+                    if r.reporter_key.as_ref().is_some_and(|k| {
+                        count(&|o| {
+                            o.reporter_key.as_ref() == Some(k)
+                                && o.month == r.month
+                                && o.status.is_active()
+                        }) > 2
+                    }) {
+                        signals.push("many_this_month");
+                    }
+                    let case = RewardCase {
+                        case_number: case_number.clone(),
+                        department: department.clone(),
+                        sector: sector.clone(),
+                        street: street.clone(),
+                        finding: findings.remove(&r.tip_id),
+                        submitted: self.local_date(*submitted),
+                    };
+                    self.reward_view(staff, r.clone(), case, signals)
+                },
+            )
             .collect())
     }
 

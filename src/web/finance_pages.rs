@@ -1,6 +1,9 @@
-//! The finance pages (`/finance`): the reward queue with totals by status and the payee signals,
-//! finance's decision (four eyes: never on one's own proposal) and the payout (never by the
-//! approver). The same steps over JSON are in `finance.rs`.
+//! The finance pages (`/finance`): the reward queue with totals by status, the payee signals and
+//! each reward's case in brief (finance does not open case pages); finance's decision (four eyes:
+//! never on one's own proposal; two approvers above the second-approval amount); opening the
+//! payee details to pay, on the printable payout register whose form records the payment (never
+//! by an approver); reinstating an expired reward; the printable reward notice. The same steps
+//! over JSON are in `finance.rs`.
 
 use super::extract::{Permitted, Staff, can};
 use super::i18n::Lang;
@@ -30,17 +33,33 @@ struct FinanceView<'a> {
     notice: String,
     errors: Vec<String>,
     status: Option<StatusCode>,
+    /// A refused form as it was typed, to show again on its reward's card.
+    typed: Option<(RewardId, DecisionForm)>,
 }
 
-fn item(names: Names, v: &RewardView) -> Value {
-    let (r, lang) = (&v.reward, names.lang);
+fn item(names: Names, v: &RewardView, typed: Option<&DecisionForm>) -> Value {
+    let (r, lang, case) = (&v.reward, names.lang, &v.case);
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let (min, max) = v.bounds;
+    let granted = r.status.is_granted() || r.status == RewardStatus::Expired;
     json!({
         "id": r.id, "case_number": v.case_number, "department": names.unit(&v.department),
+        "sector": names.sector(&case.sector),
+        "street": case.street.as_deref().map(|s| names.street(s)).unwrap_or_default(),
+        "finding": opt(&case.finding), "penalty_decision": opt(&r.penalty_decision),
         "basis": lang.t(&format!("basis-{}", r.basis)), "amount": r.amount.to_string(),
+        "policy": r.policy, "bounds": lang.t_str("finance-bounds", &[("min", &min.to_string()), ("max", &max.to_string())]),
         "rule": r.rule, "status": lang.t(&format!("reward-status-{}", r.status)), "proposed_by": r.proposed_by,
-        "decided_by": r.decided_by.clone().unwrap_or_default(), "reference": r.paid_reference.clone().unwrap_or_default(),
+        "signed_off_by": opt(&r.signed_off_by), "signoff_note": opt(&r.signoff_note),
+        "decided_by": opt(&r.decided_by), "second_decided_by": opt(&r.second_decided_by),
+        "reference": opt(&r.paid_reference),
         "signals": v.signals.iter().map(|s| lang.t(&format!("signal-{s}"))).collect::<Vec<_>>(),
-        "may_decide": v.may_decide, "may_pay": v.may_pay,
+        "payout_overdue": v.payout_overdue,
+        "may_decide": v.may_decide, "may_pay": v.may_pay, "may_open_payee": v.may_open_payee,
+        "may_reinstate": v.may_reinstate, "has_notice": granted,
+        "typed_amount": typed.map_or_else(|| r.amount.to_string(), |f| f.amount_yuan.clone()),
+        "typed_note": typed.map(|f| f.note.clone()).unwrap_or_default(),
+        "typed_reason": typed.map(|f| f.reason.clone()).unwrap_or_default(),
     })
 }
 
@@ -66,7 +85,10 @@ async fn show(page: &Page, staff: &StaffSession, view: FinanceView<'_>) -> PageR
     let items: Vec<Value> = all
         .iter()
         .filter(|v| view.filter.is_empty() || v.reward.status.as_ref() == view.filter)
-        .map(|v| item(names, v))
+        .map(|v| {
+            let typed = view.typed.as_ref().filter(|(id, _)| *id == v.reward.id);
+            item(names, v, typed.map(|(_, f)| f))
+        })
         .collect();
     let statuses = RewardStatus::VARIANTS.iter().map(|s| s.as_ref());
     let mut ctx = page.context(staff);
@@ -89,11 +111,9 @@ pub async fn finance(
     q: web::Query<FinanceQuery>,
 ) -> PageResult {
     let lang = page.lang;
-    let notice = if q.done.is_empty() {
-        String::new()
-    } else {
-        lang.t("staff-user-updated")
-    };
+    let notice = lang
+        .try_t(&format!("finance-done-{}", q.done))
+        .unwrap_or_default();
     let view = FinanceView {
         filter: &q.status,
         notice,
@@ -102,7 +122,7 @@ pub async fn finance(
     show(&page, &staff.session, view).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct DecisionForm {
     decision: String,
@@ -110,25 +130,30 @@ pub struct DecisionForm {
     note: String,
     reference: String,
     paid_on: String,
+    reason: String,
 }
 
-/// Runs finance's step on a reward and goes back to the queue, or shows it with the refusal.
-async fn step<P: Permitted, T: Send + 'static>(
+/// Runs finance's step on a reward and goes back to the queue saying what happened (the new
+/// status: approved, awaiting the second approval, rejected, paid), or shows the queue with the
+/// refusal and what was typed.
+async fn step<P: Permitted>(
     sent: TargetForm<P, DecisionForm, RewardId>,
-    run: impl FnOnce(Services, &StaffSession, RewardId, DecisionForm) -> ServiceResult<T>
+    run: impl FnOnce(Services, &StaffSession, RewardId, DecisionForm) -> ServiceResult<RewardView>
     + Send
     + 'static,
 ) -> PageResult {
     let (to, f) = (sent.to, sent.form);
+    let typed = f.clone();
     let outcome = to.run(move |s, st, id| run(s, st, *id, f)).await;
     let e = match outcome {
-        Ok(_) => return Ok(see_other("/finance?done=1")),
+        Ok(v) => return Ok(see_other(&format!("/finance?done={}", v.reward.status))),
         Err(e) => e,
     };
     let (status, text) = mend(to.page.lang, e)?;
     let view = FinanceView {
         errors: vec![text],
         status: Some(status),
+        typed: Some((to.key, typed)),
         ..FinanceView::default()
     };
     show(&to.page, &to.staff, view).await
@@ -149,4 +174,79 @@ pub async fn finance_pay(sent: TargetForm<can::PayReward, DecisionForm, RewardId
         s.pay_reward(&st.staff, id, &f.reference, Some(&f.paid_on))
     })
     .await
+}
+
+pub async fn finance_reinstate(
+    sent: TargetForm<can::DecideReward, DecisionForm, RewardId>,
+) -> PageResult {
+    step(sent, |s, st, id, f| {
+        s.reinstate_reward(&st.staff, id, &f.reason)
+    })
+    .await
+}
+
+/// The payee details opened to pay, on the printable payout register (奖励发放登记表) whose form
+/// records the payment; the opening, with its reason, is in the case history and the audit log.
+pub async fn finance_payee(sent: TargetForm<can::PayReward, DecisionForm, RewardId>) -> PageResult {
+    let (to, f) = (sent.to, sent.form);
+    let typed = f.clone();
+    let outcome = to
+        .run(move |s, st, id| s.open_payee(&st.staff, *id, &f.reason))
+        .await;
+    let (payee, v) = match outcome {
+        Ok(opened) => opened,
+        Err(e) => {
+            let (status, text) = mend(to.page.lang, e)?;
+            let view = FinanceView {
+                errors: vec![text],
+                status: Some(status),
+                typed: Some((to.key, typed)),
+                ..FinanceView::default()
+            };
+            return show(&to.page, &to.staff, view).await;
+        }
+    };
+    let mut ctx = to.page.context(&to.staff);
+    ctx.insert("r", &document(to.page.names(), &v));
+    ctx.insert("p", &payee);
+    ctx.insert("anonymous", &payee.anonymous);
+    ctx.insert("may_pay", &v.may_pay);
+    Ok(to
+        .page
+        .render("staff/reward_register.html", &ctx, StatusCode::OK))
+}
+
+/// The printable reward notice (奖励通知书) for the reporter: amount, claim period and how to
+/// claim; nothing of the reporter's identity.
+pub async fn finance_notice(
+    page: Page,
+    staff: Staff<can::ReadRewards>,
+    path: web::Path<RewardId>,
+) -> PageResult {
+    let id = path.into_inner();
+    let v = page
+        .run(&staff.session, move |s, st| s.reward(&st.staff, id))
+        .await?;
+    let mut ctx = page.context(&staff.session);
+    ctx.insert("r", &document(page.names(), &v));
+    let site = page.state.services.public_url.trim_end_matches('/');
+    ctx.insert("track_url", &format!("{site}/track"));
+    ctx.insert("today", &page.state.services.today().to_string());
+    ctx.insert("back", "/finance");
+    Ok(page.render("staff/reward_notice.html", &ctx, StatusCode::OK))
+}
+
+/// What the printed documents say of a reward.
+fn document(names: Names, v: &RewardView) -> Value {
+    let (r, lang) = (&v.reward, names.lang);
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    json!({
+        "id": r.id, "case_number": v.case_number, "department": names.unit(&v.department),
+        "basis": lang.t(&format!("basis-{}", r.basis)), "policy": r.policy,
+        "amount": r.amount.to_string(), "capitals": r.amount.in_capitals().unwrap_or_default(),
+        "submitted": v.case.submitted.to_string(),
+        "claim_deadline": r.claim_deadline.filter(|_| r.status == RewardStatus::Approved).map(|d| d.to_string()).unwrap_or_default(),
+        "proposed_by": r.proposed_by, "signed_off_by": opt(&r.signed_off_by),
+        "decided_by": opt(&r.decided_by), "second_decided_by": opt(&r.second_decided_by),
+    })
 }

@@ -37,6 +37,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/account.html",
     "staff/users.html",
     "staff/finance.html",
+    "staff/reward_notice.html",
+    "staff/reward_register.html",
     "staff/oversight_summary.html",
     "staff/oversight_evaluation.html",
     "staff/dashboard.html",

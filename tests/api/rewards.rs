@@ -391,12 +391,33 @@ on_both_backends! {
 
         let (status, _, _) = f1.post(&format!("/finance/rewards/{id}/payout"), &[("csrf", &csrf), ("reference", "X")]);
         assert_eq!(status, 403, "the approver does not pay");
+        let (status, _, _) = f1.post(&format!("/finance/rewards/{id}/payee"), &[("csrf", &csrf), ("reason", "发放")]);
+        assert_eq!(status, 403, "an approver does not open the payee");
         let f3 = sign_in("finance3");
+        let list = f3.get("/finance").1;
+        assert!(list.contains(&format!("action=\"/finance/rewards/{id}/payee\"")), "{list}");
+        assert!(!list.contains("6222021234567890"), "the card shows no payee");
         let csrf3 = f3.csrf("/finance");
+        let (status, html, _) = f3.post(&format!("/finance/rewards/{id}/payee"), &[("csrf", &csrf3), ("reason", "")]);
+        assert_eq!(status, 422, "a reason is needed");
+        assert!(html.contains("reward-"), "the queue again with the refusal");
+        let (status, register, _) = f3.post(&format!("/finance/rewards/{id}/payee"), &[("csrf", &csrf3), ("reason", "办理奖励发放")]);
+        assert_eq!(status, 200, "{register}");
+        assert!(register.contains("奖励发放登记表") && register.contains("6222021234567890") && register.contains("11010519491231002X") && register.contains("匿名"), "{register}");
+        assert!(register.contains("壹万伍仟元整") && register.contains("领款人签字"), "amount in capitals and the signature lines");
+        assert!(register.contains("核对领款人居民身份证原件"), "an anonymous reporter's ID is checked at payment");
+        assert!(register.contains(&format!("action=\"/finance/rewards/{id}/payout\"")), "the payout form beside the payee");
         let (status, _, _) = f3.post(&format!("/finance/rewards/{id}/payout"), &[("csrf", &csrf3), ("reference", "BANK-7")]);
         assert_eq!(status, 303);
         let (_, html, _) = t.post("/track", &[("receipt", &receipt)]);
         assert!(html.contains("奖励已发放"));
+        let list = f3.get("/finance?done=paid").1;
+        assert!(list.contains("已登记发放"), "the confirmation says what happened");
+        // The printable notice: amount, the policy, no identity.
+        let (status, notice) = f3.get(&format!("/finance/rewards/{id}/notice"));
+        assert_eq!(status, 200);
+        assert!(notice.contains("安全生产举报奖励通知书") && notice.contains("15000.00") && notice.contains("壹万伍仟元整") && notice.contains("安全生产领域举报奖励办法"), "{notice}");
+        assert!(!notice.contains("6222021234567890") && !notice.contains("11010519491231002X"));
     }
 
     /// The same payee account on two claims is flagged to finance (never blocked).
