@@ -509,13 +509,7 @@ impl Services {
                     .exclude_reporter(conn, staff, &tip, file, (reason, input))
                     .map(|()| None);
             }
-            let existing = rewards::of_tip(conn, tip.id)?;
-            let facts = self.reward_facts(None, case_facts(&tip, &file)?);
-            let actor = RewardActor::new(Who::Staff(staff.role));
-            let first = reward::step(in_progress(&existing), RewardStep::Propose, &actor, &facts)
-                .map_err(refused)?;
-            let basis = basis_of(input).map_err(ServiceError::Validation)?;
-            let mut row = self.proposal(conn, staff, &tip, (basis, first), input, None)?;
+            let mut row = self.proposal_for(conn, staff, &tip, &file, input)?;
             row.id = rewards::insert(conn, &row)?;
             let amount = row.amount_fen;
             self.record(
@@ -534,6 +528,43 @@ impl Services {
             let case = self.reward_case(conn, &tip)?;
             Ok(Some(self.reward_view(staff, row, case, Vec::new())))
         })
+    }
+
+    /// A proposal's row for this case now: the lifecycle says whether one may start, the basis
+    /// is read from the form and the policy computes the amount (nothing is stored here).
+    fn proposal_for(
+        &self,
+        conn: &mut db::DbConn,
+        staff: &Staff,
+        tip: &TipRow,
+        file: &CaseFileRow,
+        input: &ProposalInput,
+    ) -> ServiceResult<RewardRow> {
+        let existing = rewards::of_tip(conn, tip.id)?;
+        let facts = self.reward_facts(None, case_facts(tip, file)?);
+        let actor = RewardActor::new(Who::Staff(staff.role));
+        let first = reward::step(in_progress(&existing), RewardStep::Propose, &actor, &facts)
+            .map_err(refused)?;
+        let basis = basis_of(input).map_err(ServiceError::Validation)?;
+        self.proposal(conn, staff, tip, (basis, first), input, None)
+    }
+
+    /// What a proposal would come to now, stored nowhere: the case page shows it before the
+    /// proposal is sent (the same checks and computation as the proposal itself).
+    pub fn preview_reward(
+        &self,
+        staff: &Staff,
+        case_number: &str,
+        input: &ProposalInput,
+    ) -> ServiceResult<Reward> {
+        if !staff.may(Permission::WorkCases) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut conn = self.db.read()?;
+        let tip = self.visible_tip(&mut conn, staff, case_number)?;
+        let file = cases::get(&mut conn, tip.id)?;
+        let row = self.proposal_for(&mut conn, staff, &tip, &file, input)?;
+        Ok(Reward::of(&row, &self.reward_policy.name))
     }
 
     /// Records that the reporter is excluded from a reward (already known, or under

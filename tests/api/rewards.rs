@@ -356,6 +356,14 @@ on_both_backends! {
         let csrf = o.csrf(&format!("/staff/tips/{case}"));
         let (status, _, _) = o.post(&format!("/staff/tips/{case}/reward"), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "")]);
         assert_eq!(status, 422, "a fine is needed");
+        // The amount is shown before sending (no script needed), and nothing is stored.
+        let (status, html, _) = o.post(&format!("/staff/tips/{case}/reward"), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "100000"), ("penalty_decision", "厦湖应急罚〔2026〕7号"), ("preview", "1")]);
+        assert_eq!(status, 200);
+        assert!(html.contains("reward-preview") && html.contains("15000.00") && html.contains("value=\"100000\""), "{html}");
+        assert!(html.contains(&format!("action=\"/staff/tips/{case}/reward\"")), "still only a proposal form: nothing stored");
+        let (status, html, _) = o.post(&format!("/staff/tips/{case}/reward"), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "100000.555"), ("penalty_decision", "x")]);
+        assert_eq!(status, 422);
+        assert!(html.contains("value=\"100000.555\""), "a refused proposal keeps what was typed");
         let (status, _, _) = o.post(&format!("/staff/tips/{case}/reward"), &[("csrf", &csrf), ("basis", "major_hazard_fine"), ("fine_yuan", "100000"), ("penalty_decision", "厦湖应急罚〔2026〕7号")]);
         assert_eq!(status, 303);
 
@@ -508,6 +516,15 @@ on_both_backends! {
         let s = head.post(&format!("/api/v1/staff/rewards/{id}/sign-off"), &json!({"decision": "approve"}));
         assert_eq!(s.status, 200, "{}", s.text);
         assert_eq!(s.json["status"], "proposed");
+        // A head who proposed may not sign their own proposal off; the coordinator may.
+        let (case2, _) = verified_case(&app, &officer, fire_tip());
+        let own = head.post(&format!("/api/v1/staff/tips/{case2}/reward"), &json!({"basis": "general_hazard"}));
+        let own_id = own.json["id"].as_i64().unwrap();
+        assert_eq!(head.post(&format!("/api/v1/staff/rewards/{own_id}/sign-off"), &json!({"decision": "approve"})).status, 403, "never the proposer");
+        let coord = app.staff("coord", "coordinator", None);
+        assert_eq!(coord.post(&format!("/api/v1/staff/rewards/{own_id}/sign-off"), &json!({"decision": "approve"})).status, 200);
+        let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case2}")).json["entries"].clone();
+        assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "reward_sign_off"));
         assert_eq!(
             fin1.post(
                 &format!("/api/v1/finance/rewards/{id}/decision"),

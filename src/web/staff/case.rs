@@ -42,6 +42,9 @@ pub struct CaseExtras {
     pub identity: Option<ReporterIdentity>,
     pub message_value: String,
     pub reward_errors: Vec<String>,
+    /// The proposal form as typed, and what it would come to (the preview).
+    pub proposal: super::rewards::RewardForm,
+    pub reward_preview: String,
     pub exposure_errors: Vec<String>,
     pub exposure_values: ExposureForm,
 }
@@ -53,7 +56,10 @@ pub enum Refused {
     Message(String),
     /// The identity reveal: its refusal is the banner.
     Reveal,
+    /// A step on a reward (sign-off, correction, withdrawal).
     Reward,
+    /// The reward proposal, with what was typed.
+    Proposal(super::rewards::RewardForm),
     /// A publication on the exposure list or its withdrawal.
     Exposure(ExposureForm),
 }
@@ -77,6 +83,10 @@ impl CaseExtras {
             }
             Refused::Reveal => x.banner = text,
             Refused::Reward => x.reward_errors = vec![text],
+            Refused::Proposal(form) => {
+                x.reward_errors = vec![text];
+                x.proposal = form;
+            }
             Refused::Exposure(form) => {
                 x.exposure_errors = vec![text];
                 x.exposure_values = form;
@@ -236,6 +246,8 @@ fn rewards_and_exposure(
         .collect();
     ctx.insert("rewards", &rewards);
     ctx.insert("reward_errors", &x.reward_errors);
+    ctx.insert("proposal", &x.proposal);
+    ctx.insert("reward_preview", &x.reward_preview);
     ctx.insert("may_propose", &v.may_propose_reward);
     ctx.insert("may_expose", &v.may_expose);
     let exposure = v.exposure.as_ref().map(|e| {
@@ -329,6 +341,16 @@ async fn show(page: &Page, staff: &StaffSession, case: &str, x: CaseExtras) -> P
     let c = case.to_owned();
     let v = page.run(staff, move |s, st| s.case(&st.staff, &c)).await?;
     Ok(render_case(page, staff, &v, x))
+}
+
+/// The case page with what a reward proposal would come to, and the form as typed.
+pub async fn preview(to: &Target, form: super::rewards::RewardForm, text: String) -> PageResult {
+    let x = CaseExtras {
+        proposal: form,
+        reward_preview: text,
+        ..CaseExtras::default()
+    };
+    show(&to.page, &to.staff, &to.key, x).await
 }
 
 /// Back to the case page, saying what was `done`.

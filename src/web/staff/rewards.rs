@@ -3,16 +3,17 @@
 //! proposer) signs it off for finance or returns it with a note. Each form names its case, so a
 //! refusal comes back on the case page with what was typed.
 
-use super::case::{Refused, answer};
+use super::case::{Refused, answer, preview, refused};
 use crate::domain::reward::{Fen, RewardId};
 use crate::services::ServiceResult;
 use crate::services::rewards::ProposalInput;
 use crate::services::rewards::RewardView;
 use crate::web::extract::can;
 use crate::web::pages::{PageResult, Target, TargetForm};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Deserialize, Default)]
+/// The proposal form as typed (shown again with a refusal or a preview).
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 pub struct RewardForm {
     basis: String,
@@ -22,6 +23,9 @@ pub struct RewardForm {
     penalty_decision: String,
     note: String,
     exclude: String,
+    /// Set by the "compute the amount" button: show what the proposal would come to, store nothing.
+    #[serde(skip_serializing)]
+    preview: String,
 }
 
 impl RewardForm {
@@ -40,11 +44,33 @@ impl RewardForm {
 }
 
 pub async fn propose_reward(sent: TargetForm<can::WorkCases, RewardForm>) -> PageResult {
-    let (to, input) = (sent.to, sent.form.input());
+    let (to, form) = (sent.to, sent.form);
+    let input = form.input();
+    if !form.preview.is_empty() {
+        let outcome = to
+            .run(move |s, st, case| s.preview_reward(&st.staff, case, &input))
+            .await;
+        return match outcome {
+            Ok(r) => {
+                let lang = to.page.lang;
+                let amount = r.amount.to_string();
+                let text = lang.t_str(
+                    "reward-preview",
+                    &[
+                        ("amount", &amount),
+                        ("rule", &r.rule),
+                        ("policy", &r.policy),
+                    ],
+                );
+                preview(&to, form, text).await
+            }
+            Err(e) => refused(&to, e, Refused::Proposal(form)).await,
+        };
+    }
     let outcome = to
         .run(move |s, st, case| s.propose_reward(&st.staff, case, &input))
         .await;
-    answer(&to, outcome, "reward", Refused::Reward).await
+    answer(&to, outcome, "reward", Refused::Proposal(form)).await
 }
 
 /// After a step on a reward from the case page: back to the case's page (the one the reward

@@ -517,3 +517,5 @@ finance-reinstate-reason = Reason (a good reason)
 finance-notice = Print the reward notice
 finance-signed-off = Signed off
 finance-second-approver = Second approver
+reward-preview-button = Compute the amount first
+reward-preview = Under { $policy } this comes to { $amount } yuan ({ $rule }). Nothing is sent yet: check it, then propose.

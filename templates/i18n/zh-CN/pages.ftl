@@ -517,3 +517,5 @@ finance-reinstate-reason = 恢复理由（正当理由）
 finance-notice = 打印奖励通知书
 finance-signed-off = 签批
 finance-second-approver = 第二审批人
+reward-preview-button = 先计算金额
+reward-preview = 按{ $policy }计算：{ $amount } 元（{ $rule }）。尚未提交，核对无误后请点“提出奖励申请”。
