@@ -57,6 +57,7 @@ fn item(names: Names, v: &RewardView, typed: Option<&DecisionForm>) -> Value {
         "payout_overdue": v.payout_overdue,
         "may_decide": v.may_decide, "may_pay": v.may_pay, "may_open_payee": v.may_open_payee,
         "may_reinstate": v.may_reinstate, "has_notice": granted,
+        "second": r.status == RewardStatus::AwaitingSecondApproval,
         "typed_amount": typed.map_or_else(|| r.amount.to_string(), |f| f.amount_yuan.clone()),
         "typed_note": typed.map(|f| f.note.clone()).unwrap_or_default(),
         "typed_reason": typed.map(|f| f.reason.clone()).unwrap_or_default(),
@@ -231,7 +232,7 @@ pub async fn finance_notice(
     ctx.insert("r", &document(page.names(), &v));
     let site = page.state.services.public_url.trim_end_matches('/');
     ctx.insert("track_url", &format!("{site}/track"));
-    ctx.insert("today", &page.state.services.today().to_string());
+    ctx.insert("today", &written(page.lang, page.state.services.today()));
     ctx.insert("back", "/finance");
     Ok(page.render("staff/reward_notice.html", &ctx, StatusCode::OK))
 }
@@ -244,9 +245,17 @@ fn document(names: Names, v: &RewardView) -> Value {
         "id": r.id, "case_number": v.case_number, "department": names.unit(&v.department),
         "basis": lang.t(&format!("basis-{}", r.basis)), "policy": r.policy,
         "amount": r.amount.to_string(), "capitals": r.amount.in_capitals().unwrap_or_default(),
-        "submitted": v.case.submitted.to_string(),
-        "claim_deadline": r.claim_deadline.filter(|_| r.status == RewardStatus::Approved).map(|d| d.to_string()).unwrap_or_default(),
+        "submitted": written(lang, v.case.submitted),
+        "claim_deadline": r.claim_deadline.filter(|_| r.status == RewardStatus::Approved).map(|d| written(lang, d)).unwrap_or_default(),
         "proposed_by": r.proposed_by, "signed_off_by": opt(&r.signed_off_by),
         "decided_by": opt(&r.decided_by), "second_decided_by": opt(&r.second_decided_by),
     })
+}
+
+/// A date as a printed document writes it: `2026年11月30日`, `30 November 2026`.
+fn written(lang: Lang, d: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Zh => d.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => d.format("%-d %B %Y").to_string(),
+    }
 }

@@ -519,3 +519,5 @@ finance-signed-off = Signed off
 finance-second-approver = Second approver
 reward-preview-button = Compute the amount first
 reward-preview = Under { $policy } this comes to { $amount } yuan ({ $rule }). Nothing is sent yet: check it, then propose.
+register-bank = Bank
+finance-amount-set = The first approver set the amount: { $amount } yuan. The second approver accepts or refuses it.

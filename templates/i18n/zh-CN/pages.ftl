@@ -519,3 +519,5 @@ finance-signed-off = 签批
 finance-second-approver = 第二审批人
 reward-preview-button = 先计算金额
 reward-preview = 按{ $policy }计算：{ $amount } 元（{ $rule }）。尚未提交，核对无误后请点“提出奖励申请”。
+register-bank = 开户银行
+finance-amount-set = 金额由第一审批人核定：{ $amount } 元。第二审批人同意或不同意该金额。
