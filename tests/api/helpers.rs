@@ -270,14 +270,20 @@ impl TestApp {
         }
     }
 
-    /// The app with a reward policy that asks a head to sign a proposal off before finance
-    /// (the reference files are read at start only, so their folder need not outlive it).
+    /// The app with a reward policy that asks a head to sign a proposal off before finance.
     pub fn spawn_with_head_signoff(backend: Backend) -> TestApp {
+        TestApp::spawn_with_policy(backend, |p| {
+            p.replace("head_signoff = false", "head_signoff = true")
+        })
+    }
+
+    /// The app with the shipped reward policy as `edit` rewrites it (the reference files are
+    /// read at start only, so their folder need not outlive it).
+    pub fn spawn_with_policy(backend: Backend, edit: impl FnOnce(String) -> String) -> TestApp {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let policy = std::fs::read_to_string(config_dir().join("rewards.toml"))
-            .expect("the reward policy")
-            .replace("head_signoff = false", "head_signoff = true");
-        std::fs::write(dir.path().join("rewards.toml"), policy).expect("writing the policy");
+        let policy =
+            std::fs::read_to_string(config_dir().join("rewards.toml")).expect("the reward policy");
+        std::fs::write(dir.path().join("rewards.toml"), edit(policy)).expect("writing the policy");
         TestApp::spawn_in(backend, dir.path().to_path_buf(), |f| f)
     }
 

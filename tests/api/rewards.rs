@@ -597,6 +597,41 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    /// A campaign period raises the rates for tips submitted within it: the proposal uses the
+    /// period's table and says so (`policy` in the answer and in the ledger); a tip submitted
+    /// before the period keeps the standing rate.
+    fn a_campaign_period_raises_the_rewards_of_its_tips(backend: Backend) {
+        let today = chrono::Utc::now().date_naive();
+        let app = TestApp::spawn_with_policy(backend, |p| {
+            format!(
+                "{p}\n[[periods]]\nname = \"大排查大整治提高奖励标准\"\nstarts = \"{}\"\nends = \"{}\"\n[periods.general_hazard]\nflat_yuan = 1000\nmonthly_cap_yuan = 3000\n",
+                // Two days on, whatever the local date is in UTC+8.
+                today + chrono::Duration::days(2),
+                today + chrono::Duration::days(120),
+            )
+        });
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let (before, _) = verified_case(&app, &officer, fire_tip());
+        let p = officer.post(&format!("/api/v1/staff/tips/{before}/reward"), &json!({"basis": "general_hazard"}));
+        assert_eq!((p.json["amount_yuan"].clone(), p.json["policy"].clone()), (json!(500.0), json!("《安全生产领域举报奖励办法》")), "{}", p.text);
+        app.advance(chrono::Duration::days(3));
+        let officer = app.staff("fire.officer2", "officer", Some("fire"));
+        let (during, receipt) = verified_case(&app, &officer, fire_tip());
+        let p = officer.post(&format!("/api/v1/staff/tips/{during}/reward"), &json!({"basis": "general_hazard"}));
+        assert_eq!((p.json["amount_yuan"].clone(), p.json["policy"].clone()), (json!(1000.0), json!("大排查大整治提高奖励标准")), "{}", p.text);
+        let id = p.json["id"].as_i64().unwrap();
+        let (fin1, fin2) = (app.staff("finance1", "finance", None), app.staff("finance2", "finance", None));
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 1000.01, "note": "x"})).status, 422, "the period's bounds");
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"})).status, 200);
+        let claim = json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000777788", "phone": "13900007878", "id_number": "11010519491231002X"});
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 201);
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "B-1"})).status, 200);
+        let ledger = fin1.get("/api/v1/finance/ledger.csv").text;
+        assert!(ledger.contains("大排查大整治提高奖励标准") && ledger.contains("1000.00"), "{ledger}");
+    }
+}
+
+on_both_backends! {
     /// The demo shows a reward in every state, each taken there by the role the rules ask for
     /// (so the finance page has something to show right after `serve --demo`).
     fn the_demo_has_a_reward_in_every_state(app) {
