@@ -394,6 +394,8 @@ on_both_backends! {
         assert_eq!(post(&c, &officer, &withdraw, json!({"reason": ""})).status, 422);
         assert_eq!(post(&c, &officer, &withdraw, json!({"reason": "举报人撤回奖励申请"})).status, 200);
         assert_eq!(post(&c, &officer, &withdraw, json!({"reason": "again"})).status, 409);
+        assert_eq!(post(&c, &officer, "/api/v1/staff/rewards/999999/withdraw", json!({"reason": "x"})).status, 404);
+        assert_eq!(post(&c, &head, "/api/v1/staff/rewards/999999/sign-off", json!({"decision": "approve"})).status, 404);
         assert_eq!(post(&c, &fin1, &withdraw, json!({"reason": "x"})).status, 403);
         assert_eq!(post(&c, &head, &format!("/api/v1/staff/rewards/{lapsing}/sign-off"), json!({"decision": "approve"})).status, 200);
         assert_eq!(post(&c, &fin1, &format!("/api/v1/finance/rewards/{lapsing}/decision"), json!({"decision": "approve"})).status, 200);
