@@ -210,15 +210,19 @@ pub struct RewardView {
     pub payout_overdue: bool,
 }
 
-/// The payee details finance opens to pay (never logged: `Debug` is redacted).
-#[derive(Clone, Serialize)]
+/// The payee details finance opens to pay (never logged: `Debug` is redacted); the answer of
+/// `POST /api/v1/finance/rewards/{id}/payee`.
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct PayeeDetails {
     pub payee_name: String,
     pub payee_account: String,
+    #[schema(required)]
     pub bank: Option<String>,
     pub phone: String,
+    /// 居民身份证号码 (empty for a claim made before it was asked for).
     pub id_number: String,
     /// The reporter stayed anonymous: finance checks the ID document when paying.
+    #[serde(skip)]
     pub anonymous: bool,
 }
 
@@ -691,22 +695,29 @@ impl Services {
         Ok(tip)
     }
 
-    /// A reward locked for a step, with its case's tip (seen with the case pages' visibility
-    /// when `visible` is set: the staff of the case's units and the coordinator).
-    fn reward_for_step(
+    /// A step on one reward, in one transaction: by a staff member whose role may take it
+    /// (defence in depth; the lifecycle decides the rest), on the reward locked, with its case's
+    /// tip (seen with the case pages' visibility when `visible` is set: the staff of the case's
+    /// units and the coordinator).
+    fn on_reward<T>(
         &self,
-        conn: &mut db::DbConn,
-        staff: &Staff,
+        (staff, permission): (&Staff, Permission),
         id: RewardId,
         visible: bool,
-    ) -> ServiceResult<(RewardRow, TipRow)> {
-        rewards::lock(conn, id)?;
-        let row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
-        let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-        if visible {
-            self.visible_tip(conn, staff, &tip.case_number)?;
+        step: impl FnOnce(&mut db::DbConn, RewardRow, TipRow) -> ServiceResult<T>,
+    ) -> ServiceResult<T> {
+        if !staff.may(permission) {
+            return Err(ServiceError::Forbidden);
         }
-        Ok((row, tip))
+        self.db.write(|conn| -> ServiceResult<T> {
+            rewards::lock(conn, id)?;
+            let row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
+            let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+            if visible {
+                self.visible_tip(conn, staff, &tip.case_number)?;
+            }
+            step(conn, row, tip)
+        })
     }
 
     /// Stores a reward after a step and writes the case's history row and the audit entry.
@@ -743,33 +754,34 @@ impl Services {
         approve: bool,
         note: &str,
     ) -> ServiceResult<RewardView> {
-        if !staff.may(Permission::SignOffReward) {
-            return Err(ServiceError::Forbidden);
-        }
         let note = note.trim();
-        self.db.write(|conn| -> ServiceResult<RewardView> {
-            let (mut row, tip) = self.reward_for_step(conn, staff, id, true)?;
-            let step = if approve {
-                RewardStep::SignOff
-            } else {
-                RewardStep::Return
-            };
-            row.status = self.reward_step(&row, step, &staff_actor(staff, &row))?;
-            if !approve {
-                text_field("note", Some(note), (1, 500))
-                    .map_err(|e| ServiceError::Validation(vec![e]))?;
-            }
-            let note = Some(note.to_owned()).filter(|n| !n.is_empty());
-            row.signoff_note = note.clone();
-            let action = if approve {
-                row.signed_off_by = Some(staff.username.clone());
-                "reward_sign_off"
-            } else {
-                row.signed_off_by = None;
-                "reward_return"
-            };
-            self.reward_stepped(conn, staff, (row, tip), (action, note.as_deref(), ""))
-        })
+        self.on_reward(
+            (staff, Permission::SignOffReward),
+            id,
+            true,
+            |conn, mut row, tip| {
+                let step = if approve {
+                    RewardStep::SignOff
+                } else {
+                    RewardStep::Return
+                };
+                row.status = self.reward_step(&row, step, &staff_actor(staff, &row))?;
+                if !approve {
+                    text_field("note", Some(note), (1, 500))
+                        .map_err(|e| ServiceError::Validation(vec![e]))?;
+                }
+                let note = Some(note.to_owned()).filter(|n| !n.is_empty());
+                row.signoff_note = note.clone();
+                let action = if approve {
+                    row.signed_off_by = Some(staff.username.clone());
+                    "reward_sign_off"
+                } else {
+                    row.signed_off_by = None;
+                    "reward_return"
+                };
+                self.reward_stepped(conn, staff, (row, tip), (action, note.as_deref(), ""))
+            },
+        )
     }
 
     /// The unit corrects a proposal not yet decided (returned, awaiting sign-off or proposed):
@@ -782,28 +794,30 @@ impl Services {
         id: RewardId,
         input: &ProposalInput,
     ) -> ServiceResult<RewardView> {
-        if !staff.may(Permission::WorkCases) {
-            return Err(ServiceError::Forbidden);
-        }
-        self.db.write(|conn| -> ServiceResult<RewardView> {
-            let (row, tip) = self.reward_for_step(conn, staff, id, true)?;
-            let next = self.reward_step(&row, RewardStep::Correct, &staff_actor(staff, &row))?;
-            let basis = basis_of(input).map_err(ServiceError::Validation)?;
-            let fresh = self.proposal(conn, staff, &tip, (basis, next), input, Some(&row))?;
-            let row = RewardRow {
-                id: row.id,
-                signoff_note: row.signoff_note.clone(),
-                ..fresh
-            };
-            let note = format!("{} 元", row.amount_fen);
-            let detail = format!("{} {}", row.basis, row.amount_fen);
-            self.reward_stepped(
-                conn,
-                staff,
-                (row, tip),
-                ("reward_correct", Some(&note), &detail),
-            )
-        })
+        self.on_reward(
+            (staff, Permission::WorkCases),
+            id,
+            true,
+            |conn, row, tip| {
+                let next =
+                    self.reward_step(&row, RewardStep::Correct, &staff_actor(staff, &row))?;
+                let basis = basis_of(input).map_err(ServiceError::Validation)?;
+                let fresh = self.proposal(conn, staff, &tip, (basis, next), input, Some(&row))?;
+                let row = RewardRow {
+                    id: row.id,
+                    signoff_note: row.signoff_note.clone(),
+                    ..fresh
+                };
+                let note = format!("{} 元", row.amount_fen);
+                let detail = format!("{} {}", row.basis, row.amount_fen);
+                self.reward_stepped(
+                    conn,
+                    staff,
+                    (row, tip),
+                    ("reward_correct", Some(&note), &detail),
+                )
+            },
+        )
     }
 
     /// The unit withdraws a proposal before finance decides, saying why.
@@ -813,21 +827,23 @@ impl Services {
         id: RewardId,
         reason: &str,
     ) -> ServiceResult<RewardView> {
-        if !staff.may(Permission::WorkCases) {
-            return Err(ServiceError::Forbidden);
-        }
-        self.db.write(|conn| -> ServiceResult<RewardView> {
-            let (mut row, tip) = self.reward_for_step(conn, staff, id, true)?;
-            row.status = self.reward_step(&row, RewardStep::Withdraw, &staff_actor(staff, &row))?;
-            let reason = text_field("reason", Some(reason), (1, 500))
-                .map_err(|e| ServiceError::Validation(vec![e]))?;
-            self.reward_stepped(
-                conn,
-                staff,
-                (row, tip),
-                ("reward_withdraw", Some(&reason), ""),
-            )
-        })
+        self.on_reward(
+            (staff, Permission::WorkCases),
+            id,
+            true,
+            |conn, mut row, tip| {
+                row.status =
+                    self.reward_step(&row, RewardStep::Withdraw, &staff_actor(staff, &row))?;
+                let reason = text_field("reason", Some(reason), (1, 500))
+                    .map_err(|e| ServiceError::Validation(vec![e]))?;
+                self.reward_stepped(
+                    conn,
+                    staff,
+                    (row, tip),
+                    ("reward_withdraw", Some(&reason), ""),
+                )
+            },
+        )
     }
 
     /// Finance approves (possibly another amount within the policy's bounds, with a reason) or
@@ -842,58 +858,60 @@ impl Services {
         amount_yuan: Result<Option<Fen>, FieldError>,
         note: &str,
     ) -> ServiceResult<RewardView> {
-        if !staff.may(Permission::DecideReward) {
-            return Err(ServiceError::Forbidden);
-        }
         let today = self.today();
         let note = note.trim();
-        self.db.write(|conn| -> ServiceResult<RewardView> {
-            let (mut row, tip) = self.reward_for_step(conn, staff, id, false)?;
-            let step = if approve {
-                RewardStep::Approve
-            } else {
-                RewardStep::Reject
-            };
-            let actor = staff_actor(staff, &row);
-            self.reward_step(&row, step, &actor)?;
-            let second = row.status == RewardStatus::AwaitingSecondApproval;
-            if approve && second {
-                let typed = amount_yuan.map_err(|e| ServiceError::Validation(vec![e]))?;
-                if typed.is_some_and(|a| a != row.amount_fen) {
-                    return Err(ServiceError::field("amount_yuan", "amount_set_by_first"));
+        self.on_reward(
+            (staff, Permission::DecideReward),
+            id,
+            false,
+            |conn, mut row, tip| {
+                let step = if approve {
+                    RewardStep::Approve
+                } else {
+                    RewardStep::Reject
+                };
+                let actor = staff_actor(staff, &row);
+                self.reward_step(&row, step, &actor)?;
+                let second = row.status == RewardStatus::AwaitingSecondApproval;
+                if approve && second {
+                    let typed = amount_yuan.map_err(|e| ServiceError::Validation(vec![e]))?;
+                    if typed.is_some_and(|a| a != row.amount_fen) {
+                        return Err(ServiceError::field("amount_yuan", "amount_set_by_first"));
+                    }
+                } else if approve {
+                    approve_amount(&self.reward_policy, &mut row, amount_yuan, note)?;
+                } else if note.is_empty() {
+                    return Err(ServiceError::field("note", "required"));
                 }
-            } else if approve {
-                approve_amount(&self.reward_policy, &mut row, amount_yuan, note)?;
-            } else if note.is_empty() {
-                return Err(ServiceError::field("note", "required"));
-            }
-            row.status = self.reward_step(&row, step, &actor)?;
-            if row.status == RewardStatus::Approved {
-                row.claim_deadline = Some(today + Duration::days(self.reward_policy.claim_days));
-            }
-            let note = Some(note.to_owned()).filter(|n| !n.is_empty());
-            if second {
-                row.second_decided_by = Some(staff.username.clone());
-                if note.is_some() {
+                row.status = self.reward_step(&row, step, &actor)?;
+                if row.status == RewardStatus::Approved {
+                    row.claim_deadline =
+                        Some(today + Duration::days(self.reward_policy.claim_days));
+                }
+                let note = Some(note.to_owned()).filter(|n| !n.is_empty());
+                if second {
+                    row.second_decided_by = Some(staff.username.clone());
+                    if note.is_some() {
+                        row.decision_note = note.clone();
+                    }
+                } else {
+                    row.decided_by = Some(staff.username.clone());
+                    row.decided_at = Some(self.now());
                     row.decision_note = note.clone();
                 }
-            } else {
-                row.decided_by = Some(staff.username.clone());
-                row.decided_at = Some(self.now());
-                row.decision_note = note.clone();
-            }
-            let action = match (approve, row.status) {
-                (false, _) => "reward_reject",
-                (true, RewardStatus::AwaitingSecondApproval) => "reward_first_approval",
-                (true, _) => "reward_approve",
-            };
-            if row.status == RewardStatus::Approved && !tip.anonymous {
-                let sealed = tips::sealed_identity(conn, tip.id)?;
-                self.tell_reporter(conn, &tip.case_number, sealed.as_deref())?;
-            }
-            let detail = format!("{} 元", row.amount_fen);
-            self.reward_stepped(conn, staff, (row, tip), (action, note.as_deref(), &detail))
-        })
+                let action = match (approve, row.status) {
+                    (false, _) => "reward_reject",
+                    (true, RewardStatus::AwaitingSecondApproval) => "reward_first_approval",
+                    (true, _) => "reward_approve",
+                };
+                if row.status == RewardStatus::Approved && !tip.anonymous {
+                    let sealed = tips::sealed_identity(conn, tip.id)?;
+                    self.tell_reporter(conn, &tip.case_number, sealed.as_deref())?;
+                }
+                let detail = format!("{} 元", row.amount_fen);
+                self.reward_stepped(conn, staff, (row, tip), (action, note.as_deref(), &detail))
+            },
+        )
     }
 
     /// Finance opens the sealed payee details to pay a claimed reward, giving a reason; only a
@@ -905,14 +923,13 @@ impl Services {
         id: RewardId,
         reason: &str,
     ) -> ServiceResult<(PayeeDetails, RewardView)> {
-        if !staff.may(Permission::PayReward) {
-            return Err(ServiceError::Forbidden);
-        }
         let reason = text_field("reason", Some(reason), (1, 500))
             .map_err(|e| ServiceError::Validation(vec![e]))?;
-        self.db
-            .write(|conn| -> ServiceResult<(PayeeDetails, RewardView)> {
-                let (row, tip) = self.reward_for_step(conn, staff, id, false)?;
+        self.on_reward(
+            (staff, Permission::PayReward),
+            id,
+            false,
+            |conn, row, tip| {
                 self.reward_step(&row, RewardStep::OpenPayee, &staff_actor(staff, &row))?;
                 let sealed = row
                     .payee_sealed
@@ -937,7 +954,8 @@ impl Services {
                     anonymous,
                 };
                 Ok((details, view))
-            })
+            },
+        )
     }
 
     /// Finance gives an expired reward a new claim period, for a good reason (正当理由).
@@ -947,26 +965,27 @@ impl Services {
         id: RewardId,
         reason: &str,
     ) -> ServiceResult<RewardView> {
-        if !staff.may(Permission::DecideReward) {
-            return Err(ServiceError::Forbidden);
-        }
         let reason = text_field("reason", Some(reason), (1, 500))
             .map_err(|e| ServiceError::Validation(vec![e]))?;
         let today = self.today();
-        self.db.write(|conn| -> ServiceResult<RewardView> {
-            let (mut row, tip) = self.reward_for_step(conn, staff, id, false)?;
-            row.status =
-                self.reward_step(&row, RewardStep::Reinstate, &staff_actor(staff, &row))?;
-            let deadline = today + Duration::days(self.reward_policy.claim_days);
-            row.claim_deadline = Some(deadline);
-            let detail = format!("→ {deadline}");
-            self.reward_stepped(
-                conn,
-                staff,
-                (row, tip),
-                ("reward_reinstate", Some(&reason), &detail),
-            )
-        })
+        self.on_reward(
+            (staff, Permission::DecideReward),
+            id,
+            false,
+            |conn, mut row, tip| {
+                row.status =
+                    self.reward_step(&row, RewardStep::Reinstate, &staff_actor(staff, &row))?;
+                let deadline = today + Duration::days(self.reward_policy.claim_days);
+                row.claim_deadline = Some(deadline);
+                let detail = format!("→ {deadline}");
+                self.reward_stepped(
+                    conn,
+                    staff,
+                    (row, tip),
+                    ("reward_reinstate", Some(&reason), &detail),
+                )
+            },
+        )
     }
 
     /// The reporter claims an approved reward with the receipt (blocking part; the receipt is
@@ -1070,9 +1089,6 @@ impl Services {
         reference: &str,
         paid_on: Option<&str>,
     ) -> ServiceResult<RewardView> {
-        if !staff.may(Permission::PayReward) {
-            return Err(ServiceError::Forbidden);
-        }
         let reference = text_field("reference", Some(reference), (1, 100))
             .map_err(|e| ServiceError::Validation(vec![e]))?;
         let today = self.today();
@@ -1084,39 +1100,25 @@ impl Services {
                 Err(_) => return Err(ServiceError::field("paid_on", "bad_date")),
             },
         };
-        self.db.write(|conn| -> ServiceResult<RewardView> {
-            rewards::lock(conn, id)?;
-            let mut row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
-            let next = self.reward_step(&row, RewardStep::Pay, &staff_actor(staff, &row))?;
-            let now = self.now();
-            // A past payment day is kept as its local noon, so it falls on that day everywhere.
-            let paid_at = paid_day
-                .and_then(|d| d.and_hms_opt(12, 0, 0))
-                .and_then(|t| t.and_local_timezone(self.offset).single())
-                .map(|t| t.naive_utc())
-                .filter(|_| paid_day != Some(today))
-                .unwrap_or(now);
-            row.status = next;
-            row.paid_by = Some(staff.username.clone());
-            row.paid_at = Some(paid_at);
-            row.paid_reference = Some(reference.clone());
-            rewards::update(conn, &row)?;
-            let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-            self.record(
-                conn,
-                &Event {
-                    tip_id: tip.id,
-                    case_number: &tip.case_number,
-                    action: "reward_paid",
-                    by: By::Staff(&staff.username),
-                    note: None,
-                    reason: None,
-                    detail: Some(&format!("#{id} {reference}")),
-                    at: now,
-                },
-            )?;
-            Ok(self.reward_view(staff, row, self.reward_case(conn, &tip)?, Vec::new()))
-        })
+        self.on_reward(
+            (staff, Permission::PayReward),
+            id,
+            false,
+            |conn, mut row, tip| {
+                row.status = self.reward_step(&row, RewardStep::Pay, &staff_actor(staff, &row))?;
+                // A past payment day is kept as its local noon, so it falls on that day everywhere.
+                let paid_at = paid_day
+                    .and_then(|d| d.and_hms_opt(12, 0, 0))
+                    .and_then(|t| t.and_local_timezone(self.offset).single())
+                    .map(|t| t.naive_utc())
+                    .filter(|_| paid_day != Some(today))
+                    .unwrap_or(self.now());
+                row.paid_by = Some(staff.username.clone());
+                row.paid_at = Some(paid_at);
+                row.paid_reference = Some(reference.clone());
+                self.reward_stepped(conn, staff, (row, tip), ("reward_paid", None, &reference))
+            },
+        )
     }
 
     /// The paid rewards of a period, by the local day they were paid (both ends included), with

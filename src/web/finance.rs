@@ -497,23 +497,11 @@ pub async fn reinstate(
     Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
 }
 
-/// The payee details, for the finance user who pays.
-#[derive(Serialize, ToSchema)]
-pub struct PayeeJson {
-    payee_name: String,
-    payee_account: String,
-    #[schema(required)]
-    bank: Option<String>,
-    phone: String,
-    /// 居民身份证号码 (empty for a claim made before it was asked for).
-    id_number: String,
-}
-
 #[utoipa::path(post, path = "/finance/rewards/{id}/payee", tag = "finance", request_body = RewardReasonBody,
     params(RewardPath, Csrf),
     security(("session" = [])),
     responses(
-        (status = 200, description = "the sealed payee details, opened (audited)", body = PayeeJson),
+        (status = 200, description = "the sealed payee details, opened (audited)", body = crate::services::rewards::PayeeDetails),
         StaffErrors, NotInReach, Refused, JsonBodyErrors,
     ))]
 pub async fn payee(
@@ -522,16 +510,10 @@ pub async fn payee(
     body: web::Json<RewardReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, reason) = (path.into_inner(), body.into_inner().reason);
-    let (p, _) = call.run(move |s, st| s.open_payee(st, id, &reason)).await?;
+    let (payee, _) = call.run(move |s, st| s.open_payee(st, id, &reason)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json_utf8(PayeeJson {
-            payee_name: p.payee_name,
-            payee_account: p.payee_account,
-            bank: p.bank,
-            phone: p.phone,
-            id_number: p.id_number,
-        }))
+        .json_utf8(payee))
 }
 
 #[derive(Deserialize, Default, ToSchema)]

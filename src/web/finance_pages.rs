@@ -7,11 +7,11 @@
 
 use super::extract::{Permitted, Staff, can};
 use super::i18n::Lang;
-use super::pages::{Choice, Names, Page, PageResult, TargetForm, mend, see_other};
+use super::pages::{Choice, Names, Page, PageResult, Target, TargetForm, mend, see_other};
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::auth::StaffSession;
 use crate::services::rewards::RewardView;
-use crate::services::{ServiceResult, Services};
+use crate::services::{ServiceError, ServiceResult, Services};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use serde::Deserialize;
@@ -145,11 +145,14 @@ async fn step<P: Permitted>(
 ) -> PageResult {
     let (to, f) = (sent.to, sent.form);
     let typed = f.clone();
-    let outcome = to.run(move |s, st, id| run(s, st, *id, f)).await;
-    let e = match outcome {
-        Ok(v) => return Ok(see_other(&format!("/finance?done={}", v.reward.status))),
-        Err(e) => e,
-    };
+    match to.run(move |s, st, id| run(s, st, *id, f)).await {
+        Ok(v) => Ok(see_other(&format!("/finance?done={}", v.reward.status))),
+        Err(e) => refused(&to, e, typed).await,
+    }
+}
+
+/// The queue again with a refusal, and the refused form as it was typed on its reward's card.
+async fn refused(to: &Target<RewardId>, e: ServiceError, typed: DecisionForm) -> PageResult {
     let (status, text) = mend(to.page.lang, e)?;
     let view = FinanceView {
         errors: vec![text],
@@ -196,16 +199,7 @@ pub async fn finance_payee(sent: TargetForm<can::PayReward, DecisionForm, Reward
         .await;
     let (payee, v) = match outcome {
         Ok(opened) => opened,
-        Err(e) => {
-            let (status, text) = mend(to.page.lang, e)?;
-            let view = FinanceView {
-                errors: vec![text],
-                status: Some(status),
-                typed: Some((to.key, typed)),
-                ..FinanceView::default()
-            };
-            return show(&to.page, &to.staff, view).await;
-        }
+        Err(e) => return refused(&to, e, typed).await,
     };
     let mut ctx = to.page.context(&to.staff);
     ctx.insert("r", &document(to.page.names(), &v));
