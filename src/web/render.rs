@@ -39,6 +39,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/finance.html",
     "staff/reward_notice.html",
     "staff/reward_register.html",
+    "staff/poster.html",
     "staff/oversight_summary.html",
     "staff/oversight_evaluation.html",
     "staff/dashboard.html",

@@ -14,6 +14,7 @@ mod open311;
 mod openapi;
 mod oversight;
 mod pages;
+mod posters;
 mod privacy;
 mod reference;
 mod rewards;

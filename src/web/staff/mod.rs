@@ -10,6 +10,7 @@ pub mod audit;
 pub mod case;
 pub mod exposure;
 pub mod lists;
+pub mod posters;
 pub mod queue;
 pub mod rewards;
 pub mod signin;

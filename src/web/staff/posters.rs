@@ -1,0 +1,147 @@
+//! Posters for the publicity drive (隐患举报宣传): a printable A4 page for a sub-district, a
+//! sector or an enterprise, Chinese first and English below, with a QR code to the report form
+//! filled in for them (`/report?sector=&street=&enterprise=`), the reward amounts of the policy in
+//! force, the emergency numbers and the promise of confidentiality. The QR is an SVG drawn by the
+//! `qrcode` crate, inline, so the page prints without fetching anything.
+
+use crate::domain::reward::{Fen, Policy};
+use crate::web::extract::{Staff, can};
+use crate::web::i18n::Lang;
+use crate::web::pages::{Page, PageResult};
+use actix_web::http::StatusCode;
+use actix_web::web;
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// What a poster is for: any of a sub-district, a sector and an enterprise (unknown codes are
+/// left out, as the form itself ignores them).
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+pub struct PosterQuery {
+    street: String,
+    sector: String,
+    enterprise: String,
+}
+
+/// The report form's address for these, with only what is known and given.
+fn report_link(page: &Page, q: &PosterQuery) -> String {
+    let catalog = &page.state.services.catalog;
+    let enterprise: String = q.enterprise.trim().chars().take(100).collect();
+    let mut params: Vec<(&str, &str)> = Vec::new();
+    if catalog.sector(&q.sector).is_some() {
+        params.push(("sector", &q.sector));
+    }
+    if catalog.street(&q.street).is_some() {
+        params.push(("street", &q.street));
+    }
+    if !enterprise.is_empty() {
+        params.push(("enterprise", &enterprise));
+    }
+    let site = page.state.services.public_url.trim_end_matches('/');
+    match serde_urlencoded::to_string(&params) {
+        Ok(query) if !query.is_empty() => format!("{site}/report?{query}"),
+        _ => format!("{site}/report"),
+    }
+}
+
+/// The rewards a poster promises, from the policy in force, in one language.
+fn rewards(lang: Lang, p: &Policy) -> Vec<String> {
+    let y = |yuan: i64| Fen::from_yuan(yuan).to_string();
+    let (f, c) = (&p.major_hazard_fine, &p.concealed_accident);
+    let per_death = [
+        c.general_yuan,
+        c.larger_yuan,
+        c.major_yuan,
+        c.especially_major_yuan,
+    ];
+    let (lo, hi) = (
+        per_death.iter().min().copied().unwrap_or(0),
+        per_death.iter().max().copied().unwrap_or(0),
+    );
+    let mut lines = vec![
+        lang.t_str(
+            "poster-reward-fine",
+            &[
+                ("percent", &f.percent.to_string()),
+                ("min", &y(f.min_yuan)),
+                ("max", &y(f.max_yuan)),
+            ],
+        ),
+        lang.t_str(
+            "poster-reward-no-fine",
+            &[("flat", &y(p.major_hazard_no_fine.flat_yuan))],
+        ),
+        lang.t_str(
+            "poster-reward-general",
+            &[("flat", &y(p.general_hazard.flat_yuan))],
+        ),
+        lang.t_str(
+            "poster-reward-concealed",
+            &[("min", &y(lo)), ("max", &y(hi))],
+        ),
+    ];
+    if p.employee_uplift_percent > 0 {
+        let up = p.employee_uplift_percent.to_string();
+        lines.push(lang.t_str("poster-reward-employee", &[("percent", &up)]));
+    }
+    lines
+}
+
+/// One language's side of the poster.
+fn side(lang: Lang, page: &Page, q: &PosterQuery, policy: &Policy) -> Value {
+    let names = crate::services::names::Names::new(&page.state.services.catalog, lang);
+    let mut scope = Vec::new();
+    if page.state.services.catalog.street(&q.street).is_some() {
+        scope.push(names.street(&q.street));
+    }
+    if page.state.services.catalog.sector(&q.sector).is_some() {
+        scope.push(names.sector(&q.sector));
+    }
+    if !q.enterprise.trim().is_empty() {
+        scope.push(q.enterprise.trim().chars().take(100).collect());
+    }
+    json!({
+        "lang": lang.code(),
+        "scope": scope.join(" · "),
+        "rewards": rewards(lang, policy),
+    })
+}
+
+pub async fn poster(
+    page: Page,
+    staff: Staff<can::ReadCases>,
+    q: web::Query<PosterQuery>,
+) -> PageResult {
+    let q = q.into_inner();
+    let link = report_link(&page, &q);
+    let qr = QrCode::new(link.as_bytes())
+        .map(|code| {
+            code.render::<svg::Color>()
+                .min_dimensions(240, 240)
+                .quiet_zone(true)
+                .build()
+        })
+        .map_err(|e| anyhow::anyhow!("a QR code for {link}: {e}"))?;
+    // The XML declaration does not belong inside an HTML page.
+    let qr = qr
+        .split_once("?>")
+        .map(|(_, svg)| svg.to_owned())
+        .unwrap_or(qr);
+    let policy = page
+        .state
+        .services
+        .reward_policy
+        .in_force(page.state.services.today());
+    let names = page.names();
+    let mut ctx = page.context(&staff.session);
+    ctx.insert("query", &q);
+    ctx.insert("link", &link);
+    ctx.insert("qr", &qr);
+    ctx.insert("zh", &side(Lang::Zh, &page, &q, &policy));
+    ctx.insert("en", &side(Lang::En, &page, &q, &policy));
+    ctx.insert("streets", &names.street_choices());
+    ctx.insert("sectors", &names.sector_choices());
+    Ok(page.render("staff/poster.html", &ctx, StatusCode::OK))
+}
