@@ -319,7 +319,7 @@ pub async fn list(
         return error(fmt, 403, lang.t("error-forbidden"));
     }
     let Ok(filter) = q.filter() else {
-        return error(fmt, 400, lang.t("field-bad_instant"));
+        return error(fmt, 400, lang.field("bad_instant", &[]));
     };
     let rows = state
         .services
@@ -477,7 +477,7 @@ fn created(fmt: Format, lang: Lang, submitted: Result<Submitted, ServiceError>) 
         }
         Err(ServiceError::Validation(fields)) => {
             let text = fields.iter().map(|f| {
-                let message = lang.t_args(&format!("field-{}", f.key), &f.args);
+                let message = lang.field(f.key, &f.args);
                 format!("{}: {message}", f.field)
             });
             error(fmt, 400, text.collect::<Vec<_>>().join("; "))
