@@ -185,18 +185,19 @@ pub async fn discovery(state: web::Data<AppState>, fmt: Format) -> HttpResponse 
 
 pub async fn services(state: web::Data<AppState>, lang: Lang, fmt: Format) -> HttpResponse {
     let c = &state.services.catalog;
+    let names = Names::new(c, lang);
     let list: Vec<Value> = c
         .sectors()
         .iter()
         .map(|s| {
             json!({
                 "service_code": s.code,
-                "service_name": lang.pick(&s.name_zh, &s.name_en),
+                "service_name": names.name(s),
                 "description": lang.pick(&s.hint_zh, &s.hint_en),
                 "metadata": false,
                 "type": "realtime",
                 "keywords": s.keywords.join(","),
-                "group": c.department(&s.lead).map(|d| lang.pick(&d.name_zh, &d.name_en)).unwrap_or_default(),
+                "group": names.department(&s.lead),
             })
         })
         .collect();
@@ -243,15 +244,15 @@ fn day(t: chrono::NaiveDateTime, offset: chrono::FixedOffset) -> String {
 }
 
 fn request_json(state: &AppState, lang: Lang, t: &CaseSummary) -> Value {
-    let c = &state.services.catalog;
+    let names = Names::new(&state.services.catalog, lang);
     let closed = t.status.is_final();
     json!({
         "service_request_id": t.case_number,
         "status": if closed { "closed" } else { "open" },
         "status_notes": lang.t(&format!("status-{}", t.status)),
-        "service_name": Names::new(c, lang).known_sector(&t.sector),
+        "service_name": names.known_sector(&t.sector),
         "service_code": t.sector,
-        "agency_responsible": c.department(&t.department).map(|d| lang.pick(&d.name_zh, &d.name_en)).unwrap_or_default(),
+        "agency_responsible": names.department(&t.department),
         "requested_datetime": day(t.submitted_at, state.services.offset),
         "updated_datetime": day(t.updated_at, state.services.offset),
         "expected_datetime": t.next_deadline.map(|d| d.to_string()),
