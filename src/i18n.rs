@@ -89,6 +89,12 @@ impl Lang {
             .collect();
         LOCALES.lookup_with_args(&self.id(), key, &map)
     }
+
+    /// What is wrong with a field: the message of a field error's `key` (`field-<key>` in the
+    /// Fluent files) with its numeric arguments. The one place that spells the prefix.
+    pub fn field(self, key: &str, args: &[(&'static str, i64)]) -> String {
+        self.t_args(&format!("field-{key}"), args)
+    }
 }
 
 #[cfg(test)]
@@ -115,7 +121,7 @@ mod tests {
         };
         assert_eq!(keys(&zh), keys(&en));
         assert_eq!(
-            Lang::Zh.t_args("field-too_short", &[("min", 10)]),
+            Lang::Zh.field("too_short", &[("min", 10)]),
             "至少需要 10 个字。"
         );
         assert_eq!(

@@ -140,13 +140,7 @@ impl From<ServiceError> for Failure {
             ServiceError::Validation(fields) => Failure::usage(
                 fields
                     .iter()
-                    .map(|f| {
-                        format!(
-                            "{}: {}",
-                            f.field,
-                            en.t_args(&format!("field-{}", f.key), &f.args)
-                        )
-                    })
+                    .map(|f| format!("{}: {}", f.field, en.field(f.key, &f.args)))
                     .collect::<Vec<_>>()
                     .join("; "),
             ),

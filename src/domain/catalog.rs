@@ -57,6 +57,29 @@ pub struct Sector {
     pub keywords: Vec<String>,
 }
 
+/// A catalog entry (a department, a sub-district, a sector): a code and a name in each language.
+pub trait Entry {
+    fn code(&self) -> &str;
+    /// The name in Chinese and in English.
+    fn names(&self) -> (&str, &str);
+}
+
+macro_rules! entries {
+    ($($t:ty),*) => {$(
+        impl Entry for $t {
+            fn code(&self) -> &str {
+                &self.code
+            }
+
+            fn names(&self) -> (&str, &str) {
+                (&self.name_zh, &self.name_en)
+            }
+        }
+    )*};
+}
+
+entries!(Department, Street, Sector);
+
 /// Which kind of unit a staff member or an assignment belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {

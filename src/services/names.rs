@@ -2,7 +2,7 @@
 //! place that turns a code into words, for the pages (through `web::pages`) and for the files the
 //! services write (exports).
 
-use crate::domain::catalog::Catalog;
+use crate::domain::catalog::{Catalog, Entry};
 use crate::i18n::Lang;
 
 #[derive(Clone, Copy)]
@@ -21,28 +21,40 @@ impl<'a> Names<'a> {
         self.lang.pick(zh, en)
     }
 
+    /// A catalog entry's name in the page's language.
+    pub fn name(&self, entry: &impl Entry) -> String {
+        let (zh, en) = entry.names();
+        self.pick(zh, en)
+    }
+
     /// A department or sub-district (the code itself when it is neither).
     pub fn unit(&self, code: &str) -> String {
         let c = self.catalog;
         c.department(code)
-            .map(|d| self.pick(&d.name_zh, &d.name_en))
-            .or_else(|| c.street(code).map(|s| self.pick(&s.name_zh, &s.name_en)))
+            .map(|d| self.name(d))
+            .or_else(|| c.street(code).map(|s| self.name(s)))
             .unwrap_or_else(|| code.to_owned())
     }
 
     /// A sector (the code itself when it is none).
     pub fn sector(&self, code: &str) -> String {
-        self.catalog
-            .sector(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
-            .unwrap_or_else(|| code.to_owned())
+        self.sector_name(code).unwrap_or_else(|| code.to_owned())
     }
 
     /// A sector's name, empty when the code is none (a page leaves the cell blank).
     pub fn known_sector(&self, code: &str) -> String {
+        self.sector_name(code).unwrap_or_default()
+    }
+
+    fn sector_name(&self, code: &str) -> Option<String> {
+        self.catalog.sector(code).map(|s| self.name(s))
+    }
+
+    /// A department (empty when it is none).
+    pub fn department(&self, code: &str) -> String {
         self.catalog
-            .sector(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
+            .department(code)
+            .map(|d| self.name(d))
             .unwrap_or_default()
     }
 
@@ -50,7 +62,7 @@ impl<'a> Names<'a> {
     pub fn street(&self, code: &str) -> String {
         self.catalog
             .street(code)
-            .map(|s| self.pick(&s.name_zh, &s.name_en))
+            .map(|s| self.name(s))
             .unwrap_or_default()
     }
 }

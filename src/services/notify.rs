@@ -4,10 +4,12 @@
 //! of the case in the mail). Messages are queued in the outbox inside the transaction of the
 //! event; [`Services::deliver_mail`] sends them after commit and retries failures.
 
+use super::names::Names;
 use super::{ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::outbox;
 use crate::domain::tip::ReporterIdentity;
+use crate::i18n::Lang;
 use tera::Context;
 
 /// Contexts the recipient address is sealed under in the outbox.
@@ -46,18 +48,9 @@ impl Services {
         let mut ctx = Context::new();
         ctx.insert("case_number", case_number);
         ctx.insert("link", &self.link(&format!("/staff/tips/{case_number}")));
-        let (zh, en) = self
-            .catalog
-            .department(unit)
-            .map(|d| (d.name_zh.clone(), d.name_en.clone()))
-            .or_else(|| {
-                self.catalog
-                    .street(unit)
-                    .map(|s| (s.name_zh.clone(), s.name_en.clone()))
-            })
-            .unwrap_or_else(|| (unit.to_owned(), unit.to_owned()));
-        ctx.insert("department_zh", &zh);
-        ctx.insert("department_en", &en);
+        for (key, lang) in [("department_zh", Lang::Zh), ("department_en", Lang::En)] {
+            ctx.insert(key, &Names::new(&self.catalog, lang).unit(unit));
+        }
         ctx
     }
 

@@ -120,6 +120,36 @@ pub fn period(
     Ok((from, to))
 }
 
+/// A reporting round: its label's message key, its first and its last day.
+pub type Round = (&'static str, NaiveDate, NaiveDate);
+
+/// The reporting rounds offered as one-click periods: this and last month, this and last
+/// quarter, this year (the campaign reports monthly and quarterly), each up to `today`.
+pub fn rounds(today: NaiveDate) -> [Round; 5] {
+    let first = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).expect("a first of the month");
+    let back = |y: i32, m: u32, n: i32| {
+        let i = y * 12 + m as i32 - 1 - n;
+        first(i.div_euclid(12), (i.rem_euclid(12) + 1) as u32)
+    };
+    let (y, m) = (today.year(), today.month());
+    let month = first(y, m);
+    let last_month = back(y, m, 1);
+    let quarter = first(y, (m - 1) / 3 * 3 + 1);
+    let last_quarter = back(quarter.year(), quarter.month(), 3);
+    let day_before = |d: NaiveDate| d.pred_opt().expect("a day before");
+    [
+        ("oversight-round-this-month", month, today),
+        ("oversight-round-last-month", last_month, day_before(month)),
+        ("oversight-round-this-quarter", quarter, today),
+        (
+            "oversight-round-last-quarter",
+            last_quarter,
+            day_before(quarter),
+        ),
+        ("oversight-round-this-year", first(y, 1), today),
+    ]
+}
+
 impl Services {
     /// The scope a staff member may look at: coordinators and inspectors any unit or the whole
     /// district, heads their own unit only; officers and finance not at all.
@@ -329,5 +359,19 @@ mod tests {
             (from.to_string(), to.to_string()),
             ("2026-01-01".into(), "2026-03-31".into())
         );
+    }
+
+    #[test]
+    fn rounds_cover_whole_months_and_quarters() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let span = |r: Round| (r.1, r.2);
+        let r = rounds(day(2026, 1, 15));
+        assert_eq!(span(r[0]), (day(2026, 1, 1), day(2026, 1, 15)));
+        assert_eq!(span(r[1]), (day(2025, 12, 1), day(2025, 12, 31)));
+        assert_eq!(span(r[2]), (day(2026, 1, 1), day(2026, 1, 15)));
+        assert_eq!(span(r[3]), (day(2025, 10, 1), day(2025, 12, 31)));
+        assert_eq!(span(r[4]), (day(2026, 1, 1), day(2026, 1, 15)));
+        let r = rounds(day(2026, 11, 28));
+        assert_eq!(span(r[3]), (day(2026, 7, 1), day(2026, 9, 30)));
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{ServiceResult, Services};
 use crate::db::{cases, rewards};
+use crate::domain::catalog::Entry;
 use crate::domain::reward::RewardStatus;
 use chrono::Datelike;
 use std::collections::BTreeMap;
@@ -53,6 +54,19 @@ pub struct PublicStats {
     pub min_cell: i64,
 }
 
+/// A row for each catalog entry, in the catalog's order (zero where no tip names it).
+fn in_order(
+    entries: &[impl Entry],
+    tallies: &BTreeMap<String, Tally>,
+    row: impl Fn(String, &Tally) -> StatRow,
+) -> Vec<StatRow> {
+    let zero = Tally::default();
+    entries
+        .iter()
+        .map(|e| row(e.code().to_owned(), tallies.get(e.code()).unwrap_or(&zero)))
+        .collect()
+}
+
 impl Services {
     pub fn public_stats(&self, min_cell: i64, months: usize) -> ServiceResult<PublicStats> {
         let (rows, paid) = {
@@ -95,33 +109,14 @@ impl Services {
             by_month.iter().map(|(k, t)| row(k.clone(), t)).collect();
         month_rows.reverse();
         month_rows.truncate(months);
+        let c = &self.catalog;
         let paid_count = paid.len() as i64;
         let paid_fen: i64 = paid.iter().map(|(r, _)| r.amount_fen.0).sum();
         let rewards_paid = Cell::of(paid_count, min_cell);
         Ok(PublicStats {
             by_month: month_rows,
-            by_sector: self
-                .catalog
-                .sectors()
-                .iter()
-                .map(|s| {
-                    row(
-                        s.code.clone(),
-                        by_sector.get(&s.code).unwrap_or(&Tally::default()),
-                    )
-                })
-                .collect(),
-            by_street: self
-                .catalog
-                .streets()
-                .iter()
-                .map(|s| {
-                    row(
-                        s.code.clone(),
-                        by_street.get(&s.code).unwrap_or(&Tally::default()),
-                    )
-                })
-                .collect(),
+            by_sector: in_order(c.sectors(), &by_sector, row),
+            by_street: in_order(c.streets(), &by_street, row),
             totals: row(String::new(), &total),
             rewards_fen: (rewards_paid != Cell::Suppressed).then_some(paid_fen),
             rewards_paid,

@@ -5,7 +5,7 @@ use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors, RateLimited, Recei
 use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
-use crate::domain::catalog::{Catalog, Department, Street};
+use crate::domain::catalog::{Catalog, Entry};
 use crate::domain::json;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, TipInput};
@@ -28,22 +28,13 @@ pub struct Unit {
     pub name_en: String,
 }
 
-impl From<&Department> for Unit {
-    fn from(d: &Department) -> Unit {
+impl<E: Entry> From<&E> for Unit {
+    fn from(e: &E) -> Unit {
+        let (zh, en) = e.names();
         Unit {
-            code: d.code.clone(),
-            name_zh: d.name_zh.clone(),
-            name_en: d.name_en.clone(),
-        }
-    }
-}
-
-impl From<&Street> for Unit {
-    fn from(s: &Street) -> Unit {
-        Unit {
-            code: s.code.clone(),
-            name_zh: s.name_zh.clone(),
-            name_en: s.name_en.clone(),
+            code: e.code().to_owned(),
+            name_zh: zh.to_owned(),
+            name_en: en.to_owned(),
         }
     }
 }

@@ -220,10 +220,7 @@ impl ApiError {
             return self.message();
         }
         let lang = self.lang;
-        let texts = self
-            .fields
-            .iter()
-            .map(|f| lang.t_args(&format!("field-{}", f.key), &f.args));
+        let texts = self.fields.iter().map(|f| lang.field(f.key, &f.args));
         texts.collect::<Vec<_>>().join(" ")
     }
 
@@ -257,7 +254,7 @@ impl ApiError {
         for f in fields {
             out.entry(f.field)
                 .or_default()
-                .push(lang.t_args(&format!("field-{}", f.key), &f.args));
+                .push(lang.field(f.key, &f.args));
         }
         out
     }

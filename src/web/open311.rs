@@ -9,8 +9,8 @@ use super::AppState;
 use super::i18n::Lang;
 use super::pages::Names;
 use super::security::{Bucket, client_ip};
+use crate::domain::FieldError;
 use crate::domain::query::PublicFilter;
-use crate::domain::status::Status;
 use crate::domain::tip::{Channel, ReporterInput, TipInput};
 use crate::services::ServiceError;
 use crate::services::cases::CaseSummary;
@@ -20,7 +20,7 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::SecondsFormat;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::future::{Ready, ready};
@@ -185,18 +185,19 @@ pub async fn discovery(state: web::Data<AppState>, fmt: Format) -> HttpResponse 
 
 pub async fn services(state: web::Data<AppState>, lang: Lang, fmt: Format) -> HttpResponse {
     let c = &state.services.catalog;
+    let names = Names::new(c, lang);
     let list: Vec<Value> = c
         .sectors()
         .iter()
         .map(|s| {
             json!({
                 "service_code": s.code,
-                "service_name": lang.pick(&s.name_zh, &s.name_en),
+                "service_name": names.name(s),
                 "description": lang.pick(&s.hint_zh, &s.hint_en),
                 "metadata": false,
                 "type": "realtime",
                 "keywords": s.keywords.join(","),
-                "group": c.department(&s.lead).map(|d| lang.pick(&d.name_zh, &d.name_en)).unwrap_or_default(),
+                "group": names.department(&s.lead),
             })
         })
         .collect();
@@ -243,15 +244,15 @@ fn day(t: chrono::NaiveDateTime, offset: chrono::FixedOffset) -> String {
 }
 
 fn request_json(state: &AppState, lang: Lang, t: &CaseSummary) -> Value {
-    let c = &state.services.catalog;
+    let names = Names::new(&state.services.catalog, lang);
     let closed = t.status.is_final();
     json!({
         "service_request_id": t.case_number,
         "status": if closed { "closed" } else { "open" },
         "status_notes": lang.t(&format!("status-{}", t.status)),
-        "service_name": Names::new(c, lang).known_sector(&t.sector),
+        "service_name": names.known_sector(&t.sector),
         "service_code": t.sector,
-        "agency_responsible": c.department(&t.department).map(|d| lang.pick(&d.name_zh, &d.name_en)).unwrap_or_default(),
+        "agency_responsible": names.department(&t.department),
         "requested_datetime": day(t.submitted_at, state.services.offset),
         "updated_datetime": day(t.updated_at, state.services.offset),
         "expected_datetime": t.next_deadline.map(|d| d.to_string()),
@@ -270,42 +271,15 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    /// What the query asks for; `Err` when a date is not an RFC 3339 instant.
-    fn filter(&self) -> Result<PublicFilter, ()> {
-        let (start, end) = (instant(&self.start_date)?, instant(&self.end_date)?);
-        let statuses: Vec<String> = match self.status.as_deref() {
-            Some(which @ ("open" | "closed")) => Status::ALL
-                .iter()
-                .filter(|s| s.is_final() == (which == "closed"))
-                .map(|s| s.as_str().to_owned())
-                .collect(),
-            _ => Vec::new(),
-        };
-        let ids = self
-            .service_request_id
-            .as_deref()
-            .unwrap_or_default()
-            .split(',');
-        Ok(PublicFilter {
-            sector: self.service_code.clone().filter(|s| !s.is_empty()),
-            statuses,
-            start,
-            end,
-            case_numbers: ids
-                .map(str::trim)
-                .filter(|x| !x.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        })
-    }
-}
-
-fn instant(s: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, ()> {
-    match s.as_deref().filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => DateTime::parse_from_rfc3339(s)
-            .map(|t| Some(t.with_timezone(&Utc).naive_utc()))
-            .map_err(|_| ()),
+    /// What the query asks for; a date that is not an RFC 3339 instant is refused.
+    fn filter(&self) -> Result<PublicFilter, FieldError> {
+        PublicFilter::parse(
+            self.service_code.as_deref(),
+            self.service_request_id.as_deref(),
+            self.start_date.as_deref(),
+            self.end_date.as_deref(),
+            self.status.as_deref(),
+        )
     }
 }
 
@@ -318,8 +292,9 @@ pub async fn list(
     if !key_ok(&state, q.api_key.as_deref()) {
         return error(fmt, 403, lang.t("error-forbidden"));
     }
-    let Ok(filter) = q.filter() else {
-        return error(fmt, 400, lang.t("field-bad_instant"));
+    let filter = match q.filter() {
+        Ok(filter) => filter,
+        Err(e) => return error(fmt, 400, lang.field(e.key, &e.args)),
     };
     let rows = state
         .services
@@ -477,7 +452,7 @@ fn created(fmt: Format, lang: Lang, submitted: Result<Submitted, ServiceError>) 
         }
         Err(ServiceError::Validation(fields)) => {
             let text = fields.iter().map(|f| {
-                let message = lang.t_args(&format!("field-{}", f.key), &f.args);
+                let message = lang.field(f.key, &f.args);
                 format!("{}: {message}", f.field)
             });
             error(fmt, 400, text.collect::<Vec<_>>().join("; "))

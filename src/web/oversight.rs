@@ -10,7 +10,7 @@ use super::pages::{Choice, Names, Page, PageError, PageResult, context, refusal_
 use crate::domain::catalog::Catalog;
 use crate::domain::metrics::Group;
 use crate::services::exports::{CsvFile, OversightFile};
-use crate::services::oversight::{Oversight, days, pct, score};
+use crate::services::oversight::{Oversight, Round, days, pct, rounds, score};
 use crate::services::{ServiceError, Services};
 use actix_web::{Either, HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
@@ -172,37 +172,10 @@ async fn figures(
         .await
 }
 
-/// The reporting rounds offered as one-click periods: this and last month, this and last
-/// quarter, this year (the campaign reports monthly and quarterly).
-pub fn rounds(today: chrono::NaiveDate, lang: Lang) -> Vec<Value> {
-    use chrono::{Datelike, NaiveDate};
-    let first = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).expect("a first of the month");
-    let back = |y: i32, m: u32, n: i32| {
-        let i = y * 12 + m as i32 - 1 - n;
-        first(i.div_euclid(12), (i.rem_euclid(12) + 1) as u32)
-    };
-    let (y, m) = (today.year(), today.month());
-    let month = first(y, m);
-    let last_month = back(y, m, 1);
-    let quarter = first(y, (m - 1) / 3 * 3 + 1);
-    let last_quarter = back(quarter.year(), quarter.month(), 3);
-    let day_before = |d: NaiveDate| d.pred_opt().expect("a day before");
-    [
-        ("oversight-round-this-month", month, today),
-        ("oversight-round-last-month", last_month, day_before(month)),
-        ("oversight-round-this-quarter", quarter, today),
-        (
-            "oversight-round-last-quarter",
-            last_quarter,
-            day_before(quarter),
-        ),
-        ("oversight-round-this-year", first(y, 1), today),
-    ]
-    .into_iter()
-    .map(
-        |(k, from, to)| json!({"label": lang.t(k), "from": from.to_string(), "to": to.to_string()}),
-    )
-    .collect()
+/// The reporting rounds as the period form's one-click links.
+fn round_links(today: chrono::NaiveDate, lang: Lang) -> Vec<Value> {
+    let link = |(key, from, to): Round| json!({"label": lang.t(key), "from": from.to_string(), "to": to.to_string()});
+    rounds(today).into_iter().map(link).collect()
 }
 
 /// The units a staff member may choose on the dashboard.
@@ -234,7 +207,7 @@ async fn figures_page(
     ctx.insert("q", &json!({"from": q.from, "to": q.to, "unit": q.unit}));
     ctx.insert("units", &unit_choices(&state, lang, &staff));
     ctx.insert("may_choose_unit", &staff.member().unit.is_none());
-    ctx.insert("rounds", &rounds(state.services.today(), lang));
+    ctx.insert("rounds", &round_links(state.services.today(), lang));
     match figures(&state, &staff, &q).await {
         Ok(o) => {
             let report = template == "staff/report.html";
@@ -321,32 +294,4 @@ pub async fn report_export(
     q: web::Query<PeriodQuery>,
 ) -> Result<Either<CsvFile, HttpResponse>, PageError> {
     csv_answer(state, lang, staff, q, OversightFile::Report).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rounds_cover_whole_months_and_quarters() {
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap();
-        let r = rounds(today, Lang::En);
-        let span = |i: usize| {
-            (
-                r[i]["from"].as_str().unwrap().to_owned(),
-                r[i]["to"].as_str().unwrap().to_owned(),
-            )
-        };
-        assert_eq!(span(0), ("2026-01-01".into(), "2026-01-15".into()));
-        assert_eq!(span(1), ("2025-12-01".into(), "2025-12-31".into()));
-        assert_eq!(span(2), ("2026-01-01".into(), "2026-01-15".into()));
-        assert_eq!(span(3), ("2025-10-01".into(), "2025-12-31".into()));
-        assert_eq!(span(4), ("2026-01-01".into(), "2026-01-15".into()));
-        let r = rounds(
-            chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
-            Lang::En,
-        );
-        assert_eq!(r[3]["from"], "2026-07-01");
-        assert_eq!(r[3]["to"], "2026-09-30");
-    }
 }

@@ -120,7 +120,7 @@ async fn keep_refused_photos(
         Err(e) => {
             tracing::warn!(error = ?e, "the photos of a refused form were not kept");
             if kept > 0 {
-                errors.add("photos", lang.t("field-photos-expired"));
+                errors.add("photos", lang.field("photos-expired", &[]));
             }
             String::new()
         }
@@ -140,7 +140,7 @@ async fn gather_photos(
     let mut photos = Vec::new();
     if let Some(token) = previous.filter(|_| !up.form.discard_photos) {
         match state.services.draft_photos(token).await {
-            Ok(kept) if kept.is_empty() => errors.add("photos", lang.t("field-photos-expired")),
+            Ok(kept) if kept.is_empty() => errors.add("photos", lang.field("photos-expired", &[])),
             Ok(kept) => photos = kept,
             Err(e) => tracing::error!(error = ?e, "reading kept photos failed"),
         }
@@ -153,7 +153,7 @@ async fn gather_photos(
         }
     }
     for key in &up.photo_errors {
-        errors.add("photos", lang.t(&format!("field-{key}")));
+        errors.add("photos", lang.field(key, &[]));
     }
     Arc::new(photos)
 }
@@ -196,11 +196,6 @@ async fn submit_form(
     }
 }
 
-/// What is wrong with a field, in words.
-fn field_text(lang: Lang, e: &FieldError) -> String {
-    lang.t_args(&format!("field-{}", e.key), &e.args)
-}
-
 /// Field errors of the report form, by the form's field ids, plus the summary at the top.
 #[derive(Debug, Default, Serialize)]
 pub struct FormErrors {
@@ -241,7 +236,7 @@ impl FormErrors {
                     .find(|id| *id == other)
                     .unwrap_or("description"),
             };
-            errors.add(id, field_text(lang, &f));
+            errors.add(id, lang.field(f.key, &f.args));
         }
         errors
     }
@@ -356,7 +351,7 @@ fn render_report(
     ctx.insert("kept_photos", &view.kept_photos);
     ctx.insert(
         "kept_photos_text",
-        &lang.t_args("field-photos-kept", &[("count", view.kept_photos as i64)]),
+        &lang.field("photos-kept", &[("count", view.kept_photos as i64)]),
     );
     state
         .pages
@@ -538,7 +533,7 @@ async fn reply(s: &crate::services::Services, lang: Lang, f: &TrackForm, page: &
         Ok(()) => page.reply_ok = true,
         Err(ServiceError::Validation(errors)) => {
             page.reply_value = f.body.clone();
-            page.reply_errors = errors.iter().map(|e| field_text(lang, e)).collect();
+            page.reply_errors = errors.iter().map(|e| lang.field(e.key, &e.args)).collect();
         }
         Err(ServiceError::NotFound) => {}
         Err(e) => {
@@ -563,7 +558,7 @@ async fn claim(s: &crate::services::Services, lang: Lang, f: &TrackForm, page: &
         Err(ServiceError::NotFound) => {}
         Err(ServiceError::Validation(errors)) => {
             page.claim = Some(f.clone());
-            page.claim_errors = errors.iter().map(|e| field_text(lang, e)).collect();
+            page.claim_errors = errors.iter().map(|e| lang.field(e.key, &e.args)).collect();
         }
         Err(ServiceError::Conflict(k)) => {
             page.claim_errors = vec![
