@@ -67,3 +67,26 @@ on_both_backends! {
         assert_ne!(status, 200);
     }
 }
+
+on_both_backends! {
+    /// The poster's link fills in the report form: the sub-district and sector chosen, the
+    /// enterprise typed; unknown codes and a malformed query fill in nothing and fail nothing.
+    fn the_report_form_is_filled_in_from_its_link(app) {
+        let form = app.get("/report?sector=gas&street=jiangtou&enterprise=%E6%9F%90%E6%9F%90%E6%B5%B7%E9%B2%9C%E9%85%92%E6%A5%BC");
+        assert_eq!(form.status, 200);
+        let chosen = |code: &str| {
+            form.text
+                .split(&format!("<option value=\"{code}\""))
+                .nth(1)
+                .and_then(|rest| rest.split('>').next())
+                .is_some_and(|attrs| attrs.contains(" selected"))
+        };
+        assert!(chosen("gas"), "the sector is chosen");
+        assert!(chosen("jiangtou"), "the street is chosen");
+        assert!(form.text.contains("value=\"某某海鲜酒楼\""), "the enterprise is filled in");
+        let unknown = app.get("/report?sector=nope&street=nowhere");
+        assert_eq!(unknown.status, 200);
+        assert!(!unknown.text.contains(" selected"), "nothing chosen");
+        assert_eq!(app.get("/report?sector=%ZZ&&=").status, 200);
+    }
+}
