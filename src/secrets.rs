@@ -117,6 +117,13 @@ impl SecretKey {
         Ok(SecretKey(Arc::new(okm)))
     }
 
+    /// A 32-byte key for one purpose from secret material the caller holds only for a moment
+    /// (HKDF-SHA-256): e.g. the receipt of a replayed submission is sealed under a key derived
+    /// from its submission key, which is never stored.
+    pub fn from_material(material: &[u8], purpose: &str) -> anyhow::Result<SecretKey> {
+        SecretKey(Arc::new(Zeroizing::new(material.to_vec()))).derive(purpose)
+    }
+
     /// The first derivation: SHA-256 over a label, the purpose and the key. Kept only for what
     /// was stored under it (version 1 audit entries and keyed hashes); new uses take
     /// [`SecretKey::derive`].

@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod rewards;
 pub mod schema;
 pub mod staff;
+pub mod submissions;
 pub mod tips;
 
 use crate::config::Settings;

@@ -254,8 +254,18 @@ diesel::table! {
 
 diesel::joinable!(exposures -> tips (tip_id));
 
+diesel::table! {
+    submissions (lookup) {
+        lookup -> Text,
+        body_hash -> Text,
+        sealed -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     exposures,
+    submissions,
     rewards,
     installation,
     case_counters,

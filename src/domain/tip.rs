@@ -95,7 +95,7 @@ impl TryFrom<String> for Channel {
 
 /// The tip as received, before any check. Every field is optional so that a missing field is
 /// reported next to its name instead of failing the whole body.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct TipInput {
     pub sector: Option<String>,
     pub street: Option<String>,
@@ -113,7 +113,7 @@ pub struct TipInput {
     pub supervision_staff: Option<bool>,
 }
 
-#[derive(utoipa::ToSchema, Default, Clone, Deserialize)]
+#[derive(utoipa::ToSchema, Default, Clone, Deserialize, Serialize)]
 pub struct ReporterInput {
     pub name: Option<String>,
     pub phone: Option<String>,

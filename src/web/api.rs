@@ -9,6 +9,7 @@ use crate::domain::catalog::{Catalog, Entry};
 use crate::domain::json;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, TipInput};
+use crate::services::intake::SubmissionKey;
 use crate::services::track::TrackedMessage;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -201,18 +202,34 @@ pub struct Submitted {
 }
 
 #[utoipa::path(post, path = "/tips", tag = "reporters", request_body = TipInput,
+    params(("Idempotency-Key" = Option<String>, Header,
+        description = "8–64 characters of [A-Za-z0-9_-]: the same key again within 2 hours answers the same 201 body and stores nothing; with another body, 422")),
     responses(
-        (status = 201, description = "the tip is stored", body = Submitted),
-        (status = 422, description = "a field is wrong", body = ErrorBody),
+        (status = 201, description = "the tip is stored (or was, under this Idempotency-Key)", body = Submitted),
+        (status = 422, description = "a field is wrong, or the Idempotency-Key was used with another body", body = ErrorBody),
         RateLimited, JsonBodyErrors,
     ))]
 pub async fn submit_tip(
+    req: HttpRequest,
     body: web::Json<TipInput>,
     call: Reporter<Submission>,
 ) -> Result<HttpResponse, ApiError> {
     let services = &call.state.services;
+    let key = match req.headers().get("idempotency-key") {
+        None => None,
+        Some(v) => Some(
+            SubmissionKey::parse("idempotency_key", v.to_str().unwrap_or_default())
+                .map_err(ApiError::service(call.lang))?,
+        ),
+    };
     let done = services
-        .submit_tip(body.into_inner(), Channel::Api, Default::default(), None)
+        .submit_tip_once(
+            body.into_inner(),
+            Channel::Api,
+            Default::default(),
+            None,
+            key,
+        )
         .await
         .map_err(ApiError::service(call.lang))?;
     let c = &services.catalog;

@@ -43,6 +43,17 @@ pub struct ReportForm {
     /// The reporter asked to drop the kept photos.
     #[serde(deserialize_with = "checkbox")]
     pub discard_photos: bool,
+    /// Made by the page: the same form sent twice (a reload of the receipt, a double tap)
+    /// stores one tip and shows the same receipt.
+    pub submission_id: String,
+}
+
+/// A fresh submission id for a form (random; empty only if the system has no randomness, and
+/// then the form works as before, without replay).
+pub fn new_submission_id() -> String {
+    crate::services::intake::SubmissionKey::new_random()
+        .map(|k| k.as_str().to_owned())
+        .unwrap_or_default()
 }
 
 fn is_checked(value: &str) -> bool {
@@ -59,6 +70,7 @@ impl ReportForm {
         ReportForm {
             anonymous: true,
             severity: "general".into(),
+            submission_id: new_submission_id(),
             ..ReportForm::default()
         }
     }
@@ -81,6 +93,7 @@ impl ReportForm {
             "supervision_staff" => self.supervision_staff = is_checked(&value),
             "photo_draft" => self.photo_draft = value,
             "discard_photos" => self.discard_photos = is_checked(&value),
+            "submission_id" => self.submission_id = value,
             _ => {}
         }
     }

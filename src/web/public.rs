@@ -13,6 +13,7 @@ use crate::domain::photo::{CleanPhoto, MAX_PHOTOS};
 use crate::domain::reward::Fen;
 use crate::domain::tip::{Channel, NewTip};
 use crate::services::ServiceError;
+use crate::services::intake::SubmissionKey;
 use crate::services::intake::Submitted;
 use crate::services::stats::{Cell, PublicStats, StatRow};
 use crate::services::track::TrackedTip;
@@ -88,6 +89,14 @@ pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
         Err(e) => return unreadable(state, req, lang, e),
     };
     let mut errors = FormErrors::default();
+    let key = SubmissionKey::parse("submission_id", &up.form.submission_id).ok();
+    // A reload of the receipt page sends the form again: show the same receipt, limit or not.
+    if let Some(key) = key.clone() {
+        let input = up.form.to_input(state.services.offset);
+        if let Ok(Some(done)) = state.services.replayed(key, input).await {
+            return render_receipt(state, req, lang, &done, done.photos);
+        }
+    }
     if let Some(seconds) = limited {
         errors.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
         let view = ReportView::new(req, up.form, errors, 0);
@@ -98,7 +107,7 @@ pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
     let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
     let photos = gather_photos(state, lang, &mut up, previous.clone(), &mut errors).await;
     let draft = (photos.clone(), previous.clone());
-    let status = match submit_form(state, lang, &up, draft, &mut errors).await {
+    let status = match submit_form(state, lang, &up, (draft, key), &mut errors).await {
         Ok(done) => return render_receipt(state, req, lang, &done, photos.len()),
         Err(status) => status,
     };
@@ -179,12 +188,15 @@ async fn gather_photos(
     Arc::new(photos)
 }
 
+/// The photos of a form (new ones, and the token of those kept from a refusal).
+type Photos = (Arc<Vec<CleanPhoto>>, Option<String>);
+
 /// Stores the tip unless something is wrong; `Err` is the status of the re-shown form.
 async fn submit_form(
     state: &AppState,
     lang: Lang,
     up: &form::Upload,
-    (photos, draft): (Arc<Vec<CleanPhoto>>, Option<String>),
+    ((photos, draft), key): (Photos, Option<SubmissionKey>),
     errors: &mut FormErrors,
 ) -> Result<Submitted, StatusCode> {
     let s = &state.services;
@@ -203,8 +215,18 @@ async fn submit_form(
             StatusCode::UNPROCESSABLE_ENTITY
         });
     }
-    match s.submit_tip(input, Channel::Web, photos, draft).await {
+    match s
+        .submit_tip_once(input, Channel::Web, photos, draft, key)
+        .await
+    {
         Ok(done) => Ok(done),
+        Err(ServiceError::Validation(fields))
+            if fields.iter().any(|f| f.key == "idempotency_key_reused") =>
+        {
+            // Sent before with other words (back, edit, send): a new report needs a new form.
+            errors.banner = lang.field("idempotency_key_reused", &[]);
+            Err(StatusCode::UNPROCESSABLE_ENTITY)
+        }
         Err(ServiceError::Validation(fields)) => {
             errors.extend(lang, fields);
             Err(StatusCode::UNPROCESSABLE_ENTITY)

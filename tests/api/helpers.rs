@@ -343,6 +343,22 @@ impl TestApp {
         )
     }
 
+    /// A JSON POST with one more header (e.g. `Idempotency-Key`).
+    pub fn post_json_header(
+        &self,
+        path: &str,
+        body: &Value,
+        (name, value): (&str, &str),
+    ) -> Answer {
+        answer(
+            self.agent
+                .post(self.url(path))
+                .header(name, value)
+                .send_json(body)
+                .expect("POST"),
+        )
+    }
+
     pub fn post_json_lang(&self, path: &str, body: &Value, accept_language: &str) -> Answer {
         answer(
             self.agent

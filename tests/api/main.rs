@@ -2,6 +2,7 @@
 //! crash test), each with a fresh database, on SQLite and again on PostgreSQL.
 
 mod helpers;
+mod idempotency;
 
 mod cli;
 mod durability;

@@ -87,3 +87,5 @@ field-period_too_long = A period can cover at most three years.
 conflict-not_exposable = Only a major hazard found true can be made public.
 conflict-already_published = This case is already on the public list.
 conflict-not_published = This case is not on the public list.
+field-bad_submission_key = A submission key is 8 to 64 letters, digits, underscores or hyphens.
+field-idempotency_key_reused = This form was already sent (its receipt was shown). To report something else, open the report page again.
