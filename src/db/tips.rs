@@ -118,6 +118,40 @@ pub fn insert_units(conn: &mut DbConn, tip_id: TipId, units: &[(String, &str)]) 
     Ok(())
 }
 
+/// Puts a tip under another sector: it leaves triage (statistics count the new sector).
+pub fn set_sector(conn: &mut DbConn, tip_id: TipId, sector: &str) -> QueryResult<()> {
+    diesel::update(tips::table.find(tip_id.0))
+        .set((
+            tips::sector.eq(sector),
+            tips::triage.eq(false),
+            tips::suggested_sector.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Names a tip's sub-district: the old one (if any) is detached, the new one attached.
+pub fn set_street(
+    conn: &mut DbConn,
+    tip_id: TipId,
+    old: Option<&str>,
+    street: &str,
+) -> QueryResult<()> {
+    diesel::update(tips::table.find(tip_id.0))
+        .set(tips::street.eq(street))
+        .execute(conn)?;
+    if let Some(old) = old {
+        diesel::delete(
+            tip_units::table
+                .filter(tip_units::tip_id.eq(tip_id.0))
+                .filter(tip_units::unit.eq(old))
+                .filter(tip_units::role.eq("street")),
+        )
+        .execute(conn)?;
+    }
+    insert_units(conn, tip_id, &[(street.to_owned(), "street")])
+}
+
 pub fn insert_event(
     conn: &mut DbConn,
     tip_id: TipId,

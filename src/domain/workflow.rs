@@ -30,10 +30,15 @@ pub enum Action {
     ExplainDelay,
     Close,
     Transfer,
+    /// Puts the case under another sector (after triage, or a wrong choice): statistics and
+    /// lists then count the new one.
+    Reclassify,
+    /// Names the sub-district of a case that had none, or corrects it: its staff gain access.
+    SetStreet,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::Accept,
         Action::Reject,
         Action::StartVerification,
@@ -46,6 +51,8 @@ impl Action {
         Action::ExplainDelay,
         Action::Close,
         Action::Transfer,
+        Action::Reclassify,
+        Action::SetStreet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,8 +89,15 @@ pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Re
     let allowed = match actor.role {
         Role::Inspector | Role::Finance => false,
         Role::Coordinator => true,
-        Role::Head => !matches!(action, A::Transfer) || actor.lead_unit,
-        Role::Officer => !matches!(action, A::Close | A::ExtendVerification | A::Transfer),
+        // Moving a case (to another department, sector or sub-district) is for its lead unit.
+        Role::Head => {
+            !matches!(action, A::Transfer | A::Reclassify | A::SetStreet) || actor.lead_unit
+        }
+        Role::Officer => match action {
+            A::Close | A::ExtendVerification | A::Transfer | A::Reclassify => false,
+            A::SetStreet => actor.lead_unit,
+            _ => true,
+        },
     };
     if !allowed {
         return Err(Refusal::Forbidden);
@@ -100,7 +114,7 @@ pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Re
         (S::Rectifying, A::ConfirmRectified) => S::Rectified,
         (S::Rectifying, A::ExplainDelay) => status,
         (S::Rectified | S::Unsubstantiated | S::Duplicate, A::Close) => S::Closed,
-        (s, A::Transfer) if !is_terminal(s) => s,
+        (s, A::Transfer | A::Reclassify | A::SetStreet) if !is_terminal(s) => s,
         _ => return Err(Refusal::Illegal),
     };
     Ok(next)
@@ -151,7 +165,9 @@ mod tests {
         ];
         for s in Status::ALL {
             if !is_terminal(s) {
-                v.push((s, A::Transfer, s));
+                for moving in [A::Transfer, A::Reclassify, A::SetStreet] {
+                    v.push((s, moving, s));
+                }
             }
         }
         v
@@ -162,11 +178,22 @@ mod tests {
         match actor.role {
             Role::Inspector | Role::Finance => false,
             Role::Coordinator => true,
-            Role::Head => action != Action::Transfer || actor.lead_unit,
-            Role::Officer => !matches!(
-                action,
-                Action::Close | Action::ExtendVerification | Action::Transfer
-            ),
+            Role::Head => {
+                !matches!(
+                    action,
+                    Action::Transfer | Action::Reclassify | Action::SetStreet
+                ) || actor.lead_unit
+            }
+            Role::Officer => match action {
+                Action::SetStreet => actor.lead_unit,
+                a => !matches!(
+                    a,
+                    Action::Close
+                        | Action::ExtendVerification
+                        | Action::Transfer
+                        | Action::Reclassify
+                ),
+            },
         }
     }
 
@@ -199,7 +226,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 10 * 12 * 10);
+        assert_eq!(checked, 10 * 14 * 10);
     }
 
     #[test]
@@ -230,7 +257,12 @@ mod tests {
         }
         assert_eq!(
             available(Status::Submitted, OFFICER),
-            vec![Action::Accept, Action::Reject, Action::MarkDuplicate]
+            vec![
+                Action::Accept,
+                Action::Reject,
+                Action::MarkDuplicate,
+                Action::SetStreet
+            ]
         );
     }
 

@@ -20,6 +20,9 @@ struct Step<'a> {
     input: &'a ActionInput,
     file: CaseFileRow,
     department: String,
+    /// The sector after `reclassify`, the sub-district after `set_street`.
+    sector: Option<String>,
+    street: Option<String>,
     note: Option<String>,
     to_reporter: Option<String>,
     reason: Option<String>,
@@ -68,6 +71,8 @@ impl Services {
                 input,
                 file: cases::get(conn, tip.id)?,
                 department: tip.department.clone(),
+                sector: None,
+                street: None,
                 note: input.note.clone().filter(|n| !n.trim().is_empty()),
                 to_reporter: None,
                 reason: None,
@@ -115,8 +120,50 @@ impl Services {
             Action::ExplainDelay => explain_delay(step)?,
             Action::Close => step.file.closed_at = Some(now),
             Action::Transfer => self.transfer(tip, step),
+            Action::Reclassify => self.reclassify(tip, step),
+            Action::SetStreet => self.set_street(tip, step),
         }
         Ok(())
+    }
+
+    /// Another sector, with a reason: the case leaves triage, and statistics, lists and the
+    /// evaluation count it under the new sector from now on.
+    fn reclassify(&self, tip: &TipRow, step: &mut Step<'_>) {
+        let reason = step.reason();
+        match step.input.sector.as_deref().map(str::trim) {
+            Some(code) if code == tip.sector => {
+                step.errors.push(FieldError::new("sector", "same_sector"))
+            }
+            Some(code) if self.catalog.sector(code).is_some() => {
+                step.sector = Some(code.to_owned())
+            }
+            None | Some("") => step.errors.push(FieldError::new("sector", "required")),
+            Some(_) => step
+                .errors
+                .push(FieldError::new("sector", "unknown_sector")),
+        }
+        let to = step.sector.clone().unwrap_or_default();
+        step.note = Some(format!("{} → {to}: {reason}", tip.sector));
+        step.reason = Some(reason);
+    }
+
+    /// The sub-district, with a reason: its staff are attached to the case (and see it).
+    fn set_street(&self, tip: &TipRow, step: &mut Step<'_>) {
+        let reason = step.reason();
+        match step.input.street.as_deref().map(str::trim) {
+            Some(code) if Some(code) == tip.street.as_deref() => {
+                step.errors.push(FieldError::new("street", "same_street"))
+            }
+            Some(code) if self.catalog.street(code).is_some() => {
+                step.street = Some(code.to_owned())
+            }
+            None | Some("") => step.errors.push(FieldError::new("street", "required")),
+            Some(_) => step.errors.push(FieldError::new("street", "unknown_unit")),
+        }
+        let from = tip.street.clone().unwrap_or_else(|| "-".into());
+        let to = step.street.clone().unwrap_or_default();
+        step.note = Some(format!("{from} → {to}: {reason}"));
+        step.reason = Some(reason);
     }
 
     /// The earlier case must be one this actor may see, taken up, and not a duplicate itself:
@@ -185,6 +232,12 @@ impl Services {
     ) -> ServiceResult<()> {
         if action == Action::Transfer {
             cases::replace_lead(conn, tip.id, &step.department)?;
+        }
+        if let Some(sector) = &step.sector {
+            tips::set_sector(conn, tip.id, sector)?;
+        }
+        if let Some(street) = &step.street {
+            tips::set_street(conn, tip.id, tip.street.as_deref(), street)?;
         }
         cases::update(conn, &step.file)?;
         let deadlines = deadlines_of(&step.file);

@@ -39,6 +39,10 @@ pub struct ActionInput {
     pub suspend_operations: Option<bool>,
     pub explanation: Option<String>,
     pub department: Option<String>,
+    /// `reclassify`: the new sector's code.
+    pub sector: Option<String>,
+    /// `set_street`: the sub-district's code.
+    pub street: Option<String>,
 }
 
 /// A case as lists show it (the queue, the public Open311 list): no text, address or identity.

@@ -75,7 +75,7 @@ on_both_backends! {
         assert_eq!(d["status"], "submitted");
         assert_eq!(d["reporter"], "anonymous");
         assert!(d["deadlines"]["acceptance"].is_string());
-        assert_eq!(d["actions"], json!(["accept", "reject", "mark_duplicate"]));
+        assert_eq!(d["actions"], json!(["accept", "reject", "mark_duplicate", "set_street"]));
         let a = officer.act(&case, json!({"action": "accept", "note": "属实可能性大"}));
         assert_eq!(a.status, 200, "{}", a.text);
         assert_eq!(a.json["status"], "accepted");
@@ -149,6 +149,44 @@ on_both_backends! {
         assert_eq!(market.get(&format!("/api/v1/staff/tips/{case}")).status, 200);
         assert_eq!(fire.get(&format!("/api/v1/staff/tips/{case}")).status, 404);
         assert_eq!(market.act(&case, json!({"action": "accept"})).json["status"], "accepted");
+    }
+
+    /// After triage a case is put under its real sector (the coordinator, or its lead
+    /// department's head) and given its sub-district (the coordinator or the lead department):
+    /// the queue's sector filter and the sub-district's staff follow; history says it in words.
+    fn a_case_is_reclassified_and_given_its_street(app) {
+        let mut tip = anonymous_tip("other");
+        tip["street"] = serde_json::Value::Null;
+        let case = app.submit(&tip)["case_number"].as_str().unwrap().to_owned();
+        let coord = app.staff("coord", "coordinator", None);
+        let jiangtou = app.staff("jiangtou.officer", "officer", Some("jiangtou"));
+        let before = coord.get(&format!("/api/v1/staff/tips/{case}"));
+        assert_eq!(before.json["triage"], true, "{}", before.text);
+        assert_eq!(coord.act(&case, json!({"action": "reclassify", "sector": "gas"})).status, 422, "a reason is required");
+        assert_eq!(coord.act(&case, json!({"action": "reclassify", "sector": "nope", "reason": "x"})).status, 422);
+        assert_eq!(coord.act(&case, json!({"action": "reclassify", "sector": "other", "reason": "x"})).status, 422, "the same sector");
+        let r = coord.act(&case, json!({"action": "reclassify", "sector": "gas", "reason": "实为餐馆液化气瓶隐患"}));
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!((r.json["sector"].clone(), r.json["triage"].clone()), (json!("gas"), json!(false)), "{}", r.text);
+        let queue = coord.get("/api/v1/staff/tips?sector=gas");
+        assert!(queue.text.contains(&case), "the sector filter counts the new sector");
+        assert_eq!(jiangtou.get(&format!("/api/v1/staff/tips/{case}")).status, 404);
+        assert_eq!(jiangtou.act(&case, json!({"action": "set_street", "street": "jiangtou", "reason": "x"})).status, 404, "not theirs yet");
+        assert_eq!(coord.act(&case, json!({"action": "set_street", "street": "mars", "reason": "x"})).status, 422);
+        let s = coord.act(&case, json!({"action": "set_street", "street": "jiangtou", "reason": "地址在江头北路"}));
+        assert_eq!(s.status, 200, "{}", s.text);
+        assert_eq!(jiangtou.get(&format!("/api/v1/staff/tips/{case}")).status, 200, "the street's staff see it now");
+        assert_eq!(jiangtou.act(&case, json!({"action": "reclassify", "sector": "fire_safety", "reason": "x"})).status, 403, "an officer does not reclassify");
+        let b = Browser::new(&app);
+        assert_eq!(b.sign_in("coord", PASSWORD, "").0, 303);
+        let page = b.get(&format!("/staff/tips/{case}")).1;
+        assert!(page.contains("未填写 → 江头街道：地址在江头北路"), "{page}");
+        assert!(page.contains("→ 城镇燃气：实为餐馆液化气瓶隐患"), "{page}");
+        assert!(!page.contains("other → gas"), "history in words, not codes");
+        let coord_audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
+        for a in ["reclassify", "set_street"] {
+            assert!(coord_audit.as_array().unwrap().iter().any(|e| e["action"] == a), "{a} is audited");
+        }
     }
 
     /// A transfer to a department that co-handles the case makes it the lead, and only the lead.

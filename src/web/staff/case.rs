@@ -189,6 +189,22 @@ fn history_note(names: Names, action: &str, note: &str) -> String {
             let parts: Vec<String> = note.split(' ').filter_map(route_part).collect();
             parts.join("；")
         }
+        // "from → to: reason", with codes: in words.
+        "transfer" | "reclassify" | "set_street" => {
+            let Some((moved, reason)) = note.split_once(": ") else {
+                return note.to_owned();
+            };
+            let Some((from, to)) = moved.split_once(" → ") else {
+                return note.to_owned();
+            };
+            let name = |code: &str| match (action, code) {
+                (_, "-") => lang.t("history-none"),
+                ("reclassify", c) => names.sector(c),
+                ("set_street", c) => names.street(c),
+                (_, c) => names.unit(c),
+            };
+            format!("{} → {}：{reason}", name(from), name(to))
+        }
         _ => note.to_owned(),
     }
 }
@@ -291,6 +307,8 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
         .collect();
     ctx.insert("actions", &actions);
     ctx.insert("departments", &departments);
+    ctx.insert("sectors", &names.sector_choices());
+    ctx.insert("streets", &names.street_choices());
     ctx.insert("failed", &x.failed);
     ctx.insert("form_errors", &x.form_errors);
     let i = &x.values;
@@ -300,6 +318,7 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
             "reason": i.reason, "note": i.note, "duplicate_of": i.duplicate_of,
             "deadline": i.deadline, "responsible_party": i.responsible_party,
             "measures": i.measures, "explanation": i.explanation,
+            "sector": i.sector, "street": i.street,
         }),
     );
     ctx.insert("may_message", &v.may_message);
@@ -418,6 +437,8 @@ pub struct ActionForm {
     suspend_operations: String,
     explanation: String,
     department: String,
+    sector: String,
+    street: String,
 }
 
 impl ActionForm {
@@ -437,6 +458,8 @@ impl ActionForm {
             )),
             explanation: opt(&self.explanation),
             department: opt(&self.department),
+            sector: opt(&self.sector),
+            street: opt(&self.street),
         }
     }
 }

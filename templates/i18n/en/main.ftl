@@ -89,3 +89,5 @@ conflict-already_published = This case is already on the public list.
 conflict-not_published = This case is not on the public list.
 field-bad_submission_key = A submission key is 8 to 64 letters, digits, underscores or hyphens.
 field-idempotency_key_reused = This form was already sent (its receipt was shown). To report something else, open the report page again.
+field-same_sector = The case is already in this sector.
+field-same_street = The case is already in this sub-district.

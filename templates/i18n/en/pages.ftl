@@ -536,3 +536,6 @@ poster-reward-employee = An employee who reports their own workplace under their
 poster-secret = Reporters' identities are kept confidential by law. You may report anonymously and follow the case or claim a reward with your receipt.
 poster-emergency = For a fire, an accident or an injury happening now, call 119, 110 or 120; work-safety hotline 12350.
 staff-posters = Posters
+action-reclassify = Change the sector
+action-set_street = Set the sub-district
+history-none = none

@@ -89,3 +89,5 @@ conflict-already_published = 该案件已经公开曝光。
 conflict-not_published = 该案件没有公开曝光。
 field-bad_submission_key = 提交编号应为 8 到 64 个字母、数字、下划线或连字符。
 field-idempotency_key_reused = 这份表单已经提交过了（回执码已显示）。如需再举报一件事，请重新打开举报页面填写。
+field-same_sector = 已经是这个行业领域。
+field-same_street = 已经是这个街道。

@@ -536,3 +536,6 @@ poster-reward-employee = 生产经营单位从业人员实名举报本单位的�
 poster-secret = 依法为举报人保密。可以匿名举报，凭回执码查询进展、领取奖励。
 poster-emergency = 正在发生的火灾、事故、有人受伤，请立即拨打 119、110、120；安全生产举报投诉热线 12350。
 staff-posters = 宣传海报
+action-reclassify = 调整行业领域
+action-set_street = 调整所属街道
+history-none = 未填写
