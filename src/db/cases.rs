@@ -141,6 +141,62 @@ pub fn unit_attached(conn: &mut DbConn, tip_id: TipId, unit: &str) -> QueryResul
         .optional()
 }
 
+/// The case numbers marked as duplicates of this one, oldest first.
+pub fn duplicates_of(conn: &mut DbConn, case_number: &str) -> QueryResult<Vec<String>> {
+    tips::table
+        .inner_join(case_files::table)
+        .filter(case_files::duplicate_of.eq(case_number))
+        .order(tips::id.asc())
+        .select(tips::case_number)
+        .load(conn)
+}
+
+/// A possible duplicate: case number, enterprise, street, address.
+pub type Candidate = (String, Option<String>, Option<String>, String);
+
+/// Open tips submitted since `since` about the same enterprise or in the same sub-district
+/// (the candidates for "may be a duplicate"; the caller compares the places), optionally only a
+/// unit's: (case number, enterprise, street, address), newest first, at most 200.
+pub fn duplicate_candidates(
+    conn: &mut DbConn,
+    tip: &TipRow,
+    since: NaiveDateTime,
+    unit: Option<&str>,
+) -> QueryResult<Vec<Candidate>> {
+    let finals: Vec<&str> = Status::ALL
+        .iter()
+        .filter(|s| s.is_final())
+        .map(|s| s.as_str())
+        .collect();
+    let mut q = tips::table
+        .filter(tips::id.ne(tip.id.0))
+        .filter(tips::submitted_at.ge(since))
+        .filter(tips::status.ne_all(finals))
+        .into_boxed();
+    q = match (&tip.enterprise, &tip.street) {
+        (Some(e), Some(s)) => q.filter(
+            tips::enterprise
+                .eq(e.clone())
+                .or(tips::street.eq(s.clone())),
+        ),
+        (Some(e), None) => q.filter(tips::enterprise.eq(e.clone())),
+        (None, Some(s)) => q.filter(tips::street.eq(s.clone())),
+        (None, None) => return Ok(Vec::new()),
+    };
+    if let Some(unit) = unit {
+        q = q.filter(attached_to(unit.to_owned()));
+    }
+    q.order(tips::id.desc())
+        .limit(200)
+        .select((
+            tips::case_number,
+            tips::enterprise,
+            tips::street,
+            tips::address,
+        ))
+        .load(conn)
+}
+
 /// Open tips whose current deadline has passed and whose passing has not been notified yet
 /// (whatever the overdue flag says: an action may have set it before the job ran).
 pub fn newly_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<TipRow>> {

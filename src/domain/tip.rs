@@ -390,8 +390,61 @@ fn parse_reporter(r: &ReporterInput, errors: &mut Vec<FieldError>) -> Option<Rep
     })
 }
 
+/// A place or a name as compared for "may be the same": without spaces and punctuation, in
+/// lower case (`江头北路 216 号（负一楼）` and `江头北路216号负一楼` are one place).
+fn compact(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether two tips may be about the same thing: the same enterprise, or the same place in the
+/// same sub-district (one address contains the other, at least four characters of it).
+pub fn may_be_same(
+    a: (Option<&str>, Option<&str>, &str),
+    b: (Option<&str>, Option<&str>, &str),
+) -> bool {
+    let (enterprise_a, street_a, place_a) = a;
+    let (enterprise_b, street_b, place_b) = b;
+    let same_enterprise = match (enterprise_a.map(compact), enterprise_b.map(compact)) {
+        (Some(x), Some(y)) => !x.is_empty() && x == y,
+        _ => false,
+    };
+    let (pa, pb) = (compact(place_a), compact(place_b));
+    let near = |x: &str, y: &str| x.chars().count() >= 4 && y.contains(x);
+    let same_place =
+        street_a.is_some() && street_a == street_b && (near(&pa, &pb) || near(&pb, &pa));
+    same_enterprise || same_place
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn likely_duplicates_share_an_enterprise_or_a_place() {
+        let a = (
+            Some("某某海鲜酒楼"),
+            Some("jiangtou"),
+            "江头北路216号负一楼",
+        );
+        assert!(may_be_same(a, (Some(" 某某海鲜酒楼 "), None, "别处")));
+        assert!(may_be_same(
+            a,
+            (None, Some("jiangtou"), "江头北路 216 号（负一楼）")
+        ));
+        assert!(may_be_same(a, (None, Some("jiangtou"), "江头北路216号")));
+        assert!(
+            !may_be_same(a, (None, Some("huli"), "江头北路216号负一楼")),
+            "another street"
+        );
+        assert!(!may_be_same(a, (None, Some("jiangtou"), "金山路8号")));
+        assert!(
+            !may_be_same(a, (None, Some("jiangtou"), "号")),
+            "too short to tell"
+        );
+        assert!(!may_be_same((Some(""), None, "x"), (Some(""), None, "y")));
+    }
     use super::*;
     use crate::domain::catalog::tests::small;
     use chrono::TimeZone;

@@ -103,6 +103,11 @@ pub struct CaseView {
     pub verification_extended: bool,
     pub rectification: Rectification,
     pub duplicate_of: Option<String>,
+    /// The cases marked as duplicates of this one.
+    pub duplicates: Vec<String>,
+    /// Open cases of the last 90 days about the same enterprise or place, for staff to confirm
+    /// (this staff member's reach only).
+    pub suggested_duplicates: Vec<String>,
     pub reject_reason: Option<String>,
     /// Oldest first.
     pub history: Vec<HistoryItem>,
@@ -401,6 +406,9 @@ impl Services {
             .into_iter()
             .map(CaseMessage::from)
             .collect();
+        let duplicates = cases::duplicates_of(conn, &tip.case_number)?;
+        let suggested_duplicates =
+            self.suggested_duplicates(conn, staff, &tip, &file, &duplicates)?;
         let attachments = tips::attachments_of(conn, tip.id)?
             .into_iter()
             .map(|(id, content_type, bytes)| AttachmentInfo {
@@ -434,6 +442,8 @@ impl Services {
                 delay_explanation: file.delay_explanation,
             },
             duplicate_of: file.duplicate_of,
+            duplicates,
+            suggested_duplicates,
             reject_reason: file.reject_reason,
             case_number: tip.case_number,
             sector: tip.sector,
@@ -452,6 +462,44 @@ impl Services {
             anonymous: tip.anonymous,
             wants_reward: tip.wants_reward,
         })
+    }
+
+    /// Open cases of the last 90 days that may be about the same thing (same enterprise, or the
+    /// same place in the same sub-district), within this staff member's reach, newest first;
+    /// none for a case already closed or marked, and not those already linked to it.
+    fn suggested_duplicates(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        tip: &TipRow,
+        file: &cases::CaseFileRow,
+        linked: &[String],
+    ) -> ServiceResult<Vec<String>> {
+        if tip.status.is_final() {
+            return Ok(Vec::new());
+        }
+        let since = self.now() - chrono::Duration::days(90);
+        let unit = staff.scope();
+        let candidates = cases::duplicate_candidates(conn, tip, since, unit.as_deref())?;
+        let this = (
+            tip.enterprise.as_deref(),
+            tip.street.as_deref(),
+            tip.address.as_str(),
+        );
+        Ok(candidates
+            .into_iter()
+            .filter(|(number, ..)| {
+                !linked.contains(number) && file.duplicate_of.as_ref() != Some(number)
+            })
+            .filter(|(_, enterprise, street, address)| {
+                crate::domain::tip::may_be_same(
+                    this,
+                    (enterprise.as_deref(), street.as_deref(), address),
+                )
+            })
+            .map(|(number, ..)| number)
+            .take(10)
+            .collect())
     }
 
     /// After a head transferred a case away, they may no longer see it: answer with what the

@@ -334,6 +334,11 @@ pub struct CaseJson<'a> {
     pub rectification: &'a Rectification,
     #[schema(required)]
     pub duplicate_of: Option<&'a str>,
+    /// The cases marked as duplicates of this one.
+    pub duplicates: &'a [String],
+    /// Open cases of the last 90 days about the same enterprise or place (for staff to
+    /// confirm), within the caller's reach.
+    pub suggested_duplicates: &'a [String],
     #[schema(required)]
     pub reject_reason: Option<&'a str>,
     pub attachments: &'a [AttachmentInfo],
@@ -370,6 +375,8 @@ pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
         overdue: v.overdue,
         rectification: &v.rectification,
         duplicate_of: v.duplicate_of.as_deref(),
+        duplicates: &v.duplicates,
+        suggested_duplicates: &v.suggested_duplicates,
         reject_reason: v.reject_reason.as_deref(),
         attachments: &v.attachments,
         actions: &v.actions,

@@ -189,6 +189,36 @@ on_both_backends! {
         }
     }
 
+    /// Tips about the same enterprise or place are suggested as possible duplicates; once one
+    /// is marked, the original lists it.
+    fn duplicates_are_suggested_and_listed(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let first = app.new_case("fire_safety");
+        let mut same_place = anonymous_tip("fire_safety");
+        same_place["enterprise"] = serde_json::Value::Null;
+        same_place["address"] = json!("江头北路 216 号（负一楼）");
+        let second = app.submit(&same_place)["case_number"].as_str().unwrap().to_owned();
+        let mut elsewhere = anonymous_tip("fire_safety");
+        elsewhere["enterprise"] = json!("另一家店");
+        elsewhere["address"] = json!("金山路8号");
+        let third = app.submit(&elsewhere)["case_number"].as_str().unwrap().to_owned();
+        let case = |n: &str| officer.get(&format!("/api/v1/staff/tips/{n}")).json;
+        assert_eq!(case(&first)["suggested_duplicates"], json!([second.clone()]));
+        assert_eq!(case(&second)["suggested_duplicates"], json!([first.clone()]));
+        assert_eq!(case(&third)["suggested_duplicates"], json!([]));
+        assert_eq!(case(&first)["duplicates"], json!([]));
+        officer.steps(&first, &["accept"]);
+        let m = officer.act(&second, json!({"action": "mark_duplicate", "duplicate_of": first}));
+        assert_eq!(m.status, 200, "{}", m.text);
+        assert_eq!(case(&first)["duplicates"], json!([second.clone()]));
+        assert_eq!(case(&first)["suggested_duplicates"], json!([]), "a marked duplicate is no longer a suggestion");
+        assert_eq!(case(&second)["suggested_duplicates"], json!([]), "a final case suggests nothing");
+        let b = Browser::new(&app);
+        assert_eq!(b.sign_in("fire.officer", PASSWORD, "").0, 303);
+        let page = b.get(&format!("/staff/tips/{first}")).1;
+        assert!(page.contains("重复举报") && page.contains(&format!("/staff/tips/{second}")), "{page}");
+    }
+
     /// A transfer to a department that co-handles the case makes it the lead, and only the lead.
     fn a_transfer_to_a_co_handler_makes_it_the_lead(app) {
         let case = app.new_case("crowded_places");

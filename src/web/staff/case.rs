@@ -120,6 +120,7 @@ fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
         "co_departments": co.join("、"),
         "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
         "duplicate_of": t.duplicate_of.clone().unwrap_or_default(),
+        "duplicates": t.duplicates, "suggested_duplicates": t.suggested_duplicates,
         "reject_reason": t.reject_reason.clone().unwrap_or_default(),
         "responsible_party": f.responsible_party.clone().unwrap_or_default(),
         "measures": f.measures.clone().unwrap_or_default(),

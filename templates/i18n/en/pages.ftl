@@ -539,3 +539,6 @@ staff-posters = Posters
 action-reclassify = Change the sector
 action-set_street = Set the sub-district
 history-none = none
+staff-duplicates = Duplicates of this case
+staff-suggested-duplicates = May be the same
+staff-suggested-duplicates-hint = Open tips of the last 90 days about the same business or place. If one is the same matter, mark the later one as a duplicate.

@@ -539,3 +539,6 @@ staff-posters = 宣传海报
 action-reclassify = 调整行业领域
 action-set_street = 调整所属街道
 history-none = 未填写
+staff-duplicates = 重复举报
+staff-suggested-duplicates = 可能重复
+staff-suggested-duplicates-hint = 近 90 天内同一单位或同一地点、尚未办结的举报。核实确属同一事项的，在较晚的一件上“标记为重复”。
