@@ -41,6 +41,7 @@ diesel::table! {
         reporter_key -> Nullable<Text>,
         declared_employee -> Bool,
         declared_supervision -> Bool,
+        source_note -> Nullable<Text>,
     }
 }
 

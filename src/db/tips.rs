@@ -37,6 +37,8 @@ pub struct TipRow {
     pub reporter_key: Option<String>,
     pub declared_employee: bool,
     pub declared_supervision: bool,
+    /// Where a tip taken by staff came from (the outlet, letter number, hotline ticket).
+    pub source_note: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -65,6 +67,7 @@ pub struct NewTipRow<'a> {
     pub reporter_key: Option<&'a str>,
     pub declared_employee: bool,
     pub declared_supervision: bool,
+    pub source_note: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

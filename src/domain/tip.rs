@@ -77,11 +77,43 @@ pub enum Channel {
     Web,
     Api,
     Open311,
+    /// Taken by staff: the 12345 citizen hotline.
+    #[strum(serialize = "hotline_12345")]
+    #[serde(rename = "hotline_12345")]
+    Hotline12345,
+    /// Taken by staff: the 12350 work-safety hotline.
+    #[strum(serialize = "hotline_12350")]
+    #[serde(rename = "hotline_12350")]
+    Hotline12350,
+    Letter,
+    Visit,
+    Media,
+    LeaderInstruction,
+    Referral,
+    Other,
 }
 
 impl Channel {
+    /// The channels a tip taken by staff may come by (API.md, "Staff: intake on behalf").
+    pub const TAKEN_BY_STAFF: [Channel; 8] = [
+        Channel::Hotline12345,
+        Channel::Hotline12350,
+        Channel::Letter,
+        Channel::Visit,
+        Channel::Media,
+        Channel::LeaderInstruction,
+        Channel::Referral,
+        Channel::Other,
+    ];
+
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// A tip from the public or the media, whose timely verification supervision checks
+    /// (群众或媒体举报线索): every channel but a leader's instruction or a referral.
+    pub fn is_public_or_media(self) -> bool {
+        !matches!(self, Channel::LeaderInstruction | Channel::Referral)
     }
 }
 

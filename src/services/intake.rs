@@ -3,9 +3,12 @@
 //! this returns, the tip is committed (SQLite `synchronous=FULL` by default: on disk).
 
 use super::audit;
+use super::auth::Staff;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::{cases, submissions, tips};
+use crate::domain::FieldError;
+use crate::domain::access::Permission;
 use crate::domain::case_number::CaseNumber;
 use crate::domain::catalog::Routing;
 use crate::domain::photo::CleanPhoto;
@@ -34,6 +37,30 @@ pub struct Submitted {
 pub struct Received {
     pub at: NaiveDateTime,
     pub acceptance_due: NaiveDate,
+}
+
+/// Who took a tip in and when it was received, when that is not "a reporter, now": staff taking
+/// a call, a letter or a visit (time limits count from `at`), the demo's back-dated tips.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub at: Option<NaiveDateTime>,
+    /// The staff member who took it (the audit entry's actor).
+    pub by: Option<String>,
+    /// The outlet, letter number or hotline ticket.
+    pub source_note: Option<String>,
+}
+
+/// What staff add to a tip they take in (API.md, "Staff: intake on behalf").
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct TakenTip {
+    /// `hotline_12345` | `hotline_12350` | `letter` | `visit` | `media` |
+    /// `leader_instruction` | `referral` | `other`
+    pub channel: String,
+    /// RFC 3339; not in the future, at most 366 days ago. Time limits count from it.
+    pub received_at: Option<String>,
+    /// The outlet, letter number or hotline ticket (up to 200 characters).
+    pub source_note: Option<String>,
 }
 
 /// How long a submission key answers with the same receipt.
@@ -130,18 +157,41 @@ impl Services {
         }
         let tip = NewTip::parse(&input, &self.catalog, self.clock.now())
             .map_err(ServiceError::Validation)?;
-        // A receipt collision is astronomically unlikely (1 in 10^16 per pair) but would
-        // violate the unique index: draw again rather than fail the reporter.
-        let once = once.map(Arc::new);
+        let replay = once.map(|o| (Arc::new(o), input));
+        self.store_with_receipt(tip, channel, (photos, draft), replay, Origin::default())
+            .await
+    }
+
+    /// Stores a checked tip under a fresh receipt. A receipt collision is astronomically
+    /// unlikely (1 in 10^16 per pair) but would violate the unique index: draw again rather
+    /// than fail the reporter. With a submission key, another request that stored it first
+    /// is answered as it was.
+    async fn store_with_receipt(
+        &self,
+        tip: NewTip,
+        channel: Channel,
+        (photos, draft): (Arc<Vec<CleanPhoto>>, Option<String>),
+        replay: Option<(Arc<Once>, TipInput)>,
+        origin: Origin,
+    ) -> ServiceResult<Submitted> {
+        let once = replay.as_ref().map(|(o, _)| o.clone());
+        let origin = Arc::new(origin);
         for _ in 0..3 {
             let receipt = secrets::new_receipt()?;
             let hash = self.hasher.receipt_hash(receipt.clone()).await?;
             let (tip, photos, draft) = (tip.clone(), photos.clone(), draft.clone());
             let (stored_once, sent, count) = (once.clone(), receipt.clone(), photos.len());
+            let origin = origin.clone();
             match self
                 .blocking(move |s| {
                     let once = stored_once.as_deref().map(|o| (o, &sent));
-                    s.store_tip_once(&tip, &hash, channel, (&photos, draft.as_deref()), once)
+                    s.store(
+                        &tip,
+                        &hash,
+                        channel,
+                        (&photos, draft.as_deref()),
+                        (&origin, once),
+                    )
                 })
                 .await
             {
@@ -160,8 +210,8 @@ impl Services {
                 Err(ServiceError::Internal(e)) if is_receipt_collision(&e) => continue,
                 // Another request with the same key was stored first: answer as it did.
                 Err(ServiceError::Conflict("submission_taken")) => {
-                    if let Some(once) = &once
-                        && let Some(replayed) = self.replay(once, &input).await?
+                    if let Some((once, input)) = &replay
+                        && let Some(replayed) = self.replay(once, input).await?
                     {
                         return Ok(replayed);
                     }
@@ -173,6 +223,82 @@ impl Services {
         Err(ServiceError::Internal(anyhow::anyhow!(
             "three receipt collisions in a row"
         )))
+    }
+
+    /// A tip taken by staff on behalf of a caller, a letter, a visit, the media, a leader's
+    /// instruction or a referral: the channel, when it was received (time limits count from
+    /// it; not in the future, at most 366 days ago) and where it came from. Not limited per
+    /// address; the audit entry names the staff member. The receipt is shown this once, to read
+    /// back to the caller or print on the slip.
+    pub async fn take_tip(
+        &self,
+        staff: &Staff,
+        input: TipInput,
+        taken: TakenTip,
+    ) -> ServiceResult<Submitted> {
+        if !staff.may(Permission::WorkCases) {
+            return Err(ServiceError::Forbidden);
+        }
+        let now = self.clock.now();
+        let mut errors = Vec::new();
+        let channel = taken
+            .channel
+            .trim()
+            .parse::<Channel>()
+            .ok()
+            .filter(|c| Channel::TAKEN_BY_STAFF.contains(c));
+        if channel.is_none() {
+            errors.push(FieldError::new("channel", "unknown_channel"));
+        }
+        let received = match taken.received_at.as_deref().map(str::trim) {
+            None | Some("") => {
+                errors.push(FieldError::new("received_at", "required"));
+                None
+            }
+            Some(t) => match chrono::DateTime::parse_from_rfc3339(t) {
+                Ok(t) if t > now + chrono::Duration::minutes(5) => {
+                    errors.push(FieldError::new("received_at", "received_in_future"));
+                    None
+                }
+                Ok(t) if t < now - chrono::Duration::days(366) => {
+                    errors.push(FieldError::new("received_at", "received_too_old"));
+                    None
+                }
+                Ok(t) => Some(crate::db::timestamp(t.with_timezone(&chrono::Utc))),
+                Err(_) => {
+                    errors.push(FieldError::new("received_at", "bad_time"));
+                    None
+                }
+            },
+        };
+        let note = taken
+            .source_note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
+        let source_note = match note {
+            Some(n) => crate::domain::tip::text_field("source_note", Some(n), (1, 200))
+                .map_err(|e| errors.push(e))
+                .ok(),
+            None => None,
+        };
+        let tip = NewTip::parse(&input, &self.catalog, now).map_err(|mut e| {
+            e.append(&mut errors);
+            ServiceError::Validation(e)
+        })?;
+        let (Some(channel), Some(at)) = (channel, received) else {
+            return Err(ServiceError::Validation(errors));
+        };
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let origin = Origin {
+            at: Some(at),
+            by: Some(staff.username.clone()),
+            source_note,
+        };
+        self.store_with_receipt(tip, channel, (Arc::default(), None), None, origin)
+            .await
     }
 
     /// The first answer to a submission key within the window, if any (a reload of the
@@ -254,7 +380,7 @@ impl Services {
         }))
     }
 
-    /// Stores a checked tip as received at `now` (blocking).
+    /// Stores a checked tip as received at `at` (blocking; the demo's back-dated tips).
     pub(crate) fn store_tip(
         &self,
         tip: &NewTip,
@@ -264,36 +390,29 @@ impl Services {
         draft: Option<&str>,
         at: Option<NaiveDateTime>,
     ) -> ServiceResult<(CaseNumber, Routing, Received)> {
-        self.store(tip, receipt_hash, channel, (photos, draft), (at, None))
+        let origin = Origin {
+            at,
+            ..Origin::default()
+        };
+        self.store(tip, receipt_hash, channel, (photos, draft), (&origin, None))
     }
 
-    /// Stores a checked tip now, with its submission key and the answer sealed under it in the
-    /// same transaction (blocking).
-    fn store_tip_once(
-        &self,
-        tip: &NewTip,
-        receipt_hash: &str,
-        channel: Channel,
-        files: (&[CleanPhoto], Option<&str>),
-        once: Option<(&Once, &Receipt)>,
-    ) -> ServiceResult<(CaseNumber, Routing, Received)> {
-        self.store(tip, receipt_hash, channel, files, (None, once))
-    }
-
+    /// Stores a checked tip (blocking), with its submission key and the answer sealed under it
+    /// in the same transaction when there is one.
     fn store(
         &self,
         tip: &NewTip,
         receipt_hash: &str,
         channel: Channel,
         (photos, draft): (&[CleanPhoto], Option<&str>),
-        (at, once): (Option<NaiveDateTime>, Option<(&Once, &Receipt)>),
+        (origin, once): (&Origin, Option<(&Once, &Receipt)>),
     ) -> ServiceResult<(CaseNumber, Routing, Received)> {
         let routing = self
             .catalog
             .route(&tip.sector, tip.street.as_deref(), &tip.description);
         self.db.write(|conn| -> ServiceResult<_> {
             // The time is taken once the writer is ours, so times follow case numbers.
-            let now = at.unwrap_or_else(|| self.now());
+            let now = origin.at.unwrap_or_else(|| self.now());
             let year = now.and_utc().with_timezone(&self.offset).year();
             let acceptance_due = self.calendar.add_working_days(
                 self.local_date(now),
@@ -340,6 +459,7 @@ impl Services {
                 reporter_key: reporter_key.as_deref(),
                 declared_employee: tip.employee,
                 declared_supervision: tip.supervision_staff,
+                source_note: origin.source_note.as_deref(),
             };
             let id = tips::insert(conn, &row)?;
             cases::insert(
@@ -354,7 +474,7 @@ impl Services {
                 self,
                 conn,
                 &NewEntry {
-                    actor: "reporter",
+                    actor: origin.by.as_deref().unwrap_or("reporter"),
                     action: "submit",
                     case_number: Some(case_number.as_str()),
                     detail: Some(&format!("{} {}", channel.as_str(), routing_note(&routing))),
@@ -374,7 +494,8 @@ impl Services {
             if let Some(token) = draft {
                 crate::db::drafts::delete(conn, &super::drafts::token_hash(token))?;
             }
-            tips::insert_event(conn, id, "submit", None, Some(channel.as_str()), now)?;
+            let by = origin.by.as_deref();
+            tips::insert_event(conn, id, "submit", by, Some(channel.as_str()), now)?;
             let route_note = routing_note(&routing);
             tips::insert_event(conn, id, "route", None, Some(&route_note), now)?;
             // Each unit the tip is attached to hears of it (after commit, by the outbox).

@@ -199,6 +199,30 @@ pub struct Submitted {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub street: Option<Unit>,
+    /// How it came in: in the answer to staff who took it (`POST /api/v1/staff/tips`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub channel: Option<Channel>,
+}
+
+impl Submitted {
+    /// The answer for a stored tip (its receipt shown this once).
+    pub fn of(c: &Catalog, done: &crate::services::intake::Submitted) -> Submitted {
+        Submitted {
+            case_number: done.case_number.as_str().to_owned(),
+            receipt: done.receipt.grouped(),
+            status: Status::Submitted,
+            department: unit(c, &done.routing.lead),
+            co_departments: done
+                .routing
+                .co_departments
+                .iter()
+                .map(|d| unit(c, d))
+                .collect(),
+            street: done.routing.street.as_deref().map(|s| unit(c, s)),
+            channel: None,
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/tips", tag = "reporters", request_body = TipInput,
@@ -232,20 +256,7 @@ pub async fn submit_tip(
         )
         .await
         .map_err(ApiError::service(call.lang))?;
-    let c = &services.catalog;
-    let out = Submitted {
-        case_number: done.case_number.as_str().to_owned(),
-        receipt: done.receipt.grouped(),
-        status: Status::Submitted,
-        department: unit(c, &done.routing.lead),
-        co_departments: done
-            .routing
-            .co_departments
-            .iter()
-            .map(|d| unit(c, d))
-            .collect(),
-        street: done.routing.street.as_deref().map(|s| unit(c, s)),
-    };
+    let out = Submitted::of(&services.catalog, &done);
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json_utf8(out))
@@ -409,6 +420,7 @@ impl utoipa::Modify for Session {
         super::staff_api::list,
         super::staff_api::detail,
         super::staff_api::act,
+        super::staff_api::take_tip,
         super::staff_api::message,
         super::staff_api::attachment,
         super::staff_api::identity,

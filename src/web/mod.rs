@@ -99,6 +99,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/login"                         => staff::signin::login_submit,
         post   "/staff/logout"                        => staff::signin::logout,
         get    "/staff"                               => staff::queue::queue,
+        // Before the case page, whose {case} would take "new".
+        get    "/staff/tips/new"                      => staff::intake::new_tip,
+        post   "/staff/tips/new"                      => staff::intake::take_tip,
         get    "/staff/tips/{case}"                   => staff::case::case_page,
         post   "/staff/tips/{case}/act"               => staff::case::act,
         post   "/staff/tips/{case}/message"           => staff::case::message,
@@ -152,6 +155,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         delete "/staff/session"                       => staff_api::sign_out,
         get    "/staff/tips"                          => staff_api::list,
         get    "/staff/tips/{case}"                   => staff_api::detail,
+        post   "/staff/tips"                          => staff_api::take_tip,
         post   "/staff/tips/{case}/actions"           => staff_api::act,
         post   "/staff/tips/{case}/messages"          => staff_api::message,
         get    "/staff/tips/{case}/attachments/{id}"  => staff_api::attachment,

@@ -40,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/reward_notice.html",
     "staff/reward_register.html",
     "staff/poster.html",
+    "staff/intake.html",
+    "staff/intake_slip.html",
     "staff/oversight_summary.html",
     "staff/oversight_evaluation.html",
     "staff/dashboard.html",

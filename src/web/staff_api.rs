@@ -16,6 +16,7 @@ use crate::domain::json;
 use crate::domain::query::QueueFilter;
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
+use crate::domain::tip::TipInput;
 use crate::domain::tip::{Channel, Severity};
 use crate::domain::workflow::Action;
 use crate::services::audit::AuditEntry;
@@ -23,6 +24,7 @@ use crate::services::auth::Staff as StaffMember;
 use crate::services::cases::{
     ActionInput, AttachmentInfo, CaseMessage, CaseSummary, CaseView, HistoryItem, Rectification,
 };
+use crate::services::intake::TakenTip;
 use crate::services::{ServiceResult, Services};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
@@ -414,6 +416,83 @@ pub async fn act(
     let (case, input) = (path.into_inner(), body.into_inner());
     let view = call.run(move |s, st| s.act(st, &case, &input)).await?;
     Ok(HttpResponse::Ok().json_utf8(case_json(call.catalog(), &view)))
+}
+
+/// A tip taken by staff: the body of `POST /api/v1/tips` and where and when it came in.
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(default)]
+pub struct StaffTipBody {
+    sector: Option<String>,
+    street: Option<String>,
+    address: Option<String>,
+    enterprise: Option<String>,
+    description: Option<String>,
+    severity: Option<String>,
+    observed_at: Option<String>,
+    anonymous: Option<bool>,
+    reporter: Option<crate::domain::tip::ReporterInput>,
+    wants_reward: Option<bool>,
+    employee: Option<bool>,
+    supervision_staff: Option<bool>,
+    /// `hotline_12345` | `hotline_12350` | `letter` | `visit` | `media` |
+    /// `leader_instruction` | `referral` | `other`
+    channel: String,
+    /// RFC 3339; not in the future, at most 366 days ago. Time limits count from it.
+    received_at: Option<String>,
+    /// The outlet, letter number or hotline ticket (up to 200 characters).
+    source_note: Option<String>,
+}
+
+impl StaffTipBody {
+    fn split(self) -> (TipInput, TakenTip) {
+        let tip = TipInput {
+            sector: self.sector,
+            street: self.street,
+            address: self.address,
+            enterprise: self.enterprise,
+            description: self.description,
+            severity: self.severity,
+            observed_at: self.observed_at,
+            anonymous: self.anonymous,
+            reporter: self.reporter,
+            wants_reward: self.wants_reward,
+            employee: self.employee,
+            supervision_staff: self.supervision_staff,
+        };
+        let taken = TakenTip {
+            channel: self.channel,
+            received_at: self.received_at,
+            source_note: self.source_note,
+        };
+        (tip, taken)
+    }
+}
+
+/// Registers a tip received by another channel; the receipt is in the answer this once.
+#[utoipa::path(post, path = "/staff/tips", tag = "staff", request_body = StaffTipBody,
+    params(Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "the tip is stored: the public answer's fields and its channel", body = super::api::Submitted),
+        StaffErrors, Refused, JsonBodyErrors,
+    ))]
+pub async fn take_tip(
+    call: StaffCall<can::WorkCases>,
+    body: web::Json<StaffTipBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (input, taken) = body.into_inner().split();
+    let channel = taken.channel.parse().ok();
+    let done = call
+        .state
+        .services
+        .take_tip(call.staff.member(), input, taken)
+        .await
+        .map_err(ApiError::service(call.lang))?;
+    let mut out = super::api::Submitted::of(call.catalog(), &done);
+    out.channel = channel;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json_utf8(out))
 }
 
 #[derive(Deserialize, ToSchema)]

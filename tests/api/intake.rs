@@ -213,3 +213,85 @@ on_both_backends! {
         assert_eq!((a.status, a.json["error"].as_str()), (413, Some("too_large")));
     }
 }
+
+/// A hotline tip as staff register it, received `days_ago`.
+fn taken(days_ago: i64) -> serde_json::Value {
+    let mut t = anonymous_tip("gas");
+    let at = chrono::Utc::now() - chrono::Duration::days(days_ago);
+    t["channel"] = serde_json::json!("hotline_12345");
+    t["received_at"] = serde_json::json!(at.to_rfc3339());
+    t["source_note"] = serde_json::json!("12345 工单 HL20261127-0042");
+    t
+}
+
+on_both_backends! {
+    /// Staff register tips that came by other channels: the channel is kept, limits count from
+    /// the time received, the audit names the clerk, and the staff path is not rate limited.
+    fn staff_register_tips_from_other_channels(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on")));
+        let officer = app.staff("gas.officer", "officer", Some("municipal"));
+        let a = officer.post("/api/v1/staff/tips", &taken(3));
+        assert_eq!(a.status, 201, "{}", a.text);
+        assert_eq!(a.json["channel"], "hotline_12345");
+        assert!(a.json["receipt"].as_str().unwrap().len() == 19, "the receipt, this once");
+        let case = a.json["case_number"].as_str().unwrap().to_owned();
+        let coord = app.staff("coord", "coordinator", None);
+        let d = coord.get(&format!("/api/v1/staff/tips/{case}"));
+        assert_eq!(d.json["channel"], "hotline_12345");
+        let received = chrono::DateTime::parse_from_rfc3339(d.json["submitted_at"].as_str().unwrap()).unwrap();
+        assert!(chrono::Utc::now().signed_duration_since(received) > chrono::Duration::days(2), "limits count from the time received: {}", d.text);
+        let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
+        assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "submit" && e["actor"] == "gas.officer"), "{audit}");
+        // Not limited per address, unlike the public path.
+        for _ in 0..6 {
+            assert_eq!(officer.post("/api/v1/staff/tips", &taken(0)).status, 201);
+        }
+        // Bad input names the field and stores nothing.
+        let before = { let mut c = app.services.db.read().unwrap(); tipline::db::tips::count(&mut c).unwrap() };
+        for (field, value, name) in [
+            ("channel", serde_json::json!("pigeon"), "channel"),
+            ("channel", serde_json::json!("web"), "channel"),
+            ("received_at", serde_json::json!((chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339()), "received_at"),
+            ("received_at", serde_json::json!((chrono::Utc::now() - chrono::Duration::days(400)).to_rfc3339()), "received_at"),
+            ("received_at", serde_json::json!("yesterday"), "received_at"),
+            ("sector", serde_json::json!("nope"), "sector"),
+        ] {
+            let mut body = taken(0);
+            body[field] = value;
+            let r = officer.post("/api/v1/staff/tips", &body);
+            assert_eq!(r.status, 422, "{field}: {}", r.text);
+            assert!(r.json["fields"][name].is_array(), "{field}: {}", r.text);
+        }
+        let after = { let mut c = app.services.db.read().unwrap(); tipline::db::tips::count(&mut c).unwrap() };
+        assert_eq!(before, after);
+        for role in ["inspector", "finance"] {
+            let who = app.staff(&format!("{role}.x"), role, None);
+            assert_eq!(who.post("/api/v1/staff/tips", &taken(0)).status, 403, "{role}");
+        }
+    }
+
+    /// The intake page: a refused form comes back as typed; a registered tip answers with the
+    /// printable acknowledgement slip carrying the case number and the receipt.
+    fn the_intake_page_registers_a_tip_and_prints_its_slip(app) {
+        app.add_user("gas.officer", "officer", Some("municipal"), None);
+        let b = Browser::new(&app);
+        assert_eq!(b.sign_in("gas.officer", PASSWORD, "").0, 303);
+        let (status, form) = b.get("/staff/tips/new");
+        assert_eq!(status, 200);
+        assert!(form.contains("12350 安全生产举报投诉热线") && form.contains("name=\"received_at\""));
+        let csrf = b.csrf("/staff/tips/new");
+        let mut fields = vec![("csrf", csrf.as_str()), ("channel", ""), ("received_at", "2026-11-30T09:30"), ("sector", "gas"), ("street", "jiangtou"), ("address", "江头北路216号负一楼"), ("description", "来电反映：餐馆地下室堆放多个液化气瓶，有异味。"), ("severity", "major"), ("caller", "anonymous")];
+        let (status, html, _) = b.post("/staff/tips/new", &fields);
+        assert_eq!(status, 422);
+        assert!(html.contains("举报来源") && html.contains("来电反映：餐馆地下室堆放多个液化气瓶"), "what was typed comes back: {html}");
+        fields[1] = ("channel", "hotline_12350");
+        let (status, slip, _) = b.post("/staff/tips/new", &fields);
+        assert_eq!(status, 201, "{slip}");
+        assert!(slip.contains("安全生产举报受理回执") && slip.contains("12350 安全生产举报投诉热线"));
+        let receipt = element_text(&slip, "receipt").expect("the receipt");
+        let case = element_text(&slip, "case-number").expect("the case number");
+        let t = app.post_json("/api/v1/track", &serde_json::json!({"receipt": receipt}));
+        assert_eq!(t.status, 200, "the reporter follows it with the receipt");
+        assert_eq!(t.json["case_number"], case.as_str());
+    }
+}

@@ -408,6 +408,16 @@ on_both_backends! {
         assert_eq!(post(&c, &fin9, "/api/v1/finance/rewards/999999/reinstate", json!({"reason": "x"})).status, 404);
         assert_eq!(post(&c, &fin9, &reinstate, json!({"reason": "举报人住院，未能按期领取"})).status, 200);
 
+        // A tip taken by staff from another channel.
+        let mut taken = anonymous_tip("fire_safety");
+        taken["channel"] = json!("letter");
+        taken["received_at"] = json!(chrono::Utc::now().to_rfc3339());
+        assert_eq!(post(&c, &fin9, "/api/v1/staff/tips", taken.clone()).status, 403);
+        let officer = app.staff("fire.officer9", "officer", Some("fire"));
+        assert_eq!(post(&c, &officer, "/api/v1/staff/tips", taken.clone()).status, 201);
+        taken["channel"] = json!("pigeon");
+        assert_eq!(post(&c, &officer, "/api/v1/staff/tips", taken).status, 422);
+
         contract.into_inner().assert_complete();
     }
 

@@ -91,3 +91,7 @@ field-bad_submission_key = A submission key is 8 to 64 letters, digits, undersco
 field-idempotency_key_reused = This form was already sent (its receipt was shown). To report something else, open the report page again.
 field-same_sector = The case is already in this sector.
 field-same_street = The case is already in this sub-district.
+field-unknown_channel = Choose how the tip came in (12345 hotline, 12350 hotline, letter, visit, media, leader's instruction, referral or other).
+field-received_in_future = The time received cannot be in the future.
+field-received_too_old = The time received cannot be more than a year ago.
+field-bad_time = Give a valid date and time.

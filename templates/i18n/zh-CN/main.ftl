@@ -91,3 +91,7 @@ field-bad_submission_key = 提交编号应为 8 到 64 个字母、数字、下�
 field-idempotency_key_reused = 这份表单已经提交过了（回执码已显示）。如需再举报一件事，请重新打开举报页面填写。
 field-same_sector = 已经是这个行业领域。
 field-same_street = 已经是这个街道。
+field-unknown_channel = 请选择举报来源（12345 热线、12350 热线、来信、来访、媒体、领导批示、上级转办或其他）。
+field-received_in_future = 接收时间不能晚于现在。
+field-received_too_old = 接收时间不能早于一年前。
+field-bad_time = 请填写有效的日期和时间。
