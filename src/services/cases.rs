@@ -91,6 +91,8 @@ pub struct CaseView {
     pub observed_at: Option<NaiveDateTime>,
     pub submitted_at: NaiveDateTime,
     pub channel: Channel,
+    /// Where a tip taken by staff came from (the outlet, letter number, hotline ticket).
+    pub source_note: Option<String>,
     pub status: Status,
     /// The lead department's code.
     pub department: String,
@@ -455,6 +457,7 @@ impl Services {
             observed_at: tip.observed_at,
             submitted_at: tip.submitted_at,
             channel: tip.channel,
+            source_note: tip.source_note,
             status,
             department: tip.department,
             triage: tip.triage,

@@ -319,7 +319,15 @@ pub struct CaseJson<'a> {
     #[serde(serialize_with = "json::rfc3339")]
     #[schema(value_type = String)]
     pub submitted_at: NaiveDateTime,
+    /// When it was received, from which its time limits count (for a tip taken by staff, the
+    /// time they entered; otherwise when it was submitted).
+    #[serde(serialize_with = "json::rfc3339")]
+    #[schema(value_type = String)]
+    pub received_at: NaiveDateTime,
     pub channel: Channel,
+    /// Where a tip taken by staff came from.
+    #[schema(required)]
+    pub source_note: Option<&'a str>,
     pub status: Status,
     pub department: Unit,
     pub co_departments: Vec<Unit>,
@@ -359,7 +367,9 @@ pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
         severity: v.severity,
         observed_at: v.observed_at,
         submitted_at: v.submitted_at,
+        received_at: v.submitted_at,
         channel: v.channel,
+        source_note: v.source_note.as_deref(),
         status: v.status,
         department: unit(catalog, &v.department),
         co_departments: v.co_departments.iter().map(|u| unit(catalog, u)).collect(),

@@ -238,6 +238,8 @@ on_both_backends! {
         let coord = app.staff("coord", "coordinator", None);
         let d = coord.get(&format!("/api/v1/staff/tips/{case}"));
         assert_eq!(d.json["channel"], "hotline_12345");
+        assert_eq!(d.json["source_note"], "12345 工单 HL20261127-0042");
+        assert_eq!(d.json["received_at"], d.json["submitted_at"]);
         let received = chrono::DateTime::parse_from_rfc3339(d.json["submitted_at"].as_str().unwrap()).unwrap();
         assert!(chrono::Utc::now().signed_duration_since(received) > chrono::Duration::days(2), "limits count from the time received: {}", d.text);
         let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
@@ -290,6 +292,8 @@ on_both_backends! {
         assert!(slip.contains("安全生产举报受理回执") && slip.contains("12350 安全生产举报投诉热线"));
         let receipt = element_text(&slip, "receipt").expect("the receipt");
         let case = element_text(&slip, "case-number").expect("the case number");
+        let page = b.get(&format!("/staff/tips/{case}")).1;
+        assert!(page.contains("12350 安全生产举报投诉热线"), "the case page names the channel");
         let t = app.post_json("/api/v1/track", &serde_json::json!({"receipt": receipt}));
         assert_eq!(t.status, 200, "the reporter follows it with the receipt");
         assert_eq!(t.json["case_number"], case.as_str());

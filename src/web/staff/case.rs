@@ -113,6 +113,8 @@ fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
         "severity": lang.t(&format!("severity-{}", t.severity)),
         "observed": t.observed_at.map(|o| local_datetime(o.and_utc(), offset, lang)).unwrap_or_default(),
         "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
+        "channel": lang.try_t(&format!("history-channel-{}", t.channel.as_str())).unwrap_or_else(|| t.channel.as_str().to_owned()),
+        "source_note": t.source_note.clone().unwrap_or_default(),
         "reporter": lang.t(if t.anonymous { "reporter-anonymous" } else { "reporter-identified" }),
         "wants_reward": t.wants_reward,
         "description": t.description,
