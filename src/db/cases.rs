@@ -113,6 +113,9 @@ pub fn queue(
         if let Some(s) = &f.street {
             q = q.filter(tips::street.eq(s.clone()));
         }
+        if let Some(c) = &f.channel {
+            q = q.filter(tips::channel.eq(c.clone()));
+        }
         if let Some(o) = f.overdue {
             q = q.filter(tips::overdue.eq(o));
         }

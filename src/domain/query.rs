@@ -14,6 +14,8 @@ pub struct QueueFilter {
     pub status: Option<String>,
     pub sector: Option<String>,
     pub street: Option<String>,
+    /// How the tips came in (`hotline_12345`, `media`…).
+    pub channel: Option<String>,
     pub overdue: Option<bool>,
 }
 

@@ -70,7 +70,7 @@ impl TryFrom<String> for Severity {
 /// How the tip reached us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display)]
+#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display, strum::VariantArray)]
 #[strum(serialize_all = "snake_case")]
 #[derive(utoipa::ToSchema)]
 pub enum Channel {

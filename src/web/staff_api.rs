@@ -175,6 +175,9 @@ pub struct QueueQuery {
     sector: Option<String>,
     /// A sub-district code.
     street: Option<String>,
+    /// How the tips came in: `web`, `api`, `open311`, `hotline_12345`, `hotline_12350`,
+    /// `letter`, `visit`, `media`, `leader_instruction`, `referral`, `other`.
+    channel: Option<String>,
     /// `true` for overdue cases only, `false` for the others.
     overdue: Option<String>,
     /// From 1.
@@ -196,6 +199,7 @@ impl QueueQuery {
             ("status", f.status),
             ("sector", f.sector),
             ("street", f.street),
+            ("channel", f.channel),
         ] {
             if let Some(v) = v {
                 qs.push((k, v));
@@ -217,6 +221,7 @@ impl QueueQuery {
             status: some(&self.status),
             sector: some(&self.sector),
             street: some(&self.street),
+            channel: some(&self.channel),
             overdue: match self.overdue.as_deref() {
                 Some("true" | "1" | "on") => Some(true),
                 Some("false" | "0") => Some(false),

@@ -242,6 +242,8 @@ on_both_backends! {
         assert_eq!(d.json["received_at"], d.json["submitted_at"]);
         let received = chrono::DateTime::parse_from_rfc3339(d.json["submitted_at"].as_str().unwrap()).unwrap();
         assert!(chrono::Utc::now().signed_duration_since(received) > chrono::Duration::days(2), "limits count from the time received: {}", d.text);
+        assert!(coord.get("/api/v1/staff/tips?channel=hotline_12345").text.contains(&case), "the queue filters by channel");
+        assert!(!coord.get("/api/v1/staff/tips?channel=web").text.contains(&case));
         let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
         assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "submit" && e["actor"] == "gas.officer"), "{audit}");
         // Not limited per address, unlike the public path.

@@ -86,13 +86,11 @@ fn form_page(
 ) -> PageResult {
     let names = page.names();
     let lang = page.lang;
-    let channels: Vec<Choice> = Channel::TAKEN_BY_STAFF
-        .iter()
-        .map(|c| Choice {
-            code: c.as_str().to_owned(),
-            name: lang.t(&format!("history-channel-{}", c.as_str())),
-        })
-        .collect();
+    let channels = Choice::labelled(
+        lang,
+        "history-channel",
+        Channel::TAKEN_BY_STAFF.iter().map(|c| c.as_str()),
+    );
     let mut ctx = page.context(&staff.session);
     ctx.insert("form", form);
     ctx.insert("errors", errors);

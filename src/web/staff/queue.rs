@@ -1,6 +1,7 @@
 //! The queue: the tips this staff member works, nearest deadline first, with filters.
 
 use crate::domain::status::Status;
+use crate::domain::tip::Channel;
 use crate::services::cases::CaseSummary;
 use crate::web::extract::{Staff, can};
 use crate::web::pages::{Choice, Names, Page, PageResult};
@@ -9,6 +10,7 @@ use crate::web::staff_api::QueueQuery;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use serde_json::{Value, json};
+use strum::VariantArray;
 
 const PER_PAGE: i64 = 50;
 
@@ -38,10 +40,15 @@ pub async fn queue(
     ctx.insert("pages", &pages);
     ctx.insert("prev_href", &link(number - 1));
     ctx.insert("next_href", &link(number + 1));
-    ctx.insert("filter", &json!({ "status": filter.status, "sector": filter.sector, "street": filter.street, "overdue": filter.overdue == Some(true) }));
+    ctx.insert("filter", &json!({ "status": filter.status, "sector": filter.sector, "street": filter.street, "channel": filter.channel, "overdue": filter.overdue == Some(true) }));
     let statuses = Choice::labelled(lang, "status", Status::ALL.iter().map(|s| s.as_str()));
     ctx.insert("statuses", &statuses);
     ctx.insert("sectors", &names.sector_choices());
+    let channels = Channel::VARIANTS.iter().map(|c| c.as_str());
+    ctx.insert(
+        "channels",
+        &Choice::labelled(lang, "history-channel", channels),
+    );
     ctx.insert("streets", &names.street_choices());
     Ok(page.render("staff/queue.html", &ctx, StatusCode::OK))
 }
