@@ -279,6 +279,8 @@ pub struct TipFacts {
     pub status: Status,
     pub submitted_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// How it came in (`web`, `hotline_12345`, `media`…).
+    pub channel: String,
 }
 
 /// Tips submitted in `[from, to)` (UTC) with their case files, for one unit or all.

@@ -13,6 +13,8 @@ pub struct CaseFacts {
     pub sector: String,
     pub street: Option<String>,
     pub department: String,
+    /// How it came in (`web`, `hotline_12345`, `media`…).
+    pub channel: String,
     pub submitted: NaiveDate,
     pub accepted: bool,
     pub found_true: bool,

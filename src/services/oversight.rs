@@ -9,8 +9,10 @@ use crate::db::cases::{self, CaseFileRow, TipFacts};
 use crate::domain::access::Permission;
 use crate::domain::metrics::{self, CaseFacts, Group, Share};
 use crate::domain::status::Status;
+use crate::domain::tip::Channel;
 use crate::services::auth::Staff;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use strum::VariantArray;
 
 /// The longest period one dashboard or report covers.
 pub const MAX_DAYS: i64 = 3 * 366;
@@ -58,6 +60,9 @@ pub struct Oversight {
     pub by_sector: Vec<Group>,
     pub by_street: Vec<Group>,
     pub by_department: Vec<Group>,
+    /// By how the tips came in (the public's and the media's apart from instructions and
+    /// referrals), only the channels that brought any.
+    pub by_channel: Vec<Group>,
     pub weekly: Vec<(NaiveDate, i64)>,
     pub overdue: Vec<OverdueCase>,
 }
@@ -240,6 +245,10 @@ impl Services {
         let sectors = codes(c.sectors(), |s| &s.code);
         let streets = codes(c.streets(), |s| &s.code);
         let departments = codes(c.departments(), |d| &d.code);
+        let channels: Vec<String> = Channel::VARIANTS
+            .iter()
+            .map(|ch| ch.as_str().to_owned())
+            .collect();
         let all: Vec<&CaseFacts> = facts.iter().collect();
         Ok(Oversight {
             unit: unit.map(str::to_owned),
@@ -249,6 +258,10 @@ impl Services {
             by_sector: metrics::by(&facts, &sectors, |f| Some(f.sector.clone()), w),
             by_street: metrics::by(&facts, &streets, |f| f.street.clone(), w),
             by_department: metrics::by(&facts, &departments, |f| Some(f.department.clone()), w),
+            by_channel: metrics::by(&facts, &channels, |f| Some(f.channel.clone()), w)
+                .into_iter()
+                .filter(|g| g.received > 0)
+                .collect(),
             weekly: metrics::weekly(&facts, from, to),
             overdue,
         })
@@ -316,6 +329,7 @@ impl Services {
             sector: tip.sector.clone(),
             street: tip.street.clone(),
             department: tip.department.clone(),
+            channel: tip.channel.clone(),
             submitted: self.local_date(tip.submitted_at),
             accepted: file.accepted_at.is_some(),
             found_true,

@@ -131,6 +131,7 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
             {"id": "by-sector", "caption": lang.t("oversight-by-sector"), "rows": sectors},
             {"id": "by-street", "caption": lang.t("oversight-by-street"), "rows": streets.clone()},
             {"id": "by-department", "caption": lang.t("oversight-by-department"), "rows": departments.clone()},
+            {"id": "by-channel", "caption": lang.t("oversight-by-channel"), "rows": rows(&o.by_channel, &|k| lang.t(&format!("history-channel-{k}")))},
         ],
         "evaluation_tables": [
             {"id": "evaluation-streets", "caption": lang.t("oversight-streets"), "rows": streets},

@@ -246,6 +246,12 @@ on_both_backends! {
         assert!(!coord.get("/api/v1/staff/tips?channel=web").text.contains(&case));
         let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
         assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "submit" && e["actor"] == "gas.officer"), "{audit}");
+        // The dashboard counts tips by channel.
+        let b = Browser::new(&app);
+        assert_eq!(b.sign_in("coord", PASSWORD, "").0, 303);
+        let (status, dashboard) = b.get("/staff/dashboard");
+        assert_eq!(status, 200);
+        assert!(dashboard.contains("按举报来源") && dashboard.contains("12345 政务服务便民热线"), "{dashboard}");
         // Not limited per address, unlike the public path.
         for _ in 0..6 {
             assert_eq!(officer.post("/api/v1/staff/tips", &taken(0)).status, 201);

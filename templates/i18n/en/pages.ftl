@@ -582,3 +582,4 @@ slip-follow = Keep the receipt safe (it is given only this once). With it, follo
 slip-read-back = Registered. The receipt is shown only this once: read it to the reporter, or print this slip for them.
 slip-open-case = Open the case
 slip-another = Register another
+oversight-by-channel = By channel

@@ -582,3 +582,4 @@ slip-follow = 请妥善保管回执码（只出具这一次）。凭回执码可
 slip-read-back = 登记成功。回执码只显示这一次：请读给举报人，或打印本回执交给举报人。
 slip-open-case = 打开案件
 slip-another = 再登记一件
+oversight-by-channel = 按举报来源
