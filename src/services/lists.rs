@@ -73,6 +73,8 @@ pub struct ListRow {
     pub status: Status,
     pub suspend_operations: bool,
     pub days_overdue: i64,
+    /// How the tip came in.
+    pub channel: String,
 }
 
 /// The columns, in order, as message keys.
@@ -90,6 +92,7 @@ pub const COLUMNS: &[&str] = &[
     "list-col-deadline",
     "list-col-status",
     "list-col-days-overdue",
+    "intake-channel",
 ];
 
 /// A row's cells under [`COLUMNS`] in a language (the list page and its file show the same).
@@ -116,6 +119,8 @@ pub fn cells(catalog: &Catalog, lang: Lang, r: &ListRow) -> Vec<String> {
         r.deadline.map(|d| d.to_string()).unwrap_or_default(),
         status,
         r.days_overdue.to_string(),
+        lang.try_t(&format!("history-channel-{}", r.channel))
+            .unwrap_or_else(|| r.channel.clone()),
     ]
 }
 
@@ -182,5 +187,6 @@ fn row(tip: TipRow, file: CaseFileRow, status: Status, today: chrono::NaiveDate)
         status: tip.status,
         suspend_operations: file.suspend_operations,
         days_overdue,
+        channel: tip.channel.as_str().to_owned(),
     }
 }

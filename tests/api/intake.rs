@@ -242,6 +242,10 @@ on_both_backends! {
         assert_eq!(d.json["received_at"], d.json["submitted_at"]);
         let received = chrono::DateTime::parse_from_rfc3339(d.json["submitted_at"].as_str().unwrap()).unwrap();
         assert!(chrono::Utc::now().signed_duration_since(received) > chrono::Duration::days(2), "limits count from the time received: {}", d.text);
+        let today_case = app.new_case("gas");
+        let today_due = coord.get(&format!("/api/v1/staff/tips/{today_case}")).json["deadlines"]["acceptance"].as_str().unwrap().to_owned();
+        let due = d.json["deadlines"]["acceptance"].as_str().unwrap();
+        assert!(due < today_due.as_str(), "received three days ago, its acceptance falls earlier: {due} vs {today_due}");
         assert!(coord.get("/api/v1/staff/tips?channel=hotline_12345").text.contains(&case), "the queue filters by channel");
         assert!(!coord.get("/api/v1/staff/tips?channel=web").text.contains(&case));
         let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
@@ -252,9 +256,22 @@ on_both_backends! {
         let (status, dashboard) = b.get("/staff/dashboard");
         assert_eq!(status, 200);
         assert!(dashboard.contains("按举报来源") && dashboard.contains("12345 政务服务便民热线"), "{dashboard}");
-        // Not limited per address, unlike the public path.
-        for _ in 0..6 {
-            assert_eq!(officer.post("/api/v1/staff/tips", &taken(0)).status, 201);
+        let (status, report) = b.get("/staff/report");
+        assert_eq!(status, 200);
+        assert!(report.contains("report-by-channel") && report.contains("12345 政务服务便民热线"), "the report counts by channel");
+        let list = coord.get("/api/v1/staff/lists/hazards.csv").text;
+        assert!(list.contains("举报来源"), "the lists name the channel: {list}");
+        // The public path is limited where the staff path is not.
+        for _ in 0..5 {
+            app.post_json("/api/v1/tips", &anonymous_tip("gas"));
+        }
+        assert_eq!(app.post_json("/api/v1/tips", &anonymous_tip("gas")).status, 429);
+        // Every staff channel, and not limited per address, unlike the public path.
+        for channel in ["hotline_12345", "hotline_12350", "letter", "visit", "media", "leader_instruction", "referral", "other"] {
+            let mut body = taken(0);
+            body["channel"] = serde_json::json!(channel);
+            let r = officer.post("/api/v1/staff/tips", &body);
+            assert_eq!((r.status, r.json["channel"].clone()), (201, serde_json::json!(channel)), "{}", r.text);
         }
         // Bad input names the field and stores nothing.
         let before = { let mut c = app.services.db.read().unwrap(); tipline::db::tips::count(&mut c).unwrap() };

@@ -23,7 +23,7 @@ on_both_backends! {
         assert_eq!(hazards.content_type.as_deref(), Some("text/csv; charset=utf-8"));
         assert!(hazards.text.starts_with('\u{feff}'));
         let lines: Vec<&str> = hazards.text.trim_start_matches('\u{feff}').lines().collect();
-        assert_eq!(lines[0], "\"案件编号\",\"行业领域\",\"街道\",\"单位\",\"地址\",\"隐患情况\",\"隐患等级\",\"主管部门\",\"责任单位（人）\",\"整改措施\",\"整改期限\",\"状态\",\"超期天数\"");
+        assert_eq!(lines[0], "\"案件编号\",\"行业领域\",\"街道\",\"单位\",\"地址\",\"隐患情况\",\"隐患等级\",\"主管部门\",\"责任单位（人）\",\"整改措施\",\"整改期限\",\"状态\",\"超期天数\",\"举报来源\"");
         assert_eq!(lines.len(), 2, "{lines:?}");
         assert!(lines[1].starts_with(&format!("\"{worked}\",\"消防安全\",\"江头街道\",\"'=HYPERLINK(\"\"http://evil\"\")\"")), "{}", lines[1]);
         assert!(lines[1].contains("某某商场物业公司") && lines[1].contains(&deadline) && lines[1].contains("停工停产整改"));
