@@ -55,7 +55,7 @@ on_both_backends! {
         );
         assert!(html.contains("江头街道") && html.contains("某某海鲜酒楼"), "the scope in words");
         assert!(html.contains("发现安全隐患，扫码举报") && html.contains("Scan the QR code"), "Chinese first, English below");
-        assert!(html.contains("15%") && html.contains("3000.00") && html.contains("500.00"), "the rewards of the policy");
+        assert!(html.contains("15%") && html.contains("最低 3000 元") && html.contains("奖励 500 元"), "the rewards of the policy");
         assert!(html.contains("12350") && html.contains("保密"));
         // Unknown codes are left out of the link, as the form ignores them.
         let (_, html) = b.get("/staff/posters?street=nowhere&sector=gas");

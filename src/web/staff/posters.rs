@@ -4,7 +4,7 @@
 //! force, the emergency numbers and the promise of confidentiality. The QR is an SVG drawn by the
 //! `qrcode` crate, inline, so the page prints without fetching anything.
 
-use crate::domain::reward::{Fen, Policy};
+use crate::domain::reward::Policy;
 use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
 use crate::web::pages::{Page, PageResult};
@@ -48,7 +48,8 @@ fn report_link(page: &Page, q: &PosterQuery) -> String {
 
 /// The rewards a poster promises, from the policy in force, in one language.
 fn rewards(lang: Lang, p: &Policy) -> Vec<String> {
-    let y = |yuan: i64| Fen::from_yuan(yuan).to_string();
+    // Whole yuan, as a poster prints them (the policy's amounts are whole yuan).
+    let y = |yuan: i64| yuan.to_string();
     let (f, c) = (&p.major_hazard_fine, &p.concealed_accident);
     let per_death = [
         c.general_yuan,
