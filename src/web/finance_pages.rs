@@ -8,6 +8,7 @@
 use super::extract::{Permitted, Staff, can};
 use super::i18n::Lang;
 use super::pages::{Choice, Names, Page, PageResult, Target, TargetForm, mend, see_other};
+use super::render::local_date;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::services::auth::StaffSession;
 use crate::services::rewards::RewardView;
@@ -226,7 +227,7 @@ pub async fn finance_notice(
     ctx.insert("r", &document(page.names(), &v));
     let site = page.state.services.public_url.trim_end_matches('/');
     ctx.insert("track_url", &format!("{site}/track"));
-    ctx.insert("today", &written(page.lang, page.state.services.today()));
+    ctx.insert("today", &local_date(page.state.services.today(), page.lang));
     ctx.insert("back", "/finance");
     Ok(page.render("staff/reward_notice.html", &ctx, StatusCode::OK))
 }
@@ -239,17 +240,9 @@ fn document(names: Names, v: &RewardView) -> Value {
         "id": r.id, "case_number": v.case_number, "department": names.unit(&v.department),
         "basis": lang.t(&format!("basis-{}", r.basis)), "policy": r.policy,
         "amount": r.amount.to_string(), "capitals": r.amount.in_capitals().unwrap_or_default(),
-        "submitted": written(lang, v.case.submitted),
-        "claim_deadline": r.claim_deadline.filter(|_| r.status == RewardStatus::Approved).map(|d| written(lang, d)).unwrap_or_default(),
+        "submitted": local_date(v.case.submitted, lang),
+        "claim_deadline": r.claim_deadline.filter(|_| r.status == RewardStatus::Approved).map(|d| local_date(d, lang)).unwrap_or_default(),
         "proposed_by": r.proposed_by, "signed_off_by": opt(&r.signed_off_by),
         "decided_by": opt(&r.decided_by), "second_decided_by": opt(&r.second_decided_by),
     })
-}
-
-/// A date as a printed document writes it: `2026年11月30日`, `30 November 2026`.
-fn written(lang: Lang, d: chrono::NaiveDate) -> String {
-    match lang {
-        Lang::Zh => d.format("%Y年%-m月%-d日").to_string(),
-        Lang::En => d.format("%-d %B %Y").to_string(),
-    }
 }

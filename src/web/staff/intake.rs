@@ -8,8 +8,8 @@ use crate::domain::tip::{Channel, ReporterInput, TipInput};
 use crate::services::ServiceError;
 use crate::services::intake::TakenTip;
 use crate::web::extract::{Staff, StaffForm, can};
-use crate::web::i18n::Lang;
 use crate::web::pages::{Choice, Page, PageResult, mend};
+use crate::web::render::local_datetime;
 use actix_web::http::StatusCode;
 use chrono::{NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
@@ -132,7 +132,7 @@ pub async fn take_tip(page: Page, sent: StaffForm<can::WorkCases, IntakeForm>) -
             ctx.insert("department", &names.unit(&done.routing.lead));
             ctx.insert(
                 "received",
-                &written(lang, done.received.at, services.offset),
+                &local_datetime(done.received.at.and_utc(), services.offset, lang),
             );
             ctx.insert("due", &done.received.acceptance_due.to_string());
             ctx.insert("channel", &lang.t(&format!("history-channel-{channel}")));
@@ -162,14 +162,5 @@ pub async fn take_tip(page: Page, sent: StaffForm<can::WorkCases, IntakeForm>) -
             let (status, text) = mend(page.lang, e)?;
             form_page(&page, &staff, &form, &[text], status)
         }
-    }
-}
-
-/// When the tip was received, as the slip writes it.
-fn written(lang: Lang, t: NaiveDateTime, offset: chrono::FixedOffset) -> String {
-    let local = t.and_utc().with_timezone(&offset);
-    match lang {
-        Lang::Zh => local.format("%Y年%-m月%-d日 %H:%M").to_string(),
-        Lang::En => local.format("%-d %B %Y %H:%M").to_string(),
     }
 }
