@@ -97,7 +97,6 @@ pub struct Reward {
     pub decided_by: Option<String>,
     pub decision_note: Option<String>,
     pub claim_deadline: Option<chrono::NaiveDate>,
-    pub claimed: bool,
     pub paid_by: Option<String>,
     pub paid_at: Option<chrono::NaiveDateTime>,
     pub paid_reference: Option<String>,
@@ -112,19 +111,9 @@ pub struct Reward {
 }
 
 impl Reward {
+    /// A reward row as staff read it; a row that names no policy was computed by the standing
+    /// one (`standing_policy`, its name).
     fn of(r: &RewardRow, standing_policy: &str) -> Reward {
-        Reward {
-            policy: r
-                .policy
-                .clone()
-                .unwrap_or_else(|| standing_policy.to_owned()),
-            ..Reward::from(r)
-        }
-    }
-}
-
-impl From<&RewardRow> for Reward {
-    fn from(r: &RewardRow) -> Self {
         Reward {
             id: r.id,
             basis: r.basis.clone(),
@@ -139,13 +128,15 @@ impl From<&RewardRow> for Reward {
             decided_by: r.decided_by.clone(),
             decision_note: r.decision_note.clone(),
             claim_deadline: r.claim_deadline,
-            claimed: r.claimed_at.is_some(),
             paid_by: r.paid_by.clone(),
             paid_at: r.paid_at,
             paid_reference: r.paid_reference.clone(),
             signoff_note: r.signoff_note.clone(),
             second_decided_by: r.second_decided_by.clone(),
-            policy: r.policy.clone().unwrap_or_default(),
+            policy: r
+                .policy
+                .clone()
+                .unwrap_or_else(|| standing_policy.to_owned()),
             claimed_at: r.claimed_at,
         }
     }

@@ -128,7 +128,7 @@ pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
         decided_by: r.decided_by.as_deref(),
         decision_note: r.decision_note.as_deref(),
         claim_deadline: r.claim_deadline.map(|d| d.to_string()),
-        claimed: r.claimed,
+        claimed: r.claimed_at.is_some(),
         paid_reference: r.paid_reference.as_deref(),
         paid_on: r.paid_at.map(|t| t.date().to_string()),
         signals: &v.signals,
