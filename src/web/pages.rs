@@ -23,6 +23,46 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use tera::Context;
 
+/// What a link may fill in on the report form (`/report?sector=&street=&enterprise=`): a
+/// poster's QR code, a department's page. [`Prefill::known`] keeps only what the form would
+/// take: codes that exist, the enterprise trimmed to 100 characters.
+#[derive(serde::Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub struct Prefill {
+    pub sector: String,
+    pub street: String,
+    pub enterprise: String,
+}
+
+impl Prefill {
+    pub fn known(self, catalog: &crate::domain::catalog::Catalog) -> Prefill {
+        let keep = |ok: bool, code: String| if ok { code } else { String::new() };
+        Prefill {
+            sector: keep(catalog.sector(&self.sector).is_some(), self.sector),
+            street: keep(catalog.street(&self.street).is_some(), self.street),
+            enterprise: self.enterprise.trim().chars().take(100).collect(),
+        }
+    }
+
+    /// The report form's address on `site` with what is given (all of it when [`Self::known`]).
+    pub fn link(&self, site: &str) -> String {
+        let site = site.trim_end_matches('/');
+        let params: Vec<(&str, &str)> = [
+            ("sector", &self.sector),
+            ("street", &self.street),
+            ("enterprise", &self.enterprise),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_str()))
+        .collect();
+        match serde_urlencoded::to_string(&params) {
+            Ok(query) if !query.is_empty() => format!("{site}/report?{query}"),
+            _ => format!("{site}/report"),
+        }
+    }
+}
+
 /// A redirect after a form was handled (post/redirect/get).
 pub fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()

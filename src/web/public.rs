@@ -5,7 +5,7 @@
 use super::AppState;
 use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
-use super::pages::{Choice, Names, Page};
+use super::pages::{Choice, Names, Page, Prefill};
 use super::render::{Caching, local_date, local_datetime};
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
@@ -45,28 +45,20 @@ fn is_urgent(req: &HttpRequest) -> bool {
         .any(|(k, v)| k == "urgent" && !v.is_empty() && v != "0")
 }
 
-/// What a link (a poster's QR code, a department's page) may fill in on the report form:
-/// `?sector=&street=&enterprise=`; codes that do not exist are ignored.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Prefill {
-    sector: String,
-    street: String,
-    enterprise: String,
-}
-
 pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
     // A link that does not parse fills in nothing rather than failing the form.
     let prefill: Prefill = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    let catalog = &state.services.catalog;
-    let mut form = ReportForm::blank();
-    if catalog.sector(&prefill.sector).is_some() {
-        form.sector = prefill.sector.clone();
-    }
-    if catalog.street(&prefill.street).is_some() {
-        form.street = prefill.street.clone();
-    }
-    form.enterprise = prefill.enterprise.trim().chars().take(100).collect();
+    let Prefill {
+        sector,
+        street,
+        enterprise,
+    } = prefill.known(&state.services.catalog);
+    let form = ReportForm {
+        sector,
+        street,
+        enterprise,
+        ..ReportForm::blank()
+    };
     let view = ReportView::new(&req, form, FormErrors::default(), 0);
     render_report(&state, &req, lang, &view, StatusCode::OK)
 }

@@ -1,50 +1,18 @@
 //! Posters for the publicity drive (隐患举报宣传): a printable A4 page for a sub-district, a
 //! sector or an enterprise, Chinese first and English below, with a QR code to the report form
-//! filled in for them (`/report?sector=&street=&enterprise=`), the reward amounts of the policy in
+//! filled in for them ([`Prefill`]), the reward amounts of the policy in
 //! force, the emergency numbers and the promise of confidentiality. The QR is an SVG drawn by the
 //! `qrcode` crate, inline, so the page prints without fetching anything.
 
 use crate::domain::reward::Policy;
 use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{Page, PageResult};
+use crate::web::pages::{Page, PageResult, Prefill};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use qrcode::QrCode;
 use qrcode::render::svg;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-
-/// What a poster is for: any of a sub-district, a sector and an enterprise (unknown codes are
-/// left out, as the form itself ignores them).
-#[derive(Deserialize, Serialize, Default)]
-#[serde(default)]
-pub struct PosterQuery {
-    street: String,
-    sector: String,
-    enterprise: String,
-}
-
-/// The report form's address for these, with only what is known and given.
-fn report_link(page: &Page, q: &PosterQuery) -> String {
-    let catalog = &page.state.services.catalog;
-    let enterprise: String = q.enterprise.trim().chars().take(100).collect();
-    let mut params: Vec<(&str, &str)> = Vec::new();
-    if catalog.sector(&q.sector).is_some() {
-        params.push(("sector", &q.sector));
-    }
-    if catalog.street(&q.street).is_some() {
-        params.push(("street", &q.street));
-    }
-    if !enterprise.is_empty() {
-        params.push(("enterprise", &enterprise));
-    }
-    let site = page.state.services.public_url.trim_end_matches('/');
-    match serde_urlencoded::to_string(&params) {
-        Ok(query) if !query.is_empty() => format!("{site}/report?{query}"),
-        _ => format!("{site}/report"),
-    }
-}
 
 /// The rewards a poster promises, from the policy in force, in one language.
 fn rewards(lang: Lang, p: &Policy) -> Vec<String> {
@@ -90,18 +58,18 @@ fn rewards(lang: Lang, p: &Policy) -> Vec<String> {
     lines
 }
 
-/// One language's side of the poster.
-fn side(lang: Lang, page: &Page, q: &PosterQuery, policy: &Policy) -> Value {
+/// One language's side of the poster (`q` holds only what is known: [`Prefill::known`]).
+fn side(lang: Lang, page: &Page, q: &Prefill, policy: &Policy) -> Value {
     let names = crate::services::names::Names::new(&page.state.services.catalog, lang);
     let mut scope = Vec::new();
-    if page.state.services.catalog.street(&q.street).is_some() {
+    if !q.street.is_empty() {
         scope.push(names.street(&q.street));
     }
-    if page.state.services.catalog.sector(&q.sector).is_some() {
+    if !q.sector.is_empty() {
         scope.push(names.sector(&q.sector));
     }
-    if !q.enterprise.trim().is_empty() {
-        scope.push(q.enterprise.trim().chars().take(100).collect());
+    if !q.enterprise.is_empty() {
+        scope.push(q.enterprise.clone());
     }
     json!({
         "lang": lang.code(),
@@ -113,10 +81,10 @@ fn side(lang: Lang, page: &Page, q: &PosterQuery, policy: &Policy) -> Value {
 pub async fn poster(
     page: Page,
     staff: Staff<can::ReadCases>,
-    q: web::Query<PosterQuery>,
+    q: web::Query<Prefill>,
 ) -> PageResult {
-    let q = q.into_inner();
-    let link = report_link(&page, &q);
+    let q = q.into_inner().known(&page.state.services.catalog);
+    let link = q.link(&page.state.services.public_url);
     let qr = QrCode::new(link.as_bytes())
         .map(|code| {
             code.render::<svg::Color>()
