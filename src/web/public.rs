@@ -82,14 +82,15 @@ pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
     };
     let mut errors = FormErrors::default();
     let key = SubmissionKey::parse("submission_id", &up.form.submission_id).ok();
-    // A reload of the receipt page sends the form again: show the same receipt, limit or not.
-    if let Some(key) = key.clone() {
-        let input = up.form.to_input(state.services.offset);
-        if let Ok(Some(done)) = state.services.replayed(key, input).await {
-            return render_receipt(state, req, lang, &done, done.photos);
-        }
-    }
     if let Some(seconds) = limited {
+        // A reload of the receipt page sends the form again: past the limit too it shows the
+        // same receipt (under the limit, storing it answers the replay).
+        if let Some(key) = key.clone() {
+            let input = up.form.to_input(state.services.offset);
+            if let Ok(Some(done)) = state.services.replayed(key, input).await {
+                return render_receipt(state, req, lang, &done, done.photos);
+            }
+        }
         errors.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
         let view = ReportView::new(req, up.form, errors, 0);
         let mut resp = render_report(state, req, lang, &view, StatusCode::TOO_MANY_REQUESTS);
@@ -100,7 +101,7 @@ pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
     let photos = gather_photos(state, lang, &mut up, previous.clone(), &mut errors).await;
     let draft = (photos.clone(), previous.clone());
     let status = match submit_form(state, lang, &up, (draft, key), &mut errors).await {
-        Ok(done) => return render_receipt(state, req, lang, &done, photos.len()),
+        Ok(done) => return render_receipt(state, req, lang, &done, done.photos),
         Err(status) => status,
     };
     let kept = keep_refused_photos(state, lang, &mut up.form, previous, photos, &mut errors).await;
