@@ -109,12 +109,6 @@ impl Channel {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
-
-    /// A tip from the public or the media, whose timely verification supervision checks
-    /// (群众或媒体举报线索): every channel but a leader's instruction or a referral.
-    pub fn is_public_or_media(self) -> bool {
-        !matches!(self, Channel::LeaderInstruction | Channel::Referral)
-    }
 }
 
 impl TryFrom<String> for Channel {

@@ -477,7 +477,6 @@ notice-title = Notice of a work-safety tip-off reward
 doc-number = No.
 doc-back = Back
 doc-print-hint = Use the browser's Print to print this page (the menus and buttons are left out).
-doc-notice = Reward notice
 notice-to = To the reporter (the holder of the tip's receipt):
 notice-body = The work-safety matter you reported on { $submitted } (case { $case }) was found true by { $department }. Under { $policy } you are granted a reward of { $amount } yuan ({ $capitals }).
 notice-claim = Please claim it by { $deadline }: open the "Follow your tip" page at { $url } with your receipt and give the payee's name, resident ID number and account. A reward not claimed in time lapses; with a good reason it can be reinstated.

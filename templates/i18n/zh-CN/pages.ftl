@@ -477,7 +477,6 @@ notice-title = 安全生产举报奖励通知书
 doc-number = 编号：
 doc-back = 返回
 doc-print-hint = 用浏览器的“打印”即可打印本页（导航和按钮不会打印）。
-doc-notice = 奖励通知书
 notice-to = 举报人（举报回执码持有人）：
 notice-body = 您于 { $submitted } 举报的安全生产事项（案件编号 { $case }），经{ $department }核查属实。根据{ $policy }，决定给予您举报奖励人民币 { $amount } 元（大写：{ $capitals }）。
 notice-claim = 请在 { $deadline } 前，凭举报回执码打开 { $url } 的“查询举报进展”页面，填写领奖人姓名、居民身份证号码和收款账号领取奖励。逾期未领取的，视为放弃；有正当理由的，可以申请恢复领取。
