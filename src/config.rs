@@ -88,6 +88,29 @@ pub struct Settings {
     /// Weights of the evaluation score (成效评估); missing means the defaults.
     #[serde(default)]
     pub evaluation: crate::domain::metrics::Weights,
+    /// The hazard campaign (大排查大整治): its name and dates.
+    #[serde(default)]
+    pub campaign: Campaign,
+}
+
+/// The campaign the lists and reports count against: hazards still open after `ends` are past
+/// the campaign's deadline ("in principle rectified by the end of September").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    pub name: String,
+    pub starts: chrono::NaiveDate,
+    pub ends: chrono::NaiveDate,
+}
+
+impl Default for Campaign {
+    fn default() -> Self {
+        Campaign {
+            name: "湖里区安全生产隐患大排查大整治".into(),
+            starts: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
+            ends: chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap_or_default(),
+        }
+    }
 }
 
 /// Public statistics.
@@ -307,6 +330,7 @@ impl Default for Settings {
                 months: 12,
             },
             evaluation: crate::domain::metrics::Weights::default(),
+            campaign: Campaign::default(),
         }
     }
 }
@@ -424,6 +448,9 @@ impl Settings {
             return bad(
                 "hashing: memory_kib must be at least 8192 and iterations at least 1".into(),
             );
+        }
+        if self.campaign.ends < self.campaign.starts || self.campaign.name.trim().is_empty() {
+            return bad("campaign: needs a name, and `ends` may not come before `starts`".into());
         }
         Ok(())
     }

@@ -8,9 +8,12 @@
 //! SQLITE_BUSY. PostgreSQL shares one pool for reads and writes.
 
 pub mod audit;
+pub mod blacklist;
 pub mod cases;
 pub mod drafts;
+pub mod enterprises;
 pub mod exposures;
+pub mod hazards;
 pub mod outbox;
 pub mod rewards;
 pub mod schema;

@@ -42,6 +42,7 @@ diesel::table! {
         declared_employee -> Bool,
         declared_supervision -> Bool,
         source_note -> Nullable<Text>,
+        enterprise_id -> Nullable<BigInt>,
     }
 }
 
@@ -264,7 +265,126 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    enterprises (id) {
+        id -> BigInt,
+        name -> Text,
+        credit_code -> Nullable<Text>,
+        address -> Text,
+        street -> Text,
+        sector -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspections (id) {
+        id -> BigInt,
+        title -> Text,
+        held_on -> Date,
+        departments -> Text,
+        street -> Nullable<Text>,
+        members -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspection_enterprises (inspection_id, enterprise_id) {
+        inspection_id -> BigInt,
+        enterprise_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    hazard_counters (year) {
+        year -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    hazards (id) {
+        id -> BigInt,
+        number -> Text,
+        source -> Text,
+        tip_id -> Nullable<BigInt>,
+        inspection_id -> Nullable<BigInt>,
+        enterprise_id -> Nullable<BigInt>,
+        description -> Text,
+        grade -> Text,
+        basis -> Nullable<Text>,
+        found_on -> Date,
+        department -> Text,
+        street -> Nullable<Text>,
+        responsible_person -> Text,
+        supervisor -> Text,
+        street_official -> Nullable<Text>,
+        leader -> Nullable<Text>,
+        measures -> Text,
+        deadline -> Date,
+        original_deadline -> Date,
+        suspend_operations -> Bool,
+        resumed_on -> Nullable<Date>,
+        status -> Text,
+        overdue -> Bool,
+        rectified_on -> Nullable<Date>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_on -> Nullable<Date>,
+        escalated_on -> Nullable<Date>,
+        supervised -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hazard_events (id) {
+        id -> BigInt,
+        hazard_id -> BigInt,
+        kind -> Text,
+        actor -> Text,
+        at -> Timestamp,
+        note -> Nullable<Text>,
+        on_date -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    blacklist (id) {
+        id -> BigInt,
+        enterprise_id -> BigInt,
+        reason -> Text,
+        listed_on -> Date,
+        until -> Nullable<Date>,
+        listed_by -> Text,
+        listed_at -> Timestamp,
+        withdrawn_by -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdraw_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(tips -> enterprises (enterprise_id));
+diesel::joinable!(hazards -> enterprises (enterprise_id));
+diesel::joinable!(hazards -> tips (tip_id));
+diesel::joinable!(hazards -> inspections (inspection_id));
+diesel::joinable!(hazard_events -> hazards (hazard_id));
+diesel::joinable!(blacklist -> enterprises (enterprise_id));
+diesel::joinable!(inspection_enterprises -> inspections (inspection_id));
+diesel::joinable!(inspection_enterprises -> enterprises (enterprise_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    enterprises,
+    inspections,
+    inspection_enterprises,
+    hazard_counters,
+    hazards,
+    hazard_events,
+    blacklist,
     exposures,
     submissions,
     rewards,

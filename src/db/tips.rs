@@ -1,7 +1,7 @@
 //! Tips and what hangs off them: routing units, history events, messages, the case counter.
 
 use super::DbConn;
-use super::schema::{case_counters, messages, tip_events, tip_units, tips};
+use super::schema::{messages, tip_events, tip_units, tips};
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, Severity, TipId};
 use chrono::NaiveDateTime;
@@ -82,21 +82,30 @@ pub struct MessageRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Takes the next number of `year`'s gap-free sequence. Call inside the write transaction that
-/// stores the tip: the counter row stays locked until commit, and a rollback returns the number.
+/// Takes the next number of `year`'s gap-free sequence in a counter table (`year`, `last_seq`).
+/// Call inside the write transaction that stores the record: the counter row stays locked until
+/// commit, and a rollback returns the number.
+macro_rules! next_seq {
+    ($table:ident, $conn:expr, $year:expr) => {{
+        use $crate::db::schema::$table::dsl as c;
+        let (conn, year): (&mut DbConn, i32) = ($conn, $year);
+        let seed = diesel::insert_into(c::$table).values((c::year.eq(year), c::last_seq.eq(0_i64)));
+        // Upserts do not compile through the multi-connection: run it on the inner connection.
+        match conn {
+            DbConn::Sqlite(inner) => seed.on_conflict_do_nothing().execute(inner)?,
+            DbConn::Pg(inner) => seed.on_conflict_do_nothing().execute(inner)?,
+        };
+        diesel::update(c::$table.filter(c::year.eq(year)))
+            .set(c::last_seq.eq(c::last_seq + 1_i64))
+            .returning(c::last_seq)
+            .get_result(conn)
+    }};
+}
+pub(crate) use next_seq;
+
+/// The next case number's sequence of `year` (see [`next_seq`]).
 pub fn next_case_seq(conn: &mut DbConn, year: i32) -> QueryResult<i64> {
-    use case_counters::dsl as c;
-    let seed =
-        diesel::insert_into(c::case_counters).values((c::year.eq(year), c::last_seq.eq(0_i64)));
-    // Upserts do not compile through the multi-connection: run it on the inner connection.
-    match conn {
-        DbConn::Sqlite(inner) => seed.on_conflict_do_nothing().execute(inner)?,
-        DbConn::Pg(inner) => seed.on_conflict_do_nothing().execute(inner)?,
-    };
-    diesel::update(c::case_counters.filter(c::year.eq(year)))
-        .set(c::last_seq.eq(c::last_seq + 1_i64))
-        .returning(c::last_seq)
-        .get_result(conn)
+    next_seq!(case_counters, conn, year)
 }
 
 pub fn insert(conn: &mut DbConn, row: &NewTipRow<'_>) -> QueryResult<TipId> {

@@ -59,6 +59,8 @@ permissions! {
     DecideReward,
     /// Record a reward's payout.
     PayReward,
+    /// Record hazards (an inspector: supervision findings only) and enterprises.
+    RecordHazards,
 }
 
 /// Whether a role may do this at all.
@@ -76,6 +78,7 @@ pub fn may(role: Role, what: Permission) -> bool {
         ReadRewards => matches!(role, Finance | Coordinator | Inspector),
         SignOffReward => matches!(role, Head | Coordinator),
         DecideReward | PayReward => role == Finance,
+        RecordHazards => matches!(role, Officer | Head | Coordinator | Inspector),
     }
 }
 
@@ -120,6 +123,15 @@ mod tests {
             (Permission::SignOffReward, &[Role::Head, Role::Coordinator]),
             (Permission::DecideReward, &[Role::Finance]),
             (Permission::PayReward, &[Role::Finance]),
+            (
+                Permission::RecordHazards,
+                &[
+                    Role::Officer,
+                    Role::Head,
+                    Role::Coordinator,
+                    Role::Inspector,
+                ],
+            ),
         ];
         assert_eq!(expected.len(), Permission::iter().count());
         for (what, roles) in expected {

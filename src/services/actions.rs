@@ -240,6 +240,16 @@ impl Services {
             tips::set_street(conn, tip.id, tip.street.as_deref(), street)?;
         }
         cases::update(conn, &step.file)?;
+        if action == Action::OrderRectification
+            && let (Some(party), Some(measures), Some(due)) = (
+                step.file.responsible_party.as_deref(),
+                step.file.measures.as_deref(),
+                step.file.rectification_due,
+            )
+        {
+            let order = (party, measures, due, step.file.suspend_operations);
+            self.hazard_of_tip(conn, staff, tip, order)?;
+        }
         let deadlines = deadlines_of(&step.file);
         let next_deadline = deadlines.current(next).map(|(_, d)| d);
         let overdue = deadlines.overdue(next, step.today);

@@ -1,0 +1,287 @@
+//! Hazards (隐患), their history and their numbers. Source, grade and status are enums in the row
+//! and their snake_case names in the text columns; the mapping is here and nowhere else.
+
+use super::DbConn;
+use super::schema::{enterprises, hazard_events as ev, hazards as h, tips};
+use super::tips::next_seq;
+use crate::domain::hazard::{HazardId, HazardStatus, Source};
+use crate::domain::tip::{Severity, TipId};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+// The text columns' write direction, for diesel's `serialize_as` (reads use `TryFrom<String>`).
+macro_rules! text_column {
+    ($($t:ty),*) => {$(
+        impl From<$t> for String {
+            fn from(v: $t) -> String {
+                v.as_str().to_owned()
+            }
+        }
+    )*};
+}
+text_column!(Source, Severity, HazardStatus);
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = h, treat_none_as_null = true)]
+pub struct HazardRow {
+    #[diesel(skip_insertion, deserialize_as = i64)]
+    pub id: HazardId,
+    pub number: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub source: Source,
+    pub tip_id: Option<i64>,
+    pub inspection_id: Option<i64>,
+    pub enterprise_id: Option<i64>,
+    pub description: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub grade: Severity,
+    pub basis: Option<String>,
+    pub found_on: NaiveDate,
+    pub department: String,
+    pub street: Option<String>,
+    pub responsible_person: String,
+    pub supervisor: String,
+    pub street_official: Option<String>,
+    pub leader: Option<String>,
+    pub measures: String,
+    pub deadline: NaiveDate,
+    pub original_deadline: NaiveDate,
+    pub suspend_operations: bool,
+    pub resumed_on: Option<NaiveDate>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub status: HazardStatus,
+    pub overdue: bool,
+    pub rectified_on: Option<NaiveDate>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_on: Option<NaiveDate>,
+    pub escalated_on: Option<NaiveDate>,
+    pub supervised: bool,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ev)]
+pub struct HazardEventRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    #[diesel(deserialize_as = i64, serialize_as = i64)]
+    pub hazard_id: HazardId,
+    pub kind: String,
+    pub actor: String,
+    pub at: NaiveDateTime,
+    pub note: Option<String>,
+    pub on_date: Option<NaiveDate>,
+}
+
+/// The next hazard number's sequence of `year` (gap-free; see `tips::next_seq`).
+pub fn next_hazard_seq(conn: &mut DbConn, year: i32) -> QueryResult<i64> {
+    next_seq!(hazard_counters, conn, year)
+}
+
+pub fn insert(conn: &mut DbConn, row: &HazardRow) -> QueryResult<HazardId> {
+    diesel::insert_into(h::table)
+        .values(row.clone())
+        .returning(h::id)
+        .get_result(conn)
+        .map(HazardId)
+}
+
+pub fn update(conn: &mut DbConn, row: &HazardRow) -> QueryResult<()> {
+    diesel::update(h::table.find(row.id.0))
+        .set(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: HazardId) -> QueryResult<Option<HazardRow>> {
+    h::table
+        .find(id.0)
+        .select(HazardRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn for_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Option<HazardRow>> {
+    h::table
+        .filter(h::tip_id.eq(tip_id.0))
+        .select(HazardRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_event(conn: &mut DbConn, row: &HazardEventRow) -> QueryResult<()> {
+    diesel::insert_into(ev::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A hazard's history, oldest first.
+pub fn events_of(conn: &mut DbConn, id: HazardId) -> QueryResult<Vec<HazardEventRow>> {
+    ev::table
+        .filter(ev::hazard_id.eq(id.0))
+        .order(ev::id.asc())
+        .select(HazardEventRow::as_select())
+        .load(conn)
+}
+
+/// Which hazards a list or page wants. `unit` limits to the hazards a unit supervises or hosts.
+#[derive(Debug, Clone, Default)]
+pub struct HazardFilter {
+    pub unit: Option<String>,
+    pub street: Option<String>,
+    pub department: Option<String>,
+    pub source: Option<Source>,
+    pub grade: Option<Severity>,
+    pub status: Option<HazardStatus>,
+    pub enterprise_id: Option<i64>,
+    pub overdue: Option<bool>,
+    /// Found on or after / on or before.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// A hazard with its enterprise's name and credit code, and the case number of its tip (the
+/// tip's own free-text enterprise stands in while the tip is not linked).
+#[derive(Debug, Clone, Queryable)]
+pub struct Listed {
+    pub hazard: HazardRow,
+    pub enterprise: Option<String>,
+    pub credit_code: Option<String>,
+    pub enterprise_address: Option<String>,
+    pub case_number: Option<String>,
+    pub tip_enterprise: Option<String>,
+    pub tip_address: Option<String>,
+}
+
+/// Hazards matching the filter, deadline first, at most `limit` from `offset`, and how many
+/// match in all.
+pub fn list(
+    conn: &mut DbConn,
+    f: &HazardFilter,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<Listed>, i64)> {
+    let build = || {
+        let mut q = h::table
+            .left_join(enterprises::table)
+            .left_join(tips::table)
+            .into_boxed();
+        if let Some(unit) = &f.unit {
+            q = q.filter(
+                h::department
+                    .eq(unit.clone())
+                    .or(h::street.eq(unit.clone())),
+            );
+        }
+        if let Some(s) = &f.street {
+            q = q.filter(h::street.eq(s.clone()));
+        }
+        if let Some(d) = &f.department {
+            q = q.filter(h::department.eq(d.clone()));
+        }
+        if let Some(s) = f.source {
+            q = q.filter(h::source.eq(s.as_str()));
+        }
+        if let Some(g) = f.grade {
+            q = q.filter(h::grade.eq(g.as_str()));
+        }
+        if let Some(s) = f.status {
+            q = q.filter(h::status.eq(s.as_str()));
+        }
+        if let Some(e) = f.enterprise_id {
+            q = q.filter(h::enterprise_id.eq(e));
+        }
+        if let Some(o) = f.overdue {
+            q = q.filter(h::overdue.eq(o));
+        }
+        if let Some(d) = f.from {
+            q = q.filter(h::found_on.ge(d));
+        }
+        if let Some(d) = f.to {
+            q = q.filter(h::found_on.le(d));
+        }
+        q
+    };
+    let total = build().count().get_result(conn)?;
+    let rows = build()
+        .order((h::status.asc(), h::deadline.asc(), h::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select((
+            HazardRow::as_select(),
+            enterprises::name.nullable(),
+            enterprises::credit_code.assume_not_null().nullable(),
+            enterprises::address.nullable(),
+            tips::case_number.nullable(),
+            tips::enterprise.assume_not_null().nullable(),
+            tips::address.nullable(),
+        ))
+        .load::<(
+            HazardRow,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        )>(conn)?
+        .into_iter()
+        .map(|(hazard, name, code, address, case, tip_e, tip_a)| Listed {
+            hazard,
+            enterprise: name,
+            credit_code: code,
+            enterprise_address: address,
+            case_number: case,
+            tip_enterprise: tip_e,
+            tip_address: tip_a,
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+/// Open hazards past their deadline not yet marked overdue: marks them and returns them.
+pub fn mark_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<HazardRow>> {
+    let due = h::table
+        .filter(h::status.eq(HazardStatus::Open.as_str()))
+        .filter(h::deadline.lt(today))
+        .filter(h::overdue.eq(false))
+        .select(HazardRow::as_select())
+        .load(conn)?;
+    for row in &due {
+        diesel::update(h::table.find(row.id.0))
+            .set(h::overdue.eq(true))
+            .execute(conn)?;
+    }
+    Ok(due)
+}
+
+/// Hazards not struck off (open, or waiting for their re-check) within a unit's reach, and of
+/// those, how many have a deadline after `date` (the campaign's end).
+pub fn not_closed(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+    date: NaiveDate,
+) -> QueryResult<(i64, i64)> {
+    let build = || {
+        let mut q = h::table
+            .filter(h::status.ne(HazardStatus::Closed.as_str()))
+            .into_boxed();
+        if let Some(unit) = unit {
+            q = q.filter(
+                h::department
+                    .eq(unit.to_owned())
+                    .or(h::street.eq(unit.to_owned())),
+            );
+        }
+        q
+    };
+    let all = build().count().get_result(conn)?;
+    let after = build()
+        .filter(h::deadline.gt(date))
+        .count()
+        .get_result(conn)?;
+    Ok((all, after))
+}
