@@ -103,23 +103,31 @@ mod tests {
 
     #[test]
     fn every_key_exists_in_both_languages() {
-        let zh = [
-            include_str!("../templates/i18n/zh-CN/main.ftl"),
-            include_str!("../templates/i18n/zh-CN/pages.ftl"),
-        ]
-        .concat();
-        let en = [
-            include_str!("../templates/i18n/en/main.ftl"),
-            include_str!("../templates/i18n/en/pages.ftl"),
-        ]
-        .concat();
         let keys = |s: &str| -> Vec<String> {
             s.lines()
                 .filter(|l| !l.starts_with('#') && !l.starts_with(' ') && l.contains(" = "))
                 .map(|l| l.split(" = ").next().unwrap_or_default().to_owned())
                 .collect()
         };
-        assert_eq!(keys(&zh), keys(&en));
+        // Every message file of one language has its twin in the other, with the same keys in
+        // the same order.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/i18n");
+        let mut files: Vec<_> = std::fs::read_dir(dir.join("zh-CN"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        files.sort();
+        assert!(files.len() >= 2);
+        let mut all = std::collections::HashSet::new();
+        for name in files {
+            let zh = std::fs::read_to_string(dir.join("zh-CN").join(&name)).unwrap();
+            let en = std::fs::read_to_string(dir.join("en").join(&name)).unwrap();
+            assert_eq!(keys(&zh), keys(&en), "{name:?}");
+            // A key defined in two files would leave one of the texts unused.
+            for key in keys(&zh) {
+                assert!(all.insert(key.clone()), "{key} is defined twice");
+            }
+        }
         assert_eq!(
             Lang::Zh.field("too_short", &[("min", 10)]),
             "至少需要 10 个字。"

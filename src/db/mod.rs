@@ -19,6 +19,7 @@ pub mod rewards;
 pub mod schema;
 pub mod staff;
 pub mod submissions;
+pub mod supervision;
 pub mod tips;
 
 use crate::config::Settings;

@@ -377,7 +377,50 @@ diesel::joinable!(blacklist -> enterprises (enterprise_id));
 diesel::joinable!(inspection_enterprises -> inspections (inspection_id));
 diesel::joinable!(inspection_enterprises -> enterprises (enterprise_id));
 
+diesel::table! {
+    supervision_findings (id) {
+        id -> BigInt,
+        kind -> Text,
+        unit -> Text,
+        tip_id -> Nullable<BigInt>,
+        hazard_id -> Nullable<BigInt>,
+        finding -> Text,
+        conclusion -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accountability (id) {
+        id -> BigInt,
+        kind -> Text,
+        unit -> Nullable<Text>,
+        enterprise_id -> Nullable<BigInt>,
+        decided_on -> Date,
+        summary -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accountability_cases (accountability_id, tip_id) {
+        accountability_id -> BigInt,
+        tip_id -> BigInt,
+    }
+}
+
+diesel::joinable!(supervision_findings -> tips (tip_id));
+diesel::joinable!(supervision_findings -> hazards (hazard_id));
+diesel::joinable!(accountability -> enterprises (enterprise_id));
+diesel::joinable!(accountability_cases -> accountability (accountability_id));
+diesel::joinable!(accountability_cases -> tips (tip_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    supervision_findings,
+    accountability,
+    accountability_cases,
     enterprises,
     inspections,
     inspection_enterprises,

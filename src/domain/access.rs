@@ -61,6 +61,10 @@ permissions! {
     PayReward,
     /// Record hazards (an inspector: supervision findings only) and enterprises.
     RecordHazards,
+    /// Record a supervision group's findings (督查).
+    RecordFindings,
+    /// Record accountability measures (问责).
+    RecordAccountability,
 }
 
 /// Whether a role may do this at all.
@@ -79,6 +83,8 @@ pub fn may(role: Role, what: Permission) -> bool {
         SignOffReward => matches!(role, Head | Coordinator),
         DecideReward | PayReward => role == Finance,
         RecordHazards => matches!(role, Officer | Head | Coordinator | Inspector),
+        RecordFindings => matches!(role, Coordinator | Inspector),
+        RecordAccountability => role == Coordinator,
     }
 }
 
@@ -132,6 +138,11 @@ mod tests {
                     Role::Inspector,
                 ],
             ),
+            (
+                Permission::RecordFindings,
+                &[Role::Coordinator, Role::Inspector],
+            ),
+            (Permission::RecordAccountability, &[Role::Coordinator]),
         ];
         assert_eq!(expected.len(), Permission::iter().count());
         for (what, roles) in expected {

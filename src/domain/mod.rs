@@ -19,6 +19,7 @@ pub mod receipt;
 pub mod reward;
 pub mod roles;
 pub mod status;
+pub mod supervision;
 pub mod tip;
 pub mod totp;
 pub mod workflow;

@@ -24,6 +24,7 @@ pub mod oversight;
 pub mod rewards;
 pub mod staff;
 pub mod stats;
+pub mod supervision;
 pub mod track;
 
 use crate::config::{Settings, TimeLimits};

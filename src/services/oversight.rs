@@ -208,14 +208,14 @@ impl Services {
         self.oversight(unit, from, to)
     }
 
-    /// The figures of a scope (checked with [`Services::oversight_scope`] first, or chosen on
-    /// the command line) for tips received from `from` to `to`, both days included.
-    pub fn oversight(
+    /// Each case received from `from` to `to` (both days included) in a scope, as the figures
+    /// see it, and every limit those cases missed.
+    pub fn period_facts(
         &self,
         unit: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> ServiceResult<Oversight> {
+    ) -> ServiceResult<(Vec<CaseFacts>, Vec<OverdueCase>)> {
         // Local midnights as UTC instants; the date test below stays the authority.
         let utc = |d: NaiveDate| {
             d.and_hms_opt(0, 0, 0).expect("midnight")
@@ -239,6 +239,18 @@ impl Services {
             overdue.extend(missed);
             facts.push(fact);
         }
+        Ok((facts, overdue))
+    }
+
+    /// The figures of a scope (checked with [`Services::oversight_scope`] first, or chosen on
+    /// the command line) for tips received from `from` to `to`, both days included.
+    pub fn oversight(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ServiceResult<Oversight> {
+        let (facts, mut overdue) = self.period_facts(unit, from, to)?;
         overdue.sort_by(|a, b| (b.days_late, &a.case_number).cmp(&(a.days_late, &b.case_number)));
         let w = &self.weights;
         let c = &self.catalog;

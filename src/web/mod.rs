@@ -17,6 +17,7 @@ pub mod render;
 pub mod security;
 pub mod staff;
 pub mod staff_api;
+pub mod supervision;
 
 use crate::config::Settings;
 use crate::services::Services;
@@ -133,6 +134,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/users"                         => staff::users::create_user,
         post   "/staff/users/{user}/active"           => staff::users::set_active,
         post   "/staff/users/{user}/password"         => staff::users::reset_password,
+        get    "/staff/supervision"                   => staff::supervision::supervision_page,
+        post   "/staff/supervision/findings"          => staff::supervision::record_finding,
+        post   "/staff/accountability"                => staff::supervision::record_accountability,
         get    "/healthz"                             => api::healthz,
     };
     cfg.service(routes! { web::scope("/open311/v2");
@@ -172,6 +176,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/finance/rewards/{id}/reinstate"      => finance::reinstate,
         get    "/finance/ledger.csv"                  => finance::ledger,
         get    "/staff/lists/{file}"                  => lists::export,
+        post   "/staff/supervision"                   => supervision::record_finding,
+        get    "/staff/supervision"                   => supervision::findings,
+        get    "/staff/supervision/timeliness"        => supervision::timeliness,
+        post   "/staff/accountability"                => supervision::record_accountability,
+        get    "/staff/accountability"                => supervision::accountability,
     });
 }
 

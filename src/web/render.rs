@@ -46,6 +46,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/oversight_evaluation.html",
     "staff/dashboard.html",
     "staff/report.html",
+    "staff/supervision.html",
 );
 
 pub const CSS: &str = include_str!("../../static/css/site.css");

@@ -23,5 +23,6 @@ mod smtp;
 mod staff;
 mod staff_pages;
 mod stats;
+mod supervision;
 mod track;
 mod upgrade;

@@ -418,6 +418,20 @@ on_both_backends! {
         taken["channel"] = json!("pigeon");
         assert_eq!(post(&c, &officer, "/api/v1/staff/tips", taken).status, 422);
 
+        // Supervision findings, the timeliness view, accountability records.
+        let insp = app.staff("insp9", "inspector", None);
+        let finding = json!({"kind": "spot_check", "unit": "fire", "finding": "抽查消防通道，发现堵塞。", "conclusion": "problem"});
+        assert_eq!(post(&c, &insp, "/api/v1/staff/supervision", finding).status, 201);
+        assert_eq!(post(&c, &insp, "/api/v1/staff/supervision", json!({"kind": "x"})).status, 422);
+        assert_eq!(get(&c, &insp, "/api/v1/staff/supervision").status, 200);
+        assert_eq!(get(&c, &insp, "/api/v1/staff/supervision/timeliness").status, 200);
+        assert_eq!(get(&c, &insp, "/api/v1/staff/supervision/timeliness?to=bad").status, 422);
+        let coord9 = app.staff("coord9", "coordinator", None);
+        let measure = json!({"kind": "warning_notice", "unit": "fire", "decided_on": "2026-01-05", "summary": "通道堵塞问题警示通报。"});
+        assert_eq!(post(&c, &coord9, "/api/v1/staff/accountability", measure).status, 201);
+        assert_eq!(post(&c, &insp, "/api/v1/staff/accountability", json!({})).status, 403);
+        assert_eq!(get(&c, &coord9, "/api/v1/staff/accountability?unit=fire").status, 200);
+
         contract.into_inner().assert_complete();
     }
 

@@ -15,4 +15,5 @@ pub mod posters;
 pub mod queue;
 pub mod rewards;
 pub mod signin;
+pub mod supervision;
 pub mod users;

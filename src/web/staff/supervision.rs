@@ -1,0 +1,319 @@
+//! Supervision and accountability as a page (`/staff/supervision`): the period's findings of the
+//! supervision groups, the timeliness of public and media tips per unit, the accountability
+//! records, and the forms to record a finding (inspector, coordinator) and a measure
+//! (coordinator). The same over JSON is `web::supervision`.
+
+use crate::domain::supervision::{
+    AccountabilityFilter, AccountabilityKind, Conclusion, FindingKind,
+};
+use crate::services::ServiceError;
+use crate::services::auth::StaffSession;
+use crate::services::supervision::{AccountabilityInput, FindingInput};
+use crate::web::extract::{Staff, StaffForm, allows, can};
+use crate::web::pages::{Choice, Page, PageResult, mend};
+use actix_web::http::StatusCode;
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+use strum::VariantArray;
+
+/// The period asked for.
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub struct PeriodForm {
+    from: String,
+    to: String,
+}
+
+/// A finding as typed.
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub struct FindingForm {
+    kind: String,
+    unit: String,
+    case_number: String,
+    finding: String,
+    conclusion: String,
+}
+
+/// An accountability measure as typed; case numbers separated by spaces, commas or new lines.
+#[derive(Deserialize, Serialize, Default, Clone)]
+#[serde(default)]
+pub struct AccountabilityForm {
+    kind: String,
+    unit: String,
+    case_numbers: String,
+    decided_on: String,
+    summary: String,
+}
+
+/// What the page shows besides the lists: the forms as typed and what was wrong with them.
+#[derive(Default)]
+struct Typed {
+    finding: FindingForm,
+    finding_errors: Vec<String>,
+    measure: AccountabilityForm,
+    measure_errors: Vec<String>,
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Each field error as "label：message".
+fn messages(
+    page: &Page,
+    e: ServiceError,
+) -> Result<(StatusCode, Vec<String>), crate::web::pages::PageError> {
+    let lang = page.lang;
+    match e {
+        ServiceError::Validation(fields) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fields
+                .iter()
+                .map(|f| {
+                    let label = lang
+                        .try_t(&format!("supervision-field-{}", f.field))
+                        .unwrap_or_else(|| f.field.to_owned());
+                    format!("{label}：{}", lang.field(f.key, &f.args))
+                })
+                .collect(),
+        )),
+        e => mend(lang, e).map(|(status, text)| (status, vec![text])),
+    }
+}
+
+async fn show(
+    page: &Page,
+    session: &StaffSession,
+    period: PeriodForm,
+    typed: Typed,
+    status: StatusCode,
+) -> PageResult {
+    let (from, to) = (opt(&period.from), opt(&period.to));
+    let both = (from.clone(), to.clone());
+    let (found, timely) = page
+        .run(session, move |s, st| {
+            let found = s.findings(&st.staff, None, (from.as_deref(), to.as_deref()))?;
+            let timely = s.timeliness(&st.staff, (both.0.as_deref(), both.1.as_deref()))?;
+            Ok((found, timely))
+        })
+        .await?;
+    let unit = session.staff.scope();
+    let records = page
+        .run(session, move |s, st| {
+            let filter = AccountabilityFilter {
+                unit,
+                ..AccountabilityFilter::default()
+            };
+            s.accountability(&st.staff, filter)
+        })
+        .await?;
+    let (lang, names) = (page.lang, page.names());
+    let (from, to, findings) = found;
+    let findings: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "kind": lang.t(&format!("finding-kind-{}", f.kind)),
+                "unit": names.unit(&f.unit),
+                "case_number": f.case_number,
+                "hazard_number": f.hazard_number,
+                "finding": f.finding,
+                "problem": f.conclusion == Conclusion::Problem,
+                "conclusion": lang.t(&format!("finding-conclusion-{}", f.conclusion)),
+                "by": f.recorded_by,
+                "on": f.recorded_at.date().to_string(),
+            })
+        })
+        .collect();
+    let units: Vec<serde_json::Value> = timely
+        .units
+        .iter()
+        .map(|u| {
+            let tips: Vec<serde_json::Value> = u
+                .tips
+                .iter()
+                .map(|t| {
+                    let yes_no = |v: Option<bool>| match v {
+                        None => lang.t("timely-not-due"),
+                        Some(true) => lang.t("timely-yes"),
+                        Some(false) => lang.t("timely-no"),
+                    };
+                    serde_json::json!({
+                        "case_number": t.case_number,
+                        "channel": lang.t(&format!("history-channel-{}", t.channel)),
+                        "submitted": t.submitted.to_string(),
+                        "accepted": yes_no(t.accepted_in_time),
+                        "verified": yes_no(t.verified_in_time),
+                        "late": t.late(),
+                    })
+                })
+                .collect();
+            serde_json::json!({ "unit": names.unit(&u.unit), "late": u.late, "count": u.tips.len(), "tips": tips })
+        })
+        .collect();
+    let measures: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            let target = [
+                r.unit.as_deref().map(|u| names.unit(u)),
+                r.enterprise.clone(),
+            ];
+            serde_json::json!({
+                "kind": lang.t(&format!("accountability-kind-{}", r.kind)),
+                "target": target.into_iter().flatten().collect::<Vec<_>>().join(" · "),
+                "enterprise_id": r.enterprise_id,
+                "cases": r.case_numbers,
+                "decided_on": r.decided_on.to_string(),
+                "summary": r.summary,
+                "by": r.recorded_by,
+            })
+        })
+        .collect();
+    let role = session.staff.role;
+    let mut ctx = page.context(session);
+    ctx.insert("from", &from.to_string());
+    ctx.insert("to", &to.to_string());
+    ctx.insert("findings", &findings);
+    ctx.insert("units", &units);
+    ctx.insert("measures", &measures);
+    ctx.insert("may_find", &allows::<can::RecordFindings>(role));
+    ctx.insert("may_hold", &allows::<can::RecordAccountability>(role));
+    ctx.insert(
+        "finding_kinds",
+        &Choice::labelled(
+            lang,
+            "finding-kind",
+            FindingKind::VARIANTS.iter().map(|k| k.as_str()),
+        ),
+    );
+    ctx.insert(
+        "conclusions",
+        &Choice::labelled(
+            lang,
+            "finding-conclusion",
+            Conclusion::VARIANTS.iter().map(|k| k.as_str()),
+        ),
+    );
+    ctx.insert(
+        "measure_kinds",
+        &Choice::labelled(
+            lang,
+            "accountability-kind",
+            AccountabilityKind::VARIANTS.iter().map(|k| k.as_str()),
+        ),
+    );
+    ctx.insert("unit_choices", &names.unit_choices());
+    ctx.insert("finding", &typed.finding);
+    ctx.insert("finding_errors", &typed.finding_errors);
+    ctx.insert("measure", &typed.measure);
+    ctx.insert("measure_errors", &typed.measure_errors);
+    Ok(page.render("staff/supervision.html", &ctx, status))
+}
+
+pub async fn supervision_page(
+    page: Page,
+    staff: Staff<can::ReadOversight>,
+    q: web::Query<PeriodForm>,
+) -> PageResult {
+    let typed = Typed {
+        measure: AccountabilityForm {
+            decided_on: page.state.services.today().to_string(),
+            ..AccountabilityForm::default()
+        },
+        ..Typed::default()
+    };
+    show(&page, &staff.session, q.into_inner(), typed, StatusCode::OK).await
+}
+
+/// Records a finding; the page comes back with it listed, or with the form as typed.
+pub async fn record_finding(
+    page: Page,
+    sent: StaffForm<can::RecordFindings, FindingForm>,
+) -> PageResult {
+    let (session, form) = (sent.staff.session.clone(), sent.form);
+    let input = FindingInput {
+        kind: opt(&form.kind),
+        unit: opt(&form.unit),
+        case_number: opt(&form.case_number),
+        hazard_id: None,
+        finding: opt(&form.finding),
+        conclusion: opt(&form.conclusion),
+    };
+    let member = session.staff.clone();
+    let outcome = page
+        .state
+        .services
+        .blocking(move |s| s.record_finding(&member, &input))
+        .await;
+    match outcome {
+        Ok(_) => {
+            show(
+                &page,
+                &session,
+                PeriodForm::default(),
+                Typed::default(),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, errors) = messages(&page, e)?;
+            let typed = Typed {
+                finding: form,
+                finding_errors: errors,
+                ..Typed::default()
+            };
+            show(&page, &session, PeriodForm::default(), typed, status).await
+        }
+    }
+}
+
+/// Records an accountability measure (the coordinator).
+pub async fn record_accountability(
+    page: Page,
+    sent: StaffForm<can::RecordAccountability, AccountabilityForm>,
+) -> PageResult {
+    let (session, form) = (sent.staff.session.clone(), sent.form);
+    let cases: Vec<String> = form
+        .case_numbers
+        .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let input = AccountabilityInput {
+        kind: opt(&form.kind),
+        unit: opt(&form.unit),
+        enterprise_id: None,
+        case_numbers: Some(cases),
+        decided_on: opt(&form.decided_on),
+        summary: opt(&form.summary),
+    };
+    let member = session.staff.clone();
+    let outcome = page
+        .state
+        .services
+        .blocking(move |s| s.record_accountability(&member, &input))
+        .await;
+    match outcome {
+        Ok(_) => {
+            show(
+                &page,
+                &session,
+                PeriodForm::default(),
+                Typed::default(),
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, errors) = messages(&page, e)?;
+            let typed = Typed {
+                measure: form,
+                measure_errors: errors,
+                ..Typed::default()
+            };
+            show(&page, &session, PeriodForm::default(), typed, status).await
+        }
+    }
+}
