@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod lists;
 pub mod names;
 pub mod notify;
+pub mod open311;
 pub mod oversight;
 pub mod rewards;
 pub mod staff;
