@@ -205,10 +205,7 @@ pub struct CaseReward {
     pub accident_grade: Option<String>,
     pub note: Option<String>,
     /// What this staff member may do to it now (the lifecycle's answer).
-    pub may_sign_off: bool,
-    pub may_return: bool,
-    pub may_correct: bool,
-    pub may_withdraw: bool,
+    pub steps: crate::domain::reward::Steps,
 }
 
 /// The case's entry on the public exposure list.

@@ -21,6 +21,7 @@ pub mod names;
 pub mod notify;
 pub mod open311;
 pub mod oversight;
+pub mod reward_json;
 pub mod rewards;
 pub mod staff;
 pub mod stats;

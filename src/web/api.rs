@@ -306,7 +306,7 @@ pub struct Tracked<'a> {
     /// Present once staff proposed a reward for a reporter who asked for one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub reward: Option<super::finance::TrackReward<'a>>,
+    pub reward: Option<crate::services::reward_json::TrackReward<'a>>,
 }
 
 #[utoipa::path(post, path = "/track", tag = "reporters", request_body = ReceiptBody,
@@ -327,7 +327,10 @@ pub async fn track(
         department: unit(&state.services.catalog, &tip.department),
         submitted_at: tip.submitted_at,
         messages: &tip.messages,
-        reward: tip.reward.as_ref().map(super::finance::track_reward),
+        reward: tip
+            .reward
+            .as_ref()
+            .map(crate::services::reward_json::track_reward),
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

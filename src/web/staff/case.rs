@@ -258,8 +258,7 @@ fn rewards_and_exposure(
                 "deaths": r.deaths_concealed.map(|d| d.to_string()).unwrap_or_default(),
                 "grade": r.accident_grade.clone().unwrap_or_default(),
                 "note": r.note.clone().unwrap_or_default(),
-                "may_sign_off": r.may_sign_off || r.may_return, "may_correct": r.may_correct,
-                "may_withdraw": r.may_withdraw,
+                "steps": r.steps,
             })
         })
         .collect();
