@@ -13,7 +13,7 @@ use crate::web::pages::{Choice, Names, Page, PageResult, Target, TargetForm, men
 use crate::web::render::local_datetime;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::{FixedOffset, NaiveDate};
+use chrono::FixedOffset;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tera::Context;
@@ -94,145 +94,6 @@ impl CaseExtras {
         }
         x
     }
-}
-
-/// What the reporter gave and where the case stands, in words.
-fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
-    let (t, f, lang) = (v, &v.rectification, names.lang);
-    let co: Vec<String> = v.co_departments.iter().map(|u| names.unit(u)).collect();
-    let sector = |code: &str| names.known_sector(code);
-    json!({
-        "case_number": t.case_number,
-        "status": t.status,
-        "status_label": lang.t(&format!("status-{}", t.status)),
-        "overdue": v.overdue,
-        "sector": sector(&t.sector),
-        "suggested": t.suggested_sector.as_deref().map(sector).unwrap_or_default(),
-        "address": t.address,
-        "enterprise": t.enterprise.clone().unwrap_or_default(),
-        "severity": lang.t(&format!("severity-{}", t.severity)),
-        "observed": t.observed_at.map(|o| local_datetime(o.and_utc(), offset, lang)).unwrap_or_default(),
-        "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
-        "channel": lang.try_t(&format!("history-channel-{}", t.channel.as_str())).unwrap_or_else(|| t.channel.as_str().to_owned()),
-        "source_note": t.source_note.clone().unwrap_or_default(),
-        "reporter": lang.t(if t.anonymous { "reporter-anonymous" } else { "reporter-identified" }),
-        "wants_reward": t.wants_reward,
-        "description": t.description,
-        "department": names.unit(&t.department),
-        "co_departments": co.join("、"),
-        "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
-        "duplicate_of": t.duplicate_of.clone().unwrap_or_default(),
-        "duplicates": t.duplicates, "suggested_duplicates": t.suggested_duplicates,
-        "reject_reason": t.reject_reason.clone().unwrap_or_default(),
-        "responsible_party": f.responsible_party.clone().unwrap_or_default(),
-        "measures": f.measures.clone().unwrap_or_default(),
-        "suspend": f.suspend_operations,
-        "delay_explanation": f.delay_explanation.clone().unwrap_or_default(),
-    })
-}
-
-/// The time limits; the one that runs now says how many days are left or over.
-fn deadlines_json(lang: Lang, v: &CaseView, today: NaiveDate) -> Vec<Value> {
-    let current = v.deadlines.current(v.status).map(|(l, _)| l);
-    let d = &v.deadlines;
-    let limits = [
-        ("acceptance", d.acceptance),
-        ("verification", d.verification),
-        ("feedback", d.feedback),
-        ("rectification", d.rectification),
-    ];
-    limits
-        .into_iter()
-        .filter_map(|(k, d)| d.map(|d| (k, d)))
-        .map(|(k, d)| {
-            let is_current = current.is_some_and(|l| l.as_str() == k);
-            let days = (d - today).num_days();
-            let left = match (is_current, days) {
-                (false, _) => String::new(),
-                (true, 1..) => lang.t_args("staff-days-left", &[("days", days)]),
-                (true, 0) => lang.t("staff-due-today"),
-                (true, _) => lang.t_args("staff-days-over", &[("days", -days)]),
-            };
-            json!({ "label": lang.t(&format!("limit-{k}")), "date": d.to_string(), "left": left, "overdue": is_current && days < 0 })
-        })
-        .collect()
-}
-
-/// A history note in words: the intake's channel and routing are recorded as codes.
-fn history_note(names: Names, action: &str, note: &str) -> String {
-    let lang = names.lang;
-    let unit = |key: &str, code: &str| lang.t_str(key, &[("unit", &names.unit(code))]);
-    let street_key = match note.contains("(co-handler)") {
-        true => "history-route-street-co",
-        false => "history-route-street",
-    };
-    let route_part = |part: &str| {
-        let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        match key {
-            "lead" => Some(unit("history-route-lead", value)),
-            "co" => {
-                let units: Vec<String> = value.split(',').map(|u| names.unit(u)).collect();
-                Some(lang.t_str("history-route-co", &[("units", &units.join("、"))]))
-            }
-            "street" => Some(unit(street_key, value)),
-            "(co-handler)" => None,
-            "triage" => Some(lang.t("history-route-triage")),
-            "suggested" => {
-                let sector = names.sector(value);
-                Some(lang.t_str("history-route-suggested", &[("sector", &sector)]))
-            }
-            _ => Some(part.to_owned()),
-        }
-    };
-    match action {
-        "submit" => lang
-            .try_t(&format!("history-channel-{note}"))
-            .unwrap_or_else(|| note.to_owned()),
-        "route" => {
-            let parts: Vec<String> = note.split(' ').filter_map(route_part).collect();
-            parts.join("；")
-        }
-        // "from → to: reason", with codes: in words.
-        "transfer" | "reclassify" | "set_street" => {
-            let Some((moved, reason)) = note.split_once(": ") else {
-                return note.to_owned();
-            };
-            let Some((from, to)) = moved.split_once(" → ") else {
-                return note.to_owned();
-            };
-            let name = |code: &str| match (action, code) {
-                (_, "-") => lang.t("history-none"),
-                ("reclassify", c) => names.sector(c),
-                ("set_street", c) => names.street(c),
-                (_, c) => names.unit(c),
-            };
-            format!("{} → {}：{reason}", name(from), name(to))
-        }
-        _ => note.to_owned(),
-    }
-}
-
-/// The history and the messages with the reporter.
-fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>, Vec<Value>) {
-    let lang = names.lang;
-    let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
-    let history = v.history.iter().map(|h| {
-        let action = lang.try_t(&format!("action-{}", h.action)).unwrap_or_else(|| h.action.clone());
-        let note = history_note(names, &h.action, h.note.as_deref().unwrap_or_default());
-        json!({ "at": at(h.at), "action": action, "by": h.actor.clone().unwrap_or_default(), "note": note })
-    });
-    let messages = v.messages.iter().map(|m| {
-        let staff_side = m.from_staff;
-        let who = if staff_side {
-            m.author
-                .clone()
-                .unwrap_or_else(|| lang.t("track-from-staff"))
-        } else {
-            lang.t("staff-reporter")
-        };
-        json!({ "from_staff": staff_side, "who": who, "body": m.body, "at": at(m.at) })
-    });
-    (history.collect(), messages.collect())
 }
 
 /// The case's rewards and its entry on the exposure list with the publication form's values.
@@ -330,17 +191,17 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
 fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -> HttpResponse {
     let (s, names, lang) = (&page.state.services, page.names(), page.lang);
     let today = s.today();
-    let (history, messages) = conversation(names, s.offset, v);
+    let words = v.in_words(names, s.offset, today);
     let photos: Vec<Value> = v
         .attachments
         .iter()
         .map(|a| json!({ "url": format!("/api/v1/staff/tips/{}/attachments/{}", v.case_number, a.id), "content_type": a.content_type, "bytes": a.bytes }))
         .collect();
     let mut ctx = page.context(staff);
-    ctx.insert("c", &case_json(names, s.offset, v));
-    ctx.insert("deadlines", &deadlines_json(lang, v, today));
-    ctx.insert("history", &history);
-    ctx.insert("messages", &messages);
+    ctx.insert("c", &words.case);
+    ctx.insert("deadlines", &words.deadlines);
+    ctx.insert("history", &words.history);
+    ctx.insert("messages", &words.messages);
     ctx.insert("photos", &photos);
     ctx.insert("today", &today.to_string());
     forms(&mut ctx, names, v, &x);
