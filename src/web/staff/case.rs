@@ -29,24 +29,19 @@ pub struct ExposureForm {
     pub reason: String,
 }
 
-/// What a case page may carry besides the case: a refused action with its typed values, a
-/// revealed identity, a typed message.
+/// What a case page may carry besides the case: one of these at a time.
 #[derive(Default)]
-pub struct CaseExtras {
-    pub status: Option<StatusCode>,
-    pub banner: String,
-    pub notice: String,
-    pub failed: String,
-    pub form_errors: Vec<String>,
-    pub values: ActionInput,
-    pub identity: Option<ReporterIdentity>,
-    pub message_value: String,
-    pub reward_errors: Vec<String>,
-    /// The proposal form as typed, and what it would come to (the preview).
-    pub proposal: super::rewards::RewardForm,
-    pub reward_preview: String,
-    pub exposure_errors: Vec<String>,
-    pub exposure_values: ExposureForm,
+pub enum CaseExtras {
+    #[default]
+    Nothing,
+    /// What was just done, said at the top.
+    Notice(String),
+    /// An identified reporter's identity, opened with a reason.
+    Identity(ReporterIdentity),
+    /// What a reward proposal would come to, with the form as typed.
+    Preview(super::rewards::RewardForm, String),
+    /// A refused form: the answer's status, the refusal's text and what was typed.
+    Refused(StatusCode, String, Refused),
 }
 
 /// Which form on the case page was refused, with what was typed in it.
@@ -65,38 +60,30 @@ pub enum Refused {
 }
 
 impl CaseExtras {
-    /// The refusal's `text` beside the form that was refused, with what was typed in it.
-    fn refused(status: StatusCode, text: String, form: Refused) -> Self {
-        let mut x = CaseExtras {
-            status: Some(status),
-            ..CaseExtras::default()
-        };
-        match form {
-            Refused::Action(input) => {
-                x.failed = input.action.clone();
-                x.form_errors = vec![text];
-                x.values = input;
-            }
-            Refused::Message(body) => {
-                x.banner = text;
-                x.message_value = body;
-            }
-            Refused::Reveal => x.banner = text,
-            Refused::Reward => x.reward_errors = vec![text],
-            Refused::Proposal(form) => {
-                x.reward_errors = vec![text];
-                x.proposal = form;
-            }
-            Refused::Exposure(form) => {
-                x.exposure_errors = vec![text];
-                x.exposure_values = form;
-            }
+    fn status(&self) -> StatusCode {
+        match self {
+            CaseExtras::Refused(status, ..) => *status,
+            _ => StatusCode::OK,
         }
-        x
+    }
+
+    /// The refusal's text beside the form `of` picks (none for the other forms).
+    fn errors(&self, of: fn(&Refused) -> bool) -> Vec<String> {
+        match self {
+            CaseExtras::Refused(_, text, form) if of(form) => vec![text.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The refusal said at the top of the page (a message or the identity reveal).
+    fn banner(&self) -> &str {
+        match self {
+            CaseExtras::Refused(_, text, Refused::Message(_) | Refused::Reveal) => text,
+            _ => "",
+        }
     }
 }
 
-/// The case's rewards and its entry on the exposure list with the publication form's values.
 fn rewards_and_exposure(
     ctx: &mut Context,
     lang: Lang,
@@ -123,10 +110,18 @@ fn rewards_and_exposure(
             })
         })
         .collect();
+    let (proposal, preview) = match x {
+        CaseExtras::Preview(form, text) => (Some(form), text.as_str()),
+        CaseExtras::Refused(_, _, Refused::Proposal(form)) => (Some(form), ""),
+        _ => (None, ""),
+    };
     ctx.insert("rewards", &rewards);
-    ctx.insert("reward_errors", &x.reward_errors);
-    ctx.insert("proposal", &x.proposal);
-    ctx.insert("reward_preview", &x.reward_preview);
+    ctx.insert(
+        "reward_errors",
+        &x.errors(|f| matches!(f, Refused::Reward | Refused::Proposal(_))),
+    );
+    ctx.insert("proposal", &proposal.cloned().unwrap_or_default());
+    ctx.insert("reward_preview", preview);
     ctx.insert("may_propose", &v.may_propose_reward);
     ctx.insert("may_expose", &v.may_expose);
     let exposure = v.exposure.as_ref().map(|e| {
@@ -140,10 +135,13 @@ fn rewards_and_exposure(
         })
     });
     ctx.insert("exposure", &exposure);
-    ctx.insert("exposure_errors", &x.exposure_errors);
-    let ev = &x.exposure_values;
+    let (ev, exposure_errors) = match x {
+        CaseExtras::Refused(_, text, Refused::Exposure(form)) => (form, vec![text.clone()]),
+        _ => (&ExposureForm::default(), Vec::new()),
+    };
+    ctx.insert("exposure_errors", &exposure_errors);
     // A first publication starts from the business as reported; the rest is written anew.
-    let enterprise = if ev.enterprise.is_empty() && x.exposure_errors.is_empty() {
+    let enterprise = if ev.enterprise.is_empty() && exposure_errors.is_empty() {
         v.enterprise.clone().unwrap_or_default()
     } else {
         ev.enterprise.clone()
@@ -172,9 +170,12 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     ctx.insert("departments", &departments);
     ctx.insert("sectors", &names.sector_choices());
     ctx.insert("streets", &names.street_choices());
-    ctx.insert("failed", &x.failed);
-    ctx.insert("form_errors", &x.form_errors);
-    let i = &x.values;
+    let (i, form_errors) = match x {
+        CaseExtras::Refused(_, text, Refused::Action(input)) => (input, vec![text.clone()]),
+        _ => (&ActionInput::default(), Vec::new()),
+    };
+    ctx.insert("failed", &i.action);
+    ctx.insert("form_errors", &form_errors);
     ctx.insert(
         "values",
         &json!({
@@ -206,16 +207,19 @@ fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -
     ctx.insert("today", &today.to_string());
     forms(&mut ctx, names, v, &x);
     rewards_and_exposure(&mut ctx, lang, s.offset, v, &x);
-    let identity = x
-        .identity
-        .as_ref()
-        .map(|i| json!({ "name": i.name, "phone": i.phone.as_str(), "email": i.email }));
+    let (identity, message_value, notice) = match &x {
+        CaseExtras::Identity(i) => (Some(i), "", ""),
+        CaseExtras::Refused(_, _, Refused::Message(body)) => (None, body.as_str(), ""),
+        CaseExtras::Notice(text) => (None, "", text.as_str()),
+        _ => (None, "", ""),
+    };
+    let identity =
+        identity.map(|i| json!({ "name": i.name, "phone": i.phone.as_str(), "email": i.email }));
     ctx.insert("identity", &identity);
-    ctx.insert("message_value", &x.message_value);
-    ctx.insert("banner", &x.banner);
-    ctx.insert("notice", &x.notice);
-    let status = x.status.unwrap_or(StatusCode::OK);
-    page.render("staff/case.html", &ctx, status)
+    ctx.insert("message_value", message_value);
+    ctx.insert("banner", x.banner());
+    ctx.insert("notice", notice);
+    page.render("staff/case.html", &ctx, x.status())
 }
 
 /// The case page with what `x` adds to it.
@@ -227,11 +231,7 @@ async fn show(page: &Page, staff: &StaffSession, case: &str, x: CaseExtras) -> P
 
 /// The case page with what a reward proposal would come to, and the form as typed.
 pub async fn preview(to: &Target, form: super::rewards::RewardForm, text: String) -> PageResult {
-    let x = CaseExtras {
-        proposal: form,
-        reward_preview: text,
-        ..CaseExtras::default()
-    };
+    let x = CaseExtras::Preview(form, text);
     show(&to.page, &to.staff, &to.key, x).await
 }
 
@@ -244,7 +244,7 @@ fn done(to: &Target, what: &str) -> HttpResponse {
 /// page when nothing on the form can mend it.
 pub async fn refused(to: &Target, e: ServiceError, form: Refused) -> PageResult {
     let (status, text) = mend(to.page.lang, e)?;
-    let x = CaseExtras::refused(status, text, form);
+    let x = CaseExtras::Refused(status, text, form);
     show(&to.page, &to.staff, &to.key, x).await
 }
 
@@ -280,10 +280,7 @@ pub async fn case_page(
             .unwrap_or_else(|| d.to_owned());
         lang.t_str("staff-done", &[("action", &what)])
     });
-    let x = CaseExtras {
-        notice: notice.unwrap_or_default(),
-        ..CaseExtras::default()
-    };
+    let x = notice.map_or(CaseExtras::Nothing, CaseExtras::Notice);
     show(&page, &staff.session, &path, x).await
 }
 
@@ -363,10 +360,7 @@ pub async fn reveal(sent: TargetForm<can::ReadCases, RevealForm>) -> PageResult 
     let outcome = to.run(move |s, st, case| s.reveal_identity(&st.staff, case, &reason));
     match outcome.await {
         Ok(identity) => {
-            let x = CaseExtras {
-                identity: Some(identity),
-                ..CaseExtras::default()
-            };
+            let x = CaseExtras::Identity(identity);
             show(&to.page, &to.staff, &to.key, x).await
         }
         // Refused (no reason, not allowed here): said beside the form, like every refusal.
