@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod case_json;
 pub mod case_words;
 pub mod cases;
 pub mod clock;
