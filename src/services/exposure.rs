@@ -117,8 +117,7 @@ impl Services {
         if !staff.may(Permission::Publish) {
             return Err(ServiceError::Forbidden);
         }
-        let reason = text_field("reason", reason, (2, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reason = text_field("reason", reason, (2, 500))?;
         self.db.write(|conn| -> ServiceResult<()> {
             let tip = self.visible_tip(conn, staff, case_number)?;
             cases::lock_tip(conn, tip.id)?;

@@ -67,6 +67,13 @@ impl From<diesel::result::Error> for ServiceError {
     }
 }
 
+/// One field's error is a validation error, so a check can end with `?`.
+impl From<FieldError> for ServiceError {
+    fn from(e: FieldError) -> Self {
+        ServiceError::Validation(vec![e])
+    }
+}
+
 impl ServiceError {
     pub fn field(field: &'static str, key: &'static str) -> Self {
         ServiceError::Validation(vec![FieldError::new(field, key)])

@@ -285,7 +285,7 @@ fn approve_amount(
     amount: Result<Option<Fen>, FieldError>,
     note: &str,
 ) -> ServiceResult<()> {
-    let amount = amount.map_err(|e| ServiceError::Validation(vec![e]))?;
+    let amount = amount?;
     if let Some(amount) = amount.filter(|a| *a != row.amount_fen) {
         let (min, max) = bounds_of(policy, row);
         if amount < min || amount > max {
@@ -556,8 +556,7 @@ impl Services {
         if !matches!(reason, "already_known" | "under_investigation") {
             return Err(ServiceError::field("exclude", "unknown_exclusion"));
         }
-        let note = text_field("note", input.note.as_deref(), (1, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let note = text_field("note", input.note.as_deref(), (1, 500))?;
         file.reward_excluded = Some(format!("{reason}: {note}"));
         cases::update(conn, &file)?;
         self.record(
@@ -739,8 +738,7 @@ impl Services {
                 };
                 row.status = self.reward_step(&row, step, &staff_actor(staff, &row))?;
                 if !approve {
-                    text_field("note", Some(note), (1, 500))
-                        .map_err(|e| ServiceError::Validation(vec![e]))?;
+                    text_field("note", Some(note), (1, 500))?;
                 }
                 let note = Some(note.to_owned()).filter(|n| !n.is_empty());
                 row.signoff_note = note.clone();
@@ -806,8 +804,7 @@ impl Services {
             |conn, mut row, tip| {
                 row.status =
                     self.reward_step(&row, RewardStep::Withdraw, &staff_actor(staff, &row))?;
-                let reason = text_field("reason", Some(reason), (1, 500))
-                    .map_err(|e| ServiceError::Validation(vec![e]))?;
+                let reason = text_field("reason", Some(reason), (1, 500))?;
                 self.reward_stepped(
                     conn,
                     staff,
@@ -846,7 +843,7 @@ impl Services {
                 self.reward_step(&row, step, &actor)?;
                 let second = row.status == RewardStatus::AwaitingSecondApproval;
                 if approve && second {
-                    let typed = amount_yuan.map_err(|e| ServiceError::Validation(vec![e]))?;
+                    let typed = amount_yuan?;
                     if typed.is_some_and(|a| a != row.amount_fen) {
                         return Err(ServiceError::field("amount_yuan", "amount_set_by_first"));
                     }
@@ -895,8 +892,7 @@ impl Services {
         id: RewardId,
         reason: &str,
     ) -> ServiceResult<(PayeeDetails, RewardView)> {
-        let reason = text_field("reason", Some(reason), (1, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reason = text_field("reason", Some(reason), (1, 500))?;
         self.on_reward(
             (staff, Permission::PayReward),
             id,
@@ -937,8 +933,7 @@ impl Services {
         id: RewardId,
         reason: &str,
     ) -> ServiceResult<RewardView> {
-        let reason = text_field("reason", Some(reason), (1, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reason = text_field("reason", Some(reason), (1, 500))?;
         let today = self.today();
         self.on_reward(
             (staff, Permission::DecideReward),
@@ -1061,8 +1056,7 @@ impl Services {
         reference: &str,
         paid_on: Option<&str>,
     ) -> ServiceResult<RewardView> {
-        let reference = text_field("reference", Some(reference), (1, 100))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reference = text_field("reference", Some(reference), (1, 100))?;
         let today = self.today();
         let paid_day = match paid_on.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,

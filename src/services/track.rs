@@ -162,8 +162,7 @@ impl Services {
     /// hashed, so a bad message is reported as such (422) whatever the receipt.
     #[tracing::instrument(skip_all)]
     pub async fn reporter_message(&self, receipt: &str, body: &str) -> ServiceResult<()> {
-        let body = text_field("body", Some(body), MESSAGE_LEN)
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let body = text_field("body", Some(body), MESSAGE_LEN)?;
         let hash = self
             .receipt_lookup_hash(receipt)
             .await?
