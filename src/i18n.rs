@@ -97,6 +97,26 @@ impl Lang {
     }
 }
 
+/// Formats a UTC instant in the deployment's local time for people.
+pub fn local_datetime(
+    t: chrono::DateTime<chrono::Utc>,
+    offset: chrono::FixedOffset,
+    lang: Lang,
+) -> String {
+    let local = t.with_timezone(&offset);
+    match lang {
+        Lang::Zh => local.format("%Y年%-m月%-d日 %H:%M").to_string(),
+        Lang::En => local.format("%-d %b %Y, %H:%M").to_string(),
+    }
+}
+
+pub fn local_date(d: chrono::NaiveDate, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => d.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => d.format("%-d %b %Y").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

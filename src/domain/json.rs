@@ -2,8 +2,11 @@
 //! derive `Serialize` with these (`#[serde(serialize_with = …)]`), so an answer that carries what a
 //! view says is the view itself (API.md's field names and formats), not a copy of it.
 
+use super::FieldError;
+use super::money::Fen;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 
 /// An instant, stored as UTC with or without its zone.
 pub trait Instant {
@@ -50,6 +53,33 @@ pub fn sender<S: Serializer>(from_staff: &bool, s: S) -> Result<S::Ok, S::Error>
         false => Sender::Reporter,
     }
     .serialize(s)
+}
+
+/// An amount as the JSON number of yuan with two decimals (`12000.00`), written from the fen as
+/// text, so no float is on the way (API.md: `amount_yuan` is a number). Answers that carry one
+/// are typed structs serialized directly: inside a `serde_json::Value` it would become a float.
+pub struct Yuan(pub Fen);
+
+impl Serialize for Yuan {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        RawValue::from_string(self.0.to_string())
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+}
+
+/// An amount from a JSON body, read from its text as written and never through a float (so
+/// `10000.555` is a field error, not a rounded amount): a number, or a string of decimal text;
+/// absent, `null` or `""` is none.
+pub fn yuan_of(field: &'static str, raw: Option<&RawValue>) -> Result<Option<Fen>, FieldError> {
+    let text = match raw.map(RawValue::get) {
+        None | Some("null") => return Ok(None),
+        Some(t) if t.starts_with('"') => {
+            serde_json::from_str::<String>(t).map_err(|_| FieldError::new(field, "bad_amount"))?
+        }
+        Some(t) => t.to_owned(),
+    };
+    Fen::parse_field(field, &text)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod lifecycle;
 
 pub use super::money::Fen;
 pub use lifecycle::{
-    CaseFacts, Conflict, Facts, Refusal, RewardActor, RewardStatus, RewardStep, Who, step,
+    CaseFacts, Conflict, Facts, Refusal, RewardActor, RewardStatus, RewardStep, Steps, Who, step,
 };
 
 /// A reward's database id, typed so it is never mixed up with a tip's or a staff member's.

@@ -205,10 +205,7 @@ pub struct CaseReward {
     pub accident_grade: Option<String>,
     pub note: Option<String>,
     /// What this staff member may do to it now (the lifecycle's answer).
-    pub may_sign_off: bool,
-    pub may_return: bool,
-    pub may_correct: bool,
-    pub may_withdraw: bool,
+    pub steps: crate::domain::reward::Steps,
 }
 
 /// The case's entry on the public exposure list.
@@ -529,8 +526,7 @@ impl Services {
         if !staff.may(Permission::WorkCases) {
             return Err(ServiceError::Forbidden);
         }
-        let body = text_field("body", Some(body), MESSAGE_LEN)
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let body = text_field("body", Some(body), MESSAGE_LEN)?;
         let today = self.today();
         self.db.write(|conn| -> ServiceResult<i64> {
             let (tip, _) = self.visible(conn, staff, case_number)?;
@@ -600,8 +596,7 @@ impl Services {
         if !staff.may(Permission::RevealIdentity) {
             return Err(ServiceError::Forbidden);
         }
-        let reason = text_field("reason", Some(reason), (1, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reason = text_field("reason", Some(reason), (1, 500))?;
         self.db.write(|conn| -> ServiceResult<ReporterIdentity> {
             // Finance sees no case, except to pay a reward it approved.
             let tip = if !staff.may(Permission::ReadCases) {

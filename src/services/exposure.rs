@@ -5,6 +5,7 @@
 
 use super::audit::{By, Event};
 use super::auth::Staff;
+use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::CaseFileRow;
 use crate::db::exposures::{self, ExposureRow};
@@ -12,7 +13,7 @@ use crate::db::tips::TipRow;
 use crate::db::{cases, tips};
 use crate::domain::access::Permission;
 use crate::domain::tip::{Severity, text_field};
-use chrono::NaiveDate;
+use crate::i18n::{Lang, local_date};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -23,16 +24,18 @@ pub struct ExposureInput {
 }
 
 /// One entry of the public list.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct PublicExposure {
-    pub enterprise: String,
-    pub location: String,
-    pub finding: String,
-    pub sector: String,
-    pub street: Option<String>,
-    pub published_on: NaiveDate,
-    /// The month rectification was confirmed (a day could be matched with other public data).
-    pub rectified_in: Option<String>,
+    enterprise: String,
+    location: String,
+    finding: String,
+    /// The sector's and the sub-district's names.
+    sector: String,
+    street: String,
+    published_on: String,
+    /// The month rectification was confirmed (a day could be matched with other public data);
+    /// empty while it is not.
+    rectified_on: String,
 }
 
 /// What may go on the public exposure list: a major hazard found true.
@@ -114,8 +117,7 @@ impl Services {
         if !staff.may(Permission::Publish) {
             return Err(ServiceError::Forbidden);
         }
-        let reason = text_field("reason", reason, (2, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reason = text_field("reason", reason, (2, 500))?;
         self.db.write(|conn| -> ServiceResult<()> {
             let tip = self.visible_tip(conn, staff, case_number)?;
             cases::lock_tip(conn, tip.id)?;
@@ -144,18 +146,21 @@ impl Services {
     }
 
     /// The public list, newest first.
-    pub fn public_exposures(&self) -> ServiceResult<Vec<PublicExposure>> {
+    pub fn public_exposures(&self, lang: Lang) -> ServiceResult<Vec<PublicExposure>> {
         let mut c = self.db.read()?;
+        let names = Names::new(&self.catalog, lang);
         Ok(exposures::published(&mut c)?
             .into_iter()
             .map(|(row, sector, street, rectified_at)| PublicExposure {
                 enterprise: row.enterprise,
                 location: row.location,
                 finding: row.finding,
-                sector,
-                street,
-                published_on: self.local_date(row.published_at),
-                rectified_in: rectified_at.map(|t| self.local_date(t).format("%Y-%m").to_string()),
+                sector: names.known_sector(&sector),
+                street: street.map(|k| names.street(&k)).unwrap_or_default(),
+                published_on: local_date(self.local_date(row.published_at), lang),
+                rectified_on: (rectified_at)
+                    .map(|t| self.local_date(t).format("%Y-%m").to_string())
+                    .unwrap_or_default(),
             })
             .collect())
     }

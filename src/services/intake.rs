@@ -4,6 +4,7 @@
 
 use super::audit;
 use super::auth::Staff;
+use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::{cases, submissions, tips};
@@ -15,9 +16,10 @@ use crate::domain::photo::CleanPhoto;
 use crate::domain::receipt::Receipt;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, NewTip, TipInput};
+use crate::i18n::{local_date, local_datetime};
 use crate::secrets;
 use anyhow::Context;
-use chrono::{Datelike, NaiveDate, NaiveDateTime, SubsecRound};
+use chrono::{Datelike, FixedOffset, NaiveDate, NaiveDateTime, SubsecRound};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use std::sync::Arc;
 
@@ -30,6 +32,50 @@ pub struct Submitted {
     pub received: Received,
     /// The photos stored with it.
     pub photos: usize,
+}
+
+/// The receipt page in the reporter's language: when the tip came in, who handles it, and the
+/// text of the file the page offers to download (made in the page, nothing kept).
+pub struct ReceiptInWords {
+    pub receipt: String,
+    pub submitted: String,
+    pub department: String,
+    pub street: String,
+    pub acceptance_due: String,
+    pub file: String,
+}
+
+impl Submitted {
+    pub fn in_words(&self, names: Names, offset: FixedOffset) -> ReceiptInWords {
+        let lang = names.lang;
+        let submitted = local_datetime(self.received.at.and_utc(), offset, lang);
+        let department = names.unit(&self.routing.lead);
+        let receipt = self.receipt.grouped();
+        let file = format!(
+            "{}\r\n\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n\r\n{}\r\n{}\r\n",
+            lang.t("receipt-file-title"),
+            lang.t("receipt-case-label"),
+            self.case_number,
+            lang.t("track-receipt"),
+            receipt,
+            lang.t("receipt-date"),
+            submitted,
+            lang.t("receipt-department"),
+            department,
+            lang.t("receipt-file-how"),
+            lang.t("receipt-file-keep"),
+        );
+        ReceiptInWords {
+            street: (self.routing.street.as_deref())
+                .map(|st| names.unit(st))
+                .unwrap_or_default(),
+            acceptance_due: local_date(self.received.acceptance_due, lang),
+            receipt,
+            submitted,
+            department,
+            file,
+        }
+    }
 }
 
 /// When a stored tip came in, and the day its acceptance decision is due.

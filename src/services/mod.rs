@@ -8,6 +8,8 @@
 pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod case_json;
+pub mod case_words;
 pub mod cases;
 pub mod clock;
 pub mod demo;
@@ -20,7 +22,9 @@ pub mod jobs;
 pub mod lists;
 pub mod names;
 pub mod notify;
+pub mod open311;
 pub mod oversight;
+pub mod reward_json;
 pub mod rewards;
 pub mod staff;
 pub mod stats;
@@ -62,6 +66,13 @@ pub enum ServiceError {
 impl From<diesel::result::Error> for ServiceError {
     fn from(e: diesel::result::Error) -> Self {
         ServiceError::Internal(anyhow::Error::new(e).context("database"))
+    }
+}
+
+/// One field's error is a validation error, so a check can end with `?`.
+impl From<FieldError> for ServiceError {
+    fn from(e: FieldError) -> Self {
+        ServiceError::Validation(vec![e])
     }
 }
 

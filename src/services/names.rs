@@ -4,6 +4,8 @@
 
 use crate::domain::catalog::{Catalog, Entry};
 use crate::i18n::Lang;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Clone, Copy)]
 pub struct Names<'a> {
@@ -65,4 +67,36 @@ impl<'a> Names<'a> {
             .map(|s| self.name(s))
             .unwrap_or_default()
     }
+}
+
+/// A department or a sub-district (API.md: `{"code", "name_zh", "name_en"}`).
+#[derive(Serialize, ToSchema)]
+pub struct Unit {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+impl<E: Entry> From<&E> for Unit {
+    fn from(e: &E) -> Unit {
+        let (zh, en) = e.names();
+        Unit {
+            code: e.code().to_owned(),
+            name_zh: zh.to_owned(),
+            name_en: en.to_owned(),
+        }
+    }
+}
+
+/// A unit by code (departments and streets alike); an unknown code is named by itself.
+pub fn unit(catalog: &Catalog, code: &str) -> Unit {
+    catalog
+        .department(code)
+        .map(Unit::from)
+        .or_else(|| catalog.street(code).map(Unit::from))
+        .unwrap_or_else(|| Unit {
+            code: code.to_owned(),
+            name_zh: code.to_owned(),
+            name_en: code.to_owned(),
+        })
 }

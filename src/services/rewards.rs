@@ -22,7 +22,7 @@ use crate::domain::access::Permission;
 use crate::domain::id_number::IdNumber;
 use crate::domain::reward::{
     self as reward, Basis, CaseFacts, Facts, Fen, Grade, Refusal, RewardActor, RewardId,
-    RewardStatus, RewardStep, Who,
+    RewardStatus, RewardStep, Steps, Who,
 };
 use crate::domain::tip::{Phone, TipId, text_field};
 use chrono::{Datelike, Duration};
@@ -182,19 +182,8 @@ pub struct RewardView {
     /// Patterns worth a second look (never blocking): `same_account`, `same_phone`,
     /// `staff_phone`, `many_this_month`.
     pub signals: Vec<&'static str>,
-    pub may_sign_off: bool,
-    /// Return to its unit with a note (the other side of the sign-off).
-    pub may_return: bool,
-    /// Correct (the same form as a proposal) or withdraw it.
-    pub may_correct: bool,
-    pub may_withdraw: bool,
-    /// Approve or reject.
-    pub may_decide: bool,
-    /// Open the sealed payee details (finance, not an approver, while claimed).
-    pub may_open_payee: bool,
-    pub may_pay: bool,
-    /// Give an expired reward a new claim period.
-    pub may_reinstate: bool,
+    /// What the staff member asking may do to it now (the lifecycle's answer).
+    pub steps: Steps,
     /// The amounts finance may approve for its basis.
     pub bounds: (Fen, Fen),
     /// Claimed and still unpaid after `payout_alert_days`.
@@ -296,7 +285,7 @@ fn approve_amount(
     amount: Result<Option<Fen>, FieldError>,
     note: &str,
 ) -> ServiceResult<()> {
-    let amount = amount.map_err(|e| ServiceError::Validation(vec![e]))?;
+    let amount = amount?;
     if let Some(amount) = amount.filter(|a| *a != row.amount_fen) {
         let (min, max) = bounds_of(policy, row);
         if amount < min || amount > max {
@@ -426,6 +415,12 @@ impl Services {
         Ok(reward::step(in_progress(rewards), RewardStep::Propose, &actor, &facts).is_ok())
     }
 
+    /// The steps this staff member may take on a reward now.
+    fn staff_steps(&self, staff: &Staff, row: &RewardRow) -> Steps {
+        let actor = staff_actor(staff, row);
+        Steps::of(|step| self.reward_step(row, step, &actor).is_ok())
+    }
+
     /// A reward as this staff member sees it, with the steps they may take on it.
     fn reward_view(
         &self,
@@ -434,18 +429,9 @@ impl Services {
         case: RewardCase,
         signals: Vec<&'static str>,
     ) -> RewardView {
-        let actor = staff_actor(staff, &row);
-        let may = |step| self.reward_step(&row, step, &actor).is_ok();
         let alert_days = self.reward_policy.payout_alert_days;
         RewardView {
-            may_sign_off: may(RewardStep::SignOff),
-            may_return: may(RewardStep::Return),
-            may_correct: may(RewardStep::Correct),
-            may_withdraw: may(RewardStep::Withdraw),
-            may_decide: may(RewardStep::Approve),
-            may_open_payee: may(RewardStep::OpenPayee),
-            may_pay: may(RewardStep::Pay),
-            may_reinstate: may(RewardStep::Reinstate),
+            steps: self.staff_steps(staff, &row),
             bounds: bounds_of(&self.reward_policy, &row),
             payout_overdue: row.status == RewardStatus::Claimed
                 && row
@@ -461,13 +447,8 @@ impl Services {
 
     /// A reward as the case page lists it, with the steps of the unit and its head.
     pub(super) fn case_reward(&self, staff: &Staff, r: RewardRow) -> super::cases::CaseReward {
-        let actor = staff_actor(staff, &r);
-        let may = |step| self.reward_step(&r, step, &actor).is_ok();
         super::cases::CaseReward {
-            may_sign_off: may(RewardStep::SignOff),
-            may_return: may(RewardStep::Return),
-            may_correct: may(RewardStep::Correct),
-            may_withdraw: may(RewardStep::Withdraw),
+            steps: self.staff_steps(staff, &r),
             id: r.id,
             status: r.status,
             amount: r.amount_fen,
@@ -575,8 +556,7 @@ impl Services {
         if !matches!(reason, "already_known" | "under_investigation") {
             return Err(ServiceError::field("exclude", "unknown_exclusion"));
         }
-        let note = text_field("note", input.note.as_deref(), (1, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let note = text_field("note", input.note.as_deref(), (1, 500))?;
         file.reward_excluded = Some(format!("{reason}: {note}"));
         cases::update(conn, &file)?;
         self.record(
@@ -758,8 +738,7 @@ impl Services {
                 };
                 row.status = self.reward_step(&row, step, &staff_actor(staff, &row))?;
                 if !approve {
-                    text_field("note", Some(note), (1, 500))
-                        .map_err(|e| ServiceError::Validation(vec![e]))?;
+                    text_field("note", Some(note), (1, 500))?;
                 }
                 let note = Some(note.to_owned()).filter(|n| !n.is_empty());
                 row.signoff_note = note.clone();
@@ -825,8 +804,7 @@ impl Services {
             |conn, mut row, tip| {
                 row.status =
                     self.reward_step(&row, RewardStep::Withdraw, &staff_actor(staff, &row))?;
-                let reason = text_field("reason", Some(reason), (1, 500))
-                    .map_err(|e| ServiceError::Validation(vec![e]))?;
+                let reason = text_field("reason", Some(reason), (1, 500))?;
                 self.reward_stepped(
                     conn,
                     staff,
@@ -865,7 +843,7 @@ impl Services {
                 self.reward_step(&row, step, &actor)?;
                 let second = row.status == RewardStatus::AwaitingSecondApproval;
                 if approve && second {
-                    let typed = amount_yuan.map_err(|e| ServiceError::Validation(vec![e]))?;
+                    let typed = amount_yuan?;
                     if typed.is_some_and(|a| a != row.amount_fen) {
                         return Err(ServiceError::field("amount_yuan", "amount_set_by_first"));
                     }
@@ -914,8 +892,7 @@ impl Services {
         id: RewardId,
         reason: &str,
     ) -> ServiceResult<(PayeeDetails, RewardView)> {
-        let reason = text_field("reason", Some(reason), (1, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reason = text_field("reason", Some(reason), (1, 500))?;
         self.on_reward(
             (staff, Permission::PayReward),
             id,
@@ -956,8 +933,7 @@ impl Services {
         id: RewardId,
         reason: &str,
     ) -> ServiceResult<RewardView> {
-        let reason = text_field("reason", Some(reason), (1, 500))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reason = text_field("reason", Some(reason), (1, 500))?;
         let today = self.today();
         self.on_reward(
             (staff, Permission::DecideReward),
@@ -1080,8 +1056,7 @@ impl Services {
         reference: &str,
         paid_on: Option<&str>,
     ) -> ServiceResult<RewardView> {
-        let reference = text_field("reference", Some(reference), (1, 100))
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let reference = text_field("reference", Some(reference), (1, 100))?;
         let today = self.today();
         let paid_day = match paid_on.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,

@@ -2,11 +2,13 @@
 //! and sub-district. Counts only: never a case, a business or anything that could point at a
 //! reporter; cells below the configured threshold are withheld ([`Cell::Suppressed`]).
 
+use super::names::Names;
 use super::{ServiceResult, Services};
 use crate::db::{cases, rewards};
 use crate::domain::catalog::Entry;
-use crate::domain::reward::RewardStatus;
+use crate::domain::reward::{Fen, RewardStatus};
 use chrono::Datelike;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A published number, or a small one withheld.
@@ -52,6 +54,88 @@ pub struct PublicStats {
     /// Paid amount in fen, withheld with the count.
     pub rewards_fen: Option<i64>,
     pub min_cell: i64,
+}
+
+/// The statistics page in the reader's language, withheld cells said in words.
+pub struct StatsInWords {
+    pub totals: CellsInWords,
+    pub rewards_paid: String,
+    /// The amount paid in yuan, empty when withheld.
+    pub rewards_yuan: String,
+    pub tables: [StatTable; 3],
+    pub suppressed_note: String,
+}
+
+/// A table of the page: by month, sector or sub-district.
+#[derive(Serialize)]
+pub struct StatTable {
+    id: &'static str,
+    title: String,
+    head: String,
+    rows: Vec<CellsInWords>,
+}
+
+#[derive(Serialize)]
+pub struct CellsInWords {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+    received: String,
+    verified: String,
+    rectified: String,
+}
+
+impl PublicStats {
+    pub fn in_words(&self, names: Names) -> StatsInWords {
+        let (lang, min) = (names.lang, self.min_cell);
+        let fewer = lang.t_args("stats-fewer", &[("min", min)]);
+        let cell = |c: Cell| match c {
+            Cell::Count(n) => n.to_string(),
+            Cell::Suppressed => fewer.clone(),
+        };
+        let cells = |r: &StatRow, label: Option<String>| CellsInWords {
+            label,
+            received: cell(r.received),
+            verified: cell(r.verified),
+            rectified: cell(r.rectified),
+        };
+        let table = |id, title, head, rows: &[StatRow], label: &dyn Fn(&str) -> String| StatTable {
+            id,
+            title: lang.t(title),
+            head: lang.t(head),
+            rows: rows.iter().map(|r| cells(r, Some(label(&r.key)))).collect(),
+        };
+        StatsInWords {
+            totals: cells(&self.totals, None),
+            rewards_paid: cell(self.rewards_paid),
+            rewards_yuan: (self.rewards_fen)
+                .map(|f| Fen(f).to_string())
+                .unwrap_or_default(),
+            tables: [
+                table(
+                    "by-month",
+                    "stats-by-month",
+                    "stats-month",
+                    &self.by_month,
+                    &|k| k.to_owned(),
+                ),
+                table(
+                    "by-sector",
+                    "stats-by-sector",
+                    "list-col-sector",
+                    &self.by_sector,
+                    &|k| names.known_sector(k),
+                ),
+                table(
+                    "by-street",
+                    "stats-by-street",
+                    "list-col-street",
+                    &self.by_street,
+                    &|k| names.street(k),
+                ),
+            ],
+            suppressed_note: lang.t_args("stats-suppressed", &[("min", min)]),
+        }
+    }
 }
 
 /// A row for each catalog entry, in the catalog's order (zero where no tip names it).

@@ -2,14 +2,17 @@
 //! looked up, so an unknown receipt costs the same work as a known one and answers the same way
 //! as a malformed one.
 
+use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::{self, tips};
 use crate::domain::deadlines::Limit;
 use crate::domain::receipt::Receipt;
 use crate::domain::status::Status;
 use crate::domain::tip::{MESSAGE_LEN, text_field};
+use crate::i18n::{local_date, local_datetime};
 use crate::services::cases::deadlines_of;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::Serialize;
 
 /// A message of the tip as its reporter sees it (the /track answer's `messages`).
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -34,6 +37,71 @@ pub struct TrackedTip {
     /// rectification) and its last day.
     pub next_due: Option<(Limit, NaiveDate)>,
     pub reward: Option<crate::services::rewards::ReporterReward>,
+}
+
+/// The tip as the follow-up page shows it: where it stands, what comes next and by when, the
+/// messages and the reward, in the reporter's language.
+#[derive(Serialize)]
+pub struct TipInWords {
+    case_number: String,
+    status_label: String,
+    status_next: String,
+    department: String,
+    submitted: String,
+    due_label: String,
+    due: String,
+    messages: Vec<MessageInWords>,
+    /// The reward, when there is one: its state in words, amount and claim deadline.
+    reward: Option<RewardInWords>,
+}
+
+#[derive(Serialize)]
+struct RewardInWords {
+    label: String,
+    amount: String,
+    deadline: String,
+    claimable: bool,
+}
+
+#[derive(Serialize)]
+struct MessageInWords {
+    from_staff: bool,
+    body: String,
+    at: String,
+}
+
+impl TrackedTip {
+    pub fn in_words(&self, names: Names, offset: FixedOffset) -> TipInWords {
+        let (t, lang) = (self, names.lang);
+        TipInWords {
+            case_number: t.case_number.clone(),
+            status_label: lang.t(&format!("status-{}", t.status)),
+            status_next: lang.t(&format!("status-{}-next", t.status)),
+            department: names.unit(&t.department),
+            submitted: local_datetime(t.submitted_at, offset, lang),
+            due_label: (t.next_due)
+                .map(|(l, _)| lang.t(&format!("limit-{}", l.as_str())))
+                .unwrap_or_default(),
+            due: (t.next_due)
+                .map(|(_, d)| local_date(d, lang))
+                .unwrap_or_default(),
+            reward: t.reward.as_ref().map(|r| RewardInWords {
+                label: lang.t(&format!("reward-{}", r.status)),
+                amount: r.amount.map(|a| a.to_string()).unwrap_or_default(),
+                deadline: (r.claim_deadline)
+                    .map(|d| local_date(d, lang))
+                    .unwrap_or_default(),
+                claimable: r.claimable,
+            }),
+            messages: (t.messages.iter())
+                .map(|m| MessageInWords {
+                    from_staff: m.from_staff,
+                    body: m.body.clone(),
+                    at: local_datetime(m.at, offset, lang),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Services {
@@ -94,8 +162,7 @@ impl Services {
     /// hashed, so a bad message is reported as such (422) whatever the receipt.
     #[tracing::instrument(skip_all)]
     pub async fn reporter_message(&self, receipt: &str, body: &str) -> ServiceResult<()> {
-        let body = text_field("body", Some(body), MESSAGE_LEN)
-            .map_err(|e| ServiceError::Validation(vec![e]))?;
+        let body = text_field("body", Some(body), MESSAGE_LEN)?;
         let hash = self
             .receipt_lookup_hash(receipt)
             .await?

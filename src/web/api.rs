@@ -5,7 +5,7 @@ use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors, RateLimited, Recei
 use super::i18n::Lang;
 use super::security::Bucket;
 use super::{AppState, JsonUtf8};
-use crate::domain::catalog::{Catalog, Entry};
+use crate::domain::catalog::Catalog;
 use crate::domain::json;
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, TipInput};
@@ -21,37 +21,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{OpenApi, ToSchema};
 
-/// A department or a sub-district (API.md: `{"code", "name_zh", "name_en"}`).
-#[derive(Serialize, ToSchema)]
-pub struct Unit {
-    pub code: String,
-    pub name_zh: String,
-    pub name_en: String,
-}
-
-impl<E: Entry> From<&E> for Unit {
-    fn from(e: &E) -> Unit {
-        let (zh, en) = e.names();
-        Unit {
-            code: e.code().to_owned(),
-            name_zh: zh.to_owned(),
-            name_en: en.to_owned(),
-        }
-    }
-}
-
-/// A unit by code (departments and streets alike); an unknown code is named by itself.
-pub fn unit(catalog: &Catalog, code: &str) -> Unit {
-    catalog
-        .department(code)
-        .map(Unit::from)
-        .or_else(|| catalog.street(code).map(Unit::from))
-        .unwrap_or_else(|| Unit {
-            code: code.to_owned(),
-            name_zh: code.to_owned(),
-            name_en: code.to_owned(),
-        })
-}
+pub use crate::services::names::{Unit, unit};
 
 /// A case in the path, by its number (documentation only: handlers take `web::Path`).
 #[derive(utoipa::IntoParams)]
@@ -306,7 +276,7 @@ pub struct Tracked<'a> {
     /// Present once staff proposed a reward for a reporter who asked for one.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub reward: Option<super::finance::TrackReward<'a>>,
+    pub reward: Option<crate::services::reward_json::TrackReward<'a>>,
 }
 
 #[utoipa::path(post, path = "/track", tag = "reporters", request_body = ReceiptBody,
@@ -327,7 +297,10 @@ pub async fn track(
         department: unit(&state.services.catalog, &tip.department),
         submitted_at: tip.submitted_at,
         messages: &tip.messages,
-        reward: tip.reward.as_ref().map(super::finance::track_reward),
+        reward: tip
+            .reward
+            .as_ref()
+            .map(crate::services::reward_json::track_reward),
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -11,168 +11,17 @@ use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
 use super::staff_api::StaffCall;
 use super::{AppState, JsonUtf8};
-use crate::domain::FieldError;
-use crate::domain::reward::{Fen, RewardId, RewardStatus};
+use crate::domain::json::yuan_of;
+use crate::domain::reward::{RewardId, RewardStatus};
 use crate::services::ServiceError;
 use crate::services::exports::CsvFile;
-use crate::services::rewards::{Payee, ProposalInput, ReporterReward, RewardView};
+use crate::services::reward_json::{self, Queue, RewardJson, reward_json};
+use crate::services::rewards::{Payee, ProposalInput};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-/// An amount as the JSON number of yuan with two decimals (`12000.00`), written from the fen as
-/// text, so no float is on the way (API.md: `amount_yuan` is a number). Answers that carry one
-/// are typed structs serialized directly: inside a `serde_json::Value` it would become a float.
-pub struct Yuan(pub Fen);
-
-impl Serialize for Yuan {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        RawValue::from_string(self.0.to_string())
-            .map_err(serde::ser::Error::custom)?
-            .serialize(s)
-    }
-}
-
-/// An amount from a JSON body, read from its text as written and never through a float (so
-/// `10000.555` is a field error, not a rounded amount): a number, or a string of decimal text;
-/// absent, `null` or `""` is none.
-fn amount_of(field: &'static str, raw: Option<&RawValue>) -> Result<Option<Fen>, FieldError> {
-    let text = match raw.map(RawValue::get) {
-        None | Some("null") => return Ok(None),
-        Some(t) if t.starts_with('"') => {
-            serde_json::from_str::<String>(t).map_err(|_| FieldError::new(field, "bad_amount"))?
-        }
-        Some(t) => t.to_owned(),
-    };
-    Fen::parse_field(field, &text)
-}
-
-/// A reward as the API shows it (API.md, "Money", "Finance list").
-#[derive(Serialize, ToSchema)]
-#[schema(as = Reward)]
-pub struct RewardJson<'a> {
-    id: RewardId,
-    case_number: &'a str,
-    /// The lead department's code.
-    department: &'a str,
-    basis: &'a str,
-    amount_fen: i64,
-    /// The same amount in yuan, with two decimals.
-    #[schema(value_type = f64)]
-    amount_yuan: Yuan,
-    computed_fen: i64,
-    rule: &'a str,
-    #[schema(required)]
-    penalty_decision: Option<&'a str>,
-    employee: bool,
-    status: RewardStatus,
-    proposed_by: &'a str,
-    #[schema(required)]
-    signed_off_by: Option<&'a str>,
-    #[schema(required)]
-    decided_by: Option<&'a str>,
-    #[schema(required)]
-    decision_note: Option<&'a str>,
-    #[schema(required)]
-    claim_deadline: Option<String>,
-    claimed: bool,
-    #[schema(required)]
-    paid_reference: Option<&'a str>,
-    /// `YYYY-MM-DD`
-    #[schema(required)]
-    paid_on: Option<String>,
-    /// Patterns worth a second look: `same_account`, `same_phone`, `staff_phone`,
-    /// `many_this_month`.
-    #[schema(value_type = Vec<String>)]
-    signals: &'a [&'static str],
-    /// The policy (or policy period) whose rates computed it.
-    policy: &'a str,
-    /// The head's note on signing it off or returning it.
-    #[schema(required)]
-    signoff_note: Option<&'a str>,
-    /// The second finance approver, for an amount above the second-approval amount.
-    #[schema(required)]
-    second_decided_by: Option<&'a str>,
-    /// Claimed and still unpaid after `payout_alert_days`.
-    payout_overdue: bool,
-    /// What the signed-in staff member may do to it now (the lifecycle's answer).
-    may_sign_off: bool,
-    may_return: bool,
-    may_correct: bool,
-    may_withdraw: bool,
-    may_decide: bool,
-    may_open_payee: bool,
-    may_pay: bool,
-    may_reinstate: bool,
-}
-
-pub fn reward_json(v: &RewardView) -> RewardJson<'_> {
-    let r = &v.reward;
-    RewardJson {
-        id: r.id,
-        case_number: &v.case_number,
-        department: &v.department,
-        basis: &r.basis,
-        amount_fen: r.amount.0,
-        amount_yuan: Yuan(r.amount),
-        computed_fen: r.computed.0,
-        rule: &r.rule,
-        penalty_decision: r.penalty_decision.as_deref(),
-        employee: r.employee,
-        status: r.status,
-        proposed_by: &r.proposed_by,
-        signed_off_by: r.signed_off_by.as_deref(),
-        decided_by: r.decided_by.as_deref(),
-        decision_note: r.decision_note.as_deref(),
-        claim_deadline: r.claim_deadline.map(|d| d.to_string()),
-        claimed: r.claimed_at.is_some(),
-        paid_reference: r.paid_reference.as_deref(),
-        paid_on: r.paid_at.map(|t| t.date().to_string()),
-        signals: &v.signals,
-        policy: &r.policy,
-        signoff_note: r.signoff_note.as_deref(),
-        second_decided_by: r.second_decided_by.as_deref(),
-        payout_overdue: v.payout_overdue,
-        may_sign_off: v.may_sign_off,
-        may_return: v.may_return,
-        may_correct: v.may_correct,
-        may_withdraw: v.may_withdraw,
-        may_decide: v.may_decide,
-        may_open_payee: v.may_open_payee,
-        may_pay: v.may_pay,
-        may_reinstate: v.may_reinstate,
-    }
-}
-
-/// The reporter's reward in the /track answer.
-#[derive(Serialize, ToSchema)]
-#[schema(as = TrackedReward)]
-pub struct TrackReward<'a> {
-    /// The reward's status once the reporter is told of it, `pending` before.
-    status: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    amount_fen: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<f64>, nullable = false)]
-    amount_yuan: Option<Yuan>,
-    /// `YYYY-MM-DD`
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    claim_deadline: Option<String>,
-}
-
-pub fn track_reward(r: &ReporterReward) -> TrackReward<'_> {
-    TrackReward {
-        status: &r.status,
-        amount_fen: r.amount.map(|a| a.0),
-        amount_yuan: r.amount.map(Yuan),
-        claim_deadline: r.claim_deadline.map(|d| d.to_string()),
-    }
-}
 
 /// A proposal as the API takes it (API.md, "Reward proposal").
 #[derive(Deserialize, Default, ToSchema)]
@@ -193,7 +42,7 @@ pub struct ProposalBody {
 impl ProposalBody {
     fn input(self) -> ProposalInput {
         ProposalInput {
-            fine_yuan: amount_of("fine_yuan", self.fine_yuan.as_deref()),
+            fine_yuan: yuan_of("fine_yuan", self.fine_yuan.as_deref()),
             basis: self.basis,
             deaths_concealed: self.deaths_concealed,
             accident_grade: self.accident_grade,
@@ -307,58 +156,7 @@ pub async fn queue(
 ) -> Result<HttpResponse, ApiError> {
     let status = q.status.clone().filter(|s| !s.is_empty());
     let all = call.run(|s, st| s.reward_queue(st, None)).await?;
-    let mut totals: BTreeMap<&'static str, Total> = BTreeMap::new();
-    for v in &all {
-        let t = totals.entry(v.reward.status.into()).or_default();
-        t.count += 1;
-        t.amount_fen += v.reward.amount.0;
-        t.amount_yuan = Yuan(Fen(t.amount_fen));
-    }
-    // An unknown status filters everything out, as before.
-    let items: Vec<RewardJson> = all
-        .iter()
-        .filter(|v| {
-            status
-                .as_deref()
-                .is_none_or(|s| v.reward.status.as_ref() == s)
-        })
-        .map(reward_json)
-        .collect();
-    Ok(HttpResponse::Ok().json_utf8(Queue {
-        total: items.len(),
-        items,
-        totals,
-    }))
-}
-
-/// Finance's queue (API.md, "Finance list"), with the count and sum per status.
-#[derive(Serialize, ToSchema)]
-#[schema(as = RewardQueue)]
-pub struct Queue<'a> {
-    total: usize,
-    items: Vec<RewardJson<'a>>,
-    /// By reward status, over every reward in reach (whatever the filter).
-    #[schema(value_type = BTreeMap<String, Total>)]
-    totals: BTreeMap<&'static str, Total>,
-}
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = RewardTotal)]
-pub struct Total {
-    count: i64,
-    amount_fen: i64,
-    #[schema(value_type = f64)]
-    amount_yuan: Yuan,
-}
-
-impl Default for Total {
-    fn default() -> Total {
-        Total {
-            count: 0,
-            amount_fen: 0,
-            amount_yuan: Yuan(Fen(0)),
-        }
-    }
+    Ok(HttpResponse::Ok().json_utf8(reward_json::queue(&all, status.as_deref())))
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -398,7 +196,7 @@ pub async fn decide(
     let id = path.into_inner();
     let v = call
         .run(move |s, st| {
-            let amount = amount_of("amount_yuan", b.amount_yuan.as_deref());
+            let amount = yuan_of("amount_yuan", b.amount_yuan.as_deref());
             s.decide_reward(st, id, approve, amount, &b.note)
         })
         .await?;

@@ -9,15 +9,15 @@ use super::extract::{Permitted, Staff, can};
 use super::i18n::Lang;
 use super::pages::{Choice, Names, Page, PageResult, Target, TargetForm, mend, see_other};
 use super::render::local_date;
-use crate::domain::reward::{Fen, RewardId, RewardStatus};
+use crate::domain::reward::{Fen, RewardId, RewardStatus, RewardStep};
 use crate::services::auth::StaffSession;
+use crate::services::reward_json;
 use crate::services::rewards::RewardView;
 use crate::services::{ServiceError, ServiceResult, Services};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use strum::VariantArray;
 
 #[derive(Deserialize, Default)]
@@ -56,8 +56,7 @@ fn item(names: Names, v: &RewardView, typed: Option<&DecisionForm>) -> Value {
         "reference": opt(&r.paid_reference),
         "signals": v.signals.iter().map(|s| lang.t(&format!("signal-{s}"))).collect::<Vec<_>>(),
         "payout_overdue": v.payout_overdue,
-        "may_decide": v.may_decide, "may_pay": v.may_pay, "may_open_payee": v.may_open_payee,
-        "may_reinstate": v.may_reinstate, "has_notice": granted,
+        "steps": v.steps, "has_notice": granted,
         "second": r.status == RewardStatus::AwaitingSecondApproval,
         "typed_amount": typed.map_or_else(|| r.amount.to_string(), |f| f.amount_yuan.clone()),
         "typed_note": typed.map(|f| f.note.clone()).unwrap_or_default(),
@@ -67,15 +66,8 @@ fn item(names: Names, v: &RewardView, typed: Option<&DecisionForm>) -> Value {
 
 /// Count and amount by status, over the whole queue.
 fn totals(lang: Lang, all: &[RewardView]) -> Vec<Value> {
-    let mut totals: BTreeMap<RewardStatus, (i64, i64)> = BTreeMap::new();
-    for v in all {
-        let t = totals.entry(v.reward.status).or_default();
-        t.0 += 1;
-        t.1 += v.reward.amount.0;
-    }
-    totals
-        .into_iter()
-        .map(|(k, (n, fen))| json!({ "status": lang.t(&format!("reward-status-{k}")), "count": n, "amount": Fen(fen).to_string() }))
+    (reward_json::totals(all).into_iter())
+        .map(|(k, (n, fen))| json!({ "status": lang.t(&format!("reward-status-{k}")), "count": n, "amount": fen.to_string() }))
         .collect()
 }
 
@@ -206,7 +198,7 @@ pub async fn finance_payee(sent: TargetForm<can::PayReward, DecisionForm, Reward
     ctx.insert("r", &document(to.page.names(), &v));
     ctx.insert("p", &payee);
     ctx.insert("anonymous", &payee.anonymous);
-    ctx.insert("may_pay", &v.may_pay);
+    ctx.insert("may_pay", &v.steps.has(RewardStep::Pay));
     Ok(to
         .page
         .render("staff/reward_register.html", &ctx, StatusCode::OK))

@@ -1,26 +1,23 @@
-//! Open311 GeoReport v2 (`/open311/v2/`) for integrators such as the 12345 hotline: discovery,
-//! one service per sector, requests in and out. A request posted here becomes a general-severity
-//! tip without a street; a name, phone or email given with it is sealed like any identity and
-//! never returned; the receipt goes back only to the caller, in `service_notice`. The public
-//! request list carries no description, address, location, photo or identity: only what the case
-//! is about, who handles it and where it stands.
+//! Open311 GeoReport v2 (`/open311/v2/`) for integrators such as the 12345 hotline, over HTTP:
+//! the API key, the rate limit, the format from the path's extension, and the views of
+//! `services::open311` written as JSON or XML. A request posted here becomes a tip; a name, phone
+//! or email given with it is sealed like any identity and never returned; the receipt goes back
+//! only to the caller, in `service_notice`.
 
 use super::AppState;
 use super::i18n::Lang;
-use super::pages::Names;
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
 use crate::domain::query::PublicFilter;
-use crate::domain::tip::{Channel, ReporterInput, TipInput};
+use crate::domain::tip::Channel;
 use crate::services::ServiceError;
-use crate::services::cases::CaseSummary;
 use crate::services::intake::Submitted;
+use crate::services::open311::PostRequest;
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use chrono::SecondsFormat;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::future::{Ready, ready};
@@ -162,52 +159,13 @@ fn key_ok(state: &AppState, key: Option<&str>) -> bool {
 }
 
 pub async fn discovery(state: web::Data<AppState>, fmt: Format) -> HttpResponse {
-    let base = state.services.public_url.trim_end_matches('/');
-    answer(
-        fmt,
-        actix_web::http::StatusCode::OK,
-        "discovery",
-        "",
-        json!({
-            "changeset": "2026-11-28T00:00:00Z",
-            "contact": "区安委办 / District Work Safety Committee Office",
-            "key_service": "Ask the district office for an API key.",
-            "endpoints": [{
-                "specification": "http://wiki.open311.org/GeoReport_v2",
-                "url": format!("{base}/open311/v2"),
-                "changeset": "2026-11-28T00:00:00Z",
-                "type": "production",
-                "formats": ["application/json", "text/xml"],
-            }],
-        }),
-    )
+    let doc = state.services.open311_discovery();
+    answer(fmt, StatusCode::OK, "discovery", "", to_value(doc))
 }
 
 pub async fn services(state: web::Data<AppState>, lang: Lang, fmt: Format) -> HttpResponse {
-    let c = &state.services.catalog;
-    let names = Names::new(c, lang);
-    let list: Vec<Value> = c
-        .sectors()
-        .iter()
-        .map(|s| {
-            json!({
-                "service_code": s.code,
-                "service_name": names.name(s),
-                "description": lang.pick(&s.hint_zh, &s.hint_en),
-                "metadata": false,
-                "type": "realtime",
-                "keywords": s.keywords.join(","),
-                "group": names.department(&s.lead),
-            })
-        })
-        .collect();
-    answer(
-        fmt,
-        actix_web::http::StatusCode::OK,
-        "services",
-        "service",
-        Value::Array(list),
-    )
+    let list = state.services.open311_services(lang);
+    answer(fmt, StatusCode::OK, "services", "service", to_value(list))
 }
 
 /// A service's definition: no extra attributes beyond the standard's fields.
@@ -223,40 +181,13 @@ pub async fn definition(
     if state.services.catalog.sector(code).is_none() {
         return error(fmt, 404, lang.t("error-not_found"));
     }
-    answer(
-        fmt,
-        actix_web::http::StatusCode::OK,
-        "service_definition",
-        "",
-        json!({ "service_code": code, "attributes": [] }),
-    )
+    let body = json!({ "service_code": code, "attributes": [] });
+    answer(fmt, StatusCode::OK, "service_definition", "", body)
 }
 
-/// The day only (local midnight): the minute a tip came in can point at who sent it, and the
-/// public list has no need of it.
-fn day(t: chrono::NaiveDateTime, offset: chrono::FixedOffset) -> String {
-    let local = t.and_utc().with_timezone(&offset).date_naive();
-    local
-        .and_hms_opt(0, 0, 0)
-        .and_then(|m| m.and_local_timezone(offset).single())
-        .map(|m| m.to_rfc3339_opts(SecondsFormat::Secs, true))
-        .unwrap_or_else(|| local.to_string())
-}
-
-fn request_json(state: &AppState, lang: Lang, t: &CaseSummary) -> Value {
-    let names = Names::new(&state.services.catalog, lang);
-    let closed = t.status.is_final();
-    json!({
-        "service_request_id": t.case_number,
-        "status": if closed { "closed" } else { "open" },
-        "status_notes": lang.t(&format!("status-{}", t.status)),
-        "service_name": names.known_sector(&t.sector),
-        "service_code": t.sector,
-        "agency_responsible": names.department(&t.department),
-        "requested_datetime": day(t.submitted_at, state.services.offset),
-        "updated_datetime": day(t.updated_at, state.services.offset),
-        "expected_datetime": t.next_deadline.map(|d| d.to_string()),
-    })
+/// A view as the tree both formats are written from.
+fn to_value(v: impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 #[derive(Deserialize, Default)]
@@ -296,21 +227,15 @@ pub async fn list(
         Ok(filter) => filter,
         Err(e) => return error(fmt, 400, lang.field(e.key, &e.args)),
     };
-    let rows = state
-        .services
-        .blocking(move |s| s.public_requests(filter, 1000))
-        .await;
-    match rows {
-        Ok(rows) => {
-            let body = rows.iter().map(|t| request_json(&state, lang, t)).collect();
-            answer(
-                fmt,
-                StatusCode::OK,
-                "service_requests",
-                "request",
-                Value::Array(body),
-            )
-        }
+    let s = &state.services;
+    match s.blocking(move |s| s.open311_requests(filter, lang)).await {
+        Ok(list) => answer(
+            fmt,
+            StatusCode::OK,
+            "service_requests",
+            "request",
+            to_value(list),
+        ),
         Err(e) => {
             tracing::error!(error = ?e, "open311 list failed");
             error(fmt, 500, lang.t("error-internal"))
@@ -332,36 +257,21 @@ pub async fn one(
         return error(fmt, 403, lang.t("error-forbidden"));
     }
     let id = id.to_owned();
-    let row = state
-        .services
-        .blocking(move |s| s.public_request(&id))
-        .await;
-    match row {
-        Ok(Some(t)) => answer(
+    let s = &state.services;
+    match s.blocking(move |s| s.open311_request(&id, lang)).await {
+        Ok(Some(r)) => answer(
             fmt,
-            actix_web::http::StatusCode::OK,
+            StatusCode::OK,
             "service_requests",
             "request",
-            json!([request_json(&state, lang, &t)]),
+            to_value([r]),
         ),
         Ok(None) => error(fmt, 404, lang.t("error-not_found")),
-        Err(_) => error(fmt, 500, lang.t("error-internal")),
+        Err(e) => {
+            tracing::error!(error = ?e, "open311 request failed");
+            error(fmt, 500, lang.t("error-internal"))
+        }
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct PostRequest {
-    api_key: Option<String>,
-    service_code: Option<String>,
-    description: Option<String>,
-    address_string: Option<String>,
-    lat: Option<String>,
-    long: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
 }
 
 /// A request as Open311 sends it, read as JSON or as a form.
@@ -375,39 +285,6 @@ fn read_request(req: &HttpRequest, body: &[u8]) -> Option<PostRequest> {
         serde_json::from_slice(body).ok()
     } else {
         serde_urlencoded::from_bytes(body).ok()
-    }
-}
-
-impl PostRequest {
-    /// The tip it stands for: identified when it names a caller or a phone; a place from the
-    /// address or the coordinates; never a reward (the caller has no receipt to claim with).
-    fn tip(&self) -> TipInput {
-        let name: String = [self.last_name.as_deref(), self.first_name.as_deref()]
-            .iter()
-            .flatten()
-            .map(|s| s.trim())
-            .collect();
-        let phone = self.phone.as_deref().is_some_and(|s| !s.trim().is_empty());
-        let identified = !name.is_empty() || phone;
-        let coordinates = match (&self.lat, &self.long) {
-            (Some(lat), Some(long)) => Some(format!("{lat},{long}")),
-            _ => None,
-        };
-        let address = self.address_string.clone().filter(|a| !a.trim().is_empty());
-        TipInput {
-            sector: self.service_code.clone(),
-            address: address.or(coordinates),
-            description: self.description.clone(),
-            severity: Some("general".into()),
-            anonymous: Some(!identified),
-            reporter: identified.then(|| ReporterInput {
-                name: Some(name),
-                phone: self.phone.clone(),
-                email: self.email.clone(),
-            }),
-            wants_reward: Some(false),
-            ..TipInput::default()
-        }
     }
 }
 
@@ -480,15 +357,5 @@ mod tests {
             out,
             "<endpoints><endpoint><formats><format>a</format><format>b</format></formats></endpoint></endpoints>"
         );
-    }
-
-    #[test]
-    fn public_times_are_days() {
-        let t = chrono::NaiveDate::from_ymd_opt(2026, 11, 2)
-            .unwrap()
-            .and_hms_opt(18, 31, 7)
-            .unwrap();
-        let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-        assert_eq!(day(t, cst), "2026-11-03T00:00:00+08:00");
     }
 }

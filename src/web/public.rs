@@ -6,22 +6,20 @@ use super::AppState;
 use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
 use super::pages::{Choice, Names, Page, Prefill};
-use super::render::{Caching, local_date, local_datetime};
+use super::render::Caching;
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
 use crate::domain::photo::{CleanPhoto, MAX_PHOTOS};
-use crate::domain::reward::Fen;
 use crate::domain::tip::{Channel, NewTip};
 use crate::services::ServiceError;
 use crate::services::intake::SubmissionKey;
 use crate::services::intake::Submitted;
-use crate::services::stats::{Cell, PublicStats, StatRow};
 use crate::services::track::TrackedTip;
 use actix_web::http::StatusCode;
 use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -407,10 +405,6 @@ fn data_url(text: &str) -> String {
     out
 }
 
-fn unit_name(state: &AppState, code: &str, lang: Lang) -> String {
-    super::pages::Names::new(&state.services.catalog, lang).unit(code)
-}
-
 fn render_receipt(
     state: &AppState,
     req: &HttpRequest,
@@ -418,42 +412,17 @@ fn render_receipt(
     done: &Submitted,
     photos: usize,
 ) -> HttpResponse {
-    let s = &state.services;
-    let submitted = local_datetime(done.received.at.and_utc(), s.offset, lang);
-    let due = done.received.acceptance_due;
-    let department = unit_name(state, &done.routing.lead, lang);
-    let receipt = done.receipt.grouped();
-    let file = format!(
-        "{}\r\n\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n\r\n{}\r\n{}\r\n",
-        lang.t("receipt-file-title"),
-        lang.t("receipt-case-label"),
-        done.case_number,
-        lang.t("track-receipt"),
-        receipt,
-        lang.t("receipt-date"),
-        submitted,
-        lang.t("receipt-department"),
-        department,
-        lang.t("receipt-file-how"),
-        lang.t("receipt-file-keep"),
-    );
+    let names = Names::new(&state.services.catalog, lang);
+    let words = done.in_words(names, state.services.offset);
     let mut ctx = state.pages.context(lang, None);
     ctx.insert("case_number", done.case_number.as_str());
-    ctx.insert("receipt", &receipt);
-    ctx.insert("submitted", &submitted);
-    ctx.insert("department", &department);
-    ctx.insert(
-        "street",
-        &done
-            .routing
-            .street
-            .as_deref()
-            .map(|st| unit_name(state, st, lang))
-            .unwrap_or_default(),
-    );
+    ctx.insert("receipt", &words.receipt);
+    ctx.insert("submitted", &words.submitted);
+    ctx.insert("department", &words.department);
+    ctx.insert("street", &words.street);
     ctx.insert("photos", &photos);
-    ctx.insert("acceptance_due", &local_date(due, lang));
-    ctx.insert("download_href", &data_url(&file));
+    ctx.insert("acceptance_due", &words.acceptance_due);
+    ctx.insert("download_href", &data_url(&words.file));
     ctx.insert(
         "download_name",
         &format!("receipt-{}.txt", done.case_number),
@@ -609,35 +578,6 @@ async fn claim(s: &crate::services::Services, lang: Lang, f: &TrackForm, page: &
     }
 }
 
-#[derive(Serialize)]
-struct TipView {
-    case_number: String,
-    status_label: String,
-    status_next: String,
-    department: String,
-    submitted: String,
-    due_label: String,
-    due: String,
-    messages: Vec<MessageView>,
-    /// The reward, when there is one: its state in words, amount and claim deadline.
-    reward: Option<RewardView>,
-}
-
-#[derive(Serialize)]
-struct RewardView {
-    label: String,
-    amount: String,
-    deadline: String,
-    claimable: bool,
-}
-
-#[derive(Serialize)]
-struct MessageView {
-    from_staff: bool,
-    body: String,
-    at: String,
-}
-
 fn render_track(
     state: &AppState,
     req: &HttpRequest,
@@ -645,40 +585,8 @@ fn render_track(
     page: &TrackPage,
     status: StatusCode,
 ) -> HttpResponse {
-    let s = &state.services;
-    let tip = page.tip.as_ref().map(|t| TipView {
-        case_number: t.case_number.clone(),
-        status_label: lang.t(&format!("status-{}", t.status)),
-        status_next: lang.t(&format!("status-{}-next", t.status)),
-        department: unit_name(state, &t.department, lang),
-        submitted: local_datetime(t.submitted_at, s.offset, lang),
-        due_label: t
-            .next_due
-            .map(|(l, _)| lang.t(&format!("limit-{}", l.as_str())))
-            .unwrap_or_default(),
-        due: t
-            .next_due
-            .map(|(_, d)| local_date(d, lang))
-            .unwrap_or_default(),
-        reward: t.reward.as_ref().map(|r| RewardView {
-            label: lang.t(&format!("reward-{}", r.status)),
-            amount: r.amount.map(|a| a.to_string()).unwrap_or_default(),
-            deadline: r
-                .claim_deadline
-                .map(|d| local_date(d, lang))
-                .unwrap_or_default(),
-            claimable: r.claimable,
-        }),
-        messages: t
-            .messages
-            .iter()
-            .map(|m| MessageView {
-                from_staff: m.from_staff,
-                body: m.body.clone(),
-                at: local_datetime(m.at, s.offset, lang),
-            })
-            .collect(),
-    });
+    let names = Names::new(&state.services.catalog, lang);
+    let tip = (page.tip.as_ref()).map(|t| t.in_words(names, state.services.offset));
     // A found case keeps no language link: leaving would mean typing the receipt again.
     let mut ctx = state
         .pages
@@ -698,25 +606,6 @@ fn render_track(
         .render(req, "public/track.html", &ctx, status, Caching::NoStore)
 }
 
-/// Public statistics: counts only, small cells withheld.
-/// The three tables of the public statistics (by month, sector and sub-district), with counts
-/// below the threshold withheld.
-fn stat_tables(names: Names, stats: &PublicStats, cell: &dyn Fn(Cell) -> String) -> Value {
-    let lang = names.lang;
-    let rows = |rows: &[StatRow], label: &dyn Fn(&str) -> String| -> Vec<Value> {
-        rows.iter()
-            .map(|r| json!({ "label": label(&r.key), "received": cell(r.received), "verified": cell(r.verified), "rectified": cell(r.rectified) }))
-            .collect()
-    };
-    json!([
-        { "id": "by-month", "title": lang.t("stats-by-month"), "head": lang.t("stats-month"), "rows": rows(&stats.by_month, &|k| k.to_owned()) },
-        { "id": "by-sector", "title": lang.t("stats-by-sector"), "head": lang.t("list-col-sector"),
-          "rows": rows(&stats.by_sector, &|k| names.known_sector(k)) },
-        { "id": "by-street", "title": lang.t("stats-by-street"), "head": lang.t("list-col-street"),
-          "rows": rows(&stats.by_street, &|k| names.street(k)) },
-    ])
-}
-
 pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
     let (min, months) = (state.stats.min_cell, state.stats.months);
     let got = state
@@ -724,27 +613,15 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> 
         .blocking(move |s| s.public_stats(min, months))
         .await;
     let stats = match got {
-        Ok(s) => s,
+        Ok(s) => s.in_words(Names::new(&state.services.catalog, lang)),
         Err(e) => return internal_error(&state, &req, lang, "public statistics", &e),
     };
-    let fewer = lang.t_args("stats-fewer", &[("min", min)]);
-    let cell = |c: Cell| match c {
-        Cell::Count(n) => n.to_string(),
-        Cell::Suppressed => fewer.clone(),
-    };
-    let names = Names::new(&state.services.catalog, lang);
-    let t = &stats.totals;
-    let totals = json!({ "received": cell(t.received), "verified": cell(t.verified), "rectified": cell(t.rectified) });
-    let rewards_yuan = stats.rewards_fen.map(|f| Fen(f).to_string());
     let mut ctx = state.pages.context(lang, Some("/stats"));
-    ctx.insert("totals", &totals);
-    ctx.insert("rewards_paid", &cell(stats.rewards_paid));
-    ctx.insert("rewards_yuan", &rewards_yuan.unwrap_or_default());
-    ctx.insert("tables", &stat_tables(names, &stats, &cell));
-    ctx.insert(
-        "suppressed_note",
-        &lang.t_args("stats-suppressed", &[("min", min)]),
-    );
+    ctx.insert("totals", &stats.totals);
+    ctx.insert("rewards_paid", &stats.rewards_paid);
+    ctx.insert("rewards_yuan", &stats.rewards_yuan);
+    ctx.insert("tables", &stats.tables);
+    ctx.insert("suppressed_note", &stats.suppressed_note);
     let (ok, caching) = (StatusCode::OK, Caching::Revalidate);
     state
         .pages
@@ -772,25 +649,14 @@ fn internal_error(
 /// The public exposure list (公开曝光): what the coordinator published, newest first, and
 /// whether each hazard was rectified.
 pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
-    let list = match state.services.blocking(|s| s.public_exposures()).await {
+    let list = state
+        .services
+        .blocking(move |s| s.public_exposures(lang))
+        .await;
+    let items = match list {
         Ok(l) => l,
         Err(e) => return internal_error(&state, &req, lang, "the exposure list", &e),
     };
-    let names = Names::new(&state.services.catalog, lang);
-    let items: Vec<serde_json::Value> = list
-        .iter()
-        .map(|e| {
-            serde_json::json!({
-                "enterprise": e.enterprise,
-                "location": e.location,
-                "finding": e.finding,
-                "sector": names.known_sector(&e.sector),
-                "street": e.street.as_deref().map(|k| names.street(k)).unwrap_or_default(),
-                "published_on": crate::web::render::local_date(e.published_on, lang),
-                "rectified_on": e.rectified_in.clone().unwrap_or_default(),
-            })
-        })
-        .collect();
     let mut ctx = state.pages.context(lang, Some("/exposures"));
     ctx.insert("items", &items);
     state.pages.render(

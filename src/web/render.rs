@@ -4,6 +4,7 @@
 //! cookie when `?lang=` chose one).
 
 use super::i18n::{COOKIE, Lang};
+pub use crate::i18n::{local_date, local_datetime};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -203,24 +204,4 @@ pub async fn static_file(req: HttpRequest) -> HttpResponse {
         .content_type(content_type)
         .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
         .body(body)
-}
-
-/// Formats a UTC instant in the deployment's local time for people.
-pub fn local_datetime(
-    t: chrono::DateTime<chrono::Utc>,
-    offset: chrono::FixedOffset,
-    lang: Lang,
-) -> String {
-    let local = t.with_timezone(&offset);
-    match lang {
-        Lang::Zh => local.format("%Y年%-m月%-d日 %H:%M").to_string(),
-        Lang::En => local.format("%-d %b %Y, %H:%M").to_string(),
-    }
-}
-
-pub fn local_date(d: chrono::NaiveDate, lang: Lang) -> String {
-    match lang {
-        Lang::Zh => d.format("%Y年%-m月%-d日").to_string(),
-        Lang::En => d.format("%-d %b %Y").to_string(),
-    }
 }

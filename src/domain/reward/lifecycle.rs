@@ -344,6 +344,36 @@ pub fn step(
     }
 }
 
+/// The steps an actor may take on a reward now, in the lifecycle's order: what a page or an
+/// answer shows as the forms and flags of a reward (one set instead of a flag per step).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Steps(Vec<RewardStep>);
+
+impl Steps {
+    /// The steps `may` allows.
+    pub fn of(may: impl Fn(RewardStep) -> bool) -> Steps {
+        use strum::VariantArray;
+        Steps(
+            RewardStep::VARIANTS
+                .iter()
+                .copied()
+                .filter(|s| may(*s))
+                .collect(),
+        )
+    }
+
+    pub fn has(&self, step: RewardStep) -> bool {
+        self.0.contains(&step)
+    }
+}
+
+/// The steps' names (`sign_off`, `pay`…), so a template asks `"pay" in reward.steps`.
+impl serde::Serialize for Steps {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|step| step.as_ref()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use crate::web::pages::{Choice, Names, Page, PageResult, Target, TargetForm, men
 use crate::web::render::local_datetime;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::{FixedOffset, NaiveDate};
+use chrono::FixedOffset;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tera::Context;
@@ -29,24 +29,19 @@ pub struct ExposureForm {
     pub reason: String,
 }
 
-/// What a case page may carry besides the case: a refused action with its typed values, a
-/// revealed identity, a typed message.
+/// What a case page may carry besides the case: one of these at a time.
 #[derive(Default)]
-pub struct CaseExtras {
-    pub status: Option<StatusCode>,
-    pub banner: String,
-    pub notice: String,
-    pub failed: String,
-    pub form_errors: Vec<String>,
-    pub values: ActionInput,
-    pub identity: Option<ReporterIdentity>,
-    pub message_value: String,
-    pub reward_errors: Vec<String>,
-    /// The proposal form as typed, and what it would come to (the preview).
-    pub proposal: super::rewards::RewardForm,
-    pub reward_preview: String,
-    pub exposure_errors: Vec<String>,
-    pub exposure_values: ExposureForm,
+pub enum CaseExtras {
+    #[default]
+    Nothing,
+    /// What was just done, said at the top.
+    Notice(String),
+    /// An identified reporter's identity, opened with a reason.
+    Identity(ReporterIdentity),
+    /// What a reward proposal would come to, with the form as typed.
+    Preview(super::rewards::RewardForm, String),
+    /// A refused form: the answer's status, the refusal's text and what was typed.
+    Refused(StatusCode, String, Refused),
 }
 
 /// Which form on the case page was refused, with what was typed in it.
@@ -65,177 +60,30 @@ pub enum Refused {
 }
 
 impl CaseExtras {
-    /// The refusal's `text` beside the form that was refused, with what was typed in it.
-    fn refused(status: StatusCode, text: String, form: Refused) -> Self {
-        let mut x = CaseExtras {
-            status: Some(status),
-            ..CaseExtras::default()
-        };
-        match form {
-            Refused::Action(input) => {
-                x.failed = input.action.clone();
-                x.form_errors = vec![text];
-                x.values = input;
-            }
-            Refused::Message(body) => {
-                x.banner = text;
-                x.message_value = body;
-            }
-            Refused::Reveal => x.banner = text,
-            Refused::Reward => x.reward_errors = vec![text],
-            Refused::Proposal(form) => {
-                x.reward_errors = vec![text];
-                x.proposal = form;
-            }
-            Refused::Exposure(form) => {
-                x.exposure_errors = vec![text];
-                x.exposure_values = form;
-            }
+    fn status(&self) -> StatusCode {
+        match self {
+            CaseExtras::Refused(status, ..) => *status,
+            _ => StatusCode::OK,
         }
-        x
+    }
+
+    /// The refusal's text beside the form `of` picks (none for the other forms).
+    fn errors(&self, of: fn(&Refused) -> bool) -> Vec<String> {
+        match self {
+            CaseExtras::Refused(_, text, form) if of(form) => vec![text.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The refusal said at the top of the page (a message or the identity reveal).
+    fn banner(&self) -> &str {
+        match self {
+            CaseExtras::Refused(_, text, Refused::Message(_) | Refused::Reveal) => text,
+            _ => "",
+        }
     }
 }
 
-/// What the reporter gave and where the case stands, in words.
-fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
-    let (t, f, lang) = (v, &v.rectification, names.lang);
-    let co: Vec<String> = v.co_departments.iter().map(|u| names.unit(u)).collect();
-    let sector = |code: &str| names.known_sector(code);
-    json!({
-        "case_number": t.case_number,
-        "status": t.status,
-        "status_label": lang.t(&format!("status-{}", t.status)),
-        "overdue": v.overdue,
-        "sector": sector(&t.sector),
-        "suggested": t.suggested_sector.as_deref().map(sector).unwrap_or_default(),
-        "address": t.address,
-        "enterprise": t.enterprise.clone().unwrap_or_default(),
-        "severity": lang.t(&format!("severity-{}", t.severity)),
-        "observed": t.observed_at.map(|o| local_datetime(o.and_utc(), offset, lang)).unwrap_or_default(),
-        "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
-        "channel": lang.try_t(&format!("history-channel-{}", t.channel.as_str())).unwrap_or_else(|| t.channel.as_str().to_owned()),
-        "source_note": t.source_note.clone().unwrap_or_default(),
-        "reporter": lang.t(if t.anonymous { "reporter-anonymous" } else { "reporter-identified" }),
-        "wants_reward": t.wants_reward,
-        "description": t.description,
-        "department": names.unit(&t.department),
-        "co_departments": co.join("、"),
-        "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
-        "duplicate_of": t.duplicate_of.clone().unwrap_or_default(),
-        "duplicates": t.duplicates, "suggested_duplicates": t.suggested_duplicates,
-        "reject_reason": t.reject_reason.clone().unwrap_or_default(),
-        "responsible_party": f.responsible_party.clone().unwrap_or_default(),
-        "measures": f.measures.clone().unwrap_or_default(),
-        "suspend": f.suspend_operations,
-        "delay_explanation": f.delay_explanation.clone().unwrap_or_default(),
-    })
-}
-
-/// The time limits; the one that runs now says how many days are left or over.
-fn deadlines_json(lang: Lang, v: &CaseView, today: NaiveDate) -> Vec<Value> {
-    let current = v.deadlines.current(v.status).map(|(l, _)| l);
-    let d = &v.deadlines;
-    let limits = [
-        ("acceptance", d.acceptance),
-        ("verification", d.verification),
-        ("feedback", d.feedback),
-        ("rectification", d.rectification),
-    ];
-    limits
-        .into_iter()
-        .filter_map(|(k, d)| d.map(|d| (k, d)))
-        .map(|(k, d)| {
-            let is_current = current.is_some_and(|l| l.as_str() == k);
-            let days = (d - today).num_days();
-            let left = match (is_current, days) {
-                (false, _) => String::new(),
-                (true, 1..) => lang.t_args("staff-days-left", &[("days", days)]),
-                (true, 0) => lang.t("staff-due-today"),
-                (true, _) => lang.t_args("staff-days-over", &[("days", -days)]),
-            };
-            json!({ "label": lang.t(&format!("limit-{k}")), "date": d.to_string(), "left": left, "overdue": is_current && days < 0 })
-        })
-        .collect()
-}
-
-/// A history note in words: the intake's channel and routing are recorded as codes.
-fn history_note(names: Names, action: &str, note: &str) -> String {
-    let lang = names.lang;
-    let unit = |key: &str, code: &str| lang.t_str(key, &[("unit", &names.unit(code))]);
-    let street_key = match note.contains("(co-handler)") {
-        true => "history-route-street-co",
-        false => "history-route-street",
-    };
-    let route_part = |part: &str| {
-        let (key, value) = part.split_once('=').unwrap_or((part, ""));
-        match key {
-            "lead" => Some(unit("history-route-lead", value)),
-            "co" => {
-                let units: Vec<String> = value.split(',').map(|u| names.unit(u)).collect();
-                Some(lang.t_str("history-route-co", &[("units", &units.join("、"))]))
-            }
-            "street" => Some(unit(street_key, value)),
-            "(co-handler)" => None,
-            "triage" => Some(lang.t("history-route-triage")),
-            "suggested" => {
-                let sector = names.sector(value);
-                Some(lang.t_str("history-route-suggested", &[("sector", &sector)]))
-            }
-            _ => Some(part.to_owned()),
-        }
-    };
-    match action {
-        "submit" => lang
-            .try_t(&format!("history-channel-{note}"))
-            .unwrap_or_else(|| note.to_owned()),
-        "route" => {
-            let parts: Vec<String> = note.split(' ').filter_map(route_part).collect();
-            parts.join("；")
-        }
-        // "from → to: reason", with codes: in words.
-        "transfer" | "reclassify" | "set_street" => {
-            let Some((moved, reason)) = note.split_once(": ") else {
-                return note.to_owned();
-            };
-            let Some((from, to)) = moved.split_once(" → ") else {
-                return note.to_owned();
-            };
-            let name = |code: &str| match (action, code) {
-                (_, "-") => lang.t("history-none"),
-                ("reclassify", c) => names.sector(c),
-                ("set_street", c) => names.street(c),
-                (_, c) => names.unit(c),
-            };
-            format!("{} → {}：{reason}", name(from), name(to))
-        }
-        _ => note.to_owned(),
-    }
-}
-
-/// The history and the messages with the reporter.
-fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>, Vec<Value>) {
-    let lang = names.lang;
-    let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
-    let history = v.history.iter().map(|h| {
-        let action = lang.try_t(&format!("action-{}", h.action)).unwrap_or_else(|| h.action.clone());
-        let note = history_note(names, &h.action, h.note.as_deref().unwrap_or_default());
-        json!({ "at": at(h.at), "action": action, "by": h.actor.clone().unwrap_or_default(), "note": note })
-    });
-    let messages = v.messages.iter().map(|m| {
-        let staff_side = m.from_staff;
-        let who = if staff_side {
-            m.author
-                .clone()
-                .unwrap_or_else(|| lang.t("track-from-staff"))
-        } else {
-            lang.t("staff-reporter")
-        };
-        json!({ "from_staff": staff_side, "who": who, "body": m.body, "at": at(m.at) })
-    });
-    (history.collect(), messages.collect())
-}
-
-/// The case's rewards and its entry on the exposure list with the publication form's values.
 fn rewards_and_exposure(
     ctx: &mut Context,
     lang: Lang,
@@ -258,15 +106,22 @@ fn rewards_and_exposure(
                 "deaths": r.deaths_concealed.map(|d| d.to_string()).unwrap_or_default(),
                 "grade": r.accident_grade.clone().unwrap_or_default(),
                 "note": r.note.clone().unwrap_or_default(),
-                "may_sign_off": r.may_sign_off || r.may_return, "may_correct": r.may_correct,
-                "may_withdraw": r.may_withdraw,
+                "steps": r.steps,
             })
         })
         .collect();
+    let (proposal, preview) = match x {
+        CaseExtras::Preview(form, text) => (Some(form), text.as_str()),
+        CaseExtras::Refused(_, _, Refused::Proposal(form)) => (Some(form), ""),
+        _ => (None, ""),
+    };
     ctx.insert("rewards", &rewards);
-    ctx.insert("reward_errors", &x.reward_errors);
-    ctx.insert("proposal", &x.proposal);
-    ctx.insert("reward_preview", &x.reward_preview);
+    ctx.insert(
+        "reward_errors",
+        &x.errors(|f| matches!(f, Refused::Reward | Refused::Proposal(_))),
+    );
+    ctx.insert("proposal", &proposal.cloned().unwrap_or_default());
+    ctx.insert("reward_preview", preview);
     ctx.insert("may_propose", &v.may_propose_reward);
     ctx.insert("may_expose", &v.may_expose);
     let exposure = v.exposure.as_ref().map(|e| {
@@ -280,10 +135,13 @@ fn rewards_and_exposure(
         })
     });
     ctx.insert("exposure", &exposure);
-    ctx.insert("exposure_errors", &x.exposure_errors);
-    let ev = &x.exposure_values;
+    let (ev, exposure_errors) = match x {
+        CaseExtras::Refused(_, text, Refused::Exposure(form)) => (form, vec![text.clone()]),
+        _ => (&ExposureForm::default(), Vec::new()),
+    };
+    ctx.insert("exposure_errors", &exposure_errors);
     // A first publication starts from the business as reported; the rest is written anew.
-    let enterprise = if ev.enterprise.is_empty() && x.exposure_errors.is_empty() {
+    let enterprise = if ev.enterprise.is_empty() && exposure_errors.is_empty() {
         v.enterprise.clone().unwrap_or_default()
     } else {
         ev.enterprise.clone()
@@ -312,9 +170,12 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     ctx.insert("departments", &departments);
     ctx.insert("sectors", &names.sector_choices());
     ctx.insert("streets", &names.street_choices());
-    ctx.insert("failed", &x.failed);
-    ctx.insert("form_errors", &x.form_errors);
-    let i = &x.values;
+    let (i, form_errors) = match x {
+        CaseExtras::Refused(_, text, Refused::Action(input)) => (input, vec![text.clone()]),
+        _ => (&ActionInput::default(), Vec::new()),
+    };
+    ctx.insert("failed", &i.action);
+    ctx.insert("form_errors", &form_errors);
     ctx.insert(
         "values",
         &json!({
@@ -331,31 +192,34 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
 fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -> HttpResponse {
     let (s, names, lang) = (&page.state.services, page.names(), page.lang);
     let today = s.today();
-    let (history, messages) = conversation(names, s.offset, v);
+    let words = v.in_words(names, s.offset, today);
     let photos: Vec<Value> = v
         .attachments
         .iter()
         .map(|a| json!({ "url": format!("/api/v1/staff/tips/{}/attachments/{}", v.case_number, a.id), "content_type": a.content_type, "bytes": a.bytes }))
         .collect();
     let mut ctx = page.context(staff);
-    ctx.insert("c", &case_json(names, s.offset, v));
-    ctx.insert("deadlines", &deadlines_json(lang, v, today));
-    ctx.insert("history", &history);
-    ctx.insert("messages", &messages);
+    ctx.insert("c", &words.case);
+    ctx.insert("deadlines", &words.deadlines);
+    ctx.insert("history", &words.history);
+    ctx.insert("messages", &words.messages);
     ctx.insert("photos", &photos);
     ctx.insert("today", &today.to_string());
     forms(&mut ctx, names, v, &x);
     rewards_and_exposure(&mut ctx, lang, s.offset, v, &x);
-    let identity = x
-        .identity
-        .as_ref()
-        .map(|i| json!({ "name": i.name, "phone": i.phone.as_str(), "email": i.email }));
+    let (identity, message_value, notice) = match &x {
+        CaseExtras::Identity(i) => (Some(i), "", ""),
+        CaseExtras::Refused(_, _, Refused::Message(body)) => (None, body.as_str(), ""),
+        CaseExtras::Notice(text) => (None, "", text.as_str()),
+        _ => (None, "", ""),
+    };
+    let identity =
+        identity.map(|i| json!({ "name": i.name, "phone": i.phone.as_str(), "email": i.email }));
     ctx.insert("identity", &identity);
-    ctx.insert("message_value", &x.message_value);
-    ctx.insert("banner", &x.banner);
-    ctx.insert("notice", &x.notice);
-    let status = x.status.unwrap_or(StatusCode::OK);
-    page.render("staff/case.html", &ctx, status)
+    ctx.insert("message_value", message_value);
+    ctx.insert("banner", x.banner());
+    ctx.insert("notice", notice);
+    page.render("staff/case.html", &ctx, x.status())
 }
 
 /// The case page with what `x` adds to it.
@@ -367,11 +231,7 @@ async fn show(page: &Page, staff: &StaffSession, case: &str, x: CaseExtras) -> P
 
 /// The case page with what a reward proposal would come to, and the form as typed.
 pub async fn preview(to: &Target, form: super::rewards::RewardForm, text: String) -> PageResult {
-    let x = CaseExtras {
-        proposal: form,
-        reward_preview: text,
-        ..CaseExtras::default()
-    };
+    let x = CaseExtras::Preview(form, text);
     show(&to.page, &to.staff, &to.key, x).await
 }
 
@@ -384,7 +244,7 @@ fn done(to: &Target, what: &str) -> HttpResponse {
 /// page when nothing on the form can mend it.
 pub async fn refused(to: &Target, e: ServiceError, form: Refused) -> PageResult {
     let (status, text) = mend(to.page.lang, e)?;
-    let x = CaseExtras::refused(status, text, form);
+    let x = CaseExtras::Refused(status, text, form);
     show(&to.page, &to.staff, &to.key, x).await
 }
 
@@ -420,10 +280,7 @@ pub async fn case_page(
             .unwrap_or_else(|| d.to_owned());
         lang.t_str("staff-done", &[("action", &what)])
     });
-    let x = CaseExtras {
-        notice: notice.unwrap_or_default(),
-        ..CaseExtras::default()
-    };
+    let x = notice.map_or(CaseExtras::Nothing, CaseExtras::Notice);
     show(&page, &staff.session, &path, x).await
 }
 
@@ -503,10 +360,7 @@ pub async fn reveal(sent: TargetForm<can::ReadCases, RevealForm>) -> PageResult 
     let outcome = to.run(move |s, st, case| s.reveal_identity(&st.staff, case, &reason));
     match outcome.await {
         Ok(identity) => {
-            let x = CaseExtras {
-                identity: Some(identity),
-                ..CaseExtras::default()
-            };
+            let x = CaseExtras::Identity(identity);
             show(&to.page, &to.staff, &to.key, x).await
         }
         // Refused (no reason, not allowed here): said beside the form, like every refusal.
