@@ -97,6 +97,44 @@ fn labelled<T: Copy + Into<&'static str>>(lang: Lang, prefix: &str, all: &[T]) -
     Choice::labelled(lang, prefix, all.iter().map(|&v| v.into()))
 }
 
+/// The form's fields in the order the page shows them, for the error summary.
+const FORM_ORDER: [&str; 17] = [
+    "source",
+    "case_number",
+    "enterprise_id",
+    "credit_code",
+    "enterprise_name",
+    "description",
+    "grade",
+    "basis",
+    "found_on",
+    "department",
+    "street",
+    "responsible_person",
+    "supervisor",
+    "street_official",
+    "leader",
+    "measures",
+    "deadline",
+];
+
+/// The error summary above the form: each refused field in the page's order, named in words,
+/// linking to its input.
+fn summary(lang: Lang, errors: &FieldErrors) -> Vec<Value> {
+    FORM_ORDER
+        .iter()
+        .filter_map(|&field| errors.get(field).map(|texts| (field, texts)))
+        .map(|(field, texts)| {
+            let id = match field {
+                "credit_code" | "enterprise_name" => "enterprise_id",
+                f => f,
+            };
+            let label = lang.t(&format!("hazard-{field}"));
+            json!({ "id": id, "text": format!("{label}：{}", texts.join(" ")) })
+        })
+        .collect()
+}
+
 /// The form page, blank or as typed, with each error beside its field.
 async fn form_page(
     page: &Page,
@@ -114,6 +152,7 @@ async fn form_page(
     let (names, lang) = (page.names(), page.lang);
     let mut ctx = page.context(staff);
     ctx.insert("form", form);
+    ctx.insert("summary", &summary(lang, &errors));
     ctx.insert("errors", &errors);
     ctx.insert("banner", &banner);
     ctx.insert(

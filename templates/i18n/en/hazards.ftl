@@ -20,6 +20,7 @@ hazard-enterprise-find = Find
 hazard-enterprise-pick = Choose the enterprise:
 hazard-enterprise-none = No enterprise matches.
 hazard-enterprise-id = or type its number
+hazard-enterprise-number = no. { $id }
 hazard-enterprise_id = Enterprise
 hazard-enterprise_name = Enterprise name
 hazard-credit_code = Unified social credit code

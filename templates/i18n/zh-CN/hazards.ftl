@@ -20,6 +20,7 @@ hazard-enterprise-find = 查找单位
 hazard-enterprise-pick = 选择单位：
 hazard-enterprise-none = 没有找到符合条件的单位。
 hazard-enterprise-id = 或直接填写单位编号
+hazard-enterprise-number = 编号 { $id }
 hazard-enterprise_id = 生产经营单位
 hazard-enterprise_name = 单位名称
 hazard-credit_code = 统一社会信用代码
