@@ -436,6 +436,34 @@ on_both_backends! {
         assert!(files[0].contains("fire@huli.example.gov.cn"), "{}", files[0]);
     }
 
+    /// Two instances running the job at once mark each overdue hazard once, with one history
+    /// row and one mail.
+    fn two_instances_mark_an_overdue_hazard_once(app) {
+        let e = enterprise(&app, "某某海鲜酒楼", &credit_code("91350206MA2Y3K4L5"));
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let mut body = hazard_body(&app, e);
+        body["deadline"] = json!((app.today() + chrono::Duration::days(1)).to_string());
+        let ids: Vec<i64> = (0..5).map(|_| record(&app, &officer, &body)).collect();
+        let other = app.another_instance(app.key_settings()).expect("a second instance");
+        app.advance(chrono::Duration::days(3));
+        let (sa, sb) = (app.services.clone(), other.services.clone());
+        let ta = std::thread::spawn(move || sa.mark_overdue_hazards(sa.today()).unwrap());
+        let tb = std::thread::spawn(move || sb.mark_overdue_hazards(sb.today()).unwrap());
+        assert_eq!(ta.join().unwrap() + tb.join().unwrap(), 5, "each marked once");
+        let coord = app.staff("coord", "coordinator", None);
+        for id in ids {
+            let rows = history(&coord, id);
+            assert_eq!(rows.iter().filter(|s| *s == "overdue").count(), 1, "{rows:?}");
+        }
+        let mails: i64 = {
+            use diesel::prelude::*;
+            use tipline::db::schema::outbox::dsl as o;
+            let mut c = app.services.db.read().unwrap();
+            o::outbox.count().get_result(&mut *c).unwrap()
+        };
+        assert_eq!(mails, 5);
+    }
+
     /// The pages: the navigation offers 登记隐患; the form names sources, departments and
     /// sub-districts in words; a refused form comes back with what was typed and each error
     /// beside its field; an enterprise is found by name; recording leads to the hazard's page,
