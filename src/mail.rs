@@ -82,6 +82,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "reporter_news",
         include_str!("../templates/email/reporter_news.txt"),
     ),
+    (
+        "hazard_overdue",
+        include_str!("../templates/email/hazard_overdue.txt"),
+    ),
 ];
 
 /// The mail templates (`templates/email/*.txt`, both languages in each; the first line is the

@@ -242,20 +242,46 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// Open hazards past their deadline not yet marked overdue: marks them and returns them.
+/// Open hazards past their deadline not yet marked overdue: marks them and returns them. Each
+/// row is marked only if it is still unmarked when its update runs, so of two instances running
+/// the job at once, one returns it (PostgreSQL re-reads the row after the other's lock).
 pub fn mark_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<HazardRow>> {
+    let open_and_late = || {
+        h::status
+            .eq(HazardStatus::Open.as_str())
+            .and(h::deadline.lt(today))
+            .and(h::overdue.eq(false))
+    };
     let due = h::table
-        .filter(h::status.eq(HazardStatus::Open.as_str()))
-        .filter(h::deadline.lt(today))
-        .filter(h::overdue.eq(false))
+        .filter(open_and_late())
+        .order(h::id.asc())
         .select(HazardRow::as_select())
         .load(conn)?;
-    for row in &due {
-        diesel::update(h::table.find(row.id.0))
+    let mut marked = Vec::with_capacity(due.len());
+    for mut row in due {
+        let n = diesel::update(h::table.find(row.id.0).filter(open_and_late()))
             .set(h::overdue.eq(true))
             .execute(conn)?;
+        if n == 1 {
+            row.overdue = true;
+            marked.push(row);
+        }
     }
-    Ok(due)
+    Ok(marked)
+}
+
+/// Holds the hazard's row until the transaction ends (PostgreSQL; SQLite has one writer), so
+/// two steps on one hazard take turns and each reads what the other wrote.
+pub fn lock(conn: &mut DbConn, id: HazardId) -> QueryResult<()> {
+    if let DbConn::Pg(c) = conn {
+        h::table
+            .find(id.0)
+            .select(h::id)
+            .for_update()
+            .first::<i64>(c)
+            .optional()?;
+    }
+    Ok(())
 }
 
 /// Hazards not struck off (open, or waiting for their re-check) within a unit's reach, and of

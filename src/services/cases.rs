@@ -132,6 +132,8 @@ pub struct CaseView {
     pub exposure: Option<ExposureView>,
     /// Whether this staff member may publish it (coordinator; a major hazard found true).
     pub may_expose: bool,
+    /// The hazard its rectification order created (id, number), when this staff member may see it.
+    pub hazard: Option<(crate::domain::hazard::HazardId, String)>,
 }
 
 /// The rectification ordered on a case.
@@ -416,7 +418,11 @@ impl Services {
                 bytes,
             })
             .collect();
+        let hazard = crate::db::hazards::for_tip(conn, tip.id)?
+            .filter(|h| self.hazard_in_reach(staff, h))
+            .map(|h| (h.id, h.number));
         Ok(CaseView {
+            hazard,
             exposure,
             may_expose: staff.may(Permission::Publish) && super::exposure::exposable(&tip, &file),
             co_departments,

@@ -59,6 +59,46 @@ pub struct HazardInput {
     pub suspend_operations: Option<bool>,
 }
 
+impl HazardInput {
+    /// Every text field, for the NUL check.
+    fn texts(&self) -> [(&'static str, Option<&str>); 16] {
+        [
+            ("source", self.source.as_deref()),
+            ("case_number", self.case_number.as_deref()),
+            ("enterprise_name", self.enterprise_name.as_deref()),
+            ("credit_code", self.credit_code.as_deref()),
+            ("description", self.description.as_deref()),
+            ("grade", self.grade.as_deref()),
+            ("basis", self.basis.as_deref()),
+            ("found_on", self.found_on.as_deref()),
+            ("department", self.department.as_deref()),
+            ("street", self.street.as_deref()),
+            ("responsible_person", self.responsible_person.as_deref()),
+            ("supervisor", self.supervisor.as_deref()),
+            ("street_official", self.street_official.as_deref()),
+            ("leader", self.leader.as_deref()),
+            ("measures", self.measures.as_deref()),
+            ("deadline", self.deadline.as_deref()),
+        ]
+    }
+}
+
+/// Refuses a NUL character in any of these text fields (each named in the answer): nobody types
+/// one, PostgreSQL cannot store one, and the cleaning of text would drop it silently.
+pub(super) fn nul_free<'a>(
+    fields: impl IntoIterator<Item = (&'static str, Option<&'a str>)>,
+) -> ServiceResult<()> {
+    let errors: Vec<FieldError> = fields
+        .into_iter()
+        .filter(|(_, v)| v.is_some_and(|v| v.contains('\0')))
+        .map(|(field, _)| FieldError::new(field, "nul_character"))
+        .collect();
+    match errors.is_empty() {
+        true => Ok(()),
+        false => Err(ServiceError::Validation(errors)),
+    }
+}
+
 /// A hazard whose fields were checked: ready to store.
 #[derive(Debug, Clone)]
 pub struct NewHazard {
@@ -104,6 +144,16 @@ pub struct EnterpriseRef {
     pub name: String,
     #[schema(required)]
     pub credit_code: Option<String>,
+}
+
+impl From<EnterpriseRow> for EnterpriseRef {
+    fn from(e: EnterpriseRow) -> EnterpriseRef {
+        EnterpriseRef {
+            id: e.id,
+            name: e.name,
+            credit_code: e.credit_code,
+        }
+    }
 }
 
 /// A hazard as staff read it (the API's answer; the page shows the same).
@@ -254,13 +304,15 @@ impl Services {
 
     /// Checks a hazard's fields as typed; every wrong field is told at once. The sources a
     /// staff member may record: a unit's staff for their own unit (department or sub-district),
-    /// the coordinator any, an inspector supervision findings.
+    /// the coordinator any, an inspector supervision findings; supervision findings are the
+    /// inspectors' and the coordinator's only.
     pub(super) fn check_hazard(
         &self,
         conn: &mut DbConn,
         staff: &Staff,
         input: &HazardInput,
     ) -> ServiceResult<NewHazard> {
+        nul_free(input.texts())?;
         let mut f = Fields::default();
         let source = match input.source.as_deref().map(str::trim) {
             None | Some("") => {
@@ -275,6 +327,11 @@ impl Services {
         if staff.role == Role::Inspector && source != Source::Supervision {
             f.err("source", "inspector_supervision_only");
         }
+        if source == Source::Supervision
+            && !matches!(staff.role, Role::Inspector | Role::Coordinator)
+        {
+            f.err("source", "supervision_by_inspectors");
+        }
         let tip = self.hazard_tip(conn, staff, source, input, &mut f)?;
         let enterprise_id = self.hazard_enterprise(conn, input, tip.as_ref(), &mut f)?;
         let description = f.take(text_field(
@@ -288,7 +345,7 @@ impl Services {
                 Severity::General
             }
             Some(g) => Severity::parse(g).unwrap_or_else(|| {
-                f.err("grade", "unknown_grade");
+                f.err("grade", "unknown_severity");
                 Severity::General
             }),
         };
@@ -506,6 +563,18 @@ impl Services {
         &self,
         conn: &mut DbConn,
         staff: &Staff,
+        key: (HazardId, &str),
+        kind: &str,
+        what: (Option<&str>, Option<NaiveDate>),
+    ) -> ServiceResult<()> {
+        self.hazard_event_by(conn, &staff.username, key, kind, what)
+    }
+
+    /// [`Services::hazard_event`] by whoever `actor` names (`system` for the background job).
+    pub(super) fn hazard_event_by(
+        &self,
+        conn: &mut DbConn,
+        actor: &str,
         (id, number): (HazardId, &str),
         kind: &str,
         (note, on_date): (Option<&str>, Option<NaiveDate>),
@@ -516,7 +585,7 @@ impl Services {
                 id: 0,
                 hazard_id: id,
                 kind: kind.to_owned(),
-                actor: staff.username.clone(),
+                actor: actor.to_owned(),
                 at: self.now(),
                 note: note.map(str::to_owned),
                 on_date,
@@ -527,7 +596,7 @@ impl Services {
             self,
             conn,
             &NewEntry {
-                actor: &staff.username,
+                actor,
                 action: &action,
                 case_number: Some(number),
                 reason: note,
@@ -547,6 +616,34 @@ impl Services {
             let id = self.store_hazard(conn, staff, new)?;
             self.hazard_view(conn, staff, id)
         })
+    }
+
+    /// The enterprises the hazard form offers: the one chosen (by id), then those whose name
+    /// contains `q` or whose credit code is `q`, at most 20 in all.
+    pub fn enterprise_choices(
+        &self,
+        staff: &Staff,
+        q: &str,
+        chosen: Option<i64>,
+    ) -> ServiceResult<Vec<EnterpriseRef>> {
+        if !staff.may(Permission::RecordHazards) {
+            return Err(ServiceError::Forbidden);
+        }
+        let mut conn = self.db.read()?;
+        let mut rows: Vec<EnterpriseRow> = match chosen {
+            Some(id) => enterprises::find(&mut conn, id)?.into_iter().collect(),
+            None => Vec::new(),
+        };
+        let q = q.trim();
+        if !q.is_empty() && !q.contains('\0') && q.chars().count() <= 100 {
+            for e in enterprises::search(&mut conn, q, 20)? {
+                if rows.iter().all(|r| r.id != e.id) {
+                    rows.push(e);
+                }
+            }
+        }
+        rows.truncate(20);
+        Ok(rows.into_iter().map(EnterpriseRef::from).collect())
     }
 
     /// One hazard as this staff member sees it; another unit's hazard is not found.
@@ -576,11 +673,7 @@ impl Services {
             None => None,
         };
         let enterprise = match row.enterprise_id {
-            Some(e) => enterprises::find(conn, e)?.map(|e: EnterpriseRow| EnterpriseRef {
-                id: e.id,
-                name: e.name,
-                credit_code: e.credit_code,
-            }),
+            Some(e) => enterprises::find(conn, e)?.map(EnterpriseRef::from),
             None => None,
         };
         let history = hazards::events_of(conn, id)?
@@ -644,7 +737,11 @@ impl Services {
             row.suspend_operations = suspend;
             row.status = HazardStatus::Open;
             row.overdue = false;
+            row.rectified_on = None;
+            row.reviewed_by = None;
+            row.reviewed_on = None;
             row.department = tip.department.clone();
+            row.street = tip.street.clone();
             row.updated_at = self.now();
             hazards::update(conn, &row)?;
             return self.hazard_event(
@@ -663,7 +760,8 @@ impl Services {
             description: tip.description.chars().take(2_000).collect(),
             grade: tip.severity,
             basis: None,
-            found_on: self.today(),
+            // The day the hazard became known: the tip's.
+            found_on: self.local_date(tip.submitted_at),
             department: tip.department.clone(),
             street: tip.street.clone(),
             responsible_person: party.to_owned(),

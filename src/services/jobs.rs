@@ -2,14 +2,19 @@
 //! (a warning before a limit passes; when it has passed, the case is marked overdue, the
 //! department told and the coordinator alerted), mail delivery, and clean-up. Each notice is
 //! recorded under a primary key (case, kind, date), so with several instances it goes out once.
+//! Open hazards past their deadline are marked overdue the same way: each is marked once (the
+//! update that marks it checks it is still unmarked), with its history row, audit entry and the
+//! mail to the supervising department in the same transaction.
 
 use super::audit;
 use super::cases::deadlines_of;
+use super::names::Names;
 use super::{ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::tips::TipRow;
-use crate::db::{cases, outbox, tips};
+use crate::db::{cases, hazards, outbox, tips};
 use crate::domain::deadlines::Limit;
+use crate::i18n::Lang;
 use chrono::{Duration, NaiveDate};
 
 /// Days before a limit ends that its department is warned.
@@ -21,6 +26,8 @@ pub struct JobReport {
     pub warned: usize,
     pub escalated: usize,
     pub mailed: usize,
+    /// Hazards marked overdue.
+    pub hazards_overdue: usize,
 }
 
 impl Services {
@@ -118,11 +125,39 @@ impl Services {
         })
     }
 
+    /// Marks open hazards past their deadline as of `today` overdue, each with a history row, an
+    /// audit entry and a mail to the supervising department's mailbox; how many it marked.
+    pub fn mark_overdue_hazards(&self, today: NaiveDate) -> ServiceResult<usize> {
+        self.db.write(|conn| -> ServiceResult<usize> {
+            let marked = hazards::mark_overdue(conn, today)?;
+            for row in &marked {
+                let key = (row.id, row.number.as_str());
+                let what = (None, Some(row.deadline));
+                self.hazard_event_by(conn, "system", key, "overdue", what)?;
+                if let Some(to) = self.unit_mailbox(&row.department) {
+                    let mut ctx = tera::Context::new();
+                    ctx.insert("number", &row.number);
+                    ctx.insert("due", &row.deadline.to_string());
+                    ctx.insert("link", &self.link(&format!("/staff/hazards/{}", row.id.0)));
+                    for (key, lang) in [("department_zh", Lang::Zh), ("department_en", Lang::En)] {
+                        ctx.insert(key, &Names::new(&self.catalog, lang).unit(&row.department));
+                    }
+                    self.queue_mail(conn, &to, "hazard_overdue", &ctx)?;
+                }
+            }
+            Ok(marked.len())
+        })
+    }
+
     /// One round of every background job; each runs even if another failed.
     pub fn run_jobs(&self) -> ServiceResult<JobReport> {
         let mut report = self.check_deadlines(self.today()).unwrap_or_else(|e| {
             tracing::error!(error = ?e, "the deadline check failed");
             JobReport::default()
+        });
+        report.hazards_overdue = self.mark_overdue_hazards(self.today()).unwrap_or_else(|e| {
+            tracing::error!(error = ?e, "marking overdue hazards failed");
+            0
         });
         report.mailed = self.deliver_mail().unwrap_or_else(|e| {
             tracing::error!(error = ?e, "mail delivery failed");

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod drafts;
 pub mod exports;
 pub mod exposure;
+pub mod hazard_actions;
 pub mod hazards;
 pub mod intake;
 pub mod jobs;

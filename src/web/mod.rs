@@ -7,6 +7,7 @@ pub mod extract;
 pub mod finance;
 pub mod finance_pages;
 pub mod form;
+pub mod hazards_api;
 pub mod i18n;
 pub mod lists;
 pub mod open311;
@@ -108,6 +109,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/tips/{case}/message"           => staff::case::message,
         post   "/staff/tips/{case}/identity"          => staff::case::reveal,
         get    "/staff/lists/{kind}"                  => staff::lists::list_page,
+        // Before the hazard page, whose {id} would take "new".
+        get    "/staff/hazards/new"                   => staff::hazards::new_hazard,
+        post   "/staff/hazards/new"                   => staff::hazards::record_hazard,
+        get    "/staff/hazards/{id}"                  => staff::hazards::hazard_page,
+        post   "/staff/hazards/{id}/act"              => staff::hazards::act,
         get    "/staff/audit"                         => staff::audit::audit_page,
         get    "/staff/dashboard"                     => oversight::dashboard,
         get    "/staff/evaluation.csv"                => oversight::evaluation_export,
@@ -181,6 +187,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         get    "/staff/supervision/timeliness"        => supervision::timeliness,
         post   "/staff/accountability"                => supervision::record_accountability,
         get    "/staff/accountability"                => supervision::accountability,
+        post   "/staff/hazards"                       => hazards_api::record,
+        get    "/staff/hazards/{id}"                  => hazards_api::detail,
+        post   "/staff/hazards/{id}/actions"          => hazards_api::act,
     });
 }
 

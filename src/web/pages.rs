@@ -171,6 +171,7 @@ pub fn context(
                     "may_cases": allows::<can::ReadCases>(st.role),
                     "is_coordinator": allows::<can::ManageAccounts>(st.role),
                     "may_dashboard": allows::<can::ReadOversight>(st.role),
+                    "may_record_hazards": allows::<can::RecordHazards>(st.role),
                 }),
             );
             ctx.insert("csrf", &s.csrf);

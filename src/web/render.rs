@@ -48,6 +48,9 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/dashboard.html",
     "staff/report.html",
     "staff/supervision.html",
+    "staff/hazard_components.html",
+    "staff/hazard_new.html",
+    "staff/hazard.html",
 );
 
 pub const CSS: &str = include_str!("../../static/css/site.css");

@@ -6,6 +6,7 @@ mod idempotency;
 
 mod cli;
 mod durability;
+mod hazards;
 mod instances;
 mod intake;
 mod limits;

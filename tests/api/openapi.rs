@@ -431,6 +431,24 @@ on_both_backends! {
         assert_eq!(post(&c, &coord9, "/api/v1/staff/accountability", measure).status, 201);
         assert_eq!(post(&c, &insp, "/api/v1/staff/accountability", json!({})).status, 403);
         assert_eq!(get(&c, &coord9, "/api/v1/staff/accountability?unit=fire").status, 200);
+        // Hazards: recorded, read, a step; refusals of each kind.
+        let e = crate::hazards::enterprise(&app, "某某海鲜酒楼", &crate::hazards::credit_code("91350206MA2Y3K4L5"));
+        let body = crate::hazards::hazard_body(&app, e);
+        let h = post(&c, &officer, "/api/v1/staff/hazards", body.clone());
+        assert_eq!(h.status, 201, "{}", h.text);
+        assert_eq!(post(&c, &officer, "/api/v1/staff/hazards", json!({"source": "rumour"})).status, 422);
+        assert_eq!(post(&c, &fin9, "/api/v1/staff/hazards", body).status, 403);
+        let hazard = format!("/api/v1/staff/hazards/{}", h.json["id"]);
+        assert_eq!(get(&c, &officer, &hazard).status, 200);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/hazards/999999").status, 404);
+        let head = app.staff("fire.head9", "head", Some("fire"));
+        let steps = format!("{hazard}/actions");
+        let today = app.today().to_string();
+        assert_eq!(post(&c, &officer, &steps, json!({"action": "report_rectified", "completed_on": today, "note": "已整改"})).status, 200);
+        assert_eq!(post(&c, &officer, &steps, json!({"action": "review", "decision": "pass"})).status, 403);
+        assert_eq!(post(&c, &head, &steps, json!({"action": "review", "decision": "fail"})).status, 422);
+        assert_eq!(post(&c, &head, &steps, json!({"action": "escalate", "reason": "x"})).status, 409);
+        assert_eq!(post(&c, &head, "/api/v1/staff/hazards/999999/actions", json!({"action": "supervise"})).status, 404);
 
         contract.into_inner().assert_complete();
     }

@@ -9,6 +9,7 @@ pub mod account;
 pub mod audit;
 pub mod case;
 pub mod exposure;
+pub mod hazards;
 pub mod intake;
 pub mod lists;
 pub mod posters;
