@@ -288,7 +288,7 @@ impl Services {
                 Severity::General
             }
             Some(g) => Severity::parse(g).unwrap_or_else(|| {
-                f.err("grade", "unknown_grade");
+                f.err("grade", "unknown_severity");
                 Severity::General
             }),
         };

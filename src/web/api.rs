@@ -436,6 +436,7 @@ impl utoipa::Modify for Session {
         super::finance::payee,
         super::finance::ledger,
         super::lists::export,
+        super::lists::import,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Session),

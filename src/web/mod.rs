@@ -107,6 +107,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/tips/{case}/message"           => staff::case::message,
         post   "/staff/tips/{case}/identity"          => staff::case::reveal,
         get    "/staff/lists/{kind}"                  => staff::lists::list_page,
+        get    "/staff/lists/{kind}/print"            => staff::lists::print_page,
+        get    "/staff/lists/hazards/template.xlsx"   => staff::lists::import_template,
+        post   "/staff/lists/hazards/import"          => staff::lists::import_submit,
         get    "/staff/audit"                         => staff::audit::audit_page,
         get    "/staff/dashboard"                     => oversight::dashboard,
         get    "/staff/evaluation.csv"                => oversight::evaluation_export,
@@ -172,6 +175,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/finance/rewards/{id}/reinstate"      => finance::reinstate,
         get    "/finance/ledger.csv"                  => finance::ledger,
         get    "/staff/lists/{file}"                  => lists::export,
+        post   "/staff/hazards/import"                => lists::import,
     });
 }
 
