@@ -37,6 +37,9 @@ use strum::VariantArray;
 pub const MAX_BYTES: usize = 5 << 20;
 /// The most data rows in a file.
 pub const MAX_ROWS: usize = 5_000;
+/// The most an XLSX file may unpack to (its parts' declared sizes), so that a small file that
+/// would inflate to gigabytes is refused before it is read.
+const MAX_UNPACKED: u64 = 200 << 20;
 /// The most row errors told (the rest would only repeat them).
 const MAX_ERRORS: usize = 1_000;
 
@@ -588,8 +591,25 @@ fn read_table(bytes: &[u8]) -> Result<Table, ImportError> {
         .collect()
 }
 
+/// The sum of the declared sizes of a zip archive's parts.
+fn unpacked_size(bytes: &[u8]) -> Result<u64, ImportError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|_| ImportError::NotSpreadsheet)?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let part = archive
+            .by_index_raw(i)
+            .map_err(|_| ImportError::NotSpreadsheet)?;
+        total = total.saturating_add(part.size());
+    }
+    Ok(total)
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Table, ImportError> {
     use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+    if unpacked_size(bytes)? > MAX_UNPACKED {
+        return Err(ImportError::TooLarge);
+    }
     let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(bytes))
         .map_err(|_| ImportError::NotSpreadsheet)?;
     let range = book

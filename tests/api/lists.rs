@@ -254,6 +254,18 @@ on_both_backends! {
         assert_eq!(listed(&street, "/api/v1/staff/lists/hazards.csv?department=fire").len(), 0);
     }
 
+    fn the_page_counts_the_hazards_that_will_still_be_open_past_the_campaigns_end(backend: Backend) {
+        let ends = chrono::Utc::now().date_naive() + Duration::days(30);
+        let app = TestApp::spawn_with(backend, |f| f.merge(("campaign", json!({"name": "专项整治", "starts": "2026-04-01", "ends": ends.to_string()}))));
+        let coord = app.staff("coord", "coordinator", None);
+        let late = (app.today() + Duration::days(40)).to_string();
+        let a = import_csv(&coord, &[row(&app, &[]), row(&app, &[("整改期限", &late)])]);
+        assert_eq!(a.status, 200, "{}", a.text);
+        let page = coord.get("/staff/lists/responsibilities");
+        let expected = format!("专项整治：尚有 2 项隐患未销号，其中 1 项的整改期限晚于专项行动截止日（{ends}）。");
+        assert!(page.text.contains(&expected), "{}", page.text);
+    }
+
     fn the_xlsx_files_have_chinese_headers_dates_and_the_template_its_notes(app) {
         let coord = app.staff("coord", "coordinator", None);
         assert_eq!(import_csv(&coord, &[row(&app, &[])]).status, 200);
