@@ -1,6 +1,7 @@
 //! Runs the browser test (tests/e2e: Playwright driving Debian's headless Chromium through
-//! report → receipt → follow-up in Chinese at 390×844, with JavaScript on and off, and an axe-core
-//! check) against the binary cargo just built. It needs `chromium`, `fonts-noto-cjk`, `node` and
+//! report → receipt → follow-up in Chinese at 390×844, with JavaScript on and off, the oversight
+//! pages, and the hazard list with its import at 1366 px and 390 px, with an axe-core check)
+//! against the binary cargo just built. It needs `chromium`, `fonts-noto-cjk`, `node` and
 //! `npm`. Where they are missing it shows as ignored (never as passed), unless
 //! `TIPLINE_REQUIRE_BROWSER=1` (set by `.ci/run`): then it runs and their absence fails it.
 //!
@@ -69,8 +70,8 @@ fn reporter_path() -> Result<(), Failed> {
         )
         .into());
     }
-    if !stdout.contains("# pass 3") {
-        return Err(format!("expected three passing browser tests:\n{stdout}").into());
+    if !stdout.contains("# pass 4") {
+        return Err(format!("expected four passing browser tests:\n{stdout}").into());
     }
     Ok(())
 }

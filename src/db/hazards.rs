@@ -127,6 +127,20 @@ pub fn events_of(conn: &mut DbConn, id: HazardId) -> QueryResult<Vec<HazardEvent
         .load(conn)
 }
 
+/// Every event of these kinds, oldest first (the lists read the latest 复查 of each hazard).
+pub fn events_of_kinds(conn: &mut DbConn, kinds: &[&str]) -> QueryResult<Vec<HazardEventRow>> {
+    ev::table
+        .filter(ev::kind.eq_any(kinds.iter().map(|k| k.to_string()).collect::<Vec<_>>()))
+        .order(ev::id.asc())
+        .select(HazardEventRow::as_select())
+        .load(conn)
+}
+
+/// Whether a hazard has this number.
+pub fn number_exists(conn: &mut DbConn, number: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(h::table.filter(h::number.eq(number)))).get_result(conn)
+}
+
 /// Which hazards a list or page wants. `unit` limits to the hazards a unit supervises or hosts.
 #[derive(Debug, Clone, Default)]
 pub struct HazardFilter {

@@ -1,14 +1,17 @@
-//! The files staff download: the three lists, the evaluation table, the progress report and the
-//! reward ledger, as CSV in the caller's language. Each is one call that loads its data through
+//! The files staff download: the three lists (CSV or XLSX), the evaluation table, the progress
+//! report and the reward ledger (CSV), in the caller's language. Each is one call that loads its data through
 //! the use case that owns it (lists, oversight, rewards), so with the caller's authorisation and
 //! the audit entry that use case keeps, and returns the finished file.
 //!
 //! They live together, not beside each use case, because they share one writer ([`Sheet`]): UTF-8
 //! with a BOM and CRLF line ends (what Excel opens without asking), every field quoted, and a
 //! cell that a spreadsheet would run as a formula defused, since reporters write some of the text.
+//! The lists are also written as XLSX (`rust_xlsxwriter`): Chinese headers, column widths, a
+//! frozen header row, a filter on it, and dates as dates; an XLSX cell is written as a string,
+//! never as a formula, so nothing needs defusing there.
 
 use super::auth::Staff;
-use super::lists::{COLUMNS, ListKind, cells};
+use super::lists::{Cell, HazardList, ListKind, ListQuery, ymd};
 use super::names::Names;
 use super::oversight::{Oversight, pct, score};
 use super::{ServiceResult, Services};
@@ -18,11 +21,42 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use std::borrow::Cow;
 
-/// A finished file: its name and its bytes.
+/// A finished file: its name, its media type and its bytes.
 #[derive(Debug, Clone)]
-pub struct CsvFile {
+pub struct Download {
     pub name: String,
+    pub content_type: &'static str,
     pub bytes: Vec<u8>,
+}
+
+/// Most files are CSV.
+pub type CsvFile = Download;
+
+pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The two formats of the lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ListFormat {
+    pub fn parse(s: &str) -> Option<ListFormat> {
+        match s {
+            "csv" => Some(ListFormat::Csv),
+            "xlsx" => Some(ListFormat::Xlsx),
+            _ => None,
+        }
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            ListFormat::Csv => "csv",
+            ListFormat::Xlsx => "xlsx",
+        }
+    }
 }
 
 /// The two files of the oversight figures.
@@ -51,15 +85,32 @@ const LEDGER_COLUMNS: [&str; 12] = [
 ];
 
 impl Services {
-    /// A list as a file (`hazards.csv`…); the export is recorded in the audit log.
-    pub fn list_file(&self, staff: &Staff, kind: ListKind, lang: Lang) -> ServiceResult<CsvFile> {
-        let rows = self.list(staff, kind, true)?;
-        let mut sheet = Sheet::new();
-        sheet.line(COLUMNS.iter().map(|k| lang.t(k)))?;
-        for r in &rows {
-            sheet.line(cells(&self.catalog, lang, r))?;
+    /// A list as a file (`hazards.csv`, `rectifications.xlsx`…), filtered; the export is
+    /// recorded in the audit log.
+    pub fn list_file(
+        &self,
+        staff: &Staff,
+        (kind, format): (ListKind, ListFormat),
+        query: &ListQuery,
+        lang: Lang,
+    ) -> ServiceResult<Download> {
+        let name = format!("{}.{}", kind.as_str(), format.extension());
+        let list = self.exported_list(staff, kind, query, lang, &name)?;
+        match format {
+            ListFormat::Csv => {
+                let mut sheet = Sheet::new();
+                sheet.line(&list.headers)?;
+                for r in &list.rows {
+                    sheet.line(r.cells.iter().map(Cell::text))?;
+                }
+                sheet.finish(name)
+            }
+            ListFormat::Xlsx => Ok(Download {
+                bytes: xlsx(&list, kind.columns())?,
+                name,
+                content_type: XLSX_TYPE,
+            }),
         }
-        sheet.finish(format!("{}.csv", kind.as_str()))
     }
 
     /// The evaluation table or the progress report of the scope and period a staff member asked
@@ -295,7 +346,11 @@ impl Sheet {
 
     fn finish(self, name: String) -> ServiceResult<CsvFile> {
         let bytes = Sheet::bytes(self.0)?;
-        Ok(CsvFile { name, bytes })
+        Ok(Download {
+            name,
+            content_type: CSV_TYPE,
+            bytes,
+        })
     }
 
     fn bytes(writer: csv::Writer<Vec<u8>>) -> ServiceResult<Vec<u8>> {
@@ -304,6 +359,78 @@ impl Sheet {
             .map_err(|e| anyhow::anyhow!("writing CSV: {}", e.error()))?;
         Ok(bytes)
     }
+}
+
+/// A list as an XLSX workbook of one sheet named after the list.
+fn xlsx(list: &HazardList, columns: &[(&str, f64)]) -> ServiceResult<Vec<u8>> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let size = (list.headers.len(), list.rows.len());
+    add_sheet(
+        &mut book,
+        (&list.title, columns),
+        size,
+        &list.headers,
+        |sheet, date| {
+            for (i, r) in list.rows.iter().enumerate() {
+                let row = u32::try_from(i + 1).context("too many rows")?;
+                for (c, cell) in r.cells.iter().enumerate() {
+                    let col = u16::try_from(c).context("too many columns")?;
+                    match cell {
+                        Cell::Text(t) if t.is_empty() => {}
+                        Cell::Text(t) => {
+                            sheet.write_string(row, col, t).context("writing a cell")?;
+                        }
+                        Cell::Date(None) => {}
+                        Cell::Date(Some(d)) => {
+                            let (y, m, day) = ymd(*d);
+                            let when = rust_xlsxwriter::ExcelDateTime::from_ymd(y, m, day)
+                                .context("a date cell")?;
+                            sheet
+                                .write_datetime_with_format(row, col, when, date)
+                                .context("writing a date")?;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(book.save_to_buffer().context("writing the workbook")?)
+}
+
+/// Adds a sheet `name` to a workbook: `headers` in bold on a frozen first row with a filter over
+/// the `(columns, rows)` of `size`, each column its width, then whatever `rows` writes (given
+/// the date format).
+pub(super) fn add_sheet(
+    book: &mut rust_xlsxwriter::Workbook,
+    (name, columns): (&str, &[(&str, f64)]),
+    size: (usize, usize),
+    headers: &[String],
+    rows: impl FnOnce(&mut rust_xlsxwriter::Worksheet, &rust_xlsxwriter::Format) -> ServiceResult<()>,
+) -> ServiceResult<()> {
+    use rust_xlsxwriter::Format;
+    let bold = Format::new().set_bold().set_text_wrap();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let sheet = book.add_worksheet();
+    sheet.set_name(name).context("naming the sheet")?;
+    for (c, header) in headers.iter().enumerate() {
+        let col = u16::try_from(c).context("too many columns")?;
+        sheet
+            .write_string_with_format(0, col, header, &bold)
+            .context("writing the header")?;
+        let width = columns.get(c).map_or(14.0, |(_, w)| *w);
+        sheet.set_column_width(col, width).context("a width")?;
+    }
+    sheet
+        .set_freeze_panes(1, 0)
+        .context("freezing the header")?;
+    rows(sheet, &date)?;
+    let last_col = u16::try_from(size.0.saturating_sub(1)).context("too many columns")?;
+    let last_row = u32::try_from(size.1.max(1)).context("too many rows")?;
+    sheet
+        .autofilter(0, 0, last_row, last_col)
+        .context("the filter")?;
+    Ok(())
 }
 
 /// A cell that starts with `= + - @` (or tab, CR) gets a leading `'`, so a spreadsheet shows it

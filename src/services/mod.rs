@@ -18,6 +18,7 @@ pub mod exports;
 pub mod exposure;
 pub mod hazard_actions;
 pub mod hazards;
+pub mod import;
 pub mod intake;
 pub mod jobs;
 pub mod lists;
@@ -111,6 +112,8 @@ pub struct Services {
     pub mail_from: lettre::message::Mailbox,
     pub public_url: String,
     pub weights: crate::domain::metrics::Weights,
+    /// The campaign the lists count against (hazards still open past its end).
+    pub campaign: crate::config::Campaign,
     /// The time every use case and background job reads (a test moves it).
     pub clock: Clock,
 }
@@ -138,6 +141,7 @@ impl Services {
             reward_policy: Arc::new(rewards),
             time_limits: settings.time_limits.clone(),
             weights: settings.evaluation.clone(),
+            campaign: settings.campaign.clone(),
             session_mac: MacKey::new(&keys.session.derive("tipline session v2")?)?,
             audit_keys: audit::AuditKeys::new(&keys.identity)?,
             keyed: KeyedHasher::new(&keys.identity, keyed_hash_scheme)?,

@@ -417,6 +417,7 @@ impl utoipa::Modify for Session {
         super::hazards_api::record,
         super::hazards_api::detail,
         super::hazards_api::act,
+        super::lists::import,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Session),

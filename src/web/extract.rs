@@ -197,6 +197,34 @@ impl<P: Permitted, T: DeserializeOwned + 'static> FromRequest for StaffForm<P, T
     }
 }
 
+/// A signed-in staff member whose role may do `P` who sends a multipart form (a file upload).
+/// The CSRF token travels in the form's `csrf` part, which only the handler reads (with the
+/// file), so the handler asks [`StaffUpload::csrf_matches`] before acting.
+pub struct StaffUpload<P: Permitted> {
+    pub staff: Staff<P>,
+}
+
+impl<P: Permitted> StaffUpload<P> {
+    pub fn csrf_matches(&self, sent: &str) -> bool {
+        same(sent, &self.staff.session.csrf)
+    }
+}
+
+impl<P: Permitted> FromRequest for StaffUpload<P> {
+    type Error = actix_web::Error;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match Staff::<P>::check(&req).await? {
+                Some(staff) => Ok(StaffUpload { staff }),
+                None => Err(SignInFirst.into()),
+            }
+        })
+    }
+}
+
 /// A form with nothing but the CSRF token (sign-out, starting two-step sign-in).
 #[derive(Deserialize)]
 pub struct NoFields {}

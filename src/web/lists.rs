@@ -1,26 +1,31 @@
-//! The files staff download, answered: the one CSV answer every export shares (a `Responder` for
-//! the services' [`CsvFile`]), and the route of the three lists. The files themselves are written
-//! by [`crate::services::exports`].
+//! The files staff download, answered: the one answer every download shares (a `Responder` for
+//! the services' [`Download`]), the route of the three lists (CSV or XLSX, filtered), and the
+//! hazard import (`POST /staff/hazards/import`, multipart), whose reading of the upload the
+//! import page shares. The files themselves are written by [`crate::services::exports`].
 
 use super::AppState;
-use super::error::{ApiError, Code};
+use super::JsonUtf8;
+use super::error::{ApiError, Code, ErrorBody};
 use super::extract::{ApiStaff, can};
 use super::i18n::Lang;
-use crate::services::exports::CsvFile;
-use crate::services::lists::ListKind;
+use crate::services::exports::{Download, ListFormat};
+use crate::services::import::{self, ImportError, RowError};
+use crate::services::lists::{ListKind, ListQuery};
+use actix_multipart::Multipart;
 use actix_web::body::BoxBody;
+use actix_web::http::StatusCode;
+use actix_web::web::BytesMut;
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
+use futures_util::StreamExt;
+use serde::Serialize;
 
-/// The list page shows the same columns and cells as the file.
-pub use crate::services::lists::{COLUMNS, cells};
-
-/// A download: CSV, saved under the file's name, never cached (staff data).
-impl Responder for CsvFile {
+/// A download: saved under the file's name, never cached (staff data).
+impl Responder for Download {
     type Body = BoxBody;
 
     fn respond_to(self, _: &HttpRequest) -> HttpResponse {
         HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
+            .content_type(self.content_type)
             .insert_header((
                 "Content-Disposition",
                 format!("attachment; filename=\"{}\"", self.name),
@@ -35,33 +40,214 @@ impl Responder for CsvFile {
 #[into_params(parameter_in = Path)]
 #[expect(dead_code, reason = "describes a path parameter; never built")]
 pub struct ListFile {
-    /// `hazards.csv`, `rectifications.csv` or `responsibilities.csv`.
+    /// `hazards`, `rectifications` or `responsibilities`, then `.csv` or `.xlsx`.
     file: String,
 }
 
+/// The list and the format a file name (`hazards.xlsx`) asks for.
+pub fn list_file(name: &str) -> Option<(ListKind, ListFormat)> {
+    let (kind, ext) = name.rsplit_once('.')?;
+    Some((ListKind::parse(kind)?, ListFormat::parse(ext)?))
+}
+
 #[utoipa::path(get, path = "/staff/lists/{file}", tag = "staff",
-    params(ListFile),
+    params(ListFile, ListQuery),
     security(("session" = [])),
     responses(
-        (status = 200, description = "the list: UTF-8 CSV with a BOM", content_type = "text/csv; charset=utf-8", body = String),
-        (status = 401, description = "not signed in", body = super::error::ErrorBody),
-        (status = 403, description = "the role reads no cases (finance)", body = super::error::ErrorBody),
-        (status = 404, description = "no such list", body = super::error::ErrorBody),
+        (status = 200, description = "the list, filtered: UTF-8 CSV with a BOM, or an XLSX workbook (Chinese headers, column widths, frozen header row)",
+            content(
+                (String = "text/csv; charset=utf-8"),
+                (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
+        (status = 404, description = "no such list or format", body = ErrorBody),
+        (status = 422, description = "a filter is not a known code or date", body = ErrorBody),
     ))]
 pub async fn export(
     state: web::Data<AppState>,
     lang: Lang,
     staff: ApiStaff<can::ReadCases>,
     path: web::Path<String>,
-) -> Result<CsvFile, ApiError> {
-    let kind = path
-        .strip_suffix(".csv")
-        .and_then(ListKind::parse)
-        .ok_or_else(|| ApiError::new(Code::NotFound, lang))?;
+    query: web::Query<ListQuery>,
+) -> Result<Download, ApiError> {
+    let file = list_file(&path).ok_or_else(|| ApiError::new(Code::NotFound, lang))?;
     let st = staff.member().clone();
     state
         .services
-        .blocking(move |s| s.list_file(&st, kind, lang))
+        .blocking(move |s| s.list_file(&st, file, &query, lang))
         .await
         .map_err(ApiError::service(lang))
+}
+
+/// How many hazards were imported.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Imported {
+    pub imported: usize,
+}
+
+/// One wrong cell of an import: the data row (from 1; 0 is the header or the file itself), the
+/// column's field name and what is wrong, in the request's language.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportRow {
+    pub row: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// An import refused for its rows: nothing was stored.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportRefused {
+    pub error: Code,
+    pub message: String,
+    pub rows: Vec<ImportRow>,
+}
+
+/// The rows' problems in a language.
+pub fn import_rows(lang: Lang, rows: &[RowError]) -> Vec<ImportRow> {
+    rows.iter()
+        .map(|r| ImportRow {
+            row: r.row,
+            field: r.error.field.to_owned(),
+            message: lang.field(r.error.key, &r.error.args),
+        })
+        .collect()
+}
+
+/// What an upload form sent: the file's bytes and the CSRF token (pages send it as a part).
+#[derive(Default)]
+pub struct Upload {
+    pub file: Option<Vec<u8>>,
+    pub csrf: String,
+}
+
+/// Why an upload could not be read.
+pub enum UploadError {
+    NotMultipart,
+    TooLarge,
+    Malformed,
+}
+
+/// Reads a multipart upload: the `file` part (at most the import's limit) and `csrf`; other
+/// parts are read past (the whole body at most 64 KiB over the file's limit).
+pub async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, UploadError> {
+    let multipart = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Err(UploadError::NotMultipart);
+    }
+    let mut parts = Multipart::new(req.headers(), payload);
+    let mut up = Upload::default();
+    let mut total = 0usize;
+    while let Some(part) = parts.next().await {
+        let mut part = part.map_err(|_| UploadError::Malformed)?;
+        let name = part.name().unwrap_or_default().to_owned();
+        // A file input left empty sends a part with no file name; a chosen empty file has one.
+        let chosen = part
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .is_some_and(|f| !f.is_empty());
+        let keep = matches!(name.as_str(), "file" | "csrf");
+        let mut buf = BytesMut::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| UploadError::Malformed)?;
+            total += chunk.len();
+            if total > import::MAX_BYTES + (64 << 10) || buf.len() + chunk.len() > import::MAX_BYTES
+            {
+                return Err(UploadError::TooLarge);
+            }
+            if keep {
+                buf.extend_from_slice(&chunk);
+            }
+        }
+        match name.as_str() {
+            "file" if chosen || !buf.is_empty() => up.file = Some(buf.to_vec()),
+            "csrf" => up.csrf = String::from_utf8_lossy(&buf).into_owned(),
+            _ => {}
+        }
+    }
+    Ok(up)
+}
+
+/// A multipart body with the spreadsheet in its `file` part.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes the request body; never built")]
+pub struct ImportForm {
+    /// The spreadsheet: .xlsx or UTF-8 .csv, at most 5 MiB and 5,000 data rows.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+#[utoipa::path(post, path = "/staff/hazards/import", tag = "staff",
+    security(("session" = [])),
+    request_body(content = ImportForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "every row was recorded", body = Imported),
+        (status = 401, description = "not signed in", body = ErrorBody),
+        (status = 403, description = "the role records no hazards, or the CSRF token is missing", body = ErrorBody),
+        (status = 413, description = "over 5 MiB or 5,000 data rows", body = ErrorBody),
+        (status = 415, description = "not multipart, or the file is neither XLSX nor CSV", body = ErrorBody),
+        (status = 422, description = "the header or rows are wrong (or no file was sent): nothing was stored", body = ImportRefused),
+    ))]
+pub async fn import(
+    state: web::Data<AppState>,
+    lang: Lang,
+    req: HttpRequest,
+    staff: ApiStaff<can::RecordHazards>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let upload = read_upload(&req, payload).await.map_err(|e| match e {
+        UploadError::NotMultipart => ApiError::new(Code::UnsupportedMedia, lang),
+        UploadError::TooLarge => {
+            ApiError::new(Code::TooLarge, lang).with_message("lists-import-too-large")
+        }
+        UploadError::Malformed => ApiError::new(Code::BadRequest, lang),
+    })?;
+    let st = staff.member().clone();
+    let outcome = run_import(&state, st, upload.file).await;
+    match outcome {
+        Ok(n) => Ok(HttpResponse::Ok().json_utf8(Imported { imported: n })),
+        Err(ImportError::Rows(rows)) => Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+            .json_utf8(ImportRefused {
+                error: Code::Validation,
+                message: lang.t("lists-import-errors"),
+                rows: import_rows(lang, &rows),
+            })),
+        Err(e) => Err(import_error(lang, e)),
+    }
+}
+
+/// Imports a file (none: the "choose a file" error) off the async workers.
+pub async fn run_import(
+    state: &AppState,
+    staff: crate::services::auth::Staff,
+    file: Option<Vec<u8>>,
+) -> Result<usize, ImportError> {
+    let Some(bytes) = file else {
+        return Err(ImportError::Rows(vec![RowError {
+            row: 0,
+            error: crate::domain::FieldError::new("file", "import_no_file"),
+        }]));
+    };
+    state
+        .services
+        .blocking(move |s| Ok(s.import_hazards(&staff, &bytes)))
+        .await?
+}
+
+/// An import refused as a whole (not for its rows), as the API answers it.
+pub fn import_error(lang: Lang, e: ImportError) -> ApiError {
+    match e {
+        ImportError::NotSpreadsheet => {
+            ApiError::new(Code::UnsupportedMedia, lang).with_message("lists-import-not-spreadsheet")
+        }
+        ImportError::TooLarge => {
+            ApiError::new(Code::TooLarge, lang).with_message("lists-import-too-large")
+        }
+        ImportError::Rows(_) => ApiError::new(Code::Validation, lang),
+        ImportError::Service(e) => ApiError::from_service(e, lang),
+    }
 }

@@ -114,6 +114,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/hazards/new"                   => staff::hazards::record_hazard,
         get    "/staff/hazards/{id}"                  => staff::hazards::hazard_page,
         post   "/staff/hazards/{id}/act"              => staff::hazards::act,
+        get    "/staff/lists/{kind}/print"            => staff::lists::print_page,
+        get    "/staff/lists/hazards/template.xlsx"   => staff::lists::import_template,
+        post   "/staff/lists/hazards/import"          => staff::lists::import_submit,
         get    "/staff/audit"                         => staff::audit::audit_page,
         get    "/staff/dashboard"                     => oversight::dashboard,
         get    "/staff/evaluation.csv"                => oversight::evaluation_export,
@@ -190,6 +193,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/hazards"                       => hazards_api::record,
         get    "/staff/hazards/{id}"                  => hazards_api::detail,
         post   "/staff/hazards/{id}/actions"          => hazards_api::act,
+        post   "/staff/hazards/import"                => lists::import,
     });
 }
 

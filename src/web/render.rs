@@ -34,6 +34,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/queue.html",
     "staff/case.html",
     "staff/list.html",
+    "staff/list_print.html",
+    "staff/list_import.html",
     "staff/audit.html",
     "staff/account.html",
     "staff/users.html",

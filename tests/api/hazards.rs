@@ -129,7 +129,7 @@ on_both_backends! {
             ("found_on", json!({"found_on": day(1)}), "不能晚于现在"),
             ("basis", json!({"grade": "major"}), "判定依据"),
             ("grade", json!({"grade": "catastrophic"}), "一般隐患"),
-            ("credit_code", json!({"enterprise_id": null, "credit_code": wrong_check}), "校验位"),
+            ("credit_code", json!({"enterprise_id": null, "credit_code": wrong_check}), "校验码"),
             ("credit_code", json!({"enterprise_id": null, "credit_code": "12345"}), "18 位"),
             ("enterprise_id", json!({"enterprise_id": 999999}), "没有这个生产经营单位"),
             ("enterprise_id", json!({"enterprise_id": null}), "此项必填"),

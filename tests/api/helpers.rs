@@ -676,6 +676,45 @@ impl StaffClient {
         }
     }
 
+    /// A multipart form (as [`multipart`] makes it) with the session's CSRF token in the header.
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, Vec<u8>)],
+    ) -> Answer {
+        let (content_type, body) = multipart(fields, files);
+        answer(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("x-csrf-token", &self.csrf)
+                .header("content-type", &content_type)
+                .send(body)
+                .expect("POST"),
+        )
+    }
+
+    /// A download as bytes: status, content type, body.
+    pub fn get_bytes(&self, path: &str) -> (u16, Option<String>, Vec<u8>) {
+        let mut r = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .call()
+            .expect("GET");
+        let content_type = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = r
+            .body_mut()
+            .with_config()
+            .limit(100 << 20)
+            .read_to_vec()
+            .unwrap_or_default();
+        (r.status().as_u16(), content_type, bytes)
+    }
+
     pub fn delete(&self, path: &str) -> Answer {
         answer(
             self.agent

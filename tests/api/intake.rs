@@ -260,7 +260,7 @@ on_both_backends! {
         assert_eq!(status, 200);
         assert!(report.contains("report-by-channel") && report.contains("12345 政务服务便民热线"), "the report counts by channel");
         let list = coord.get("/api/v1/staff/lists/hazards.csv").text;
-        assert!(list.contains("举报来源"), "the lists name the channel: {list}");
+        assert!(list.contains("隐患来源"), "the lists name the hazard's source (a tip's channel is on its case): {list}");
         // The public path is limited where the staff path is not.
         for _ in 0..5 {
             app.post_json("/api/v1/tips", &anonymous_tip("gas"));

@@ -318,6 +318,20 @@ on_both_backends! {
         assert_eq!(get(&c, &officer, "/api/v1/staff/audit").status, 403);
         assert_eq!(get(&c, &officer, "/api/v1/staff/lists/hazards.csv").status, 200);
         assert_eq!(get(&c, &officer, "/api/v1/staff/lists/nothing.csv").status, 404);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/lists/rectifications.xlsx?street=jiangtou").status, 200);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/lists/hazards.csv?from=yesterday").status, 422);
+        // The hazard import: a sheet imported, and one refused for its rows.
+        let import = |who: &StaffClient, sheet: String| {
+            let files = [("file", "h.csv", "text/csv", sheet.into_bytes())];
+            c.on("post", "/api/v1/staff/hazards/import", who.post_multipart("/api/v1/staff/hazards/import", &[], &files))
+        };
+        let header = "source,credit_code,enterprise_name,address,sector,street,description,grade,found_on,department,responsible_person,supervisor,measures,deadline";
+        let (found, due) = (app.today(), app.today() + chrono::Duration::days(20));
+        let line = format!("street_inspection,91350206MA2Y0K7T19,某某餐馆,江头北路 1 号,gas,jiangtou,后厨钢瓶与灶具间距不足,general,{found},fire,王某,李某,移走钢瓶,{due}");
+        assert_eq!(import(&coordinator, format!("{header}\n{line}\n")).status, 200);
+        assert_eq!(import(&coordinator, format!("{header}\n{}\n", line.replace(",general,", ",huge,"))).status, 422);
+        assert_eq!(import(&coordinator, String::new()).status, 422);
+        assert_eq!(import(&fin1, format!("{header}\n{line}\n")).status, 403);
 
         // A reward from proposal to payout, with the refusals on the way.
         let propose = |who: &StaffClient, case: &str, body: Value| post(&c, who, &format!("/api/v1/staff/tips/{case}/reward"), body);

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, mkdirSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -222,6 +222,95 @@ async function oversightPages(javaScriptEnabled) {
     if (javaScriptEnabled) await checkAccessibility(page, "exposure list");
     width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 390, `exposure list is ${width}px wide`);
+  } finally {
+    await context.close();
+  }
+}
+
+/** A day relative to today, `YYYY-MM-DD` (UTC: never after the district's today). */
+function day(offset) {
+  return new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+}
+
+/** A sub-district's sheet as CSV (UTF-8 with a BOM), its columns by their Chinese titles. */
+function hazardSheet(rows) {
+  const header = "隐患来源,生产经营单位,统一社会信用代码,地址,行业领域,街道,隐患描述,隐患等级,发现日期,主管部门,企业主体责任人,部门监管责任人,属地责任人,包保领导,整改措施,整改期限";
+  return "\ufeff" + [header, ...rows].join("\r\n") + "\r\n";
+}
+
+test("the hazard list and its import at 1366 px (JavaScript on) and 390 px (off)", async () => {
+  await tipline(["user", "add", "--username", "e2e.lists", "--role", "coordinator"], "correct horse battery staple\n");
+  const dir = mkdtempSync(join(tmpdir(), "tipline-e2e-sheets-"));
+  const good = join(dir, "good.csv");
+  const bad = join(dir, "bad.csv");
+  const row = (what, deadline) =>
+    `属地检查,厦门某某餐饮有限公司,91350206MA2Y0K7T19,江头北路 1 号,城镇燃气,江头街道,${what},一般隐患,${day(-2)},区消防救援大队,王某某,李某某,陈某某,张某某,钢瓶移至独立气瓶间,${deadline}`;
+  writeFileSync(good, hazardSheet([row("后厨液化石油气钢瓶与灶具间距不足", day(30))]));
+  writeFileSync(bad, hazardSheet([row("楼道堆放杂物堵塞疏散通道", day(30)), row("配电箱前堆放纸箱", day(-9))]));
+  try {
+    await hazardList({ width: 1366, javaScriptEnabled: true, good, bad });
+    await hazardList({ width: 390, javaScriptEnabled: false, good, bad });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function hazardList({ width, javaScriptEnabled, good, bad }) {
+  const tag = `${width}-${javaScriptEnabled ? "js" : "nojs"}`;
+  const context =
+    width > 500
+      ? await browser.newContext({ viewport: { width, height: 900 }, locale: "zh-CN", extraHTTPHeaders: { "Accept-Language": "zh-CN" }, javaScriptEnabled, bypassCSP: true })
+      : await phone(javaScriptEnabled);
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/staff/lists/hazards`);
+    await page.fill("#username", "e2e.lists");
+    await page.fill("#password", "correct horse battery staple");
+    await page.click("button[type=submit]");
+    await page.goto(`${base}/staff/lists/hazards`);
+    assert.match(await page.textContent("h1"), /隐患清单/);
+    assert.ok(await page.isVisible("#import-template"));
+
+    // A sheet with a mistake: nothing imported, the problem in a table of row, column, problem.
+    await page.setInputFiles("#import-file", bad);
+    await page.click("#import button[type=submit]");
+    await page.waitForSelector("#import-errors");
+    const problems = await page.textContent("#import-errors table");
+    assert.match(problems, /整改期限不能早于发现日期/);
+    assert.doesNotMatch(await page.textContent("#list-table"), /楼道堆放杂物/);
+    await page.screenshot({ path: join(shots, `${tag}-hazards-import-errors.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "hazard list with import errors");
+
+    await page.setInputFiles("#import-file", good);
+    await page.click("#import button[type=submit]");
+    await page.waitForSelector("text=已导入 1 项隐患。");
+    assert.match(await page.textContent("#list-table"), /后厨液化石油气钢瓶与灶具间距不足/);
+    assert.match(await page.textContent("#list-table"), /属地检查/);
+    await page.screenshot({ path: join(shots, `${tag}-hazards-list.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "hazard list");
+
+    // The filters filter; the links keep them.
+    await page.selectOption("select[name=grade]", "major");
+    await page.click("form.filters button[type=submit]");
+    await page.waitForURL(/grade=major/);
+    assert.doesNotMatch(await page.textContent("#list-table"), /后厨液化石油气/);
+    assert.match(await page.getAttribute("#download-xlsx", "href"), /hazards\.xlsx\?.*grade=major/);
+    await page.goto(`${base}/staff/lists/rectifications`);
+    assert.match(await page.textContent("#list-table"), /钢瓶移至独立气瓶间/);
+    await page.screenshot({ path: join(shots, `${tag}-rectifications.png`), fullPage: true });
+    await page.click("#print-view");
+    await page.waitForSelector("table.printed");
+    await page.screenshot({ path: join(shots, `${tag}-rectifications-print.png`), fullPage: true });
+    if (javaScriptEnabled) await checkAccessibility(page, "printable list");
+
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (width <= 390) {
+      await page.goto(`${base}/staff/lists/hazards`);
+      const listWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(listWidth <= 390, `the hazard list is ${listWidth}px wide (its table scrolls inside)`);
+    } else {
+      assert.ok(scroll <= width + 1, `the printable list is ${scroll}px wide`);
+    }
   } finally {
     await context.close();
   }

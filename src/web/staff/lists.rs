@@ -1,30 +1,284 @@
-//! The three lists (隐患清单、整改清单、责任清单) as pages; their CSV is `web/lists.rs`.
+//! The three lists (隐患清单、整改清单、责任清单) as pages: the filters as a GET form, the export
+//! links carrying them, a printable view, and on the hazard list the import (an upload form
+//! that works without JavaScript, its errors in a table of row, column and problem) and the
+//! import template. The files are `web/lists.rs`.
 
-use crate::services::lists::ListKind;
-use crate::web::extract::{Staff, can};
-use crate::web::lists::{COLUMNS, cells};
-use crate::web::pages::{Page, PageError, PageResult};
+use crate::domain::hazard::{HazardStatus, Source};
+use crate::services::auth::StaffSession;
+use crate::services::exports::Download;
+use crate::services::import::{ImportError, column_title};
+use crate::services::lists::{HazardList, ListKind, ListQuery, PAGE_ROWS};
+use crate::services::{ServiceError, ServiceResult};
+use crate::web::extract::{Staff, StaffUpload, allows, can};
+use crate::web::lists::{UploadError, import_rows, read_upload, run_import};
+use crate::web::pages::{Choice, Page, PageError, PageResult, mend, see_other};
 use actix_web::http::StatusCode;
 use actix_web::web;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use strum::VariantArray;
+use tera::Context;
+
+/// What the page was told after a redirect: how many hazards an import recorded.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Notice {
+    imported: Option<usize>,
+}
 
 pub async fn list_page(
     page: Page,
     staff: Staff<can::ReadCases>,
     path: web::Path<String>,
+    query: web::Query<ListQuery>,
+    notice: web::Query<Notice>,
 ) -> PageResult {
-    let (lang, catalog) = (page.lang, &page.state.services.catalog);
     let kind = ListKind::parse(&path).ok_or(PageError::NotFound)?;
-    let rows = page.run(&staff.session, move |s, st| s.list(&st.staff, kind, false));
-    let table: Vec<Vec<String>> = rows
-        .await?
-        .iter()
-        .map(|r| cells(catalog, lang, r))
-        .collect();
-    let headers: Vec<String> = COLUMNS.iter().map(|k| lang.t(k)).collect();
-    let mut ctx = page.context(&staff.session);
-    ctx.insert("title", &lang.t(&format!("list-{}", kind.as_str())));
+    let list = load(&page, &staff.session, kind, &query, Some(PAGE_ROWS)).await;
+    let (mut ctx, status) = context(&page, &staff.session, kind, &query, list)?;
+    if let Some(n) = notice.imported {
+        let count = n.to_string();
+        ctx.insert(
+            "notice",
+            &page.lang.t_str("lists-imported", &[("count", &count)]),
+        );
+    }
+    Ok(page.render("staff/list.html", &ctx, status))
+}
+
+/// The printable view: the filtered list alone, every row, with the campaign's count.
+pub async fn print_page(
+    page: Page,
+    staff: Staff<can::ReadCases>,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> PageResult {
+    let kind = ListKind::parse(&path).ok_or(PageError::NotFound)?;
+    let list = load(&page, &staff.session, kind, &query, None).await;
+    let (mut ctx, status) = context(&page, &staff.session, kind, &query, list)?;
+    let today = page.state.services.today().to_string();
+    ctx.insert(
+        "printed_on",
+        &page.lang.t_str("lists-printed-on", &[("date", &today)]),
+    );
+    Ok(page.render("staff/list_print.html", &ctx, status))
+}
+
+/// The import template (XLSX).
+pub async fn import_template(
+    page: Page,
+    staff: Staff<can::RecordHazards>,
+) -> Result<Download, PageError> {
+    let lang = page.lang;
+    Ok(page
+        .run(&staff.session, move |s, _| s.import_template(lang))
+        .await?)
+}
+
+/// The upload form: imported → back to the list with the count; refused → the list with the
+/// problems in a table (or a banner for a file that is not a spreadsheet or too large).
+pub async fn import_submit(
+    page: Page,
+    up: StaffUpload<can::RecordHazards>,
+    payload: web::Payload,
+) -> PageResult {
+    let upload = match read_upload(&page.req, payload).await {
+        Ok(u) => u,
+        Err(UploadError::TooLarge) => {
+            return refused(
+                &page,
+                &up.staff,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "lists-import-too-large",
+                None,
+            )
+            .await;
+        }
+        Err(_) => return Err(PageError::BadRequest),
+    };
+    if !up.csrf_matches(&upload.csrf) {
+        return Err(PageError::Csrf);
+    }
+    let member = up.staff.member().clone();
+    match run_import(&page.state, member, upload.file).await {
+        Ok(n) => Ok(see_other(&format!("/staff/lists/hazards?imported={n}"))),
+        Err(ImportError::Rows(rows)) => {
+            let lang = page.lang;
+            let table: Vec<Value> = import_rows(lang, &rows)
+                .into_iter()
+                .map(|r| {
+                    let row = match r.row {
+                        0 => lang.t("lists-import-header-row"),
+                        n => n.to_string(),
+                    };
+                    json!({"row": row, "field": column_title(lang, &r.field), "message": r.message})
+                })
+                .collect();
+            refused(
+                &page,
+                &up.staff,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "lists-import-errors",
+                Some(table),
+            )
+            .await
+        }
+        Err(ImportError::NotSpreadsheet) => {
+            refused(
+                &page,
+                &up.staff,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "lists-import-not-spreadsheet",
+                None,
+            )
+            .await
+        }
+        Err(ImportError::TooLarge) => {
+            refused(
+                &page,
+                &up.staff,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "lists-import-too-large",
+                None,
+            )
+            .await
+        }
+        Err(ImportError::Service(e)) => {
+            let (status, text) = mend(page.lang, e)?;
+            refused_text(&page, &up.staff, status, text, None).await
+        }
+    }
+}
+
+/// The hazard list again, with why the import was refused.
+async fn refused(
+    page: &Page,
+    staff: &Staff<can::RecordHazards>,
+    status: StatusCode,
+    key: &str,
+    rows: Option<Vec<Value>>,
+) -> PageResult {
+    refused_text(page, staff, status, page.lang.t(key), rows).await
+}
+
+async fn refused_text(
+    page: &Page,
+    staff: &Staff<can::RecordHazards>,
+    status: StatusCode,
+    text: String,
+    rows: Option<Vec<Value>>,
+) -> PageResult {
+    let (kind, query) = (ListKind::Hazards, ListQuery::default());
+    let list = load(page, &staff.session, kind, &query, Some(PAGE_ROWS)).await;
+    let (mut ctx, _) = context(page, &staff.session, kind, &query, list)?;
+    ctx.insert("import_error", &text);
+    ctx.insert("import_rows", &rows.unwrap_or_default());
+    Ok(page.render("staff/list.html", &ctx, status))
+}
+
+async fn load(
+    page: &Page,
+    session: &StaffSession,
+    kind: ListKind,
+    query: &ListQuery,
+    limit: Option<i64>,
+) -> ServiceResult<HazardList> {
+    let (q, lang) = (query.clone(), page.lang);
+    page.run(session, move |s, st| {
+        s.hazard_list(&st.staff, kind, &q, lang, limit)
+    })
+    .await
+}
+
+/// The list page's context; a filter that is not a known code or date shows beside the form
+/// (422) with an empty list.
+fn context(
+    page: &Page,
+    session: &StaffSession,
+    kind: ListKind,
+    query: &ListQuery,
+    list: ServiceResult<HazardList>,
+) -> Result<(Context, StatusCode), PageError> {
+    let (lang, names) = (page.lang, page.names());
+    let mut ctx = page.context(session);
+    let status = match list {
+        Ok(list) => {
+            let c = &list.campaign;
+            let (count, past, ends) = (
+                c.not_closed.to_string(),
+                c.past_end.to_string(),
+                c.ends.to_string(),
+            );
+            let args = [
+                ("name", c.name.as_str()),
+                ("count", &count),
+                ("past", &past),
+                ("ends", &ends),
+            ];
+            let key = if c.ended {
+                "lists-campaign-ended"
+            } else {
+                "lists-campaign-open"
+            };
+            ctx.insert("campaign", &lang.t_str(key, &args));
+            let shown = list.rows.len() as i64;
+            let more = (shown < list.total).then(|| {
+                let (s, t) = (shown.to_string(), list.total.to_string());
+                lang.t_str("lists-shown", &[("shown", &s), ("total", &t)])
+            });
+            ctx.insert("more", &more.unwrap_or_default());
+            let rows: Vec<Value> = list
+                .rows
+                .iter()
+                .map(|r| json!({"id": r.id, "overdue": r.overdue, "cells": r.cells.iter().map(|c| c.text()).collect::<Vec<_>>()}))
+                .collect();
+            ctx.insert("rows", &rows);
+            ctx.insert("total", &list.total);
+            ctx.insert("headers", &list.headers);
+            StatusCode::OK
+        }
+        Err(ServiceError::Validation(fields)) => {
+            let e = ServiceError::Validation(fields);
+            let (status, text) = mend(lang, e)?;
+            ctx.insert("banner", &text);
+            ctx.insert("campaign", "");
+            ctx.insert("more", "");
+            ctx.insert("rows", &Vec::<Value>::new());
+            ctx.insert("total", &0);
+            let headers: Vec<String> = kind.columns().iter().map(|(k, _)| lang.t(k)).collect();
+            ctx.insert("headers", &headers);
+            status
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let title = lang.t(&kind.title_key());
+    ctx.insert("title", &title);
     ctx.insert("kind", kind.as_str());
-    ctx.insert("headers", &headers);
-    ctx.insert("rows", &table);
-    Ok(page.render("staff/list.html", &ctx, StatusCode::OK))
+    let tabs: Vec<Value> = ListKind::ALL
+        .iter()
+        .map(
+            |k| json!({"kind": k.as_str(), "title": lang.t(&k.title_key()), "current": *k == kind}),
+        )
+        .collect();
+    ctx.insert("tabs", &tabs);
+    ctx.insert("filter", query);
+    ctx.insert("query", &query.query_string());
+    ctx.insert("streets", &names.street_choices());
+    ctx.insert("departments", &names.department_choices());
+    let sources = Source::VARIANTS.iter().map(|s| s.as_str());
+    ctx.insert("sources", &Choice::labelled(lang, "lists-source", sources));
+    ctx.insert(
+        "grades",
+        &Choice::labelled(lang, "severity", ["general", "major"]),
+    );
+    let statuses = HazardStatus::VARIANTS.iter().map(|s| s.as_str());
+    ctx.insert(
+        "statuses",
+        &Choice::labelled(lang, "lists-status", statuses),
+    );
+    let may_import = kind == ListKind::Hazards && allows::<can::RecordHazards>(session.staff.role);
+    ctx.insert("may_import", &may_import);
+    ctx.insert("import_error", "");
+    ctx.insert("import_rows", &Vec::<Value>::new());
+    Ok((ctx, status))
 }
