@@ -106,11 +106,13 @@ mod tests {
         let zh = [
             include_str!("../templates/i18n/zh-CN/main.ftl"),
             include_str!("../templates/i18n/zh-CN/pages.ftl"),
+            include_str!("../templates/i18n/zh-CN/enterprises.ftl"),
         ]
         .concat();
         let en = [
             include_str!("../templates/i18n/en/main.ftl"),
             include_str!("../templates/i18n/en/pages.ftl"),
+            include_str!("../templates/i18n/en/enterprises.ftl"),
         ]
         .concat();
         let keys = |s: &str| -> Vec<String> {

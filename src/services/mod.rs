@@ -8,10 +8,12 @@
 pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod blacklist;
 pub mod cases;
 pub mod clock;
 pub mod demo;
 pub mod drafts;
+pub mod enterprises;
 pub mod exports;
 pub mod exposure;
 pub mod hazards;

@@ -2,6 +2,7 @@
 //! error handling (never serde text in a body), and the access log.
 
 pub mod api;
+pub mod enterprises;
 pub mod error;
 pub mod extract;
 pub mod finance;
@@ -133,6 +134,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/users"                         => staff::users::create_user,
         post   "/staff/users/{user}/active"           => staff::users::set_active,
         post   "/staff/users/{user}/password"         => staff::users::reset_password,
+        get    "/staff/enterprises"                   => staff::enterprises::list_page,
+        post   "/staff/enterprises"                   => staff::enterprises::create,
+        get    "/staff/enterprises/{id}"              => staff::enterprises::enterprise_page,
+        post   "/staff/enterprises/{id}/blacklist"    => staff::enterprises::blacklist,
+        post   "/staff/enterprises/{id}/blacklist/withdraw" => staff::enterprises::withdraw,
+        post   "/staff/tips/{case}/enterprise"        => staff::enterprises::create_for_tip,
+        get    "/blacklist"                           => staff::enterprises::public_blacklist,
         get    "/healthz"                             => api::healthz,
     };
     cfg.service(routes! { web::scope("/open311/v2");
@@ -172,6 +180,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/finance/rewards/{id}/reinstate"      => finance::reinstate,
         get    "/finance/ledger.csv"                  => finance::ledger,
         get    "/staff/lists/{file}"                  => lists::export,
+        post   "/staff/enterprises"                   => enterprises::create,
+        get    "/staff/enterprises"                   => enterprises::search,
+        get    "/staff/enterprises/{id}"              => enterprises::one,
+        post   "/staff/enterprises/{id}/blacklist"    => enterprises::blacklist,
+        post   "/staff/enterprises/{id}/blacklist/withdraw" => enterprises::withdraw,
     });
 }
 

@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "public/track.html",
     "public/stats.html",
     "public/exposures.html",
+    "public/blacklist.html",
     "errors/error.html",
     "staff/base.html",
     "staff/login.html",
@@ -46,6 +47,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/oversight_evaluation.html",
     "staff/dashboard.html",
     "staff/report.html",
+    "staff/enterprises.html",
+    "staff/enterprise.html",
 );
 
 pub const CSS: &str = include_str!("../../static/css/site.css");

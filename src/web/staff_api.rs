@@ -24,6 +24,7 @@ use crate::services::auth::Staff as StaffMember;
 use crate::services::cases::{
     ActionInput, AttachmentInfo, CaseMessage, CaseSummary, CaseView, HistoryItem, Rectification,
 };
+use crate::services::hazards::EnterpriseRef;
 use crate::services::intake::TakenTip;
 use crate::services::{ServiceResult, Services};
 use actix_web::dev::Payload;
@@ -314,8 +315,15 @@ pub struct CaseJson<'a> {
     #[schema(required)]
     pub street: Option<Unit>,
     pub address: &'a str,
+    /// The business as the reporter named it (free text).
     #[schema(required)]
     pub enterprise: Option<&'a str>,
+    /// The enterprise record the tip is linked to (`link_enterprise`).
+    #[schema(required)]
+    pub linked_enterprise: Option<&'a EnterpriseRef>,
+    /// When none is linked: records whose name the free-text business matches (ignoring
+    /// suffixes such as 有限公司), for staff to confirm.
+    pub enterprise_matches: &'a [EnterpriseRef],
     pub description: &'a str,
     pub severity: Severity,
     #[serde(serialize_with = "json::rfc3339_or_null")]
@@ -368,6 +376,8 @@ pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
         street: v.street.as_deref().map(|s| unit(catalog, s)),
         address: &v.address,
         enterprise: v.enterprise.as_deref(),
+        linked_enterprise: v.linked_enterprise.as_ref(),
+        enterprise_matches: &v.enterprise_matches,
         description: &v.description,
         severity: v.severity,
         observed_at: v.observed_at,
@@ -577,7 +587,7 @@ pub async fn attachment(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReasonBody {
-    reason: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// The reporter's identity (each reveal is in the audit log with its reason).

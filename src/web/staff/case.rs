@@ -4,6 +4,7 @@
 //! actions, messages and the identity reveal; a refused form comes back with what was typed.
 
 use crate::domain::tip::ReporterIdentity;
+use crate::domain::workflow::Action;
 use crate::services::auth::StaffSession;
 use crate::services::cases::{ActionInput, CaseView};
 use crate::services::{ServiceError, ServiceResult};
@@ -47,6 +48,9 @@ pub struct CaseExtras {
     pub reward_preview: String,
     pub exposure_errors: Vec<String>,
     pub exposure_values: ExposureForm,
+    /// The "create enterprise from this tip" form, refused, as typed.
+    pub enterprise_errors: Option<super::enterprises::FormErrors>,
+    pub enterprise_values: Option<super::enterprises::EnterpriseForm>,
 }
 
 /// Which form on the case page was refused, with what was typed in it.
@@ -62,11 +66,19 @@ pub enum Refused {
     Proposal(super::rewards::RewardForm),
     /// A publication on the exposure list or its withdrawal.
     Exposure(ExposureForm),
+    /// The enterprise recorded from the tip.
+    Enterprise(super::enterprises::EnterpriseForm),
 }
 
 impl CaseExtras {
     /// The refusal's `text` beside the form that was refused, with what was typed in it.
-    fn refused(status: StatusCode, text: String, form: Refused) -> Self {
+    /// `fields`: the field messages of a refused enterprise form.
+    fn refused(
+        status: StatusCode,
+        text: String,
+        form: Refused,
+        fields: Option<super::enterprises::FormErrors>,
+    ) -> Self {
         let mut x = CaseExtras {
             status: Some(status),
             ..CaseExtras::default()
@@ -90,6 +102,14 @@ impl CaseExtras {
             Refused::Exposure(form) => {
                 x.exposure_errors = vec![text];
                 x.exposure_values = form;
+            }
+            Refused::Enterprise(form) => {
+                let mut errors = fields.unwrap_or_default();
+                if errors.fields.is_empty() {
+                    errors.form = text;
+                }
+                x.enterprise_errors = Some(errors);
+                x.enterprise_values = Some(form);
             }
         }
         x
@@ -298,9 +318,11 @@ fn rewards_and_exposure(
 /// case may go to.
 fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     let lang = names.lang;
+    // Linking an enterprise has its own form, beside the tip's business.
     let actions: Vec<Value> = v
         .actions
         .iter()
+        .filter(|a| **a != Action::LinkEnterprise)
         .map(|a| json!({ "name": a.as_str(), "label": lang.t(&format!("action-{}", a.as_str())) }))
         .collect();
     let departments: Vec<Choice> = names
@@ -326,6 +348,41 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     );
     ctx.insert("may_message", &v.may_message);
     ctx.insert("may_reveal", &v.may_reveal);
+    enterprise_forms(ctx, v, x);
+}
+
+/// The tip's enterprise: the linked record, or the records its business may be with a link
+/// form each, and the form that records it from the tip (filled from the tip, or as typed).
+fn enterprise_forms(ctx: &mut Context, v: &CaseView, x: &CaseExtras) {
+    let may_link = v.actions.contains(&Action::LinkEnterprise);
+    let linked = v.linked_enterprise.as_ref().map(|e| {
+        json!({ "id": e.id, "name": e.name, "credit_code": e.credit_code.clone().unwrap_or_default() })
+    });
+    let matches: Vec<Value> = v
+        .enterprise_matches
+        .iter()
+        .map(|e| json!({ "id": e.id, "name": e.name, "credit_code": e.credit_code.clone().unwrap_or_default() }))
+        .collect();
+    let from_tip = super::enterprises::EnterpriseForm {
+        name: v.enterprise.clone().unwrap_or_default(),
+        credit_code: String::new(),
+        address: v.address.clone(),
+        street: v.street.clone().unwrap_or_default(),
+        sector: v.sector.clone(),
+    };
+    ctx.insert("may_link", &may_link);
+    ctx.insert("linked_enterprise", &linked);
+    ctx.insert("enterprise_matches", &matches);
+    ctx.insert(
+        "new_enterprise",
+        x.enterprise_values.as_ref().unwrap_or(&from_tip),
+    );
+    let no_errors = super::enterprises::FormErrors::default();
+    ctx.insert(
+        "enterprise_errors",
+        x.enterprise_errors.as_ref().unwrap_or(&no_errors),
+    );
+    ctx.insert("link_open", &x.enterprise_errors.is_some());
 }
 
 fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -> HttpResponse {
@@ -383,8 +440,17 @@ fn done(to: &Target, what: &str) -> HttpResponse {
 /// The case again with a refused form's message beside it and what was typed in it, or the error
 /// page when nothing on the form can mend it.
 pub async fn refused(to: &Target, e: ServiceError, form: Refused) -> PageResult {
+    let fields = match (&form, &e) {
+        (Refused::Enterprise(_), ServiceError::Validation(f)) => {
+            Some(super::enterprises::FormErrors {
+                fields: crate::web::error::ApiError::field_messages(to.page.lang, f),
+                form: String::new(),
+            })
+        }
+        _ => None,
+    };
     let (status, text) = mend(to.page.lang, e)?;
-    let x = CaseExtras::refused(status, text, form);
+    let x = CaseExtras::refused(status, text, form, fields);
     show(&to.page, &to.staff, &to.key, x).await
 }
 
@@ -442,6 +508,7 @@ pub struct ActionForm {
     department: String,
     sector: String,
     street: String,
+    enterprise_id: String,
 }
 
 impl ActionForm {
@@ -463,6 +530,7 @@ impl ActionForm {
             department: opt(&self.department),
             sector: opt(&self.sector),
             street: opt(&self.street),
+            enterprise_id: self.enterprise_id.trim().parse().ok(),
         }
     }
 }
