@@ -15,6 +15,7 @@ enterprises-fix = Please correct what is marked and send again.
 enterprises-create = Record
 enterprise-name = Name
 enterprise-credit-code = Unified social credit code (optional)
+enterprise-code = Unified social credit code
 enterprise-credit-code-hint = 18 characters, on the business licence; the last one is a check character. Leave it empty if the business has none.
 enterprise-listed = Blacklisted
 enterprise-facts = About the enterprise

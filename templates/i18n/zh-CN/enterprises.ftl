@@ -15,6 +15,7 @@ enterprises-fix = 请按提示修改后再提交。
 enterprises-create = 登记
 enterprise-name = 单位名称
 enterprise-credit-code = 统一社会信用代码（选填）
+enterprise-code = 统一社会信用代码
 enterprise-credit-code-hint = 18 位，可见于营业执照；最后一位是校验码。个体工商户等没有的可不填。
 enterprise-listed = 已列入不良记录
 enterprise-facts = 单位信息
