@@ -467,10 +467,11 @@ pub async fn answer<T>(
     }
 }
 
+/// `?done=`: what a form just did, for the page's notice (the case page, the enterprise page).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DoneQuery {
-    done: Option<String>,
+    pub done: Option<String>,
 }
 
 pub async fn case_page(

@@ -3,7 +3,7 @@
 //! tips, hazards and their rectification, exposure, blacklist, and the coordinator's blacklist
 //! forms), the case page's "create from this tip", and the public blacklist (`/blacklist`).
 
-use super::case::{Refused, answer};
+use super::case::{DoneQuery, Refused, answer};
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::blacklist::BlacklistInput;
@@ -228,12 +228,6 @@ async fn show_one(page: &Page, staff: &StaffSession, id: i64, x: Extras) -> Page
     ctx.insert("values", &x.values);
     let status = x.status.unwrap_or(StatusCode::OK);
     Ok(page.render("staff/enterprise.html", &ctx, status))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: Option<String>,
 }
 
 pub async fn enterprise_page(
