@@ -43,7 +43,8 @@ permissions! {
     /// Open a reporter's sealed identity, with a reason (finance only to pay a reward it
     /// approved).
     RevealIdentity,
-    /// Publish on and withdraw from the public exposure list.
+    /// Publish on and withdraw from the public lists: the exposure list and the blacklist
+    /// (安全生产不良记录).
     Publish,
     /// Create, deactivate and reset the accounts of others.
     ManageAccounts,

@@ -8,6 +8,7 @@
 //!     └─reject→ rejected                             └─mark_duplicate→ duplicate ─close→ closed
 //! substantiated ─order_rectification→ rectifying ─confirm_rectified→ rectified ─close→ closed
 //! any open status ─transfer→ the same status, another department
+//! any status ─link_enterprise→ the same status (the lead unit or the coordinator)
 //! ```
 
 use super::roles::Role;
@@ -35,10 +36,13 @@ pub enum Action {
     Reclassify,
     /// Names the sub-district of a case that had none, or corrects it: its staff gain access.
     SetStreet,
+    /// Links the tip (and its hazard) to an enterprise's record; the status stays. Bookkeeping,
+    /// so it is allowed in every status, to the lead unit and the coordinator.
+    LinkEnterprise,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Accept,
         Action::Reject,
         Action::StartVerification,
@@ -53,6 +57,7 @@ impl Action {
         Action::Transfer,
         Action::Reclassify,
         Action::SetStreet,
+        Action::LinkEnterprise,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,11 +96,14 @@ pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Re
         Role::Coordinator => true,
         // Moving a case (to another department, sector or sub-district) is for its lead unit.
         Role::Head => {
-            !matches!(action, A::Transfer | A::Reclassify | A::SetStreet) || actor.lead_unit
+            !matches!(
+                action,
+                A::Transfer | A::Reclassify | A::SetStreet | A::LinkEnterprise
+            ) || actor.lead_unit
         }
         Role::Officer => match action {
             A::Close | A::ExtendVerification | A::Transfer | A::Reclassify => false,
-            A::SetStreet => actor.lead_unit,
+            A::SetStreet | A::LinkEnterprise => actor.lead_unit,
             _ => true,
         },
     };
@@ -115,6 +123,7 @@ pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Re
         (S::Rectifying, A::ExplainDelay) => status,
         (S::Rectified | S::Unsubstantiated | S::Duplicate, A::Close) => S::Closed,
         (s, A::Transfer | A::Reclassify | A::SetStreet) if !is_terminal(s) => s,
+        (s, A::LinkEnterprise) => s,
         _ => return Err(Refusal::Illegal),
     };
     Ok(next)
@@ -169,6 +178,7 @@ mod tests {
                     v.push((s, moving, s));
                 }
             }
+            v.push((s, A::LinkEnterprise, s));
         }
         v
     }
@@ -181,11 +191,14 @@ mod tests {
             Role::Head => {
                 !matches!(
                     action,
-                    Action::Transfer | Action::Reclassify | Action::SetStreet
+                    Action::Transfer
+                        | Action::Reclassify
+                        | Action::SetStreet
+                        | Action::LinkEnterprise
                 ) || actor.lead_unit
             }
             Role::Officer => match action {
-                Action::SetStreet => actor.lead_unit,
+                Action::SetStreet | Action::LinkEnterprise => actor.lead_unit,
                 a => !matches!(
                     a,
                     Action::Close
@@ -226,7 +239,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 10 * 14 * 10);
+        assert_eq!(checked, 10 * 15 * 10);
     }
 
     #[test]
@@ -261,7 +274,8 @@ mod tests {
                 Action::Accept,
                 Action::Reject,
                 Action::MarkDuplicate,
-                Action::SetStreet
+                Action::SetStreet,
+                Action::LinkEnterprise
             ]
         );
     }

@@ -9,6 +9,7 @@ use super::cases::{ActionInput, CaseView, deadlines_of, refusal, required, tells
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::cases::{self, CaseFileRow};
+use crate::db::enterprises;
 use crate::db::tips::{self, TipRow};
 use crate::domain::FieldError;
 use crate::domain::status::Status;
@@ -22,6 +23,8 @@ struct Step<'a> {
     department: String,
     /// The sector after `reclassify`, the sub-district after `set_street`.
     sector: Option<String>,
+    /// The enterprise of `link_enterprise`.
+    enterprise: Option<i64>,
     street: Option<String>,
     note: Option<String>,
     to_reporter: Option<String>,
@@ -57,36 +60,73 @@ impl Services {
             .trim()
             .parse()
             .map_err(|_| ServiceError::field("action", "unknown_action"))?;
+        self.db
+            .write(|conn| self.act_in(conn, staff, case_number, input, action))
+    }
+
+    /// Records an enterprise and links the tip to it, in one transaction: the link is the
+    /// `link_enterprise` action, so who may do it is what the workflow says.
+    pub fn create_enterprise_for_tip(
+        &self,
+        staff: &Staff,
+        case_number: &str,
+        input: &super::enterprises::EnterpriseInput,
+    ) -> ServiceResult<CaseView> {
         self.db.write(|conn| -> ServiceResult<CaseView> {
             let (tip, lead) = self.visible(conn, staff, case_number)?;
-            // Another transaction on this case waits, or we wait for it; then read afresh.
-            cases::lock_tip(conn, tip.id)?;
-            let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
             let actor = Actor {
                 role: staff.role,
                 lead_unit: lead,
             };
-            let next = workflow::decide(tip.status, action, actor).map_err(refusal)?;
-            let mut step = Step {
-                input,
-                file: cases::get(conn, tip.id)?,
-                department: tip.department.clone(),
-                sector: None,
-                street: None,
-                note: input.note.clone().filter(|n| !n.trim().is_empty()),
-                to_reporter: None,
-                reason: None,
-                errors: Vec::new(),
-                today: self.today(),
-                now: self.now(),
+            workflow::decide(tip.status, Action::LinkEnterprise, actor).map_err(refusal)?;
+            let id = self.insert_enterprise(conn, staff, input)?;
+            let link = ActionInput {
+                action: Action::LinkEnterprise.as_str().to_owned(),
+                enterprise_id: Some(id),
+                ..ActionInput::default()
             };
-            self.take(conn, staff, &tip, action, &mut step)?;
-            if !step.errors.is_empty() {
-                return Err(ServiceError::Validation(step.errors));
-            }
-            self.write_step(conn, staff, &tip, (action, next), step)?;
-            self.view_after(conn, staff, case_number)
+            self.act_in(conn, staff, case_number, &link, Action::LinkEnterprise)
         })
+    }
+
+    /// `act` in the caller's transaction.
+    fn act_in(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        case_number: &str,
+        input: &ActionInput,
+        action: Action,
+    ) -> ServiceResult<CaseView> {
+        let (tip, lead) = self.visible(conn, staff, case_number)?;
+        // Another transaction on this case waits, or we wait for it; then read afresh.
+        cases::lock_tip(conn, tip.id)?;
+        let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
+        let actor = Actor {
+            role: staff.role,
+            lead_unit: lead,
+        };
+        let next = workflow::decide(tip.status, action, actor).map_err(refusal)?;
+        let mut step = Step {
+            input,
+            file: cases::get(conn, tip.id)?,
+            department: tip.department.clone(),
+            sector: None,
+            enterprise: None,
+            street: None,
+            note: input.note.clone().filter(|n| !n.trim().is_empty()),
+            to_reporter: None,
+            reason: None,
+            errors: Vec::new(),
+            today: self.today(),
+            now: self.now(),
+        };
+        self.take(conn, staff, &tip, action, &mut step)?;
+        if !step.errors.is_empty() {
+            return Err(ServiceError::Validation(step.errors));
+        }
+        self.write_step(conn, staff, &tip, (action, next), step)?;
+        self.view_after(conn, staff, case_number)
     }
 
     /// The step's own checks and changes.
@@ -122,6 +162,7 @@ impl Services {
             Action::Transfer => self.transfer(tip, step),
             Action::Reclassify => self.reclassify(tip, step),
             Action::SetStreet => self.set_street(tip, step),
+            Action::LinkEnterprise => link_enterprise(conn, tip, step)?,
         }
         Ok(())
     }
@@ -239,6 +280,9 @@ impl Services {
         if let Some(street) = &step.street {
             tips::set_street(conn, tip.id, tip.street.as_deref(), street)?;
         }
+        if let Some(enterprise) = step.enterprise {
+            enterprises::link_tip(conn, tip.id, enterprise)?;
+        }
         cases::update(conn, &step.file)?;
         if action == Action::OrderRectification
             && let (Some(party), Some(measures), Some(due)) = (
@@ -322,6 +366,30 @@ fn reject(step: &mut Step<'_>) {
     step.file.closed_at = Some(step.now);
     step.to_reporter = Some(format!("不予受理（Not taken up）：{reason}"));
     step.reason = Some(reason);
+}
+
+/// An enterprise on record that the tip is not yet linked to; the history names it.
+fn link_enterprise(conn: &mut DbConn, tip: &TipRow, step: &mut Step<'_>) -> ServiceResult<()> {
+    let Some(id) = step.input.enterprise_id else {
+        step.errors
+            .push(FieldError::new("enterprise_id", "required"));
+        return Ok(());
+    };
+    let Some(row) = enterprises::find(conn, id)? else {
+        step.errors
+            .push(FieldError::new("enterprise_id", "unknown_enterprise"));
+        return Ok(());
+    };
+    if enterprises::of_tip(conn, tip.id)?.is_some_and(|e| e.id == id) {
+        step.errors
+            .push(FieldError::new("enterprise_id", "already_linked"));
+    }
+    step.note = Some(match &row.credit_code {
+        Some(code) => format!("{} ({code})", row.name),
+        None => row.name.clone(),
+    });
+    step.enterprise = Some(id);
+    Ok(())
 }
 
 /// Once, by the configured number of days, with a reason the reporter is told.

@@ -2,6 +2,7 @@
 //! and the reporter's kind, a typed view from which the OpenAPI document is generated.
 
 use super::cases::{AttachmentInfo, CaseMessage, CaseView, HistoryItem, Rectification};
+use super::hazards::EnterpriseRef;
 use super::names::{Unit, unit};
 use crate::domain::catalog::Catalog;
 use crate::domain::deadlines::Deadlines;
@@ -33,8 +34,15 @@ pub struct CaseJson<'a> {
     #[schema(required)]
     pub street: Option<Unit>,
     pub address: &'a str,
+    /// The business as the reporter named it (free text).
     #[schema(required)]
     pub enterprise: Option<&'a str>,
+    /// The enterprise record the tip is linked to (`link_enterprise`).
+    #[schema(required)]
+    pub linked_enterprise: Option<&'a EnterpriseRef>,
+    /// When none is linked: records whose name the free-text business matches (ignoring
+    /// suffixes such as 有限公司), for staff to confirm.
+    pub enterprise_matches: &'a [EnterpriseRef],
     pub description: &'a str,
     pub severity: Severity,
     #[serde(serialize_with = "json::rfc3339_or_null")]
@@ -87,6 +95,8 @@ pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
         street: v.street.as_deref().map(|s| unit(catalog, s)),
         address: &v.address,
         enterprise: v.enterprise.as_deref(),
+        linked_enterprise: v.linked_enterprise.as_ref(),
+        enterprise_matches: &v.enterprise_matches,
         description: &v.description,
         severity: v.severity,
         observed_at: v.observed_at,

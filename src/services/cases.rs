@@ -43,6 +43,8 @@ pub struct ActionInput {
     pub sector: Option<String>,
     /// `set_street`: the sub-district's code.
     pub street: Option<String>,
+    /// `link_enterprise`: the enterprise's id.
+    pub enterprise_id: Option<i64>,
 }
 
 /// A case as lists show it (the queue, the public Open311 list): no text, address or identity.
@@ -85,7 +87,12 @@ pub struct CaseView {
     /// The sub-district's code.
     pub street: Option<String>,
     pub address: String,
+    /// The business as the reporter named it (free text).
     pub enterprise: Option<String>,
+    /// The enterprise record the tip is linked to.
+    pub linked_enterprise: Option<super::hazards::EnterpriseRef>,
+    /// When none is linked: records the free-text business may be (for staff to confirm).
+    pub enterprise_matches: Vec<super::hazards::EnterpriseRef>,
     pub description: String,
     pub severity: Severity,
     pub observed_at: Option<NaiveDateTime>,
@@ -236,7 +243,10 @@ pub fn deadlines_of(file: &CaseFileRow) -> Deadlines {
 pub(super) fn tells_reporter(action: Action) -> bool {
     !matches!(
         action,
-        Action::Transfer | Action::ExplainDelay | Action::StartVerification
+        Action::Transfer
+            | Action::ExplainDelay
+            | Action::StartVerification
+            | Action::LinkEnterprise
     )
 }
 
@@ -410,6 +420,7 @@ impl Services {
         let duplicates = cases::duplicates_of(conn, &tip.case_number)?;
         let suggested_duplicates =
             self.suggested_duplicates(conn, staff, &tip, &file, &duplicates)?;
+        let (linked_enterprise, enterprise_matches) = self.tip_enterprise(conn, &tip)?;
         let attachments = tips::attachments_of(conn, tip.id)?
             .into_iter()
             .map(|(id, content_type, bytes)| AttachmentInfo {
@@ -455,6 +466,8 @@ impl Services {
             street: tip.street,
             address: tip.address,
             enterprise: tip.enterprise,
+            linked_enterprise,
+            enterprise_matches,
             description: tip.description,
             severity: tip.severity,
             observed_at: tip.observed_at,

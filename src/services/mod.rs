@@ -8,12 +8,14 @@
 pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod blacklist;
 pub mod case_json;
 pub mod case_words;
 pub mod cases;
 pub mod clock;
 pub mod demo;
 pub mod drafts;
+pub mod enterprises;
 pub mod exports;
 pub mod exposure;
 pub mod hazard_actions;

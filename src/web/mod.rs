@@ -2,6 +2,7 @@
 //! error handling (never serde text in a body), and the access log.
 
 pub mod api;
+pub mod enterprises;
 pub mod error;
 pub mod extract;
 pub mod finance;
@@ -146,6 +147,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         get    "/staff/supervision"                   => staff::supervision::supervision_page,
         post   "/staff/supervision/findings"          => staff::supervision::record_finding,
         post   "/staff/accountability"                => staff::supervision::record_accountability,
+        get    "/staff/enterprises"                   => staff::enterprises::list_page,
+        post   "/staff/enterprises"                   => staff::enterprises::create,
+        get    "/staff/enterprises/{id}"              => staff::enterprises::enterprise_page,
+        post   "/staff/enterprises/{id}/blacklist"    => staff::enterprises::blacklist,
+        post   "/staff/enterprises/{id}/blacklist/withdraw" => staff::enterprises::withdraw,
+        post   "/staff/tips/{case}/enterprise"        => staff::enterprises::create_for_tip,
+        get    "/blacklist"                           => staff::enterprises::public_blacklist,
         get    "/healthz"                             => api::healthz,
     };
     cfg.service(routes! { web::scope("/open311/v2");
@@ -194,6 +202,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         get    "/staff/hazards/{id}"                  => hazards_api::detail,
         post   "/staff/hazards/{id}/actions"          => hazards_api::act,
         post   "/staff/hazards/import"                => lists::import,
+        post   "/staff/enterprises"                   => enterprises::create,
+        get    "/staff/enterprises"                   => enterprises::search,
+        get    "/staff/enterprises/{id}"              => enterprises::one,
+        post   "/staff/enterprises/{id}/blacklist"    => enterprises::blacklist,
+        post   "/staff/enterprises/{id}/blacklist/withdraw" => enterprises::withdraw,
     });
 }
 

@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "public/track.html",
     "public/stats.html",
     "public/exposures.html",
+    "public/blacklist.html",
     "errors/error.html",
     "staff/base.html",
     "staff/login.html",
@@ -53,6 +54,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/hazard_components.html",
     "staff/hazard_new.html",
     "staff/hazard.html",
+    "staff/enterprises.html",
+    "staff/enterprise.html",
 );
 
 pub const CSS: &str = include_str!("../../static/css/site.css");

@@ -467,7 +467,7 @@ pub async fn attachment(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReasonBody {
-    reason: Option<String>,
+    pub reason: Option<String>,
 }
 
 /// The reporter's identity (each reveal is in the audit log with its reason).

@@ -4,8 +4,10 @@
 mod helpers;
 mod idempotency;
 
+mod blacklist;
 mod cli;
 mod durability;
+mod enterprises;
 mod hazards;
 mod instances;
 mod intake;

@@ -463,6 +463,31 @@ on_both_backends! {
         assert_eq!(post(&c, &head, &steps, json!({"action": "review", "decision": "fail"})).status, 422);
         assert_eq!(post(&c, &head, &steps, json!({"action": "escalate", "reason": "x"})).status, 409);
         assert_eq!(post(&c, &head, "/api/v1/staff/hazards/999999/actions", json!({"action": "supervise"})).status, 404);
+        // Enterprises, a tip linked to one, and the blacklist (fresh sessions: time moved on).
+        let coordinator = app.staff("coord10", "coordinator", None);
+        let e = json!({"name": "某某海鲜酒楼有限公司", "credit_code": "91350100M000100Y43", "address": "江头北路216号", "street": "jiangtou", "sector": "fire_safety"});
+        let created = post(&c, &officer, "/api/v1/staff/enterprises", e.clone());
+        assert_eq!(created.status, 201, "{}", created.text);
+        assert_eq!(post(&c, &officer, "/api/v1/staff/enterprises", e).status, 422);
+        assert_eq!(post(&c, &fin9, "/api/v1/staff/enterprises", json!({})).status, 403);
+        let id = created.json["id"].as_i64().unwrap();
+        assert_eq!(get(&c, &officer, "/api/v1/staff/enterprises?q=%E6%B5%B7%E9%B2%9C").status, 200);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/enterprises").status, 200);
+        let linked = app.new_case("fire_safety");
+        assert_eq!(post(&c, &officer, &format!("/api/v1/staff/tips/{linked}/actions"), json!({"action": "link_enterprise", "enterprise_id": id})).status, 200);
+        let one = format!("/api/v1/staff/enterprises/{id}");
+        assert_eq!(get(&c, &officer, &one).status, 200);
+        assert_eq!(get(&c, &officer, "/api/v1/staff/enterprises/999999").status, 404);
+        let list = format!("{one}/blacklist");
+        assert_eq!(post(&c, &officer, &list, json!({"reason": "多次发现重大事故隐患"})).status, 403);
+        assert_eq!(post(&c, &coordinator, &list, json!({"reason": ""})).status, 422);
+        assert_eq!(post(&c, &coordinator, "/api/v1/staff/enterprises/999999/blacklist", json!({"reason": "多次发现重大事故隐患"})).status, 404);
+        assert_eq!(post(&c, &coordinator, &list, json!({"reason": "多次发现重大事故隐患", "until": "2099-12-31"})).status, 201);
+        assert_eq!(post(&c, &coordinator, &list, json!({"reason": "多次发现重大事故隐患"})).status, 409);
+        assert_eq!(get(&c, &officer, &one).status, 200, "with its entry");
+        let withdraw = format!("{one}/blacklist/withdraw");
+        assert_eq!(post(&c, &coordinator, &withdraw, json!({"reason": "整改到位"})).status, 200);
+        assert_eq!(post(&c, &coordinator, &withdraw, json!({"reason": "整改到位"})).status, 409);
 
         contract.into_inner().assert_complete();
     }

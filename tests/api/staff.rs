@@ -75,7 +75,7 @@ on_both_backends! {
         assert_eq!(d["status"], "submitted");
         assert_eq!(d["reporter"], "anonymous");
         assert!(d["deadlines"]["acceptance"].is_string());
-        assert_eq!(d["actions"], json!(["accept", "reject", "mark_duplicate", "set_street"]));
+        assert_eq!(d["actions"], json!(["accept", "reject", "mark_duplicate", "set_street", "link_enterprise"]));
         let a = officer.act(&case, json!({"action": "accept", "note": "属实可能性大"}));
         assert_eq!(a.status, 200, "{}", a.text);
         assert_eq!(a.json["status"], "accepted");

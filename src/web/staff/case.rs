@@ -4,6 +4,7 @@
 //! actions, messages and the identity reveal; a refused form comes back with what was typed.
 
 use crate::domain::tip::ReporterIdentity;
+use crate::domain::workflow::Action;
 use crate::services::auth::StaffSession;
 use crate::services::cases::{ActionInput, CaseView};
 use crate::services::{ServiceError, ServiceResult};
@@ -57,6 +58,13 @@ pub enum Refused {
     Proposal(super::rewards::RewardForm),
     /// A publication on the exposure list or its withdrawal.
     Exposure(ExposureForm),
+    /// The enterprise recorded from the tip.
+    /// The enterprise recorded from the tip, as typed, with its field messages (filled in by
+    /// [`refused`]).
+    Enterprise(
+        super::enterprises::EnterpriseForm,
+        Option<super::enterprises::FormErrors>,
+    ),
 }
 
 impl CaseExtras {
@@ -156,9 +164,11 @@ fn rewards_and_exposure(
 /// case may go to.
 fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     let lang = names.lang;
+    // Linking an enterprise has its own form, beside the tip's business.
     let actions: Vec<Value> = v
         .actions
         .iter()
+        .filter(|a| **a != Action::LinkEnterprise)
         .map(|a| json!({ "name": a.as_str(), "label": lang.t(&format!("action-{}", a.as_str())) }))
         .collect();
     let departments: Vec<Choice> = names
@@ -187,6 +197,41 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     );
     ctx.insert("may_message", &v.may_message);
     ctx.insert("may_reveal", &v.may_reveal);
+    enterprise_forms(ctx, v, x);
+}
+
+/// The tip's enterprise: the linked record, or the records its business may be with a link
+/// form each, and the form that records it from the tip (filled from the tip, or as typed).
+fn enterprise_forms(ctx: &mut Context, v: &CaseView, x: &CaseExtras) {
+    let may_link = v.actions.contains(&Action::LinkEnterprise);
+    let record = |e: &crate::services::hazards::EnterpriseRef| json!({ "id": e.id, "name": e.name, "credit_code": e.credit_code.clone().unwrap_or_default() });
+    let matches: Vec<Value> = v.enterprise_matches.iter().map(record).collect();
+    let from_tip = super::enterprises::EnterpriseForm {
+        name: v.enterprise.clone().unwrap_or_default(),
+        credit_code: String::new(),
+        address: v.address.clone(),
+        street: v.street.clone().unwrap_or_default(),
+        sector: v.sector.clone(),
+    };
+    let (typed, errors) = match x {
+        CaseExtras::Refused(_, text, Refused::Enterprise(form, fields)) => {
+            let mut errors = fields.clone().unwrap_or_default();
+            if errors.fields.is_empty() {
+                errors.form = text.clone();
+            }
+            (Some(form), Some(errors))
+        }
+        _ => (None, None),
+    };
+    ctx.insert("may_link", &may_link);
+    ctx.insert(
+        "linked_enterprise",
+        &v.linked_enterprise.as_ref().map(record),
+    );
+    ctx.insert("enterprise_matches", &matches);
+    ctx.insert("new_enterprise", typed.unwrap_or(&from_tip));
+    ctx.insert("link_open", &errors.is_some());
+    ctx.insert("enterprise_errors", &errors.unwrap_or_default());
 }
 
 fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -> HttpResponse {
@@ -243,6 +288,16 @@ fn done(to: &Target, what: &str) -> HttpResponse {
 /// The case again with a refused form's message beside it and what was typed in it, or the error
 /// page when nothing on the form can mend it.
 pub async fn refused(to: &Target, e: ServiceError, form: Refused) -> PageResult {
+    let form = match (form, &e) {
+        (Refused::Enterprise(typed, _), ServiceError::Validation(f)) => {
+            let fields = super::enterprises::FormErrors {
+                fields: crate::web::error::ApiError::field_messages(to.page.lang, f),
+                form: String::new(),
+            };
+            Refused::Enterprise(typed, Some(fields))
+        }
+        (form, _) => form,
+    };
     let (status, text) = mend(to.page.lang, e)?;
     let x = CaseExtras::Refused(status, text, form);
     show(&to.page, &to.staff, &to.key, x).await
@@ -261,10 +316,11 @@ pub async fn answer<T>(
     }
 }
 
+/// `?done=`: what a form just did, for the page's notice (the case page, the enterprise page).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DoneQuery {
-    done: Option<String>,
+    pub done: Option<String>,
 }
 
 pub async fn case_page(
@@ -299,6 +355,7 @@ pub struct ActionForm {
     department: String,
     sector: String,
     street: String,
+    enterprise_id: String,
 }
 
 impl ActionForm {
@@ -320,6 +377,7 @@ impl ActionForm {
             department: opt(&self.department),
             sector: opt(&self.sector),
             street: opt(&self.street),
+            enterprise_id: self.enterprise_id.trim().parse().ok(),
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod audit;
 pub mod case;
+pub mod enterprises;
 pub mod exposure;
 pub mod hazards;
 pub mod intake;
