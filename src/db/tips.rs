@@ -321,3 +321,12 @@ pub fn events_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<EventRow>>
         .select(EventRow::as_select())
         .load(conn)
 }
+
+/// Every tip that names a business, as (case number, the business as written), oldest first.
+pub fn named_enterprises(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>> {
+    tips::table
+        .filter(tips::enterprise.is_not_null())
+        .order(tips::id.asc())
+        .select((tips::case_number, tips::enterprise.assume_not_null()))
+        .load(conn)
+}

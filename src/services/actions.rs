@@ -294,6 +294,9 @@ impl Services {
             let order = (party, measures, due, step.file.suspend_operations);
             self.hazard_of_tip(conn, staff, tip, order)?;
         }
+        if action == Action::ConfirmRectified {
+            self.close_hazard_of_tip(conn, staff, tip)?;
+        }
         let deadlines = deadlines_of(&step.file);
         let next_deadline = deadlines.current(next).map(|(_, d)| d);
         let overdue = deadlines.overdue(next, step.today);

@@ -23,6 +23,16 @@ use std::path::Path;
 struct DemoFile {
     tip: Vec<DemoTip>,
     user: Vec<DemoUser>,
+    #[serde(default)]
+    enterprise: Vec<super::demo_campaign::DemoEnterprise>,
+    #[serde(default)]
+    hazard: Vec<super::demo_campaign::DemoHazard>,
+    #[serde(default)]
+    blacklist: Vec<super::demo_campaign::DemoBlacklisting>,
+    #[serde(default)]
+    finding: Vec<super::demo_campaign::DemoFinding>,
+    #[serde(default)]
+    accountability: Vec<super::demo_campaign::DemoAccountability>,
 }
 
 #[derive(Deserialize)]
@@ -198,6 +208,14 @@ impl Services {
         }
         self.work_demo_cases(&worked, &exposures)?;
         self.demo_rewards(&asked)?;
+        let campaign = super::demo_campaign::Campaign {
+            enterprise: &file.enterprise,
+            hazard: &file.hazard,
+            blacklist: &file.blacklist,
+            finding: &file.finding,
+            accountability: &file.accountability,
+        };
+        self.load_demo_campaign(&campaign)?;
         Ok(DemoReport {
             tips: file.tip.len(),
             users,

@@ -720,6 +720,39 @@ impl Services {
         })
     }
 
+    /// A tip's rectification was confirmed on the case (`confirm_rectified`: the department's
+    /// re-check): its hazard is struck off (销号) by the same person on the same day, unless it
+    /// already was. The hazard's list and the case then agree.
+    pub(super) fn close_hazard_of_tip(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        tip: &TipRow,
+    ) -> ServiceResult<()> {
+        let Some(mut row) = hazards::for_tip(conn, tip.id)? else {
+            return Ok(());
+        };
+        if row.status == HazardStatus::Closed {
+            return Ok(());
+        }
+        let today = self.today();
+        row.rectified_on = row.rectified_on.or(Some(today));
+        row.status = HazardStatus::Closed;
+        row.reviewed_by = Some(staff.username.clone());
+        row.reviewed_on = Some(today);
+        row.overdue = false;
+        row.updated_at = self.now();
+        hazards::update(conn, &row)?;
+        let note = format!("{} {}", tip.case_number, "confirm_rectified");
+        self.hazard_event(
+            conn,
+            staff,
+            (row.id, &row.number),
+            "review_pass",
+            (Some(&note), Some(today)),
+        )
+    }
+
     /// The hazard of a tip whose rectification was just ordered (source `tip`): created the
     /// first time, brought up to date (and open again) when it is ordered anew after a reopening.
     pub(super) fn hazard_of_tip(

@@ -14,6 +14,7 @@ pub mod case_words;
 pub mod cases;
 pub mod clock;
 pub mod demo;
+mod demo_campaign;
 pub mod drafts;
 pub mod enterprises;
 pub mod exports;

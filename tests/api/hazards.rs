@@ -385,6 +385,11 @@ on_both_backends! {
         body["case_number"] = json!(other);
         let a = officer.post("/api/v1/staff/hazards", &body);
         assert_eq!((a.status, a.json["case_number"].as_str()), (201, Some(other.as_str())), "{}", a.text);
+        // Confirming the rectification on the case strikes the hazard off (the lists and the
+        // case agree), by the one who confirmed it.
+        assert_eq!(officer.act(&case, json!({"action": "confirm_rectified"})).status, 200);
+        let h = officer.get(&format!("/api/v1/staff/hazards/{id}"));
+        assert_eq!((h.json["status"].as_str(), h.json["reviewed_by"].as_str()), (Some("closed"), Some("fire.officer")), "{}", h.text);
     }
 
     /// The job marks open hazards past their deadline overdue once: a history row by the
@@ -552,5 +557,40 @@ on_both_backends! {
         assert!(!page.contains("id=\"step-assign\"") && !page.contains("department_inspection"));
         let (status, _) = i.get("/staff/hazards/99999");
         assert_eq!(status, 404);
+    }
+}
+
+on_both_backends! {
+    /// The demo shows the campaign right after `serve --demo`: enterprises with their tips
+    /// linked, hazards from several sources in every state (open and overdue, waiting for the
+    /// re-check, struck off, escalated, under listed supervision), a blacklisting on the public
+    /// page, supervision findings and an accountability record.
+    fn the_demo_shows_the_campaign(app) {
+        let report = app.services.load_demo(&config_dir()).expect("the demo loads");
+        app.services.run_jobs().expect("the jobs run");
+        let password = |name: &str| report.users.iter().find(|u| u.0 == name).expect("a demo account").3.clone();
+        let coord = app.sign_in("coordinator", &password("coordinator")).expect("signs in");
+        let csv = coord.get("/api/v1/staff/lists/rectifications.csv");
+        assert_eq!(csv.status, 200, "{}", csv.text);
+        for shown in ["已销号", "待复查", "已提请区政府研究", "挂牌督办", "逾期"] {
+            assert!(csv.text.contains(shown), "{shown} in the 整改清单: {}", csv.text);
+        }
+        let hazards = coord.get("/api/v1/staff/lists/hazards.csv").text;
+        for source in ["企业自查", "部门检查", "属地检查", "联合检查", "督查发现", "群众举报"] {
+            assert!(hazards.contains(source), "{source}: {hazards}");
+        }
+        let found = coord.get("/api/v1/staff/enterprises?q=91350206751612345P");
+        assert_eq!(found.status, 200, "{}", found.text);
+        let id = found.json["items"][0]["id"].as_i64().unwrap_or_else(|| panic!("{}", found.text));
+        let freight = coord.get(&format!("/api/v1/staff/enterprises/{id}"));
+        assert_eq!(freight.json["tips"][0]["status"], "closed", "its tip is linked: {}", freight.text);
+        assert_eq!(freight.json["hazards"][0]["status"], "closed", "the tip's confirmed rectification struck its hazard off: {}", freight.text);
+        assert!(!freight.json["blacklisted"].as_array().unwrap().is_empty(), "{}", freight.text);
+        let page = app.get("/blacklist");
+        assert!(page.text.contains("厦门某某货运有限公司"), "{}", page.text);
+        let findings = coord.get("/api/v1/staff/supervision");
+        assert!(findings.json["findings"].as_array().unwrap().len() >= 2, "{}", findings.text);
+        let measures = coord.get("/api/v1/staff/accountability");
+        assert_eq!(measures.json["records"][0]["kind"], "interview", "{}", measures.text);
     }
 }
