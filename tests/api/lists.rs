@@ -398,6 +398,10 @@ on_both_backends! {
         assert_eq!(short.status, 422);
         let missing: Vec<String> = refused(&short).into_iter().inspect(|r| assert_eq!(r.0, 0)).map(|r| r.1).collect();
         assert!(missing.contains(&"deadline".to_owned()) && missing.contains(&"source".to_owned()) && !missing.contains(&"description".to_owned()), "{missing:?}");
+        // Each new enterprise is recorded as the enterprises' form records one: audited.
+        let audit = coord.get("/api/v1/staff/audit");
+        let created = audit.json["entries"].as_array().unwrap().iter().filter(|e| e["action"] == json!("enterprise_created") && e["actor"] == json!("coord")).count();
+        assert_eq!(created, 3, "{CODE_A}, {CODE_B}, {CODE_C}");
         let gbk = post_file(&coord, "h.csv", b"\xd2\xfe\xbb\xbc,\xd5\xfb\xb8\xc4\r\n".to_vec());
         assert_eq!(refused(&gbk)[0].1, "file");
         assert!(refused(&gbk)[0].2.contains("UTF-8"));
@@ -433,6 +437,7 @@ on_both_backends! {
         let big = post_file(&coord, "h.csv", vec![b'a'; (5 << 20) + 1]);
         assert_eq!((big.status, big.json["error"].as_str()), (413, Some("too_large")));
         let many: Vec<Vec<String>> = (0..5_001).map(|_| row(&app, &[])).collect();
+            row(&app, &[("统一社会信用代码", "91330100799655058B"), ("生产经营单位", "某\u{1}店"), ("地址", "")]),
         assert_eq!(import_csv(&coord, &many).status, 413);
 
         // No file, not multipart, no CSRF token, a role that records no hazards.
@@ -444,6 +449,8 @@ on_both_backends! {
         assert_eq!(no_csrf.status, 403);
         let fin = app.staff("fin", "finance", None);
         assert_eq!(post_file(&fin, "h.csv", csv_file(&HEADER, &[row(&app, &[])])).status, 403);
+        // A new enterprise is checked as the enterprises' own form checks one.
+        assert!(!at(6, "enterprise_name").is_empty() && !at(6, "address").is_empty(), "{wrong:?}");
         let officer = app.staff("market.officer", "officer", Some("market"));
         let theirs = import_csv(&officer, &[row(&app, &[])]);
         assert_eq!(refused(&theirs)[0].1, "department", "another unit's hazard: {}", theirs.text);
