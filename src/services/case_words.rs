@@ -60,7 +60,7 @@ fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
         "measures": f.measures.clone().unwrap_or_default(),
         "suspend": f.suspend_operations,
         "delay_explanation": f.delay_explanation.clone().unwrap_or_default(),
-        "hazard": v.hazard.as_ref().map(|(id, number)| json!({"id": id.0, "number": number})),
+        "hazard": v.hazard.as_ref().map(|h| json!({"id": h.id.0, "number": h.number, "supervised": h.supervised})),
     })
 }
 

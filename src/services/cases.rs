@@ -139,8 +139,17 @@ pub struct CaseView {
     pub exposure: Option<ExposureView>,
     /// Whether this staff member may publish it (coordinator; a major hazard found true).
     pub may_expose: bool,
-    /// The hazard its rectification order created (id, number), when this staff member may see it.
-    pub hazard: Option<(crate::domain::hazard::HazardId, String)>,
+    /// The hazard its rectification order created, when this staff member may see it.
+    pub hazard: Option<CaseHazard>,
+}
+
+/// A case's hazard as its page names it: the link, and whether it is under listed supervision
+/// (挂牌督办).
+#[derive(Debug, Clone)]
+pub struct CaseHazard {
+    pub id: crate::domain::hazard::HazardId,
+    pub number: String,
+    pub supervised: bool,
 }
 
 /// The rectification ordered on a case.
@@ -431,7 +440,11 @@ impl Services {
             .collect();
         let hazard = crate::db::hazards::for_tip(conn, tip.id)?
             .filter(|h| self.hazard_in_reach(staff, h))
-            .map(|h| (h.id, h.number));
+            .map(|h| CaseHazard {
+                id: h.id,
+                number: h.number,
+                supervised: h.supervised,
+            });
         Ok(CaseView {
             hazard,
             exposure,

@@ -1,7 +1,8 @@
 //! Enterprises (生产经营单位): recording one (its 统一社会信用代码 checked, its street and sector
 //! known), finding them by name or code, everything about one (its tips and hazards within the
-//! reader's reach, its exposure-list entries, its blacklist entries), and the matches a tip's
-//! free-text business suggests. Linking a tip is the case action `link_enterprise`
+//! reader's reach, its exposure-list entries, its blacklist entries, the accountability measures
+//! against it), and the matches a tip's free-text business suggests. Linking a tip is the case
+//! action `link_enterprise`
 //! (`services::actions`).
 //!
 //! Who: staff who read cases see enterprises; a unit's staff see only the tips and hazards of
@@ -12,6 +13,7 @@
 use super::audit::append;
 use super::auth::Staff;
 use super::hazards::EnterpriseRef;
+use super::supervision::{AccountabilityView, accountability_in};
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
@@ -22,6 +24,7 @@ use crate::domain::access::Permission;
 use crate::domain::credit_code::CreditCode;
 use crate::domain::hazard::{HazardId, HazardStatus};
 use crate::domain::status::Status;
+use crate::domain::supervision::AccountabilityFilter;
 use crate::domain::tip::{Severity, text_field};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -187,6 +190,8 @@ pub struct EnterpriseView {
     pub exposed: Vec<EnterpriseExposure>,
     /// Its blacklist entries, newest first (withdrawn and ended ones too).
     pub blacklisted: Vec<BlacklistEntry>,
+    /// The accountability measures (问责) recorded against it, newest first.
+    pub accountability: Vec<AccountabilityView>,
 }
 
 /// An enterprise with repeated major hazards, suggested to the coordinator for the blacklist.
@@ -414,6 +419,11 @@ impl Services {
             .into_iter()
             .map(|b| BlacklistEntry::of(b, today))
             .collect();
+        let filter = AccountabilityFilter {
+            enterprise_id: Some(id),
+            ..AccountabilityFilter::default()
+        };
+        let accountability = accountability_in(conn, &filter)?;
         Ok(EnterpriseView {
             id: row.id,
             name: row.name,
@@ -427,6 +437,7 @@ impl Services {
             hazards,
             exposed,
             blacklisted,
+            accountability,
         })
     }
 

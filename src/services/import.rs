@@ -9,28 +9,30 @@
 //! All or nothing: every row is checked by `check_hazard` and stored by `store_hazard` in one
 //! transaction, which is rolled back when any row is wrong; the answer then lists every wrong
 //! (row, field). A credit code not yet known creates the enterprise from the row (name, code,
-//! sub-district, address and sector, all required then) in the same transaction; a number
+//! sub-district, address and sector, all required then, checked as `services::enterprises`
+//! checks every enterprise) in the same transaction; a number
 //! (`隐患编号`) that is already recorded is refused, so importing an export twice records
 //! nothing twice. Columns the import does not know (状态, anything else) are ignored.
 
 use super::audit;
 use super::auth::Staff;
+use super::enterprises::EnterpriseInput;
 use super::exports::{Download, XLSX_TYPE, add_sheet};
 use super::hazards::{Fields, HazardInput};
 use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
-use crate::db::enterprises::{self, NewEnterprise};
+use crate::db::enterprises;
 use crate::db::hazards;
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::credit_code::CreditCode;
 use crate::domain::hazard::Source;
-use crate::domain::tip::text_field;
 use crate::i18n::Lang;
 use anyhow::Context;
 use chrono::NaiveDate;
+use diesel::Connection;
 use strum::VariantArray;
 
 /// The largest file read (bytes).
@@ -304,17 +306,28 @@ impl Services {
                 return Ok(Ok(created));
             }
             Ok(_) => {}
-            Err(ServiceError::Validation(more)) => f.errors.extend(
-                more.into_iter()
-                    .filter(|e| !(enterprise_told && is_enterprise(e.field))),
-            ),
+            Err(ServiceError::Validation(more)) => {
+                // The new enterprise's street is the hazard's too: told once.
+                let more: Vec<FieldError> = more
+                    .into_iter()
+                    .filter(|e| !(enterprise_told && is_enterprise(e.field)))
+                    .filter(|e| {
+                        !f.errors
+                            .iter()
+                            .any(|t| (t.field, t.key) == (e.field, e.key))
+                    })
+                    .collect();
+                f.errors.extend(more);
+            }
             Err(e) => return Err(e.into()),
         }
         Ok(Err(f.errors))
     }
 
     /// A credit code not yet known: the enterprise is created from the row (its name, address,
-    /// sub-district and sector). Answers whether it was.
+    /// sub-district and sector), checked and recorded as the enterprises' own form records one
+    /// (`insert_enterprise`, audited), in the import's transaction; what is wrong in it is told
+    /// under the row's columns. Answers whether it was created.
     fn import_enterprise(
         &self,
         conn: &mut DbConn,
@@ -339,43 +352,30 @@ impl Services {
         if enterprises::by_credit_code(conn, code.as_str())?.is_some() {
             return Ok(false);
         }
-        let before = f.errors.len();
-        let name = f.take(text_field(
-            "enterprise_name",
-            input.enterprise_name.as_deref(),
-            (1, 200),
-        ));
-        let address = f.take(text_field("address", value("address").as_deref(), (2, 200)));
-        let street = input.street.clone().unwrap_or_default();
-        if street.is_empty() {
-            f.err("street", "required");
-        } else if self.catalog.street(&street).is_none() {
-            f.err("street", "unknown_street");
+        let enterprise = EnterpriseInput {
+            name: input.enterprise_name.clone(),
+            credit_code: Some(code.as_str().to_owned()),
+            address: value("address"),
+            street: input.street.clone(),
+            sector: value("sector").map(|s| self.code_of_sector(&s)),
+        };
+        // A savepoint: the same code recorded meanwhile by another import (the unique index)
+        // is a field error, and PostgreSQL's transaction stays usable for the other rows.
+        let inserted = conn.transaction::<_, ServiceError, _>(|conn| {
+            self.insert_enterprise(conn, staff, &enterprise)
+        });
+        match inserted {
+            Ok(id) => {
+                input.enterprise_id = Some(id);
+                input.credit_code = None;
+                Ok(true)
+            }
+            Err(ServiceError::Validation(wrong)) => {
+                f.errors.extend(wrong.into_iter().map(row_field));
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
         }
-        let sector = value("sector").map(|s| self.code_of_sector(&s));
-        match sector.as_deref() {
-            None => f.err("sector", "import_sector_for_new"),
-            Some(s) if self.catalog.sector(s).is_none() => f.err("sector", "unknown_sector"),
-            Some(_) => {}
-        }
-        if f.errors.len() > before {
-            return Ok(false);
-        }
-        let id = enterprises::insert(
-            conn,
-            &NewEnterprise {
-                name: &name,
-                credit_code: Some(code.as_str()),
-                address: &address,
-                street: &street,
-                sector: sector.as_deref().unwrap_or_default(),
-                created_by: &staff.username,
-                created_at: self.now(),
-            },
-        )?;
-        input.enterprise_id = Some(id);
-        input.credit_code = None;
-        Ok(true)
     }
 
     /// A source's code from its code or its name in either language (anything else as given,
@@ -525,6 +525,19 @@ fn named<'a>(
     entries
         .find(|(code, zh, en)| *code == t || *zh == t || en.eq_ignore_ascii_case(t))
         .map_or_else(|| t.to_owned(), |(code, _, _)| code.clone())
+}
+
+/// An enterprise's field error under the import's column: its name is the `enterprise_name`
+/// column; a missing sector says that a new enterprise needs one.
+fn row_field(e: FieldError) -> FieldError {
+    match (e.field, e.key) {
+        ("name", _) => FieldError {
+            field: "enterprise_name",
+            ..e
+        },
+        ("sector", "required") => FieldError::new("sector", "import_sector_for_new"),
+        _ => e,
+    }
 }
 
 fn is_enterprise(field: &str) -> bool {

@@ -192,6 +192,8 @@ impl Cell {
 pub struct ListRow {
     pub id: HazardId,
     pub overdue: bool,
+    /// Under listed supervision (挂牌督办) now.
+    pub supervised: bool,
     pub cells: Vec<Cell>,
 }
 
@@ -257,6 +259,7 @@ impl Services {
             .map(|l| ListRow {
                 id: l.hazard.id,
                 overdue: l.hazard.status == HazardStatus::Open && l.hazard.deadline < today,
+                supervised: l.hazard.supervised,
                 cells: cells(kind, names, l, reviews.get(&l.hazard.id), today),
             })
             .collect();

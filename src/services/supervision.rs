@@ -430,11 +430,20 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let mut conn = self.db.read()?;
-        Ok(db::accountability(&mut conn, &filter)?
-            .into_iter()
-            .map(accountability_view)
-            .collect())
+        Ok(accountability_in(&mut conn, &filter)?)
     }
+}
+
+/// Accountability records as `filter` asks, on the caller's connection (an enterprise's view
+/// reads them in its own transaction); the caller has checked that its reader may see them.
+pub(super) fn accountability_in(
+    conn: &mut DbConn,
+    filter: &AccountabilityFilter,
+) -> diesel::QueryResult<Vec<AccountabilityView>> {
+    Ok(db::accountability(conn, filter)?
+        .into_iter()
+        .map(accountability_view)
+        .collect())
 }
 
 fn finding_view(

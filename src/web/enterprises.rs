@@ -101,7 +101,7 @@ pub async fn search(
     params(EnterprisePath),
     security(("session" = [])),
     responses(
-        (status = 200, description = "the enterprise, with its tips and hazards in reach, exposure and blacklist entries", body = EnterpriseView),
+        (status = 200, description = "the enterprise, with its tips and hazards in reach, exposure, blacklist entries and accountability measures", body = EnterpriseView),
         StaffErrors, NoEnterprise,
     ))]
 pub async fn one(

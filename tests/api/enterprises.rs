@@ -206,6 +206,55 @@ on_both_backends! {
         assert!(audit.json["entries"].as_array().unwrap().iter().any(|e| e["action"] == json!("link_enterprise")));
     }
 
+    /// The enterprise's answer and page list the accountability measures against it (kind in
+    /// words on the page, date, unit, summary, cases), not those against another enterprise.
+    fn an_enterprise_lists_its_accountability(app) {
+        let coord = app.staff("coord", "coordinator", None);
+        let id = record(&coord, enterprise("某某海鲜酒楼有限公司", Some(CODE)));
+        let other = record(&coord, enterprise("湖里某某物流有限公司", Some(OTHER_CODE)));
+        let case = app.new_case("gas");
+        let today = app.today().to_string();
+        let measure = |enterprise_id: i64, kind: &str, summary: &str, cases: Value| {
+            let a = coord.post("/api/v1/staff/accountability", &json!({
+                "kind": kind, "unit": "municipal", "enterprise_id": enterprise_id,
+                "case_numbers": cases, "decided_on": today, "summary": summary,
+            }));
+            assert_eq!(a.status, 201, "{}", a.text);
+        };
+        measure(id, "interview", "燃气钢瓶存放在地下室，约谈酒楼主要负责人。", json!([case]));
+        measure(other, "warning_notice", "物流仓库通道堵塞，警示通报。", json!([]));
+
+        let fire = app.staff("fire.officer", "officer", Some("fire"));
+        let one = fire.get(&format!("/api/v1/staff/enterprises/{id}"));
+        assert_eq!(one.status, 200, "{}", one.text);
+        let records = one.json["accountability"].as_array().unwrap();
+        assert_eq!(records.len(), 1, "{}", one.text);
+        let r = &records[0];
+        assert_eq!(r["kind"], json!("interview"));
+        assert_eq!(r["unit"], json!("municipal"));
+        assert_eq!(r["enterprise_id"], json!(id));
+        assert_eq!(r["case_numbers"], json!([case]));
+        assert_eq!(r["decided_on"], json!(today));
+        assert_eq!(r["summary"], json!("燃气钢瓶存放在地下室，约谈酒楼主要负责人。"));
+        let none = fire.get(&format!("/api/v1/staff/enterprises/{}", record(&coord, enterprise("某某五金店", None))));
+        assert_eq!(none.json["accountability"], json!([]));
+
+        app.add_user("fire.page", "officer", Some("fire"), None);
+        let b = Browser::new(&app);
+        b.sign_in("fire.page", PASSWORD, "");
+        let (status, html) = b.get(&format!("/staff/enterprises/{id}"));
+        assert_eq!(status, 200);
+        let section = &html[html.find("id=\"accountability\"").expect("the accountability section")..];
+        assert!(section.contains("问责记录") && section.contains("约谈") && section.contains("市政园林局"), "{section}");
+        assert!(section.contains("燃气钢瓶存放在地下室") && section.contains(&format!("href=\"/staff/tips/{case}\"")));
+        assert!(!section.contains(">interview<") && !section.contains(">municipal<"), "words, not codes");
+        assert!(!html.contains("物流仓库通道堵塞"), "another enterprise's measure");
+        let (_, en) = b.get(&format!("/staff/enterprises/{id}?lang=en"));
+        assert!(en.contains("Accountability") && en.contains("Interview"), "{en}");
+        let (_, html) = b.get(&format!("/staff/enterprises/{other}"));
+        assert!(html.contains("警示通报") && !html.contains("燃气钢瓶存放在地下室"));
+    }
+
     /// The pages: the enterprise search with its recording form (which comes back as typed), the
     /// enterprise page, and the case page's suggested matches, link and "create from this tip".
     fn enterprises_are_worked_through_the_pages(app) {

@@ -392,6 +392,58 @@ on_both_backends! {
         assert_eq!((h.json["status"].as_str(), h.json["reviewed_by"].as_str()), (Some("closed"), Some("fire.officer")), "{}", h.text);
     }
 
+    /// A hazard under listed supervision (挂牌督办) is marked on its page, on each list page and
+    /// its printable view, and on the page of the case it came from; lifting it removes the marks.
+    fn listed_supervision_is_marked_on_the_hazard_the_lists_and_the_case(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let inspector = app.staff("insp", "inspector", None);
+        let case = app.new_case("fire_safety");
+        officer.steps(&case, &["accept", "start_verification", "substantiate"]);
+        let deadline = (app.today() + chrono::Duration::days(15)).to_string();
+        let order = officer.act(&case, json!({"action": "order_rectification", "deadline": deadline, "responsible_party": "某某海鲜酒楼 王经理", "measures": "清理安全出口"}));
+        assert_eq!(order.status, 200, "{}", order.text);
+        let e = enterprise(&app, "某某五金店", &credit_code("91350206MA2Y3K4L5"));
+        let plain = record(&app, &officer, &hazard_body(&app, e));
+        app.add_user("fire.head", "head", Some("fire"), None);
+        let b = Browser::new(&app);
+        b.sign_in("fire.head", PASSWORD, "");
+        let case_page = format!("/staff/tips/{case}");
+        let link = element_attr(&b.get(&case_page).1, "hazard-link", "href").expect("the case links to its hazard");
+        let id: i64 = link.trim_start_matches("/staff/hazards/").parse().unwrap();
+        let badge = "<strong class=\"badge\">挂牌督办</strong>";
+        let marked_rows = |path: &str| -> usize {
+            let (status, html) = b.get(path);
+            assert_eq!(status, 200, "{path}");
+            html.matches(badge).count()
+        };
+        let lists = ["/staff/lists/hazards", "/staff/lists/rectifications", "/staff/lists/responsibilities", "/staff/lists/hazards/print"];
+        for path in lists {
+            assert_eq!(marked_rows(path), 0, "{path}: nothing supervised yet");
+        }
+        assert!(!b.get(&case_page).1.contains("id=\"case-supervised\""));
+
+        let a = step(&inspector, id, json!({"action": "supervise", "note": "列入挂牌督办"}));
+        assert_eq!((a.status, &a.json["supervised"]), (200, &json!(true)), "{}", a.text);
+        let number = a.json["number"].as_str().unwrap().to_owned();
+        assert_ne!(number, officer.get(&format!("/api/v1/staff/hazards/{plain}")).json["number"].as_str().unwrap());
+        assert!(b.get(&link).1.contains(badge), "the hazard page");
+        for path in lists {
+            let (_, html) = b.get(path);
+            assert_eq!(html.matches(badge).count(), 1, "{path}: {html}");
+            let before = html[..html.find(badge).unwrap()].trim_end().trim_end_matches("</a>");
+            assert!(before.ends_with(&number), "{path}: the mark follows the supervised hazard's number");
+        }
+        let (_, html) = b.get(&case_page);
+        assert!(html.contains("id=\"case-supervised\""), "{html}");
+        assert_eq!(element_text(&html, "case-supervised").as_deref(), Some("挂牌督办"));
+        let (_, en) = b.get(&format!("{case_page}?lang=en"));
+        assert!(en.contains("Listed for supervision"));
+
+        assert_eq!(step(&inspector, id, json!({"action": "lift_supervision"})).status, 200);
+        assert!(!b.get(&case_page).1.contains("id=\"case-supervised\""));
+        assert_eq!(marked_rows("/staff/lists/hazards"), 0);
+    }
+
     /// The job marks open hazards past their deadline overdue once: a history row by the
     /// system, an audit entry, and one mail to the supervising department's mailbox; a hazard
     /// re-checked in time and one not yet due stay as they are.

@@ -119,6 +119,21 @@ fn sheet(bytes: Vec<u8>, n: usize) -> (String, calamine::Range<Data>) {
     (name, book.worksheet_range_at(n).unwrap().unwrap())
 }
 
+/// The id of the hazard with this number (imported hazards answer only their count), from its
+/// enterprise's answer.
+fn hazard_id(who: &StaffClient, number: &str) -> i64 {
+    let found = who.get(&format!("/api/v1/staff/enterprises?q={CODE_A}"));
+    let enterprise = found.json["items"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{}", found.text));
+    let one = who.get(&format!("/api/v1/staff/enterprises/{enterprise}"));
+    one.json["hazards"]
+        .as_array()
+        .and_then(|h| h.iter().find(|h| h["number"] == json!(number)))
+        .and_then(|h| h["id"].as_i64())
+        .unwrap_or_else(|| panic!("{number}: {}", one.text))
+}
+
 fn count(who: &StaffClient) -> usize {
     listed(who, "/api/v1/staff/lists/hazards.csv").len()
 }
@@ -214,12 +229,20 @@ on_both_backends! {
         assert_eq!(names(&format!("?to={}", day(6))), ["丁", "甲"]);
         assert_eq!(names(&format!("?from={}&to={}", day(12), day(4))), ["乙", "甲"]);
         assert_eq!(names("?status=closed"), Vec::<String>::new());
+        // 丁 is rectified (reported by the hosting sub-district) and passes its review by the
+        // coordinator: 销号.
         let number = listed(&coord, "/api/v1/staff/lists/hazards.csv?source=joint_inspection")[0][0].clone();
-        app.exec(&format!("UPDATE hazards SET status = 'closed', reviewed_by = 'coord', reviewed_on = '{d0}' WHERE number = '{number}'"));
+        let steps = format!("/api/v1/staff/hazards/{}/actions", hazard_id(&coord, &number));
+        let dianqian = app.staff("dianqian.reporter", "officer", Some("dianqian"));
+        let done = dianqian.post(&steps, &json!({"action": "report_rectified", "completed_on": d0, "note": "已完成整改"}));
+        assert_eq!(done.status, 200, "{}", done.text);
+        assert_eq!(names("?status=closed"), Vec::<String>::new(), "rectified is not closed yet");
+        let passed = coord.post(&steps, &json!({"action": "review", "decision": "pass", "note": "复查合格"}));
+        assert_eq!((passed.status, &passed.json["status"]), (200, &json!("closed")), "{}", passed.text);
         assert_eq!(names("?status=closed"), ["丁"]);
         assert_eq!(names("?status=open"), ["丙", "乙", "甲"]);
         let rect = listed(&coord, "/api/v1/staff/lists/rectifications.csv?status=closed");
-        assert_eq!(rect[0][12], d0, "销号日期");
+        assert_eq!((rect[0][8].as_str(), rect[0][12].as_str()), (d0.as_str(), d0.as_str()), "整改完成日期, 销号日期: {rect:?}");
 
         // The same filters on the files in both formats, and refused filters.
         let (status, ct, bytes) = coord.get_bytes("/api/v1/staff/lists/responsibilities.xlsx?street=huli");
@@ -375,6 +398,10 @@ on_both_backends! {
         let a = again(false);
         assert_eq!((a.status, &a.json), (200, &json!({"imported": 2})), "{}", a.text);
         assert_eq!(count(&coord), before + 2);
+        // Each new enterprise is recorded as the enterprises' form records one: audited.
+        let audit = coord.get("/api/v1/staff/audit");
+        let created = audit.json["entries"].as_array().unwrap().iter().filter(|e| e["action"] == json!("enterprise_created") && e["actor"] == json!("coord")).count();
+        assert_eq!(created, 3, "{CODE_A}, {CODE_B}, {CODE_C}");
     }
 
     fn a_wrong_import_is_refused_whole_and_stores_nothing(app) {
@@ -410,6 +437,7 @@ on_both_backends! {
             row(&app, &[("街道", "火星街道"), ("隐患等级", "特大")]),
             row(&app, &[("统一社会信用代码", CODE_C), ("行业领域", "")]),
             row(&app, &[("统一社会信用代码", "91350206MA2Y0K7T1X")]),
+            row(&app, &[("统一社会信用代码", "91330100799655058B"), ("生产经营单位", "某\u{1}店"), ("地址", "")]),
         ];
         let a = import_csv(&coord, &rows);
         assert_eq!(a.status, 422, "{}", a.text);
@@ -421,6 +449,8 @@ on_both_backends! {
         assert_eq!(at(3, "grade"), "请选择“一般隐患”或“重大隐患”。");
         assert!(at(4, "sector").contains("行业领域"));
         assert!(at(5, "credit_code").contains("校验码"));
+        // A new enterprise is checked as the enterprises' own form checks one.
+        assert!(!at(6, "enterprise_name").is_empty() && !at(6, "address").is_empty(), "{wrong:?}");
         assert!(!wrong.iter().any(|r| r.0 == 1), "row 1 is right: {wrong:?}");
         let en = coord.post_multipart(&format!("{IMPORT}?lang=en"), &[], &[("file", "h.csv", "text/csv", csv_file(&HEADER, &rows))]);
         assert!(refused(&en).iter().any(|r| r.2 == "The deadline cannot be before the day it was found."), "{}", en.text);
@@ -448,6 +478,21 @@ on_both_backends! {
         let theirs = import_csv(&officer, &[row(&app, &[])]);
         assert_eq!(refused(&theirs)[0].1, "department", "another unit's hazard: {}", theirs.text);
         assert_eq!(count(&coord), before);
+    }
+
+    /// Several imports creating the same new enterprise at once: never a 500 (on PostgreSQL the
+    /// unique index's refusal leaves the import's transaction usable), one enterprise recorded.
+    fn imports_creating_the_same_enterprise_at_once_record_it_once(app) {
+        let clients: Vec<StaffClient> = (0..4).map(|i| app.staff(&format!("coord{i}"), "coordinator", None)).collect();
+        let file = csv_file(&HEADER, &[row(&app, &[("统一社会信用代码", CODE_B)])]);
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let running: Vec<_> = clients.iter().map(|c| s.spawn(|| post_file(c, "h.csv", file.clone()).status)).collect();
+            running.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(statuses.iter().all(|s| *s == 200 || *s == 422), "{statuses:?}");
+        assert!(statuses.contains(&200), "{statuses:?}");
+        let found = clients[0].get(&format!("/api/v1/staff/enterprises?q={CODE_B}"));
+        assert_eq!(found.json["items"].as_array().unwrap().len(), 1, "{}", found.text);
     }
 
     fn the_import_form_on_the_page_works_without_javascript(app) {

@@ -475,8 +475,10 @@ on_both_backends! {
         assert_eq!(get(&c, &officer, "/api/v1/staff/enterprises").status, 200);
         let linked = app.new_case("fire_safety");
         assert_eq!(post(&c, &officer, &format!("/api/v1/staff/tips/{linked}/actions"), json!({"action": "link_enterprise", "enterprise_id": id})).status, 200);
+        let against = json!({"kind": "interview", "enterprise_id": id, "case_numbers": [linked], "decided_on": "2026-01-05", "summary": "约谈酒楼主要负责人。"});
+        assert_eq!(post(&c, &coordinator, "/api/v1/staff/accountability", against).status, 201);
         let one = format!("/api/v1/staff/enterprises/{id}");
-        assert_eq!(get(&c, &officer, &one).status, 200);
+        assert_eq!(get(&c, &officer, &one).status, 200, "with its accountability");
         assert_eq!(get(&c, &officer, "/api/v1/staff/enterprises/999999").status, 404);
         let list = format!("{one}/blacklist");
         assert_eq!(post(&c, &officer, &list, json!({"reason": "多次发现重大事故隐患"})).status, 403);

@@ -1,7 +1,7 @@
 //! Enterprises as pages: the search with the form that records one (and, for the coordinator,
 //! the enterprises with repeated major hazards), one enterprise with everything about it (its
-//! tips, hazards and their rectification, exposure, blacklist, and the coordinator's blacklist
-//! forms), the case page's "create from this tip", and the public blacklist (`/blacklist`).
+//! tips, hazards and their rectification, exposure, blacklist, accountability, and the
+//! coordinator's blacklist forms), the case page's "create from this tip", and the public blacklist (`/blacklist`).
 
 use super::case::{DoneQuery, Refused, answer};
 use crate::services::ServiceError;
@@ -205,11 +205,22 @@ fn enterprise_json(names: Names, offset: chrono::FixedOffset, v: &EnterpriseView
                     "withdraw_reason": b.withdraw_reason.clone().unwrap_or_default() })
         })
         .collect();
+    let accountability: Vec<Value> = v
+        .accountability
+        .iter()
+        .map(|r| {
+            json!({ "decided_on": date(r.decided_on),
+                    "kind": lang.t(&format!("accountability-kind-{}", r.kind)),
+                    "unit": r.unit.as_deref().map(|u| names.unit(u)).unwrap_or_default(),
+                    "summary": r.summary, "cases": r.case_numbers })
+        })
+        .collect();
     json!({
         "id": v.id, "name": v.name, "credit_code": v.credit_code.clone().unwrap_or_default(),
         "address": v.address, "street": names.street(&v.street), "sector": names.sector(&v.sector),
         "created_by": v.created_by, "created_at": at(v.created_at),
         "tips": tips, "hazards": hazards, "exposed": exposed, "blacklisted": blacklisted,
+        "accountability": accountability,
         "listed": v.blacklisted.iter().any(|b| b.in_force),
     })
 }

@@ -230,7 +230,7 @@ fn context(
             let rows: Vec<Value> = list
                 .rows
                 .iter()
-                .map(|r| json!({"id": r.id, "overdue": r.overdue, "cells": r.cells.iter().map(|c| c.text()).collect::<Vec<_>>()}))
+                .map(|r| json!({"id": r.id, "overdue": r.overdue, "supervised": r.supervised, "cells": r.cells.iter().map(|c| c.text()).collect::<Vec<_>>()}))
                 .collect();
             ctx.insert("rows", &rows);
             ctx.insert("total", &list.total);
