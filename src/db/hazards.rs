@@ -151,6 +151,7 @@ pub struct HazardFilter {
     pub grade: Option<Severity>,
     pub status: Option<HazardStatus>,
     pub enterprise_id: Option<i64>,
+    pub inspection_id: Option<i64>,
     pub overdue: Option<bool>,
     /// Found on or after / on or before.
     pub from: Option<NaiveDate>,
@@ -207,6 +208,9 @@ pub fn list(
         }
         if let Some(e) = f.enterprise_id {
             q = q.filter(h::enterprise_id.eq(e));
+        }
+        if let Some(i) = f.inspection_id {
+            q = q.filter(h::inspection_id.eq(i));
         }
         if let Some(o) = f.overdue {
             q = q.filter(h::overdue.eq(o));

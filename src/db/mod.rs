@@ -14,6 +14,7 @@ pub mod drafts;
 pub mod enterprises;
 pub mod exposures;
 pub mod hazards;
+pub mod inspections;
 pub mod outbox;
 pub mod rewards;
 pub mod schema;

@@ -57,6 +57,9 @@ pub struct HazardInput {
     /// `YYYY-MM-DD`, not before `found_on`.
     pub deadline: Option<String>,
     pub suspend_operations: Option<bool>,
+    /// The joint inspection that found it (its source is then `joint_inspection`; the
+    /// department and the enterprise must be among the inspection's).
+    pub inspection_id: Option<i64>,
 }
 
 impl HazardInput {
@@ -612,7 +615,10 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         self.db.write(|conn| {
-            let new = self.check_hazard(conn, staff, input)?;
+            let new = match input.inspection_id {
+                Some(inspection) => self.check_inspection_hazard(conn, staff, inspection, input)?,
+                None => self.check_hazard(conn, staff, input)?,
+            };
             let id = self.store_hazard(conn, staff, new)?;
             self.hazard_view(conn, staff, id)
         })

@@ -22,6 +22,7 @@ pub mod exposure;
 pub mod hazard_actions;
 pub mod hazards;
 pub mod import;
+pub mod inspections;
 pub mod intake;
 pub mod jobs;
 pub mod lists;

@@ -10,6 +10,7 @@ pub mod finance_pages;
 pub mod form;
 pub mod hazards_api;
 pub mod i18n;
+pub mod inspections;
 pub mod lists;
 pub mod open311;
 pub mod oversight;
@@ -154,6 +155,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/enterprises/{id}/blacklist/withdraw" => staff::enterprises::withdraw,
         post   "/staff/tips/{case}/enterprise"        => staff::enterprises::create_for_tip,
         get    "/blacklist"                           => staff::enterprises::public_blacklist,
+        get    "/staff/inspections"                   => staff::inspections::inspections,
+        post   "/staff/inspections"                   => staff::inspections::create,
+        get    "/staff/inspections/{id}"              => staff::inspections::inspection,
         get    "/healthz"                             => api::healthz,
     };
     cfg.service(routes! { web::scope("/open311/v2");
@@ -202,6 +206,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         get    "/staff/hazards/{id}"                  => hazards_api::detail,
         post   "/staff/hazards/{id}/actions"          => hazards_api::act,
         post   "/staff/hazards/import"                => lists::import,
+        post   "/staff/inspections"                   => inspections::create,
+        get    "/staff/inspections"                   => inspections::list,
+        get    "/staff/inspections/{id}"              => inspections::detail,
+        post   "/staff/inspections/{id}/hazards"      => inspections::record_hazard,
         post   "/staff/enterprises"                   => enterprises::create,
         get    "/staff/enterprises"                   => enterprises::search,
         get    "/staff/enterprises/{id}"              => enterprises::one,

@@ -51,6 +51,8 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/dashboard.html",
     "staff/report.html",
     "staff/supervision.html",
+    "staff/inspections.html",
+    "staff/inspection.html",
     "staff/hazard_components.html",
     "staff/hazard_new.html",
     "staff/hazard.html",

@@ -3,6 +3,7 @@
 
 mod helpers;
 mod idempotency;
+mod inspections;
 
 mod blacklist;
 mod cli;

@@ -491,6 +491,23 @@ on_both_backends! {
         assert_eq!(post(&c, &coordinator, &withdraw, json!({"reason": "整改到位"})).status, 200);
         assert_eq!(post(&c, &coordinator, &withdraw, json!({"reason": "整改到位"})).status, 409);
 
+        // Joint inspections.
+        let visited = crate::hazards::enterprise(&app, "某某冻品批发行", &crate::hazards::credit_code("91350206MA2Y3K4L8"));
+        let coord11 = app.staff("coord11", "coordinator", None);
+        let task = json!({"title": "冷链仓储联合检查", "date": app.today().to_string(), "departments": ["fire", "emergency"], "enterprise_ids": [visited], "members": "消防 李某、应急 林某"});
+        let made = post(&c, &coord11, "/api/v1/staff/inspections", task);
+        assert_eq!(made.status, 201, "{}", made.text);
+        assert_eq!(post(&c, &coord11, "/api/v1/staff/inspections", json!({"departments": ["fire"]})).status, 422);
+        assert_eq!(get(&c, &coord11, "/api/v1/staff/inspections").status, 200);
+        let task = format!("/api/v1/staff/inspections/{}", made.json["id"]);
+        assert_eq!(get(&c, &coord11, &task).status, 200);
+        assert_eq!(get(&c, &coord11, "/api/v1/staff/inspections/999999").status, 404);
+        let mut found = crate::hazards::hazard_body(&app, visited);
+        found.as_object_mut().unwrap().remove("source");
+        assert_eq!(post(&c, &coord11, &format!("{task}/hazards"), found.clone()).status, 201);
+        found["department"] = json!("market");
+        assert_eq!(post(&c, &coord11, &format!("{task}/hazards"), found).status, 422);
+
         contract.into_inner().assert_complete();
     }
 

@@ -51,6 +51,8 @@ pub struct HazardForm {
     measures: String,
     deadline: String,
     suspend_operations: String,
+    /// The joint inspection it comes from, if any (a hidden field).
+    inspection_id: String,
 }
 
 impl HazardForm {
@@ -88,6 +90,7 @@ impl HazardForm {
                 self.suspend_operations.as_str(),
                 "on" | "true" | "1"
             )),
+            inspection_id: self.inspection_id.trim().parse().ok(),
         }
     }
 }
@@ -168,7 +171,18 @@ async fn form_page(
     Ok(page.render("staff/hazard_new.html", &ctx, status))
 }
 
-pub async fn new_hazard(page: Page, staff: Staff<can::RecordHazards>) -> PageResult {
+/// `?inspection=ID`: the form records a hazard that joint inspection found.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewHazardQuery {
+    inspection: Option<i64>,
+}
+
+pub async fn new_hazard(
+    page: Page,
+    staff: Staff<can::RecordHazards>,
+    q: web::Query<NewHazardQuery>,
+) -> PageResult {
     let me = staff.member();
     let catalog = &page.state.services.catalog;
     let unit = me.unit.clone().unwrap_or_default();
@@ -194,6 +208,14 @@ pub async fn new_hazard(page: Page, staff: Staff<can::RecordHazards>) -> PageRes
             String::new()
         },
         ..HazardForm::default()
+    };
+    let form = match q.inspection {
+        Some(id) => HazardForm {
+            source: Source::JointInspection.as_str().to_owned(),
+            inspection_id: id.to_string(),
+            ..form
+        },
+        None => form,
     };
     let blank = (FieldErrors::new(), String::new());
     form_page(&page, &staff.session, &form, blank, StatusCode::OK).await

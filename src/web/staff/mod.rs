@@ -11,6 +11,7 @@ pub mod case;
 pub mod enterprises;
 pub mod exposure;
 pub mod hazards;
+pub mod inspections;
 pub mod intake;
 pub mod lists;
 pub mod posters;
