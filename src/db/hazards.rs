@@ -1,5 +1,6 @@
 //! Hazards (隐患), their history and their numbers. Source, grade and status are enums in the row
-//! and their snake_case names in the text columns; the mapping is here and nowhere else.
+//! and their snake_case names in the text columns (the text forms come with `text_enum!` in
+//! `domain`; which column holds which is said here).
 
 use super::DbConn;
 use super::schema::{enterprises, hazard_events as ev, hazards as h, tips};
@@ -8,18 +9,6 @@ use crate::domain::hazard::{HazardId, HazardStatus, Source};
 use crate::domain::tip::{Severity, TipId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-
-// The text columns' write direction, for diesel's `serialize_as` (reads use `TryFrom<String>`).
-macro_rules! text_column {
-    ($($t:ty),*) => {$(
-        impl From<$t> for String {
-            fn from(v: $t) -> String {
-                v.as_str().to_owned()
-            }
-        }
-    )*};
-}
-text_column!(Source, Severity, HazardStatus);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = h, treat_none_as_null = true)]

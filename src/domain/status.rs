@@ -1,23 +1,20 @@
 //! The case statuses of the lifecycle (DESIGN.md, "The case lifecycle"), stored as text.
 
-/// Stored and sent as its snake_case name (`submitted`, `rectifying`…); `strum` derives the
-/// text forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display)]
-#[strum(serialize_all = "snake_case")]
-#[derive(utoipa::ToSchema)]
-pub enum Status {
-    Submitted,
-    Accepted,
-    Rejected,
-    Verifying,
-    Substantiated,
-    Unsubstantiated,
-    Duplicate,
-    Rectifying,
-    Rectified,
-    Closed,
+text_enum! {
+    /// Stored and sent as its snake_case name (`submitted`, `rectifying`…); `strum` derives the
+    /// text forms.
+    pub enum Status {
+        Submitted,
+        Accepted,
+        Rejected,
+        Verifying,
+        Substantiated,
+        Unsubstantiated,
+        Duplicate,
+        Rectifying,
+        Rectified,
+        Closed,
+    }
 }
 
 impl Status {
@@ -34,10 +31,6 @@ impl Status {
         Status::Closed,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// Nothing more will happen to the case: refused, found untrue, a duplicate, or closed.
     pub fn is_final(self) -> bool {
         matches!(
@@ -53,15 +46,6 @@ impl Status {
             self,
             Status::Substantiated | Status::Rectifying | Status::Rectified
         ) || (self == Status::Closed && rectification_ordered)
-    }
-}
-
-/// A row whose status text is not one of ours: the database was written by something else.
-impl TryFrom<String> for Status {
-    type Error = strum::ParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
     }
 }
 
