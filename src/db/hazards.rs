@@ -130,6 +130,16 @@ pub fn number_exists(conn: &mut DbConn, number: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(h::table.filter(h::number.eq(number)))).get_result(conn)
 }
 
+type InReach =
+    diesel::dsl::Or<diesel::dsl::Eq<h::department, String>, diesel::dsl::Eq<h::street, String>>;
+
+/// The hazards within a unit's reach: those it supervises (department) or hosts (sub-district).
+fn in_reach(unit: &str) -> InReach {
+    h::department
+        .eq(unit.to_owned())
+        .or(h::street.eq(unit.to_owned()))
+}
+
 /// Which hazards a list or page wants. `unit` limits to the hazards a unit supervises or hosts.
 #[derive(Debug, Clone, Default)]
 pub struct HazardFilter {
@@ -173,11 +183,7 @@ pub fn list(
             .left_join(tips::table)
             .into_boxed();
         if let Some(unit) = &f.unit {
-            q = q.filter(
-                h::department
-                    .eq(unit.clone())
-                    .or(h::street.eq(unit.clone())),
-            );
+            q = q.filter(in_reach(unit));
         }
         if let Some(s) = &f.street {
             q = q.filter(h::street.eq(s.clone()));
@@ -299,11 +305,7 @@ pub fn not_closed(
             .filter(h::status.ne(HazardStatus::Closed.as_str()))
             .into_boxed();
         if let Some(unit) = unit {
-            q = q.filter(
-                h::department
-                    .eq(unit.to_owned())
-                    .or(h::street.eq(unit.to_owned())),
-            );
+            q = q.filter(in_reach(unit));
         }
         q
     };
