@@ -18,19 +18,6 @@ text_enum! {
 }
 
 impl Status {
-    pub const ALL: [Status; 10] = [
-        Status::Submitted,
-        Status::Accepted,
-        Status::Rejected,
-        Status::Verifying,
-        Status::Substantiated,
-        Status::Unsubstantiated,
-        Status::Duplicate,
-        Status::Rectifying,
-        Status::Rectified,
-        Status::Closed,
-    ];
-
     /// Nothing more will happen to the case: refused, found untrue, a duplicate, or closed.
     pub fn is_final(self) -> bool {
         matches!(
@@ -52,10 +39,14 @@ impl Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn found_true_and_final_statuses() {
-        let found: Vec<_> = Status::ALL.iter().filter(|s| s.found_true(false)).collect();
+        let found: Vec<_> = Status::VARIANTS
+            .iter()
+            .filter(|s| s.found_true(false))
+            .collect();
         assert_eq!(
             found,
             [
@@ -65,7 +56,7 @@ mod tests {
             ]
         );
         assert!(Status::Closed.found_true(true) && !Status::Rejected.found_true(true));
-        let fin: Vec<_> = Status::ALL.iter().filter(|s| s.is_final()).collect();
+        let fin: Vec<_> = Status::VARIANTS.iter().filter(|s| s.is_final()).collect();
         assert_eq!(
             fin,
             [
@@ -79,7 +70,7 @@ mod tests {
 
     #[test]
     fn every_status_round_trips_through_its_name() {
-        for st in Status::ALL {
+        for &st in Status::VARIANTS {
             assert_eq!(st.as_str().parse::<Status>().unwrap(), st);
         }
         assert!("open".parse::<Status>().is_err());
