@@ -9,6 +9,7 @@ use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{InnerJoin, IntoBoxed, exists, not};
 use diesel::prelude::*;
+use strum::VariantArray;
 
 #[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = case_files, treat_none_as_null = true)]
@@ -166,7 +167,7 @@ pub fn duplicate_candidates(
     since: NaiveDateTime,
     unit: Option<&str>,
 ) -> QueryResult<Vec<Candidate>> {
-    let finals: Vec<&str> = Status::ALL
+    let finals: Vec<&str> = Status::VARIANTS
         .iter()
         .filter(|s| s.is_final())
         .map(|s| s.as_str())

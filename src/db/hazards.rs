@@ -1,5 +1,6 @@
 //! Hazards (隐患), their history and their numbers. Source, grade and status are enums in the row
-//! and their snake_case names in the text columns; the mapping is here and nowhere else.
+//! and their snake_case names in the text columns (the text forms come with `text_enum!` in
+//! `domain`; which column holds which is said here).
 
 use super::DbConn;
 use super::schema::{enterprises, hazard_events as ev, hazards as h, tips};
@@ -8,18 +9,6 @@ use crate::domain::hazard::{HazardId, HazardStatus, Source};
 use crate::domain::tip::{Severity, TipId};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-
-// The text columns' write direction, for diesel's `serialize_as` (reads use `TryFrom<String>`).
-macro_rules! text_column {
-    ($($t:ty),*) => {$(
-        impl From<$t> for String {
-            fn from(v: $t) -> String {
-                v.as_str().to_owned()
-            }
-        }
-    )*};
-}
-text_column!(Source, Severity, HazardStatus);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = h, treat_none_as_null = true)]
@@ -141,6 +130,16 @@ pub fn number_exists(conn: &mut DbConn, number: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(h::table.filter(h::number.eq(number)))).get_result(conn)
 }
 
+type InReach =
+    diesel::dsl::Or<diesel::dsl::Eq<h::department, String>, diesel::dsl::Eq<h::street, String>>;
+
+/// The hazards within a unit's reach: those it supervises (department) or hosts (sub-district).
+fn in_reach(unit: &str) -> InReach {
+    h::department
+        .eq(unit.to_owned())
+        .or(h::street.eq(unit.to_owned()))
+}
+
 /// Which hazards a list or page wants. `unit` limits to the hazards a unit supervises or hosts.
 #[derive(Debug, Clone, Default)]
 pub struct HazardFilter {
@@ -185,11 +184,7 @@ pub fn list(
             .left_join(tips::table)
             .into_boxed();
         if let Some(unit) = &f.unit {
-            q = q.filter(
-                h::department
-                    .eq(unit.clone())
-                    .or(h::street.eq(unit.clone())),
-            );
+            q = q.filter(in_reach(unit));
         }
         if let Some(s) = &f.street {
             q = q.filter(h::street.eq(s.clone()));
@@ -314,11 +309,7 @@ pub fn not_closed(
             .filter(h::status.ne(HazardStatus::Closed.as_str()))
             .into_boxed();
         if let Some(unit) = unit {
-            q = q.filter(
-                h::department
-                    .eq(unit.to_owned())
-                    .or(h::street.eq(unit.to_owned())),
-            );
+            q = q.filter(in_reach(unit));
         }
         q
     };

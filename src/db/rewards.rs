@@ -1,5 +1,5 @@
 //! Reward rows: proposal, decision, claim, payout. The status is a [`RewardStatus`] in the row
-//! and its snake_case name in the text column; the mapping is here and nowhere else.
+//! and its snake_case name in the text column (the text forms come with `text_enum!` in `domain`).
 
 use super::DbConn;
 use super::schema::{rewards as r, tips};
@@ -9,21 +9,6 @@ use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use strum::VariantArray;
-
-// The text column's two directions, for diesel's `deserialize_as` and `serialize_as`.
-impl TryFrom<String> for RewardStatus {
-    type Error = strum::ParseError;
-
-    fn try_from(s: String) -> Result<RewardStatus, strum::ParseError> {
-        s.parse()
-    }
-}
-
-impl From<RewardStatus> for String {
-    fn from(s: RewardStatus) -> String {
-        s.as_ref().to_owned()
-    }
-}
 
 /// The names of the active statuses (`RewardStatus::is_active`), for queries.
 fn active_names() -> Vec<&'static str> {

@@ -32,100 +32,57 @@ impl From<HazardId> for i64 {
     }
 }
 
-/// Where the hazard became known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-#[derive(utoipa::ToSchema)]
-pub enum Source {
-    /// A tip found true whose rectification was ordered.
-    Tip,
-    /// The enterprise's own check (企业自查).
-    SelfInspection,
-    /// A department's inspection (部门检查).
-    DepartmentInspection,
-    /// A sub-district's inspection (属地检查).
-    StreetInspection,
-    /// A joint inspection of several departments (联合检查).
-    JointInspection,
-    /// A supervision group's finding (督查发现).
-    Supervision,
-}
-
-impl Source {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+text_enum! {
+    /// Where the hazard became known.
+    pub enum Source {
+        /// A tip found true whose rectification was ordered.
+        Tip,
+        /// The enterprise's own check (企业自查).
+        SelfInspection,
+        /// A department's inspection (部门检查).
+        DepartmentInspection,
+        /// A sub-district's inspection (属地检查).
+        StreetInspection,
+        /// A joint inspection of several departments (联合检查).
+        JointInspection,
+        /// A supervision group's finding (督查发现).
+        Supervision,
     }
 }
 
-impl TryFrom<String> for Source {
-    type Error = strum::ParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
+text_enum! {
+    pub enum HazardStatus {
+        /// Found, not yet rectified (or its rectification failed the re-check).
+        Open,
+        /// Rectification reported, waiting for the re-check (复查).
+        Rectified,
+        /// Re-checked and struck off (销号).
+        Closed,
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-#[derive(utoipa::ToSchema)]
-pub enum HazardStatus {
-    /// Found, not yet rectified (or its rectification failed the re-check).
-    Open,
-    /// Rectification reported, waiting for the re-check (复查).
-    Rectified,
-    /// Re-checked and struck off (销号).
-    Closed,
-}
-
-impl HazardStatus {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-impl TryFrom<String> for HazardStatus {
-    type Error = strum::ParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
-/// The steps of a hazard's lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-#[derive(utoipa::ToSchema)]
-pub enum Step {
-    /// The enterprise finished the measures (整改完成), on a date, with a note.
-    ReportRectified,
-    /// 复查 that passed: struck off (销号).
-    ReviewPass,
-    /// 复查 that failed: open again.
-    ReviewFail,
-    /// A later deadline, with a reason (a head or the coordinator).
-    Extend,
-    /// The written explanation of a hazard past its deadline (书面说明).
-    ExplainDelay,
-    /// Work resumes (复工) after a suspension.
-    LiftSuspension,
-    /// Put before the district government (提请区政府研究): it cannot be fixed by the unit.
-    Escalate,
-    /// 挂牌督办 (coordinator or inspector).
-    Supervise,
-    LiftSupervision,
-    /// Names or corrects the responsible people.
-    Assign,
-}
-
-impl Step {
-    pub fn as_str(self) -> &'static str {
-        self.into()
+text_enum! {
+    /// The steps of a hazard's lifecycle.
+    pub enum Step {
+        /// The enterprise finished the measures (整改完成), on a date, with a note.
+        ReportRectified,
+        /// 复查 that passed: struck off (销号).
+        ReviewPass,
+        /// 复查 that failed: open again.
+        ReviewFail,
+        /// A later deadline, with a reason (a head or the coordinator).
+        Extend,
+        /// The written explanation of a hazard past its deadline (书面说明).
+        ExplainDelay,
+        /// Work resumes (复工) after a suspension.
+        LiftSuspension,
+        /// Put before the district government (提请区政府研究): it cannot be fixed by the unit.
+        Escalate,
+        /// 挂牌督办 (coordinator or inspector).
+        Supervise,
+        LiftSupervision,
+        /// Names or corrects the responsible people.
+        Assign,
     }
 }
 

@@ -5,6 +5,7 @@
 use super::FieldError;
 use super::status::Status;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use strum::VariantArray;
 
 /// Filters of the staff queue.
 #[derive(Debug, Clone, Default)]
@@ -42,7 +43,7 @@ impl PublicFilter {
         status: Option<&str>,
     ) -> Result<PublicFilter, FieldError> {
         let statuses = match status {
-            Some(which @ ("open" | "closed")) => Status::ALL
+            Some(which @ ("open" | "closed")) => Status::VARIANTS
                 .iter()
                 .filter(|s| s.is_final() == (which == "closed"))
                 .map(|s| s.as_str().to_owned())

@@ -1,43 +1,23 @@
 //! The case statuses of the lifecycle (DESIGN.md, "The case lifecycle"), stored as text.
 
-/// Stored and sent as its snake_case name (`submitted`, `rectifying`…); `strum` derives the
-/// text forms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display)]
-#[strum(serialize_all = "snake_case")]
-#[derive(utoipa::ToSchema)]
-pub enum Status {
-    Submitted,
-    Accepted,
-    Rejected,
-    Verifying,
-    Substantiated,
-    Unsubstantiated,
-    Duplicate,
-    Rectifying,
-    Rectified,
-    Closed,
+text_enum! {
+    /// Stored and sent as its snake_case name (`submitted`, `rectifying`…); `strum` derives the
+    /// text forms.
+    pub enum Status {
+        Submitted,
+        Accepted,
+        Rejected,
+        Verifying,
+        Substantiated,
+        Unsubstantiated,
+        Duplicate,
+        Rectifying,
+        Rectified,
+        Closed,
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 10] = [
-        Status::Submitted,
-        Status::Accepted,
-        Status::Rejected,
-        Status::Verifying,
-        Status::Substantiated,
-        Status::Unsubstantiated,
-        Status::Duplicate,
-        Status::Rectifying,
-        Status::Rectified,
-        Status::Closed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     /// Nothing more will happen to the case: refused, found untrue, a duplicate, or closed.
     pub fn is_final(self) -> bool {
         matches!(
@@ -56,22 +36,17 @@ impl Status {
     }
 }
 
-/// A row whose status text is not one of ours: the database was written by something else.
-impl TryFrom<String> for Status {
-    type Error = strum::ParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn found_true_and_final_statuses() {
-        let found: Vec<_> = Status::ALL.iter().filter(|s| s.found_true(false)).collect();
+        let found: Vec<_> = Status::VARIANTS
+            .iter()
+            .filter(|s| s.found_true(false))
+            .collect();
         assert_eq!(
             found,
             [
@@ -81,7 +56,7 @@ mod tests {
             ]
         );
         assert!(Status::Closed.found_true(true) && !Status::Rejected.found_true(true));
-        let fin: Vec<_> = Status::ALL.iter().filter(|s| s.is_final()).collect();
+        let fin: Vec<_> = Status::VARIANTS.iter().filter(|s| s.is_final()).collect();
         assert_eq!(
             fin,
             [
@@ -95,7 +70,7 @@ mod tests {
 
     #[test]
     fn every_status_round_trips_through_its_name() {
-        for st in Status::ALL {
+        for &st in Status::VARIANTS {
             assert_eq!(st.as_str().parse::<Status>().unwrap(), st);
         }
         assert!("open".parse::<Status>().is_err());

@@ -1,40 +1,6 @@
 //! Supervision (督查) and accountability (问责): the kinds of finding a supervision group records,
 //! its conclusion, and the accountability measures the district takes.
 
-use serde::Serialize;
-
-macro_rules! text_enum {
-    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "snake_case")]
-        #[derive(strum::EnumString, strum::IntoStaticStr, strum::Display, strum::VariantArray)]
-        #[strum(serialize_all = "snake_case")]
-        #[derive(utoipa::ToSchema)]
-        pub enum $name { $($(#[$vm])* $v),* }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                self.into()
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = strum::ParseError;
-
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                s.parse()
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                v.as_str().to_owned()
-            }
-        }
-    };
-}
-
 text_enum! {
     /// How a supervision group looked.
     pub enum FindingKind {

@@ -38,59 +38,41 @@ impl From<TipId> for i64 {
 /// Phones' clocks drift: an observation time this far ahead of ours is still accepted.
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display)]
-#[strum(serialize_all = "snake_case")]
-#[derive(utoipa::ToSchema)]
-pub enum Severity {
-    General,
-    /// 重大事故隐患: may carry a suspension order.
-    Major,
+text_enum! {
+    pub enum Severity {
+        General,
+        /// 重大事故隐患: may carry a suspension order.
+        Major,
+    }
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
     pub fn parse(s: &str) -> Option<Self> {
         s.parse().ok()
     }
 }
 
-impl TryFrom<String> for Severity {
-    type Error = strum::ParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
+text_enum! {
+    /// How the tip reached us.
+    pub enum Channel {
+        Web,
+        Api,
+        Open311,
+        /// Taken by staff: the 12345 citizen hotline.
+        #[strum(serialize = "hotline_12345")]
+        #[serde(rename = "hotline_12345")]
+        Hotline12345,
+        /// Taken by staff: the 12350 work-safety hotline.
+        #[strum(serialize = "hotline_12350")]
+        #[serde(rename = "hotline_12350")]
+        Hotline12350,
+        Letter,
+        Visit,
+        Media,
+        LeaderInstruction,
+        Referral,
+        Other,
     }
-}
-
-/// How the tip reached us.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(strum::EnumString, strum::IntoStaticStr, strum::Display, strum::VariantArray)]
-#[strum(serialize_all = "snake_case")]
-#[derive(utoipa::ToSchema)]
-pub enum Channel {
-    Web,
-    Api,
-    Open311,
-    /// Taken by staff: the 12345 citizen hotline.
-    #[strum(serialize = "hotline_12345")]
-    #[serde(rename = "hotline_12345")]
-    Hotline12345,
-    /// Taken by staff: the 12350 work-safety hotline.
-    #[strum(serialize = "hotline_12350")]
-    #[serde(rename = "hotline_12350")]
-    Hotline12350,
-    Letter,
-    Visit,
-    Media,
-    LeaderInstruction,
-    Referral,
-    Other,
 }
 
 impl Channel {
@@ -105,18 +87,6 @@ impl Channel {
         Channel::Referral,
         Channel::Other,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-}
-
-impl TryFrom<String> for Channel {
-    type Error = strum::ParseError;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
 }
 
 /// The tip as received, before any check. Every field is optional so that a missing field is

@@ -140,6 +140,7 @@ pub fn available(status: Status, actor: Actor) -> Vec<Action> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     const fn actor(role: Role, lead_unit: bool) -> Actor {
         Actor { role, lead_unit }
@@ -172,7 +173,7 @@ mod tests {
             (S::Unsubstantiated, A::Close, S::Closed),
             (S::Duplicate, A::Close, S::Closed),
         ];
-        for s in Status::ALL {
+        for &s in Status::VARIANTS {
             if !is_terminal(s) {
                 for moving in [A::Transfer, A::Reclassify, A::SetStreet] {
                     v.push((s, moving, s));
@@ -218,7 +219,7 @@ mod tests {
             .flat_map(|role| [actor(role, true), actor(role, false)])
             .collect();
         let mut checked = 0;
-        for status in Status::ALL {
+        for &status in Status::VARIANTS {
             for action in Action::ALL {
                 for actor in &actors {
                     let expected = if !role_may(*actor, action) {

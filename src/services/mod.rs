@@ -200,6 +200,20 @@ impl Services {
         t.and_utc().with_timezone(&self.offset).date_naive()
     }
 
+    /// The local days `from` to `to` (both included) as stored UTC instants: from `from`'s local
+    /// midnight up to, not including, the local midnight after `to`.
+    pub fn utc_bounds(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
+        let utc = |d: chrono::NaiveDate| {
+            d.and_time(chrono::NaiveTime::MIN)
+                - chrono::Duration::seconds(i64::from(self.offset.local_minus_utc()))
+        };
+        (utc(from), utc(to + chrono::Duration::days(1)))
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> anyhow::Result<()> {
         use diesel::connection::SimpleConnection;

@@ -216,12 +216,8 @@ impl Services {
         from: NaiveDate,
         to: NaiveDate,
     ) -> ServiceResult<(Vec<CaseFacts>, Vec<OverdueCase>)> {
-        // Local midnights as UTC instants; the date test below stays the authority.
-        let utc = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0).expect("midnight")
-                - Duration::seconds(i64::from(self.offset.local_minus_utc()))
-        };
-        let range = (utc(from), utc(to + Duration::days(1)));
+        // The date test below stays the authority.
+        let range = self.utc_bounds(from, to);
         let rows = {
             let mut c = self.db.read()?;
             cases::facts_between(&mut c, unit, range)?

@@ -17,7 +17,7 @@ use crate::domain::hazard::HazardId;
 use crate::domain::supervision::AccountabilityFilter;
 use crate::domain::supervision::{AccountabilityKind, Conclusion, FindingKind};
 use crate::domain::tip::{Channel, text_field};
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 /// A finding as a supervision group writes it.
@@ -274,16 +274,8 @@ impl Services {
     ) -> ServiceResult<(NaiveDate, NaiveDate, Vec<FindingView>)> {
         let unit = self.oversight_scope(staff, unit)?;
         let (from, to) = period(from, to, self.today())?;
-        let utc = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0).unwrap_or_default()
-                - Duration::seconds(i64::from(self.offset.local_minus_utc()))
-        };
         let mut conn = self.db.read()?;
-        let rows = db::findings(
-            &mut conn,
-            unit.as_deref(),
-            (utc(from), utc(to + Duration::days(1))),
-        )?;
+        let rows = db::findings(&mut conn, unit.as_deref(), self.utc_bounds(from, to))?;
         let views = rows
             .into_iter()
             .map(|(r, case, hazard)| finding_view(r, case, hazard))

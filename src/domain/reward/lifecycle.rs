@@ -25,47 +25,30 @@
 //! every variant.
 
 use crate::domain::roles::Role;
-use serde::Serialize;
 
-/// Where a reward stands; stored as its snake_case name (`awaiting_signoff`) in a text column.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    strum::EnumString,
-    strum::Display,
-    strum::AsRefStr,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[strum(serialize_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-#[derive(utoipa::ToSchema)]
-pub enum RewardStatus {
-    /// Proposed, waiting for a head's sign-off before finance sees it.
-    AwaitingSignoff,
-    /// Waiting for finance's decision.
-    Proposed,
-    /// Sent back by the head (or coordinator) with a note: the unit corrects or withdraws it.
-    Returned,
-    /// Withdrawn by the unit before finance decided.
-    Withdrawn,
-    /// Approved once; above the second-approval amount another finance user must approve too.
-    AwaitingSecondApproval,
-    /// Granted; the reporter may claim it until the claim deadline.
-    Approved,
-    Rejected,
-    /// The reporter gave payee details; finance is to pay.
-    Claimed,
-    Paid,
-    /// Approved but not claimed in time.
-    Expired,
+text_enum! {
+    /// Where a reward stands; stored as its snake_case name (`awaiting_signoff`) in a text column.
+    #[derive(PartialOrd, Ord, strum::AsRefStr)]
+    pub enum RewardStatus {
+        /// Proposed, waiting for a head's sign-off before finance sees it.
+        AwaitingSignoff,
+        /// Waiting for finance's decision.
+        Proposed,
+        /// Sent back by the head (or coordinator) with a note: the unit corrects or withdraws it.
+        Returned,
+        /// Withdrawn by the unit before finance decided.
+        Withdrawn,
+        /// Approved once; above the second-approval amount another finance user must approve too.
+        AwaitingSecondApproval,
+        /// Granted; the reporter may claim it until the claim deadline.
+        Approved,
+        Rejected,
+        /// The reporter gave payee details; finance is to pay.
+        Claimed,
+        Paid,
+        /// Approved but not claimed in time.
+        Expired,
+    }
 }
 
 impl RewardStatus {

@@ -323,19 +323,31 @@ pub struct DoneQuery {
     pub done: Option<String>,
 }
 
+impl DoneQuery {
+    /// "Done: …" naming what was done: the message `{prefix}-{done}`, or `fallback(done)` when
+    /// there is none.
+    pub fn notice(
+        &self,
+        lang: Lang,
+        prefix: &str,
+        fallback: impl FnOnce(&str) -> String,
+    ) -> Option<String> {
+        self.done.as_deref().map(|d| {
+            let what = lang
+                .try_t(&format!("{prefix}-{d}"))
+                .unwrap_or_else(|| fallback(d));
+            lang.t_str("staff-done", &[("action", &what)])
+        })
+    }
+}
+
 pub async fn case_page(
     page: Page,
     staff: Staff<can::ReadCases>,
     path: web::Path<String>,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
-    let lang = page.lang;
-    let notice = q.done.as_deref().map(|d| {
-        let what = lang
-            .try_t(&format!("action-{d}"))
-            .unwrap_or_else(|| d.to_owned());
-        lang.t_str("staff-done", &[("action", &what)])
-    });
+    let notice = q.notice(page.lang, "action", str::to_owned);
     let x = notice.map_or(CaseExtras::Nothing, CaseExtras::Notice);
     show(&page, &staff.session, &path, x).await
 }

@@ -4,6 +4,7 @@
 //! shows one with its history, its four responsible people and one form per step that
 //! `domain::hazard::decide` allows this staff member now (the services' `steps`).
 
+use super::case::DoneQuery;
 use crate::domain::hazard::{HazardId, HazardStatus, Source, Step};
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
@@ -433,12 +434,6 @@ async fn show(page: &Page, staff: &StaffSession, id: HazardId, x: Extras) -> Pag
     Ok(page.render("staff/hazard.html", &ctx, status))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 pub async fn hazard_page(
     page: Page,
     staff: Staff<can::ReadCases>,
@@ -446,12 +441,7 @@ pub async fn hazard_page(
     q: web::Query<DoneQuery>,
 ) -> PageResult {
     let lang = page.lang;
-    let notice = q.done.as_deref().map(|d| {
-        let what = lang
-            .try_t(&format!("hazard-done-{d}"))
-            .unwrap_or_else(|| step_label(lang, d));
-        lang.t_str("staff-done", &[("action", &what)])
-    });
+    let notice = q.notice(lang, "hazard-done", |d| step_label(lang, d));
     let x = Extras {
         notice: notice.unwrap_or_default(),
         ..Extras::default()

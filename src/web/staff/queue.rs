@@ -41,7 +41,7 @@ pub async fn queue(
     ctx.insert("prev_href", &link(number - 1));
     ctx.insert("next_href", &link(number + 1));
     ctx.insert("filter", &json!({ "status": filter.status, "sector": filter.sector, "street": filter.street, "channel": filter.channel, "overdue": filter.overdue == Some(true) }));
-    let statuses = Choice::labelled(lang, "status", Status::ALL.iter().map(|s| s.as_str()));
+    let statuses = Choice::labelled(lang, "status", Status::VARIANTS.iter().map(|s| s.as_str()));
     ctx.insert("statuses", &statuses);
     ctx.insert("sectors", &names.sector_choices());
     let channels = Channel::VARIANTS.iter().map(|c| c.as_str());

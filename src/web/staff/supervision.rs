@@ -226,6 +226,24 @@ pub async fn supervision_page(
     show(&page, &staff.session, q.into_inner(), typed, StatusCode::OK).await
 }
 
+/// The page after a form was sent: with the record listed (201), or with the form as typed and
+/// what was wrong with it (`refused` puts the form and its messages in place).
+async fn answered(
+    page: &Page,
+    session: &StaffSession,
+    outcome: Result<(), ServiceError>,
+    refused: impl FnOnce(Vec<String>) -> Typed,
+) -> PageResult {
+    let (typed, status) = match outcome {
+        Ok(()) => (Typed::default(), StatusCode::CREATED),
+        Err(e) => {
+            let (status, errors) = messages(page, e)?;
+            (refused(errors), status)
+        }
+    };
+    show(page, session, PeriodForm::default(), typed, status).await
+}
+
 /// Records a finding; the page comes back with it listed, or with the form as typed.
 pub async fn record_finding(
     page: Page,
@@ -246,27 +264,12 @@ pub async fn record_finding(
         .services
         .blocking(move |s| s.record_finding(&member, &input))
         .await;
-    match outcome {
-        Ok(_) => {
-            show(
-                &page,
-                &session,
-                PeriodForm::default(),
-                Typed::default(),
-                StatusCode::CREATED,
-            )
-            .await
-        }
-        Err(e) => {
-            let (status, errors) = messages(&page, e)?;
-            let typed = Typed {
-                finding: form,
-                finding_errors: errors,
-                ..Typed::default()
-            };
-            show(&page, &session, PeriodForm::default(), typed, status).await
-        }
-    }
+    answered(&page, &session, outcome.map(drop), |errors| Typed {
+        finding: form,
+        finding_errors: errors,
+        ..Typed::default()
+    })
+    .await
 }
 
 /// Records an accountability measure (the coordinator).
@@ -295,25 +298,10 @@ pub async fn record_accountability(
         .services
         .blocking(move |s| s.record_accountability(&member, &input))
         .await;
-    match outcome {
-        Ok(_) => {
-            show(
-                &page,
-                &session,
-                PeriodForm::default(),
-                Typed::default(),
-                StatusCode::CREATED,
-            )
-            .await
-        }
-        Err(e) => {
-            let (status, errors) = messages(&page, e)?;
-            let typed = Typed {
-                measure: form,
-                measure_errors: errors,
-                ..Typed::default()
-            };
-            show(&page, &session, PeriodForm::default(), typed, status).await
-        }
-    }
+    answered(&page, &session, outcome.map(drop), |errors| Typed {
+        measure: form,
+        measure_errors: errors,
+        ..Typed::default()
+    })
+    .await
 }
