@@ -749,13 +749,14 @@ impl Services {
         row.overdue = false;
         row.updated_at = self.now();
         hazards::update(conn, &row)?;
-        let note = format!("{} {}", tip.case_number, "confirm_rectified");
+        // The note is the case's number: the hazard page words it ("the case's rectification
+        // was confirmed").
         self.hazard_event(
             conn,
             staff,
             (row.id, &row.number),
             "review_pass",
-            (Some(&note), Some(today)),
+            (Some(&tip.case_number), Some(today)),
         )
     }
 

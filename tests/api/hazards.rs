@@ -390,6 +390,10 @@ on_both_backends! {
         assert_eq!(officer.act(&case, json!({"action": "confirm_rectified"})).status, 200);
         let h = officer.get(&format!("/api/v1/staff/hazards/{id}"));
         assert_eq!((h.json["status"].as_str(), h.json["reviewed_by"].as_str()), (Some("closed"), Some("fire.officer")), "{}", h.text);
+        // The page's history says so in words, not with the action's code.
+        let (_, hazard_page) = b.get(&link);
+        assert!(hazard_page.contains(&format!("举报案件 {case} 已确认整改完成")), "{hazard_page}");
+        assert!(!hazard_page.contains("confirm_rectified"), "no codes in the history");
     }
 
     /// A hazard under listed supervision (挂牌督办) is marked on its page, on each list page and

@@ -350,8 +350,12 @@ fn forms(lang: Lang, v: &HazardView, today: &str, x: &Extras) -> Vec<Value> {
     out
 }
 
-/// A history row's note in words: `assign` records `field=name` lines.
-fn history_note(lang: Lang, step: &str, note: &str) -> String {
+/// A history row's note in words: `assign` records `field=name` lines; a `review_pass` whose
+/// note is the hazard's case number is the case's confirmed rectification.
+fn history_note(lang: Lang, step: &str, note: &str, case: Option<&str>) -> String {
+    if step == Step::ReviewPass.as_str() && case == Some(note) {
+        return lang.t_str("hazard-note-tip-confirmed", &[("case", note)]);
+    }
     if step != Step::Assign.as_str() {
         return note.to_owned();
     }
@@ -376,7 +380,12 @@ fn hazard_json(names: Names, offset: chrono::FixedOffset, v: &HazardView) -> Val
                 "at": local_datetime(e.at.and_utc(), offset, lang),
                 "step": step_label(lang, &e.step),
                 "by": e.by,
-                "note": history_note(lang, &e.step, e.note.as_deref().unwrap_or_default()),
+                "note": history_note(
+                    lang,
+                    &e.step,
+                    e.note.as_deref().unwrap_or_default(),
+                    v.case_number.as_deref(),
+                ),
                 "date": date(e.date),
             })
         })

@@ -67,6 +67,7 @@ hazard-step-lift_supervision = End listed supervision
 hazard-step-assign = Name the responsible people
 hazard-step-overdue = Rectification overdue
 hazard-step-ordered_again = Rectification ordered again
+hazard-note-tip-confirmed = The rectification of tip { $case } was confirmed on the case; the hazard is struck off with it.
 hazard-done-created = Hazard recorded
 hazard-completed_on = Completed on
 hazard-rectified-note = What was done

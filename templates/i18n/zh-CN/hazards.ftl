@@ -67,6 +67,7 @@ hazard-step-lift_supervision = 解除挂牌督办
 hazard-step-assign = 明确责任人
 hazard-step-overdue = 整改超期
 hazard-step-ordered_again = 重新责令整改
+hazard-note-tip-confirmed = 举报案件 { $case } 已确认整改完成，隐患随之销号。
 hazard-done-created = 登记隐患
 hazard-completed_on = 整改完成日期
 hazard-rectified-note = 整改情况
