@@ -12,7 +12,7 @@
 
 use super::audit::append;
 use super::auth::Staff;
-use super::hazards::EnterpriseRef;
+use super::hazards::{EnterpriseRef, filled};
 use super::supervision::{AccountabilityView, accountability_in};
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
@@ -241,7 +241,7 @@ impl Services {
         let name = keep(plain_text("name", input.name.as_deref(), (2, 200)));
         let address = keep(plain_text("address", input.address.as_deref(), (2, 200)));
         let code = |field: &'static str, value: Option<&str>, known: &dyn Fn(&str) -> bool, key| {
-            match value.map(str::trim).filter(|s| !s.is_empty()) {
+            match filled(value) {
                 None => Err(FieldError::new(field, "required")),
                 Some(c) if known(c) => Ok(c.to_owned()),
                 Some(_) => Err(FieldError::new(field, key)),

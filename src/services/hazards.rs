@@ -212,12 +212,17 @@ pub struct HazardView {
     pub steps: Vec<Step>,
 }
 
+/// What was typed, trimmed; `None` when nothing (or only blanks) was.
+pub(super) fn filled(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|s| !s.is_empty())
+}
+
 /// A date as people type it (`YYYY-MM-DD`); a missing one is `required`.
 pub(super) fn date_field(
     field: &'static str,
     value: Option<&str>,
 ) -> Result<NaiveDate, FieldError> {
-    match value.map(str::trim).filter(|s| !s.is_empty()) {
+    match filled(value) {
         None => Err(FieldError::new(field, "required")),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .ok()
@@ -232,7 +237,7 @@ pub(super) fn optional_field(
     value: Option<&str>,
     max: usize,
 ) -> Result<Option<String>, FieldError> {
-    match value.map(str::trim).filter(|s| !s.is_empty()) {
+    match filled(value) {
         None => Ok(None),
         Some(v) => text_field(field, Some(v), (1, max)).map(Some),
     }
@@ -375,12 +380,7 @@ impl Services {
         } else if self.catalog.department(&department).is_none() {
             f.err("department", "unknown_unit");
         }
-        let street = input
-            .street
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
+        let street = filled(input.street.as_deref()).map(str::to_owned);
         match &street {
             None if source != Source::Tip => f.err("street", "required"),
             Some(s) if self.catalog.street(s).is_none() => f.err("street", "unknown_unit"),
@@ -445,11 +445,7 @@ impl Services {
         input: &HazardInput,
         f: &mut Fields,
     ) -> ServiceResult<Option<TipRow>> {
-        let number = input
-            .case_number
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        let number = filled(input.case_number.as_deref());
         match (source, number) {
             (Source::Tip, None) => f.err("case_number", "required"),
             (Source::Tip, Some(n)) => match self.visible(conn, staff, n) {
@@ -484,11 +480,7 @@ impl Services {
                 }
             });
         }
-        let code = input
-            .credit_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        let code = filled(input.credit_code.as_deref());
         if let Some(code) = code {
             return Ok(match crate::domain::credit_code::CreditCode::parse(code) {
                 Err(e) => {

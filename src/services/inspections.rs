@@ -3,7 +3,7 @@
 //! found under its own name (source `joint_inspection`), and the task shows them with their state.
 
 use super::auth::Staff;
-use super::hazards::{Fields, HazardInput, NewHazard, date_field};
+use super::hazards::{Fields, HazardInput, NewHazard, date_field, filled};
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
@@ -117,12 +117,7 @@ impl Services {
             {
                 f.err("departments", "not_your_unit");
             }
-            let street = input
-                .street
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned);
+            let street = filled(input.street.as_deref()).map(str::to_owned);
             if street
                 .as_deref()
                 .is_some_and(|s| self.catalog.street(s).is_none())

@@ -5,7 +5,7 @@
 
 use super::audit::append;
 use super::auth::Staff;
-use super::hazards::{Fields, date_field};
+use super::hazards::{Fields, date_field, filled};
 use super::oversight::period;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
@@ -141,7 +141,7 @@ fn supervised_channel(channel: &str) -> bool {
 
 /// A kind from its name: `required` or `unknown_kind` otherwise.
 fn choice<T: std::str::FromStr>(f: &mut Fields, field: &'static str, v: Option<&str>) -> Option<T> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
+    match filled(v) {
         None => {
             f.err(field, "required");
             None
@@ -155,7 +155,7 @@ fn choice<T: std::str::FromStr>(f: &mut Fields, field: &'static str, v: Option<&
 
 impl Services {
     fn known_unit(&self, f: &mut Fields, value: Option<&str>, required: bool) -> Option<String> {
-        match value.map(str::trim).filter(|s| !s.is_empty()) {
+        match filled(value) {
             None if required => {
                 f.err("unit", "required");
                 None
@@ -185,12 +185,7 @@ impl Services {
                 choice(&mut f, "conclusion", input.conclusion.as_deref());
             let unit = self.known_unit(&mut f, input.unit.as_deref(), true);
             let text = f.take(text_field("finding", input.finding.as_deref(), (5, 2_000)));
-            let tip_id = match input
-                .case_number
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
+            let tip_id = match filled(input.case_number.as_deref()) {
                 None => None,
                 Some(n) => match tips::find_by_case_number(conn, n)? {
                     Some(t) => Some(t.id.0),
@@ -356,9 +351,7 @@ impl Services {
                     }
                 },
             };
-            if input.unit.as_deref().is_none_or(|u| u.trim().is_empty())
-                && input.enterprise_id.is_none()
-            {
+            if filled(input.unit.as_deref()).is_none() && input.enterprise_id.is_none() {
                 f.err("unit", "unit_or_enterprise");
             }
             let decided_on = f.take(date_field("decided_on", input.decided_on.as_deref()));
