@@ -130,6 +130,8 @@ pub struct StatsSettings {
 pub struct StaffSettings {
     /// A staff session ends after this many minutes without a request.
     pub idle_timeout_minutes: u32,
+    /// A staff session ends this many hours after sign-in, however busy.
+    pub absolute_timeout_hours: u32,
     /// How often the background jobs (deadlines, mail, clean-up) run.
     pub jobs_interval_seconds: u64,
 }
@@ -323,6 +325,7 @@ impl Default for Settings {
             },
             staff: StaffSettings {
                 idle_timeout_minutes: 30,
+                absolute_timeout_hours: 12,
                 jobs_interval_seconds: 60,
             },
             stats: StatsSettings {

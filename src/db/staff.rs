@@ -179,8 +179,14 @@ pub mod sessions {
         Ok(())
     }
 
-    pub fn delete_idle(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
-        diesel::delete(s::table.filter(s::last_seen_at.lt(cutoff))).execute(conn)
+    /// Sessions last seen before `idle` or begun before `born`.
+    pub fn delete_expired(
+        conn: &mut DbConn,
+        idle: NaiveDateTime,
+        born: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::delete(s::table.filter(s::last_seen_at.lt(idle).or(s::created_at.lt(born))))
+            .execute(conn)
     }
 }
 

@@ -4,7 +4,9 @@
 //! its HMAC under a key derived from `session_key`, so several instances sharing a database (and the key)
 //! share sessions, a stolen database does not yield usable cookies, and signing out or
 //! deactivating an account ends its sessions at once. Sessions end after
-//! `staff.idle_timeout_minutes` without a request. Every session has its own CSRF token.
+//! `staff.idle_timeout_minutes` without a request and `staff.absolute_timeout_hours` after sign-in
+//! whatever the activity; a password change ends the account's other sessions. Every session has
+//! its own CSRF token.
 
 use super::audit;
 use super::{ServiceError, ServiceResult, Services};
@@ -194,7 +196,9 @@ impl Services {
             return Ok(None);
         };
         let now = self.now();
-        if now - row.last_seen_at > self.idle_timeout {
+        if now - row.last_seen_at > self.idle_timeout
+            || now - row.created_at > self.absolute_timeout
+        {
             drop(conn);
             self.db
                 .write(|c| -> ServiceResult<()> { Ok(sessions::delete(c, &hash)?) })?;
@@ -363,9 +367,11 @@ impl Services {
         })
     }
 
-    /// Removes sessions idle past the timeout.
+    /// Removes sessions idle past the timeout or older than the absolute lifetime.
     pub fn purge_sessions(&self) -> ServiceResult<usize> {
-        let cutoff = self.now() - self.idle_timeout;
-        self.db.write(|c| Ok(sessions::delete_idle(c, cutoff)?))
+        let now = self.now();
+        let (idle, born) = (now - self.idle_timeout, now - self.absolute_timeout);
+        self.db
+            .write(|c| Ok(sessions::delete_expired(c, idle, born)?))
     }
 }

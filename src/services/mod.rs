@@ -109,6 +109,8 @@ pub struct Services {
     /// Keyed hashes of phone numbers and payee accounts.
     pub keyed: KeyedHasher,
     pub idle_timeout: chrono::Duration,
+    /// A session ends this long after sign-in whatever the activity.
+    pub absolute_timeout: chrono::Duration,
     /// The most bytes all kept photos of refused forms may hold together.
     pub draft_bytes_total: u64,
     pub mailer: Mailer,
@@ -150,6 +152,9 @@ impl Services {
             audit_keys: audit::AuditKeys::new(&keys.identity)?,
             keyed: KeyedHasher::new(&keys.identity, keyed_hash_scheme)?,
             idle_timeout: chrono::Duration::minutes(i64::from(settings.staff.idle_timeout_minutes)),
+            absolute_timeout: chrono::Duration::hours(i64::from(
+                settings.staff.absolute_timeout_hours,
+            )),
             draft_bytes_total: settings.limits.draft_bytes_total,
             mailer: Mailer::new(
                 settings.smtp_url.as_ref().map(|u| u.expose_secret()),

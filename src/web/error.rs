@@ -20,6 +20,7 @@ pub enum Code {
     Unauthenticated,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     Conflict,
     TooLarge,
     UnsupportedMedia,
@@ -35,6 +36,7 @@ impl Code {
             Code::Unauthenticated => "unauthenticated",
             Code::Forbidden => "forbidden",
             Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
             Code::Conflict => "conflict",
             Code::TooLarge => "too_large",
             Code::UnsupportedMedia => "unsupported_media",
@@ -44,12 +46,18 @@ impl Code {
         }
     }
 
+    /// The message that says it, in the Fluent files.
+    pub fn message_key(self) -> String {
+        format!("error-{}", self.as_str())
+    }
+
     pub fn status(self) -> StatusCode {
         match self {
             Code::BadRequest => StatusCode::BAD_REQUEST,
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::Conflict => StatusCode::CONFLICT,
             Code::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMedia => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -241,7 +249,7 @@ impl ApiError {
             (None, Some(s)) => self
                 .lang
                 .t_args("error-rate_limited", &[("seconds", s as i64)]),
-            (None, None) => self.lang.t(&format!("error-{}", self.code.as_str())),
+            (None, None) => self.lang.t(&self.code.message_key()),
         }
     }
 

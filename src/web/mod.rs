@@ -81,11 +81,60 @@ impl AppState {
 }
 
 /// Adds routes to the service or a scope, one a line: `method "path" => handler`, in the order
-/// they are matched.
+/// they are matched; a `get` route answers `HEAD` too. Every path and method is remembered, so
+/// that a known path asked with another method answers 405 with `Allow` (see [`not_found`]).
 macro_rules! routes {
-    ($to:expr; $($method:ident $path:literal => $handler:expr),* $(,)?) => {
-        $to$(.route($path, web::$method().to($handler)))*
-    };
+    (scope $prefix:literal; $($method:ident $path:literal => $handler:expr),* $(,)?) => {{
+        known::remember($prefix, &[$((stringify!($method), $path)),*]);
+        web::scope($prefix)$(.route($path, known::$method().to($handler)))*
+    }};
+    ($to:expr; $($method:ident $path:literal => $handler:expr),* $(,)?) => {{
+        known::remember("", &[$((stringify!($method), $path)),*]);
+        $to$(.route($path, known::$method().to($handler)))*
+    }};
+}
+
+/// The routes table as data: which methods each known path answers.
+mod known {
+    use actix_web::dev::ResourceDef;
+    use actix_web::{Route, guard, web};
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    pub use actix_web::web::{delete, post, put};
+
+    /// `GET`, and `HEAD` on the same handler (the server sends the headers without the body).
+    pub fn get() -> Route {
+        web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+    }
+
+    /// (full path pattern, method), filled as the routes are added (once per worker; the set
+    /// keeps one of each).
+    static KNOWN: Mutex<BTreeSet<(String, &'static str)>> = Mutex::new(BTreeSet::new());
+
+    pub fn remember(prefix: &str, routes: &[(&'static str, &'static str)]) {
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        for (method, path) in routes {
+            known.insert((format!("{prefix}{path}"), method));
+        }
+    }
+
+    /// The methods a path answers, as an `Allow` header says them; empty for an unknown path.
+    pub fn allowed(path: &str) -> Vec<&'static str> {
+        let known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        let mut methods = BTreeSet::new();
+        for (pattern, method) in known.iter() {
+            if ResourceDef::new(pattern.as_str()).is_match(path) {
+                match *method {
+                    "get" => methods.extend(["GET", "HEAD"]),
+                    "post" => _ = methods.insert("POST"),
+                    "put" => _ = methods.insert("PUT"),
+                    _ => _ = methods.insert("DELETE"),
+                }
+            }
+        }
+        methods.into_iter().collect()
+    }
 }
 
 /// Every route of the service.
@@ -160,7 +209,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         get    "/staff/inspections/{id}"              => staff::inspections::inspection,
         get    "/healthz"                             => api::healthz,
     };
-    cfg.service(routes! { web::scope("/open311/v2");
+    cfg.service(routes! { scope "/open311/v2";
         get    "/discovery.{format}"                  => open311::discovery,
         get    "/services.{format}"                   => open311::services,
         get    "/services/{code}"                     => open311::definition,
@@ -168,7 +217,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/requests.{format}"                   => open311::create,
         get    "/requests/{id}"                       => open311::one,
     });
-    cfg.service(routes! { web::scope("/api/v1");
+    cfg.service(routes! { scope "/api/v1";
         get    "/openapi.json"                        => api::openapi,
         get    "/sectors"                             => api::sectors,
         get    "/streets"                             => api::streets,
@@ -257,20 +306,39 @@ fn is_api(req: &HttpRequest) -> bool {
     p.starts_with("/api/") || p.starts_with("/open311/")
 }
 
-/// The answer for a route that does not exist: the API's JSON under `/api/`, a page elsewhere.
+/// The answer for a route that does not exist: the API's JSON under `/api/`, a page elsewhere;
+/// 405 with `Allow` for a known path asked with a method it does not answer.
 pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
+    use actix_web::http::StatusCode;
     let lang = i18n::Lang::from_request(&req);
-    if is_api(&req) {
-        return ApiError::new(Code::NotFound, lang).error_response();
+    let allowed = known::allowed(req.path());
+    let (status, code, title) = match allowed.is_empty() {
+        true => (
+            StatusCode::NOT_FOUND,
+            Code::NotFound,
+            "page-not-found-title",
+        ),
+        false => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            Code::MethodNotAllowed,
+            "page-method-title",
+        ),
+    };
+    let mut res = match is_api(&req) {
+        true => ApiError::new(code, lang).error_response(),
+        false => state
+            .pages
+            .error(&req, lang, status, title, &lang.t(&code.message_key())),
+    };
+    if let (false, Ok(value)) = (
+        allowed.is_empty(),
+        actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")),
+    ) {
+        res.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
     }
-    state.pages.error(
-        &req,
-        lang,
-        actix_web::http::StatusCode::NOT_FOUND,
-        "page-not-found-title",
-        &lang.t("error-not_found"),
-    )
+    res
 }
 
 /// Logs every request without its query string (API.md: nothing of /report or /track beyond
@@ -286,21 +354,44 @@ where
             Error = actix_web::Error,
         >,
 {
+    use actix_web::http::header::{HeaderName, HeaderValue};
     let started = Instant::now();
     let method = req.method().to_string();
     let path = req.path().to_owned();
+    let hsts = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.secure_cookies);
+    // Case data, rewards and payees: never kept by a browser or a proxy.
+    let staff_json = path.starts_with("/api/v1/staff") || path.starts_with("/api/v1/finance");
     let fut = srv.call(req);
     async move {
         let mut res = fut.await?;
         let headers = res.headers_mut();
-        for (name, value) in [
-            ("x-content-type-options", "nosniff"),
-            ("referrer-policy", "no-referrer"),
-            ("x-frame-options", "DENY"),
-        ] {
+        let extra = [
+            (
+                "strict-transport-security",
+                "max-age=31536000; includeSubDomains",
+                hsts,
+            ),
+            ("cache-control", "no-store", staff_json),
+        ];
+        for (name, value, _) in [
+            ("x-content-type-options", "nosniff", true),
+            ("referrer-policy", "no-referrer", true),
+            ("x-frame-options", "DENY", true),
+            (
+                "permissions-policy",
+                "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+                true,
+            ),
+        ]
+        .into_iter()
+        .chain(extra)
+        .filter(|(_, _, on)| *on)
+        {
             headers.insert(
-                actix_web::http::header::HeaderName::from_static(name),
-                actix_web::http::header::HeaderValue::from_static(value),
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
             );
         }
         security::log_access(&method, &path, res.status().as_u16(), started);
@@ -315,9 +406,7 @@ mod tests {
     #[test]
     fn the_openapi_document_describes_every_api_route() {
         let source = include_str!("mod.rs");
-        let start = source
-            .find("web::scope(\"/api/v1\");")
-            .expect("the API scope");
+        let start = source.find("scope \"/api/v1\";").expect("the API scope");
         let end = start + source[start..].find("});").expect("its end");
         let mut routes = Vec::new();
         for line in source[start..end].lines().skip(1) {

@@ -1,0 +1,95 @@
+//! The security rules of version 2 that are about HTTP itself: the headers every answer carries,
+//! `HEAD` where `GET` works, and 405 for a known path asked with the wrong method.
+
+use crate::helpers::*;
+use crate::on_both_backends;
+
+/// One header of an answer to a plain request (no session).
+fn header_of(r: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+on_both_backends! {
+    /// Pages carry a Permissions-Policy; staff JSON is never stored; HSTS only with secure cookies.
+    fn headers_every_answer_carries(backend: Backend) {
+        let app = TestApp::spawn(backend);
+        let page = app.agent.get(app.url("/report")).call().expect("GET");
+        let policy = header_of(&page, "permissions-policy").expect("a Permissions-Policy");
+        assert!(policy.contains("camera=()") && policy.contains("geolocation=()"), "{policy}");
+        assert_eq!(header_of(&page, "strict-transport-security"), None);
+
+        let officer = app.staff("m.officer", "officer", Some("municipal"));
+        let list = officer.agent.get(app.url("/api/v1/staff/tips")).call().expect("GET");
+        assert_eq!(list.status().as_u16(), 200);
+        assert_eq!(header_of(&list, "cache-control").as_deref(), Some("no-store"));
+        // Even an error about staff data is not kept.
+        let missing = officer
+            .agent
+            .get(app.url("/api/v1/staff/tips/HL-2026-999999"))
+            .call()
+            .expect("GET");
+        assert_eq!(missing.status().as_u16(), 404);
+        assert_eq!(header_of(&missing, "cache-control").as_deref(), Some("no-store"));
+
+        let secure = TestApp::spawn_with(backend, |f| f.merge(("secure_cookies", true)));
+        let page = secure.agent.get(secure.url("/")).call().expect("GET");
+        let hsts = header_of(&page, "strict-transport-security").expect("HSTS with secure cookies");
+        assert!(hsts.starts_with("max-age="), "{hsts}");
+    }
+
+    /// `HEAD` answers like `GET` without a body; a known path with another method answers 405
+    /// with `Allow`, in the API's JSON or as a page; an unknown path stays 404.
+    fn head_works_and_wrong_methods_answer_405(app) {
+        for path in ["/", "/report", "/stats", "/api/v1/sectors", "/api/v1/openapi.json"] {
+            let head = app.agent.head(app.url(path)).call().expect("HEAD");
+            assert_eq!(head.status().as_u16(), 200, "HEAD {path}");
+            let mut head = head;
+            let body = head.body_mut().read_to_string().unwrap_or_default();
+            assert!(body.is_empty(), "HEAD {path} sent a body");
+        }
+
+        let api = answer(app.agent.delete(app.url("/api/v1/tips")).call().expect("DELETE"));
+        assert_eq!(api.status, 405, "{}", api.text);
+        assert_eq!(api.json["error"], "method_not_allowed", "{}", api.text);
+        let allow = app.agent.put(app.url("/api/v1/tips")).send_empty().expect("PUT");
+        assert_eq!(header_of(&allow, "allow").as_deref(), Some("POST"));
+
+        let page = app.agent.delete(app.url("/report")).call().expect("DELETE");
+        assert_eq!(page.status().as_u16(), 405);
+        let allow = header_of(&page, "allow").expect("Allow");
+        for m in ["GET", "HEAD", "POST"] {
+            assert!(allow.contains(m), "{allow}");
+        }
+        let mut page = page;
+        let html = page.body_mut().read_to_string().unwrap();
+        assert!(html.contains("请求方式不对"), "{html}");
+
+        // A path with a parameter is known whatever the parameter.
+        let act = app.agent.get(app.url("/api/v1/staff/tips/HL-2026-000001/actions")).call().expect("GET");
+        assert_eq!(act.status().as_u16(), 405);
+        assert_eq!(app.get("/api/v1/nothing-here").status, 404);
+        assert_eq!(app.get("/nothing-here").status, 404);
+    }
+}
+
+on_both_backends! {
+    /// A session kept busy still ends `staff.absolute_timeout_hours` (12) after sign-in; a new
+    /// sign-in works.
+    fn sessions_end_after_their_absolute_lifetime(app) {
+        let officer = app.staff("m.officer", "officer", Some("municipal"));
+        // Busy all day: a request every 20 minutes keeps the idle timeout (30) from ending it.
+        for _ in 0..36 {
+            app.advance(chrono::Duration::minutes(20));
+            assert_eq!(officer.get("/api/v1/staff/tips").status, 200);
+        }
+        // 12 hours and 20 minutes after sign-in.
+        app.advance(chrono::Duration::minutes(20));
+        let gone = officer.get("/api/v1/staff/tips");
+        assert_eq!(gone.status, 401, "{}", gone.text);
+        let again = app.sign_in("m.officer", PASSWORD).expect("signing in again");
+        assert_eq!(again.get("/api/v1/staff/tips").status, 200);
+    }
+}
