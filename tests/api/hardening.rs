@@ -93,3 +93,24 @@ on_both_backends! {
         assert_eq!(again.get("/api/v1/staff/tips").status, 200);
     }
 }
+
+on_both_backends! {
+    /// The sign-in form carries its own token (login CSRF): a post without it, or with another
+    /// browser's, is refused with the form again (username kept); with it, the staff member is in.
+    fn the_sign_in_form_needs_its_own_token(app) {
+        app.add_user("m.officer", "officer", Some("municipal"), None);
+        let b = Browser::new(&app);
+        let (status, page, _) = b.post("/staff/login", &[("username", "m.officer"), ("password", PASSWORD)]);
+        assert_eq!(status, 403, "{page}");
+        assert!(page.contains("页面已过期"), "{page}");
+        assert_eq!(input_value(&page, "username").as_deref(), Some("m.officer"));
+
+        let other = Browser::new(&app);
+        let foreign = other.csrf("/staff/login");
+        let (status, _, _) = b.post("/staff/login", &[("csrf", &foreign), ("username", "m.officer"), ("password", PASSWORD)]);
+        assert_eq!(status, 403);
+
+        let (status, _, to) = b.sign_in("m.officer", PASSWORD, "");
+        assert_eq!((status, to.as_deref()), (303, Some("/staff")));
+    }
+}

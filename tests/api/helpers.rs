@@ -850,9 +850,11 @@ impl Browser {
         password: &str,
         totp: &str,
     ) -> (u16, String, Option<String>) {
+        let csrf = self.csrf("/staff/login");
         self.post(
             "/staff/login",
             &[
+                ("csrf", &csrf),
                 ("username", username),
                 ("password", password),
                 ("totp", totp),

@@ -1,5 +1,6 @@
 //! Signing in and out of the staff pages.
 
+use crate::secrets;
 use crate::web::AppState;
 use crate::web::extract::{
     NoFields, StaffForm, allows, can, removal_cookie, session_cookie, session_token,
@@ -7,6 +8,7 @@ use crate::web::extract::{
 use crate::web::i18n::Lang;
 use crate::web::pages::{Page, context, refusal_text, render, see_other};
 use crate::web::security::client_ip;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,12 +20,50 @@ pub struct LoginForm {
     username: String,
     password: String,
     totp: String,
+    /// The token of the sign-in form's own cookie (against login CSRF).
+    csrf: String,
+}
+
+/// The cookie that carries the sign-in form's token: a page of another site cannot read it nor
+/// (SameSite=Strict) make the browser send it, so it cannot sign a browser in to an account of
+/// its choosing.
+const LOGIN_COOKIE: &str = "tipline_login";
+
+/// The sign-in form with a fresh token in it and in its cookie; `username` and `banner` kept.
+fn login_page(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    username: &str,
+    banner: Option<&str>,
+    status: StatusCode,
+) -> HttpResponse {
+    let token = match secrets::random_bytes::<24>() {
+        Ok(bytes) => hex::encode(bytes),
+        Err(e) => {
+            tracing::error!(error = %e, "no random bytes for the sign-in form");
+            return HttpResponse::InternalServerError().finish();
+        }
+    };
+    let mut ctx = context(state, req, lang, None);
+    ctx.insert("username", username);
+    ctx.insert("csrf", &token);
+    if let Some(banner) = banner {
+        ctx.insert("banner", banner);
+    }
+    let mut resp = render(state, req, "staff/login.html", &ctx, status);
+    let cookie = Cookie::build(LOGIN_COOKIE, token)
+        .path("/staff/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.secure_cookies)
+        .finish();
+    let _ = resp.add_cookie(&cookie);
+    resp
 }
 
 pub async fn login_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
-    let mut ctx = context(&state, &req, lang, None);
-    ctx.insert("username", "");
-    render(&state, &req, "staff/login.html", &ctx, StatusCode::OK)
+    login_page(&state, &req, lang, "", None, StatusCode::OK)
 }
 
 /// Signs in and opens the staff member's first page: the queue, or the rewards for finance. A
@@ -33,11 +73,13 @@ pub async fn login_submit(page: Page, form: web::Form<LoginForm>) -> HttpRespons
     let f = form.into_inner();
     let ip = client_ip(&req, &state.trusted_proxies);
     let refused = |status: StatusCode, banner: String| {
-        let mut ctx = context(&state, &req, lang, None);
-        ctx.insert("username", &f.username);
-        ctx.insert("banner", &banner);
-        render(&state, &req, "staff/login.html", &ctx, status)
+        login_page(&state, &req, lang, &f.username, Some(&banner), status)
     };
+    let cookie = req.cookie(LOGIN_COOKIE);
+    let expected = cookie.as_ref().map_or("", |c| c.value());
+    if expected.is_empty() || !secrets::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+        return refused(StatusCode::FORBIDDEN, lang.t("error-csrf"));
+    }
     if let Err(seconds) = state.limiters.check_signin(ip, &f.username) {
         let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
         let mut resp = refused(StatusCode::TOO_MANY_REQUESTS, text);
