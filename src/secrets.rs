@@ -313,6 +313,42 @@ fn key(name: &str, configured: Option<&str>, dir: &Path, len: usize) -> anyhow::
     }
 }
 
+/// Files the service writes are its owner's alone (0600, directories 0700): from now on through the
+/// process's umask (SQLite's database, journal and WAL files, the mail outbox's `.eml` files,
+/// keys), and the ones an earlier version left readable (the SQLite files, `data_dir`, the
+/// outbox folder) are restricted now.
+pub fn make_files_private(data_dir: &Path, sqlite: Option<&Path>) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // SAFETY: umask only sets the process's file-creation mask; it cannot fail.
+        unsafe {
+            libc::umask(0o077);
+        }
+        let restrict = |path: &Path, mode: u32| -> anyhow::Result<()> {
+            match std::fs::metadata(path) {
+                Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                        .with_context(|| format!("restricting {}", path.display()))
+                }
+                _ => Ok(()),
+            }
+        };
+        restrict(data_dir, 0o700)?;
+        restrict(&data_dir.join("outbox"), 0o700)?;
+        if let Some(db) = sqlite {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut name = db.as_os_str().to_owned();
+                name.push(suffix);
+                restrict(Path::new(&name), 0o600)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (data_dir, sqlite);
+    Ok(())
+}
+
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     #[cfg(unix)]

@@ -20,6 +20,11 @@ pub fn services(settings: &Settings, config_dir: &Path, clock: Clock) -> anyhow:
     let catalog = config::load_catalog(config_dir)?;
     let calendar = config::load_calendar(config_dir)?;
     let rewards = config::load_rewards(config_dir)?;
+    let sqlite = match db::Target::parse(&settings.database_url)? {
+        db::Target::Sqlite(path) => Some(path),
+        db::Target::Postgres(_) => None,
+    };
+    crate::secrets::make_files_private(&settings.data_dir, sqlite.as_deref())?;
     let db = Db::connect(settings)?;
     db.migrate()?;
     let keys = Keys::load_or_generate(settings)?;

@@ -133,6 +133,17 @@ on_both_backends! {
         assert_eq!(files.len(), 2);
         let all: String = files.iter().map(|f| std::fs::read_to_string(f.path()).unwrap()).collect();
         assert!(all.contains("municipal@huli.example.gov.cn") && all.contains("jiangtou@huli.example.gov.cn"));
+        // Files the service writes are its owner's alone.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for f in &files {
+            assert_eq!(mode(&f.path()), 0o600, "{}", f.path().display());
+        }
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(app.data_dir()), 0o700);
+        if let Some(db) = &app.db.sqlite_path {
+            assert_eq!(mode(db), 0o600, "the SQLite file");
+        }
     }
 
     /// A passed limit escalates once: the case is marked overdue, the department and the
