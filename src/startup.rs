@@ -66,6 +66,7 @@ impl Application {
             limiters: limiters.clone(),
             trusted_proxies: settings.trusted_proxies.clone(),
             multipart_limit: settings.limits.multipart_bytes,
+            json_limit: settings.limits.json_bytes,
             uploads: Arc::new(tokio::sync::Semaphore::new(
                 settings.limits.concurrent_uploads,
             )),
@@ -76,6 +77,7 @@ impl Application {
         let settings_for_app = settings.clone();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(web::security::reject_nul))
                 .wrap_fn(web::pages::error_pages)
                 .wrap_fn(web::access_log)
                 .app_data(state.clone())

@@ -60,6 +60,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     /// Multipart bodies above this many bytes answer 413.
     pub multipart_limit: usize,
+    /// JSON and form bodies above this many bytes answer 413.
+    pub json_limit: usize,
     /// Slots for reading report forms with photos.
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Mark cookies `Secure`.

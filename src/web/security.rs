@@ -190,6 +190,146 @@ pub fn log_access(method: &str, path: &str, status: u16, started: Instant) {
     tracing::info!(target: "tipline::access", method, path, status, ms = started.elapsed().as_millis() as u64, "request");
 }
 
+/// Refuses a NUL character in any text a request carries (the path, the query, a JSON or form
+/// body) with 422 before a handler sees it: PostgreSQL cannot store one, and no person types one.
+/// Multipart bodies (photos) are left to their own checks. A JSON or form body over the JSON limit
+/// answers 413 here, as its extractor would.
+pub async fn reject_nul(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::StatusCode;
+    let uri = req.uri();
+    let mut refused = has_encoded_nul(uri.path().as_bytes())
+        || uri.query().is_some_and(|q| has_encoded_nul(q.as_bytes()));
+    let mut fields = Vec::new();
+    let kind = body_kind(req.headers());
+    if !refused && kind != BodyKind::Other {
+        let limit = req
+            .app_data::<actix_web::web::Data<super::AppState>>()
+            .map_or(1 << 20, |s| s.json_limit);
+        let mut payload = actix_web::HttpMessage::take_payload(&mut req);
+        let mut body = actix_web::web::BytesMut::new();
+        while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
+            body.extend_from_slice(&chunk?);
+            if body.len() > limit {
+                return Ok(refuse(req, StatusCode::PAYLOAD_TOO_LARGE));
+            }
+        }
+        refused = match kind {
+            BodyKind::Json => {
+                fields = json_fields_with_nul(&body);
+                !fields.is_empty()
+            }
+            _ => has_encoded_nul(&body),
+        };
+        req.set_payload(actix_web::dev::Payload::from(body.freeze()));
+    }
+    if refused {
+        let res = refuse(req, StatusCode::UNPROCESSABLE_ENTITY);
+        return Ok(with_field_errors(res, &fields));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    Json,
+    Form,
+    Other,
+}
+
+fn body_kind(headers: &actix_web::http::header::HeaderMap) -> BodyKind {
+    let ct = headers
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ct.starts_with("application/json") {
+        BodyKind::Json
+    } else if ct.starts_with("application/x-www-form-urlencoded") {
+        BodyKind::Form
+    } else {
+        BodyKind::Other
+    }
+}
+
+/// `%00` (percent-encoded NUL) or a raw NUL byte.
+fn has_encoded_nul(text: &[u8]) -> bool {
+    text.contains(&0) || text.windows(3).any(|w| w == b"%00")
+}
+
+/// The fields of a JSON body (named by their top-level key) that hold a NUL anywhere inside; a
+/// body that is not JSON is left to the extractor, which answers 400.
+fn json_fields_with_nul(body: &[u8]) -> Vec<String> {
+    fn walk(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(walk),
+            serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || walk(v)),
+            _ => false,
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .filter(|(k, v)| k.contains('\0') || walk(v))
+            .map(|(k, _)| k.replace('\0', ""))
+            .collect(),
+        Ok(other) if walk(&other) => vec![String::new()],
+        _ => Vec::new(),
+    }
+}
+
+/// An API refusal names each field that held a NUL, as the services name theirs.
+fn with_field_errors(
+    res: actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+    fields: &[String],
+) -> actix_web::dev::ServiceResponse<actix_web::body::BoxBody> {
+    let path = res.request().path();
+    let api = path.starts_with("/api/") || path.starts_with("/open311/");
+    let named: Vec<&String> = fields.iter().filter(|f| !f.is_empty()).collect();
+    if !api || named.is_empty() {
+        return res;
+    }
+    let lang = Lang::from_request(res.request());
+    let said = lang.field("nul_character", &[]);
+    let body = serde_json::json!({
+        "error": "validation",
+        "message": lang.t("error-nul_character"),
+        "fields": named
+            .into_iter()
+            .map(|f| (f.clone(), serde_json::json!([said])))
+            .collect::<serde_json::Map<_, _>>(),
+    });
+    res.map_body(|_, _| actix_web::body::BoxBody::new(body.to_string()))
+}
+
+/// The refusal, in the API's JSON or as the error page.
+fn refuse(
+    req: actix_web::dev::ServiceRequest,
+    status: actix_web::http::StatusCode,
+) -> actix_web::dev::ServiceResponse<actix_web::body::BoxBody> {
+    use super::error::Code;
+    use actix_web::ResponseError;
+    let (req, _) = req.into_parts();
+    let lang = Lang::from_request(&req);
+    let (code, key) = match status {
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => (Code::TooLarge, "error-too_large"),
+        _ => (Code::Validation, "error-nul_character"),
+    };
+    let api = req.path().starts_with("/api/") || req.path().starts_with("/open311/");
+    let res = match (api, req.app_data::<actix_web::web::Data<super::AppState>>()) {
+        (false, Some(state)) => {
+            state
+                .pages
+                .error(&req, lang, status, "page-bad-input-title", &lang.t(key))
+        }
+        _ => ApiError::new(code, lang).with_message(key).error_response(),
+    };
+    actix_web::dev::ServiceResponse::new(req, res)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

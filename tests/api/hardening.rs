@@ -114,3 +114,39 @@ on_both_backends! {
         assert_eq!((status, to.as_deref()), (303, Some("/staff")));
     }
 }
+
+on_both_backends! {
+    /// A NUL character anywhere a request carries text answers 422 in words, never 500, on both
+    /// databases: sign-in, a case path, queue filters, action and reward notes, Open311 look-ups,
+    /// a staff page form. A backslash followed by `u0000` as typed text is not a NUL.
+    fn nul_characters_are_refused_everywhere(app) {
+        let refused = |a: &Answer| {
+            assert_eq!(a.status, 422, "{}", a.text);
+            assert_eq!(a.json["error"], "validation", "{}", a.text);
+            assert!(a.text.contains("NUL"), "{}", a.text);
+        };
+        refused(&app.post_json("/api/v1/staff/session", &serde_json::json!({"username": "a\u{0}b", "password": "x"})));
+        let coord = app.staff("coord", "coordinator", None);
+        let case = app.new_case("gas");
+        refused(&coord.get("/api/v1/staff/tips/HL-2026%00"));
+        refused(&coord.get("/api/v1/staff/tips?status=new%00"));
+        refused(&coord.act(&case, serde_json::json!({"action": "reject", "reason": "无关\u{0}内容"})));
+        refused(&coord.post(&format!("/api/v1/staff/tips/{case}/messages"), &serde_json::json!({"body": "\u{0}"})));
+        refused(&coord.post("/api/v1/staff/rewards/1/sign-off", &serde_json::json!({"decision": "return", "note": "\u{0}"})));
+        refused(&app.get("/open311/v2/requests/HL-2026%00.json"));
+        refused(&app.get("/open311/v2/requests.json?service_request_id=%00"));
+
+        // Typed text that merely looks like an escape is kept.
+        let mut tip = anonymous_tip("gas");
+        tip["description"] = serde_json::json!("仓库门口贴着写有 \\u0000 字样的标签，消防通道被堆放的纸箱堵住。");
+        let a = app.post_json("/api/v1/tips", &tip);
+        assert_eq!(a.status, 201, "{}", a.text);
+
+        // A staff page form: the error page, in words.
+        let b = Browser::new(&app);
+        let csrf = b.csrf("/staff/login");
+        let (status, page, _) = b.post("/staff/login", &[("csrf", &csrf), ("username", "co\u{0}ord"), ("password", PASSWORD)]);
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("空字符"), "{page}");
+    }
+}

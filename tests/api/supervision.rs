@@ -30,13 +30,19 @@ on_both_backends! {
 
         let bad = insp.post("/api/v1/staff/supervision", &json!({
             "kind": "chat", "unit": "nowhere", "case_number": "HL-1999-000001",
-            "finding": "短\u{0}", "conclusion": "maybe"
+            "finding": "短", "conclusion": "maybe"
         }));
         assert_eq!(bad.status, 422, "{}", bad.text);
         let fields = bad.json["fields"].as_object().unwrap();
         for f in ["kind", "unit", "case_number", "finding", "conclusion"] {
             assert!(fields.contains_key(f), "{f}: {}", bad.text);
         }
+        // A NUL is refused before anything else, naming its field.
+        let nul = insp.post("/api/v1/staff/supervision", &json!({
+            "kind": "spot_check", "unit": "municipal", "finding": "抽查发现\u{0}问题。", "conclusion": "ok"
+        }));
+        assert_eq!(nul.status, 422, "{}", nul.text);
+        assert!(nul.json["fields"]["finding"].to_string().contains("控制字符"), "{}", nul.text);
         // A head sees their own unit's findings only.
         let head = app.staff("f.head", "head", Some("fire"));
         let theirs = head.get("/api/v1/staff/supervision");

@@ -4,6 +4,7 @@ error-unauthenticated = Please sign in first.
 error-forbidden = You are not allowed to do this.
 error-not_found = Nothing was found here.
 error-method_not_allowed = This address does not take that kind of request.
+error-nul_character = What was sent contains a NUL character, which cannot be stored; remove it and try again.
 error-receipt_not_found = No tip matches this receipt; please check the 16 digits and try again.
 error-sign_in = The username or password is not right.
 error-second_factor = Please type the 6-digit code from your authenticator app.

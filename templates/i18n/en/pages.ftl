@@ -143,6 +143,7 @@ status-closed-next = This case is closed. Thank you for your report.
 
 page-not-found-title = Page not found
 page-method-title = Wrong kind of request
+page-bad-input-title = Input not accepted
 page-too-large-title = What you sent is too large
 page-too-large = Your photos together are over the limit. Go back, send fewer photos and try again.
 page-rate-limited-title = Too many attempts

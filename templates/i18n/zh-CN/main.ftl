@@ -4,6 +4,7 @@ error-unauthenticated = 请先登录。
 error-forbidden = 您没有权限执行此操作。
 error-not_found = 没有找到您要的内容。
 error-method_not_allowed = 该地址不支持这种请求方式。
+error-nul_character = 提交的内容含有空字符（NUL），无法保存，请删除后重试。
 error-receipt_not_found = 没有找到与该回执码对应的举报，请核对 16 位数字后重试。
 error-sign_in = 用户名或密码不正确。
 error-second_factor = 请输入身份验证器上的 6 位动态码。

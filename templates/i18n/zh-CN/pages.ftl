@@ -143,6 +143,7 @@ status-closed-next = 此案已办结，感谢您的举报。
 
 page-not-found-title = 页面不存在
 page-method-title = 请求方式不对
+page-bad-input-title = 内容无法接受
 page-too-large-title = 提交的内容太大
 page-too-large = 照片总大小超过了限制。请返回，减少照片数量后再提交。
 page-rate-limited-title = 操作太频繁
