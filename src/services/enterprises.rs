@@ -318,17 +318,28 @@ impl Services {
             Some(c) => format!("{id} {} {c}", e.name),
             None => format!("{id} {}", e.name),
         };
-        append(
-            self,
-            conn,
-            &NewEntry {
-                actor: &staff.username,
-                action: "enterprise_created",
-                detail: Some(&detail),
-                ..NewEntry::default()
-            },
-        )?;
+        self.audit_staff_step(conn, staff, "enterprise_created", &detail)?;
         Ok(id)
+    }
+
+    /// The audit entry of a staff member's step that concerns no case (an enterprise or an
+    /// inspection recorded, hazards imported, a list exported): who, what and its detail, in
+    /// the caller's transaction.
+    pub(super) fn audit_staff_step(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        action: &str,
+        detail: &str,
+    ) -> ServiceResult<()> {
+        let entry = NewEntry {
+            actor: &staff.username,
+            action,
+            detail: Some(detail),
+            ..NewEntry::default()
+        };
+        append(self, conn, &entry)?;
+        Ok(())
     }
 
     /// Records an enterprise (`POST /api/v1/staff/enterprises`, the page's form).

@@ -14,7 +14,6 @@
 //! (`隐患编号`) that is already recorded is refused, so importing an export twice records
 //! nothing twice. Columns the import does not know (状态, anything else) are ignored.
 
-use super::audit;
 use super::auth::Staff;
 use super::enterprises::EnterpriseInput;
 use super::exports::{Download, XLSX_TYPE, add_sheet};
@@ -22,7 +21,6 @@ use super::hazards::{Fields, HazardInput};
 use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
-use crate::db::audit::NewEntry;
 use crate::db::enterprises;
 use crate::db::hazards;
 use crate::domain::FieldError;
@@ -196,16 +194,7 @@ impl Services {
                 return Err(ImportError::Rows(errors));
             }
             let detail = format!("{imported} hazards, {created} new enterprises");
-            audit::append(
-                self,
-                conn,
-                &NewEntry {
-                    actor: &staff.username,
-                    action: "hazards_import",
-                    detail: Some(&detail),
-                    ..NewEntry::default()
-                },
-            )?;
+            self.audit_staff_step(conn, staff, "hazards_import", &detail)?;
             Ok(imported)
         })
     }

@@ -6,7 +6,6 @@ use super::auth::Staff;
 use super::hazards::{Fields, HazardInput, NewHazard, date_field, filled};
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
-use crate::db::audit::NewEntry;
 use crate::db::enterprises;
 use crate::db::hazards::{self, HazardFilter};
 use crate::db::inspections::{self as db, InspectionRow};
@@ -151,13 +150,7 @@ impl Services {
             };
             let id = db::insert(conn, &row, &visited)?;
             let detail = format!("{} {}", row.held_on, row.title);
-            let entry = NewEntry {
-                actor: &staff.username,
-                action: "inspection_created",
-                detail: Some(&detail),
-                ..NewEntry::default()
-            };
-            super::audit::append(self, conn, &entry)?;
+            self.audit_staff_step(conn, staff, "inspection_created", &detail)?;
             self.inspection_view(conn, staff, id)
         })
     }
