@@ -2,15 +2,14 @@
 //! queue with totals and signals, decisions and payouts, the reporter's claim with the receipt,
 //! and the ledger as CSV.
 
+use super::JsonUtf8;
 use super::api::{CasePath, Csrf, Lookup, Reporter, RewardPath, receipt_not_found};
 use super::error::{
     ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, ReceiptErrors, Refused,
     StaffErrors,
 };
-use super::extract::{ApiStaff, can};
-use super::i18n::Lang;
+use super::extract::can;
 use super::staff_api::StaffCall;
-use super::{AppState, JsonUtf8};
 use crate::domain::json::yuan_of;
 use crate::domain::reward::{RewardId, RewardStatus};
 use crate::services::ServiceError;
@@ -388,11 +387,10 @@ pub struct RangeQuery {
         (status = 422, description = "a date is not YYYY-MM-DD", body = ErrorBody),
     ))]
 pub async fn ledger(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadRewards>,
+    call: StaffCall<can::ReadRewards>,
     q: web::Query<RangeQuery>,
 ) -> Result<CsvFile, ApiError> {
+    let lang = call.lang;
     let date = |s: &Option<String>, field: &'static str| -> Result<Option<NaiveDate>, ApiError> {
         match s.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(None),
@@ -402,10 +400,6 @@ pub async fn ledger(
         }
     };
     let (from, to) = (date(&q.from, "from")?, date(&q.to, "to")?);
-    let st = staff.member().clone();
-    state
-        .services
-        .blocking(move |s| s.ledger_file(&st, lang, from, to))
+    call.run(move |s, st| s.ledger_file(st, lang, from, to))
         .await
-        .map_err(ApiError::service(lang))
 }

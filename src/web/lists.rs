@@ -6,9 +6,10 @@
 use super::AppState;
 use super::JsonUtf8;
 use super::error::{ApiError, Code, ErrorBody};
-use super::extract::{ApiStaff, can};
+use super::extract::can;
 use super::form::{ReadError, read_parts};
 use super::i18n::Lang;
+use super::staff_api::StaffCall;
 use crate::services::exports::{Download, ListFormat};
 use crate::services::import::{self, ImportError, RowError};
 use crate::services::lists::{ListKind, ListQuery};
@@ -64,19 +65,14 @@ pub fn list_file(name: &str) -> Option<(ListKind, ListFormat)> {
         (status = 422, description = "a filter is not a known code or date", body = ErrorBody),
     ))]
 pub async fn export(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadCases>,
+    call: StaffCall<can::ReadCases>,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<Download, ApiError> {
+    let lang = call.lang;
     let file = list_file(&path).ok_or_else(|| ApiError::new(Code::NotFound, lang))?;
-    let st = staff.member().clone();
-    state
-        .services
-        .blocking(move |s| s.list_file(&st, file, &query, lang))
+    call.run(move |s, st| s.list_file(st, file, &query, lang))
         .await
-        .map_err(ApiError::service(lang))
 }
 
 /// How many hazards were imported.
@@ -185,12 +181,11 @@ pub struct ImportForm {
         (status = 422, description = "the header or rows are wrong (or no file was sent): nothing was stored", body = ImportRefused),
     ))]
 pub async fn import(
-    state: web::Data<AppState>,
-    lang: Lang,
+    call: StaffCall<can::RecordHazards>,
     req: HttpRequest,
-    staff: ApiStaff<can::RecordHazards>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = call.lang;
     let upload = read_upload(&req, payload).await.map_err(|e| match e {
         UploadError::NotMultipart => ApiError::new(Code::UnsupportedMedia, lang),
         UploadError::TooLarge => {
@@ -198,8 +193,8 @@ pub async fn import(
         }
         UploadError::Malformed => ApiError::new(Code::BadRequest, lang),
     })?;
-    let st = staff.member().clone();
-    let outcome = run_import(&state, st, upload.file).await;
+    let st = call.staff.member().clone();
+    let outcome = run_import(&call.state, st, upload.file).await;
     match outcome {
         Ok(n) => Ok(HttpResponse::Ok().json_utf8(Imported { imported: n })),
         Err(ImportError::Rows(rows)) => Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
