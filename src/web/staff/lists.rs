@@ -6,10 +6,11 @@
 use crate::domain::hazard::{HazardStatus, Source};
 use crate::services::auth::StaffSession;
 use crate::services::exports::Download;
-use crate::services::import::{ImportError, column_title};
+use crate::services::import::{ImportError, RowError, column_title};
 use crate::services::lists::{HazardList, ListKind, ListQuery, PAGE_ROWS};
 use crate::services::{ServiceError, ServiceResult};
 use crate::web::extract::{Staff, StaffUpload, allows, can};
+use crate::web::i18n::Lang;
 use crate::web::lists::{UploadError, import_rows, read_upload, run_import};
 use crate::web::pages::{Choice, Page, PageError, PageResult, Target, TargetPage, mend, see_other};
 use actix_web::http::StatusCode;
@@ -87,86 +88,59 @@ pub async fn import_submit(
     up: StaffUpload<can::RecordHazards>,
     payload: web::Payload,
 ) -> PageResult {
-    let upload = match read_upload(&page.req, payload).await {
-        Ok(u) => u,
-        Err(UploadError::TooLarge) => {
-            return refused(
-                &page,
-                &up.staff,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "lists-import-too-large",
-                None,
-            )
-            .await;
+    let outcome = match read_upload(&page.req, payload).await {
+        Ok(upload) => {
+            if !up.csrf_matches(&upload.csrf) {
+                return Err(PageError::Csrf);
+            }
+            let member = up.staff.member().clone();
+            run_import(&page.state, member, upload.file).await
         }
+        Err(UploadError::TooLarge) => Err(ImportError::TooLarge),
         Err(_) => return Err(PageError::BadRequest),
     };
-    if !up.csrf_matches(&upload.csrf) {
-        return Err(PageError::Csrf);
-    }
-    let member = up.staff.member().clone();
-    match run_import(&page.state, member, upload.file).await {
-        Ok(n) => Ok(see_other(&format!("/staff/lists/hazards?imported={n}"))),
-        Err(ImportError::Rows(rows)) => {
-            let lang = page.lang;
-            let table: Vec<Value> = import_rows(lang, &rows)
-                .into_iter()
-                .map(|r| {
-                    let row = match r.row {
-                        0 => lang.t("lists-import-header-row"),
-                        n => n.to_string(),
-                    };
-                    json!({"row": row, "field": column_title(lang, &r.field), "message": r.message})
-                })
-                .collect();
-            refused(
-                &page,
-                &up.staff,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "lists-import-errors",
-                Some(table),
-            )
-            .await
-        }
-        Err(ImportError::NotSpreadsheet) => {
-            refused(
-                &page,
-                &up.staff,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "lists-import-not-spreadsheet",
-                None,
-            )
-            .await
-        }
-        Err(ImportError::TooLarge) => {
-            refused(
-                &page,
-                &up.staff,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "lists-import-too-large",
-                None,
-            )
-            .await
-        }
+    let lang = page.lang;
+    let (status, key, rows) = match outcome {
+        Ok(n) => return Ok(see_other(&format!("/staff/lists/hazards?imported={n}"))),
+        Err(ImportError::Rows(rows)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lists-import-errors",
+            Some(problem_table(lang, &rows)),
+        ),
+        Err(ImportError::NotSpreadsheet) => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "lists-import-not-spreadsheet",
+            None,
+        ),
+        Err(ImportError::TooLarge) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "lists-import-too-large",
+            None,
+        ),
         Err(ImportError::Service(e)) => {
-            let (status, text) = mend(page.lang, e)?;
-            refused_text(&page, &up.staff, status, text, None).await
+            let (status, text) = mend(lang, e)?;
+            return refused(&page, &up.staff, status, text, None).await;
         }
-    }
+    };
+    refused(&page, &up.staff, status, lang.t(key), rows).await
+}
+
+/// The rows' problems as the page's table: row (the header named in words), column, problem.
+fn problem_table(lang: Lang, rows: &[RowError]) -> Vec<Value> {
+    import_rows(lang, rows)
+        .into_iter()
+        .map(|r| {
+            let row = match r.row {
+                0 => lang.t("lists-import-header-row"),
+                n => n.to_string(),
+            };
+            json!({"row": row, "field": column_title(lang, &r.field), "message": r.message})
+        })
+        .collect()
 }
 
 /// The hazard list again, with why the import was refused.
 async fn refused(
-    page: &Page,
-    staff: &Staff<can::RecordHazards>,
-    status: StatusCode,
-    key: &str,
-    rows: Option<Vec<Value>>,
-) -> PageResult {
-    refused_text(page, staff, status, page.lang.t(key), rows).await
-}
-
-async fn refused_text(
     page: &Page,
     staff: &Staff<can::RecordHazards>,
     status: StatusCode,
