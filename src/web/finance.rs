@@ -8,14 +8,15 @@ use super::error::{
     ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, ReceiptErrors, Refused,
     StaffErrors,
 };
-use super::extract::can;
+use super::extract::{Permitted, can};
 use super::staff_api::StaffCall;
 use crate::domain::json::yuan_of;
 use crate::domain::reward::{RewardId, RewardStatus};
-use crate::services::ServiceError;
+use crate::services::auth::Staff as StaffMember;
 use crate::services::exports::CsvFile;
 use crate::services::reward_json::{self, Queue, RewardJson, reward_json};
-use crate::services::rewards::{Payee, ProposalInput};
+use crate::services::rewards::{Payee, ProposalInput, RewardView};
+use crate::services::{ServiceError, ServiceResult, Services};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,17 @@ pub enum SignOffDecision {
     Return,
 }
 
+/// A step on the reward the path names, answered with the reward as the step left it.
+async fn reward_step<P: Permitted>(
+    call: StaffCall<P>,
+    path: web::Path<RewardId>,
+    step: impl FnOnce(Services, &StaffMember, RewardId) -> ServiceResult<RewardView> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let v = call.run(move |s, st| step(s, st, id)).await?;
+    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+}
+
 #[utoipa::path(post, path = "/staff/rewards/{id}/sign-off", tag = "finance", request_body = SignOffBody,
     params(RewardPath, Csrf),
     security(("session" = [])),
@@ -125,13 +137,12 @@ pub async fn sign_off(
     path: web::Path<RewardId>,
     body: web::Json<SignOffBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
     let SignOffBody { decision, note } = body.into_inner();
     let approve = decision == SignOffDecision::Approve;
-    let v = call
-        .run(move |s, st| s.sign_off_reward(st, id, approve, &note))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    reward_step(call, path, move |s, st, id| {
+        s.sign_off_reward(st, id, approve, &note)
+    })
+    .await
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -192,14 +203,11 @@ pub async fn decide(
             ));
         }
     };
-    let id = path.into_inner();
-    let v = call
-        .run(move |s, st| {
-            let amount = yuan_of("amount_yuan", b.amount_yuan.as_deref());
-            s.decide_reward(st, id, approve, amount, &b.note)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    reward_step(call, path, move |s, st, id| {
+        let amount = yuan_of("amount_yuan", b.amount_yuan.as_deref());
+        s.decide_reward(st, id, approve, amount, &b.note)
+    })
+    .await
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -222,11 +230,11 @@ pub async fn payout(
     path: web::Path<RewardId>,
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, b) = (path.into_inner(), body.into_inner());
-    let v = call
-        .run(move |s, st| s.pay_reward(st, id, &b.reference, b.paid_on.as_deref()))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    let b = body.into_inner();
+    reward_step(call, path, move |s, st, id| {
+        s.pay_reward(st, id, &b.reference, b.paid_on.as_deref())
+    })
+    .await
 }
 
 #[utoipa::path(put, path = "/staff/rewards/{id}", tag = "finance", request_body = ProposalBody,
@@ -241,11 +249,11 @@ pub async fn correct(
     path: web::Path<RewardId>,
     body: web::Json<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, input) = (path.into_inner(), body.into_inner().input());
-    let v = call
-        .run(move |s, st| s.correct_reward(st, id, &input))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    let input = body.into_inner().input();
+    reward_step(call, path, move |s, st, id| {
+        s.correct_reward(st, id, &input)
+    })
+    .await
 }
 
 /// A reason for a step that needs one (withdraw, reinstate, opening the payee).
@@ -268,11 +276,11 @@ pub async fn withdraw(
     path: web::Path<RewardId>,
     body: web::Json<RewardReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, reason) = (path.into_inner(), body.into_inner().reason);
-    let v = call
-        .run(move |s, st| s.withdraw_reward(st, id, &reason))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    let reason = body.into_inner().reason;
+    reward_step(call, path, move |s, st, id| {
+        s.withdraw_reward(st, id, &reason)
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/finance/rewards/{id}/reinstate", tag = "finance", request_body = RewardReasonBody,
@@ -287,11 +295,11 @@ pub async fn reinstate(
     path: web::Path<RewardId>,
     body: web::Json<RewardReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, reason) = (path.into_inner(), body.into_inner().reason);
-    let v = call
-        .run(move |s, st| s.reinstate_reward(st, id, &reason))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    let reason = body.into_inner().reason;
+    reward_step(call, path, move |s, st, id| {
+        s.reinstate_reward(st, id, &reason)
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/finance/rewards/{id}/payee", tag = "finance", request_body = RewardReasonBody,
