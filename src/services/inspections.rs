@@ -158,10 +158,7 @@ impl Services {
     /// The inspections this staff member joined (all for the coordinator and inspectors),
     /// newest first.
     pub fn inspections(&self, staff: &Staff) -> ServiceResult<Vec<InspectionView>> {
-        if !staff.may(Permission::ReadCases) {
-            return Err(ServiceError::Forbidden);
-        }
-        let mut conn = self.db.read()?;
+        let mut conn = self.reader_for(staff, Permission::ReadCases)?;
         let rows = db::recent(&mut conn, 200)?;
         rows.iter()
             .filter(|r| Self::joined(staff, r))
@@ -171,10 +168,7 @@ impl Services {
 
     /// One inspection with the hazards it found (those in this staff member's reach).
     pub fn inspection(&self, staff: &Staff, id: i64) -> ServiceResult<InspectionView> {
-        if !staff.may(Permission::ReadCases) {
-            return Err(ServiceError::Forbidden);
-        }
-        let mut conn = self.db.read()?;
+        let mut conn = self.reader_for(staff, Permission::ReadCases)?;
         self.inspection_view(&mut conn, staff, id)
     }
 
