@@ -15,10 +15,10 @@ use super::auth::Staff;
 use super::hazards::{EnterpriseRef, filled};
 use super::supervision::{AccountabilityView, accountability_in};
 use super::{ServiceError, ServiceResult, Services};
-use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::blacklist::{self, BlacklistRow};
 use crate::db::enterprises::{self, EnterpriseRow, NewEnterprise, name_core};
+use crate::db::{DbConn, PooledConn};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::credit_code::CreditCode;
@@ -318,17 +318,37 @@ impl Services {
             Some(c) => format!("{id} {} {c}", e.name),
             None => format!("{id} {}", e.name),
         };
-        append(
-            self,
-            conn,
-            &NewEntry {
-                actor: &staff.username,
-                action: "enterprise_created",
-                detail: Some(&detail),
-                ..NewEntry::default()
-            },
-        )?;
+        self.audit_staff_step(conn, staff, "enterprise_created", &detail)?;
         Ok(id)
+    }
+
+    /// A read connection for a staff member whose role may do `perm`; `Forbidden` (before any
+    /// connection is taken) otherwise.
+    pub(super) fn reader_for(&self, staff: &Staff, perm: Permission) -> ServiceResult<PooledConn> {
+        if !staff.may(perm) {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(self.db.read()?)
+    }
+
+    /// The audit entry of a staff member's step that concerns no case (an enterprise or an
+    /// inspection recorded, hazards imported, a list exported): who, what and its detail, in
+    /// the caller's transaction.
+    pub(super) fn audit_staff_step(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        action: &str,
+        detail: &str,
+    ) -> ServiceResult<()> {
+        let entry = NewEntry {
+            actor: &staff.username,
+            action,
+            detail: Some(detail),
+            ..NewEntry::default()
+        };
+        append(self, conn, &entry)?;
+        Ok(())
     }
 
     /// Records an enterprise (`POST /api/v1/staff/enterprises`, the page's form).
@@ -350,10 +370,7 @@ impl Services {
         staff: &Staff,
         q: &str,
     ) -> ServiceResult<Vec<EnterpriseSummary>> {
-        if !staff.may(Permission::ReadCases) {
-            return Err(ServiceError::Forbidden);
-        }
-        let mut conn = self.db.read()?;
+        let mut conn = self.reader_for(staff, Permission::ReadCases)?;
         let q = q.trim();
         let rows = match q.is_empty() {
             true => enterprises::recent(&mut conn, 50)?,
@@ -364,10 +381,7 @@ impl Services {
 
     /// Everything about one enterprise that this staff member may see.
     pub fn enterprise(&self, staff: &Staff, id: i64) -> ServiceResult<EnterpriseView> {
-        if !staff.may(Permission::ReadCases) {
-            return Err(ServiceError::Forbidden);
-        }
-        let mut conn = self.db.read()?;
+        let mut conn = self.reader_for(staff, Permission::ReadCases)?;
         self.enterprise_view(&mut conn, staff, id)
     }
 
@@ -467,10 +481,7 @@ impl Services {
     /// Enterprises with two or more major hazards found in the last 365 days and not listed now,
     /// for the coordinator to consider for the blacklist.
     pub fn blacklist_suggestions(&self, staff: &Staff) -> ServiceResult<Vec<BlacklistSuggestion>> {
-        if !staff.may(Permission::Publish) {
-            return Err(ServiceError::Forbidden);
-        }
-        let mut conn = self.db.read()?;
+        let mut conn = self.reader_for(staff, Permission::Publish)?;
         let today = self.today();
         let since = today - chrono::Duration::days(365);
         let mut out = Vec::new();

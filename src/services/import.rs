@@ -14,7 +14,6 @@
 //! (`隐患编号`) that is already recorded is refused, so importing an export twice records
 //! nothing twice. Columns the import does not know (状态, anything else) are ignored.
 
-use super::audit;
 use super::auth::Staff;
 use super::enterprises::EnterpriseInput;
 use super::exports::{Download, XLSX_TYPE, add_sheet};
@@ -22,7 +21,6 @@ use super::hazards::{Fields, HazardInput};
 use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
-use crate::db::audit::NewEntry;
 use crate::db::enterprises;
 use crate::db::hazards;
 use crate::domain::FieldError;
@@ -196,16 +194,7 @@ impl Services {
                 return Err(ImportError::Rows(errors));
             }
             let detail = format!("{imported} hazards, {created} new enterprises");
-            audit::append(
-                self,
-                conn,
-                &NewEntry {
-                    actor: &staff.username,
-                    action: "hazards_import",
-                    detail: Some(&detail),
-                    ..NewEntry::default()
-                },
-            )?;
+            self.audit_staff_step(conn, staff, "hazards_import", &detail)?;
             Ok(imported)
         })
     }
@@ -653,23 +642,37 @@ mod tests {
 
     #[test]
     fn dates_are_read_as_people_type_them() {
-        assert_eq!(date_text("2026-10-01"), "2026-10-01");
-        assert_eq!(date_text("2026/10/1"), "2026-10-01");
-        assert_eq!(date_text("2026.10.01"), "2026-10-01");
-        assert_eq!(date_text("2026年10月1日"), "2026-10-01");
-        assert_eq!(date_text("2026-10-01 00:00:00"), "2026-10-01");
-        assert_eq!(date_text("next week"), "next week");
+        let typed = [
+            "2026-10-01",
+            "2026/10/1",
+            "2026.10.01",
+            "2026年10月1日",
+            "2026-10-01 00:00:00",
+        ];
+        for t in typed {
+            assert_eq!(date_text(t), "2026-10-01", "{t}");
+        }
+        assert_eq!(
+            date_text("next week"),
+            "next week",
+            "not a date: kept as typed"
+        );
     }
 
     #[test]
     fn grades_and_yes_no_are_read_from_words() {
-        assert_eq!(grade_code("重大事故隐患"), "major");
-        assert_eq!(grade_code("一般隐患"), "general");
-        assert_eq!(grade_code("Major"), "major");
-        assert_eq!(grade_code("big"), "big");
-        assert_eq!(yes_no("是"), Some(true));
-        assert_eq!(yes_no("否"), Some(false));
-        assert_eq!(yes_no("maybe"), None);
+        let grades = [
+            ("重大事故隐患", "major"),
+            ("一般隐患", "general"),
+            ("Major", "major"),
+            ("big", "big"),
+        ];
+        for (typed, code) in grades {
+            assert_eq!(grade_code(typed), code, "{typed}");
+        }
+        for (typed, read) in [("是", Some(true)), ("否", Some(false)), ("maybe", None)] {
+            assert_eq!(yes_no(typed), read, "{typed}");
+        }
     }
 
     #[test]

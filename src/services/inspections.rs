@@ -6,7 +6,6 @@ use super::auth::Staff;
 use super::hazards::{Fields, HazardInput, NewHazard, date_field, filled};
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
-use crate::db::audit::NewEntry;
 use crate::db::enterprises;
 use crate::db::hazards::{self, HazardFilter};
 use crate::db::inspections::{self as db, InspectionRow};
@@ -151,13 +150,7 @@ impl Services {
             };
             let id = db::insert(conn, &row, &visited)?;
             let detail = format!("{} {}", row.held_on, row.title);
-            let entry = NewEntry {
-                actor: &staff.username,
-                action: "inspection_created",
-                detail: Some(&detail),
-                ..NewEntry::default()
-            };
-            super::audit::append(self, conn, &entry)?;
+            self.audit_staff_step(conn, staff, "inspection_created", &detail)?;
             self.inspection_view(conn, staff, id)
         })
     }
@@ -165,10 +158,7 @@ impl Services {
     /// The inspections this staff member joined (all for the coordinator and inspectors),
     /// newest first.
     pub fn inspections(&self, staff: &Staff) -> ServiceResult<Vec<InspectionView>> {
-        if !staff.may(Permission::ReadCases) {
-            return Err(ServiceError::Forbidden);
-        }
-        let mut conn = self.db.read()?;
+        let mut conn = self.reader_for(staff, Permission::ReadCases)?;
         let rows = db::recent(&mut conn, 200)?;
         rows.iter()
             .filter(|r| Self::joined(staff, r))
@@ -178,10 +168,7 @@ impl Services {
 
     /// One inspection with the hazards it found (those in this staff member's reach).
     pub fn inspection(&self, staff: &Staff, id: i64) -> ServiceResult<InspectionView> {
-        if !staff.may(Permission::ReadCases) {
-            return Err(ServiceError::Forbidden);
-        }
-        let mut conn = self.db.read()?;
+        let mut conn = self.reader_for(staff, Permission::ReadCases)?;
         self.inspection_view(&mut conn, staff, id)
     }
 

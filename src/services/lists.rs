@@ -7,13 +7,11 @@
 //! are words in the caller's language (names, never codes), the same on the page and in the
 //! files (`services::exports`); every export is recorded in the audit log.
 
-use super::audit;
 use super::auth::Staff;
 use super::hazards::Fields;
 use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
-use crate::db::audit::NewEntry;
 use crate::db::hazards::{self, HazardFilter, Listed};
 use crate::domain::access::Permission;
 use crate::domain::hazard::{HazardId, HazardStatus, Source, Step};
@@ -294,18 +292,8 @@ impl Services {
             true => format!("{file} ({} rows)", list.rows.len()),
             false => format!("{file} ({} rows; {filters})", list.rows.len()),
         };
-        self.db.write(|c| -> ServiceResult<()> {
-            Ok(audit::append(
-                self,
-                c,
-                &NewEntry {
-                    actor: &staff.username,
-                    action: "export",
-                    detail: Some(&detail),
-                    ..NewEntry::default()
-                },
-            )?)
-        })?;
+        self.db
+            .write(|c| self.audit_staff_step(c, staff, "export", &detail))?;
         Ok(list)
     }
 

@@ -51,16 +51,14 @@ pub enum NoEnterprise {
     NotFound(ErrorBody),
 }
 
-/// The blacklist's state does not allow the step, or a field is wrong.
+/// The blacklist's state does not allow the step (listed beside [`Invalid`]).
 #[derive(utoipa::IntoResponses)]
-pub enum BlacklistRefused {
+pub enum BlacklistConflict {
     #[response(
         status = 409,
         description = "already listed (a listing in force), or nothing in force to withdraw"
     )]
     Conflict(ErrorBody),
-    #[response(status = 422, description = "a field is wrong or missing")]
-    Validation(ErrorBody),
 }
 
 #[utoipa::path(post, path = "/staff/enterprises", tag = "staff", request_body = EnterpriseInput,
@@ -118,7 +116,7 @@ pub async fn one(
     security(("session" = [])),
     responses(
         (status = 201, description = "the enterprise is listed", body = BlacklistEntry),
-        StaffErrors, NoEnterprise, BlacklistRefused, JsonBodyErrors,
+        StaffErrors, NoEnterprise, BlacklistConflict, Invalid, JsonBodyErrors,
     ))]
 pub async fn blacklist(
     call: StaffCall<can::Publish>,
@@ -137,7 +135,7 @@ pub async fn blacklist(
     security(("session" = [])),
     responses(
         (status = 200, description = "the entry in force is withdrawn", body = BlacklistEntry),
-        StaffErrors, NoEnterprise, BlacklistRefused, JsonBodyErrors,
+        StaffErrors, NoEnterprise, BlacklistConflict, Invalid, JsonBodyErrors,
     ))]
 pub async fn withdraw(
     call: StaffCall<can::Publish>,

@@ -100,18 +100,18 @@ impl<P: Permitted> Staff<P> {
         &self.session.staff
     }
 
-    /// Checks the session and the role; `None` when nobody is signed in.
-    async fn check(req: &HttpRequest) -> Result<Option<Self>, PageError> {
+    /// Checks the session and the role; nobody signed in is sent to the sign-in page.
+    async fn signed_in(req: &HttpRequest) -> Result<Self, actix_web::Error> {
         let Some(session) = current(req).await else {
-            return Ok(None);
+            return Err(SignInFirst.into());
         };
         if !allows::<P>(session.staff.role) {
-            return Err(PageError::Forbidden);
+            return Err(PageError::Forbidden.into());
         }
-        Ok(Some(Staff {
+        Ok(Staff {
             session,
             role: PhantomData,
-        }))
+        })
     }
 }
 
@@ -139,21 +139,26 @@ impl ResponseError for SignInFirst {
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, actix_web::Error>>>>;
 
+/// The future of an extractor that reads nothing but the request (its session): `read` gets a
+/// clone of the request to keep.
+fn from_req<T, F: Future<Output = Result<T, actix_web::Error>> + 'static>(
+    req: &HttpRequest,
+    read: impl FnOnce(HttpRequest) -> F,
+) -> Boxed<T> {
+    Box::pin(read(req.clone()))
+}
+
 impl<P: Permitted> FromRequest for Staff<P> {
     type Error = actix_web::Error;
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
+        from_req(req, |req| async move {
             if !is_safe(req.method()) {
                 // A state-changing page request must come through `StaffForm`.
                 return Err(PageError::Csrf.into());
             }
-            match Staff::<P>::check(&req).await? {
-                Some(s) => Ok(s),
-                None => Err(SignInFirst.into()),
-            }
+            Staff::<P>::signed_in(&req).await
         })
     }
 }
@@ -182,9 +187,7 @@ impl<P: Permitted, T: DeserializeOwned + 'static> FromRequest for StaffForm<P, T
         let body = actix_web::web::Form::<WithCsrf<T>>::from_request(req, payload);
         let req = req.clone();
         Box::pin(async move {
-            let Some(staff) = Staff::<P>::check(&req).await? else {
-                return Err(SignInFirst.into());
-            };
+            let staff = Staff::<P>::signed_in(&req).await?;
             let sent = body.await.map_err(|_| PageError::BadRequest)?.into_inner();
             if !same(&sent.csrf, &staff.session.csrf) {
                 return Err(PageError::Csrf.into());
@@ -215,12 +218,9 @@ impl<P: Permitted> FromRequest for StaffUpload<P> {
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            match Staff::<P>::check(&req).await? {
-                Some(staff) => Ok(StaffUpload { staff }),
-                None => Err(SignInFirst.into()),
-            }
+        from_req(req, |req| async move {
+            let staff = Staff::<P>::signed_in(&req).await?;
+            Ok(StaffUpload { staff })
         })
     }
 }
@@ -247,8 +247,7 @@ impl<P: Permitted> FromRequest for ApiStaff<P> {
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
+        from_req(req, |req| async move {
             let Some(session) = current(&req).await else {
                 return Err(ApiError::for_request(Code::Unauthenticated, &req).into());
             };

@@ -2,21 +2,21 @@
 //! queue with totals and signals, decisions and payouts, the reporter's claim with the receipt,
 //! and the ledger as CSV.
 
+use super::JsonUtf8;
 use super::api::{CasePath, Csrf, Lookup, Reporter, RewardPath, receipt_not_found};
 use super::error::{
     ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, ReceiptErrors, Refused,
     StaffErrors,
 };
-use super::extract::{ApiStaff, can};
-use super::i18n::Lang;
+use super::extract::{Permitted, can};
 use super::staff_api::StaffCall;
-use super::{AppState, JsonUtf8};
 use crate::domain::json::yuan_of;
 use crate::domain::reward::{RewardId, RewardStatus};
-use crate::services::ServiceError;
+use crate::services::auth::Staff as StaffMember;
 use crate::services::exports::CsvFile;
 use crate::services::reward_json::{self, Queue, RewardJson, reward_json};
-use crate::services::rewards::{Payee, ProposalInput};
+use crate::services::rewards::{Payee, ProposalInput, RewardView};
+use crate::services::{ServiceError, ServiceResult, Services};
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -114,6 +114,17 @@ pub enum SignOffDecision {
     Return,
 }
 
+/// A step on the reward the path names, answered with the reward as the step left it.
+async fn reward_step<P: Permitted>(
+    call: StaffCall<P>,
+    path: web::Path<RewardId>,
+    step: impl FnOnce(Services, &StaffMember, RewardId) -> ServiceResult<RewardView> + Send + 'static,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let v = call.run(move |s, st| step(s, st, id)).await?;
+    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+}
+
 #[utoipa::path(post, path = "/staff/rewards/{id}/sign-off", tag = "finance", request_body = SignOffBody,
     params(RewardPath, Csrf),
     security(("session" = [])),
@@ -126,13 +137,12 @@ pub async fn sign_off(
     path: web::Path<RewardId>,
     body: web::Json<SignOffBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
     let SignOffBody { decision, note } = body.into_inner();
     let approve = decision == SignOffDecision::Approve;
-    let v = call
-        .run(move |s, st| s.sign_off_reward(st, id, approve, &note))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    reward_step(call, path, move |s, st, id| {
+        s.sign_off_reward(st, id, approve, &note)
+    })
+    .await
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -193,14 +203,11 @@ pub async fn decide(
             ));
         }
     };
-    let id = path.into_inner();
-    let v = call
-        .run(move |s, st| {
-            let amount = yuan_of("amount_yuan", b.amount_yuan.as_deref());
-            s.decide_reward(st, id, approve, amount, &b.note)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    reward_step(call, path, move |s, st, id| {
+        let amount = yuan_of("amount_yuan", b.amount_yuan.as_deref());
+        s.decide_reward(st, id, approve, amount, &b.note)
+    })
+    .await
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -223,11 +230,11 @@ pub async fn payout(
     path: web::Path<RewardId>,
     body: web::Json<PayoutBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, b) = (path.into_inner(), body.into_inner());
-    let v = call
-        .run(move |s, st| s.pay_reward(st, id, &b.reference, b.paid_on.as_deref()))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    let b = body.into_inner();
+    reward_step(call, path, move |s, st, id| {
+        s.pay_reward(st, id, &b.reference, b.paid_on.as_deref())
+    })
+    .await
 }
 
 #[utoipa::path(put, path = "/staff/rewards/{id}", tag = "finance", request_body = ProposalBody,
@@ -242,11 +249,11 @@ pub async fn correct(
     path: web::Path<RewardId>,
     body: web::Json<ProposalBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, input) = (path.into_inner(), body.into_inner().input());
-    let v = call
-        .run(move |s, st| s.correct_reward(st, id, &input))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    let input = body.into_inner().input();
+    reward_step(call, path, move |s, st, id| {
+        s.correct_reward(st, id, &input)
+    })
+    .await
 }
 
 /// A reason for a step that needs one (withdraw, reinstate, opening the payee).
@@ -269,11 +276,11 @@ pub async fn withdraw(
     path: web::Path<RewardId>,
     body: web::Json<RewardReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, reason) = (path.into_inner(), body.into_inner().reason);
-    let v = call
-        .run(move |s, st| s.withdraw_reward(st, id, &reason))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    let reason = body.into_inner().reason;
+    reward_step(call, path, move |s, st, id| {
+        s.withdraw_reward(st, id, &reason)
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/finance/rewards/{id}/reinstate", tag = "finance", request_body = RewardReasonBody,
@@ -288,11 +295,11 @@ pub async fn reinstate(
     path: web::Path<RewardId>,
     body: web::Json<RewardReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, reason) = (path.into_inner(), body.into_inner().reason);
-    let v = call
-        .run(move |s, st| s.reinstate_reward(st, id, &reason))
-        .await?;
-    Ok(HttpResponse::Ok().json_utf8(reward_json(&v)))
+    let reason = body.into_inner().reason;
+    reward_step(call, path, move |s, st, id| {
+        s.reinstate_reward(st, id, &reason)
+    })
+    .await
 }
 
 #[utoipa::path(post, path = "/finance/rewards/{id}/payee", tag = "finance", request_body = RewardReasonBody,
@@ -388,11 +395,10 @@ pub struct RangeQuery {
         (status = 422, description = "a date is not YYYY-MM-DD", body = ErrorBody),
     ))]
 pub async fn ledger(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadRewards>,
+    call: StaffCall<can::ReadRewards>,
     q: web::Query<RangeQuery>,
 ) -> Result<CsvFile, ApiError> {
+    let lang = call.lang;
     let date = |s: &Option<String>, field: &'static str| -> Result<Option<NaiveDate>, ApiError> {
         match s.as_deref().filter(|s| !s.is_empty()) {
             None => Ok(None),
@@ -402,10 +408,6 @@ pub async fn ledger(
         }
     };
     let (from, to) = (date(&q.from, "from")?, date(&q.to, "to")?);
-    let st = staff.member().clone();
-    state
-        .services
-        .blocking(move |s| s.ledger_file(&st, lang, from, to))
+    call.run(move |s, st| s.ledger_file(st, lang, from, to))
         .await
-        .map_err(ApiError::service(lang))
 }

@@ -7,7 +7,9 @@
 
 use super::extract::{Permitted, Staff, can};
 use super::i18n::Lang;
-use super::pages::{Choice, Names, Page, PageResult, Target, TargetForm, mend, see_other};
+use super::pages::{
+    Choice, Names, Page, PageResult, Target, TargetForm, TargetPage, mend, see_other,
+};
 use super::render::local_date;
 use crate::domain::reward::{Fen, RewardId, RewardStatus, RewardStep};
 use crate::services::auth::StaffSession;
@@ -206,16 +208,11 @@ pub async fn finance_payee(sent: TargetForm<can::PayReward, DecisionForm, Reward
 
 /// The printable reward notice (奖励通知书) for the reporter: amount, claim period and how to
 /// claim; nothing of the reporter's identity.
-pub async fn finance_notice(
-    page: Page,
-    staff: Staff<can::ReadRewards>,
-    path: web::Path<RewardId>,
-) -> PageResult {
-    let id = path.into_inner();
-    let v = page
-        .run(&staff.session, move |s, st| s.reward(&st.staff, id))
-        .await?;
-    let mut ctx = page.context(&staff.session);
+pub async fn finance_notice(sent: TargetPage<can::ReadRewards, RewardId>) -> PageResult {
+    let to = sent.to;
+    let v = to.run(|s, st, id| s.reward(&st.staff, *id)).await?;
+    let page = &to.page;
+    let mut ctx = page.context(&to.staff);
     ctx.insert("r", &document(page.names(), &v));
     let site = page.state.services.public_url.trim_end_matches('/');
     ctx.insert("track_url", &format!("{site}/track"));

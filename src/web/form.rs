@@ -209,48 +209,83 @@ pub async fn read_report(
     if !content_type.starts_with("multipart/form-data") {
         return Err(ReadError::Malformed);
     }
-    let mut mp = Multipart::new(req.headers(), payload);
     let mut up = Upload {
         form: ReportForm::default(),
         ..Upload::default()
     };
-    let mut total = 0usize;
     let mut raw_photos: Vec<Vec<u8>> = Vec::new();
-    while let Some(field) = mp.next().await {
-        let mut field = field.map_err(|_| ReadError::Malformed)?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let is_file = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .is_some();
-        let cap = match name.as_str() {
-            "photos" if keep_photos => photo::MAX_BYTES + 1,
-            "photos" => 0,
-            _ => TEXT_FIELD_MAX,
-        };
-        let (buf, over) = read_field(&mut field, cap, (&mut total, limit)).await?;
-        if name == "photos" {
+    let cap = |name: &str| match name {
+        "photos" if keep_photos => photo::MAX_BYTES + 1,
+        "photos" => 0,
+        _ => TEXT_FIELD_MAX,
+    };
+    let parts = Multipart::new(req.headers(), payload);
+    read_parts(parts, limit, cap, |part| {
+        if part.name == "photos" {
             // A file input left empty still sends an empty part.
-            if buf.is_empty() || !keep_photos {
-                continue;
+            if part.bytes.is_empty() || !keep_photos {
+                return Ok(());
             }
-            if over {
+            if part.over {
                 push_once(&mut up.photo_errors, "photo_too_large");
             } else if raw_photos.len() >= photo::MAX_PHOTOS {
                 push_once(&mut up.photo_errors, "photo_count");
             } else {
-                raw_photos.push(buf.to_vec());
+                raw_photos.push(part.bytes.to_vec());
             }
-        } else if !is_file {
-            up.form
-                .set(&name, String::from_utf8_lossy(&buf).into_owned());
+        } else if part.file_name.is_none() {
+            up.form.set(
+                &part.name,
+                String::from_utf8_lossy(&part.bytes).into_owned(),
+            );
         }
-    }
+        Ok(())
+    })
+    .await?;
     if !keep_photos {
         return Ok(up);
     }
     clean_photos(raw_photos, &mut up).await?;
     Ok(up)
+}
+
+/// One part of a multipart body, as [`read_parts`] read it.
+pub struct Part {
+    pub name: String,
+    /// The file name a file input sent (empty when none was chosen); `None` for a text field.
+    pub file_name: Option<String>,
+    /// At most the part's cap.
+    pub bytes: BytesMut,
+    /// The part was longer than its cap (the rest was read and dropped).
+    pub over: bool,
+}
+
+/// Reads every part of a multipart body in turn: each kept up to the bytes `cap` allows its
+/// name, the whole body at most `limit` bytes, and handed to `each` (whose error ends the
+/// reading).
+pub async fn read_parts(
+    mut parts: Multipart,
+    limit: usize,
+    cap: impl Fn(&str) -> usize,
+    mut each: impl FnMut(Part) -> Result<(), ReadError>,
+) -> Result<(), ReadError> {
+    let mut total = 0usize;
+    while let Some(field) = parts.next().await {
+        let mut field = field.map_err(|_| ReadError::Malformed)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .map(str::to_owned);
+        let (bytes, over) = read_field(&mut field, cap(&name), (&mut total, limit)).await?;
+        each(Part {
+            name,
+            file_name,
+            bytes,
+            over,
+        })?;
+    }
+    Ok(())
 }
 
 /// One part of a multipart body, at most `cap` bytes kept (the rest read and dropped; `true`

@@ -6,17 +6,17 @@
 use super::AppState;
 use super::JsonUtf8;
 use super::error::{ApiError, Code, ErrorBody};
-use super::extract::{ApiStaff, can};
+use super::extract::can;
+use super::form::{ReadError, read_parts};
 use super::i18n::Lang;
+use super::staff_api::StaffCall;
 use crate::services::exports::{Download, ListFormat};
 use crate::services::import::{self, ImportError, RowError};
 use crate::services::lists::{ListKind, ListQuery};
 use actix_multipart::Multipart;
 use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
-use actix_web::web::BytesMut;
 use actix_web::{HttpRequest, HttpResponse, Responder, web};
-use futures_util::StreamExt;
 use serde::Serialize;
 
 /// A download: saved under the file's name, never cached (staff data).
@@ -65,19 +65,14 @@ pub fn list_file(name: &str) -> Option<(ListKind, ListFormat)> {
         (status = 422, description = "a filter is not a known code or date", body = ErrorBody),
     ))]
 pub async fn export(
-    state: web::Data<AppState>,
-    lang: Lang,
-    staff: ApiStaff<can::ReadCases>,
+    call: StaffCall<can::ReadCases>,
     path: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> Result<Download, ApiError> {
+    let lang = call.lang;
     let file = list_file(&path).ok_or_else(|| ApiError::new(Code::NotFound, lang))?;
-    let st = staff.member().clone();
-    state
-        .services
-        .blocking(move |s| s.list_file(&st, file, &query, lang))
+    call.run(move |s, st| s.list_file(st, file, &query, lang))
         .await
-        .map_err(ApiError::service(lang))
 }
 
 /// How many hazards were imported.
@@ -139,36 +134,29 @@ pub async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upl
     if !multipart {
         return Err(UploadError::NotMultipart);
     }
-    let mut parts = Multipart::new(req.headers(), payload);
     let mut up = Upload::default();
-    let mut total = 0usize;
-    while let Some(part) = parts.next().await {
-        let mut part = part.map_err(|_| UploadError::Malformed)?;
-        let name = part.name().unwrap_or_default().to_owned();
-        // A file input left empty sends a part with no file name; a chosen empty file has one.
-        let chosen = part
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .is_some_and(|f| !f.is_empty());
-        let keep = matches!(name.as_str(), "file" | "csrf");
-        let mut buf = BytesMut::new();
-        while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|_| UploadError::Malformed)?;
-            total += chunk.len();
-            if total > import::MAX_BYTES + (64 << 10) || buf.len() + chunk.len() > import::MAX_BYTES
-            {
-                return Err(UploadError::TooLarge);
+    let cap = |name: &str| match name {
+        "file" | "csrf" => import::MAX_BYTES,
+        _ => 0,
+    };
+    let parts = Multipart::new(req.headers(), payload);
+    read_parts(parts, import::MAX_BYTES + (64 << 10), cap, |part| {
+        match part.name.as_str() {
+            "file" | "csrf" if part.over => return Err(ReadError::TooLarge),
+            // A file input left empty sends a part with no file name; a chosen empty file has one.
+            "file" if part.file_name.is_some_and(|f| !f.is_empty()) || !part.bytes.is_empty() => {
+                up.file = Some(part.bytes.to_vec())
             }
-            if keep {
-                buf.extend_from_slice(&chunk);
-            }
-        }
-        match name.as_str() {
-            "file" if chosen || !buf.is_empty() => up.file = Some(buf.to_vec()),
-            "csrf" => up.csrf = String::from_utf8_lossy(&buf).into_owned(),
+            "csrf" => up.csrf = String::from_utf8_lossy(&part.bytes).into_owned(),
             _ => {}
         }
-    }
+        Ok(())
+    })
+    .await
+    .map_err(|e| match e {
+        ReadError::TooLarge => UploadError::TooLarge,
+        ReadError::Malformed => UploadError::Malformed,
+    })?;
     Ok(up)
 }
 
@@ -193,12 +181,11 @@ pub struct ImportForm {
         (status = 422, description = "the header or rows are wrong (or no file was sent): nothing was stored", body = ImportRefused),
     ))]
 pub async fn import(
-    state: web::Data<AppState>,
-    lang: Lang,
+    call: StaffCall<can::RecordHazards>,
     req: HttpRequest,
-    staff: ApiStaff<can::RecordHazards>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = call.lang;
     let upload = read_upload(&req, payload).await.map_err(|e| match e {
         UploadError::NotMultipart => ApiError::new(Code::UnsupportedMedia, lang),
         UploadError::TooLarge => {
@@ -206,8 +193,8 @@ pub async fn import(
         }
         UploadError::Malformed => ApiError::new(Code::BadRequest, lang),
     })?;
-    let st = staff.member().clone();
-    let outcome = run_import(&state, st, upload.file).await;
+    let st = call.staff.member().clone();
+    let outcome = run_import(&call.state, st, upload.file).await;
     match outcome {
         Ok(n) => Ok(HttpResponse::Ok().json_utf8(Imported { imported: n })),
         Err(ImportError::Rows(rows)) => Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)

@@ -5,7 +5,7 @@
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::{Permitted, StaffForm, allows, can};
+use super::extract::{Permitted, Staff, StaffForm, allows, can};
 use super::i18n::Lang;
 use super::render::Caching;
 use crate::domain::catalog::{Department, Sector, Street};
@@ -19,7 +19,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::fmt;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use tera::Context;
 
@@ -417,32 +416,57 @@ impl<K: Clone + Send + 'static> Target<K> {
     }
 }
 
-/// A form `T` sent about the thing the path names (its key read as `K`), by a staff member whose
-/// role may do `P`, with the session's CSRF token (`StaffForm`'s checks, in the same order).
-pub struct TargetForm<P: Permitted, T, K = String> {
-    pub to: Target<K>,
-    pub form: T,
-    role: PhantomData<P>,
+/// A staff extractor that a [`Sent`] may be made of: who it names, and what they sent with it.
+pub trait StaffSent: FromRequest + 'static {
+    type Form;
+    fn split(self) -> (StaffSession, Self::Form);
 }
 
-impl<P, T, K> actix_web::FromRequest for TargetForm<P, T, K>
+impl<P: Permitted + 'static> StaffSent for Staff<P> {
+    type Form = ();
+    fn split(self) -> (StaffSession, ()) {
+        (self.session, ())
+    }
+}
+
+impl<P: Permitted + 'static, T: DeserializeOwned + 'static> StaffSent for StaffForm<P, T> {
+    type Form = T;
+    fn split(self) -> (StaffSession, T) {
+        (self.staff.session, self.form)
+    }
+}
+
+/// The thing the path names (its key read as `K`), asked for through the staff extractor `S`
+/// (with its checks, in the same order), with what `S` carried.
+pub struct Sent<S: StaffSent, K> {
+    pub to: Target<K>,
+    pub form: S::Form,
+}
+
+/// A form `T` sent about the thing the path names, by a staff member whose role may do `P`,
+/// with the session's CSRF token (`StaffForm`'s checks).
+pub type TargetForm<P, T, K = String> = Sent<StaffForm<P, T>, K>;
+
+/// The page of the thing the path names, read by a staff member whose role may do `P`.
+pub type TargetPage<P, K = String> = Sent<Staff<P>, K>;
+
+impl<S, K> FromRequest for Sent<S, K>
 where
-    P: Permitted + 'static,
-    T: DeserializeOwned + 'static,
+    S: StaffSent,
+    S::Future: 'static,
     K: DeserializeOwned + 'static,
 {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let parts = <(Page, web::Path<K>, StaffForm<P, T>)>::from_request(req, payload);
+        let parts = <(Page, web::Path<K>, S)>::from_request(req, payload);
         Box::pin(async move {
             let (page, key, sent) = parts.await?;
-            let (staff, key) = (sent.staff.session, key.into_inner());
-            Ok(TargetForm {
+            let ((staff, form), key) = (sent.split(), key.into_inner());
+            Ok(Sent {
                 to: Target { page, staff, key },
-                form: sent.form,
-                role: PhantomData,
+                form,
             })
         })
     }

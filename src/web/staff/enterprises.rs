@@ -12,7 +12,7 @@ use crate::web::AppState;
 use crate::web::error::ApiError;
 use crate::web::extract::{Staff, StaffForm, allows, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{Names, Page, PageResult, TargetForm, mend, see_other};
+use crate::web::pages::{Names, Page, PageResult, TargetForm, TargetPage, mend, see_other};
 use crate::web::render::{Caching, local_date, local_datetime};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -242,12 +242,11 @@ async fn show_one(page: &Page, staff: &StaffSession, id: i64, x: Extras) -> Page
 }
 
 pub async fn enterprise_page(
-    page: Page,
-    staff: Staff<can::ReadCases>,
-    path: web::Path<i64>,
+    sent: TargetPage<can::ReadCases, i64>,
     q: web::Query<DoneQuery>,
 ) -> PageResult {
-    let lang = page.lang;
+    let to = sent.to;
+    let lang = to.page.lang;
     let notice = q
         .done
         .as_deref()
@@ -257,7 +256,7 @@ pub async fn enterprise_page(
         notice,
         ..Extras::default()
     };
-    show_one(&page, &staff.session, path.into_inner(), x).await
+    show_one(&to.page, &to.staff, to.key, x).await
 }
 
 /// The blacklist forms: a listing (reason, last day) or a withdrawal (reason).

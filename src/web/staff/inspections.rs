@@ -8,9 +8,8 @@ use crate::services::auth::StaffSession;
 use crate::services::inspections::{InspectionInput, InspectionView};
 use crate::web::error::ApiError;
 use crate::web::extract::{Staff, StaffForm, allows, can};
-use crate::web::pages::{Names, Page, PageResult, mend, see_other};
+use crate::web::pages::{Names, Page, PageResult, TargetPage, mend, see_other};
 use actix_web::http::StatusCode;
-use actix_web::web;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -155,17 +154,12 @@ pub async fn create(page: Page, sent: StaffForm<can::RecordHazards, InspectionFo
     }
 }
 
-pub async fn inspection(
-    page: Page,
-    staff: Staff<can::ReadCases>,
-    id: web::Path<i64>,
-) -> PageResult {
-    let id = id.into_inner();
-    let v = page
-        .run(&staff.session, move |s, st| s.inspection(&st.staff, id))
-        .await?;
-    let names = page.names();
-    let mut ctx = page.context(&staff.session);
-    ctx.insert("i", &in_words(&names, &v));
-    Ok(page.render("staff/inspection.html", &ctx, StatusCode::OK))
+pub async fn inspection(sent: TargetPage<can::ReadCases, i64>) -> PageResult {
+    let to = sent.to;
+    let v = to.run(|s, st, id| s.inspection(&st.staff, *id)).await?;
+    let mut ctx = to.page.context(&to.staff);
+    ctx.insert("i", &in_words(&to.page.names(), &v));
+    Ok(to
+        .page
+        .render("staff/inspection.html", &ctx, StatusCode::OK))
 }

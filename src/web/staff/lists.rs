@@ -6,12 +6,13 @@
 use crate::domain::hazard::{HazardStatus, Source};
 use crate::services::auth::StaffSession;
 use crate::services::exports::Download;
-use crate::services::import::{ImportError, column_title};
+use crate::services::import::{ImportError, RowError, column_title};
 use crate::services::lists::{HazardList, ListKind, ListQuery, PAGE_ROWS};
 use crate::services::{ServiceError, ServiceResult};
 use crate::web::extract::{Staff, StaffUpload, allows, can};
+use crate::web::i18n::Lang;
 use crate::web::lists::{UploadError, import_rows, read_upload, run_import};
-use crate::web::pages::{Choice, Page, PageError, PageResult, mend, see_other};
+use crate::web::pages::{Choice, Page, PageError, PageResult, Target, TargetPage, mend, see_other};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use serde::Deserialize;
@@ -27,41 +28,46 @@ pub struct Notice {
 }
 
 pub async fn list_page(
-    page: Page,
-    staff: Staff<can::ReadCases>,
-    path: web::Path<String>,
+    sent: TargetPage<can::ReadCases>,
     query: web::Query<ListQuery>,
     notice: web::Query<Notice>,
 ) -> PageResult {
-    let kind = ListKind::parse(&path).ok_or(PageError::NotFound)?;
-    let list = load(&page, &staff.session, kind, &query, Some(PAGE_ROWS)).await;
-    let (mut ctx, status) = context(&page, &staff.session, kind, &query, list)?;
+    let (to, (mut ctx, status)) = named_list(sent, &query, Some(PAGE_ROWS)).await?;
     if let Some(n) = notice.imported {
         let count = n.to_string();
         ctx.insert(
             "notice",
-            &page.lang.t_str("lists-imported", &[("count", &count)]),
+            &to.page.lang.t_str("lists-imported", &[("count", &count)]),
         );
     }
-    Ok(page.render("staff/list.html", &ctx, status))
+    Ok(to.page.render("staff/list.html", &ctx, status))
 }
 
 /// The printable view: the filtered list alone, every row, with the campaign's count.
 pub async fn print_page(
-    page: Page,
-    staff: Staff<can::ReadCases>,
-    path: web::Path<String>,
+    sent: TargetPage<can::ReadCases>,
     query: web::Query<ListQuery>,
 ) -> PageResult {
-    let kind = ListKind::parse(&path).ok_or(PageError::NotFound)?;
-    let list = load(&page, &staff.session, kind, &query, None).await;
-    let (mut ctx, status) = context(&page, &staff.session, kind, &query, list)?;
-    let today = page.state.services.today().to_string();
+    let (to, (mut ctx, status)) = named_list(sent, &query, None).await?;
+    let today = to.page.state.services.today().to_string();
     ctx.insert(
         "printed_on",
-        &page.lang.t_str("lists-printed-on", &[("date", &today)]),
+        &to.page.lang.t_str("lists-printed-on", &[("date", &today)]),
     );
-    Ok(page.render("staff/list_print.html", &ctx, status))
+    Ok(to.page.render("staff/list_print.html", &ctx, status))
+}
+
+/// The list the path names (a list that does not exist is not found), as [`list_context`]
+/// shows it.
+async fn named_list(
+    sent: TargetPage<can::ReadCases>,
+    query: &ListQuery,
+    limit: Option<i64>,
+) -> Result<(Target, (Context, StatusCode)), PageError> {
+    let to = sent.to;
+    let kind = ListKind::parse(&to.key).ok_or(PageError::NotFound)?;
+    let shown = list_context(&to.page, &to.staff, kind, query, limit).await?;
+    Ok((to, shown))
 }
 
 /// The import template (XLSX).
@@ -82,72 +88,55 @@ pub async fn import_submit(
     up: StaffUpload<can::RecordHazards>,
     payload: web::Payload,
 ) -> PageResult {
-    let upload = match read_upload(&page.req, payload).await {
-        Ok(u) => u,
-        Err(UploadError::TooLarge) => {
-            return refused(
-                &page,
-                &up.staff,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "lists-import-too-large",
-                None,
-            )
-            .await;
+    let outcome = match read_upload(&page.req, payload).await {
+        Ok(upload) => {
+            if !up.csrf_matches(&upload.csrf) {
+                return Err(PageError::Csrf);
+            }
+            let member = up.staff.member().clone();
+            run_import(&page.state, member, upload.file).await
         }
+        Err(UploadError::TooLarge) => Err(ImportError::TooLarge),
         Err(_) => return Err(PageError::BadRequest),
     };
-    if !up.csrf_matches(&upload.csrf) {
-        return Err(PageError::Csrf);
-    }
-    let member = up.staff.member().clone();
-    match run_import(&page.state, member, upload.file).await {
-        Ok(n) => Ok(see_other(&format!("/staff/lists/hazards?imported={n}"))),
-        Err(ImportError::Rows(rows)) => {
-            let lang = page.lang;
-            let table: Vec<Value> = import_rows(lang, &rows)
-                .into_iter()
-                .map(|r| {
-                    let row = match r.row {
-                        0 => lang.t("lists-import-header-row"),
-                        n => n.to_string(),
-                    };
-                    json!({"row": row, "field": column_title(lang, &r.field), "message": r.message})
-                })
-                .collect();
-            refused(
-                &page,
-                &up.staff,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "lists-import-errors",
-                Some(table),
-            )
-            .await
-        }
-        Err(ImportError::NotSpreadsheet) => {
-            refused(
-                &page,
-                &up.staff,
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "lists-import-not-spreadsheet",
-                None,
-            )
-            .await
-        }
-        Err(ImportError::TooLarge) => {
-            refused(
-                &page,
-                &up.staff,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "lists-import-too-large",
-                None,
-            )
-            .await
-        }
+    let lang = page.lang;
+    let (status, key, rows) = match outcome {
+        Ok(n) => return Ok(see_other(&format!("/staff/lists/hazards?imported={n}"))),
+        Err(ImportError::Rows(rows)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lists-import-errors",
+            Some(problem_table(lang, &rows)),
+        ),
+        Err(ImportError::NotSpreadsheet) => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "lists-import-not-spreadsheet",
+            None,
+        ),
+        Err(ImportError::TooLarge) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "lists-import-too-large",
+            None,
+        ),
         Err(ImportError::Service(e)) => {
-            let (status, text) = mend(page.lang, e)?;
-            refused_text(&page, &up.staff, status, text, None).await
+            let (status, text) = mend(lang, e)?;
+            return refused(&page, &up.staff, status, text, None).await;
         }
-    }
+    };
+    refused(&page, &up.staff, status, lang.t(key), rows).await
+}
+
+/// The rows' problems as the page's table: row (the header named in words), column, problem.
+fn problem_table(lang: Lang, rows: &[RowError]) -> Vec<Value> {
+    import_rows(lang, rows)
+        .into_iter()
+        .map(|r| {
+            let row = match r.row {
+                0 => lang.t("lists-import-header-row"),
+                n => n.to_string(),
+            };
+            json!({"row": row, "field": column_title(lang, &r.field), "message": r.message})
+        })
+        .collect()
 }
 
 /// The hazard list again, with why the import was refused.
@@ -155,39 +144,31 @@ async fn refused(
     page: &Page,
     staff: &Staff<can::RecordHazards>,
     status: StatusCode,
-    key: &str,
-    rows: Option<Vec<Value>>,
-) -> PageResult {
-    refused_text(page, staff, status, page.lang.t(key), rows).await
-}
-
-async fn refused_text(
-    page: &Page,
-    staff: &Staff<can::RecordHazards>,
-    status: StatusCode,
     text: String,
     rows: Option<Vec<Value>>,
 ) -> PageResult {
     let (kind, query) = (ListKind::Hazards, ListQuery::default());
-    let list = load(page, &staff.session, kind, &query, Some(PAGE_ROWS)).await;
-    let (mut ctx, _) = context(page, &staff.session, kind, &query, list)?;
+    let (mut ctx, _) = list_context(page, &staff.session, kind, &query, Some(PAGE_ROWS)).await?;
     ctx.insert("import_error", &text);
     ctx.insert("import_rows", &rows.unwrap_or_default());
     Ok(page.render("staff/list.html", &ctx, status))
 }
 
-async fn load(
+/// The list `kind` filtered by `query` (at most `limit` rows), in its page's context.
+async fn list_context(
     page: &Page,
     session: &StaffSession,
     kind: ListKind,
     query: &ListQuery,
     limit: Option<i64>,
-) -> ServiceResult<HazardList> {
+) -> Result<(Context, StatusCode), PageError> {
     let (q, lang) = (query.clone(), page.lang);
-    page.run(session, move |s, st| {
-        s.hazard_list(&st.staff, kind, &q, lang, limit)
-    })
-    .await
+    let list = page
+        .run(session, move |s, st| {
+            s.hazard_list(&st.staff, kind, &q, lang, limit)
+        })
+        .await;
+    context(page, session, kind, query, list)
 }
 
 /// The list page's context; a filter that is not a known code or date shows beside the form

@@ -5,9 +5,10 @@
 
 use super::case::{Refused, answer, preview, refused};
 use crate::domain::reward::{Fen, RewardId};
-use crate::services::ServiceResult;
+use crate::services::auth::StaffSession;
 use crate::services::rewards::ProposalInput;
 use crate::services::rewards::RewardView;
+use crate::services::{ServiceResult, Services};
 use crate::web::extract::can;
 use crate::web::pages::{PageResult, Target, TargetForm};
 use serde::{Deserialize, Serialize};
@@ -73,15 +74,16 @@ pub async fn propose_reward(sent: TargetForm<can::WorkCases, RewardForm>) -> Pag
     answer(&to, outcome, "reward", Refused::Proposal(form)).await
 }
 
-/// After a step on a reward from the case page: back to the case's page (the one the reward
-/// belongs to, or, when refused, the one the form came from) saying what was done, or the refusal
-/// beside the reward section.
-async fn answer_on_case(
+/// Runs a step on a reward from the case page `case`, then goes back to the case's page (the one
+/// the reward belongs to, or, when refused, the one the form came from) saying what was done, or
+/// shows the refusal beside the reward section.
+async fn step_on_case(
     to: Target<RewardId>,
     case: String,
-    outcome: ServiceResult<RewardView>,
     what: &str,
+    step: impl FnOnce(Services, &StaffSession, RewardId) -> ServiceResult<RewardView> + Send + 'static,
 ) -> PageResult {
+    let outcome = to.run(move |s, st, id| step(s, st, *id)).await;
     let case = outcome
         .as_ref()
         .map(|v| v.case_number.clone())
@@ -106,12 +108,12 @@ pub struct CorrectionForm {
 pub async fn correct_reward(
     sent: TargetForm<can::WorkCases, CorrectionForm, RewardId>,
 ) -> PageResult {
-    let (to, form) = (sent.to, sent.form);
-    let input = form.reward.input();
-    let outcome = to
-        .run(move |s, st, id| s.correct_reward(&st.staff, *id, &input))
-        .await;
-    answer_on_case(to, form.case, outcome, "reward_correct").await
+    let CorrectionForm { case, reward } = sent.form;
+    let input = reward.input();
+    step_on_case(sent.to, case, "reward_correct", move |s, st, id| {
+        s.correct_reward(&st.staff, id, &input)
+    })
+    .await
 }
 
 /// A head's sign-off from the case page: `approve` for finance, or `return` with a note.
@@ -126,18 +128,21 @@ pub struct SignOffForm {
 pub async fn sign_off_reward(
     sent: TargetForm<can::SignOffReward, SignOffForm, RewardId>,
 ) -> PageResult {
-    let (to, form) = (sent.to, sent.form);
-    let approve = form.decision != "return";
-    let note = form.note.clone();
-    let outcome = to
-        .run(move |s, st, id| s.sign_off_reward(&st.staff, *id, approve, &note))
-        .await;
+    let SignOffForm {
+        case,
+        decision,
+        note,
+    } = sent.form;
+    let approve = decision != "return";
     let what = if approve {
         "reward_sign_off"
     } else {
         "reward_return"
     };
-    answer_on_case(to, form.case, outcome, what).await
+    step_on_case(sent.to, case, what, move |s, st, id| {
+        s.sign_off_reward(&st.staff, id, approve, &note)
+    })
+    .await
 }
 
 /// The unit withdraws a proposal, saying why.
@@ -151,10 +156,9 @@ pub struct WithdrawForm {
 pub async fn withdraw_reward(
     sent: TargetForm<can::WorkCases, WithdrawForm, RewardId>,
 ) -> PageResult {
-    let (to, form) = (sent.to, sent.form);
-    let reason = form.reason.clone();
-    let outcome = to
-        .run(move |s, st, id| s.withdraw_reward(&st.staff, *id, &reason))
-        .await;
-    answer_on_case(to, form.case, outcome, "reward_withdraw").await
+    let WithdrawForm { case, reason } = sent.form;
+    step_on_case(sent.to, case, "reward_withdraw", move |s, st, id| {
+        s.withdraw_reward(&st.staff, id, &reason)
+    })
+    .await
 }
