@@ -9,6 +9,7 @@ mod blacklist;
 mod cli;
 mod durability;
 mod enterprises;
+mod explanations;
 mod hazards;
 mod instances;
 mod intake;
