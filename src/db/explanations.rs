@@ -8,6 +8,7 @@ use crate::domain::deadlines::Limit;
 use crate::domain::explanation::Decision;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable};
 use std::collections::HashMap;
 
 /// What an explanation is about: a case or a hazard.
@@ -59,6 +60,18 @@ where
     }
 }
 
+/// The explanations of an owner, as a filter.
+fn owned_by(
+    owner: Owner,
+) -> Box<dyn BoxableExpression<x::table, Backend, SqlType = Nullable<Bool>>> {
+    match owner {
+        Owner::Tip(t) => Box::new(x::tip_id.eq(t)),
+        Owner::Hazard(h) => Box::new(x::hazard_id.eq(h)),
+    }
+}
+
+type Backend = <DbConn as Connection>::Backend;
+
 /// A new explanation: what it is about, which limit, the text, the new date, who and when.
 pub fn insert(
     conn: &mut DbConn,
@@ -86,12 +99,11 @@ pub fn insert(
 
 /// The explanations of a case or a hazard, oldest first.
 pub fn of(conn: &mut DbConn, owner: Owner) -> QueryResult<Vec<ExplanationRow>> {
-    let q = x::table.order(x::id.asc()).into_boxed();
-    let q = match owner {
-        Owner::Tip(t) => q.filter(x::tip_id.eq(t)),
-        Owner::Hazard(h) => q.filter(x::hazard_id.eq(h)),
-    };
-    q.select(ExplanationRow::as_select()).load(conn)
+    x::table
+        .filter(owned_by(owner))
+        .order(x::id.asc())
+        .select(ExplanationRow::as_select())
+        .load(conn)
 }
 
 /// The explanations of the cases received in `[from, to)` (UTC), with their case numbers,
@@ -116,25 +128,18 @@ pub fn decide(
     (decision, note): (Decision, Option<&str>),
     (by, at): (i64, NaiveDateTime),
 ) -> QueryResult<bool> {
-    let q = x::table.filter(x::id.eq(id)).filter(x::decision.is_null());
-    let changed = match owner {
-        Owner::Tip(t) => diesel::update(q.filter(x::tip_id.eq(t)))
-            .set((
-                x::decision.eq(decision.as_str()),
-                x::decided_by.eq(by),
-                x::decided_at.eq(at),
-                x::decision_note.eq(note),
-            ))
-            .execute(conn)?,
-        Owner::Hazard(h) => diesel::update(q.filter(x::hazard_id.eq(h)))
-            .set((
-                x::decision.eq(decision.as_str()),
-                x::decided_by.eq(by),
-                x::decided_at.eq(at),
-                x::decision_note.eq(note),
-            ))
-            .execute(conn)?,
-    };
+    let undecided = x::table
+        .filter(x::id.eq(id))
+        .filter(x::decision.is_null())
+        .filter(owned_by(owner));
+    let changed = diesel::update(undecided)
+        .set((
+            x::decision.eq(decision.as_str()),
+            x::decided_by.eq(by),
+            x::decided_at.eq(at),
+            x::decision_note.eq(note),
+        ))
+        .execute(conn)?;
     Ok(changed == 1)
 }
 

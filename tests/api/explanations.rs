@@ -306,3 +306,71 @@ on_both_backends! {
         assert!(history.contains("acknowledge_explanation"), "{history}");
     }
 }
+
+/// Runs `down` then `up` of this change's migration on the app's database: what an
+/// installation upgraded from the single `delay_explanation` (and the hazards' history rows)
+/// goes through, from a database that has the older shape.
+fn migrate_down_and_up_again(app: &TestApp) {
+    use diesel::Connection;
+    use diesel::migration::MigrationSource;
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+    const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+    const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+    fn again<C, B>(conn: &mut C, source: EmbeddedMigrations)
+    where
+        C: MigrationHarness<B>,
+        B: diesel::backend::Backend,
+        EmbeddedMigrations: MigrationSource<B>,
+    {
+        let all = MigrationSource::<B>::migrations(&source).unwrap();
+        let m = all
+            .iter()
+            .find(|m| m.name().to_string().contains("explanations"))
+            .expect("the explanations migration");
+        conn.revert_migration(m.as_ref()).unwrap();
+        conn.run_migration(m.as_ref()).unwrap();
+    }
+    match &app.db.sqlite_path {
+        Some(path) => {
+            let mut c = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
+            again(&mut c, SQLITE);
+        }
+        None => {
+            let mut c = diesel::PgConnection::establish(&app.db.url).unwrap();
+            again(&mut c, POSTGRES);
+        }
+    }
+}
+
+on_both_backends! {
+    /// The migration moves a case's single explanation (written by the last `explain_delay` in
+    /// its history) and a hazard's explanation rows into the list; undone, it puts the latest
+    /// back in `delay_explanation`.
+    fn the_migration_moves_the_explanations_kept_before(app) {
+        let (case, officer) = late_rectification(&app);
+        for text in ["第一次说明。", "第二次说明。"] {
+            assert_eq!(officer.act(&case, json!({"action": "explain_delay", "explanation": text})).status, 200);
+        }
+        let e = crate::hazards::enterprise(&app, "某某海鲜酒楼", "91350100M000100Y43");
+        let mut body = crate::hazards::hazard_body(&app, e);
+        body["found_on"] = json!((app.today() - chrono::Duration::days(9)).to_string());
+        body["deadline"] = json!((app.today() - chrono::Duration::days(1)).to_string());
+        let h = officer.post("/api/v1/staff/hazards", &body);
+        assert_eq!(h.status, 201, "{}", h.text);
+        let path = format!("/api/v1/staff/hazards/{}/actions", h.json["id"]);
+        let new_date = (app.today() + chrono::Duration::days(5)).to_string();
+        let a = officer.post(&path, &json!({"action": "explain_delay", "explanation": "资金未到位。", "new_date": new_date}));
+        assert_eq!(a.status, 200, "{}", a.text);
+
+        migrate_down_and_up_again(&app);
+
+        let c = case_json(&officer, &case);
+        assert_eq!(texts(&c), ["第二次说明。"], "version 1 kept the latest only");
+        let moved = &c["explanations"][0];
+        assert_eq!((moved["limit"].as_str(), moved["by"].as_str()), (Some("rectification"), Some("fire.officer")));
+        let hazard = officer.get(&format!("/api/v1/staff/hazards/{}", h.json["id"])).json;
+        let moved = &hazard["explanations"][0];
+        assert_eq!((moved["text"].as_str(), moved["new_date"].as_str(), moved["by"].as_str()), (Some("资金未到位。"), Some(new_date.as_str()), Some("fire.officer")));
+        assert_eq!(officer.act(&case, json!({"action": "confirm_rectified"})).status, 200, "it still explains the delay");
+    }
+}
