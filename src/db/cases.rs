@@ -26,7 +26,6 @@ pub struct CaseFileRow {
     pub responsible_party: Option<String>,
     pub measures: Option<String>,
     pub suspend_operations: bool,
-    pub delay_explanation: Option<String>,
     pub rectified_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub duplicate_of: Option<String>,

@@ -12,6 +12,7 @@ pub mod blacklist;
 pub mod cases;
 pub mod drafts;
 pub mod enterprises;
+pub mod explanations;
 pub mod exposures;
 pub mod hazards;
 pub mod inspections;

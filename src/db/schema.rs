@@ -136,7 +136,6 @@ diesel::table! {
         responsible_party -> Nullable<Text>,
         measures -> Nullable<Text>,
         suspend_operations -> Bool,
-        delay_explanation -> Nullable<Text>,
         rectified_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         duplicate_of -> Nullable<Text>,
@@ -411,6 +410,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    explanations (id) {
+        id -> BigInt,
+        tip_id -> Nullable<BigInt>,
+        hazard_id -> Nullable<BigInt>,
+        time_limit -> Text,
+        body -> Text,
+        new_date -> Nullable<Date>,
+        by_staff -> Nullable<BigInt>,
+        at -> Timestamp,
+        decision -> Nullable<Text>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_note -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(explanations -> tips (tip_id));
+diesel::joinable!(explanations -> hazards (hazard_id));
 diesel::joinable!(supervision_findings -> tips (tip_id));
 diesel::joinable!(supervision_findings -> hazards (hazard_id));
 diesel::joinable!(accountability -> enterprises (enterprise_id));
@@ -418,6 +436,7 @@ diesel::joinable!(accountability_cases -> accountability (accountability_id));
 diesel::joinable!(accountability_cases -> tips (tip_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    explanations,
     supervision_findings,
     accountability,
     accountability_cases,

@@ -7,23 +7,13 @@ use super::status::Status;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Limit {
-    Acceptance,
-    Verification,
-    Feedback,
-    Rectification,
-}
-
-impl Limit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Limit::Acceptance => "acceptance",
-            Limit::Verification => "verification",
-            Limit::Feedback => "feedback",
-            Limit::Rectification => "rectification",
-        }
+text_enum! {
+    /// A time limit of a case (the one a written explanation answers, too).
+    pub enum Limit {
+        Acceptance,
+        Verification,
+        Feedback,
+        Rectification,
     }
 }
 
@@ -58,9 +48,60 @@ impl Deadlines {
         }
     }
 
+    /// The last day of a limit, if the case has one.
+    pub fn due(&self, limit: Limit) -> Option<NaiveDate> {
+        match limit {
+            Limit::Acceptance => self.acceptance,
+            Limit::Verification => self.verification,
+            Limit::Feedback => self.feedback,
+            Limit::Rectification => self.rectification,
+        }
+    }
+
+    /// The limits the case has missed by `today`, in their order: met after the last day, or
+    /// not met with the last day passed while the case is open (a feedback limit is met by
+    /// telling the reporter, which clears it, so one still on the file is not met).
+    pub fn missed(&self, met: &Met, open: bool, today: NaiveDate) -> Vec<Limit> {
+        use strum::VariantArray;
+        Limit::VARIANTS
+            .iter()
+            .copied()
+            .filter(|&limit| {
+                let Some(due) = self.due(limit) else {
+                    return false;
+                };
+                match met.on(limit) {
+                    Some(day) => day > due,
+                    None => open && today > due,
+                }
+            })
+            .collect()
+    }
+
     /// Whether the current limit has passed (`today` is the deployment's local date).
     pub fn overdue(&self, status: Status, today: NaiveDate) -> bool {
         self.current(status).is_some_and(|(_, due)| due < today)
+    }
+}
+
+/// The local days a case met its limits on, as its file records them (feedback has none: the
+/// limit is cleared when met).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Met {
+    /// Accepted, or refused (refusing is the acceptance decision too).
+    pub acceptance: Option<NaiveDate>,
+    pub verification: Option<NaiveDate>,
+    pub rectification: Option<NaiveDate>,
+}
+
+impl Met {
+    pub fn on(&self, limit: Limit) -> Option<NaiveDate> {
+        match limit {
+            Limit::Acceptance => self.acceptance,
+            Limit::Verification => self.verification,
+            Limit::Feedback => None,
+            Limit::Rectification => self.rectification,
+        }
     }
 }
 
@@ -99,6 +140,43 @@ mod tests {
         );
         assert!(dl.overdue(Status::Submitted, d("2026-12-05")));
         assert!(!dl.overdue(Status::Closed, d("2030-01-01")));
+    }
+
+    #[test]
+    fn a_limit_is_missed_when_met_late_or_passed_while_open() {
+        let dl = Deadlines {
+            acceptance: Some(d("2026-12-04")),
+            verification: Some(d("2027-02-01")),
+            feedback: Some(d("2026-12-10")),
+            rectification: Some(d("2026-12-20")),
+        };
+        let met = Met {
+            acceptance: Some(d("2026-12-05")),
+            verification: Some(d("2027-01-01")),
+            rectification: None,
+        };
+        use Limit as L;
+        for (today, open, expected) in [
+            ("2026-12-10", true, vec![L::Acceptance]),
+            ("2026-12-11", true, vec![L::Acceptance, L::Feedback]),
+            (
+                "2026-12-21",
+                true,
+                vec![L::Acceptance, L::Feedback, L::Rectification],
+            ),
+            // A closed case misses nothing more by standing still.
+            ("2026-12-21", false, vec![L::Acceptance]),
+        ] {
+            assert_eq!(dl.missed(&met, open, d(today)), expected, "{today} {open}");
+        }
+        let on_time = Met {
+            acceptance: Some(d("2026-12-04")),
+            ..met
+        };
+        assert!(
+            dl.missed(&on_time, true, d("2026-12-04")).is_empty(),
+            "the last day itself is in time"
+        );
     }
 }
 

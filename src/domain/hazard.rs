@@ -9,6 +9,7 @@
 //! open: extend, explain_delay (past the deadline), escalate (提请区政府研究), assign
 //! rectified or closed: lift_suspension (复工)
 //! any but closed: supervise / lift_supervision (挂牌督办)
+//! any: acknowledge_explanation (区安委办 accepts or returns an explanation awaiting it)
 //! ```
 
 use super::roles::Role;
@@ -83,6 +84,8 @@ text_enum! {
         LiftSupervision,
         /// Names or corrects the responsible people.
         Assign,
+        /// 区安委办 accepts or returns a written explanation (a returned one asks again).
+        AcknowledgeExplanation,
     }
 }
 
@@ -103,8 +106,10 @@ pub struct Actor {
 pub struct Facts {
     /// Past its deadline while open.
     pub past_deadline: bool,
-    /// A delay explanation was written since it passed its deadline.
+    /// A delay explanation was written since it passed its deadline and was not returned.
     pub explained: bool,
+    /// An explanation awaits 区安委办's decision.
+    pub awaiting: bool,
     /// Operations are suspended and have not resumed.
     pub suspended: bool,
     pub escalated: bool,
@@ -133,6 +138,7 @@ fn may(step: Step, a: Actor) -> bool {
         }
         Step::Extend | Step::Escalate => department_head || coordinator,
         Step::Supervise | Step::LiftSupervision => matches!(a.role, Coordinator | Inspector),
+        Step::AcknowledgeExplanation => coordinator,
     }
 }
 
@@ -174,6 +180,8 @@ pub fn decide(
         (S::Open | S::Rectified, Step::Supervise) => Ok(status),
         (_, Step::LiftSupervision) if !facts.supervised => conflict("not_supervised"),
         (_, Step::LiftSupervision) => Ok(status),
+        (_, Step::AcknowledgeExplanation) if !facts.awaiting => conflict("nothing_to_acknowledge"),
+        (_, Step::AcknowledgeExplanation) => Ok(status),
         _ => conflict("illegal_hazard_step"),
     }
 }
@@ -235,13 +243,14 @@ mod tests {
             for &step in Step::VARIANTS {
                 for role in Role::ALL {
                     for (department, street) in relations {
-                        for bits in 0..32u8 {
+                        for bits in 0..64u8 {
                             let facts = Facts {
                                 past_deadline: bits & 1 != 0,
                                 explained: bits & 2 != 0,
                                 suspended: bits & 4 != 0,
                                 escalated: bits & 8 != 0,
                                 supervised: bits & 16 != 0,
+                                awaiting: bits & 32 != 0,
                             };
                             let a = actor(role, department, street);
                             let got = decide(status, step, a, facts);
@@ -264,8 +273,23 @@ mod tests {
                             {
                                 assert_eq!(got, Err(Refusal::Forbidden));
                             }
+                            if step == Step::AcknowledgeExplanation {
+                                let expected = match (role, facts.awaiting) {
+                                    (Role::Coordinator, true) => Ok(status),
+                                    (Role::Coordinator, false) => {
+                                        Err(Refusal::Conflict("nothing_to_acknowledge"))
+                                    }
+                                    _ => Err(Refusal::Forbidden),
+                                };
+                                assert_eq!(got, expected, "{status} {role}");
+                            }
                             if status == HazardStatus::Closed
-                                && !matches!(step, Step::LiftSupervision | Step::LiftSuspension)
+                                && !matches!(
+                                    step,
+                                    Step::LiftSupervision
+                                        | Step::LiftSuspension
+                                        | Step::AcknowledgeExplanation
+                                )
                                 && got != Err(Refusal::Forbidden)
                             {
                                 assert!(got.is_err(), "{step} on a closed hazard");
@@ -290,7 +314,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 3 * 10 * 5 * 4 * 32);
+        assert_eq!(checked, 3 * 11 * 5 * 4 * 64);
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub struct CaseFacts {
     pub overdue: bool,
     /// Missed its rectification deadline (the only limit a written explanation answers).
     pub rectification_late: bool,
-    /// The delay of a late rectification was explained in writing.
+    /// The delay of a late rectification stands explained in writing (not returned).
     pub explained: bool,
+    /// Every limit it missed has an explanation that 区安委办 accepted.
+    pub overdue_accepted: bool,
     pub days_to_acceptance: Option<f64>,
     pub days_to_verification: Option<f64>,
     pub days_to_rectification: Option<f64>,
@@ -79,6 +81,8 @@ pub struct Group {
     /// Late rectifications, and how many of them were explained in writing.
     pub rectification_late: i64,
     pub overdue_explained: i64,
+    /// Overdue cases whose every missed limit has an accepted explanation (说明已采纳).
+    pub overdue_accepted: i64,
     pub acceptance_in_time: Share,
     pub verification_in_time: Share,
     pub rectification_done: Share,
@@ -129,6 +133,7 @@ pub fn group(key: &str, facts: &[&CaseFacts], w: &Weights) -> Group {
         overdue: count(&|c| c.overdue),
         rectification_late: count(&|c| c.rectification_late),
         overdue_explained: count(&|c| c.rectification_late && c.explained),
+        overdue_accepted: count(&|c| c.overdue && c.overdue_accepted),
         acceptance_in_time: share(&|c| c.accepted_in_time),
         verification_in_time: share(&|c| c.verified_in_time),
         rectification_done: share(&|c| c.rectification_ordered.then_some(c.rectified)),

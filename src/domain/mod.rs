@@ -45,6 +45,7 @@ pub mod case_number;
 pub mod catalog;
 pub mod credit_code;
 pub mod deadlines;
+pub mod explanation;
 pub mod hazard;
 pub mod id_number;
 pub mod json;

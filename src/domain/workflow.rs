@@ -9,6 +9,9 @@
 //! substantiated ─order_rectification→ rectifying ─confirm_rectified→ rectified ─close→ closed
 //! any open status ─transfer→ the same status, another department
 //! any status ─link_enterprise→ the same status (the lead unit or the coordinator)
+//! any status ─explain_delay→ the same status (which limit was missed is the case's facts)
+//! any status ─acknowledge_explanation→ the same status (the coordinator accepts or returns one)
+//! unsubstantiated | closed | rejected ─reopen→ verifying (复查, the coordinator)
 //! ```
 
 use super::roles::Role;
@@ -39,10 +42,14 @@ pub enum Action {
     /// Links the tip (and its hazard) to an enterprise's record; the status stays. Bookkeeping,
     /// so it is allowed in every status, to the lead unit and the coordinator.
     LinkEnterprise,
+    /// 区安委办 accepts or returns a written explanation (bookkeeping: every status).
+    AcknowledgeExplanation,
+    /// 复查: a case ended as not true, closed or refused is verified again, with a new limit.
+    Reopen,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::Accept,
         Action::Reject,
         Action::StartVerification,
@@ -58,6 +65,8 @@ impl Action {
         Action::Reclassify,
         Action::SetStreet,
         Action::LinkEnterprise,
+        Action::AcknowledgeExplanation,
+        Action::Reopen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +103,8 @@ pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Re
     let allowed = match actor.role {
         Role::Inspector | Role::Finance => false,
         Role::Coordinator => true,
+        // Deciding on explanations and re-checking a finished case are 区安委办's.
+        _ if matches!(action, A::AcknowledgeExplanation | A::Reopen) => false,
         // Moving a case (to another department, sector or sub-district) is for its lead unit.
         Role::Head => {
             !matches!(
@@ -120,7 +131,8 @@ pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Re
         (S::Submitted | S::Accepted | S::Verifying, A::MarkDuplicate) => S::Duplicate,
         (S::Substantiated, A::OrderRectification) => S::Rectifying,
         (S::Rectifying, A::ConfirmRectified) => S::Rectified,
-        (S::Rectifying, A::ExplainDelay) => status,
+        (s, A::ExplainDelay | A::AcknowledgeExplanation) => s,
+        (S::Unsubstantiated | S::Closed | S::Rejected, A::Reopen) => S::Verifying,
         (S::Rectified | S::Unsubstantiated | S::Duplicate, A::Close) => S::Closed,
         (s, A::Transfer | A::Reclassify | A::SetStreet) if !is_terminal(s) => s,
         (s, A::LinkEnterprise) => s,
@@ -168,7 +180,9 @@ mod tests {
             (S::Verifying, A::MarkDuplicate, S::Duplicate),
             (S::Substantiated, A::OrderRectification, S::Rectifying),
             (S::Rectifying, A::ConfirmRectified, S::Rectified),
-            (S::Rectifying, A::ExplainDelay, S::Rectifying),
+            (S::Unsubstantiated, A::Reopen, S::Verifying),
+            (S::Closed, A::Reopen, S::Verifying),
+            (S::Rejected, A::Reopen, S::Verifying),
             (S::Rectified, A::Close, S::Closed),
             (S::Unsubstantiated, A::Close, S::Closed),
             (S::Duplicate, A::Close, S::Closed),
@@ -179,7 +193,13 @@ mod tests {
                     v.push((s, moving, s));
                 }
             }
-            v.push((s, A::LinkEnterprise, s));
+            for bookkeeping in [
+                A::LinkEnterprise,
+                A::ExplainDelay,
+                A::AcknowledgeExplanation,
+            ] {
+                v.push((s, bookkeeping, s));
+            }
         }
         v
     }
@@ -189,6 +209,7 @@ mod tests {
         match actor.role {
             Role::Inspector | Role::Finance => false,
             Role::Coordinator => true,
+            _ if matches!(action, Action::AcknowledgeExplanation | Action::Reopen) => false,
             Role::Head => {
                 !matches!(
                     action,
@@ -240,7 +261,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 10 * 15 * 10);
+        assert_eq!(checked, 10 * 17 * 10);
     }
 
     #[test]
@@ -275,10 +296,45 @@ mod tests {
                 Action::Accept,
                 Action::Reject,
                 Action::MarkDuplicate,
+                Action::ExplainDelay,
                 Action::SetStreet,
                 Action::LinkEnterprise
             ]
         );
+    }
+
+    #[test]
+    fn only_the_coordinator_decides_on_explanations_and_reopens_finished_cases() {
+        use Action as A;
+        use Status as S;
+        for (status, action, actor, expected) in [
+            (
+                S::Rectifying,
+                A::AcknowledgeExplanation,
+                COORD,
+                Ok(S::Rectifying),
+            ),
+            (
+                S::Rectifying,
+                A::AcknowledgeExplanation,
+                HEAD,
+                Err(Refusal::Forbidden),
+            ),
+            (S::Closed, A::Reopen, COORD, Ok(S::Verifying)),
+            (S::Rejected, A::Reopen, COORD, Ok(S::Verifying)),
+            (S::Unsubstantiated, A::Reopen, COORD, Ok(S::Verifying)),
+            (S::Closed, A::Reopen, HEAD, Err(Refusal::Forbidden)),
+            (S::Rectified, A::Reopen, COORD, Err(Refusal::Illegal)),
+            (S::Duplicate, A::Reopen, COORD, Err(Refusal::Illegal)),
+            (S::Submitted, A::ExplainDelay, OFFICER, Ok(S::Submitted)),
+            (S::Closed, A::ExplainDelay, CO_HEAD, Ok(S::Closed)),
+        ] {
+            assert_eq!(
+                decide(status, action, actor),
+                expected,
+                "{status} {action} {actor:?}"
+            );
+        }
     }
 
     #[test]

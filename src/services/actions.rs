@@ -6,12 +6,16 @@
 use super::audit::{By, Event};
 use super::auth::Staff;
 use super::cases::{ActionInput, CaseView, deadlines_of, refusal, required, tells_reporter};
+use super::explanations::{self, Acknowledgement};
+use super::hazards::Fields;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::cases::{self, CaseFileRow};
 use crate::db::enterprises;
+use crate::db::explanations::Owner;
 use crate::db::tips::{self, TipRow};
 use crate::domain::FieldError;
+use crate::domain::deadlines::Limit;
 use crate::domain::status::Status;
 use crate::domain::workflow::{self, Action, Actor};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -30,6 +34,10 @@ struct Step<'a> {
     to_reporter: Option<String>,
     reason: Option<String>,
     errors: Vec<FieldError>,
+    /// The explanation `explain_delay` writes: its limit, text and new date.
+    explain: Option<(Limit, String, Option<NaiveDate>)>,
+    /// 区安委办's decision `acknowledge_explanation` writes.
+    acknowledge: Option<Acknowledgement>,
     today: NaiveDate,
     now: NaiveDateTime,
 }
@@ -118,6 +126,8 @@ impl Services {
             to_reporter: None,
             reason: None,
             errors: Vec::new(),
+            explain: None,
+            acknowledge: None,
             today: self.today(),
             now: self.now(),
         };
@@ -156,13 +166,75 @@ impl Services {
             }
             Action::MarkDuplicate => self.mark_duplicate(conn, staff, tip, step)?,
             Action::OrderRectification => order_rectification(step),
-            Action::ConfirmRectified => confirm_rectified(step)?,
-            Action::ExplainDelay => explain_delay(step)?,
+            Action::ConfirmRectified => self.confirm_rectified(conn, tip, step)?,
+            Action::ExplainDelay => self.explain_delay(tip, step)?,
+            Action::AcknowledgeExplanation => self.acknowledge(conn, tip, step)?,
+            Action::Reopen => reopen(step, self.time_limits.verification_days),
             Action::Close => step.file.closed_at = Some(now),
             Action::Transfer => self.transfer(tip, step),
             Action::Reclassify => self.reclassify(tip, step),
             Action::SetStreet => self.set_street(tip, step),
             Action::LinkEnterprise => link_enterprise(conn, tip, step)?,
+        }
+        Ok(())
+    }
+
+    /// A rectification confirmed after its deadline needs the delay explained first: an
+    /// explanation written since it passed that was not returned.
+    fn confirm_rectified(
+        &self,
+        conn: &mut DbConn,
+        tip: &TipRow,
+        step: &mut Step<'_>,
+    ) -> ServiceResult<()> {
+        if let Some(due) = step.file.rectification_due.filter(|d| *d < step.today) {
+            let list = self.explanations(conn, Owner::Tip(tip.id.0))?;
+            if !self.stands_explained(&list, Limit::Rectification, due) {
+                return Err(ServiceError::Conflict("explanation_required"));
+            }
+        }
+        step.file.rectified_at = Some(step.now);
+        Ok(())
+    }
+
+    /// The written explanation of a missed limit (书面说明), kept beside the earlier ones.
+    fn explain_delay(&self, tip: &TipRow, step: &mut Step<'_>) -> ServiceResult<()> {
+        let limit = match step.input.limit.as_deref().map(str::trim) {
+            // Version 1 explained a late rectification only.
+            None | Some("") => Some(Limit::Rectification),
+            Some(l) => l.parse().ok(),
+        };
+        let mut f = Fields::default();
+        let typed = (&step.input.explanation, &step.input.new_date);
+        let (text, new_date) = explanations::written(&mut f, typed, step.today);
+        step.errors.append(&mut f.errors);
+        let Some(limit) = limit else {
+            step.errors.push(FieldError::new("limit", "unknown_limit"));
+            return Ok(());
+        };
+        if !self.missed_limits(tip, &step.file).contains(&limit) {
+            return Err(ServiceError::Conflict("not_overdue"));
+        }
+        step.note = Some(format!("{limit}: {text}"));
+        step.explain = Some((limit, text, new_date));
+        Ok(())
+    }
+
+    /// 区安委办 accepts or returns one of the case's explanations that awaits a decision.
+    fn acknowledge(
+        &self,
+        conn: &mut DbConn,
+        tip: &TipRow,
+        step: &mut Step<'_>,
+    ) -> ServiceResult<()> {
+        let i = step.input;
+        let mut f = Fields::default();
+        let a = explanations::acknowledgement(&mut f, i.explanation_id, (&i.decision, &i.note));
+        step.errors.append(&mut f.errors);
+        if let Some(a) = a {
+            self.awaiting_decision(conn, Owner::Tip(tip.id.0), a.id)?;
+            step.note = Some(a.history_note());
+            step.acknowledge = Some(a);
         }
         Ok(())
     }
@@ -284,6 +356,14 @@ impl Services {
             enterprises::link_tip(conn, tip.id, enterprise)?;
         }
         cases::update(conn, &step.file)?;
+        let owner = Owner::Tip(tip.id.0);
+        if let Some((limit, text, new_date)) = &step.explain {
+            let what = (*limit, text.as_str(), *new_date);
+            crate::db::explanations::insert(conn, owner, what, (staff.id, step.now))?;
+        }
+        if let Some(a) = &step.acknowledge {
+            self.decide_explanation(conn, (owner, staff.id), a)?;
+        }
         if action == Action::OrderRectification
             && let (Some(party), Some(measures), Some(due)) = (
                 step.file.responsible_party.as_deref(),
@@ -428,26 +508,19 @@ fn order_rectification(step: &mut Step<'_>) {
     step.file.responsible_party = Some(party);
     step.file.measures = Some(measures);
     step.file.suspend_operations = step.input.suspend_operations.unwrap_or(false);
-    step.file.delay_explanation = None;
 }
 
-/// A rectification confirmed after its deadline needs the delay explained first.
-fn confirm_rectified(step: &mut Step<'_>) -> ServiceResult<()> {
-    let late = step.file.rectification_due.is_some_and(|d| d < step.today);
-    if late && step.file.delay_explanation.is_none() {
-        return Err(ServiceError::Conflict("explanation_required"));
-    }
-    step.file.rectified_at = Some(step.now);
-    Ok(())
-}
-
-/// The written explanation of an overdue rectification (书面说明).
-fn explain_delay(step: &mut Step<'_>) -> ServiceResult<()> {
-    let explanation = step.need("explanation", &step.input.explanation, 2_000);
-    if step.file.rectification_due.is_none_or(|d| d >= step.today) {
-        return Err(ServiceError::Conflict("not_overdue"));
-    }
-    step.file.delay_explanation = Some(explanation.clone());
-    step.note = Some(explanation);
-    Ok(())
+/// 复查: verified again from the start, with a new verification limit (and its one extension);
+/// a refusal stays the case's acceptance decision.
+fn reopen(step: &mut Step<'_>, verification_days: u32) {
+    let reason = step.reason();
+    let f = &mut step.file;
+    f.accepted_at = f.accepted_at.or(f.closed_at).or(Some(step.now));
+    f.verification_due = Some(step.today + Duration::days(i64::from(verification_days)));
+    f.verification_extended = false;
+    f.verified_at = None;
+    f.feedback_due = None;
+    f.closed_at = None;
+    f.reject_reason = None;
+    step.reason = Some(reason);
 }

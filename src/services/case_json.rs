@@ -2,6 +2,7 @@
 //! and the reporter's kind, a typed view from which the OpenAPI document is generated.
 
 use super::cases::{AttachmentInfo, CaseMessage, CaseView, HistoryItem, Rectification};
+use super::explanations::ExplanationView;
 use super::hazards::EnterpriseRef;
 use super::names::{Unit, unit};
 use crate::domain::catalog::Catalog;
@@ -74,6 +75,8 @@ pub struct CaseJson<'a> {
     pub verification_extended: bool,
     pub overdue: bool,
     pub rectification: &'a Rectification,
+    /// The written explanations of missed limits, oldest first, never overwritten.
+    pub explanations: &'a [ExplanationView],
     #[schema(required)]
     pub duplicate_of: Option<&'a str>,
     /// The cases marked as duplicates of this one.
@@ -120,6 +123,7 @@ pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
         verification_extended: v.verification_extended,
         overdue: v.overdue,
         rectification: &v.rectification,
+        explanations: &v.explanations,
         duplicate_of: v.duplicate_of.as_deref(),
         duplicates: &v.duplicates,
         suggested_duplicates: &v.suggested_duplicates,

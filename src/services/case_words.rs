@@ -141,6 +141,10 @@ fn history_note(names: Names, action: &str, note: &str) -> String {
             };
             format!("{} → {}：{reason}", name(from), name(to))
         }
+        "explain_delay" | "acknowledge_explanation" => {
+            super::explanations::note_in_words(lang, action, note)
+                .unwrap_or_else(|| note.to_owned())
+        }
         _ => note.to_owned(),
     }
 }

@@ -8,14 +8,17 @@
 
 use super::audit::{self, By, Event};
 use super::auth::Staff;
+use super::explanations::ExplanationView;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
+use crate::db::explanations::Owner;
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
-use crate::domain::deadlines::Deadlines;
+use crate::domain::deadlines::{Deadlines, Limit, Met};
+use crate::domain::explanation::Decision;
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, MESSAGE_LEN, ReporterIdentity, Severity, text_field};
@@ -37,7 +40,17 @@ pub struct ActionInput {
     pub responsible_party: Option<String>,
     pub measures: Option<String>,
     pub suspend_operations: Option<bool>,
+    /// `explain_delay`: the written explanation (书面说明).
     pub explanation: Option<String>,
+    /// `explain_delay`: the limit explained, `acceptance`, `verification`, `feedback` or
+    /// `rectification` (the default, as in version 1).
+    pub limit: Option<String>,
+    /// `explain_delay`: the day the limit is now expected to be met (`YYYY-MM-DD`), optional.
+    pub new_date: Option<String>,
+    /// `acknowledge_explanation`: the explanation's id.
+    pub explanation_id: Option<i64>,
+    /// `acknowledge_explanation`: `accepted` or `returned` (a note is then required).
+    pub decision: Option<String>,
     pub department: Option<String>,
     /// `reclassify`: the new sector's code.
     pub sector: Option<String>,
@@ -141,6 +154,12 @@ pub struct CaseView {
     pub may_expose: bool,
     /// The hazard its rectification order created, when this staff member may see it.
     pub hazard: Option<CaseHazard>,
+    /// The written explanations of missed limits, oldest first.
+    pub explanations: Vec<ExplanationView>,
+    /// The limits the case has missed (those an explanation may answer).
+    pub missed: Vec<Limit>,
+    /// Missed limits no explanation answers (none yet, or the last ones returned): asked for.
+    pub unexplained: Vec<Limit>,
 }
 
 /// A case's hazard as its page names it: the link, and whether it is under listed supervision
@@ -160,6 +179,8 @@ pub struct Rectification {
     #[schema(required)]
     pub measures: Option<String>,
     pub suspend_operations: bool,
+    /// The latest explanation of a late rectification that was not returned (the full list is
+    /// the case's `explanations`).
     #[schema(required)]
     pub delay_explanation: Option<String>,
 }
@@ -254,6 +275,7 @@ pub(super) fn tells_reporter(action: Action) -> bool {
         action,
         Action::Transfer
             | Action::ExplainDelay
+            | Action::AcknowledgeExplanation
             | Action::StartVerification
             | Action::LinkEnterprise
     )
@@ -275,10 +297,17 @@ pub(super) fn required(
 }
 
 /// The actions this actor may take now: what the workflow allows in this status, offered only
-/// where the case's facts allow them too.
-fn offered(status: Status, actor: Actor, file: &CaseFileRow, today: NaiveDate) -> Vec<Action> {
+/// where the case's facts allow them too (a missed limit to explain, an explanation awaiting a
+/// decision).
+fn offered(
+    status: Status,
+    actor: Actor,
+    file: &CaseFileRow,
+    (missed, explanations): (&[Limit], &[ExplanationView]),
+) -> Vec<Action> {
     let allowed = |a: &Action| match a {
-        Action::ExplainDelay => file.rectification_due.is_some_and(|d| d < today),
+        Action::ExplainDelay => !missed.is_empty(),
+        Action::AcknowledgeExplanation => explanations.iter().any(|e| e.decision.is_none()),
         Action::ExtendVerification => !file.verification_extended,
         _ => true,
     };
@@ -326,6 +355,20 @@ impl From<MessageRow> for CaseMessage {
 }
 
 impl Services {
+    /// The limits a case has missed by today (`Deadlines::missed` on its file: refusing a tip is
+    /// its acceptance decision too, and a final case misses nothing more by standing still).
+    pub(super) fn missed_limits(&self, tip: &TipRow, file: &CaseFileRow) -> Vec<Limit> {
+        let local = |t: Option<NaiveDateTime>| t.map(|t| self.local_date(t));
+        let refused =
+            (tip.status == Status::Rejected).then(|| file.closed_at.unwrap_or(tip.updated_at));
+        let met = Met {
+            acceptance: local(file.accepted_at.or(refused)),
+            verification: local(file.verified_at),
+            rectification: local(file.rectified_at),
+        };
+        deadlines_of(file).missed(&met, !tip.status.is_final(), self.today())
+    }
+
     /// The tip of a case number, if this staff member may see it; `Ok(false)` in the second
     /// place unless their unit leads the case.
     pub(super) fn visible(
@@ -438,6 +481,21 @@ impl Services {
                 bytes,
             })
             .collect();
+        let explanations = self.explanations(conn, Owner::Tip(tip.id.0))?;
+        let missed = self.missed_limits(&tip, &file);
+        let unexplained = missed
+            .iter()
+            .copied()
+            .filter(|&l| {
+                let due = deadlines.due(l).unwrap_or_default();
+                !self.stands_explained(&explanations, l, due)
+            })
+            .collect();
+        let delay_explanation = explanations
+            .iter()
+            .rev()
+            .find(|e| e.limit == Limit::Rectification && e.decision != Some(Decision::Returned))
+            .map(|e| e.text.clone());
         let hazard = crate::db::hazards::for_tip(conn, tip.id)?
             .filter(|h| self.hazard_in_reach(staff, h))
             .map(|h| CaseHazard {
@@ -454,7 +512,7 @@ impl Services {
             messages,
             attachments,
             overdue: deadlines.overdue(status, self.today()),
-            actions: offered(status, actor, &file, self.today()),
+            actions: offered(status, actor, &file, (&missed, &explanations)),
             may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
             may_message: staff.may(Permission::WorkCases),
             may_propose_reward: self.may_propose_reward(staff, &tip, &file, &rewards)?,
@@ -468,8 +526,11 @@ impl Services {
                 responsible_party: file.responsible_party,
                 measures: file.measures,
                 suspend_operations: file.suspend_operations,
-                delay_explanation: file.delay_explanation,
+                delay_explanation,
             },
+            explanations,
+            missed,
+            unexplained,
             duplicate_of: file.duplicate_of,
             duplicates,
             suggested_duplicates,

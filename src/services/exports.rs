@@ -223,6 +223,7 @@ fn evaluation(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<(
             "oversight-col-rectification-done",
             "oversight-col-overdue",
             "oversight-col-overdue-explained",
+            "oversight-col-overdue-accepted",
             "oversight-col-score",
         ]
         .map(|k| lang.t(k)),
@@ -241,6 +242,7 @@ fn evaluation(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<(
                 pct(g.rectification_done),
                 g.overdue.to_string(),
                 g.overdue_explained.to_string(),
+                g.overdue_accepted.to_string(),
                 score(g),
             ])?;
         }
@@ -304,10 +306,27 @@ fn report(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<()> {
             c.due.to_string(),
             lang.t(&format!("status-{}", c.status)),
             c.days_late.to_string(),
-            c.explanation.clone().unwrap_or_default(),
+            explanations_text(lang, c),
         ])?;
     }
     Ok(())
+}
+
+/// An overdue limit's explanations in one cell: each text with where it stands (accepted,
+/// returned, awaiting a decision), one a line; "no written explanation" when there is none.
+fn explanations_text(lang: Lang, c: &super::oversight::OverdueCase) -> String {
+    if c.explanations.is_empty() {
+        return lang.t("oversight-no-explanation");
+    }
+    let line = |e: &super::explanations::ExplanationView| {
+        let standing = lang.t(&format!("explanation-{}", e.standing()));
+        format!("{}（{standing}）", e.text)
+    };
+    c.explanations
+        .iter()
+        .map(line)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A CSV file being written: a BOM, then lines of quoted fields ended with CRLF. Lines may

@@ -4,11 +4,14 @@
 //! writes the row, its history row and the audit entry in one transaction.
 
 use super::auth::Staff;
+use super::explanations::{Acknowledgement, acknowledgement};
 use super::hazards::{Fields, HazardView, date_field, nul_free, optional_field};
 use super::{ServiceError, ServiceResult, Services};
+use crate::db::explanations::{self, Owner};
 use crate::db::hazards::{self, HazardRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
+use crate::domain::deadlines::Limit;
 use crate::domain::hazard::{self, HazardId, Refusal, Step};
 use crate::domain::tip::text_field;
 use chrono::NaiveDate;
@@ -19,10 +22,13 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct HazardActionInput {
     /// `report_rectified`, `review`, `extend`, `explain_delay`, `lift_suspension`, `escalate`,
-    /// `supervise`, `lift_supervision` or `assign`.
+    /// `supervise`, `lift_supervision`, `assign` or `acknowledge_explanation`.
     pub action: String,
-    /// `review`: `pass` (struck off, 销号) or `fail` (open again).
+    /// `review`: `pass` (struck off, 销号) or `fail` (open again); `acknowledge_explanation`:
+    /// `accepted` or `returned` (with a note).
     pub decision: Option<String>,
+    /// `acknowledge_explanation`: the explanation's id.
+    pub explanation_id: Option<i64>,
     /// `report_rectified`: the day the measures were finished (`YYYY-MM-DD`).
     pub completed_on: Option<String>,
     /// What was done or found (required for `report_rectified` and a failed `review`).
@@ -82,11 +88,14 @@ impl HazardActionInput {
     }
 }
 
-/// What a step changes: the row, and what its history row says.
+/// What a step changes: the row, what its history row says, and the explanation it writes or
+/// decides on.
 struct Change {
     row: HazardRow,
     note: Option<String>,
     date: Option<NaiveDate>,
+    explain: Option<String>,
+    acknowledge: Option<Acknowledgement>,
 }
 
 /// The answer of `decide` as a service error: 403, or 409 with its code.
@@ -121,6 +130,15 @@ impl Services {
             let facts = self.hazard_facts(conn, &row)?;
             let next = hazard::decide(row.status, step, actor, facts).map_err(refused)?;
             let mut change = self.change(staff, step, row, input)?;
+            let owner = Owner::Hazard(id.0);
+            if let Some(a) = &change.acknowledge {
+                self.awaiting_decision(conn, owner, a.id)?;
+                self.decide_explanation(conn, (owner, staff.id), a)?;
+            }
+            if let Some(text) = &change.explain {
+                let what = (Limit::Rectification, text.as_str(), change.date);
+                explanations::insert(conn, owner, what, (staff.id, self.now()))?;
+            }
             change.row.status = next;
             change.row.updated_at = self.now();
             hazards::update(conn, &change.row)?;
@@ -152,6 +170,8 @@ impl Services {
         let optional = |f: &mut Fields, v: &Option<String>| {
             f.take(optional_field("note", v.as_deref(), 2_000))
         };
+        let mut explain = None;
+        let mut acknowledge = None;
         let (note, date) = match step {
             Step::ReportRectified => {
                 let done = f.take(date_field("completed_on", input.completed_on.as_deref()));
@@ -184,18 +204,18 @@ impl Services {
                 (Some(text(&mut f, "reason", &input.reason)), Some(deadline))
             }
             Step::ExplainDelay => {
-                let note = Some(text(&mut f, "explanation", &input.explanation));
-                let date = match input.new_date.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(d) => {
-                        let d = f.take(date_field("new_date", Some(d)));
-                        if d < today && d != NaiveDate::default() {
-                            f.err("new_date", "in_past");
-                        }
-                        Some(d)
-                    }
-                };
-                (note, date)
+                let typed = (&input.explanation, &input.new_date);
+                let (text, date) = super::explanations::written(&mut f, typed, today);
+                explain = Some(text.clone());
+                (Some(text), date)
+            }
+            Step::AcknowledgeExplanation => {
+                let typed = (&input.decision, &input.note);
+                acknowledge = acknowledgement(&mut f, input.explanation_id, typed);
+                (
+                    acknowledge.as_ref().map(Acknowledgement::history_note),
+                    None,
+                )
             }
             Step::LiftSuspension => {
                 row.resumed_on = Some(today);
@@ -212,7 +232,13 @@ impl Services {
             Step::Assign => (assign(&mut f, &mut row, input), None),
         };
         if f.errors.is_empty() {
-            Ok(Change { row, note, date })
+            Ok(Change {
+                row,
+                note,
+                date,
+                explain,
+                acknowledge,
+            })
         } else {
             Err(ServiceError::Validation(f.errors))
         }

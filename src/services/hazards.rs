@@ -5,14 +5,17 @@
 
 use super::audit::append;
 use super::auth::Staff;
+use super::explanations::ExplanationView;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::enterprises::{self, EnterpriseRow};
+use crate::db::explanations::Owner;
 use crate::db::hazards::{self, HazardEventRow, HazardRow};
 use crate::db::tips::{self, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
+use crate::domain::deadlines::Limit;
 use crate::domain::hazard::{self, Actor, Facts, HazardId, HazardStatus, Source, Step};
 use crate::domain::roles::Role;
 use crate::domain::tip::{Severity, text_field};
@@ -208,6 +211,8 @@ pub struct HazardView {
     pub created_by: String,
     /// Oldest first.
     pub history: Vec<HazardEvent>,
+    /// The written explanations of its delay, oldest first, each with 区安委办's decision.
+    pub explanations: Vec<ExplanationView>,
     /// The steps this staff member may take now (`domain::hazard::decide`'s answer).
     pub steps: Vec<Step>,
 }
@@ -297,13 +302,13 @@ impl Services {
     /// What the lifecycle needs to know of the hazard today.
     pub(super) fn hazard_facts(&self, conn: &mut DbConn, row: &HazardRow) -> ServiceResult<Facts> {
         let past_deadline = row.status == HazardStatus::Open && row.deadline < self.today();
-        let explained = past_deadline
-            && hazards::events_of(conn, row.id)?.iter().any(|e| {
-                e.kind == Step::ExplainDelay.as_str() && self.local_date(e.at) > row.deadline
-            });
+        let list = self.explanations(conn, Owner::Hazard(row.id.0))?;
+        let explained =
+            past_deadline && self.stands_explained(&list, Limit::Rectification, row.deadline);
         Ok(Facts {
             past_deadline,
             explained,
+            awaiting: list.iter().any(|e| e.decision.is_none()),
             suspended: row.suspend_operations && row.resumed_on.is_none(),
             escalated: row.escalated_on.is_some(),
             supervised: row.supervised,
@@ -674,6 +679,7 @@ impl Services {
             Some(e) => enterprises::find(conn, e)?.map(EnterpriseRef::from),
             None => None,
         };
+        let explanations = self.explanations(conn, Owner::Hazard(id.0))?;
         let history = hazards::events_of(conn, id)?
             .into_iter()
             .map(|e| HazardEvent {
@@ -714,6 +720,7 @@ impl Services {
             supervised: row.supervised,
             created_by: row.created_by,
             history,
+            explanations,
             steps,
         })
     }

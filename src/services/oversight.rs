@@ -3,37 +3,26 @@
 //! [`crate::domain::metrics`]; this module turns case files into facts and decides who may see
 //! which scope.
 
+use super::explanations::ExplanationView;
 use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::{self, CaseFileRow, TipFacts};
+use crate::db::explanations;
 use crate::domain::access::Permission;
+use crate::domain::explanation;
 use crate::domain::metrics::{self, CaseFacts, Group, Share};
 use crate::domain::status::Status;
 use crate::domain::tip::Channel;
 use crate::services::auth::Staff;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use std::collections::HashMap;
 use strum::VariantArray;
 
 /// The longest period one dashboard or report covers.
 pub const MAX_DAYS: i64 = 3 * 366;
 
-/// Which deadline a case missed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Missed {
-    Acceptance,
-    Verification,
-    Rectification,
-}
-
-impl Missed {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Missed::Acceptance => "acceptance",
-            Missed::Verification => "verification",
-            Missed::Rectification => "rectification",
-        }
-    }
-}
+/// Which deadline a case missed (a case's time limit).
+pub use crate::domain::deadlines::Limit as Missed;
 
 /// A case of the period that missed a legal or ordered time limit.
 #[derive(Debug, Clone)]
@@ -47,7 +36,8 @@ pub struct OverdueCase {
     pub due: NaiveDate,
     /// Days between the limit and the day it was met, or today when it still is not.
     pub days_late: i64,
-    pub explanation: Option<String>,
+    /// The written explanations of this limit, oldest first, each with its decision.
+    pub explanations: Vec<ExplanationView>,
 }
 
 #[derive(Debug, Clone)]
@@ -218,9 +208,19 @@ impl Services {
     ) -> ServiceResult<(Vec<CaseFacts>, Vec<OverdueCase>)> {
         // The date test below stays the authority.
         let range = self.utc_bounds(from, to);
-        let rows = {
+        let (rows, explained) = {
             let mut c = self.db.read()?;
-            cases::facts_between(&mut c, unit, range)?
+            let rows = cases::facts_between(&mut c, unit, range)?;
+            let mut explained: HashMap<String, Vec<ExplanationView>> = HashMap::new();
+            let written = explanations::of_tips_received(&mut c, range)?;
+            let (numbers, written): (Vec<String>, Vec<_>) = written.into_iter().unzip();
+            for (case, e) in numbers
+                .into_iter()
+                .zip(self.explanation_views(&mut c, written)?)
+            {
+                explained.entry(case).or_default().push(e);
+            }
+            (rows, explained)
         };
         let today = self.today();
         let mut facts = Vec::new();
@@ -231,7 +231,10 @@ impl Services {
                 continue;
             }
             let status = tip.status;
-            let (fact, missed) = self.facts(tip, file, status, today);
+            let written = explained
+                .get(&tip.case_number)
+                .map_or(&[][..], Vec::as_slice);
+            let (fact, missed) = self.facts(tip, (file, written), status, today);
             overdue.extend(missed);
             facts.push(fact);
         }
@@ -278,7 +281,7 @@ impl Services {
     fn facts(
         &self,
         tip: &TipFacts,
-        file: &CaseFileRow,
+        (file, written): (&CaseFileRow, &[ExplanationView]),
         status: Status,
         today: NaiveDate,
     ) -> (CaseFacts, Vec<OverdueCase>) {
@@ -308,9 +311,11 @@ impl Services {
                     missed: kind,
                     due,
                     days_late: late_by,
-                    explanation: (kind == Missed::Rectification)
-                        .then(|| file.delay_explanation.clone())
-                        .flatten(),
+                    explanations: written
+                        .iter()
+                        .filter(|e| e.limit == kind)
+                        .cloned()
+                        .collect(),
                 });
             }
             Some(late_by <= 0)
@@ -331,6 +336,15 @@ impl Services {
             file.rectification_due,
             file.rectified_at,
         ) == Some(false);
+        // Met by telling the reporter, which clears it: one still on the file is not met.
+        check(Missed::Feedback, file.feedback_due, None);
+        let explained = file
+            .rectification_due
+            .is_some_and(|due| self.stands_explained(written, Missed::Rectification, due));
+        let overdue_accepted = !missed.is_empty()
+            && missed
+                .iter()
+                .all(|m| explanation::accepted(m.explanations.iter().map(|e| e.decision)));
         let found_true = status.found_true(file.rectification_due.is_some());
         let fact = CaseFacts {
             case_number: tip.case_number.clone(),
@@ -345,7 +359,8 @@ impl Services {
             rectified: file.rectified_at.is_some(),
             overdue: !missed.is_empty(),
             rectification_late,
-            explained: file.delay_explanation.is_some(),
+            explained,
+            overdue_accepted,
             days_to_acceptance: days(file.accepted_at),
             days_to_verification: days(file.verified_at),
             days_to_rectification: days(file.rectified_at),

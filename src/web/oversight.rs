@@ -34,6 +34,7 @@ fn row(label: String, g: &Group) -> Value {
         "rectified": g.rectified,
         "overdue": g.overdue,
         "overdue_explained": g.overdue_explained,
+        "overdue_accepted": g.overdue_accepted,
         "acceptance_in_time": pct(g.acceptance_in_time),
         "verification_in_time": pct(g.verification_in_time),
         "rectification_done": pct(g.rectification_done),
@@ -117,7 +118,12 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
                 "missed": lang.t(&format!("oversight-missed-{}", c.missed.as_str())),
                 "due": c.due.to_string(),
                 "days_late": c.days_late,
-                "explanation": c.explanation.clone().unwrap_or_default(),
+                "explanations": c.explanations.iter().map(|e| json!({
+                    "text": e.text,
+                    "standing": lang.t(&format!("explanation-{}", e.standing())),
+                    "new_date": e.new_date.map(|d| d.to_string()).unwrap_or_default(),
+                    "by": e.by.clone().unwrap_or_default(),
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -10,6 +10,7 @@ mod cli;
 mod durability;
 mod enterprises;
 mod hardening;
+mod explanations;
 mod hazards;
 mod instances;
 mod intake;

@@ -300,6 +300,18 @@ on_both_backends! {
         assert_eq!(post(&c, &coordinator, &format!("/api/v1/staff/tips/{case}/identity"), json!({"reason": "核实"})).status, 409);
         assert_eq!(post(&c, &officer, &format!("/api/v1/staff/tips/{case}/identity"), json!({"reason": "核实"})).status, 403);
 
+        // A written explanation of a missed limit (its acceptance limit set in the past) and
+        // 区安委办's decision on it: the case answers with its explanations.
+        let late = app.new_case("fire_safety");
+        app.exec(&format!("UPDATE case_files SET acceptance_due = '2020-01-06' WHERE tip_id = (SELECT id FROM tips WHERE case_number = '{late}')"));
+        let late_actions = format!("/api/v1/staff/tips/{late}/actions");
+        let x = post(&c, &officer, &late_actions, json!({"action": "explain_delay", "limit": "acceptance", "explanation": "举报地址不详。", "new_date": app.today().to_string()}));
+        assert_eq!(x.status, 200, "{}", x.text);
+        let id = x.json["explanations"][0]["id"].clone();
+        let ack = post(&c, &coordinator, &late_actions, json!({"action": "acknowledge_explanation", "explanation_id": id, "decision": "returned", "note": "请补充"}));
+        assert_eq!(ack.status, 200, "{}", ack.text);
+        assert_eq!(ack.json["explanations"][0]["decision"], "returned");
+
         // A photo (through the form, the only way in) and a missing one.
         let photo = app.post_form(
             "/report",
@@ -465,6 +477,17 @@ on_both_backends! {
         assert_eq!(post(&c, &head, "/api/v1/staff/hazards/999999/actions", json!({"action": "supervise"})).status, 404);
         // Enterprises, a tip linked to one, and the blacklist (fresh sessions: time moved on).
         let coordinator = app.staff("coord10", "coordinator", None);
+        // A hazard past its deadline: its explanation and 区安委办's decision.
+        let mut overdue = crate::hazards::hazard_body(&app, crate::hazards::enterprise(&app, "某某仓库", &crate::hazards::credit_code("91350206MA2Y3K4L6")));
+        overdue["deadline"] = json!(app.today().pred_opt().unwrap().to_string());
+        let late = post(&c, &officer, "/api/v1/staff/hazards", overdue);
+        assert_eq!(late.status, 201, "{}", late.text);
+        let late_steps = format!("/api/v1/staff/hazards/{}/actions", late.json["id"]);
+        let x = post(&c, &officer, &late_steps, json!({"action": "explain_delay", "explanation": "资金未到位。"}));
+        assert_eq!(x.status, 200, "{}", x.text);
+        let id = x.json["explanations"][0]["id"].clone();
+        let ack = post(&c, &coordinator, &late_steps, json!({"action": "acknowledge_explanation", "explanation_id": id, "decision": "accepted"}));
+        assert_eq!((ack.status, &ack.json["explanations"][0]["decision"]), (200, &json!("accepted")), "{}", ack.text);
         let e = json!({"name": "某某海鲜酒楼有限公司", "credit_code": "91350100M000100Y43", "address": "江头北路216号", "street": "jiangtou", "sector": "fire_safety"});
         let created = post(&c, &officer, "/api/v1/staff/enterprises", e.clone());
         assert_eq!(created.status, 201, "{}", created.text);

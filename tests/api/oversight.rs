@@ -67,7 +67,10 @@ fn known_data_set(app: &TestApp) -> Vec<String> {
         ),
         set(
             b,
-            "acceptance_due = '2026-11-04', accepted_at = '2026-11-05 02:00:00', verification_due = '2026-11-10', verified_at = '2026-11-12 02:00:00', rectification_due = '2026-11-15', delay_explanation = '等待防爆风机到货'",
+            "acceptance_due = '2026-11-04', accepted_at = '2026-11-05 02:00:00', verification_due = '2026-11-10', verified_at = '2026-11-12 02:00:00', rectification_due = '2026-11-15'",
+        ),
+        format!(
+            "INSERT INTO explanations (tip_id, time_limit, body, at) SELECT id, 'rectification', '等待防爆风机到货', '2026-11-20 02:00:00' FROM tips WHERE case_number = '{b}'"
         ),
         set(
             c,
@@ -109,7 +112,7 @@ on_both_backends! {
         assert!(html.contains("<th scope=\"row\">至核查完成</th><td class=\"num\">4.0</td><td class=\"num\">10.0</td>"));
         assert!(html.contains("<th scope=\"row\">至整改完成</th><td class=\"num\">10.0</td><td class=\"num\">10.0</td>"));
         // The fire department's evaluation row and the sector chart with its table.
-        assert!(html.contains("<tr data-unit=\"fire\"><th scope=\"row\">区消防救援大队</th><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">33.3%</td><td class=\"num\">50.0%</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num score\">50.0</td></tr>"), "{html}");
+        assert!(html.contains("<tr data-unit=\"fire\"><th scope=\"row\">区消防救援大队</th><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">33.3%</td><td class=\"num\">50.0%</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num score\">50.0</td></tr>"), "{html}");
         // A department named like a sector is still shown by its own name.
         assert!(html.contains("<tr data-unit=\"construction\"><th scope=\"row\">区建设局</th>"), "{html}");
         assert!(html.contains("<svg"));
@@ -126,7 +129,7 @@ on_both_backends! {
         assert_eq!(csv.status, 200);
         assert!(csv.content_type.as_deref().unwrap_or("").starts_with("text/csv"));
         assert!(csv.text.contains("\"Accepted in time\""), "{}", csv.text);
-        assert!(csv.text.contains("\"Departments\",\"Fire and Rescue Brigade\",\"4\",\"50.0%\",\"33.3%\",\"50.0%\",\"3\",\"1\",\"50.0\""), "{}", csv.text);
+        assert!(csv.text.contains("\"Departments\",\"Fire and Rescue Brigade\",\"4\",\"50.0%\",\"33.3%\",\"50.0%\",\"3\",\"1\",\"0\",\"50.0\""), "{}", csv.text);
 
         // The report: figures, the overdue list with explanations, ready to be signed.
         let r = coord.get(&format!("/staff/report?{PERIOD}&unit=fire"));
@@ -143,7 +146,7 @@ on_both_backends! {
         let rc = coord.get(&format!("/staff/report.csv?{PERIOD}&unit=fire"));
         assert_eq!(rc.status, 200);
         assert!(rc.text.contains(&format!("\"{}\"", cases[3])));
-        assert!(rc.text.contains("\"等待防爆风机到货\""));
+        assert!(rc.text.contains("等待防爆风机到货（待审核）"), "{}", rc.text);
 
         // `tipline report` writes the same report to a file that stands alone, and CSV.
         let out = app.data_dir().join("report.html");

@@ -3,10 +3,12 @@
 //! from the services, which ask the one workflow function). Also the forms that act on it:
 //! actions, messages and the identity reveal; a refused form comes back with what was typed.
 
+use crate::domain::deadlines::Limit;
 use crate::domain::tip::ReporterIdentity;
 use crate::domain::workflow::Action;
 use crate::services::auth::StaffSession;
 use crate::services::cases::{ActionInput, CaseView};
+use crate::services::explanations::ExplanationView;
 use crate::services::{ServiceError, ServiceResult};
 use crate::web::extract::{Staff, can};
 use crate::web::i18n::Lang;
@@ -164,11 +166,12 @@ fn rewards_and_exposure(
 /// case may go to.
 fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     let lang = names.lang;
-    // Linking an enterprise has its own form, beside the tip's business.
+    // Linking an enterprise has its own form, beside the tip's business; deciding on an
+    // explanation has one beside each explanation.
     let actions: Vec<Value> = v
         .actions
         .iter()
-        .filter(|a| **a != Action::LinkEnterprise)
+        .filter(|a| !matches!(a, Action::LinkEnterprise | Action::AcknowledgeExplanation))
         .map(|a| json!({ "name": a.as_str(), "label": lang.t(&format!("action-{}", a.as_str())) }))
         .collect();
     let departments: Vec<Choice> = names
@@ -193,7 +196,24 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
             "deadline": i.deadline, "responsible_party": i.responsible_party,
             "measures": i.measures, "explanation": i.explanation,
             "sector": i.sector, "street": i.street,
+            "limit": i.limit, "new_date": i.new_date, "explanation_id": i.explanation_id,
         }),
+    );
+    let limit = |l: &Limit| lang.t(&format!("limit-{l}"));
+    let missed: Vec<Choice> = v
+        .missed
+        .iter()
+        .map(|l| Choice {
+            code: l.as_str().to_owned(),
+            name: limit(l),
+        })
+        .collect();
+    let requested: Vec<String> = v.unexplained.iter().map(limit).collect();
+    ctx.insert("missed", &missed);
+    ctx.insert("requested", &requested.join("、"));
+    ctx.insert(
+        "may_acknowledge",
+        &v.actions.contains(&Action::AcknowledgeExplanation),
     );
     ctx.insert("may_message", &v.may_message);
     ctx.insert("may_reveal", &v.may_reveal);
@@ -249,6 +269,10 @@ fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -
     ctx.insert("history", &words.history);
     ctx.insert("messages", &words.messages);
     ctx.insert("photos", &photos);
+    ctx.insert(
+        "explanations",
+        &explanations_json(lang, s.offset, &v.explanations),
+    );
     ctx.insert("today", &today.to_string());
     forms(&mut ctx, names, v, &x);
     rewards_and_exposure(&mut ctx, lang, s.offset, v, &x);
@@ -265,6 +289,29 @@ fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -
     ctx.insert("banner", x.banner());
     ctx.insert("notice", notice);
     page.render("staff/case.html", &ctx, x.status())
+}
+
+/// Written explanations as the case and hazard pages list them: the limit, where each stands
+/// and who decided, in words.
+pub fn explanations_json(lang: Lang, offset: FixedOffset, list: &[ExplanationView]) -> Vec<Value> {
+    let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
+    list.iter()
+        .map(|e| {
+            json!({
+                "id": e.id,
+                "limit": lang.t(&format!("limit-{}", e.limit)),
+                "text": e.text,
+                "new_date": e.new_date.map(|d| d.to_string()).unwrap_or_default(),
+                "by": e.by.clone().unwrap_or_else(|| "—".into()),
+                "at": at(e.at),
+                "standing": lang.t(&format!("explanation-{}", e.standing())),
+                "awaiting": e.decision.is_none(),
+                "decided_by": e.decided_by.clone().unwrap_or_default(),
+                "decided_at": e.decided_at.map(at).unwrap_or_default(),
+                "note": e.decision_note.clone().unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// The case page with what `x` adds to it.
@@ -364,6 +411,10 @@ pub struct ActionForm {
     measures: String,
     suspend_operations: String,
     explanation: String,
+    limit: String,
+    new_date: String,
+    explanation_id: String,
+    decision: String,
     department: String,
     sector: String,
     street: String,
@@ -386,6 +437,10 @@ impl ActionForm {
                 "true" | "on" | "1"
             )),
             explanation: opt(&self.explanation),
+            limit: opt(&self.limit),
+            new_date: opt(&self.new_date),
+            explanation_id: self.explanation_id.trim().parse().ok(),
+            decision: opt(&self.decision),
             department: opt(&self.department),
             sector: opt(&self.sector),
             street: opt(&self.street),

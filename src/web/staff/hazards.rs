@@ -265,6 +265,7 @@ pub async fn record_hazard(
 pub struct StepForm {
     action: String,
     decision: String,
+    explanation_id: String,
     completed_on: String,
     note: String,
     deadline: String,
@@ -283,6 +284,7 @@ impl StepForm {
         HazardActionInput {
             action: self.action.clone(),
             decision: opt(&self.decision),
+            explanation_id: self.explanation_id.trim().parse().ok(),
             completed_on: opt(&self.completed_on),
             note: opt(&self.note),
             deadline: opt(&self.deadline),
@@ -319,7 +321,12 @@ fn step_label(lang: Lang, step: &str) -> String {
 fn forms(lang: Lang, v: &HazardView, today: &str, x: &Extras) -> Vec<Value> {
     let mut out = Vec::new();
     let blank = Extras::default();
-    for s in &v.steps {
+    // Deciding on an explanation has a form beside each explanation.
+    for s in v
+        .steps
+        .iter()
+        .filter(|s| **s != Step::AcknowledgeExplanation)
+    {
         let name = match s {
             Step::ReviewPass | Step::ReviewFail => "review",
             s => s.as_str(),
@@ -355,6 +362,9 @@ fn forms(lang: Lang, v: &HazardView, today: &str, x: &Extras) -> Vec<Value> {
 fn history_note(lang: Lang, step: &str, note: &str, case: Option<&str>) -> String {
     if step == Step::ReviewPass.as_str() && case == Some(note) {
         return lang.t_str("hazard-note-tip-confirmed", &[("case", note)]);
+    }
+    if let Some(words) = crate::services::explanations::note_in_words(lang, step, note) {
+        return words;
     }
     if step != Step::Assign.as_str() {
         return note.to_owned();
@@ -437,6 +447,32 @@ async fn show(page: &Page, staff: &StaffSession, id: HazardId, x: Extras) -> Pag
     ctx.insert("h", &hazard_json(names, services.offset, &v));
     let today = services.today().to_string();
     ctx.insert("forms", &forms(lang, &v, &today, &x));
+    let explanations = super::case::explanations_json(lang, services.offset, &v.explanations);
+    ctx.insert("explanations", &explanations);
+    ctx.insert(
+        "may_acknowledge",
+        &v.steps.contains(&Step::AcknowledgeExplanation),
+    );
+    let acknowledging = x
+        .failed
+        .as_ref()
+        .filter(|f| f.action == Step::AcknowledgeExplanation.as_str());
+    ctx.insert("acknowledging", &acknowledging);
+    let acknowledging_id = acknowledging.and_then(|f| f.explanation_id.trim().parse::<i64>().ok());
+    ctx.insert("acknowledging_id", &acknowledging_id);
+    ctx.insert(
+        "acknowledge_errors",
+        &match acknowledging {
+            Some(_) => x
+                .errors
+                .values()
+                .flatten()
+                .cloned()
+                .chain(Some(x.banner.clone()).filter(|b| !b.is_empty()))
+                .collect(),
+            None => Vec::<String>::new(),
+        },
+    );
     ctx.insert("today", &today);
     ctx.insert("notice", &x.notice);
     let status = x.status.unwrap_or(StatusCode::OK);

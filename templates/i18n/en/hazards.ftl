@@ -65,6 +65,7 @@ hazard-step-escalate = Put before the district government
 hazard-step-supervise = List for supervision
 hazard-step-lift_supervision = End listed supervision
 hazard-step-assign = Name the responsible people
+hazard-step-acknowledge_explanation = Decide on a written explanation
 hazard-step-overdue = Rectification overdue
 hazard-step-ordered_again = Rectification ordered again
 hazard-note-tip-confirmed = The rectification of tip { $case } was confirmed on the case; the hazard is struck off with it.

@@ -65,6 +65,7 @@ hazard-step-escalate = 提请区政府研究
 hazard-step-supervise = 挂牌督办
 hazard-step-lift_supervision = 解除挂牌督办
 hazard-step-assign = 明确责任人
+hazard-step-acknowledge_explanation = 审核书面说明
 hazard-step-overdue = 整改超期
 hazard-step-ordered_again = 重新责令整改
 hazard-note-tip-confirmed = 举报案件 { $case } 已确认整改完成，隐患随之销号。
