@@ -75,3 +75,24 @@ pub fn published(conn: &mut DbConn) -> QueryResult<Vec<Published>> {
         ))
         .load(conn)
 }
+
+/// Entries of the tips a unit leads or hosts (or all) published in `[from, to)` (UTC), withdrawn
+/// ones too.
+pub fn published_between(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<Vec<ExposureRow>> {
+    let mut q = x::table
+        .inner_join(tips::table)
+        .filter(x::published_at.ge(from).and(x::published_at.lt(to)))
+        .into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(
+            tips::department
+                .eq(unit.to_owned())
+                .or(tips::street.eq(unit.to_owned())),
+        );
+    }
+    q.select(ExposureRow::as_select()).load(conn)
+}

@@ -210,6 +210,136 @@ impl Services {
     }
 }
 
+impl Services {
+    /// A saved report as CSV: its scope and period, the frozen figures, the campaign's, the
+    /// narrative, the 编制 / 审核 / 签发 lines, then the cases past a limit.
+    pub fn report_file(&self, staff: &Staff, id: i64, lang: Lang) -> ServiceResult<CsvFile> {
+        let r = self.report(staff, id)?;
+        let names = Names::new(&self.catalog, lang);
+        let (f, c) = (&r.figures, &r.figures.campaign);
+        let scope = match r.unit.as_deref() {
+            Some(u) => names.unit(u),
+            None => lang.t("report-summary"),
+        };
+        let share = |p: Option<f64>| p.map(|p| format!("{p:.1}%")).unwrap_or_default();
+        let at = |t: Option<chrono::NaiveDateTime>| {
+            t.map(|t| crate::i18n::local_datetime(t.and_utc(), self.offset, lang))
+                .unwrap_or_default()
+        };
+        let mut sheet = Sheet::new();
+        let mut lines = vec![
+            ("oversight-scope", scope),
+            ("oversight-from", r.from.to_string()),
+            ("oversight-to", r.to.to_string()),
+            ("oversight-col-received", f.received.to_string()),
+            ("oversight-col-accepted", f.accepted.to_string()),
+            ("oversight-col-found-true", f.found_true.to_string()),
+            ("oversight-col-rectified", f.rectified.to_string()),
+            ("oversight-col-overdue", f.overdue.to_string()),
+            (
+                "oversight-col-acceptance-in-time",
+                share(f.acceptance_in_time),
+            ),
+            (
+                "oversight-col-verification-in-time",
+                share(f.verification_in_time),
+            ),
+            (
+                "oversight-col-rectification-done",
+                share(f.rectification_done),
+            ),
+            (
+                "report-breach-acceptance",
+                f.breaches.acceptance.to_string(),
+            ),
+            (
+                "report-breach-verification",
+                f.breaches.verification.to_string(),
+            ),
+            ("report-breach-feedback", f.breaches.feedback.to_string()),
+            (
+                "report-breach-rectification",
+                f.breaches.rectification.to_string(),
+            ),
+            ("report-hazards-found", c.found.to_string()),
+            ("report-hazards-major", c.major.to_string()),
+            ("report-hazards-suspended", c.suspended.to_string()),
+            ("report-hazards-rectified", c.rectified.to_string()),
+            ("report-hazards-closed", c.closed.to_string()),
+            (
+                "report-hazards-open-past-end",
+                c.open_past_campaign_end.to_string(),
+            ),
+            ("report-exposures", c.exposures.to_string()),
+            ("report-blacklistings", c.blacklistings.to_string()),
+            ("report-rewards-approved", c.rewards_approved.to_string()),
+            (
+                "report-rewards-approved-sum",
+                Fen(c.rewards_approved_fen).to_string(),
+            ),
+            ("report-rewards-paid", c.rewards_paid.to_string()),
+            (
+                "report-rewards-paid-sum",
+                Fen(c.rewards_paid_fen).to_string(),
+            ),
+            ("report-accountability", c.accountability.to_string()),
+            (
+                "report-field-narrative-progress",
+                r.narrative.progress.clone(),
+            ),
+            (
+                "report-field-narrative-problems",
+                r.narrative.problems.clone(),
+            ),
+            (
+                "report-field-narrative-next_steps",
+                r.narrative.next_steps.clone(),
+            ),
+            (
+                "report-prepared",
+                format!("{} {}", r.prepared_by, at(Some(r.prepared_at))),
+            ),
+        ];
+        let signature = |who: &Option<String>, when| {
+            who.as_deref()
+                .map(|w| format!("{w} {}", at(when)))
+                .unwrap_or_default()
+        };
+        lines.push(("report-reviewed", signature(&r.reviewed_by, r.reviewed_at)));
+        lines.push(("report-signed", signature(&r.signed_by, r.signed_at)));
+        lines.push((
+            "report-submitted",
+            signature(&r.submitted_by, r.submitted_at),
+        ));
+        for (k, v) in lines {
+            sheet.line([lang.t(k), v])?;
+        }
+        sheet.gap()?;
+        sheet.line(
+            [
+                "list-col-case",
+                "list-col-department",
+                "oversight-col-missed",
+                "oversight-col-due",
+                "oversight-col-days-late",
+                "oversight-col-explanation",
+            ]
+            .map(|k| lang.t(k)),
+        )?;
+        for o in &f.overdue_cases {
+            sheet.line([
+                o.case_number.clone(),
+                names.unit(&o.department),
+                lang.t(&format!("oversight-missed-{}", o.missed)),
+                o.due.to_string(),
+                o.days_late.to_string(),
+                o.explanation.clone().unwrap_or_default(),
+            ])?;
+        }
+        sheet.finish(format!("report-{}-{}-{}.csv", r.id, r.from, r.to))
+    }
+}
+
 /// The evaluation table: one line per sub-district, then one per department.
 fn evaluation(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<()> {
     let lang = names.lang;

@@ -22,6 +22,7 @@ mod pages;
 mod posters;
 mod privacy;
 mod reference;
+mod reports;
 mod rewards;
 mod smtp;
 mod staff;

@@ -438,6 +438,7 @@ oversight-no-explanation = No written explanation
 oversight-none-overdue = No case of the period missed a time limit.
 oversight-missed-acceptance = Acceptance
 oversight-missed-verification = Verification
+oversight-missed-feedback = Feedback to the reporter
 oversight-missed-rectification = Rectification
 oversight-report-title = Hazard tip-off work: progress report
 oversight-back-to-dashboard = Back to the dashboard

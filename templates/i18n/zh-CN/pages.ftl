@@ -438,6 +438,7 @@ oversight-no-explanation = 无书面说明
 oversight-none-overdue = 本期没有超过时限的案件。
 oversight-missed-acceptance = 受理
 oversight-missed-verification = 核查
+oversight-missed-feedback = 反馈
 oversight-missed-rectification = 整改
 oversight-report-title = 安全生产隐患举报工作进展报告
 oversight-back-to-dashboard = 返回工作看板
