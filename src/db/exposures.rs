@@ -88,11 +88,7 @@ pub fn published_between(
         .filter(x::published_at.ge(from).and(x::published_at.lt(to)))
         .into_boxed();
     if let Some(unit) = unit {
-        q = q.filter(
-            tips::department
-                .eq(unit.to_owned())
-                .or(tips::street.eq(unit.to_owned())),
-        );
+        q = q.filter(super::tips::led_or_hosted_by(unit));
     }
     q.select(ExposureRow::as_select()).load(conn)
 }

@@ -199,11 +199,7 @@ pub fn decided_or_paid_between(
         )
         .into_boxed();
     if let Some(unit) = unit {
-        q = q.filter(
-            tips::department
-                .eq(unit.to_owned())
-                .or(tips::street.eq(unit.to_owned())),
-        );
+        q = q.filter(super::tips::led_or_hosted_by(unit));
     }
     q.order(r::id.asc())
         .select(RewardRow::as_select())

@@ -216,12 +216,11 @@ impl Services {
     pub fn report_file(&self, staff: &Staff, id: i64, lang: Lang) -> ServiceResult<CsvFile> {
         let r = self.report(staff, id)?;
         let names = Names::new(&self.catalog, lang);
-        let (f, c) = (&r.figures, &r.figures.campaign);
+        let f = &r.figures;
         let scope = match r.unit.as_deref() {
             Some(u) => names.unit(u),
             None => lang.t("report-summary"),
         };
-        let share = |p: Option<f64>| p.map(|p| format!("{p:.1}%")).unwrap_or_default();
         let at = |t: Option<chrono::NaiveDateTime>| {
             t.map(|t| crate::i18n::local_datetime(t.and_utc(), self.offset, lang))
                 .unwrap_or_default()
@@ -231,58 +230,10 @@ impl Services {
             ("oversight-scope", scope),
             ("oversight-from", r.from.to_string()),
             ("oversight-to", r.to.to_string()),
-            ("oversight-col-received", f.received.to_string()),
-            ("oversight-col-accepted", f.accepted.to_string()),
-            ("oversight-col-found-true", f.found_true.to_string()),
-            ("oversight-col-rectified", f.rectified.to_string()),
-            ("oversight-col-overdue", f.overdue.to_string()),
-            (
-                "oversight-col-acceptance-in-time",
-                share(f.acceptance_in_time),
-            ),
-            (
-                "oversight-col-verification-in-time",
-                share(f.verification_in_time),
-            ),
-            (
-                "oversight-col-rectification-done",
-                share(f.rectification_done),
-            ),
-            (
-                "report-breach-acceptance",
-                f.breaches.acceptance.to_string(),
-            ),
-            (
-                "report-breach-verification",
-                f.breaches.verification.to_string(),
-            ),
-            ("report-breach-feedback", f.breaches.feedback.to_string()),
-            (
-                "report-breach-rectification",
-                f.breaches.rectification.to_string(),
-            ),
-            ("report-hazards-found", c.found.to_string()),
-            ("report-hazards-major", c.major.to_string()),
-            ("report-hazards-suspended", c.suspended.to_string()),
-            ("report-hazards-rectified", c.rectified.to_string()),
-            ("report-hazards-closed", c.closed.to_string()),
-            (
-                "report-hazards-open-past-end",
-                c.open_past_campaign_end.to_string(),
-            ),
-            ("report-exposures", c.exposures.to_string()),
-            ("report-blacklistings", c.blacklistings.to_string()),
-            ("report-rewards-approved", c.rewards_approved.to_string()),
-            (
-                "report-rewards-approved-sum",
-                Fen(c.rewards_approved_fen).to_string(),
-            ),
-            ("report-rewards-paid", c.rewards_paid.to_string()),
-            (
-                "report-rewards-paid-sum",
-                Fen(c.rewards_paid_fen).to_string(),
-            ),
-            ("report-accountability", c.accountability.to_string()),
+        ];
+        lines.extend(f.case_lines());
+        lines.extend(f.campaign_lines());
+        lines.extend([
             (
                 "report-field-narrative-progress",
                 r.narrative.progress.clone(),
@@ -299,7 +250,7 @@ impl Services {
                 "report-prepared",
                 format!("{} {}", r.prepared_by, at(Some(r.prepared_at))),
             ),
-        ];
+        ]);
         let signature = |who: &Option<String>, when| {
             who.as_deref()
                 .map(|w| format!("{w} {}", at(when)))

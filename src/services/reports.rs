@@ -25,18 +25,6 @@ use strum::VariantArray;
 /// The longest a narrative section may be, in characters.
 pub const SECTION_LEN: usize = 5_000;
 
-/// The three narrative sections as written.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct NarrativeInput {
-    /// 工作开展情况
-    pub progress: Option<String>,
-    /// 存在问题
-    pub problems: Option<String>,
-    /// 下步打算
-    pub next_steps: Option<String>,
-}
-
 /// A new report: the unit (none: the district's summary, the coordinator's), the period
 /// (`YYYY-MM-DD`, both days included; its end not after today) and the narrative.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -45,14 +33,18 @@ pub struct ReportInput {
     pub unit: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-    pub narrative: Option<NarrativeInput>,
+    pub narrative: Option<Narrative>,
 }
 
-/// The narrative of a saved report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// The three narrative sections of a report (each may be empty in a draft).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct Narrative {
+    /// 工作开展情况
     pub progress: String,
+    /// 存在问题
     pub problems: String,
+    /// 下步打算
     pub next_steps: String,
 }
 
@@ -156,25 +148,6 @@ pub struct ReportView {
     pub steps: Vec<ReportStep>,
 }
 
-/// A report in a list.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ReportItem {
-    pub id: i64,
-    #[schema(required)]
-    pub unit: Option<String>,
-    #[schema(value_type = String)]
-    pub from: NaiveDate,
-    #[schema(value_type = String)]
-    pub to: NaiveDate,
-    pub status: ReportStatus,
-    pub prepared_by: String,
-    #[schema(required)]
-    pub signed_by: Option<String>,
-    #[serde(serialize_with = "crate::domain::json::rfc3339_or_null")]
-    #[schema(value_type = Option<String>, required)]
-    pub submitted_at: Option<NaiveDateTime>,
-}
-
 /// Whether a department or sub-district has submitted its report for the round.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitSubmission {
@@ -194,7 +167,7 @@ pub struct ReportList {
     pub from: NaiveDate,
     #[schema(value_type = String)]
     pub to: NaiveDate,
-    pub reports: Vec<ReportItem>,
+    pub reports: Vec<ReportView>,
     /// Every department and sub-district (the coordinator only; empty for a unit's staff).
     pub units: Vec<UnitSubmission>,
 }
@@ -221,8 +194,8 @@ fn refused(r: Refusal) -> ServiceError {
 }
 
 /// A narrative section: cleaned, at most [`SECTION_LEN`] characters (it may be empty in a draft).
-fn section(f: &mut Fields, field: &'static str, value: Option<&str>) -> String {
-    let text = clean_text(value.unwrap_or_default());
+fn section(f: &mut Fields, field: &'static str, value: &str) -> String {
+    let text = clean_text(value);
     if text.chars().count() > SECTION_LEN {
         f.errors.push(
             crate::domain::FieldError::new(field, "too_long").with("max", SECTION_LEN as i64),
@@ -232,35 +205,86 @@ fn section(f: &mut Fields, field: &'static str, value: Option<&str>) -> String {
 }
 
 /// The three sections, every wrong one told.
-fn narrative(input: Option<&NarrativeInput>) -> ServiceResult<Narrative> {
+fn narrative(input: Option<&Narrative>) -> ServiceResult<Narrative> {
     let n = input.cloned().unwrap_or_default();
-    nul_free([
-        ("narrative.progress", n.progress.as_deref()),
-        ("narrative.problems", n.problems.as_deref()),
-        ("narrative.next_steps", n.next_steps.as_deref()),
-    ])?;
+    let fields = [
+        ("narrative.progress", n.progress.as_str()),
+        ("narrative.problems", n.problems.as_str()),
+        ("narrative.next_steps", n.next_steps.as_str()),
+    ];
+    nul_free(fields.map(|(k, v)| (k, Some(v))))?;
     let mut f = Fields::default();
-    let out = Narrative {
-        progress: section(&mut f, "narrative.progress", n.progress.as_deref()),
-        problems: section(&mut f, "narrative.problems", n.problems.as_deref()),
-        next_steps: section(&mut f, "narrative.next_steps", n.next_steps.as_deref()),
-    };
+    let [progress, problems, next_steps] = fields.map(|(k, v)| section(&mut f, k, v));
     match f.errors.is_empty() {
-        true => Ok(out),
+        true => Ok(Narrative {
+            progress,
+            problems,
+            next_steps,
+        }),
         false => Err(ServiceError::Validation(f.errors)),
     }
 }
 
-fn item(r: &ReportRow) -> ReportItem {
-    ReportItem {
-        id: r.id,
-        unit: r.unit.clone(),
-        from: r.period_from,
-        to: r.period_to,
-        status: r.status,
-        prepared_by: r.prepared_by.clone(),
-        signed_by: r.signed_by.clone(),
-        submitted_at: r.submitted_at,
+/// A percentage as pages and files show it (`50.0%`), `—` when nothing was due.
+fn percent(p: Option<f64>) -> String {
+    p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "—".into())
+}
+
+impl ReportFigures {
+    /// The case figures as (message key, value), in the order pages and files show them.
+    pub fn case_lines(&self) -> Vec<(&'static str, String)> {
+        let b = &self.breaches;
+        vec![
+            ("oversight-col-received", self.received.to_string()),
+            ("oversight-col-accepted", self.accepted.to_string()),
+            ("oversight-col-found-true", self.found_true.to_string()),
+            ("oversight-col-rectified", self.rectified.to_string()),
+            ("oversight-col-overdue", self.overdue.to_string()),
+            (
+                "oversight-col-overdue-explained",
+                self.overdue_explained.to_string(),
+            ),
+            (
+                "oversight-col-acceptance-in-time",
+                percent(self.acceptance_in_time),
+            ),
+            (
+                "oversight-col-verification-in-time",
+                percent(self.verification_in_time),
+            ),
+            (
+                "oversight-col-rectification-done",
+                percent(self.rectification_done),
+            ),
+            ("report-breach-acceptance", b.acceptance.to_string()),
+            ("report-breach-verification", b.verification.to_string()),
+            ("report-breach-feedback", b.feedback.to_string()),
+            ("report-breach-rectification", b.rectification.to_string()),
+        ]
+    }
+
+    /// The campaign's figures as (message key, value); sums in yuan.
+    pub fn campaign_lines(&self) -> Vec<(&'static str, String)> {
+        let c = &self.campaign;
+        let yuan = |fen: i64| crate::domain::money::Fen(fen).to_string();
+        vec![
+            ("report-hazards-found", c.found.to_string()),
+            ("report-hazards-major", c.major.to_string()),
+            ("report-hazards-suspended", c.suspended.to_string()),
+            ("report-hazards-rectified", c.rectified.to_string()),
+            ("report-hazards-closed", c.closed.to_string()),
+            (
+                "report-hazards-open-past-end",
+                c.open_past_campaign_end.to_string(),
+            ),
+            ("report-exposures", c.exposures.to_string()),
+            ("report-blacklistings", c.blacklistings.to_string()),
+            ("report-rewards-approved", c.rewards_approved.to_string()),
+            ("report-rewards-approved-sum", yuan(c.rewards_approved_fen)),
+            ("report-rewards-paid", c.rewards_paid.to_string()),
+            ("report-rewards-paid-sum", yuan(c.rewards_paid_fen)),
+            ("report-accountability", c.accountability.to_string()),
+        ]
     }
 }
 
@@ -457,7 +481,7 @@ impl Services {
         staff: &Staff,
         id: i64,
         step: ReportStep,
-        text: Option<&NarrativeInput>,
+        text: Option<&Narrative>,
     ) -> ServiceResult<ReportView> {
         if !staff.may(Permission::Reports) {
             return Err(ServiceError::Forbidden);
@@ -555,10 +579,14 @@ impl Services {
                 });
             }
         }
+        let reports = rows
+            .into_iter()
+            .map(|r| self.report_view(staff, r))
+            .collect::<ServiceResult<_>>()?;
         Ok(ReportList {
             from,
             to,
-            reports: rows.iter().map(item).collect(),
+            reports,
             units,
         })
     }

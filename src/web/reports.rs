@@ -11,7 +11,7 @@ use super::error::{
 use super::extract::can;
 use super::staff_api::StaffCall;
 use crate::domain::report::ReportStep;
-use crate::services::reports::{NarrativeInput, ReportInput, ReportList, ReportView};
+use crate::services::reports::{Narrative, ReportInput, ReportList, ReportView};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -75,7 +75,7 @@ pub async fn detail(
     Ok(HttpResponse::Ok().json_utf8(view))
 }
 
-#[utoipa::path(put, path = "/staff/reports/{id}", tag = "campaign", request_body = NarrativeInput,
+#[utoipa::path(put, path = "/staff/reports/{id}", tag = "campaign", request_body = Narrative,
     params(("id" = i64, Path, description = "the report's number"), Csrf),
     security(("session" = [])),
     responses(
@@ -85,7 +85,7 @@ pub async fn detail(
 pub async fn edit(
     call: StaffCall<can::Reports>,
     id: web::Path<i64>,
-    body: web::Json<NarrativeInput>,
+    body: web::Json<Narrative>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, text) = (id.into_inner(), body.into_inner());
     let view = call

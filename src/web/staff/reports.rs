@@ -8,7 +8,7 @@ use crate::domain::report::{ReportStatus, ReportStep};
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::exports::CsvFile;
-use crate::services::reports::{NarrativeInput, ReportInput, ReportView};
+use crate::services::reports::{Narrative, ReportInput, ReportView};
 use crate::web::error::ApiError;
 use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::i18n::Lang;
@@ -27,25 +27,6 @@ pub struct RoundForm {
     to: String,
 }
 
-/// The narrative as typed.
-#[derive(Deserialize, Serialize, Default, Clone)]
-#[serde(default)]
-pub struct NarrativeForm {
-    progress: String,
-    problems: String,
-    next_steps: String,
-}
-
-impl NarrativeForm {
-    fn input(&self) -> NarrativeInput {
-        NarrativeInput {
-            progress: Some(self.progress.clone()),
-            problems: Some(self.problems.clone()),
-            next_steps: Some(self.next_steps.clone()),
-        }
-    }
-}
-
 /// A new report as typed.
 #[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
@@ -53,7 +34,7 @@ pub struct NewReportForm {
     from: String,
     to: String,
     #[serde(flatten)]
-    narrative: NarrativeForm,
+    narrative: Narrative,
 }
 
 /// Each field error as "label：message" (the labels are the form's).
@@ -88,10 +69,6 @@ fn status_words(lang: Lang, s: Option<ReportStatus>) -> String {
     }
 }
 
-fn percent(p: Option<f64>) -> String {
-    p.map(|p| format!("{p:.1}%")).unwrap_or_else(|| "—".into())
-}
-
 /// A saved report in words, for its page.
 fn in_words(page: &Page, v: &ReportView) -> Value {
     let (lang, names) = (page.lang, page.names());
@@ -101,72 +78,13 @@ fn in_words(page: &Page, v: &ReportView) -> Value {
             .unwrap_or_default()
     };
     let f = &v.figures;
-    let c = &f.campaign;
-    let yuan = |fen: i64| crate::domain::money::Fen(fen).to_string();
-    let figures = [
-        ("oversight-col-received", f.received.to_string()),
-        ("oversight-col-accepted", f.accepted.to_string()),
-        ("oversight-col-found-true", f.found_true.to_string()),
-        ("oversight-col-rectified", f.rectified.to_string()),
-        ("oversight-col-overdue", f.overdue.to_string()),
-        (
-            "oversight-col-overdue-explained",
-            f.overdue_explained.to_string(),
-        ),
-        (
-            "oversight-col-acceptance-in-time",
-            percent(f.acceptance_in_time),
-        ),
-        (
-            "oversight-col-verification-in-time",
-            percent(f.verification_in_time),
-        ),
-        (
-            "oversight-col-rectification-done",
-            percent(f.rectification_done),
-        ),
-        (
-            "report-breach-acceptance",
-            f.breaches.acceptance.to_string(),
-        ),
-        (
-            "report-breach-verification",
-            f.breaches.verification.to_string(),
-        ),
-        ("report-breach-feedback", f.breaches.feedback.to_string()),
-        (
-            "report-breach-rectification",
-            f.breaches.rectification.to_string(),
-        ),
-    ];
-    let campaign = [
-        ("report-hazards-found", c.found.to_string()),
-        ("report-hazards-major", c.major.to_string()),
-        ("report-hazards-suspended", c.suspended.to_string()),
-        ("report-hazards-rectified", c.rectified.to_string()),
-        ("report-hazards-closed", c.closed.to_string()),
-        (
-            "report-hazards-open-past-end",
-            c.open_past_campaign_end.to_string(),
-        ),
-        ("report-exposures", c.exposures.to_string()),
-        ("report-blacklistings", c.blacklistings.to_string()),
-        (
-            "report-rewards-approved",
-            format!("{}（{}）", c.rewards_approved, yuan(c.rewards_approved_fen)),
-        ),
-        (
-            "report-rewards-paid",
-            format!("{}（{}）", c.rewards_paid, yuan(c.rewards_paid_fen)),
-        ),
-        ("report-accountability", c.accountability.to_string()),
-    ];
     let pairs = |rows: &[(&str, String)]| -> Vec<Value> {
         rows.iter()
             .map(|(k, v)| json!({"label": lang.t(k), "value": v}))
             .collect()
     };
-    let sources: Vec<Value> = c
+    let sources: Vec<Value> = f
+        .campaign
         .found_by_source
         .iter()
         .map(|s| json!({"label": lang.t(&format!("hazard-source-{}", s.source)), "value": s.count}))
@@ -194,8 +112,8 @@ fn in_words(page: &Page, v: &ReportView) -> Value {
         "to": v.to.to_string(),
         "round": v.round.clone().unwrap_or_default(),
         "status": status_words(lang, Some(v.status)),
-        "figures": pairs(&figures),
-        "campaign": pairs(&campaign),
+        "figures": pairs(&f.case_lines()),
+        "campaign": pairs(&f.campaign_lines()),
         "sources": sources,
         "overdue": overdue,
         "narrative": {
@@ -319,7 +237,7 @@ pub async fn save_report(page: Page, sent: StaffForm<can::Reports, NewReportForm
         unit: None,
         from: Some(form.from.clone()),
         to: Some(form.to.clone()),
-        narrative: Some(form.narrative.input()),
+        narrative: Some(form.narrative.clone()),
     };
     match page
         .run(&staff, move |s, st| s.create_report(&st.staff, &input))
@@ -337,7 +255,7 @@ pub async fn save_report(page: Page, sent: StaffForm<can::Reports, NewReportForm
 /// errors, or a refused step's message above the report.
 #[derive(Default)]
 struct Refused<'a> {
-    typed: Option<&'a NarrativeForm>,
+    typed: Option<&'a Narrative>,
     errors: Vec<String>,
     banner: String,
 }
@@ -357,11 +275,7 @@ async fn show(
     ctx.insert("r", &in_words(page, &v));
     let form = match refused.typed {
         Some(f) => f.clone(),
-        None => NarrativeForm {
-            progress: v.narrative.progress.clone(),
-            problems: v.narrative.problems.clone(),
-            next_steps: v.narrative.next_steps.clone(),
-        },
+        None => v.narrative.clone(),
     };
     ctx.insert("form", &form);
     ctx.insert("errors", &refused.errors);
@@ -384,10 +298,10 @@ pub async fn report_page(page: Page, staff: Staff<can::Reports>, id: web::Path<i
 pub async fn edit_report(
     page: Page,
     id: web::Path<i64>,
-    sent: StaffForm<can::Reports, NarrativeForm>,
+    sent: StaffForm<can::Reports, Narrative>,
 ) -> PageResult {
     let (id, staff, form) = (id.into_inner(), sent.staff.session, sent.form);
-    let input = form.input();
+    let input = form.clone();
     let done = page
         .run(&staff, move |s, st| {
             s.report_step(&st.staff, id, ReportStep::Edit, Some(&input))
