@@ -55,3 +55,21 @@ pub fn in_force(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<(Blackli
         .select((BlacklistRow::as_select(), enterprises::name))
         .load(conn)
 }
+
+/// Entries listed from `from` to `to` (both included), withdrawn ones too, each with its
+/// enterprise's sub-district and sector (whose department supervises it).
+pub fn listed_between(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(BlacklistRow, String, String)>> {
+    b::table
+        .inner_join(enterprises::table)
+        .filter(b::listed_on.ge(from).and(b::listed_on.le(to)))
+        .select((
+            BlacklistRow::as_select(),
+            enterprises::street,
+            enterprises::sector,
+        ))
+        .load(conn)
+}

@@ -1,7 +1,7 @@
 //! The case file of a tip (deadlines, decisions) and the staff queue.
 
 use super::DbConn;
-use super::schema::{case_files, deadline_notices, tip_units, tips};
+use super::schema::{case_files, deadline_notices, messages, tip_units, tips};
 use super::tips::TipRow;
 pub use crate::domain::query::{PublicFilter, QueueFilter};
 use crate::domain::status::Status;
@@ -292,6 +292,26 @@ pub fn facts_between(
     filed(unit)
         .filter(tips::submitted_at.ge(from).and(tips::submitted_at.lt(to)))
         .select((TipFacts::as_select(), CaseFileRow::as_select()))
+        .load(conn)
+}
+
+/// When staff wrote to the reporters of the tips submitted in `[from, to)` (UTC), for one unit
+/// or all: (case number, when). The first message after verification meets the feedback limit.
+pub fn staff_messages_between(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    let mut q = tips::table
+        .inner_join(messages::table)
+        .filter(messages::sender.eq("staff"))
+        .filter(tips::submitted_at.ge(from).and(tips::submitted_at.lt(to)))
+        .into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(attached_to(unit.to_owned()));
+    }
+    q.order(messages::created_at.asc())
+        .select((tips::case_number, messages::created_at))
         .load(conn)
 }
 

@@ -75,3 +75,20 @@ pub fn published(conn: &mut DbConn) -> QueryResult<Vec<Published>> {
         ))
         .load(conn)
 }
+
+/// Entries of the tips a unit leads or hosts (or all) published in `[from, to)` (UTC), withdrawn
+/// ones too.
+pub fn published_between(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<Vec<ExposureRow>> {
+    let mut q = x::table
+        .inner_join(tips::table)
+        .filter(x::published_at.ge(from).and(x::published_at.lt(to)))
+        .into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(super::tips::led_or_hosted_by(unit));
+    }
+    q.select(ExposureRow::as_select()).load(conn)
+}

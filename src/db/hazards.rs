@@ -320,3 +320,19 @@ pub fn not_closed(
         .get_result(conn)?;
     Ok((all, after))
 }
+
+/// Every hazard within a unit's reach (or all) found on or before `to`: what a report's
+/// campaign figures are worked out from, as of `to`.
+pub fn found_until(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+    to: NaiveDate,
+) -> QueryResult<Vec<HazardRow>> {
+    let mut q = h::table.filter(h::found_on.le(to)).into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(in_reach(unit));
+    }
+    q.order(h::id.asc())
+        .select(HazardRow::as_select())
+        .load(conn)
+}

@@ -17,6 +17,7 @@ pub mod exposures;
 pub mod hazards;
 pub mod inspections;
 pub mod outbox;
+pub mod reports;
 pub mod rewards;
 pub mod schema;
 pub mod staff;

@@ -184,3 +184,24 @@ pub fn expiring(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<RewardId
         .load(conn)?;
     Ok(ids.into_iter().map(RewardId).collect())
 }
+
+/// Rewards of the tips a unit leads or hosts (or all) decided or paid in `[from, to)` (UTC).
+pub fn decided_or_paid_between(
+    conn: &mut DbConn,
+    unit: Option<&str>,
+    (from, to): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<Vec<RewardRow>> {
+    let mut q = r::table
+        .inner_join(tips::table)
+        .filter(
+            (r::decided_at.ge(from).and(r::decided_at.lt(to)))
+                .or(r::paid_at.ge(from).and(r::paid_at.lt(to))),
+        )
+        .into_boxed();
+    if let Some(unit) = unit {
+        q = q.filter(super::tips::led_or_hosted_by(unit));
+    }
+    q.order(r::id.asc())
+        .select(RewardRow::as_select())
+        .load(conn)
+}

@@ -429,6 +429,31 @@ diesel::table! {
 
 diesel::joinable!(explanations -> tips (tip_id));
 diesel::joinable!(explanations -> hazards (hazard_id));
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        unit -> Nullable<Text>,
+        period_from -> Date,
+        period_to -> Date,
+        round -> Nullable<Text>,
+        figures -> Text,
+        progress -> Text,
+        problems -> Text,
+        next_steps -> Text,
+        status -> Text,
+        prepared_by -> Text,
+        prepared_at -> Timestamp,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        signed_by -> Nullable<Text>,
+        signed_at -> Nullable<Timestamp>,
+        signer_role -> Nullable<Text>,
+        submitted_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(supervision_findings -> tips (tip_id));
 diesel::joinable!(supervision_findings -> hazards (hazard_id));
 diesel::joinable!(accountability -> enterprises (enterprise_id));
@@ -440,6 +465,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     supervision_findings,
     accountability,
     accountability_cases,
+    reports,
     enterprises,
     inspections,
     inspection_enterprises,

@@ -330,3 +330,16 @@ pub fn named_enterprises(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>
         .select((tips::case_number, tips::enterprise.assume_not_null()))
         .load(conn)
 }
+
+/// Tips a unit leads (department) or where it is the sub-district.
+pub type LedOrHosted = diesel::dsl::Or<
+    diesel::dsl::Eq<tips::department, String>,
+    diesel::dsl::Eq<tips::street, String>,
+>;
+
+/// The filter of [`LedOrHosted`] tips.
+pub fn led_or_hosted_by(unit: &str) -> LedOrHosted {
+    tips::department
+        .eq(unit.to_owned())
+        .or(tips::street.eq(unit.to_owned()))
+}

@@ -66,6 +66,9 @@ permissions! {
     RecordFindings,
     /// Record accountability measures (问责).
     RecordAccountability,
+    /// Progress reports that are signed and sent: a unit's officers and heads for their unit,
+    /// the coordinator the district's summary and every unit's submission (`report::decide`).
+    Reports,
 }
 
 /// Whether a role may do this at all.
@@ -86,6 +89,7 @@ pub fn may(role: Role, what: Permission) -> bool {
         RecordHazards => matches!(role, Officer | Head | Coordinator | Inspector),
         RecordFindings => matches!(role, Coordinator | Inspector),
         RecordAccountability => role == Coordinator,
+        Reports => matches!(role, Officer | Head | Coordinator),
     }
 }
 
@@ -144,6 +148,10 @@ mod tests {
                 &[Role::Coordinator, Role::Inspector],
             ),
             (Permission::RecordAccountability, &[Role::Coordinator]),
+            (
+                Permission::Reports,
+                &[Role::Officer, Role::Head, Role::Coordinator],
+            ),
         ];
         assert_eq!(expected.len(), Permission::iter().count());
         for (what, roles) in expected {

@@ -54,6 +54,7 @@ pub mod money;
 pub mod photo;
 pub mod query;
 pub mod receipt;
+pub mod report;
 pub mod reward;
 pub mod roles;
 pub mod status;

@@ -210,6 +210,92 @@ impl Services {
     }
 }
 
+impl Services {
+    /// A saved report as CSV: its scope and period, the frozen figures, the campaign's, the
+    /// narrative, the 编制 / 审核 / 签发 lines, then the cases past a limit.
+    pub fn report_file(&self, staff: &Staff, id: i64, lang: Lang) -> ServiceResult<CsvFile> {
+        let r = self.report(staff, id)?;
+        let names = Names::new(&self.catalog, lang);
+        let f = &r.figures;
+        let scope = match r.unit.as_deref() {
+            Some(u) => names.unit(u),
+            None => lang.t("report-summary"),
+        };
+        let at = |t: Option<chrono::NaiveDateTime>| {
+            t.map(|t| crate::i18n::local_datetime(t.and_utc(), self.offset, lang))
+                .unwrap_or_default()
+        };
+        let mut sheet = Sheet::new();
+        let mut lines = vec![
+            ("oversight-scope", scope),
+            ("oversight-from", r.from.to_string()),
+            ("oversight-to", r.to.to_string()),
+        ];
+        lines.extend(f.case_lines());
+        lines.extend(f.campaign_lines());
+        lines.extend([
+            (
+                "report-field-narrative-progress",
+                r.narrative.progress.clone(),
+            ),
+            (
+                "report-field-narrative-problems",
+                r.narrative.problems.clone(),
+            ),
+            (
+                "report-field-narrative-next_steps",
+                r.narrative.next_steps.clone(),
+            ),
+            (
+                "report-prepared",
+                format!("{} {}", r.prepared_by, at(Some(r.prepared_at))),
+            ),
+        ]);
+        let signature = |who: &Option<String>, when| {
+            who.as_deref()
+                .map(|w| format!("{w} {}", at(when)))
+                .unwrap_or_default()
+        };
+        lines.push(("report-reviewed", signature(&r.reviewed_by, r.reviewed_at)));
+        lines.push(("report-signed", signature(&r.signed_by, r.signed_at)));
+        lines.push((
+            "report-submitted",
+            signature(&r.submitted_by, r.submitted_at),
+        ));
+        for (k, v) in lines {
+            sheet.line([lang.t(k), v])?;
+        }
+        sheet.gap()?;
+        sheet.line(
+            [
+                "list-col-case",
+                "list-col-department",
+                "oversight-col-missed",
+                "oversight-col-due",
+                "oversight-col-days-late",
+                "oversight-col-explanation",
+            ]
+            .map(|k| lang.t(k)),
+        )?;
+        for o in &f.overdue_cases {
+            sheet.line([
+                o.case_number.clone(),
+                names.unit(&o.department),
+                lang.t(&format!("oversight-missed-{}", o.missed)),
+                o.due.to_string(),
+                o.days_late.to_string(),
+                explanation_lines(
+                    lang,
+                    o.explanations
+                        .iter()
+                        .map(|e| (e.text.as_str(), e.standing.as_str())),
+                ),
+            ])?;
+        }
+        sheet.finish(format!("report-{}-{}-{}.csv", r.id, r.from, r.to))
+    }
+}
+
 /// The evaluation table: one line per sub-district, then one per department.
 fn evaluation(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<()> {
     let lang = names.lang;
@@ -315,18 +401,23 @@ fn report(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<()> {
 /// An overdue limit's explanations in one cell: each text with where it stands (accepted,
 /// returned, awaiting a decision), one a line; "no written explanation" when there is none.
 fn explanations_text(lang: Lang, c: &super::oversight::OverdueCase) -> String {
-    if c.explanations.is_empty() {
-        return lang.t("oversight-no-explanation");
-    }
-    let line = |e: &super::explanations::ExplanationView| {
-        let standing = lang.t(&format!("explanation-{}", e.standing()));
-        format!("{}（{standing}）", e.text)
-    };
-    c.explanations
+    let said = c
+        .explanations
         .iter()
-        .map(line)
-        .collect::<Vec<_>>()
-        .join("\n")
+        .map(|e| (e.text.as_str(), e.standing().as_str()));
+    explanation_lines(lang, said)
+}
+
+/// Explanations (text, standing code) in one cell, one a line, each with where it stands;
+/// "no written explanation" when there is none.
+pub fn explanation_lines<'a>(lang: Lang, said: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let lines: Vec<String> = said
+        .map(|(text, standing)| format!("{text}（{}）", lang.t(&format!("explanation-{standing}"))))
+        .collect();
+    match lines.is_empty() {
+        true => lang.t("oversight-no-explanation"),
+        false => lines.join("\n"),
+    }
 }
 
 /// A CSV file being written: a BOM, then lines of quoted fields ended with CRLF. Lines may

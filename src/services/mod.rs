@@ -31,6 +31,7 @@ pub mod names;
 pub mod notify;
 pub mod open311;
 pub mod oversight;
+pub mod reports;
 pub mod reward_json;
 pub mod rewards;
 pub mod staff;

@@ -8,13 +8,21 @@ use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::{self, CaseFileRow, TipFacts};
 use crate::db::explanations;
+use crate::db::hazards::{self, HazardRow};
+use crate::db::rewards::{self, RewardRow};
+use crate::db::{blacklist, exposures, supervision};
 use crate::domain::access::Permission;
 use crate::domain::explanation;
+use crate::domain::hazard::{HazardStatus, Source};
 use crate::domain::metrics::{self, CaseFacts, Group, Share};
+use crate::domain::reward::RewardStatus;
 use crate::domain::status::Status;
+use crate::domain::supervision::AccountabilityFilter;
 use crate::domain::tip::Channel;
+use crate::domain::tip::Severity;
 use crate::services::auth::Staff;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use strum::VariantArray;
 
@@ -34,7 +42,8 @@ pub struct OverdueCase {
     pub status: Status,
     pub missed: Missed,
     pub due: NaiveDate,
-    /// Days between the limit and the day it was met, or today when it still is not.
+    /// Days between the limit and the day it was met, or the period's end (today for a period
+    /// not over yet) when it still was not then.
     pub days_late: i64,
     /// The written explanations of this limit, oldest first, each with its decision.
     pub explanations: Vec<ExplanationView>,
@@ -65,6 +74,45 @@ impl Oversight {
             .map(|u| names.unit(u))
             .unwrap_or_else(|| names.lang.t("oversight-whole-district"))
     }
+}
+
+/// How many hazards one source (`tip`, `self_inspection`…) found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SourceCount {
+    pub source: String,
+    pub count: i64,
+}
+
+/// The campaign's figures of a scope for a period, as of its last day: hazards (隐患) found,
+/// rectified and struck off, what was published and listed, rewards and accountability.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CampaignFigures {
+    /// Hazards found in the period, by source (every source, in its order).
+    pub found_by_source: Vec<SourceCount>,
+    pub found: i64,
+    /// Of those, major hazards (重大事故隐患).
+    pub major: i64,
+    /// Of those, under a suspension order (停产停业).
+    pub suspended: i64,
+    /// Rectification reported in the period.
+    pub rectified: i64,
+    /// Struck off (销号) in the period.
+    pub closed: i64,
+    /// Not struck off by the period's end although the campaign had ended by then or their
+    /// deadline runs past its end (`[campaign] ends`).
+    pub open_past_campaign_end: i64,
+    /// Published on the exposure list in the period and not withdrawn by its end.
+    pub exposures: i64,
+    /// Blacklisted in the period and not withdrawn by its end.
+    pub blacklistings: i64,
+    /// Rewards approved in the period (and not since rejected), their count and sum in fen.
+    pub rewards_approved: i64,
+    pub rewards_approved_fen: i64,
+    /// Rewards paid in the period.
+    pub rewards_paid: i64,
+    pub rewards_paid_fen: i64,
+    /// Accountability measures (问责) decided in the period.
+    pub accountability: i64,
 }
 
 /// A share as pages and files show it (`50.0%`), `—` when nothing was due.
@@ -199,7 +247,8 @@ impl Services {
     }
 
     /// Each case received from `from` to `to` (both days included) in a scope, as the figures
-    /// see it, and every limit those cases missed.
+    /// see it, and every limit those cases missed, judged as of the end of `to` (or now, for a
+    /// period not over yet): what staff did later does not change a period's figures.
     pub fn period_facts(
         &self,
         unit: Option<&str>,
@@ -208,9 +257,10 @@ impl Services {
     ) -> ServiceResult<(Vec<CaseFacts>, Vec<OverdueCase>)> {
         // The date test below stays the authority.
         let range = self.utc_bounds(from, to);
-        let (rows, explained) = {
+        let (rows, told, explained) = {
             let mut c = self.db.read()?;
             let rows = cases::facts_between(&mut c, unit, range)?;
+            let told = cases::staff_messages_between(&mut c, unit, range)?;
             let mut explained: HashMap<String, Vec<ExplanationView>> = HashMap::new();
             let written = explanations::of_tips_received(&mut c, range)?;
             let (numbers, written): (Vec<String>, Vec<_>) = written.into_iter().unzip();
@@ -220,9 +270,17 @@ impl Services {
             {
                 explained.entry(case).or_default().push(e);
             }
-            (rows, explained)
+            (rows, told, explained)
         };
-        let today = self.today();
+        let mut replies: HashMap<&str, Vec<NaiveDateTime>> = HashMap::new();
+        for (case_number, at) in &told {
+            replies.entry(case_number.as_str()).or_default().push(*at);
+        }
+        // For a period not over yet, "now" (a step taken this very second counts).
+        let as_of = AsOf {
+            day: to.min(self.today()),
+            end: range.1.min(self.now() + Duration::seconds(1)),
+        };
         let mut facts = Vec::new();
         let mut overdue = Vec::new();
         for (tip, file) in &rows {
@@ -230,11 +288,11 @@ impl Services {
             if submitted < from || submitted > to {
                 continue;
             }
-            let status = tip.status;
+            let told = replies.get(tip.case_number.as_str()).map(Vec::as_slice);
             let written = explained
                 .get(&tip.case_number)
                 .map_or(&[][..], Vec::as_slice);
-            let (fact, missed) = self.facts(tip, (file, written), status, today);
+            let (fact, missed) = self.facts(tip, (file, written), as_of, told.unwrap_or_default());
             overdue.extend(missed);
             facts.push(fact);
         }
@@ -278,66 +336,175 @@ impl Services {
         })
     }
 
+    /// The campaign's figures of a scope (checked by the caller) for `from`–`to`, as of `to`:
+    /// a step taken after `to` is not counted.
+    pub fn campaign_figures(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ServiceResult<CampaignFigures> {
+        let range = self.utc_bounds(from, to);
+        let end = range.1;
+        let in_period = |d: Option<NaiveDate>| d.is_some_and(|d| from <= d && d <= to);
+        let mut c = self.db.read()?;
+        let found = hazards::found_until(&mut c, unit, to)?;
+        let rewards = rewards::decided_or_paid_between(&mut c, unit, range)?;
+        let exposed = exposures::published_between(&mut c, unit, range)?;
+        let listed = blacklist::listed_between(&mut c, from, to)?;
+        let filter = AccountabilityFilter {
+            unit: unit.map(str::to_owned),
+            from: Some(from),
+            to: Some(to),
+            ..AccountabilityFilter::default()
+        };
+        let accountability = supervision::accountability(&mut c, &filter)?.len() as i64;
+        drop(c);
+        let of_period: Vec<&HazardRow> = found
+            .iter()
+            .filter(|h| in_period(Some(h.found_on)))
+            .collect();
+        let count = |f: &dyn Fn(&HazardRow) -> bool| found.iter().filter(|h| f(h)).count() as i64;
+        let closed_by_end = |h: &HazardRow| {
+            h.status == HazardStatus::Closed && h.reviewed_on.is_some_and(|d| d <= to)
+        };
+        let ends = self.campaign.ends;
+        let withdrawn_by_end = |at: Option<NaiveDateTime>| at.is_some_and(|t| t < end);
+        let supervised_by = |street: &str, sector: &str| match unit {
+            None => true,
+            Some(u) => street == u || self.catalog.sector(sector).is_some_and(|s| s.lead == u),
+        };
+        let granted = |r: &&RewardRow| {
+            in_range(r.decided_at, range)
+                && matches!(
+                    r.status,
+                    RewardStatus::Approved
+                        | RewardStatus::Claimed
+                        | RewardStatus::Paid
+                        | RewardStatus::Expired
+                )
+        };
+        let paid = |r: &&RewardRow| in_range(r.paid_at, range);
+        let fen = |rs: &[&RewardRow]| rs.iter().map(|r| r.amount_fen.0).sum::<i64>();
+        let approved: Vec<&RewardRow> = rewards.iter().filter(granted).collect();
+        let paid: Vec<&RewardRow> = rewards.iter().filter(paid).collect();
+        Ok(CampaignFigures {
+            found_by_source: Source::VARIANTS
+                .iter()
+                .map(|s| SourceCount {
+                    source: s.as_str().to_owned(),
+                    count: of_period.iter().filter(|h| h.source == *s).count() as i64,
+                })
+                .collect(),
+            found: of_period.len() as i64,
+            major: of_period
+                .iter()
+                .filter(|h| h.grade == Severity::Major)
+                .count() as i64,
+            suspended: of_period.iter().filter(|h| h.suspend_operations).count() as i64,
+            rectified: count(&|h| in_period(h.rectified_on)),
+            closed: count(&|h| closed_by_end(h) && in_period(h.reviewed_on)),
+            open_past_campaign_end: count(&|h| {
+                !closed_by_end(h) && (to > ends || h.deadline > ends)
+            }),
+            exposures: exposed
+                .iter()
+                .filter(|x| !withdrawn_by_end(x.withdrawn_at))
+                .count() as i64,
+            blacklistings: listed
+                .iter()
+                .filter(|(b, street, sector)| {
+                    !withdrawn_by_end(b.withdrawn_at) && supervised_by(street, sector)
+                })
+                .count() as i64,
+            rewards_approved: approved.len() as i64,
+            rewards_approved_fen: fen(&approved),
+            rewards_paid: paid.len() as i64,
+            rewards_paid_fen: fen(&paid),
+            accountability,
+        })
+    }
+
     fn facts(
         &self,
         tip: &TipFacts,
         (file, written): (&CaseFileRow, &[ExplanationView]),
-        status: Status,
-        today: NaiveDate,
+        as_of: AsOf,
+        told: &[NaiveDateTime],
     ) -> (CaseFacts, Vec<OverdueCase>) {
+        let status = tip.status;
+        let by_end = |at: Option<NaiveDateTime>| at.filter(|t| *t < as_of.end);
         let days = |at: Option<NaiveDateTime>| {
-            at.map(|at| (at - tip.submitted_at).num_minutes().max(0) as f64 / 1440.0)
+            by_end(at).map(|at| (at - tip.submitted_at).num_minutes().max(0) as f64 / 1440.0)
         };
-        let open = !status.is_final();
+        // When the case ended (a final status without `closed_at` ended at its last change);
+        // one that ended after the period's end was still open then.
+        let ended = file.closed_at.unwrap_or(tip.updated_at);
+        let open = !status.is_final() || ended >= as_of.end;
         let mut missed = Vec::new();
-        let mut check = |kind: Missed, due: Option<NaiveDate>, done: Option<NaiveDateTime>| {
-            let due = due?;
-            let met_on = done.map(|d| self.local_date(d));
-            let late_by = match met_on {
-                Some(day) => (day - due).num_days(),
-                None if open => (today - due).num_days(),
-                None => return None,
+        let mut check =
+            |kind: Missed, due: Option<NaiveDate>, done: Option<NaiveDateTime>, open: bool| {
+                let due = due?;
+                let met_on = by_end(done).map(|d| self.local_date(d));
+                let late_by = match met_on {
+                    Some(day) => (day - due).num_days(),
+                    None if open || done.is_some() => (as_of.day - due).num_days(),
+                    None => return None,
+                };
+                if met_on.is_none() && late_by <= 0 {
+                    return None;
+                }
+                if late_by > 0 {
+                    missed.push(OverdueCase {
+                        case_number: tip.case_number.clone(),
+                        sector: tip.sector.clone(),
+                        street: tip.street.clone(),
+                        department: tip.department.clone(),
+                        status: tip.status,
+                        missed: kind,
+                        due,
+                        days_late: late_by,
+                        explanations: written
+                            .iter()
+                            .filter(|e| e.limit == kind)
+                            .cloned()
+                            .collect(),
+                    });
+                }
+                Some(late_by <= 0)
             };
-            if met_on.is_none() && late_by <= 0 {
-                return None;
-            }
-            if late_by > 0 {
-                missed.push(OverdueCase {
-                    case_number: tip.case_number.clone(),
-                    sector: tip.sector.clone(),
-                    street: tip.street.clone(),
-                    department: tip.department.clone(),
-                    status: tip.status,
-                    missed: kind,
-                    due,
-                    days_late: late_by,
-                    explanations: written
-                        .iter()
-                        .filter(|e| e.limit == kind)
-                        .cloned()
-                        .collect(),
-                });
-            }
-            Some(late_by <= 0)
-        };
         // Refusing a tip (不予受理) is the acceptance decision too (tips refused before refusals
         // recorded `closed_at` fall back on their last change, which was the refusal).
         let decided = file.accepted_at.or_else(|| {
             (status == Status::Rejected).then(|| file.closed_at.unwrap_or(tip.updated_at))
         });
-        let accepted_in_time = check(Missed::Acceptance, file.acceptance_due, decided);
+        let accepted_in_time = check(Missed::Acceptance, file.acceptance_due, decided, open);
+        let verified = by_end(file.verified_at);
         let verified_in_time = check(
             Missed::Verification,
             file.verification_due,
             file.verified_at,
+            open,
         );
+        // The reporter is to be told the result within the feedback limit of the verification;
+        // the first message to them after it meets the limit (which the case file then clears,
+        // so the limit is worked out again from the day of verification). The limit runs on an
+        // unsubstantiated tip too, until the case is closed.
+        if let Some(at) = verified {
+            let due = file.feedback_due.unwrap_or_else(|| {
+                self.local_date(at) + Duration::days(i64::from(self.time_limits.feedback_days))
+            });
+            let first_told = told.iter().copied().find(|t| *t >= at);
+            let running = file.closed_at.is_none_or(|c| c >= as_of.end)
+                && !matches!(status, Status::Rejected | Status::Duplicate);
+            check(Missed::Feedback, Some(due), first_told, running);
+        }
         let rectification_late = check(
             Missed::Rectification,
             file.rectification_due,
             file.rectified_at,
+            open,
         ) == Some(false);
-        // Met by telling the reporter, which clears it: one still on the file is not met.
-        check(Missed::Feedback, file.feedback_due, None);
         let explained = file
             .rectification_due
             .is_some_and(|due| self.stands_explained(written, Missed::Rectification, due));
@@ -345,7 +512,7 @@ impl Services {
             && missed
                 .iter()
                 .all(|m| explanation::accepted(m.explanations.iter().map(|e| e.decision)));
-        let found_true = status.found_true(file.rectification_due.is_some());
+        let found_true = verified.is_some() && status.found_true(file.rectification_due.is_some());
         let fact = CaseFacts {
             case_number: tip.case_number.clone(),
             sector: tip.sector.clone(),
@@ -353,10 +520,10 @@ impl Services {
             department: tip.department.clone(),
             channel: tip.channel.clone(),
             submitted: self.local_date(tip.submitted_at),
-            accepted: file.accepted_at.is_some(),
+            accepted: by_end(file.accepted_at).is_some(),
             found_true,
             rectification_ordered: file.rectification_due.is_some(),
-            rectified: file.rectified_at.is_some(),
+            rectified: by_end(file.rectified_at).is_some(),
             overdue: !missed.is_empty(),
             rectification_late,
             explained,
@@ -369,6 +536,21 @@ impl Services {
         };
         (fact, missed)
     }
+}
+
+/// Whether a stored instant falls in `[from, to)`.
+fn in_range(at: Option<NaiveDateTime>, (from, to): (NaiveDateTime, NaiveDateTime)) -> bool {
+    at.is_some_and(|t| from <= t && t < to)
+}
+
+/// The moment a period's figures are judged at: the end of its last day (local), or now when
+/// that is still to come.
+#[derive(Debug, Clone, Copy)]
+struct AsOf {
+    /// The local date of `end`'s day (the period's last day, or today).
+    day: NaiveDate,
+    /// Stored UTC: whatever happened at or after it did not happen yet.
+    end: NaiveDateTime,
 }
 
 /// The codes of a catalog table, in its order (the rows of a figures table).

@@ -240,7 +240,7 @@ impl Services {
         })
     }
 
-    fn audit_entry(
+    pub(super) fn audit_entry(
         &self,
         conn: &mut DbConn,
         staff: &Staff,

@@ -17,6 +17,7 @@ pub mod oversight;
 pub mod pages;
 pub mod public;
 pub mod render;
+pub mod reports;
 pub mod security;
 pub mod staff;
 pub mod staff_api;
@@ -209,6 +210,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         get    "/staff/inspections"                   => staff::inspections::inspections,
         post   "/staff/inspections"                   => staff::inspections::create,
         get    "/staff/inspections/{id}"              => staff::inspections::inspection,
+        get    "/staff/reports"                       => staff::reports::reports_page,
+        get    "/staff/reports/new"                   => staff::reports::new_report,
+        post   "/staff/reports/new"                   => staff::reports::save_report,
+        get    "/staff/reports/{id}"                  => staff::reports::report_page,
+        post   "/staff/reports/{id}/edit"             => staff::reports::edit_report,
+        post   "/staff/reports/{id}/{step}"           => staff::reports::report_step,
+        get    "/staff/reports/{id}/report.csv"       => staff::reports::report_csv,
         get    "/healthz"                             => api::healthz,
     };
     cfg.service(routes! { scope "/open311/v2";
@@ -266,6 +274,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         get    "/staff/enterprises/{id}"              => enterprises::one,
         post   "/staff/enterprises/{id}/blacklist"    => enterprises::blacklist,
         post   "/staff/enterprises/{id}/blacklist/withdraw" => enterprises::withdraw,
+        post   "/staff/reports"                       => reports::create,
+        get    "/staff/reports"                       => reports::list,
+        get    "/staff/reports/{id}"                  => reports::detail,
+        put    "/staff/reports/{id}"                  => reports::edit,
+        post   "/staff/reports/{id}/review"           => reports::review,
+        post   "/staff/reports/{id}/sign"             => reports::sign,
+        post   "/staff/reports/{id}/submit"           => reports::submit,
     });
 }
 

@@ -180,7 +180,7 @@ async fn figures(
 }
 
 /// The reporting rounds as the period form's one-click links.
-fn round_links(today: chrono::NaiveDate, lang: Lang) -> Vec<Value> {
+pub fn round_links(today: chrono::NaiveDate, lang: Lang) -> Vec<Value> {
     let link = |(key, from, to): Round| json!({"label": lang.t(key), "from": from.to_string(), "to": to.to_string()});
     rounds(today).into_iter().map(link).collect()
 }

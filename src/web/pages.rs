@@ -171,6 +171,7 @@ pub fn context(
                     "is_coordinator": allows::<can::ManageAccounts>(st.role),
                     "may_dashboard": allows::<can::ReadOversight>(st.role),
                     "may_record_hazards": allows::<can::RecordHazards>(st.role),
+                    "may_reports": allows::<can::Reports>(st.role),
                 }),
             );
             ctx.insert("csrf", &s.csrf);

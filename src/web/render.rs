@@ -58,6 +58,10 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/hazard.html",
     "staff/enterprises.html",
     "staff/enterprise.html",
+    "staff/report_narrative.html",
+    "staff/reports.html",
+    "staff/report_new.html",
+    "staff/report_saved.html",
 );
 
 pub const CSS: &str = include_str!("../../static/css/site.css");

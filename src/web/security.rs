@@ -259,26 +259,44 @@ fn has_encoded_nul(text: &[u8]) -> bool {
     text.contains(&0) || text.windows(3).any(|w| w == b"%00")
 }
 
-/// The fields of a JSON body (named by their top-level key) that hold a NUL anywhere inside; a
-/// body that is not JSON is left to the extractor, which answers 400.
+/// The fields of a JSON body that hold a NUL, named as the services name theirs (`note`,
+/// `narrative.problems`; an array by its own name); a body that is not JSON is left to the
+/// extractor, which answers 400.
 fn json_fields_with_nul(body: &[u8]) -> Vec<String> {
-    fn walk(v: &serde_json::Value) -> bool {
+    fn walk(path: &str, v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
-            serde_json::Value::String(s) => s.contains('\0'),
-            serde_json::Value::Array(items) => items.iter().any(walk),
-            serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || walk(v)),
-            _ => false,
+            serde_json::Value::String(s) if s.contains('\0') => out.push(path.to_owned()),
+            serde_json::Value::Array(items) => {
+                if items.iter().any(|i| {
+                    let mut inner = Vec::new();
+                    walk(path, i, &mut inner);
+                    !inner.is_empty()
+                }) {
+                    out.push(path.to_owned());
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let name = k.replace('\0', "");
+                    let name = match path.is_empty() {
+                        true => name,
+                        false => format!("{path}.{name}"),
+                    };
+                    if k.contains('\0') {
+                        out.push(name);
+                    } else {
+                        walk(&name, v, out);
+                    }
+                }
+            }
+            _ => {}
         }
     }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(serde_json::Value::Object(map)) => map
-            .iter()
-            .filter(|(k, v)| k.contains('\0') || walk(v))
-            .map(|(k, _)| k.replace('\0', ""))
-            .collect(),
-        Ok(other) if walk(&other) => vec![String::new()],
-        _ => Vec::new(),
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        walk("", &v, &mut out);
     }
+    out
 }
 
 /// An API refusal names each field that held a NUL, as the services name theirs.

@@ -531,6 +531,28 @@ on_both_backends! {
         found["department"] = json!("market");
         assert_eq!(post(&c, &coord11, &format!("{task}/hazards"), found).status, 422);
 
+        // Progress reports: saved, read, edited, reviewed, signed, submitted, listed.
+        let reporter = app.staff("fire.officer12", "officer", Some("fire"));
+        let fire_head = app.staff("fire.head12", "head", Some("fire"));
+        let coord12 = app.staff("coord12", "coordinator", None);
+        let day = app.today().to_string();
+        let report = json!({"from": day, "to": day, "narrative": {"progress": "本期工作", "problems": "", "next_steps": ""}});
+        let saved = post(&c, &reporter, "/api/v1/staff/reports", report);
+        assert_eq!(saved.status, 201, "{}", saved.text);
+        assert_eq!(post(&c, &reporter, "/api/v1/staff/reports", json!({"from": "x"})).status, 422);
+        let one = format!("/api/v1/staff/reports/{}", saved.json["id"]);
+        assert_eq!(get(&c, &reporter, &one).status, 200);
+        assert_eq!(get(&c, &reporter, "/api/v1/staff/reports/999999").status, 404);
+        let edit = reporter.put(&one, &json!({"progress": "本期工作（修改）"}));
+        assert_eq!(c.on("put", &one, edit).status, 200);
+        assert_eq!(post(&c, &reporter, &format!("{one}/sign"), json!({})).status, 403);
+        assert_eq!(post(&c, &reporter, &format!("{one}/submit"), json!({})).status, 409);
+        assert_eq!(post(&c, &fire_head, &format!("{one}/review"), json!({})).status, 200);
+        assert_eq!(post(&c, &fire_head, &format!("{one}/sign"), json!({})).status, 200);
+        assert_eq!(post(&c, &reporter, &format!("{one}/submit"), json!({})).status, 200);
+        assert_eq!(get(&c, &coord12, &format!("/api/v1/staff/reports?from={day}&to={day}")).status, 200);
+        assert_eq!(get(&c, &coord12, "/api/v1/staff/reports?from=bad").status, 422);
+
         contract.into_inner().assert_complete();
     }
 

@@ -16,6 +16,7 @@ pub mod intake;
 pub mod lists;
 pub mod posters;
 pub mod queue;
+pub mod reports;
 pub mod rewards;
 pub mod signin;
 pub mod supervision;
