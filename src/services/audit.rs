@@ -194,6 +194,46 @@ pub struct Event<'a> {
     pub at: NaiveDateTime,
 }
 
+impl<'a> Event<'a> {
+    /// An event on a case: what, by whom and when, with no note, reason or detail yet (add
+    /// them with [`Event::note`], [`Event::reason`] and [`Event::detail`]).
+    pub fn new(
+        (tip_id, case_number): (crate::domain::tip::TipId, &'a str),
+        action: &'a str,
+        by: By<'a>,
+        at: NaiveDateTime,
+    ) -> Event<'a> {
+        Event {
+            tip_id,
+            case_number,
+            action,
+            by,
+            note: None,
+            reason: None,
+            detail: None,
+            at,
+        }
+    }
+
+    /// The history's note.
+    pub fn note(self, note: Option<&'a str>) -> Event<'a> {
+        Event { note, ..self }
+    }
+
+    /// The audit entry's reason.
+    pub fn reason(self, reason: Option<&'a str>) -> Event<'a> {
+        Event { reason, ..self }
+    }
+
+    /// The audit entry's detail.
+    pub fn detail(self, detail: &'a str) -> Event<'a> {
+        Event {
+            detail: Some(detail),
+            ..self
+        }
+    }
+}
+
 impl Services {
     /// Writes an event's history row and audit entry in the caller's transaction.
     pub fn record(&self, conn: &mut DbConn, e: &Event<'_>) -> ServiceResult<()> {
