@@ -978,11 +978,8 @@ impl Services {
             id_number: id_number.map(|n| n.as_str().to_owned()).unwrap_or_default(),
             bank,
         };
-        let hash = self
-            .receipt_lookup_hash_pub(receipt)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        self.blocking(move |s| s.claim_by_hash(&hash, payee)).await
+        self.with_receipt(receipt, move |s, hash| s.claim_by_hash(&hash, payee))
+            .await
     }
 
     /// The claim of the tip whose receipt hashes to `hash`, with payee details already checked
