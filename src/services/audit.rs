@@ -359,18 +359,25 @@ mod tests {
         }
     }
 
+    /// Entries by alice, bob and carol, each chained to the one before, under these versions.
+    fn chain(keys: &AuditKeys, [va, vb, vc]: [i32; 3]) -> [AuditRow; 3] {
+        let a = row(keys, va, 1, GENESIS, "alice");
+        let b = row(keys, vb, 2, &a.hash, "bob");
+        let c = row(keys, vc, 3, &b.hash, "carol");
+        [a, b, c]
+    }
+
     #[test]
     fn a_chain_verifies_and_an_edit_or_deletion_is_found() {
         let k = keys(1);
-        let a = row(&k, V2, 1, GENESIS, "alice");
-        let b = row(&k, V2, 2, &a.hash, "bob");
-        let c = row(&k, V2, 3, &b.hash, "carol");
-        assert_eq!(verify(&k, &[a.clone(), b.clone(), c.clone()]), Ok(()));
+        let all = chain(&k, [V2, V2, V2]);
+        assert_eq!(verify(&k, &all), Ok(()));
         assert_eq!(
-            verify(&keys(2), &[a.clone(), b.clone(), c.clone()]),
+            verify(&keys(2), &all),
             Err(1),
             "the key is part of the chain"
         );
+        let [a, b, c] = all;
         let mut edited = b.clone();
         edited.actor = "mallory".into();
         assert_eq!(verify(&k, &[a.clone(), edited, c.clone()]), Err(2));
@@ -384,10 +391,9 @@ mod tests {
     #[test]
     fn a_chain_begun_under_version_1_verifies_and_continues_under_version_2() {
         let k = keys(1);
-        let a = row(&k, V1, 1, GENESIS, "alice");
-        let b = row(&k, V1, 2, &a.hash, "bob");
-        let c = row(&k, V2, 3, &b.hash, "carol");
-        assert_eq!(verify(&k, &[a.clone(), b.clone(), c.clone()]), Ok(()));
+        let all = chain(&k, [V1, V1, V2]);
+        assert_eq!(verify(&k, &all), Ok(()));
+        let [a, b, c] = all;
         let mut edited = a.clone();
         edited.actor = "mallory".into();
         assert_eq!(verify(&k, &[edited, b.clone(), c.clone()]), Err(1));
