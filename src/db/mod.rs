@@ -28,7 +28,11 @@ use crate::secrets::KeyedHashScheme;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::dsl;
 use diesel::prelude::*;
+use diesel::query_builder::{AsChangeset, AsQuery, IntoUpdateTarget, Query, QueryId};
+use diesel::query_dsl::LoadQuery;
+use diesel::query_dsl::methods::{self as q, ExecuteDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -300,6 +304,47 @@ pub fn timestamp(t: DateTime<Utc>) -> NaiveDateTime {
 
 pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
+}
+
+/// Inserts a row into a table whose key is an id the database gives, and answers that id.
+pub fn insert_row<'q, T, V>(conn: &mut DbConn, table: T, row: V) -> QueryResult<i64>
+where
+    T: Table,
+    V: Insertable<T>,
+    dsl::Returning<dsl::Values<dsl::insert_into<T>, V>, T::PrimaryKey>:
+        Query + LoadQuery<'q, DbConn, i64>,
+{
+    let key = table.primary_key();
+    diesel::insert_into(table)
+        .values(row)
+        .returning(key)
+        .get_result(conn)
+}
+
+/// Writes every column of a row (`AsChangeset`) over the stored one: `target` is
+/// `t::table.find(id)`.
+pub fn update_row<T, V>(conn: &mut DbConn, target: T, row: V) -> QueryResult<()>
+where
+    T: IntoUpdateTarget,
+    V: AsChangeset<Target = T::Table>,
+    dsl::Update<T, V>: AsQuery + ExecuteDsl<DbConn>,
+{
+    diesel::update(target).set(row).execute(conn)?;
+    Ok(())
+}
+
+/// The row a query finds, if any (`t::table.find(id)`, `t::table.filter(…)`), selected as `R`.
+pub fn first_row<'q, R, Q, S>(conn: &mut DbConn, query: Q) -> QueryResult<Option<R>>
+where
+    R: Selectable<MultiBackend>,
+    R::SelectExpression: QueryId,
+    Q: q::SelectDsl<dsl::AsSelect<R, MultiBackend>, Output = S>,
+    S: q::LimitDsl,
+    dsl::Limit<S>: LoadQuery<'q, DbConn, R> + RunQueryDsl<DbConn>,
+{
+    q::LimitDsl::limit(q::SelectDsl::select(query, R::as_select()), 1)
+        .get_result(conn)
+        .optional()
 }
 
 /// Checks the installation's key fingerprints against the ones stored at first start (and

@@ -65,11 +65,7 @@ pub fn claim(
     if n == 0 {
         return Ok(None);
     }
-    o::table
-        .find(id)
-        .select(OutboxRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, o::table.find(id))
 }
 
 pub fn mark_sent(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
