@@ -347,6 +347,21 @@ where
         .optional()
 }
 
+/// Runs an insert statement with `ON CONFLICT DO NOTHING` and answers whether it inserted its
+/// row (`false`: a row with the same key was there). Upserts do not compile through the
+/// multi-connection, so the same statement runs on the inner connection of either backend.
+macro_rules! insert_new {
+    ($conn:expr, $insert:expr) => {{
+        let insert = $insert;
+        let inserted = match $conn {
+            $crate::db::DbConn::Sqlite(c) => insert.on_conflict_do_nothing().execute(c)?,
+            $crate::db::DbConn::Pg(c) => insert.on_conflict_do_nothing().execute(c)?,
+        };
+        inserted == 1
+    }};
+}
+pub(crate) use insert_new;
+
 /// Checks the installation's key fingerprints against the ones stored at first start (and
 /// stores them then), so a start with another key stops instead of sealing identities that the
 /// rest of the data cannot be read with.
