@@ -23,7 +23,8 @@ pub struct AuditRow {
 }
 
 /// What an entry says, before it is chained.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = a)]
 pub struct NewEntry<'a> {
     pub actor: &'a str,
     pub action: &'a str,
@@ -60,13 +61,8 @@ pub fn insert(
 ) -> QueryResult<()> {
     diesel::insert_into(a::table)
         .values((
+            e,
             a::at.eq(at),
-            a::actor.eq(e.actor),
-            a::action.eq(e.action),
-            a::case_number.eq(e.case_number),
-            a::reason.eq(e.reason),
-            a::detail.eq(e.detail),
-            a::address.eq(e.address),
             a::prev_hash.eq(prev_hash),
             a::hash.eq(hash),
             a::hash_version.eq(hash_version),
