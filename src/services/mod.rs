@@ -30,6 +30,7 @@ pub mod names;
 pub mod notify;
 pub mod open311;
 pub mod oversight;
+mod permit;
 pub mod reward_json;
 pub mod rewards;
 pub mod staff;

@@ -483,9 +483,7 @@ impl Services {
         case_number: &str,
         input: &ProposalInput,
     ) -> ServiceResult<Option<RewardView>> {
-        if !staff.may(Permission::WorkCases) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(Permission::WorkCases)?;
         self.db.write(|conn| -> ServiceResult<Option<RewardView>> {
             let tip = self.visible_tip(conn, staff, case_number)?;
             cases::lock_tip(conn, tip.id)?;
@@ -542,9 +540,7 @@ impl Services {
         case_number: &str,
         input: &ProposalInput,
     ) -> ServiceResult<Reward> {
-        if !staff.may(Permission::WorkCases) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(Permission::WorkCases)?;
         let mut conn = self.db.read()?;
         let tip = self.visible_tip(&mut conn, staff, case_number)?;
         let file = cases::get(&mut conn, tip.id)?;
@@ -679,9 +675,7 @@ impl Services {
         id: RewardId,
         step: impl FnOnce(&mut db::DbConn, RewardRow, TipRow) -> ServiceResult<T>,
     ) -> ServiceResult<T> {
-        if !staff.may(permission) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(permission)?;
         self.db.write(|conn| -> ServiceResult<T> {
             rewards::lock(conn, id)?;
             let row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
@@ -1143,9 +1137,7 @@ impl Services {
         let row = rewards::find(&mut conn, id)?.ok_or(ServiceError::NotFound)?;
         let tip = tips::find(&mut conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
         if !staff.may(Permission::ReadRewards) {
-            if !staff.may(Permission::WorkCases) {
-                return Err(ServiceError::Forbidden);
-            }
+            staff.require(Permission::WorkCases)?;
             seen_by(&mut conn, staff, &tip)?;
         }
         let case = self.reward_case(&mut conn, &tip)?;
@@ -1202,9 +1194,7 @@ impl Services {
         staff: &Staff,
         status: Option<RewardStatus>,
     ) -> ServiceResult<Vec<RewardView>> {
-        if !staff.may(Permission::ReadRewards) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(Permission::ReadRewards)?;
         let mut conn = self.db.read()?;
         let all = rewards::list(&mut conn, None)?;
         let staff_phones = crate::db::staff::phone_keys(&mut conn)?;
