@@ -99,7 +99,13 @@ pub fn append(services: &Services, conn: &mut DbConn, e: &NewEntry<'_>) -> Query
     let prev = audit::last_hash(conn)?.unwrap_or_else(|| GENESIS.to_owned());
     let at = services.now();
     let hash = hash_v2(&services.audit_keys, &prev, at, e);
-    audit::insert(conn, e, at, &prev, &hash, V2)
+    let link = audit::Link {
+        at,
+        prev_hash: &prev,
+        hash: &hash,
+        hash_version: V2,
+    };
+    audit::insert(conn, e, &link)
 }
 
 /// Checks the whole chain; `Err(seq)` names the first entry that does not verify.
@@ -107,17 +113,9 @@ pub fn verify(keys: &AuditKeys, rows: &[AuditRow]) -> Result<(), i64> {
     let mut prev = GENESIS.to_owned();
     let mut version = V1;
     for r in rows {
-        let e = NewEntry {
-            actor: &r.actor,
-            action: &r.action,
-            case_number: r.case_number.as_deref(),
-            reason: r.reason.as_deref(),
-            detail: r.detail.as_deref(),
-            address: r.address.as_deref(),
-        };
         if r.prev_hash != prev
             || r.hash_version < version
-            || entry_hash(keys, r.hash_version, &prev, r.at, &e).as_deref() != Some(&r.hash)
+            || entry_hash(keys, r.hash_version, &prev, r.at, &r.entry()).as_deref() != Some(&r.hash)
         {
             return Err(r.seq);
         }
