@@ -22,8 +22,23 @@ pub struct AuditRow {
     pub hash_version: i32,
 }
 
+impl AuditRow {
+    /// What the entry says (without its link in the chain).
+    pub fn entry(&self) -> NewEntry<'_> {
+        NewEntry {
+            actor: &self.actor,
+            action: &self.action,
+            case_number: self.case_number.as_deref(),
+            reason: self.reason.as_deref(),
+            detail: self.detail.as_deref(),
+            address: self.address.as_deref(),
+        }
+    }
+}
+
 /// What an entry says, before it is chained.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = a)]
 pub struct NewEntry<'a> {
     pub actor: &'a str,
     pub action: &'a str,
@@ -50,27 +65,20 @@ pub fn last_hash(conn: &mut DbConn) -> QueryResult<Option<String>> {
         .optional()
 }
 
-pub fn insert(
-    conn: &mut DbConn,
-    e: &NewEntry<'_>,
-    at: NaiveDateTime,
-    prev_hash: &str,
-    hash: &str,
-    hash_version: i32,
-) -> QueryResult<()> {
+/// What chaining adds to an entry: when, the hash of the entry before, and its own hash with
+/// the version it was made with.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = a)]
+pub struct Link<'a> {
+    pub at: NaiveDateTime,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+    pub hash_version: i32,
+}
+
+pub fn insert(conn: &mut DbConn, e: &NewEntry<'_>, link: &Link<'_>) -> QueryResult<()> {
     diesel::insert_into(a::table)
-        .values((
-            a::at.eq(at),
-            a::actor.eq(e.actor),
-            a::action.eq(e.action),
-            a::case_number.eq(e.case_number),
-            a::reason.eq(e.reason),
-            a::detail.eq(e.detail),
-            a::address.eq(e.address),
-            a::prev_hash.eq(prev_hash),
-            a::hash.eq(hash),
-            a::hash_version.eq(hash_version),
-        ))
+        .values((e, link))
         .execute(conn)?;
     Ok(())
 }

@@ -23,17 +23,11 @@ pub struct BlacklistRow {
 }
 
 pub fn insert(conn: &mut DbConn, row: &BlacklistRow) -> QueryResult<i64> {
-    diesel::insert_into(b::table)
-        .values(row.clone())
-        .returning(b::id)
-        .get_result(conn)
+    super::insert_row(conn, b::table, row.clone())
 }
 
 pub fn update(conn: &mut DbConn, row: &BlacklistRow) -> QueryResult<()> {
-    diesel::update(b::table.find(row.id))
-        .set(row.clone())
-        .execute(conn)?;
-    Ok(())
+    super::update_row(conn, b::table.find(row.id), row.clone())
 }
 
 /// Every entry of an enterprise, newest first (withdrawn ones too).

@@ -53,26 +53,15 @@ pub struct NewEnterprise<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, row: &NewEnterprise<'_>) -> QueryResult<i64> {
-    diesel::insert_into(e::table)
-        .values(row)
-        .returning(e::id)
-        .get_result(conn)
+    super::insert_row(conn, e::table, row)
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<EnterpriseRow>> {
-    e::table
-        .find(id)
-        .select(EnterpriseRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, e::table.find(id))
 }
 
 pub fn by_credit_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<EnterpriseRow>> {
-    e::table
-        .filter(e::credit_code.eq(code))
-        .select(EnterpriseRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, e::table.filter(e::credit_code.eq(code)))
 }
 
 /// `%`, `_` and `\` in what people type match themselves.
@@ -117,12 +106,8 @@ pub fn link_tip(conn: &mut DbConn, tip_id: TipId, enterprise_id: i64) -> QueryRe
 
 /// The enterprise a tip is linked to.
 pub fn of_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Option<EnterpriseRow>> {
-    tips::table
-        .inner_join(e::table)
-        .filter(tips::id.eq(tip_id.0))
-        .select(EnterpriseRow::as_select())
-        .first(conn)
-        .optional()
+    let linked = tips::table.inner_join(e::table);
+    super::first_row(conn, linked.filter(tips::id.eq(tip_id.0)))
 }
 
 /// The ids and case numbers of the tips linked to an enterprise, newest first.

@@ -24,11 +24,7 @@ pub struct ExposureRow {
 }
 
 pub fn for_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Option<ExposureRow>> {
-    x::table
-        .filter(x::tip_id.eq(tip_id.0))
-        .select(ExposureRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, x::table.filter(x::tip_id.eq(tip_id.0)))
 }
 
 /// Publishes, or publishes again after a withdrawal (one row per case).
@@ -37,9 +33,7 @@ pub fn upsert(conn: &mut DbConn, row: &ExposureRow) -> QueryResult<()> {
         Some(old) => {
             let mut row = row.clone();
             row.id = old.id;
-            diesel::update(x::table.find(old.id))
-                .set(row.clone())
-                .execute(conn)?;
+            update(conn, &row)?;
         }
         None => {
             diesel::insert_into(x::table)
@@ -51,10 +45,7 @@ pub fn upsert(conn: &mut DbConn, row: &ExposureRow) -> QueryResult<()> {
 }
 
 pub fn update(conn: &mut DbConn, row: &ExposureRow) -> QueryResult<()> {
-    diesel::update(x::table.find(row.id))
-        .set(row.clone())
-        .execute(conn)?;
-    Ok(())
+    super::update_row(conn, x::table.find(row.id), row.clone())
 }
 
 /// A published entry with the tip's sector, sub-district and rectification time.

@@ -30,10 +30,7 @@ impl InspectionRow {
 }
 
 pub fn insert(conn: &mut DbConn, row: &InspectionRow, enterprise_ids: &[i64]) -> QueryResult<i64> {
-    let id = diesel::insert_into(i::table)
-        .values(row.clone())
-        .returning(i::id)
-        .get_result(conn)?;
+    let id = super::insert_row(conn, i::table, row.clone())?;
     // One statement per enterprise: batch inserts do not compile through the multi-connection.
     for e in enterprise_ids {
         diesel::insert_into(ie::table)
@@ -44,11 +41,7 @@ pub fn insert(conn: &mut DbConn, row: &InspectionRow, enterprise_ids: &[i64]) ->
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<InspectionRow>> {
-    i::table
-        .find(id)
-        .select(InspectionRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, i::table.find(id))
 }
 
 /// Every inspection, newest first (at most `limit`).

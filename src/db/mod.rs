@@ -30,7 +30,11 @@ use crate::secrets::KeyedHashScheme;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::dsl;
 use diesel::prelude::*;
+use diesel::query_builder::{AsChangeset, AsQuery, IntoUpdateTarget, Query, QueryId};
+use diesel::query_dsl::LoadQuery;
+use diesel::query_dsl::methods::{self as q, ExecuteDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -303,6 +307,62 @@ pub fn timestamp(t: DateTime<Utc>) -> NaiveDateTime {
 pub fn to_utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
+
+/// Inserts a row into a table whose key is an id the database gives, and answers that id.
+pub fn insert_row<'q, T, V>(conn: &mut DbConn, table: T, row: V) -> QueryResult<i64>
+where
+    T: Table,
+    V: Insertable<T>,
+    dsl::Returning<dsl::Values<dsl::insert_into<T>, V>, T::PrimaryKey>:
+        Query + LoadQuery<'q, DbConn, i64>,
+{
+    let key = table.primary_key();
+    diesel::insert_into(table)
+        .values(row)
+        .returning(key)
+        .get_result(conn)
+}
+
+/// Writes every column of a row (`AsChangeset`) over the stored one: `target` is
+/// `t::table.find(id)`.
+pub fn update_row<T, V>(conn: &mut DbConn, target: T, row: V) -> QueryResult<()>
+where
+    T: IntoUpdateTarget,
+    V: AsChangeset<Target = T::Table>,
+    dsl::Update<T, V>: AsQuery + ExecuteDsl<DbConn>,
+{
+    diesel::update(target).set(row).execute(conn)?;
+    Ok(())
+}
+
+/// The row a query finds, if any (`t::table.find(id)`, `t::table.filter(…)`), selected as `R`.
+pub fn first_row<'q, R, Q, S>(conn: &mut DbConn, query: Q) -> QueryResult<Option<R>>
+where
+    R: Selectable<MultiBackend>,
+    R::SelectExpression: QueryId,
+    Q: q::SelectDsl<dsl::AsSelect<R, MultiBackend>, Output = S>,
+    S: q::LimitDsl,
+    dsl::Limit<S>: LoadQuery<'q, DbConn, R> + RunQueryDsl<DbConn>,
+{
+    q::LimitDsl::limit(q::SelectDsl::select(query, R::as_select()), 1)
+        .get_result(conn)
+        .optional()
+}
+
+/// Runs an insert statement with `ON CONFLICT DO NOTHING` and answers whether it inserted its
+/// row (`false`: a row with the same key was there). Upserts do not compile through the
+/// multi-connection, so the same statement runs on the inner connection of either backend.
+macro_rules! insert_new {
+    ($conn:expr, $insert:expr) => {{
+        let insert = $insert;
+        let inserted = match $conn {
+            $crate::db::DbConn::Sqlite(c) => insert.on_conflict_do_nothing().execute(c)?,
+            $crate::db::DbConn::Pg(c) => insert.on_conflict_do_nothing().execute(c)?,
+        };
+        inserted == 1
+    }};
+}
+pub(crate) use insert_new;
 
 /// Checks the installation's key fingerprints against the ones stored at first start (and
 /// stores them then), so a start with another key stops instead of sealing identities that the

@@ -65,11 +65,7 @@ pub fn claim(
     if n == 0 {
         return Ok(None);
     }
-    o::table
-        .find(id)
-        .select(OutboxRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, o::table.find(id))
 }
 
 pub fn mark_sent(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {
@@ -114,12 +110,7 @@ pub fn record_notice(
         deadline_notices::due.eq(due),
         deadline_notices::notified_at.eq(at),
     ));
-    // Upserts do not compile through the multi-connection: run it on the inner connection.
-    let n = match conn {
-        DbConn::Sqlite(c) => insert.on_conflict_do_nothing().execute(c)?,
-        DbConn::Pg(c) => insert.on_conflict_do_nothing().execute(c)?,
-    };
-    Ok(n == 1)
+    Ok(super::insert_new!(conn, insert))
 }
 
 /// (pending, sent) counts, for tests and the health of the mail path.

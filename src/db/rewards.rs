@@ -66,26 +66,15 @@ pub struct RewardRow {
 
 // `serialize_as` converts owned values only, hence the clones.
 pub fn insert(conn: &mut DbConn, row: &RewardRow) -> QueryResult<RewardId> {
-    diesel::insert_into(r::table)
-        .values(row.clone())
-        .returning(r::id)
-        .get_result(conn)
-        .map(RewardId)
+    super::insert_row(conn, r::table, row.clone()).map(RewardId)
 }
 
 pub fn update(conn: &mut DbConn, row: &RewardRow) -> QueryResult<()> {
-    diesel::update(r::table.find(row.id.0))
-        .set(row.clone())
-        .execute(conn)?;
-    Ok(())
+    super::update_row(conn, r::table.find(row.id.0), row.clone())
 }
 
 pub fn find(conn: &mut DbConn, id: RewardId) -> QueryResult<Option<RewardRow>> {
-    r::table
-        .find(id.0)
-        .select(RewardRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, r::table.find(id.0))
 }
 
 /// Locks a reward's row until the transaction ends (PostgreSQL), for decisions and payouts. A

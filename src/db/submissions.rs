@@ -39,12 +39,7 @@ pub fn insert(
         s::sealed.eq(sealed),
         s::created_at.eq(at),
     ));
-    // Upserts do not compile through the multi-connection: run it on the inner connection.
-    let n = match conn {
-        DbConn::Sqlite(c) => insert.on_conflict_do_nothing().execute(c)?,
-        DbConn::Pg(c) => insert.on_conflict_do_nothing().execute(c)?,
-    };
-    Ok(n == 1)
+    Ok(super::insert_new!(conn, insert))
 }
 
 /// Forgets the submissions older than `before`.

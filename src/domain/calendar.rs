@@ -43,13 +43,15 @@ impl Calendar {
     }
 }
 
+/// A date written `YYYY-MM-DD`, for the tests of whatever counts days.
+#[cfg(test)]
+pub(crate) fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
 
     #[test]
     fn five_working_days_skip_the_weekend() {

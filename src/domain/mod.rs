@@ -43,6 +43,7 @@ pub mod access;
 pub mod calendar;
 pub mod case_number;
 pub mod catalog;
+pub mod column;
 pub mod credit_code;
 pub mod deadlines;
 pub mod explanation;

@@ -32,18 +32,8 @@ impl MoneyError {
     }
 }
 
-/// Fen as stored: an integer column.
-impl From<i64> for Fen {
-    fn from(fen: i64) -> Fen {
-        Fen(fen)
-    }
-}
-
-impl From<Fen> for i64 {
-    fn from(fen: Fen) -> i64 {
-        fen.0
-    }
-}
+// Fen as stored: an integer column.
+super::column::i64_column!(Fen);
 
 impl Fen {
     /// The largest amount accepted from text: a trillion yuan (fines included), far above any

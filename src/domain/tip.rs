@@ -23,17 +23,7 @@ pub const EMAIL_MAX: usize = 254;
 #[serde(transparent)]
 pub struct TipId(pub i64);
 
-impl From<i64> for TipId {
-    fn from(id: i64) -> TipId {
-        TipId(id)
-    }
-}
-
-impl From<TipId> for i64 {
-    fn from(id: TipId) -> i64 {
-        id.0
-    }
-}
+super::column::i64_column!(TipId);
 
 /// Phones' clocks drift: an observation time this far ahead of ours is still accepted.
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);

@@ -99,7 +99,13 @@ pub fn append(services: &Services, conn: &mut DbConn, e: &NewEntry<'_>) -> Query
     let prev = audit::last_hash(conn)?.unwrap_or_else(|| GENESIS.to_owned());
     let at = services.now();
     let hash = hash_v2(&services.audit_keys, &prev, at, e);
-    audit::insert(conn, e, at, &prev, &hash, V2)
+    let link = audit::Link {
+        at,
+        prev_hash: &prev,
+        hash: &hash,
+        hash_version: V2,
+    };
+    audit::insert(conn, e, &link)
 }
 
 /// Checks the whole chain; `Err(seq)` names the first entry that does not verify.
@@ -107,17 +113,9 @@ pub fn verify(keys: &AuditKeys, rows: &[AuditRow]) -> Result<(), i64> {
     let mut prev = GENESIS.to_owned();
     let mut version = V1;
     for r in rows {
-        let e = NewEntry {
-            actor: &r.actor,
-            action: &r.action,
-            case_number: r.case_number.as_deref(),
-            reason: r.reason.as_deref(),
-            detail: r.detail.as_deref(),
-            address: r.address.as_deref(),
-        };
         if r.prev_hash != prev
             || r.hash_version < version
-            || entry_hash(keys, r.hash_version, &prev, r.at, &e).as_deref() != Some(&r.hash)
+            || entry_hash(keys, r.hash_version, &prev, r.at, &r.entry()).as_deref() != Some(&r.hash)
         {
             return Err(r.seq);
         }
@@ -192,6 +190,46 @@ pub struct Event<'a> {
     pub reason: Option<&'a str>,
     pub detail: Option<&'a str>,
     pub at: NaiveDateTime,
+}
+
+impl<'a> Event<'a> {
+    /// An event on a case: what, by whom and when, with no note, reason or detail yet (add
+    /// them with [`Event::note`], [`Event::reason`] and [`Event::detail`]).
+    pub fn new(
+        (tip_id, case_number): (crate::domain::tip::TipId, &'a str),
+        action: &'a str,
+        by: By<'a>,
+        at: NaiveDateTime,
+    ) -> Event<'a> {
+        Event {
+            tip_id,
+            case_number,
+            action,
+            by,
+            note: None,
+            reason: None,
+            detail: None,
+            at,
+        }
+    }
+
+    /// The history's note.
+    pub fn note(self, note: Option<&'a str>) -> Event<'a> {
+        Event { note, ..self }
+    }
+
+    /// The audit entry's reason.
+    pub fn reason(self, reason: Option<&'a str>) -> Event<'a> {
+        Event { reason, ..self }
+    }
+
+    /// The audit entry's detail.
+    pub fn detail(self, detail: &'a str) -> Event<'a> {
+        Event {
+            detail: Some(detail),
+            ..self
+        }
+    }
 }
 
 impl Services {
@@ -319,18 +357,25 @@ mod tests {
         }
     }
 
+    /// Entries by alice, bob and carol, each chained to the one before, under these versions.
+    fn chain(keys: &AuditKeys, [va, vb, vc]: [i32; 3]) -> [AuditRow; 3] {
+        let a = row(keys, va, 1, GENESIS, "alice");
+        let b = row(keys, vb, 2, &a.hash, "bob");
+        let c = row(keys, vc, 3, &b.hash, "carol");
+        [a, b, c]
+    }
+
     #[test]
     fn a_chain_verifies_and_an_edit_or_deletion_is_found() {
         let k = keys(1);
-        let a = row(&k, V2, 1, GENESIS, "alice");
-        let b = row(&k, V2, 2, &a.hash, "bob");
-        let c = row(&k, V2, 3, &b.hash, "carol");
-        assert_eq!(verify(&k, &[a.clone(), b.clone(), c.clone()]), Ok(()));
+        let all = chain(&k, [V2, V2, V2]);
+        assert_eq!(verify(&k, &all), Ok(()));
         assert_eq!(
-            verify(&keys(2), &[a.clone(), b.clone(), c.clone()]),
+            verify(&keys(2), &all),
             Err(1),
             "the key is part of the chain"
         );
+        let [a, b, c] = all;
         let mut edited = b.clone();
         edited.actor = "mallory".into();
         assert_eq!(verify(&k, &[a.clone(), edited, c.clone()]), Err(2));
@@ -344,10 +389,9 @@ mod tests {
     #[test]
     fn a_chain_begun_under_version_1_verifies_and_continues_under_version_2() {
         let k = keys(1);
-        let a = row(&k, V1, 1, GENESIS, "alice");
-        let b = row(&k, V1, 2, &a.hash, "bob");
-        let c = row(&k, V2, 3, &b.hash, "carol");
-        assert_eq!(verify(&k, &[a.clone(), b.clone(), c.clone()]), Ok(()));
+        let all = chain(&k, [V1, V1, V2]);
+        assert_eq!(verify(&k, &all), Ok(()));
+        let [a, b, c] = all;
         let mut edited = a.clone();
         edited.actor = "mallory".into();
         assert_eq!(verify(&k, &[edited, b.clone(), c.clone()]), Err(1));

@@ -43,9 +43,7 @@ impl Services {
         id: i64,
         input: &BlacklistInput,
     ) -> ServiceResult<BlacklistEntry> {
-        if !staff.may(Permission::Publish) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(Permission::Publish)?;
         let today = self.today();
         let mut errors = Vec::new();
         let reason = plain_text("reason", input.reason.as_deref(), (2, 500))
@@ -104,9 +102,7 @@ impl Services {
         id: i64,
         reason: Option<&str>,
     ) -> ServiceResult<BlacklistEntry> {
-        if !staff.may(Permission::Publish) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(Permission::Publish)?;
         let reason = plain_text("reason", reason, (2, 500))
             .map_err(|e| ServiceError::Validation(vec![e]))?;
         let today = self.today();

@@ -32,6 +32,7 @@ pub mod notify;
 pub mod open311;
 pub mod oversight;
 pub mod reports;
+mod permit;
 pub mod reward_json;
 pub mod rewards;
 pub mod staff;

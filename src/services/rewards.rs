@@ -232,6 +232,17 @@ pub struct ReporterReward {
     pub claimable: bool,
 }
 
+/// A case is seen by the staff of its units, and by the roles that work across the district;
+/// to anyone else it is not found.
+fn seen_by(conn: &mut db::DbConn, staff: &Staff, tip: &TipRow) -> ServiceResult<()> {
+    match staff.scope() {
+        Some(unit) if cases::unit_attached(conn, tip.id, &unit)?.is_none() => {
+            Err(ServiceError::NotFound)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A refusal of the lifecycle as the services' error.
 fn refused(r: Refusal) -> ServiceError {
     match r {
@@ -472,9 +483,7 @@ impl Services {
         case_number: &str,
         input: &ProposalInput,
     ) -> ServiceResult<Option<RewardView>> {
-        if !staff.may(Permission::WorkCases) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(Permission::WorkCases)?;
         self.db.write(|conn| -> ServiceResult<Option<RewardView>> {
             let tip = self.visible_tip(conn, staff, case_number)?;
             cases::lock_tip(conn, tip.id)?;
@@ -490,16 +499,14 @@ impl Services {
             let amount = row.amount_fen;
             self.record(
                 conn,
-                &Event {
-                    tip_id: tip.id,
-                    case_number,
-                    action: "reward_propose",
-                    by: By::Staff(&staff.username),
-                    note: Some(&format!("{amount} 元")),
-                    reason: None,
-                    detail: Some(&format!("#{} {} {amount}", row.id, row.basis)),
-                    at: row.proposed_at,
-                },
+                &Event::new(
+                    (tip.id, case_number),
+                    "reward_propose",
+                    By::Staff(&staff.username),
+                    row.proposed_at,
+                )
+                .note(Some(&format!("{amount} 元")))
+                .detail(&format!("#{} {} {amount}", row.id, row.basis)),
             )?;
             let case = self.reward_case(conn, &tip)?;
             Ok(Some(self.reward_view(staff, row, case, Vec::new())))
@@ -533,9 +540,7 @@ impl Services {
         case_number: &str,
         input: &ProposalInput,
     ) -> ServiceResult<Reward> {
-        if !staff.may(Permission::WorkCases) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(Permission::WorkCases)?;
         let mut conn = self.db.read()?;
         let tip = self.visible_tip(&mut conn, staff, case_number)?;
         let file = cases::get(&mut conn, tip.id)?;
@@ -561,16 +566,14 @@ impl Services {
         cases::update(conn, &file)?;
         self.record(
             conn,
-            &Event {
-                tip_id: tip.id,
-                case_number: &tip.case_number,
-                action: "reward_excluded",
-                by: By::Staff(&staff.username),
-                note: file.reward_excluded.as_deref(),
-                reason: None,
-                detail: Some(reason),
-                at: self.now(),
-            },
+            &Event::new(
+                (tip.id, &tip.case_number),
+                "reward_excluded",
+                By::Staff(&staff.username),
+                self.now(),
+            )
+            .note(file.reward_excluded.as_deref())
+            .detail(reason),
         )
     }
 
@@ -658,35 +661,26 @@ impl Services {
         case_number: &str,
     ) -> ServiceResult<crate::db::tips::TipRow> {
         let tip = tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
-        if let Some(unit) = staff.scope()
-            && cases::unit_attached(conn, tip.id, &unit)?.is_none()
-        {
-            return Err(ServiceError::NotFound);
-        }
+        seen_by(conn, staff, &tip)?;
         Ok(tip)
     }
 
     /// A step on one reward, in one transaction: by a staff member whose role may take it
     /// (defence in depth; the lifecycle decides the rest), on the reward locked, with its case's
-    /// tip (seen with the case pages' visibility when `visible` is set: the staff of the case's
-    /// units and the coordinator).
+    /// tip, seen with the case pages' visibility (the staff of the case's units; the roles that
+    /// work across the district see every case).
     fn on_reward<T>(
         &self,
         (staff, permission): (&Staff, Permission),
         id: RewardId,
-        visible: bool,
         step: impl FnOnce(&mut db::DbConn, RewardRow, TipRow) -> ServiceResult<T>,
     ) -> ServiceResult<T> {
-        if !staff.may(permission) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(permission)?;
         self.db.write(|conn| -> ServiceResult<T> {
             rewards::lock(conn, id)?;
             let row = rewards::find(conn, id)?.ok_or(ServiceError::NotFound)?;
             let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
-            if visible {
-                self.visible_tip(conn, staff, &tip.case_number)?;
-            }
+            seen_by(conn, staff, &tip)?;
             step(conn, row, tip)
         })
     }
@@ -702,16 +696,14 @@ impl Services {
         rewards::update(conn, &row)?;
         self.record(
             conn,
-            &Event {
-                tip_id: tip.id,
-                case_number: &tip.case_number,
+            &Event::new(
+                (tip.id, &tip.case_number),
                 action,
-                by: By::Staff(&staff.username),
-                note,
-                reason: None,
-                detail: Some(&format!("#{} {detail}", row.id)),
-                at: self.now(),
-            },
+                By::Staff(&staff.username),
+                self.now(),
+            )
+            .note(note)
+            .detail(&format!("#{} {detail}", row.id)),
         )?;
         Ok(self.reward_view(staff, row, self.reward_case(conn, &tip)?, Vec::new()))
     }
@@ -729,7 +721,6 @@ impl Services {
         self.on_reward(
             (staff, Permission::SignOffReward),
             id,
-            true,
             |conn, mut row, tip| {
                 let step = if approve {
                     RewardStep::SignOff
@@ -764,30 +755,24 @@ impl Services {
         id: RewardId,
         input: &ProposalInput,
     ) -> ServiceResult<RewardView> {
-        self.on_reward(
-            (staff, Permission::WorkCases),
-            id,
-            true,
-            |conn, row, tip| {
-                let next =
-                    self.reward_step(&row, RewardStep::Correct, &staff_actor(staff, &row))?;
-                let basis = basis_of(input).map_err(ServiceError::Validation)?;
-                let fresh = self.proposal(conn, staff, &tip, (basis, next), input, Some(&row))?;
-                let row = RewardRow {
-                    id: row.id,
-                    signoff_note: row.signoff_note.clone(),
-                    ..fresh
-                };
-                let note = format!("{} 元", row.amount_fen);
-                let detail = format!("{} {}", row.basis, row.amount_fen);
-                self.reward_stepped(
-                    conn,
-                    staff,
-                    (row, tip),
-                    ("reward_correct", Some(&note), &detail),
-                )
-            },
-        )
+        self.on_reward((staff, Permission::WorkCases), id, |conn, row, tip| {
+            let next = self.reward_step(&row, RewardStep::Correct, &staff_actor(staff, &row))?;
+            let basis = basis_of(input).map_err(ServiceError::Validation)?;
+            let fresh = self.proposal(conn, staff, &tip, (basis, next), input, Some(&row))?;
+            let row = RewardRow {
+                id: row.id,
+                signoff_note: row.signoff_note.clone(),
+                ..fresh
+            };
+            let note = format!("{} 元", row.amount_fen);
+            let detail = format!("{} {}", row.basis, row.amount_fen);
+            self.reward_stepped(
+                conn,
+                staff,
+                (row, tip),
+                ("reward_correct", Some(&note), &detail),
+            )
+        })
     }
 
     /// The unit withdraws a proposal before finance decides, saying why.
@@ -797,22 +782,16 @@ impl Services {
         id: RewardId,
         reason: &str,
     ) -> ServiceResult<RewardView> {
-        self.on_reward(
-            (staff, Permission::WorkCases),
-            id,
-            true,
-            |conn, mut row, tip| {
-                row.status =
-                    self.reward_step(&row, RewardStep::Withdraw, &staff_actor(staff, &row))?;
-                let reason = text_field("reason", Some(reason), (1, 500))?;
-                self.reward_stepped(
-                    conn,
-                    staff,
-                    (row, tip),
-                    ("reward_withdraw", Some(&reason), ""),
-                )
-            },
-        )
+        self.on_reward((staff, Permission::WorkCases), id, |conn, mut row, tip| {
+            row.status = self.reward_step(&row, RewardStep::Withdraw, &staff_actor(staff, &row))?;
+            let reason = text_field("reason", Some(reason), (1, 500))?;
+            self.reward_stepped(
+                conn,
+                staff,
+                (row, tip),
+                ("reward_withdraw", Some(&reason), ""),
+            )
+        })
     }
 
     /// Finance approves (possibly another amount within the policy's bounds, with a reason) or
@@ -832,7 +811,6 @@ impl Services {
         self.on_reward(
             (staff, Permission::DecideReward),
             id,
-            false,
             |conn, mut row, tip| {
                 let step = if approve {
                     RewardStep::Approve
@@ -893,37 +871,32 @@ impl Services {
         reason: &str,
     ) -> ServiceResult<(PayeeDetails, RewardView)> {
         let reason = text_field("reason", Some(reason), (1, 500))?;
-        self.on_reward(
-            (staff, Permission::PayReward),
-            id,
-            false,
-            |conn, row, tip| {
-                self.reward_step(&row, RewardStep::OpenPayee, &staff_actor(staff, &row))?;
-                let sealed = row
-                    .payee_sealed
-                    .as_deref()
-                    .ok_or(ServiceError::Conflict("not_claimed"))?;
-                let json = self.sealer.open(sealed, &format!("payee:{}", row.id))?;
-                let payee: Payee =
-                    serde_json::from_slice(&json).map_err(|e| anyhow::anyhow!("payee: {e}"))?;
-                let anonymous = tip.anonymous;
-                let view = self.reward_stepped(
-                    conn,
-                    staff,
-                    (row, tip),
-                    ("reward_payee_opened", Some(&reason), ""),
-                )?;
-                let details = PayeeDetails {
-                    payee_name: payee.name,
-                    payee_account: payee.account,
-                    bank: payee.bank,
-                    phone: payee.phone,
-                    id_number: payee.id_number,
-                    anonymous,
-                };
-                Ok((details, view))
-            },
-        )
+        self.on_reward((staff, Permission::PayReward), id, |conn, row, tip| {
+            self.reward_step(&row, RewardStep::OpenPayee, &staff_actor(staff, &row))?;
+            let sealed = row
+                .payee_sealed
+                .as_deref()
+                .ok_or(ServiceError::Conflict("not_claimed"))?;
+            let json = self.sealer.open(sealed, &format!("payee:{}", row.id))?;
+            let payee: Payee =
+                serde_json::from_slice(&json).map_err(|e| anyhow::anyhow!("payee: {e}"))?;
+            let anonymous = tip.anonymous;
+            let view = self.reward_stepped(
+                conn,
+                staff,
+                (row, tip),
+                ("reward_payee_opened", Some(&reason), ""),
+            )?;
+            let details = PayeeDetails {
+                payee_name: payee.name,
+                payee_account: payee.account,
+                bank: payee.bank,
+                phone: payee.phone,
+                id_number: payee.id_number,
+                anonymous,
+            };
+            Ok((details, view))
+        })
     }
 
     /// Finance gives an expired reward a new claim period, for a good reason (正当理由).
@@ -938,7 +911,6 @@ impl Services {
         self.on_reward(
             (staff, Permission::DecideReward),
             id,
-            false,
             |conn, mut row, tip| {
                 row.status =
                     self.reward_step(&row, RewardStep::Reinstate, &staff_actor(staff, &row))?;
@@ -1000,11 +972,8 @@ impl Services {
             id_number: id_number.map(|n| n.as_str().to_owned()).unwrap_or_default(),
             bank,
         };
-        let hash = self
-            .receipt_lookup_hash_pub(receipt)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        self.blocking(move |s| s.claim_by_hash(&hash, payee)).await
+        self.with_receipt(receipt, move |s, hash| s.claim_by_hash(&hash, payee))
+            .await
     }
 
     /// The claim of the tip whose receipt hashes to `hash`, with payee details already checked
@@ -1032,16 +1001,13 @@ impl Services {
             rewards::update(conn, &row)?;
             self.record(
                 conn,
-                &Event {
-                    tip_id: tip.id,
-                    case_number: &tip.case_number,
-                    action: "reward_claim",
-                    by: By::Reporter,
-                    note: None,
-                    reason: None,
-                    detail: Some(&format!("#{}", row.id)),
-                    at: now,
-                },
+                &Event::new(
+                    (tip.id, &tip.case_number),
+                    "reward_claim",
+                    By::Reporter,
+                    now,
+                )
+                .detail(&format!("#{}", row.id)),
             )?;
             Ok(())
         })
@@ -1066,25 +1032,20 @@ impl Services {
                 Err(_) => return Err(ServiceError::field("paid_on", "bad_date")),
             },
         };
-        self.on_reward(
-            (staff, Permission::PayReward),
-            id,
-            false,
-            |conn, mut row, tip| {
-                row.status = self.reward_step(&row, RewardStep::Pay, &staff_actor(staff, &row))?;
-                // A past payment day is kept as its local noon, so it falls on that day everywhere.
-                let paid_at = paid_day
-                    .and_then(|d| d.and_hms_opt(12, 0, 0))
-                    .and_then(|t| t.and_local_timezone(self.offset).single())
-                    .map(|t| t.naive_utc())
-                    .filter(|_| paid_day != Some(today))
-                    .unwrap_or(self.now());
-                row.paid_by = Some(staff.username.clone());
-                row.paid_at = Some(paid_at);
-                row.paid_reference = Some(reference.clone());
-                self.reward_stepped(conn, staff, (row, tip), ("reward_paid", None, &reference))
-            },
-        )
+        self.on_reward((staff, Permission::PayReward), id, |conn, mut row, tip| {
+            row.status = self.reward_step(&row, RewardStep::Pay, &staff_actor(staff, &row))?;
+            // A past payment day is kept as its local noon, so it falls on that day everywhere.
+            let paid_at = paid_day
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .and_then(|t| t.and_local_timezone(self.offset).single())
+                .map(|t| t.naive_utc())
+                .filter(|_| paid_day != Some(today))
+                .unwrap_or(self.now());
+            row.paid_by = Some(staff.username.clone());
+            row.paid_at = Some(paid_at);
+            row.paid_reference = Some(reference.clone());
+            self.reward_stepped(conn, staff, (row, tip), ("reward_paid", None, &reference))
+        })
     }
 
     /// The paid rewards of a period, by the local day they were paid (both ends included), with
@@ -1144,16 +1105,13 @@ impl Services {
                 let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
                 self.record(
                     conn,
-                    &Event {
-                        tip_id: tip.id,
-                        case_number: &tip.case_number,
-                        action: "reward_expired",
-                        by: By::System,
-                        note: None,
-                        reason: None,
-                        detail: Some(&format!("#{id}")),
-                        at: self.now(),
-                    },
+                    &Event::new(
+                        (tip.id, &tip.case_number),
+                        "reward_expired",
+                        By::System,
+                        self.now(),
+                    )
+                    .detail(&format!("#{id}")),
                 )?;
                 n += 1;
                 Ok(())
@@ -1179,10 +1137,8 @@ impl Services {
         let row = rewards::find(&mut conn, id)?.ok_or(ServiceError::NotFound)?;
         let tip = tips::find(&mut conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
         if !staff.may(Permission::ReadRewards) {
-            if !staff.may(Permission::WorkCases) {
-                return Err(ServiceError::Forbidden);
-            }
-            self.visible_tip(&mut conn, staff, &tip.case_number)?;
+            staff.require(Permission::WorkCases)?;
+            seen_by(&mut conn, staff, &tip)?;
         }
         let case = self.reward_case(&mut conn, &tip)?;
         Ok(self.reward_view(staff, row, case, Vec::new()))
@@ -1238,9 +1194,7 @@ impl Services {
         staff: &Staff,
         status: Option<RewardStatus>,
     ) -> ServiceResult<Vec<RewardView>> {
-        if !staff.may(Permission::ReadRewards) {
-            return Err(ServiceError::Forbidden);
-        }
+        staff.require(Permission::ReadRewards)?;
         let mut conn = self.db.read()?;
         let all = rewards::list(&mut conn, None)?;
         let staff_phones = crate::db::staff::phone_keys(&mut conn)?;

@@ -105,16 +105,23 @@ impl TrackedTip {
 }
 
 impl Services {
-    /// Hashes a receipt as typed. A malformed receipt is hashed too (as all zeros) so its
-    /// answer takes as long as a well-formed unknown one.
-    /// See [`Services::receipt_lookup_hash`]; for other use cases that take a receipt.
-    pub(crate) async fn receipt_lookup_hash_pub(
+    /// Runs `f` off the async workers with the lookup hash of a receipt as typed, for every use
+    /// case that takes a receipt; a malformed receipt is not found, after the same time as a
+    /// well-formed unknown one.
+    pub(crate) async fn with_receipt<T: Send + 'static>(
         &self,
         typed: &str,
-    ) -> ServiceResult<Option<String>> {
-        self.receipt_lookup_hash(typed).await
+        f: impl FnOnce(Services, String) -> ServiceResult<T> + Send + 'static,
+    ) -> ServiceResult<T> {
+        let hash = self
+            .receipt_lookup_hash(typed)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        self.blocking(move |s| f(s, hash)).await
     }
 
+    /// Hashes a receipt as typed. A malformed receipt is hashed too (as all zeros) so its
+    /// answer takes as long as a well-formed unknown one.
     async fn receipt_lookup_hash(&self, typed: &str) -> ServiceResult<Option<String>> {
         let parsed = Receipt::parse(typed);
         let probe = parsed
@@ -126,11 +133,7 @@ impl Services {
 
     #[tracing::instrument(skip_all)]
     pub async fn track(&self, receipt: &str) -> ServiceResult<TrackedTip> {
-        let hash = self
-            .receipt_lookup_hash(receipt)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        self.blocking(move |s| {
+        self.with_receipt(receipt, move |s, hash| {
             let mut conn = s.db.read()?;
             let tip =
                 tips::find_by_receipt_hash(&mut conn, &hash)?.ok_or(ServiceError::NotFound)?;
@@ -163,11 +166,7 @@ impl Services {
     #[tracing::instrument(skip_all)]
     pub async fn reporter_message(&self, receipt: &str, body: &str) -> ServiceResult<()> {
         let body = text_field("body", Some(body), MESSAGE_LEN)?;
-        let hash = self
-            .receipt_lookup_hash(receipt)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        self.blocking(move |s| {
+        self.with_receipt(receipt, move |s, hash| {
             // Look first on a reader: an unknown receipt never takes the writer.
             let mut reader = s.db.read()?;
             let tip_id = tips::find_by_receipt_hash(&mut reader, &hash)?
