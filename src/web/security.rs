@@ -263,17 +263,21 @@ fn has_encoded_nul(text: &[u8]) -> bool {
 /// `narrative.problems`; an array by its own name); a body that is not JSON is left to the
 /// extractor, which answers 400.
 fn json_fields_with_nul(body: &[u8]) -> Vec<String> {
+    fn has_nul(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(has_nul),
+            serde_json::Value::Object(map) => {
+                map.iter().any(|(k, v)| k.contains('\0') || has_nul(v))
+            }
+            _ => false,
+        }
+    }
     fn walk(path: &str, v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::String(s) if s.contains('\0') => out.push(path.to_owned()),
-            serde_json::Value::Array(items) => {
-                if items.iter().any(|i| {
-                    let mut inner = Vec::new();
-                    walk(path, i, &mut inner);
-                    !inner.is_empty()
-                }) {
-                    out.push(path.to_owned());
-                }
+            serde_json::Value::Array(items) if items.iter().any(has_nul) => {
+                out.push(path.to_owned())
             }
             serde_json::Value::Object(map) => {
                 for (k, v) in map {
