@@ -12,6 +12,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
+use crate::db::listings::Listed;
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
@@ -45,6 +46,8 @@ pub struct ActionInput {
     pub street: Option<String>,
     /// `link_enterprise`: the enterprise's id.
     pub enterprise_id: Option<i64>,
+    /// `supervise`: the due date of the listed supervision (督办期限, `YYYY-MM-DD`).
+    pub due: Option<String>,
 }
 
 /// A case as lists show it (the queue, the public Open311 list): no text, address or identity.
@@ -59,6 +62,11 @@ pub struct CaseSummary {
     pub updated_at: chrono::NaiveDateTime,
     pub next_deadline: Option<NaiveDate>,
     pub overdue: bool,
+    /// 挂牌督办 in force (filled in by the staff queue only).
+    pub listed_supervision: Option<super::listing::ListedSupervision>,
+    /// The tip's database id, to find what belongs to it.
+    #[serde(skip)]
+    pub(super) tip_id: i64,
 }
 
 impl From<TipRow> for CaseSummary {
@@ -73,6 +81,8 @@ impl From<TipRow> for CaseSummary {
             updated_at: t.updated_at,
             next_deadline: t.next_deadline,
             overdue: t.overdue,
+            listed_supervision: None,
+            tip_id: t.id.0,
         }
     }
 }
@@ -141,6 +151,8 @@ pub struct CaseView {
     pub may_expose: bool,
     /// The hazard its rectification order created, when this staff member may see it.
     pub hazard: Option<CaseHazard>,
+    /// 挂牌督办 of the case in force.
+    pub listed_supervision: Option<super::listing::ListedSupervision>,
 }
 
 /// A case's hazard as its page names it: the link, and whether it is under listed supervision
@@ -256,6 +268,8 @@ pub(super) fn tells_reporter(action: Action) -> bool {
             | Action::ExplainDelay
             | Action::StartVerification
             | Action::LinkEnterprise
+            | Action::Supervise
+            | Action::LiftSupervision
     )
 }
 
@@ -276,13 +290,18 @@ pub(super) fn required(
 
 /// The actions this actor may take now: what the workflow allows in this status, offered only
 /// where the case's facts allow them too.
-fn offered(status: Status, actor: Actor, file: &CaseFileRow, today: NaiveDate) -> Vec<Action> {
+fn offered(
+    status: Status,
+    (actor, facts): (Actor, workflow::Facts),
+    file: &CaseFileRow,
+    today: NaiveDate,
+) -> Vec<Action> {
     let allowed = |a: &Action| match a {
         Action::ExplainDelay => file.rectification_due.is_some_and(|d| d < today),
         Action::ExtendVerification => !file.verification_extended,
         _ => true,
     };
-    workflow::available(status, actor)
+    workflow::available(status, actor, facts)
         .into_iter()
         .filter(allowed)
         .collect()
@@ -367,7 +386,13 @@ impl Services {
         let offset = (page.clamp(1, 1_000_000) - 1) * per_page;
         let mut conn = self.db.read()?;
         let (rows, total) = cases::queue(&mut conn, &filter, offset, per_page)?;
-        Ok((rows.into_iter().map(CaseSummary::from).collect(), total))
+        let mut items: Vec<CaseSummary> = rows.into_iter().map(CaseSummary::from).collect();
+        let ids: Vec<i64> = items.iter().map(|c| c.tip_id).collect();
+        let mut listings = self.tip_listings(&mut conn, &ids)?;
+        for c in &mut items {
+            c.listed_supervision = listings.remove(&c.tip_id);
+        }
+        Ok((items, total))
     }
 
     /// The public list of requests (Open311), newest first, at most `limit`. Without a period
@@ -445,7 +470,12 @@ impl Services {
                 number: h.number,
                 supervised: h.supervised,
             });
+        let listed_supervision = self.listing(conn, Listed::Tip(tip.id.0))?;
+        let facts = workflow::Facts {
+            listed: listed_supervision.is_some(),
+        };
         Ok(CaseView {
+            listed_supervision,
             hazard,
             exposure,
             may_expose: staff.may(Permission::Publish) && super::exposure::exposable(&tip, &file),
@@ -454,7 +484,7 @@ impl Services {
             messages,
             attachments,
             overdue: deadlines.overdue(status, self.today()),
-            actions: offered(status, actor, &file, self.today()),
+            actions: offered(status, (actor, facts), &file, self.today()),
             may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
             may_message: staff.may(Permission::WorkCases),
             may_propose_reward: self.may_propose_reward(staff, &tip, &file, &rewards)?,

@@ -25,6 +25,7 @@ pub mod import;
 pub mod inspections;
 pub mod intake;
 pub mod jobs;
+pub mod listing;
 pub mod lists;
 pub mod names;
 pub mod notify;

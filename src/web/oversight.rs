@@ -213,6 +213,10 @@ async fn figures_page(
         Ok(o) => {
             let report = template == "staff/report.html";
             ctx.insert("o", &view(&state.services.catalog, lang, &o, report));
+            if !report {
+                let listed = listed_section(&state, lang, &staff, o.unit.clone()).await?;
+                ctx.insert("listed", &listed);
+            }
             ctx.insert(
                 "query",
                 &query_string(&PeriodQuery {
@@ -233,6 +237,38 @@ async fn figures_page(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The dashboard's 挂牌督办 section: the scope's cases and hazards under listed supervision,
+/// those past their due date first.
+async fn listed_section(
+    state: &AppState,
+    lang: Lang,
+    staff: &Staff<can::ReadOversight>,
+    unit: Option<String>,
+) -> Result<Vec<Value>, PageError> {
+    let st = staff.member().clone();
+    let items = state
+        .services
+        .blocking(move |s| s.listed_in_scope(&st, unit.as_deref()))
+        .await?;
+    let names = Names::new(&state.services.catalog, lang);
+    Ok(items
+        .iter()
+        .map(|i| {
+            let href = match i.hazard {
+                Some(id) => format!("/staff/hazards/{}", id.0),
+                None => format!("/staff/tips/{}", i.number),
+            };
+            json!({
+                "number": i.number, "href": href, "reason": i.listing.reason,
+                "due": i.listing.due.to_string(), "overdue": i.overdue, "by": i.listing.by,
+                "kind": lang.t(if i.hazard.is_some() { "listing-kind-hazard" } else { "listing-kind-case" }),
+                "unit": names.unit(&i.department),
+                "street": i.street.as_deref().map(|s| names.unit(s)).unwrap_or_default(),
+            })
+        })
+        .collect())
 }
 
 pub async fn dashboard(

@@ -13,6 +13,7 @@ mod hazards;
 mod instances;
 mod intake;
 mod limits;
+mod listed_supervision;
 mod lists;
 mod mail;
 mod open311;

@@ -192,7 +192,7 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
             "reason": i.reason, "note": i.note, "duplicate_of": i.duplicate_of,
             "deadline": i.deadline, "responsible_party": i.responsible_party,
             "measures": i.measures, "explanation": i.explanation,
-            "sector": i.sector, "street": i.street,
+            "sector": i.sector, "street": i.street, "due": i.due,
         }),
     );
     ctx.insert("may_message", &v.may_message);
@@ -368,6 +368,7 @@ pub struct ActionForm {
     sector: String,
     street: String,
     enterprise_id: String,
+    due: String,
 }
 
 impl ActionForm {
@@ -390,11 +391,13 @@ impl ActionForm {
             sector: opt(&self.sector),
             street: opt(&self.street),
             enterprise_id: self.enterprise_id.trim().parse().ok(),
+            due: opt(&self.due),
         }
     }
 }
 
-pub async fn act(sent: TargetForm<can::WorkCases, ActionForm>) -> PageResult {
+/// Readers may ask: `workflow::decide` lets an inspector take `supervise` and nothing else.
+pub async fn act(sent: TargetForm<can::ReadCases, ActionForm>) -> PageResult {
     let (to, input) = (sent.to, sent.form.input());
     let i = input.clone();
     match to.run(move |s, st, case| s.act(&st.staff, case, &i)).await {
