@@ -145,6 +145,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/users"                         => staff::users::create_user,
         post   "/staff/users/{user}/active"           => staff::users::set_active,
         post   "/staff/users/{user}/password"         => staff::users::reset_password,
+        post   "/staff/users/{user}/group"            => staff::users::set_group,
         get    "/staff/supervision"                   => staff::supervision::supervision_page,
         post   "/staff/supervision/findings"          => staff::supervision::record_finding,
         post   "/staff/accountability"                => staff::supervision::record_accountability,

@@ -21,6 +21,8 @@ pub struct PeriodQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub unit: Option<String>,
+    /// Findings only: a supervision group's code (督查组), for its findings alone.
+    pub group: Option<String>,
 }
 
 /// Findings of a period.
@@ -63,7 +65,10 @@ pub async fn findings(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let (from, to, findings) = call
-        .run(move |s, st| s.findings(st, q.unit.as_deref(), (q.from.as_deref(), q.to.as_deref())))
+        .run(move |s, st| {
+            let scope = (q.unit.as_deref(), q.group.as_deref());
+            s.findings(st, scope, (q.from.as_deref(), q.to.as_deref()))
+        })
         .await?;
     Ok(HttpResponse::Ok().json_utf8(Findings { from, to, findings }))
 }

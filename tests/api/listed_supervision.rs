@@ -142,4 +142,48 @@ on_both_backends! {
         assert_eq!((lifted.status, &lifted.json["listed_supervision"], &lifted.json["supervised"]), (200, &Value::Null, &json!(false)));
         assert!(!listed_section(&br.get("/staff/dashboard").1).contains("重复发现同类隐患"));
     }
+
+    /// The coordinator puts an inspector in a supervision group on the accounts page (an
+    /// inspector in none shows 未分组; an officer belongs to none); the inspector's findings
+    /// carry that group, and the findings list filters by it.
+    fn findings_carry_the_group_set_on_the_users_page(app) {
+        app.add_user("coord", "coordinator", None, None);
+        app.add_user("insp", "inspector", None, None);
+        app.add_user("fire.officer", "officer", Some("fire"), None);
+        let b = Browser::new(&app);
+        b.sign_in("coord", PASSWORD, "");
+        let (status, users) = b.get("/staff/users");
+        assert_eq!(status, 200);
+        assert_eq!(element_text(&users, "group-insp").as_deref(), Some("未分组"));
+        let csrf = b.csrf("/staff/users");
+        let (status, _, _) = b.post("/staff/users/insp/group", &[("csrf", &csrf), ("supervision_group", "group3")]);
+        assert_eq!(status, 200);
+        assert_eq!(element_text(&b.get("/staff/users").1, "group-insp").as_deref(), Some("第三督查组"));
+        let (status, page, _) = b.post("/staff/users/fire.officer/group", &[("csrf", &csrf), ("supervision_group", "group3")]);
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains("只有督查人员属于督查组"), "{page}");
+        let (status, _, _) = b.post("/staff/users/insp/group", &[("csrf", &csrf), ("supervision_group", "nope")]);
+        assert_eq!(status, 422);
+
+        let insp = app.sign_in("insp", PASSWORD).unwrap();
+        let found = insp.post("/api/v1/staff/supervision", &json!({
+            "kind": "spot_check", "unit": "fire", "finding": "抽查发现消防通道被占用。", "conclusion": "problem"
+        }));
+        assert_eq!((found.status, &found.json["group"]), (201, &json!("group3")), "{}", found.text);
+        let coord = app.sign_in("coord", PASSWORD).unwrap();
+        let untouched = coord.post("/api/v1/staff/supervision", &json!({
+            "kind": "case_review", "unit": "fire", "finding": "案卷评查未发现问题。", "conclusion": "ok"
+        }));
+        assert_eq!(untouched.json["group"], Value::Null, "the coordinator is in no group");
+        let of_group = coord.get("/api/v1/staff/supervision?group=group3");
+        assert_eq!(of_group.status, 200, "{}", of_group.text);
+        let findings = of_group.json["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0]["group"], "group3");
+        assert_eq!(coord.get("/api/v1/staff/supervision").json["findings"].as_array().unwrap().len(), 2);
+        assert_eq!(coord.get("/api/v1/staff/supervision?group=group1").json["findings"], json!([]));
+        assert_eq!(coord.get("/api/v1/staff/supervision?group=nope").status, 422);
+        let (_, page) = b.get("/staff/supervision?group=group3");
+        assert!(page.contains("第三督查组") && page.contains("消防通道被占用") && !page.contains("案卷评查未发现问题"), "{page}");
+    }
 }
