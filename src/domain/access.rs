@@ -66,6 +66,8 @@ permissions! {
     RecordFindings,
     /// Record accountability measures (问责).
     RecordAccountability,
+    /// Enter the evaluation judgments (成效评估: 组织领导, 隐患排查, 整改到位, 事故防控).
+    ScoreEvaluation,
 }
 
 /// Whether a role may do this at all.
@@ -85,7 +87,7 @@ pub fn may(role: Role, what: Permission) -> bool {
         DecideReward | PayReward => role == Finance,
         RecordHazards => matches!(role, Officer | Head | Coordinator | Inspector),
         RecordFindings => matches!(role, Coordinator | Inspector),
-        RecordAccountability => role == Coordinator,
+        RecordAccountability | ScoreEvaluation => role == Coordinator,
     }
 }
 
@@ -144,6 +146,7 @@ mod tests {
                 &[Role::Coordinator, Role::Inspector],
             ),
             (Permission::RecordAccountability, &[Role::Coordinator]),
+            (Permission::ScoreEvaluation, &[Role::Coordinator]),
         ];
         assert_eq!(expected.len(), Permission::iter().count());
         for (what, roles) in expected {

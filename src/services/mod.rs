@@ -17,6 +17,7 @@ pub mod demo;
 mod demo_campaign;
 pub mod drafts;
 pub mod enterprises;
+pub mod evaluation;
 pub mod exports;
 pub mod exposure;
 pub mod hazard_actions;

@@ -9,6 +9,7 @@ mod blacklist;
 mod cli;
 mod durability;
 mod enterprises;
+mod evaluation;
 mod hazards;
 mod instances;
 mod intake;
