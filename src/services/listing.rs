@@ -11,6 +11,7 @@ use crate::domain::FieldError;
 use crate::domain::tip::text_field;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// A listing in force, as staff read it (API.md: `listed_supervision`).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -36,6 +37,16 @@ impl From<ListingRow> for ListedSupervision {
             at: r.listed_at,
         }
     }
+}
+
+/// Listings by what they are about.
+fn by_key(
+    rows: Vec<ListingRow>,
+    key: impl Fn(&ListingRow) -> Option<i64>,
+) -> HashMap<i64, ListedSupervision> {
+    rows.into_iter()
+        .filter_map(|r| Some((key(&r)?, ListedSupervision::from(r))))
+        .collect()
 }
 
 /// What listing asks for: a reason (at most 500 characters) and a due date not in the past.
@@ -126,11 +137,9 @@ impl Services {
         &self,
         conn: &mut DbConn,
         tip_ids: &[i64],
-    ) -> ServiceResult<std::collections::HashMap<i64, ListedSupervision>> {
-        Ok(listings::active_for_tips(conn, tip_ids)?
-            .into_iter()
-            .filter_map(|r| Some((r.tip_id?, ListedSupervision::from(r))))
-            .collect())
+    ) -> ServiceResult<HashMap<i64, ListedSupervision>> {
+        let rows = listings::active_for_tips(conn, tip_ids)?;
+        Ok(by_key(rows, |r| r.tip_id))
     }
 
     /// The listings in force of these hazards, by hazard id.
@@ -138,11 +147,9 @@ impl Services {
         &self,
         conn: &mut DbConn,
         hazard_ids: &[i64],
-    ) -> ServiceResult<std::collections::HashMap<i64, ListedSupervision>> {
-        Ok(listings::active_for_hazards(conn, hazard_ids)?
-            .into_iter()
-            .filter_map(|r| Some((r.hazard_id?, ListedSupervision::from(r))))
-            .collect())
+    ) -> ServiceResult<HashMap<i64, ListedSupervision>> {
+        let rows = listings::active_for_hazards(conn, hazard_ids)?;
+        Ok(by_key(rows, |r| r.hazard_id))
     }
 }
 

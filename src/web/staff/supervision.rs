@@ -183,14 +183,7 @@ async fn show(
     ctx.insert("to", &to.to_string());
     ctx.insert("findings", &findings);
     ctx.insert("group", &group.unwrap_or_default());
-    let groups: Vec<Choice> = services
-        .supervision_groups
-        .iter()
-        .map(|g| Choice {
-            code: g.code.clone(),
-            name: lang.pick(&g.name_zh, &g.name_en),
-        })
-        .collect();
+    let groups = Choice::groups(&services.supervision_groups, lang);
     ctx.insert("groups", &groups);
     ctx.insert("units", &units);
     ctx.insert("measures", &measures);

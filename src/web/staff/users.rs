@@ -69,14 +69,7 @@ async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult 
                     "group_code": u.supervision_group.clone().unwrap_or_default() })
         })
         .collect();
-    let groups: Vec<Choice> = services
-        .supervision_groups
-        .iter()
-        .map(|g| Choice {
-            code: g.code.clone(),
-            name: lang.pick(&g.name_zh, &g.name_en),
-        })
-        .collect();
+    let groups = Choice::groups(&services.supervision_groups, lang);
     let roles = Choice::labelled(lang, "role", Role::ALL.iter().map(|r| r.as_str()));
     let mut ctx = page.context(staff);
     ctx.insert("users", &users);
