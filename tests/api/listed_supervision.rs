@@ -186,4 +186,29 @@ on_both_backends! {
         let (_, page) = b.get("/staff/supervision?group=group3");
         assert!(page.contains("第三督查组") && page.contains("消防通道被占用") && !page.contains("案卷评查未发现问题"), "{page}");
     }
+
+    /// Without JavaScript, on the case page: an inspector sees the one form they may send, a
+    /// refused one comes back with what was typed, a sent one marks the case.
+    fn an_inspector_lists_a_case_from_its_page(app) {
+        let case = app.new_case("fire_safety");
+        app.add_user("insp", "inspector", None, None);
+        let b = Browser::new(&app);
+        b.sign_in("insp", PASSWORD, "");
+        let path = format!("/staff/tips/{case}");
+        let (status, page) = b.get(&path);
+        assert_eq!(status, 200);
+        assert!(page.contains("name=\"action\" value=\"supervise\""), "{page}");
+        assert!(!page.contains("value=\"accept\""));
+        let csrf = b.csrf(&path);
+        let due = (app.today() + Duration::days(7)).to_string();
+        let act = format!("/staff/tips/{case}/act");
+        let (status, page, _) = b.post(&act, &[("csrf", &csrf), ("action", "supervise"), ("due", &due)]);
+        assert_eq!(status, 422, "{page}");
+        assert!(page.contains(&format!("value=\"{due}\"")), "the due date stays: {page}");
+        let (status, _, _) = b.post(&act, &[("csrf", &csrf), ("action", "supervise"), ("reason", "隐患长期未整改"), ("due", &due)]);
+        assert_eq!(status, 303);
+        let (_, page) = b.get(&path);
+        assert!(page.contains("id=\"case-listed\"") && page.contains("隐患长期未整改"), "{page}");
+        assert!(!page.contains("value=\"lift_supervision\""), "lifting is the coordinator's");
+    }
 }
