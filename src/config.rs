@@ -91,6 +91,34 @@ pub struct Settings {
     /// The hazard campaign (大排查大整治): its name and dates.
     #[serde(default)]
     pub campaign: Campaign,
+    /// The supervision groups (督查组) inspectors belong to; missing means 第一督查组…第六督查组.
+    #[serde(default = "default_supervision_groups")]
+    pub supervision_groups: Vec<SupervisionGroup>,
+}
+
+/// A supervision group (督查组): its code (stored with an inspector's account and with each
+/// finding they record) and its names.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionGroup {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// The district's six supervision groups.
+pub fn default_supervision_groups() -> Vec<SupervisionGroup> {
+    let zh = ["一", "二", "三", "四", "五", "六"];
+    let en = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth"];
+    zh.iter()
+        .zip(en)
+        .enumerate()
+        .map(|(i, (zh, en))| SupervisionGroup {
+            code: format!("group{}", i + 1),
+            name_zh: format!("第{zh}督查组"),
+            name_en: format!("{en} supervision group"),
+        })
+        .collect()
 }
 
 /// The campaign the lists and reports count against: hazards still open after `ends` are past
@@ -334,6 +362,7 @@ impl Default for Settings {
             },
             evaluation: crate::domain::metrics::Weights::default(),
             campaign: Campaign::default(),
+            supervision_groups: default_supervision_groups(),
         }
     }
 }

@@ -92,6 +92,9 @@ enum UserCommand {
         /// The staff member's own mobile (kept only as a keyed hash, to flag reward claims).
         #[arg(long)]
         phone: Option<String>,
+        /// An inspector's supervision group (督查组): a code of `supervision_groups`.
+        #[arg(long)]
+        group: Option<String>,
     },
     /// One account per line: username, role, department, active.
     List,
@@ -247,6 +250,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     department,
                     display_name,
                     phone,
+                    group,
                 } => {
                     let password = read_password()?;
                     services.add_staff(&NewStaff {
@@ -256,6 +260,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                         display_name: display_name.as_deref(),
                         password: &password,
                         phone: phone.as_deref(),
+                        group: group.as_deref(),
                     })?;
                     println!("created {username} ({role})");
                     Ok(())

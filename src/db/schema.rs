@@ -92,6 +92,7 @@ diesel::table! {
         totp_failures -> Integer,
         totp_locked_until -> Nullable<Timestamp>,
         phone_key -> Nullable<Text>,
+        supervision_group -> Nullable<Text>,
     }
 }
 
@@ -387,6 +388,7 @@ diesel::table! {
         conclusion -> Text,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+        inspector_group -> Nullable<Text>,
     }
 }
 
@@ -454,11 +456,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    listed_supervisions (id) {
+        id -> BigInt,
+        tip_id -> Nullable<BigInt>,
+        hazard_id -> Nullable<BigInt>,
+        reason -> Text,
+        due -> Date,
+        listed_by -> Text,
+        listed_at -> Timestamp,
+        lifted_by -> Nullable<Text>,
+        lifted_at -> Nullable<Timestamp>,
+        lift_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    evaluation_scores (id) {
+        id -> BigInt,
+        unit -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        leadership -> Integer,
+        leadership_note -> Nullable<Text>,
+        screening -> Integer,
+        screening_note -> Nullable<Text>,
+        rectification -> Integer,
+        rectification_note -> Nullable<Text>,
+        prevention -> Integer,
+        prevention_note -> Nullable<Text>,
+        entered_by -> Text,
+        entered_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(supervision_findings -> tips (tip_id));
 diesel::joinable!(supervision_findings -> hazards (hazard_id));
 diesel::joinable!(accountability -> enterprises (enterprise_id));
 diesel::joinable!(accountability_cases -> accountability (accountability_id));
 diesel::joinable!(accountability_cases -> tips (tip_id));
+diesel::joinable!(listed_supervisions -> tips (tip_id));
+diesel::joinable!(listed_supervisions -> hazards (hazard_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     explanations,
@@ -466,6 +504,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     accountability,
     accountability_cases,
     reports,
+    listed_supervisions,
+    evaluation_scores,
     enterprises,
     inspections,
     inspection_enterprises,

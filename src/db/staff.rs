@@ -17,6 +17,8 @@ pub struct StaffRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub totp_enabled: bool,
+    /// An inspector's supervision group (督查组), a configured code.
+    pub supervision_group: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -30,6 +32,7 @@ pub struct NewStaffRow<'a> {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub phone_key: Option<&'a str>,
+    pub supervision_group: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &NewStaffRow<'_>) -> QueryResult<i64> {
@@ -76,6 +79,13 @@ pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<StaffRow>> {
 pub fn set_password(conn: &mut DbConn, id: i64, hash: &str) -> QueryResult<()> {
     diesel::update(staff_users::table.find(id))
         .set(staff_users::password_hash.eq(hash))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_group(conn: &mut DbConn, id: i64, group: Option<&str>) -> QueryResult<()> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::supervision_group.eq(group))
         .execute(conn)?;
     Ok(())
 }

@@ -26,6 +26,9 @@ pub struct FindingRow {
     pub conclusion: Conclusion,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
+    /// The supervision group of the inspector who recorded it (none for the coordinator or an
+    /// inspector without a group).
+    pub inspector_group: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -57,7 +60,7 @@ pub type Finding = (FindingRow, Option<String>, Option<String>);
 /// all, newest first.
 pub fn findings(
     conn: &mut DbConn,
-    unit: Option<&str>,
+    (unit, group): (Option<&str>, Option<&str>),
     (from, to): (NaiveDateTime, NaiveDateTime),
 ) -> QueryResult<Vec<Finding>> {
     let mut q = f::table
@@ -68,6 +71,9 @@ pub fn findings(
         .into_boxed();
     if let Some(unit) = unit {
         q = q.filter(f::unit.eq(unit.to_owned()));
+    }
+    if let Some(group) = group {
+        q = q.filter(f::inspector_group.eq(group.to_owned()));
     }
     q.order((f::recorded_at.desc(), f::id.desc()))
         .select((

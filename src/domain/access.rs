@@ -69,6 +69,8 @@ permissions! {
     /// Progress reports that are signed and sent: a unit's officers and heads for their unit,
     /// the coordinator the district's summary and every unit's submission (`report::decide`).
     Reports,
+    /// Enter the evaluation judgments (成效评估: 组织领导, 隐患排查, 整改到位, 事故防控).
+    ScoreEvaluation,
 }
 
 /// Whether a role may do this at all.
@@ -88,7 +90,7 @@ pub fn may(role: Role, what: Permission) -> bool {
         DecideReward | PayReward => role == Finance,
         RecordHazards => matches!(role, Officer | Head | Coordinator | Inspector),
         RecordFindings => matches!(role, Coordinator | Inspector),
-        RecordAccountability => role == Coordinator,
+        RecordAccountability | ScoreEvaluation => role == Coordinator,
         Reports => matches!(role, Officer | Head | Coordinator),
     }
 }
@@ -152,6 +154,7 @@ mod tests {
                 Permission::Reports,
                 &[Role::Officer, Role::Head, Role::Coordinator],
             ),
+            (Permission::ScoreEvaluation, &[Role::Coordinator]),
         ];
         assert_eq!(expected.len(), Permission::iter().count());
         for (what, roles) in expected {

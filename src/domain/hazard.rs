@@ -8,7 +8,8 @@
 //!   └──────── review fail ─────┘
 //! open: extend, explain_delay (past the deadline), escalate (提请区政府研究), assign
 //! rectified or closed: lift_suspension (复工)
-//! any but closed: supervise / lift_supervision (挂牌督办)
+//! open or rectified: supervise (挂牌督办; the coordinator or an inspector)
+//! any, while listed: lift_supervision (the coordinator only)
 //! any: acknowledge_explanation (区安委办 accepts or returns an explanation awaiting it)
 //! ```
 
@@ -79,8 +80,9 @@ text_enum! {
         LiftSuspension,
         /// Put before the district government (提请区政府研究): it cannot be fixed by the unit.
         Escalate,
-        /// 挂牌督办 (coordinator or inspector).
+        /// 挂牌督办 with a reason and a due date (coordinator or inspector).
         Supervise,
+        /// Lifts the listed supervision (the coordinator only).
         LiftSupervision,
         /// Names or corrects the responsible people.
         Assign,
@@ -137,8 +139,8 @@ fn may(step: Step, a: Actor) -> bool {
             department_staff || coordinator
         }
         Step::Extend | Step::Escalate => department_head || coordinator,
-        Step::Supervise | Step::LiftSupervision => matches!(a.role, Coordinator | Inspector),
-        Step::AcknowledgeExplanation => coordinator,
+        Step::Supervise => matches!(a.role, Coordinator | Inspector),
+        Step::LiftSupervision | Step::AcknowledgeExplanation => coordinator,
     }
 }
 
@@ -233,7 +235,7 @@ mod tests {
     }
 
     /// Every status × step × role × relation: finance and strangers never act, inspectors only
-    /// supervise, the sub-district reports but never re-checks, nothing but supervision is
+    /// supervise (and never lift it), the sub-district reports but never re-checks, nothing but supervision is
     /// lifted from a closed hazard, and an overdue hazard needs its explanation first.
     #[test]
     fn every_status_step_and_actor() {
@@ -263,9 +265,11 @@ mod tests {
                                 assert_eq!(got, Err(Refusal::Forbidden), "{status} {step} {role}");
                             }
                             if role == Role::Inspector {
-                                let supervision =
-                                    matches!(step, Step::Supervise | Step::LiftSupervision);
+                                let supervision = step == Step::Supervise;
                                 assert_eq!(got != Err(Refusal::Forbidden), supervision);
+                            }
+                            if step == Step::LiftSupervision && role != Role::Coordinator {
+                                assert_eq!(got, Err(Refusal::Forbidden), "{role} lifts");
                             }
                             if matches!(step, Step::ReviewPass | Step::ReviewFail)
                                 && matches!(role, Role::Officer | Role::Head)
@@ -337,8 +341,13 @@ mod tests {
             ..Facts::default()
         };
         assert_eq!(
-            steps(HazardStatus::Closed, inspector, closed),
+            steps(HazardStatus::Closed, coordinator, closed),
             vec![Step::LiftSupervision]
+        );
+        assert!(steps(HazardStatus::Closed, inspector, closed).is_empty());
+        assert_eq!(
+            steps(HazardStatus::Open, inspector, Facts::default()),
+            vec![Step::Supervise]
         );
     }
 }

@@ -1,6 +1,8 @@
 //! Figures for oversight (成效评估): per-case facts in, groups out: counts, median and 90th
 //! percentile of days to acceptance, verification and rectification, the shares done within the
-//! legal limits, and a weighted score whose weights the district configures. Pure.
+//! legal limits, and a weighted score whose weights the district configures: the computed shares
+//! and, where the coordinator entered them for the unit and period, the four judgments of the
+//! seed (组织领导, 隐患排查, 整改到位, 事故防控, each 0–100). Pure.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
@@ -35,14 +37,24 @@ pub struct CaseFacts {
     pub verified_in_time: Option<bool>,
 }
 
-/// Weights of the evaluation score (they need not add up to 1: the score is normalised).
+/// Weights of the evaluation score (they need not add up to 1: the score is normalised over
+/// the parts that exist). The first four weigh the computed shares, the last four the judgments
+/// the coordinator enters; a unit without judgments is scored on the shares alone.
 #[derive(Debug, Clone, serde::Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct Weights {
     pub acceptance_in_time: f64,
     pub verification_in_time: f64,
     pub rectification_done: f64,
     pub overdue_explained: f64,
+    /// 组织领导 (organisation and leadership), entered.
+    pub leadership: f64,
+    /// 隐患排查 (hazard screening), entered.
+    pub hazard_screening: f64,
+    /// 整改到位 (rectification in place), entered.
+    pub rectification_in_place: f64,
+    /// 事故防控 (accident prevention), entered.
+    pub accident_prevention: f64,
 }
 
 impl Default for Weights {
@@ -52,8 +64,22 @@ impl Default for Weights {
             verification_in_time: 0.3,
             rectification_done: 0.3,
             overdue_explained: 0.1,
+            leadership: 0.25,
+            hazard_screening: 0.25,
+            rectification_in_place: 0.25,
+            accident_prevention: 0.25,
         }
     }
+}
+
+/// The four judgments of the seed, each 0–100, as the coordinator entered them for a unit and
+/// period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Judgments {
+    pub leadership: u8,
+    pub hazard_screening: u8,
+    pub rectification_in_place: u8,
+    pub accident_prevention: u8,
 }
 
 /// A share: done of due, with the percentage when anything was due.
@@ -92,8 +118,15 @@ pub struct Group {
     pub p90_days_to_verification: Option<f64>,
     pub median_days_to_rectification: Option<f64>,
     pub p90_days_to_rectification: Option<f64>,
-    /// 0–100, from the shares and the weights; `None` when nothing was due.
+    /// 0–100, the weighted total: the shares and, when entered, the judgments; `None` when
+    /// nothing was due and nothing was judged.
     pub score: Option<f64>,
+    /// 0–100, from the shares alone; `None` when nothing was due.
+    pub computed_score: Option<f64>,
+    /// The judgments entered for this group's unit and period (`None`: 未评分).
+    pub judgments: Option<Judgments>,
+    /// The computed part of the score: (weighted sum, sum of weights).
+    computed: (f64, f64),
 }
 
 /// The `p`-th percentile (0–100) by nearest rank.
@@ -143,7 +176,7 @@ pub fn group(key: &str, facts: &[&CaseFacts], w: &Weights) -> Group {
         p90_days_to_verification: percentile(&ver, 90.0),
         median_days_to_rectification: percentile(&rect, 50.0),
         p90_days_to_rectification: percentile(&rect, 90.0),
-        score: None,
+        ..Group::default()
     };
     let explained = Share {
         done: g.overdue_explained,
@@ -155,10 +188,38 @@ pub fn group(key: &str, facts: &[&CaseFacts], w: &Weights) -> Group {
         (g.rectification_done.percent(), w.rectification_done),
         (explained.percent(), w.overdue_explained),
     ];
-    let (sum, weight) = parts
+    let (sum, weight) = weighted(&parts);
+    g.computed = (sum, weight);
+    g.computed_score = (weight > 0.0).then(|| sum / weight);
+    g.score = g.computed_score;
+    g
+}
+
+/// (Σ share × weight, Σ weight) over the parts that exist.
+fn weighted(parts: &[(Option<f64>, f64)]) -> (f64, f64) {
+    parts
         .iter()
         .filter_map(|(p, w)| p.map(|p| (p * w, *w)))
-        .fold((0.0, 0.0), |(s, t), (x, w)| (s + x, t + w));
+        .fold((0.0, 0.0), |(s, t), (x, w)| (s + x, t + w))
+}
+
+/// The group with the judgments entered for it: the total weighs them with the computed shares.
+pub fn judged(mut g: Group, j: Judgments, w: &Weights) -> Group {
+    let parts = [
+        (Some(f64::from(j.leadership)), w.leadership),
+        (Some(f64::from(j.hazard_screening)), w.hazard_screening),
+        (
+            Some(f64::from(j.rectification_in_place)),
+            w.rectification_in_place,
+        ),
+        (
+            Some(f64::from(j.accident_prevention)),
+            w.accident_prevention,
+        ),
+    ];
+    let (sum, weight) = weighted(&parts);
+    let (sum, weight) = (sum + g.computed.0, weight + g.computed.1);
+    g.judgments = Some(j);
     g.score = (weight > 0.0).then(|| sum / weight);
     g
 }
@@ -243,6 +304,49 @@ mod tests {
         // Only acceptance (66.7%) and rectification (50%) were due, weighted 0.3 each.
         let score = g.score.unwrap();
         assert!((score - 58.333).abs() < 0.01, "{score}");
+    }
+
+    #[test]
+    fn entered_judgments_weigh_with_the_computed_shares() {
+        let facts = [fact(Some(1.0), Some(true), true, false)];
+        let refs: Vec<&CaseFacts> = facts.iter().collect();
+        let w = Weights::default();
+        let g = group("huli", &refs, &w);
+        // Acceptance 100% and rectification 0%, 0.3 each: 50.
+        assert_eq!(
+            (g.score, g.computed_score, g.judgments),
+            (Some(50.0), Some(50.0), None)
+        );
+        let j = Judgments {
+            leadership: 90,
+            hazard_screening: 80,
+            rectification_in_place: 70,
+            accident_prevention: 60,
+        };
+        let judged = judged(g.clone(), j, &w);
+        // (100×0.3 + 0×0.3 + (90+80+70+60)×0.25) / (0.6 + 1.0) = 105 / 1.6
+        assert!(
+            (judged.score.unwrap() - 65.625).abs() < 1e-9,
+            "{:?}",
+            judged.score
+        );
+        assert_eq!(
+            (judged.computed_score, judged.judgments),
+            (Some(50.0), Some(j))
+        );
+        // Judgments alone weigh nothing when their weights are zero.
+        let none = Weights {
+            leadership: 0.0,
+            hazard_screening: 0.0,
+            rectification_in_place: 0.0,
+            accident_prevention: 0.0,
+            ..Weights::default()
+        };
+        assert_eq!(super::judged(g.clone(), j, &none).score, Some(50.0));
+        // With nothing due, the judgments are the score.
+        let empty = group("quiet", &[], &w);
+        assert_eq!(empty.score, None);
+        assert_eq!(super::judged(empty, j, &w).score, Some(75.0));
     }
 
     #[test]

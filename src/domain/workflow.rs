@@ -12,6 +12,8 @@
 //! any status ─explain_delay→ the same status (which limit was missed is the case's facts)
 //! any status ─acknowledge_explanation→ the same status (the coordinator accepts or returns one)
 //! unsubstantiated | closed | rejected ─reopen→ verifying (复查, the coordinator)
+//! any open status ─supervise→ the same status, under listed supervision (挂牌督办; the
+//!     coordinator or an inspector) ─lift_supervision→ lifted (the coordinator, in any status)
 //! ```
 
 use super::roles::Role;
@@ -46,10 +48,15 @@ pub enum Action {
     AcknowledgeExplanation,
     /// 复查: a case ended as not true, closed or refused is verified again, with a new limit.
     Reopen,
+    /// Puts the case under listed supervision (挂牌督办) with a reason and a due date: the
+    /// coordinator or an inspector, while the case is open and not listed already.
+    Supervise,
+    /// Lifts the listed supervision in force (the coordinator only).
+    LiftSupervision,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::Accept,
         Action::Reject,
         Action::StartVerification,
@@ -67,6 +74,8 @@ impl Action {
         Action::LinkEnterprise,
         Action::AcknowledgeExplanation,
         Action::Reopen,
+        Action::Supervise,
+        Action::LiftSupervision,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +89,13 @@ pub struct Actor {
     pub role: Role,
     /// The actor's unit leads the case (not only co-handles it).
     pub lead_unit: bool,
+}
+
+/// What the workflow needs to know of the case besides its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Facts {
+    /// Under listed supervision (挂牌督办) now.
+    pub listed: bool,
 }
 
 /// Why an action is refused: the actor may never take it here (403), or the case's status does
@@ -96,15 +112,29 @@ pub fn is_terminal(status: Status) -> bool {
 }
 
 /// The status an action leads to, or why it may not be taken.
-pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Refusal> {
+pub fn decide(
+    status: Status,
+    action: Action,
+    actor: Actor,
+    facts: Facts,
+) -> Result<Status, Refusal> {
     use Action as A;
     use Status as S;
     // Who may take the action at all, whatever the status.
     let allowed = match actor.role {
-        Role::Inspector | Role::Finance => false,
+        Role::Finance => false,
+        // Inspectors (督查组) work no case; they put it under listed supervision.
+        Role::Inspector => action == A::Supervise,
         Role::Coordinator => true,
-        // Deciding on explanations and re-checking a finished case are 区安委办's.
-        _ if matches!(action, A::AcknowledgeExplanation | A::Reopen) => false,
+        // Deciding on explanations, re-checking a finished case and listed supervision are
+        // 区安委办's (an inspector's listing is allowed above).
+        _ if matches!(
+            action,
+            A::AcknowledgeExplanation | A::Reopen | A::Supervise | A::LiftSupervision
+        ) =>
+        {
+            false
+        }
         // Moving a case (to another department, sector or sub-district) is for its lead unit.
         Role::Head => {
             !matches!(
@@ -136,16 +166,18 @@ pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Status, Re
         (S::Rectified | S::Unsubstantiated | S::Duplicate, A::Close) => S::Closed,
         (s, A::Transfer | A::Reclassify | A::SetStreet) if !is_terminal(s) => s,
         (s, A::LinkEnterprise) => s,
+        (s, A::Supervise) if !is_terminal(s) && !facts.listed => s,
+        (s, A::LiftSupervision) if facts.listed => s,
         _ => return Err(Refusal::Illegal),
     };
     Ok(next)
 }
 
 /// The actions an actor may take on a case in this status (for the case page's buttons).
-pub fn available(status: Status, actor: Actor) -> Vec<Action> {
+pub fn available(status: Status, actor: Actor, facts: Facts) -> Vec<Action> {
     Action::ALL
         .into_iter()
-        .filter(|a| decide(status, *a, actor).is_ok())
+        .filter(|a| decide(status, *a, actor, facts).is_ok())
         .collect()
 }
 
@@ -163,8 +195,9 @@ mod tests {
     const HEAD: Actor = actor(Role::Head, true);
     const COORD: Actor = actor(Role::Coordinator, false);
 
-    /// The legal transitions, as (from, action, to). Everything not listed is illegal.
-    fn legal() -> Vec<(Status, Action, Status)> {
+    /// The legal transitions, as (from, action, to), for a case not listed (`listed` false) or
+    /// listed. Everything not listed is illegal.
+    fn legal(listed: bool) -> Vec<(Status, Action, Status)> {
         use Action as A;
         use Status as S;
         let mut v = vec![
@@ -200,6 +233,11 @@ mod tests {
             ] {
                 v.push((s, bookkeeping, s));
             }
+            if listed {
+                v.push((s, A::LiftSupervision, s));
+            } else if !is_terminal(s) {
+                v.push((s, A::Supervise, s));
+            }
         }
         v
     }
@@ -207,9 +245,19 @@ mod tests {
     /// What each kind of actor may do, regardless of status.
     fn role_may(actor: Actor, action: Action) -> bool {
         match actor.role {
-            Role::Inspector | Role::Finance => false,
+            Role::Finance => false,
+            Role::Inspector => action == Action::Supervise,
             Role::Coordinator => true,
-            _ if matches!(action, Action::AcknowledgeExplanation | Action::Reopen) => false,
+            _ if matches!(
+                action,
+                Action::AcknowledgeExplanation
+                    | Action::Reopen
+                    | Action::Supervise
+                    | Action::LiftSupervision
+            ) =>
+            {
+                false
+            }
             Role::Head => {
                 !matches!(
                     action,
@@ -234,43 +282,67 @@ mod tests {
 
     #[test]
     fn every_status_action_and_actor_is_decided_as_the_lifecycle_says() {
-        let legal = legal();
         let actors: Vec<Actor> = Role::ALL
             .into_iter()
             .flat_map(|role| [actor(role, true), actor(role, false)])
             .collect();
         let mut checked = 0;
-        for &status in Status::VARIANTS {
-            for action in Action::ALL {
-                for actor in &actors {
-                    let expected = if !role_may(*actor, action) {
-                        Err(Refusal::Forbidden)
-                    } else {
-                        legal
-                            .iter()
-                            .find(|(f, a, _)| *f == status && *a == action)
-                            .map(|(_, _, to)| *to)
-                            .ok_or(Refusal::Illegal)
-                    };
-                    assert_eq!(
-                        decide(status, action, *actor),
-                        expected,
-                        "{status} {action} {actor:?}"
-                    );
-                    checked += 1;
+        for listed in [false, true] {
+            let legal = legal(listed);
+            let facts = Facts { listed };
+            for &status in Status::VARIANTS {
+                for action in Action::ALL {
+                    for actor in &actors {
+                        let expected = if !role_may(*actor, action) {
+                            Err(Refusal::Forbidden)
+                        } else {
+                            legal
+                                .iter()
+                                .find(|(f, a, _)| *f == status && *a == action)
+                                .map(|(_, _, to)| *to)
+                                .ok_or(Refusal::Illegal)
+                        };
+                        assert_eq!(
+                            decide(status, action, *actor, facts),
+                            expected,
+                            "{status} {action} {actor:?} listed={listed}"
+                        );
+                        checked += 1;
+                    }
                 }
             }
         }
-        assert_eq!(checked, 10 * 17 * 10);
+        assert_eq!(checked, 2 * 10 * 19 * 10);
     }
 
     #[test]
-    fn inspectors_and_finance_take_no_case_action() {
-        for role in [Role::Inspector, Role::Finance] {
-            for lead_unit in [true, false] {
-                assert!(available(Status::Submitted, actor(role, lead_unit)).is_empty());
-            }
+    fn finance_takes_no_case_action_and_inspectors_only_list_open_cases() {
+        let none = Facts::default();
+        let listed = Facts { listed: true };
+        for lead_unit in [true, false] {
+            let finance = actor(Role::Finance, lead_unit);
+            assert!(available(Status::Submitted, finance, none).is_empty());
+            let inspector = actor(Role::Inspector, lead_unit);
+            assert_eq!(
+                available(Status::Verifying, inspector, none),
+                vec![Action::Supervise]
+            );
+            // Listed already, or closed: nothing; lifting is the coordinator's.
+            assert!(available(Status::Verifying, inspector, listed).is_empty());
+            assert!(available(Status::Closed, inspector, none).is_empty());
         }
+        assert_eq!(
+            decide(Status::Closed, Action::LiftSupervision, COORD, listed),
+            Ok(Status::Closed)
+        );
+        assert_eq!(
+            decide(Status::Verifying, Action::LiftSupervision, HEAD, listed),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            decide(Status::Verifying, Action::Supervise, COORD, listed),
+            Err(Refusal::Illegal)
+        );
     }
 
     #[test]
@@ -285,13 +357,13 @@ mod tests {
             (S::Closed, A::Transfer, COORD, Err(Refusal::Illegal)),
         ] {
             assert_eq!(
-                decide(status, action, actor),
+                decide(status, action, actor, Facts::default()),
                 expected,
                 "{status} {action} {actor:?}"
             );
         }
         assert_eq!(
-            available(Status::Submitted, OFFICER),
+            available(Status::Submitted, OFFICER, Facts::default()),
             vec![
                 Action::Accept,
                 Action::Reject,
@@ -330,7 +402,7 @@ mod tests {
             (S::Closed, A::ExplainDelay, CO_HEAD, Ok(S::Closed)),
         ] {
             assert_eq!(
-                decide(status, action, actor),
+                decide(status, action, actor, Facts::default()),
                 expected,
                 "{status} {action} {actor:?}"
             );

@@ -13,11 +13,12 @@ use crate::db::DbConn;
 use crate::db::cases::{self, CaseFileRow};
 use crate::db::enterprises;
 use crate::db::explanations::Owner;
+use crate::db::listings::Listed;
 use crate::db::tips::{self, TipRow};
 use crate::domain::FieldError;
 use crate::domain::deadlines::Limit;
 use crate::domain::status::Status;
-use crate::domain::workflow::{self, Action, Actor};
+use crate::domain::workflow::{self, Action, Actor, Facts};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 /// What a step changes besides the status, and what it found wrong with the fields.
@@ -29,6 +30,8 @@ struct Step<'a> {
     sector: Option<String>,
     /// The enterprise of `link_enterprise`.
     enterprise: Option<i64>,
+    /// `supervise`: the reason and the due date (督办期限).
+    listing: Option<(String, NaiveDate)>,
     street: Option<String>,
     note: Option<String>,
     to_reporter: Option<String>,
@@ -86,7 +89,8 @@ impl Services {
                 role: staff.role,
                 lead_unit: lead,
             };
-            workflow::decide(tip.status, Action::LinkEnterprise, actor).map_err(refusal)?;
+            let facts = Facts::default();
+            workflow::decide(tip.status, Action::LinkEnterprise, actor, facts).map_err(refusal)?;
             let id = self.insert_enterprise(conn, staff, input)?;
             let link = ActionInput {
                 action: Action::LinkEnterprise.as_str().to_owned(),
@@ -114,13 +118,17 @@ impl Services {
             role: staff.role,
             lead_unit: lead,
         };
-        let next = workflow::decide(tip.status, action, actor).map_err(refusal)?;
+        let facts = Facts {
+            listed: self.listing(conn, Listed::Tip(tip.id.0))?.is_some(),
+        };
+        let next = workflow::decide(tip.status, action, actor, facts).map_err(refusal)?;
         let mut step = Step {
             input,
             file: cases::get(conn, tip.id)?,
             department: tip.department.clone(),
             sector: None,
             enterprise: None,
+            listing: None,
             street: None,
             note: input.note.clone().filter(|n| !n.trim().is_empty()),
             to_reporter: None,
@@ -175,6 +183,21 @@ impl Services {
             Action::Reclassify => self.reclassify(tip, step),
             Action::SetStreet => self.set_street(tip, step),
             Action::LinkEnterprise => link_enterprise(conn, tip, step)?,
+            Action::Supervise => {
+                let input = step.input;
+                let (reason, due) = super::listing::listing_fields(
+                    input.reason.as_deref(),
+                    input.due.as_deref(),
+                    today,
+                    &mut step.errors,
+                );
+                step.note = Some(format!("{reason} ({due})"));
+                step.reason = Some(reason.clone());
+                step.listing = Some((reason, due));
+            }
+            Action::LiftSupervision => {
+                step.note = super::listing::lift_note(step.input.note.as_deref(), &mut step.errors)
+            }
         }
         Ok(())
     }
@@ -376,6 +399,13 @@ impl Services {
         }
         if action == Action::ConfirmRectified {
             self.close_hazard_of_tip(conn, staff, tip)?;
+        }
+        let listed = Listed::Tip(tip.id.0);
+        if let Some(listing) = step.listing.clone() {
+            self.list_for_supervision(conn, &staff.username, listed, listing)?;
+        }
+        if action == Action::LiftSupervision {
+            self.lift_listing(conn, &staff.username, listed, step.note.as_deref())?;
         }
         let deadlines = deadlines_of(&step.file);
         let next_deadline = deadlines.current(next).map(|(_, d)| d);

@@ -4,6 +4,7 @@
 use super::cases::{AttachmentInfo, CaseMessage, CaseView, HistoryItem, Rectification};
 use super::explanations::ExplanationView;
 use super::hazards::EnterpriseRef;
+use super::listing::ListedSupervision;
 use super::names::{Unit, unit};
 use crate::domain::catalog::Catalog;
 use crate::domain::deadlines::Deadlines;
@@ -89,6 +90,9 @@ pub struct CaseJson<'a> {
     pub attachments: &'a [AttachmentInfo],
     /// What the signed-in staff member may do now.
     pub actions: &'a [Action],
+    /// 挂牌督办 of the case in force, or null.
+    #[schema(required)]
+    pub listed_supervision: Option<&'a ListedSupervision>,
 }
 
 pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
@@ -130,5 +134,6 @@ pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
         reject_reason: v.reject_reason.as_deref(),
         attachments: &v.attachments,
         actions: &v.actions,
+        listed_supervision: v.listed_supervision.as_ref(),
     }
 }

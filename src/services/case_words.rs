@@ -20,7 +20,7 @@ impl CaseView {
     pub fn in_words(&self, names: Names, offset: FixedOffset, today: NaiveDate) -> CaseInWords {
         let (history, messages) = conversation(names, offset, self);
         CaseInWords {
-            case: case_json(names, offset, self),
+            case: case_json(names, offset, self, today),
             deadlines: deadlines_json(names.lang, self, today),
             history,
             messages,
@@ -29,7 +29,7 @@ impl CaseView {
 }
 
 /// What the reporter gave and where the case stands, in words.
-fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
+fn case_json(names: Names, offset: FixedOffset, v: &CaseView, today: NaiveDate) -> Value {
     let (t, f, lang) = (v, &v.rectification, names.lang);
     let co: Vec<String> = v.co_departments.iter().map(|u| names.unit(u)).collect();
     let sector = |code: &str| names.known_sector(code);
@@ -61,6 +61,7 @@ fn case_json(names: Names, offset: FixedOffset, v: &CaseView) -> Value {
         "suspend": f.suspend_operations,
         "delay_explanation": f.delay_explanation.clone().unwrap_or_default(),
         "hazard": v.hazard.as_ref().map(|h| json!({"id": h.id.0, "number": h.number, "supervised": h.supervised})),
+        "listed": v.listed_supervision.as_ref().map(|l| listed_json(l, today)),
     })
 }
 
@@ -170,4 +171,10 @@ fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>,
         json!({ "from_staff": staff_side, "who": who, "body": m.body, "at": at(m.at) })
     });
     (history.collect(), messages.collect())
+}
+
+/// A listing in force (挂牌督办) as pages show it: reason, due date, who listed it, and whether
+/// its due date has passed.
+pub fn listed_json(l: &super::listing::ListedSupervision, today: NaiveDate) -> Value {
+    json!({"reason": l.reason, "due": l.due.to_string(), "by": l.by, "overdue": l.due < today})
 }

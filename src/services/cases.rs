@@ -14,6 +14,7 @@ use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
 use crate::db::explanations::Owner;
+use crate::db::listings::Listed;
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
@@ -58,6 +59,8 @@ pub struct ActionInput {
     pub street: Option<String>,
     /// `link_enterprise`: the enterprise's id.
     pub enterprise_id: Option<i64>,
+    /// `supervise`: the due date of the listed supervision (督办期限, `YYYY-MM-DD`).
+    pub due: Option<String>,
 }
 
 /// A case as lists show it (the queue, the public Open311 list): no text, address or identity.
@@ -72,6 +75,11 @@ pub struct CaseSummary {
     pub updated_at: chrono::NaiveDateTime,
     pub next_deadline: Option<NaiveDate>,
     pub overdue: bool,
+    /// 挂牌督办 in force (filled in by the staff queue only).
+    pub listed_supervision: Option<super::listing::ListedSupervision>,
+    /// The tip's database id, to find what belongs to it.
+    #[serde(skip)]
+    pub(super) tip_id: i64,
 }
 
 impl From<TipRow> for CaseSummary {
@@ -86,6 +94,8 @@ impl From<TipRow> for CaseSummary {
             updated_at: t.updated_at,
             next_deadline: t.next_deadline,
             overdue: t.overdue,
+            listed_supervision: None,
+            tip_id: t.id.0,
         }
     }
 }
@@ -160,6 +170,8 @@ pub struct CaseView {
     pub missed: Vec<Limit>,
     /// Missed limits no explanation answers (none yet, or the last ones returned): asked for.
     pub unexplained: Vec<Limit>,
+    /// 挂牌督办 of the case in force.
+    pub listed_supervision: Option<super::listing::ListedSupervision>,
 }
 
 /// A case's hazard as its page names it: the link, and whether it is under listed supervision
@@ -278,6 +290,8 @@ pub(super) fn tells_reporter(action: Action) -> bool {
             | Action::AcknowledgeExplanation
             | Action::StartVerification
             | Action::LinkEnterprise
+            | Action::Supervise
+            | Action::LiftSupervision
     )
 }
 
@@ -301,7 +315,7 @@ pub(super) fn required(
 /// decision).
 fn offered(
     status: Status,
-    actor: Actor,
+    (actor, facts): (Actor, workflow::Facts),
     file: &CaseFileRow,
     (missed, explanations): (&[Limit], &[ExplanationView]),
 ) -> Vec<Action> {
@@ -311,7 +325,7 @@ fn offered(
         Action::ExtendVerification => !file.verification_extended,
         _ => true,
     };
-    workflow::available(status, actor)
+    workflow::available(status, actor, facts)
         .into_iter()
         .filter(allowed)
         .collect()
@@ -410,7 +424,13 @@ impl Services {
         let offset = (page.clamp(1, 1_000_000) - 1) * per_page;
         let mut conn = self.db.read()?;
         let (rows, total) = cases::queue(&mut conn, &filter, offset, per_page)?;
-        Ok((rows.into_iter().map(CaseSummary::from).collect(), total))
+        let mut items: Vec<CaseSummary> = rows.into_iter().map(CaseSummary::from).collect();
+        let ids: Vec<i64> = items.iter().map(|c| c.tip_id).collect();
+        let mut listings = self.tip_listings(&mut conn, &ids)?;
+        for c in &mut items {
+            c.listed_supervision = listings.remove(&c.tip_id);
+        }
+        Ok((items, total))
     }
 
     /// The public list of requests (Open311), newest first, at most `limit`. Without a period
@@ -503,7 +523,12 @@ impl Services {
                 number: h.number,
                 supervised: h.supervised,
             });
+        let listed_supervision = self.listing(conn, Listed::Tip(tip.id.0))?;
+        let facts = workflow::Facts {
+            listed: listed_supervision.is_some(),
+        };
         Ok(CaseView {
+            listed_supervision,
             hazard,
             exposure,
             may_expose: staff.may(Permission::Publish) && super::exposure::exposable(&tip, &file),
@@ -512,7 +537,7 @@ impl Services {
             messages,
             attachments,
             overdue: deadlines.overdue(status, self.today()),
-            actions: offered(status, actor, &file, (&missed, &explanations)),
+            actions: offered(status, (actor, facts), &file, (&missed, &explanations)),
             may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
             may_message: staff.may(Permission::WorkCases),
             may_propose_reward: self.may_propose_reward(staff, &tip, &file, &rewards)?,

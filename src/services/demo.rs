@@ -202,6 +202,10 @@ impl Services {
                 display_name: Some(&u.display_name),
                 password: &password,
                 phone: None,
+                // The demo's inspectors belong to the first supervision group.
+                group: (role == Role::Inspector)
+                    .then(|| self.supervision_groups.first().map(|g| g.code.as_str()))
+                    .flatten(),
             })
             .map_err(|e| anyhow::anyhow!("demo.toml user {}: {e:?}", u.username))?;
             users.push((u.username.clone(), u.role.clone(), u.unit.clone(), password));

@@ -172,6 +172,8 @@ impl Services {
                     note: Some(s.note.clone()),
                     reason: Some(s.note.clone()),
                     explanation: Some(s.note.clone()),
+                    // 挂牌督办: two weeks to answer it.
+                    due: Some((today + Duration::days(14)).to_string()),
                     ..HazardActionInput::default()
                 };
                 self.hazard_act(&by, hazard.id, &input)

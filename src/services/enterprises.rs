@@ -106,6 +106,9 @@ pub struct EnterpriseHazard {
     /// The day it was struck off (销号).
     #[schema(required, value_type = Option<String>)]
     pub reviewed_on: Option<NaiveDate>,
+    /// 挂牌督办 in force, or null.
+    #[schema(required)]
+    pub listed_supervision: Option<super::listing::ListedSupervision>,
 }
 
 /// An entry of one of the enterprise's tips on the public exposure list.
@@ -403,10 +406,16 @@ impl Services {
                 })
             })
             .collect();
-        let hazards = enterprises::hazards_of(conn, id)?
+        let hazards: Vec<_> = enterprises::hazards_of(conn, id)?
             .into_iter()
             .filter(|h| self.hazard_in_reach(staff, h))
+            .collect();
+        let ids: Vec<i64> = hazards.iter().map(|h| h.id.0).collect();
+        let mut listings = self.hazard_listings(conn, &ids)?;
+        let hazards = hazards
+            .into_iter()
             .map(|h| EnterpriseHazard {
+                listed_supervision: listings.remove(&h.id.0),
                 id: h.id,
                 number: h.number,
                 grade: h.grade,

@@ -311,6 +311,15 @@ fn evaluation(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<(
             "oversight-col-overdue-explained",
             "oversight-col-overdue-accepted",
             "oversight-col-score",
+            "evaluation-computed",
+            "evaluation-leadership",
+            "evaluation-leadership-note",
+            "evaluation-hazard_screening",
+            "evaluation-hazard_screening-note",
+            "evaluation-rectification_in_place",
+            "evaluation-rectification_in_place-note",
+            "evaluation-accident_prevention",
+            "evaluation-accident_prevention-note",
         ]
         .map(|k| lang.t(k)),
     )?;
@@ -319,7 +328,7 @@ fn evaluation(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<(
         ("oversight-departments", &o.by_department),
     ] {
         for g in groups {
-            sheet.line([
+            let mut line = vec![
                 lang.t(kind),
                 names.unit(&g.key),
                 g.received.to_string(),
@@ -330,10 +339,40 @@ fn evaluation(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<(
                 g.overdue_explained.to_string(),
                 g.overdue_accepted.to_string(),
                 score(g),
-            ])?;
+                super::oversight::days(g.computed_score),
+            ];
+            line.extend(judgment_cells(lang, g, o.judgment_notes.get(&g.key)));
+            sheet.line(line)?;
         }
     }
     Ok(())
+}
+
+/// The four judgments and their notes; 未评分 and blanks when none were entered.
+fn judgment_cells(
+    lang: Lang,
+    g: &crate::domain::metrics::Group,
+    notes: Option<&super::evaluation::Notes>,
+) -> Vec<String> {
+    let Some(j) = g.judgments else {
+        let mut cells = vec![String::new(); 8];
+        cells[0] = lang.t("evaluation-unscored");
+        return cells;
+    };
+    let scores = [
+        j.leadership,
+        j.hazard_screening,
+        j.rectification_in_place,
+        j.accident_prevention,
+    ];
+    scores
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let note = notes.and_then(|n| n[i].clone()).unwrap_or_default();
+            [s.to_string(), note]
+        })
+        .collect()
 }
 
 /// The report: the figures, then the overdue list with the explanations.
@@ -361,8 +400,24 @@ fn report(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<()> {
             pct(t.rectification_done),
         ),
         ("oversight-col-score", score(t)),
+        (
+            "evaluation-computed",
+            super::oversight::days(t.computed_score),
+        ),
     ] {
         sheet.line([lang.t(k), v])?;
+    }
+    // The judgments entered for the scope's unit, each with its note.
+    let notes = o.unit.as_ref().and_then(|u| o.judgment_notes.get(u));
+    let cells = judgment_cells(lang, t, notes);
+    match t.judgments {
+        Some(_) => {
+            for (i, part) in super::evaluation::PARTS.iter().enumerate() {
+                let label = lang.t(&format!("evaluation-{part}"));
+                sheet.line([label, cells[2 * i].clone(), cells[2 * i + 1].clone()])?;
+            }
+        }
+        None => sheet.line([lang.t("evaluation-judgments"), cells[0].clone()])?,
     }
     sheet.gap()?;
     sheet.line(

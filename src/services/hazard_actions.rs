@@ -6,9 +6,11 @@
 use super::auth::Staff;
 use super::explanations::{Acknowledgement, acknowledgement};
 use super::hazards::{Fields, HazardView, date_field, nul_free, optional_field};
+use super::listing::{lift_note, listing_fields};
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::explanations::{self, Owner};
 use crate::db::hazards::{self, HazardRow};
+use crate::db::listings::Listed;
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::deadlines::Limit;
@@ -35,8 +37,10 @@ pub struct HazardActionInput {
     pub note: Option<String>,
     /// `extend`: the new deadline, later than the current one (`YYYY-MM-DD`).
     pub deadline: Option<String>,
-    /// `extend`, `escalate`: why.
+    /// `extend`, `escalate`, `supervise`: why.
     pub reason: Option<String>,
+    /// `supervise`: the due date of the listed supervision (督办期限, `YYYY-MM-DD`).
+    pub due: Option<String>,
     /// `explain_delay`: the written explanation (书面说明).
     pub explanation: Option<String>,
     /// `explain_delay`: the day the rectification is now expected (`YYYY-MM-DD`), optional.
@@ -70,7 +74,7 @@ impl HazardActionInput {
     }
 
     /// Every text field, for the NUL check.
-    fn texts(&self) -> [(&'static str, Option<&str>); 12] {
+    fn texts(&self) -> [(&'static str, Option<&str>); 13] {
         [
             ("action", Some(self.action.as_str())),
             ("decision", self.decision.as_deref()),
@@ -78,6 +82,7 @@ impl HazardActionInput {
             ("note", self.note.as_deref()),
             ("deadline", self.deadline.as_deref()),
             ("reason", self.reason.as_deref()),
+            ("due", self.due.as_deref()),
             ("explanation", self.explanation.as_deref()),
             ("new_date", self.new_date.as_deref()),
             ("responsible_person", self.responsible_person.as_deref()),
@@ -96,6 +101,8 @@ struct Change {
     date: Option<NaiveDate>,
     explain: Option<String>,
     acknowledge: Option<Acknowledgement>,
+    /// `supervise`: the reason and the due date (督办期限).
+    listing: Option<(String, NaiveDate)>,
 }
 
 /// The answer of `decide` as a service error: 403, or 409 with its code.
@@ -142,6 +149,13 @@ impl Services {
             change.row.status = next;
             change.row.updated_at = self.now();
             hazards::update(conn, &change.row)?;
+            let listed = Listed::Hazard(id.0);
+            if let Some(listing) = change.listing.clone() {
+                self.list_for_supervision(conn, &staff.username, listed, listing)?;
+            }
+            if step == Step::LiftSupervision {
+                self.lift_listing(conn, &staff.username, listed, change.note.as_deref())?;
+            }
             let key = (change.row.id, change.row.number.as_str());
             self.hazard_event(
                 conn,
@@ -172,6 +186,7 @@ impl Services {
         };
         let mut explain = None;
         let mut acknowledge = None;
+        let mut listing = None;
         let (note, date) = match step {
             Step::ReportRectified => {
                 let done = f.take(date_field("completed_on", input.completed_on.as_deref()));
@@ -225,9 +240,20 @@ impl Services {
                 row.escalated_on = Some(today);
                 (Some(text(&mut f, "reason", &input.reason)), Some(today))
             }
-            Step::Supervise | Step::LiftSupervision => {
-                row.supervised = step == Step::Supervise;
-                (optional(&mut f, &input.note), None)
+            Step::Supervise => {
+                row.supervised = true;
+                let (reason, due) = listing_fields(
+                    input.reason.as_deref(),
+                    input.due.as_deref(),
+                    today,
+                    &mut f.errors,
+                );
+                listing = Some((reason.clone(), due));
+                (Some(reason), Some(due))
+            }
+            Step::LiftSupervision => {
+                row.supervised = false;
+                (lift_note(input.note.as_deref(), &mut f.errors), None)
             }
             Step::Assign => (assign(&mut f, &mut row, input), None),
         };
@@ -238,6 +264,7 @@ impl Services {
                 date,
                 explain,
                 acknowledge,
+                listing,
             })
         } else {
             Err(ServiceError::Validation(f.errors))

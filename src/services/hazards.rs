@@ -208,6 +208,9 @@ pub struct HazardView {
     #[schema(required, value_type = Option<String>)]
     pub escalated_on: Option<NaiveDate>,
     pub supervised: bool,
+    /// 挂牌督办 in force, or null.
+    #[schema(required)]
+    pub listed_supervision: Option<super::listing::ListedSupervision>,
     pub created_by: String,
     /// Oldest first.
     pub history: Vec<HazardEvent>,
@@ -690,7 +693,10 @@ impl Services {
                 date: e.on_date,
             })
             .collect();
+        let listed = crate::db::listings::Listed::Hazard(row.id.0);
+        let listed_supervision = self.listing(conn, listed)?;
         Ok(HazardView {
+            listed_supervision,
             id: row.id,
             number: row.number,
             status: row.status,

@@ -82,6 +82,7 @@ pub const HAZARD_COLUMNS: &[(&str, f64)] = &[
     ("lists-col-found-on", 12.0),
     ("lists-col-department", 18.0),
     ("lists-col-status", 12.0),
+    ("lists-col-listed", 28.0),
 ];
 
 /// 整改清单.
@@ -192,6 +193,8 @@ pub struct ListRow {
     pub overdue: bool,
     /// Under listed supervision (挂牌督办) now.
     pub supervised: bool,
+    /// The due date (督办期限) of the listed supervision in force.
+    pub listing: Option<NaiveDate>,
     pub cells: Vec<Cell>,
 }
 
@@ -252,13 +255,23 @@ impl Services {
         let ended = self.today() > self.campaign.ends;
         let names = Names::new(&self.catalog, lang);
         let today = self.today();
+        let ids: Vec<i64> = listed.iter().map(|l| l.hazard.id.0).collect();
+        let listings = self.hazard_listings(&mut conn, &ids)?;
         let rows = listed
             .iter()
-            .map(|l| ListRow {
-                id: l.hazard.id,
-                overdue: l.hazard.status == HazardStatus::Open && l.hazard.deadline < today,
-                supervised: l.hazard.supervised,
-                cells: cells(kind, names, l, reviews.get(&l.hazard.id), today),
+            .map(|l| {
+                let listing = listings.get(&l.hazard.id.0);
+                let mut cells = cells(kind, names, l, reviews.get(&l.hazard.id), today);
+                if kind == ListKind::Hazards {
+                    cells.push(Cell::Text(listing_words(lang, listing)));
+                }
+                ListRow {
+                    id: l.hazard.id,
+                    overdue: l.hazard.status == HazardStatus::Open && l.hazard.deadline < today,
+                    supervised: l.hazard.supervised,
+                    listing: listing.map(|x| x.due),
+                    cells,
+                }
             })
             .collect();
         Ok(HazardList {
@@ -484,6 +497,15 @@ fn progress(lang: Lang, h: &crate::db::hazards::HazardRow, today: NaiveDate) -> 
         parts.push(lang.t("lists-supervised"));
     }
     parts.join(" · ")
+}
+
+/// The listed supervision in force in words: its reason and due date (督办期限); blank when none.
+fn listing_words(lang: Lang, l: Option<&super::listing::ListedSupervision>) -> String {
+    l.map(|l| {
+        let due = l.due.to_string();
+        lang.t_str("lists-listed", &[("reason", &l.reason), ("due", &due)])
+    })
+    .unwrap_or_default()
 }
 
 /// 停产停业整改, and the day work resumed (复工).

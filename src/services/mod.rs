@@ -17,6 +17,7 @@ pub mod demo;
 mod demo_campaign;
 pub mod drafts;
 pub mod enterprises;
+pub mod evaluation;
 pub mod explanations;
 pub mod exports;
 pub mod exposure;
@@ -26,6 +27,7 @@ pub mod import;
 pub mod inspections;
 pub mod intake;
 pub mod jobs;
+pub mod listing;
 pub mod lists;
 pub mod names;
 pub mod notify;
@@ -123,6 +125,8 @@ pub struct Services {
     pub weights: crate::domain::metrics::Weights,
     /// The campaign the lists count against (hazards still open past its end).
     pub campaign: crate::config::Campaign,
+    /// The supervision groups (督查组) inspectors belong to.
+    pub supervision_groups: Vec<crate::config::SupervisionGroup>,
     /// The time every use case and background job reads (a test moves it).
     pub clock: Clock,
 }
@@ -151,6 +155,7 @@ impl Services {
             time_limits: settings.time_limits.clone(),
             weights: settings.evaluation.clone(),
             campaign: settings.campaign.clone(),
+            supervision_groups: settings.supervision_groups.clone(),
             session_mac: MacKey::new(&keys.session.derive("tipline session v2")?)?,
             audit_keys: audit::AuditKeys::new(&keys.identity)?,
             keyed: KeyedHasher::new(&keys.identity, keyed_hash_scheme)?,

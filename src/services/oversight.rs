@@ -64,6 +64,8 @@ pub struct Oversight {
     pub by_channel: Vec<Group>,
     pub weekly: Vec<(NaiveDate, i64)>,
     pub overdue: Vec<OverdueCase>,
+    /// The notes of the judgments entered for this period, by unit (`services::evaluation`).
+    pub judgment_notes: std::collections::HashMap<String, super::evaluation::Notes>,
 }
 
 impl Oversight {
@@ -319,20 +321,44 @@ impl Services {
             .map(|ch| ch.as_str().to_owned())
             .collect();
         let all: Vec<&CaseFacts> = facts.iter().collect();
+        // The judgments entered for a unit and this period weigh in its total.
+        let judged = {
+            let mut conn = self.db.read()?;
+            self.period_judgments(&mut conn, (from, to))?
+        };
+        let judge = |groups: Vec<Group>| -> Vec<Group> {
+            groups
+                .into_iter()
+                .map(|g| match judged.get(&g.key) {
+                    Some((j, _)) => metrics::judged(g, *j, w),
+                    None => g,
+                })
+                .collect()
+        };
+        let mut total = metrics::group("", &all, w);
+        if let Some((j, _)) = unit.and_then(|u| judged.get(u)) {
+            total = metrics::judged(total, *j, w);
+        }
         Ok(Oversight {
             unit: unit.map(str::to_owned),
             from,
             to,
-            total: metrics::group("", &all, w),
+            total,
             by_sector: metrics::by(&facts, &sectors, |f| Some(f.sector.clone()), w),
-            by_street: metrics::by(&facts, &streets, |f| f.street.clone(), w),
-            by_department: metrics::by(&facts, &departments, |f| Some(f.department.clone()), w),
+            by_street: judge(metrics::by(&facts, &streets, |f| f.street.clone(), w)),
+            by_department: judge(metrics::by(
+                &facts,
+                &departments,
+                |f| Some(f.department.clone()),
+                w,
+            )),
             by_channel: metrics::by(&facts, &channels, |f| Some(f.channel.clone()), w)
                 .into_iter()
                 .filter(|g| g.received > 0)
                 .collect(),
             weekly: metrics::weekly(&facts, from, to),
             overdue,
+            judgment_notes: judged.into_iter().map(|(u, (_, n))| (u, n)).collect(),
         })
     }
 

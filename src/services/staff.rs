@@ -19,6 +19,8 @@ pub struct NewStaff<'a> {
     /// The staff member's own mobile, kept only as a keyed hash (a reward claimed with it is
     /// flagged to finance).
     pub phone: Option<&'a str>,
+    /// An inspector's supervision group (督查组, a configured code); none is allowed (未分组).
+    pub group: Option<&'a str>,
 }
 
 #[derive(Debug)]
@@ -27,6 +29,8 @@ pub struct StaffSummary {
     pub role: String,
     pub unit: Option<String>,
     pub active: bool,
+    /// An inspector's supervision group (a configured code).
+    pub supervision_group: Option<String>,
 }
 
 pub fn valid_username(u: &str) -> bool {
@@ -53,6 +57,7 @@ impl Services {
             }
             _ => {}
         }
+        let group = self.group_for(new.role, new.group)?;
         let phone_key = match new.phone.map(str::trim).filter(|p| !p.is_empty()) {
             None => None,
             Some(p) => {
@@ -77,6 +82,7 @@ impl Services {
                     active: true,
                     created_at: self.now(),
                     phone_key: phone_key.as_deref(),
+                    supervision_group: group,
                 },
             )?)
         })
@@ -100,8 +106,32 @@ impl Services {
                 role: r.role,
                 unit: r.unit,
                 active: r.active,
+                supervision_group: r.supervision_group,
             })
             .collect())
+    }
+
+    /// A supervision group's name in a language; an unknown code as it is.
+    pub fn group_name(&self, code: &str, lang: crate::i18n::Lang) -> String {
+        self.supervision_groups
+            .iter()
+            .find(|g| g.code == code)
+            .map(|g| lang.pick(&g.name_zh, &g.name_en))
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    /// A supervision group for an account: only inspectors belong to one, and only to a
+    /// configured one; blank is none (未分组).
+    fn group_for<'a>(&self, role: Role, group: Option<&'a str>) -> ServiceResult<Option<&'a str>> {
+        match group.map(str::trim).filter(|g| !g.is_empty()) {
+            None => Ok(None),
+            Some(_) if role != Role::Inspector => Err(ServiceError::field(
+                "supervision_group",
+                "group_not_allowed",
+            )),
+            Some(g) if self.supervision_groups.iter().any(|x| x.code == g) => Ok(Some(g)),
+            Some(_) => Err(ServiceError::field("supervision_group", "unknown_group")),
+        }
     }
 }
 
@@ -166,6 +196,36 @@ impl Services {
                         "deactivate_user"
                     },
                     detail: Some(username),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Puts an inspector in a supervision group, or in none (coordinator only; audited).
+    pub fn set_staff_group(
+        &self,
+        session: &super::auth::StaffSession,
+        username: &str,
+        group: Option<&str>,
+    ) -> ServiceResult<()> {
+        Self::coordinator_only(session)?;
+        self.db.write(|c| -> ServiceResult<()> {
+            let user = staff::find_by_username(c, username)?.ok_or(ServiceError::NotFound)?;
+            let role: Role = user
+                .role
+                .parse()
+                .map_err(|_| ServiceError::field("supervision_group", "group_not_allowed"))?;
+            let group = self.group_for(role, group)?;
+            staff::set_group(c, user.id, group)?;
+            super::audit::append(
+                self,
+                c,
+                &crate::db::audit::NewEntry {
+                    actor: &session.staff.username,
+                    action: "set_group",
+                    detail: Some(&format!("{username}: {}", group.unwrap_or("-"))),
                     ..Default::default()
                 },
             )?;

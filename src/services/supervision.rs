@@ -51,6 +51,10 @@ pub struct FindingView {
     #[serde(serialize_with = "crate::domain::json::rfc3339")]
     #[schema(value_type = String)]
     pub recorded_at: NaiveDateTime,
+    /// The supervision group (督查组) of the inspector who recorded it: its code; null for
+    /// the coordinator or an inspector in no group.
+    #[schema(required)]
+    pub group: Option<String>,
 }
 
 /// One public or media tip of the period, and whether it was taken up and verified in time
@@ -220,6 +224,8 @@ impl Services {
                 conclusion,
                 recorded_by: staff.username.clone(),
                 recorded_at: self.now(),
+                inspector_group: crate::db::staff::find_by_username(conn, &staff.username)?
+                    .and_then(|s| s.supervision_group),
             };
             let id = db::insert_finding(conn, &row)?;
             let detail = format!("{} {} {}", row.kind, row.unit, row.conclusion);
@@ -259,18 +265,23 @@ impl Services {
         Ok(())
     }
 
-    /// Findings of a period (texts as in the query), for one unit or all. Coordinators and
-    /// inspectors see every unit's; a head their own unit's.
+    /// Findings of a period (texts as in the query), for one unit or all, of one supervision
+    /// group or all. Coordinators and inspectors see every unit's; a head their own unit's.
     pub fn findings(
         &self,
         staff: &Staff,
-        unit: Option<&str>,
+        (unit, group): (Option<&str>, Option<&str>),
         (from, to): (Option<&str>, Option<&str>),
     ) -> ServiceResult<(NaiveDate, NaiveDate, Vec<FindingView>)> {
         let unit = self.oversight_scope(staff, unit)?;
+        let group = filled(group);
+        if group.is_some_and(|g| !self.supervision_groups.iter().any(|x| x.code == g)) {
+            return Err(ServiceError::field("group", "unknown_group"));
+        }
         let (from, to) = period(from, to, self.today())?;
         let mut conn = self.db.read()?;
-        let rows = db::findings(&mut conn, unit.as_deref(), self.utc_bounds(from, to))?;
+        let scope = (unit.as_deref(), group);
+        let rows = db::findings(&mut conn, scope, self.utc_bounds(from, to))?;
         let views = rows
             .into_iter()
             .map(|(r, case, hazard)| finding_view(r, case, hazard))
@@ -446,6 +457,7 @@ fn finding_view(
         conclusion: r.conclusion,
         recorded_by: r.recorded_by,
         recorded_at: r.recorded_at,
+        group: r.inspector_group,
     }
 }
 

@@ -414,6 +414,7 @@ impl utoipa::Modify for Session {
         super::supervision::timeliness,
         super::supervision::record_accountability,
         super::supervision::accountability,
+        super::supervision::enter_scores,
         super::hazards_api::record,
         super::hazards_api::detail,
         super::hazards_api::act,

@@ -48,6 +48,30 @@ fn row(label: String, g: &Group) -> Value {
     })
 }
 
+/// A unit's entered judgments (成效评估) in words: each part's label, score and note; null when
+/// none were entered (the page says 未评分).
+fn judgments(lang: Lang, g: &Group, notes: Option<&crate::services::evaluation::Notes>) -> Value {
+    let Some(j) = g.judgments else {
+        return Value::Null;
+    };
+    let scores = [
+        j.leadership,
+        j.hazard_screening,
+        j.rectification_in_place,
+        j.accident_prevention,
+    ];
+    let parts: Vec<Value> = crate::services::evaluation::PARTS
+        .iter()
+        .zip(scores)
+        .enumerate()
+        .map(|(i, (part, score))| {
+            let note = notes.and_then(|n| n[i].clone()).unwrap_or_default();
+            json!({"label": lang.t(&format!("evaluation-{part}")), "score": score, "note": note})
+        })
+        .collect();
+    json!(parts)
+}
+
 /// Horizontal bars (one per row) as geometry for the SVG in the template: received in full,
 /// found true and rectified drawn over it.
 fn bars(names: Names, groups: &[Group]) -> Value {
@@ -104,6 +128,16 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
         rows(&o.by_street, &|k| names.unit(k)),
         rows(&o.by_department, &|k| names.unit(k)),
     );
+    let judged = |gs: &[Group]| -> Vec<Value> {
+        gs.iter()
+            .map(|g| {
+                let mut r = row(names.unit(&g.key), g);
+                r["computed"] = json!(days(g.computed_score));
+                r["judgments"] = judgments(lang, g, o.judgment_notes.get(&g.key));
+                r
+            })
+            .collect()
+    };
     let overdue: Vec<Value> = o
         .overdue
         .iter()
@@ -140,8 +174,8 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
             {"id": "by-channel", "caption": lang.t("oversight-by-channel"), "rows": rows(&o.by_channel, &|k| lang.t(&format!("history-channel-{k}")))},
         ],
         "evaluation_tables": [
-            {"id": "evaluation-streets", "caption": lang.t("oversight-streets"), "rows": streets},
-            {"id": "evaluation-departments", "caption": lang.t("oversight-departments"), "rows": departments},
+            {"id": "evaluation-streets", "caption": lang.t("oversight-streets"), "rows": judged(&o.by_street)},
+            {"id": "evaluation-departments", "caption": lang.t("oversight-departments"), "rows": judged(&o.by_department)},
         ],
         "sector_bars": bars(names, &o.by_sector),
         "trend": trend(&o.weekly),
@@ -160,6 +194,7 @@ pub fn standalone_report(
     let mut ctx = pages.context(lang, None);
     ctx.insert("o", &view(&services.catalog, lang, o, true));
     ctx.insert("inline_css", super::render::CSS);
+    ctx.insert("may_score", &false);
     ctx.insert("query", "");
     ctx.insert("form_errors", &Vec::<String>::new());
     Ok(pages.render_to_string("staff/report.html", &ctx)?)
@@ -214,11 +249,19 @@ async fn figures_page(
     ctx.insert("q", &json!({"from": q.from, "to": q.to, "unit": q.unit}));
     ctx.insert("units", &unit_choices(&state, lang, &staff));
     ctx.insert("may_choose_unit", &staff.member().unit.is_none());
+    let may_score = staff
+        .member()
+        .may(crate::domain::access::Permission::ScoreEvaluation);
+    ctx.insert("may_score", &may_score);
     ctx.insert("rounds", &round_links(state.services.today(), lang));
     match figures(&state, &staff, &q).await {
         Ok(o) => {
             let report = template == "staff/report.html";
             ctx.insert("o", &view(&state.services.catalog, lang, &o, report));
+            if !report {
+                let listed = listed_section(&state, lang, &staff, o.unit.clone()).await?;
+                ctx.insert("listed", &listed);
+            }
             ctx.insert(
                 "query",
                 &query_string(&PeriodQuery {
@@ -239,6 +282,38 @@ async fn figures_page(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The dashboard's 挂牌督办 section: the scope's cases and hazards under listed supervision,
+/// those past their due date first.
+async fn listed_section(
+    state: &AppState,
+    lang: Lang,
+    staff: &Staff<can::ReadOversight>,
+    unit: Option<String>,
+) -> Result<Vec<Value>, PageError> {
+    let st = staff.member().clone();
+    let items = state
+        .services
+        .blocking(move |s| s.listed_in_scope(&st, unit.as_deref()))
+        .await?;
+    let names = Names::new(&state.services.catalog, lang);
+    Ok(items
+        .iter()
+        .map(|i| {
+            let href = match i.hazard {
+                Some(id) => format!("/staff/hazards/{}", id.0),
+                None => format!("/staff/tips/{}", i.number),
+            };
+            json!({
+                "number": i.number, "href": href, "reason": i.listing.reason,
+                "due": i.listing.due.to_string(), "overdue": i.overdue, "by": i.listing.by,
+                "kind": lang.t(if i.hazard.is_some() { "listing-kind-hazard" } else { "listing-kind-case" }),
+                "unit": names.unit(&i.department),
+                "street": i.street.as_deref().map(|s| names.unit(s)).unwrap_or_default(),
+            })
+        })
+        .collect())
 }
 
 pub async fn dashboard(

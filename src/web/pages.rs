@@ -89,6 +89,15 @@ impl Choice {
         };
         codes.into_iter().map(choice).collect()
     }
+
+    /// The configured supervision groups (督查组), named in the language.
+    pub fn groups(groups: &[crate::config::SupervisionGroup], lang: Lang) -> Vec<Choice> {
+        let choice = |g: &crate::config::SupervisionGroup| Choice {
+            code: g.code.clone(),
+            name: lang.pick(&g.name_zh, &g.name_en),
+        };
+        groups.iter().map(choice).collect()
+    }
 }
 
 /// The catalog's names in a language ([`crate::services::names`]); the `<select>` options below.

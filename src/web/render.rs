@@ -51,6 +51,7 @@ const TEMPLATES: &[(&str, &str)] = templates!(
     "staff/dashboard.html",
     "staff/report.html",
     "staff/supervision.html",
+    "staff/evaluation.html",
     "staff/inspections.html",
     "staff/inspection.html",
     "staff/hazard_components.html",

@@ -7,6 +7,7 @@ use super::error::{ApiError, BadQuery, ErrorBody, JsonBodyErrors, Refused, Staff
 use super::extract::can;
 use super::staff_api::StaffCall;
 use crate::domain::supervision::AccountabilityFilter;
+use crate::services::evaluation::{EvaluationScores, ScoresInput};
 use crate::services::supervision::{
     AccountabilityInput, AccountabilityView, FindingInput, FindingView, Timeliness,
 };
@@ -21,6 +22,8 @@ pub struct PeriodQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub unit: Option<String>,
+    /// Findings only: a supervision group's code (督查组), for its findings alone.
+    pub group: Option<String>,
 }
 
 /// Findings of a period.
@@ -63,7 +66,10 @@ pub async fn findings(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let (from, to, findings) = call
-        .run(move |s, st| s.findings(st, q.unit.as_deref(), (q.from.as_deref(), q.to.as_deref())))
+        .run(move |s, st| {
+            let scope = (q.unit.as_deref(), q.group.as_deref());
+            s.findings(st, scope, (q.from.as_deref(), q.to.as_deref()))
+        })
         .await?;
     Ok(HttpResponse::Ok().json_utf8(Findings { from, to, findings }))
 }
@@ -138,4 +144,35 @@ pub async fn accountability(
     };
     let records = call.run(move |s, st| s.accountability(st, filter)).await?;
     Ok(HttpResponse::Ok().json_utf8(AccountabilityList { records }))
+}
+
+/// The unit a judgment is for, and its period (both days required).
+#[derive(Deserialize, IntoParams, Default)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct ScoresQuery {
+    /// First day of the period (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Last day of the period (`YYYY-MM-DD`).
+    pub to: Option<String>,
+}
+
+#[utoipa::path(put, path = "/staff/evaluation/{unit}", tag = "supervision", request_body = ScoresInput,
+    params(("unit" = String, Path, description = "the department's or sub-district's code"), ScoresQuery, Csrf),
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "the judgments entered (replacing earlier ones for the unit and period) and the scores they make", body = EvaluationScores),
+        StaffErrors, Refused, JsonBodyErrors,
+    ))]
+pub async fn enter_scores(
+    call: StaffCall<can::ScoreEvaluation>,
+    path: web::Path<String>,
+    q: web::Query<ScoresQuery>,
+    body: web::Json<ScoresInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, q, input) = (path.into_inner(), q.into_inner(), body.into_inner());
+    let done = call
+        .run(move |s, st| s.enter_scores(st, &unit, (q.from.as_deref(), q.to.as_deref()), &input))
+        .await?;
+    Ok(HttpResponse::Ok().json_utf8(done))
 }

@@ -275,13 +275,14 @@ on_both_backends! {
     }
 
     /// Extend (a head, later only, clearing overdue), explain a delay (only when overdue, and
-    /// needed before reporting), escalate once, supervise and lift it (coordinator or
-    /// inspector), resume operations once rectified, and assign the responsible people.
+    /// needed before reporting), escalate once, supervise (coordinator or inspector, with a
+    /// reason and a due date) and lift it (the coordinator), resume operations once rectified, and assign the responsible people.
     fn the_other_steps_extend_explain_escalate_supervise_resume_assign(app) {
         let e = enterprise(&app, "某某海鲜酒楼", &credit_code("91350206MA2Y3K4L5"));
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let head = app.staff("fire.head", "head", Some("fire"));
         app.add_user("insp", "inspector", None, None);
+        app.add_user("coord", "coordinator", None, None);
         let mut body = hazard_body(&app, e);
         body["deadline"] = json!((app.today() + chrono::Duration::days(2)).to_string());
         body["suspend_operations"] = json!(true);
@@ -324,13 +325,20 @@ on_both_backends! {
         let a = step(&head, id, json!({"action": "escalate", "reason": "涉及规划调整，部门无法解决。"}));
         assert_eq!((a.status, a.json["escalated_on"].as_str()), (200, Some(app.today().to_string().as_str())));
         assert_eq!(step(&head, id, json!({"action": "escalate", "reason": "again"})).json["error"], "conflict");
-        // Supervise (挂牌督办): inspectors and the coordinator; once; lifted.
-        assert_eq!(step(&head, id, json!({"action": "supervise"})).status, 403);
-        let a = step(&inspector, id, json!({"action": "supervise", "note": "列入挂牌督办"}));
+        // Supervise (挂牌督办): inspectors and the coordinator, with a reason and a due date;
+        // once; lifted by the coordinator only.
+        let coord = app.sign_in("coord", PASSWORD).expect("signing in");
+        let listing = json!({"action": "supervise", "reason": "列入挂牌督办", "due": later(5)});
+        assert_eq!(step(&head, id, listing.clone()).status, 403);
+        assert_eq!(step(&inspector, id, json!({"action": "supervise"})).status, 422);
+        let a = step(&inspector, id, listing.clone());
         assert_eq!((a.status, &a.json["supervised"]), (200, &json!(true)), "{}", a.text);
-        assert_eq!(step(&inspector, id, json!({"action": "supervise"})).status, 409);
-        assert_eq!(step(&inspector, id, json!({"action": "lift_supervision"})).json["supervised"], false);
-        assert_eq!(step(&inspector, id, json!({"action": "lift_supervision"})).status, 409);
+        assert_eq!(a.json["listed_supervision"]["reason"], "列入挂牌督办");
+        assert_eq!(step(&inspector, id, listing).status, 409);
+        assert_eq!(step(&inspector, id, json!({"action": "lift_supervision"})).status, 403);
+        let lifted = step(&coord, id, json!({"action": "lift_supervision"}));
+        assert_eq!((&lifted.json["supervised"], &lifted.json["listed_supervision"]), (&json!(false), &json!(null)));
+        assert_eq!(step(&coord, id, json!({"action": "lift_supervision"})).status, 409);
         // Assign: names or corrects the responsible people; nothing changed is a field error.
         let a = step(&officer, id, json!({"action": "assign", "leader": "区应急局 张副局长", "responsible_person": "王经理"}));
         assert_eq!((a.status, a.json["leader"].as_str()), (200, Some("区应急局 张副局长")), "{}", a.text);
@@ -426,7 +434,8 @@ on_both_backends! {
         }
         assert!(!b.get(&case_page).1.contains("id=\"case-supervised\""));
 
-        let a = step(&inspector, id, json!({"action": "supervise", "note": "列入挂牌督办"}));
+        let due = (app.today() + chrono::Duration::days(7)).to_string();
+        let a = step(&inspector, id, json!({"action": "supervise", "reason": "列入挂牌督办", "due": due}));
         assert_eq!((a.status, &a.json["supervised"]), (200, &json!(true)), "{}", a.text);
         let number = a.json["number"].as_str().unwrap().to_owned();
         assert_ne!(number, officer.get(&format!("/api/v1/staff/hazards/{plain}")).json["number"].as_str().unwrap());
@@ -443,7 +452,8 @@ on_both_backends! {
         let (_, en) = b.get(&format!("{case_page}?lang=en"));
         assert!(en.contains("Listed for supervision"));
 
-        assert_eq!(step(&inspector, id, json!({"action": "lift_supervision"})).status, 200);
+        let coord = app.staff("coord", "coordinator", None);
+        assert_eq!(step(&coord, id, json!({"action": "lift_supervision"})).status, 200);
         assert!(!b.get(&case_page).1.contains("id=\"case-supervised\""));
         assert_eq!(marked_rows("/staff/lists/hazards"), 0);
     }

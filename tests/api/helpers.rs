@@ -596,6 +596,7 @@ impl TestApp {
                 display_name: None,
                 password: PASSWORD,
                 phone,
+                group: None,
             })
             .expect("creating a staff account");
     }

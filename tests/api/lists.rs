@@ -157,13 +157,13 @@ on_both_backends! {
         assert_eq!(hazards.content_type.as_deref(), Some("text/csv; charset=utf-8"));
         assert!(hazards.text.starts_with('\u{feff}'));
         let t = table(&hazards);
-        assert_eq!(t[0], ["隐患编号", "案件编号", "生产经营单位", "统一社会信用代码", "地址", "街道", "隐患描述", "隐患等级", "重大隐患判定依据", "隐患来源", "发现日期", "主管部门", "状态"]);
+        assert_eq!(t[0], ["隐患编号", "案件编号", "生产经营单位", "统一社会信用代码", "地址", "街道", "隐患描述", "隐患等级", "重大隐患判定依据", "隐患来源", "发现日期", "主管部门", "状态", "挂牌督办"]);
         assert_eq!(t.len(), 3, "the ordered tip's hazard and the imported one, not the untouched tip: {t:?}");
         assert!(!hazards.text.contains(&untouched));
         let from_tip = t.iter().find(|r| r[1] == worked).expect("the tip's hazard names its case");
         assert!(from_tip[0].starts_with("YH-"), "{from_tip:?}");
         let today = app.today().to_string();
-        assert_eq!(from_tip[2..], ["'=HYPERLINK(\"http://evil\")", "", "江头北路216号负一楼", "江头街道", "后厨堆放了七八个液化气瓶，地下室不通风，闻到怪味。", "重大隐患", "", "群众举报", today.as_str(), "区消防救援大队", "整改中"]);
+        assert_eq!(from_tip[2..], ["'=HYPERLINK(\"http://evil\")", "", "江头北路216号负一楼", "江头街道", "后厨堆放了七八个液化气瓶，地下室不通风，闻到怪味。", "重大隐患", "", "群众举报", today.as_str(), "区消防救援大队", "整改中", ""]);
         let found = t.iter().find(|r| r[1].is_empty()).unwrap();
         assert_eq!(found[2..6], ["厦门某某餐饮有限公司", CODE_A, "江头北路 1 号", "江头街道"]);
         assert_eq!((found[7].as_str(), found[9].as_str()), ("一般隐患", "属地检查"));

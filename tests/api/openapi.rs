@@ -457,6 +457,12 @@ on_both_backends! {
         assert_eq!(post(&c, &coord9, "/api/v1/staff/accountability", measure).status, 201);
         assert_eq!(post(&c, &insp, "/api/v1/staff/accountability", json!({})).status, 403);
         assert_eq!(get(&c, &coord9, "/api/v1/staff/accountability?unit=fire").status, 200);
+        // The evaluation judgments of a unit and period (the coordinator).
+        let scores = json!({"leadership": 90, "hazard_screening": 80, "rectification_in_place": 70, "accident_prevention": 60, "leadership_note": "专班推进"});
+        let scored = "/api/v1/staff/evaluation/fire?from=2026-01-01&to=2026-03-31";
+        assert_eq!(c.on("put", scored, coord9.put(scored, &scores)).status, 200);
+        assert_eq!(c.on("put", scored, coord9.put(scored, &json!({"leadership": 101}))).status, 422);
+        assert_eq!(c.on("put", scored, insp.put(scored, &scores)).status, 403);
         // Hazards: recorded, read, a step; refusals of each kind.
         let e = crate::hazards::enterprise(&app, "某某海鲜酒楼", &crate::hazards::credit_code("91350206MA2Y3K4L5"));
         let body = crate::hazards::hazard_body(&app, e);

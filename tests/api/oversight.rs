@@ -112,7 +112,7 @@ on_both_backends! {
         assert!(html.contains("<th scope=\"row\">至核查完成</th><td class=\"num\">4.0</td><td class=\"num\">10.0</td>"));
         assert!(html.contains("<th scope=\"row\">至整改完成</th><td class=\"num\">10.0</td><td class=\"num\">10.0</td>"));
         // The fire department's evaluation row and the sector chart with its table.
-        assert!(html.contains("<tr data-unit=\"fire\"><th scope=\"row\">区消防救援大队</th><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">33.3%</td><td class=\"num\">50.0%</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num score\">50.0</td></tr>"), "{html}");
+        assert!(html.contains("<tr data-unit=\"fire\"><th scope=\"row\">区消防救援大队</th><td class=\"num\">4</td><td class=\"num\">50.0%</td><td class=\"num\">33.3%</td><td class=\"num\">50.0%</td><td class=\"num\">3</td><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num score\">50.0</td><td class=\"judgments\">未评分"), "{html}");
         // A department named like a sector is still shown by its own name.
         assert!(html.contains("<tr data-unit=\"construction\"><th scope=\"row\">区建设局</th>"), "{html}");
         assert!(html.contains("<svg"));

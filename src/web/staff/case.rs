@@ -49,7 +49,8 @@ pub enum CaseExtras {
 
 /// Which form on the case page was refused, with what was typed in it.
 pub enum Refused {
-    Action(ActionInput),
+    /// A workflow step, with everything typed in its form (boxed: it is the largest).
+    Action(Box<ActionInput>),
     /// A message to the reporter.
     Message(String),
     /// The identity reveal: its refusal is the banner.
@@ -60,7 +61,6 @@ pub enum Refused {
     Proposal(super::rewards::RewardForm),
     /// A publication on the exposure list or its withdrawal.
     Exposure(ExposureForm),
-    /// The enterprise recorded from the tip.
     /// The enterprise recorded from the tip, as typed, with its field messages (filled in by
     /// [`refused`]).
     Enterprise(
@@ -184,7 +184,7 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     ctx.insert("sectors", &names.sector_choices());
     ctx.insert("streets", &names.street_choices());
     let (i, form_errors) = match x {
-        CaseExtras::Refused(_, text, Refused::Action(input)) => (input, vec![text.clone()]),
+        CaseExtras::Refused(_, text, Refused::Action(input)) => (&**input, vec![text.clone()]),
         _ => (&ActionInput::default(), Vec::new()),
     };
     ctx.insert("failed", &i.action);
@@ -195,7 +195,7 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
             "reason": i.reason, "note": i.note, "duplicate_of": i.duplicate_of,
             "deadline": i.deadline, "responsible_party": i.responsible_party,
             "measures": i.measures, "explanation": i.explanation,
-            "sector": i.sector, "street": i.street,
+            "sector": i.sector, "street": i.street, "due": i.due,
             "limit": i.limit, "new_date": i.new_date, "explanation_id": i.explanation_id,
         }),
     );
@@ -419,6 +419,7 @@ pub struct ActionForm {
     sector: String,
     street: String,
     enterprise_id: String,
+    due: String,
 }
 
 impl ActionForm {
@@ -445,18 +446,20 @@ impl ActionForm {
             sector: opt(&self.sector),
             street: opt(&self.street),
             enterprise_id: self.enterprise_id.trim().parse().ok(),
+            due: opt(&self.due),
         }
     }
 }
 
-pub async fn act(sent: TargetForm<can::WorkCases, ActionForm>) -> PageResult {
+/// Readers may ask: `workflow::decide` lets an inspector take `supervise` and nothing else.
+pub async fn act(sent: TargetForm<can::ReadCases, ActionForm>) -> PageResult {
     let (to, input) = (sent.to, sent.form.input());
     let i = input.clone();
     match to.run(move |s, st, case| s.act(&st.staff, case, &i)).await {
         // A case transferred away from the staff member's own unit is no longer theirs to see.
         Ok(v) if v.actions.is_empty() && input.action == "transfer" => Ok(see_other("/staff")),
         Ok(_) => Ok(done(&to, &input.action)),
-        Err(e) => refused(&to, e, Refused::Action(input)).await,
+        Err(e) => refused(&to, e, Refused::Action(Box::new(input))).await,
     }
 }
 

@@ -185,7 +185,8 @@ fn enterprise_json(names: Names, offset: chrono::FixedOffset, v: &EnterpriseView
             json!({ "number": h.number, "grade": lang.t(&format!("severity-{}", h.grade.as_str())),
                     "major": h.grade == crate::domain::tip::Severity::Major,
                     "status": lang.t(&format!("enterprise-hazard-{}", h.status.as_str())),
-                    "deadline": date(h.deadline), "overdue": h.overdue, "state": state })
+                    "deadline": date(h.deadline), "overdue": h.overdue, "state": state,
+                    "listed": h.listed_supervision.as_ref().map(|l| json!({"reason": l.reason, "due": date(l.due)})) })
         })
         .collect();
     let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);

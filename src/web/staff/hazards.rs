@@ -8,6 +8,7 @@ use super::case::DoneQuery;
 use crate::domain::hazard::{HazardId, HazardStatus, Source, Step};
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
+use crate::services::case_words::listed_json;
 use crate::services::hazard_actions::HazardActionInput;
 use crate::services::hazards::{HazardInput, HazardView};
 use crate::web::error::ApiError;
@@ -276,6 +277,7 @@ pub struct StepForm {
     supervisor: String,
     street_official: String,
     leader: String,
+    due: String,
 }
 
 impl StepForm {
@@ -295,6 +297,7 @@ impl StepForm {
             supervisor: opt(&self.supervisor),
             street_official: opt(&self.street_official),
             leader: opt(&self.leader),
+            due: opt(&self.due),
         }
     }
 }
@@ -379,7 +382,11 @@ fn history_note(lang: Lang, step: &str, note: &str, case: Option<&str>) -> Strin
 }
 
 /// The hazard in words: names for codes, dates as dates.
-fn hazard_json(names: Names, offset: chrono::FixedOffset, v: &HazardView) -> Value {
+fn hazard_json(
+    names: Names,
+    (offset, today): (chrono::FixedOffset, chrono::NaiveDate),
+    v: &HazardView,
+) -> Value {
     let lang = names.lang;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let history: Vec<Value> = v
@@ -430,6 +437,7 @@ fn hazard_json(names: Names, offset: chrono::FixedOffset, v: &HazardView) -> Val
         "reviewed_on": date(v.reviewed_on),
         "escalated_on": date(v.escalated_on),
         "supervised": v.supervised,
+        "listed": v.listed_supervision.as_ref().map(|l| listed_json(l, today)),
         "closed": v.status == HazardStatus::Closed,
         "created_by": v.created_by,
         "history": history,
@@ -444,7 +452,8 @@ async fn show(page: &Page, staff: &StaffSession, id: HazardId, x: Extras) -> Pag
     let services = &page.state.services;
     let (names, lang) = (page.names(), page.lang);
     let mut ctx = page.context(staff);
-    ctx.insert("h", &hazard_json(names, services.offset, &v));
+    let at = (services.offset, services.today());
+    ctx.insert("h", &hazard_json(names, at, &v));
     let today = services.today().to_string();
     ctx.insert("forms", &forms(lang, &v, &today, &x));
     let explanations = super::case::explanations_json(lang, services.offset, &v.explanations);

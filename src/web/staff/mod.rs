@@ -9,6 +9,7 @@ pub mod account;
 pub mod audit;
 pub mod case;
 pub mod enterprises;
+pub mod evaluation;
 pub mod exposure;
 pub mod hazards;
 pub mod inspections;

@@ -2,6 +2,7 @@
 
 use crate::domain::status::Status;
 use crate::domain::tip::Channel;
+use crate::services::case_words::listed_json;
 use crate::services::cases::CaseSummary;
 use crate::web::extract::{Staff, can};
 use crate::web::pages::{Choice, Names, Page, PageResult};
@@ -26,8 +27,8 @@ pub async fn queue(
         s.queue(&st.staff, f, number, PER_PAGE)
     });
     let (rows, total) = rows.await?;
-    let offset = page.state.services.offset;
-    let items: Vec<Value> = rows.iter().map(|t| item(names, offset, t)).collect();
+    let (offset, today) = (page.state.services.offset, page.state.services.today());
+    let items: Vec<Value> = rows.iter().map(|t| item(names, offset, today, t)).collect();
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let link = |p: i64| {
         let shown = (p >= 1 && p <= pages && p != number).then(|| q.link(p));
@@ -54,7 +55,12 @@ pub async fn queue(
 }
 
 /// One row of the queue, in words.
-fn item(names: Names, offset: chrono::FixedOffset, t: &CaseSummary) -> Value {
+fn item(
+    names: Names,
+    offset: chrono::FixedOffset,
+    today: chrono::NaiveDate,
+    t: &CaseSummary,
+) -> Value {
     let lang = names.lang;
     json!({
         "case_number": t.case_number,
@@ -65,5 +71,6 @@ fn item(names: Names, offset: chrono::FixedOffset, t: &CaseSummary) -> Value {
         "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
         "deadline": t.next_deadline.map(|d| d.to_string()).unwrap_or_default(),
         "overdue": t.overdue,
+        "listed": t.listed_supervision.as_ref().map(|l| listed_json(l, today)),
     })
 }

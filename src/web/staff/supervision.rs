@@ -22,6 +22,8 @@ use strum::VariantArray;
 pub struct PeriodForm {
     from: String,
     to: String,
+    /// A supervision group's code: its findings alone.
+    group: String,
 }
 
 /// A finding as typed.
@@ -91,9 +93,12 @@ async fn show(
 ) -> PageResult {
     let (from, to) = (opt(&period.from), opt(&period.to));
     let both = (from.clone(), to.clone());
+    let group = opt(&period.group);
+    let g = group.clone();
     let (found, timely) = page
         .run(session, move |s, st| {
-            let found = s.findings(&st.staff, None, (from.as_deref(), to.as_deref()))?;
+            let scope = (None, g.as_deref());
+            let found = s.findings(&st.staff, scope, (from.as_deref(), to.as_deref()))?;
             let timely = s.timeliness(&st.staff, (both.0.as_deref(), both.1.as_deref()))?;
             Ok((found, timely))
         })
@@ -109,6 +114,7 @@ async fn show(
         })
         .await?;
     let (lang, names) = (page.lang, page.names());
+    let services = &page.state.services;
     let (from, to, findings) = found;
     let findings: Vec<serde_json::Value> = findings
         .iter()
@@ -122,6 +128,7 @@ async fn show(
                 "problem": f.conclusion == Conclusion::Problem,
                 "conclusion": lang.t(&format!("finding-conclusion-{}", f.conclusion)),
                 "by": f.recorded_by,
+                "group": f.group.as_deref().map(|g| services.group_name(g, lang)).unwrap_or_default(),
                 "on": f.recorded_at.date().to_string(),
             })
         })
@@ -175,6 +182,9 @@ async fn show(
     ctx.insert("from", &from.to_string());
     ctx.insert("to", &to.to_string());
     ctx.insert("findings", &findings);
+    ctx.insert("group", &group.unwrap_or_default());
+    let groups = Choice::groups(&services.supervision_groups, lang);
+    ctx.insert("groups", &groups);
     ctx.insert("units", &units);
     ctx.insert("measures", &measures);
     ctx.insert("may_find", &allows::<can::RecordFindings>(role));

@@ -19,6 +19,8 @@ pub struct NewUserForm {
     role: String,
     unit: String,
     phone: String,
+    /// An inspector's supervision group (督查组).
+    supervision_group: String,
     #[serde(skip_serializing)]
     password: String,
 }
@@ -32,6 +34,7 @@ impl Default for NewUserForm {
             role: Role::Officer.as_str().into(),
             unit: String::new(),
             phone: String::new(),
+            supervision_group: String::new(),
             password: String::new(),
         }
     }
@@ -49,18 +52,30 @@ struct UsersView {
 async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult {
     let (lang, names) = (page.lang, page.names());
     let users = page.run(staff, |s, st| s.staff_accounts(st)).await?;
+    let services = &page.state.services;
+    let inspector = Role::Inspector.as_str();
     let users: Vec<Value> = users
         .iter()
         .map(|u| {
+            // An inspector in no group is shown as such (未分组).
+            let group = match &u.supervision_group {
+                Some(g) => services.group_name(g, lang),
+                None if u.role == inspector => lang.t("staff-no-group"),
+                None => String::new(),
+            };
             json!({ "username": u.username, "role": lang.t(&format!("role-{}", u.role)),
-                    "unit": u.unit.as_deref().map(|x| names.unit(x)).unwrap_or_default(), "active": u.active })
+                    "unit": u.unit.as_deref().map(|x| names.unit(x)).unwrap_or_default(), "active": u.active,
+                    "inspector": u.role == inspector, "group": group,
+                    "group_code": u.supervision_group.clone().unwrap_or_default() })
         })
         .collect();
+    let groups = Choice::groups(&services.supervision_groups, lang);
     let roles = Choice::labelled(lang, "role", Role::ALL.iter().map(|r| r.as_str()));
     let mut ctx = page.context(staff);
     ctx.insert("users", &users);
     ctx.insert("roles", &roles);
     ctx.insert("units", &names.unit_choices());
+    ctx.insert("groups", &groups);
     ctx.insert("new_user", &view.form);
     ctx.insert("user_errors", &view.errors);
     ctx.insert("notice", &view.notice);
@@ -115,6 +130,7 @@ pub async fn create_user(
                     display_name: Some(g.display_name.as_str()).filter(|d| !d.trim().is_empty()),
                     password: &g.password,
                     phone: Some(g.phone.as_str()),
+                    group: Some(g.supervision_group.as_str()),
                 };
                 s.create_staff(session, &new).map(|_| ())
             };
@@ -129,6 +145,8 @@ pub async fn create_user(
 pub struct ActiveForm {
     active: String,
     password: String,
+    /// An inspector's supervision group; blank for none.
+    supervision_group: String,
 }
 
 /// Runs a change to another's account and shows the accounts page after it.
@@ -152,6 +170,14 @@ pub async fn set_active(sent: TargetForm<can::ManageAccounts, ActiveForm>) -> Pa
 pub async fn reset_password(sent: TargetForm<can::ManageAccounts, ActiveForm>) -> PageResult {
     change(sent, |s, st, user, f| {
         s.reset_staff_password(st, user, &f.password)
+    })
+    .await
+}
+
+pub async fn set_group(sent: TargetForm<can::ManageAccounts, ActiveForm>) -> PageResult {
+    change(sent, |s, st, user, f| {
+        let group = Some(f.supervision_group.as_str()).filter(|g| !g.trim().is_empty());
+        s.set_staff_group(st, user, group)
     })
     .await
 }
