@@ -33,6 +33,14 @@ struct DemoFile {
     finding: Vec<super::demo_campaign::DemoFinding>,
     #[serde(default)]
     accountability: Vec<super::demo_campaign::DemoAccountability>,
+    #[serde(default)]
+    listing: Vec<super::demo_campaign::DemoListing>,
+    #[serde(default)]
+    explanation: Vec<super::demo_campaign::DemoExplanation>,
+    #[serde(default)]
+    score: Vec<super::demo_campaign::DemoScore>,
+    #[serde(default)]
+    report: Vec<super::demo_campaign::DemoReport>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +226,11 @@ impl Services {
             blacklist: &file.blacklist,
             finding: &file.finding,
             accountability: &file.accountability,
+            listing: &file.listing,
+            explanation: &file.explanation,
+            score: &file.score,
+            report: &file.report,
+            cases: &worked.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(),
         };
         self.load_demo_campaign(&campaign)?;
         Ok(DemoReport {

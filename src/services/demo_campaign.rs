@@ -1,18 +1,24 @@
 //! The campaign's part of the demo (`config/demo.toml`: `[[enterprise]]`, `[[hazard]]`,
-//! `[[blacklist]]`, `[[finding]]`, `[[accountability]]`): enterprises with the demo tips that
-//! name them linked, hazards from every source taken through their steps by the accounts the
-//! rules ask for, a blacklisting, supervision findings and an accountability record. Everything
-//! goes through the same use cases as a user's request, so the history and audit log show it.
+//! `[[blacklist]]`, `[[finding]]`, `[[accountability]]`, `[[listing]]`, `[[explanation]]`,
+//! `[[score]]`, `[[report]]`): enterprises with the demo tips that name them linked, hazards from
+//! every source taken through their steps by the accounts the rules ask for, a blacklisting,
+//! supervision findings, an accountability record, a case under listed supervision, written
+//! explanations of missed limits with 区安委办's answers, last month's evaluation judgments and
+//! progress reports at each stage. Everything goes through the same use cases as a user's
+//! request, so the history and audit log show it.
 
 use super::auth::Staff;
 use super::blacklist::BlacklistInput;
 use super::cases::ActionInput;
 use super::enterprises::EnterpriseInput;
+use super::evaluation::ScoresInput;
 use super::hazard_actions::HazardActionInput;
 use super::hazards::HazardInput;
+use super::reports::{Narrative, ReportInput};
 use super::supervision::{AccountabilityInput, FindingInput};
 use super::{ServiceResult, Services};
 use crate::db::{self, staff};
+use crate::domain::report::ReportStep;
 use anyhow::Context;
 use chrono::Duration;
 use serde::Deserialize;
@@ -25,6 +31,81 @@ pub(super) struct Campaign<'a> {
     pub blacklist: &'a [DemoBlacklisting],
     pub finding: &'a [DemoFinding],
     pub accountability: &'a [DemoAccountability],
+    pub listing: &'a [DemoListing],
+    pub explanation: &'a [DemoExplanation],
+    pub score: &'a [DemoScore],
+    pub report: &'a [DemoReport],
+    /// The demo's case numbers in the order the tips arrived.
+    pub cases: &'a [String],
+}
+
+impl Campaign<'_> {
+    /// The demo case that arrived `n`-th (from 1).
+    fn case(&self, n: u32) -> anyhow::Result<&str> {
+        let i = (n as usize).checked_sub(1);
+        i.and_then(|i| self.cases.get(i))
+            .map(String::as_str)
+            .with_context(|| format!("demo.toml: no case {n}"))
+    }
+}
+
+/// 挂牌督办 of a demo case (`case`: its place in the order the demo's tips arrived, from 1).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DemoListing {
+    case: u32,
+    by: String,
+    reason: String,
+    due_days: i64,
+}
+
+/// A written explanation of a limit a demo case missed, and 区安委办's answer when given.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DemoExplanation {
+    case: u32,
+    by: String,
+    limit: String,
+    text: String,
+    new_date_days: Option<i64>,
+    decision: Option<String>,
+    note: Option<String>,
+}
+
+/// The coordinator's four judgments of a unit for last month.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DemoScore {
+    unit: String,
+    leadership: u8,
+    leadership_note: Option<String>,
+    hazard_screening: u8,
+    hazard_screening_note: Option<String>,
+    rectification_in_place: u8,
+    rectification_in_place_note: Option<String>,
+    accident_prevention: u8,
+    accident_prevention_note: Option<String>,
+}
+
+/// A progress report for last month, taken as far as `steps` say (`review`, `sign`, `submit`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DemoReport {
+    /// Left out: the district's summary (the coordinator's).
+    unit: Option<String>,
+    by: String,
+    progress: String,
+    problems: String,
+    next_steps: String,
+    #[serde(default)]
+    steps: Vec<DemoReportStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DemoReportStep {
+    step: String,
+    by: String,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +312,88 @@ impl Services {
             };
             self.record_accountability(&coordinator, &input)
                 .map_err(|e| anyhow::anyhow!("demo.toml accountability: {e:?}"))?;
+        }
+        self.load_demo_oversight(c)
+    }
+
+    /// Listed supervision, explanations, judgments and reports (after the cases were worked).
+    fn load_demo_oversight(&self, c: &Campaign<'_>) -> ServiceResult<()> {
+        let today = self.today();
+        let day = |days: i64| (today + Duration::days(days)).to_string();
+        for l in c.listing {
+            let input = ActionInput {
+                action: "supervise".into(),
+                reason: Some(l.reason.clone()),
+                due: Some(day(l.due_days)),
+                ..ActionInput::default()
+            };
+            self.act(&self.demo_account(&l.by)?, c.case(l.case)?, &input)
+                .map_err(|e| anyhow::anyhow!("demo.toml listing of case {}: {e:?}", l.case))?;
+        }
+        let coordinator = self.demo_account("coordinator")?;
+        for x in c.explanation {
+            let case = c.case(x.case)?;
+            let input = ActionInput {
+                action: "explain_delay".into(),
+                limit: Some(x.limit.clone()),
+                explanation: Some(x.text.clone()),
+                new_date: x.new_date_days.map(day),
+                ..ActionInput::default()
+            };
+            let view = self
+                .act(&self.demo_account(&x.by)?, case, &input)
+                .map_err(|e| anyhow::anyhow!("demo.toml explanation of case {}: {e:?}", x.case))?;
+            if let (Some(decision), Some(written)) = (&x.decision, view.explanations.last()) {
+                let input = ActionInput {
+                    action: "acknowledge_explanation".into(),
+                    explanation_id: Some(written.id),
+                    decision: Some(decision.clone()),
+                    note: x.note.clone(),
+                    ..ActionInput::default()
+                };
+                self.act(&coordinator, case, &input).map_err(|e| {
+                    anyhow::anyhow!("demo.toml explanation decision, case {}: {e:?}", x.case)
+                })?;
+            }
+        }
+        let (_, from, to) = super::oversight::rounds(today)[1];
+        let (from, to) = (from.to_string(), to.to_string());
+        for s in c.score {
+            let input = ScoresInput {
+                leadership: Some(s.leadership.into()),
+                leadership_note: s.leadership_note.clone(),
+                hazard_screening: Some(s.hazard_screening.into()),
+                hazard_screening_note: s.hazard_screening_note.clone(),
+                rectification_in_place: Some(s.rectification_in_place.into()),
+                rectification_in_place_note: s.rectification_in_place_note.clone(),
+                accident_prevention: Some(s.accident_prevention.into()),
+                accident_prevention_note: s.accident_prevention_note.clone(),
+            };
+            self.enter_scores(&coordinator, &s.unit, (Some(&from), Some(&to)), &input)
+                .map_err(|e| anyhow::anyhow!("demo.toml score of {}: {e:?}", s.unit))?;
+        }
+        for r in c.report {
+            let input = ReportInput {
+                unit: r.unit.clone(),
+                from: Some(from.clone()),
+                to: Some(to.clone()),
+                narrative: Some(Narrative {
+                    progress: r.progress.clone(),
+                    problems: r.problems.clone(),
+                    next_steps: r.next_steps.clone(),
+                }),
+            };
+            let saved = self
+                .create_report(&self.demo_account(&r.by)?, &input)
+                .map_err(|e| anyhow::anyhow!("demo.toml report: {e:?}"))?;
+            for s in &r.steps {
+                let step: ReportStep = s
+                    .step
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("demo.toml report step {}", s.step))?;
+                self.report_step(&self.demo_account(&s.by)?, saved.id, step, None)
+                    .map_err(|e| anyhow::anyhow!("demo.toml report step {}: {e:?}", s.step))?;
+            }
         }
         Ok(())
     }

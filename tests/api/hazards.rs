@@ -658,5 +658,26 @@ on_both_backends! {
         assert!(findings.json["findings"].as_array().unwrap().len() >= 2, "{}", findings.text);
         let measures = coord.get("/api/v1/staff/accountability");
         assert_eq!(measures.json["records"][0]["kind"], "interview", "{}", measures.text);
+
+        // Oversight: a case under listed supervision, explanations at each stage, judgments
+        // and reports of last month.
+        let queue = coord.get("/api/v1/staff/tips?per_page=100");
+        let listed = queue.json["items"].as_array().unwrap().iter().filter(|t| !t["listed_supervision"].is_null()).count();
+        assert_eq!(listed, 1, "{}", queue.text);
+        let cases: Vec<String> = queue.json["items"].as_array().unwrap().iter().map(|t| t["case_number"].as_str().unwrap().to_owned()).collect();
+        let standings: Vec<String> = cases.iter().flat_map(|c| {
+            let case = coord.get(&format!("/api/v1/staff/tips/{c}"));
+            case.json["explanations"].as_array().unwrap().iter().map(|e| e["decision"].as_str().unwrap_or("awaiting").to_owned()).collect::<Vec<_>>()
+        }).collect();
+        for s in ["accepted", "returned", "awaiting"] {
+            assert!(standings.iter().any(|x| x == s), "{s}: {standings:?}");
+        }
+        let (_, from, to) = tipline::services::oversight::rounds(app.today())[1];
+        let reports = coord.get(&format!("/api/v1/staff/reports?from={from}&to={to}"));
+        assert_eq!(reports.status, 200, "{}", reports.text);
+        let text = reports.text.clone();
+        assert!(text.contains("submitted") && text.contains("draft"), "{text}");
+        let csv = coord.get(&format!("/staff/evaluation.csv?from={from}&to={to}"));
+        assert!(csv.text.contains("主要负责人专题部署"), "{}", csv.text);
     }
 }
