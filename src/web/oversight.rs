@@ -9,6 +9,7 @@ use super::i18n::Lang;
 use super::pages::{Choice, Names, Page, PageError, PageResult, context, refusal_text, render};
 use crate::domain::catalog::Catalog;
 use crate::domain::metrics::Group;
+use crate::domain::supervision::AccountabilityFilter;
 use crate::services::exports::{CsvFile, OversightFile};
 use crate::services::oversight::{Oversight, Round, days, pct, rounds, score};
 use crate::services::{ServiceError, Services};
@@ -262,6 +263,22 @@ async fn figures_page(
                 let listed = listed_section(&state, lang, &staff, o.unit.clone()).await?;
                 ctx.insert("listed", &listed);
             }
+            let filter = AccountabilityFilter {
+                unit: o.unit.clone(),
+                from: Some(o.from),
+                to: Some(o.to),
+                ..AccountabilityFilter::default()
+            };
+            let st = staff.member().clone();
+            let records = state
+                .services
+                .blocking(move |s| s.accountability(&st, filter))
+                .await?;
+            let names = Names::new(&state.services.catalog, lang);
+            ctx.insert(
+                "measures",
+                &crate::web::staff::supervision::measure_rows(&records, names, lang),
+            );
             ctx.insert(
                 "query",
                 &query_string(&PeriodQuery {

@@ -117,6 +117,14 @@ on_both_backends! {
         // In the audit log.
         let audit = coord.get("/api/v1/staff/audit");
         assert!(audit.text.contains("accountability_recorded"), "{}", audit.text);
+        // On the unit's dashboard and in its report, not on another unit's.
+        let period = format!("from={today}&to={today}");
+        let dashboard = coord.get(&format!("/staff/dashboard?{period}&unit=municipal")).text;
+        assert!(dashboard.contains("燃气隐患举报逾期未核查") && dashboard.contains("约谈"), "{dashboard}");
+        let report = coord.get(&format!("/staff/report?{period}&unit=municipal")).text;
+        assert!(report.contains("燃气隐患举报逾期未核查"), "{report}");
+        let other = coord.get(&format!("/staff/dashboard?{period}&unit=fire")).text;
+        assert!(!other.contains("燃气隐患举报逾期未核查"), "{other}");
     }
 
     /// The page: the coordinator records a measure; a refused one comes back as typed.

@@ -159,24 +159,7 @@ async fn show(
             serde_json::json!({ "unit": names.unit(&u.unit), "late": u.late, "count": u.tips.len(), "tips": tips })
         })
         .collect();
-    let measures: Vec<serde_json::Value> = records
-        .iter()
-        .map(|r| {
-            let target = [
-                r.unit.as_deref().map(|u| names.unit(u)),
-                r.enterprise.clone(),
-            ];
-            serde_json::json!({
-                "kind": lang.t(&format!("accountability-kind-{}", r.kind)),
-                "target": target.into_iter().flatten().collect::<Vec<_>>().join(" · "),
-                "enterprise_id": r.enterprise_id,
-                "cases": r.case_numbers,
-                "decided_on": r.decided_on.to_string(),
-                "summary": r.summary,
-                "by": r.recorded_by,
-            })
-        })
-        .collect();
+    let measures = measure_rows(&records, names, lang);
     let role = session.staff.role;
     let mut ctx = page.context(session);
     ctx.insert("from", &from.to_string());
@@ -314,4 +297,31 @@ pub async fn record_accountability(
         ..Typed::default()
     })
     .await
+}
+
+/// Accountability records as the pages show them (the supervision page, a unit's dashboard and
+/// report): the measure and its target in words.
+pub fn measure_rows(
+    records: &[crate::services::supervision::AccountabilityView],
+    names: crate::services::names::Names,
+    lang: crate::web::i18n::Lang,
+) -> Vec<serde_json::Value> {
+    records
+        .iter()
+        .map(|r| {
+            let target = [
+                r.unit.as_deref().map(|u| names.unit(u)),
+                r.enterprise.clone(),
+            ];
+            serde_json::json!({
+                "kind": lang.t(&format!("accountability-kind-{}", r.kind)),
+                "target": target.into_iter().flatten().collect::<Vec<_>>().join(" · "),
+                "enterprise_id": r.enterprise_id,
+                "cases": r.case_numbers,
+                "decided_on": r.decided_on.to_string(),
+                "summary": r.summary,
+                "by": r.recorded_by,
+            })
+        })
+        .collect()
 }
