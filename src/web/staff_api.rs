@@ -101,8 +101,10 @@ pub struct SignedIn {
 
 #[utoipa::path(post, path = "/staff/session", tag = "staff", request_body = SignInBody,
     responses(
-        (status = 200, description = "signed in; the session cookie is set", body = SignedIn),
-        (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody),
+        (status = 200, description = "signed in; the session cookie is set", body = SignedIn,
+            headers(("X-Sign-In-Delay" = u64, description = "milliseconds this attempt waited before its password was checked: 0 unless the username is under pressure and the address is not one the account signed in from lately"))),
+        (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody,
+            headers(("X-Sign-In-Delay" = u64, description = "milliseconds this attempt waited before its password was checked"))),
         RateLimited, JsonBodyErrors,
     ))]
 pub async fn sign_in(
