@@ -389,7 +389,9 @@ impl SigninGuard {
 
     fn prune(&self) {
         let length = self.window_length();
-        lock(&self.windows).retain(|_, w| w.in_flight > 0 || w.started.elapsed() <= length);
+        // An attempt still waiting counts in the window there is when it ends; one whose client
+        // went away never ends, so `in_flight` alone must not keep a window.
+        lock(&self.windows).retain(|_, w| w.started.elapsed() <= length);
     }
 
     fn tracked(&self) -> usize {
