@@ -81,6 +81,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub hashing: HashingSettings,
     pub quotas: Quotas,
+    /// Slowing down sign-ins on a username under pressure.
+    #[serde(default)]
+    pub signin: SigninSettings,
     pub limits: BodyLimits,
     pub time_limits: TimeLimits,
     pub staff: StaffSettings,
@@ -220,9 +223,37 @@ pub struct Quotas {
     pub submission_instance: Quota,
     /// Receipt look-ups per client address (`/track`, `/api/v1/track*`).
     pub lookup: Quota,
-    /// Staff sign-ins per client address, and per username.
+    /// Staff sign-ins per client address.
     pub signin_address: Quota,
-    pub signin_username: Quota,
+    /// No longer used: a username is slowed down (`[signin]`), never refused. Still read, so
+    /// that an older configuration file keeps working.
+    #[serde(default, skip_serializing)]
+    pub signin_username: Option<Quota>,
+}
+
+/// How sign-in attempts on one username are slowed down once they fail often: never refused,
+/// so nobody can lock an account out by failing on purpose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SigninSettings {
+    /// Failed attempts on one username within the window before further ones wait.
+    pub slow_after: u32,
+    /// The window failed attempts are counted in, and the audit log's pressure entry covers.
+    pub window_seconds: u64,
+    /// The first wait; each further attempt doubles it, up to `delay_max_ms`.
+    pub delay_base_ms: u64,
+    pub delay_max_ms: u64,
+}
+
+impl Default for SigninSettings {
+    fn default() -> Self {
+        SigninSettings {
+            slow_after: 5,
+            window_seconds: 900,
+            delay_base_ms: 250,
+            delay_max_ms: 8_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -337,8 +368,9 @@ impl Default for Settings {
                 submission_instance: q(1_000, 1_000, 3_600),
                 lookup: q(10, 10, 60),
                 signin_address: q(5, 5, 60),
-                signin_username: q(5, 5, 60),
+                signin_username: None,
             },
+            signin: SigninSettings::default(),
             limits: BodyLimits {
                 json_bytes: 1 << 20,
                 multipart_bytes: 60 << 20,
@@ -465,13 +497,18 @@ impl Settings {
             ("submission_instance", self.quotas.submission_instance),
             ("lookup", self.quotas.lookup),
             ("signin_address", self.quotas.signin_address),
-            ("signin_username", self.quotas.signin_username),
         ] {
             if q.burst == 0 || q.count == 0 || q.per_seconds == 0 {
                 return bad(format!(
                     "quotas.{name}: burst, count and per_seconds must all be above 0"
                 ));
             }
+        }
+        if self.signin.slow_after == 0 || self.signin.window_seconds == 0 {
+            return bad("signin.slow_after and signin.window_seconds must be above 0".into());
+        }
+        if self.signin.delay_max_ms > 60_000 {
+            return bad("signin.delay_max_ms must be at most 60000 (one minute)".into());
         }
         if self.limits.concurrent_uploads == 0 {
             return bad("limits.concurrent_uploads must be at least 1".into());

@@ -59,7 +59,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let limiters = Arc::new(Limiters::new(settings));
+        let limiters = Arc::new(Limiters::new(settings)?);
         let state = aw::Data::new(AppState {
             services: services.clone(),
             pages: web::render::Pages::new(settings.secure_cookies)?,

@@ -187,6 +187,47 @@ impl Services {
         .await
     }
 
+    /// Records, once per window, that a username is under sign-in pressure: how many attempts
+    /// failed on it from how many addresses (the addresses themselves are not written).
+    pub async fn record_sign_in_pressure(
+        &self,
+        typed: &str,
+        failures: u32,
+        addresses: usize,
+        window_minutes: u64,
+    ) -> ServiceResult<()> {
+        let name = if super::staff::valid_username(typed) {
+            typed.to_owned()
+        } else {
+            "(not a username)".to_owned()
+        };
+        let places = if addresses == 1 {
+            "address"
+        } else {
+            "addresses"
+        };
+        let detail = format!(
+            "sign-in pressure on account {name}: {failures} failed attempts from {addresses} \
+             {places} within {window_minutes} minutes; further attempts from addresses that \
+             never signed in to it are slowed down"
+        );
+        self.blocking(move |s| {
+            s.db.write(|conn| -> ServiceResult<()> {
+                Ok(audit::append(
+                    &s,
+                    conn,
+                    &NewEntry {
+                        actor: &name,
+                        action: "sign_in_pressure",
+                        detail: Some(&detail),
+                        ..NewEntry::default()
+                    },
+                )?)
+            })
+        })
+        .await
+    }
+
     /// The live session of a cookie token, refreshed; `None` when unknown, idle too long or the
     /// account was deactivated.
     pub fn session(&self, token: &str) -> ServiceResult<Option<StaffSession>> {

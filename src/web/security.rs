@@ -4,13 +4,16 @@
 
 use super::error::ApiError;
 use super::i18n::Lang;
-use crate::config::{Quota as QuotaSetting, Settings};
+use crate::config::{Quota as QuotaSetting, Settings, SigninSettings};
+use crate::secrets::{self, MacKey, SecretKey};
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::{NotUntil, Quota, RateLimiter};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The address a request came from: the peer, or, when the peer is a trusted proxy, the
@@ -112,20 +115,20 @@ pub struct Limiters {
     submission_instance: Direct,
     lookup: Keyed<IpAddr>,
     pub signin_address: Keyed<IpAddr>,
-    pub signin_username: Keyed<String>,
+    signin: SigninGuard,
 }
 
 impl Limiters {
-    pub fn new(settings: &Settings) -> Self {
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
         let q = &settings.quotas;
-        Limiters {
+        Ok(Limiters {
             enabled: settings.rate_limits,
             submission: RateLimiter::keyed(quota(q.submission)),
             submission_instance: RateLimiter::direct(quota(q.submission_instance)),
             lookup: RateLimiter::keyed(quota(q.lookup)),
             signin_address: RateLimiter::keyed(quota(q.signin_address)),
-            signin_username: RateLimiter::keyed(quota(q.signin_username)),
-        }
+            signin: SigninGuard::new(settings.signin.clone())?,
+        })
     }
 
     /// Counts a request; `Err(seconds)` when it must wait.
@@ -155,25 +158,33 @@ impl Limiters {
             .map_err(|s| ApiError::rate_limited(lang, s))
     }
 
-    /// Counts a staff sign-in against its address and against the username tried, so neither
-    /// many passwords from one place nor one account from many places can be tried quickly.
-    pub fn check_signin(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
+    /// Counts a staff sign-in against its address (`Err(seconds)` when that address must wait),
+    /// then says how long the attempt waits for the username tried: nothing from an address
+    /// that signed in to that account before, or while the username is not under pressure;
+    /// otherwise a wait that grows with each attempt. A username is never refused, so nobody
+    /// can lock an account out by failing on purpose.
+    pub fn check_signin(&self, ip: IpAddr, username: &str) -> Result<SigninAttempt, u64> {
         if !self.enabled {
-            return Ok(());
+            return Ok(SigninAttempt::untracked());
         }
-        let username = username.trim().to_lowercase();
         self.signin_address
             .check_key(&limit_key(ip))
             .map_err(seconds)?;
-        self.signin_username.check_key(&username).map_err(seconds)
+        Ok(self.signin.begin(ip, username))
     }
 
-    /// Forgets addresses whose limits have fully replenished.
+    /// Counts how an attempt ended; `Some` the first time in its window that the username's
+    /// failures reach the limit, for the audit log.
+    pub fn finish_signin(&self, attempt: &SigninAttempt, outcome: Outcome) -> Option<Pressure> {
+        self.signin.finish(attempt, outcome)
+    }
+
+    /// Forgets addresses whose limits have fully replenished, and usernames whose window ended.
     pub fn prune(&self) {
         for by_address in [&self.submission, &self.lookup, &self.signin_address] {
             forget_replenished(by_address);
         }
-        forget_replenished(&self.signin_username);
+        self.signin.prune();
     }
 
     /// Number of addresses and usernames currently remembered (for tests and metrics).
@@ -181,8 +192,236 @@ impl Limiters {
         self.submission.len()
             + self.lookup.len()
             + self.signin_address.len()
-            + self.signin_username.len()
+            + self.signin.tracked()
     }
+}
+
+/// How a sign-in attempt ended, as the sign-in limit counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    SignedIn,
+    /// A wrong username, password or second factor.
+    Failed,
+    /// Anything else (the database failed): not counted.
+    Other,
+}
+
+/// One sign-in attempt as the limit saw it: how long it waits before the password is checked.
+#[derive(Debug)]
+pub struct SigninAttempt {
+    /// `None` when rate limits are off.
+    tracked: Option<Tracked>,
+    pub delay: Duration,
+}
+
+#[derive(Debug)]
+struct Tracked {
+    username: String,
+    /// Keyed hashes of the address (its limit key) and of its /24 (IPv4) or /64 (IPv6).
+    address: String,
+    network: String,
+    window: Instant,
+}
+
+impl SigninAttempt {
+    fn untracked() -> SigninAttempt {
+        SigninAttempt {
+            tracked: None,
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// The wait in whole milliseconds (the `X-Sign-In-Delay` header).
+    pub fn delay_ms(&self) -> u64 {
+        self.delay.as_millis() as u64
+    }
+
+    /// Waits without holding a worker.
+    pub async fn wait(&self) {
+        if !self.delay.is_zero() {
+            actix_web::rt::time::sleep(self.delay).await;
+        }
+    }
+}
+
+/// A username under sign-in pressure, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pressure {
+    pub username: String,
+    pub failures: u32,
+    pub addresses: usize,
+    pub window_minutes: u64,
+}
+
+/// One username's attempts within its current window.
+struct Window {
+    started: Instant,
+    failures: u32,
+    /// Attempts that began and have not ended yet (so parallel attempts wait too).
+    in_flight: u32,
+    addresses: HashSet<String>,
+    reported: bool,
+}
+
+impl Window {
+    fn new(started: Instant) -> Window {
+        Window {
+            started,
+            failures: 0,
+            in_flight: 0,
+            addresses: HashSet::new(),
+            reported: false,
+        }
+    }
+}
+
+/// How many networks a username remembers as its usual ones.
+const KNOWN_NETWORKS: usize = 8;
+/// The longest username kept as a key.
+const USERNAME_CHARS: usize = 64;
+
+/// The per-username part of the sign-in limit, in memory only: the failures of each username
+/// in its window, and, per account, the keyed hashes of the networks it signed in from lately
+/// (never an address in clear; the key is random and lives as long as the process).
+struct SigninGuard {
+    key: MacKey,
+    settings: SigninSettings,
+    windows: Mutex<HashMap<String, Window>>,
+    known: Mutex<HashMap<String, VecDeque<String>>>,
+}
+
+impl SigninGuard {
+    fn new(settings: SigninSettings) -> anyhow::Result<SigninGuard> {
+        let material = zeroize::Zeroizing::new(secrets::random_bytes::<32>()?);
+        let key = SecretKey::from_material(&*material, "sign-in networks")?;
+        Ok(SigninGuard {
+            key: MacKey::new(&key)?,
+            settings,
+            windows: Mutex::new(HashMap::new()),
+            known: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn window_length(&self) -> Duration {
+        Duration::from_secs(self.settings.window_seconds)
+    }
+
+    fn begin(&self, ip: IpAddr, username: &str) -> SigninAttempt {
+        let username: String = username
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(USERNAME_CHARS)
+            .collect();
+        let ip = limit_key(ip);
+        let address = self.key.tag_hex(&[b"address", ip.to_string().as_bytes()]);
+        let network = self.key.tag_hex(&[b"network", &network_prefix(ip)]);
+        let usual = lock(&self.known)
+            .get(&username)
+            .is_some_and(|nets| nets.contains(&network));
+        let now = Instant::now();
+        let mut windows = lock(&self.windows);
+        let length = self.window_length();
+        let w = windows
+            .entry(username.clone())
+            .or_insert_with(|| Window::new(now));
+        if now.duration_since(w.started) > length {
+            *w = Window::new(now);
+        }
+        let delay = match usual {
+            true => Duration::ZERO,
+            false => {
+                let n = w.failures + w.in_flight;
+                w.in_flight += 1;
+                delay_for(&self.settings, n)
+            }
+        };
+        SigninAttempt {
+            tracked: Some(Tracked {
+                username,
+                address,
+                network,
+                window: w.started,
+            }),
+            delay,
+        }
+    }
+
+    fn finish(&self, attempt: &SigninAttempt, outcome: Outcome) -> Option<Pressure> {
+        let t = attempt.tracked.as_ref()?;
+        if outcome == Outcome::SignedIn {
+            self.remember(t);
+        }
+        let mut windows = lock(&self.windows);
+        // The window may have ended (and been pruned, or another begun) while this one waited:
+        // its failure then counts in the window there is now.
+        let w = windows
+            .entry(t.username.clone())
+            .or_insert_with(|| Window::new(Instant::now()));
+        if w.started == t.window {
+            w.in_flight = w.in_flight.saturating_sub(1);
+        }
+        if outcome != Outcome::Failed {
+            return None;
+        }
+        w.failures += 1;
+        w.addresses.insert(t.address.clone());
+        if w.reported || w.failures < self.settings.slow_after {
+            return None;
+        }
+        w.reported = true;
+        Some(Pressure {
+            username: t.username.clone(),
+            failures: w.failures,
+            addresses: w.addresses.len(),
+            window_minutes: self.settings.window_seconds.div_ceil(60),
+        })
+    }
+
+    /// A successful sign-in makes its network a usual one for the account.
+    fn remember(&self, t: &Tracked) {
+        let mut known = lock(&self.known);
+        let nets = known.entry(t.username.clone()).or_default();
+        nets.retain(|n| n != &t.network);
+        nets.push_front(t.network.clone());
+        nets.truncate(KNOWN_NETWORKS);
+    }
+
+    fn prune(&self) {
+        let length = self.window_length();
+        // An attempt still waiting counts in the window there is when it ends; one whose client
+        // went away never ends, so `in_flight` alone must not keep a window.
+        lock(&self.windows).retain(|_, w| w.started.elapsed() <= length);
+    }
+
+    fn tracked(&self) -> usize {
+        lock(&self.windows).len()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The network an address belongs to: its /24 (IPv4) or /64 (IPv6).
+fn network_prefix(ip: IpAddr) -> Vec<u8> {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.octets()[..3].to_vec(),
+        IpAddr::V6(v6) => v6.octets()[..8].to_vec(),
+    }
+}
+
+/// The wait of an attempt that comes after `n` others in the window: nothing up to the limit,
+/// then the base, doubled for each further attempt, up to the most.
+fn delay_for(s: &SigninSettings, n: u32) -> Duration {
+    let Some(over) = n.checked_sub(s.slow_after) else {
+        return Duration::ZERO;
+    };
+    let ms = s
+        .delay_base_ms
+        .saturating_mul(1u64 << over.min(32))
+        .min(s.delay_max_ms);
+    Duration::from_millis(ms)
 }
 
 /// The access log line: method, path without its query string, status, milliseconds.
@@ -398,7 +637,7 @@ mod tests {
 
     #[test]
     fn the_sixth_quick_submission_waits_and_others_do_not() {
-        let limiters = Limiters::new(&Settings::default());
+        let limiters = Limiters::new(&Settings::default()).unwrap();
         for _ in 0..5 {
             assert!(passes(&limiters, Bucket::Submission, "1.1.1.1"));
         }
@@ -411,7 +650,7 @@ mod tests {
 
     #[test]
     fn an_ipv6_network_shares_one_limit() {
-        let limiters = Limiters::new(&Settings::default());
+        let limiters = Limiters::new(&Settings::default()).unwrap();
         for i in 1..=5 {
             let ip = format!("2001:db8:1:2::{i}");
             assert!(passes(&limiters, Bucket::Submission, &ip));
@@ -425,12 +664,70 @@ mod tests {
     }
 
     #[test]
+    fn a_username_under_pressure_waits_longer_and_is_never_refused() {
+        let limiters = Limiters::new(&Settings::default()).unwrap();
+        let guard = &limiters.signin;
+        let (home, attacker) = (
+            "192.0.2.10".parse().unwrap(),
+            "198.51.100.7".parse().unwrap(),
+        );
+        let done = guard.begin(home, "Coord");
+        assert_eq!(guard.finish(&done, Outcome::SignedIn), None);
+        let mut waits = Vec::new();
+        let mut reports = Vec::new();
+        for _ in 0..12 {
+            let a = guard.begin(attacker, " coord ");
+            waits.push(a.delay_ms());
+            reports.extend(guard.finish(&a, Outcome::Failed));
+        }
+        assert_eq!(
+            waits,
+            [0, 0, 0, 0, 0, 250, 500, 1000, 2000, 4000, 8000, 8000]
+        );
+        assert_eq!(
+            reports,
+            [Pressure {
+                username: "coord".into(),
+                failures: 5,
+                addresses: 1,
+                window_minutes: 15,
+            }]
+        );
+        // The usual network (another host of its /24) does not wait.
+        let usual = guard.begin("192.0.2.200".parse().unwrap(), "coord");
+        assert_eq!(usual.delay, Duration::ZERO);
+        // Attempts still running count: a second one at once waits longer than the first.
+        for _ in 0..5 {
+            let a = guard.begin(attacker, "fresh");
+            guard.finish(&a, Outcome::Failed);
+        }
+        let (a, b) = (
+            guard.begin(attacker, "fresh"),
+            guard.begin(attacker, "fresh"),
+        );
+        assert_eq!((a.delay_ms(), b.delay_ms()), (250, 500));
+        // Another username is not slowed.
+        assert_eq!(guard.begin(attacker, "other").delay, Duration::ZERO);
+    }
+
+    #[test]
+    fn the_wait_doubles_up_to_the_most() {
+        let s = SigninSettings::default();
+        let ms = |n| delay_for(&s, n).as_millis() as u64;
+        assert_eq!(
+            (ms(0), ms(4), ms(5), ms(6), ms(9), ms(10)),
+            (0, 0, 250, 500, 4000, 8000)
+        );
+        assert_eq!(ms(u32::MAX), 8000);
+    }
+
+    #[test]
     fn rate_limits_off_lets_everything_through() {
         let settings = Settings {
             rate_limits: false,
             ..Settings::default()
         };
-        let limiters = Limiters::new(&settings);
+        let limiters = Limiters::new(&settings).unwrap();
         for _ in 0..50 {
             assert!(passes(&limiters, Bucket::Lookup, "1.1.1.1"));
         }

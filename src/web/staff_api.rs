@@ -101,8 +101,10 @@ pub struct SignedIn {
 
 #[utoipa::path(post, path = "/staff/session", tag = "staff", request_body = SignInBody,
     responses(
-        (status = 200, description = "signed in; the session cookie is set", body = SignedIn),
-        (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody),
+        (status = 200, description = "signed in; the session cookie is set", body = SignedIn,
+            headers(("X-Sign-In-Delay" = u64, description = "milliseconds this attempt waited before its password was checked: 0 unless the username is under pressure and the address is not one the account signed in from lately"))),
+        (status = 401, description = "wrong username or password, or a second factor is needed", body = ErrorBody,
+            headers(("X-Sign-In-Delay" = u64, description = "milliseconds this attempt waited before its password was checked"))),
         RateLimited, JsonBodyErrors,
     ))]
 pub async fn sign_in(
@@ -114,20 +116,28 @@ pub async fn sign_in(
     let body = body.into_inner();
     let username = body.username.unwrap_or_default();
     let ip = client_ip(&req, &state.trusted_proxies);
-    state
-        .limiters
-        .check_signin(ip, &username)
-        .map_err(|s| ApiError::rate_limited(lang, s))?;
-    let done = state
-        .services
-        .sign_in(
-            &username,
-            &body.password.unwrap_or_default(),
-            body.totp.as_deref(),
-            Some(ip),
-        )
-        .await
-        .map_err(ApiError::service(lang))?;
+    let password = body.password.unwrap_or_default();
+    let (done, delay) = super::staff::signin::guarded_sign_in(
+        &state,
+        ip,
+        &username,
+        &password,
+        body.totp.as_deref(),
+    )
+    .await
+    .map_err(|s| ApiError::rate_limited(lang, s))?;
+    let delay_header = (super::staff::signin::SIGN_IN_DELAY, delay.to_string());
+    let done = match done {
+        Ok(done) => done,
+        Err(e) => {
+            let mut resp = actix_web::ResponseError::error_response(&ApiError::service(lang)(e));
+            resp.headers_mut().insert(
+                actix_web::http::header::HeaderName::from_static(delay_header.0),
+                delay.into(),
+            );
+            return Ok(resp);
+        }
+    };
     let user = &done.session.staff;
     let out = SignedIn {
         csrf_token: done.session.csrf.clone(),
@@ -140,6 +150,7 @@ pub async fn sign_in(
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&done.token, state.secure_cookies))
         .insert_header(("Cache-Control", "no-store"))
+        .insert_header(delay_header)
         .json_utf8(out))
 }
 

@@ -28,6 +28,7 @@ mod privacy;
 mod reference;
 mod reports;
 mod rewards;
+mod signin;
 mod smtp;
 mod staff;
 mod staff_pages;

@@ -391,9 +391,10 @@ on_both_backends! {
     }
 }
 
-/// Sign-ins are throttled per username, whatever the address.
+/// Sign-ins are throttled per address (a username is slowed down, never refused: see
+/// `signin.rs`).
 #[test]
-fn sign_ins_are_throttled_per_username() {
+fn sign_ins_are_throttled_per_address() {
     let app = TestApp::spawn_with(Backend::Sqlite, |f| f.merge(("rate_limits", "on")));
     app.staff("fire.officer", "officer", Some("fire"));
     for _ in 0..4 {

@@ -1,18 +1,62 @@
 //! Signing in and out of the staff pages.
 
 use crate::secrets;
+use crate::services::auth::SignedIn;
+use crate::services::{ServiceError, ServiceResult};
 use crate::web::AppState;
 use crate::web::extract::{
     NoFields, StaffForm, allows, can, removal_cookie, session_cookie, session_token,
 };
 use crate::web::i18n::Lang;
 use crate::web::pages::{Page, context, refusal_text, render, see_other};
-use crate::web::security::client_ip;
+use crate::web::security::{Outcome, client_ip};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
+use std::net::IpAddr;
+
+/// The header of every sign-in answer saying how many milliseconds the attempt was held back
+/// before its password was checked (0 unless its username is under pressure).
+pub const SIGN_IN_DELAY: &str = "x-sign-in-delay";
+
+/// A sign-in through the limits, for the page and the API alike. Only the address can be
+/// refused (`Err(seconds)`); a username is never refused, but while it is under pressure an
+/// attempt from an address that never signed in to it waits (`tokio` sleep, no worker held)
+/// before its password is checked. The first time in a window that a username's failures reach
+/// the limit, the audit log records the pressure. `Ok` also carries the wait in milliseconds.
+pub(crate) async fn guarded_sign_in(
+    state: &AppState,
+    ip: IpAddr,
+    username: &str,
+    password: &str,
+    totp: Option<&str>,
+) -> Result<(ServiceResult<SignedIn>, u64), u64> {
+    let attempt = state.limiters.check_signin(ip, username)?;
+    attempt.wait().await;
+    let done = state
+        .services
+        .sign_in(username, password, totp, Some(ip))
+        .await;
+    let outcome = match &done {
+        Ok(_) => Outcome::SignedIn,
+        Err(ServiceError::Unauthenticated | ServiceError::SecondFactor) => Outcome::Failed,
+        Err(_) => Outcome::Other,
+    };
+    if let Some(p) = state.limiters.finish_signin(&attempt, outcome) {
+        let recorded = state.services.record_sign_in_pressure(
+            &p.username,
+            p.failures,
+            p.addresses,
+            p.window_minutes,
+        );
+        if let Err(e) = recorded.await {
+            tracing::error!(error = %e, "sign-in pressure not recorded in the audit log");
+        }
+    }
+    Ok((done, attempt.delay_ms()))
+}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -80,17 +124,18 @@ pub async fn login_submit(page: Page, form: web::Form<LoginForm>) -> HttpRespons
     if expected.is_empty() || !secrets::constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
         return refused(StatusCode::FORBIDDEN, lang.t("error-csrf"));
     }
-    if let Err(seconds) = state.limiters.check_signin(ip, &f.username) {
-        let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
-        let mut resp = refused(StatusCode::TOO_MANY_REQUESTS, text);
-        resp.headers_mut().insert(RETRY_AFTER, seconds.into());
-        return resp;
-    }
     let totp = Some(f.totp.as_str()).filter(|t| !t.trim().is_empty());
-    let signed_in = state
-        .services
-        .sign_in(&f.username, &f.password, totp, Some(ip));
-    match signed_in.await {
+    let (signed_in, delay) = match guarded_sign_in(&state, ip, &f.username, &f.password, totp).await
+    {
+        Ok(done) => done,
+        Err(seconds) => {
+            let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+            let mut resp = refused(StatusCode::TOO_MANY_REQUESTS, text);
+            resp.headers_mut().insert(RETRY_AFTER, seconds.into());
+            return resp;
+        }
+    };
+    let mut resp = match signed_in {
         Ok(done) => {
             let cases = allows::<can::ReadCases>(done.session.staff.role);
             let mut resp = see_other(if cases { "/staff" } else { "/finance" });
@@ -101,7 +146,12 @@ pub async fn login_submit(page: Page, form: web::Form<LoginForm>) -> HttpRespons
             let (status, text) = refusal_text(lang, &e);
             refused(status, text)
         }
-    }
+    };
+    resp.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static(SIGN_IN_DELAY),
+        delay.into(),
+    );
+    resp
 }
 
 pub async fn logout(
