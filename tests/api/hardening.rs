@@ -292,6 +292,16 @@ on_both_backends! {
         let text = String::from_utf8_lossy(&text);
         assert!(text.starts_with("HTTP/1.1 408"), "{text}");
         assert!(text.contains("传输太慢"), "{text}");
+        // A form without photos that stalls is dropped too, before any reader has it all.
+        let mut s = connect(&app);
+        let head = "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ndescription=x";
+        std::io::Write::write_all(&mut s, head.as_bytes()).expect("sending");
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut text = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut s, &mut text);
+        let text = String::from_utf8_lossy(&text);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("传输太慢"), "{text}");
     }
 
     /// Open311 bodies are limited like JSON (1 MiB) before reading, and a key in the query is
