@@ -265,6 +265,10 @@ pub struct BodyLimits {
     pub multipart_bytes: usize,
     /// Report forms with photos read at once (each may hold a whole body in memory).
     pub concurrent_uploads: usize,
+    /// A form body that sends nothing for this many seconds is dropped.
+    pub upload_stall_seconds: u64,
+    /// A form body that takes longer than this many seconds to arrive is dropped.
+    pub upload_total_seconds: u64,
     /// The most bytes the photos of refused forms may hold together.
     pub draft_bytes_total: u64,
 }
@@ -375,6 +379,8 @@ impl Default for Settings {
                 json_bytes: 1 << 20,
                 multipart_bytes: 60 << 20,
                 concurrent_uploads: 4,
+                upload_stall_seconds: 10,
+                upload_total_seconds: 120,
                 draft_bytes_total: 256 << 20,
             },
             time_limits: TimeLimits {
@@ -512,6 +518,12 @@ impl Settings {
         }
         if self.limits.concurrent_uploads == 0 {
             return bad("limits.concurrent_uploads must be at least 1".into());
+        }
+        if self.limits.upload_stall_seconds == 0 || self.limits.upload_total_seconds == 0 {
+            return bad(
+                "limits.upload_stall_seconds and limits.upload_total_seconds must be above 0"
+                    .into(),
+            );
         }
         if self.hashing.memory_kib < 8 * 1024 || self.hashing.iterations == 0 {
             return bad(

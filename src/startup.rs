@@ -67,9 +67,11 @@ impl Application {
             trusted_proxies: settings.trusted_proxies.clone(),
             multipart_limit: settings.limits.multipart_bytes,
             json_limit: settings.limits.json_bytes,
-            uploads: Arc::new(tokio::sync::Semaphore::new(
-                settings.limits.concurrent_uploads,
-            )),
+            uploads: web::form::Slots::new(settings.limits.concurrent_uploads),
+            upload_pace: web::form::Pace::new(
+                settings.limits.upload_stall_seconds,
+                settings.limits.upload_total_seconds,
+            ),
             secure_cookies: settings.secure_cookies,
             open311_keys: settings.open311_api_keys.clone(),
             stats: settings.stats.clone(),
@@ -78,6 +80,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(web::security::reject_nul))
+                .wrap(actix_web::middleware::from_fn(web::form::pace_bodies))
                 .wrap_fn(web::pages::error_pages)
                 .wrap_fn(web::access_log)
                 .app_data(state.clone())

@@ -2,13 +2,27 @@
 //! (60 MB a body, 5 photos of 10 MB), so that a refused form can always be shown again with
 //! everything that was typed.
 
+use super::AppState;
+use super::error::{ApiError, Code};
+use super::i18n::Lang;
 use crate::domain::photo::{self, CleanPhoto, PhotoError};
 use crate::domain::tip::{ReporterInput, TipInput};
 use actix_multipart::Multipart;
-use actix_web::HttpRequest;
-use actix_web::web::{Bytes, BytesMut, Payload};
-use futures_util::StreamExt;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes, BytesMut, Payload};
+use actix_web::{HttpMessage, HttpRequest, ResponseError};
+use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The longest text field kept (far above every limit, so a longer one is still refused by the
 /// length rules rather than cut silently).
@@ -165,6 +179,9 @@ pub struct Upload {
     pub photo_errors: Vec<&'static str>,
     /// At least one photo was of a type that is not allowed (the answer is then 415).
     pub unsupported_type: bool,
+    /// The upload slot taken when the first photo came (kept while the photos are in memory);
+    /// a form without photos takes none.
+    pub slot: Option<OwnedSemaphorePermit>,
 }
 
 #[derive(Debug)]
@@ -173,14 +190,153 @@ pub enum ReadError {
     TooLarge,
     /// Not a form we can read.
     Malformed,
+    /// The body stalled or took too long to arrive, and was dropped.
+    TimedOut,
+    /// No upload slot came free in time.
+    Busy,
 }
 
-/// Reads a report form body, multipart or URL-encoded.
+/// How slowly a client may send a body (API.md, "Security rules added in version 2").
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// The longest wait for the next bytes.
+    pub stall: Duration,
+    /// The longest time spent waiting for the body's bytes altogether.
+    pub total: Duration,
+}
+
+impl Pace {
+    pub fn new(stall_seconds: u64, total_seconds: u64) -> Pace {
+        Pace {
+            stall: Duration::from_secs(stall_seconds),
+            total: Duration::from_secs(total_seconds),
+        }
+    }
+}
+
+/// A request body read at a [`Pace`]: when no bytes come for `stall`, or waiting for them has
+/// taken `total` altogether, the stream ends with an error and `timed_out` is set. Only the time
+/// spent waiting for the client counts (not a wait for an upload slot).
+pub fn paced(
+    payload: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+    pace: Pace,
+    timed_out: Rc<Cell<bool>>,
+) -> Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> {
+    let state = Some((payload, Duration::ZERO));
+    let stream = futures_util::stream::unfold(state, move |state| {
+        let timed_out = timed_out.clone();
+        async move {
+            let (mut payload, used) = state?;
+            let wait = pace.stall.min(pace.total.saturating_sub(used));
+            let started = Instant::now();
+            match tokio::time::timeout(wait, payload.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some((payload, used + started.elapsed())))),
+                Ok(None) => None,
+                Err(_) => {
+                    timed_out.set(true);
+                    let e = std::io::Error::new(std::io::ErrorKind::TimedOut, "body too slow");
+                    Some((Err(PayloadError::Io(e)), None))
+                }
+            }
+        }
+    });
+    Box::pin(stream.fuse())
+}
+
+/// Set on a request whose body [`pace_bodies`] dropped as too slow.
+#[derive(Clone)]
+struct SlowBody(Rc<Cell<bool>>);
+
+/// Whether the request's body was dropped as too slow.
+pub fn body_too_slow(req: &HttpRequest) -> bool {
+    req.extensions()
+        .get::<SlowBody>()
+        .is_some_and(|s| s.0.get())
+}
+
+/// Reads every request body at the deployment's [`Pace`] (outside every other reader, so that
+/// no reader waits on a slow client), after the early refusals of Open311
+/// ([`super::open311::refused_early`]). A body dropped as too slow that no handler answered
+/// itself answers 408 with the localised page (400 in the API's shape).
+pub async fn pace_bodies(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if let Some(answer) = super::open311::refused_early(req.request(), &state) {
+        return Ok(req.into_response(answer));
+    }
+    let slow = Rc::new(Cell::new(false));
+    let body = paced(req.take_payload(), state.upload_pace, slow.clone());
+    req.set_payload(actix_web::dev::Payload::from(body));
+    req.extensions_mut().insert(SlowBody(slow.clone()));
+    // Kept before the call: the request itself is the inner service's from here on.
+    let lang = Lang::from_request(req.request());
+    let (path, api) = (req.path().to_owned(), super::is_api(req.request()));
+    match next.call(req).await {
+        Ok(res) => Ok(res.map_into_boxed_body()),
+        Err(e) if slow.get() => {
+            let answer = match api {
+                true => ApiError::new(Code::BadRequest, lang).error_response(),
+                false => {
+                    let (status, title) = (StatusCode::REQUEST_TIMEOUT, "page-slow-title");
+                    let text = lang.t("page-slow");
+                    state.pages.error_at(&path, lang, status, title, &text)
+                }
+            };
+            Err(actix_web::error::InternalError::from_response(e, answer).into())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The slots for reading forms with photos (each may hold a whole body in memory).
+pub struct Slots {
+    pub semaphore: Arc<Semaphore>,
+    /// The longest wait for a slot.
+    pub wait: Duration,
+}
+
+impl Slots {
+    pub fn new(count: usize) -> Slots {
+        Slots {
+            semaphore: Arc::new(Semaphore::new(count)),
+            wait: Duration::from_secs(30),
+        }
+    }
+
+    /// Waits (up to `wait`) for a slot.
+    pub async fn take(&self) -> Result<OwnedSemaphorePermit, ReadError> {
+        let acquire = self.semaphore.clone().acquire_owned();
+        match tokio::time::timeout(self.wait, acquire).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ReadError::Busy),
+        }
+    }
+}
+
+/// Reads a report form body, multipart or URL-encoded (at the pace [`pace_bodies`] keeps); a
+/// slot of `slots` is taken only when a photo comes.
 /// With `keep_photos` false (a rate-limited request) photos are read past, not kept.
 pub async fn read_report(
     req: &HttpRequest,
     payload: Payload,
-    limit: usize,
+    (limit, slots): (usize, &Slots),
+    keep_photos: bool,
+) -> Result<Upload, ReadError> {
+    let read = read_report_body(req, payload, (limit, slots), keep_photos).await;
+    match read {
+        Err(_) if body_too_slow(req) => Err(ReadError::TimedOut),
+        other => other,
+    }
+}
+
+async fn read_report_body(
+    req: &HttpRequest,
+    body: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+    (limit, slots): (usize, &Slots),
     keep_photos: bool,
 ) -> Result<Upload, ReadError> {
     let content_type = req
@@ -198,7 +354,7 @@ pub async fn read_report(
         return Err(ReadError::TooLarge);
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
-        let body = read_all(payload, 1 << 20).await?;
+        let body = read_all(body, 1 << 20).await?;
         let form: ReportForm =
             serde_urlencoded::from_bytes(&body).map_err(|_| ReadError::Malformed)?;
         return Ok(Upload {
@@ -219,29 +375,41 @@ pub async fn read_report(
         "photos" => 0,
         _ => TEXT_FIELD_MAX,
     };
-    let parts = Multipart::new(req.headers(), payload);
-    read_parts(parts, limit, cap, |part| {
-        if part.name == "photos" {
+    let mut parts = Multipart::new(req.headers(), body);
+    let mut total = 0usize;
+    while let Some(field) = parts.next().await {
+        let mut field = field.map_err(|_| ReadError::Malformed)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let chosen = field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .is_some_and(|f| !f.is_empty());
+        // Only a photo is held in memory at length: a form without one needs no slot.
+        if name == "photos" && chosen && keep_photos && up.slot.is_none() {
+            up.slot = Some(slots.take().await?);
+        }
+        let (bytes, over) = read_field(&mut field, cap(&name), (&mut total, limit)).await?;
+        if name == "photos" {
             // A file input left empty still sends an empty part.
-            if part.bytes.is_empty() || !keep_photos {
-                return Ok(());
+            if bytes.is_empty() || !keep_photos {
+                continue;
             }
-            if part.over {
+            if over {
                 push_once(&mut up.photo_errors, "photo_too_large");
             } else if raw_photos.len() >= photo::MAX_PHOTOS {
                 push_once(&mut up.photo_errors, "photo_count");
             } else {
-                raw_photos.push(part.bytes.to_vec());
+                raw_photos.push(bytes.to_vec());
             }
-        } else if part.file_name.is_none() {
-            up.form.set(
-                &part.name,
-                String::from_utf8_lossy(&part.bytes).into_owned(),
-            );
+        } else if field
+            .content_disposition()
+            .and_then(|cd| cd.get_filename())
+            .is_none()
+        {
+            up.form
+                .set(&name, String::from_utf8_lossy(&bytes).into_owned());
         }
-        Ok(())
-    })
-    .await?;
+    }
     if !keep_photos {
         return Ok(up);
     }
@@ -344,7 +512,10 @@ fn push_once(v: &mut Vec<&'static str>, key: &'static str) {
 }
 
 /// Reads a whole (small) body.
-pub async fn read_all(mut payload: Payload, limit: usize) -> Result<Bytes, ReadError> {
+pub async fn read_all(
+    mut payload: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+    limit: usize,
+) -> Result<Bytes, ReadError> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| ReadError::Malformed)?;

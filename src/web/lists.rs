@@ -155,7 +155,7 @@ pub async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upl
     .await
     .map_err(|e| match e {
         ReadError::TooLarge => UploadError::TooLarge,
-        ReadError::Malformed => UploadError::Malformed,
+        ReadError::Malformed | ReadError::TimedOut | ReadError::Busy => UploadError::Malformed,
     })?;
     Ok(up)
 }

@@ -26,7 +26,7 @@ pub mod supervision;
 use crate::config::Settings;
 use crate::services::Services;
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
 use actix_web::{HttpRequest, HttpResponse, web};
 use error::{ApiError, Code};
 use security::Limiters;
@@ -64,23 +64,14 @@ pub struct AppState {
     /// JSON and form bodies above this many bytes answer 413.
     pub json_limit: usize,
     /// Slots for reading report forms with photos.
-    pub uploads: Arc<tokio::sync::Semaphore>,
+    pub uploads: form::Slots,
+    /// How slowly a form or Open311 body may arrive before it is dropped.
+    pub upload_pace: form::Pace,
     /// Mark cookies `Secure`.
     pub secure_cookies: bool,
     /// Open311 API keys; empty means none is required.
     pub open311_keys: Vec<secrecy::SecretString>,
     pub stats: crate::config::StatsSettings,
-}
-
-impl AppState {
-    /// Waits (up to 30 seconds) for a slot to read an upload.
-    pub async fn upload_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ()> {
-        let wait = self.uploads.clone().acquire_owned();
-        match tokio::time::timeout(std::time::Duration::from_secs(30), wait).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(()),
-        }
-    }
 }
 
 /// Adds routes to the service or a scope, one a line: `method "path" => handler`, in the order
@@ -314,9 +305,23 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
             true => ApiError::for_request(Code::BadRequest, req).into(),
             false => pages::PageError::BadRequest.into(),
         });
+    // A form that cannot be read (a duplicate or mistyped field, too large) is the localised
+    // error page, never the framework's text with serde's words.
+    let form = web::FormConfig::default()
+        .limit(settings.limits.json_bytes)
+        .error_handler(|err, req| {
+            let too_large = matches!(err, UrlencodedError::Overflow { .. });
+            tracing::debug!(too_large, "rejected form body");
+            match (is_api(req), too_large) {
+                (true, true) => ApiError::for_request(Code::TooLarge, req).into(),
+                (true, false) => ApiError::for_request(Code::BadRequest, req).into(),
+                (false, _) => pages::PageError::BadRequest.into(),
+            }
+        });
     cfg.app_data(json)
         .app_data(path)
         .app_data(query)
+        .app_data(form)
         .app_data(web::PayloadConfig::new(settings.limits.multipart_bytes));
 }
 

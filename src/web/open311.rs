@@ -5,6 +5,7 @@
 //! only to the caller, in `service_notice`.
 
 use super::AppState;
+use super::form::{self, ReadError};
 use super::i18n::Lang;
 use super::security::{Bucket, client_ip};
 use crate::domain::FieldError;
@@ -288,17 +289,65 @@ fn read_request(req: &HttpRequest, body: &[u8]) -> Option<PostRequest> {
     }
 }
 
+/// The API key a request's query carries.
+#[derive(Deserialize)]
+struct KeyQuery {
+    api_key: Option<String>,
+}
+
+/// The key a request's query carries.
+fn query_key(req: &HttpRequest) -> Option<String> {
+    serde_urlencoded::from_str::<KeyQuery>(req.query_string())
+        .ok()
+        .and_then(|q| q.api_key)
+}
+
+/// What a request to post is refused before its body is read (by any reader, the NUL check
+/// included): a declared length over the JSON limit (413), a wrong key in the query (403).
+pub fn refused_early(req: &HttpRequest, state: &AppState) -> Option<HttpResponse> {
+    let path = req.path();
+    let ext = path.strip_prefix("/open311/v2/requests.")?;
+    let fmt = Format::of(ext).filter(|_| req.method() == actix_web::http::Method::POST)?;
+    let lang = Lang::from_request(req);
+    if declared_length(req).is_some_and(|n| n > state.json_limit) {
+        return Some(error(fmt, 413, lang.t("error-too_large")));
+    }
+    let key = query_key(req);
+    (key.is_some() && !key_ok(state, key.as_deref()))
+        .then(|| error(fmt, 403, lang.t("error-forbidden")))
+}
+
+fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
+/// Posts a request. Nothing is read before the size (limited like JSON) and a key the query
+/// carries are checked (see [`refused_early`], which answers before any reader); a key sent in
+/// the body is checked once the (bounded) body is read.
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     lang: Lang,
-    body: web::Bytes,
+    payload: web::Payload,
     fmt: Format,
 ) -> HttpResponse {
+    if let Some(refused) = refused_early(&req, &state) {
+        return refused;
+    }
+    let too_large = || error(fmt, 413, lang.t("error-too_large"));
+    let query_key = query_key(&req);
+    let body = match form::read_all(payload, state.json_limit).await {
+        Ok(body) => body,
+        Err(ReadError::TooLarge) => return too_large(),
+        Err(_) => return error(fmt, 400, lang.t("error-bad_request")),
+    };
     let Some(p) = read_request(&req, &body) else {
         return error(fmt, 400, lang.t("error-bad_request"));
     };
-    if !key_ok(&state, p.api_key.as_deref()) {
+    if query_key.is_none() && !key_ok(&state, p.api_key.as_deref()) {
         return error(fmt, 403, lang.t("error-forbidden"));
     }
     let ip = client_ip(&req, &state.trusted_proxies);

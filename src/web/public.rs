@@ -64,16 +64,13 @@ pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lan
 pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
     let Page { state, req, lang } = &page;
     let lang = *lang;
-    // Uploads are read one bounded batch at a time (each may hold 60 MB in memory).
-    let Ok(_slot) = state.upload_slot().await else {
-        let (title, text) = ("page-busy-title", lang.t("page-busy"));
-        let busy = StatusCode::SERVICE_UNAVAILABLE;
-        return state.pages.error(req, lang, busy, title, &text);
-    };
     // Counted before anything is stored: a limited request keeps its text, not its photos.
     let ip = client_ip(req, &state.trusted_proxies);
     let limited = state.limiters.check(Bucket::Submission, ip).err();
-    let read = form::read_report(req, payload, state.multipart_limit, limited.is_none()).await;
+    // Forms with photos are read a bounded batch at a time (each may hold 60 MB in memory), and
+    // a body that arrives too slowly is dropped, so slow clients cannot hold the slots.
+    let how = (state.multipart_limit, &state.uploads);
+    let read = form::read_report(req, payload, how, limited.is_none()).await;
     let mut up = match read {
         Ok(up) => up,
         Err(e) => return unreadable(state, req, lang, e),
@@ -119,6 +116,16 @@ fn unreadable(state: &AppState, req: &HttpRequest, lang: Lang, e: ReadError) -> 
             StatusCode::BAD_REQUEST,
             "page-internal-title",
             lang.t("error-bad_request"),
+        ),
+        ReadError::TimedOut => (
+            StatusCode::REQUEST_TIMEOUT,
+            "page-slow-title",
+            lang.t("page-slow"),
+        ),
+        ReadError::Busy => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "page-busy-title",
+            lang.t("page-busy"),
         ),
     };
     state.pages.error(req, lang, status, title, &text)

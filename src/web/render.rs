@@ -205,6 +205,34 @@ impl Pages {
         ctx.insert("message", message);
         self.render(req, "errors/error.html", &ctx, status, Caching::NoStore)
     }
+
+    /// The error page for a request no longer at hand (its body was dropped before a handler
+    /// had it): as [`Pages::error`], without touching the language cookie.
+    pub fn error_at(
+        &self,
+        path: &str,
+        lang: Lang,
+        status: StatusCode,
+        title_key: &str,
+        message: &str,
+    ) -> HttpResponse {
+        let mut ctx = self.context(lang, Some(path));
+        ctx.insert("title", &lang.t(title_key));
+        ctx.insert("message", message);
+        match self.tera.render("errors/error.html", &ctx) {
+            Ok(body) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .insert_header(("Content-Security-Policy", CSP))
+                .insert_header(("Cache-Control", "no-store"))
+                .body(body),
+            Err(e) => {
+                tracing::error!(error = %e, "rendering an error page failed");
+                HttpResponse::build(status)
+                    .content_type("text/plain; charset=utf-8")
+                    .body(message.to_owned())
+            }
+        }
+    }
 }
 
 /// Serves the embedded stylesheet and script; their URLs carry a content hash, so they may be

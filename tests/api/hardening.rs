@@ -150,3 +150,277 @@ on_both_backends! {
         assert!(page.contains("空字符"), "{page}");
     }
 }
+
+/// A raw connection to the test server (for clients that send slowly or not at all).
+fn connect(app: &TestApp) -> std::net::TcpStream {
+    let addr = app.base.trim_start_matches("http://");
+    let s = std::net::TcpStream::connect(addr).expect("connecting");
+    s.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .expect("a read timeout");
+    s
+}
+
+/// The status the server answered on a raw connection, `Some(0)` when it closed the connection
+/// without answering, `None` when it said nothing before `until`.
+fn status_on(
+    s: &mut std::net::TcpStream,
+    until: std::time::Instant,
+    mut between: impl FnMut(&mut std::net::TcpStream),
+) -> Option<u16> {
+    use std::io::Read;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while std::time::Instant::now() < until {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => seen.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+        if seen.len() >= 12 {
+            break;
+        }
+        between(s);
+    }
+    if seen.is_empty() {
+        return (std::time::Instant::now() < until).then_some(0);
+    }
+    let line = String::from_utf8_lossy(&seen);
+    line.get(9..12).and_then(|c| c.parse().ok())
+}
+
+/// Starts a report form with a photo on a raw connection: the headers promise 5 MB, the photo
+/// part begins, and then the client sends `trickle` more (nothing, or a byte now and then).
+fn slow_upload(app: &TestApp) -> std::net::TcpStream {
+    use std::io::Write;
+    let boundary = "slow-upload-boundary";
+    let mut s = connect(app);
+    let head = format!(
+        "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: 5000000\r\n\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n仓库消防通道被纸箱堵住。\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    );
+    s.write_all(head.as_bytes()).expect("sending the start");
+    s.write_all(&fixture("cam.jpg")[..1000])
+        .expect("sending a bit of the photo");
+    s
+}
+
+/// A page form: who sends it, where, and its fields (the CSRF token is added).
+type PageForm<'a> = (&'a Browser, String, Vec<(&'a str, &'a str)>);
+
+fn report_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("sector", "crowded_places"),
+        ("street", "jinshan"),
+        ("address", "金山路 99 号某某商场三楼"),
+        ("enterprise", "某某商场"),
+        (
+            "description",
+            "三楼东侧安全出口被铁链锁住，周末人很多，一旦起火跑不出去。",
+        ),
+        ("severity", "major"),
+        ("anonymous", "on"),
+    ]
+}
+
+on_both_backends! {
+    /// Slow clients cannot hold the upload slots (issue 15): four connections that trickle a
+    /// report form with a photo, or stall in it, are dropped after `limits.upload_total_seconds`
+    /// or `limits.upload_stall_seconds`; meanwhile a form without photos needs no slot and is
+    /// answered at once, and a form with a photo gets a slot once the slow ones are gone.
+    fn slow_uploads_cannot_hold_the_upload_slots(backend: Backend) {
+        use std::time::{Duration, Instant};
+        let app = TestApp::spawn_with(backend, |f| {
+            f.merge(("limits.upload_stall_seconds", 1))
+                .merge(("limits.upload_total_seconds", 3))
+                .merge(("limits.concurrent_uploads", 4))
+        });
+        // Four clients trickle a byte every 300 ms: never a stall, but too slow altogether.
+        let started = Instant::now();
+        let trickling: Vec<_> = (0..4)
+            .map(|_| {
+                let mut s = slow_upload(&app);
+                std::thread::spawn(move || {
+                    let until = Instant::now() + Duration::from_secs(12);
+                    let mut last = Instant::now();
+                    status_on(&mut s, until, |s| {
+                        use std::io::Write;
+                        if last.elapsed() >= Duration::from_millis(300) {
+                            last = Instant::now();
+                            let _ = s.write_all(b"x");
+                        }
+                    })
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(500));
+        // The form without photos, as a browser without JavaScript sends it (an empty file
+        // input included): answered while the slow clients still hold every slot.
+        let plain = app.post_form("/report", &report_fields(), &[("photos", "", "application/octet-stream", Vec::new())]);
+        assert_eq!(plain.status, 200, "{}", plain.text);
+        assert!(element_text(&plain.text, "receipt").is_some(), "{}", plain.text);
+        assert!(started.elapsed() < Duration::from_secs(3), "the plain form waited for a slot");
+        // A form with a photo waits for a slot, which comes free when the slow ones are dropped.
+        let photo = app.post_form("/report", &report_fields(), &[("photos", "cam.jpg", "image/jpeg", fixture("cam.jpg"))]);
+        assert_eq!(photo.status, 200, "{}", photo.text);
+        assert!(started.elapsed() < Duration::from_secs(12), "{:?}", started.elapsed());
+        for t in trickling {
+            let status = t.join().expect("a slow client");
+            assert!(matches!(status, Some(408) | Some(0)), "a trickling upload was kept: {status:?}");
+        }
+
+        // Four clients that stall in their photo: dropped after a second of silence.
+        let started = Instant::now();
+        let mut stalled: Vec<_> = (0..4).map(|_| slow_upload(&app)).collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let photo = app.post_form("/report", &report_fields(), &[("photos", "cam.jpg", "image/jpeg", fixture("cam.jpg"))]);
+        assert_eq!(photo.status, 200, "{}", photo.text);
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+        for s in &mut stalled {
+            let status = status_on(s, Instant::now() + Duration::from_secs(5), |_| {});
+            assert!(matches!(status, Some(408) | Some(0)), "a stalled upload was kept: {status:?}");
+        }
+        // The dropped form is answered in words.
+        let mut s = slow_upload(&app);
+        let mut text = Vec::new();
+        std::thread::sleep(Duration::from_millis(1500));
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = std::io::Read::read_to_end(&mut s, &mut text);
+        let text = String::from_utf8_lossy(&text);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("传输太慢"), "{text}");
+        // A form without photos that stalls is dropped too, before any reader has it all.
+        let mut s = connect(&app);
+        let head = "POST /report HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ndescription=x";
+        std::io::Write::write_all(&mut s, head.as_bytes()).expect("sending");
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut text = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut s, &mut text);
+        let text = String::from_utf8_lossy(&text);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+        assert!(text.contains("传输太慢"), "{text}");
+    }
+
+    /// Open311 bodies are limited like JSON (1 MiB) before reading, and a key in the query is
+    /// checked before the body is read: a wrong one is refused without waiting for the body.
+    fn open311_bodies_are_limited_before_reading(backend: Backend) {
+        use std::io::Write;
+        use std::time::{Duration, Instant};
+        let app = TestApp::spawn_with(backend, |f| f.merge(("open311_api_keys", vec!["k-12345"])));
+        let post = |path: &str, length: usize| {
+            let mut s = connect(&app);
+            let head = format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\nservice_code=gas");
+            s.write_all(head.as_bytes()).expect("sending");
+            status_on(&mut s, Instant::now() + Duration::from_secs(5), |_| {})
+        };
+        assert_eq!(post("/open311/v2/requests.json?api_key=k-12345", 60 << 20), Some(413), "over 1 MiB");
+        assert_eq!(post("/open311/v2/requests.json", (1 << 20) + 1), Some(413), "over 1 MiB, no key yet");
+        assert_eq!(post("/open311/v2/requests.json?api_key=wrong", 500_000), Some(403), "the key first");
+        assert_eq!(post("/open311/v2/requests.xml?api_key=wrong", 500_000), Some(403));
+        // A body that never comes is dropped.
+        let slow = TestApp::spawn_with(backend, |f| f.merge(("limits.upload_stall_seconds", 1)));
+        let mut s = connect(&slow);
+        s.write_all(b"POST /open311/v2/requests.json HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nservice_code=gas").expect("sending");
+        let status = status_on(&mut s, Instant::now() + Duration::from_secs(6), |_| {});
+        assert!(matches!(status, Some(400) | Some(0)), "{status:?}");
+        // A key in the query or in the body, as before.
+        let body = "service_code=gas&description=%E5%9C%B0%E4%B8%8B%E5%AE%A4%E6%B6%B2%E5%8C%96%E6%B0%94%E7%93%B6%E5%A0%86%E6%94%BE%E5%BE%88%E5%A4%9A&address_string=%E6%B9%96%E9%87%8C";
+        let ok = app.post_raw("/open311/v2/requests.json?api_key=k-12345", "application/x-www-form-urlencoded", body);
+        assert_eq!(ok.status, 201, "{}", ok.text);
+        let ok = app.post_raw("/open311/v2/requests.json", "application/x-www-form-urlencoded", format!("{body}&api_key=k-12345"));
+        assert_eq!(ok.status, 201, "{}", ok.text);
+        let refused = app.post_raw("/open311/v2/requests.json", "application/x-www-form-urlencoded", body);
+        assert_eq!(refused.status, 403, "{}", refused.text);
+    }
+
+    /// A reward id that does not exist is 404 on every reward route, API and pages.
+    fn a_missing_reward_is_404_everywhere(backend: Backend) {
+        let app = TestApp::spawn_with_head_signoff(backend);
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let head = app.staff("fire.head", "head", Some("fire"));
+        let fin = app.staff("finance1", "finance", None);
+        let missing = 987_654;
+        let api = [
+            (&officer, "post", "/api/v1/staff/tips/HL-2026-999999/reward".to_owned(), serde_json::json!({"basis": "general_hazard"})),
+            (&head, "post", format!("/api/v1/staff/rewards/{missing}/sign-off"), serde_json::json!({"decision": "approve", "note": ""})),
+            (&head, "post", format!("/api/v1/staff/rewards/{missing}/sign-off"), serde_json::json!({"decision": "return", "note": "请核对"})),
+            (&officer, "put", format!("/api/v1/staff/rewards/{missing}"), serde_json::json!({"basis": "general_hazard"})),
+            (&officer, "post", format!("/api/v1/staff/rewards/{missing}/withdraw"), serde_json::json!({"reason": "放弃"})),
+            (&fin, "post", format!("/api/v1/finance/rewards/{missing}/decision"), serde_json::json!({"decision": "approve", "note": ""})),
+            (&fin, "post", format!("/api/v1/finance/rewards/{missing}/decision"), serde_json::json!({"decision": "reject", "note": "不符合"})),
+            (&fin, "post", format!("/api/v1/finance/rewards/{missing}/payout"), serde_json::json!({"reference": "BANK-1"})),
+            (&fin, "post", format!("/api/v1/finance/rewards/{missing}/payee"), serde_json::json!({"reason": "发放"})),
+            (&fin, "post", format!("/api/v1/finance/rewards/{missing}/reinstate"), serde_json::json!({"reason": "住院"})),
+        ];
+        for (who, method, path, body) in &api {
+            let a = match *method {
+                "put" => who.put(path, body),
+                _ => who.post(path, body),
+            };
+            assert_eq!(a.status, 404, "{method} {path}: {}", a.text);
+            assert_eq!(a.json["error"], "not_found", "{path}: {}", a.text);
+        }
+        let browser = |user: &str| {
+            let b = Browser::new(&app);
+            assert_eq!(b.sign_in(user, PASSWORD, "").0, 303);
+            b
+        };
+        let (o, h, f) = (browser("fire.officer"), browser("fire.head"), browser("finance1"));
+        let case = app.new_case("gas");
+        let pages: [PageForm; 7] = [
+            (&h, format!("/staff/rewards/{missing}/sign-off"), vec![("case", &case), ("decision", "approve"), ("note", "")]),
+            (&o, format!("/staff/rewards/{missing}/correct"), vec![("case", &case), ("basis", "general_hazard"), ("fine_yuan", ""), ("penalty_decision", "")]),
+            (&o, format!("/staff/rewards/{missing}/withdraw"), vec![("case", &case), ("reason", "放弃")]),
+            (&f, format!("/finance/rewards/{missing}/decision"), vec![("decision", "approve"), ("amount_yuan", ""), ("note", "")]),
+            (&f, format!("/finance/rewards/{missing}/payout"), vec![("reference", "BANK-1"), ("paid_on", "")]),
+            (&f, format!("/finance/rewards/{missing}/payee"), vec![("reason", "发放")]),
+            (&f, format!("/finance/rewards/{missing}/reinstate"), vec![("reason", "住院")]),
+        ];
+        for (b, path, fields) in &pages {
+            let csrf = b.csrf(if path.starts_with("/finance") { "/finance" } else { "/staff/account" });
+            let mut fields = fields.clone();
+            fields.push(("csrf", &csrf));
+            let (status, page, _) = b.post(path, &fields);
+            assert_eq!(status, 404, "POST {path}: {page}");
+        }
+        assert_eq!(f.get(&format!("/finance/rewards/{missing}/notice")).0, 404);
+    }
+
+    /// Staff page forms that cannot be read (a duplicate field, a body that is not a form, no
+    /// CSRF token) answer the localised error page, never the framework's text.
+    fn unreadable_staff_forms_answer_the_error_page(app) {
+        let framework = |page: &str| page.contains("Parse error") || page.contains("duplicate field") || page.contains("Content type error");
+        app.add_user("coord", "coordinator", None, None);
+        let b = Browser::new(&app);
+        let csrf = b.csrf("/staff/login");
+        let (status, page, _) = b.post("/staff/login", &[("csrf", &csrf), ("username", "coord"), ("username", "other"), ("password", PASSWORD)]);
+        assert!(matches!(status, 400 | 403 | 422), "{status}: {page}");
+        assert!(!framework(&page) && page.contains("<html"), "{page}");
+        assert!(page.contains("请求无法解析"), "{page}");
+
+        assert_eq!(b.sign_in("coord", PASSWORD, "").0, 303);
+        let csrf = b.csrf("/staff/users");
+        let (status, page, _) = b.post("/staff/users", &[("csrf", &csrf), ("username", "a.b"), ("username", "c.d"), ("role", "officer")]);
+        assert_eq!(status, 400, "{page}");
+        assert!(!framework(&page) && page.contains("请求无法解析"), "{page}");
+        let (status, page, _) = b.post("/staff/users", &[("username", "a.b"), ("role", "officer")]);
+        assert_eq!(status, 403, "{page}");
+        assert!(!framework(&page) && page.contains("<html"), "{page}");
+        let (status, page, _) = b.post("/staff/users/coord/active", &[("csrf", &csrf), ("active", "on"), ("active", "off")]);
+        assert_eq!(status, 400, "{page}");
+        assert!(!framework(&page) && page.contains("请求无法解析"), "{page}");
+
+        let case = app.new_case("gas");
+        let (status, page, _) = b.post(&format!("/staff/tips/{case}/act"), &[("csrf", &csrf), ("action", "accept"), ("action", "reject")]);
+        assert_eq!(status, 400, "{page}");
+        assert!(!framework(&page) && page.contains("请求无法解析"), "{page}");
+        // A page form sent as JSON.
+        let j = app.agent.post(app.url("/staff/login")).header("content-type", "application/json").send("{\"username\": 1}").expect("POST");
+        let j = answer(j);
+        assert_eq!(j.status, 400, "{}", j.text);
+        assert!(!framework(&j.text) && j.text.contains("请求无法解析"), "{}", j.text);
+    }
+}

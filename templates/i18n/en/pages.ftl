@@ -149,6 +149,8 @@ page-too-large = Your photos together are over the limit. Go back, send fewer ph
 page-rate-limited-title = Too many attempts
 page-busy-title = Busy
 page-busy = Many reports are being sent right now. Please wait a moment, go back and send again; what you typed is still in your browser.
+page-slow-title = The connection was too slow
+page-slow = What you sent arrived too slowly and was not received. Go back and send again; what you typed is still in your browser.
 page-internal-title = Something went wrong
 
 list-col-case = Case

@@ -149,6 +149,8 @@ page-too-large = 照片总大小超过了限制。请返回，减少照片数量
 page-rate-limited-title = 操作太频繁
 page-busy-title = 系统繁忙
 page-busy = 现在提交的人很多，请稍等片刻后返回重新提交，您填写的内容在浏览器里还在。
+page-slow-title = 网络太慢
+page-slow = 提交的内容传输太慢，没有收到。请返回重新提交，您填写的内容在浏览器里还在。
 page-internal-title = 服务器出错了
 
 list-col-case = 案件编号
