@@ -598,10 +598,12 @@ pub(super) fn add_sheet(
     Ok(())
 }
 
-/// A cell that starts with `= + - @` (or tab, CR) gets a leading `'`, so a spreadsheet shows it
-/// as text instead of running it.
+/// A cell that starts with `= + - @` (or tab, CR), or their full-width lookalikes `＝ ＋ － ＠`
+/// that spreadsheets also evaluate, gets a leading `'`, so a spreadsheet shows it as text
+/// instead of running it.
 fn defuse(s: &str) -> Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    const STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    if s.starts_with(STARTS) {
         Cow::Owned(format!("'{s}"))
     } else {
         Cow::Borrowed(s)
@@ -618,10 +620,12 @@ mod tests {
         sheet.line(["=HYPERLINK(\"x\")", "-1", "江头北路"]).unwrap();
         sheet.gap().unwrap();
         sheet.line(["", "a"]).unwrap();
+        sheet.line(["＝1+1", "＋1", "－1", "＠SUM(A1)"]).unwrap();
         let file = sheet.finish("x.csv".into()).unwrap();
         assert_eq!(
             String::from_utf8(file.bytes).unwrap(),
-            "\u{feff}\"'=HYPERLINK(\"\"x\"\")\",\"'-1\",\"江头北路\"\r\n\r\n\"\",\"a\"\r\n"
+            "\u{feff}\"'=HYPERLINK(\"\"x\"\")\",\"'-1\",\"江头北路\"\r\n\r\n\"\",\"a\"\r\n\
+             \"'＝1+1\",\"'＋1\",\"'－1\",\"'＠SUM(A1)\"\r\n"
         );
     }
 }

@@ -144,6 +144,8 @@ on_both_backends! {
         let coord = app.staff("coord", "coordinator", None);
         let mut tip = anonymous_tip("fire_safety");
         tip["enterprise"] = json!("=HYPERLINK(\"http://evil\")");
+        // Full-width lookalikes that spreadsheets evaluate too.
+        tip["address"] = json!("＋江头北路216号负一楼");
         let worked = app.submit(&tip)["case_number"].as_str().unwrap().to_owned();
         let untouched = app.new_case("fire_safety");
         officer.steps(&worked, &["accept", "start_verification", "substantiate"]);
@@ -163,7 +165,7 @@ on_both_backends! {
         let from_tip = t.iter().find(|r| r[1] == worked).expect("the tip's hazard names its case");
         assert!(from_tip[0].starts_with("YH-"), "{from_tip:?}");
         let today = app.today().to_string();
-        assert_eq!(from_tip[2..], ["'=HYPERLINK(\"http://evil\")", "", "江头北路216号负一楼", "江头街道", "后厨堆放了七八个液化气瓶，地下室不通风，闻到怪味。", "重大隐患", "", "群众举报", today.as_str(), "区消防救援大队", "整改中", ""]);
+        assert_eq!(from_tip[2..], ["'=HYPERLINK(\"http://evil\")", "", "'＋江头北路216号负一楼", "江头街道", "后厨堆放了七八个液化气瓶，地下室不通风，闻到怪味。", "重大隐患", "", "群众举报", today.as_str(), "区消防救援大队", "整改中", ""]);
         let found = t.iter().find(|r| r[1].is_empty()).unwrap();
         assert_eq!(found[2..6], ["厦门某某餐饮有限公司", CODE_A, "江头北路 1 号", "江头街道"]);
         assert_eq!((found[7].as_str(), found[9].as_str()), ("一般隐患", "属地检查"));
