@@ -616,7 +616,16 @@ impl Services {
         }
         self.db.write(|conn| {
             let new = match input.inspection_id {
-                Some(inspection) => self.check_inspection_hazard(conn, staff, inspection, input)?,
+                // An inspection named in the body that is not in reach is a wrong field, like
+                // an unknown enterprise (the path of `…/inspections/{id}/hazards` answers 404).
+                Some(inspection) => self
+                    .check_inspection_hazard(conn, staff, inspection, input)
+                    .map_err(|e| match e {
+                        ServiceError::NotFound => {
+                            ServiceError::field("inspection_id", "unknown_inspection")
+                        }
+                        e => e,
+                    })?,
                 None => self.check_hazard(conn, staff, input)?,
             };
             let id = self.store_hazard(conn, staff, new)?;

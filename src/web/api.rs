@@ -367,6 +367,43 @@ impl utoipa::Modify for Session {
     }
 }
 
+/// Documents the answer every route may give before its handler runs: `reject_nul` refuses a
+/// NUL character anywhere in a request (path, query, body) with 422, whatever the route.
+struct NulRefused;
+
+impl utoipa::Modify for NulRefused {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, ResponseBuilder};
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("422".to_owned())
+                    .or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description(
+                                "the request carries a NUL character (in the path, the query \
+                                 or the body)",
+                            )
+                            .content(
+                                "application/json",
+                                Content::new(Some(Ref::from_schema_name("Error"))),
+                            )
+                            .build()
+                            .into()
+                    });
+            }
+        }
+    }
+}
+
 /// The machine-readable description of this API, generated from the handlers' annotations and
 /// the answers' types (so it cannot drift from what they send).
 #[derive(OpenApi)]
@@ -437,7 +474,7 @@ impl utoipa::Modify for Session {
         super::reports::submit,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Session),
+    modifiers(&Session, &NulRefused),
 )]
 pub struct ApiDoc;
 

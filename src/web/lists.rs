@@ -174,6 +174,7 @@ pub struct ImportForm {
     request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "every row was recorded", body = Imported),
+        (status = 400, description = "the multipart body cannot be read", body = ErrorBody),
         (status = 401, description = "not signed in", body = ErrorBody),
         (status = 403, description = "the role records no hazards, or the CSRF token is missing", body = ErrorBody),
         (status = 413, description = "over 5 MiB or 5,000 data rows", body = ErrorBody),

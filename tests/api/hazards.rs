@@ -133,6 +133,8 @@ on_both_backends! {
             ("credit_code", json!({"enterprise_id": null, "credit_code": "12345"}), "18 位"),
             ("enterprise_id", json!({"enterprise_id": 999999}), "没有这个生产经营单位"),
             ("enterprise_id", json!({"enterprise_id": null}), "此项必填"),
+            // Found by the schema fuzzer: an unknown inspection answered 404 for the route.
+            ("inspection_id", json!({"inspection_id": 9_223_372_036_854_775_806_i64}), "没有这次联合检查"),
             ("description", json!({"description": "堵塞\u{0}出口"}), "控制字符"),
             ("department", json!({"department": "fire\u{0}"}), "控制字符"),
             ("case_number", json!({"source": "tip", "case_number": "HL-2026-\u{0}1"}), "控制字符"),

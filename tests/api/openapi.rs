@@ -559,6 +559,13 @@ on_both_backends! {
         assert_eq!(get(&c, &coord12, &format!("/api/v1/staff/reports?from={day}&to={day}")).status, 200);
         assert_eq!(get(&c, &coord12, "/api/v1/staff/reports?from=bad").status, 422);
 
+        // Found by the schema fuzzer (.ci/fuzz): a NUL anywhere in a request is refused with 422
+        // before any handler, on every route, and the document says so.
+        assert_eq!(get(&c, &coord12, "/api/v1/staff/tips?street=%00").status, 422);
+        assert_eq!(get(&c, &coord12, "/api/v1/finance/rewards?x=%00").status, 422);
+        let nul = json!({"username": "coord\u{0}", "password": "x"});
+        assert_eq!(post(&c, &coord12, "/api/v1/staff/session", nul).status, 422);
+
         contract.into_inner().assert_complete();
     }
 

@@ -93,6 +93,7 @@ field-not_your_unit = You can record hazards your department supervises or your 
 field-hazard_exists = This case already has its hazard.
 field-only_for_tips = A case number is given only for the source "Public tip".
 field-unknown_enterprise = No such enterprise: find it or register it first.
+field-unknown_inspection = No such joint inspection within your reach.
 field-bad_credit_code = A unified social credit code is 18 digits or capital letters (without I, O, Z, S, V); characters 3 to 8 are digits.
 field-bad_check_character = The check character (the last one) of this credit code is wrong; please compare it with the business licence.
 field-nul_character = The text contains a control character that cannot be stored.

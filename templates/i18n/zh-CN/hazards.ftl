@@ -93,6 +93,7 @@ field-not_your_unit = 只能登记本部门监管或本街道属地的隐患。
 field-hazard_exists = 该举报案件已有对应的隐患记录。
 field-only_for_tips = 只有“群众举报”来源才填写举报案件编号。
 field-unknown_enterprise = 没有这个生产经营单位，请先查找或登记该单位。
+field-unknown_inspection = 没有这次联合检查，或不在您的职责范围内。
 field-bad_credit_code = 统一社会信用代码是 18 位数字或大写字母（不含 I、O、Z、S、V），第 3 至 8 位是数字。
 field-bad_check_character = 统一社会信用代码的校验码（最后一位）不对，请对照营业执照核对。
 field-nul_character = 内容中含有无法保存的控制字符。
