@@ -164,11 +164,20 @@ impl Services {
         address: Option<String>,
         what: &'static str,
     ) -> ServiceResult<()> {
-        let name = if super::staff::valid_username(typed) {
-            typed.to_owned()
-        } else {
-            "(not a username)".to_owned()
-        };
+        self.sign_in_entry(typed, "sign_in_failed", what.to_owned(), address)
+            .await
+    }
+
+    /// An audit entry about sign-in attempts on what was typed as a username: named by it only
+    /// when it is a valid username (a password typed into the wrong box must not land in the log).
+    async fn sign_in_entry(
+        &self,
+        typed: &str,
+        action: &'static str,
+        detail: String,
+        address: Option<String>,
+    ) -> ServiceResult<()> {
+        let name = sign_in_actor(typed);
         self.blocking(move |s| {
             s.db.write(|conn| -> ServiceResult<()> {
                 Ok(audit::append(
@@ -176,8 +185,8 @@ impl Services {
                     conn,
                     &NewEntry {
                         actor: &name,
-                        action: "sign_in_failed",
-                        detail: Some(what),
+                        action,
+                        detail: Some(&detail),
                         address: address.as_deref(),
                         ..NewEntry::default()
                     },
@@ -196,11 +205,7 @@ impl Services {
         addresses: usize,
         window_minutes: u64,
     ) -> ServiceResult<()> {
-        let name = if super::staff::valid_username(typed) {
-            typed.to_owned()
-        } else {
-            "(not a username)".to_owned()
-        };
+        let name = sign_in_actor(typed);
         let places = if addresses == 1 {
             "address"
         } else {
@@ -211,21 +216,8 @@ impl Services {
              {places} within {window_minutes} minutes; further attempts from addresses that \
              never signed in to it are slowed down"
         );
-        self.blocking(move |s| {
-            s.db.write(|conn| -> ServiceResult<()> {
-                Ok(audit::append(
-                    &s,
-                    conn,
-                    &NewEntry {
-                        actor: &name,
-                        action: "sign_in_pressure",
-                        detail: Some(&detail),
-                        ..NewEntry::default()
-                    },
-                )?)
-            })
-        })
-        .await
+        self.sign_in_entry(typed, "sign_in_pressure", detail, None)
+            .await
     }
 
     /// The live session of a cookie token, refreshed; `None` when unknown, idle too long or the
@@ -414,5 +406,15 @@ impl Services {
         let (idle, born) = (now - self.idle_timeout, now - self.absolute_timeout);
         self.db
             .write(|c| Ok(sessions::delete_expired(c, idle, born)?))
+    }
+}
+
+/// Who an audit entry about sign-in attempts names: the typed username when it is a valid one,
+/// never other text (a password typed into the wrong box must not land in the log).
+fn sign_in_actor(typed: &str) -> String {
+    if super::staff::valid_username(typed) {
+        typed.to_owned()
+    } else {
+        "(not a username)".to_owned()
     }
 }

@@ -211,21 +211,6 @@ fn slow_upload(app: &TestApp) -> std::net::TcpStream {
 /// A page form: who sends it, where, and its fields (the CSRF token is added).
 type PageForm<'a> = (&'a Browser, String, Vec<(&'a str, &'a str)>);
 
-fn report_fields() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("sector", "crowded_places"),
-        ("street", "jinshan"),
-        ("address", "金山路 99 号某某商场三楼"),
-        ("enterprise", "某某商场"),
-        (
-            "description",
-            "三楼东侧安全出口被铁链锁住，周末人很多，一旦起火跑不出去。",
-        ),
-        ("severity", "major"),
-        ("anonymous", "on"),
-    ]
-}
-
 on_both_backends! {
     /// Slow clients cannot hold the upload slots (issue 15): four connections that trickle a
     /// report form with a photo, or stall in it, are dropped after `limits.upload_total_seconds`
@@ -259,12 +244,12 @@ on_both_backends! {
         std::thread::sleep(Duration::from_millis(500));
         // The form without photos, as a browser without JavaScript sends it (an empty file
         // input included): answered while the slow clients still hold every slot.
-        let plain = app.post_form("/report", &report_fields(), &[("photos", "", "application/octet-stream", Vec::new())]);
+        let plain = app.post_form("/report", &valid_report_fields(), &[("photos", "", "application/octet-stream", Vec::new())]);
         assert_eq!(plain.status, 200, "{}", plain.text);
         assert!(element_text(&plain.text, "receipt").is_some(), "{}", plain.text);
         assert!(started.elapsed() < Duration::from_secs(3), "the plain form waited for a slot");
         // A form with a photo waits for a slot, which comes free when the slow ones are dropped.
-        let photo = app.post_form("/report", &report_fields(), &[("photos", "cam.jpg", "image/jpeg", fixture("cam.jpg"))]);
+        let photo = app.post_form("/report", &valid_report_fields(), &[("photos", "cam.jpg", "image/jpeg", fixture("cam.jpg"))]);
         assert_eq!(photo.status, 200, "{}", photo.text);
         assert!(started.elapsed() < Duration::from_secs(12), "{:?}", started.elapsed());
         for t in trickling {
@@ -276,7 +261,7 @@ on_both_backends! {
         let started = Instant::now();
         let mut stalled: Vec<_> = (0..4).map(|_| slow_upload(&app)).collect();
         std::thread::sleep(Duration::from_millis(300));
-        let photo = app.post_form("/report", &report_fields(), &[("photos", "cam.jpg", "image/jpeg", fixture("cam.jpg"))]);
+        let photo = app.post_form("/report", &valid_report_fields(), &[("photos", "cam.jpg", "image/jpeg", fixture("cam.jpg"))]);
         assert_eq!(photo.status, 200, "{}", photo.text);
         assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
         for s in &mut stalled {

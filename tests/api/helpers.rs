@@ -881,3 +881,21 @@ pub fn tipline(db: &TestDb, data_dir: &Path) -> Command {
         .env("TIPLINE_LOG", "warn");
     c
 }
+
+/// The fields of a valid report form (`/report`).
+pub fn valid_report_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("sector", "crowded_places"),
+        ("street", "jinshan"),
+        ("address", "金山路 99 号某某商场三楼"),
+        ("enterprise", "某某商场"),
+        (
+            "description",
+            "三楼东侧安全出口被铁链锁住，周末人很多，一旦起火跑不出去。",
+        ),
+        ("severity", "major"),
+        ("observed_at", "2026-11-20T19:30"),
+        ("anonymous", "on"),
+        ("wants_reward", "on"),
+    ]
+}

@@ -5,24 +5,6 @@
 use crate::helpers::*;
 use crate::on_both_backends;
 
-/// The fields of a valid report.
-fn valid_fields() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("sector", "crowded_places"),
-        ("street", "jinshan"),
-        ("address", "金山路 99 号某某商场三楼"),
-        ("enterprise", "某某商场"),
-        (
-            "description",
-            "三楼东侧安全出口被铁链锁住，周末人很多，一旦起火跑不出去。",
-        ),
-        ("severity", "major"),
-        ("observed_at", "2026-11-20T19:30"),
-        ("anonymous", "on"),
-        ("wants_reward", "on"),
-    ]
-}
-
 fn stored_photos(app: &TestApp, case: &str) -> Vec<(String, Vec<u8>)> {
     let mut conn = app.services.db.read().unwrap();
     let tip = tipline::db::tips::find_by_case_number(&mut conn, case)
@@ -79,7 +61,7 @@ on_both_backends! {
     /// A report sent from the form without photos gets the receipt page, and the receipt
     /// then opens the follow-up page, where the reporter can reply.
     fn the_form_round_trip_works_without_photos(app) {
-        let a = app.post_form("/report", &valid_fields(), &[]);
+        let a = app.post_form("/report", &valid_report_fields(), &[]);
         assert_eq!(a.status, 200, "{}", a.text);
         let case = element_text(&a.text, "case-number").unwrap();
         let receipt = element_text(&a.text, "receipt").unwrap();
@@ -110,7 +92,7 @@ on_both_backends! {
             ("photos", "screen.png", "image/png", fixture("cam.png")),
             ("photos", "photo.webp", "image/webp", fixture("cam.webp")),
         ];
-        let a = app.post_form("/report", &valid_fields(), &files);
+        let a = app.post_form("/report", &valid_report_fields(), &files);
         assert_eq!(a.status, 200, "{}", a.text);
         let case = element_text(&a.text, "case-number").unwrap();
         let stored = stored_photos(&app, &case);
@@ -170,26 +152,26 @@ on_both_backends! {
     /// photos and a broken photo answer 422; nothing is stored.
     fn photo_problems_come_back_on_the_form(app) {
         let svg = ("photos", "x.jpg", "image/jpeg", b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec());
-        let a = app.post_form("/report", &valid_fields(), &[svg]);
+        let a = app.post_form("/report", &valid_report_fields(), &[svg]);
         assert_eq!(a.status, 415);
         assert!(a.text.contains("id=\"photos-error\">只能上传 JPG、PNG 或 WebP 格式的照片。"));
         assert!(a.text.contains("value=\"金山路 99 号某某商场三楼\""));
 
         let six: Vec<_> = (0..6).map(|i| ("photos", if i == 0 { "a.jpg" } else { "b.jpg" }, "image/jpeg", fixture("cam.jpg"))).collect();
-        let b = app.post_form("/report", &valid_fields(), &six);
+        let b = app.post_form("/report", &valid_report_fields(), &six);
         assert_eq!(b.status, 422);
         assert!(b.text.contains("最多只能上传 5 张照片。"));
         assert!(b.text.contains("已保留您选择的 5 张照片"), "the first five are kept");
 
         let mut broken = fixture("cam.jpg");
         broken.truncate(400);
-        let c = app.post_form("/report", &valid_fields(), &[("photos", "c.jpg", "image/jpeg", broken)]);
+        let c = app.post_form("/report", &valid_report_fields(), &[("photos", "c.jpg", "image/jpeg", broken)]);
         assert_eq!(c.status, 422);
         assert!(c.text.contains("这张照片已损坏"));
         assert_eq!(tip_count(&app), 0);
 
         // An empty file input (no photo chosen) is no photo at all.
-        let d = app.post_form("/report", &valid_fields(), &[("photos", "", "application/octet-stream", Vec::new())]);
+        let d = app.post_form("/report", &valid_report_fields(), &[("photos", "", "application/octet-stream", Vec::new())]);
         assert_eq!(d.status, 200, "{}", d.text);
     }
 
@@ -206,7 +188,7 @@ on_both_backends! {
 
     /// An empty or overlong reply is refused next to the box, keeping the text.
     fn a_bad_reply_keeps_the_text(app) {
-        let a = app.post_form("/report", &valid_fields(), &[]);
+        let a = app.post_form("/report", &valid_report_fields(), &[]);
         let receipt = element_text(&a.text, "receipt").unwrap();
         let r = app.post_urlencoded("/track", &[("receipt", &receipt), ("action", "reply"), ("body", "   ")]);
         assert_eq!(r.status, 422);
@@ -238,7 +220,7 @@ on_both_backends! {
             assert!(total < 30 * 1024, "{path}: {total} bytes");
             assert!(!page.text.contains("http://") && !page.text.contains("https://"), "{path} loads something from elsewhere");
         }
-        let a = app.post_form("/report", &valid_fields(), &[]);
+        let a = app.post_form("/report", &valid_report_fields(), &[]);
         assert!(a.text.len() + css < 30 * 1024);
     }
 
@@ -264,7 +246,7 @@ on_both_backends! {
     /// Photos sent with a refused form are kept (stripped, under a token in the re-shown form) and
     /// go with the tip when the corrected form is sent, without being chosen again.
     fn refused_form_keeps_photos(app) {
-        let mut bad = valid_fields();
+        let mut bad = valid_report_fields();
         bad.retain(|(k, _)| *k != "description");
         bad.push(("description", "短"));
         let files = vec![
@@ -278,7 +260,7 @@ on_both_backends! {
         assert_eq!(token.len(), 48);
 
         // Corrected, with one more photo: three photos go with the tip.
-        let mut good = valid_fields();
+        let mut good = valid_report_fields();
         good.push(("photo_draft", &token));
         let b = app.post_form(
             "/report",
@@ -303,7 +285,7 @@ on_both_backends! {
         // Dropping kept photos.
         let d = app.post_form("/report", &bad, &files);
         let token = input_value(&d.text, "photo_draft").unwrap();
-        let mut good = valid_fields();
+        let mut good = valid_report_fields();
         good.push(("photo_draft", &token));
         good.push(("discard_photos", "on"));
         let e = app.post_form("/report", &good, &[]);
@@ -317,9 +299,9 @@ on_both_backends! {
     fn rate_limited_form_keeps_text(backend: Backend) {
         let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on")));
         for _ in 0..5 {
-            assert_eq!(app.post_form("/report", &valid_fields(), &[]).status, 200);
+            assert_eq!(app.post_form("/report", &valid_report_fields(), &[]).status, 200);
         }
-        let a = app.post_form("/report", &valid_fields(), &[]);
+        let a = app.post_form("/report", &valid_report_fields(), &[]);
         assert_eq!(a.status, 429);
         assert!(a.retry_after.is_some());
         assert!(a.text.contains("操作太频繁"));
@@ -337,7 +319,7 @@ fn an_oversized_upload_answers_413() {
     let big = vec![0xFFu8; 300_000];
     let a = app.post_form(
         "/report",
-        &valid_fields(),
+        &valid_report_fields(),
         &[("photos", "big.jpg", "image/jpeg", big)],
     );
     assert_eq!(a.status, 413);
