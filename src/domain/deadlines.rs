@@ -108,10 +108,7 @@ impl Met {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::domain::calendar::d;
 
     #[test]
     fn the_current_limit_follows_the_status() {

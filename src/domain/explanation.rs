@@ -53,10 +53,7 @@ pub fn accepted(decisions: impl IntoIterator<Item = Option<Decision>>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
+    use crate::domain::calendar::d;
 
     #[test]
     fn a_limit_stands_explained_by_a_later_explanation_not_returned() {
