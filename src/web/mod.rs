@@ -327,7 +327,7 @@ pub fn extractors(cfg: &mut web::ServiceConfig, settings: &Settings) {
 
 /// Whether a request is the API's (`/api/`, `/open311/`), answered in its JSON shape; anything
 /// else is a page, answered with the error page.
-fn is_api(req: &HttpRequest) -> bool {
+pub(crate) fn is_api(req: &HttpRequest) -> bool {
     let p = req.path();
     p.starts_with("/api/") || p.starts_with("/open311/")
 }

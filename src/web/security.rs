@@ -547,8 +547,7 @@ fn with_field_errors(
     res: actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
     fields: &[String],
 ) -> actix_web::dev::ServiceResponse<actix_web::body::BoxBody> {
-    let path = res.request().path();
-    let api = path.starts_with("/api/") || path.starts_with("/open311/");
+    let api = super::is_api(res.request());
     let named: Vec<&String> = fields.iter().filter(|f| !f.is_empty()).collect();
     if !api || named.is_empty() {
         return res;
@@ -579,7 +578,7 @@ fn refuse(
         actix_web::http::StatusCode::PAYLOAD_TOO_LARGE => (Code::TooLarge, "error-too_large"),
         _ => (Code::Validation, "error-nul_character"),
     };
-    let api = req.path().starts_with("/api/") || req.path().starts_with("/open311/");
+    let api = super::is_api(&req);
     let res = match (api, req.app_data::<actix_web::web::Data<super::AppState>>()) {
         (false, Some(state)) => {
             state
