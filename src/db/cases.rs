@@ -1,14 +1,15 @@
 //! The case file of a tip (deadlines, decisions) and the staff queue.
 
 use super::DbConn;
-use super::schema::{case_files, deadline_notices, messages, tip_units, tips};
+use super::schema::{case_files, deadline_notices, messages, queue_counts, tip_units, tips};
 use super::tips::TipRow;
-pub use crate::domain::query::{PublicFilter, QueueFilter};
+pub use crate::domain::query::{PublicFilter, QueueFilter, QueuePosition, QueueTotal};
 use crate::domain::status::Status;
 use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{InnerJoin, IntoBoxed, exists, not};
+use diesel::dsl::{InnerJoin, IntoBoxed, exists, not, sql};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date};
 use strum::VariantArray;
 
 #[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset)]
@@ -91,18 +92,34 @@ pub fn replace_lead(conn: &mut DbConn, tip_id: TipId, new_lead: &str) -> QueryRe
     super::tips::insert_units(conn, tip_id, &[(new_lead.to_owned(), "lead")])
 }
 
-/// One page of the queue, nearest deadline first (tips without one last, oldest first), and the
-/// total number of matching tips.
+/// The queue's sort key, as the queue indexes hold it (the same text in both backends'
+/// migrations, so the planners match it): a tip without a deadline sorts as `NO_DEADLINE`.
+const QUEUE_KEY: &str = "COALESCE(next_deadline, '9999-12-31')";
+
+/// Counting the tips of a filter other than unit and status stops here: the page then says
+/// "at least" this many.
+pub const COUNT_CAP: i64 = 1000;
+
+/// One page of the queue, nearest deadline first (tips without one last, oldest first), read
+/// in the order of an index on the sort key (after the filter's column where there is one),
+/// and how many tips match. A page after a cursor is read from the index (keyset), however
+/// deep; a page by offset skips rows, which is what the contract's `page` asks.
 pub fn queue(
     conn: &mut DbConn,
     f: &QueueFilter,
-    offset: i64,
+    at: QueuePosition,
     limit: i64,
-) -> QueryResult<(Vec<TipRow>, i64)> {
+) -> QueryResult<(Vec<TipRow>, QueueTotal)> {
     let build = || {
         let mut q = tips::table.into_boxed();
         if let Some(unit) = &f.unit {
-            q = q.filter(attached_to(unit.clone()));
+            q = q.filter(exists(
+                tip_units::table.filter(
+                    tip_units::tip_id
+                        .eq(tips::id)
+                        .and(tip_units::unit.eq(unit.clone())),
+                ),
+            ));
         }
         if let Some(s) = &f.status {
             q = q.filter(tips::status.eq(s.clone()));
@@ -121,17 +138,49 @@ pub fn queue(
         }
         q
     };
-    let total = build().count().get_result(conn)?;
-    let rows = build()
-        .order((
-            tips::next_deadline.is_null().asc(),
-            tips::next_deadline.asc(),
-            tips::id.asc(),
-        ))
-        .offset(offset)
-        .limit(limit)
-        .select(TipRow::as_select())
-        .load(conn)?;
+    let page = |q: IntoBoxed<'static, tips::table, <DbConn as Connection>::Backend>, n: i64| {
+        q.order((sql::<Date>(QUEUE_KEY).asc(), tips::id.asc()))
+            .limit(n)
+            .select(TipRow::as_select())
+    };
+    let rows = match at {
+        QueuePosition::Offset(offset) => page(build(), limit).offset(offset).load(conn)?,
+        // Two reads that each seek the index: the rest of the cursor's date, then later dates
+        // (a row-value comparison would not seek on the id in SQLite).
+        QueuePosition::After(c) => {
+            let same_day = build()
+                .filter(sql::<Bool>(QUEUE_KEY).sql(" = ").bind::<Date, _>(c.due))
+                .filter(tips::id.gt(c.id));
+            let mut rows: Vec<TipRow> = page(same_day, limit).load(conn)?;
+            let left = limit - rows.len() as i64;
+            if left > 0 {
+                let later =
+                    build().filter(sql::<Bool>(QUEUE_KEY).sql(" > ").bind::<Date, _>(c.due));
+                rows.extend(page(later, left).load(conn)?);
+            }
+            rows
+        }
+    };
+    let total = if f.counted_exactly() {
+        let mut q = queue_counts::table
+            .filter(queue_counts::unit.eq(f.unit.clone().unwrap_or_else(|| "*".into())))
+            .into_boxed();
+        if let Some(s) = &f.status {
+            q = q.filter(queue_counts::status.eq(s.clone()));
+        }
+        let n: Vec<i64> = q.select(queue_counts::n).load(conn)?;
+        QueueTotal {
+            n: n.iter().sum(),
+            exact: true,
+        }
+    } else {
+        let ids: Vec<i64> = build().select(tips::id).limit(COUNT_CAP + 1).load(conn)?;
+        let n = ids.len() as i64;
+        QueueTotal {
+            n: n.min(COUNT_CAP),
+            exact: n <= COUNT_CAP,
+        }
+    };
     Ok((rows, total))
 }
 

@@ -498,7 +498,16 @@ diesel::joinable!(accountability_cases -> tips (tip_id));
 diesel::joinable!(listed_supervisions -> tips (tip_id));
 diesel::joinable!(listed_supervisions -> hazards (hazard_id));
 
+diesel::table! {
+    queue_counts (unit, status) {
+        unit -> Text,
+        status -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    queue_counts,
     explanations,
     supervision_findings,
     accountability,

@@ -4,7 +4,7 @@
 
 use super::FieldError;
 use super::status::Status;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use strum::VariantArray;
 
 /// Filters of the staff queue.
@@ -18,6 +18,66 @@ pub struct QueueFilter {
     /// How the tips came in (`hotline_12345`, `media`…).
     pub channel: Option<String>,
     pub overdue: Option<bool>,
+}
+
+impl QueueFilter {
+    /// Whether the queue's total can be read from the per-unit, per-status counts (only the
+    /// unit and the status narrow it); any other filter counts matching tips up to a cap.
+    pub fn counted_exactly(&self) -> bool {
+        self.sector.is_none()
+            && self.street.is_none()
+            && self.channel.is_none()
+            && self.overdue.is_none()
+    }
+}
+
+/// Where a queue page starts: a page number (read by skipping, for the first pages and the
+/// contract's `page`) or after a case (keyset: read from the index, however deep).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueuePosition {
+    Offset(i64),
+    After(QueueCursor),
+}
+
+/// A place in the queue's order: nearest deadline first, tips without one last
+/// (`NO_DEADLINE` stands for them), then by id. Written `YYYY-MM-DD.ID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct QueueCursor {
+    pub due: NaiveDate,
+    pub id: i64,
+}
+
+/// The sort key of a tip with no deadline (the queue lists them last); the same date as in the
+/// queue indexes (`COALESCE(next_deadline, '9999-12-31')`).
+pub const NO_DEADLINE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+
+impl QueueCursor {
+    pub fn of(next_deadline: Option<NaiveDate>, id: i64) -> Self {
+        QueueCursor {
+            due: next_deadline.unwrap_or(NO_DEADLINE),
+            id,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        let (due, id) = s.split_once('.')?;
+        let due = NaiveDate::parse_from_str(due, "%Y-%m-%d").ok()?;
+        let id = id.parse().ok().filter(|id: &i64| *id >= 0)?;
+        Some(QueueCursor { due, id })
+    }
+}
+
+impl std::fmt::Display for QueueCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.due.format("%Y-%m-%d"), self.id)
+    }
+}
+
+/// How many tips a queue matches: exact, or at least `n` when counting stopped at the cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueTotal {
+    pub n: i64,
+    pub exact: bool,
 }
 
 /// Filters of the public Open311 request list.
@@ -76,6 +136,26 @@ fn instant(field: &'static str, s: Option<&str>) -> Result<Option<NaiveDateTime>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn queue_cursors_read_back_what_they_write() {
+        let c = super::QueueCursor::of(chrono::NaiveDate::from_ymd_opt(2026, 12, 20), 5000);
+        assert_eq!(c.to_string(), "2026-12-20.5000");
+        assert_eq!(super::QueueCursor::parse(&c.to_string()), Some(c));
+        let none = super::QueueCursor::of(None, 7);
+        assert_eq!(none.to_string(), "9999-12-31.7");
+        assert!(c < none, "tips without a deadline come last");
+        for bad in [
+            "",
+            "2026-12-20",
+            "2026-13-01.5",
+            "2026-12-20.-1",
+            "x.5",
+            "2026-12-20.5.5",
+        ] {
+            assert_eq!(super::QueueCursor::parse(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -12,7 +12,7 @@ use super::explanations::ExplanationView;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
-use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter};
+use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter, QueuePosition};
 use crate::db::explanations::Owner;
 use crate::db::listings::Listed;
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
@@ -20,6 +20,7 @@ use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::deadlines::{Deadlines, Limit, Met};
 use crate::domain::explanation::Decision;
+use crate::domain::query::{QueueCursor, QueueTotal};
 use crate::domain::reward::{Fen, RewardId, RewardStatus};
 use crate::domain::status::Status;
 use crate::domain::tip::{Channel, MESSAGE_LEN, ReporterIdentity, Severity, text_field};
@@ -408,29 +409,40 @@ impl Services {
         Ok((tip, lead))
     }
 
-    /// A page of the queue: (tips, total).
+    /// A page of the queue: the tips, how many match, and where the next page starts (when
+    /// there is one). `after` (a cursor from an earlier page) wins over `page`.
     pub fn queue(
         &self,
         staff: &Staff,
         mut filter: QueueFilter,
         page: i64,
+        after: Option<QueueCursor>,
         per_page: i64,
-    ) -> ServiceResult<(Vec<CaseSummary>, i64)> {
+    ) -> ServiceResult<QueuePage> {
         if !staff.may(Permission::ReadCases) {
             return Err(ServiceError::Forbidden);
         }
         filter.unit = staff.scope();
         let per_page = per_page.clamp(1, 200);
-        let offset = (page.clamp(1, 1_000_000) - 1) * per_page;
+        let at = match after {
+            Some(c) => QueuePosition::After(c),
+            None => QueuePosition::Offset((page.clamp(1, 1_000_000) - 1) * per_page),
+        };
         let mut conn = self.db.read()?;
-        let (rows, total) = cases::queue(&mut conn, &filter, offset, per_page)?;
+        let (mut rows, total) = cases::queue(&mut conn, &filter, at, per_page + 1)?;
+        let more = rows.len() as i64 > per_page;
+        rows.truncate(per_page as usize);
+        let next = rows
+            .last()
+            .filter(|_| more)
+            .map(|t| QueueCursor::of(t.next_deadline, t.id.0));
         let mut items: Vec<CaseSummary> = rows.into_iter().map(CaseSummary::from).collect();
         let ids: Vec<i64> = items.iter().map(|c| c.tip_id).collect();
         let mut listings = self.tip_listings(&mut conn, &ids)?;
         for c in &mut items {
             c.listed_supervision = listings.remove(&c.tip_id);
         }
-        Ok((items, total))
+        Ok(QueuePage { items, total, next })
     }
 
     /// The public list of requests (Open311), newest first, at most `limit`. Without a period
@@ -747,4 +759,12 @@ impl Services {
             Ok(identity)
         })
     }
+}
+
+/// A page of the staff queue.
+pub struct QueuePage {
+    pub items: Vec<CaseSummary>,
+    pub total: QueueTotal,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<QueueCursor>,
 }

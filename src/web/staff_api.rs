@@ -4,15 +4,17 @@
 
 use super::api::{CasePath, Csrf, Unit, unit};
 use super::error::{
-    ApiError, BadQuery, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, Refused, StaffErrors,
+    ApiError, BadQuery, Code, ErrorBody, JsonBodyErrors, NotInReach, RateLimited, Refused,
+    StaffErrors,
 };
 use super::extract::{ApiStaff, Permitted, can, removal_cookie, session_cookie, session_token};
 use super::i18n::Lang;
 use super::security::client_ip;
 use super::{AppState, JsonUtf8};
+use crate::domain::FieldError;
 use crate::domain::catalog::Catalog;
 use crate::domain::json;
-use crate::domain::query::QueueFilter;
+use crate::domain::query::{QueueCursor, QueueFilter};
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
 use crate::domain::tip::TipInput;
@@ -192,11 +194,30 @@ pub struct QueueQuery {
     page: Option<i64>,
     /// 50 by default, at most 200.
     per_page: Option<i64>,
+    /// The `next` of an earlier page: the page after it, read from the index however deep
+    /// (wins over `page`).
+    after: Option<String>,
 }
 
 impl QueueQuery {
     pub fn page_or_first(&self) -> i64 {
         self.page.unwrap_or(1).clamp(1, 1_000_000)
+    }
+
+    /// The cursor asked for, if any; one that does not read back is refused.
+    pub fn cursor(&self, lang: Lang) -> Result<Option<QueueCursor>, ApiError> {
+        match self.after.as_deref().filter(|a| !a.is_empty()) {
+            None => Ok(None),
+            Some(a) => QueueCursor::parse(a).map(Some).ok_or_else(|| ApiError {
+                fields: vec![FieldError::new("after", "invalid")],
+                ..ApiError::new(Code::Validation, lang)
+            }),
+        }
+    }
+
+    /// The queue page's address of the page after `cursor` (numbered `p`), same filters.
+    pub fn link_after(&self, p: i64, cursor: QueueCursor) -> String {
+        format!("{}&after={cursor}", self.link(p))
     }
 
     /// The queue page's address for page `p` with the same filters.
@@ -280,8 +301,13 @@ pub fn queue_item(catalog: &Catalog, t: &CaseSummary) -> QueueItem {
 #[derive(Serialize, ToSchema)]
 pub struct CaseQueue {
     pub items: Vec<QueueItem>,
-    /// All the cases that match, over every page.
+    /// All the cases that match, over every page (at least this many when `total_exact` is
+    /// false: counting a filter other than status stops at 1,000).
     pub total: i64,
+    pub total_exact: bool,
+    /// Pass as `after` for the next page; null on the last page.
+    #[schema(required)]
+    pub next: Option<String>,
 }
 
 #[utoipa::path(get, path = "/staff/tips", tag = "staff",
@@ -295,15 +321,18 @@ pub async fn list(
     call: StaffCall<can::ReadCases>,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = q.page.unwrap_or(1);
-    let per_page = q.per_page.unwrap_or(50);
-    let filter = q.filter();
-    let (rows, total) = call
-        .run(move |s, st| s.queue(st, filter, page, per_page))
+    let (page, per_page) = (q.page.unwrap_or(1), q.per_page.unwrap_or(50));
+    let (filter, after) = (q.filter(), q.cursor(call.lang)?);
+    let got = call
+        .run(move |s, st| s.queue(st, filter, page, after, per_page))
         .await?;
     let c = call.catalog();
-    let items = rows.iter().map(|t| queue_item(c, t)).collect();
-    Ok(HttpResponse::Ok().json_utf8(CaseQueue { items, total }))
+    Ok(HttpResponse::Ok().json_utf8(CaseQueue {
+        items: got.items.iter().map(|t| queue_item(c, t)).collect(),
+        total: got.total.n,
+        total_exact: got.total.exact,
+        next: got.next.map(|n| n.to_string()),
+    }))
 }
 
 #[utoipa::path(get, path = "/staff/tips/{case}", tag = "staff",

@@ -147,6 +147,10 @@ on_both_backends! {
         assert!(out.status.success(), "{}", text(&out.stderr));
         let stdout = text(&out.stdout);
         assert!(stdout.contains("Loaded 32 demo tips"), "{stdout}");
+        // Every step of the demo's cases (transfers, co-handlers, closures) kept the queue's
+        // per-unit counts exact.
+        assert_eq!(cli.db.queue_count_mismatches(), 0);
+        assert!(cli.db.scalar("SELECT COALESCE(MAX(n), 0) AS n FROM queue_counts WHERE unit = '*'") > 0);
         for user in [
             "coordinator",
             "fire.officer",

@@ -103,6 +103,39 @@ impl TestDb {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// The one whole number a query answers (its column named `n`), on its own connection.
+    pub fn scalar(&self, sql: &str) -> i64 {
+        use diesel::{QueryableByName, RunQueryDsl, SqliteConnection};
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let row: Result<N, _> = match &self.sqlite_path {
+            Some(path) => {
+                let mut c = SqliteConnection::establish(&path.to_string_lossy())
+                    .expect("opening the test database");
+                diesel::sql_query(sql).get_result(&mut c)
+            }
+            None => {
+                let mut c = PgConnection::establish(&self.url).expect("connecting");
+                diesel::sql_query(sql).get_result(&mut c)
+            }
+        };
+        row.unwrap_or_else(|e| panic!("{sql}: {e}")).n
+    }
+
+    /// How many (unit, status) counts of the queue disagree with the tips they count.
+    pub fn queue_count_mismatches(&self) -> i64 {
+        self.scalar(
+            "SELECT COUNT(*) AS n FROM (SELECT unit, status FROM ( \
+               SELECT unit, status, n FROM queue_counts \
+               UNION ALL SELECT '*', status, -COUNT(*) FROM tips GROUP BY status \
+               UNION ALL SELECT u.unit, t.status, -COUNT(*) FROM tip_units u JOIN tips t ON t.id = u.tip_id GROUP BY u.unit, t.status \
+             ) d GROUP BY unit, status HAVING SUM(n) <> 0) m",
+        )
+    }
+
     /// Every table's bytes as the database holds them (for "absent in clear" checks).
     pub fn raw_dump(&self) -> Vec<u8> {
         match (&self.sqlite_path, &self.pg_admin) {

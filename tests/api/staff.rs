@@ -389,6 +389,52 @@ on_both_backends! {
         assert_eq!(deadlines, sorted);
         assert_eq!(all["items"].as_array().unwrap().last().unwrap()["case_number"], cases[0].as_str(), "the accepted case's deadline is furthest");
     }
+
+    /// A cursor (`next`, then `after`) walks the queue in the same order as one long page,
+    /// each case once, tips without a deadline last; totals by status come from the counts
+    /// the database keeps, and a bad cursor is refused.
+    fn the_queue_pages_by_cursor(app) {
+        let coord = app.staff("coord", "coordinator", None);
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fire: Vec<String> = (0..5).map(|_| app.new_case("fire_safety")).collect();
+        let gas: Vec<String> = (0..2).map(|_| app.new_case("gas")).collect();
+        officer.act(&fire[1], json!({"action": "accept"}));
+        officer.act(&fire[3], json!({"action": "reject", "reason": "不属于安全生产隐患"}));
+        coord.act(&gas[0], json!({"action": "accept"}));
+        let order = |client: &StaffClient| -> Vec<String> {
+            let one = client.get("/api/v1/staff/tips?per_page=200").json;
+            one["items"].as_array().unwrap().iter().map(|i| i["case_number"].as_str().unwrap().to_owned()).collect()
+        };
+        for (client, expected) in [(&coord, 7), (&officer, 5)] {
+            let whole = order(client);
+            assert_eq!(whole.len(), expected);
+            assert_eq!(whole.last().unwrap(), &fire[3], "the rejected case has no deadline: last");
+            let (mut walked, mut url) = (Vec::new(), "/api/v1/staff/tips?per_page=2".to_owned());
+            loop {
+                let page = client.get(&url);
+                assert_eq!(page.status, 200, "{}", page.text);
+                assert_eq!((page.json["total"].as_i64(), page.json["total_exact"].as_bool()), (Some(expected as i64), Some(true)));
+                walked.extend(page.json["items"].as_array().unwrap().iter().map(|i| i["case_number"].as_str().unwrap().to_owned()));
+                match page.json["next"].as_str() {
+                    Some(next) => url = format!("/api/v1/staff/tips?per_page=2&after={next}"),
+                    None => break,
+                }
+            }
+            assert_eq!(walked, whole);
+        }
+        let counted = |client: &StaffClient, q: &str| {
+            let j = client.get(&format!("/api/v1/staff/tips?{q}")).json;
+            (j["total"].as_i64().unwrap(), j["total_exact"].as_bool().unwrap(), j["items"].as_array().unwrap().len() as i64)
+        };
+        assert_eq!(counted(&officer, "status=submitted"), (3, true, 3));
+        assert_eq!(counted(&coord, "status=accepted"), (2, true, 2));
+        assert_eq!(counted(&coord, "sector=gas"), (2, true, 2));
+        assert_eq!(counted(&officer, "status=closed"), (0, true, 0));
+        let bad = coord.get("/api/v1/staff/tips?after=yesterday");
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        assert!(bad.json["fields"]["after"].is_array(), "{}", bad.text);
+        assert_eq!(app.db.queue_count_mismatches(), 0);
+    }
 }
 
 /// Sign-ins are throttled per address (a username is slowed down, never refused: see

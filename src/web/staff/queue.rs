@@ -22,25 +22,37 @@ pub async fn queue(
 ) -> PageResult {
     let (lang, names) = (page.lang, page.names());
     let (filter, number) = (q.filter(), q.page_or_first());
+    let after = q.cursor(lang).ok().flatten();
     let f = filter.clone();
-    let rows = page.run(&staff.session, move |s, st| {
-        s.queue(&st.staff, f, number, PER_PAGE)
+    let got = page.run(&staff.session, move |s, st| {
+        s.queue(&st.staff, f, number, after, PER_PAGE)
     });
-    let (rows, total) = rows.await?;
+    let got = got.await?;
     let (offset, today) = (page.state.services.offset, page.state.services.today());
-    let items: Vec<Value> = rows.iter().map(|t| item(names, offset, today, t)).collect();
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let link = |p: i64| {
-        let shown = (p >= 1 && p <= pages && p != number).then(|| q.link(p));
-        shown.unwrap_or_default()
+    let items: Vec<Value> = got
+        .items
+        .iter()
+        .map(|t| item(names, offset, today, t))
+        .collect();
+    let total = match got.total.exact {
+        true => got.total.n.to_string(),
+        false => lang.t_args("staff-total-at-least", &[("n", got.total.n)]),
     };
+    // Page numbers while the total is known; the next page is read after the last case
+    // shown (keyset), the previous one by its number.
+    let pages = got
+        .total
+        .exact
+        .then(|| ((got.total.n + PER_PAGE - 1) / PER_PAGE).max(1));
+    let next_href = got.next.map(|c| q.link_after(number + 1, c));
+    let prev_href = (number > 1).then(|| q.link(number - 1));
     let mut ctx = page.context(&staff.session);
     ctx.insert("items", &items);
     ctx.insert("total", &total);
     ctx.insert("page", &number);
     ctx.insert("pages", &pages);
-    ctx.insert("prev_href", &link(number - 1));
-    ctx.insert("next_href", &link(number + 1));
+    ctx.insert("prev_href", &prev_href.unwrap_or_default());
+    ctx.insert("next_href", &next_href.unwrap_or_default());
     ctx.insert("filter", &json!({ "status": filter.status, "sector": filter.sector, "street": filter.street, "channel": filter.channel, "overdue": filter.overdue == Some(true) }));
     let statuses = Choice::labelled(lang, "status", Status::VARIANTS.iter().map(|s| s.as_str()));
     ctx.insert("statuses", &statuses);

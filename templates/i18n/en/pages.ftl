@@ -193,6 +193,7 @@ staff-empty = No cases match.
 staff-pages = Pages
 staff-prev = Previous
 staff-next = Next
+staff-total-at-least = { $n } or more
 staff-the-tip = The tip
 staff-suggested = keywords suggest
 staff-reporter = Reporter

@@ -193,6 +193,7 @@ staff-empty = 没有符合条件的案件。
 staff-pages = 分页
 staff-prev = 上一页
 staff-next = 下一页
+staff-total-at-least = { $n } 件以上
 staff-the-tip = 举报内容
 staff-suggested = 关键词建议
 staff-reporter = 举报人

@@ -1,0 +1,14 @@
+DROP TRIGGER queue_count_units ON tip_units;
+DROP TRIGGER queue_count_tip_status ON tips;
+DROP TRIGGER queue_count_tip_delete ON tips;
+DROP TRIGGER queue_count_tip_insert ON tips;
+DROP FUNCTION queue_count_units();
+DROP FUNCTION queue_count_tips();
+DROP FUNCTION queue_count_add(TEXT, TEXT, BIGINT);
+DROP TABLE queue_counts;
+DROP INDEX tips_queue_overdue;
+DROP INDEX tips_queue_channel;
+DROP INDEX tips_queue_street;
+DROP INDEX tips_queue_sector;
+DROP INDEX tips_queue_status;
+DROP INDEX tips_queue;

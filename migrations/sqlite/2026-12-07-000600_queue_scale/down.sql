@@ -1,0 +1,13 @@
+DROP TRIGGER queue_count_unit_update;
+DROP TRIGGER queue_count_unit_delete;
+DROP TRIGGER queue_count_unit_insert;
+DROP TRIGGER queue_count_tip_status;
+DROP TRIGGER queue_count_tip_delete;
+DROP TRIGGER queue_count_tip_insert;
+DROP TABLE queue_counts;
+DROP INDEX tips_queue_overdue;
+DROP INDEX tips_queue_channel;
+DROP INDEX tips_queue_street;
+DROP INDEX tips_queue_sector;
+DROP INDEX tips_queue_status;
+DROP INDEX tips_queue;
