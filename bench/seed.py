@@ -42,7 +42,7 @@ else:
         return f"(CAST({ts} AS DATE) + ({expr}))"
     today, true, false, override = f"DATE '{now}'", "TRUE", "FALSE", "OVERRIDING SYSTEM VALUE"
     def from_series(first, last):
-        return f"FROM generate_series({first}, {last}) AS n(i)"
+        return f"FROM generate_series(CAST({first} AS BIGINT), CAST({last} AS BIGINT)) AS n(i)"
 
 
 def lookup(name, values):
@@ -53,8 +53,9 @@ def lookup(name, values):
             f"INSERT INTO {name} (k, code, lead) VALUES {rows}"]
 
 
-def statements(first, last):
-    age = f"((i * 7919) % {SPAN})"  # minutes before now, scattered
+def statements(first, last, end, n):
+    # Minutes before now: later ids are newer, as in a real database, a few hours' jitter.
+    age = f"(({end} - i) * {SPAN} / {n} + (i * 7919) % 300)"
     submitted = minus_minutes(age)
     old = f"({age} > 120 * 24 * 60)"
     # Final statuses for old tips (mostly closed), every status for recent ones.
@@ -63,7 +64,8 @@ def statements(first, last):
               f"ELSE CASE i % 10 WHEN 0 THEN 'submitted' WHEN 1 THEN 'accepted' WHEN 2 THEN 'verifying' "
               f"WHEN 3 THEN 'substantiated' WHEN 4 THEN 'rectifying' WHEN 5 THEN 'rectified' WHEN 6 THEN 'closed' "
               f"WHEN 7 THEN 'unsubstantiated' WHEN 8 THEN 'rejected' ELSE 'verifying' END END")
-    open_ = f"(NOT {old} AND i % 10 IN (0, 1, 2, 3, 4, 5, 9))"
+    # The statuses with a current limit (domain::deadlines::Limits::current): the rest have none.
+    open_ = f"(NOT {old} AND i % 10 IN (0, 1, 2, 3, 4, 9))"
     deadline = f"CASE WHEN {open_} THEN {plus_days(submitted, '(i % 70) - 10')} END"
     sector = "(SELECT code FROM seed_sectors WHERE k = i % (SELECT COUNT(*) FROM seed_sectors))"
     lead = "(SELECT lead FROM seed_sectors WHERE k = i % (SELECT COUNT(*) FROM seed_sectors))"
@@ -83,16 +85,29 @@ def statements(first, last):
     yield (f"INSERT INTO tip_units (tip_id, unit, role) SELECT id, department, 'lead' FROM tips WHERE id BETWEEN {first} AND {last}")
     yield (f"INSERT INTO tip_units (tip_id, unit, role) SELECT id, street, 'street' FROM tips "
            f"WHERE id BETWEEN {first} AND {last} AND street IS NOT NULL")
+    # Each limit: the current one is the tip's next deadline, the earlier ones were met.
+    def due(status_list, days):
+        return (f"CASE WHEN status IN ({status_list}) THEN next_deadline "
+                f"ELSE {plus_days('submitted_at', days)} END")
     yield (f"INSERT INTO case_files (tip_id, acceptance_due, accepted_at, verification_due, verification_extended, "
            "verified_at, feedback_due, rectification_due, suspend_operations, closed_at) "
-           f"SELECT id, {plus_days('submitted_at', '3')}, "
+           f"SELECT id, {due(chr(39) + 'submitted' + chr(39), '3')}, "
            "CASE WHEN status NOT IN ('submitted', 'rejected') THEN submitted_at END, "
-           f"CASE WHEN status NOT IN ('submitted', 'rejected') THEN {plus_days('submitted_at', '30')} END, {false}, "
+           f"CASE WHEN status NOT IN ('submitted', 'rejected') THEN {due(chr(39) + 'accepted' + chr(39) + ', ' + chr(39) + 'verifying' + chr(39), '30')} END, {false}, "
            "CASE WHEN status IN ('substantiated', 'unsubstantiated', 'rectifying', 'rectified', 'closed') THEN updated_at END, "
-           f"CASE WHEN status NOT IN ('submitted', 'rejected') THEN {plus_days('submitted_at', '60')} END, "
-           f"CASE WHEN status IN ('rectifying', 'rectified', 'closed') THEN next_deadline END, {false}, "
+           "CASE WHEN status = 'substantiated' THEN next_deadline END, "
+           f"CASE WHEN status = 'rectifying' THEN next_deadline WHEN status IN ('rectified', 'closed') THEN {plus_days('submitted_at', '45')} END, {false}, "
            "CASE WHEN status IN ('closed', 'unsubstantiated', 'rejected', 'duplicate') THEN updated_at END "
            f"FROM tips WHERE id BETWEEN {first} AND {last}")
+    # The deadline job's notices, as if it had run every day: overdue ones escalated, those
+    # ending within two days warned (else the first run after seeding sends them all).
+    limit = ("CASE status WHEN 'submitted' THEN 'acceptance' WHEN 'substantiated' THEN 'feedback' "
+             "WHEN 'rectifying' THEN 'rectification' ELSE 'verification' END")
+    for kind, where in [("overdue", f"next_deadline < {today}"),
+                        ("due_soon", f"next_deadline < {plus_days(today, '3')}")]:
+        yield (f"INSERT INTO deadline_notices (tip_id, kind, due, notified_at) "
+               f"SELECT id, '{kind}:' || {limit}, next_deadline, submitted_at FROM tips "
+               f"WHERE id BETWEEN {first} AND {last} AND next_deadline IS NOT NULL AND {where}")
     for action, where in [("submitted", "1 = 1"),
                           ("accepted", "status NOT IN ('submitted', 'rejected')"),
                           ("verification_started", "status NOT IN ('submitted', 'accepted', 'rejected')"),
@@ -131,7 +146,7 @@ sqls = lookup("seed_sectors", [(k, c, l) for k, (c, l) in enumerate(sectors)])
 sqls += lookup("seed_streets", [(k, c, "") for k, c in enumerate(streets)])
 step = 200_000  # one transaction per batch keeps the SQLite journal and PG's WAL moderate
 for lo in range(first, first + n, step):
-    sqls += list(statements(lo, min(lo + step - 1, first + n - 1)))
+    sqls += list(statements(lo, min(lo + step - 1, first + n - 1), first + n - 1, n))
 sqls += ["DROP TABLE seed_sectors", "DROP TABLE seed_streets"]
 if backend == "postgres":
     sqls += ["SELECT setval(pg_get_serial_sequence('tips', 'id'), (SELECT MAX(id) FROM tips))", "ANALYZE"]

@@ -220,33 +220,56 @@ pub fn duplicate_candidates(
         .filter(|s| s.is_final())
         .map(|s| s.as_str())
         .collect();
-    let mut q = tips::table
-        .filter(tips::id.ne(tip.id.0))
-        .filter(tips::submitted_at.ge(since))
-        .filter(tips::status.ne_all(finals))
-        .into_boxed();
-    q = match (&tip.enterprise, &tip.street) {
-        (Some(e), Some(s)) => q.filter(
-            tips::enterprise
-                .eq(e.clone())
-                .or(tips::street.eq(s.clone())),
-        ),
-        (Some(e), None) => q.filter(tips::enterprise.eq(e.clone())),
-        (None, Some(s)) => q.filter(tips::street.eq(s.clone())),
-        (None, None) => return Ok(Vec::new()),
+    // One read per place (same enterprise, same sub-district), each newest first along its
+    // own index (`tips_enterprise_submitted`, `tips_street_submitted`), then merged.
+    let base = || {
+        let mut q = tips::table
+            .filter(tips::submitted_at.ge(since))
+            .filter(tips::id.ne(tip.id.0))
+            .filter(tips::status.ne_all(finals.clone()))
+            .into_boxed();
+        if let Some(unit) = unit {
+            q = q.filter(attached_to(unit.to_owned()));
+        }
+        q
     };
-    if let Some(unit) = unit {
-        q = q.filter(attached_to(unit.to_owned()));
+    let places = [
+        tip.enterprise
+            .clone()
+            .map(|e| base().filter(tips::enterprise.eq(e))),
+        tip.street
+            .clone()
+            .map(|s| base().filter(tips::street.eq(s))),
+    ];
+    let mut found: Vec<(NaiveDateTime, i64, Candidate)> = Vec::new();
+    for q in places.into_iter().flatten() {
+        let rows: Vec<(
+            NaiveDateTime,
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        )> = q
+            .order((tips::submitted_at.desc(), tips::id.desc()))
+            .limit(200)
+            .select((
+                tips::submitted_at,
+                tips::id,
+                tips::case_number,
+                tips::enterprise,
+                tips::street,
+                tips::address,
+            ))
+            .load(conn)?;
+        found.extend(
+            rows.into_iter()
+                .map(|(at, id, n, e, s, a)| (at, id, (n, e, s, a))),
+        );
     }
-    q.order(tips::id.desc())
-        .limit(200)
-        .select((
-            tips::case_number,
-            tips::enterprise,
-            tips::street,
-            tips::address,
-        ))
-        .load(conn)
+    found.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    found.dedup_by_key(|(_, id, _)| *id);
+    Ok(found.into_iter().take(200).map(|(.., c)| c).collect())
 }
 
 /// Open tips whose current deadline has passed and whose passing has not been notified yet

@@ -180,8 +180,35 @@ pub enum Backend {
     Postgres,
 }
 
+/// A query that takes this long is logged (its SQL, never its values: they may hold what a
+/// reporter wrote).
+const SLOW_QUERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Each connection's watch on its own queries: a slow one goes to the log at `warn` with its
+/// SQL and how long it took, the first sign of a missing index as the tables grow.
+fn slow_query_log() -> Option<Box<dyn diesel::connection::Instrumentation>> {
+    use diesel::connection::InstrumentationEvent;
+    let mut started: Option<std::time::Instant> = None;
+    Some(Box::new(
+        move |event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartQuery { .. } => started = Some(std::time::Instant::now()),
+            InstrumentationEvent::FinishQuery { query, .. } => {
+                let took = started.take().map(|t| t.elapsed()).unwrap_or_default();
+                if took >= SLOW_QUERY {
+                    let text = query.to_string();
+                    let sql = text.split(" -- binds:").next().unwrap_or_default();
+                    tracing::warn!(ms = took.as_millis() as u64, sql, "slow query");
+                }
+            }
+            _ => {}
+        },
+    ))
+}
+
 impl Db {
     pub fn connect(settings: &Settings) -> anyhow::Result<Db> {
+        // Every connection established from here on watches its queries' time.
+        diesel::connection::set_default_instrumentation(slow_query_log)?;
         let target = Target::parse(&settings.database_url)?;
         let backend = match target {
             Target::Sqlite(ref path) => {

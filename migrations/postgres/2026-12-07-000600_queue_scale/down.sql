@@ -1,3 +1,7 @@
+DROP INDEX tips_street_submitted;
+DROP INDEX tips_enterprise_submitted;
+DROP INDEX supervision_findings_tip;
+DROP INDEX case_files_duplicate_of;
 DROP TRIGGER queue_count_units ON tip_units;
 DROP TRIGGER queue_count_tip_status ON tips;
 DROP TRIGGER queue_count_tip_delete ON tips;

@@ -68,3 +68,11 @@ CREATE TRIGGER queue_count_tip_status AFTER UPDATE OF status ON tips
     FOR EACH ROW EXECUTE FUNCTION queue_count_tips();
 CREATE TRIGGER queue_count_units AFTER INSERT OR DELETE OR UPDATE OF unit, tip_id ON tip_units
     FOR EACH ROW EXECUTE FUNCTION queue_count_units();
+
+-- A case page lists the cases marked as duplicates of it, and supervision findings name cases.
+CREATE INDEX case_files_duplicate_of ON case_files (duplicate_of) WHERE duplicate_of IS NOT NULL;
+CREATE INDEX supervision_findings_tip ON supervision_findings (tip_id) WHERE tip_id IS NOT NULL;
+-- The "may be a duplicate" suggestions read the newest open tips of the same enterprise and of
+-- the same sub-district.
+CREATE INDEX tips_enterprise_submitted ON tips (enterprise, submitted_at) WHERE enterprise IS NOT NULL;
+CREATE INDEX tips_street_submitted ON tips (street, submitted_at);

@@ -1,3 +1,7 @@
+DROP INDEX tips_street_submitted;
+DROP INDEX tips_enterprise_submitted;
+DROP INDEX supervision_findings_tip;
+DROP INDEX case_files_duplicate_of;
 DROP TRIGGER queue_count_unit_update;
 DROP TRIGGER queue_count_unit_delete;
 DROP TRIGGER queue_count_unit_insert;

@@ -56,3 +56,11 @@ CREATE TRIGGER queue_count_unit_update AFTER UPDATE OF unit, tip_id ON tip_units
         SELECT NEW.unit, status, 1 FROM tips WHERE id = NEW.tip_id
         ON CONFLICT (unit, status) DO UPDATE SET n = n + 1;
 END;
+
+-- A case page lists the cases marked as duplicates of it, and supervision findings name cases.
+CREATE INDEX case_files_duplicate_of ON case_files (duplicate_of) WHERE duplicate_of IS NOT NULL;
+CREATE INDEX supervision_findings_tip ON supervision_findings (tip_id) WHERE tip_id IS NOT NULL;
+-- The "may be a duplicate" suggestions read the newest open tips of the same enterprise and of
+-- the same sub-district.
+CREATE INDEX tips_enterprise_submitted ON tips (enterprise, submitted_at) WHERE enterprise IS NOT NULL;
+CREATE INDEX tips_street_submitted ON tips (street, submitted_at);
