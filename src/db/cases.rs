@@ -243,31 +243,23 @@ pub fn duplicate_candidates(
     ];
     let mut found: Vec<(NaiveDateTime, i64, Candidate)> = Vec::new();
     for q in places.into_iter().flatten() {
-        let rows: Vec<(
-            NaiveDateTime,
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-        )> = q
+        let rows: Vec<(NaiveDateTime, i64, Candidate)> = q
             .order((tips::submitted_at.desc(), tips::id.desc()))
             .limit(200)
             .select((
                 tips::submitted_at,
                 tips::id,
-                tips::case_number,
-                tips::enterprise,
-                tips::street,
-                tips::address,
+                (
+                    tips::case_number,
+                    tips::enterprise,
+                    tips::street,
+                    tips::address,
+                ),
             ))
             .load(conn)?;
-        found.extend(
-            rows.into_iter()
-                .map(|(at, id, n, e, s, a)| (at, id, (n, e, s, a))),
-        );
+        found.extend(rows);
     }
-    found.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    found.sort_by_key(|(at, id, _)| std::cmp::Reverse((*at, *id)));
     found.dedup_by_key(|(_, id, _)| *id);
     Ok(found.into_iter().take(200).map(|(.., c)| c).collect())
 }
