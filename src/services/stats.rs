@@ -156,7 +156,7 @@ impl Services {
         let (rows, paid) = {
             let mut c = self.db.read()?;
             (
-                cases::with_files(&mut c, None)?,
+                cases::stat_facts(&mut c)?,
                 rewards::list(&mut c, Some(RewardStatus::Paid))?,
             )
         };
@@ -164,17 +164,16 @@ impl Services {
         let mut by_sector: BTreeMap<String, Tally> = BTreeMap::new();
         let mut by_street: BTreeMap<String, Tally> = BTreeMap::new();
         let mut total = Tally::default();
-        for (tip, file) in &rows {
-            let status = tip.status;
-            let local = tip.submitted_at.and_utc().with_timezone(&self.offset);
+        for (submitted_at, sector, street, status, rectification_ordered, rectified) in &rows {
+            let local = submitted_at.and_utc().with_timezone(&self.offset);
             let month = format!("{:04}-{:02}", local.year(), local.month());
-            let verified = status.found_true(file.rectification_due.is_some());
-            let rectified = file.rectified_at.is_some();
+            let verified = status.found_true(*rectification_ordered);
+            let rectified = *rectified;
             for t in [
                 by_month.entry(month).or_default(),
-                by_sector.entry(tip.sector.clone()).or_default(),
+                by_sector.entry(sector.clone()).or_default(),
                 by_street
-                    .entry(tip.street.clone().unwrap_or_default())
+                    .entry(street.clone().unwrap_or_default())
                     .or_default(),
                 &mut total,
             ] {
