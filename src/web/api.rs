@@ -385,7 +385,7 @@ pub async fn track_photos(
 ) -> Result<HttpResponse, ApiError> {
     let (state, lang) = (&call.state, call.lang);
     let how = (state.multipart_limit, &state.uploads);
-    let read = super::form::read_later_photos(&req, payload, how).await;
+    let read = super::form::read_later_photos(&req, payload, how, true).await;
     let (receipt, up) = match read {
         Ok(Some(got)) => got,
         Ok(None) => return Err(ApiError::new(Code::UnsupportedMedia, lang)),

@@ -430,11 +430,13 @@ pub fn read_error(e: ReadError, lang: Lang) -> ApiError {
 /// Reads a photos-later form (`POST /api/v1/track/attachments` and the /track page's photo
 /// form): the `receipt` and one to five photos in `photo` (or `photos`), stripped of their
 /// metadata like the report form's. The upload slot is taken first: this form is all photos.
-/// `None` when the body is not multipart at all.
+/// With `keep_photos` false (a rate-limited request) the photos are read past, not kept, and
+/// no slot is taken. `None` when the body is not multipart at all.
 pub async fn read_later_photos(
     req: &HttpRequest,
     payload: Payload,
     (limit, slots): (usize, &Slots),
+    keep_photos: bool,
 ) -> Result<Option<(String, Upload)>, ReadError> {
     let multipart = req
         .headers()
@@ -453,21 +455,24 @@ pub async fn read_later_photos(
         return Err(ReadError::TooLarge);
     }
     let mut up = Upload {
-        slot: Some(slots.take().await?),
+        slot: match keep_photos {
+            true => Some(slots.take().await?),
+            false => None,
+        },
         ..Upload::default()
     };
     let (mut receipt, mut raw_photos) = (String::new(), Vec::new());
     let is_photo = |name: &str| matches!(name, "photo" | "photos");
-    let cap = |name: &str| match is_photo(name) {
-        true => photo::MAX_BYTES + 1,
-        false => TEXT_FIELD_MAX,
+    let cap = |name: &str| match (is_photo(name), keep_photos) {
+        (true, true) => photo::MAX_BYTES + 1,
+        (true, false) => 0,
+        (false, _) => TEXT_FIELD_MAX,
     };
     let errors = &mut up.photo_errors;
     let read = read_parts(Multipart::new(req.headers(), payload), limit, cap, |part| {
-        if is_photo(&part.name) {
-            // A file input left empty still sends an empty part.
-            if part.bytes.is_empty() {
-            } else if part.over {
+        // A file input left empty still sends an empty part.
+        if is_photo(&part.name) && !part.bytes.is_empty() && keep_photos {
+            if part.over {
                 push_once(errors, "photo_too_large");
             } else if raw_photos.len() >= photo::MAX_PHOTOS {
                 push_once(errors, "photo_count");

@@ -554,7 +554,8 @@ pub async fn track_photos(page: Page, payload: web::Payload) -> HttpResponse {
     let ip = client_ip(req, &state.trusted_proxies);
     let limited = state.limiters.check(Bucket::Lookup, ip).err();
     let how = (state.multipart_limit, &state.uploads);
-    let (receipt, up) = match form::read_later_photos(req, payload, how).await {
+    let read = form::read_later_photos(req, payload, how, limited.is_none()).await;
+    let (receipt, up) = match read {
         Ok(Some(got)) => got,
         Ok(None) => (String::new(), form::Upload::default()),
         Err(e) => return unreadable(state, req, lang, e),
