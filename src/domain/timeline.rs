@@ -6,7 +6,7 @@ use super::status::Status;
 
 text_enum! {
     /// One step of the course a reporter sees.
-    pub enum Step {
+    pub enum TimelineStep {
         Submitted,
         Accepted,
         VerificationStarted,
@@ -20,7 +20,7 @@ text_enum! {
 
 text_enum! {
     /// What came of a tip.
-    pub enum Outcome {
+    pub enum TipOutcome {
         Substantiated,
         Unsubstantiated,
         Rejected,
@@ -31,26 +31,26 @@ text_enum! {
 /// The reporter's step of a history action, if the reporter is told of it (routing, messages,
 /// transfers, explanations and the like are not steps). A reopened case (复查) is verified
 /// again.
-pub fn step_of(action: &str) -> Option<Step> {
+pub fn step_of(action: &str) -> Option<TimelineStep> {
     Some(match action {
-        "submit" => Step::Submitted,
-        "accept" => Step::Accepted,
-        "start_verification" | "reopen" => Step::VerificationStarted,
-        "reject" | "substantiate" | "unsubstantiate" | "mark_duplicate" => Step::Result,
-        "order_rectification" => Step::RectificationOrdered,
-        "confirm_rectified" => Step::Rectified,
-        "close" => Step::Closed,
+        "submit" => TimelineStep::Submitted,
+        "accept" => TimelineStep::Accepted,
+        "start_verification" | "reopen" => TimelineStep::VerificationStarted,
+        "reject" | "substantiate" | "unsubstantiate" | "mark_duplicate" => TimelineStep::Result,
+        "order_rectification" => TimelineStep::RectificationOrdered,
+        "confirm_rectified" => TimelineStep::Rectified,
+        "close" => TimelineStep::Closed,
         _ => return None,
     })
 }
 
 /// The outcome a result action gives.
-fn outcome_of(action: &str) -> Option<Outcome> {
+fn outcome_of(action: &str) -> Option<TipOutcome> {
     Some(match action {
-        "reject" => Outcome::Rejected,
-        "substantiate" => Outcome::Substantiated,
-        "unsubstantiate" => Outcome::Unsubstantiated,
-        "mark_duplicate" => Outcome::Duplicate,
+        "reject" => TipOutcome::Rejected,
+        "substantiate" => TipOutcome::Substantiated,
+        "unsubstantiate" => TipOutcome::Unsubstantiated,
+        "mark_duplicate" => TipOutcome::Duplicate,
         _ => return None,
     })
 }
@@ -58,7 +58,10 @@ fn outcome_of(action: &str) -> Option<Outcome> {
 /// The outcome of a tip in `status` whose history holds `actions` (oldest first): the last
 /// result since the last reopening, once the tip is past deciding (a reopened case being
 /// verified again has none).
-pub fn outcome<'a>(status: Status, actions: impl IntoIterator<Item = &'a str>) -> Option<Outcome> {
+pub fn outcome<'a>(
+    status: Status,
+    actions: impl IntoIterator<Item = &'a str>,
+) -> Option<TipOutcome> {
     let decided = matches!(
         status,
         Status::Rejected
@@ -95,8 +98,8 @@ mod tests {
         ] {
             assert_eq!(step_of(a), None, "{a}");
         }
-        assert_eq!(step_of("mark_duplicate"), Some(Step::Result));
-        assert_eq!(step_of("reopen"), Some(Step::VerificationStarted));
+        assert_eq!(step_of("mark_duplicate"), Some(TimelineStep::Result));
+        assert_eq!(step_of("reopen"), Some(TimelineStep::VerificationStarted));
     }
 
     #[test]
@@ -104,7 +107,7 @@ mod tests {
         let found = ["submit", "accept", "start_verification", "substantiate"];
         assert_eq!(
             outcome(Status::Substantiated, found),
-            Some(Outcome::Substantiated)
+            Some(TipOutcome::Substantiated)
         );
         let closed = [
             &found[..],
@@ -113,18 +116,18 @@ mod tests {
         .concat();
         assert_eq!(
             outcome(Status::Closed, closed),
-            Some(Outcome::Substantiated)
+            Some(TipOutcome::Substantiated)
         );
         let reopened = ["submit", "reject", "reopen"];
         assert_eq!(outcome(Status::Verifying, reopened), None);
         let again = ["submit", "reject", "reopen", "unsubstantiate"];
         assert_eq!(
             outcome(Status::Unsubstantiated, again),
-            Some(Outcome::Unsubstantiated)
+            Some(TipOutcome::Unsubstantiated)
         );
         assert_eq!(
             outcome(Status::Rejected, ["submit", "reject"]),
-            Some(Outcome::Rejected)
+            Some(TipOutcome::Rejected)
         );
     }
 

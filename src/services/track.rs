@@ -4,14 +4,13 @@
 
 use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
-use crate::db::DbConn;
 use crate::db::{self, tips};
 use crate::domain::deadlines::Limit;
 use crate::domain::photo::{CleanPhoto, MAX_PHOTOS};
 use crate::domain::receipt::Receipt;
 use crate::domain::status::Status;
-use crate::domain::timeline::{self, Outcome, Step};
-use crate::domain::tip::{MESSAGE_LEN, TipId, text_field};
+use crate::domain::timeline::{self, TimelineStep, TipOutcome};
+use crate::domain::tip::{MESSAGE_LEN, text_field};
 use crate::i18n::{local_date, local_datetime};
 use crate::services::cases::deadlines_of;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -31,9 +30,8 @@ pub struct TrackedMessage {
 
 /// One step of the tip's course, and its day (local to the deployment).
 #[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
-#[schema(as = TimelineStep)]
 pub struct TimelineEntry {
-    pub step: Step,
+    pub step: TimelineStep,
     /// `YYYY-MM-DD`
     #[schema(value_type = String, format = Date)]
     pub at: NaiveDate,
@@ -53,7 +51,7 @@ pub struct TrackedTip {
     /// The steps it went through, oldest first.
     pub timeline: Vec<TimelineEntry>,
     /// What came of it, once decided.
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<TipOutcome>,
     /// What staff wrote for the reporter with the outcome: the reason it was not taken up, or
     /// the verification's finding (never a history note).
     pub outcome_text: Option<String>,
@@ -200,9 +198,9 @@ impl Services {
                 .collect();
             let outcome = timeline::outcome(tip.status, events.iter().map(|e| e.action.as_str()));
             let outcome_text = match outcome {
-                Some(Outcome::Rejected) => file.reject_reason,
-                Some(Outcome::Substantiated | Outcome::Unsubstantiated) => file.finding,
-                Some(Outcome::Duplicate) | None => None,
+                Some(TipOutcome::Rejected) => file.reject_reason,
+                Some(TipOutcome::Substantiated | TipOutcome::Unsubstantiated) => file.finding,
+                Some(TipOutcome::Duplicate) | None => None,
             };
             Ok(TrackedTip {
                 reward,
@@ -283,22 +281,5 @@ impl Services {
             })
         })
         .await
-    }
-
-    /// Tells the case's unit, by mail, that its reporter wrote (a message or photos): the case
-    /// number and a link, nothing of what they wrote.
-    fn tell_unit_reporter_wrote(
-        &self,
-        conn: &mut DbConn,
-        tip_id: TipId,
-        photos: bool,
-    ) -> ServiceResult<()> {
-        let tip = tips::find(conn, tip_id)?.ok_or(ServiceError::NotFound)?;
-        if let Some(to) = self.unit_mailbox(&tip.department) {
-            let mut ctx = self.case_mail_context(&tip.case_number, &tip.department);
-            ctx.insert("photos", &photos);
-            self.queue_mail(conn, &to, "reporter_wrote", &ctx)?;
-        }
-        Ok(())
     }
 }

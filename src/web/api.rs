@@ -8,7 +8,7 @@ use super::{AppState, JsonUtf8};
 use crate::domain::catalog::Catalog;
 use crate::domain::json;
 use crate::domain::status::Status;
-use crate::domain::timeline::Outcome;
+use crate::domain::timeline::TipOutcome;
 use crate::domain::tip::{Channel, TipInput};
 use crate::services::intake::SubmissionKey;
 use crate::services::track::{TimelineEntry, TrackedMessage};
@@ -283,7 +283,7 @@ pub struct Tracked<'a> {
     /// What came of it, once decided (absent while it is open).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<TipOutcome>,
     /// What staff wrote for the reporter with the outcome: the reason it was not taken up, or
     /// the verification's finding. Absent when they wrote none (a duplicate has none).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -229,7 +229,7 @@ on_both_backends! {
             assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": "0000 0000 0000 0000"})).status, 404);
         }
         let jpg = ("photo", "a.jpg", "image/jpeg", fixture("cam.jpg"));
-        let a = app.post_form("/api/v1/track/attachments", &[("receipt", "0000 0000 0000 0000")], &[jpg.clone()]);
+        let a = app.post_form("/api/v1/track/attachments", &[("receipt", "0000 0000 0000 0000")], std::slice::from_ref(&jpg));
         assert_eq!(a.status, 429, "{}", a.text);
         assert!(a.retry_after.is_some());
         let p = app.post_form("/track/photos", &[("receipt", "0000 0000 0000 0000")], &[jpg]);
