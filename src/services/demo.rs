@@ -14,8 +14,7 @@ use crate::services::auth::Staff;
 use crate::services::cases::ActionInput;
 
 /// The findings the demo's verifications write for their reporters (shown on /track).
-const DEMO_FOUND: &str =
-    "经现场核查，您反映的问题属实，已责令该单位限期整改，整改情况将在复查后告知您。";
+const DEMO_FOUND: &str = "经现场核查，您反映的问题属实，已责令该单位限期整改并复查。";
 const DEMO_NOT_FOUND: &str = "经现场核查，未发现您反映的问题。如情况再次出现，欢迎补充照片或说明。";
 use crate::services::rewards::{Payee, ProposalInput};
 use anyhow::Context;
