@@ -75,6 +75,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("overdue", include_str!("../templates/email/overdue.txt")),
     ("transfer", include_str!("../templates/email/transfer.txt")),
     (
+        "reporter_wrote",
+        include_str!("../templates/email/reporter_wrote.txt"),
+    ),
+    (
         "payout_overdue",
         include_str!("../templates/email/payout_overdue.txt"),
     ),

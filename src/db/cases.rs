@@ -33,6 +33,9 @@ pub struct CaseFileRow {
     pub reject_reason: Option<String>,
     /// Why the reporter gets no reward (already known, under investigation), declared by staff.
     pub reward_excluded: Option<String>,
+    /// What the verification checked and found, written for the reporter (shown on /track as
+    /// the outcome's text); the step's history note stays internal.
+    pub finding: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &CaseFileRow) -> QueryResult<()> {

@@ -108,6 +108,7 @@ diesel::table! {
         bytes -> BigInt,
         data -> Binary,
         created_at -> Timestamp,
+        added_later -> Bool,
     }
 }
 
@@ -142,6 +143,7 @@ diesel::table! {
         duplicate_of -> Nullable<Text>,
         reject_reason -> Nullable<Text>,
         reward_excluded -> Nullable<Text>,
+        finding -> Nullable<Text>,
     }
 }
 

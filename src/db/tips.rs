@@ -263,6 +263,7 @@ pub fn insert_attachment(
     content_type: &str,
     data: &[u8],
     at: NaiveDateTime,
+    added_later: bool,
 ) -> QueryResult<i64> {
     use super::schema::attachments as a;
     diesel::insert_into(a::table)
@@ -272,6 +273,7 @@ pub fn insert_attachment(
             a::bytes.eq(data.len() as i64),
             a::data.eq(data),
             a::created_at.eq(at),
+            a::added_later.eq(added_later),
         ))
         .returning(a::id)
         .get_result(conn)
@@ -284,6 +286,16 @@ pub fn attachments_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<(i64,
         .filter(a::tip_id.eq(tip_id.0))
         .order(a::id.asc())
         .select((a::id, a::content_type, a::bytes))
+        .load(conn)
+}
+
+/// The photos the reporter added later (from /track), as (id, when added).
+pub fn added_later(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<(i64, NaiveDateTime)>> {
+    use super::schema::attachments as a;
+    a::table
+        .filter(a::tip_id.eq(tip_id.0).and(a::added_later))
+        .order(a::id.asc())
+        .select((a::id, a::created_at))
         .load(conn)
 }
 

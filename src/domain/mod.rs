@@ -60,6 +60,7 @@ pub mod reward;
 pub mod roles;
 pub mod status;
 pub mod supervision;
+pub mod timeline;
 pub mod tip;
 pub mod totp;
 pub mod workflow;

@@ -18,8 +18,12 @@ use crate::db::tips::{self, TipRow};
 use crate::domain::FieldError;
 use crate::domain::deadlines::Limit;
 use crate::domain::status::Status;
+use crate::domain::tip::text_field;
 use crate::domain::workflow::{self, Action, Actor, Facts};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
+
+/// The length of a verification finding written for the reporter (API.md, version 2).
+const FINDING_LEN: (usize, usize) = (10, 2_000);
 
 /// What a step changes besides the status, and what it found wrong with the fields.
 struct Step<'a> {
@@ -171,6 +175,7 @@ impl Services {
             Action::Substantiate | Action::Unsubstantiate => {
                 step.file.verified_at = Some(now);
                 step.file.feedback_due = Some(days(self.time_limits.feedback_days));
+                step.file.finding = finding(step);
             }
             Action::MarkDuplicate => self.mark_duplicate(conn, staff, tip, step)?,
             Action::OrderRectification => order_rectification(step),
@@ -481,6 +486,19 @@ fn reject(step: &mut Step<'_>) {
     step.reason = Some(reason);
 }
 
+/// The finding of a verification result, written for the reporter: optional, but when given
+/// 10–2,000 characters (a wrong one is a field error).
+fn finding(step: &mut Step<'_>) -> Option<String> {
+    let typed = step
+        .input
+        .finding
+        .as_deref()
+        .filter(|f| !f.trim().is_empty())?;
+    text_field("finding", Some(typed), FINDING_LEN)
+        .map_err(|e| step.errors.push(e))
+        .ok()
+}
+
 /// An enterprise on record that the tip is not yet linked to; the history names it.
 fn link_enterprise(conn: &mut DbConn, tip: &TipRow, step: &mut Step<'_>) -> ServiceResult<()> {
     let Some(id) = step.input.enterprise_id else {
@@ -552,5 +570,6 @@ fn reopen(step: &mut Step<'_>, verification_days: u32) {
     f.feedback_due = None;
     f.closed_at = None;
     f.reject_reason = None;
+    f.finding = None;
     step.reason = Some(reason);
 }

@@ -62,6 +62,10 @@ pub struct ActionInput {
     pub enterprise_id: Option<i64>,
     /// `supervise`: the due date of the listed supervision (督办期限, `YYYY-MM-DD`).
     pub due: Option<String>,
+    /// `substantiate` / `unsubstantiate`: what was checked and found, written for the reporter
+    /// (10–2,000 characters; optional). The reporter reads it on /track as the outcome; `note`
+    /// stays internal.
+    pub finding: Option<String>,
 }
 
 /// A case as lists show it (the queue, the public Open311 list): no text, address or identity.
@@ -238,6 +242,13 @@ pub struct AttachmentInfo {
     pub id: i64,
     pub content_type: String,
     pub bytes: i64,
+    /// When the reporter added it later from /track; absent for the photos sent with the tip.
+    #[serde(
+        serialize_with = "crate::domain::json::rfc3339_or_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, nullable = false)]
+    pub added_later: Option<NaiveDateTime>,
 }
 
 /// A reward of the case, as the case page lists it.
@@ -505,12 +516,15 @@ impl Services {
         let suggested_duplicates =
             self.suggested_duplicates(conn, staff, &tip, &file, &duplicates)?;
         let (linked_enterprise, enterprise_matches) = self.tip_enterprise(conn, &tip)?;
+        let later: std::collections::HashMap<i64, NaiveDateTime> =
+            tips::added_later(conn, tip.id)?.into_iter().collect();
         let attachments = tips::attachments_of(conn, tip.id)?
             .into_iter()
             .map(|(id, content_type, bytes)| AttachmentInfo {
                 id,
                 content_type,
                 bytes,
+                added_later: later.get(&id).copied(),
             })
             .collect();
         let explanations = self.explanations(conn, Owner::Tip(tip.id.0))?;

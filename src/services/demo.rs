@@ -12,6 +12,10 @@ use crate::domain::tip::{Channel, NewTip, ReporterInput, TipInput};
 use crate::secrets;
 use crate::services::auth::Staff;
 use crate::services::cases::ActionInput;
+
+/// The findings the demo's verifications write for their reporters (shown on /track).
+const DEMO_FOUND: &str = "经现场核查，您反映的问题属实，已责令该单位限期整改并复查。";
+const DEMO_NOT_FOUND: &str = "经现场核查，未发现您反映的问题。如情况再次出现，欢迎补充照片或说明。";
 use crate::services::rewards::{Payee, ProposalInput};
 use anyhow::Context;
 use chrono::{Duration, SecondsFormat};
@@ -282,6 +286,11 @@ impl Services {
                     measures: Some(
                         "立即消除隐患，完善管理制度，整改完成后报属地街道和主管部门复查。".into(),
                     ),
+                    finding: match *step {
+                        "substantiate" => Some(DEMO_FOUND.into()),
+                        "unsubstantiate" => Some(DEMO_NOT_FOUND.into()),
+                        _ => None,
+                    },
                     ..ActionInput::default()
                 };
                 self.act(&coordinator, case, &input)?;

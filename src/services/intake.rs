@@ -42,17 +42,21 @@ pub struct ReceiptInWords {
     pub department: String,
     pub street: String,
     pub acceptance_due: String,
+    /// Where to follow the tip up: the site's `/track` page (from `public_url`).
+    pub track_url: String,
     pub file: String,
 }
 
 impl Submitted {
-    pub fn in_words(&self, names: Names, offset: FixedOffset) -> ReceiptInWords {
+    /// `site` is the deployment's `public_url`: the receipt says where to use it.
+    pub fn in_words(&self, names: Names, offset: FixedOffset, site: &str) -> ReceiptInWords {
         let lang = names.lang;
+        let track_url = format!("{}/track", site.trim_end_matches('/'));
         let submitted = local_datetime(self.received.at.and_utc(), offset, lang);
         let department = names.unit(&self.routing.lead);
         let receipt = self.receipt.grouped();
         let file = format!(
-            "{}\r\n\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n\r\n{}\r\n{}\r\n",
+            "{}\r\n\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n{}: {}\r\n\r\n{}\r\n{}\r\n",
             lang.t("receipt-file-title"),
             lang.t("receipt-case-label"),
             self.case_number,
@@ -62,6 +66,8 @@ impl Submitted {
             submitted,
             lang.t("receipt-department"),
             department,
+            lang.t("receipt-site"),
+            track_url,
             lang.t("receipt-file-how"),
             lang.t("receipt-file-keep"),
         );
@@ -70,6 +76,7 @@ impl Submitted {
                 .map(|st| names.unit(st))
                 .unwrap_or_default(),
             acceptance_due: local_date(self.received.acceptance_due, lang),
+            track_url,
             receipt,
             submitted,
             department,
@@ -534,7 +541,14 @@ impl Services {
                 .collect();
             tips::insert_units(conn, id, &units)?;
             for photo in photos {
-                tips::insert_attachment(conn, id, photo.kind.content_type(), &photo.bytes, now)?;
+                tips::insert_attachment(
+                    conn,
+                    id,
+                    photo.kind.content_type(),
+                    &photo.bytes,
+                    now,
+                    false,
+                )?;
             }
             // The photos kept from a refused form are now the tip's: forget the draft.
             if let Some(token) = draft {

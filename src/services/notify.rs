@@ -1,14 +1,17 @@
 //! Who is told what, by mail: the department of a new tip, the department and the coordinator
 //! when a limit is near or has passed (once, however many instances run), the new department of
-//! a transfer, and an identified reporter who gave an email when there is news (without anything
-//! of the case in the mail). Messages are queued in the outbox inside the transaction of the
+//! a transfer, the unit of a case whose reporter wrote (a message or photos later), and an
+//! identified reporter who gave an email when there is news (without anything of the case in
+//! either mail). Messages are queued in the outbox inside the transaction of the
 //! event; [`Services::deliver_mail`] sends them after commit and retries failures.
 
+use super::ServiceError;
 use super::names::Names;
 use super::{ServiceResult, Services};
 use crate::db::DbConn;
-use crate::db::outbox;
+use crate::db::{outbox, tips};
 use crate::domain::tip::ReporterIdentity;
+use crate::domain::tip::TipId;
 use crate::i18n::Lang;
 use tera::Context;
 
@@ -71,6 +74,23 @@ impl Services {
             let mut ctx = Context::new();
             ctx.insert("link", &self.link("/track"));
             self.queue_mail(conn, &email, "reporter_news", &ctx)?;
+        }
+        Ok(())
+    }
+
+    /// Tells the case's unit, by mail, that its reporter wrote (a message or photos): the case
+    /// number and a link, nothing of what they wrote.
+    pub(super) fn tell_unit_reporter_wrote(
+        &self,
+        conn: &mut DbConn,
+        tip_id: TipId,
+        photos: bool,
+    ) -> ServiceResult<()> {
+        let tip = tips::find(conn, tip_id)?.ok_or(ServiceError::NotFound)?;
+        if let Some(to) = self.unit_mailbox(&tip.department) {
+            let mut ctx = self.case_mail_context(&tip.case_number, &tip.department);
+            ctx.insert("photos", &photos);
+            self.queue_mail(conn, &to, "reporter_wrote", &ctx)?;
         }
         Ok(())
     }

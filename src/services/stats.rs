@@ -133,7 +133,7 @@ impl PublicStats {
                     &|k| names.street(k),
                 ),
             ],
-            suppressed_note: lang.t_args("stats-suppressed", &[("min", min)]),
+            suppressed_note: lang.t_args("stats-suppressed", &[("min", min), ("max", min - 1)]),
         }
     }
 }

@@ -6,8 +6,10 @@ use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::{self, tips};
 use crate::domain::deadlines::Limit;
+use crate::domain::photo::{CleanPhoto, MAX_PHOTOS};
 use crate::domain::receipt::Receipt;
 use crate::domain::status::Status;
+use crate::domain::timeline::{self, TimelineStep, TipOutcome};
 use crate::domain::tip::{MESSAGE_LEN, text_field};
 use crate::i18n::{local_date, local_datetime};
 use crate::services::cases::deadlines_of;
@@ -26,6 +28,15 @@ pub struct TrackedMessage {
     pub at: DateTime<Utc>,
 }
 
+/// One step of the tip's course, and its day (local to the deployment).
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
+pub struct TimelineEntry {
+    pub step: TimelineStep,
+    /// `YYYY-MM-DD`
+    #[schema(value_type = String, format = Date)]
+    pub at: NaiveDate,
+}
+
 #[derive(Debug)]
 pub struct TrackedTip {
     pub case_number: String,
@@ -37,6 +48,13 @@ pub struct TrackedTip {
     /// rectification) and its last day.
     pub next_due: Option<(Limit, NaiveDate)>,
     pub reward: Option<crate::services::rewards::ReporterReward>,
+    /// The steps it went through, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// What came of it, once decided.
+    pub outcome: Option<TipOutcome>,
+    /// What staff wrote for the reporter with the outcome: the reason it was not taken up, or
+    /// the verification's finding (never a history note).
+    pub outcome_text: Option<String>,
 }
 
 /// The tip as the follow-up page shows it: where it stands, what comes next and by when, the
@@ -53,6 +71,16 @@ pub struct TipInWords {
     messages: Vec<MessageInWords>,
     /// The reward, when there is one: its state in words, amount and claim deadline.
     reward: Option<RewardInWords>,
+    timeline: Vec<StepInWords>,
+    /// The outcome in words, and what staff wrote with it.
+    outcome: String,
+    outcome_text: String,
+}
+
+#[derive(Serialize)]
+struct StepInWords {
+    label: String,
+    at: String,
 }
 
 #[derive(Serialize)]
@@ -79,9 +107,20 @@ impl TrackedTip {
             status_next: lang.t(&format!("status-{}-next", t.status)),
             department: names.unit(&t.department),
             submitted: local_datetime(t.submitted_at, offset, lang),
+            // The reporter's words for a limit (预计答复日期), not the staff's (反馈期限).
             due_label: (t.next_due)
-                .map(|(l, _)| lang.t(&format!("limit-{}", l.as_str())))
+                .map(|(l, _)| lang.t(&format!("track-due-{}", l.as_str())))
                 .unwrap_or_default(),
+            timeline: (t.timeline.iter())
+                .map(|e| StepInWords {
+                    label: lang.t(&format!("track-step-{}", e.step)),
+                    at: local_date(e.at, lang),
+                })
+                .collect(),
+            outcome: (t.outcome)
+                .map(|o| lang.t(&format!("track-outcome-{o}")))
+                .unwrap_or_default(),
+            outcome_text: t.outcome_text.clone().unwrap_or_default(),
             due: (t.next_due)
                 .map(|(_, d)| local_date(d, lang))
                 .unwrap_or_default(),
@@ -148,9 +187,27 @@ impl Services {
             let file = crate::db::cases::get(&mut conn, tip.id)?;
             let next_due = deadlines_of(&file).current(tip.status);
             let reward = s.reporter_reward(&mut conn, tip.id)?;
+            let events = tips::events_of(&mut conn, tip.id)?;
+            let timeline = (events.iter())
+                .filter_map(|e| {
+                    let at = db::to_utc(e.created_at)
+                        .with_timezone(&s.offset)
+                        .date_naive();
+                    timeline::step_of(&e.action).map(|step| TimelineEntry { step, at })
+                })
+                .collect();
+            let outcome = timeline::outcome(tip.status, events.iter().map(|e| e.action.as_str()));
+            let outcome_text = match outcome {
+                Some(TipOutcome::Rejected) => file.reject_reason,
+                Some(TipOutcome::Substantiated | TipOutcome::Unsubstantiated) => file.finding,
+                Some(TipOutcome::Duplicate) | None => None,
+            };
             Ok(TrackedTip {
                 reward,
                 next_due,
+                timeline,
+                outcome,
+                outcome_text,
                 case_number: tip.case_number,
                 status: tip.status,
                 department: tip.department,
@@ -178,7 +235,49 @@ impl Services {
                 let now = s.now();
                 tips::insert_message(conn, tip.id, "reporter", None, &body, now)?;
                 tips::insert_event(conn, tip.id, "reporter_message", None, None, now)?;
-                Ok(())
+                s.tell_unit_reporter_wrote(conn, tip.id, false)
+            })
+        })
+        .await
+    }
+
+    /// Photos the reporter adds later (one to five, already stripped of their metadata), kept
+    /// with the tip marked as added later; the case's unit hears of it. Answers how many were
+    /// stored.
+    #[tracing::instrument(skip_all)]
+    pub async fn reporter_photos(
+        &self,
+        receipt: &str,
+        photos: Vec<CleanPhoto>,
+    ) -> ServiceResult<usize> {
+        if photos.is_empty() {
+            return Err(ServiceError::field("photo", "photo_required"));
+        }
+        if photos.len() > MAX_PHOTOS {
+            return Err(ServiceError::field("photo", "photo_count"));
+        }
+        self.with_receipt(receipt, move |s, hash| {
+            let mut reader = s.db.read()?;
+            let tip_id = tips::find_by_receipt_hash(&mut reader, &hash)?
+                .ok_or(ServiceError::NotFound)?
+                .id;
+            drop(reader);
+            s.db.write(|conn| -> ServiceResult<usize> {
+                let now = s.now();
+                for p in &photos {
+                    tips::insert_attachment(
+                        conn,
+                        tip_id,
+                        p.kind.content_type(),
+                        &p.bytes,
+                        now,
+                        true,
+                    )?;
+                }
+                let note = photos.len().to_string();
+                tips::insert_event(conn, tip_id, "reporter_photos", None, Some(&note), now)?;
+                s.tell_unit_reporter_wrote(conn, tip_id, true)?;
+                Ok(photos.len())
             })
         })
         .await

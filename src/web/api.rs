@@ -8,9 +8,10 @@ use super::{AppState, JsonUtf8};
 use crate::domain::catalog::Catalog;
 use crate::domain::json;
 use crate::domain::status::Status;
+use crate::domain::timeline::TipOutcome;
 use crate::domain::tip::{Channel, TipInput};
 use crate::services::intake::SubmissionKey;
-use crate::services::track::TrackedMessage;
+use crate::services::track::{TimelineEntry, TrackedMessage};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -277,6 +278,17 @@ pub struct Tracked<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub reward: Option<crate::services::reward_json::TrackReward<'a>>,
+    /// The steps the tip went through, oldest first, each with its day.
+    pub timeline: &'a [TimelineEntry],
+    /// What came of it, once decided (absent while it is open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub outcome: Option<TipOutcome>,
+    /// What staff wrote for the reporter with the outcome: the reason it was not taken up, or
+    /// the verification's finding. Absent when they wrote none (a duplicate has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub outcome_text: Option<&'a str>,
 }
 
 #[utoipa::path(post, path = "/track", tag = "reporters", request_body = ReceiptBody,
@@ -301,6 +313,9 @@ pub async fn track(
             .reward
             .as_ref()
             .map(crate::services::reward_json::track_reward),
+        timeline: &tip.timeline,
+        outcome: tip.outcome,
+        outcome_text: tip.outcome_text.as_deref(),
     };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -333,6 +348,68 @@ pub async fn track_message(
         .await
         .map_err(receipt_not_found(lang))?;
     Ok(HttpResponse::Created().json_utf8(Received { status: "received" }))
+}
+
+/// A multipart body with the receipt and one to five photos.
+#[derive(ToSchema)]
+#[expect(dead_code, reason = "describes the request body; never built")]
+pub struct LaterPhotosForm {
+    /// The receipt, with or without its spaces.
+    receipt: String,
+    /// One to five photos (JPEG, PNG or WebP, 10 MB each; the type is read from the bytes), the
+    /// part repeated once per photo.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    photo: Vec<Vec<u8>>,
+}
+
+/// Photos were added to the tip.
+#[derive(Serialize, ToSchema)]
+pub struct PhotosAdded {
+    /// How many were stored.
+    pub attachments: usize,
+}
+
+#[utoipa::path(post, path = "/track/attachments", tag = "reporters",
+    request_body(content = LaterPhotosForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "the photos are stored with the tip, stripped of their metadata", body = PhotosAdded),
+        (status = 400, description = "the multipart body cannot be read", body = ErrorBody),
+        (status = 413, description = "a photo is over 10 MB, or the body over the multipart limit", body = ErrorBody),
+        (status = 415, description = "not multipart, or a photo is not JPEG, PNG or WebP", body = ErrorBody),
+        ReceiptErrors, RateLimited,
+    ))]
+pub async fn track_photos(
+    req: HttpRequest,
+    payload: web::Payload,
+    call: Reporter<Lookup>,
+) -> Result<HttpResponse, ApiError> {
+    let (state, lang) = (&call.state, call.lang);
+    let how = (state.multipart_limit, &state.uploads);
+    let read = super::form::read_later_photos(&req, payload, how, true).await;
+    let (receipt, up) = match read {
+        Ok(Some(got)) => got,
+        Ok(None) => return Err(ApiError::new(Code::UnsupportedMedia, lang)),
+        Err(e) => return Err(super::form::read_error(e, lang)),
+    };
+    let receipt = receipt_of(Some(receipt), lang)?;
+    if up.unsupported_type {
+        return Err(ApiError::new(Code::UnsupportedMedia, lang).with_message("field-photo_type"));
+    }
+    if up.photo_errors.contains(&"photo_too_large") {
+        return Err(ApiError::new(Code::TooLarge, lang).with_message("field-photo_too_large"));
+    }
+    if !up.photo_errors.is_empty() {
+        let fields = (up.photo_errors.iter())
+            .map(|key| crate::domain::FieldError::new("photo", key))
+            .collect();
+        return Err(ApiError::from_service(
+            crate::services::ServiceError::Validation(fields),
+            lang,
+        ));
+    }
+    let n = (state.services.reporter_photos(&receipt, up.photos).await)
+        .map_err(receipt_not_found(lang))?;
+    Ok(HttpResponse::Created().json_utf8(PhotosAdded { attachments: n }))
 }
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
@@ -424,6 +501,7 @@ impl utoipa::Modify for NulRefused {
         submit_tip,
         track,
         track_message,
+        track_photos,
         super::finance::claim,
         super::staff_api::sign_in,
         super::staff_api::sign_out,

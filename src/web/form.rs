@@ -417,6 +417,82 @@ async fn read_report_body(
     Ok(up)
 }
 
+/// The API's answer to a body that could not be read.
+pub fn read_error(e: ReadError, lang: Lang) -> ApiError {
+    match e {
+        ReadError::TooLarge => ApiError::new(Code::TooLarge, lang),
+        ReadError::Malformed | ReadError::TimedOut => ApiError::new(Code::BadRequest, lang),
+        // Every upload slot is taken: try again shortly.
+        ReadError::Busy => ApiError::rate_limited(lang, 30),
+    }
+}
+
+/// Reads a photos-later form (`POST /api/v1/track/attachments` and the /track page's photo
+/// form): the `receipt` and one to five photos in `photo` (or `photos`), stripped of their
+/// metadata like the report form's. The upload slot is taken first: this form is all photos.
+/// With `keep_photos` false (a rate-limited request) the photos are read past, not kept, and
+/// no slot is taken. `None` when the body is not multipart at all.
+pub async fn read_later_photos(
+    req: &HttpRequest,
+    payload: Payload,
+    (limit, slots): (usize, &Slots),
+    keep_photos: bool,
+) -> Result<Option<(String, Upload)>, ReadError> {
+    let multipart = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        return Ok(None);
+    }
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut up = Upload {
+        slot: match keep_photos {
+            true => Some(slots.take().await?),
+            false => None,
+        },
+        ..Upload::default()
+    };
+    let (mut receipt, mut raw_photos) = (String::new(), Vec::new());
+    let is_photo = |name: &str| matches!(name, "photo" | "photos");
+    let cap = |name: &str| match (is_photo(name), keep_photos) {
+        (true, true) => photo::MAX_BYTES + 1,
+        (true, false) => 0,
+        (false, _) => TEXT_FIELD_MAX,
+    };
+    let errors = &mut up.photo_errors;
+    let read = read_parts(Multipart::new(req.headers(), payload), limit, cap, |part| {
+        // A file input left empty still sends an empty part.
+        if is_photo(&part.name) && !part.bytes.is_empty() && keep_photos {
+            if part.over {
+                push_once(errors, "photo_too_large");
+            } else if raw_photos.len() >= photo::MAX_PHOTOS {
+                push_once(errors, "photo_count");
+            } else {
+                raw_photos.push(part.bytes.to_vec());
+            }
+        } else if part.name == "receipt" && part.file_name.is_none() {
+            receipt = String::from_utf8_lossy(&part.bytes).into_owned();
+        }
+        Ok(())
+    })
+    .await;
+    match read {
+        Err(_) if body_too_slow(req) => return Err(ReadError::TimedOut),
+        other => other?,
+    }
+    clean_photos(raw_photos, &mut up).await?;
+    Ok(Some((receipt, up)))
+}
+
 /// One part of a multipart body, as [`read_parts`] read it.
 pub struct Part {
     pub name: String,

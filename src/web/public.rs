@@ -420,8 +420,10 @@ fn render_receipt(
     photos: usize,
 ) -> HttpResponse {
     let names = Names::new(&state.services.catalog, lang);
-    let words = done.in_words(names, state.services.offset);
+    let services = &state.services;
+    let words = done.in_words(names, services.offset, &services.public_url);
     let mut ctx = state.pages.context(lang, None);
+    ctx.insert("track_url", &words.track_url);
     ctx.insert("case_number", done.case_number.as_str());
     ctx.insert("receipt", &words.receipt);
     ctx.insert("submitted", &words.submitted);
@@ -474,6 +476,9 @@ struct TrackPage {
     claim_ok: bool,
     /// A refused claim as typed, to fill the form again (the page is never cached).
     claim: Option<TrackForm>,
+    /// What was wrong with photos sent later, and how many were stored.
+    photo_errors: Vec<String>,
+    photos_added: usize,
 }
 
 pub async fn track_submit(
@@ -521,7 +526,8 @@ async fn look_up(
     match s.track(receipt).await {
         Ok(tip) => {
             page.tip = Some(tip);
-            if page.claim_errors.is_empty() && page.reply_errors.is_empty() {
+            let refused = [&page.claim_errors, &page.reply_errors, &page.photo_errors];
+            if refused.iter().all(|e| e.is_empty()) {
                 StatusCode::OK
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -537,6 +543,55 @@ async fn look_up(
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
+}
+
+/// Photos added later from the follow-up page (a multipart form that works without
+/// JavaScript): counted against the look-up limit like the page's other forms; a refusal
+/// shows the case again with the problem beside the photo field and the receipt kept.
+pub async fn track_photos(page: Page, payload: web::Payload) -> HttpResponse {
+    let Page { state, req, lang } = &page;
+    let lang = *lang;
+    let ip = client_ip(req, &state.trusted_proxies);
+    let limited = state.limiters.check(Bucket::Lookup, ip).err();
+    let how = (state.multipart_limit, &state.uploads);
+    let read = form::read_later_photos(req, payload, how, limited.is_none()).await;
+    let (receipt, up) = match read {
+        Ok(Some(got)) => got,
+        Ok(None) => (String::new(), form::Upload::default()),
+        Err(e) => return unreadable(state, req, lang, e),
+    };
+    let mut tp = TrackPage {
+        receipt_value: receipt.trim().to_owned(),
+        ..TrackPage::default()
+    };
+    if let Some(seconds) = limited {
+        tp.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+        let mut resp = render_track(state, req, lang, &tp, StatusCode::TOO_MANY_REQUESTS);
+        resp.headers_mut().insert(RETRY_AFTER, seconds.into());
+        return resp;
+    }
+    let s = &state.services;
+    tp.photo_errors = up.photo_errors.iter().map(|k| lang.field(k, &[])).collect();
+    if tp.photo_errors.is_empty() {
+        match s.reporter_photos(&receipt, up.photos).await {
+            Ok(n) => tp.photos_added = n,
+            Err(ServiceError::Validation(errors)) => {
+                tp.photo_errors = errors.iter().map(|e| lang.field(e.key, &e.args)).collect()
+            }
+            Err(ServiceError::NotFound) => {}
+            Err(e) => {
+                tracing::error!(error = ?e, "storing a reporter's photos failed");
+                tp.banner = lang.t("error-internal");
+            }
+        }
+    }
+    let status = match look_up(s, lang, &receipt, &mut tp).await {
+        StatusCode::UNPROCESSABLE_ENTITY if up.unsupported_type => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
+        other => other,
+    };
+    render_track(state, req, lang, &tp, status)
 }
 
 /// A reporter's reply from the follow-up page; problems go onto the page.
@@ -608,6 +663,12 @@ fn render_track(
     ctx.insert("claim_ok", &page.claim_ok);
     ctx.insert("claim_errors", &page.claim_errors);
     ctx.insert("claim", &page.claim);
+    ctx.insert("photo_errors", &page.photo_errors);
+    ctx.insert("photos_added", &page.photos_added);
+    ctx.insert(
+        "photos_added_text",
+        &lang.t_args("track-photos-added", &[("count", page.photos_added as i64)]),
+    );
     state
         .pages
         .render(req, "public/track.html", &ctx, status, Caching::NoStore)

@@ -33,6 +33,33 @@
     print.hidden = false;
     print.addEventListener("click", function () { window.print(); });
   }
+  // Receipt page: a button that copies the receipt (the code itself is plain selectable text,
+  // so without this script it can still be selected and copied by hand).
+  var copy = document.getElementById("copy-receipt");
+  var code = document.getElementById("receipt");
+  var said = document.getElementById("copy-status");
+  if (copy && code && said) {
+    var tell = function (key) { said.textContent = copy.getAttribute(key) || ""; };
+    var fallback = function () {
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      var done = false;
+      try { done = document.execCommand("copy"); } catch (err) { done = false; }
+      tell(done ? "data-done" : "data-failed");
+    };
+    copy.hidden = false;
+    copy.addEventListener("click", function () {
+      var text = code.textContent.trim();
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(function () { tell("data-done"); }, fallback);
+      } else {
+        fallback();
+      }
+    });
+  }
   var saved = document.getElementById("saved");
   if (saved) {
     window.addEventListener("beforeunload", function (e) {

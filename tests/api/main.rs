@@ -26,6 +26,7 @@ mod pages;
 mod posters;
 mod privacy;
 mod reference;
+mod reporter_side;
 mod reports;
 mod rewards;
 mod signin;

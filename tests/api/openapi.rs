@@ -254,6 +254,16 @@ on_both_backends! {
         assert_eq!(public("post", "/api/v1/track/messages", Some(json!({"receipt": receipt, "body": "还在漏气"}))).status, 201);
         assert_eq!(public("post", "/api/v1/track/messages", Some(json!({"receipt": "0000 0000 0000 0000", "body": "x"}))).status, 404);
         assert_eq!(public("post", "/api/v1/track/messages", Some(json!({"receipt": receipt, "body": ""}))).status, 422);
+        // Photos later: stored, and refused for a type, for no photo, for an unknown receipt.
+        let photos = |receipt: &str, files: &[(&str, &str, &str, Vec<u8>)]| {
+            let path = "/api/v1/track/attachments";
+            c.on("post", path, app.post_form(path, &[("receipt", receipt)], files))
+        };
+        let jpg = ("photo", "a.jpg", "image/jpeg", fixture("cam.jpg"));
+        assert_eq!(photos(&receipt, std::slice::from_ref(&jpg)).status, 201);
+        assert_eq!(photos(&receipt, &[("photo", "x.svg", "image/svg+xml", b"<svg/>".to_vec())]).status, 415);
+        assert_eq!(photos(&receipt, &[]).status, 422);
+        assert_eq!(photos("0000 0000 0000 0000", &[jpg]).status, 404);
 
         // Staff: signing in and out.
         app.add_user("fire.officer", "officer", Some("fire"), None);

@@ -134,6 +134,15 @@ async function reporterPath(javaScriptEnabled) {
     const receipt = (await page.textContent("#receipt")).trim();
     assert.match(caseNumber, /^HL-\d{4}-\d{6}$/);
     assert.match(receipt, /^\d{4} \d{4} \d{4} \d{4}$/);
+    // The site's address is on the receipt; the copy and print buttons exist only with
+    // JavaScript (the receipt itself is selectable text either way).
+    assert.match(await page.textContent("#track-url"), /^https?:\/\/.+\/track$/);
+    assert.equal(await page.isVisible("#copy-receipt"), javaScriptEnabled);
+    assert.equal(await page.isVisible("#print-receipt"), javaScriptEnabled);
+    if (javaScriptEnabled) {
+      await page.click("#copy-receipt");
+      await page.waitForFunction(() => document.getElementById("copy-status").textContent.length > 0);
+    }
     await page.screenshot({ path: join(shots, `${tag}-4-receipt.png`), fullPage: true });
     if (javaScriptEnabled) await checkAccessibility(page, "receipt");
 
@@ -149,6 +158,12 @@ async function reporterPath(javaScriptEnabled) {
     await page.click("text=发送");
     await page.waitForSelector("text=已发送");
     assert.match(await page.textContent("ol.messages"), /晚上十点以后/);
+    assert.match(await page.textContent("#timeline"), /收到举报/);
+    // Photos later, with a plain form.
+    await page.setInputFiles("#photo", photo);
+    await page.click("text=上传照片");
+    await page.waitForSelector("#photos-added");
+    assert.match(await page.textContent("#photos-added"), /已收到 1 张照片/);
     await page.screenshot({ path: join(shots, `${tag}-5-track.png`), fullPage: true });
     if (javaScriptEnabled) await checkAccessibility(page, "follow-up");
 

@@ -197,6 +197,7 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
             "measures": i.measures, "explanation": i.explanation,
             "sector": i.sector, "street": i.street, "due": i.due,
             "limit": i.limit, "new_date": i.new_date, "explanation_id": i.explanation_id,
+            "finding": i.finding,
         }),
     );
     let limit = |l: &Limit| lang.t(&format!("limit-{l}"));
@@ -261,7 +262,14 @@ fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -
     let photos: Vec<Value> = v
         .attachments
         .iter()
-        .map(|a| json!({ "url": format!("/api/v1/staff/tips/{}/attachments/{}", v.case_number, a.id), "content_type": a.content_type, "bytes": a.bytes }))
+        .map(|a| {
+            // A photo the reporter added later from /track says so, with the day.
+            let later = (a.added_later).map(|at| {
+                let day = crate::i18n::local_date(at.and_utc().with_timezone(&s.offset).date_naive(), lang);
+                lang.t_str("staff-photo-added-later", &[("date", &day)])
+            });
+            json!({ "url": format!("/api/v1/staff/tips/{}/attachments/{}", v.case_number, a.id), "content_type": a.content_type, "bytes": a.bytes, "later": later })
+        })
         .collect();
     let mut ctx = page.context(staff);
     ctx.insert("c", &words.case);
@@ -420,6 +428,7 @@ pub struct ActionForm {
     street: String,
     enterprise_id: String,
     due: String,
+    finding: String,
 }
 
 impl ActionForm {
@@ -447,6 +456,7 @@ impl ActionForm {
             street: opt(&self.street),
             enterprise_id: self.enterprise_id.trim().parse().ok(),
             due: opt(&self.due),
+            finding: opt(&self.finding),
         }
     }
 }

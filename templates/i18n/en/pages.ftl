@@ -12,6 +12,7 @@ emergency-fire = Fire, gas leak, someone trapped:
 emergency-police = Police, traffic accidents:
 emergency-ambulance = Someone is hurt:
 emergency-hotline = Work-safety hotline:
+emergency-call = Call
 
 index-title = Seen a safety hazard? Tell us
 index-lead = Factories, building sites, shopping centres, rented rooms… every hazard you report goes to the department that supervises it and to the sub-district, to be checked and fixed.
@@ -76,6 +77,7 @@ field-photo_corrupt = This photo is damaged and cannot be read.
 field-photos-kept = The { $count } photo(s) you chose are kept: no need to choose them again. You may add more, up to 5 in all.
 field-photos-discard = Drop these photos
 field-photos-expired = The photos you chose earlier have expired: please choose them again.
+field-photo_required = Choose at least one photo.
 
 privacy-title = Before you send
 privacy-stored = We keep what you write about the hazard and your photos, to check and fix it.
@@ -103,6 +105,10 @@ receipt-done = Done: go to the follow-up page
 receipt-file-title = Work-safety hazard report: receipt
 receipt-file-how = To follow up: open the site's "Follow up on a report" page and type the receipt.
 receipt-file-keep = Keep the receipt safe and tell nobody; it cannot be recovered if lost.
+receipt-site = Follow up at
+receipt-copy = Copy the receipt
+receipt-copied = Receipt copied: paste it somewhere safe.
+receipt-copy-failed = It could not be copied automatically: select the receipt and copy it by hand.
 
 track-title = Follow up on a report
 track-lead = Type the 16-digit receipt you were given when you sent your report.
@@ -119,6 +125,32 @@ track-reply-hint = Please do not write your name or phone here unless you wish t
 track-reply-submit = Send
 track-reply-sent = Sent: staff will see your reply.
 track-another = Look up another report
+track-due-acceptance = We will decide whether to take it up by
+track-due-verification = We will finish checking by
+track-due-feedback = We will reply by
+track-due-rectification = The hazard is to be fixed by
+track-timeline = What has happened so far
+track-step-submitted = Report received
+track-step-accepted = Taken up
+track-step-verification_started = Checking started
+track-step-result = Decision made
+track-step-rectification_ordered = Ordered to fix the hazard
+track-step-rectified = Hazard fixed
+track-step-closed = Case closed
+track-outcome-title = Outcome
+track-outcome-text = What the department tells you:
+track-outcome-substantiated = The check found what you reported to be true.
+track-outcome-unsubstantiated = The check did not find what you reported.
+track-outcome-rejected = Not taken up.
+track-outcome-duplicate = Someone had already reported the same matter; it is handled together with that report.
+track-photos-title = Add photos
+track-photos-label = Choose photos (up to 5)
+track-photos-hint = The photos go to the department handling your report.
+track-photos-submit = Upload photos
+track-photos-added = { $count ->
+    [one] One photo received: the department will see it.
+   *[other] { $count } photos received: the department will see them.
+}
 
 status-submitted = Received, awaiting a decision
 status-submitted-next = The supervising department will review your report and decide whether to take it up, by the date below.
@@ -199,6 +231,7 @@ staff-suggested = keywords suggest
 staff-reporter = Reporter
 staff-wants-reward = asks for a reward
 staff-photo = Photo
+staff-photo-added-later = Added later by the reporter on { $date }
 staff-routing = Handling and deadlines
 staff-co-departments = Co-handling departments
 history-channel-web = Reported on the web
@@ -217,6 +250,8 @@ staff-deadlines = Time limits
 staff-actions = Act
 staff-reason = Reason
 staff-note = Note (optional)
+staff-finding = Finding (the reporter reads it)
+staff-finding-hint = For the reporter: what was checked and found (10–2,000 characters, optional). Internal remarks go in the note.
 staff-message-reporter = Message the reporter
 staff-message-hint = The reporter reads and answers it with their receipt. Never ask for or reveal anything that could identify them.
 staff-identity = Reporter's identity
@@ -303,6 +338,7 @@ action-submit = Tip sent
 action-route = Routed
 action-message = Staff message
 action-reporter_message = Reporter's message
+action-reporter_photos = Reporter added photos
 action-overdue = Escalated as overdue
 staff-audit-verify = Verify the hash chain
 staff-audit-head = Newest entry's hash (keep it in the daily report, to detect entries removed from the end):
@@ -409,7 +445,7 @@ stats-by-sector = By sector
 stats-by-street = By sub-district
 stats-month = Month
 stats-fewer = fewer than { $min }
-stats-suppressed = "Fewer than { $min }" means between 1 and { $min }: the exact number is withheld to protect reporters.
+stats-suppressed = "Fewer than { $min }" means between 1 and { $max }: the exact number is withheld to protect reporters.
 
 ## Oversight: dashboard, evaluation, progress report
 staff-dashboard = Dashboard
