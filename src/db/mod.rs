@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod blacklist;
 pub mod cases;
+pub mod challenges;
 pub mod drafts;
 pub mod enterprises;
 pub mod evaluation;

@@ -257,6 +257,13 @@ diesel::table! {
 diesel::joinable!(exposures -> tips (tip_id));
 
 diesel::table! {
+    spent_challenges (id) {
+        id -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     submissions (lookup) {
         lookup -> Text,
         body_hash -> Text,
@@ -515,6 +522,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     blacklist,
     exposures,
     submissions,
+    spent_challenges,
     rewards,
     installation,
     case_counters,

@@ -34,6 +34,7 @@ pub mod notify;
 pub mod open311;
 pub mod oversight;
 mod permit;
+pub mod proof;
 pub mod reports;
 pub mod reward_json;
 pub mod rewards;
@@ -129,6 +130,8 @@ pub struct Services {
     pub supervision_groups: Vec<crate::config::SupervisionGroup>,
     /// The time every use case and background job reads (a test moves it).
     pub clock: Clock,
+    /// Proof-of-work challenges for clients past their submission burst.
+    pub proofs: proof::Proofs,
 }
 
 impl Services {
@@ -175,6 +178,7 @@ impl Services {
                 .map_err(|e| anyhow::anyhow!("mail_from `{}`: {e}", settings.mail_from))?,
             public_url: settings.public_url.clone(),
             clock,
+            proofs: proof::Proofs::new(&settings.proof_of_work, &keys.session)?,
         })
     }
 

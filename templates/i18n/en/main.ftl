@@ -13,7 +13,10 @@ error-conflict = This cannot be done in the current state.
 error-too_large = What you sent is too large.
 error-unsupported_media = This content type is not supported.
 error-validation = Some fields need your attention; see the note next to each.
-error-rate_limited = Too many attempts; please try again in { $seconds } seconds.
+error-rate_limited = Too many attempts; please try again in { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+}.
 error-internal = Something went wrong on our side. Nothing you sent was lost; please try again later.
 
 field-required = This field is required.

@@ -13,7 +13,7 @@ error-conflict = 当前状态下不能执行此操作。
 error-too_large = 提交的内容太大。
 error-unsupported_media = 不支持的内容类型。
 error-validation = 有些内容需要修改，请查看各项提示。
-error-rate_limited = 操作太频繁，请在 { $seconds } 秒后重试。
+error-rate_limited = 操作太频繁，请在 { $minutes } 分钟后重试。
 error-internal = 服务器暂时出错，您的内容没有丢失，请稍后重试。
 
 field-required = 此项必填。
