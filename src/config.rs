@@ -87,6 +87,9 @@ pub struct Settings {
     /// A proof of work instead of a hard wall for a client past its submission burst.
     #[serde(default)]
     pub proof_of_work: ProofOfWork,
+    /// How long case content and finance records are kept.
+    #[serde(default)]
+    pub retention: Retention,
     pub limits: BodyLimits,
     pub time_limits: TimeLimits,
     pub staff: StaffSettings,
@@ -244,6 +247,26 @@ fn default_submission_refused() -> Quota {
         burst: 30,
         count: 30,
         per_seconds: 3_600,
+    }
+}
+
+/// How long content is kept (issue 18): a closed case's content, and reward and payee records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Description, place, business, photos, messages and sealed identity of a case closed
+    /// this many days ago are erased; the case number, routing, statuses, dates and figures stay.
+    pub closed_case_content_days: u32,
+    /// Payee details of a reward are erased this many years after its last step.
+    pub finance_record_years: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            closed_case_content_days: 1_095,
+            finance_record_years: 10,
+        }
     }
 }
 
@@ -415,6 +438,7 @@ impl Default for Settings {
             },
             signin: SigninSettings::default(),
             proof_of_work: ProofOfWork::default(),
+            retention: Retention::default(),
             limits: BodyLimits {
                 json_bytes: 1 << 20,
                 multipart_bytes: 60 << 20,
@@ -556,6 +580,13 @@ impl Settings {
         {
             return bad(
                 "proof_of_work: difficulty_bits must be 8 to 32 and challenge_minutes above 0"
+                    .into(),
+            );
+        }
+        if self.retention.closed_case_content_days == 0 || self.retention.finance_record_years == 0
+        {
+            return bad(
+                "retention: closed_case_content_days and finance_record_years must be above 0"
                     .into(),
             );
         }

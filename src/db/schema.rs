@@ -43,6 +43,7 @@ diesel::table! {
         declared_supervision -> Bool,
         source_note -> Nullable<Text>,
         enterprise_id -> Nullable<BigInt>,
+        content_erased_at -> Nullable<Timestamp>,
     }
 }
 

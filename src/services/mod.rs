@@ -36,6 +36,7 @@ pub mod oversight;
 mod permit;
 pub mod proof;
 pub mod reports;
+pub mod retention;
 pub mod reward_json;
 pub mod rewards;
 pub mod staff;
@@ -132,6 +133,8 @@ pub struct Services {
     pub clock: Clock,
     /// Proof-of-work challenges for clients past their submission burst.
     pub proofs: proof::Proofs,
+    /// How long case content and finance records are kept.
+    pub retention: crate::config::Retention,
 }
 
 impl Services {
@@ -179,6 +182,7 @@ impl Services {
             public_url: settings.public_url.clone(),
             clock,
             proofs: proof::Proofs::new(&settings.proof_of_work, &keys.session)?,
+            retention: settings.retention.clone(),
         })
     }
 

@@ -37,6 +37,8 @@ pub struct TrackedTip {
     /// rectification) and its last day.
     pub next_due: Option<(Limit, NaiveDate)>,
     pub reward: Option<crate::services::rewards::ReporterReward>,
+    /// The case's content was erased by the retention job.
+    pub content_erased: bool,
 }
 
 /// The tip as the follow-up page shows it: where it stands, what comes next and by when, the
@@ -53,6 +55,7 @@ pub struct TipInWords {
     messages: Vec<MessageInWords>,
     /// The reward, when there is one: its state in words, amount and claim deadline.
     reward: Option<RewardInWords>,
+    content_erased: bool,
 }
 
 #[derive(Serialize)]
@@ -75,6 +78,7 @@ impl TrackedTip {
         let (t, lang) = (self, names.lang);
         TipInWords {
             case_number: t.case_number.clone(),
+            content_erased: t.content_erased,
             status_label: lang.t(&format!("status-{}", t.status)),
             status_next: lang.t(&format!("status-{}-next", t.status)),
             department: names.unit(&t.department),
@@ -151,6 +155,7 @@ impl Services {
             Ok(TrackedTip {
                 reward,
                 next_due,
+                content_erased: tip.content_erased_at.is_some(),
                 case_number: tip.case_number,
                 status: tip.status,
                 department: tip.department,

@@ -27,6 +27,7 @@ mod posters;
 mod privacy;
 mod reference;
 mod reports;
+mod retention;
 mod rewards;
 mod signin;
 mod smtp;

@@ -59,6 +59,7 @@ field-unknown_limit = Choose the limit explained (acceptance, verification, feed
 field-unknown_explanation = There is no such written explanation.
 field-unknown_acknowledgement = Choose to accept or to return it.
 conflict-anonymous = This tip is anonymous: there is no identity to see.
+conflict-content_erased = The content of this case was erased at the end of its retention period: the identity is no longer held.
 conflict-own_account = You cannot deactivate your own account.
 field-not_accepted = Only a case that was taken up can be the original of a duplicate.
 conflict-totp_enabled = Two-step sign-in is already on.

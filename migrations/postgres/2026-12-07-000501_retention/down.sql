@@ -1,0 +1,1 @@
+ALTER TABLE tips DROP COLUMN content_erased_at;
