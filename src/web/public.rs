@@ -7,7 +7,7 @@ use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
 use super::pages::{Choice, Names, Page, Prefill};
 use super::render::Caching;
-use super::security::{Bucket, Refusal, client_ip, submission_slot};
+use super::security::{Bucket, Refusal, client_ip, proven_slot};
 use crate::domain::FieldError;
 use crate::domain::photo::{CleanPhoto, MAX_PHOTOS};
 use crate::domain::tip::{Channel, NewTip};
@@ -84,7 +84,7 @@ pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
     let answer = std::mem::take(&mut up.form.proof_of_work);
     let slot = match first {
         Ok(slot) => Ok(slot),
-        Err(_) => submission_slot(state, ip, Some(&answer)).await,
+        Err(wait) => proven_slot(state, ip, wait, Some(&answer)).await,
     };
     let slot = match slot {
         Ok(slot) => slot,

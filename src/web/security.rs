@@ -397,10 +397,20 @@ pub async fn submission_slot(
     ip: IpAddr,
     answer: Option<&str>,
 ) -> Result<Slot, Refusal> {
-    let wait = match state.limiters.submission(ip) {
-        Ok(slot) => return Ok(slot),
-        Err(wait) => wait,
-    };
+    match state.limiters.submission(ip) {
+        Ok(slot) => Ok(slot),
+        Err(wait) => proven_slot(state, ip, wait, answer).await,
+    }
+}
+
+/// A submission that had to `wait`: let through by an answered challenge when the wait is the
+/// address's burst, else refused with a fresh challenge when one would help.
+pub async fn proven_slot(
+    state: &super::AppState,
+    ip: IpAddr,
+    wait: Wait,
+    answer: Option<&str>,
+) -> Result<Slot, Refusal> {
     let services = &state.services;
     if !wait.provable || !services.proofs.settings.enabled {
         return Err(Refusal {
