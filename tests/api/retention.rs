@@ -105,3 +105,34 @@ on_both_backends! {
         assert_eq!(entry["detail"], "photos 1, messages 1, identity 1");
     }
 }
+
+on_both_backends! {
+    /// A paid reward's payee details stay for `finance_record_years` (the amounts stay after).
+    fn payee_details_follow_the_finance_clock(app) {
+        use diesel::prelude::*;
+        use tipline::db::schema::rewards::dsl as r;
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let (fin1, fin2) = (app.staff("finance1", "finance", None), app.staff("finance2", "finance", None));
+        let (case, receipt) = crate::rewards::verified_case(&app, &officer, crate::rewards::fire_tip());
+        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"})).json["status"], "approved");
+        let claim = json!({"receipt": receipt, "payee_name": "留存测试", "payee_account": "6222021234567890123", "phone": "13900007777", "id_number": "11010519491231002X", "bank": "工商银行湖里支行"});
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 201);
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).json["status"], "paid");
+        let payee = || {
+            let mut conn = app.services.db.read().unwrap();
+            let q = r::rewards.find(id).select((r::payee_sealed.is_not_null(), r::amount_fen, r::status));
+            match &mut *conn {
+                tipline::db::DbConn::Sqlite(c) => q.first::<(bool, i64, String)>(c),
+                tipline::db::DbConn::Pg(c) => q.first::<(bool, i64, String)>(c),
+            }
+            .unwrap()
+        };
+        assert_eq!(payee(), (true, 50_000, "paid".to_owned()));
+        app.advance(chrono::Duration::days(9 * 365));
+        assert_eq!(app.services.apply_retention().unwrap().payees, 0);
+        app.advance(chrono::Duration::days(365 + 10));
+        assert_eq!(app.services.apply_retention().unwrap().payees, 1);
+        assert_eq!(payee(), (false, 50_000, "paid".to_owned()), "the amount and status stay");
+    }
+}
