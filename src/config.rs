@@ -84,6 +84,12 @@ pub struct Settings {
     /// Slowing down sign-ins on a username under pressure.
     #[serde(default)]
     pub signin: SigninSettings,
+    /// A proof of work instead of a hard wall for a client past its submission burst.
+    #[serde(default)]
+    pub proof_of_work: ProofOfWork,
+    /// How long case content and finance records are kept.
+    #[serde(default)]
+    pub retention: Retention,
     pub limits: BodyLimits,
     pub time_limits: TimeLimits,
     pub staff: StaffSettings,
@@ -221,6 +227,10 @@ pub struct Quotas {
     pub submission: Quota,
     /// Tip submissions for the whole instance.
     pub submission_instance: Quota,
+    /// Refused submissions (a form or body with mistakes) per client address: counted apart
+    /// from the accepted ones, looser, so that correcting a form does not lock anyone out.
+    #[serde(default = "default_submission_refused")]
+    pub submission_refused: Quota,
     /// Receipt look-ups per client address (`/track`, `/api/v1/track*`).
     pub lookup: Quota,
     /// Staff sign-ins per client address.
@@ -229,6 +239,57 @@ pub struct Quotas {
     /// that an older configuration file keeps working.
     #[serde(default, skip_serializing)]
     pub signin_username: Option<Quota>,
+}
+
+/// Thirty refused forms at once, then one every two minutes.
+fn default_submission_refused() -> Quota {
+    Quota {
+        burst: 30,
+        count: 30,
+        per_seconds: 3_600,
+    }
+}
+
+/// How long content is kept (issue 18): a closed case's content, and reward and payee records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Retention {
+    /// Description, place, business, photos, messages and sealed identity of a case closed
+    /// this many days ago are erased; the case number, routing, statuses, dates and figures stay.
+    pub closed_case_content_days: u32,
+    /// Payee details of a reward are erased this many years after its last step.
+    pub finance_record_years: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            closed_case_content_days: 1_095,
+            finance_record_years: 10,
+        }
+    }
+}
+
+/// A proof of work that lets a client past its submission burst submit at once (computed by
+/// the report form's script, or by an API client from the 429 answer's challenge).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProofOfWork {
+    pub enabled: bool,
+    /// Leading zero bits of SHA-256(challenge ":" nonce); each bit doubles the work.
+    pub difficulty_bits: u8,
+    /// How long a challenge may be answered.
+    pub challenge_minutes: u32,
+}
+
+impl Default for ProofOfWork {
+    fn default() -> Self {
+        ProofOfWork {
+            enabled: true,
+            difficulty_bits: 18,
+            challenge_minutes: 60,
+        }
+    }
 }
 
 /// How sign-in attempts on one username are slowed down once they fail often: never refused,
@@ -370,11 +431,14 @@ impl Default for Settings {
             quotas: Quotas {
                 submission: q(5, 10, 3_600),
                 submission_instance: q(1_000, 1_000, 3_600),
+                submission_refused: default_submission_refused(),
                 lookup: q(10, 10, 60),
                 signin_address: q(5, 5, 60),
                 signin_username: None,
             },
             signin: SigninSettings::default(),
+            proof_of_work: ProofOfWork::default(),
+            retention: Retention::default(),
             limits: BodyLimits {
                 json_bytes: 1 << 20,
                 multipart_bytes: 60 << 20,
@@ -501,6 +565,7 @@ impl Settings {
         for (name, q) in [
             ("submission", self.quotas.submission),
             ("submission_instance", self.quotas.submission_instance),
+            ("submission_refused", self.quotas.submission_refused),
             ("lookup", self.quotas.lookup),
             ("signin_address", self.quotas.signin_address),
         ] {
@@ -509,6 +574,21 @@ impl Settings {
                     "quotas.{name}: burst, count and per_seconds must all be above 0"
                 ));
             }
+        }
+        if !(8..=32).contains(&self.proof_of_work.difficulty_bits)
+            || self.proof_of_work.challenge_minutes == 0
+        {
+            return bad(
+                "proof_of_work: difficulty_bits must be 8 to 32 and challenge_minutes above 0"
+                    .into(),
+            );
+        }
+        if self.retention.closed_case_content_days == 0 || self.retention.finance_record_years == 0
+        {
+            return bad(
+                "retention: closed_case_content_days and finance_record_years must be above 0"
+                    .into(),
+            );
         }
         if self.signin.slow_after == 0 || self.signin.window_seconds == 0 {
             return bad("signin.slow_after and signin.window_seconds must be above 0".into());

@@ -90,6 +90,13 @@ impl Lang {
         LOCALES.lookup_with_args(&self.id(), key, &map)
     }
 
+    /// "Too many attempts; try again in N minutes": a wait in seconds (the `Retry-After`
+    /// header's) said in whole minutes, rounded up, as a person reads it.
+    pub fn rate_limited(self, seconds: u64) -> String {
+        let minutes = seconds.max(1).div_ceil(60);
+        self.t_args("error-rate_limited", &[("minutes", minutes as i64)])
+    }
+
     /// What is wrong with a field: the message of a field error's `key` (`field-<key>` in the
     /// Fluent files) with its numeric arguments. The one place that spells the prefix.
     pub fn field(self, key: &str, args: &[(&'static str, i64)]) -> String {
@@ -153,8 +160,16 @@ mod tests {
             "至少需要 10 个字。"
         );
         assert_eq!(
-            Lang::En.t_args("error-rate_limited", &[("seconds", 30)]),
-            "Too many attempts; please try again in 30 seconds."
+            Lang::En.rate_limited(30),
+            "Too many attempts; please try again in 1 minute."
+        );
+        assert_eq!(
+            Lang::En.rate_limited(301),
+            "Too many attempts; please try again in 6 minutes."
+        );
+        assert_eq!(
+            Lang::Zh.rate_limited(360),
+            "操作太频繁，请在 6 分钟后重试。"
         );
     }
 }

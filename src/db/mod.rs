@@ -10,6 +10,7 @@
 pub mod audit;
 pub mod blacklist;
 pub mod cases;
+pub mod challenges;
 pub mod drafts;
 pub mod enterprises;
 pub mod evaluation;
@@ -20,6 +21,7 @@ pub mod inspections;
 pub mod listings;
 pub mod outbox;
 pub mod reports;
+pub mod retention;
 pub mod rewards;
 pub mod schema;
 pub mod staff;
@@ -135,8 +137,9 @@ impl r2d2::ManageConnection for Manager {
                 let mut c = diesel::SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 c.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; \
-                     PRAGMA foreign_keys = ON;",
+                    "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA busy_timeout = {}; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; \
+                     PRAGMA secure_delete = ON;",
                     self.busy_timeout_ms, self.synchronous
                 ))
                 .map_err(diesel::r2d2::Error::QueryError)?;
@@ -324,7 +327,49 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<()> {
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
+    incremental_vacuum_on(conn)
+}
+
+/// SQLite: a database made before retention (auto_vacuum NONE; a new one is made INCREMENTAL
+/// by the connection's pragma) is switched to incremental vacuum once, by a full VACUUM, so the
+/// space of erased content can be given back.
+fn incremental_vacuum_on(conn: &mut DbConn) -> anyhow::Result<()> {
+    #[derive(QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        auto_vacuum: i32,
+    }
+    let DbConn::Sqlite(c) = conn else {
+        return Ok(());
+    };
+    let mode: Mode = diesel::sql_query("PRAGMA auto_vacuum")
+        .get_result(c)
+        .context("reading SQLite's auto_vacuum")?;
+    if mode.auto_vacuum != 2 {
+        tracing::info!("switching the SQLite database to incremental vacuum (once)");
+        c.batch_execute("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")
+            .context("switching SQLite to incremental vacuum")?;
+    }
     Ok(())
+}
+
+/// Gives erased content's space back and leaves none of it in the files: SQLite's free pages
+/// are released (incremental vacuum; `secure_delete` already zeroed what was deleted) and the
+/// write-ahead log is checkpointed and truncated; PostgreSQL's tables are vacuumed, so the dead
+/// row versions are removed. Run outside any transaction.
+pub fn reclaim_space(conn: &mut DbConn, pg_tables: &[&str]) -> anyhow::Result<()> {
+    match conn {
+        DbConn::Sqlite(c) => c
+            .batch_execute("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")
+            .context("SQLite incremental vacuum"),
+        DbConn::Pg(c) => {
+            for table in pg_tables {
+                c.batch_execute(&format!("VACUUM {table}"))
+                    .with_context(|| format!("VACUUM {table}"))?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// An instant as stored: UTC, truncated to microseconds (PostgreSQL's precision), so a value

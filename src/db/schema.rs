@@ -43,6 +43,7 @@ diesel::table! {
         declared_supervision -> Bool,
         source_note -> Nullable<Text>,
         enterprise_id -> Nullable<BigInt>,
+        content_erased_at -> Nullable<Timestamp>,
     }
 }
 
@@ -257,6 +258,13 @@ diesel::table! {
 }
 
 diesel::joinable!(exposures -> tips (tip_id));
+
+diesel::table! {
+    spent_challenges (id) {
+        id -> Text,
+        expires_at -> Timestamp,
+    }
+}
 
 diesel::table! {
     submissions (lookup) {
@@ -526,6 +534,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     blacklist,
     exposures,
     submissions,
+    spent_challenges,
     rewards,
     installation,
     case_counters,

@@ -39,6 +39,8 @@ pub struct TipRow {
     pub declared_supervision: bool,
     /// Where a tip taken by staff came from (the outlet, letter number, hotline ticket).
     pub source_note: Option<String>,
+    /// When the retention job erased the case's content (it closed long enough ago).
+    pub content_erased_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -245,11 +247,14 @@ pub fn units_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<(String, St
         .load(conn)
 }
 
+/// The sealed identity of an identified reporter; `None` for an anonymous one, and once the
+/// retention job erased it (an empty value is left, as an identified tip must hold one).
 pub fn sealed_identity(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Option<Vec<u8>>> {
-    tips::table
+    let sealed: Option<Vec<u8>> = tips::table
         .find(tip_id.0)
         .select(tips::identity_sealed)
-        .first(conn)
+        .first(conn)?;
+    Ok(sealed.filter(|s| !s.is_empty()))
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

@@ -50,6 +50,7 @@ fn case_json(names: Names, offset: FixedOffset, v: &CaseView, today: NaiveDate) 
         "reporter": lang.t(if t.anonymous { "reporter-anonymous" } else { "reporter-identified" }),
         "wants_reward": t.wants_reward,
         "description": t.description,
+        "content_erased": t.content_erased,
         "department": names.unit(&t.department),
         "co_departments": co.join("、"),
         "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),

@@ -122,6 +122,9 @@ pub struct CaseView {
     /// When none is linked: records the free-text business may be (for staff to confirm).
     pub enterprise_matches: Vec<super::hazards::EnterpriseRef>,
     pub description: String,
+    /// The retention job erased the content (description, place, business, photos, messages,
+    /// identity) of this case, closed long ago.
+    pub content_erased: bool,
     pub severity: Severity,
     pub observed_at: Option<NaiveDateTime>,
     pub submitted_at: NaiveDateTime,
@@ -564,7 +567,9 @@ impl Services {
             attachments,
             overdue: deadlines.overdue(status, self.today()),
             actions: offered(status, (actor, facts), &file, (&missed, &explanations)),
-            may_reveal: staff.may(Permission::RevealIdentity) && !tip.anonymous,
+            may_reveal: staff.may(Permission::RevealIdentity)
+                && !tip.anonymous
+                && tip.content_erased_at.is_none(),
             may_message: staff.may(Permission::WorkCases),
             may_propose_reward: self.may_propose_reward(staff, &tip, &file, &rewards)?,
             rewards: rewards
@@ -594,6 +599,7 @@ impl Services {
             linked_enterprise,
             enterprise_matches,
             description: tip.description,
+            content_erased: tip.content_erased_at.is_some(),
             severity: tip.severity,
             observed_at: tip.observed_at,
             submitted_at: tip.submitted_at,
@@ -753,6 +759,9 @@ impl Services {
             } else {
                 self.visible(conn, staff, case_number)?.0
             };
+            if tip.content_erased_at.is_some() {
+                return Err(ServiceError::Conflict("content_erased"));
+            }
             let sealed =
                 tips::sealed_identity(conn, tip.id)?.ok_or(ServiceError::Conflict("anonymous"))?;
             let plain = self.sealer.open(&sealed, case_number)?;

@@ -166,6 +166,11 @@ impl Services {
         for (what, result) in [
             ("photo drafts", self.purge_drafts()),
             ("submission keys", self.purge_submissions()),
+            ("spent challenges", self.purge_spent_challenges()),
+            (
+                "retention",
+                self.apply_retention().map(|e| e.cases + e.payees),
+            ),
             ("sessions", self.purge_sessions()),
             ("sent mail", self.purge_sent_mail()),
             ("expired rewards", self.expire_rewards()),

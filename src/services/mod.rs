@@ -34,7 +34,9 @@ pub mod notify;
 pub mod open311;
 pub mod oversight;
 mod permit;
+pub mod proof;
 pub mod reports;
+pub mod retention;
 pub mod reward_json;
 pub mod rewards;
 pub mod staff;
@@ -129,6 +131,10 @@ pub struct Services {
     pub supervision_groups: Vec<crate::config::SupervisionGroup>,
     /// The time every use case and background job reads (a test moves it).
     pub clock: Clock,
+    /// Proof-of-work challenges for clients past their submission burst.
+    pub proofs: proof::Proofs,
+    /// How long case content and finance records are kept.
+    pub retention: crate::config::Retention,
 }
 
 impl Services {
@@ -175,6 +181,8 @@ impl Services {
                 .map_err(|e| anyhow::anyhow!("mail_from `{}`: {e}", settings.mail_from))?,
             public_url: settings.public_url.clone(),
             clock,
+            proofs: proof::Proofs::new(&settings.proof_of_work, &keys.session)?,
+            retention: settings.retention.clone(),
         })
     }
 

@@ -55,6 +55,8 @@ pub struct TrackedTip {
     /// What staff wrote for the reporter with the outcome: the reason it was not taken up, or
     /// the verification's finding (never a history note).
     pub outcome_text: Option<String>,
+    /// The case's content was erased by the retention job.
+    pub content_erased: bool,
 }
 
 /// The tip as the follow-up page shows it: where it stands, what comes next and by when, the
@@ -71,6 +73,7 @@ pub struct TipInWords {
     messages: Vec<MessageInWords>,
     /// The reward, when there is one: its state in words, amount and claim deadline.
     reward: Option<RewardInWords>,
+    content_erased: bool,
     timeline: Vec<StepInWords>,
     /// The outcome in words, and what staff wrote with it.
     outcome: String,
@@ -103,6 +106,7 @@ impl TrackedTip {
         let (t, lang) = (self, names.lang);
         TipInWords {
             case_number: t.case_number.clone(),
+            content_erased: t.content_erased,
             status_label: lang.t(&format!("status-{}", t.status)),
             status_next: lang.t(&format!("status-{}-next", t.status)),
             department: names.unit(&t.department),
@@ -208,6 +212,7 @@ impl Services {
                 timeline,
                 outcome,
                 outcome_text,
+                content_erased: tip.content_erased_at.is_some(),
                 case_number: tip.case_number,
                 status: tip.status,
                 department: tip.department,

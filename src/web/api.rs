@@ -1,9 +1,11 @@
 //! JSON API v1: reference data and the reporter's routes (API.md, "HTTP: JSON API v1").
 //! Handlers stay thin: extract, count against the rate limit, call one service, answer.
 
-use super::error::{ApiError, Code, ErrorBody, JsonBodyErrors, RateLimited, ReceiptErrors};
+use super::error::{
+    ApiError, Code, ErrorBody, JsonBodyErrors, RateLimited, ReceiptErrors, SubmissionLimited,
+};
 use super::i18n::Lang;
-use super::security::Bucket;
+use super::security::{Bucket, client_ip, submission_slot};
 use super::{AppState, JsonUtf8};
 use crate::domain::catalog::Catalog;
 use crate::domain::json;
@@ -52,8 +54,8 @@ pub struct Csrf {
     token: String,
 }
 
-/// A reporter's call, counted against its rate limit (`B`: the submission or the look-up
-/// bucket) before the handler runs, with the application and the request's language. Handlers
+/// A reporter's call, counted against its rate limit (`B`: the look-up bucket; submissions
+/// are counted by [`super::security::submission_slot`], once their outcome is known) before the handler runs, with the application and the request's language. Handlers
 /// take it after their body, so the body is read (and a malformed one refused) first, as before.
 pub struct Reporter<B: Limited> {
     pub state: web::Data<AppState>,
@@ -64,13 +66,6 @@ pub struct Reporter<B: Limited> {
 /// Which rate limit a reporter's route counts against.
 pub trait Limited: 'static {
     const BUCKET: Bucket;
-}
-
-/// Tip submissions.
-pub struct Submission;
-
-impl Limited for Submission {
-    const BUCKET: Bucket = Bucket::Submission;
 }
 
 /// Receipt look-ups and reporter messages.
@@ -198,23 +193,33 @@ impl Submitted {
 
 #[utoipa::path(post, path = "/tips", tag = "reporters", request_body = TipInput,
     params(("Idempotency-Key" = Option<String>, Header,
-        description = "8–64 characters of [A-Za-z0-9_-]: the same key again within 2 hours answers the same 201 body and stores nothing; with another body, 422")),
+        description = "8–64 characters of [A-Za-z0-9_-]: the same key again within 2 hours answers the same 201 body and stores nothing; with another body, 422"),
+        ("X-Proof-Of-Work" = Option<String>, Header,
+        description = "`<challenge>:<nonce>`: the `proof_of_work.challenge` of a 429 and a nonce (1–32 letters or digits) such that SHA-256 of `<challenge>:<nonce>` begins with `difficulty_bits` zero bits; lets an address past its burst submit once, before `expires_at`")),
     responses(
         (status = 201, description = "the tip is stored (or was, under this Idempotency-Key)", body = Submitted),
         (status = 422, description = "a field is wrong, or the Idempotency-Key was used with another body", body = ErrorBody),
-        RateLimited, JsonBodyErrors,
+        SubmissionLimited, JsonBodyErrors,
     ))]
 pub async fn submit_tip(
     req: HttpRequest,
     body: web::Json<TipInput>,
-    call: Reporter<Submission>,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let services = &call.state.services;
+    let lang = Lang::from_request(&req);
+    let services = &state.services;
+    // Only a stored tip counts against the address's limit; a refused one counts apart.
+    let ip = client_ip(&req, &state.trusted_proxies);
+    let answer = req.headers().get("x-proof-of-work");
+    let answer = answer.and_then(|v| v.to_str().ok());
+    let slot = submission_slot(&state, ip, answer)
+        .await
+        .map_err(|r| r.api(lang))?;
     let key = match req.headers().get("idempotency-key") {
         None => None,
         Some(v) => Some(
             SubmissionKey::parse("idempotency_key", v.to_str().unwrap_or_default())
-                .map_err(ApiError::service(call.lang))?,
+                .map_err(ApiError::service(lang))?,
         ),
     };
     let done = services
@@ -226,7 +231,8 @@ pub async fn submit_tip(
             key,
         )
         .await
-        .map_err(ApiError::service(call.lang))?;
+        .map_err(ApiError::service(lang))?;
+    slot.accepted();
     let out = Submitted::of(&services.catalog, &done);
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))

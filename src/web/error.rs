@@ -6,6 +6,7 @@ use super::JsonUtf8;
 use super::i18n::Lang;
 use crate::domain::FieldError;
 use crate::services::ServiceError;
+use crate::services::proof::Challenge;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
@@ -141,6 +142,19 @@ pub enum RateLimited {
     TooMany(ErrorBody),
 }
 
+/// A tip submission's 429: as [`RateLimited`], and when the address is past its burst (not the
+/// instance) and proofs of work are on, the body's `proof_of_work` is a challenge whose answer
+/// in `X-Proof-Of-Work` sends the tip at once.
+#[derive(utoipa::IntoResponses)]
+pub enum SubmissionLimited {
+    #[response(
+        status = 429,
+        description = "too many submissions from this address (with a proof-of-work challenge) or for the instance",
+        headers(("Retry-After" = u64, description = "whole seconds to wait"))
+    )]
+    TooMany(ErrorBody),
+}
+
 /// Every error answer of the API (API.md: `{"error", "message", "fields"?}`).
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Error)]
@@ -152,6 +166,11 @@ pub struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub fields: Option<BTreeMap<&'static str, Vec<String>>>,
+    /// Only on a tip submission's 429 when the address is past its burst and proofs of work
+    /// are on: answering it sends the tip at once (`X-Proof-Of-Work: <challenge>:<nonce>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub proof_of_work: Option<Challenge>,
 }
 
 #[derive(Debug)]
@@ -164,6 +183,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// Why a conflict happened (`conflict-<key>` has its message).
     pub conflict: Option<&'static str>,
+    /// The proof of work that would let a limited submission through.
+    pub proof_of_work: Option<Challenge>,
 }
 
 impl ApiError {
@@ -175,6 +196,7 @@ impl ApiError {
             fields: Vec::new(),
             retry_after: None,
             conflict: None,
+            proof_of_work: None,
         }
     }
 
@@ -246,9 +268,7 @@ impl ApiError {
         }
         match (self.message_key, self.retry_after) {
             (Some(key), _) => self.lang.t(key),
-            (None, Some(s)) => self
-                .lang
-                .t_args("error-rate_limited", &[("seconds", s as i64)]),
+            (None, Some(s)) => self.lang.rate_limited(s),
             (None, None) => self.lang.t(&self.code.message_key()),
         }
     }
@@ -290,6 +310,7 @@ impl ResponseError for ApiError {
             message: self.message(),
             fields: (!self.fields.is_empty())
                 .then(|| ApiError::field_messages(self.lang, &self.fields)),
+            proof_of_work: self.proof_of_work.clone(),
         };
         let mut resp = HttpResponse::build(self.status_code());
         if let Some(s) = self.retry_after {

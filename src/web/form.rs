@@ -60,6 +60,10 @@ pub struct ReportForm {
     /// Made by the page: the same form sent twice (a reload of the receipt, a double tap)
     /// stores one tip and shows the same receipt.
     pub submission_id: String,
+    /// The answered proof of work (`<challenge>:<nonce>`), set by the page's script when the
+    /// form carried a challenge; spent when sent, so never echoed back.
+    #[serde(skip_serializing)]
+    pub proof_of_work: String,
 }
 
 /// A fresh submission id for a form (random; empty only if the system has no randomness, and
@@ -108,6 +112,7 @@ impl ReportForm {
             "photo_draft" => self.photo_draft = value,
             "discard_photos" => self.discard_photos = is_checked(&value),
             "submission_id" => self.submission_id = value,
+            "proof_of_work" => self.proof_of_work = value,
             _ => {}
         }
     }

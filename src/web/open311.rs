@@ -7,7 +7,7 @@
 use super::AppState;
 use super::form::{self, ReadError};
 use super::i18n::Lang;
-use super::security::{Bucket, client_ip};
+use super::security::client_ip;
 use crate::domain::FieldError;
 use crate::domain::query::PublicFilter;
 use crate::domain::tip::Channel;
@@ -351,15 +351,21 @@ pub async fn create(
         return error(fmt, 403, lang.t("error-forbidden"));
     }
     let ip = client_ip(&req, &state.trusted_proxies);
-    if let Err(seconds) = state.limiters.check(Bucket::Submission, ip) {
-        let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
-        let mut resp = error(fmt, 429, text);
-        resp.headers_mut().insert(RETRY_AFTER, seconds.into());
-        return resp;
-    }
+    let slot = match state.limiters.submission(ip) {
+        Ok(slot) => slot,
+        Err(wait) => {
+            let mut resp = error(fmt, 429, lang.rate_limited(wait.seconds));
+            resp.headers_mut().insert(RETRY_AFTER, wait.seconds.into());
+            return resp;
+        }
+    };
     let s = &state.services;
     let submitted = s.submit_tip(p.tip(), Channel::Open311, Default::default(), None);
-    created(fmt, lang, submitted.await)
+    let submitted = submitted.await;
+    if submitted.is_ok() {
+        slot.accepted();
+    }
+    created(fmt, lang, submitted)
 }
 
 /// The answer to a request: the case number and the receipt to read back (never stored, so

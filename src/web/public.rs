@@ -7,13 +7,14 @@ use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
 use super::pages::{Choice, Names, Page, Prefill};
 use super::render::Caching;
-use super::security::{Bucket, client_ip};
+use super::security::{Bucket, Refusal, client_ip, proven_slot};
 use crate::domain::FieldError;
 use crate::domain::photo::{CleanPhoto, MAX_PHOTOS};
 use crate::domain::tip::{Channel, NewTip};
 use crate::services::ServiceError;
 use crate::services::intake::SubmissionKey;
 use crate::services::intake::Submitted;
+use crate::services::proof::Challenge;
 use crate::services::track::TrackedTip;
 use actix_web::http::StatusCode;
 use actix_web::http::header::RETRY_AFTER;
@@ -64,44 +65,84 @@ pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lan
 pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
     let Page { state, req, lang } = &page;
     let lang = *lang;
-    // Counted before anything is stored: a limited request keeps its text, not its photos.
+    // Counted before anything is stored: a limited request keeps its text, and its photos only
+    // when a proof of work may still let it through (the page's script answers it at once).
     let ip = client_ip(req, &state.trusted_proxies);
-    let limited = state.limiters.check(Bucket::Submission, ip).err();
+    let first = state.limiters.submission(ip);
+    let provable = state.services.proofs.settings.enabled;
+    let provable = provable && first.as_ref().err().is_some_and(|w| w.provable);
     // Forms with photos are read a bounded batch at a time (each may hold 60 MB in memory), and
     // a body that arrives too slowly is dropped, so slow clients cannot hold the slots.
     let how = (state.multipart_limit, &state.uploads);
-    let read = form::read_report(req, payload, how, limited.is_none()).await;
+    let read = form::read_report(req, payload, how, first.is_ok() || provable).await;
     let mut up = match read {
         Ok(up) => up,
         Err(e) => return unreadable(state, req, lang, e),
     };
     let mut errors = FormErrors::default();
     let key = SubmissionKey::parse("submission_id", &up.form.submission_id).ok();
-    if let Some(seconds) = limited {
-        // A reload of the receipt page sends the form again: past the limit too it shows the
-        // same receipt (under the limit, storing it answers the replay).
-        if let Some(key) = key.clone() {
-            let input = up.form.to_input(state.services.offset);
-            if let Ok(Some(done)) = state.services.replayed(key, input).await {
-                return render_receipt(state, req, lang, &done, done.photos);
-            }
+    let answer = std::mem::take(&mut up.form.proof_of_work);
+    let slot = match first {
+        Ok(slot) => Ok(slot),
+        Err(wait) => proven_slot(state, ip, wait, Some(&answer)).await,
+    };
+    let slot = match slot {
+        Ok(slot) => slot,
+        Err(refused) => {
+            return limited(state, req, lang, up, key, refused).await;
         }
-        errors.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
-        let view = ReportView::new(req, up.form, errors, 0);
-        let mut resp = render_report(state, req, lang, &view, StatusCode::TOO_MANY_REQUESTS);
-        resp.headers_mut().insert(RETRY_AFTER, seconds.into());
-        return resp;
-    }
+    };
     let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
     let photos = gather_photos(state, lang, &mut up, previous.clone(), &mut errors).await;
     let draft = (photos.clone(), previous.clone());
     let status = match submit_form(state, lang, &up, (draft, key), &mut errors).await {
-        Ok(done) => return render_receipt(state, req, lang, &done, done.photos),
+        Ok(done) => {
+            slot.accepted();
+            return render_receipt(state, req, lang, &done, done.photos);
+        }
         Err(status) => status,
     };
+    drop(slot);
     let kept = keep_refused_photos(state, lang, &mut up.form, previous, photos, &mut errors).await;
     let view = ReportView::new(req, up.form, errors, kept);
     render_report(state, req, lang, &view, status)
+}
+
+/// The answer to a form over the limit: the same receipt when it is a reload of one already
+/// sent, else the form as typed with the wait (429, `Retry-After` in seconds) and, when one
+/// would help, a challenge the page's script answers and sends the form with (its photos kept
+/// for it under a draft token).
+async fn limited(
+    state: &AppState,
+    req: &HttpRequest,
+    lang: Lang,
+    mut up: form::Upload,
+    key: Option<SubmissionKey>,
+    refused: Refusal,
+) -> HttpResponse {
+    // A reload of the receipt page sends the form again: past the limit too it shows the same
+    // receipt (under the limit, storing it answers the replay).
+    if let Some(key) = key {
+        let input = up.form.to_input(state.services.offset);
+        if let Ok(Some(done)) = state.services.replayed(key, input).await {
+            return render_receipt(state, req, lang, &done, done.photos);
+        }
+    }
+    let mut errors = FormErrors::default();
+    let mut kept = 0;
+    if refused.challenge.is_some() {
+        let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
+        let photos = gather_photos(state, lang, &mut up, previous.clone(), &mut errors).await;
+        kept = keep_refused_photos(state, lang, &mut up.form, previous, photos, &mut errors).await;
+    }
+    errors.banner = lang.rate_limited(refused.wait.seconds);
+    let mut view = ReportView::new(req, up.form, errors, kept);
+    view.challenge = refused.challenge;
+    view.send_when_solved = view.challenge.is_some();
+    let mut resp = render_report(state, req, lang, &view, StatusCode::TOO_MANY_REQUESTS);
+    resp.headers_mut()
+        .insert(RETRY_AFTER, refused.wait.seconds.into());
+    resp
 }
 
 /// The answer to a form that could not be read at all.
@@ -332,6 +373,10 @@ struct ReportView {
     form: ReportForm,
     errors: FormErrors,
     kept_photos: usize,
+    /// A proof of work for the page's script to answer (the address is past its burst).
+    challenge: Option<Challenge>,
+    /// The script sends the form once the challenge is answered (a form refused by the limit).
+    send_when_solved: bool,
 }
 
 impl ReportView {
@@ -341,6 +386,8 @@ impl ReportView {
             form,
             errors,
             kept_photos,
+            challenge: None,
+            send_when_solved: false,
         }
     }
 }
@@ -394,6 +441,16 @@ fn render_report(
         "kept_photos_text",
         &lang.field("photos-kept", &[("count", view.kept_photos as i64)]),
     );
+    // An address already past its burst gets its challenge with the form, so the script has
+    // answered it by the time the form is sent.
+    let ip = client_ip(req, &state.trusted_proxies);
+    let challenge = match &view.challenge {
+        Some(c) => Some(c.clone()),
+        None if state.limiters.past_submission_burst(ip) => state.services.offer_challenge(),
+        None => None,
+    };
+    ctx.insert("challenge", &challenge);
+    ctx.insert("send_when_solved", &view.send_when_solved);
     state
         .pages
         .render(req, "public/report.html", &ctx, status, Caching::NoStore)
@@ -500,7 +557,7 @@ pub async fn track_submit(
     };
     let ip = client_ip(&req, &state.trusted_proxies);
     if let Err(seconds) = state.limiters.check(Bucket::Lookup, ip) {
-        page.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+        page.banner = lang.rate_limited(seconds);
         page.reply_value = f.body;
         let mut resp = render_track(&state, &req, lang, &page, StatusCode::TOO_MANY_REQUESTS);
         resp.headers_mut().insert(RETRY_AFTER, seconds.into());

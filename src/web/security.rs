@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The address a request came from: the peer, or, when the peer is a trusted proxy, the
@@ -77,7 +77,6 @@ pub fn limit_key(ip: IpAddr) -> IpAddr {
 }
 
 type Keyed<K> = RateLimiter<K, governor::state::keyed::DefaultKeyedStateStore<K>, DefaultClock>;
-type Direct = RateLimiter<governor::state::NotKeyed, governor::state::InMemoryState, DefaultClock>;
 
 fn quota(q: QuotaSetting) -> Quota {
     let one = NonZeroU32::MIN;
@@ -89,8 +88,7 @@ fn quota(q: QuotaSetting) -> Quota {
 
 /// How many whole seconds a refused request must wait (rounded up).
 fn seconds(refused: NotUntil<<DefaultClock as Clock>::Instant>) -> u64 {
-    let wait = refused.wait_time_from(DefaultClock::default().now());
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+    whole_seconds(refused.wait_time_from(DefaultClock::default().now()))
 }
 
 fn forget_replenished<K: Hash + Eq + Clone>(limiter: &Keyed<K>) {
@@ -98,21 +96,146 @@ fn forget_replenished<K: Hash + Eq + Clone>(limiter: &Keyed<K>) {
     limiter.shrink_to_fit();
 }
 
-/// Which limit a request counts against.
+/// Which limit a request counts against through [`Limiters::check`].
 #[derive(Debug, Clone, Copy)]
 pub enum Bucket {
-    /// Tip submissions: per address, then for the whole instance.
-    Submission,
     /// Receipt look-ups and reporter messages, per address.
     Lookup,
+}
+
+/// A rate that can give back what it counted (the generic cell rate algorithm: each key holds
+/// the time its counts are paid off; `burst` counts may be owed at once, one more is paid off
+/// every `interval`). Tip submissions use it so that a refused form does not count.
+struct Rate<K> {
+    interval: Duration,
+    /// How far ahead of now a key may owe before it waits: `burst − 1` intervals.
+    tolerance: Duration,
+    owed: Mutex<HashMap<K, Instant>>,
+}
+
+impl<K: Hash + Eq + Clone> Rate<K> {
+    fn new(q: QuotaSetting) -> Self {
+        let interval =
+            (Duration::from_secs(q.per_seconds) / q.count.max(1)).max(Duration::from_nanos(1));
+        Rate {
+            interval,
+            tolerance: interval * q.burst.max(1).saturating_sub(1),
+            owed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long `key` must wait before one more count, `None` when it need not.
+    fn wait(&self, key: &K) -> Option<Duration> {
+        let now = Instant::now();
+        let paid_off = lock(&self.owed).get(key).copied()?.max(now);
+        (paid_off - now)
+            .checked_sub(self.tolerance)
+            .filter(|w| !w.is_zero())
+    }
+
+    /// Counts one for `key`, or says how long it must wait first.
+    fn take(&self, key: &K) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut owed = lock(&self.owed);
+        let paid_off = owed.get(key).copied().unwrap_or(now).max(now);
+        if let Some(wait) = (paid_off - now).checked_sub(self.tolerance)
+            && !wait.is_zero()
+        {
+            return Err(wait);
+        }
+        owed.insert(key.clone(), paid_off + self.interval);
+        Ok(())
+    }
+
+    /// Gives back one count of `key`.
+    fn give_back(&self, key: &K) {
+        let now = Instant::now();
+        let mut owed = lock(&self.owed);
+        if let Some(at) = owed.get_mut(key) {
+            match at.checked_sub(self.interval).filter(|t| *t > now) {
+                Some(earlier) => *at = earlier,
+                None => {
+                    owed.remove(key);
+                }
+            }
+        }
+    }
+
+    /// Forgets the keys that owe nothing any more.
+    fn prune(&self) {
+        let now = Instant::now();
+        lock(&self.owed).retain(|_, at| *at > now);
+    }
+
+    fn len(&self) -> usize {
+        lock(&self.owed).len()
+    }
+}
+
+/// Whole seconds of a wait (rounded up, at least one).
+fn whole_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
+/// The limits of tip submissions: accepted ones per address and for the instance, and refused
+/// ones per address in a looser bucket of their own (so a resident correcting mistakes is not
+/// locked out, while a flood of invalid forms still is).
+struct SubmissionLimits {
+    accepted: Rate<IpAddr>,
+    instance: Rate<()>,
+    refused: Rate<IpAddr>,
+}
+
+/// Why a submission must wait, and how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    /// Whole seconds (the `Retry-After` header).
+    pub seconds: u64,
+    /// The address is past its burst of accepted submissions: a solved proof of work lets it
+    /// submit now. Refused forms and the instance-wide limit cannot be passed that way.
+    pub provable: bool,
+}
+
+impl Wait {
+    fn hard(wait: Duration) -> Wait {
+        Wait {
+            seconds: whole_seconds(wait),
+            provable: false,
+        }
+    }
+}
+
+/// A submission let through: counted against the accepted limits until it ends. Unless
+/// [`Slot::accepted`] is called (the tip was stored), dropping it gives the counts back and
+/// counts a refused form instead.
+pub struct Slot {
+    held: Option<(Arc<SubmissionLimits>, IpAddr, bool)>,
+}
+
+impl Slot {
+    /// The tip was stored: the counts stay.
+    pub fn accepted(mut self) {
+        self.held = None;
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some((limits, key, by_address)) = self.held.take() {
+            if by_address {
+                limits.accepted.give_back(&key);
+            }
+            limits.instance.give_back(&());
+            let _ = limits.refused.take(&key);
+        }
+    }
 }
 
 /// The instance's rate limiters. Counters are in memory only (nothing about a reporter's
 /// address is written anywhere) and pruned every minute.
 pub struct Limiters {
     enabled: bool,
-    submission: Keyed<IpAddr>,
-    submission_instance: Direct,
+    submission: Arc<SubmissionLimits>,
     lookup: Keyed<IpAddr>,
     pub signin_address: Keyed<IpAddr>,
     signin: SigninGuard,
@@ -123,8 +246,11 @@ impl Limiters {
         let q = &settings.quotas;
         Ok(Limiters {
             enabled: settings.rate_limits,
-            submission: RateLimiter::keyed(quota(q.submission)),
-            submission_instance: RateLimiter::direct(quota(q.submission_instance)),
+            submission: Arc::new(SubmissionLimits {
+                accepted: Rate::new(q.submission),
+                instance: Rate::new(q.submission_instance),
+                refused: Rate::new(q.submission_refused),
+            }),
             lookup: RateLimiter::keyed(quota(q.lookup)),
             signin_address: RateLimiter::keyed(quota(q.signin_address)),
             signin: SigninGuard::new(settings.signin.clone())?,
@@ -138,10 +264,6 @@ impl Limiters {
         }
         let ip = limit_key(ip);
         match bucket {
-            Bucket::Submission => {
-                self.submission.check_key(&ip).map_err(seconds)?;
-                self.submission_instance.check().map_err(seconds)
-            }
             Bucket::Lookup => self.lookup.check_key(&ip).map_err(seconds),
         }
     }
@@ -156,6 +278,55 @@ impl Limiters {
     ) -> Result<(), ApiError> {
         self.check(bucket, client_ip(req, trusted))
             .map_err(|s| ApiError::rate_limited(lang, s))
+    }
+
+    /// Lets a tip submission from `ip` through (a [`Slot`], counted as accepted until it is
+    /// dropped unaccepted), or says how long it must wait: while the address has used up its
+    /// refused forms, its accepted submissions, or the instance its own.
+    pub fn submission(&self, ip: IpAddr) -> Result<Slot, Wait> {
+        self.submit(ip, false)
+    }
+
+    /// A submission from an address past its burst that solved a proof of work: only its
+    /// refused forms and the instance-wide limit count.
+    pub fn proven_submission(&self, ip: IpAddr) -> Result<Slot, Wait> {
+        self.submit(ip, true)
+    }
+
+    fn submit(&self, ip: IpAddr, proven: bool) -> Result<Slot, Wait> {
+        if !self.enabled {
+            return Ok(Slot { held: None });
+        }
+        let key = limit_key(ip);
+        let limits = &self.submission;
+        if let Some(wait) = limits.refused.wait(&key) {
+            return Err(Wait::hard(wait));
+        }
+        let by_address = match proven {
+            true => false,
+            false => {
+                limits.accepted.take(&key).map_err(|wait| Wait {
+                    seconds: whole_seconds(wait),
+                    provable: true,
+                })?;
+                true
+            }
+        };
+        if let Err(wait) = limits.instance.take(&()) {
+            if by_address {
+                limits.accepted.give_back(&key);
+            }
+            return Err(Wait::hard(wait));
+        }
+        Ok(Slot {
+            held: Some((limits.clone(), key, by_address)),
+        })
+    }
+
+    /// Whether `ip` is past its burst of accepted submissions now (its next form needs a proof
+    /// of work to go through at once).
+    pub fn past_submission_burst(&self, ip: IpAddr) -> bool {
+        self.enabled && self.submission.accepted.wait(&limit_key(ip)).is_some()
     }
 
     /// Counts a staff sign-in against its address (`Err(seconds)` when that address must wait),
@@ -181,19 +352,88 @@ impl Limiters {
 
     /// Forgets addresses whose limits have fully replenished, and usernames whose window ended.
     pub fn prune(&self) {
-        for by_address in [&self.submission, &self.lookup, &self.signin_address] {
+        for by_address in [&self.lookup, &self.signin_address] {
             forget_replenished(by_address);
         }
+        let limits = &self.submission;
+        limits.accepted.prune();
+        limits.refused.prune();
+        limits.instance.prune();
         self.signin.prune();
     }
 
     /// Number of addresses and usernames currently remembered (for tests and metrics).
     pub fn tracked_keys(&self) -> usize {
-        self.submission.len()
+        self.submission.accepted.len()
+            + self.submission.refused.len()
             + self.lookup.len()
             + self.signin_address.len()
             + self.signin.tracked()
     }
+}
+
+/// A tip submission that must wait: how long, and the challenge that would let it through now
+/// (when the address is past its burst and proofs of work are on).
+pub struct Refusal {
+    pub wait: Wait,
+    pub challenge: Option<crate::services::proof::Challenge>,
+}
+
+impl Refusal {
+    /// The API's 429, with the challenge in its body.
+    pub fn api(self, lang: Lang) -> ApiError {
+        ApiError {
+            proof_of_work: self.challenge,
+            ..ApiError::rate_limited(lang, self.wait.seconds)
+        }
+    }
+}
+
+/// Lets a tip submission from `ip` through: under the limits, or past its address's burst with
+/// an answered challenge (`answer`, spent here). Otherwise the wait, with a fresh challenge when
+/// one would help.
+pub async fn submission_slot(
+    state: &super::AppState,
+    ip: IpAddr,
+    answer: Option<&str>,
+) -> Result<Slot, Refusal> {
+    match state.limiters.submission(ip) {
+        Ok(slot) => Ok(slot),
+        Err(wait) => proven_slot(state, ip, wait, answer).await,
+    }
+}
+
+/// A submission that had to `wait`: let through by an answered challenge when the wait is the
+/// address's burst, else refused with a fresh challenge when one would help.
+pub async fn proven_slot(
+    state: &super::AppState,
+    ip: IpAddr,
+    wait: Wait,
+    answer: Option<&str>,
+) -> Result<Slot, Refusal> {
+    let services = &state.services;
+    if !wait.provable || !services.proofs.settings.enabled {
+        return Err(Refusal {
+            wait,
+            challenge: None,
+        });
+    }
+    if let Some(answer) = answer.filter(|a| !a.trim().is_empty()) {
+        match services.redeem_proof(answer).await {
+            Ok(()) => {
+                return state
+                    .limiters
+                    .proven_submission(ip)
+                    .map_err(|wait| Refusal {
+                        wait,
+                        challenge: None,
+                    });
+            }
+            Err(e) => tracing::debug!(error = ?e, "a proof of work was refused"),
+        }
+    }
+    let challenge = services.offer_challenge();
+    Err(Refusal { wait, challenge })
 }
 
 /// How a sign-in attempt ended, as the sign-in limit counts it.
@@ -629,22 +869,51 @@ mod tests {
         }
     }
 
-    /// Whether a request from `ip` passes the limit of `bucket` now.
-    fn passes(limiters: &Limiters, bucket: Bucket, ip: &str) -> bool {
-        limiters.check(bucket, ip.parse().unwrap()).is_ok()
+    /// Whether a submission from `ip` passes now (and is accepted).
+    fn passes(limiters: &Limiters, ip: &str) -> bool {
+        limiters
+            .submission(ip.parse().unwrap())
+            .map(Slot::accepted)
+            .is_ok()
     }
 
     #[test]
     fn the_sixth_quick_submission_waits_and_others_do_not() {
         let limiters = Limiters::new(&Settings::default()).unwrap();
         for _ in 0..5 {
-            assert!(passes(&limiters, Bucket::Submission, "1.1.1.1"));
+            assert!(passes(&limiters, "1.1.1.1"));
         }
         let wait = limiters
-            .check(Bucket::Submission, "1.1.1.1".parse().unwrap())
-            .unwrap_err();
-        assert!((300..=360).contains(&wait), "{wait}");
-        assert!(passes(&limiters, Bucket::Submission, "2.2.2.2"));
+            .submission("1.1.1.1".parse().unwrap())
+            .err()
+            .unwrap();
+        assert!((300..=360).contains(&wait.seconds), "{wait:?}");
+        assert!(wait.provable);
+        assert!(limiters.past_submission_burst("1.1.1.1".parse().unwrap()));
+        assert!(passes(&limiters, "2.2.2.2"));
+        // A proof of work passes the address's limit, not its refused forms.
+        let proven = limiters.proven_submission("1.1.1.1".parse().unwrap());
+        proven.map(Slot::accepted).unwrap();
+    }
+
+    #[test]
+    fn refused_forms_do_not_use_up_the_limit_but_a_flood_of_them_is_limited() {
+        let limiters = Limiters::new(&Settings::default()).unwrap();
+        let ip: IpAddr = "3.3.3.3".parse().unwrap();
+        let refused = Settings::default().quotas.submission_refused.burst;
+        for _ in 0..refused {
+            drop(limiters.submission(ip).unwrap());
+        }
+        let wait = limiters.submission(ip).err().unwrap();
+        assert!(
+            !wait.provable,
+            "a flood of refused forms is not passed by a proof"
+        );
+        assert!(!limiters.past_submission_burst(ip));
+        // Another address still has its whole burst.
+        for _ in 0..5 {
+            assert!(passes(&limiters, "4.4.4.4"));
+        }
     }
 
     #[test]
@@ -652,14 +921,10 @@ mod tests {
         let limiters = Limiters::new(&Settings::default()).unwrap();
         for i in 1..=5 {
             let ip = format!("2001:db8:1:2::{i}");
-            assert!(passes(&limiters, Bucket::Submission, &ip));
+            assert!(passes(&limiters, &ip));
         }
-        assert!(!passes(
-            &limiters,
-            Bucket::Submission,
-            "2001:db8:1:2:ffff::9"
-        ));
-        assert!(passes(&limiters, Bucket::Submission, "2001:db8:1:3::1"));
+        assert!(!passes(&limiters, "2001:db8:1:2:ffff::9"));
+        assert!(passes(&limiters, "2001:db8:1:3::1"));
     }
 
     #[test]
@@ -728,7 +993,12 @@ mod tests {
         };
         let limiters = Limiters::new(&settings).unwrap();
         for _ in 0..50 {
-            assert!(passes(&limiters, Bucket::Lookup, "1.1.1.1"));
+            assert!(
+                limiters
+                    .check(Bucket::Lookup, "1.1.1.1".parse().unwrap())
+                    .is_ok()
+            );
+            assert!(passes(&limiters, "1.1.1.1"));
         }
     }
 }

@@ -28,6 +28,7 @@ mod privacy;
 mod reference;
 mod reporter_side;
 mod reports;
+mod retention;
 mod rewards;
 mod signin;
 mod smtp;

@@ -308,6 +308,63 @@ on_both_backends! {
         assert!(a.text.contains("value=\"金山路 99 号某某商场三楼\""));
         assert_eq!(tip_count(&app), 5);
     }
+
+    /// A form refused for its mistakes does not use up the limit, and the wait is said in
+    /// minutes (the header stays in seconds), in both languages.
+    fn refused_forms_do_not_count_and_the_wait_is_in_minutes(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| f.merge(("rate_limits", "on")));
+        let mut bad = valid_report_fields();
+        bad.retain(|(k, _)| *k != "description");
+        for _ in 0..6 {
+            assert_eq!(app.post_form("/report", &bad, &[]).status, 422);
+        }
+        for _ in 0..5 {
+            assert_eq!(app.post_form("/report", &valid_report_fields(), &[]).status, 200);
+        }
+        let a = app.post_form("/report", &valid_report_fields(), &[]);
+        assert_eq!(a.status, 429);
+        let secs: u64 = a.retry_after.as_deref().unwrap().parse().unwrap();
+        let minutes = secs.div_ceil(60);
+        assert!(a.text.contains(&format!("请在 {minutes} 分钟后重试")), "{}", a.text);
+        let english = valid_report_fields();
+        let e = app.post_form("/report?lang=en", &english, &[]);
+        assert_eq!(e.status, 429);
+        assert!(e.text.contains(&format!("try again in {minutes} minutes")), "{}", e.text);
+    }
+
+    /// Past the burst the form carries a challenge for its script; answered, the form is stored
+    /// at once (the script's work, done here in Rust); without an answer it is the 429 as before,
+    /// with a challenge the script answers and sends the form with.
+    fn a_form_past_the_burst_carries_a_proof_of_work(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| {
+            f.merge(("rate_limits", "on")).merge(("proof_of_work.difficulty_bits", 10))
+        });
+        assert!(!app.get("/report").text.contains("id=\"proof-of-work\""));
+        for _ in 0..5 {
+            assert_eq!(app.post_form("/report", &valid_report_fields(), &[]).status, 200);
+        }
+        let form = app.get("/report");
+        let challenge = attribute(&form.text, "data-challenge").expect("a challenge");
+        assert!(form.text.contains("data-working=\"正在进行一项简短的安全验证"));
+        let refused = app.post_form("/report", &valid_report_fields(), &[]);
+        assert_eq!(refused.status, 429);
+        assert!(refused.text.contains("data-send=\"1\""), "the script sends it once solved");
+        assert!(refused.text.contains("value=\"金山路 99 号某某商场三楼\""));
+        let solved = format!("{challenge}:{}", tipline::services::proof::solve(&challenge, 10));
+        let mut fields = valid_report_fields();
+        fields.push(("proof_of_work", &solved));
+        let sent = app.post_form("/report", &fields, &[]);
+        assert_eq!(sent.status, 200, "{}", sent.text);
+        assert!(element_text(&sent.text, "case-number").is_some());
+        assert_eq!(tip_count(&app), 6);
+    }
+}
+
+/// The value of the first attribute `name` in a page.
+fn attribute(html: &str, name: &str) -> Option<String> {
+    let start = html.find(&format!("{name}=\""))? + name.len() + 2;
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_owned())
 }
 
 /// A multipart body over the limit answers 413.

@@ -7,14 +7,14 @@ use crate::on_both_backends;
 use serde_json::{Value, json};
 
 /// A substantiated case whose reporter asked for a reward: (case number, receipt).
-fn verified_case(app: &TestApp, officer: &StaffClient, tip: Value) -> (String, String) {
+pub(crate) fn verified_case(app: &TestApp, officer: &StaffClient, tip: Value) -> (String, String) {
     let b = app.submit(&tip);
     let case = b["case_number"].as_str().unwrap().to_owned();
     officer.steps(&case, &["accept", "start_verification", "substantiate"]);
     (case, b["receipt"].as_str().unwrap().to_owned())
 }
 
-fn fire_tip() -> Value {
+pub(crate) fn fire_tip() -> Value {
     let mut t = anonymous_tip("fire_safety");
     t["wants_reward"] = json!(true);
     t

@@ -129,7 +129,7 @@ pub async fn login_submit(page: Page, form: web::Form<LoginForm>) -> HttpRespons
     {
         Ok(done) => done,
         Err(seconds) => {
-            let text = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+            let text = lang.rate_limited(seconds);
             let mut resp = refused(StatusCode::TOO_MANY_REQUESTS, text);
             resp.headers_mut().insert(RETRY_AFTER, seconds.into());
             return resp;

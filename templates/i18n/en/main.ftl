@@ -13,7 +13,10 @@ error-conflict = This cannot be done in the current state.
 error-too_large = What you sent is too large.
 error-unsupported_media = This content type is not supported.
 error-validation = Some fields need your attention; see the note next to each.
-error-rate_limited = Too many attempts; please try again in { $seconds } seconds.
+error-rate_limited = Too many attempts; please try again in { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+}.
 error-internal = Something went wrong on our side. Nothing you sent was lost; please try again later.
 
 field-required = This field is required.
@@ -56,6 +59,7 @@ field-unknown_limit = Choose the limit explained (acceptance, verification, feed
 field-unknown_explanation = There is no such written explanation.
 field-unknown_acknowledgement = Choose to accept or to return it.
 conflict-anonymous = This tip is anonymous: there is no identity to see.
+conflict-content_erased = The content of this case was erased at the end of its retention period: the identity is no longer held.
 conflict-own_account = You cannot deactivate your own account.
 field-not_accepted = Only a case that was taken up can be the original of a duplicate.
 conflict-totp_enabled = Two-step sign-in is already on.

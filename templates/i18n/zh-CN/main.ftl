@@ -13,7 +13,7 @@ error-conflict = 当前状态下不能执行此操作。
 error-too_large = 提交的内容太大。
 error-unsupported_media = 不支持的内容类型。
 error-validation = 有些内容需要修改，请查看各项提示。
-error-rate_limited = 操作太频繁，请在 { $seconds } 秒后重试。
+error-rate_limited = 操作太频繁，请在 { $minutes } 分钟后重试。
 error-internal = 服务器暂时出错，您的内容没有丢失，请稍后重试。
 
 field-required = 此项必填。
@@ -56,6 +56,7 @@ field-unknown_limit = 请选择要说明的期限（受理、核查、反馈或�
 field-unknown_explanation = 没有这份书面说明。
 field-unknown_acknowledgement = 请选择采纳或退回。
 conflict-anonymous = 这是匿名举报，没有举报人身份信息。
+conflict-content_erased = 此案件的内容已按保存期限删除，举报人身份信息已不存在。
 conflict-own_account = 不能停用自己的账号。
 field-not_accepted = 只能标记为已受理案件的重复举报。
 conflict-totp_enabled = 两步验证已经开启。
