@@ -20,6 +20,12 @@ pub struct QueueFilter {
     pub overdue: Option<bool>,
 }
 
+impl QueueFilter {
+    /// The `status` that asks for every case still open (not closed, refused, found untrue or
+    /// a duplicate): the page's default, 待办.
+    pub const OPEN: &'static str = "open";
+}
+
 /// Filters of the public Open311 request list.
 #[derive(Debug, Clone, Default)]
 pub struct PublicFilter {

@@ -15,7 +15,7 @@ use crate::domain::json;
 use crate::domain::query::QueueFilter;
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
-use crate::domain::tip::TipInput;
+use crate::domain::tip::{Severity, TipInput};
 use crate::services::audit::AuditEntry;
 use crate::services::auth::Staff as StaffMember;
 use crate::services::case_json::{CaseJson, case_json};
@@ -177,7 +177,8 @@ pub async fn sign_out(
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct QueueQuery {
-    /// A case status.
+    /// A case status; `open` for every case not yet finished (the page's default), `all` (or
+    /// nothing) for every case.
     status: Option<String>,
     /// A sector code.
     sector: Option<String>,
@@ -203,8 +204,9 @@ impl QueueQuery {
     pub fn link(&self, p: i64) -> String {
         let f = self.filter();
         let mut qs: Vec<(&str, String)> = vec![("page", p.to_string())];
+        let status = self.status.clone().filter(|s| !s.trim().is_empty());
         for (k, v) in [
-            ("status", f.status),
+            ("status", status),
             ("sector", f.sector),
             ("street", f.street),
             ("channel", f.channel),
@@ -222,11 +224,17 @@ impl QueueQuery {
         )
     }
 
+    /// The queue page shows the open cases (待办) unless another status is asked for.
+    pub fn page_default(mut self) -> Self {
+        self.status.get_or_insert_with(|| QueueFilter::OPEN.to_owned());
+        self
+    }
+
     pub fn filter(&self) -> QueueFilter {
         let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         QueueFilter {
             unit: None,
-            status: some(&self.status),
+            status: some(&self.status).filter(|s| s != "all"),
             sector: some(&self.sector),
             street: some(&self.street),
             channel: some(&self.channel),
@@ -260,6 +268,16 @@ pub struct QueueItem {
     /// 挂牌督办 in force, or null.
     #[schema(required)]
     pub listed_supervision: Option<ListedSupervision>,
+    /// `general` or `major` (重大隐患).
+    pub severity: Severity,
+    /// Where it happened, as the reporter wrote it.
+    pub address: String,
+    /// Days from today to `next_deadline`, negative when it has passed (null without one).
+    #[schema(required)]
+    pub days_left: Option<i64>,
+    /// Messages from the reporter since someone of the caller's unit (the district's, for the
+    /// coordinator and inspectors) last opened the case.
+    pub unread: i64,
 }
 
 pub fn queue_item(catalog: &Catalog, t: &CaseSummary) -> QueueItem {
@@ -273,6 +291,10 @@ pub fn queue_item(catalog: &Catalog, t: &CaseSummary) -> QueueItem {
         next_deadline: t.next_deadline,
         overdue: t.overdue,
         listed_supervision: t.listed_supervision.clone(),
+        severity: t.severity,
+        address: t.address.clone(),
+        days_left: t.days_left,
+        unread: t.unread,
     }
 }
 
