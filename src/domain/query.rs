@@ -26,6 +26,20 @@ impl QueueFilter {
     pub const OPEN: &'static str = "open";
 }
 
+/// Filters of the audit log: each one given narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub case_number: Option<String>,
+    /// Who: a staff username, `reporter` or `system`.
+    pub actor: Option<String>,
+    /// What: an action's code (`sign_in`, `accept`…).
+    pub action: Option<String>,
+    /// From this instant (UTC), included.
+    pub since: Option<NaiveDateTime>,
+    /// Before this instant (UTC).
+    pub before: Option<NaiveDateTime>,
+}
+
 /// Filters of the public Open311 request list.
 #[derive(Debug, Clone, Default)]
 pub struct PublicFilter {

@@ -164,6 +164,8 @@ pub struct CaseView {
     /// Oldest first.
     pub history: Vec<HistoryItem>,
     pub messages: Vec<CaseMessage>,
+    /// Staff usernames and their display names, to name people in the history and messages.
+    pub people: HashMap<String, String>,
     pub attachments: Vec<AttachmentInfo>,
     pub deadlines: Deadlines,
     pub overdue: bool,
@@ -481,6 +483,11 @@ impl Services {
         Ok(tips::find_by_case_number(&mut conn, case_number)?.map(CaseSummary::from))
     }
 
+    /// Every staff member's display name by username (to name people where pages show them).
+    pub(super) fn people(&self, conn: &mut DbConn) -> ServiceResult<HashMap<String, String>> {
+        Ok(crate::db::staff::display_names(conn)?.into_iter().collect())
+    }
+
     /// One case; opening it marks the reporter's messages read for the staff member's unit.
     pub fn case(&self, staff: &Staff, case_number: &str) -> ServiceResult<CaseView> {
         let mut conn = self.db.read()?;
@@ -568,6 +575,7 @@ impl Services {
             co_departments,
             history,
             messages,
+            people: self.people(conn)?,
             attachments,
             overdue: deadlines.overdue(status, self.today()),
             actions: offered(status, (actor, facts), &file, (&missed, &explanations)),

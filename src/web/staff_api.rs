@@ -16,7 +16,7 @@ use crate::domain::query::QueueFilter;
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
 use crate::domain::tip::{Severity, TipInput};
-use crate::services::audit::AuditEntry;
+use crate::services::audit::{AuditAsk, AuditEntry};
 use crate::services::auth::Staff as StaffMember;
 use crate::services::case_json::{CaseJson, case_json};
 use crate::services::cases::{ActionInput, CaseSummary};
@@ -551,13 +551,43 @@ pub async fn identity(
 #[serde(default)]
 pub struct AuditQuery {
     /// `true` checks the hash chain.
-    verify: Option<String>,
+    pub verify: Option<String>,
     /// Only this case's entries.
-    case_number: Option<String>,
+    pub case_number: Option<String>,
+    /// Only this person's entries: a staff username, `reporter` or `system`.
+    pub actor: Option<String>,
+    /// Only this action (`sign_in`, `accept`, `export`…).
+    pub action: Option<String>,
+    /// From this day (`YYYY-MM-DD`, local time), included.
+    pub from: Option<String>,
+    /// To this day (`YYYY-MM-DD`, local time), included.
+    pub to: Option<String>,
     /// From 1.
-    page: Option<i64>,
-    /// 100 by default, at most 500.
-    per_page: Option<i64>,
+    pub page: Option<i64>,
+    /// 100 by default, at most 500 (the page shows 50).
+    pub per_page: Option<i64>,
+}
+
+impl AuditQuery {
+    /// What the filters ask for.
+    pub fn ask(&self) -> AuditAsk {
+        AuditAsk {
+            case_number: self.case_number.clone(),
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+
+    /// Whether the hash chain is to be checked.
+    pub fn verify(&self) -> bool {
+        matches!(self.verify.as_deref(), Some("true" | "1"))
+    }
+
+    pub fn page_or_first(&self) -> i64 {
+        self.page.unwrap_or(1).clamp(1, 1_000_000)
+    }
 }
 
 /// A page of the audit log, newest first.
@@ -581,21 +611,18 @@ pub struct AuditLog<'a> {
     security(("session" = [])),
     responses(
         (status = 200, description = "the audit log", body = AuditLog),
+        (status = 422, description = "a bad date, or `to` before `from`", body = ErrorBody),
         BadQuery, StaffErrors,
     ))]
 pub async fn audit(
     call: StaffCall<can::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let verify = matches!(q.verify.as_deref(), Some("true" | "1"));
-    let (case, page, per_page) = (
-        q.case_number.clone(),
-        q.page.unwrap_or(1).clamp(1, 1_000_000),
-        q.per_page.unwrap_or(100).clamp(1, 500),
-    );
+    let (verify, ask) = (q.verify(), q.ask());
+    let (page, per_page) = (q.page_or_first(), q.per_page.unwrap_or(100).clamp(1, 500));
     let window = ((page - 1) * per_page, per_page);
     let log = call
-        .run(move |s, st| s.audit_log(st, case.as_deref(), window, verify))
+        .run(move |s, st| s.audit_log(st, &ask, window, verify))
         .await?;
     let out = AuditLog {
         entries: &log.entries,

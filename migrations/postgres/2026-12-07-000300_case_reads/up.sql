@@ -7,3 +7,7 @@ CREATE TABLE case_reads (
     read_at TIMESTAMP NOT NULL,
     PRIMARY KEY (tip_id, unit)
 );
+
+-- The audit log filters by person and by action (the page lists the actions recorded).
+CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+CREATE INDEX audit_log_action ON audit_log (action, seq);
