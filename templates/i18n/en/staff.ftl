@@ -57,3 +57,4 @@ audit-none = No entries match.
 oversight-overdue-hint = "Ever late": the period's cases that missed any limit (acceptance, verification, feedback or rectification), including those since finished. The queue's "Late now only" lists the cases past their current limit at this moment, so the two numbers may differ.
 oversight-col-channel = Channel
 oversight-trend-axis = Across: the first day of each week; up: tips (at most { $max })
+case-history-note = Note

@@ -54,3 +54,4 @@ audit-none = 没有符合条件的记录。
 oversight-overdue-hint = “曾超期”：统计期间收到的案件中，受理、核查、反馈或整改任一环节曾超过时限的件数，包括后来已经办完的。待办案件页的“只看现在超期的”只列出此刻仍超过当前时限的案件，所以两个数字可以不同。
 oversight-col-channel = 举报来源
 oversight-trend-axis = 横轴为每周起始日，纵轴为件数（最高 { $max } 件）
+case-history-note = 备注
