@@ -335,6 +335,22 @@ impl AuditAsk {
 }
 
 impl Services {
+    /// What the audit log may be filtered by: the staff (username, display name; by display
+    /// name) and the actions recorded.
+    pub fn audit_choices(
+        &self,
+        staff: &super::auth::Staff,
+    ) -> ServiceResult<(Vec<(String, String)>, Vec<String>)> {
+        if !staff.may(crate::domain::access::Permission::ReadAudit) {
+            return Err(super::ServiceError::Forbidden);
+        }
+        let mut conn = self.db.read()?;
+        let actions = audit::actions(&mut conn)?;
+        let mut people = crate::db::staff::display_names(&mut conn)?;
+        people.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok((people, actions))
+    }
+
     /// A page of the audit log, filtered; verifying reads the whole log, so it happens only
     /// when asked.
     pub fn audit_log(
@@ -350,10 +366,8 @@ impl Services {
         let filter = ask.filter(self.offset)?;
         let mut conn = self.db.read()?;
         let (rows, total) = audit::page(&mut conn, &filter, offset, limit)?;
-        let actions = audit::actions(&mut conn)?;
-        let mut people = crate::db::staff::display_names(&mut conn)?;
-        people.sort_by(|a, b| a.1.cmp(&b.1));
         drop(conn);
+        let (people, actions) = self.audit_choices(staff)?;
         let report = if verify {
             Some(self.verify_audit()?)
         } else {

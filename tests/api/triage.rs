@@ -91,8 +91,9 @@ on_both_backends! {
         app.post_json("/api/v1/track/messages", &json!({ "receipt": receipt, "body": "第三条" }));
         assert_eq!(item(&coord.get("/api/v1/staff/tips").json, case)["unread"], 1);
 
-        // Past its limit: days over, negative.
+        // Past its limit: days over, negative (the sessions have ended meanwhile).
         app.advance(chrono::Duration::days(30));
+        let officer = app.sign_in("fire.officer", PASSWORD).expect("signs in again");
         let late = item(&officer.get("/api/v1/staff/tips").json, case).clone();
         assert!(late["days_left"].as_i64().unwrap() < 0, "{late}");
 
@@ -175,13 +176,16 @@ on_both_backends! {
         assert!(page.contains("1 / 2") && page.contains("page=2"), "{page}");
         let (_, second) = b.get("/staff/audit?action=export&page=2");
         assert_eq!(table_body(&second).matches("<tr>").count(), 2);
-        let (_, words_zh) = b.get("/staff/audit");
-        assert!(words_zh.contains("导出文件") && words_zh.contains("登录"), "{words_zh}");
-        assert!(codes_in(&words(table_body(&words_zh))).is_empty(), "{:?}", codes_in(&words(table_body(&words_zh))));
+        for (query, shown) in [("", "导出文件"), ("?action=sign_in", "登录"), ("?action=accept&lang=en", "Accept")] {
+            let (_, page) = b.get(&format!("/staff/audit{query}"));
+            let body = words(table_body(&page));
+            assert!(body.contains(shown), "{shown}: {body}");
+            assert!(codes_in(&body).is_empty(), "{query}: {:?}", codes_in(&body));
+        }
         let (status, refused) = b.get("/staff/audit?from=2026-02-30&actor=insp");
         assert_eq!(status, 422);
         assert!(refused.contains("value=\"2026-02-30\"") && refused.contains("<option value=\"insp\" selected>"), "{refused}");
-        let (_, verified) = b.get("/staff/audit?verify=true");
+        let (_, verified) = b.get("/staff/audit?verify=true&lang=zh-CN");
         assert!(verified.contains("哈希链校验通过"));
     }
 
@@ -200,7 +204,7 @@ on_both_backends! {
                 assert!(codes.is_empty(), "audit page {p} ({lang}): {codes:?}");
             }
             let (_, queue) = b.get(&format!("/staff?status=all&lang={lang}"));
-            let cases: Vec<String> = queue.match_indices("href=\"/staff/tips/HL-").map(|(i, _)| queue[i + 17..i + 31].to_owned()).collect();
+            let cases: Vec<String> = queue.match_indices("href=\"/staff/tips/HL-").map(|(i, _)| queue[i + 18..i + 32].to_owned()).collect();
             assert!(cases.len() >= 30, "{}", cases.len());
             for case in cases {
                 let (status, page) = b.get(&format!("/staff/tips/{case}?lang={lang}"));

@@ -51,7 +51,9 @@ pub async fn audit_page(
         Err(e @ ServiceError::Validation(_)) => {
             let (status, text) = crate::web::pages::mend(lang, e)?;
             ctx.insert("banner", &text);
-            let empty = AuditPage { entries: Vec::new(), total: 0, report: None, people: Vec::new(), actions: Vec::new() };
+            let choices = page.run(&staff.session, |s, st| s.audit_choices(&st.staff));
+            let (people, actions) = choices.await?;
+            let empty = AuditPage { entries: Vec::new(), total: 0, report: None, people, actions };
             (empty, status)
         }
         Err(e) => return Err(e.into()),
