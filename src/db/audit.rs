@@ -86,7 +86,11 @@ pub fn insert(conn: &mut DbConn, e: &NewEntry<'_>, link: &Link<'_>) -> QueryResu
 
 /// The actions recorded in the log, each once, in code order.
 pub fn actions(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    a::table.select(a::action).distinct().order(a::action.asc()).load(conn)
+    a::table
+        .select(a::action)
+        .distinct()
+        .order(a::action.asc())
+        .load(conn)
 }
 
 /// Every entry, oldest first (for verification).

@@ -138,7 +138,12 @@ pub fn queue(
 }
 
 /// Records that someone of `unit` opened the case now (the later of this and an earlier time).
-pub fn mark_read(conn: &mut DbConn, tip_id: TipId, unit: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn mark_read(
+    conn: &mut DbConn,
+    tip_id: TipId,
+    unit: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     let row = (
         case_reads::tip_id.eq(tip_id.0),
         case_reads::unit.eq(unit),

@@ -272,6 +272,9 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// A staff member as the audit log names them: username, display name.
+pub type Person = (String, String);
+
 /// A page of the audit log, newest first, and the chain's check when it was asked for.
 #[derive(Debug, Clone)]
 pub struct AuditPage {
@@ -279,7 +282,7 @@ pub struct AuditPage {
     pub total: i64,
     pub report: Option<ChainReport>,
     /// Staff usernames and display names, by display name (to name and choose people).
-    pub people: Vec<(String, String)>,
+    pub people: Vec<Person>,
     /// The actions recorded in the log (to choose one).
     pub actions: Vec<String>,
 }
@@ -304,7 +307,12 @@ impl AuditAsk {
     /// The filter, with local days turned into UTC instants; a bad date or a period that ends
     /// before it starts is a field error.
     fn filter(&self, offset: chrono::FixedOffset) -> ServiceResult<AuditFilter> {
-        let given = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
         let mut errors = Vec::new();
         let mut day = |field: &'static str, v: &Option<String>| {
             let text = given(v)?;
@@ -322,7 +330,8 @@ impl AuditAsk {
             return Err(super::ServiceError::Validation(errors));
         }
         let utc = |d: chrono::NaiveDate| {
-            d.and_time(chrono::NaiveTime::MIN) - chrono::Duration::seconds(offset.local_minus_utc().into())
+            d.and_time(chrono::NaiveTime::MIN)
+                - chrono::Duration::seconds(offset.local_minus_utc().into())
         };
         Ok(AuditFilter {
             case_number: given(&self.case_number),
@@ -340,7 +349,7 @@ impl Services {
     pub fn audit_choices(
         &self,
         staff: &super::auth::Staff,
-    ) -> ServiceResult<(Vec<(String, String)>, Vec<String>)> {
+    ) -> ServiceResult<(Vec<Person>, Vec<String>)> {
         if !staff.may(crate::domain::access::Permission::ReadAudit) {
             return Err(super::ServiceError::Forbidden);
         }

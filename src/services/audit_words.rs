@@ -43,7 +43,11 @@ fn code_in_words(names: Names, code: &str) -> Option<String> {
     ];
     let is_code = code.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_');
     (is_code && !code.is_empty())
-        .then(|| PREFIXES.iter().find_map(|p| names.lang.try_t(&format!("{p}-{code}"))))
+        .then(|| {
+            PREFIXES
+                .iter()
+                .find_map(|p| names.lang.try_t(&format!("{p}-{code}")))
+        })
         .flatten()
 }
 
@@ -103,13 +107,16 @@ pub fn detail_in_words(names: Names, action: &str, detail: &str) -> String {
         // "N hazards, M new enterprises"
         "hazards_import" => {
             let mut parts = detail.split(", ");
-            let hazards = parts.next().and_then(|p| number(p.trim_end_matches(" hazards")));
-            let created = parts.next().and_then(|p| number(p.trim_end_matches(" new enterprises")));
+            let hazards = parts
+                .next()
+                .and_then(|p| number(p.trim_end_matches(" hazards")));
+            let created = parts
+                .next()
+                .and_then(|p| number(p.trim_end_matches(" new enterprises")));
             match (hazards, created) {
-                (Some(h), Some(c)) => lang.t_args(
-                    "audit-import",
-                    &[("hazards", h), ("enterprises", c)],
-                ),
+                (Some(h), Some(c)) => {
+                    lang.t_args("audit-import", &[("hazards", h), ("enterprises", c)])
+                }
                 _ => detail.to_owned(),
             }
         }
@@ -128,7 +135,11 @@ fn pressure_in_words(lang: Lang, detail: &str) -> Option<String> {
     let (failures, addresses, minutes) = (n(0)?, n(4)?, n(7)?);
     let text = lang.t_args(
         "audit-pressure",
-        &[("failures", failures), ("addresses", addresses), ("minutes", minutes)],
+        &[
+            ("failures", failures),
+            ("addresses", addresses),
+            ("minutes", minutes),
+        ],
     );
     Some(format!("{account}：{text}"))
 }
@@ -146,10 +157,9 @@ pub fn message_in_words(lang: Lang, body: &str) -> String {
         .and_then(|rest| rest.split_once("（Verification extended to "))
         .and_then(|(due, rest)| Some((due, rest.split_once("）：")?.1)));
     match extended {
-        Some((due, reason)) => lang.t_str(
-            "auto-message-extended",
-            &[("due", due), ("reason", reason)],
-        ),
+        Some((due, reason)) => {
+            lang.t_str("auto-message-extended", &[("due", due), ("reason", reason)])
+        }
         None => body.to_owned(),
     }
 }
@@ -161,10 +171,19 @@ mod tests {
     #[test]
     fn automatic_messages_read_in_one_language() {
         let rejected = "不予受理（Not taken up）：不属于安全生产范围";
-        assert_eq!(message_in_words(Lang::Zh, rejected), "不予受理：不属于安全生产范围");
-        assert_eq!(message_in_words(Lang::En, rejected), "Not taken up: 不属于安全生产范围");
+        assert_eq!(
+            message_in_words(Lang::Zh, rejected),
+            "不予受理：不属于安全生产范围"
+        );
+        assert_eq!(
+            message_in_words(Lang::En, rejected),
+            "Not taken up: 不属于安全生产范围"
+        );
         let extended = "核查期限延长至 2026-12-01（Verification extended to 2026-12-01）：需要检测";
-        assert_eq!(message_in_words(Lang::Zh, extended), "核查期限延长至 2026-12-01：需要检测");
+        assert_eq!(
+            message_in_words(Lang::Zh, extended),
+            "核查期限延长至 2026-12-01：需要检测"
+        );
         assert_eq!(
             message_in_words(Lang::En, extended),
             "Verification extended to 2026-12-01: 需要检测"
@@ -175,7 +194,13 @@ mod tests {
     #[test]
     fn audit_actions_have_words() {
         assert_eq!(action_in_words(Lang::Zh, "sign_in"), "登录");
-        assert_eq!(action_in_words(Lang::En, "exposure_published"), "Published on the exposure list");
-        assert_eq!(action_in_words(Lang::Zh, "hazard_review_pass"), "隐患：复查通过（销号）");
+        assert_eq!(
+            action_in_words(Lang::En, "exposure_published"),
+            "Published on the exposure list"
+        );
+        assert_eq!(
+            action_in_words(Lang::Zh, "hazard_review_pass"),
+            "隐患：复查通过（销号）"
+        );
     }
 }

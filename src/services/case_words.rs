@@ -159,7 +159,12 @@ fn history_note(names: Names, action: &str, note: &str) -> String {
 fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>, Vec<Value>) {
     let lang = names.lang;
     let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
-    let person = |username: &str| v.people.get(username).cloned().unwrap_or_else(|| username.to_owned());
+    let person = |username: &str| {
+        v.people
+            .get(username)
+            .cloned()
+            .unwrap_or_else(|| username.to_owned())
+    };
     let history = v.history.iter().map(|h| {
         let action = super::audit_words::action_in_words(lang, &h.action);
         let note = history_note(names, &h.action, h.note.as_deref().unwrap_or_default());

@@ -488,14 +488,21 @@ impl Services {
         Ok(crate::db::staff::display_names(conn)?.into_iter().collect())
     }
 
+    /// Every staff member's display name by username, for a page that names people.
+    pub fn display_names(&self) -> ServiceResult<HashMap<String, String>> {
+        let mut conn = self.db.read()?;
+        self.people(&mut conn)
+    }
+
     /// One case; opening it marks the reporter's messages read for the staff member's unit.
     pub fn case(&self, staff: &Staff, case_number: &str) -> ServiceResult<CaseView> {
         let mut conn = self.db.read()?;
         let (tip, lead) = self.visible(&mut conn, staff, case_number)?;
         drop(conn);
         let (id, now) = (tip.id, self.now());
-        self.db
-            .write(|c| -> ServiceResult<()> { Ok(cases::mark_read(c, id, &reader(staff), now)?) })?;
+        self.db.write(|c| -> ServiceResult<()> {
+            Ok(cases::mark_read(c, id, &reader(staff), now)?)
+        })?;
         let mut conn = self.db.read()?;
         self.view(&mut conn, staff, tip, lead)
     }

@@ -226,7 +226,8 @@ impl QueueQuery {
 
     /// The queue page shows the open cases (待办) unless another status is asked for.
     pub fn page_default(mut self) -> Self {
-        self.status.get_or_insert_with(|| QueueFilter::OPEN.to_owned());
+        self.status
+            .get_or_insert_with(|| QueueFilter::OPEN.to_owned());
         self
     }
 

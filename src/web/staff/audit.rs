@@ -26,7 +26,10 @@ fn entry(
     let actor = match r.actor.as_str() {
         "reporter" => lang.t("staff-reporter"),
         "system" => lang.t("audit-system"),
-        a => people.get(a).map(|n| n.to_string()).unwrap_or_else(|| a.to_owned()),
+        a => people
+            .get(a)
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| a.to_owned()),
     };
     let detail = r.detail.as_deref().unwrap_or_default();
     json!({ "seq": r.seq, "at": local_datetime(r.at.and_utc(), offset, lang), "actor": actor, "action": action_in_words(lang, &r.action),
@@ -53,13 +56,27 @@ pub async fn audit_page(
             ctx.insert("banner", &text);
             let choices = page.run(&staff.session, |s, st| s.audit_choices(&st.staff));
             let (people, actions) = choices.await?;
-            let empty = AuditPage { entries: Vec::new(), total: 0, report: None, people, actions };
+            let empty = AuditPage {
+                entries: Vec::new(),
+                total: 0,
+                report: None,
+                people,
+                actions,
+            };
             (empty, status)
         }
         Err(e) => return Err(e.into()),
     };
-    let people: HashMap<&str, &str> = log.people.iter().map(|(u, n)| (u.as_str(), n.as_str())).collect();
-    let entries: Vec<Value> = log.entries.iter().map(|r| entry(r, names, &people, offset)).collect();
+    let people: HashMap<&str, &str> = log
+        .people
+        .iter()
+        .map(|(u, n)| (u.as_str(), n.as_str()))
+        .collect();
+    let entries: Vec<Value> = log
+        .entries
+        .iter()
+        .map(|r| entry(r, names, &people, offset))
+        .collect();
     let report = log.report.as_ref();
     ctx.insert("checked", &report.is_some());
     ctx.insert("verified", &report.is_some_and(|r| r.broken_at.is_none()));
@@ -72,27 +89,43 @@ pub async fn audit_page(
         &report.and_then(|r| r.head.clone()).unwrap_or_default(),
     );
     let choices = |items: Vec<(String, String)>| -> Vec<Value> {
-        items.into_iter().map(|(code, name)| json!({"code": code, "name": name})).collect()
+        items
+            .into_iter()
+            .map(|(code, name)| json!({"code": code, "name": name}))
+            .collect()
     };
     let mut who: Vec<(String, String)> = log.people.clone();
     who.push(("reporter".into(), lang.t("staff-reporter")));
     who.push(("system".into(), lang.t("audit-system")));
     ctx.insert("people", &choices(who));
-    let actions = log.actions.iter().map(|a| (a.clone(), action_in_words(lang, a))).collect();
+    let actions = log
+        .actions
+        .iter()
+        .map(|a| (a.clone(), action_in_words(lang, a)))
+        .collect();
     ctx.insert("actions", &choices(actions));
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     ctx.insert("filter", &json!({"case_number": text(&q.case_number), "actor": text(&q.actor), "action": text(&q.action), "from": text(&q.from), "to": text(&q.to)}));
     let pages = ((log.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let link = |p: i64| {
         let mut qs: Vec<(&str, String)> = vec![("page", p.to_string())];
-        for (k, v) in [("case_number", &q.case_number), ("actor", &q.actor), ("action", &q.action), ("from", &q.from), ("to", &q.to)] {
+        for (k, v) in [
+            ("case_number", &q.case_number),
+            ("actor", &q.actor),
+            ("action", &q.action),
+            ("from", &q.from),
+            ("to", &q.to),
+        ] {
             if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
                 qs.push((k, v.clone()));
             }
         }
         let shown = p >= 1 && p <= pages && p != number;
         match shown {
-            true => format!("/staff/audit?{}", serde_urlencoded::to_string(&qs).unwrap_or_default()),
+            true => format!(
+                "/staff/audit?{}",
+                serde_urlencoded::to_string(&qs).unwrap_or_default()
+            ),
             false => String::new(),
         }
     };

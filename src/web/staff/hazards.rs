@@ -456,7 +456,8 @@ async fn show(page: &Page, staff: &StaffSession, id: HazardId, x: Extras) -> Pag
     ctx.insert("h", &hazard_json(names, at, &v));
     let today = services.today().to_string();
     ctx.insert("forms", &forms(lang, &v, &today, &x));
-    let explanations = super::case::explanations_json(lang, services.offset, &v.explanations, &v.people);
+    let explanations =
+        super::case::explanations_json(lang, services.offset, &v.explanations, &v.people);
     ctx.insert("explanations", &explanations);
     ctx.insert(
         "may_acknowledge",

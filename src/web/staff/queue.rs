@@ -2,8 +2,8 @@
 
 use crate::domain::query::QueueFilter;
 use crate::domain::status::Status;
-use crate::domain::tip::Severity;
 use crate::domain::tip::Channel;
+use crate::domain::tip::Severity;
 use crate::services::case_words::listed_json;
 use crate::services::cases::CaseSummary;
 use crate::web::extract::{Staff, can};
@@ -49,7 +49,11 @@ pub async fn queue(
     ctx.insert("filter", &json!({ "status": status, "sector": filter.sector, "street": filter.street, "channel": filter.channel, "overdue": filter.overdue == Some(true) }));
     let codes = [open, all].into_iter();
     let mut statuses = Choice::labelled(lang, "queue-status", codes);
-    statuses.extend(Choice::labelled(lang, "status", Status::VARIANTS.iter().map(|s| s.as_str())));
+    statuses.extend(Choice::labelled(
+        lang,
+        "status",
+        Status::VARIANTS.iter().map(|s| s.as_str()),
+    ));
     ctx.insert("statuses", &statuses);
     ctx.insert("sectors", &names.sector_choices());
     let channels = Channel::VARIANTS.iter().map(|c| c.as_str());
