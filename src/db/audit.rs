@@ -2,6 +2,7 @@
 
 use super::DbConn;
 use super::schema::audit_log as a;
+pub use crate::domain::query::AuditFilter;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -83,6 +84,15 @@ pub fn insert(conn: &mut DbConn, e: &NewEntry<'_>, link: &Link<'_>) -> QueryResu
     Ok(())
 }
 
+/// The actions recorded in the log, each once, in code order.
+pub fn actions(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    a::table
+        .select(a::action)
+        .distinct()
+        .order(a::action.asc())
+        .load(conn)
+}
+
 /// Every entry, oldest first (for verification).
 pub fn all(conn: &mut DbConn) -> QueryResult<Vec<AuditRow>> {
     a::table
@@ -91,17 +101,29 @@ pub fn all(conn: &mut DbConn) -> QueryResult<Vec<AuditRow>> {
         .load(conn)
 }
 
-/// A page, newest first, optionally for one case.
+/// A page, newest first, of the entries the filter keeps.
 pub fn page(
     conn: &mut DbConn,
-    case_number: Option<&str>,
+    f: &AuditFilter,
     offset: i64,
     limit: i64,
 ) -> QueryResult<(Vec<AuditRow>, i64)> {
     let build = || {
         let mut q = a::table.into_boxed();
-        if let Some(c) = case_number {
-            q = q.filter(a::case_number.eq(c.to_owned()));
+        if let Some(c) = &f.case_number {
+            q = q.filter(a::case_number.eq(c.clone()));
+        }
+        if let Some(actor) = &f.actor {
+            q = q.filter(a::actor.eq(actor.clone()));
+        }
+        if let Some(action) = &f.action {
+            q = q.filter(a::action.eq(action.clone()));
+        }
+        if let Some(since) = f.since {
+            q = q.filter(a::at.ge(since));
+        }
+        if let Some(before) = f.before {
+            q = q.filter(a::at.lt(before));
         }
         q
     };

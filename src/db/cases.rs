@@ -1,7 +1,9 @@
 //! The case file of a tip (deadlines, decisions) and the staff queue.
 
 use super::DbConn;
-use super::schema::{case_files, deadline_notices, messages, queue_counts, tip_units, tips};
+use super::schema::{
+    case_files, case_reads, deadline_notices, messages, queue_counts, tip_units, tips,
+};
 use super::tips::TipRow;
 pub use crate::domain::query::{PublicFilter, QueueFilter, QueuePosition, QueueTotal};
 use crate::domain::status::Status;
@@ -124,8 +126,10 @@ pub fn queue(
                 ),
             ));
         }
-        if let Some(s) = &f.status {
-            q = q.filter(tips::status.eq(s.clone()));
+        match f.status.as_deref() {
+            Some(QueueFilter::OPEN) => q = q.filter(tips::status.ne_all(final_statuses())),
+            Some(s) => q = q.filter(tips::status.eq(s.to_owned())),
+            None => {}
         }
         if let Some(s) = &f.sector {
             q = q.filter(tips::sector.eq(s.clone()));
@@ -168,8 +172,10 @@ pub fn queue(
         let mut q = queue_counts::table
             .filter(queue_counts::unit.eq(f.unit.clone().unwrap_or_else(|| "*".into())))
             .into_boxed();
-        if let Some(s) = &f.status {
-            q = q.filter(queue_counts::status.eq(s.clone()));
+        match f.status.as_deref() {
+            Some(QueueFilter::OPEN) => q = q.filter(queue_counts::status.ne_all(final_statuses())),
+            Some(s) => q = q.filter(queue_counts::status.eq(s.to_owned())),
+            None => {}
         }
         let n: Vec<i64> = q.select(queue_counts::n).load(conn)?;
         QueueTotal {
@@ -185,6 +191,68 @@ pub fn queue(
         }
     };
     Ok((rows, total))
+}
+
+/// Records that someone of `unit` opened the case now (the later of this and an earlier time).
+pub fn mark_read(
+    conn: &mut DbConn,
+    tip_id: TipId,
+    unit: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let row = (
+        case_reads::tip_id.eq(tip_id.0),
+        case_reads::unit.eq(unit),
+        case_reads::read_at.eq(at),
+    );
+    let inserted = super::insert_new!(conn, diesel::insert_into(case_reads::table).values(row));
+    if !inserted {
+        diesel::update(
+            case_reads::table
+                .filter(case_reads::tip_id.eq(tip_id.0))
+                .filter(case_reads::unit.eq(unit))
+                .filter(case_reads::read_at.lt(at)),
+        )
+        .set(case_reads::read_at.eq(at))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// How many messages the reporter wrote on each of these tips after someone of `unit` last
+/// opened it (every one when nobody has): (tip id, count), only tips that have any.
+pub fn unread_from_reporter(
+    conn: &mut DbConn,
+    tip_ids: &[i64],
+    unit: &str,
+) -> QueryResult<Vec<(i64, i64)>> {
+    let reads: Vec<(i64, NaiveDateTime)> = case_reads::table
+        .filter(case_reads::tip_id.eq_any(tip_ids))
+        .filter(case_reads::unit.eq(unit))
+        .select((case_reads::tip_id, case_reads::read_at))
+        .load(conn)?;
+    let sent: Vec<(i64, NaiveDateTime)> = messages::table
+        .filter(messages::tip_id.eq_any(tip_ids))
+        .filter(messages::sender.eq("reporter"))
+        .select((messages::tip_id, messages::created_at))
+        .load(conn)?;
+    let read: std::collections::HashMap<i64, NaiveDateTime> = reads.into_iter().collect();
+    let mut counts: std::collections::BTreeMap<i64, i64> = Default::default();
+    for (tip, at) in sent {
+        if read.get(&tip).is_none_or(|r| at > *r) {
+            *counts.entry(tip).or_default() += 1;
+        }
+    }
+    Ok(counts.into_iter().collect())
+}
+
+/// The statuses a case ends in (closed, not taken up, found untrue, a duplicate).
+fn final_statuses() -> Vec<&'static str> {
+    Status::VARIANTS
+        .iter()
+        .filter(|s| s.is_final())
+        .map(|s| s.as_str())
+        .collect()
 }
 
 /// Whether a unit is attached to a tip (lead or co-handler).
@@ -218,18 +286,13 @@ pub fn duplicate_candidates(
     since: NaiveDateTime,
     unit: Option<&str>,
 ) -> QueryResult<Vec<Candidate>> {
-    let finals: Vec<&str> = Status::VARIANTS
-        .iter()
-        .filter(|s| s.is_final())
-        .map(|s| s.as_str())
-        .collect();
     // One read per place (same enterprise, same sub-district), each newest first along its
     // own index (`tips_enterprise_submitted`, `tips_street_submitted`), then merged.
     let base = || {
         let mut q = tips::table
             .filter(tips::submitted_at.ge(since))
             .filter(tips::id.ne(tip.id.0))
-            .filter(tips::status.ne_all(finals.clone()))
+            .filter(tips::status.ne_all(final_statuses()))
             .into_boxed();
         if let Some(unit) = unit {
             q = q.filter(attached_to(unit.to_owned()));

@@ -102,6 +102,16 @@ diesel::joinable!(tip_events -> tips (tip_id));
 diesel::joinable!(messages -> tips (tip_id));
 
 diesel::table! {
+    case_reads (tip_id, unit) {
+        tip_id -> BigInt,
+        unit -> Text,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(case_reads -> tips (tip_id));
+
+diesel::table! {
     attachments (id) {
         id -> BigInt,
         tip_id -> BigInt,
@@ -542,6 +552,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tip_units,
     tip_events,
     messages,
+    case_reads,
     staff_users,
     attachments,
     photo_drafts,

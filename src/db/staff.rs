@@ -246,3 +246,10 @@ pub fn phone_keys(conn: &mut DbConn) -> QueryResult<Vec<String>> {
         .select(staff_users::phone_key.assume_not_null())
         .load(conn)
 }
+
+/// Every account's username and display name (to name people where pages show them).
+pub fn display_names(conn: &mut DbConn) -> QueryResult<Vec<(String, String)>> {
+    staff_users::table
+        .select((staff_users::username, staff_users::display_name))
+        .load(conn)
+}

@@ -21,6 +21,10 @@ pub struct QueueFilter {
 }
 
 impl QueueFilter {
+    /// The `status` that asks for every case still open (not closed, refused, found untrue or
+    /// a duplicate): the page's default, 待办.
+    pub const OPEN: &'static str = "open";
+
     /// Whether the queue's total can be read from the per-unit, per-status counts (only the
     /// unit and the status narrow it); any other filter counts matching tips up to a cap.
     pub fn counted_exactly(&self) -> bool {
@@ -78,6 +82,20 @@ impl std::fmt::Display for QueueCursor {
 pub struct QueueTotal {
     pub n: i64,
     pub exact: bool,
+}
+
+/// Filters of the audit log: each one given narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub case_number: Option<String>,
+    /// Who: a staff username, `reporter` or `system`.
+    pub actor: Option<String>,
+    /// What: an action's code (`sign_in`, `accept`…).
+    pub action: Option<String>,
+    /// From this instant (UTC), included.
+    pub since: Option<NaiveDateTime>,
+    /// Before this instant (UTC).
+    pub before: Option<NaiveDateTime>,
 }
 
 /// Filters of the public Open311 request list.

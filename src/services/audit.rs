@@ -11,7 +11,7 @@
 
 use super::{ServiceResult, Services};
 use crate::db::DbConn;
-use crate::db::audit::{self, AuditRow, NewEntry};
+use crate::db::audit::{self, AuditFilter, AuditRow, NewEntry};
 use crate::secrets::{MacKey, SecretKey};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
@@ -272,30 +272,111 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// A staff member as the audit log names them: username, display name.
+pub type Person = (String, String);
+
 /// A page of the audit log, newest first, and the chain's check when it was asked for.
 #[derive(Debug, Clone)]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub total: i64,
     pub report: Option<ChainReport>,
+    /// Staff usernames and display names, by display name (to name and choose people).
+    pub people: Vec<Person>,
+    /// The actions recorded in the log (to choose one).
+    pub actions: Vec<String>,
+}
+
+/// What the audit log is asked for, as typed: a case number, a person (username), an action's
+/// code, and the first and last local day (`YYYY-MM-DD`), each optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditAsk {
+    /// Only this case's entries.
+    pub case_number: Option<String>,
+    /// Only this person's entries: a staff username, `reporter` or `system`.
+    pub actor: Option<String>,
+    /// Only this action (`sign_in`, `accept`, `export`…).
+    pub action: Option<String>,
+    /// From this day (`YYYY-MM-DD`, local time), included.
+    pub from: Option<String>,
+    /// To this day (`YYYY-MM-DD`, local time), included.
+    pub to: Option<String>,
+}
+
+impl AuditAsk {
+    /// The filter, with local days turned into UTC instants; a bad date or a period that ends
+    /// before it starts is a field error.
+    fn filter(&self, offset: chrono::FixedOffset) -> ServiceResult<AuditFilter> {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let mut errors = Vec::new();
+        let mut day = |field: &'static str, v: &Option<String>| {
+            let text = given(v)?;
+            super::hazards::date_field(field, Some(&text))
+                .map_err(|e| errors.push(e))
+                .ok()
+        };
+        let (from, to) = (day("from", &self.from), day("to", &self.to));
+        if let (Some(a), Some(b)) = (from, to)
+            && b < a
+        {
+            errors.push(crate::domain::FieldError::new("to", "before_from"));
+        }
+        if !errors.is_empty() {
+            return Err(super::ServiceError::Validation(errors));
+        }
+        let utc = |d: chrono::NaiveDate| {
+            d.and_time(chrono::NaiveTime::MIN)
+                - chrono::Duration::seconds(offset.local_minus_utc().into())
+        };
+        Ok(AuditFilter {
+            case_number: given(&self.case_number),
+            actor: given(&self.actor),
+            action: given(&self.action),
+            since: from.map(utc),
+            before: to.map(|d| utc(d + chrono::Duration::days(1))),
+        })
+    }
 }
 
 impl Services {
-    /// A page of the audit log (of one case, if named); verifying reads the whole log, so it
-    /// happens only when asked.
+    /// What the audit log may be filtered by: the staff (username, display name; by display
+    /// name) and the actions recorded.
+    pub fn audit_choices(
+        &self,
+        staff: &super::auth::Staff,
+    ) -> ServiceResult<(Vec<Person>, Vec<String>)> {
+        if !staff.may(crate::domain::access::Permission::ReadAudit) {
+            return Err(super::ServiceError::Forbidden);
+        }
+        let mut conn = self.db.read()?;
+        let actions = audit::actions(&mut conn)?;
+        let mut people = crate::db::staff::display_names(&mut conn)?;
+        people.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok((people, actions))
+    }
+
+    /// A page of the audit log, filtered; verifying reads the whole log, so it happens only
+    /// when asked.
     pub fn audit_log(
         &self,
         staff: &super::auth::Staff,
-        case_number: Option<&str>,
+        ask: &AuditAsk,
         (offset, limit): (i64, i64),
         verify: bool,
     ) -> ServiceResult<AuditPage> {
         if !staff.may(crate::domain::access::Permission::ReadAudit) {
             return Err(super::ServiceError::Forbidden);
         }
+        let filter = ask.filter(self.offset)?;
         let mut conn = self.db.read()?;
-        let (rows, total) = audit::page(&mut conn, case_number, offset, limit)?;
+        let (rows, total) = audit::page(&mut conn, &filter, offset, limit)?;
         drop(conn);
+        let (people, actions) = self.audit_choices(staff)?;
         let report = if verify {
             Some(self.verify_audit()?)
         } else {
@@ -319,6 +400,8 @@ impl Services {
             entries,
             total,
             report,
+            people,
+            actions,
         })
     }
 }

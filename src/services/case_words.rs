@@ -93,8 +93,9 @@ fn deadlines_json(lang: Lang, v: &CaseView, today: NaiveDate) -> Vec<Value> {
         .collect()
 }
 
-/// A history note in words: the intake's channel and routing are recorded as codes.
-fn history_note(names: Names, action: &str, note: &str) -> String {
+/// The routing recorded with a tip (`lead=fire co=emergency street=jiangtou (co-handler)`) in
+/// words.
+pub(super) fn route_in_words(names: Names, note: &str) -> String {
     let lang = names.lang;
     let unit = |key: &str, code: &str| lang.t_str(key, &[("unit", &names.unit(code))]);
     let street_key = match note.contains("(co-handler)") {
@@ -119,14 +120,18 @@ fn history_note(names: Names, action: &str, note: &str) -> String {
             _ => Some(part.to_owned()),
         }
     };
+    let parts: Vec<String> = note.split(' ').filter_map(route_part).collect();
+    parts.join("；")
+}
+
+/// A history note in words: the intake's channel and routing are recorded as codes.
+fn history_note(names: Names, action: &str, note: &str) -> String {
+    let lang = names.lang;
     match action {
         "submit" => lang
             .try_t(&format!("history-channel-{note}"))
             .unwrap_or_else(|| note.to_owned()),
-        "route" => {
-            let parts: Vec<String> = note.split(' ').filter_map(route_part).collect();
-            parts.join("；")
-        }
+        "route" => route_in_words(names, note),
         // "from → to: reason", with codes: in words.
         "transfer" | "reclassify" | "set_street" => {
             let Some((moved, reason)) = note.split_once(": ") else {
@@ -155,21 +160,29 @@ fn history_note(names: Names, action: &str, note: &str) -> String {
 fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>, Vec<Value>) {
     let lang = names.lang;
     let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
+    let person = |username: &str| {
+        v.people
+            .get(username)
+            .cloned()
+            .unwrap_or_else(|| username.to_owned())
+    };
     let history = v.history.iter().map(|h| {
-        let action = lang.try_t(&format!("action-{}", h.action)).unwrap_or_else(|| h.action.clone());
+        let action = super::audit_words::action_in_words(lang, &h.action);
         let note = history_note(names, &h.action, h.note.as_deref().unwrap_or_default());
-        json!({ "at": at(h.at), "action": action, "by": h.actor.clone().unwrap_or_default(), "note": note })
+        json!({ "at": at(h.at), "action": action, "by": h.actor.as_deref().map(person).unwrap_or_default(), "note": note })
     });
     let messages = v.messages.iter().map(|m| {
         let staff_side = m.from_staff;
         let who = if staff_side {
             m.author
-                .clone()
+                .as_deref()
+                .map(person)
                 .unwrap_or_else(|| lang.t("track-from-staff"))
         } else {
             lang.t("staff-reporter")
         };
-        json!({ "from_staff": staff_side, "who": who, "body": m.body, "at": at(m.at) })
+        let body = super::audit_words::message_in_words(lang, &m.body);
+        json!({ "from_staff": staff_side, "who": who, "body": body, "at": at(m.at) })
     });
     (history.collect(), messages.collect())
 }

@@ -27,6 +27,13 @@ use crate::domain::tip::{Channel, MESSAGE_LEN, ReporterIdentity, Severity, text_
 use crate::domain::workflow::{self, Action, Actor, Refusal};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
+use std::collections::HashMap;
+
+/// Whose read marker a staff member's opening of a case sets: their unit's, or the district's
+/// for the coordinator and inspectors (who work every case).
+fn reader(staff: &Staff) -> String {
+    staff.scope().unwrap_or_else(|| "district".to_owned())
+}
 
 /// An action as staff send it (JSON or a form); which fields count depends on the action.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -68,11 +75,15 @@ pub struct ActionInput {
     pub finding: Option<String>,
 }
 
-/// A case as lists show it (the queue, the public Open311 list): no text, address or identity.
+/// A case as lists show it (the queue, the public Open311 list): no text or identity; the place
+/// is for the staff queue (the public list never shows it).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CaseSummary {
     pub case_number: String,
     pub status: Status,
+    pub severity: Severity,
+    /// Where it happened, as the reporter wrote it.
+    pub address: String,
     pub sector: String,
     pub street: Option<String>,
     pub department: String,
@@ -82,6 +93,11 @@ pub struct CaseSummary {
     pub overdue: bool,
     /// 挂牌督办 in force (filled in by the staff queue only).
     pub listed_supervision: Option<super::listing::ListedSupervision>,
+    /// Days from today to the current limit, negative when late (the staff queue only).
+    pub days_left: Option<i64>,
+    /// Messages from the reporter since someone of the reader's unit last opened the case
+    /// (the staff queue only).
+    pub unread: i64,
     /// The tip's database id, to find what belongs to it.
     #[serde(skip)]
     pub(super) tip_id: i64,
@@ -92,6 +108,8 @@ impl From<TipRow> for CaseSummary {
         CaseSummary {
             case_number: t.case_number,
             status: t.status,
+            severity: t.severity,
+            address: t.address,
             sector: t.sector,
             street: t.street,
             department: t.department,
@@ -100,6 +118,8 @@ impl From<TipRow> for CaseSummary {
             next_deadline: t.next_deadline,
             overdue: t.overdue,
             listed_supervision: None,
+            days_left: None,
+            unread: 0,
             tip_id: t.id.0,
         }
     }
@@ -152,6 +172,8 @@ pub struct CaseView {
     /// Oldest first.
     pub history: Vec<HistoryItem>,
     pub messages: Vec<CaseMessage>,
+    /// Staff usernames and their display names, to name people in the history and messages.
+    pub people: HashMap<String, String>,
     pub attachments: Vec<AttachmentInfo>,
     pub deadlines: Deadlines,
     pub overdue: bool,
@@ -453,8 +475,15 @@ impl Services {
         let mut items: Vec<CaseSummary> = rows.into_iter().map(CaseSummary::from).collect();
         let ids: Vec<i64> = items.iter().map(|c| c.tip_id).collect();
         let mut listings = self.tip_listings(&mut conn, &ids)?;
+        let unread: HashMap<i64, i64> =
+            cases::unread_from_reporter(&mut conn, &ids, &reader(staff))?
+                .into_iter()
+                .collect();
+        let today = self.today();
         for c in &mut items {
             c.listed_supervision = listings.remove(&c.tip_id);
+            c.days_left = c.next_deadline.map(|d| (d - today).num_days());
+            c.unread = unread.get(&c.tip_id).copied().unwrap_or(0);
         }
         Ok(QueuePage { items, total, next })
     }
@@ -480,9 +509,27 @@ impl Services {
         Ok(tips::find_by_case_number(&mut conn, case_number)?.map(CaseSummary::from))
     }
 
+    /// Every staff member's display name by username (to name people where pages show them).
+    pub(super) fn people(&self, conn: &mut DbConn) -> ServiceResult<HashMap<String, String>> {
+        Ok(crate::db::staff::display_names(conn)?.into_iter().collect())
+    }
+
+    /// Every staff member's display name by username, for a page that names people.
+    pub fn display_names(&self) -> ServiceResult<HashMap<String, String>> {
+        let mut conn = self.db.read()?;
+        self.people(&mut conn)
+    }
+
+    /// One case; opening it marks the reporter's messages read for the staff member's unit.
     pub fn case(&self, staff: &Staff, case_number: &str) -> ServiceResult<CaseView> {
         let mut conn = self.db.read()?;
         let (tip, lead) = self.visible(&mut conn, staff, case_number)?;
+        drop(conn);
+        let (id, now) = (tip.id, self.now());
+        self.db.write(|c| -> ServiceResult<()> {
+            Ok(cases::mark_read(c, id, &reader(staff), now)?)
+        })?;
+        let mut conn = self.db.read()?;
         self.view(&mut conn, staff, tip, lead)
     }
 
@@ -564,6 +611,7 @@ impl Services {
             co_departments,
             history,
             messages,
+            people: self.people(conn)?,
             attachments,
             overdue: deadlines.overdue(status, self.today()),
             actions: offered(status, (actor, facts), &file, (&missed, &explanations)),

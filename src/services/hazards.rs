@@ -211,6 +211,9 @@ pub struct HazardView {
     /// 挂牌督办 in force, or null.
     #[schema(required)]
     pub listed_supervision: Option<super::listing::ListedSupervision>,
+    /// Staff usernames and their display names, to name people on the page.
+    #[serde(skip)]
+    pub people: std::collections::HashMap<String, String>,
     pub created_by: String,
     /// Oldest first.
     pub history: Vec<HazardEvent>,
@@ -705,6 +708,7 @@ impl Services {
         let listed = crate::db::listings::Listed::Hazard(row.id.0);
         let listed_supervision = self.listing(conn, listed)?;
         Ok(HazardView {
+            people: self.people(conn)?,
             listed_supervision,
             id: row.id,
             number: row.number,

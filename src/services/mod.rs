@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod audit;
+pub mod audit_words;
 pub mod auth;
 pub mod blacklist;
 pub mod case_json;

@@ -139,7 +139,10 @@ impl TrackedTip {
             messages: (t.messages.iter())
                 .map(|m| MessageInWords {
                     from_staff: m.from_staff,
-                    body: m.body.clone(),
+                    body: match m.from_staff {
+                        true => super::audit_words::message_in_words(lang, &m.body),
+                        false => m.body.clone(),
+                    },
                     at: local_datetime(m.at, offset, lang),
                 })
                 .collect(),

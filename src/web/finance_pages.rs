@@ -40,9 +40,16 @@ struct FinanceView<'a> {
     typed: Option<(RewardId, DecisionForm)>,
 }
 
-fn item(names: Names, v: &RewardView, typed: Option<&DecisionForm>) -> Value {
+/// Staff display names by username.
+type People = std::collections::HashMap<String, String>;
+
+fn item(names: Names, people: &People, v: &RewardView, typed: Option<&DecisionForm>) -> Value {
     let (r, lang, case) = (&v.reward, names.lang, &v.case);
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let opt = |s: &Option<String>| {
+        s.as_ref()
+            .map(|u| people.get(u).unwrap_or(u).clone())
+            .unwrap_or_default()
+    };
     let (min, max) = v.bounds;
     let granted = r.status.is_granted() || r.status == RewardStatus::Expired;
     json!({
@@ -52,8 +59,8 @@ fn item(names: Names, v: &RewardView, typed: Option<&DecisionForm>) -> Value {
         "finding": opt(&case.finding), "penalty_decision": opt(&r.penalty_decision),
         "basis": lang.t(&format!("basis-{}", r.basis)), "amount": r.amount.to_string(),
         "policy": r.policy, "bounds": lang.t_str("finance-bounds", &[("min", &min.to_string()), ("max", &max.to_string())]),
-        "rule": r.rule, "status": lang.t(&format!("reward-status-{}", r.status)), "proposed_by": r.proposed_by,
-        "signed_off_by": opt(&r.signed_off_by), "signoff_note": opt(&r.signoff_note),
+        "rule": r.rule, "status": lang.t(&format!("reward-status-{}", r.status)), "proposed_by": people.get(&r.proposed_by).unwrap_or(&r.proposed_by),
+        "signed_off_by": opt(&r.signed_off_by), "signoff_note": r.signoff_note.clone().unwrap_or_default(),
         "decided_by": opt(&r.decided_by), "second_decided_by": opt(&r.second_decided_by),
         "reference": opt(&r.paid_reference),
         "signals": v.signals.iter().map(|s| lang.t(&format!("signal-{s}"))).collect::<Vec<_>>(),
@@ -78,12 +85,13 @@ async fn show(page: &Page, staff: &StaffSession, view: FinanceView<'_>) -> PageR
     let all = page
         .run(staff, |s, st| s.reward_queue(&st.staff, None))
         .await?;
+    let people = page.run(staff, |s, _| s.display_names()).await?;
     let items: Vec<Value> = all
         .iter()
         .filter(|v| view.filter.is_empty() || v.reward.status.as_ref() == view.filter)
         .map(|v| {
             let typed = view.typed.as_ref().filter(|(id, _)| *id == v.reward.id);
-            item(names, v, typed.map(|(_, f)| f))
+            item(names, &people, v, typed.map(|(_, f)| f))
         })
         .collect();
     let statuses = RewardStatus::VARIANTS.iter().map(|s| s.as_ref());

@@ -102,19 +102,29 @@ fn bars(names: Names, groups: &[Group]) -> Value {
     json!({ "height": groups.len() * 22, "rows": rows })
 }
 
-/// Vertical bars of tips received per week.
+/// Vertical bars of tips received per week, in a 400 × 134 drawing: the count scale on the left,
+/// the bars in the middle 100 units, and under them the first day of every few weeks (at most
+/// seven labels, so they never overlap).
 fn trend(weekly: &[(chrono::NaiveDate, i64)]) -> Value {
+    const LEFT: f64 = 26.0;
+    const WIDTH: f64 = 366.0;
     let max = weekly.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
-    let step = 12;
+    let n = weekly.len().max(1);
+    let step = WIDTH / n as f64;
+    let every = n.div_ceil(7);
+    let round = |v: f64| (v * 10.0).round() / 10.0;
     let rows: Vec<Value> = weekly
         .iter()
         .enumerate()
-        .map(|(i, (week, n))| {
-            let h = (*n as f64 / max * 100.0 * 10.0).round() / 10.0;
-            json!({ "x": i * step, "h": h, "y": 100.0 - h, "week": week.to_string(), "n": n })
+        .map(|(i, (week, count))| {
+            let h = round(*count as f64 / max * 100.0);
+            let x = round(LEFT + i as f64 * step + step * 0.15);
+            let labelled = i % every == 0;
+            json!({ "x": x, "w": round(step * 0.7), "h": h, "y": round(110.0 - h), "week": week.to_string(),
+                    "label": labelled.then(|| week.format("%m-%d").to_string()), "mid": round(x + step * 0.35), "n": count })
         })
         .collect();
-    json!({ "width": weekly.len() * step, "max": max as i64, "rows": rows })
+    json!({ "left": LEFT, "right": LEFT + WIDTH, "max": max as i64, "rows": rows })
 }
 
 /// Everything the dashboard and the report templates show (the overdue list only for the
@@ -169,10 +179,10 @@ pub fn view(catalog: &Catalog, lang: Lang, o: &Oversight, with_overdue: bool) ->
         "to": o.to.to_string(),
         "total": row(o.scope_name(names), &o.total),
         "count_tables": [
-            {"id": "by-sector", "caption": lang.t("oversight-by-sector"), "rows": sectors},
-            {"id": "by-street", "caption": lang.t("oversight-by-street"), "rows": streets.clone()},
-            {"id": "by-department", "caption": lang.t("oversight-by-department"), "rows": departments.clone()},
-            {"id": "by-channel", "caption": lang.t("oversight-by-channel"), "rows": rows(&o.by_channel, &|k| lang.t(&format!("history-channel-{k}")))},
+            {"id": "by-sector", "caption": lang.t("oversight-by-sector"), "head": lang.t("list-col-sector"), "rows": sectors},
+            {"id": "by-street", "caption": lang.t("oversight-by-street"), "head": lang.t("list-col-street"), "rows": streets.clone()},
+            {"id": "by-department", "caption": lang.t("oversight-by-department"), "head": lang.t("oversight-departments"), "rows": departments.clone()},
+            {"id": "by-channel", "caption": lang.t("oversight-by-channel"), "head": lang.t("oversight-col-channel"), "rows": rows(&o.by_channel, &|k| lang.t(&format!("history-channel-{k}")))},
         ],
         "evaluation_tables": [
             {"id": "evaluation-streets", "caption": lang.t("oversight-streets"), "rows": judged(&o.by_street)},

@@ -17,8 +17,8 @@ use crate::domain::json;
 use crate::domain::query::{QueueCursor, QueueFilter};
 use crate::domain::roles::Role;
 use crate::domain::status::Status;
-use crate::domain::tip::TipInput;
-use crate::services::audit::AuditEntry;
+use crate::domain::tip::{Severity, TipInput};
+use crate::services::audit::{AuditAsk, AuditEntry};
 use crate::services::auth::Staff as StaffMember;
 use crate::services::case_json::{CaseJson, case_json};
 use crate::services::cases::{ActionInput, CaseSummary};
@@ -179,7 +179,8 @@ pub async fn sign_out(
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct QueueQuery {
-    /// A case status.
+    /// A case status; `open` for every case not yet finished (the page's default), `all` (or
+    /// nothing) for every case.
     status: Option<String>,
     /// A sector code.
     sector: Option<String>,
@@ -224,8 +225,9 @@ impl QueueQuery {
     pub fn link(&self, p: i64) -> String {
         let f = self.filter();
         let mut qs: Vec<(&str, String)> = vec![("page", p.to_string())];
+        let status = self.status.clone().filter(|s| !s.trim().is_empty());
         for (k, v) in [
-            ("status", f.status),
+            ("status", status),
             ("sector", f.sector),
             ("street", f.street),
             ("channel", f.channel),
@@ -243,11 +245,18 @@ impl QueueQuery {
         )
     }
 
+    /// The queue page shows the open cases (待办) unless another status is asked for.
+    pub fn page_default(mut self) -> Self {
+        self.status
+            .get_or_insert_with(|| QueueFilter::OPEN.to_owned());
+        self
+    }
+
     pub fn filter(&self) -> QueueFilter {
         let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         QueueFilter {
             unit: None,
-            status: some(&self.status),
+            status: some(&self.status).filter(|s| s != "all"),
             sector: some(&self.sector),
             street: some(&self.street),
             channel: some(&self.channel),
@@ -281,6 +290,16 @@ pub struct QueueItem {
     /// 挂牌督办 in force, or null.
     #[schema(required)]
     pub listed_supervision: Option<ListedSupervision>,
+    /// `general` or `major` (重大隐患).
+    pub severity: Severity,
+    /// Where it happened, as the reporter wrote it.
+    pub address: String,
+    /// Days from today to `next_deadline`, negative when it has passed (null without one).
+    #[schema(required)]
+    pub days_left: Option<i64>,
+    /// Messages from the reporter since someone of the caller's unit (the district's, for the
+    /// coordinator and inspectors) last opened the case.
+    pub unread: i64,
 }
 
 pub fn queue_item(catalog: &Catalog, t: &CaseSummary) -> QueueItem {
@@ -294,6 +313,10 @@ pub fn queue_item(catalog: &Catalog, t: &CaseSummary) -> QueueItem {
         next_deadline: t.next_deadline,
         overdue: t.overdue,
         listed_supervision: t.listed_supervision.clone(),
+        severity: t.severity,
+        address: t.address.clone(),
+        days_left: t.days_left,
+        unread: t.unread,
     }
 }
 
@@ -558,13 +581,43 @@ pub async fn identity(
 #[serde(default)]
 pub struct AuditQuery {
     /// `true` checks the hash chain.
-    verify: Option<String>,
+    pub verify: Option<String>,
     /// Only this case's entries.
-    case_number: Option<String>,
+    pub case_number: Option<String>,
+    /// Only this person's entries: a staff username, `reporter` or `system`.
+    pub actor: Option<String>,
+    /// Only this action (`sign_in`, `accept`, `export`…).
+    pub action: Option<String>,
+    /// From this day (`YYYY-MM-DD`, local time), included.
+    pub from: Option<String>,
+    /// To this day (`YYYY-MM-DD`, local time), included.
+    pub to: Option<String>,
     /// From 1.
-    page: Option<i64>,
-    /// 100 by default, at most 500.
-    per_page: Option<i64>,
+    pub page: Option<i64>,
+    /// 100 by default, at most 500 (the page shows 50).
+    pub per_page: Option<i64>,
+}
+
+impl AuditQuery {
+    /// What the filters ask for.
+    pub fn ask(&self) -> AuditAsk {
+        AuditAsk {
+            case_number: self.case_number.clone(),
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
+    }
+
+    /// Whether the hash chain is to be checked.
+    pub fn verify(&self) -> bool {
+        matches!(self.verify.as_deref(), Some("true" | "1"))
+    }
+
+    pub fn page_or_first(&self) -> i64 {
+        self.page.unwrap_or(1).clamp(1, 1_000_000)
+    }
 }
 
 /// A page of the audit log, newest first.
@@ -588,21 +641,18 @@ pub struct AuditLog<'a> {
     security(("session" = [])),
     responses(
         (status = 200, description = "the audit log", body = AuditLog),
+        (status = 422, description = "a bad date, or `to` before `from`", body = ErrorBody),
         BadQuery, StaffErrors,
     ))]
 pub async fn audit(
     call: StaffCall<can::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let verify = matches!(q.verify.as_deref(), Some("true" | "1"));
-    let (case, page, per_page) = (
-        q.case_number.clone(),
-        q.page.unwrap_or(1).clamp(1, 1_000_000),
-        q.per_page.unwrap_or(100).clamp(1, 500),
-    );
+    let (verify, ask) = (q.verify(), q.ask());
+    let (page, per_page) = (q.page_or_first(), q.per_page.unwrap_or(100).clamp(1, 500));
     let window = ((page - 1) * per_page, per_page);
     let log = call
-        .run(move |s, st| s.audit_log(st, case.as_deref(), window, verify))
+        .run(move |s, st| s.audit_log(st, &ask, window, verify))
         .await?;
     let out = AuditLog {
         entries: &log.entries,

@@ -578,6 +578,20 @@ pub fn multipart(
 }
 
 /// The text of the element with this id (`<p id="receipt">…</p>`), tags stripped.
+/// A page without its cells' `data-label` attributes (the column titles a phone shows in each
+/// card), for tests that read a table row as one string.
+pub fn without_labels(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(" data-label=\"") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + " data-label=\"".len()..];
+        rest = after.find('"').map_or("", |j| &after[j + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 pub fn element_text(html: &str, id: &str) -> Option<String> {
     let start = html.find(&format!("id=\"{id}\""))?;
     let open_end = start + html[start..].find('>')? + 1;

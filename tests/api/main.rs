@@ -37,4 +37,5 @@ mod staff_pages;
 mod stats;
 mod supervision;
 mod track;
+mod triage;
 mod upgrade;

@@ -1,41 +1,83 @@
-//! The audit log as a page, and whether its hash chain verifies (checked on request, since it
-//! reads the whole log).
+//! The audit log as a page: filtered by person, action, case and day, 50 entries a page, in
+//! words; and whether its hash chain verifies (checked on request, since it reads the whole log).
 
-use crate::services::audit::AuditEntry;
+use crate::services::ServiceError;
+use crate::services::audit::{AuditEntry, AuditPage};
+use crate::services::audit_words::{action_in_words, detail_in_words};
+use crate::services::names::Names;
 use crate::web::extract::{Staff, can};
-use crate::web::i18n::Lang;
 use crate::web::pages::{Page, PageResult};
 use crate::web::render::local_datetime;
+use crate::web::staff_api::AuditQuery;
 use actix_web::http::StatusCode;
 use actix_web::web;
-use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct VerifyQuery {
-    verify: Option<String>,
-}
+const PER_PAGE: i64 = 50;
 
-fn entry(r: &AuditEntry, offset: chrono::FixedOffset, lang: Lang) -> Value {
-    json!({ "seq": r.seq, "at": local_datetime(r.at.and_utc(), offset, lang), "actor": r.actor, "action": r.action,
-            "case_number": r.case_number, "reason": r.reason.clone().unwrap_or_default(), "detail": r.detail.clone().unwrap_or_default() })
+fn entry(
+    r: &AuditEntry,
+    names: Names,
+    people: &HashMap<&str, &str>,
+    offset: chrono::FixedOffset,
+) -> Value {
+    let lang = names.lang;
+    let actor = match r.actor.as_str() {
+        "reporter" => lang.t("staff-reporter"),
+        "system" => lang.t("audit-system"),
+        a => people
+            .get(a)
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| a.to_owned()),
+    };
+    let detail = r.detail.as_deref().unwrap_or_default();
+    json!({ "seq": r.seq, "at": local_datetime(r.at.and_utc(), offset, lang), "actor": actor, "action": action_in_words(lang, &r.action),
+            "case_number": r.case_number, "reason": r.reason.clone().unwrap_or_default(), "detail": detail_in_words(names, &r.action, detail) })
 }
 
 pub async fn audit_page(
     page: Page,
     staff: Staff<can::ReadAudit>,
-    q: web::Query<VerifyQuery>,
+    q: web::Query<AuditQuery>,
 ) -> PageResult {
-    let (lang, offset) = (page.lang, page.state.services.offset);
-    let verify = q.verify.as_deref() == Some("true");
+    let (lang, names, offset) = (page.lang, page.names(), page.state.services.offset);
+    let (ask, verify, number) = (q.ask(), q.verify(), q.page_or_first());
+    let window = ((number - 1) * PER_PAGE, PER_PAGE);
+    let asked = ask.clone();
     let log = page.run(&staff.session, move |s, st| {
-        s.audit_log(&st.staff, None, (0, 200), verify)
+        s.audit_log(&st.staff, &asked, window, verify)
     });
-    let log = log.await?;
-    let entries: Vec<Value> = log.entries.iter().map(|r| entry(r, offset, lang)).collect();
-    let report = log.report.as_ref();
     let mut ctx = page.context(&staff.session);
+    let (log, status) = match log.await {
+        Ok(log) => (log, StatusCode::OK),
+        Err(e @ ServiceError::Validation(_)) => {
+            let (status, text) = crate::web::pages::mend(lang, e)?;
+            ctx.insert("banner", &text);
+            let choices = page.run(&staff.session, |s, st| s.audit_choices(&st.staff));
+            let (people, actions) = choices.await?;
+            let empty = AuditPage {
+                entries: Vec::new(),
+                total: 0,
+                report: None,
+                people,
+                actions,
+            };
+            (empty, status)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let people: HashMap<&str, &str> = log
+        .people
+        .iter()
+        .map(|(u, n)| (u.as_str(), n.as_str()))
+        .collect();
+    let entries: Vec<Value> = log
+        .entries
+        .iter()
+        .map(|r| entry(r, names, &people, offset))
+        .collect();
+    let report = log.report.as_ref();
     ctx.insert("checked", &report.is_some());
     ctx.insert("verified", &report.is_some_and(|r| r.broken_at.is_none()));
     ctx.insert(
@@ -46,7 +88,52 @@ pub async fn audit_page(
         "head",
         &report.and_then(|r| r.head.clone()).unwrap_or_default(),
     );
+    let choices = |items: Vec<(String, String)>| -> Vec<Value> {
+        items
+            .into_iter()
+            .map(|(code, name)| json!({"code": code, "name": name}))
+            .collect()
+    };
+    let mut who: Vec<(String, String)> = log.people.clone();
+    who.push(("reporter".into(), lang.t("staff-reporter")));
+    who.push(("system".into(), lang.t("audit-system")));
+    ctx.insert("people", &choices(who));
+    let actions = log
+        .actions
+        .iter()
+        .map(|a| (a.clone(), action_in_words(lang, a)))
+        .collect();
+    ctx.insert("actions", &choices(actions));
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    ctx.insert("filter", &json!({"case_number": text(&q.case_number), "actor": text(&q.actor), "action": text(&q.action), "from": text(&q.from), "to": text(&q.to)}));
+    let pages = ((log.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let link = |p: i64| {
+        let mut qs: Vec<(&str, String)> = vec![("page", p.to_string())];
+        for (k, v) in [
+            ("case_number", &q.case_number),
+            ("actor", &q.actor),
+            ("action", &q.action),
+            ("from", &q.from),
+            ("to", &q.to),
+        ] {
+            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                qs.push((k, v.clone()));
+            }
+        }
+        let shown = p >= 1 && p <= pages && p != number;
+        match shown {
+            true => format!(
+                "/staff/audit?{}",
+                serde_urlencoded::to_string(&qs).unwrap_or_default()
+            ),
+            false => String::new(),
+        }
+    };
+    ctx.insert("page", &number);
+    ctx.insert("pages", &pages);
+    ctx.insert("prev_href", &link(number - 1));
+    ctx.insert("next_href", &link(number + 1));
     ctx.insert("total", &log.total);
     ctx.insert("entries", &entries);
-    Ok(page.render("staff/audit.html", &ctx, StatusCode::OK))
+    Ok(page.render("staff/audit.html", &ctx, status))
 }

@@ -279,7 +279,7 @@ fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -
     ctx.insert("photos", &photos);
     ctx.insert(
         "explanations",
-        &explanations_json(lang, s.offset, &v.explanations),
+        &explanations_json(lang, s.offset, &v.explanations, &v.people),
     );
     ctx.insert("today", &today.to_string());
     forms(&mut ctx, names, v, &x);
@@ -301,8 +301,14 @@ fn render_case(page: &Page, staff: &StaffSession, v: &CaseView, x: CaseExtras) -
 
 /// Written explanations as the case and hazard pages list them: the limit, where each stands
 /// and who decided, in words.
-pub fn explanations_json(lang: Lang, offset: FixedOffset, list: &[ExplanationView]) -> Vec<Value> {
+pub fn explanations_json(
+    lang: Lang,
+    offset: FixedOffset,
+    list: &[ExplanationView],
+    people: &std::collections::HashMap<String, String>,
+) -> Vec<Value> {
     let at = |t: chrono::NaiveDateTime| local_datetime(t.and_utc(), offset, lang);
+    let person = |u: &Option<String>| u.as_ref().map(|u| people.get(u).unwrap_or(u).clone());
     list.iter()
         .map(|e| {
             json!({
@@ -310,11 +316,11 @@ pub fn explanations_json(lang: Lang, offset: FixedOffset, list: &[ExplanationVie
                 "limit": lang.t(&format!("limit-{}", e.limit)),
                 "text": e.text,
                 "new_date": e.new_date.map(|d| d.to_string()).unwrap_or_default(),
-                "by": e.by.clone().unwrap_or_else(|| "—".into()),
+                "by": person(&e.by).unwrap_or_else(|| "—".into()),
                 "at": at(e.at),
                 "standing": lang.t(&format!("explanation-{}", e.standing())),
                 "awaiting": e.decision.is_none(),
-                "decided_by": e.decided_by.clone().unwrap_or_default(),
+                "decided_by": person(&e.decided_by).unwrap_or_default(),
                 "decided_at": e.decided_at.map(at).unwrap_or_default(),
                 "note": e.decision_note.clone().unwrap_or_default(),
             })

@@ -396,7 +396,7 @@ fn hazard_json(
             json!({
                 "at": local_datetime(e.at.and_utc(), offset, lang),
                 "step": step_label(lang, &e.step),
-                "by": e.by,
+                "by": v.people.get(&e.by).unwrap_or(&e.by),
                 "note": history_note(
                     lang,
                     &e.step,
@@ -456,7 +456,8 @@ async fn show(page: &Page, staff: &StaffSession, id: HazardId, x: Extras) -> Pag
     ctx.insert("h", &hazard_json(names, at, &v));
     let today = services.today().to_string();
     ctx.insert("forms", &forms(lang, &v, &today, &x));
-    let explanations = super::case::explanations_json(lang, services.offset, &v.explanations);
+    let explanations =
+        super::case::explanations_json(lang, services.offset, &v.explanations, &v.people);
     ctx.insert("explanations", &explanations);
     ctx.insert(
         "may_acknowledge",

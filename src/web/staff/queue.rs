@@ -1,7 +1,9 @@
 //! The queue: the tips this staff member works, nearest deadline first, with filters.
 
+use crate::domain::query::QueueFilter;
 use crate::domain::status::Status;
 use crate::domain::tip::Channel;
+use crate::domain::tip::Severity;
 use crate::services::case_words::listed_json;
 use crate::services::cases::CaseSummary;
 use crate::web::extract::{Staff, can};
@@ -21,6 +23,7 @@ pub async fn queue(
     q: web::Query<QueueQuery>,
 ) -> PageResult {
     let (lang, names) = (page.lang, page.names());
+    let q = q.into_inner().page_default();
     let (filter, number) = (q.filter(), q.page_or_first());
     let after = q.cursor(lang).ok().flatten();
     let f = filter.clone();
@@ -53,8 +56,16 @@ pub async fn queue(
     ctx.insert("pages", &pages);
     ctx.insert("prev_href", &prev_href.unwrap_or_default());
     ctx.insert("next_href", &next_href.unwrap_or_default());
-    ctx.insert("filter", &json!({ "status": filter.status, "sector": filter.sector, "street": filter.street, "channel": filter.channel, "overdue": filter.overdue == Some(true) }));
-    let statuses = Choice::labelled(lang, "status", Status::VARIANTS.iter().map(|s| s.as_str()));
+    let (open, all) = (QueueFilter::OPEN, "all");
+    let status = filter.status.clone().unwrap_or_else(|| all.to_owned());
+    ctx.insert("filter", &json!({ "status": status, "sector": filter.sector, "street": filter.street, "channel": filter.channel, "overdue": filter.overdue == Some(true) }));
+    let codes = [open, all].into_iter();
+    let mut statuses = Choice::labelled(lang, "queue-status", codes);
+    statuses.extend(Choice::labelled(
+        lang,
+        "status",
+        Status::VARIANTS.iter().map(|s| s.as_str()),
+    ));
     ctx.insert("statuses", &statuses);
     ctx.insert("sectors", &names.sector_choices());
     let channels = Channel::VARIANTS.iter().map(|c| c.as_str());
@@ -74,9 +85,22 @@ fn item(
     t: &CaseSummary,
 ) -> Value {
     let lang = names.lang;
+    let left = match t.days_left {
+        None => String::new(),
+        Some(d @ 1..) => lang.t_args("staff-days-left", &[("days", d)]),
+        Some(0) => lang.t("staff-due-today"),
+        Some(d) => lang.t_args("staff-days-over", &[("days", -d)]),
+    };
     json!({
         "case_number": t.case_number,
         "status": lang.t(&format!("status-{}", t.status)),
+        "major": t.severity == Severity::Major,
+        "severity": lang.t(&format!("severity-{}", t.severity)),
+        "address": t.address,
+        "days_left": left,
+        "late": t.days_left.is_some_and(|d| d < 0),
+        "unread": t.unread,
+        "unread_label": lang.t_args("queue-unread", &[("count", t.unread)]),
         "sector": names.sector(&t.sector),
         "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
         "department": names.unit(&t.department),
