@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod mail;
 pub mod secrets;
 pub mod services;
+pub mod sms;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

@@ -51,7 +51,25 @@ struct UsersView {
 
 async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult {
     let (lang, names) = (page.lang, page.names());
-    let users = page.run(staff, |s, st| s.staff_accounts(st)).await?;
+    let (users, failing) = page
+        .run(staff, |s, st| Ok((s.staff_accounts(st)?, s.failing_notices(st)?)))
+        .await?;
+    let failing: Vec<Value> = failing
+        .iter()
+        .map(|f| {
+            let sms = f.channel == "sms";
+            let what = if sms {
+                lang.t(&format!("sms-kind-{}", f.subject))
+            } else {
+                f.subject.clone()
+            };
+            json!({ "channel": lang.t(if sms { "outbox-sms" } else { "outbox-mail" }),
+                    "what": what, "attempts": f.attempts,
+                    "error": f.last_error.clone().unwrap_or_default(),
+                    "queued": f.queued.format("%Y-%m-%d %H:%M").to_string(),
+                    "next": f.next_attempt.format("%Y-%m-%d %H:%M").to_string() })
+        })
+        .collect();
     let services = &page.state.services;
     let inspector = Role::Inspector.as_str();
     let users: Vec<Value> = users
@@ -73,6 +91,7 @@ async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult 
     let roles = Choice::labelled(lang, "role", Role::ALL.iter().map(|r| r.as_str()));
     let mut ctx = page.context(staff);
     ctx.insert("users", &users);
+    ctx.insert("failing", &failing);
     ctx.insert("roles", &roles);
     ctx.insert("units", &names.unit_choices());
     ctx.insert("groups", &groups);
