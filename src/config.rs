@@ -139,10 +139,13 @@ pub struct SmsSettings {
     pub template_overdue: String,
     /// Texts one phone number may receive in a local day (all instances together); more wait
     /// for the next day.
+    #[serde(deserialize_with = "count")]
     pub per_recipient_daily: u32,
     /// Texts one instance sends per hour; more wait for the next round of the jobs.
+    #[serde(deserialize_with = "count")]
     pub per_instance_hourly: u32,
     /// Failed attempts after which a text (or mail) shows to the coordinator as failing.
+    #[serde(deserialize_with = "count")]
     pub failing_after: u32,
 }
 
@@ -380,6 +383,23 @@ fn secret_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SecretString>, D::
         .collect())
 }
 
+/// A count, also as the text an environment variable or a command line gives.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Number(u32),
+        Text(String),
+    }
+    match Count::deserialize(d)? {
+        Count::Number(n) => Ok(n),
+        Count::Text(t) => t
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a count"))),
+    }
+}
+
 fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -515,7 +535,9 @@ impl SmsSettings {
         if let Some(e) = &self.endpoint
             && !(e.starts_with("http://") || e.starts_with("https://"))
         {
-            return Err(format!("sms.endpoint `{e}` must start with http:// or https://"));
+            return Err(format!(
+                "sms.endpoint `{e}` must start with http:// or https://"
+            ));
         }
         Ok(())
     }
@@ -809,7 +831,15 @@ mod tests {
             .merge(("sms.access_key_secret", "sms-secret-xyz"));
         let s = Settings::extract(f).unwrap();
         let shown = format!("{s:?} {s:#?}");
-        for secret in ["hunter2", "mailer", "k-open311", &key, "cdcd", "efef", "sms-secret"] {
+        for secret in [
+            "hunter2",
+            "mailer",
+            "k-open311",
+            &key,
+            "cdcd",
+            "efef",
+            "sms-secret",
+        ] {
             assert!(!shown.contains(secret), "Debug shows `{secret}`: {shown}");
         }
         use secrecy::ExposeSecret;

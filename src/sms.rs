@@ -278,7 +278,9 @@ fn nonce() -> String {
     hex::encode(b)
 }
 
-fn read_answer(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<(u16, serde_json::Value), SmsError> {
+fn read_answer(
+    r: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<(u16, serde_json::Value), SmsError> {
     let mut r = r.map_err(|_| SmsError::Connection)?;
     let status = r.status().as_u16();
     let body = r
@@ -581,7 +583,10 @@ mod tests {
 
     #[test]
     fn texts_hold_nothing_but_the_site_and_a_date() {
-        let p = pairs(&[("site", "https://jb.example/track"), ("deadline", "2026-05-01")]);
+        let p = pairs(&[
+            ("site", "https://jb.example/track"),
+            ("deadline", "2026-05-01"),
+        ]);
         assert_eq!(
             SmsKind::News.text("湖里区应急管理局", &p[..1]),
             "【湖里区应急管理局】您的举报有新进展，请凭回执码查询：https://jb.example/track"

@@ -75,13 +75,15 @@ pub fn enqueue_text(conn: &mut DbConn, t: &NewText<'_>, at: NaiveDateTime) -> Qu
 
 /// Whether a text of this kind to this number is still waiting (another would say the same).
 pub fn text_waiting(conn: &mut DbConn, recipient_key: &str, kind: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(o::table.filter(
-        o::sent_at
-            .is_null()
-            .and(o::channel.eq(SMS))
-            .and(o::recipient_key.eq(recipient_key))
-            .and(o::subject.eq(kind)),
-    )))
+    diesel::select(diesel::dsl::exists(
+        o::table.filter(
+            o::sent_at
+                .is_null()
+                .and(o::channel.eq(SMS))
+                .and(o::recipient_key.eq(recipient_key))
+                .and(o::subject.eq(kind)),
+        ),
+    ))
     .get_result(conn)
 }
 

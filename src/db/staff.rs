@@ -284,7 +284,10 @@ pub fn sms_recipients(
                 .or(staff_users::role.eq(coordinator_role)),
         )
         .order(staff_users::id.asc())
-        .select((staff_users::id, staff_users::sms_phone_sealed.assume_not_null()))
+        .select((
+            staff_users::id,
+            staff_users::sms_phone_sealed.assume_not_null(),
+        ))
         .load(conn)
 }
 

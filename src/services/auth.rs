@@ -375,10 +375,10 @@ impl Services {
             None => None,
         };
         let sealed = match &phone {
-            Some(p) => Some(self.sealer.seal(
-                p.as_str().as_bytes(),
-                &super::jobs::staff_sms_context(uid),
-            )?),
+            Some(p) => Some(
+                self.sealer
+                    .seal(p.as_str().as_bytes(), &super::jobs::staff_sms_context(uid))?,
+            ),
             None => None,
         };
         let key = phone

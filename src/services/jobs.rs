@@ -13,10 +13,10 @@ use super::{ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::tips::TipRow;
 use crate::db::{DbConn, cases, hazards, outbox, staff, tips};
-use crate::domain::roles::Role;
-use crate::sms::SmsKind;
 use crate::domain::deadlines::Limit;
+use crate::domain::roles::Role;
 use crate::i18n::Lang;
+use crate::sms::SmsKind;
 use chrono::{Duration, NaiveDate};
 
 /// Days before a limit ends that its department is warned.

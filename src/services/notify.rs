@@ -234,14 +234,19 @@ impl Services {
         let key = row.recipient_key.clone().unwrap_or_default();
         let day = self.today();
         let limit = i32::try_from(self.sms.per_recipient_daily).unwrap_or(i32::MAX);
-        let took = self
-            .db
-            .write(|c| -> ServiceResult<bool> { Ok(outbox::take_text_slot(c, &key, day, limit)?) })?;
+        let took = self.db.write(|c| -> ServiceResult<bool> {
+            Ok(outbox::take_text_slot(c, &key, day, limit)?)
+        })?;
         if !took {
             let (_, tomorrow) = self.utc_bounds(day, day);
             tracing::info!(id = row.id, "a number had its texts for the day; one waits");
             self.db.write(|c| -> ServiceResult<()> {
-                Ok(outbox::defer(c, row.id, tomorrow, "sms: daily limit of the number")?)
+                Ok(outbox::defer(
+                    c,
+                    row.id,
+                    tomorrow,
+                    "sms: daily limit of the number",
+                )?)
             })?;
             return Ok(None);
         }

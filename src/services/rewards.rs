@@ -12,11 +12,11 @@
 
 use super::audit::{By, Event};
 use super::auth::Staff;
+use super::notify::ReporterNews;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::CaseFileRow;
 use crate::db::rewards::{self, RewardRow};
 use crate::db::tips::TipRow;
-use super::notify::ReporterNews;
 use crate::db::{self, cases, outbox, tips};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;

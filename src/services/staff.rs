@@ -161,9 +161,8 @@ impl Services {
         Self::coordinator_only(session)?;
         let attempts = i32::try_from(self.sms.failing_after).unwrap_or(i32::MAX);
         let mut conn = self.db.read()?;
-        let local = |t: chrono::NaiveDateTime| {
-            t.and_utc().with_timezone(&self.offset).naive_local()
-        };
+        let local =
+            |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&self.offset).naive_local();
         Ok(crate::db::outbox::failing(&mut conn, attempts, 100)?
             .into_iter()
             .map(|r| FailingNotice {

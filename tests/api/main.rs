@@ -29,6 +29,8 @@ mod reference;
 mod reports;
 mod rewards;
 mod signin;
+mod sms;
+mod sms_gateway;
 mod smtp;
 mod staff;
 mod staff_pages;

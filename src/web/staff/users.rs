@@ -52,7 +52,9 @@ struct UsersView {
 async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult {
     let (lang, names) = (page.lang, page.names());
     let (users, failing) = page
-        .run(staff, |s, st| Ok((s.staff_accounts(st)?, s.failing_notices(st)?)))
+        .run(staff, |s, st| {
+            Ok((s.staff_accounts(st)?, s.failing_notices(st)?))
+        })
         .await?;
     let failing: Vec<Value> = failing
         .iter()
