@@ -131,15 +131,8 @@ const TENCENT_ENDPOINT: &str = "https://sms.tencentcloudapi.com/";
 impl Texter {
     pub fn new(settings: &SmsSettings, data_dir: &Path) -> anyhow::Result<Texter> {
         let way = match settings.provider {
-            SmsProvider::Off => {
-                let dir = data_dir.join("outbox").join("sms");
-                std::fs::create_dir_all(&dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
-                    .with_context(|| format!("restricting {}", dir.display()))?;
-                Way::Files(dir)
-            }
+            // The folder is made with the first text (owner-only), like the mail outbox's.
+            SmsProvider::Off => Way::Files(data_dir.join("outbox").join("sms")),
             provider => {
                 let default = if provider == SmsProvider::Aliyun {
                     ALIYUN_ENDPOINT
@@ -213,6 +206,14 @@ impl Texter {
             text.id,
             text.kind
         );
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|_| SmsError::File)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|_| SmsError::File)?;
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
