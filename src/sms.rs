@@ -167,24 +167,15 @@ impl Texter {
                 endpoint,
                 secret,
             } => {
-                let now = Utc::now();
+                let call = Call {
+                    agent,
+                    endpoint,
+                    settings: &self.settings,
+                    secret: secret.expose_secret(),
+                };
                 match self.settings.provider {
-                    SmsProvider::Aliyun => aliyun::send(
-                        agent,
-                        endpoint,
-                        &self.settings,
-                        secret.expose_secret(),
-                        text,
-                        now,
-                    ),
-                    _ => tencent::send(
-                        agent,
-                        endpoint,
-                        &self.settings,
-                        secret.expose_secret(),
-                        text,
-                        now,
-                    ),
+                    SmsProvider::Aliyun => aliyun::send(&call, text, Utc::now()),
+                    _ => tencent::send(&call, text, Utc::now()),
                 }
             }
         }
@@ -279,6 +270,25 @@ fn nonce() -> String {
     hex::encode(b)
 }
 
+/// One call to a gateway: the client, where, and with which credentials.
+struct Call<'a> {
+    agent: &'a ureq::Agent,
+    endpoint: &'a str,
+    settings: &'a SmsSettings,
+    secret: &'a str,
+}
+
+/// The outcome of an answer: its vendor code `ok` with HTTP 200 is sent; another code is a
+/// refusal (kept, at most 64 characters); no code at all is the HTTP status or a bad answer.
+fn judge(status: u16, code: Option<&str>, ok: &str) -> Result<(), SmsError> {
+    match code {
+        Some(c) if c == ok && status == 200 => Ok(()),
+        Some(c) => Err(SmsError::Refused(c.chars().take(64).collect())),
+        None if status != 200 => Err(SmsError::Status(status)),
+        None => Err(SmsError::Answer),
+    }
+}
+
 fn read_answer(
     r: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
 ) -> Result<(u16, serde_json::Value), SmsError> {
@@ -355,30 +365,23 @@ pub mod aliyun {
     }
 
     pub(super) fn send(
-        agent: &ureq::Agent,
-        endpoint: &str,
-        s: &SmsSettings,
-        secret: &str,
+        call: &Call<'_>,
         text: &Text<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), SmsError> {
-        let params = request(s, secret, text, now, &nonce());
+        let params = request(call.settings, call.secret, text, now, &nonce());
         let body = params
             .iter()
             .map(|(k, v)| format!("{}={}", pop_encode(k), pop_encode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let answer = agent
-            .post(endpoint)
+        let answer = call
+            .agent
+            .post(call.endpoint)
             .content_type("application/x-www-form-urlencoded")
             .send(body.as_str());
         let (status, json) = read_answer(answer)?;
-        match json.get("Code").and_then(|c| c.as_str()) {
-            Some("OK") if status == 200 => Ok(()),
-            Some(code) => Err(SmsError::Refused(code.chars().take(64).collect())),
-            None if status != 200 => Err(SmsError::Status(status)),
-            None => Err(SmsError::Answer),
-        }
+        judge(status, json["Code"].as_str(), "OK")
     }
 }
 
@@ -447,19 +450,18 @@ pub mod tencent {
     }
 
     pub(super) fn send(
-        agent: &ureq::Agent,
-        endpoint: &str,
-        s: &SmsSettings,
-        secret: &str,
+        call: &Call<'_>,
         text: &Text<'_>,
         now: DateTime<Utc>,
     ) -> Result<(), SmsError> {
+        let s = call.settings;
         let body = payload(s, text);
-        let host = host_of(endpoint);
+        let host = host_of(call.endpoint);
         let ts = now.timestamp();
-        let auth = authorization(&s.access_key_id, secret, SERVICE, host, &body, ts);
-        let answer = agent
-            .post(endpoint)
+        let auth = authorization(&s.access_key_id, call.secret, SERVICE, host, &body, ts);
+        let answer = call
+            .agent
+            .post(call.endpoint)
             .header("Authorization", &auth)
             .header("Content-Type", CONTENT_TYPE)
             .header("Host", host)
@@ -470,15 +472,10 @@ pub mod tencent {
             .send(body.as_str());
         let (status, json) = read_answer(answer)?;
         let r = &json["Response"];
-        if let Some(code) = r["Error"]["Code"].as_str() {
-            return Err(SmsError::Refused(code.chars().take(64).collect()));
-        }
-        match r["SendStatusSet"][0]["Code"].as_str() {
-            Some("Ok") if status == 200 => Ok(()),
-            Some(code) => Err(SmsError::Refused(code.chars().take(64).collect())),
-            None if status != 200 => Err(SmsError::Status(status)),
-            None => Err(SmsError::Answer),
-        }
+        let code = r["Error"]["Code"]
+            .as_str()
+            .or_else(|| r["SendStatusSet"][0]["Code"].as_str());
+        judge(status, code, "Ok")
     }
 }
 
