@@ -147,7 +147,7 @@ on_both_backends! {
         assert_eq!(failing().0, 2);
         let (_, page) = b.get("/staff/users");
         assert!(page.contains("发送失败的通知") && page.contains("短信") && page.contains("举报人：案件有新进展"), "{page}");
-        assert!(page.contains("isv.BUSINESS_LIMIT_CONTROL") && !page.contains(PHONE));
+        assert!(page.contains("服务商拒绝发送 (isv.BUSINESS_LIMIT_CONTROL)") && !page.contains(PHONE), "{page}");
         let (_, en) = b.get("/staff/users?lang=en");
         assert!(en.contains("Reporter: news on the case"));
         assert_eq!(coord.get("/api/v1/staff/audit").status, 200);
