@@ -818,6 +818,44 @@ mod tests {
     }
 
     #[test]
+    fn an_sms_provider_needs_its_credentials_and_counts_read_from_text() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let f = || Settings::figment(&dir).unwrap();
+        let s = Settings::extract(f().merge(("sms.per_recipient_daily", "4"))).unwrap();
+        assert_eq!(s.sms.provider, SmsProvider::Off);
+        assert_eq!(s.sms.per_recipient_daily, 4);
+        let err = Settings::extract(f().merge(("sms.provider", "tencent")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("access_key_id")
+                && err.contains("access_key_secret")
+                && err.contains("sdk_app_id"),
+            "{err}"
+        );
+        let ok = f()
+            .merge(("sms.provider", "aliyun"))
+            .merge(("sms.access_key_id", "LTAI"))
+            .merge(("sms.access_key_secret", "s"));
+        assert_eq!(
+            Settings::extract(ok).unwrap().sms.provider,
+            SmsProvider::Aliyun
+        );
+        for (k, v) in [
+            ("sms.provider", "twilio"),
+            ("sms.per_recipient_daily", "0"),
+            ("sms.endpoint", "ftp://x"),
+        ] {
+            let bad = f()
+                .merge(("sms.provider", "aliyun"))
+                .merge(("sms.access_key_id", "LTAI"))
+                .merge(("sms.access_key_secret", "s"))
+                .merge((k, v));
+            assert!(Settings::extract(bad).is_err(), "{k} = {v}");
+        }
+    }
+
+    #[test]
     fn debug_output_of_settings_shows_no_secret() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let key = "ab".repeat(32);
