@@ -103,6 +103,77 @@ pub struct Settings {
     /// The supervision groups (督查组) inspectors belong to; missing means 第一督查组…第六督查组.
     #[serde(default = "default_supervision_groups")]
     pub supervision_groups: Vec<SupervisionGroup>,
+    /// Text messages (SMS) to reporters who gave a phone and to staff who opted in.
+    #[serde(default)]
+    pub sms: SmsSettings,
+}
+
+/// Which SMS gateway sends texts: `off` writes them as files under `data_dir/outbox/sms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProvider {
+    /// Alibaba Cloud SMS (`SendSms`, RPC signature HMAC-SHA1).
+    Aliyun,
+    /// Tencent Cloud SMS (`SendSms` 2021-01-11, TC3-HMAC-SHA256).
+    Tencent,
+    #[default]
+    Off,
+}
+
+/// The `[sms]` section: the gateway, its credentials, the signature (签名) and the approved
+/// templates (模板) of each notice, and the limits against SMS bombing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsSettings {
+    pub provider: SmsProvider,
+    /// The gateway's base URL instead of the vendor's (a test's local server).
+    pub endpoint: Option<String>,
+    /// AccessKeyId (Alibaba Cloud) or SecretId (Tencent Cloud).
+    pub access_key_id: String,
+    /// AccessKeySecret or SecretKey. Secret: never shown in logs or `Debug` output.
+    #[serde(skip_serializing)]
+    pub access_key_secret: Option<SecretString>,
+    /// The approved signature (短信签名), shown as 【…】 before each text.
+    pub sign_name: String,
+    /// Tencent Cloud only: the SMS application (SmsSdkAppId) and the region.
+    pub sdk_app_id: String,
+    pub region: String,
+    /// Approved template codes (模板 ID) of each notice.
+    pub template_news: String,
+    pub template_reward: String,
+    pub template_claim_reminder: String,
+    pub template_overdue: String,
+    /// Texts one phone number may receive in a local day (all instances together); more wait
+    /// for the next day.
+    #[serde(deserialize_with = "count")]
+    pub per_recipient_daily: u32,
+    /// Texts one instance sends per hour; more wait for the next round of the jobs.
+    #[serde(deserialize_with = "count")]
+    pub per_instance_hourly: u32,
+    /// Failed attempts after which a text (or mail) shows to the coordinator as failing.
+    #[serde(deserialize_with = "count")]
+    pub failing_after: u32,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        SmsSettings {
+            provider: SmsProvider::Off,
+            endpoint: None,
+            access_key_id: String::new(),
+            access_key_secret: None,
+            sign_name: "湖里区应急管理局".into(),
+            sdk_app_id: String::new(),
+            region: "ap-guangzhou".into(),
+            template_news: "SMS_NEWS".into(),
+            template_reward: "SMS_REWARD".into(),
+            template_claim_reminder: "SMS_CLAIM".into(),
+            template_overdue: "SMS_OVERDUE".into(),
+            per_recipient_daily: 3,
+            per_instance_hourly: 200,
+            failing_after: 5,
+        }
+    }
 }
 
 /// A supervision group (督查组): its code (stored with an inspector's account and with each
@@ -373,6 +444,23 @@ fn secret_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SecretString>, D::
         .collect())
 }
 
+/// A count, also as the text an environment variable or a command line gives.
+fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Number(u32),
+        Text(String),
+    }
+    match Count::deserialize(d)? {
+        Count::Number(n) => Ok(n),
+        Count::Text(t) => t
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("`{t}` is not a count"))),
+    }
+}
+
 fn on_off<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -465,7 +553,57 @@ impl Default for Settings {
             evaluation: crate::domain::metrics::Weights::default(),
             campaign: Campaign::default(),
             supervision_groups: default_supervision_groups(),
+            sms: SmsSettings::default(),
         }
+    }
+}
+
+impl SmsSettings {
+    /// A gateway needs its credentials, signature and templates; the limits must let some through.
+    fn check(&self) -> Result<(), String> {
+        if self.per_recipient_daily == 0 || self.per_instance_hourly == 0 || self.failing_after == 0
+        {
+            return Err(
+                "sms: per_recipient_daily, per_instance_hourly and failing_after must be above 0"
+                    .into(),
+            );
+        }
+        if self.provider == SmsProvider::Off {
+            return Ok(());
+        }
+        let mut missing: Vec<&str> = [
+            ("access_key_id", &self.access_key_id),
+            ("sign_name", &self.sign_name),
+            ("template_news", &self.template_news),
+            ("template_reward", &self.template_reward),
+            ("template_claim_reminder", &self.template_claim_reminder),
+            ("template_overdue", &self.template_overdue),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.trim().is_empty())
+        .map(|(k, _)| k)
+        .collect();
+        if self.access_key_secret.is_none() {
+            missing.push("access_key_secret");
+        }
+        if self.provider == SmsProvider::Tencent {
+            for (k, v) in [("sdk_app_id", &self.sdk_app_id), ("region", &self.region)] {
+                if v.trim().is_empty() {
+                    missing.push(k);
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(format!("sms: the provider needs {}", missing.join(", ")));
+        }
+        if let Some(e) = &self.endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            return Err(format!(
+                "sms.endpoint `{e}` must start with http:// or https://"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -610,6 +748,7 @@ impl Settings {
                 "hashing: memory_kib must be at least 8192 and iterations at least 1".into(),
             );
         }
+        self.sms.check().map_err(ConfigError::Settings)?;
         if self.campaign.ends < self.campaign.starts || self.campaign.name.trim().is_empty() {
             return bad("campaign: needs a name, and `ends` may not come before `starts`".into());
         }
@@ -759,6 +898,44 @@ mod tests {
     }
 
     #[test]
+    fn an_sms_provider_needs_its_credentials_and_counts_read_from_text() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let f = || Settings::figment(&dir).unwrap();
+        let s = Settings::extract(f().merge(("sms.per_recipient_daily", "4"))).unwrap();
+        assert_eq!(s.sms.provider, SmsProvider::Off);
+        assert_eq!(s.sms.per_recipient_daily, 4);
+        let err = Settings::extract(f().merge(("sms.provider", "tencent")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("access_key_id")
+                && err.contains("access_key_secret")
+                && err.contains("sdk_app_id"),
+            "{err}"
+        );
+        let ok = f()
+            .merge(("sms.provider", "aliyun"))
+            .merge(("sms.access_key_id", "LTAI"))
+            .merge(("sms.access_key_secret", "s"));
+        assert_eq!(
+            Settings::extract(ok).unwrap().sms.provider,
+            SmsProvider::Aliyun
+        );
+        for (k, v) in [
+            ("sms.provider", "twilio"),
+            ("sms.per_recipient_daily", "0"),
+            ("sms.endpoint", "ftp://x"),
+        ] {
+            let bad = f()
+                .merge(("sms.provider", "aliyun"))
+                .merge(("sms.access_key_id", "LTAI"))
+                .merge(("sms.access_key_secret", "s"))
+                .merge((k, v));
+            assert!(Settings::extract(bad).is_err(), "{k} = {v}");
+        }
+    }
+
+    #[test]
     fn debug_output_of_settings_shows_no_secret() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let key = "ab".repeat(32);
@@ -768,10 +945,19 @@ mod tests {
             .merge(("open311_api_keys", "k-open311-one, k-open311-two"))
             .merge(("identity_key", key.as_str()))
             .merge(("receipt_key", "cd".repeat(32)))
-            .merge(("session_key", "ef".repeat(64)));
+            .merge(("session_key", "ef".repeat(64)))
+            .merge(("sms.access_key_secret", "sms-secret-xyz"));
         let s = Settings::extract(f).unwrap();
         let shown = format!("{s:?} {s:#?}");
-        for secret in ["hunter2", "mailer", "k-open311", &key, "cdcd", "efef"] {
+        for secret in [
+            "hunter2",
+            "mailer",
+            "k-open311",
+            &key,
+            "cdcd",
+            "efef",
+            "sms-secret",
+        ] {
             assert!(!shown.contains(secret), "Debug shows `{secret}`: {shown}");
         }
         use secrecy::ExposeSecret;

@@ -3,8 +3,9 @@
 //! Layers, and what may import what (see README "Code layout"):
 //! `domain` (pure rules, no I/O) ← `db` (diesel, both backends) ← `services` (use cases, one
 //! transaction each) ← `web` (actix handlers). `secrets` holds the key material and the slow or
-//! cryptographic primitives that `services` use. `config` and `i18n` (the languages and their
-//! texts) are leaves anyone may read. Only `startup` sees everything.
+//! cryptographic primitives that `services` use; `mail` and `sms` send what `services` queued
+//! (after commit). `config` and `i18n` (the languages and their texts) are leaves anyone may
+//! read. Only `startup` sees everything.
 
 pub mod config;
 pub mod db;
@@ -13,6 +14,7 @@ pub mod i18n;
 pub mod mail;
 pub mod secrets;
 pub mod services;
+pub mod sms;
 pub mod startup;
 pub mod telemetry;
 pub mod web;

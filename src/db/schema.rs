@@ -94,6 +94,7 @@ diesel::table! {
         totp_locked_until -> Nullable<Timestamp>,
         phone_key -> Nullable<Text>,
         supervision_group -> Nullable<Text>,
+        sms_phone_sealed -> Nullable<Binary>,
     }
 }
 
@@ -198,6 +199,17 @@ diesel::table! {
         claimed_until -> Nullable<Timestamp>,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        channel -> Text,
+        params -> Nullable<Text>,
+        recipient_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sms_sent (recipient_key, day) {
+        recipient_key -> Text,
+        day -> Date,
+        sent -> Integer,
     }
 }
 
@@ -560,5 +572,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_sessions,
     audit_log,
     outbox,
+    sms_sent,
     deadline_notices,
 );

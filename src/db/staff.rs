@@ -239,6 +239,58 @@ pub fn set_totp_progress(
     Ok(())
 }
 
+/// Opts a staff member in to texts of overdue escalations (their number sealed, and its keyed
+/// hash kept as for any staff phone) or out (`None`: the sealed number is dropped).
+pub fn set_sms_phone(
+    conn: &mut DbConn,
+    id: i64,
+    sealed: Option<&[u8]>,
+    phone_key: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::sms_phone_sealed.eq(sealed))
+        .execute(conn)?;
+    if let Some(key) = phone_key {
+        diesel::update(staff_users::table.find(id))
+            .set(staff_users::phone_key.eq(key))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether a staff member has opted in to texts.
+pub fn sms_opted_in(conn: &mut DbConn, id: i64) -> QueryResult<bool> {
+    Ok(staff_users::table
+        .find(id)
+        .select(staff_users::sms_phone_sealed.is_not_null())
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// (id, sealed number) of active staff who opted in to texts and work for `unit`, or are the
+/// coordinator: who is texted when a case of `unit` is overdue.
+pub fn sms_recipients(
+    conn: &mut DbConn,
+    unit: &str,
+    coordinator_role: &str,
+) -> QueryResult<Vec<(i64, Vec<u8>)>> {
+    staff_users::table
+        .filter(staff_users::active.eq(true))
+        .filter(staff_users::sms_phone_sealed.is_not_null())
+        .filter(
+            staff_users::unit
+                .eq(unit)
+                .or(staff_users::role.eq(coordinator_role)),
+        )
+        .order(staff_users::id.asc())
+        .select((
+            staff_users::id,
+            staff_users::sms_phone_sealed.assume_not_null(),
+        ))
+        .load(conn)
+}
+
 /// The keyed hashes of staff phones.
 pub fn phone_keys(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     staff_users::table

@@ -357,6 +357,49 @@ impl Services {
         Ok(staff::totp(&mut conn, staff.id)?.1)
     }
 
+    /// Whether the staff member gets texts of overdue escalations.
+    pub fn sms_alerts_on(&self, staff: &Staff) -> ServiceResult<bool> {
+        let mut conn = self.db.read()?;
+        Ok(staff::sms_opted_in(&mut conn, staff.id)?)
+    }
+
+    /// Opts in to texts of overdue escalations at `phone` (sealed; its keyed hash kept as any
+    /// staff phone, to flag reward claims made with it), or out with `None`. Audited.
+    pub fn set_sms_alerts(&self, session: &StaffSession, phone: Option<&str>) -> ServiceResult<()> {
+        let uid = session.staff.id;
+        let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => Some(
+                crate::domain::tip::Phone::parse(p)
+                    .ok_or_else(|| ServiceError::field("phone", "bad_phone"))?,
+            ),
+            None => None,
+        };
+        let sealed = match &phone {
+            Some(p) => Some(
+                self.sealer
+                    .seal(p.as_str().as_bytes(), &super::jobs::staff_sms_context(uid))?,
+            ),
+            None => None,
+        };
+        let key = phone
+            .as_ref()
+            .map(|p| self.keyed_hash("payee-phone", p.as_str()));
+        self.db.write(|c| -> ServiceResult<()> {
+            staff::set_sms_phone(c, uid, sealed.as_deref(), key.as_deref())?;
+            audit::append(
+                self,
+                c,
+                &NewEntry {
+                    actor: &session.staff.username,
+                    action: "sms_alerts",
+                    detail: Some(if phone.is_some() { "on" } else { "off" }),
+                    ..NewEntry::default()
+                },
+            )?;
+            Ok(())
+        })
+    }
+
     /// Starts enrolling a second factor: a new secret, sealed, not yet required. Returns its
     /// base32 form and the `otpauth://` URI for an authenticator app.
     pub fn begin_totp(&self, session: &StaffSession) -> ServiceResult<(String, String)> {

@@ -12,9 +12,11 @@ use super::names::Names;
 use super::{ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::tips::TipRow;
-use crate::db::{cases, hazards, outbox, tips};
+use crate::db::{DbConn, cases, hazards, outbox, staff, tips};
 use crate::domain::deadlines::Limit;
+use crate::domain::roles::Role;
 use crate::i18n::Lang;
+use crate::sms::SmsKind;
 use chrono::{Duration, NaiveDate};
 
 /// Days before a limit ends that its department is warned.
@@ -101,6 +103,7 @@ impl Services {
                 {
                     self.queue_mail(conn, &to, "overdue", &ctx)?;
                 }
+                self.text_overdue(conn, &tip.case_number, &tip.department)?;
                 tips::insert_event(
                     conn,
                     tip.id,
@@ -123,6 +126,23 @@ impl Services {
             }
             Ok(true)
         })
+    }
+
+    /// Texts the staff who opted in, of the case's department and the coordinator, that a case
+    /// is overdue (inside the escalation's transaction, so once).
+    fn text_overdue(&self, conn: &mut DbConn, case_number: &str, unit: &str) -> ServiceResult<()> {
+        let coordinator: &str = Role::Coordinator.into();
+        for (id, sealed) in staff::sms_recipients(conn, unit, coordinator)? {
+            let phone = self.sealer.open(&sealed, &staff_sms_context(id))?;
+            let phone = String::from_utf8(phone.to_vec())
+                .map_err(|e| anyhow::anyhow!("staff phone: {e}"))?;
+            let params = [
+                ("case", case_number.to_owned()),
+                ("site", self.link("/staff")),
+            ];
+            self.queue_text(conn, &phone, SmsKind::Overdue, &params)?;
+        }
+        Ok(())
     }
 
     /// Marks open hazards past their deadline as of `today` overdue, each with a history row, an
@@ -174,6 +194,7 @@ impl Services {
             ("sessions", self.purge_sessions()),
             ("sent mail", self.purge_sent_mail()),
             ("expired rewards", self.expire_rewards()),
+            ("claim reminders", self.remind_unclaimed_rewards()),
             ("unpaid claims", self.alert_unpaid_claims()),
         ] {
             if let Err(e) = result {
@@ -182,6 +203,11 @@ impl Services {
         }
         Ok(report)
     }
+}
+
+/// The context a staff member's number for texts is sealed under.
+pub fn staff_sms_context(id: i64) -> String {
+    format!("staff-sms:{id}")
 }
 
 fn limit_zh(limit: Limit) -> &'static str {

@@ -130,6 +130,11 @@ pub struct Services {
     pub campaign: crate::config::Campaign,
     /// The supervision groups (督查组) inspectors belong to.
     pub supervision_groups: Vec<crate::config::SupervisionGroup>,
+    /// Text messages: the gateway (or files), and the `[sms]` settings.
+    pub texter: crate::sms::Texter,
+    pub sms: Arc<crate::config::SmsSettings>,
+    /// Texts this instance may still send this hour (`sms.per_instance_hourly`).
+    pub sms_allowance: Arc<governor::DefaultDirectRateLimiter>,
     /// The time every use case and background job reads (a test moves it).
     pub clock: Clock,
     /// Proof-of-work challenges for clients past their submission burst.
@@ -181,6 +186,12 @@ impl Services {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("mail_from `{}`: {e}", settings.mail_from))?,
             public_url: settings.public_url.clone(),
+            texter: crate::sms::Texter::new(&settings.sms, &settings.data_dir)?,
+            sms: Arc::new(settings.sms.clone()),
+            sms_allowance: Arc::new(governor::RateLimiter::direct(governor::Quota::per_hour(
+                std::num::NonZeroU32::new(settings.sms.per_instance_hourly)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
+            ))),
             clock,
             proofs: proof::Proofs::new(&settings.proof_of_work, &keys.session)?,
             retention: settings.retention.clone(),

@@ -12,6 +12,7 @@
 
 use super::audit::{By, Event};
 use super::auth::Staff;
+use super::notify::ReporterNews;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::CaseFileRow;
 use crate::db::rewards::{self, RewardRow};
@@ -43,6 +44,9 @@ pub struct ProposalInput {
     /// Declares the reporter excluded instead: `already_known` or `under_investigation`.
     pub exclude: Option<String>,
 }
+
+/// Days before the end of a claim period that the reporter is reminded.
+pub const CLAIM_REMINDER_DAYS: i64 = 7;
 
 impl Default for ProposalInput {
     fn default() -> Self {
@@ -851,9 +855,13 @@ impl Services {
                     (true, RewardStatus::AwaitingSecondApproval) => "reward_first_approval",
                     (true, _) => "reward_approve",
                 };
-                if row.status == RewardStatus::Approved && !tip.anonymous {
+                if row.status == RewardStatus::Approved
+                    && !tip.anonymous
+                    && let Some(deadline) = row.claim_deadline
+                {
                     let sealed = tips::sealed_identity(conn, tip.id)?;
-                    self.tell_reporter(conn, &tip.case_number, sealed.as_deref())?;
+                    let news = ReporterNews::RewardApproved(deadline);
+                    self.tell_reporter_of(conn, &tip.case_number, sealed.as_deref(), news)?;
                 }
                 let detail = format!("{} 元", row.amount_fen);
                 self.reward_stepped(conn, staff, (row, tip), (action, note.as_deref(), &detail))
@@ -1116,6 +1124,41 @@ impl Services {
                 n += 1;
                 Ok(())
             })?;
+        }
+        Ok(n)
+    }
+
+    /// Seven days before an approved reward's claim period ends, its identified reporter is
+    /// told (by text, and by mail if they gave an email), once per claim period however many
+    /// instances run; how many were told.
+    pub fn remind_unclaimed_rewards(&self) -> ServiceResult<usize> {
+        let today = self.today();
+        let approved = {
+            let mut r = self.db.read()?;
+            rewards::list(&mut r, Some(RewardStatus::Approved))?
+        };
+        let mut n = 0;
+        for (row, _) in approved {
+            let Some(deadline) = row
+                .claim_deadline
+                .filter(|d| *d >= today && *d - today <= Duration::days(CLAIM_REMINDER_DAYS))
+            else {
+                continue;
+            };
+            let told = self.db.write(|conn| -> ServiceResult<bool> {
+                let kind = format!("claim_reminder:{}", row.id);
+                if !outbox::record_notice(conn, row.tip_id, &kind, deadline, self.now())? {
+                    return Ok(false);
+                }
+                let tip = tips::find(conn, row.tip_id)?.ok_or(ServiceError::NotFound)?;
+                if !tip.anonymous {
+                    let sealed = tips::sealed_identity(conn, tip.id)?;
+                    let news = ReporterNews::ClaimEnds(deadline);
+                    self.tell_reporter_of(conn, &tip.case_number, sealed.as_deref(), news)?;
+                }
+                Ok(true)
+            })?;
+            n += usize::from(told);
         }
         Ok(n)
     }

@@ -33,6 +33,21 @@ pub struct StaffSummary {
     pub supervision_group: Option<String>,
 }
 
+/// A mail or text that keeps failing, for the coordinator: what it is and why, never to whom.
+#[derive(Debug)]
+pub struct FailingNotice {
+    /// `mail` or `sms`.
+    pub channel: String,
+    /// A mail's subject, or a text's kind (`news`, `reward`, `claim_reminder`, `overdue`).
+    pub subject: String,
+    pub attempts: i32,
+    /// The class of the last failure (never its text, which may quote the recipient).
+    pub last_error: Option<String>,
+    /// Queued, and the next attempt, in local time.
+    pub queued: chrono::NaiveDateTime,
+    pub next_attempt: chrono::NaiveDateTime,
+}
+
 pub fn valid_username(u: &str) -> bool {
     (3..=40).contains(&u.len())
         && u.chars()
@@ -137,6 +152,30 @@ impl Services {
 
 /// Account management by the coordinator (from the staff pages).
 impl Services {
+    /// Mail and texts still undelivered after `sms.failing_after` attempts (coordinator only),
+    /// oldest first.
+    pub fn failing_notices(
+        &self,
+        session: &super::auth::StaffSession,
+    ) -> ServiceResult<Vec<FailingNotice>> {
+        Self::coordinator_only(session)?;
+        let attempts = i32::try_from(self.sms.failing_after).unwrap_or(i32::MAX);
+        let mut conn = self.db.read()?;
+        let local =
+            |t: chrono::NaiveDateTime| t.and_utc().with_timezone(&self.offset).naive_local();
+        Ok(crate::db::outbox::failing(&mut conn, attempts, 100)?
+            .into_iter()
+            .map(|r| FailingNotice {
+                channel: r.channel,
+                subject: r.subject,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                queued: local(r.created_at),
+                next_attempt: local(r.next_attempt_at),
+            })
+            .collect())
+    }
+
     fn coordinator_only(session: &super::auth::StaffSession) -> ServiceResult<()> {
         if session.staff.may(Permission::ManageAccounts) {
             Ok(())

@@ -172,6 +172,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         post   "/staff/account/password"              => staff::account::change_password,
         post   "/staff/account/totp"                  => staff::account::totp_begin,
         post   "/staff/account/totp/confirm"          => staff::account::totp_confirm,
+        post   "/staff/account/sms"                   => staff::account::sms_alerts,
         get    "/staff/posters"                       => staff::posters::poster,
         post   "/staff/tips/{case}/reward"            => staff::rewards::propose_reward,
         post   "/staff/rewards/{id}/sign-off"         => staff::rewards::sign_off_reward,

@@ -8,11 +8,12 @@ use crate::smtp::SmtpSink;
 use diesel::prelude::*;
 use serde_json::json;
 
-/// (subject, body) of every queued mail, oldest first.
+/// (subject, body) of every queued mail (not the texts), oldest first.
 fn queued(app: &TestApp) -> Vec<(String, String)> {
     use tipline::db::schema::outbox::dsl as o;
     let mut c = app.services.db.read().unwrap();
     o::outbox
+        .filter(o::channel.eq("mail"))
         .order(o::id.asc())
         .select((o::subject, o::body))
         .load(&mut *c)

@@ -31,6 +31,8 @@ mod reports;
 mod retention;
 mod rewards;
 mod signin;
+mod sms;
+mod sms_gateway;
 mod smtp;
 mod staff;
 mod staff_pages;

@@ -1,4 +1,4 @@
-//! One's own account: the password and two-step sign-in (TOTP).
+//! One's own account: the password, two-step sign-in (TOTP) and text alerts of overdue cases.
 
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
@@ -14,9 +14,16 @@ async fn show(
     extra: impl FnOnce(&mut Context),
     status: StatusCode,
 ) -> PageResult {
-    let totp_on = page.run(staff, |s, st| s.totp_enabled(&st.staff)).await?;
+    let (totp_on, sms_on) = page
+        .run(staff, |s, st| {
+            Ok((s.totp_enabled(&st.staff)?, s.sms_alerts_on(&st.staff)?))
+        })
+        .await?;
     let mut ctx = page.context(staff);
     ctx.insert("totp_on", &totp_on);
+    ctx.insert("sms_on", &sms_on);
+    ctx.insert("sms_errors", &Vec::<String>::new());
+    ctx.insert("sms_phone", "");
     ctx.insert("password_errors", &Vec::<String>::new());
     ctx.insert("totp_errors", &Vec::<String>::new());
     ctx.insert("totp_secret", "");
@@ -98,4 +105,38 @@ pub async fn totp_confirm(page: Page, sent: StaffForm<can::SignIn, CodeForm>) ->
         .run(&staff, move |s, st| s.confirm_totp(st, &code))
         .await;
     after(&page, &staff, outcome, ("staff-totp-enabled", "banner")).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SmsForm {
+    phone: String,
+    /// `on` or `off`.
+    alerts: String,
+}
+
+/// Opts in to (or out of) texts of overdue escalations; a refused number comes back as typed.
+pub async fn sms_alerts(page: Page, sent: StaffForm<can::SignIn, SmsForm>) -> PageResult {
+    let (staff, f) = (sent.staff.session, sent.form);
+    let on = f.alerts != "off";
+    let phone = f.phone.clone();
+    let outcome = if on && phone.trim().is_empty() {
+        Err(ServiceError::field("phone", "required"))
+    } else {
+        page.run(&staff, move |s, st| {
+            s.set_sms_alerts(st, on.then_some(phone.as_str()))
+        })
+        .await
+    };
+    match outcome {
+        Ok(()) => after(&page, &staff, Ok(()), ("staff-sms-saved", "sms_errors")).await,
+        Err(e) => {
+            let (status, text) = mend(page.lang, e)?;
+            let put = |c: &mut Context| {
+                c.insert("sms_errors", &vec![text.clone()]);
+                c.insert("sms_phone", &f.phone);
+            };
+            show(&page, &staff, put, status).await
+        }
+    }
 }

@@ -51,7 +51,27 @@ struct UsersView {
 
 async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult {
     let (lang, names) = (page.lang, page.names());
-    let users = page.run(staff, |s, st| s.staff_accounts(st)).await?;
+    let (users, failing) = page
+        .run(staff, |s, st| {
+            Ok((s.staff_accounts(st)?, s.failing_notices(st)?))
+        })
+        .await?;
+    let failing: Vec<Value> = failing
+        .iter()
+        .map(|f| {
+            let sms = f.channel == "sms";
+            let what = if sms {
+                lang.t(&format!("sms-kind-{}", f.subject))
+            } else {
+                f.subject.clone()
+            };
+            json!({ "channel": lang.t(if sms { "outbox-sms" } else { "outbox-mail" }),
+                    "what": what, "attempts": f.attempts,
+                    "error": f.last_error.as_deref().map(|e| failure_words(lang, e)).unwrap_or_default(),
+                    "queued": f.queued.format("%Y-%m-%d %H:%M").to_string(),
+                    "next": f.next_attempt.format("%Y-%m-%d %H:%M").to_string() })
+        })
+        .collect();
     let services = &page.state.services;
     let inspector = Role::Inspector.as_str();
     let users: Vec<Value> = users
@@ -73,6 +93,7 @@ async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult 
     let roles = Choice::labelled(lang, "role", Role::ALL.iter().map(|r| r.as_str()));
     let mut ctx = page.context(staff);
     ctx.insert("users", &users);
+    ctx.insert("failing", &failing);
     ctx.insert("roles", &roles);
     ctx.insert("units", &names.unit_choices());
     ctx.insert("groups", &groups);
@@ -180,4 +201,31 @@ pub async fn set_group(sent: TargetForm<can::ManageAccounts, ActiveForm>) -> Pag
         s.set_staff_group(st, user, group)
     })
     .await
+}
+
+/// The class of a delivery failure in words; a gateway's own code stays beside them in
+/// brackets (what its support asks for).
+fn failure_words(lang: crate::i18n::Lang, class: &str) -> String {
+    let (key, detail) = if let Some(code) = class
+        .strip_prefix("sms: the gateway refused (")
+        .and_then(|c| c.strip_suffix(')'))
+    {
+        ("outbox-error-refused", Some(code))
+    } else if let Some(status) = class.strip_prefix("sms: HTTP ") {
+        ("outbox-error-http", Some(status))
+    } else {
+        let key = match class {
+            "smtp: permanent refusal" | "smtp: transient refusal" => "outbox-error-refused",
+            "sms: connection error" | "smtp: timeout" | "smtp: connection or protocol error" => {
+                "outbox-error-connection"
+            }
+            "sms: daily limit of the number" => "outbox-error-daily",
+            _ => "outbox-error-other",
+        };
+        (key, None)
+    };
+    match detail {
+        Some(d) => format!("{} ({d})", lang.t(key)),
+        None => lang.t(key),
+    }
 }
