@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod i18n;
 pub mod mail;
+pub mod metrics;
 pub mod secrets;
 pub mod services;
 pub mod startup;

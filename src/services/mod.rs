@@ -129,6 +129,9 @@ pub struct Services {
     pub supervision_groups: Vec<crate::config::SupervisionGroup>,
     /// The time every use case and background job reads (a test moves it).
     pub clock: Clock,
+    /// Bumped after each committed change to what the public exposure list shows (a
+    /// publication, a withdrawal, a case action), so its kept page is rendered again.
+    public_version: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Services {
@@ -175,6 +178,7 @@ impl Services {
                 .map_err(|e| anyhow::anyhow!("mail_from `{}`: {e}", settings.mail_from))?,
             public_url: settings.public_url.clone(),
             clock,
+            public_version: Arc::default(),
         })
     }
 
@@ -192,6 +196,18 @@ impl Services {
 }
 
 impl Services {
+    /// The version of the public exposure list's data in this instance (see `web::cache`).
+    pub fn public_version(&self) -> u64 {
+        self.public_version
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Marks the public exposure list's data changed; called after the change committed.
+    fn public_changed(&self) {
+        self.public_version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// A keyed one-way hash (hex) of a personal value, for matching without storing it: the
     /// same value gives the same hash in this installation only.
     pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {

@@ -16,6 +16,12 @@ use tera::Context;
 const OUTBOX: &str = "outbox";
 
 impl Services {
+    /// Mails in the outbox not yet sent (for `/metrics`).
+    pub fn outbox_depth(&self) -> ServiceResult<i64> {
+        let mut c = self.db.read()?;
+        Ok(outbox::counts(&mut c)?.0)
+    }
+
     pub(super) fn link(&self, path: &str) -> String {
         format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
