@@ -4,7 +4,8 @@
 //! `domain` (pure rules, no I/O) ← `db` (diesel, both backends) ← `services` (use cases, one
 //! transaction each) ← `web` (actix handlers). `secrets` holds the key material and the slow or
 //! cryptographic primitives that `services` use. `config` and `i18n` (the languages and their
-//! texts) are leaves anyone may read. Only `startup` sees everything.
+//! texts) are leaves anyone may read, and so is `metrics` (counters anyone may record into). Only
+//! `startup` sees everything.
 
 pub mod config;
 pub mod db;

@@ -143,7 +143,9 @@ impl Metrics {
             "Slow hashes running now.",
             self.hash_running.load(Relaxed),
         );
-        out.push_str("# HELP tipline_hash_gate_wait_seconds Time a slow hash waited for a hashing thread.\n");
+        out.push_str(
+            "# HELP tipline_hash_gate_wait_seconds Time a slow hash waited for a hashing thread.\n",
+        );
         out.push_str("# TYPE tipline_hash_gate_wait_seconds histogram\n");
         self.hash_wait
             .write(&mut out, "tipline_hash_gate_wait_seconds", "");
@@ -175,7 +177,10 @@ impl Metrics {
 }
 
 fn gauge(out: &mut String, name: &str, kind: &str, help: &str, value: u64) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
 }
 
 /// A label value as the text format wants it.
@@ -203,7 +208,9 @@ mod tests {
                 .to_owned()
         };
         assert_eq!(
-            line("tipline_http_request_duration_seconds_bucket{method=\"GET\",route=\"/report\",le=\"0.001\"}"),
+            line(
+                "tipline_http_request_duration_seconds_bucket{method=\"GET\",route=\"/report\",le=\"0.001\"}"
+            ),
             "tipline_http_request_duration_seconds_bucket{method=\"GET\",route=\"/report\",le=\"0.001\"} 0"
         );
         assert!(line("tipline_http_request_duration_seconds_bucket{method=\"GET\",route=\"/report\",le=\"0.002\"}").ends_with(" 1"));

@@ -242,8 +242,10 @@ impl Db {
     where
         E: From<diesel::result::Error> + From<anyhow::Error>,
     {
-        let mut conn = timed(&crate::metrics::METRICS.pool_wait_write, || self.write.get())
-            .context("waiting for the database writer")?;
+        let mut conn = timed(&crate::metrics::METRICS.pool_wait_write, || {
+            self.write.get()
+        })
+        .context("waiting for the database writer")?;
         immediate_transaction(&mut conn, f)
     }
 

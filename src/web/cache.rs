@@ -189,7 +189,9 @@ impl PageCache {
         builder: impl FnOnce(Caching) -> HttpResponseBuilder,
     ) -> Option<HttpResponse> {
         let entry = self.get(key, fresh)?;
-        crate::metrics::METRICS.page_cache_hits.fetch_add(1, Relaxed);
+        crate::metrics::METRICS
+            .page_cache_hits
+            .fetch_add(1, Relaxed);
         Some(answer(req, &entry, splices, builder))
     }
 

@@ -45,7 +45,7 @@ fn may_read(state: &AppState, req: &HttpRequest) -> bool {
     let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
         .iter()
         .any(|h| req.headers().contains_key(*h));
-    req.peer_addr().is_some_and(|peer| {
-        peer.ip().is_loopback() && !state.trusted_proxies.contains(&peer.ip())
-    }) && !forwarded
+    req.peer_addr()
+        .is_some_and(|peer| peer.ip().is_loopback() && !state.trusted_proxies.contains(&peer.ip()))
+        && !forwarded
 }
