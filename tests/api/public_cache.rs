@@ -63,13 +63,13 @@ on_both_backends! {
             ("/", "发现安全生产隐患？在线举报", "Report it online"),
             ("/track", "用 16 位回执查询举报的办理进度", "Follow your report with its 16-digit receipt"),
             ("/stats", "安全生产隐患举报的公开统计", "Public statistics of work-safety hazard reports"),
-            ("/exposures", "重大事故隐患公开曝光名单", "The public list of major work-safety hazards"),
+            ("/exposures", "安全生产重大事故隐患公开曝光名单", "The public list of major work-safety hazards"),
         ];
         for (path, zh, en) in pages {
             let plain = app.get(path);
             assert_eq!(plain.status, 200, "{path}");
             assert!(plain.text.contains(&format!("<meta name=\"description\" content=\"{zh}")), "{path}: {}", plain.text);
-            assert!(app.get(&format!("{path}?lang=en")).text.contains(en), "{path} in English");
+            assert!(app.get_lang(path, "en").text.contains(en), "{path} in English");
 
             let (status, h, body) = raw(&app, path, &[("accept-encoding", "gzip, deflate, br")]);
             assert_eq!((status, h.encoding.as_deref()), (200, Some("br")), "{path}");
