@@ -165,7 +165,7 @@ fn split(text: &str, markers: &[&'static str]) -> Body {
         .filter_map(|m| rest.find(m).map(|at| (at, *m)))
         .min_by_key(|(at, _)| *at)
     {
-        parts.push(Bytes::copy_from_slice(rest[..at].as_bytes()));
+        parts.push(Bytes::copy_from_slice(&rest.as_bytes()[..at]));
         slots.push(marker);
         rest = &rest[at + marker.len()..];
     }
