@@ -5,6 +5,10 @@
 #
 #   bench/run.sh            # 10 s a route, 2 threads, 32 connections
 #   DURATION=30s bench/run.sh
+#   FEATURES=mimalloc bench/run.sh   # the same with mimalloc as the allocator
+#
+# Public pages are asked as a browser asks them (Accept-Encoding: gzip, deflate, br); the RSS of
+# the SQLite instance is sampled after each phase.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -13,7 +17,8 @@ THREADS=${THREADS:-2}
 PG=${TIPLINE_BENCH_PG:-postgres://postgres@127.0.0.1:5432/test}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 
-cargo build --release --bin tipline --example bench-hello
+FEATURES=${FEATURES:-}
+cargo build --release --bin tipline --example bench-hello ${FEATURES:+--features "$FEATURES"}
 BIN=target/release/tipline
 HELLO=target/release/examples/bench-hello
 work=$(mktemp -d)
@@ -29,13 +34,24 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 1 300); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
 
-start_tipline() { # $1 = database URL; prints the base URL
+# Sets $base (the URL) and $pid. Not called in a command substitution: that would run it in a
+# subshell, whose pids+=() the cleanup trap never sees (the servers used to outlive the script).
+start_tipline() { # $1 = database URL
   local port; port=$(free_port)
   TIPLINE_DATABASE_URL="$1" TIPLINE_BIND="127.0.0.1:$port" TIPLINE_DATA_DIR="$work/data-$port" \
     TIPLINE_CONFIG_DIR="$PWD/config" TIPLINE_RATE_LIMITS=off TIPLINE_LOG=warn "$BIN" serve >/dev/null 2>&1 &
-  pids+=($!)
+  pid=$!
+  pids+=("$pid")
   wait_up "http://127.0.0.1:$port/healthz"
-  echo "http://127.0.0.1:$port"
+  base="http://127.0.0.1:$port"
+}
+rss=()
+sample_rss() { # $1 = label: the resident and peak memory of the SQLite instance now
+  local now peak
+  now=$(awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$lite_pid/status")
+  peak=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$lite_pid/status")
+  echo "RSS $1: $now MB (peak $peak MB)"
+  rss+=("$1|$now|$peak")
 }
 
 TIP='{"sector":"fire_safety","street":"jiangtou","address":"江头北路216号负一楼","description":"地下车库消防通道被杂物堵死，消防车进不来。","severity":"general","anonymous":true,"wants_reward":false}'
@@ -47,22 +63,50 @@ run() { # $1 = label, $2 = URL, $3 = lua script or empty, $4 = body or empty
   else
     out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s bench/report.lua "$2")
   fi
-  local line; line=$(grep '^RESULT' <<<"$out")
+  record "$1" "$out"
+}
+record() { # $1 = label, $2 = wrk's output
+  local line; line=$(grep '^RESULT' <<<"$2")
   echo "$1: $line"
   rows+=("$1|$line")
+}
+BROWSER='Accept-Encoding: gzip, deflate, br'
+page() { # $1 = label, $2 = URL: a public page as a browser asks for it
+  record "$1" "$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -H "$BROWSER" -s bench/report.lua "$2")"
 }
 cat bench/post.lua bench/report.lua > bench/combined-$$.lua
 trap 'rm -f bench/combined-$$.lua; cleanup' EXIT
 
-port=$(free_port); "$HELLO" "127.0.0.1:$port" & pids+=($!)
+port=$(free_port); "$HELLO" "127.0.0.1:$port" & pids+=("$!")
 wait_up "http://127.0.0.1:$port/"
 run 'bare actix-web "hello" (ceiling)' "http://127.0.0.1:$port/"
 
-lite=$(start_tipline "sqlite://$work/bench.db")
-run 'GET /report (form page)' "$lite/report"
+start_tipline "sqlite://$work/bench.db"
+lite=$base lite_pid=$pid
+sample_rss 'started'
+for p in / /report /track /stats /exposures; do
+  page "GET $p (public page, br)" "$lite$p"
+done
+run 'GET /report (public page, no compression asked)' "$lite/report"
+sample_rss 'after the public pages'
 run 'POST /api/v1/tips, SQLite (synchronous=FULL, durable)' "$lite/api/v1/tips" post "$TIP"
+sample_rss 'after 32 clients submitting'
+# Point 3: public pages while 32 clients submit tips (argon2-bound): readers on 8 connections.
+for p in /report /stats; do
+  BODY="$TIP" wrk -t1 -c32 -d"$DURATION" -s bench/combined-$$.lua "$lite/api/v1/tips" >"$work/submitters.out" &
+  subs=$!
+  sleep 1
+  record "GET $p (8 readers) while 32 clients POST /api/v1/tips" \
+    "$(wrk -t1 -c8 -d"$(( ${DURATION%s} - 2 ))s" -H "$BROWSER" -s bench/report.lua "$lite$p")"
+  wait "$subs"
+  record "  ↳ the 32 submitters meanwhile" "$(cat "$work/submitters.out")"
+done
 receipt=$(curl -fs -H 'content-type: application/json' -d "$TIP" "$lite/api/v1/tips" | python3 -c 'import json,sys; print(json.load(sys.stdin)["receipt"])')
 run 'POST /api/v1/track (argon2id look-up)' "$lite/api/v1/track" post "{\"receipt\":\"$receipt\"}"
+sample_rss 'after 32 concurrent look-ups'
+curl -fs "$lite/metrics" | grep -E '^tipline_(hash_gate_wait_seconds_(sum|count)|db_pool_wait_seconds_(sum|count))' || true
+sleep 5
+sample_rss 'five seconds later, idle'
 tips_sqlite=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select count(*) from tips').fetchone()[0])")
 
 # The staff queue with 10,000 tips: a fresh database, seeded directly, read as the coordinator
@@ -78,7 +122,7 @@ done
 qport=$(free_port)
 TIPLINE_DATABASE_URL="sqlite://$qdb" TIPLINE_BIND="127.0.0.1:$qport" TIPLINE_DATA_DIR="$work/data-queue" \
   TIPLINE_CONFIG_DIR="$PWD/config" TIPLINE_RATE_LIMITS=off TIPLINE_LOG=warn "$BIN" serve >/dev/null 2>&1 &
-pids+=($!)
+pids+=("$!")
 wait_up "http://127.0.0.1:$qport/healthz"
 cookie_of() { curl -s -o /dev/null -D - -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"bench password 123\"}" "http://127.0.0.1:$qport/api/v1/staff/session" | sed -n 's/^[Ss]et-[Cc]ookie: \(tipline_staff=[^;]*\).*/\1/p'; }
 coord_cookie=$(cookie_of coordinator)
@@ -94,12 +138,13 @@ run_cookie() { # $1 label, $2 url, $3 cookie
 run_cookie "GET /staff (queue page, coordinator, $QUEUE_TIPS tips)" "http://127.0.0.1:$qport/staff" "$coord_cookie"
 run_cookie "GET /api/v1/staff/tips (one department's officer, $QUEUE_TIPS tips)" "http://127.0.0.1:$qport/api/v1/staff/tips" "$officer_cookie"
 run_cookie "GET /staff/dashboard (coordinator, default 12 weeks of $QUEUE_TIPS tips over 120 days)" "http://127.0.0.1:$qport/staff/dashboard" "$coord_cookie"
-run 'GET /exposures (public list)' "http://127.0.0.1:$qport/exposures"
+page "GET /exposures (public list, on the instance serving the staff rows)" "http://127.0.0.1:$qport/exposures"
 
 pg_note="not run (no PostgreSQL at $PG)"
 if psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null 2>&1; then
   sep='?'; [[ "$PG" == *\?* ]] && sep='&'
-  pgapp=$(start_tipline "$PG${sep}options=-csearch_path%3D$schema")
+  start_tipline "$PG${sep}options=-csearch_path%3D$schema"
+  pgapp=$base
   run 'POST /api/v1/tips, PostgreSQL (pool 8)' "$pgapp/api/v1/tips" post "$TIP"
   pg_note="$(psql "$PG" -Atc "SELECT count(*) FROM $schema.tips") tips stored"
 fi
@@ -116,13 +161,24 @@ mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
   echo "- machine: $(nproc) cores ($cpu), $mem memory, $(uname -sr)"
   echo "- tips stored during the SQLite run: $tips_sqlite; PostgreSQL: $pg_note; staff queue: $QUEUE_TIPS seeded tips"
   echo
-  echo "| route | req/s | p50 ms | p99 ms | max ms | errors | non-2xx |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "- allocator: ${FEATURES:-system}; command: \`${FEATURES:+FEATURES=$FEATURES }DURATION=$DURATION bash bench/run.sh\`"
+  echo
+  echo "| route | req/s | of the ceiling | p50 ms | p99 ms | max ms | errors | non-2xx |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  ceiling=""
   for r in "${rows[@]}"; do
     label=${r%%|*}; line=${r#*|}
     get() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$line"; }
-    echo "| $label | $(get rps) | $(get p50) | $(get p99) | $(get max) | $(get errors) | $(get non2xx) |"
+    rps=$(get rps); ceiling=${ceiling:-$rps}
+    ratio=$(python3 -c "print(f'{100*$rps/$ceiling:.1f}%')")
+    echo "| $label | $rps | $ratio | $(get p50) | $(get p99) | $(get max) | $(get errors) | $(get non2xx) |"
   done
+  echo
+  echo "Resident memory of the SQLite instance (VmRSS, and the peak VmHWM), sampled after each phase:"
+  echo
+  echo "| after | RSS MB | peak MB |"
+  echo "| --- | ---: | ---: |"
+  for r in "${rss[@]}"; do IFS='|' read -r l now peak <<<"$r"; echo "| $l | $now | $peak |"; done
   echo
   cat bench/NOTES.md
 } > BENCHMARKS.md

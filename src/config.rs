@@ -53,6 +53,11 @@ pub struct Settings {
     /// Comma-separated in the environment. Secret.
     #[serde(default, skip_serializing, deserialize_with = "secret_list")]
     pub open311_api_keys: Vec<SecretString>,
+    /// A bearer token that lets `/metrics` be read from elsewhere than this host (Prometheus
+    /// sends `Authorization: Bearer …`). Unset: only a direct request from loopback, not
+    /// through a proxy, may read it. Secret.
+    #[serde(default, skip_serializing)]
+    pub metrics_token: Option<SecretString>,
     /// Proxies whose `X-Forwarded-For` is believed (comma-separated in the environment).
     #[serde(deserialize_with = "addresses")]
     pub trusted_proxies: Vec<IpAddr>,
@@ -495,6 +500,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "Tipline <noreply@tipline.invalid>".into(),
             open311_api_keys: Vec::new(),
+            metrics_token: None,
             trusted_proxies: Vec::new(),
             secure_cookies: false,
             log: "info".into(),

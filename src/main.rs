@@ -13,6 +13,10 @@ use tipline::services::{Clock, ServiceError, Services};
 use tipline::startup::{self, Application};
 use tipline::{db, telemetry};
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "tipline",

@@ -74,6 +74,7 @@ impl Application {
             ),
             secure_cookies: settings.secure_cookies,
             open311_keys: settings.open311_api_keys.clone(),
+            metrics_token: settings.metrics_token.clone(),
             stats: settings.stats.clone(),
         });
         let settings_for_app = settings.clone();
@@ -82,6 +83,9 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(web::security::reject_nul))
                 .wrap(actix_web::middleware::from_fn(web::form::pace_bodies))
                 .wrap_fn(web::pages::error_pages)
+                // gzip or brotli for text a client accepts compressed (kept public pages come
+                // compressed already, and are passed through).
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap_fn(web::access_log)
                 .app_data(state.clone())
                 .configure(|cfg| web::extractors(cfg, &settings_for_app))

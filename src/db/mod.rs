@@ -261,7 +261,8 @@ impl Db {
 
     /// A connection for reading.
     pub fn read(&self) -> anyhow::Result<PooledConn> {
-        self.read.get().context("waiting for a database connection")
+        timed(&crate::metrics::METRICS.pool_wait_read, || self.read.get())
+            .context("waiting for a database connection")
     }
 
     /// Runs `f` in one write transaction: on SQLite on the single writer with `BEGIN IMMEDIATE`
@@ -271,10 +272,10 @@ impl Db {
     where
         E: From<diesel::result::Error> + From<anyhow::Error>,
     {
-        let mut conn = self
-            .write
-            .get()
-            .context("waiting for the database writer")?;
+        let mut conn = timed(&crate::metrics::METRICS.pool_wait_write, || {
+            self.write.get()
+        })
+        .context("waiting for the database writer")?;
         immediate_transaction(&mut conn, f)
     }
 
@@ -283,6 +284,22 @@ impl Db {
         let mut conn = self.write.get().context("connecting to migrate")?;
         run_migrations(&mut conn)
     }
+}
+
+/// Takes a pooled connection, counting the wait (and a timeout) for `/metrics`.
+fn timed(
+    wait: &crate::metrics::Histogram,
+    get: impl FnOnce() -> Result<PooledConn, r2d2::Error>,
+) -> Result<PooledConn, r2d2::Error> {
+    let started = std::time::Instant::now();
+    let got = get();
+    wait.observe(started.elapsed());
+    if got.is_err() {
+        crate::metrics::METRICS
+            .pool_timeouts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    got
 }
 
 /// `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL, through the inner connections'

@@ -75,8 +75,11 @@ impl Services {
             .trim()
             .parse()
             .map_err(|_| ServiceError::field("action", "unknown_action"))?;
-        self.db
-            .write(|conn| self.act_in(conn, staff, case_number, input, action))
+        let done = self
+            .db
+            .write(|conn| self.act_in(conn, staff, case_number, input, action))?;
+        self.public_changed();
+        Ok(done)
     }
 
     /// Records an enterprise and links the tip to it, in one transaction: the link is the

@@ -104,7 +104,9 @@ impl Services {
                     at: now,
                 },
             )
-        })
+        })?;
+        self.public_changed();
+        Ok(())
     }
 
     /// Takes a case off the public list, with the reason (coordinator).
@@ -142,7 +144,9 @@ impl Services {
                     at: now,
                 },
             )
-        })
+        })?;
+        self.public_changed();
+        Ok(())
     }
 
     /// The public list, newest first.

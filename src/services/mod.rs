@@ -141,6 +141,9 @@ pub struct Services {
     pub proofs: proof::Proofs,
     /// How long case content and finance records are kept.
     pub retention: crate::config::Retention,
+    /// Bumped after each committed change to what the public exposure list shows (a
+    /// publication, a withdrawal, a case action), so its kept page is rendered again.
+    public_version: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Services {
@@ -195,6 +198,7 @@ impl Services {
             clock,
             proofs: proof::Proofs::new(&settings.proof_of_work, &keys.session)?,
             retention: settings.retention.clone(),
+            public_version: Arc::default(),
         })
     }
 
@@ -212,6 +216,18 @@ impl Services {
 }
 
 impl Services {
+    /// The version of the public exposure list's data in this instance (see `web::cache`).
+    pub fn public_version(&self) -> u64 {
+        self.public_version
+            .load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Marks the public exposure list's data changed; called after the change committed.
+    fn public_changed(&self) {
+        self.public_version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
     /// A keyed one-way hash (hex) of a personal value, for matching without storing it: the
     /// same value gives the same hash in this installation only.
     pub fn keyed_hash(&self, purpose: &str, value: &str) -> String {

@@ -35,6 +35,12 @@ pub enum ReporterNews {
 }
 
 impl Services {
+    /// Mails in the outbox not yet sent (for `/metrics`).
+    pub fn outbox_depth(&self) -> ServiceResult<i64> {
+        let mut c = self.db.read()?;
+        Ok(outbox::counts(&mut c)?.0)
+    }
+
     pub(super) fn link(&self, path: &str) -> String {
         format!("{}{path}", self.public_url.trim_end_matches('/'))
     }

@@ -2,6 +2,7 @@
 //! error handling (never serde text in a body), and the access log.
 
 pub mod api;
+pub mod cache;
 pub mod enterprises;
 pub mod error;
 pub mod extract;
@@ -12,6 +13,7 @@ pub mod hazards_api;
 pub mod i18n;
 pub mod inspections;
 pub mod lists;
+pub mod metrics;
 pub mod open311;
 pub mod oversight;
 pub mod pages;
@@ -71,6 +73,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Open311 API keys; empty means none is required.
     pub open311_keys: Vec<secrecy::SecretString>,
+    /// Lets `/metrics` be read from elsewhere than loopback (see [`metrics`]).
+    pub metrics_token: Option<secrecy::SecretString>,
     pub stats: crate::config::StatsSettings,
 }
 
@@ -143,6 +147,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         get    "/stats"                               => public::stats,
         get    "/exposures"                           => public::exposures,
         get    "/static/{file}"                       => render::static_file,
+        get    "/favicon.ico"                         => render::favicon,
+        get    "/robots.txt"                          => render::robots,
+        get    "/metrics"                             => metrics::metrics,
         get    "/staff/login"                         => staff::signin::login_form,
         post   "/staff/login"                         => staff::signin::login_submit,
         post   "/staff/logout"                        => staff::signin::logout,
@@ -424,6 +431,11 @@ where
             );
         }
         security::log_access(&method, &path, res.status().as_u16(), started);
+        // By route pattern, never the path (it may carry a case number); paths no route
+        // matched count together.
+        let route = res.request().match_pattern();
+        let route = route.as_deref().unwrap_or("unmatched");
+        crate::metrics::METRICS.request(&method, route, started.elapsed());
         Ok(res)
     }
 }

@@ -3,6 +3,7 @@
 //! always comes back with what was typed.
 
 use super::AppState;
+use super::cache::{Fresh, Key};
 use super::form::{self, ReadError, ReportForm};
 use super::i18n::Lang;
 use super::pages::{Choice, Names, Page, Prefill};
@@ -24,15 +25,27 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// How long the kept statistics and exposure pages may lag a change made elsewhere (another
+/// instance on the same database; this instance's own changes to the exposure list show at
+/// once). See `web::cache`.
+const PUBLIC_DATA_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The kept rendering of a public page in a language (`variant` tells renderings apart).
+fn key(page: &'static str, lang: Lang, variant: &'static str) -> Key {
+    Key {
+        page,
+        lang,
+        variant,
+    }
+}
+
 pub async fn index(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
-    let ctx = state.pages.context(lang, Some("/"));
-    state.pages.render(
-        &req,
-        "public/index.html",
-        &ctx,
-        StatusCode::OK,
-        Caching::Revalidate,
-    )
+    let key = (key("/", lang, ""), Fresh::Forever);
+    state.pages.cached(&req, key, &[], || {
+        let mut ctx = state.pages.context(lang, Some("/"));
+        ctx.insert("description", "meta-index");
+        ("public/index.html", ctx, Caching::Revalidate)
+    })
 }
 
 /// `?urgent=1` puts the emergency numbers first. Read by hand: a malformed query string must
@@ -58,8 +71,44 @@ pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lan
         enterprise,
         ..ReportForm::blank()
     };
-    let view = ReportView::new(&req, form, FormErrors::default(), 0);
-    render_report(&state, &req, lang, &view, StatusCode::OK)
+    let prefilled = [&form.sector, &form.street, &form.enterprise]
+        .iter()
+        .any(|v| !v.is_empty());
+    if prefilled || past_burst(&state, &req) {
+        // A poster's link (one of many combinations), or an address that gets a challenge
+        // with its form: rendered each time rather than kept.
+        let view = ReportView::new(&req, form, FormErrors::default(), 0);
+        return render_report(&state, &req, lang, &view, StatusCode::OK);
+    }
+    // The blank form is kept; its submission id and the latest time it accepts are spliced in.
+    const SUBMISSION: &str = "tipline-splice-submission-id";
+    const NOW: &str = "tipline-splice-now-local";
+    let urgent = is_urgent(&req);
+    let variant = if urgent { "urgent" } else { "" };
+    let (id, now) = (form::new_submission_id(), now_local(&state));
+    let splices = [(SUBMISSION, id.as_str()), (NOW, now.as_str())];
+    let key = (key("/report", lang, variant), Fresh::Forever);
+    state.pages.cached(&req, key, &splices, || {
+        let form = ReportForm {
+            submission_id: SUBMISSION.to_owned(),
+            ..ReportForm::blank()
+        };
+        let view = ReportView::new(&req, form, FormErrors::default(), 0);
+        let mut ctx = report_context(&state, lang, &view);
+        ctx.insert("now_local", NOW);
+        ("public/report.html", ctx, Caching::NoStore)
+    })
+}
+
+/// The deployment's local time now, to the minute, as a `datetime-local` value.
+fn now_local(state: &AppState) -> String {
+    state
+        .services
+        .clock
+        .now()
+        .with_timezone(&state.services.offset)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
@@ -399,6 +448,26 @@ fn render_report(
     view: &ReportView,
     status: StatusCode,
 ) -> HttpResponse {
+    let mut ctx = report_context(state, lang, view);
+    // An address already past its burst gets its challenge with the form, so the script has
+    // answered it by the time the form is sent.
+    if view.challenge.is_none() && past_burst(state, req) {
+        ctx.insert("challenge", &state.services.offer_challenge());
+    }
+    state
+        .pages
+        .render(req, "public/report.html", &ctx, status, Caching::NoStore)
+}
+
+/// Whether the request's address is past its submission burst (its form carries a challenge,
+/// so it is rendered for it rather than kept).
+fn past_burst(state: &AppState, req: &HttpRequest) -> bool {
+    let ip = client_ip(req, &state.trusted_proxies);
+    state.limiters.past_submission_burst(ip)
+}
+
+/// What the report form's template reads.
+fn report_context(state: &AppState, lang: Lang, view: &ReportView) -> tera::Context {
     let catalog = &state.services.catalog;
     let names = Names::new(catalog, lang);
     let sectors: Vec<Hinted> = (names.sector_choices().into_iter())
@@ -415,19 +484,14 @@ fn render_report(
     for (id, msgs) in &view.errors.by_field {
         all_errors.insert(id, msgs.clone());
     }
-    let now_local = state
-        .services
-        .clock
-        .now()
-        .with_timezone(&state.services.offset)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
+    let now_local = now_local(state);
     let switch = if view.urgent {
         "/report?urgent=1"
     } else {
         "/report"
     };
     let mut ctx = state.pages.context(lang, Some(switch));
+    ctx.insert("description", "meta-report");
     ctx.insert("urgent", &view.urgent);
     ctx.insert("form", &view.form);
     ctx.insert("errors", &all_errors);
@@ -441,19 +505,9 @@ fn render_report(
         "kept_photos_text",
         &lang.field("photos-kept", &[("count", view.kept_photos as i64)]),
     );
-    // An address already past its burst gets its challenge with the form, so the script has
-    // answered it by the time the form is sent.
-    let ip = client_ip(req, &state.trusted_proxies);
-    let challenge = match &view.challenge {
-        Some(c) => Some(c.clone()),
-        None if state.limiters.past_submission_burst(ip) => state.services.offer_challenge(),
-        None => None,
-    };
-    ctx.insert("challenge", &challenge);
+    ctx.insert("challenge", &view.challenge);
     ctx.insert("send_when_solved", &view.send_when_solved);
-    state
-        .pages
-        .render(req, "public/report.html", &ctx, status, Caching::NoStore)
+    ctx
 }
 
 /// Percent-encodes text for a `data:` URL.
@@ -502,8 +556,14 @@ fn render_receipt(
     )
 }
 
+/// The blank follow-up form: the same for everyone, so kept (and revalidated, not `no-store`:
+/// it shows nothing of a case).
 pub async fn track_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
-    render_track(&state, &req, lang, &TrackPage::default(), StatusCode::OK)
+    let key = (key("/track", lang, ""), Fresh::Forever);
+    state.pages.cached(&req, key, &[], || {
+        let ctx = track_context(&state, lang, &TrackPage::default());
+        ("public/track.html", ctx, Caching::Revalidate)
+    })
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -704,12 +764,21 @@ fn render_track(
     page: &TrackPage,
     status: StatusCode,
 ) -> HttpResponse {
+    let ctx = track_context(state, lang, page);
+    state
+        .pages
+        .render(req, "public/track.html", &ctx, status, Caching::NoStore)
+}
+
+/// What the follow-up page's template reads.
+fn track_context(state: &AppState, lang: Lang, page: &TrackPage) -> tera::Context {
     let names = Names::new(&state.services.catalog, lang);
     let tip = (page.tip.as_ref()).map(|t| t.in_words(names, state.services.offset));
     // A found case keeps no language link: leaving would mean typing the receipt again.
     let mut ctx = state
         .pages
         .context(lang, if tip.is_some() { None } else { Some("/track") });
+    ctx.insert("description", "meta-track");
     ctx.insert("tip", &tip);
     ctx.insert("receipt_value", &page.receipt_value);
     ctx.insert("receipt_error", &page.receipt_error);
@@ -726,12 +795,14 @@ fn render_track(
         "photos_added_text",
         &lang.t_args("track-photos-added", &[("count", page.photos_added as i64)]),
     );
-    state
-        .pages
-        .render(req, "public/track.html", &ctx, status, Caching::NoStore)
+    ctx
 }
 
 pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
+    let key = (key("/stats", lang, ""), Fresh::For(PUBLIC_DATA_TTL));
+    if let Some(kept) = state.pages.kept(&req, &key.0, key.1, &[]) {
+        return kept;
+    }
     let (min, months) = (state.stats.min_cell, state.stats.months);
     let got = state
         .services
@@ -742,15 +813,14 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> 
         Err(e) => return internal_error(&state, &req, lang, "public statistics", &e),
     };
     let mut ctx = state.pages.context(lang, Some("/stats"));
+    ctx.insert("description", "meta-stats");
     ctx.insert("totals", &stats.totals);
     ctx.insert("rewards_paid", &stats.rewards_paid);
     ctx.insert("rewards_yuan", &stats.rewards_yuan);
     ctx.insert("tables", &stats.tables);
     ctx.insert("suppressed_note", &stats.suppressed_note);
-    let (ok, caching) = (StatusCode::OK, Caching::Revalidate);
-    state
-        .pages
-        .render(&req, "public/stats.html", &ctx, ok, caching)
+    let page = ("public/stats.html", &ctx, Caching::Revalidate);
+    state.pages.keep(&req, key, page, &[])
 }
 
 /// A public page that failed: logged, and a 500 page in the reader's language.
@@ -774,6 +844,15 @@ fn internal_error(
 /// The public exposure list (公开曝光): what the coordinator published, newest first, and
 /// whether each hazard was rectified.
 pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
+    // The version is read before the list: a change committed meanwhile renders it again.
+    let version = state.services.public_version();
+    let key = (
+        key("/exposures", lang, ""),
+        Fresh::Version(version, PUBLIC_DATA_TTL),
+    );
+    if let Some(kept) = state.pages.kept(&req, &key.0, key.1, &[]) {
+        return kept;
+    }
     let list = state
         .services
         .blocking(move |s| s.public_exposures(lang))
@@ -783,12 +862,8 @@ pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang)
         Err(e) => return internal_error(&state, &req, lang, "the exposure list", &e),
     };
     let mut ctx = state.pages.context(lang, Some("/exposures"));
+    ctx.insert("description", "meta-exposures");
     ctx.insert("items", &items);
-    state.pages.render(
-        &req,
-        "public/exposures.html",
-        &ctx,
-        StatusCode::OK,
-        Caching::Revalidate,
-    )
+    let page = ("public/exposures.html", &ctx, Caching::Revalidate);
+    state.pages.keep(&req, key, page, &[])
 }

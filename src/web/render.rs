@@ -3,11 +3,12 @@
 //! page carries (no caching of anything that may show a receipt, a strict CSP, the language
 //! cookie when `?lang=` chose one).
 
+use super::cache::{Fresh, Key, Splice};
 use super::i18n::{COOKIE, Lang};
 pub use crate::i18n::{local_date, local_datetime};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 use tera::{Context, Tera};
@@ -67,10 +68,16 @@ const TEMPLATES: &[(&str, &str)] = templates!(
 
 pub const CSS: &str = include_str!("../../static/css/site.css");
 pub const JS: &str = include_str!("../../static/js/site.js");
+pub const FAVICON: &str = include_str!("../../static/img/favicon.svg");
+
+/// Crawlers may read the public pages, never the staff's, finance's or the API's.
+const ROBOTS: &str = "User-agent: *\nAllow: /\nDisallow: /staff\nDisallow: /finance\nDisallow: /api/\nDisallow: /open311/\nDisallow: /metrics\n";
 
 /// Content Security Policy of every page: nothing from elsewhere, no inline script or style.
+/// `connect-src 'self'` lets a crawler's page-side fetch of `/robots.txt` through (Lighthouse
+/// reads it so); our script fetches nothing, and nothing can be fetched from elsewhere.
 const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; \
-                   form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+                   connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 fn version(content: &str) -> String {
     hex::encode(&Sha256::digest(content.as_bytes())[..6])
@@ -78,8 +85,11 @@ fn version(content: &str) -> String {
 
 pub struct Pages {
     tera: Tera,
+    /// Rendered public pages (see [`super::cache`]).
+    cache: super::cache::PageCache,
     css_url: String,
     js_url: String,
+    favicon_url: String,
     secure_cookies: bool,
 }
 
@@ -105,8 +115,10 @@ impl Pages {
             .context("compiling the page templates")?;
         Ok(Pages {
             tera,
+            cache: super::cache::PageCache::default(),
             css_url: format!("/static/site.css?v={}", version(CSS)),
             js_url: format!("/static/site.js?v={}", version(JS)),
+            favicon_url: format!("/static/favicon.svg?v={}", version(FAVICON)),
             secure_cookies,
         })
     }
@@ -119,6 +131,7 @@ impl Pages {
         ctx.insert("html_lang", lang.code());
         ctx.insert("css", &self.css_url);
         ctx.insert("js", &self.js_url);
+        ctx.insert("favicon", &self.favicon_url);
         let other = match lang {
             Lang::Zh => Lang::En,
             Lang::En => Lang::Zh,
@@ -150,15 +163,29 @@ impl Pages {
         status: StatusCode,
         caching: Caching,
     ) -> HttpResponse {
-        let body = match self.tera.render(name, ctx) {
-            Ok(body) => body,
-            Err(e) => {
-                tracing::error!(template = name, error = %e, "rendering a page failed");
-                return HttpResponse::InternalServerError()
-                    .content_type("text/plain; charset=utf-8")
-                    .body("500");
-            }
-        };
+        match self.text(name, ctx) {
+            Some(body) => self.headers(req, status, caching).body(body),
+            None => rendering_failed(),
+        }
+    }
+
+    fn text(&self, name: &str, ctx: &Context) -> Option<String> {
+        self.tera
+            .render(name, ctx)
+            .inspect_err(
+                |e| tracing::error!(template = name, error = %e, "rendering a page failed"),
+            )
+            .ok()
+    }
+
+    /// The headers of a page: its type, the CSP, how it may be cached, and the language cookie
+    /// when `?lang=` chose one.
+    fn headers(
+        &self,
+        req: &HttpRequest,
+        status: StatusCode,
+        caching: Caching,
+    ) -> HttpResponseBuilder {
         let mut resp = HttpResponse::build(status);
         resp.content_type("text/html; charset=utf-8")
             .insert_header(("Content-Security-Policy", CSP))
@@ -169,7 +196,7 @@ impl Pages {
                     Caching::Revalidate => "no-cache",
                 },
             ))
-            .insert_header(("Vary", "Cookie, Accept-Language"));
+            .insert_header(("Vary", "Cookie, Accept-Language, Accept-Encoding"));
         if let Some(lang) = Lang::from_query(req) {
             resp.cookie(
                 Cookie::build(COOKIE, lang.code())
@@ -181,7 +208,53 @@ impl Pages {
                     .finish(),
             );
         }
-        resp.body(body)
+        resp
+    }
+
+    /// A public page from its kept bytes, if they are still fresh (see [`super::cache`]).
+    pub fn kept(
+        &self,
+        req: &HttpRequest,
+        key: &Key,
+        fresh: Fresh,
+        splices: &[Splice<'_>],
+    ) -> Option<HttpResponse> {
+        self.cache.serve(req, key, fresh, splices, |caching| {
+            self.headers(req, StatusCode::OK, caching)
+        })
+    }
+
+    /// Renders a public page (200), keeps its bytes and answers with them; `splices` name the
+    /// markers in `ctx` to fill per request.
+    pub fn keep(
+        &self,
+        req: &HttpRequest,
+        (key, fresh): (Key, Fresh),
+        (name, ctx, caching): (&str, &Context, Caching),
+        splices: &[Splice<'_>],
+    ) -> HttpResponse {
+        let Some(text) = self.text(name, ctx) else {
+            return rendering_failed();
+        };
+        self.cache
+            .keep(req, (key, fresh), (text, caching), splices, |caching| {
+                self.headers(req, StatusCode::OK, caching)
+            })
+    }
+
+    /// [`Pages::kept`], else [`Pages::keep`] what `make` gives (a page needing no I/O).
+    pub fn cached(
+        &self,
+        req: &HttpRequest,
+        (key, fresh): (Key, Fresh),
+        splices: &[Splice<'_>],
+        make: impl FnOnce() -> (&'static str, Context, Caching),
+    ) -> HttpResponse {
+        if let Some(resp) = self.kept(req, &key, fresh, splices) {
+            return resp;
+        }
+        let (name, ctx, caching) = make();
+        self.keep(req, (key, fresh), (name, &ctx, caching), splices)
     }
 
     /// A page as text, for a file rather than a response (`tipline report`).
@@ -235,12 +308,35 @@ impl Pages {
     }
 }
 
+/// `/favicon.ico`, which browsers ask for by themselves: the same icon (as SVG), a day.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(FAVICON)
+}
+
+/// `/robots.txt`.
+pub async fn robots() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(ROBOTS)
+}
+
+fn rendering_failed() -> HttpResponse {
+    HttpResponse::InternalServerError()
+        .content_type("text/plain; charset=utf-8")
+        .body("500")
+}
+
 /// Serves the embedded stylesheet and script; their URLs carry a content hash, so they may be
 /// cached for a year.
 pub async fn static_file(req: HttpRequest) -> HttpResponse {
     let (body, content_type) = match req.match_info().query("file") {
         "site.css" => (CSS, "text/css; charset=utf-8"),
         "site.js" => (JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return HttpResponse::NotFound().finish(),
     };
     HttpResponse::Ok()

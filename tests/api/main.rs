@@ -25,6 +25,7 @@ mod oversight;
 mod pages;
 mod posters;
 mod privacy;
+mod public_cache;
 mod reference;
 mod reporter_side;
 mod reports;
