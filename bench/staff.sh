@@ -40,7 +40,7 @@ env_of() { # $1 database URL, $2 data dir
 
 rows=()
 bench_backend() { # $1 label, $2 database URL, $3 seed target, $4 seed backend
-  local label=$1 url=$2 data="$work/data-$1" port base
+  local label=$1 url=$2 data="${KEEP:-$work}/data-$1" port base
   if [ "$4" = sqlite ] && [ -n "${KEEP:-}" ] && [ -s "$3" ]; then
     echo "reusing $3" >&2
   else

@@ -118,13 +118,7 @@ pub fn queue(
     let build = || {
         let mut q = tips::table.into_boxed();
         if let Some(unit) = &f.unit {
-            q = q.filter(exists(
-                tip_units::table.filter(
-                    tip_units::tip_id
-                        .eq(tips::id)
-                        .and(tip_units::unit.eq(unit.clone())),
-                ),
-            ));
+            q = q.filter(reached_by(unit.clone()));
         }
         match f.status.as_deref() {
             Some(QueueFilter::OPEN) => q = q.filter(tips::status.ne_all(final_statuses())),
@@ -295,7 +289,7 @@ pub fn duplicate_candidates(
             .filter(tips::status.ne_all(final_statuses()))
             .into_boxed();
         if let Some(unit) = unit {
-            q = q.filter(attached_to(unit.to_owned()));
+            q = q.filter(reached_by(unit.to_owned()));
         }
         q
     };
@@ -370,6 +364,14 @@ fn attached_to(unit: String) -> _ {
             .filter(tip_units::unit.eq(unit))
             .select(tip_units::tip_id),
     )
+}
+
+/// Whether a unit is attached to the tip of the row at hand, asked row by row: for reads that
+/// walk an index in their own order (the queue, duplicate suggestions) and stop early, where
+/// [`attached_to`]'s list of the unit's tips would make the planner start from that list.
+#[diesel::dsl::auto_type]
+fn reached_by(unit: String) -> _ {
+    exists(tip_units::table.filter(tip_units::tip_id.eq(tips::id).and(tip_units::unit.eq(unit))))
 }
 
 /// Tips joined with their case files (optionally only a unit's), oldest first: what the lists

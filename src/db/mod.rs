@@ -200,6 +200,7 @@ fn slow_query_log() -> Option<Box<dyn diesel::connection::Instrumentation>> {
                 if took >= SLOW_QUERY {
                     let text = query.to_string();
                     let sql = text.split(" -- binds:").next().unwrap_or_default();
+                    let sql: String = sql.chars().take(400).collect();
                     tracing::warn!(ms = took.as_millis() as u64, sql, "slow query");
                 }
             }
