@@ -524,12 +524,17 @@ impl Services {
     pub fn case(&self, staff: &Staff, case_number: &str) -> ServiceResult<CaseView> {
         let mut conn = self.db.read()?;
         let (tip, lead) = self.visible(&mut conn, staff, case_number)?;
-        drop(conn);
-        let (id, now) = (tip.id, self.now());
-        self.db.write(|c| -> ServiceResult<()> {
-            Ok(cases::mark_read(c, id, &reader(staff), now)?)
-        })?;
-        let mut conn = self.db.read()?;
+        // A durable write only when there is something to mark read: with no reporter message
+        // unread, the marker would change no count (a later message is unread either way).
+        let unit = reader(staff);
+        let unread = cases::unread_from_reporter(&mut conn, &[tip.id.0], &unit)?;
+        if !unread.is_empty() {
+            drop(conn);
+            let (id, now) = (tip.id, self.now());
+            self.db
+                .write(|c| -> ServiceResult<()> { Ok(cases::mark_read(c, id, &unit, now)?) })?;
+            conn = self.db.read()?;
+        }
         self.view(&mut conn, staff, tip, lead)
     }
 
