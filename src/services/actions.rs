@@ -431,16 +431,15 @@ impl Services {
         let note = step.note.as_deref().or(step.reason.as_deref());
         self.record(
             conn,
-            &Event {
-                tip_id: tip.id,
-                case_number: &tip.case_number,
-                action: action.as_str(),
-                by: By::Staff(&staff.username),
-                note,
-                reason: step.reason.as_deref(),
-                detail: Some(&format!("{} -> {}", tip.status, next)),
-                at: now,
-            },
+            &Event::new(
+                (tip.id, &tip.case_number),
+                action.as_str(),
+                By::Staff(&staff.username),
+                now,
+            )
+            .note(note)
+            .reason(step.reason.as_deref())
+            .detail(&format!("{} -> {}", tip.status, next)),
         )?;
         if let Some(text) = &step.to_reporter {
             tips::insert_message(conn, tip.id, "staff", Some(&staff.username), text, now)?;

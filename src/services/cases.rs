@@ -757,16 +757,12 @@ impl Services {
             }
             self.record(
                 conn,
-                &Event {
-                    tip_id: tip.id,
-                    case_number,
-                    action: "message",
-                    by: By::Staff(&staff.username),
-                    note: None,
-                    reason: None,
-                    detail: None,
-                    at: now,
-                },
+                &Event::new(
+                    (tip.id, case_number),
+                    "message",
+                    By::Staff(&staff.username),
+                    now,
+                ),
             )?;
             if !tip.anonymous {
                 let sealed = tips::sealed_identity(conn, tip.id)?;

@@ -93,16 +93,13 @@ impl Services {
             )?;
             self.record(
                 conn,
-                &Event {
-                    tip_id: tip.id,
-                    case_number,
-                    action: "exposure_published",
-                    by: By::Staff(&staff.username),
-                    note: None,
-                    reason: None,
-                    detail: Some(&enterprise),
-                    at: now,
-                },
+                &Event::new(
+                    (tip.id, case_number),
+                    "exposure_published",
+                    By::Staff(&staff.username),
+                    now,
+                )
+                .detail(&enterprise),
             )
         })?;
         self.public_changed();
@@ -133,16 +130,14 @@ impl Services {
             exposures::update(conn, &row)?;
             self.record(
                 conn,
-                &Event {
-                    tip_id: tip.id,
-                    case_number,
-                    action: "exposure_withdrawn",
-                    by: By::Staff(&staff.username),
-                    note: Some(&reason),
-                    reason: Some(&reason),
-                    detail: None,
-                    at: now,
-                },
+                &Event::new(
+                    (tip.id, case_number),
+                    "exposure_withdrawn",
+                    By::Staff(&staff.username),
+                    now,
+                )
+                .note(Some(&reason))
+                .reason(Some(&reason)),
             )
         })?;
         self.public_changed();

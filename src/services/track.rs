@@ -166,6 +166,15 @@ impl Services {
         self.blocking(move |s| f(s, hash)).await
     }
 
+    /// The tip a receipt's look-up hash names, looked up on a reader so an unknown receipt
+    /// never takes the writer.
+    fn tip_with_receipt_hash(&self, hash: &str) -> ServiceResult<crate::domain::tip::TipId> {
+        let mut reader = self.db.read()?;
+        Ok(tips::find_by_receipt_hash(&mut reader, hash)?
+            .ok_or(ServiceError::NotFound)?
+            .id)
+    }
+
     /// Hashes a receipt as typed. A malformed receipt is hashed too (as all zeros) so its
     /// answer takes as long as a well-formed unknown one.
     async fn receipt_lookup_hash(&self, typed: &str) -> ServiceResult<Option<String>> {
@@ -232,12 +241,7 @@ impl Services {
     pub async fn reporter_message(&self, receipt: &str, body: &str) -> ServiceResult<()> {
         let body = text_field("body", Some(body), MESSAGE_LEN)?;
         self.with_receipt(receipt, move |s, hash| {
-            // Look first on a reader: an unknown receipt never takes the writer.
-            let mut reader = s.db.read()?;
-            let tip_id = tips::find_by_receipt_hash(&mut reader, &hash)?
-                .ok_or(ServiceError::NotFound)?
-                .id;
-            drop(reader);
+            let tip_id = s.tip_with_receipt_hash(&hash)?;
             s.db.write(|conn| -> ServiceResult<()> {
                 let tip = tips::find(conn, tip_id)?.ok_or(ServiceError::NotFound)?;
                 let now = s.now();
@@ -265,11 +269,7 @@ impl Services {
             return Err(ServiceError::field("photo", "photo_count"));
         }
         self.with_receipt(receipt, move |s, hash| {
-            let mut reader = s.db.read()?;
-            let tip_id = tips::find_by_receipt_hash(&mut reader, &hash)?
-                .ok_or(ServiceError::NotFound)?
-                .id;
-            drop(reader);
+            let tip_id = s.tip_with_receipt_hash(&hash)?;
             s.db.write(|conn| -> ServiceResult<usize> {
                 let now = s.now();
                 for p in &photos {

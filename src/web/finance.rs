@@ -389,10 +389,8 @@ pub struct RangeQuery {
     security(("session" = [])),
     responses(
         (status = 200, description = "paid rewards with totals: UTF-8 CSV with a BOM", content_type = "text/csv; charset=utf-8", body = String),
-        (status = 400, description = "the query is malformed", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role may not read rewards", body = ErrorBody),
         (status = 422, description = "a date is not YYYY-MM-DD", body = ErrorBody),
+        BadQuery, StaffErrors,
     ))]
 pub async fn ledger(
     call: StaffCall<can::ReadRewards>,

@@ -344,18 +344,8 @@ async fn read_report_body(
     (limit, slots): (usize, &Slots),
     keep_photos: bool,
 ) -> Result<Upload, ReadError> {
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let declared = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    let content_type = req.content_type().to_ascii_lowercase();
+    if declared_length(req).is_some_and(|n| n > limit) {
         return Err(ReadError::TooLarge);
     }
     if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -443,20 +433,10 @@ pub async fn read_later_photos(
     (limit, slots): (usize, &Slots),
     keep_photos: bool,
 ) -> Result<Option<(String, Upload)>, ReadError> {
-    let multipart = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
+    if !is_multipart(req) {
         return Ok(None);
     }
-    let declared = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    if declared_length(req).is_some_and(|n| n > limit) {
         return Err(ReadError::TooLarge);
     }
     let mut up = Upload {
@@ -590,6 +570,21 @@ fn push_once(v: &mut Vec<&'static str>, key: &'static str) {
     if !v.contains(&key) {
         v.push(key);
     }
+}
+
+/// The body length a request declares, if it declares one that is a number.
+pub fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
+/// Whether the request says its body is `multipart/form-data`.
+pub fn is_multipart(req: &HttpRequest) -> bool {
+    req.content_type()
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
 }
 
 /// Reads a whole (small) body.

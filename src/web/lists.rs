@@ -5,7 +5,7 @@
 
 use super::AppState;
 use super::JsonUtf8;
-use super::error::{ApiError, Code, ErrorBody};
+use super::error::{ApiError, Code, ErrorBody, StaffErrors};
 use super::extract::can;
 use super::form::{ReadError, read_parts};
 use super::i18n::Lang;
@@ -59,10 +59,9 @@ pub fn list_file(name: &str) -> Option<(ListKind, ListFormat)> {
                 (String = "text/csv; charset=utf-8"),
                 (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             )),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role reads no cases (finance)", body = ErrorBody),
         (status = 404, description = "no such list or format", body = ErrorBody),
         (status = 422, description = "a filter is not a known code or date", body = ErrorBody),
+        StaffErrors,
     ))]
 pub async fn export(
     call: StaffCall<can::ReadCases>,
@@ -126,12 +125,7 @@ pub enum UploadError {
 /// Reads a multipart upload: the `file` part (at most the import's limit) and `csrf`; other
 /// parts are read past (the whole body at most 64 KiB over the file's limit).
 pub async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, UploadError> {
-    let multipart = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
+    if !super::form::is_multipart(req) {
         return Err(UploadError::NotMultipart);
     }
     let mut up = Upload::default();
@@ -175,11 +169,10 @@ pub struct ImportForm {
     responses(
         (status = 200, description = "every row was recorded", body = Imported),
         (status = 400, description = "the multipart body cannot be read", body = ErrorBody),
-        (status = 401, description = "not signed in", body = ErrorBody),
-        (status = 403, description = "the role records no hazards, or the CSRF token is missing", body = ErrorBody),
         (status = 413, description = "over 5 MiB or 5,000 data rows", body = ErrorBody),
         (status = 415, description = "not multipart, or the file is neither XLSX nor CSV", body = ErrorBody),
         (status = 422, description = "the header or rows are wrong (or no file was sent): nothing was stored", body = ImportRefused),
+        StaffErrors,
     ))]
 pub async fn import(
     call: StaffCall<can::RecordHazards>,

@@ -18,7 +18,7 @@ use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::future::{Ready, ready};
@@ -277,12 +277,7 @@ pub async fn one(
 
 /// A request as Open311 sends it, read as JSON or as a form.
 fn read_request(req: &HttpRequest, body: &[u8]) -> Option<PostRequest> {
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if content_type.starts_with("application/json") {
+    if req.content_type().starts_with("application/json") {
         serde_json::from_slice(body).ok()
     } else {
         serde_urlencoded::from_bytes(body).ok()
@@ -309,19 +304,12 @@ pub fn refused_early(req: &HttpRequest, state: &AppState) -> Option<HttpResponse
     let ext = path.strip_prefix("/open311/v2/requests.")?;
     let fmt = Format::of(ext).filter(|_| req.method() == actix_web::http::Method::POST)?;
     let lang = Lang::from_request(req);
-    if declared_length(req).is_some_and(|n| n > state.json_limit) {
+    if form::declared_length(req).is_some_and(|n| n > state.json_limit) {
         return Some(error(fmt, 413, lang.t("error-too_large")));
     }
     let key = query_key(req);
     (key.is_some() && !key_ok(state, key.as_deref()))
         .then(|| error(fmt, 403, lang.t("error-forbidden")))
-}
-
-fn declared_length(req: &HttpRequest) -> Option<usize> {
-    req.headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
 }
 
 /// Posts a request. Nothing is read before the size (limited like JSON) and a key the query
