@@ -360,10 +360,18 @@ async fn read_report_body(
     if !content_type.starts_with("multipart/form-data") {
         return Err(ReadError::Malformed);
     }
-    let mut up = Upload {
-        form: ReportForm::default(),
-        ..Upload::default()
-    };
+    read_report_parts(req, body, (limit, slots), keep_photos).await
+}
+
+/// The report form's multipart body: its text fields, and its photos cleaned of metadata when
+/// `keep_photos` (the upload slot taken when the first chosen photo comes).
+async fn read_report_parts(
+    req: &HttpRequest,
+    body: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+    (limit, slots): (usize, &Slots),
+    keep_photos: bool,
+) -> Result<Upload, ReadError> {
+    let mut up = Upload::default();
     let mut raw_photos: Vec<Vec<u8>> = Vec::new();
     let cap = |name: &str| match name {
         "photos" if keep_photos => photo::MAX_BYTES + 1,
@@ -386,15 +394,8 @@ async fn read_report_body(
         let (bytes, over) = read_field(&mut field, cap(&name), (&mut total, limit)).await?;
         if name == "photos" {
             // A file input left empty still sends an empty part.
-            if bytes.is_empty() || !keep_photos {
-                continue;
-            }
-            if over {
-                push_once(&mut up.photo_errors, "photo_too_large");
-            } else if raw_photos.len() >= photo::MAX_PHOTOS {
-                push_once(&mut up.photo_errors, "photo_count");
-            } else {
-                raw_photos.push(bytes.to_vec());
+            if !bytes.is_empty() && keep_photos {
+                take_photo(&mut raw_photos, &mut up.photo_errors, &bytes, over);
             }
         } else if field
             .content_disposition()
@@ -457,13 +458,7 @@ pub async fn read_later_photos(
     let read = read_parts(Multipart::new(req.headers(), payload), limit, cap, |part| {
         // A file input left empty still sends an empty part.
         if is_photo(&part.name) && !part.bytes.is_empty() && keep_photos {
-            if part.over {
-                push_once(errors, "photo_too_large");
-            } else if raw_photos.len() >= photo::MAX_PHOTOS {
-                push_once(errors, "photo_count");
-            } else {
-                raw_photos.push(part.bytes.to_vec());
-            }
+            take_photo(&mut raw_photos, errors, &part.bytes, part.over);
         } else if part.name == "receipt" && part.file_name.is_none() {
             receipt = String::from_utf8_lossy(&part.bytes).into_owned();
         }
@@ -564,6 +559,17 @@ async fn clean_photos(raw_photos: Vec<Vec<u8>>, up: &mut Upload) -> Result<(), R
         }
     }
     Ok(())
+}
+
+/// A photo part: kept (up to the number allowed), or its problem noted once.
+fn take_photo(raw: &mut Vec<Vec<u8>>, errors: &mut Vec<&'static str>, bytes: &[u8], over: bool) {
+    if over {
+        push_once(errors, "photo_too_large");
+    } else if raw.len() >= photo::MAX_PHOTOS {
+        push_once(errors, "photo_count");
+    } else {
+        raw.push(bytes.to_vec());
+    }
 }
 
 fn push_once(v: &mut Vec<&'static str>, key: &'static str) {

@@ -248,6 +248,20 @@ fn query_string(q: &PeriodQuery) -> String {
     format!("from={}&to={}&unit={}", q.from, q.to, q.unit)
 }
 
+/// The scopes and rounds this staff member may choose, and whether they may score.
+fn insert_choices(
+    ctx: &mut tera::Context,
+    state: &AppState,
+    lang: Lang,
+    staff: &Staff<can::ReadOversight>,
+) {
+    ctx.insert("units", &unit_choices(state, lang, staff));
+    ctx.insert("may_choose_unit", &staff.member().unit.is_none());
+    let may_score = crate::domain::access::Permission::ScoreEvaluation;
+    ctx.insert("may_score", &staff.member().may(may_score));
+    ctx.insert("rounds", &round_links(state.services.today(), lang));
+}
+
 async fn figures_page(
     page: Page,
     staff: Staff<can::ReadOversight>,
@@ -258,13 +272,7 @@ async fn figures_page(
     let q = q.into_inner();
     let mut ctx = context(&state, &req, lang, Some(&staff.session));
     ctx.insert("q", &json!({"from": q.from, "to": q.to, "unit": q.unit}));
-    ctx.insert("units", &unit_choices(&state, lang, &staff));
-    ctx.insert("may_choose_unit", &staff.member().unit.is_none());
-    let may_score = staff
-        .member()
-        .may(crate::domain::access::Permission::ScoreEvaluation);
-    ctx.insert("may_score", &may_score);
-    ctx.insert("rounds", &round_links(state.services.today(), lang));
+    insert_choices(&mut ctx, &state, lang, &staff);
     match figures(&state, &staff, &q).await {
         Ok(o) => {
             let report = template == "staff/report.html";
@@ -273,30 +281,13 @@ async fn figures_page(
                 let listed = listed_section(&state, lang, &staff, o.unit.clone()).await?;
                 ctx.insert("listed", &listed);
             }
-            let filter = AccountabilityFilter {
-                unit: o.unit.clone(),
-                from: Some(o.from),
-                to: Some(o.to),
-                ..AccountabilityFilter::default()
+            ctx.insert("measures", &measures(&state, lang, &staff, &o).await?);
+            let period = PeriodQuery {
+                from: o.from.to_string(),
+                to: o.to.to_string(),
+                unit: o.unit.clone().unwrap_or_default(),
             };
-            let st = staff.member().clone();
-            let records = state
-                .services
-                .blocking(move |s| s.accountability(&st, filter))
-                .await?;
-            let names = Names::new(&state.services.catalog, lang);
-            ctx.insert(
-                "measures",
-                &crate::web::staff::supervision::measure_rows(&records, names, lang),
-            );
-            ctx.insert(
-                "query",
-                &query_string(&PeriodQuery {
-                    from: o.from.to_string(),
-                    to: o.to.to_string(),
-                    unit: o.unit.clone().unwrap_or_default(),
-                }),
-            );
+            ctx.insert("query", &query_string(&period));
             ctx.insert("form_errors", &Vec::<String>::new());
             Ok(render(&state, &req, template, &ctx, StatusCode::OK))
         }
@@ -309,6 +300,30 @@ async fn figures_page(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The accountability measures decided in the period and scope, as rows.
+async fn measures(
+    state: &AppState,
+    lang: Lang,
+    staff: &Staff<can::ReadOversight>,
+    o: &Oversight,
+) -> Result<Vec<Value>, PageError> {
+    let filter = AccountabilityFilter {
+        unit: o.unit.clone(),
+        from: Some(o.from),
+        to: Some(o.to),
+        ..AccountabilityFilter::default()
+    };
+    let st = staff.member().clone();
+    let records = state
+        .services
+        .blocking(move |s| s.accountability(&st, filter))
+        .await?;
+    let names = Names::new(&state.services.catalog, lang);
+    Ok(crate::web::staff::supervision::measure_rows(
+        &records, names, lang,
+    ))
 }
 
 /// The dashboard's 挂牌督办 section: the scope's cases and hazards under listed supervision,

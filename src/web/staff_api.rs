@@ -101,6 +101,20 @@ pub struct SignedIn {
     pub user: SignedInUser,
 }
 
+impl From<&crate::services::auth::SignedIn> for SignedIn {
+    fn from(done: &crate::services::auth::SignedIn) -> SignedIn {
+        let user = &done.session.staff;
+        SignedIn {
+            csrf_token: done.session.csrf.clone(),
+            user: SignedInUser {
+                username: user.username.clone(),
+                role: user.role,
+                department: user.unit.clone(),
+            },
+        }
+    }
+}
+
 #[utoipa::path(post, path = "/staff/session", tag = "staff", request_body = SignInBody,
     responses(
         (status = 200, description = "signed in; the session cookie is set", body = SignedIn,
@@ -140,20 +154,11 @@ pub async fn sign_in(
             return Ok(resp);
         }
     };
-    let user = &done.session.staff;
-    let out = SignedIn {
-        csrf_token: done.session.csrf.clone(),
-        user: SignedInUser {
-            username: user.username.clone(),
-            role: user.role,
-            department: user.unit.clone(),
-        },
-    };
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&done.token, state.secure_cookies))
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(delay_header)
-        .json_utf8(out))
+        .json_utf8(SignedIn::from(&done)))
 }
 
 #[utoipa::path(delete, path = "/staff/session", tag = "staff",

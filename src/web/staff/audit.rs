@@ -41,32 +41,10 @@ pub async fn audit_page(
     staff: Staff<can::ReadAudit>,
     q: web::Query<AuditQuery>,
 ) -> PageResult {
-    let (lang, names, offset) = (page.lang, page.names(), page.state.services.offset);
-    let (ask, verify, number) = (q.ask(), q.verify(), q.page_or_first());
-    let window = ((number - 1) * PER_PAGE, PER_PAGE);
-    let asked = ask.clone();
-    let log = page.run(&staff.session, move |s, st| {
-        s.audit_log(&st.staff, &asked, window, verify)
-    });
+    let (names, offset) = (page.names(), page.state.services.offset);
+    let number = q.page_or_first();
     let mut ctx = page.context(&staff.session);
-    let (log, status) = match log.await {
-        Ok(log) => (log, StatusCode::OK),
-        Err(e @ ServiceError::Validation(_)) => {
-            let (status, text) = crate::web::pages::mend(lang, e)?;
-            ctx.insert("banner", &text);
-            let choices = page.run(&staff.session, |s, st| s.audit_choices(&st.staff));
-            let (people, actions) = choices.await?;
-            let empty = AuditPage {
-                entries: Vec::new(),
-                total: 0,
-                report: None,
-                people,
-                actions,
-            };
-            (empty, status)
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (log, status) = fetch(&page, &staff, &q, &mut ctx).await?;
     let people: HashMap<&str, &str> = log
         .people
         .iter()
@@ -77,17 +55,66 @@ pub async fn audit_page(
         .iter()
         .map(|r| entry(r, names, &people, offset))
         .collect();
+    insert_chain(&mut ctx, &log);
+    insert_choices(&mut ctx, page.lang, &log);
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    ctx.insert("filter", &json!({"case_number": text(&q.case_number), "actor": text(&q.actor), "action": text(&q.action), "from": text(&q.from), "to": text(&q.to)}));
+    let pages = ((log.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    ctx.insert("page", &number);
+    ctx.insert("pages", &pages);
+    ctx.insert("prev_href", &page_link(&q, number - 1, pages));
+    ctx.insert("next_href", &page_link(&q, number + 1, pages));
+    ctx.insert("total", &log.total);
+    ctx.insert("entries", &entries);
+    Ok(page.render("staff/audit.html", &ctx, status))
+}
+
+/// The asked page of the log; a filter that is wrong answers an empty page with the banner
+/// saying why (and the filter's choices, so it can be mended).
+async fn fetch(
+    page: &Page,
+    staff: &Staff<can::ReadAudit>,
+    q: &AuditQuery,
+    ctx: &mut tera::Context,
+) -> Result<(AuditPage, StatusCode), crate::web::pages::PageError> {
+    let (ask, verify, number) = (q.ask(), q.verify(), q.page_or_first());
+    let window = ((number - 1) * PER_PAGE, PER_PAGE);
+    let log = page.run(&staff.session, move |s, st| {
+        s.audit_log(&st.staff, &ask, window, verify)
+    });
+    match log.await {
+        Ok(log) => Ok((log, StatusCode::OK)),
+        Err(e @ ServiceError::Validation(_)) => {
+            let (status, text) = crate::web::pages::mend(page.lang, e)?;
+            ctx.insert("banner", &text);
+            let choices = page.run(&staff.session, |s, st| s.audit_choices(&st.staff));
+            let (people, actions) = choices.await?;
+            let empty = AuditPage {
+                entries: Vec::new(),
+                total: 0,
+                report: None,
+                people,
+                actions,
+            };
+            Ok((empty, status))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether the hash chain was checked, and what the check found.
+fn insert_chain(ctx: &mut tera::Context, log: &AuditPage) {
     let report = log.report.as_ref();
     ctx.insert("checked", &report.is_some());
     ctx.insert("verified", &report.is_some_and(|r| r.broken_at.is_none()));
-    ctx.insert(
-        "broken_at",
-        &report.and_then(|r| r.broken_at).unwrap_or_default(),
-    );
-    ctx.insert(
-        "head",
-        &report.and_then(|r| r.head.clone()).unwrap_or_default(),
-    );
+    let broken_at = report.and_then(|r| r.broken_at).unwrap_or_default();
+    ctx.insert("broken_at", &broken_at);
+    let head = report.and_then(|r| r.head.clone()).unwrap_or_default();
+    ctx.insert("head", &head);
+}
+
+/// The filter's people (with the reporter and the system) and actions, in words.
+fn insert_choices(ctx: &mut tera::Context, lang: crate::web::i18n::Lang, log: &AuditPage) {
     let choices = |items: Vec<(String, String)>| -> Vec<Value> {
         items
             .into_iter()
@@ -104,36 +131,27 @@ pub async fn audit_page(
         .map(|a| (a.clone(), action_in_words(lang, a)))
         .collect();
     ctx.insert("actions", &choices(actions));
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    ctx.insert("filter", &json!({"case_number": text(&q.case_number), "actor": text(&q.actor), "action": text(&q.action), "from": text(&q.from), "to": text(&q.to)}));
-    let pages = ((log.total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let link = |p: i64| {
-        let mut qs: Vec<(&str, String)> = vec![("page", p.to_string())];
-        for (k, v) in [
-            ("case_number", &q.case_number),
-            ("actor", &q.actor),
-            ("action", &q.action),
-            ("from", &q.from),
-            ("to", &q.to),
-        ] {
-            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-                qs.push((k, v.clone()));
-            }
+}
+
+/// The link to page `p` of the log with the same filter, or "" when there is no such other page.
+fn page_link(q: &AuditQuery, p: i64, pages: i64) -> String {
+    if p < 1 || p > pages || p == q.page_or_first() {
+        return String::new();
+    }
+    let mut qs: Vec<(&str, String)> = vec![("page", p.to_string())];
+    for (k, v) in [
+        ("case_number", &q.case_number),
+        ("actor", &q.actor),
+        ("action", &q.action),
+        ("from", &q.from),
+        ("to", &q.to),
+    ] {
+        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+            qs.push((k, v.clone()));
         }
-        let shown = p >= 1 && p <= pages && p != number;
-        match shown {
-            true => format!(
-                "/staff/audit?{}",
-                serde_urlencoded::to_string(&qs).unwrap_or_default()
-            ),
-            false => String::new(),
-        }
-    };
-    ctx.insert("page", &number);
-    ctx.insert("pages", &pages);
-    ctx.insert("prev_href", &link(number - 1));
-    ctx.insert("next_href", &link(number + 1));
-    ctx.insert("total", &log.total);
-    ctx.insert("entries", &entries);
-    Ok(page.render("staff/audit.html", &ctx, status))
+    }
+    format!(
+        "/staff/audit?{}",
+        serde_urlencoded::to_string(&qs).unwrap_or_default()
+    )
 }

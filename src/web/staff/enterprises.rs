@@ -12,7 +12,9 @@ use crate::web::AppState;
 use crate::web::error::ApiError;
 use crate::web::extract::{Staff, StaffForm, allows, can};
 use crate::web::i18n::Lang;
-use crate::web::pages::{Names, Page, PageResult, TargetForm, TargetPage, mend, see_other};
+use crate::web::pages::{
+    Names, Page, PageError, PageResult, TargetForm, TargetPage, mend, see_other,
+};
 use crate::web::render::{Caching, local_date, local_datetime};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -93,24 +95,13 @@ async fn show_list(
     let found = page
         .run(staff, move |s, st| s.find_enterprises(&st.staff, &q2))
         .await?;
-    let coordinator = allows::<can::Publish>(staff.staff.role);
-    let suggestions = match coordinator {
-        true => {
-            page.run(staff, |s, st| s.blacklist_suggestions(&st.staff))
-                .await?
-        }
-        false => Vec::new(),
-    };
+    let suggestions = blacklist_suggestions(page, staff).await?;
     let items: Vec<Value> = found
         .iter()
         .map(|e| {
             json!({ "id": e.id, "name": e.name, "credit_code": e.credit_code.clone().unwrap_or_default(),
                     "address": e.address, "street": names.street(&e.street), "sector": names.sector(&e.sector) })
         })
-        .collect();
-    let suggestions: Vec<Value> = suggestions
-        .iter()
-        .map(|s| json!({ "id": s.enterprise.id, "name": s.enterprise.name, "count": s.major_hazards }))
         .collect();
     let (status, errors) = refused.unwrap_or((StatusCode::OK, FormErrors::default()));
     let mut ctx = page.context(staff);
@@ -126,6 +117,19 @@ async fn show_list(
     ctx.insert("streets", &names.street_choices());
     ctx.insert("sectors", &names.sector_choices());
     Ok(page.render("staff/enterprises.html", &ctx, status))
+}
+
+/// For the coordinator, the enterprises whose major hazards suggest the blacklist.
+async fn blacklist_suggestions(page: &Page, staff: &StaffSession) -> Result<Vec<Value>, PageError> {
+    if !allows::<can::Publish>(staff.staff.role) {
+        return Ok(Vec::new());
+    }
+    let found = page.run(staff, |s, st| s.blacklist_suggestions(&st.staff));
+    Ok(found
+        .await?
+        .iter()
+        .map(|s| json!({ "id": s.enterprise.id, "name": s.enterprise.name, "count": s.major_hazards }))
+        .collect())
 }
 
 pub async fn list_page(

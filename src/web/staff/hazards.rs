@@ -180,6 +180,17 @@ pub struct NewHazardQuery {
     inspection: Option<i64>,
 }
 
+/// Where a hazard a staff member records most likely comes from: a supervision group's
+/// inspector's check, the department's or sub-district's own inspection, else a self-check.
+fn default_source(role: crate::domain::roles::Role, is_department: bool, has_unit: bool) -> Source {
+    match (role, is_department, has_unit) {
+        (crate::domain::roles::Role::Inspector, _, _) => Source::Supervision,
+        (_, true, _) => Source::DepartmentInspection,
+        (_, false, true) => Source::StreetInspection,
+        _ => Source::SelfInspection,
+    }
+}
+
 pub async fn new_hazard(
     page: Page,
     staff: Staff<can::RecordHazards>,
@@ -189,14 +200,10 @@ pub async fn new_hazard(
     let catalog = &page.state.services.catalog;
     let unit = me.unit.clone().unwrap_or_default();
     let is_department = catalog.department(&unit).is_some();
-    let source = match (me.role, is_department, me.unit.is_some()) {
-        (crate::domain::roles::Role::Inspector, _, _) => Source::Supervision,
-        (_, true, _) => Source::DepartmentInspection,
-        (_, false, true) => Source::StreetInspection,
-        _ => Source::SelfInspection,
-    };
     let form = HazardForm {
-        source: source.as_str().to_owned(),
+        source: default_source(me.role, is_department, me.unit.is_some())
+            .as_str()
+            .to_owned(),
         grade: "general".into(),
         found_on: page.state.services.today().to_string(),
         department: if is_department {
@@ -444,6 +451,16 @@ fn hazard_json(
     })
 }
 
+/// Every error of a refused form, with its banner, for a form that shows them together.
+fn all_errors(x: &Extras) -> Vec<String> {
+    x.errors
+        .values()
+        .flatten()
+        .cloned()
+        .chain(Some(x.banner.clone()).filter(|b| !b.is_empty()))
+        .collect()
+}
+
 /// The hazard page with what `x` adds to it.
 async fn show(page: &Page, staff: &StaffSession, id: HazardId, x: Extras) -> PageResult {
     let v = page
@@ -470,19 +487,11 @@ async fn show(page: &Page, staff: &StaffSession, id: HazardId, x: Extras) -> Pag
     ctx.insert("acknowledging", &acknowledging);
     let acknowledging_id = acknowledging.and_then(|f| f.explanation_id.trim().parse::<i64>().ok());
     ctx.insert("acknowledging_id", &acknowledging_id);
-    ctx.insert(
-        "acknowledge_errors",
-        &match acknowledging {
-            Some(_) => x
-                .errors
-                .values()
-                .flatten()
-                .cloned()
-                .chain(Some(x.banner.clone()).filter(|b| !b.is_empty()))
-                .collect(),
-            None => Vec::<String>::new(),
-        },
-    );
+    let errors = match acknowledging {
+        Some(_) => all_errors(&x),
+        None => Vec::new(),
+    };
+    ctx.insert("acknowledge_errors", &errors);
     ctx.insert("today", &today);
     ctx.insert("notice", &x.notice);
     let status = x.status.unwrap_or(StatusCode::OK);

@@ -6,7 +6,7 @@
 
 use crate::domain::tip::{Channel, ReporterInput, TipInput};
 use crate::services::ServiceError;
-use crate::services::intake::TakenTip;
+use crate::services::intake::{Submitted, TakenTip};
 use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::pages::{Choice, Page, PageResult, mend};
 use crate::web::render::local_datetime;
@@ -116,29 +116,37 @@ pub async fn new_tip(page: Page, staff: Staff<can::WorkCases>) -> PageResult {
     form_page(&page, &staff, &form, &[], StatusCode::OK)
 }
 
+/// The slip for the caller: the case number, the receipt to pass on, the department, when it
+/// was received and by when it will be accepted, and where to follow it.
+fn slip(
+    page: &Page,
+    staff: &Staff<can::WorkCases>,
+    done: &Submitted,
+    channel: &str,
+) -> actix_web::HttpResponse {
+    let (lang, names, services) = (page.lang, page.names(), &page.state.services);
+    let site = services.public_url.trim_end_matches('/');
+    let mut ctx = page.context(&staff.session);
+    ctx.insert("case_number", done.case_number.as_str());
+    ctx.insert("receipt", &done.receipt.grouped());
+    ctx.insert("department", &names.unit(&done.routing.lead));
+    ctx.insert(
+        "received",
+        &local_datetime(done.received.at.and_utc(), services.offset, lang),
+    );
+    ctx.insert("due", &done.received.acceptance_due.to_string());
+    ctx.insert("channel", &lang.t(&format!("history-channel-{channel}")));
+    ctx.insert("track_url", &format!("{site}/track"));
+    page.render("staff/intake_slip.html", &ctx, StatusCode::CREATED)
+}
+
 pub async fn take_tip(page: Page, sent: StaffForm<can::WorkCases, IntakeForm>) -> PageResult {
     let (staff, form) = (sent.staff, sent.form);
     let services = &page.state.services;
     let (input, taken) = form.split(services.offset);
     let channel = taken.channel.clone();
     match services.take_tip(staff.member(), input, taken).await {
-        Ok(done) => {
-            let lang = page.lang;
-            let names = page.names();
-            let site = services.public_url.trim_end_matches('/');
-            let mut ctx = page.context(&staff.session);
-            ctx.insert("case_number", done.case_number.as_str());
-            ctx.insert("receipt", &done.receipt.grouped());
-            ctx.insert("department", &names.unit(&done.routing.lead));
-            ctx.insert(
-                "received",
-                &local_datetime(done.received.at.and_utc(), services.offset, lang),
-            );
-            ctx.insert("due", &done.received.acceptance_due.to_string());
-            ctx.insert("channel", &lang.t(&format!("history-channel-{channel}")));
-            ctx.insert("track_url", &format!("{site}/track"));
-            Ok(page.render("staff/intake_slip.html", &ctx, StatusCode::CREATED))
-        }
+        Ok(done) => Ok(slip(&page, &staff, &done, &channel)),
         Err(ServiceError::Validation(fields)) => {
             let lang = page.lang;
             let errors: Vec<String> = fields

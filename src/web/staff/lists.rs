@@ -81,6 +81,25 @@ pub async fn import_template(
         .await?)
 }
 
+/// Reads the uploaded file (its CSRF token checked) and imports it.
+async fn import_upload(
+    page: &Page,
+    up: &StaffUpload<can::RecordHazards>,
+    payload: web::Payload,
+) -> Result<Result<usize, ImportError>, PageError> {
+    match read_upload(&page.req, payload).await {
+        Ok(upload) => {
+            if !up.csrf_matches(&upload.csrf) {
+                return Err(PageError::Csrf);
+            }
+            let member = up.staff.member().clone();
+            Ok(run_import(&page.state, member, upload.file).await)
+        }
+        Err(UploadError::TooLarge) => Ok(Err(ImportError::TooLarge)),
+        Err(_) => Err(PageError::BadRequest),
+    }
+}
+
 /// The upload form: imported → back to the list with the count; refused → the list with the
 /// problems in a table (or a banner for a file that is not a spreadsheet or too large).
 pub async fn import_submit(
@@ -88,17 +107,7 @@ pub async fn import_submit(
     up: StaffUpload<can::RecordHazards>,
     payload: web::Payload,
 ) -> PageResult {
-    let outcome = match read_upload(&page.req, payload).await {
-        Ok(upload) => {
-            if !up.csrf_matches(&upload.csrf) {
-                return Err(PageError::Csrf);
-            }
-            let member = up.staff.member().clone();
-            run_import(&page.state, member, upload.file).await
-        }
-        Err(UploadError::TooLarge) => Err(ImportError::TooLarge),
-        Err(_) => return Err(PageError::BadRequest),
-    };
+    let outcome = import_upload(&page, &up, payload).await?;
     let lang = page.lang;
     let (status, key, rows) = match outcome {
         Ok(n) => return Ok(see_other(&format!("/staff/lists/hazards?imported={n}"))),

@@ -37,10 +37,7 @@ pub async fn queue(
         .iter()
         .map(|t| item(names, offset, today, t))
         .collect();
-    let total = match got.total.exact {
-        true => got.total.n.to_string(),
-        false => lang.t_args("staff-total-at-least", &[("n", got.total.n)]),
-    };
+    let total = total_words(lang, &got.total);
     // Page numbers while the total is known; the next page is read after the last case
     // shown (keyset), the previous one by its number.
     let pages = got
@@ -56,6 +53,21 @@ pub async fn queue(
     ctx.insert("pages", &pages);
     ctx.insert("prev_href", &prev_href.unwrap_or_default());
     ctx.insert("next_href", &next_href.unwrap_or_default());
+    insert_filters(&mut ctx, names, &filter);
+    Ok(page.render("staff/queue.html", &ctx, StatusCode::OK))
+}
+
+/// How many cases the filter finds: exact, or "at least" past the count's cap.
+fn total_words(lang: crate::web::i18n::Lang, total: &crate::domain::query::QueueTotal) -> String {
+    match total.exact {
+        true => total.n.to_string(),
+        false => lang.t_args("staff-total-at-least", &[("n", total.n)]),
+    }
+}
+
+/// The filter as asked and every choice each of its selects offers, in words.
+fn insert_filters(ctx: &mut tera::Context, names: Names, filter: &QueueFilter) {
+    let lang = names.lang;
     let (open, all) = (QueueFilter::OPEN, "all");
     let status = filter.status.clone().unwrap_or_else(|| all.to_owned());
     ctx.insert("filter", &json!({ "status": status, "sector": filter.sector, "street": filter.street, "channel": filter.channel, "overdue": filter.overdue == Some(true) }));
@@ -74,7 +86,6 @@ pub async fn queue(
         &Choice::labelled(lang, "history-channel", channels),
     );
     ctx.insert("streets", &names.street_choices());
-    Ok(page.render("staff/queue.html", &ctx, StatusCode::OK))
 }
 
 /// One row of the queue, in words.

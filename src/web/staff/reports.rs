@@ -8,7 +8,7 @@ use crate::domain::report::{ReportStatus, ReportStep};
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
 use crate::services::exports::CsvFile;
-use crate::services::reports::{Narrative, ReportInput, ReportView};
+use crate::services::reports::{Narrative, ReportInput, ReportList, ReportView};
 use crate::web::error::ApiError;
 use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::i18n::Lang;
@@ -158,36 +158,7 @@ pub async fn reports_page(
         .await;
     let status = match listed {
         Ok(list) => {
-            let names = page.names();
-            let reports: Vec<Value> = list
-                .reports
-                .iter()
-                .map(|r| {
-                    json!({
-                        "id": r.id, "scope": scope(&names, r.unit.as_deref()),
-                        "status": status_words(lang, Some(r.status)),
-                        "prepared_by": r.prepared_by,
-                        "signed_by": r.signed_by.clone().unwrap_or_default(),
-                    })
-                })
-                .collect();
-            let units: Vec<Value> = list
-                .units
-                .iter()
-                .map(|u| {
-                    json!({
-                        "name": names.unit(&u.unit), "report_id": u.report_id,
-                        "status": status_words(lang, u.status), "submitted": u.submitted,
-                    })
-                })
-                .collect();
-            ctx.insert(
-                "q",
-                &json!({"from": list.from.to_string(), "to": list.to.to_string()}),
-            );
-            ctx.insert("reports", &reports);
-            ctx.insert("units", &units);
-            ctx.insert("errors", &Vec::<String>::new());
+            insert_round(&mut ctx, page.names(), &list);
             StatusCode::OK
         }
         Err(e) => {
@@ -200,6 +171,40 @@ pub async fn reports_page(
         }
     };
     Ok(page.render("staff/reports.html", &ctx, status))
+}
+
+/// A round's reports and which units submitted theirs, in words.
+fn insert_round(ctx: &mut tera::Context, names: Names, list: &ReportList) {
+    let lang = names.lang;
+    let reports: Vec<Value> = list
+        .reports
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id, "scope": scope(&names, r.unit.as_deref()),
+                "status": status_words(lang, Some(r.status)),
+                "prepared_by": r.prepared_by,
+                "signed_by": r.signed_by.clone().unwrap_or_default(),
+            })
+        })
+        .collect();
+    let units: Vec<Value> = list
+        .units
+        .iter()
+        .map(|u| {
+            json!({
+                "name": names.unit(&u.unit), "report_id": u.report_id,
+                "status": status_words(lang, u.status), "submitted": u.submitted,
+            })
+        })
+        .collect();
+    ctx.insert(
+        "q",
+        &json!({"from": list.from.to_string(), "to": list.to.to_string()}),
+    );
+    ctx.insert("reports", &reports);
+    ctx.insert("units", &units);
+    ctx.insert("errors", &Vec::<String>::new());
 }
 
 fn new_form_page(

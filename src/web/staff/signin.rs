@@ -110,6 +110,15 @@ pub async fn login_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang
     login_page(&state, &req, lang, "", None, StatusCode::OK)
 }
 
+/// The staff member's first page after signing in, with the session cookie: the queue, or
+/// the rewards for finance.
+fn first_page(done: &SignedIn, secure_cookies: bool) -> HttpResponse {
+    let cases = allows::<can::ReadCases>(done.session.staff.role);
+    let mut resp = see_other(if cases { "/staff" } else { "/finance" });
+    let _ = resp.add_cookie(&session_cookie(&done.token, secure_cookies));
+    resp
+}
+
 /// Signs in and opens the staff member's first page: the queue, or the rewards for finance. A
 /// refused sign-in shows the form again with the username kept.
 pub async fn login_submit(page: Page, form: web::Form<LoginForm>) -> HttpResponse {
@@ -136,12 +145,7 @@ pub async fn login_submit(page: Page, form: web::Form<LoginForm>) -> HttpRespons
         }
     };
     let mut resp = match signed_in {
-        Ok(done) => {
-            let cases = allows::<can::ReadCases>(done.session.staff.role);
-            let mut resp = see_other(if cases { "/staff" } else { "/finance" });
-            let _ = resp.add_cookie(&session_cookie(&done.token, state.secure_cookies));
-            resp
-        }
+        Ok(done) => first_page(&done, state.secure_cookies),
         Err(e) => {
             let (status, text) = refusal_text(lang, &e);
             refused(status, text)

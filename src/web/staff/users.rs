@@ -3,7 +3,7 @@
 
 use crate::domain::roles::Role;
 use crate::services::auth::StaffSession;
-use crate::services::staff::NewStaff;
+use crate::services::staff::{FailingNotice, NewStaff};
 use crate::services::{ServiceError, ServiceResult, Services};
 use crate::web::extract::{Staff, StaffForm, can};
 use crate::web::pages::{Choice, Page, PageResult, TargetForm, mend};
@@ -56,22 +56,7 @@ async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult 
             Ok((s.staff_accounts(st)?, s.failing_notices(st)?))
         })
         .await?;
-    let failing: Vec<Value> = failing
-        .iter()
-        .map(|f| {
-            let sms = f.channel == "sms";
-            let what = if sms {
-                lang.t(&format!("sms-kind-{}", f.subject))
-            } else {
-                f.subject.clone()
-            };
-            json!({ "channel": lang.t(if sms { "outbox-sms" } else { "outbox-mail" }),
-                    "what": what, "attempts": f.attempts,
-                    "error": f.last_error.as_deref().map(|e| failure_words(lang, e)).unwrap_or_default(),
-                    "queued": f.queued.format("%Y-%m-%d %H:%M").to_string(),
-                    "next": f.next_attempt.format("%Y-%m-%d %H:%M").to_string() })
-        })
-        .collect();
+    let failing: Vec<Value> = failing.iter().map(|f| failing_row(lang, f)).collect();
     let services = &page.state.services;
     let inspector = Role::Inspector.as_str();
     let users: Vec<Value> = users
@@ -102,6 +87,21 @@ async fn show(page: &Page, staff: &StaffSession, view: UsersView) -> PageResult 
     ctx.insert("notice", &view.notice);
     let status = view.status.unwrap_or(StatusCode::OK);
     Ok(page.render("staff/users.html", &ctx, status))
+}
+
+/// A notice the outbox keeps failing to send, in words (never its recipient).
+fn failing_row(lang: crate::web::i18n::Lang, f: &FailingNotice) -> Value {
+    let sms = f.channel == "sms";
+    let what = if sms {
+        lang.t(&format!("sms-kind-{}", f.subject))
+    } else {
+        f.subject.clone()
+    };
+    json!({ "channel": lang.t(if sms { "outbox-sms" } else { "outbox-mail" }),
+            "what": what, "attempts": f.attempts,
+            "error": f.last_error.as_deref().map(|e| failure_words(lang, e)).unwrap_or_default(),
+            "queued": f.queued.format("%Y-%m-%d %H:%M").to_string(),
+            "next": f.next_attempt.format("%Y-%m-%d %H:%M").to_string() })
 }
 
 /// The page after a change: its notice and a blank form, or the refusal with `form` as typed.
