@@ -26,7 +26,7 @@
 //!   staff out once.
 //!
 //! The cryptographic suite ([`CryptoSuite`], `crypto_suite` in the settings) is chosen when the
-//! database is created and recorded there (`db::check_crypto_suite`): `standard` is what is
+//! database is created and recorded there (`db::check_keys`): `standard` is what is
 //! described above; `sm` (for 等保 2.0 / 商用密码 deployments) seals with SM4-GCM, and makes
 //! every keyed hash, sub-key and key fingerprint with SM3 (HMAC-SM3, HKDF-SM3). Every seal and
 //! keyed hash takes the suite from the key or object it is made with, so no path can use the
