@@ -83,6 +83,11 @@ pub struct Settings {
     pub receipt_key: Option<SecretString>,
     #[serde(skip_serializing)]
     pub session_key: Option<SecretString>,
+    /// The algorithms that seal and key personal data: `standard` (XChaCha20-Poly1305,
+    /// HMAC-SHA-256) or `sm` (SM4-GCM, HMAC-SM3). Chosen when the database is created and
+    /// recorded there: an instance with the other suite refuses to start.
+    #[serde(default)]
+    pub crypto_suite: crate::secrets::CryptoSuite,
     pub database: DatabaseSettings,
     pub hashing: HashingSettings,
     pub quotas: Quotas,
@@ -511,6 +516,7 @@ impl Default for Settings {
             identity_key: None,
             receipt_key: None,
             session_key: None,
+            crypto_suite: crate::secrets::CryptoSuite::Standard,
             database: DatabaseSettings {
                 pool_size: 8,
                 sqlite_synchronous: "full".into(),

@@ -24,9 +24,19 @@
 //!   is recorded in the database once ([`KeyedHasher`], `db::keyed_hash_scheme`);
 //! - session hashes live for an idle timeout, so they simply switch to HMAC: upgrading signs
 //!   staff out once.
+//!
+//! The cryptographic suite ([`CryptoSuite`], `crypto_suite` in the settings) is chosen when the
+//! database is created and recorded there (`db::check_keys`): `standard` is what is
+//! described above; `sm` (for 等保 2.0 / 商用密码 deployments) seals with SM4-GCM, and makes
+//! every keyed hash, sub-key and key fingerprint with SM3 (HMAC-SM3, HKDF-SM3). Every seal and
+//! keyed hash takes the suite from the key or object it is made with, so no path can use the
+//! standard algorithms under `sm`. Under `sm` the receipts' slow hash is argon2id without a
+//! secret (a cost, not a key) under HMAC-SM3 with the receipt key, the audit chain is written
+//! under version 3 (HMAC-SM3) and keyed hashes of phones and payees are always HMAC-SM3.
 
 use crate::config::Settings;
 use crate::domain::receipt::Receipt;
+use aes_gcm::AesGcm;
 use anyhow::{Context, bail};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -35,6 +45,7 @@ use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+use sm3::Sm3;
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -42,6 +53,8 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 const NONCE_LEN: usize = 24;
+/// SM4-GCM's nonce: 96 bits, random per seal (RFC 8998 uses GCM with a 12-byte nonce).
+const SM_NONCE_LEN: usize = 12;
 /// A fixed salt: the receipt hash must be deterministic to be looked up; the secret key (not in
 /// the database) is what makes it unguessable.
 const RECEIPT_SALT: &[u8] = b"tipline-receipt-v1";
@@ -50,6 +63,44 @@ const RECEIPT_SALT: &[u8] = b"tipline-receipt-v1";
 const HKDF_SALT: &[u8] = b"tipline hkdf v2";
 
 type HmacSha256 = Hmac<Sha256>;
+type HmacSm3 = Hmac<Sm3>;
+/// SM4 in Galois/Counter Mode with a 96-bit nonce and a 128-bit tag (RFC 8998's SM4-GCM),
+/// through aes-gcm's generic GCM.
+type Sm4Gcm = AesGcm<sm4::Sm4, aes_gcm::aead::consts::U12>;
+
+/// The algorithms that protect personal data: chosen when the database is created, recorded
+/// there, and never changed for that database (`crypto_suite` in the settings).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::Display,
+    strum::EnumString,
+)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum CryptoSuite {
+    /// XChaCha20-Poly1305; HMAC-SHA-256, HKDF-SHA-256.
+    #[default]
+    Standard,
+    /// The national algorithms (国密): SM4-GCM; HMAC-SM3, HKDF-SM3.
+    Sm,
+}
+
+impl CryptoSuite {
+    /// The suite's hash (hex) of public data (no key): SHA-256 or SM3.
+    pub fn digest_hex(self, data: &[u8]) -> String {
+        match self {
+            CryptoSuite::Standard => hex::encode(Sha256::digest(data)),
+            CryptoSuite::Sm => hex::encode(Sm3::digest(data)),
+        }
+    }
+}
 
 /// Whether two secrets (CSRF tokens, API keys) are equal, in time that depends only on their
 /// lengths, so an attacker cannot find a token byte by byte from response times.
@@ -95,33 +146,55 @@ pub fn new_receipt() -> anyhow::Result<Receipt> {
 }
 
 #[derive(Clone)]
-pub struct SecretKey(Arc<Zeroizing<Vec<u8>>>);
+pub struct SecretKey(Arc<Zeroizing<Vec<u8>>>, CryptoSuite);
 
 impl SecretKey {
     pub fn bytes(&self) -> &[u8] {
         &self.0
     }
 
-    #[cfg(test)]
-    pub(crate) fn from_bytes(bytes: &[u8]) -> SecretKey {
-        SecretKey(Arc::new(Zeroizing::new(bytes.to_vec())))
+    /// The suite everything made with this key uses.
+    pub fn suite(&self) -> CryptoSuite {
+        self.1
     }
 
-    /// A 32-byte sub-key for one purpose (HKDF-SHA-256 with `purpose` as the info), so one
-    /// secret serves several uses without reuse.
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: &[u8]) -> SecretKey {
+        SecretKey(
+            Arc::new(Zeroizing::new(bytes.to_vec())),
+            CryptoSuite::Standard,
+        )
+    }
+
+    #[cfg(test)]
+    pub(crate) fn from_bytes_in(bytes: &[u8], suite: CryptoSuite) -> SecretKey {
+        SecretKey(Arc::new(Zeroizing::new(bytes.to_vec())), suite)
+    }
+
+    /// A 32-byte sub-key for one purpose (HKDF with `purpose` as the info: HKDF-SHA-256, or
+    /// HKDF-SM3 under `sm`), so one secret serves several uses without reuse.
     pub fn derive(&self, purpose: &str) -> anyhow::Result<SecretKey> {
         let mut okm = Zeroizing::new(vec![0u8; 32]);
-        Hkdf::<Sha256>::new(Some(HKDF_SALT), self.bytes())
-            .expand(purpose.as_bytes(), &mut okm)
-            .map_err(|e| anyhow::anyhow!("deriving the {purpose} key: {e}"))?;
-        Ok(SecretKey(Arc::new(okm)))
+        match self.1 {
+            CryptoSuite::Standard => Hkdf::<Sha256>::new(Some(HKDF_SALT), self.bytes())
+                .expand(purpose.as_bytes(), &mut okm),
+            CryptoSuite::Sm => {
+                Hkdf::<Sm3>::new(Some(HKDF_SALT), self.bytes()).expand(purpose.as_bytes(), &mut okm)
+            }
+        }
+        .map_err(|e| anyhow::anyhow!("deriving the {purpose} key: {e}"))?;
+        Ok(SecretKey(Arc::new(okm), self.1))
     }
 
     /// A 32-byte key for one purpose from secret material the caller holds only for a moment
-    /// (HKDF-SHA-256): e.g. the receipt of a replayed submission is sealed under a key derived
-    /// from its submission key, which is never stored.
-    pub fn from_material(material: &[u8], purpose: &str) -> anyhow::Result<SecretKey> {
-        SecretKey(Arc::new(Zeroizing::new(material.to_vec()))).derive(purpose)
+    /// (HKDF of `suite`): e.g. the receipt of a replayed submission is sealed under a key
+    /// derived from its submission key, which is never stored.
+    pub fn from_material(
+        material: &[u8],
+        purpose: &str,
+        suite: CryptoSuite,
+    ) -> anyhow::Result<SecretKey> {
+        SecretKey(Arc::new(Zeroizing::new(material.to_vec())), suite).derive(purpose)
     }
 
     /// The first derivation: SHA-256 over a label, the purpose and the key. Kept only for what
@@ -133,15 +206,26 @@ impl SecretKey {
         h.update(purpose.as_bytes());
         h.update([0]);
         h.update(self.bytes());
-        SecretKey(Arc::new(Zeroizing::new(h.finalize().to_vec())))
+        SecretKey(Arc::new(Zeroizing::new(h.finalize().to_vec())), self.1)
     }
 
     /// A short, one-way fingerprint, stored in the database to detect a wrong key at start.
-    pub fn fingerprint(&self) -> String {
-        let mut h = Sha256::new();
-        h.update(b"tipline key fingerprint v1\0");
-        h.update(self.bytes());
-        hex::encode(&h.finalize()[..12])
+    /// Standard: SHA-256 over a label and the key (as stored since the first version); `sm`: a
+    /// keyed hash of a fixed label, HMAC-SM3 under the key.
+    pub fn fingerprint(&self) -> anyhow::Result<String> {
+        Ok(match self.1 {
+            CryptoSuite::Standard => {
+                let mut h = Sha256::new();
+                h.update(b"tipline key fingerprint v1\0");
+                h.update(self.bytes());
+                hex::encode(&h.finalize()[..12])
+            }
+            CryptoSuite::Sm => {
+                let mut tag = MacKey::new(self)?.tag_hex(&[b"tipline key fingerprint sm"]);
+                tag.truncate(24);
+                tag
+            }
+        })
     }
 }
 
@@ -151,27 +235,43 @@ impl fmt::Debug for SecretKey {
     }
 }
 
-/// An HMAC-SHA-256 key, prepared once (at start, where a failure may stop the program), so
-/// computing a MAC on a request path cannot fail.
+/// An HMAC key (HMAC-SHA-256, or HMAC-SM3 under `sm`: the key's suite), prepared once (at
+/// start, where a failure may stop the program), so computing a MAC on a request path cannot
+/// fail.
 #[derive(Clone)]
-pub struct MacKey(HmacSha256);
+pub enum MacKey {
+    Sha256(HmacSha256),
+    Sm3(HmacSm3),
+}
 
 impl MacKey {
     pub fn new(key: &SecretKey) -> anyhow::Result<MacKey> {
-        <HmacSha256 as hmac::KeyInit>::new_from_slice(key.bytes())
-            .map(MacKey)
-            .map_err(|e| anyhow::anyhow!("an HMAC key: {e}"))
+        match key.suite() {
+            CryptoSuite::Standard => {
+                <HmacSha256 as hmac::KeyInit>::new_from_slice(key.bytes()).map(MacKey::Sha256)
+            }
+            CryptoSuite::Sm => {
+                <HmacSm3 as hmac::KeyInit>::new_from_slice(key.bytes()).map(MacKey::Sm3)
+            }
+        }
+        .map_err(|e| anyhow::anyhow!("an HMAC key: {e}"))
     }
 
     /// The MAC (hex) of `parts`, each preceded by its length, so that no two different lists of
     /// parts feed the same bytes.
     pub fn tag_hex(&self, parts: &[&[u8]]) -> String {
-        let mut m = self.0.clone();
-        for p in parts {
-            m.update(&(p.len() as u64).to_be_bytes());
-            m.update(p);
+        fn tag<M: Mac + Clone>(m: &M, parts: &[&[u8]]) -> String {
+            let mut m = m.clone();
+            for p in parts {
+                m.update(&(p.len() as u64).to_be_bytes());
+                m.update(p);
+            }
+            hex::encode(m.finalize().into_bytes())
         }
-        hex::encode(m.finalize().into_bytes())
+        match self {
+            MacKey::Sha256(m) => tag(m, parts),
+            MacKey::Sm3(m) => tag(m, parts),
+        }
     }
 }
 
@@ -189,7 +289,7 @@ pub enum KeyedHashScheme {
     /// SHA-256 over a per-purpose sub-key and the value: installations that stored such hashes
     /// before version 2.
     V1,
-    /// HMAC-SHA-256 under an HKDF sub-key, over the purpose and the value.
+    /// HMAC under an HKDF sub-key, over the purpose and the value (HMAC-SM3 under `sm`).
     V2,
 }
 
@@ -222,6 +322,9 @@ pub enum KeyedHasher {
 impl KeyedHasher {
     pub fn new(identity: &SecretKey, scheme: KeyedHashScheme) -> anyhow::Result<Self> {
         Ok(match scheme {
+            KeyedHashScheme::V1 if identity.suite() == CryptoSuite::Sm => {
+                bail!("keyed hash version 1 (SHA-256) is never used with crypto_suite = \"sm\"")
+            }
             KeyedHashScheme::V1 => KeyedHasher::V1(identity.derive_v1("tipline audit chain v1")),
             KeyedHashScheme::V2 => {
                 KeyedHasher::V2(MacKey::new(&identity.derive("tipline keyed hash v2")?)?)
@@ -254,22 +357,37 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// The keys, each bound to the settings' `crypto_suite`.
     pub fn load_or_generate(settings: &Settings) -> anyhow::Result<Keys> {
         let dir = settings.data_dir.join("keys");
+        let suite = settings.crypto_suite;
         Ok(Keys {
-            identity: key("identity_key", configured(&settings.identity_key), &dir, 32)?,
-            receipt: key("receipt_key", configured(&settings.receipt_key), &dir, 32)?,
-            session: key("session_key", configured(&settings.session_key), &dir, 64)?,
+            identity: key("identity_key", configured(&settings.identity_key), &dir, 32)?
+                .in_suite(suite),
+            receipt: key("receipt_key", configured(&settings.receipt_key), &dir, 32)?
+                .in_suite(suite),
+            session: key("session_key", configured(&settings.session_key), &dir, 64)?
+                .in_suite(suite),
         })
     }
 
+    pub fn suite(&self) -> CryptoSuite {
+        self.identity.suite()
+    }
+
     /// Each key's name and fingerprint, for the database's key check.
-    pub fn fingerprints(&self) -> [(&'static str, String); 3] {
-        [
-            ("identity_key", self.identity.fingerprint()),
-            ("receipt_key", self.receipt.fingerprint()),
-            ("session_key", self.session.fingerprint()),
-        ]
+    pub fn fingerprints(&self) -> anyhow::Result<[(&'static str, String); 3]> {
+        Ok([
+            ("identity_key", self.identity.fingerprint()?),
+            ("receipt_key", self.receipt.fingerprint()?),
+            ("session_key", self.session.fingerprint()?),
+        ])
+    }
+}
+
+impl SecretKey {
+    fn in_suite(self, suite: CryptoSuite) -> SecretKey {
+        SecretKey(self.0, suite)
     }
 }
 
@@ -288,7 +406,7 @@ fn parse_hex_key(name: &str, text: &str, len: usize) -> anyhow::Result<SecretKey
             bytes.len()
         );
     }
-    Ok(SecretKey(Arc::new(bytes)))
+    Ok(SecretKey(Arc::new(bytes), CryptoSuite::Standard))
 }
 
 fn key(name: &str, configured: Option<&str>, dir: &Path, len: usize) -> anyhow::Result<SecretKey> {
@@ -307,7 +425,7 @@ fn key(name: &str, configured: Option<&str>, dir: &Path, len: usize) -> anyhow::
             write_private_file(&path, text.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
             tracing::info!(key = name, path = %path.display(), "generated a new key");
-            Ok(SecretKey(Arc::new(bytes)))
+            Ok(SecretKey(Arc::new(bytes), CryptoSuite::Standard))
         }
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
@@ -373,56 +491,85 @@ fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// Seals and opens personal data (identity, payee details) bound to the record it belongs to.
+/// Seals and opens personal data (identity, payee details) bound to the record it belongs to:
+/// XChaCha20-Poly1305 (24-byte random nonce), or SM4-GCM (12-byte random nonce) under `sm`.
+/// A sealed blob is the nonce followed by the ciphertext and its tag.
 #[derive(Clone)]
-pub struct Sealer {
-    cipher: XChaCha20Poly1305,
+pub enum Sealer {
+    XChaCha(XChaCha20Poly1305),
+    Sm4Gcm(Box<Sm4Gcm>),
 }
 
 impl Sealer {
+    /// A sealer with the key's suite: SM4 takes the first 16 bytes of the 32-byte key.
     pub fn new(key: &SecretKey) -> anyhow::Result<Self> {
-        let cipher = XChaCha20Poly1305::new_from_slice(key.bytes())
-            .map_err(|_| anyhow::anyhow!("identity_key must be 32 bytes"))?;
-        Ok(Sealer { cipher })
+        if key.bytes().len() != 32 {
+            bail!("identity_key must be 32 bytes");
+        }
+        Ok(match key.suite() {
+            CryptoSuite::Standard => Sealer::XChaCha(
+                XChaCha20Poly1305::new_from_slice(key.bytes())
+                    .map_err(|_| anyhow::anyhow!("identity_key must be 32 bytes"))?,
+            ),
+            CryptoSuite::Sm => Sealer::Sm4Gcm(Box::new(
+                Sm4Gcm::new_from_slice(&key.bytes()[..16])
+                    .map_err(|_| anyhow::anyhow!("an SM4 key is 16 bytes"))?,
+            )),
+        })
+    }
+
+    fn nonce_len(&self) -> usize {
+        match self {
+            Sealer::XChaCha(_) => NONCE_LEN,
+            Sealer::Sm4Gcm(_) => SM_NONCE_LEN,
+        }
     }
 
     /// `context` (e.g. the case number) is authenticated, so a sealed blob copied to another
     /// record does not open there.
     pub fn seal(&self, plaintext: &[u8], context: &str) -> anyhow::Result<Vec<u8>> {
-        let nonce_bytes = random_bytes::<NONCE_LEN>()?;
-        let nonce = XNonce::from(nonce_bytes);
-        let ct = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plaintext,
-                    aad: context.as_bytes(),
-                },
-            )
-            .map_err(|_| anyhow::anyhow!("sealing failed"))?;
-        let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
-        out.extend_from_slice(&nonce_bytes);
+        let payload = Payload {
+            msg: plaintext,
+            aad: context.as_bytes(),
+        };
+        let (nonce, ct) = match self {
+            Sealer::XChaCha(c) => {
+                let n = random_bytes::<NONCE_LEN>()?;
+                (n.to_vec(), c.encrypt(&XNonce::from(n), payload))
+            }
+            Sealer::Sm4Gcm(c) => {
+                let n = random_bytes::<SM_NONCE_LEN>()?;
+                (n.to_vec(), c.encrypt(&aes_gcm::Nonce::from(n), payload))
+            }
+        };
+        let ct = ct.map_err(|_| anyhow::anyhow!("sealing failed"))?;
+        let mut out = nonce;
         out.extend_from_slice(&ct);
         Ok(out)
     }
 
     pub fn open(&self, sealed: &[u8], context: &str) -> anyhow::Result<Zeroizing<Vec<u8>>> {
-        if sealed.len() < NONCE_LEN {
+        if sealed.len() < self.nonce_len() {
             bail!("sealed data is truncated");
         }
-        let (nonce, ct) = sealed.split_at(NONCE_LEN);
-        let nonce = XNonce::try_from(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
-        self.cipher
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: ct,
-                    aad: context.as_bytes(),
-                },
-            )
-            .map(Zeroizing::new)
-            .map_err(|_| anyhow::anyhow!("sealed data does not open with this key"))
+        let (nonce, ct) = sealed.split_at(self.nonce_len());
+        let payload = Payload {
+            msg: ct,
+            aad: context.as_bytes(),
+        };
+        match self {
+            Sealer::XChaCha(c) => {
+                let nonce = XNonce::try_from(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
+                c.decrypt(&nonce, payload)
+            }
+            Sealer::Sm4Gcm(c) => {
+                let nonce =
+                    aes_gcm::Nonce::try_from(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
+                c.decrypt(&nonce, payload)
+            }
+        }
+        .map(Zeroizing::new)
+        .map_err(|_| anyhow::anyhow!("sealed data does not open with this key"))
     }
 }
 
@@ -438,6 +585,8 @@ impl Sealer {
 #[derive(Clone)]
 pub struct Hasher {
     receipt_key: SecretKey,
+    /// Under `sm`: HMAC-SM3 under the receipt key, over the argon2id hash.
+    receipt_mac: Option<MacKey>,
     params: Params,
     pool: Arc<HashPool>,
 }
@@ -489,21 +638,35 @@ impl Hasher {
         )
         .map_err(|e| anyhow::anyhow!("hashing parameters: {e}"))?;
         let pool = HashPool::start(settings.hash_concurrency(), params.block_count())?;
+        let receipt_mac = match receipt_key.suite() {
+            CryptoSuite::Standard => None,
+            CryptoSuite::Sm => Some(MacKey::new(&receipt_key)?),
+        };
         Ok(Hasher {
             receipt_key,
+            receipt_mac,
             params,
             pool: Arc::new(pool),
         })
     }
 
+    /// Standard: argon2id with the receipt key as its secret. `sm`: argon2id without a secret
+    /// (the slow part), keyed by HMAC-SM3 afterwards ([`Hasher::receipt_hash_in`]).
     fn receipt_argon(&self) -> anyhow::Result<Argon2<'_>> {
-        Argon2::new_with_secret(
-            self.receipt_key.bytes(),
-            Algorithm::Argon2id,
-            Version::V0x13,
-            self.params.clone(),
-        )
-        .map_err(|e| anyhow::anyhow!("receipt hasher: {e}"))
+        match self.receipt_mac {
+            None => Argon2::new_with_secret(
+                self.receipt_key.bytes(),
+                Algorithm::Argon2id,
+                Version::V0x13,
+                self.params.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("receipt hasher: {e}")),
+            Some(_) => Ok(Argon2::new(
+                Algorithm::Argon2id,
+                Version::V0x13,
+                self.params.clone(),
+            )),
+        }
     }
 
     /// The lookup key of a receipt (hex), in `memory` (at least the parameters' block count).
@@ -520,7 +683,10 @@ impl Hasher {
         self.receipt_argon()?
             .hash_password_into_with_memory(digits.as_bytes(), RECEIPT_SALT, &mut out, memory)
             .map_err(|e| anyhow::anyhow!("hashing a receipt: {e}"))?;
-        Ok(hex::encode(out))
+        Ok(match &self.receipt_mac {
+            None => hex::encode(out),
+            Some(mac) => mac.tag_hex(&[b"receipt", &out]),
+        })
     }
 
     /// The lookup key of a receipt (hex), with memory of its own. Blocking, for the CLI and the
@@ -599,7 +765,229 @@ mod tests {
     use super::*;
 
     fn test_key(byte: u8, len: usize) -> SecretKey {
-        SecretKey(Arc::new(Zeroizing::new(vec![byte; len])))
+        SecretKey(
+            Arc::new(Zeroizing::new(vec![byte; len])),
+            CryptoSuite::Standard,
+        )
+    }
+
+    fn sm_key(byte: u8, len: usize) -> SecretKey {
+        SecretKey(Arc::new(Zeroizing::new(vec![byte; len])), CryptoSuite::Sm)
+    }
+
+    fn unhex(s: &str) -> Vec<u8> {
+        hex::decode(s.split_whitespace().collect::<String>()).unwrap()
+    }
+
+    #[test]
+    fn sm3_matches_the_examples_of_gb_t_32905() {
+        // GB/T 32905-2016 (GM/T 0004-2012), appendix A: examples 1 and 2.
+        assert_eq!(
+            hex::encode(Sm3::digest(b"abc")),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+        assert_eq!(
+            hex::encode(Sm3::digest("abcd".repeat(16).as_bytes())),
+            "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+        );
+        assert_eq!(
+            CryptoSuite::Sm.digest_hex(b"abc"),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+        assert_eq!(
+            CryptoSuite::Standard.digest_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn sm4_matches_the_example_of_gb_t_32907() {
+        // GB/T 32907-2016 (GM/T 0002-2012), appendix A, example 1: one block.
+        use sm4::cipher::{BlockCipherEncrypt, KeyInit};
+        let key = unhex("0123456789abcdeffedcba9876543210");
+        let cipher = sm4::Sm4::new_from_slice(&key).unwrap();
+        let mut block = sm4::cipher::Block::<sm4::Sm4>::try_from(&key[..]).unwrap();
+        cipher.encrypt_block(&mut block);
+        assert_eq!(hex::encode(block), "681edf34d206965e86b3e94f536e4246");
+    }
+
+    #[test]
+    fn hmac_sm3_matches_gm_t_0042_appendix_d() {
+        // GM/T 0042-2015 appendix D.3, as carried by OpenSSL's evpmac_sm3.txt, cases 1 and 2.
+        let mac = |key: &[u8], data: &[u8]| {
+            let mut m = <HmacSm3 as hmac::KeyInit>::new_from_slice(key).unwrap();
+            m.update(data);
+            hex::encode(m.finalize().into_bytes())
+        };
+        let key32: Vec<u8> = (1..=0x20).collect();
+        let input = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".repeat(2);
+        assert_eq!(
+            mac(&key32, input.as_bytes()),
+            "ca05e144ed05d1857840d1f318a4a8669e559fc8391f414485bfdf7bb408963a"
+        );
+        let key37: Vec<u8> = (1..=0x25).collect();
+        assert_eq!(
+            mac(&key37, &[0xcd; 50]),
+            "220bf579ded555393f0159f66c99877822a3ecf610d1552154b41d44b94db3ae"
+        );
+        // MacKey under `sm` is this HMAC (a single part goes after its length).
+        let key = MacKey::new(&sm_key(1, 32)).unwrap();
+        let mut m = <HmacSm3 as hmac::KeyInit>::new_from_slice(&[1; 32]).unwrap();
+        m.update(&3u64.to_be_bytes());
+        m.update(b"abc");
+        assert_eq!(
+            key.tag_hex(&[b"abc"]),
+            hex::encode(m.finalize().into_bytes())
+        );
+    }
+
+    #[test]
+    fn sm4_gcm_matches_rfc_8998_appendix_a1() {
+        let key = unhex("0123456789ABCDEFFEDCBA9876543210");
+        let nonce = unhex("00001234567800000000ABCD");
+        let aad = unhex("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2");
+        let plain = unhex(
+            "AAAAAAAAAAAAAAAABBBBBBBBBBBBBBBB CCCCCCCCCCCCCCCCDDDDDDDDDDDDDDDD
+             EEEEEEEEEEEEEEEEFFFFFFFFFFFFFFFF EEEEEEEEEEEEEEEEAAAAAAAAAAAAAAAA",
+        );
+        let expected = unhex(
+            "17F399F08C67D5EE19D0DC9969C4BB7D 5FD46FD3756489069157B282BB200735
+             D82710CA5C22F0CCFA7CBF93D496AC15 A56834CBCF98C397B4024A2691233B8D
+             83DE3541E4C2B58177E065A9BF7B62EC",
+        );
+        let cipher = Sm4Gcm::new_from_slice(&key).unwrap();
+        let nonce = aes_gcm::Nonce::try_from(&nonce[..]).unwrap();
+        let sealed = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: &plain,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        assert_eq!(hex::encode(&sealed), hex::encode(&expected));
+        let opened = cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: &expected,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        assert_eq!(opened, plain);
+        let mut tampered = expected.clone();
+        tampered[0] ^= 1;
+        assert!(
+            cipher
+                .decrypt(
+                    &nonce,
+                    Payload {
+                        msg: &tampered,
+                        aad: &aad
+                    }
+                )
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_sm_suite_seals_with_sm4_gcm_and_keys_with_sm3() {
+        // The Sealer under `sm` is SM4-GCM under the key's first 16 bytes, nonce first.
+        let s = Sealer::new(&sm_key(7, 32)).unwrap();
+        let blob = s
+            .seal("王师傅 13812345678".as_bytes(), "HL-2026-000001")
+            .unwrap();
+        assert_eq!(blob.len(), SM_NONCE_LEN + "王师傅 13812345678".len() + 16);
+        let gcm = Sm4Gcm::new_from_slice(&[7; 16]).unwrap();
+        let nonce = aes_gcm::Nonce::try_from(&blob[..SM_NONCE_LEN]).unwrap();
+        let plain = gcm
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: &blob[SM_NONCE_LEN..],
+                    aad: b"HL-2026-000001",
+                },
+            )
+            .unwrap();
+        assert_eq!(plain, "王师傅 13812345678".as_bytes());
+        assert_eq!(&*s.open(&blob, "HL-2026-000001").unwrap(), plain.as_slice());
+        assert!(s.open(&blob, "HL-2026-000002").is_err());
+        assert!(
+            Sealer::new(&sm_key(8, 32))
+                .unwrap()
+                .open(&blob, "HL-2026-000001")
+                .is_err()
+        );
+        // A blob of one suite never opens under the other with the same key.
+        assert!(
+            Sealer::new(&test_key(7, 32))
+                .unwrap()
+                .open(&blob, "HL-2026-000001")
+                .is_err()
+        );
+        let standard = Sealer::new(&test_key(7, 32))
+            .unwrap()
+            .seal(b"x", "c")
+            .unwrap();
+        assert!(s.open(&standard, "c").is_err());
+
+        // Sub-keys are HKDF-SM3, MACs HMAC-SM3.
+        let mut okm = [0u8; 32];
+        Hkdf::<Sm3>::new(Some(HKDF_SALT), &[7; 32])
+            .expand(b"a", &mut okm)
+            .unwrap();
+        assert_eq!(sm_key(7, 32).derive("a").unwrap().bytes(), okm);
+        assert_eq!(sm_key(7, 32).derive("a").unwrap().suite(), CryptoSuite::Sm);
+        assert_ne!(
+            sm_key(7, 32).derive("a").unwrap().bytes(),
+            test_key(7, 32).derive("a").unwrap().bytes()
+        );
+        assert!(matches!(
+            MacKey::new(&sm_key(7, 32)).unwrap(),
+            MacKey::Sm3(_)
+        ));
+        assert!(matches!(
+            MacKey::new(&test_key(7, 32)).unwrap(),
+            MacKey::Sha256(_)
+        ));
+
+        // Keyed hashes: version 2 only, HMAC-SM3, different from the standard ones.
+        let sm = KeyedHasher::new(&sm_key(7, 32), KeyedHashScheme::V2).unwrap();
+        let std = KeyedHasher::new(&test_key(7, 32), KeyedHashScheme::V2).unwrap();
+        assert_eq!(sm.hash("payee-phone", "13812345678").len(), 64);
+        assert_ne!(
+            sm.hash("payee-phone", "13812345678"),
+            std.hash("payee-phone", "13812345678")
+        );
+        let sub = sm_key(7, 32).derive("tipline keyed hash v2").unwrap();
+        assert_eq!(
+            sm.hash("reporter", " 1 "),
+            MacKey::new(&sub).unwrap().tag_hex(&[b"reporter", b"1"])
+        );
+        assert!(KeyedHasher::new(&sm_key(7, 32), KeyedHashScheme::V1).is_err());
+
+        // Fingerprints: a keyed hash of a fixed label, never the key; another for each suite.
+        let fp = sm_key(7, 32).fingerprint().unwrap();
+        assert_eq!(fp.len(), 24);
+        assert_ne!(fp, test_key(7, 32).fingerprint().unwrap());
+        assert_ne!(fp, sm_key(8, 32).fingerprint().unwrap());
+        assert!(!fp.contains("0707"));
+    }
+
+    #[test]
+    fn receipt_hashes_under_sm_are_keyed_with_hmac_sm3() {
+        let settings = Settings::default();
+        let r = Receipt::parse("1234 5678 9012 3456").unwrap();
+        let a = Hasher::new(sm_key(1, 32), &settings).unwrap();
+        let b = Hasher::new(sm_key(2, 32), &settings).unwrap();
+        let std = Hasher::new(test_key(1, 32), &settings).unwrap();
+        let h = a.receipt_hash_blocking(&r).unwrap();
+        assert_eq!(h.len(), 64);
+        assert_eq!(h, a.receipt_hash_blocking(&r).unwrap());
+        assert_ne!(h, b.receipt_hash_blocking(&r).unwrap());
+        assert_ne!(h, std.receipt_hash_blocking(&r).unwrap());
     }
 
     #[test]

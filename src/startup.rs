@@ -28,7 +28,7 @@ pub fn services(settings: &Settings, config_dir: &Path, clock: Clock) -> anyhow:
     let db = Db::connect(settings)?;
     db.migrate()?;
     let keys = Keys::load_or_generate(settings)?;
-    db::check_key_fingerprints(&db, &keys.fingerprints())?;
+    db::check_keys(&db, keys.suite(), &keys.fingerprints()?)?;
     let keyed_hash_scheme = db::keyed_hash_scheme(&db)?;
     Services::new(
         settings,

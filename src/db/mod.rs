@@ -456,15 +456,37 @@ macro_rules! insert_new {
 }
 pub(crate) use insert_new;
 
-/// Checks the installation's key fingerprints against the ones stored at first start (and
-/// stores them then), so a start with another key stops instead of sealing identities that the
-/// rest of the data cannot be read with.
-pub fn check_key_fingerprints(
+/// Checks the installation's cryptographic suite and key fingerprints against the ones stored
+/// at first start (and stores them then, in one transaction), so a start with the other suite
+/// or another key stops instead of sealing identities that the rest of the data cannot be read
+/// with. A database started before the suite was recorded was given `standard` by its
+/// migration.
+pub fn check_keys(
     db: &Db,
+    suite: crate::secrets::CryptoSuite,
     fingerprints: &[(&'static str, String)],
 ) -> anyhow::Result<()> {
     use schema::installation::dsl as i;
+    const SUITE: &str = "crypto_suite";
     db.write(|conn| -> anyhow::Result<()> {
+        let stored: Option<String> = i::installation
+            .filter(i::name.eq(SUITE))
+            .select(i::value)
+            .first(conn)
+            .optional()?;
+        match stored {
+            None => {
+                diesel::insert_into(i::installation)
+                    .values((i::name.eq(SUITE), i::value.eq(suite.to_string())))
+                    .execute(conn)?;
+            }
+            Some(s) if s == suite.to_string() => {}
+            Some(s) => bail!(
+                "this database was created with crypto_suite = \"{s}\" and the settings say \
+                 crypto_suite = \"{suite}\"; the suite of a database cannot change: set \
+                 crypto_suite = \"{s}\" (see README, Configuration)"
+            ),
+        }
         for (name, fp) in fingerprints {
             let key = format!("fingerprint:{name}");
             let stored: Option<String> = i::installation

@@ -8,11 +8,15 @@
 //! HKDF. Entries keep the version they were written with, so a chain that began under version 1
 //! still verifies, and versions never go down along the chain (an entry claiming version 1
 //! after a version 2 one is reported as broken).
+//!
+//! Under `crypto_suite = "sm"` every entry is version 3, HMAC-SM3 under an HKDF-SM3 sub-key;
+//! such an installation knows no other version (its database was created with the suite), and a
+//! standard one does not know version 3.
 
 use super::{ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::{self, AuditFilter, AuditRow, NewEntry};
-use crate::secrets::{MacKey, SecretKey};
+use crate::secrets::{CryptoSuite, MacKey, SecretKey};
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 use sha2::{Digest, Sha256};
@@ -24,21 +28,37 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub const V1: i32 = 1;
 /// HMAC-SHA-256 under an HKDF-SHA-256 sub-key of the identity key: every new entry.
 pub const V2: i32 = 2;
+/// HMAC-SM3 under an HKDF-SM3 sub-key of the identity key: every entry under `sm`.
+pub const V3: i32 = 3;
 
-/// The chain's keys, one per version; derived from the identity key, never in the database.
-/// Someone who can write to the database cannot recompute a chain after editing it.
+/// The chain's keys, one per version of the installation's suite; derived from the identity
+/// key, never in the database. Someone who can write to the database cannot recompute a chain
+/// after editing it.
 #[derive(Clone, Debug)]
-pub struct AuditKeys {
-    v1: SecretKey,
-    v2: MacKey,
+pub enum AuditKeys {
+    Standard { v1: SecretKey, v2: MacKey },
+    Sm { v3: MacKey },
 }
 
 impl AuditKeys {
     pub fn new(identity: &SecretKey) -> anyhow::Result<AuditKeys> {
-        Ok(AuditKeys {
-            v1: identity.derive_v1("tipline audit chain v1"),
-            v2: MacKey::new(&identity.derive("tipline audit chain v2")?)?,
+        Ok(match identity.suite() {
+            CryptoSuite::Standard => AuditKeys::Standard {
+                v1: identity.derive_v1("tipline audit chain v1"),
+                v2: MacKey::new(&identity.derive("tipline audit chain v2")?)?,
+            },
+            CryptoSuite::Sm => AuditKeys::Sm {
+                v3: MacKey::new(&identity.derive("tipline audit chain v3 sm")?)?,
+            },
         })
+    }
+
+    /// The version new entries are written with.
+    fn current(&self) -> i32 {
+        match self {
+            AuditKeys::Standard { .. } => V2,
+            AuditKeys::Sm { .. } => V3,
+        }
     }
 }
 
@@ -64,9 +84,11 @@ fn entry_hash(
     at: NaiveDateTime,
     e: &NewEntry<'_>,
 ) -> Option<String> {
-    match version {
-        V1 => Some(hash_v1(keys, prev, at, e)),
-        V2 => Some(hash_v2(keys, prev, at, e)),
+    match (version, keys) {
+        (V1, AuditKeys::Standard { v1, .. }) => Some(hash_v1(v1, prev, at, e)),
+        (V2, AuditKeys::Standard { v2, .. }) | (V3, AuditKeys::Sm { v3: v2 }) => {
+            Some(hash_mac(v2, prev, at, e))
+        }
         _ => None,
     }
 }
@@ -75,10 +97,10 @@ fn timestamp(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
 }
 
-fn hash_v1(keys: &AuditKeys, prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
+fn hash_v1(key: &SecretKey, prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
     let at = timestamp(at);
     let mut h = Sha256::new();
-    let key = keys.v1.bytes();
+    let key = key.bytes();
     h.update((key.len() as u64).to_be_bytes());
     h.update(key);
     for part in parts(prev, &at, e) {
@@ -88,9 +110,10 @@ fn hash_v1(keys: &AuditKeys, prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) ->
     hex::encode(h.finalize())
 }
 
-fn hash_v2(keys: &AuditKeys, prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
+/// Versions 2 and 3: the HMAC of the parts (SHA-256 or SM3, as the key is).
+fn hash_mac(key: &MacKey, prev: &str, at: NaiveDateTime, e: &NewEntry<'_>) -> String {
     let at = timestamp(at);
-    keys.v2.tag_hex(&parts(prev, &at, e).map(str::as_bytes))
+    key.tag_hex(&parts(prev, &at, e).map(str::as_bytes))
 }
 
 /// Appends an entry inside the caller's transaction.
@@ -98,12 +121,14 @@ pub fn append(services: &Services, conn: &mut DbConn, e: &NewEntry<'_>) -> Query
     audit::lock(conn)?;
     let prev = audit::last_hash(conn)?.unwrap_or_else(|| GENESIS.to_owned());
     let at = services.now();
-    let hash = hash_v2(&services.audit_keys, &prev, at, e);
+    let keys = &services.audit_keys;
+    let version = keys.current();
+    let hash = entry_hash(keys, version, &prev, at, e).unwrap_or_default();
     let link = audit::Link {
         at,
         prev_hash: &prev,
         hash: &hash,
-        hash_version: V2,
+        hash_version: version,
     };
     audit::insert(conn, e, &link)
 }
@@ -467,6 +492,43 @@ mod tests {
             Err(3),
             "a deleted entry breaks the next link"
         );
+    }
+
+    #[test]
+    fn under_sm_the_chain_is_hmac_sm3_and_knows_no_standard_version() {
+        let sm = |byte: u8| {
+            AuditKeys::new(&SecretKey::from_bytes_in(&[byte; 32], CryptoSuite::Sm)).unwrap()
+        };
+        let k = sm(1);
+        assert_eq!(k.current(), V3);
+        let all = chain(&k, [V3, V3, V3]);
+        assert_eq!(verify(&k, &all), Ok(()));
+        assert_eq!(verify(&sm(2), &all), Err(1), "the key is part of the chain");
+        assert_eq!(
+            verify(&keys(1), &all),
+            Err(1),
+            "a standard installation knows no version 3"
+        );
+        assert_eq!(verify(&k, &chain(&keys(1), [V2, V2, V2])), Err(1));
+        // Version 3 is HMAC-SM3 under the HKDF-SM3 sub-key, over the parts.
+        let mac = MacKey::new(
+            &SecretKey::from_bytes_in(&[1; 32], CryptoSuite::Sm)
+                .derive("tipline audit chain v3 sm")
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(mac, MacKey::Sm3(_)));
+        let [a, b, c] = all;
+        let at = timestamp(a.at);
+        let e = a.entry();
+        assert_eq!(
+            a.hash,
+            mac.tag_hex(&parts(GENESIS, &at, &e).map(str::as_bytes))
+        );
+        let mut edited = b.clone();
+        edited.actor = "mallory".into();
+        assert_eq!(verify(&k, &[a.clone(), edited, c.clone()]), Err(2));
+        assert_eq!(verify(&k, &[a, c]), Err(3));
     }
 
     #[test]

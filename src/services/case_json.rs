@@ -46,6 +46,11 @@ pub struct CaseJson<'a> {
     /// suffixes such as 有限公司), for staff to confirm.
     pub enterprise_matches: &'a [EnterpriseRef],
     pub description: &'a str,
+    /// When the retention job erased the case's content (description, place, business,
+    /// photos, messages, identity), or null while it is kept.
+    #[serde(serialize_with = "json::rfc3339_or_null")]
+    #[schema(value_type = Option<String>, required)]
+    pub content_erased_at: Option<NaiveDateTime>,
     pub severity: Severity,
     #[serde(serialize_with = "json::rfc3339_or_null")]
     #[schema(value_type = Option<String>, required)]
@@ -105,6 +110,7 @@ pub fn case_json<'a>(catalog: &Catalog, v: &'a CaseView) -> CaseJson<'a> {
         linked_enterprise: v.linked_enterprise.as_ref(),
         enterprise_matches: &v.enterprise_matches,
         description: &v.description,
+        content_erased_at: v.content_erased_at,
         severity: v.severity,
         observed_at: v.observed_at,
         submitted_at: v.submitted_at,

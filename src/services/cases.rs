@@ -145,6 +145,8 @@ pub struct CaseView {
     /// The retention job erased the content (description, place, business, photos, messages,
     /// identity) of this case, closed long ago.
     pub content_erased: bool,
+    /// When the retention job erased it.
+    pub content_erased_at: Option<NaiveDateTime>,
     pub severity: Severity,
     pub observed_at: Option<NaiveDateTime>,
     pub submitted_at: NaiveDateTime,
@@ -653,6 +655,7 @@ impl Services {
             enterprise_matches,
             description: tip.description,
             content_erased: tip.content_erased_at.is_some(),
+            content_erased_at: tip.content_erased_at,
             severity: tip.severity,
             observed_at: tip.observed_at,
             submitted_at: tip.submitted_at,

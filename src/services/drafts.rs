@@ -1,18 +1,18 @@
 //! Keeping the photos of a refused report form for a short while, so that a reporter who mistyped
 //! their phone number does not have to choose their photos again. The token lives only in the
-//! re-shown form; the database keeps its SHA-256, and drafts are purged after [`DRAFT_TTL`].
+//! re-shown form; the database keeps its hash (SHA-256, or SM3 under `sm`), and drafts are purged
+//! after [`DRAFT_TTL`].
 
 use super::{ServiceResult, Services};
 use crate::db::drafts;
 use crate::domain::photo::{CleanPhoto, PhotoType};
-use crate::secrets;
-use sha2::{Digest, Sha256};
+use crate::secrets::{self, CryptoSuite};
 
 /// How long a refused form's photos are kept.
 pub const DRAFT_TTL: chrono::Duration = chrono::Duration::hours(2);
 
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+pub fn token_hash(suite: CryptoSuite, token: &str) -> String {
+    suite.digest_hex(token.as_bytes())
 }
 
 fn content_type_kind(ct: &str) -> Option<PhotoType> {
@@ -35,7 +35,7 @@ impl Services {
             let size: u64 = photos.iter().map(|p| p.bytes.len() as u64).sum();
             s.db.write(|conn| -> ServiceResult<()> {
                 if let Some(prev) = &previous {
-                    drafts::delete(conn, &token_hash(prev))?;
+                    drafts::delete(conn, &token_hash(s.suite, prev))?;
                 }
                 // All drafts together stay under a cap, so refused forms cannot fill the disk.
                 if token.is_some()
@@ -51,7 +51,7 @@ impl Services {
                         .iter()
                         .map(|p| (p.kind.content_type(), p.bytes.as_slice()))
                         .collect();
-                    drafts::save(conn, &token_hash(token), &rows, s.now())?;
+                    drafts::save(conn, &token_hash(s.suite, token), &rows, s.now())?;
                 }
                 Ok(())
             })?;
@@ -64,7 +64,7 @@ impl Services {
     pub async fn draft_photos(&self, token: String) -> ServiceResult<Vec<CleanPhoto>> {
         self.blocking(move |s| {
             let mut conn = s.db.read()?;
-            Ok(drafts::load(&mut conn, &token_hash(&token))?
+            Ok(drafts::load(&mut conn, &token_hash(s.suite, &token))?
                 .into_iter()
                 .filter_map(|(ct, bytes)| {
                     Some(CleanPhoto {

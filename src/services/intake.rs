@@ -379,7 +379,11 @@ impl Services {
     fn once(&self, key: &SubmissionKey, input: &TipInput) -> ServiceResult<Once> {
         let body = serde_json::to_string(input).map_err(|e| anyhow::anyhow!("a tip body: {e}"))?;
         let material = self.keyed_hash("submission-seal", key.as_str());
-        let seal = secrets::SecretKey::from_material(material.as_bytes(), "submission receipt")?;
+        let seal = secrets::SecretKey::from_material(
+            material.as_bytes(),
+            "submission receipt",
+            self.suite,
+        )?;
         Ok(Once {
             lookup: self.keyed_hash("submission", key.as_str()),
             body: self.keyed_hash("submission-body", &body),
@@ -552,7 +556,7 @@ impl Services {
             }
             // The photos kept from a refused form are now the tip's: forget the draft.
             if let Some(token) = draft {
-                crate::db::drafts::delete(conn, &super::drafts::token_hash(token))?;
+                crate::db::drafts::delete(conn, &super::drafts::token_hash(self.suite, token))?;
             }
             let by = origin.by.as_deref();
             tips::insert_event(conn, id, "submit", by, Some(channel.as_str()), now)?;

@@ -52,7 +52,7 @@ use crate::domain::calendar::Calendar;
 use crate::domain::catalog::Catalog;
 use crate::domain::reward::Policy as RewardPolicy;
 use crate::mail::{MailTemplates, Mailer};
-use crate::secrets::{Hasher, KeyedHashScheme, KeyedHasher, Keys, MacKey, Sealer};
+use crate::secrets::{CryptoSuite, Hasher, KeyedHashScheme, KeyedHasher, Keys, MacKey, Sealer};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 
@@ -103,6 +103,8 @@ pub type ServiceResult<T> = Result<T, ServiceError>;
 pub struct Services {
     pub db: Db,
     pub catalog: Arc<Catalog>,
+    /// The algorithms of this database (`crypto_suite`): every key below is bound to it.
+    pub suite: CryptoSuite,
     pub sealer: Sealer,
     pub hasher: Hasher,
     pub case_prefix: String,
@@ -159,6 +161,7 @@ impl Services {
         Ok(Services {
             db,
             catalog: Arc::new(catalog),
+            suite: keys.suite(),
             sealer: Sealer::new(&keys.identity)?,
             hasher: Hasher::new(keys.receipt.clone(), settings)?,
             case_prefix: settings.case_prefix.clone(),

@@ -253,7 +253,7 @@ impl Limiters {
             }),
             lookup: RateLimiter::keyed(quota(q.lookup)),
             signin_address: RateLimiter::keyed(quota(q.signin_address)),
-            signin: SigninGuard::new(settings.signin.clone())?,
+            signin: SigninGuard::new(settings.signin.clone(), settings.crypto_suite)?,
         })
     }
 
@@ -531,9 +531,9 @@ struct SigninGuard {
 }
 
 impl SigninGuard {
-    fn new(settings: SigninSettings) -> anyhow::Result<SigninGuard> {
+    fn new(settings: SigninSettings, suite: secrets::CryptoSuite) -> anyhow::Result<SigninGuard> {
         let material = zeroize::Zeroizing::new(secrets::random_bytes::<32>()?);
-        let key = SecretKey::from_material(&*material, "sign-in networks")?;
+        let key = SecretKey::from_material(&*material, "sign-in networks", suite)?;
         Ok(SigninGuard {
             key: MacKey::new(&key)?,
             settings,

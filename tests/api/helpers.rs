@@ -274,6 +274,13 @@ impl TestApp {
         Self::spawn_with(backend, |f| f)
     }
 
+    /// The app with `crypto_suite = "sm"` (SM4-GCM, HMAC-SM3) on a fresh database.
+    pub fn spawn_sm(backend: Backend) -> TestApp {
+        let app = Self::spawn_with(backend, |f| f.merge(("crypto_suite", "sm")));
+        assert_eq!(app.services.suite, tipline::secrets::CryptoSuite::Sm);
+        app
+    }
+
     pub fn spawn_with(backend: Backend, extra: impl FnOnce(Figment) -> Figment) -> TestApp {
         Self::spawn_in(backend, config_dir(), extra)
     }
@@ -545,6 +552,60 @@ macro_rules! on_both_backends {
                 ($run)(Backend::Postgres);
             }
         }
+    };
+}
+
+/// Like [`on_both_backends!`] for a test written `fn name(app)`, and again under each
+/// cryptographic suite: `name::sqlite`, `name::postgres` (standard), `name::sm_sqlite` and
+/// `name::sm_postgres` (`crypto_suite = "sm"`). For the tests of what protects a reporter
+/// (identity, payee and receipt sealing, keyed hashes, the audit chain, erasure), which must
+/// hold whichever suite an installation chose; the rest run under the standard suite only.
+#[macro_export]
+macro_rules! on_both_backends_and_suites {
+    () => {};
+    (
+        $(#[doc = $doc:literal])*
+        fn $name:ident($app:ident) $body:block
+        $($rest:tt)*
+    ) => {
+        $(#[doc = $doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            fn with_app($app: TestApp) $body
+
+            #[test]
+            fn sqlite() {
+                with_app(TestApp::spawn(Backend::Sqlite));
+            }
+
+            #[test]
+            #[cfg_attr(
+                not(tipline_pg),
+                ignore = "needs PostgreSQL: build and run with TIPLINE_TEST_DATABASE_URL set"
+            )]
+            fn postgres() {
+                with_app(TestApp::spawn(Backend::Postgres));
+            }
+
+            #[test]
+            fn sm_sqlite() {
+                with_app(TestApp::spawn_sm(Backend::Sqlite));
+            }
+
+            #[test]
+            #[cfg_attr(
+                not(tipline_pg),
+                ignore = "needs PostgreSQL: build and run with TIPLINE_TEST_DATABASE_URL set"
+            )]
+            fn sm_postgres() {
+                with_app(TestApp::spawn_sm(Backend::Postgres));
+            }
+        }
+        $crate::on_both_backends_and_suites!($($rest)*);
     };
 }
 

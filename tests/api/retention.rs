@@ -3,7 +3,7 @@
 //! figures need stays; the erasure is audited with counts only.
 
 use crate::helpers::*;
-use crate::on_both_backends;
+use crate::on_both_backends_and_suites;
 use serde_json::json;
 
 const DESCRIPTION: &str = "留存测试描述XQ7：三楼安全出口被铁链锁住，周末人很多。";
@@ -23,7 +23,7 @@ fn stored_anywhere(app: &TestApp, needle: &[u8]) -> bool {
         || dump.windows(hex.len()).any(|w| w == hex.as_bytes())
 }
 
-on_both_backends! {
+on_both_backends_and_suites! {
     /// Three years after a case closed, its description, place, photos, messages and sealed
     /// identity are gone from the pages, the API and the database files; its number, routing,
     /// status and dates stay, an open case is untouched, and the audit log says how much was
@@ -51,6 +51,7 @@ on_both_backends! {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let head = app.staff("fire.head", "head", Some("fire"));
         let d = officer.get(&format!("/api/v1/staff/tips/{case}")).json;
+        assert_eq!(d["content_erased_at"], json!(null));
         let photo_id = d["attachments"][0]["id"].as_i64().unwrap();
         let (_, _, photo) = officer.get_bytes(&format!("/api/v1/staff/tips/{case}/attachments/{photo_id}"));
         let photo_part = photo[photo.len() / 2..photo.len() / 2 + 48].to_vec();
@@ -85,6 +86,14 @@ on_both_backends! {
         assert_eq!(after["department"]["code"], "fire");
         assert_eq!(after["description"], "");
         assert_eq!(after["attachments"], json!([]));
+        let erased_at = after["content_erased_at"].as_str().expect("the erasure's time");
+        let erased_at = chrono::DateTime::parse_from_rfc3339(erased_at).unwrap();
+        assert!((app.now() - erased_at.to_utc()).num_seconds().abs() < 5, "{erased_at}");
+        // The identity went with the content: revealing it is a conflict, audited nowhere.
+        let coord = app.staff("coord", "coordinator", None);
+        let reveal = coord.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "需要联系举报人"}));
+        assert_eq!(reveal.status, 409, "{}", reveal.text);
+        assert!(!reveal.text.contains("留存测试") && !reveal.text.contains("13800138000"), "{}", reveal.text);
         assert_eq!(officer.get(&format!("/api/v1/staff/tips/{open}")).status, 404, "another unit's");
         let b = Browser::new(&app);
         b.sign_in("fire.officer2", PASSWORD, "");
@@ -104,9 +113,7 @@ on_both_backends! {
         assert_eq!(entry["case_number"], case.as_str());
         assert_eq!(entry["detail"], "photos 1, messages 1, identity 1");
     }
-}
 
-on_both_backends! {
     /// A paid reward's payee details stay for `finance_record_years` (the amounts stay after).
     fn payee_details_follow_the_finance_clock(app) {
         use diesel::prelude::*;

@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use crate::on_both_backends;
+use crate::on_both_backends_and_suites;
 use serde_json::{Value, json};
 
 /// A substantiated case whose reporter asked for a reward: (case number, receipt).
@@ -77,92 +78,6 @@ on_both_backends! {
         let up = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &fine);
         assert_eq!(up.json["amount_yuan"], 19500.0, "identified employees get the uplift: {}", up.text);
         assert_eq!(app.staff("insp", "inspector", None).post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).status, 403);
-    }
-
-    /// Four eyes: the proposer never decides, a decision is final, the approver never pays; the
-    /// anonymous reporter claims with the receipt (a wrong one is 404) and finance pays.
-    fn the_money_goes_through_four_eyes_and_the_receipt(app) {
-        let officer = app.staff("fire.officer", "officer", Some("fire"));
-        let fin1 = app.staff("finance1", "finance", None);
-        let fin2 = app.staff("finance2", "finance", None);
-        let fin3 = app.staff("finance3", "finance", None);
-        let (case, receipt) = verified_case(&app, &officer, fire_tip());
-        let p = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine", "fine_yuan": 100000, "penalty_decision": "厦湖应急罚〔2026〕1号"}));
-        let id = p.json["id"].as_i64().unwrap();
-        assert_eq!(officer.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""})).status, 403, "not finance");
-        let q = fin1.get("/api/v1/finance/rewards?status=proposed");
-        assert_eq!(q.status, 200);
-        assert_eq!(q.json["items"][0]["id"], id);
-        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 12000})).status, 422, "a changed amount needs a reason");
-        let d = fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 12000, "note": "罚款已部分减免"}));
-        assert_eq!(d.status, 200, "{}", d.text);
-        assert_eq!(d.json["status"], "awaiting_second_approval", "above 10,000 yuan two finance users approve");
-        assert_eq!(d.json["amount_yuan"], 12000.0);
-        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"})).status, 403, "not twice by the same user");
-        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 13000, "note": "x"})).status, 422, "the second approval keeps the amount");
-        let d = fin2.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"}));
-        assert_eq!(d.status, 200, "{}", d.text);
-        assert_eq!(d.json["status"], "approved");
-        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "reject", "note": "x"})).status, 409, "decided once");
-        // The reporter sees it and claims it.
-        let t = app.post_json("/api/v1/track", &json!({"receipt": receipt}));
-        assert_eq!(t.json["reward"]["status"], "approved");
-        assert_eq!(t.json["reward"]["amount_yuan"], 12000.0);
-        assert!(t.json["reward"]["claim_deadline"].is_string());
-        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "X"})).status, 409, "nothing claimed yet");
-        let claim = json!({"receipt": "0000 0000 0000 0000", "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777", "id_number": "11010519491231002X", "bank": "工商银行湖里支行"});
-        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 404);
-        let mut claim = claim;
-        claim["receipt"] = json!(receipt);
-        claim["payee_account"] = json!("12");
-        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 422);
-        claim["payee_account"] = json!("6222 0212 3456 7890 123");
-        claim["id_number"] = json!("110105194912310021");
-        let wrong = app.post_json("/api/v1/track/reward-claim", &claim);
-        assert_eq!(wrong.status, 422, "a wrong check character");
-        assert!(wrong.json["fields"]["id_number"].is_array(), "{}", wrong.text);
-        claim["id_number"] = json!("11010519491231002x");
-        let c = app.post_json("/api/v1/track/reward-claim", &claim);
-        assert_eq!(c.status, 201, "{}", c.text);
-        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 409, "claimed once");
-        // The payee details are sealed, not in clear.
-        let raw = app.db.raw_dump();
-        assert!(!raw.windows(19).any(|w| w == b"6222021234567890123"));
-        assert!(!raw.windows(11).any(|w| w == b"13900007777"));
-        assert!(!raw.windows(18).any(|w| w == b"11010519491231002X"));
-        // Only a finance user who approved nothing opens the payee, with a reason.
-        for approver in [&fin1, &fin2] {
-            assert_eq!(approver.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "发放"})).status, 403, "an approver does not open the payee");
-            assert_eq!(approver.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).status, 403, "an approver does not pay");
-        }
-        assert_eq!(officer.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "发放"})).status, 403);
-        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": ""})).status, 422, "a reason is needed");
-        let payee = fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "办理奖励发放"}));
-        assert_eq!(payee.status, 200, "{}", payee.text);
-        assert_eq!(payee.json, json!({"payee_name": "匿名举报人", "payee_account": "6222021234567890123", "bank": "工商银行湖里支行", "phone": "13900007777", "id_number": "11010519491231002X"}));
-        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": ""})).status, 422);
-        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "B", "paid_on": "2999-01-01"})).status, 422);
-        let paid = fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-20261128-001"}));
-        assert_eq!(paid.status, 200, "{}", paid.text);
-        assert_eq!(paid.json["status"], "paid");
-        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "again"})).status, 409);
-        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "再看"})).status, 409, "only while claimed");
-        assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": receipt})).json["reward"]["status"], "paid");
-        let totals = fin1.get("/api/v1/finance/rewards").json["totals"]["paid"].clone();
-        assert_eq!(totals["amount_yuan"], 12000.0);
-        // The ledger for today holds it, with totals.
-        let today = app.today();
-        let ledger = fin1.get(&format!("/api/v1/finance/ledger.csv?from={today}&to={today}"));
-        assert_eq!(ledger.status, 200);
-        assert!(ledger.text.starts_with('\u{feff}'));
-        assert!(ledger.text.contains(&case) && ledger.text.contains("12000.00") && ledger.text.contains("按奖励依据合计"));
-        assert!(!fin1.get("/api/v1/finance/ledger.csv?from=2020-01-01&to=2020-01-31").text.contains(&case));
-        // Every step is audited.
-        let coord = app.staff("coord", "coordinator", None);
-        let entries = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
-        for a in ["reward_propose", "reward_first_approval", "reward_approve", "reward_claim", "reward_payee_opened", "reward_paid"] {
-            assert!(entries.as_array().unwrap().iter().any(|e| e["action"] == a), "{a}");
-        }
     }
 
     /// The ledger speaks the request's language: column titles, basis and department names and
@@ -288,20 +203,6 @@ on_both_backends! {
         assert!(entries.as_array().unwrap().iter().any(|e| e["action"] == "reward_reinstate"));
     }
 
-    /// Finance may open the identity of a case only once it approved a reward there.
-    fn finance_sees_identity_only_after_approval(app) {
-        let officer = app.staff("fire.officer", "officer", Some("fire"));
-        let fin1 = app.staff("finance1", "finance", None);
-        let mut tip = identified_tip("孙领奖", "13900008888", "sun@example.com");
-        tip["wants_reward"] = json!(true);
-        let (case, _) = verified_case(&app, &officer, tip);
-        assert_eq!(fin1.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "发放奖励"})).status, 403);
-        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
-        fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
-        let who = fin1.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "发放奖励，核对领奖人"}));
-        assert_eq!(who.status, 200, "{}", who.text);
-        assert_eq!(who.json["name"], "孙领奖");
-    }
 }
 
 on_both_backends! {
@@ -428,23 +329,6 @@ on_both_backends! {
         assert!(!notice.contains("6222021234567890") && !notice.contains("11010519491231002X"));
     }
 
-    /// The same payee account on two claims is flagged to finance (never blocked).
-    fn repeated_payee_accounts_are_flagged(app) {
-        let officer = app.staff("fire.officer", "officer", Some("fire"));
-        let fin1 = app.staff("finance1", "finance", None);
-        for _ in 0..2 {
-            let (case, receipt) = verified_case(&app, &officer, fire_tip());
-            let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
-            fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
-            let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000111122", "phone": "13900001212", "id_number": "11010519491231002X"}));
-            assert_eq!(c.status, 201);
-        }
-        let q = fin1.get("/api/v1/finance/rewards?status=claimed");
-        for item in q.json["items"].as_array().unwrap() {
-            let signals: Vec<&str> = item["signals"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-            assert!(signals.contains(&"same_account") && signals.contains(&"same_phone"), "{signals:?}");
-        }
-    }
 }
 
 /// A claim with a staff member's own phone is flagged to finance.
@@ -658,5 +542,126 @@ on_both_backends! {
             "each demo payee is their own: {}",
             queue.text
         );
+    }
+}
+
+on_both_backends_and_suites! {
+    /// Four eyes: the proposer never decides, a decision is final, the approver never pays; the
+    /// anonymous reporter claims with the receipt (a wrong one is 404) and finance pays.
+    fn the_money_goes_through_four_eyes_and_the_receipt(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let fin2 = app.staff("finance2", "finance", None);
+        let fin3 = app.staff("finance3", "finance", None);
+        let (case, receipt) = verified_case(&app, &officer, fire_tip());
+        let p = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "major_hazard_fine", "fine_yuan": 100000, "penalty_decision": "厦湖应急罚〔2026〕1号"}));
+        let id = p.json["id"].as_i64().unwrap();
+        assert_eq!(officer.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""})).status, 403, "not finance");
+        let q = fin1.get("/api/v1/finance/rewards?status=proposed");
+        assert_eq!(q.status, 200);
+        assert_eq!(q.json["items"][0]["id"], id);
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 12000})).status, 422, "a changed amount needs a reason");
+        let d = fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 12000, "note": "罚款已部分减免"}));
+        assert_eq!(d.status, 200, "{}", d.text);
+        assert_eq!(d.json["status"], "awaiting_second_approval", "above 10,000 yuan two finance users approve");
+        assert_eq!(d.json["amount_yuan"], 12000.0);
+        assert_eq!(fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"})).status, 403, "not twice by the same user");
+        assert_eq!(fin2.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "amount_yuan": 13000, "note": "x"})).status, 422, "the second approval keeps the amount");
+        let d = fin2.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve"}));
+        assert_eq!(d.status, 200, "{}", d.text);
+        assert_eq!(d.json["status"], "approved");
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "reject", "note": "x"})).status, 409, "decided once");
+        // The reporter sees it and claims it.
+        let t = app.post_json("/api/v1/track", &json!({"receipt": receipt}));
+        assert_eq!(t.json["reward"]["status"], "approved");
+        assert_eq!(t.json["reward"]["amount_yuan"], 12000.0);
+        assert!(t.json["reward"]["claim_deadline"].is_string());
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "X"})).status, 409, "nothing claimed yet");
+        let claim = json!({"receipt": "0000 0000 0000 0000", "payee_name": "匿名举报人", "payee_account": "6222021234567890123", "phone": "13900007777", "id_number": "11010519491231002X", "bank": "工商银行湖里支行"});
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 404);
+        let mut claim = claim;
+        claim["receipt"] = json!(receipt);
+        claim["payee_account"] = json!("12");
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 422);
+        claim["payee_account"] = json!("6222 0212 3456 7890 123");
+        claim["id_number"] = json!("110105194912310021");
+        let wrong = app.post_json("/api/v1/track/reward-claim", &claim);
+        assert_eq!(wrong.status, 422, "a wrong check character");
+        assert!(wrong.json["fields"]["id_number"].is_array(), "{}", wrong.text);
+        claim["id_number"] = json!("11010519491231002x");
+        let c = app.post_json("/api/v1/track/reward-claim", &claim);
+        assert_eq!(c.status, 201, "{}", c.text);
+        assert_eq!(app.post_json("/api/v1/track/reward-claim", &claim).status, 409, "claimed once");
+        // The payee details are sealed, not in clear.
+        let raw = app.db.raw_dump();
+        assert!(!raw.windows(19).any(|w| w == b"6222021234567890123"));
+        assert!(!raw.windows(11).any(|w| w == b"13900007777"));
+        assert!(!raw.windows(18).any(|w| w == b"11010519491231002X"));
+        // Only a finance user who approved nothing opens the payee, with a reason.
+        for approver in [&fin1, &fin2] {
+            assert_eq!(approver.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "发放"})).status, 403, "an approver does not open the payee");
+            assert_eq!(approver.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-1"})).status, 403, "an approver does not pay");
+        }
+        assert_eq!(officer.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "发放"})).status, 403);
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": ""})).status, 422, "a reason is needed");
+        let payee = fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "办理奖励发放"}));
+        assert_eq!(payee.status, 200, "{}", payee.text);
+        assert_eq!(payee.json, json!({"payee_name": "匿名举报人", "payee_account": "6222021234567890123", "bank": "工商银行湖里支行", "phone": "13900007777", "id_number": "11010519491231002X"}));
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": ""})).status, 422);
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "B", "paid_on": "2999-01-01"})).status, 422);
+        let paid = fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "BANK-20261128-001"}));
+        assert_eq!(paid.status, 200, "{}", paid.text);
+        assert_eq!(paid.json["status"], "paid");
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payout"), &json!({"reference": "again"})).status, 409);
+        assert_eq!(fin3.post(&format!("/api/v1/finance/rewards/{id}/payee"), &json!({"reason": "再看"})).status, 409, "only while claimed");
+        assert_eq!(app.post_json("/api/v1/track", &json!({"receipt": receipt})).json["reward"]["status"], "paid");
+        let totals = fin1.get("/api/v1/finance/rewards").json["totals"]["paid"].clone();
+        assert_eq!(totals["amount_yuan"], 12000.0);
+        // The ledger for today holds it, with totals.
+        let today = app.today();
+        let ledger = fin1.get(&format!("/api/v1/finance/ledger.csv?from={today}&to={today}"));
+        assert_eq!(ledger.status, 200);
+        assert!(ledger.text.starts_with('\u{feff}'));
+        assert!(ledger.text.contains(&case) && ledger.text.contains("12000.00") && ledger.text.contains("按奖励依据合计"));
+        assert!(!fin1.get("/api/v1/finance/ledger.csv?from=2020-01-01&to=2020-01-31").text.contains(&case));
+        // Every step is audited.
+        let coord = app.staff("coord", "coordinator", None);
+        let entries = coord.get(&format!("/api/v1/staff/audit?case_number={case}")).json["entries"].clone();
+        for a in ["reward_propose", "reward_first_approval", "reward_approve", "reward_claim", "reward_payee_opened", "reward_paid"] {
+            assert!(entries.as_array().unwrap().iter().any(|e| e["action"] == a), "{a}");
+        }
+    }
+
+    /// Finance may open the identity of a case only once it approved a reward there.
+    fn finance_sees_identity_only_after_approval(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        let mut tip = identified_tip("孙领奖", "13900008888", "sun@example.com");
+        tip["wants_reward"] = json!(true);
+        let (case, _) = verified_case(&app, &officer, tip);
+        assert_eq!(fin1.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "发放奖励"})).status, 403);
+        let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+        fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
+        let who = fin1.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "发放奖励，核对领奖人"}));
+        assert_eq!(who.status, 200, "{}", who.text);
+        assert_eq!(who.json["name"], "孙领奖");
+    }
+
+    /// The same payee account on two claims is flagged to finance (never blocked).
+    fn repeated_payee_accounts_are_flagged(app) {
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        let fin1 = app.staff("finance1", "finance", None);
+        for _ in 0..2 {
+            let (case, receipt) = verified_case(&app, &officer, fire_tip());
+            let id = officer.post(&format!("/api/v1/staff/tips/{case}/reward"), &json!({"basis": "general_hazard"})).json["id"].as_i64().unwrap();
+            fin1.post(&format!("/api/v1/finance/rewards/{id}/decision"), &json!({"decision": "approve", "note": ""}));
+            let c = app.post_json("/api/v1/track/reward-claim", &json!({"receipt": receipt, "payee_name": "王", "payee_account": "6222020000111122", "phone": "13900001212", "id_number": "11010519491231002X"}));
+            assert_eq!(c.status, 201);
+        }
+        let q = fin1.get("/api/v1/finance/rewards?status=claimed");
+        for item in q.json["items"].as_array().unwrap() {
+            let signals: Vec<&str> = item["signals"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+            assert!(signals.contains(&"same_account") && signals.contains(&"same_phone"), "{signals:?}");
+        }
     }
 }

@@ -183,27 +183,34 @@ on_both_backends! {
 
     /// A number receives at most `per_recipient_daily` texts a local day; the others wait for
     /// the next day and are not lost.
+    /// Under either cryptographic suite: the recipient waits sealed in the outbox and the
+    /// per-number counter is keyed (HMAC-SHA-256 or HMAC-SM3).
     fn the_daily_limit_per_number_holds(backend: Backend) {
-        let gw = Gateway::start(Vendor::Aliyun);
-        let app = with_gateway(backend, &gw, &[("sms.per_recipient_daily", "2")]);
-        app.set_now("2026-03-02T09:00:00+08:00");
-        let s = &app.services;
-        let site = || ("site", "https://jb.example/track".to_owned());
-        for kind in [tipline::sms::SmsKind::Reward, tipline::sms::SmsKind::ClaimReminder, tipline::sms::SmsKind::News] {
-            s.db.write(|c| s.queue_text(c, PHONE, kind, &[("deadline", "2026-05-01".into()), site()])).unwrap();
+        for suite in ["standard", "sm"] {
+            let gw = Gateway::start(Vendor::Aliyun);
+            let app = with_gateway(backend, &gw, &[("sms.per_recipient_daily", "2"), ("crypto_suite", suite)]);
+            assert_eq!(app.services.suite.to_string(), suite);
+            app.set_now("2026-03-02T09:00:00+08:00");
+            let s = &app.services;
+            let site = || ("site", "https://jb.example/track".to_owned());
+            for kind in [tipline::sms::SmsKind::Reward, tipline::sms::SmsKind::ClaimReminder, tipline::sms::SmsKind::News] {
+                s.db.write(|c| s.queue_text(c, PHONE, kind, &[("deadline", "2026-05-01".into()), site()])).unwrap();
+            }
+            s.db.write(|c| s.queue_text(c, "13700001111", tipline::sms::SmsKind::News, &[site()])).unwrap();
+            let raw = app.db.raw_dump();
+            assert!(!raw.windows(PHONE.len()).any(|w| w == PHONE.as_bytes()), "the number waits sealed");
+            s.deliver_mail().unwrap();
+            let to = |n: &str| gw.sent().iter().filter(|m| m.phone == n).count();
+            assert_eq!((to(PHONE), to("13700001111")), (2, 1));
+            // Later the same day: still two.
+            app.set_now("2026-03-02T23:30:00+08:00");
+            s.deliver_mail().unwrap();
+            assert_eq!(to(PHONE), 2);
+            // The next local day the third goes out.
+            app.set_now("2026-03-03T00:01:00+08:00");
+            s.deliver_mail().unwrap();
+            assert_eq!(to(PHONE), 3);
         }
-        s.db.write(|c| s.queue_text(c, "13700001111", tipline::sms::SmsKind::News, &[site()])).unwrap();
-        s.deliver_mail().unwrap();
-        let to = |n: &str| gw.sent().iter().filter(|m| m.phone == n).count();
-        assert_eq!((to(PHONE), to("13700001111")), (2, 1));
-        // Later the same day: still two.
-        app.set_now("2026-03-02T23:30:00+08:00");
-        s.deliver_mail().unwrap();
-        assert_eq!(to(PHONE), 2);
-        // The next local day the third goes out.
-        app.set_now("2026-03-03T00:01:00+08:00");
-        s.deliver_mail().unwrap();
-        assert_eq!(to(PHONE), 3);
     }
 
     /// An approved reward is texted with its claim deadline, and seven days before the claim

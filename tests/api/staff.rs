@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use crate::on_both_backends;
+use crate::on_both_backends_and_suites;
 use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 
@@ -256,63 +257,6 @@ on_both_backends! {
         assert_eq!(officer.get("/api/v1/staff/tips").status, 401);
     }
 
-    /// The coordinator may open an identified reporter's identity, with a reason, and it is
-    /// audited; officers, heads and inspectors may not; an anonymous tip has none.
-    fn identity_is_revealed_only_to_the_coordinator(app) {
-        let b = app.submit(&identified_tip("赵敏", "13900001111", "zhao@example.com"));
-        let case = b["case_number"].as_str().unwrap();
-        let anon = app.new_case("fire_safety");
-        let coord = app.staff("coord", "coordinator", None);
-        for (user, role, unit) in [("off", "officer", Some("fire")), ("hea", "head", Some("fire")), ("ins", "inspector", None), ("fin", "finance", None)] {
-            let c = app.staff(user, role, unit);
-            assert_eq!(c.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "x"})).status, 403, "{role}");
-            assert!(!c.get(&format!("/api/v1/staff/tips/{case}")).text.contains("赵敏"));
-        }
-        assert_eq!(coord.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({})).status, 422);
-        let id = coord.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "需要补充证据，电话联系举报人"}));
-        assert_eq!(id.status, 200, "{}", id.text);
-        assert_eq!(id.json, json!({"name": "赵敏", "phone": "13900001111", "email": "zhao@example.com"}));
-        assert_eq!(coord.post(&format!("/api/v1/staff/tips/{anon}/identity"), &json!({"reason": "x"})).status, 409);
-        let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}"));
-        let reveal = audit.json["entries"].as_array().unwrap().iter().find(|e| e["action"] == "reveal_identity").unwrap().clone();
-        assert_eq!(reveal["actor"], "coord");
-        assert_eq!(reveal["reason"], "需要补充证据，电话联系举报人");
-    }
-
-    /// The audit log verifies, and an edited or deleted entry is detected.
-    fn the_audit_chain_detects_tampering(app) {
-        let case = app.new_case("fire_safety");
-        let officer = app.staff("fire.officer", "officer", Some("fire"));
-        officer.act(&case, json!({"action": "accept"}));
-        officer.act(&case, json!({"action": "start_verification"}));
-        let inspector = app.staff("insp", "inspector", None);
-        assert_eq!(officer.get("/api/v1/staff/audit").status, 403);
-        let a = inspector.get("/api/v1/staff/audit?verify=true");
-        assert_eq!(a.status, 200, "{}", a.text);
-        assert_eq!(a.json["verified"], true);
-        let actions: Vec<&str> = a.json["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-        assert_eq!(&actions[..3], ["sign_in", "start_verification", "accept"], "newest first: {actions:?}");
-        assert!(a.json["entries"][0]["hash"].as_str().unwrap().len() == 64);
-        assert_eq!(app.services.verify_audit().unwrap().broken_at, None);
-        // The database itself refuses changes to the log…
-        let mut conn = app.services.db.read().unwrap();
-        let refused = match &mut *conn {
-            tipline::db::DbConn::Sqlite(c) => diesel::sql_query("UPDATE audit_log SET actor = 'x'").execute(c).is_err(),
-            tipline::db::DbConn::Pg(c) => diesel::sql_query("DELETE FROM audit_log").execute(c).is_err(),
-        };
-        drop(conn);
-        assert!(refused, "the append-only trigger holds");
-        // …and someone who gets past that (drops the triggers) is still found out by the chain.
-        drop_audit_triggers(&app);
-        app.exec("UPDATE audit_log SET actor = 'someone.else' WHERE action = 'accept'");
-        let b = inspector.get("/api/v1/staff/audit?verify=true");
-        assert_eq!(b.json["verified"], false);
-        app.exec("UPDATE audit_log SET actor = 'fire.officer' WHERE action = 'accept'");
-        assert_eq!(inspector.get("/api/v1/staff/audit?verify=true").json["verified"], true);
-        app.exec("DELETE FROM audit_log WHERE action = 'start_verification'");
-        assert_eq!(inspector.get("/api/v1/staff/audit?verify=true").json["verified"], false);
-    }
-
     /// A rectification past its deadline needs a written explanation before it can be confirmed.
     fn an_overdue_rectification_needs_an_explanation(app) {
         let case = app.new_case("fire_safety");
@@ -496,5 +440,71 @@ on_both_backends! {
                 .status,
             401
         );
+    }
+}
+
+on_both_backends_and_suites! {
+    /// The coordinator may open an identified reporter's identity, with a reason, and it is
+    /// audited; officers, heads and inspectors may not; an anonymous tip has none.
+    fn identity_is_revealed_only_to_the_coordinator(app) {
+        let b = app.submit(&identified_tip("赵敏", "13900001111", "zhao@example.com"));
+        let case = b["case_number"].as_str().unwrap();
+        let anon = app.new_case("fire_safety");
+        let coord = app.staff("coord", "coordinator", None);
+        for (user, role, unit) in [("off", "officer", Some("fire")), ("hea", "head", Some("fire")), ("ins", "inspector", None), ("fin", "finance", None)] {
+            let c = app.staff(user, role, unit);
+            assert_eq!(c.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "x"})).status, 403, "{role}");
+            assert!(!c.get(&format!("/api/v1/staff/tips/{case}")).text.contains("赵敏"));
+        }
+        assert_eq!(coord.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({})).status, 422);
+        let id = coord.post(&format!("/api/v1/staff/tips/{case}/identity"), &json!({"reason": "需要补充证据，电话联系举报人"}));
+        assert_eq!(id.status, 200, "{}", id.text);
+        assert_eq!(id.json, json!({"name": "赵敏", "phone": "13900001111", "email": "zhao@example.com"}));
+        assert_eq!(coord.post(&format!("/api/v1/staff/tips/{anon}/identity"), &json!({"reason": "x"})).status, 409);
+        let audit = coord.get(&format!("/api/v1/staff/audit?case_number={case}"));
+        let reveal = audit.json["entries"].as_array().unwrap().iter().find(|e| e["action"] == "reveal_identity").unwrap().clone();
+        assert_eq!(reveal["actor"], "coord");
+        assert_eq!(reveal["reason"], "需要补充证据，电话联系举报人");
+    }
+
+    /// The audit log verifies, and an edited or deleted entry is detected.
+    fn the_audit_chain_detects_tampering(app) {
+        let case = app.new_case("fire_safety");
+        let officer = app.staff("fire.officer", "officer", Some("fire"));
+        officer.act(&case, json!({"action": "accept"}));
+        officer.act(&case, json!({"action": "start_verification"}));
+        let inspector = app.staff("insp", "inspector", None);
+        assert_eq!(officer.get("/api/v1/staff/audit").status, 403);
+        let a = inspector.get("/api/v1/staff/audit?verify=true");
+        assert_eq!(a.status, 200, "{}", a.text);
+        assert_eq!(a.json["verified"], true);
+        let actions: Vec<&str> = a.json["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(&actions[..3], ["sign_in", "start_verification", "accept"], "newest first: {actions:?}");
+        assert!(a.json["entries"][0]["hash"].as_str().unwrap().len() == 64);
+        assert_eq!(app.services.verify_audit().unwrap().broken_at, None);
+        // Every entry is hashed under the suite of the database: HMAC-SHA-256 (version 2) or
+        // HMAC-SM3 (version 3).
+        let version = match app.services.suite {
+            tipline::secrets::CryptoSuite::Standard => tipline::services::audit::V2,
+            tipline::secrets::CryptoSuite::Sm => tipline::services::audit::V3,
+        };
+        assert_eq!(app.db.scalar(&format!("SELECT COUNT(*) AS n FROM audit_log WHERE hash_version <> {version}")), 0);
+        // The database itself refuses changes to the log…
+        let mut conn = app.services.db.read().unwrap();
+        let refused = match &mut *conn {
+            tipline::db::DbConn::Sqlite(c) => diesel::sql_query("UPDATE audit_log SET actor = 'x'").execute(c).is_err(),
+            tipline::db::DbConn::Pg(c) => diesel::sql_query("DELETE FROM audit_log").execute(c).is_err(),
+        };
+        drop(conn);
+        assert!(refused, "the append-only trigger holds");
+        // …and someone who gets past that (drops the triggers) is still found out by the chain.
+        drop_audit_triggers(&app);
+        app.exec("UPDATE audit_log SET actor = 'someone.else' WHERE action = 'accept'");
+        let b = inspector.get("/api/v1/staff/audit?verify=true");
+        assert_eq!(b.json["verified"], false);
+        app.exec("UPDATE audit_log SET actor = 'fire.officer' WHERE action = 'accept'");
+        assert_eq!(inspector.get("/api/v1/staff/audit?verify=true").json["verified"], true);
+        app.exec("DELETE FROM audit_log WHERE action = 'start_verification'");
+        assert_eq!(inspector.get("/api/v1/staff/audit?verify=true").json["verified"], false);
     }
 }

@@ -66,17 +66,23 @@ fn version_1_database(backend: Backend) -> TestDb {
 }
 
 fn start(db: &TestDb, data_dir: &std::path::Path) -> Services {
+    start_in(db, data_dir, "standard").expect("the installation starts")
+}
+
+/// Starts with the fixed keys and this `crypto_suite`; `Err` carries the start-up error.
+fn start_in(db: &TestDb, data_dir: &std::path::Path, suite: &str) -> Result<Services, String> {
     let settings = settings(db, data_dir, |f| {
         f.merge(("identity_key", "01".repeat(32)))
             .merge(("receipt_key", "02".repeat(32)))
             .merge(("session_key", "03".repeat(64)))
+            .merge(("crypto_suite", suite))
     });
     tipline::startup::services(
         &settings,
         &config_dir(),
         tipline::services::clock::Clock::System,
     )
-    .expect("the installation starts")
+    .map_err(|e| format!("{e:#}"))
 }
 
 fn append(services: &Services, actor: &str) {
@@ -112,6 +118,11 @@ on_both_backends! {
     fn an_upgraded_installation_keeps_its_chain_and_its_keyed_hashes(backend: Backend) {
         let db = version_1_database(backend);
         let data_dir = tempfile::tempdir().unwrap();
+        // It sealed and hashed with the standard suite before the suite was recorded: the
+        // migration records `standard`, and an instance configured `sm` refuses to start.
+        let err = start_in(&db, data_dir.path(), "sm").err().expect("sm must not start on it");
+        assert!(err.contains("created with crypto_suite = \"standard\""), "{err}");
+        assert_eq!(db.scalar("SELECT COUNT(*) AS n FROM installation WHERE name = 'crypto_suite' AND value = 'standard'"), 1);
         let services = start(&db, data_dir.path());
 
         let report = services.verify_audit().unwrap();
