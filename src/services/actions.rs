@@ -488,15 +488,10 @@ fn reject(step: &mut Step<'_>) {
     step.reason = Some(reason);
 }
 
-/// The finding of a verification result, written for the reporter: optional, but when given
-/// 10–2,000 characters (a wrong one is a field error).
+/// The finding of a verification result, written for the reporter: required, 10–2,000
+/// characters (API.md; a missing or wrong one is a field error).
 fn finding(step: &mut Step<'_>) -> Option<String> {
-    let typed = step
-        .input
-        .finding
-        .as_deref()
-        .filter(|f| !f.trim().is_empty())?;
-    text_field("finding", Some(typed), FINDING_LEN)
+    text_field("finding", step.input.finding.as_deref(), FINDING_LEN)
         .map_err(|e| step.errors.push(e))
         .ok()
 }

@@ -190,5 +190,5 @@ fn conversation(names: Names, offset: FixedOffset, v: &CaseView) -> (Vec<Value>,
 /// A listing in force (挂牌督办) as pages show it: reason, due date, who listed it, and whether
 /// its due date has passed.
 pub fn listed_json(l: &super::listing::ListedSupervision, today: NaiveDate) -> Value {
-    json!({"reason": l.reason, "due": l.due.to_string(), "by": l.by, "overdue": l.due < today})
+    json!({"reason": l.reason, "due": l.due.to_string(), "by": l.by_name, "overdue": l.due < today})
 }

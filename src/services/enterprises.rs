@@ -195,6 +195,9 @@ pub struct EnterpriseView {
     pub blacklisted: Vec<BlacklistEntry>,
     /// The accountability measures (问责) recorded against it, newest first.
     pub accountability: Vec<AccountabilityView>,
+    /// Staff usernames and their display names, to name people on the page.
+    #[serde(skip)]
+    pub people: std::collections::HashMap<String, String>,
 }
 
 /// An enterprise with repeated major hazards, suggested to the coordinator for the blacklist.
@@ -461,6 +464,7 @@ impl Services {
             exposed,
             blacklisted,
             accountability,
+            people: self.people(conn)?,
         })
     }
 

@@ -23,9 +23,22 @@ pub struct ListedSupervision {
     pub due: NaiveDate,
     /// The username of who listed it.
     pub by: String,
+    /// Their display name, as pages name people (not in the JSON, which keeps the username).
+    #[serde(skip)]
+    pub by_name: String,
     #[serde(serialize_with = "crate::domain::json::rfc3339")]
     #[schema(value_type = String)]
     pub at: NaiveDateTime,
+}
+
+impl ListedSupervision {
+    /// With the display name of who listed it (the username when the account is gone).
+    fn named(mut self, people: &HashMap<String, String>) -> Self {
+        if let Some(name) = people.get(&self.by) {
+            self.by_name = name.clone();
+        }
+        self
+    }
 }
 
 impl From<ListingRow> for ListedSupervision {
@@ -33,6 +46,7 @@ impl From<ListingRow> for ListedSupervision {
         ListedSupervision {
             reason: r.reason,
             due: r.due,
+            by_name: r.listed_by.clone(),
             by: r.listed_by,
             at: r.listed_at,
         }
@@ -42,10 +56,11 @@ impl From<ListingRow> for ListedSupervision {
 /// Listings by what they are about.
 fn by_key(
     rows: Vec<ListingRow>,
+    people: &HashMap<String, String>,
     key: impl Fn(&ListingRow) -> Option<i64>,
 ) -> HashMap<i64, ListedSupervision> {
     rows.into_iter()
-        .filter_map(|r| Some((key(&r)?, ListedSupervision::from(r))))
+        .filter_map(|r| Some((key(&r)?, ListedSupervision::from(r).named(people))))
         .collect()
 }
 
@@ -87,7 +102,11 @@ impl Services {
         conn: &mut DbConn,
         of: Listed,
     ) -> ServiceResult<Option<ListedSupervision>> {
-        Ok(listings::active(conn, of)?.map(ListedSupervision::from))
+        let Some(row) = listings::active(conn, of)? else {
+            return Ok(None);
+        };
+        let people = self.people(conn)?;
+        Ok(Some(ListedSupervision::from(row).named(&people)))
     }
 
     /// Lists a case or hazard (in the caller's transaction; the lifecycle allowed it).
@@ -139,7 +158,12 @@ impl Services {
         tip_ids: &[i64],
     ) -> ServiceResult<HashMap<i64, ListedSupervision>> {
         let rows = listings::active_for_tips(conn, tip_ids)?;
-        Ok(by_key(rows, |r| r.tip_id))
+        let people = if rows.is_empty() {
+            HashMap::new()
+        } else {
+            self.people(conn)?
+        };
+        Ok(by_key(rows, &people, |r| r.tip_id))
     }
 
     /// The listings in force of these hazards, by hazard id.
@@ -149,7 +173,12 @@ impl Services {
         hazard_ids: &[i64],
     ) -> ServiceResult<HashMap<i64, ListedSupervision>> {
         let rows = listings::active_for_hazards(conn, hazard_ids)?;
-        Ok(by_key(rows, |r| r.hazard_id))
+        let people = if rows.is_empty() {
+            HashMap::new()
+        } else {
+            self.people(conn)?
+        };
+        Ok(by_key(rows, &people, |r| r.hazard_id))
     }
 }
 
@@ -178,6 +207,7 @@ impl Services {
         let unit = self.oversight_scope(staff, unit)?;
         let today = self.today();
         let mut conn = self.db.read()?;
+        let people = self.people(&mut conn)?;
         let mut items: Vec<ListedItem> = listings::all_active(&mut conn)?
             .into_iter()
             .filter(|l| match unit.as_deref() {
@@ -190,7 +220,7 @@ impl Services {
                 number: l.number,
                 department: l.department,
                 street: l.street,
-                listing: ListedSupervision::from(l.row),
+                listing: ListedSupervision::from(l.row).named(&people),
             })
             .collect();
         // Stable: within each half the earliest due date stays first.

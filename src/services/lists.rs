@@ -375,10 +375,12 @@ impl Services {
     fn reviews(&self, conn: &mut DbConn) -> ServiceResult<HashMap<HazardId, Review>> {
         let kinds = [Step::ReviewPass.as_str(), Step::ReviewFail.as_str()];
         let mut out = HashMap::new();
+        // Who reviewed, by their display name (the username when the account is gone).
+        let people = self.people(conn)?;
         // Oldest first: a later review replaces an earlier one.
         for e in hazards::events_of_kinds(conn, &kinds)? {
             let review = Review {
-                by: e.actor,
+                by: people.get(&e.actor).cloned().unwrap_or(e.actor),
                 on: self.local_date(e.at),
                 passed: e.kind == Step::ReviewPass.as_str(),
             };

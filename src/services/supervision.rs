@@ -48,6 +48,9 @@ pub struct FindingView {
     pub finding: String,
     pub conclusion: Conclusion,
     pub recorded_by: String,
+    /// The display name of who recorded it, as pages name people (not in the JSON).
+    #[serde(skip)]
+    pub recorded_by_name: String,
     #[serde(serialize_with = "crate::domain::json::rfc3339")]
     #[schema(value_type = String)]
     pub recorded_at: NaiveDateTime,
@@ -130,6 +133,9 @@ pub struct AccountabilityView {
     pub decided_on: NaiveDate,
     pub summary: String,
     pub recorded_by: String,
+    /// The display name of who recorded it, as pages name people (not in the JSON).
+    #[serde(skip)]
+    pub recorded_by_name: String,
 }
 
 /// Channels the supervision groups check: the public's own (the site, the API, Open311) and
@@ -282,9 +288,16 @@ impl Services {
         let mut conn = self.db.read()?;
         let scope = (unit.as_deref(), group);
         let rows = db::findings(&mut conn, scope, self.utc_bounds(from, to))?;
+        let people = self.people(&mut conn)?;
         let views = rows
             .into_iter()
             .map(|(r, case, hazard)| finding_view(r, case, hazard))
+            .map(|mut f| {
+                if let Some(name) = people.get(&f.recorded_by) {
+                    f.recorded_by_name = name.clone();
+                }
+                f
+            })
             .collect();
         Ok((from, to, views))
     }
@@ -426,7 +439,14 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let mut conn = self.db.read()?;
-        Ok(accountability_in(&mut conn, &filter)?)
+        let people = self.people(&mut conn)?;
+        let mut records = accountability_in(&mut conn, &filter)?;
+        for r in &mut records {
+            if let Some(name) = people.get(&r.recorded_by) {
+                r.recorded_by_name = name.clone();
+            }
+        }
+        Ok(records)
     }
 }
 
@@ -455,6 +475,7 @@ fn finding_view(
         hazard_number,
         finding: r.finding,
         conclusion: r.conclusion,
+        recorded_by_name: r.recorded_by.clone(),
         recorded_by: r.recorded_by,
         recorded_at: r.recorded_at,
         group: r.inspector_group,
@@ -471,6 +492,7 @@ fn accountability_view((r, enterprise, case_numbers): db::Accountability) -> Acc
         case_numbers,
         decided_on: r.decided_on,
         summary: r.summary,
+        recorded_by_name: r.recorded_by.clone(),
         recorded_by: r.recorded_by,
     }
 }

@@ -198,14 +198,17 @@ pub async fn finance_payee(sent: TargetForm<can::PayReward, DecisionForm, Reward
     let (to, f) = (sent.to, sent.form);
     let typed = f.clone();
     let outcome = to
-        .run(move |s, st, id| s.open_payee(&st.staff, *id, &f.reason))
+        .run(move |s, st, id| {
+            let opened = s.open_payee(&st.staff, *id, &f.reason)?;
+            Ok((opened, s.display_names()?))
+        })
         .await;
-    let (payee, v) = match outcome {
+    let ((payee, v), people) = match outcome {
         Ok(opened) => opened,
         Err(e) => return refused(&to, e, typed).await,
     };
     let mut ctx = to.page.context(&to.staff);
-    ctx.insert("r", &document(to.page.names(), &v));
+    ctx.insert("r", &document(to.page.names(), &people, &v));
     ctx.insert("p", &payee);
     ctx.insert("anonymous", &payee.anonymous);
     ctx.insert("may_pay", &v.steps.has(RewardStep::Pay));
@@ -218,10 +221,12 @@ pub async fn finance_payee(sent: TargetForm<can::PayReward, DecisionForm, Reward
 /// claim; nothing of the reporter's identity.
 pub async fn finance_notice(sent: TargetPage<can::ReadRewards, RewardId>) -> PageResult {
     let to = sent.to;
-    let v = to.run(|s, st, id| s.reward(&st.staff, *id)).await?;
+    let (v, people) = to
+        .run(|s, st, id| Ok((s.reward(&st.staff, *id)?, s.display_names()?)))
+        .await?;
     let page = &to.page;
     let mut ctx = page.context(&to.staff);
-    ctx.insert("r", &document(page.names(), &v));
+    ctx.insert("r", &document(page.names(), &people, &v));
     let site = page.state.services.public_url.trim_end_matches('/');
     ctx.insert("track_url", &format!("{site}/track"));
     ctx.insert("today", &local_date(page.state.services.today(), page.lang));
@@ -230,16 +235,18 @@ pub async fn finance_notice(sent: TargetPage<can::ReadRewards, RewardId>) -> Pag
 }
 
 /// What the printed documents say of a reward.
-fn document(names: Names, v: &RewardView) -> Value {
+fn document(names: Names, people: &People, v: &RewardView) -> Value {
     let (r, lang) = (&v.reward, names.lang);
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    // People by their display names (the username when the account is gone).
+    let person = |u: &String| people.get(u).unwrap_or(u).clone();
+    let opt = |s: &Option<String>| s.as_ref().map(person).unwrap_or_default();
     json!({
         "id": r.id, "case_number": v.case_number, "department": names.unit(&v.department),
         "basis": lang.t(&format!("basis-{}", r.basis)), "policy": r.policy,
         "amount": r.amount.to_string(), "capitals": r.amount.in_capitals().unwrap_or_default(),
         "submitted": local_date(v.case.submitted, lang),
         "claim_deadline": r.claim_deadline.filter(|_| r.status == RewardStatus::Approved).map(|d| local_date(d, lang)).unwrap_or_default(),
-        "proposed_by": r.proposed_by, "signed_off_by": opt(&r.signed_off_by),
+        "proposed_by": person(&r.proposed_by), "signed_off_by": opt(&r.signed_off_by),
         "decided_by": opt(&r.decided_by), "second_decided_by": opt(&r.second_decided_by),
     })
 }

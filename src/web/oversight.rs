@@ -349,7 +349,7 @@ async fn listed_section(
             };
             json!({
                 "number": i.number, "href": href, "reason": i.listing.reason,
-                "due": i.listing.due.to_string(), "overdue": i.overdue, "by": i.listing.by,
+                "due": i.listing.due.to_string(), "overdue": i.overdue, "by": i.listing.by_name,
                 "kind": lang.t(if i.hazard.is_some() { "listing-kind-hazard" } else { "listing-kind-case" }),
                 "unit": names.unit(&i.department),
                 "street": i.street.as_deref().map(|s| names.unit(s)).unwrap_or_default(),

@@ -212,7 +212,7 @@ on_both_backends! {
             assert!(a.json["reject_reason"].is_null());
         }
         // The case goes on from verification.
-        assert_eq!(officer.act(&refused, json!({"action": "substantiate"})).status, 200);
+        assert_eq!(officer.act(&refused, json!({"action": "substantiate", "finding": FINDING})).status, 200);
         // The page offers the coordinator the form in the allowed statuses only.
         let page = Browser::new(&app);
         page.sign_in("coord", PASSWORD, "");

@@ -543,7 +543,7 @@ on_both_backends! {
     /// which offers the steps this member may take now and only those.
     fn the_hazard_pages_record_and_show_a_hazard(app) {
         let e = enterprise(&app, "湖里某某海鲜酒楼", &credit_code("91350206MA2Y3K4L5"));
-        app.add_user("fire.officer", "officer", Some("fire"), None);
+        app.add_named_user("fire.officer", Some("黄志强（消防）"), "officer", Some("fire"), None);
         app.add_user("fire.head", "head", Some("fire"), None);
         app.add_user("insp", "inspector", None, None);
         let b = Browser::new(&app);
@@ -593,6 +593,8 @@ on_both_backends! {
         for words in ["YH-", "整改中", "湖里某某海鲜酒楼", "重大隐患", "消防", "江头街道", "王经理", "登记隐患"] {
             assert!(page.contains(words), "{words}");
         }
+        // Who recorded it, by display name (the history too), never the username.
+        assert!(page.contains("黄志强（消防）") && !page.contains("fire.officer"), "{page}");
         assert!(page.contains("id=\"step-report_rectified\"") && page.contains("id=\"step-assign\""));
         assert!(!page.contains("id=\"step-extend\""), "extending is a head's");
         let path = to.split('?').next().unwrap().to_owned();

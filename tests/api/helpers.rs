@@ -19,6 +19,9 @@ use tipline::config::Settings;
 use tipline::services::{Clock, ManualClock, Services};
 use tipline::startup::Application;
 
+/// A verification finding for the reporter, long enough (10–2,000 characters).
+pub const FINDING: &str = "已到现场核查举报反映的情况，核查结论已记录在案。";
+
 pub const PG_ENV: &str = "TIPLINE_TEST_DATABASE_URL";
 
 /// The password of every account the helpers create.
@@ -696,12 +699,24 @@ pub struct StaffClient {
 impl TestApp {
     /// Creates an account with [`PASSWORD`] (and the phone, when given).
     pub fn add_user(&self, username: &str, role: &str, unit: Option<&str>, phone: Option<&str>) {
+        self.add_named_user(username, None, role, unit, phone);
+    }
+
+    /// An account with a display name (pages name people by it, never by the username).
+    pub fn add_named_user(
+        &self,
+        username: &str,
+        display_name: Option<&str>,
+        role: &str,
+        unit: Option<&str>,
+        phone: Option<&str>,
+    ) {
         self.services
             .add_staff(&tipline::services::staff::NewStaff {
                 username,
                 role: role.parse().expect("a role"),
                 unit,
-                display_name: None,
+                display_name,
                 password: PASSWORD,
                 phone,
                 group: None,
@@ -777,10 +792,15 @@ impl StaffClient {
         self.post(&format!("/api/v1/staff/tips/{case}/actions"), &body)
     }
 
-    /// Takes each of these plain actions (no fields) on the case, each answered 200.
+    /// Takes each of these plain actions on the case, each answered 200 (a verification result
+    /// carries the finding it requires).
     pub fn steps(&self, case: &str, actions: &[&str]) {
         for a in actions {
-            let r = self.act(case, json!({ "action": a }));
+            let body = match *a {
+                "substantiate" | "unsubstantiate" => json!({ "action": a, "finding": FINDING }),
+                _ => json!({ "action": a }),
+            };
+            let r = self.act(case, body);
             assert_eq!(r.status, 200, "{a}: {}", r.text);
         }
     }

@@ -301,7 +301,7 @@ on_both_backends! {
         assert_eq!(act(&officer, json!({"action": "reject"})).status, 422);
         assert_eq!(act(&inspector, json!({"action": "accept"})).status, 403);
         for step in ["accept", "start_verification", "substantiate"] {
-            assert_eq!(act(&officer, json!({"action": step, "note": "核查属实"})).status, 200);
+            assert_eq!(act(&officer, json!({"action": step, "note": "核查属实", "finding": FINDING})).status, 200);
         }
         let m = format!("/api/v1/staff/tips/{case}/messages");
         assert_eq!(post(&c, &officer, &m, json!({"body": "已派员核查"})).status, 201);

@@ -35,7 +35,13 @@ fn known_data_set(app: &TestApp) -> Vec<String> {
     ];
     for (case, actions) in cases.iter().zip(steps) {
         for a in actions {
-            assert_eq!(officer.act(case, json!({"action": a})).status, 200, "{a}");
+            assert_eq!(
+                officer
+                    .act(case, json!({"action": a, "finding": FINDING}))
+                    .status,
+                200,
+                "{a}"
+            );
         }
     }
     for case in &cases[..2] {

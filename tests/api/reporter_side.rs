@@ -101,6 +101,14 @@ on_both_backends! {
         let (case, receipt) = tip(&app);
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         officer.steps(&case, &["accept", "start_verification"]);
+        // Either result requires its finding (API.md): missing or blank is a field error.
+        for action in ["substantiate", "unsubstantiate"] {
+            for body in [json!({"action": action}), json!({"action": action, "finding": "  "})] {
+                let r = officer.act(&case, body);
+                assert_eq!(r.status, 422, "{}", r.text);
+                assert!(r.json["fields"]["finding"].is_array(), "{}", r.text);
+            }
+        }
         let short = officer.act(&case, json!({"action": "substantiate", "finding": "属实"}));
         assert_eq!(short.status, 422, "{}", short.text);
         assert!(short.json["fields"]["finding"].is_array());
@@ -135,7 +143,8 @@ on_both_backends! {
         }
     }
 
-    /// A tip found not true, or marked a duplicate, has that outcome; a duplicate has no text.
+    /// A tip found not true, or marked a duplicate, has that outcome; a duplicate has no text,
+    /// a verification result the finding it requires.
     fn unsubstantiated_and_duplicate_outcomes(app) {
         let officer = app.staff("fire.officer", "officer", Some("fire"));
         let (first, _) = tip(&app);
@@ -151,7 +160,7 @@ on_both_backends! {
         officer.steps(&case, &["accept", "start_verification", "unsubstantiate"]);
         let t = track(&app, &receipt);
         assert_eq!(t["outcome"], "unsubstantiated");
-        assert!(t.get("outcome_text").is_none(), "no finding was written");
+        assert_eq!(t["outcome_text"], FINDING, "the finding it requires is the outcome's text");
     }
 
     /// Photos later: stored stripped of metadata, marked as added later for staff (who see

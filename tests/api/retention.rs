@@ -58,7 +58,7 @@ on_both_backends_and_suites! {
         for a in ["accept", "start_verification"] {
             assert_eq!(officer.act(&case, json!({"action": a})).status, 200);
         }
-        let u = officer.act(&case, json!({"action": "unsubstantiate", "reason": "现场核查未发现该隐患"}));
+        let u = officer.act(&case, json!({"action": "unsubstantiate", "reason": "现场核查未发现该隐患", "finding": FINDING}));
         assert_eq!(u.status, 200, "{}", u.text);
         assert_eq!(head.act(&case, json!({"action": "close", "reason": "核查不属实，结案"})).json["status"], "closed");
         for secret in [DESCRIPTION.as_bytes(), ADDRESS.as_bytes(), MESSAGE.as_bytes(), &photo_part] {

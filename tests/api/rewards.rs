@@ -151,7 +151,7 @@ on_both_backends! {
         for a in ["accept", "start_verification"] {
             assert_eq!(officer.act(&case, json!({"action": a})).status, 200);
         }
-        let u = officer.act(&case, json!({"action": "unsubstantiate", "reason": "现场核查未发现该隐患", "note": "现场核查未发现该隐患"}));
+        let u = officer.act(&case, json!({"action": "unsubstantiate", "reason": "现场核查未发现该隐患", "note": "现场核查未发现该隐患", "finding": FINDING}));
         assert_eq!(u.status, 200, "{}", u.text);
         let c = head.act(&case, json!({"action": "close", "reason": "核查不属实，结案"}));
         assert_eq!(c.json["status"], "closed", "{}", c.text);

@@ -82,7 +82,7 @@ on_both_backends! {
         assert_eq!(a.json["status"], "accepted");
         assert!(a.json["deadlines"]["verification"].is_string());
         assert_eq!(officer.act(&case, json!({"action": "start_verification"})).json["status"], "verifying");
-        assert_eq!(officer.act(&case, json!({"action": "substantiate"})).json["status"], "substantiated");
+        assert_eq!(officer.act(&case, json!({"action": "substantiate", "finding": FINDING})).json["status"], "substantiated");
         let bad = officer.act(&case, json!({"action": "order_rectification", "deadline": "2000-01-01"}));
         assert_eq!(bad.status, 422);
         let mut fields: Vec<&String> = bad.json["fields"].as_object().unwrap().keys().collect();

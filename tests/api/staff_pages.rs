@@ -37,7 +37,13 @@ on_both_backends! {
         assert!(!page.contains("lead=") && !page.contains(">web<"), "no internal codes in the history");
         // A refused action keeps what was typed.
         b.post(&format!("/staff/tips/{case}/act"), &[("action", "start_verification"), ("csrf", &csrf)]);
-        b.post(&format!("/staff/tips/{case}/act"), &[("action", "substantiate"), ("csrf", &csrf)]);
+        // The finding is required: refused beside its field, in words, with what was typed kept.
+        let (status, page, _) = b.post(&format!("/staff/tips/{case}/act"), &[("action", "substantiate"), ("csrf", &csrf), ("note", "内部：负责人在场")]);
+        assert_eq!(status, 422);
+        assert!(page.contains(r#"<span class="error-text" id="finding-substantiate-error">此项必填。</span>"#), "{page}");
+        assert!(page.contains(r#"aria-describedby="finding-substantiate-hint finding-substantiate-error""#), "{page}");
+        assert!(page.contains(">内部：负责人在场</textarea>") && !page.contains(">finding<"), "{page}");
+        b.post(&format!("/staff/tips/{case}/act"), &[("action", "substantiate"), ("csrf", &csrf), ("finding", FINDING)]);
         let (status, page, _) = b.post(&format!("/staff/tips/{case}/act"), &[("action", "order_rectification"), ("csrf", &csrf), ("measures", "更换防火门"), ("deadline", "")]);
         assert_eq!(status, 422);
         assert!(page.contains(">更换防火门</textarea>"));

@@ -47,10 +47,14 @@ pub enum CaseExtras {
     Refused(StatusCode, String, Refused),
 }
 
+/// A refused form's messages by field.
+type FieldMessages = std::collections::BTreeMap<&'static str, Vec<String>>;
+
 /// Which form on the case page was refused, with what was typed in it.
 pub enum Refused {
-    /// A workflow step, with everything typed in its form (boxed: it is the largest).
-    Action(Box<ActionInput>),
+    /// A workflow step, with everything typed in its form (boxed: it is the largest) and the
+    /// messages of its fields (filled in by [`refused`]), shown beside them.
+    Action(Box<ActionInput>, FieldMessages),
     /// A message to the reporter.
     Message(String),
     /// The identity reveal: its refusal is the banner.
@@ -134,13 +138,14 @@ fn rewards_and_exposure(
     ctx.insert("reward_preview", preview);
     ctx.insert("may_propose", &v.may_propose_reward);
     ctx.insert("may_expose", &v.may_expose);
+    let person = |u: &String| v.people.get(u).unwrap_or(u).clone();
     let exposure = v.exposure.as_ref().map(|e| {
         json!({
             "published": e.withdrawn_at.is_none(),
             "enterprise": e.enterprise, "location": e.location, "finding": e.finding,
-            "published_at": at(e.published_at), "published_by": e.published_by,
+            "published_at": at(e.published_at), "published_by": person(&e.published_by),
             "withdrawn_at": e.withdrawn_at.map(at).unwrap_or_default(),
-            "withdrawn_by": e.withdrawn_by.clone().unwrap_or_default(),
+            "withdrawn_by": e.withdrawn_by.as_ref().map(person).unwrap_or_default(),
             "withdraw_reason": e.withdraw_reason.clone().unwrap_or_default(),
         })
     });
@@ -184,10 +189,16 @@ fn forms(ctx: &mut Context, names: Names, v: &CaseView, x: &CaseExtras) {
     ctx.insert("sectors", &names.sector_choices());
     ctx.insert("streets", &names.street_choices());
     let (i, form_errors) = match x {
-        CaseExtras::Refused(_, text, Refused::Action(input)) => (&**input, vec![text.clone()]),
+        CaseExtras::Refused(_, text, Refused::Action(input, _)) => (&**input, vec![text.clone()]),
         _ => (&ActionInput::default(), Vec::new()),
     };
+    let none = FieldMessages::new();
+    let field_errors = match x {
+        CaseExtras::Refused(_, _, Refused::Action(_, fields)) => fields,
+        _ => &none,
+    };
     ctx.insert("failed", &i.action);
+    ctx.insert("field_errors", field_errors);
     ctx.insert("form_errors", &form_errors);
     ctx.insert(
         "values",
@@ -357,6 +368,10 @@ pub async fn refused(to: &Target, e: ServiceError, form: Refused) -> PageResult 
             };
             Refused::Enterprise(typed, Some(fields))
         }
+        (Refused::Action(typed, _), ServiceError::Validation(f)) => Refused::Action(
+            typed,
+            crate::web::error::ApiError::field_messages(to.page.lang, f),
+        ),
         (form, _) => form,
     };
     let (status, text) = mend(to.page.lang, e)?;
@@ -475,7 +490,10 @@ pub async fn act(sent: TargetForm<can::ReadCases, ActionForm>) -> PageResult {
         // A case transferred away from the staff member's own unit is no longer theirs to see.
         Ok(v) if v.actions.is_empty() && input.action == "transfer" => Ok(see_other("/staff")),
         Ok(_) => Ok(done(&to, &input.action)),
-        Err(e) => refused(&to, e, Refused::Action(Box::new(input))).await,
+        Err(e) => {
+            let form = Refused::Action(Box::new(input), FieldMessages::new());
+            refused(&to, e, form).await
+        }
     }
 }
 

@@ -199,14 +199,16 @@ fn enterprise_json(names: Names, offset: chrono::FixedOffset, v: &EnterpriseView
         .iter()
         .map(|x| json!({ "enterprise": x.enterprise, "location": x.location, "finding": x.finding, "published_at": at(x.published_at), "published": x.published }))
         .collect();
+    // People by their display names (the username when the account is gone).
+    let person = |u: &String| v.people.get(u).unwrap_or(u).clone();
     let blacklisted: Vec<Value> = v
         .blacklisted
         .iter()
         .map(|b| {
             json!({ "reason": b.reason, "listed_on": date(b.listed_on), "until": b.until.map(date).unwrap_or_default(),
-                    "listed_by": b.listed_by, "in_force": b.in_force,
+                    "listed_by": person(&b.listed_by), "in_force": b.in_force,
                     "withdrawn_at": b.withdrawn_at.map(at).unwrap_or_default(),
-                    "withdrawn_by": b.withdrawn_by.clone().unwrap_or_default(),
+                    "withdrawn_by": b.withdrawn_by.as_ref().map(person).unwrap_or_default(),
                     "withdraw_reason": b.withdraw_reason.clone().unwrap_or_default() })
         })
         .collect();
@@ -223,7 +225,7 @@ fn enterprise_json(names: Names, offset: chrono::FixedOffset, v: &EnterpriseView
     json!({
         "id": v.id, "name": v.name, "credit_code": v.credit_code.clone().unwrap_or_default(),
         "address": v.address, "street": names.street(&v.street), "sector": names.sector(&v.sector),
-        "created_by": v.created_by, "created_at": at(v.created_at),
+        "created_by": person(&v.created_by), "created_at": at(v.created_at),
         "tips": tips, "hazards": hazards, "exposed": exposed, "blacklisted": blacklisted,
         "accountability": accountability,
         "listed": v.blacklisted.iter().any(|b| b.in_force),

@@ -396,6 +396,8 @@ fn hazard_json(
 ) -> Value {
     let lang = names.lang;
     let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    // People by their display names (the username when the account is gone).
+    let person = |u: &String| v.people.get(u).unwrap_or(u).clone();
     let history: Vec<Value> = v
         .history
         .iter()
@@ -403,7 +405,7 @@ fn hazard_json(
             json!({
                 "at": local_datetime(e.at.and_utc(), offset, lang),
                 "step": step_label(lang, &e.step),
-                "by": v.people.get(&e.by).unwrap_or(&e.by),
+                "by": person(&e.by),
                 "note": history_note(
                     lang,
                     &e.step,
@@ -440,13 +442,13 @@ fn hazard_json(
         "resumed_on": date(v.resumed_on),
         "overdue": v.overdue,
         "rectified_on": date(v.rectified_on),
-        "reviewed_by": v.reviewed_by.clone().unwrap_or_default(),
+        "reviewed_by": v.reviewed_by.as_ref().map(person).unwrap_or_default(),
         "reviewed_on": date(v.reviewed_on),
         "escalated_on": date(v.escalated_on),
         "supervised": v.supervised,
         "listed": v.listed_supervision.as_ref().map(|l| listed_json(l, today)),
         "closed": v.status == HazardStatus::Closed,
-        "created_by": v.created_by,
+        "created_by": person(&v.created_by),
         "history": history,
     })
 }

@@ -127,7 +127,7 @@ async fn show(
                 "finding": f.finding,
                 "problem": f.conclusion == Conclusion::Problem,
                 "conclusion": lang.t(&format!("finding-conclusion-{}", f.conclusion)),
-                "by": f.recorded_by,
+                "by": f.recorded_by_name,
                 "group": f.group.as_deref().map(|g| services.group_name(g, lang)).unwrap_or_default(),
                 "on": f.recorded_at.date().to_string(),
             })
@@ -320,7 +320,7 @@ pub fn measure_rows(
                 "cases": r.case_numbers,
                 "decided_on": r.decided_on.to_string(),
                 "summary": r.summary,
-                "by": r.recorded_by,
+                "by": r.recorded_by_name,
             })
         })
         .collect()
