@@ -39,7 +39,7 @@ else:
     def minus_minutes(expr):
         return f"(TIMESTAMP '{now}' - ({expr}) * INTERVAL '1 minute')"
     def plus_days(ts, expr):
-        return f"(CAST({ts} AS DATE) + ({expr}))"
+        return f"(CAST({ts} AS DATE) + CAST(({expr}) AS INTEGER))"
     today, true, false, override = f"DATE '{now}'", "TRUE", "FALSE", "OVERRIDING SYSTEM VALUE"
     def from_series(first, last):
         return f"FROM generate_series(CAST({first} AS BIGINT), CAST({last} AS BIGINT)) AS n(i)"

@@ -327,7 +327,14 @@ pub fn duplicate_candidates(
 /// Open tips whose current deadline has passed and whose passing has not been notified yet
 /// (whatever the overdue flag says: an action may have set it before the job ran).
 pub fn newly_overdue(conn: &mut DbConn, today: NaiveDate) -> QueryResult<Vec<TipRow>> {
+    // The partial index `tips_overdue_unnoticed` holds the tips whose last overdue notice (if
+    // any) was for another deadline than their current one: the others need no look.
     tips::table
+        .filter(
+            tips::overdue_noticed
+                .is_null()
+                .or(tips::overdue_noticed.ne(tips::next_deadline)),
+        )
         .filter(tips::next_deadline.lt(today))
         .filter(not(noticed("overdue:%")))
         .select(TipRow::as_select())
@@ -441,6 +448,21 @@ pub fn facts_between(
     filed(unit)
         .filter(tips::submitted_at.ge(from).and(tips::submitted_at.lt(to)))
         .select((TipFacts::as_select(), CaseFileRow::as_select()))
+        .load(conn)
+}
+
+/// The change counters of the UTC days of submission from `first` to `last` (both included)
+/// that have any: raised by triggers in the same transaction as every change to what the
+/// oversight figures read of a tip (its row, case file, units, staff messages, explanations).
+pub fn figure_versions(
+    conn: &mut DbConn,
+    (first, last): (NaiveDate, NaiveDate),
+) -> QueryResult<Vec<(NaiveDate, i64)>> {
+    use super::schema::figure_versions as fv;
+    fv::table
+        .filter(fv::day.ge(first).and(fv::day.le(last)))
+        .order(fv::day.asc())
+        .select((fv::day, fv::v))
         .load(conn)
 }
 

@@ -44,6 +44,7 @@ diesel::table! {
         source_note -> Nullable<Text>,
         enterprise_id -> Nullable<BigInt>,
         content_erased_at -> Nullable<Timestamp>,
+        overdue_noticed -> Nullable<Date>,
     }
 }
 
@@ -538,7 +539,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    figure_versions (day) {
+        day -> Date,
+        v -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    figure_versions,
     queue_counts,
     explanations,
     supervision_findings,

@@ -22,6 +22,7 @@ pub mod evaluation;
 pub mod explanations;
 pub mod exports;
 pub mod exposure;
+pub mod figures;
 pub mod hazard_actions;
 pub mod hazards;
 pub mod import;
@@ -146,6 +147,8 @@ pub struct Services {
     /// Bumped after each committed change to what the public exposure list shows (a
     /// publication, a withdrawal, a case action), so its kept page is rendered again.
     public_version: Arc<std::sync::atomic::AtomicU64>,
+    /// Oversight figures kept while the rows they read are unchanged (`services::figures`).
+    pub figures: Arc<figures::Figures>,
 }
 
 impl Services {
@@ -202,6 +205,7 @@ impl Services {
             proofs: proof::Proofs::new(&settings.proof_of_work, &keys.session)?,
             retention: settings.retention.clone(),
             public_version: Arc::default(),
+            figures: Arc::default(),
         })
     }
 

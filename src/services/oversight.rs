@@ -4,6 +4,7 @@
 //! which scope.
 
 use super::explanations::ExplanationView;
+use super::figures::Stamp;
 use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::{self, CaseFileRow, TipFacts};
@@ -257,6 +258,41 @@ impl Services {
         from: NaiveDate,
         to: NaiveDate,
     ) -> ServiceResult<(Vec<CaseFacts>, Vec<OverdueCase>)> {
+        self.period_facts_as_of(unit, from, to, self.as_of(from, to))
+    }
+
+    /// The moment the figures of `from`–`to` are judged at now: the end of `to`, or now for
+    /// a period not over yet (a step taken this very second counts).
+    pub(super) fn as_of(&self, from: NaiveDate, to: NaiveDate) -> AsOf {
+        let range = self.utc_bounds(from, to);
+        AsOf {
+            day: to.min(self.today()),
+            end: range.1.min(self.now() + Duration::seconds(1)),
+        }
+    }
+
+    /// What the kept figures of `from`–`to` are checked against: the change counters of the
+    /// period's UTC days of submission and the moment [`Services::as_of`] judges at.
+    pub(super) fn figure_stamp(&self, from: NaiveDate, to: NaiveDate) -> ServiceResult<Stamp> {
+        let as_of = self.as_of(from, to);
+        let (first, end) = self.utc_bounds(from, to);
+        let last = (end - Duration::seconds(1)).date();
+        let mut c = self.db.read()?;
+        let versions = cases::figure_versions(&mut c, (first.date(), last))?;
+        Ok(Stamp {
+            versions,
+            day: as_of.day,
+            end: as_of.end,
+        })
+    }
+
+    pub(super) fn period_facts_as_of(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        as_of: AsOf,
+    ) -> ServiceResult<(Vec<CaseFacts>, Vec<OverdueCase>)> {
         // The date test below stays the authority.
         let range = self.utc_bounds(from, to);
         let (rows, told, explained) = {
@@ -278,11 +314,6 @@ impl Services {
         for (case_number, at) in &told {
             replies.entry(case_number.as_str()).or_default().push(*at);
         }
-        // For a period not over yet, "now" (a step taken this very second counts).
-        let as_of = AsOf {
-            day: to.min(self.today()),
-            end: range.1.min(self.now() + Duration::seconds(1)),
-        };
         let mut facts = Vec::new();
         let mut overdue = Vec::new();
         for (tip, file) in &rows {
@@ -303,24 +334,38 @@ impl Services {
 
     /// The figures of a scope (checked with [`Services::oversight_scope`] first, or chosen on
     /// the command line) for tips received from `from` to `to`, both days included.
+    ///
+    /// Kept while the rows they read are unchanged (`services::figures`); the judgments
+    /// entered for the period are read each time.
     pub fn oversight(
         &self,
         unit: Option<&str>,
         from: NaiveDate,
         to: NaiveDate,
     ) -> ServiceResult<Oversight> {
-        let (facts, mut overdue) = self.period_facts(unit, from, to)?;
-        overdue.sort_by(|a, b| (b.days_late, &a.case_number).cmp(&(a.days_late, &b.case_number)));
+        let key = (unit.map(str::to_owned), from, to);
+        let kept = self.figures.oversight.get(
+            &key,
+            || self.figure_stamp(from, to),
+            |stamp| self.unjudged(unit, from, to, AsOf::of(stamp)),
+        )?;
+        self.judged((*kept).clone(), from, to)
+    }
+
+    /// [`Services::oversight`] worked out from the rows, nothing kept (tests compare the two).
+    pub fn oversight_fresh(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ServiceResult<Oversight> {
+        let o = self.unjudged(unit, from, to, self.as_of(from, to))?;
+        self.judged(o, from, to)
+    }
+
+    /// The figures with the judgments entered for a unit and the period weighed in.
+    fn judged(&self, mut o: Oversight, from: NaiveDate, to: NaiveDate) -> ServiceResult<Oversight> {
         let w = &self.weights;
-        let c = &self.catalog;
-        let sectors = codes(c.sectors(), |s| &s.code);
-        let streets = codes(c.streets(), |s| &s.code);
-        let departments = codes(c.departments(), |d| &d.code);
-        let channels: Vec<String> = Channel::VARIANTS
-            .iter()
-            .map(|ch| ch.as_str().to_owned())
-            .collect();
-        let all: Vec<&CaseFacts> = facts.iter().collect();
         // The judgments entered for a unit and this period weigh in its total.
         let judged = {
             let mut conn = self.db.read()?;
@@ -335,30 +380,50 @@ impl Services {
                 })
                 .collect()
         };
-        let mut total = metrics::group("", &all, w);
-        if let Some((j, _)) = unit.and_then(|u| judged.get(u)) {
-            total = metrics::judged(total, *j, w);
+        if let Some((j, _)) = o.unit.as_deref().and_then(|u| judged.get(u)) {
+            o.total = metrics::judged(o.total, *j, w);
         }
+        o.by_street = judge(std::mem::take(&mut o.by_street));
+        o.by_department = judge(std::mem::take(&mut o.by_department));
+        o.judgment_notes = judged.into_iter().map(|(u, (_, n))| (u, n)).collect();
+        Ok(o)
+    }
+
+    /// The figures from the rows, as of `as_of`, without the entered judgments.
+    fn unjudged(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+        as_of: AsOf,
+    ) -> ServiceResult<Oversight> {
+        let (facts, mut overdue) = self.period_facts_as_of(unit, from, to, as_of)?;
+        overdue.sort_by(|a, b| (b.days_late, &a.case_number).cmp(&(a.days_late, &b.case_number)));
+        let w = &self.weights;
+        let c = &self.catalog;
+        let sectors = codes(c.sectors(), |s| &s.code);
+        let streets = codes(c.streets(), |s| &s.code);
+        let departments = codes(c.departments(), |d| &d.code);
+        let channels: Vec<String> = Channel::VARIANTS
+            .iter()
+            .map(|ch| ch.as_str().to_owned())
+            .collect();
+        let all: Vec<&CaseFacts> = facts.iter().collect();
         Ok(Oversight {
             unit: unit.map(str::to_owned),
             from,
             to,
-            total,
+            total: metrics::group("", &all, w),
             by_sector: metrics::by(&facts, &sectors, |f| Some(f.sector.clone()), w),
-            by_street: judge(metrics::by(&facts, &streets, |f| f.street.clone(), w)),
-            by_department: judge(metrics::by(
-                &facts,
-                &departments,
-                |f| Some(f.department.clone()),
-                w,
-            )),
+            by_street: metrics::by(&facts, &streets, |f| f.street.clone(), w),
+            by_department: metrics::by(&facts, &departments, |f| Some(f.department.clone()), w),
             by_channel: metrics::by(&facts, &channels, |f| Some(f.channel.clone()), w)
                 .into_iter()
                 .filter(|g| g.received > 0)
                 .collect(),
             weekly: metrics::weekly(&facts, from, to),
             overdue,
-            judgment_notes: judged.into_iter().map(|(u, (_, n))| (u, n)).collect(),
+            judgment_notes: HashMap::new(),
         })
     }
 
@@ -572,11 +637,21 @@ fn in_range(at: Option<NaiveDateTime>, (from, to): (NaiveDateTime, NaiveDateTime
 /// The moment a period's figures are judged at: the end of its last day (local), or now when
 /// that is still to come.
 #[derive(Debug, Clone, Copy)]
-struct AsOf {
+pub(super) struct AsOf {
     /// The local date of `end`'s day (the period's last day, or today).
     day: NaiveDate,
     /// Stored UTC: whatever happened at or after it did not happen yet.
     end: NaiveDateTime,
+}
+
+impl AsOf {
+    /// The moment a kept result's stamp judges at.
+    pub(super) fn of(stamp: &Stamp) -> AsOf {
+        AsOf {
+            day: stamp.day,
+            end: stamp.end,
+        }
+    }
 }
 
 /// The codes of a catalog table, in its order (the rows of a figures table).

@@ -6,7 +6,7 @@
 use super::audit::append;
 use super::auth::Staff;
 use super::hazards::{Fields, date_field, filled};
-use super::oversight::period;
+use super::oversight::{AsOf, period};
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::audit::NewEntry;
@@ -19,6 +19,7 @@ use crate::domain::supervision::{AccountabilityKind, Conclusion, FindingKind};
 use crate::domain::tip::{Channel, text_field};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A finding as a supervision group writes it.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -307,11 +308,56 @@ impl Services {
     pub fn timeliness(
         &self,
         staff: &Staff,
-        (from, to): (Option<&str>, Option<&str>),
+        period: (Option<&str>, Option<&str>),
     ) -> ServiceResult<Timeliness> {
+        Ok((*self.timeliness_kept(staff, period)?).clone())
+    }
+
+    /// [`Services::timeliness`], shared.
+    pub fn timeliness_kept(
+        &self,
+        staff: &Staff,
+        (from, to): (Option<&str>, Option<&str>),
+    ) -> ServiceResult<Arc<Timeliness>> {
         let unit = self.oversight_scope(staff, None)?;
         let (from, to) = period(from, to, self.today())?;
-        let (facts, _) = self.period_facts(unit.as_deref(), from, to)?;
+        self.timeliness_in(unit.as_deref(), from, to)
+    }
+
+    /// The timeliness view of a scope (checked by the caller), kept while the rows it reads
+    /// are unchanged (`services::figures`).
+    pub fn timeliness_in(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ServiceResult<Arc<Timeliness>> {
+        self.figures.timeliness.get(
+            &(unit.map(str::to_owned), from, to),
+            || self.figure_stamp(from, to),
+            |stamp| self.timeliness_of(unit, (from, to), AsOf::of(stamp)),
+        )
+    }
+
+    /// [`Services::timeliness_in`] worked out from the rows, nothing kept (tests compare the
+    /// two).
+    pub fn timeliness_fresh(
+        &self,
+        unit: Option<&str>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ServiceResult<Timeliness> {
+        self.timeliness_of(unit, (from, to), self.as_of(from, to))
+    }
+
+    fn timeliness_of(
+        &self,
+        unit: Option<&str>,
+        (from, to): (NaiveDate, NaiveDate),
+        as_of: AsOf,
+    ) -> ServiceResult<Timeliness> {
+        let unit = unit.map(str::to_owned);
+        let (facts, _) = self.period_facts_as_of(unit.as_deref(), from, to, as_of)?;
         let mut units: Vec<UnitTimeliness> = Vec::new();
         for fact in facts.iter().filter(|f| supervised_channel(&f.channel)) {
             let tip = TimelyTip {

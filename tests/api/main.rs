@@ -11,6 +11,7 @@ mod durability;
 mod enterprises;
 mod evaluation;
 mod explanations;
+mod figures;
 mod hardening;
 mod hazards;
 mod instances;

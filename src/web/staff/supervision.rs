@@ -84,6 +84,9 @@ fn messages(
     }
 }
 
+/// The most tips of one unit the supervision page lists (late ones first).
+const TIMELY_SHOWN: usize = 100;
+
 async fn show(
     page: &Page,
     session: &StaffSession,
@@ -99,7 +102,7 @@ async fn show(
         .run(session, move |s, st| {
             let scope = (None, g.as_deref());
             let found = s.findings(&st.staff, scope, (from.as_deref(), to.as_deref()))?;
-            let timely = s.timeliness(&st.staff, (both.0.as_deref(), both.1.as_deref()))?;
+            let timely = s.timeliness_kept(&st.staff, (both.0.as_deref(), both.1.as_deref()))?;
             Ok((found, timely))
         })
         .await?;
@@ -137,9 +140,12 @@ async fn show(
         .units
         .iter()
         .map(|u| {
+            // The late ones come first; a twelve-week period of a busy district holds tens of
+            // thousands of tips, so the page shows the first of each unit (the JSON has all).
             let tips: Vec<serde_json::Value> = u
                 .tips
                 .iter()
+                .take(TIMELY_SHOWN)
                 .map(|t| {
                     let yes_no = |v: Option<bool>| match v {
                         None => lang.t("timely-not-due"),
@@ -156,7 +162,10 @@ async fn show(
                     })
                 })
                 .collect();
-            serde_json::json!({ "unit": names.unit(&u.unit), "late": u.late, "count": u.tips.len(), "tips": tips })
+            serde_json::json!({
+                "unit": names.unit(&u.unit), "late": u.late, "count": u.tips.len(),
+                "shown": tips.len(), "tips": tips,
+            })
         })
         .collect();
     let measures = measure_rows(&records, names, lang);

@@ -24,6 +24,7 @@ timely-yes = Yes
 timely-no = No (late)
 timely-not-due = Not due yet
 timely-none = No public or media tips this period.
+timely-more = The first { $shown } of { $count } are listed, late ones first.
 finding-title = Findings
 finding-new = Record a finding
 finding-submit = Save the finding

@@ -24,6 +24,7 @@ timely-yes = 是
 timely-no = 否（超时）
 timely-not-due = 未到期
 timely-none = 本期没有群众或媒体举报。
+timely-more = 只列出前 { $shown } 件（共 { $count } 件），超时的在前。
 finding-title = 督查发现
 finding-new = 记录督查发现
 finding-submit = 保存督查发现

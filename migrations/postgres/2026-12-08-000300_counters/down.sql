@@ -1,0 +1,15 @@
+DROP TRIGGER overdue_noticed_delete ON deadline_notices;
+DROP TRIGGER overdue_noticed_insert ON deadline_notices;
+DROP FUNCTION overdue_noticed();
+DROP INDEX tips_overdue_unnoticed;
+ALTER TABLE tips DROP COLUMN overdue_noticed;
+DROP TRIGGER figure_version_messages ON messages;
+DROP TRIGGER figure_version_messages_insert ON messages;
+DROP TRIGGER figure_version_explanations ON explanations;
+DROP TRIGGER figure_version_tip_units ON tip_units;
+DROP TRIGGER figure_version_case_files ON case_files;
+DROP TRIGGER figure_version_tips ON tips;
+DROP FUNCTION figure_version_children();
+DROP FUNCTION figure_version_tips();
+DROP FUNCTION figure_version_bump(TIMESTAMP);
+DROP TABLE figure_versions;
