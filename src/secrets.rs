@@ -459,7 +459,6 @@ impl HashPool {
             std::thread::Builder::new()
                 .name(format!("tipline-hash-{i}"))
                 .spawn(move || {
-                    yield_to_requests();
                     let mut memory = vec![argon2::Block::new(); blocks];
                     loop {
                         // The lock is held only to take the next job; the queue ends when every
@@ -477,27 +476,6 @@ impl HashPool {
                 .context("starting a hashing thread")?;
         }
         Ok(HashPool { queue: tx })
-    }
-}
-
-/// How much a hashing thread yields to the others (a Linux nice value, per thread): with every
-/// core busy, the request workers get the core before a hash does, so pages and the staff
-/// queue keep their latency while submissions and look-ups queue for the hashing threads
-/// (a nice-10 thread still gets about a tenth of a contended core, so hashes never stop).
-const HASH_NICE: i32 = 10;
-
-/// Lowers this (hashing) thread's scheduling priority; raising one's nice value needs no
-/// privilege. Elsewhere than Linux, threads keep the process's priority.
-fn yield_to_requests() {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: setpriority reads its arguments only; a thread id names this thread.
-        let tid = unsafe { libc::gettid() };
-        let id = libc::id_t::try_from(tid).unwrap_or_default();
-        // SAFETY: as above; a failure leaves the priority as it was, which is harmless.
-        if unsafe { libc::setpriority(libc::PRIO_PROCESS, id, HASH_NICE) } != 0 {
-            tracing::debug!("could not lower a hashing thread's priority");
-        }
     }
 }
 
