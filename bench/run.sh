@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
 # Benchmarks Tipline's routes against a bare actix-web handler, in one run on this machine, and
-# writes the figures to BENCHMARKS.md. Needs wrk (apt-get install wrk) and, for the PostgreSQL
-# rows, a server at $TIPLINE_BENCH_PG (default postgres://postgres@127.0.0.1:5432/test).
+# writes the figures to BENCHMARKS.md: every row of issue 14. Needs wrk (apt-get install wrk)
+# and, for the PostgreSQL rows, a server at $TIPLINE_BENCH_PG (default
+# postgres://postgres@127.0.0.1:5432/test).
 #
-#   bench/run.sh            # 10 s a route, 2 threads, 32 connections
-#   DURATION=30s bench/run.sh
+#   bench/run.sh            # 10 s a route, 2 threads, 32 connections, 10 minutes of mixed load
+#   DURATION=30s MIXED=180s bench/run.sh
 #   FEATURES=mimalloc bench/run.sh   # the same with mimalloc as the allocator
+#   BIN=/tmp/tipline-mimalloc FEATURES=mimalloc bench/run.sh   # a binary built before
+#   KEEP=/tmp/s1m bench/run.sh       # keep (and reuse) the million-tip SQLite database there
+#   STAFF_TIPS=100000 BACKENDS=sqlite bench/run.sh   # passed on to bench/staff.sh
 #
-# Public pages are asked as a browser asks them (Accept-Encoding: gzip, deflate, br); the RSS of
-# the SQLite instance is sampled after each phase.
+# In order: the bare handler (the ceiling); the public pages on a fresh SQLite instance, asked
+# as a browser asks them (Accept-Encoding: gzip, deflate, br); submissions; the public pages
+# while 32 clients submit tips; look-ups; the staff workspace at STAFF_TIPS tips on both
+# databases (bench/staff.sh, which seeds them); the staff queue while 32 clients submit tips and
+# MIXED of mixed load (bench/mixed.sh) on that SQLite database; submissions on PostgreSQL. The
+# RSS of the instances is sampled after each phase. Servers listen on ports the system picks
+# (never a fixed one), and every process started here is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
@@ -18,8 +27,13 @@ PG=${TIPLINE_BENCH_PG:-postgres://postgres@127.0.0.1:5432/test}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 
 FEATURES=${FEATURES:-}
-cargo build --release --bin tipline --example bench-hello ${FEATURES:+--features "$FEATURES"}
-BIN=target/release/tipline
+if [ -n "${BIN:-}" ]; then
+  # A binary built before (e.g. kept aside per allocator): only the ceiling is built here.
+  cargo build --release --example bench-hello
+else
+  cargo build --release --bin tipline --example bench-hello ${FEATURES:+--features "$FEATURES"}
+  BIN=target/release/tipline
+fi
 HELLO=target/release/examples/bench-hello
 work=$(mktemp -d)
 pids=()
@@ -92,7 +106,7 @@ sample_rss 'after the public pages'
 run 'POST /api/v1/tips, SQLite (synchronous=FULL, durable)' "$lite/api/v1/tips" post "$TIP"
 sample_rss 'after 32 clients submitting'
 # Point 3: public pages while 32 clients submit tips (argon2-bound): readers on 8 connections.
-for p in /report /stats; do
+for p in / /report /track /stats /exposures; do
   BODY="$TIP" wrk -t1 -c32 -d"$DURATION" -s bench/combined-$$.lua "$lite/api/v1/tips" >"$work/submitters.out" &
   subs=$!
   sleep 1
@@ -109,36 +123,52 @@ sleep 5
 sample_rss 'five seconds later, idle'
 tips_sqlite=$(python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select count(*) from tips').fetchone()[0])")
 
-# The staff queue with 10,000 tips: a fresh database, seeded directly, read as the coordinator
-# (every tip) and as one department's officer.
-QUEUE_TIPS=${QUEUE_TIPS:-10000}
-qdb="$work/queue.db"
-TIPLINE_DATABASE_URL="sqlite://$qdb" TIPLINE_DATA_DIR="$work/data-queue" TIPLINE_CONFIG_DIR="$PWD/config" TIPLINE_LOG=warn "$BIN" migrate >/dev/null
-python3 bench/seed_sqlite.py "$qdb" "$QUEUE_TIPS" >/dev/null
-for u in "coordinator coordinator" "fire.officer officer --department fire"; do
-  set -- $u
-  echo "bench password 123" | TIPLINE_DATABASE_URL="sqlite://$qdb" TIPLINE_DATA_DIR="$work/data-queue" TIPLINE_CONFIG_DIR="$PWD/config" TIPLINE_LOG=warn "$BIN" user add --username "$1" --role "$2" ${3:+$3 $4} >/dev/null
-done
+# The staff workspace at a million tips on SQLite and PostgreSQL: bench/staff.sh seeds both and
+# prints its rows, which join this table. The SQLite database stays in $keep for the rows after.
+keep=${KEEP:-$work/staff}
+mkdir -p "$keep"
+STAFF_TIPS=${STAFF_TIPS:-1000000}
+staff_out=$(KEEP="$keep" STAFF_TIPS="$STAFF_TIPS" DURATION="$DURATION" CONNS="$CONNS" THREADS="$THREADS" BIN="$BIN" bash bench/staff.sh)
+echo "$staff_out"
+while IFS= read -r line; do
+  [[ "$line" == '| GET'* || "$line" == '| POST'* ]] || continue
+  IFS='|' read -r _ label rps p50 p99 max errors non2xx _ <<<"$line"
+  trim() { sed 's/^ *//; s/ *$//' <<<"$1"; }
+  rows+=("$(trim "$label")|RESULT rps=$(trim "$rps") p50=$(trim "$p50") p99=$(trim "$p99") max=$(trim "$max") errors=$(trim "$errors") non2xx=$(trim "$non2xx")")
+done <<<"$staff_out"
+
+# Point 3 for the staff: the queue page (8 readers, the coordinator) while 32 clients submit
+# tips, on the million-tip SQLite database.
 qport=$(free_port)
-TIPLINE_DATABASE_URL="sqlite://$qdb" TIPLINE_BIND="127.0.0.1:$qport" TIPLINE_DATA_DIR="$work/data-queue" \
+TIPLINE_DATABASE_URL="sqlite://$keep/staff.db" TIPLINE_BIND="127.0.0.1:$qport" TIPLINE_DATA_DIR="$keep/data-SQLite" \
   TIPLINE_CONFIG_DIR="$PWD/config" TIPLINE_RATE_LIMITS=off TIPLINE_LOG=warn "$BIN" serve >/dev/null 2>&1 &
-pids+=("$!")
+qpid=$!
+pids+=("$qpid")
 wait_up "http://127.0.0.1:$qport/healthz"
-cookie_of() { curl -s -o /dev/null -D - -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"bench password 123\"}" "http://127.0.0.1:$qport/api/v1/staff/session" | sed -n 's/^[Ss]et-[Cc]ookie: \(tipline_staff=[^;]*\).*/\1/p'; }
-coord_cookie=$(cookie_of coordinator)
-officer_cookie=$(cookie_of fire.officer)
+coord_cookie=$(curl -s -o /dev/null -D - -H 'content-type: application/json' -d '{"username":"coordinator","password":"bench password 123"}' "http://127.0.0.1:$qport/api/v1/staff/session" | sed -n 's/^[Ss]et-[Cc]ookie: \(tipline_staff=[^;]*\).*/\1/p')
 printf 'wrk.headers["Cookie"] = os.getenv("COOKIE")\n' > bench/cookie-$$.lua
 cat bench/cookie-$$.lua bench/report.lua > bench/cookied-$$.lua
 trap 'rm -f bench/combined-$$.lua bench/cookie-$$.lua bench/cookied-$$.lua; cleanup' EXIT
-run_cookie() { # $1 label, $2 url, $3 cookie
-  local out line
-  out=$(COOKIE="$3" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s bench/cookied-$$.lua "$2")
-  line=$(grep '^RESULT' <<<"$out"); echo "$1: $line"; rows+=("$1|$line")
-}
-run_cookie "GET /staff (queue page, coordinator, $QUEUE_TIPS tips)" "http://127.0.0.1:$qport/staff" "$coord_cookie"
-run_cookie "GET /api/v1/staff/tips (one department's officer, $QUEUE_TIPS tips)" "http://127.0.0.1:$qport/api/v1/staff/tips" "$officer_cookie"
-run_cookie "GET /staff/dashboard (coordinator, default 12 weeks of $QUEUE_TIPS tips over 120 days)" "http://127.0.0.1:$qport/staff/dashboard" "$coord_cookie"
-page "GET /exposures (public list, on the instance serving the staff rows)" "http://127.0.0.1:$qport/exposures"
+BODY="$TIP" wrk -t1 -c32 -d"$DURATION" -s bench/combined-$$.lua "http://127.0.0.1:$qport/api/v1/tips" >"$work/submitters.out" &
+subs=$!
+sleep 1
+record "GET /staff (queue page, coordinator, $STAFF_TIPS tips; 8 readers) while 32 clients POST /api/v1/tips" \
+  "$(COOKIE="$coord_cookie" wrk -t1 -c8 -d"$(( ${DURATION%s} - 2 ))s" --timeout 10s -s bench/cookied-$$.lua "http://127.0.0.1:$qport/staff")"
+wait "$subs"
+record "  ↳ the 32 submitters meanwhile" "$(cat "$work/submitters.out")"
+kill "$qpid" 2>/dev/null || true
+wait "$qpid" 2>/dev/null || true
+
+# Point 4: MIXED of mixed load on a fresh instance on the same database, its RSS sampled.
+MIXED=${MIXED:-600s}
+mixed=()
+while IFS= read -r line; do
+  case $line in
+    'ROW '*) rows+=("${line#ROW }") ;;
+    'RSS '*) mixed+=("${line#RSS }") ;;
+  esac
+  echo "$line"
+done < <(MIXED="$MIXED" BIN="$BIN" DB="$keep/staff.db" DATA="$keep/data-SQLite" bash bench/mixed.sh)
 
 pg_note="not run (no PostgreSQL at $PG)"
 if psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null 2>&1; then
@@ -159,9 +189,10 @@ mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
   echo
   echo "- when: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "- machine: $(nproc) cores ($cpu), $mem memory, $(uname -sr)"
-  echo "- tips stored during the SQLite run: $tips_sqlite; PostgreSQL: $pg_note; staff queue: $QUEUE_TIPS seeded tips"
+  echo "- tips stored during the SQLite run: $tips_sqlite; PostgreSQL: $pg_note; staff workspace: $STAFF_TIPS seeded tips (bench/staff.sh)"
+  echo "- load average when the run ended: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared with other builds)"
   echo
-  echo "- allocator: ${FEATURES:-system}; command: \`${FEATURES:+FEATURES=$FEATURES }DURATION=$DURATION bash bench/run.sh\`"
+  echo "- allocator: ${FEATURES:-system}; command: \`${FEATURES:+FEATURES=$FEATURES }DURATION=$DURATION MIXED=$MIXED STAFF_TIPS=$STAFF_TIPS bash bench/run.sh\`"
   echo
   echo "| route | req/s | of the ceiling | p50 ms | p99 ms | max ms | errors | non-2xx |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -179,6 +210,13 @@ mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
   echo "| after | RSS MB | peak MB |"
   echo "| --- | ---: | ---: |"
   for r in "${rss[@]}"; do IFS='|' read -r l now peak <<<"$r"; echo "| $l | $now | $peak |"; done
+  echo
+  echo "Resident memory during $MIXED of mixed load (bench/mixed.sh: public pages, report forms with a"
+  echo "photo, look-ups and staff pages at once) on the $STAFF_TIPS-tip SQLite database, a fresh instance:"
+  echo
+  echo "| after | RSS MB | peak MB |"
+  echo "| --- | ---: | ---: |"
+  for r in "${mixed[@]}"; do IFS='|' read -r l now peak <<<"$r"; echo "| $l | $now | $peak |"; done
   echo
   cat bench/NOTES.md
 } > BENCHMARKS.md

@@ -74,6 +74,32 @@ pub struct Metrics {
     pub hash_wait: Histogram,
     pub page_cache_hits: AtomicU64,
     pub page_cache_renders: AtomicU64,
+    /// Requests being answered now (taken by a worker, not yet answered).
+    pub in_flight: AtomicU64,
+}
+
+/// Counts a request in flight until dropped (answered, failed or abandoned).
+pub struct InFlight;
+
+impl InFlight {
+    pub fn start() -> InFlight {
+        METRICS.in_flight.fetch_add(1, Relaxed);
+        InFlight
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        METRICS.in_flight.fetch_sub(1, Relaxed);
+    }
+}
+
+/// This process's resident memory in bytes (Linux: `VmRSS` in `/proc/self/status`, in kB).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// The instance's metrics.
@@ -103,8 +129,9 @@ impl Metrics {
         h.observe(took);
     }
 
-    /// The text exposition; `outbox` is the number of mails waiting to be sent.
-    pub fn render(&self, outbox: Option<i64>) -> String {
+    /// The text exposition; `outbox` is the number of messages waiting to be sent and how long
+    /// the oldest has waited, in seconds.
+    pub fn render(&self, outbox: Option<(i64, Option<i64>)>) -> String {
         let mut out = String::new();
         out.push_str("# HELP tipline_http_request_duration_seconds Time to answer a request, by route pattern.\n");
         out.push_str("# TYPE tipline_http_request_duration_seconds histogram\n");
@@ -163,13 +190,36 @@ impl Metrics {
             "Public pages rendered into the cache.",
             self.page_cache_renders.load(Relaxed),
         );
-        if let Some(n) = outbox {
+        gauge(
+            &mut out,
+            "tipline_http_requests_in_flight",
+            "gauge",
+            "Requests being answered now.",
+            self.in_flight.load(Relaxed),
+        );
+        if let Some(bytes) = resident_bytes() {
+            gauge(
+                &mut out,
+                "process_resident_memory_bytes",
+                "gauge",
+                "Resident memory of this process.",
+                bytes,
+            );
+        }
+        if let Some((n, oldest)) = outbox {
             gauge(
                 &mut out,
                 "tipline_outbox_depth",
                 "gauge",
-                "Mails in the outbox not yet sent.",
+                "Messages (mails, texts) in the outbox not yet sent.",
                 u64::try_from(n).unwrap_or(0),
+            );
+            gauge(
+                &mut out,
+                "tipline_outbox_oldest_seconds",
+                "gauge",
+                "How long the oldest unsent message has waited (0 when none waits).",
+                oldest.and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
             );
         }
         out
@@ -200,7 +250,7 @@ mod tests {
         let m = Metrics::default();
         m.request("GET", "/report", Duration::from_micros(1500));
         m.request("GET", "/report", Duration::from_millis(30));
-        let text = m.render(Some(3));
+        let text = m.render(Some((3, Some(90))));
         let line = |prefix: &str| {
             text.lines()
                 .find(|l| l.starts_with(prefix))
@@ -220,5 +270,10 @@ mod tests {
             "tipline_http_request_duration_seconds_sum{method=\"GET\",route=\"/report\"} 0.0315"
         );
         assert_eq!(line("tipline_outbox_depth "), "tipline_outbox_depth 3");
+        assert_eq!(
+            line("tipline_outbox_oldest_seconds "),
+            "tipline_outbox_oldest_seconds 90"
+        );
+        assert!(line("tipline_http_requests_in_flight ").ends_with(" 0"));
     }
 }

@@ -276,6 +276,17 @@ pub fn counts(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
     Ok((pending, sent))
 }
 
+/// The messages not yet sent, and when the oldest of them was queued (for `/metrics`); only the
+/// unsent rows are read, whatever the number of sent ones kept.
+pub fn pending(conn: &mut DbConn) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    let unsent = o::table.filter(o::sent_at.is_null());
+    let count = unsent.count().get_result(conn)?;
+    let oldest = unsent
+        .select(diesel::dsl::min(o::created_at))
+        .get_result(conn)?;
+    Ok((count, oldest))
+}
+
 pub fn purge_sent(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(o::table.filter(o::sent_at.lt(cutoff))).execute(conn)
 }

@@ -35,10 +35,13 @@ pub enum ReporterNews {
 }
 
 impl Services {
-    /// Mails in the outbox not yet sent (for `/metrics`).
-    pub fn outbox_depth(&self) -> ServiceResult<i64> {
+    /// Messages (mails, texts) in the outbox not yet sent, and how many seconds the oldest of
+    /// them has waited (for `/metrics`).
+    pub fn outbox_depth(&self) -> ServiceResult<(i64, Option<i64>)> {
         let mut c = self.db.read()?;
-        Ok(outbox::counts(&mut c)?.0)
+        let (count, oldest) = outbox::pending(&mut c)?;
+        let now = self.clock.now().naive_utc();
+        Ok((count, oldest.map(|t| (now - t).num_seconds().max(0))))
     }
 
     pub(super) fn link(&self, path: &str) -> String {

@@ -14,8 +14,20 @@
 //! Values that must differ on every answer (the report form's `submission_id`, the latest time
 //! its date field accepts) are rendered as markers and spliced into the kept bytes per request,
 //! so the form never shows two readers the same submission id. Whole pages are kept compressed
-//! too (brotli and gzip) and carry an `ETag`, so a revalidation is a 304; spliced pages are
-//! compressed by the `Compress` middleware on the way out.
+//! too (brotli and gzip) and carry an `ETag`, so a revalidation is a 304.
+//!
+//! Spliced pages are kept compressed as well ([`Packed`]): each piece of text between two markers
+//! is compressed on its own, and each value travels *uncompressed* between them, inside the
+//! compressed stream: a stored block of deflate (gzip) or an uncompressed meta-block of brotli.
+//! The pieces after the first are compressed so that they never refer back to what came before
+//! them (deflate: a fresh compressor, ended by a sync flush; brotli: a "catable" stream, whose
+//! first two bytes are stored so that its literal contexts never depend on the spliced value),
+//! so every piece stays right whatever the value. A request then costs a copy of the pieces and
+//! the values, plus the gzip trailer's CRC-32, combined from the pieces' kept CRCs (the marker's
+//! value must have the length it had when the page was kept, which the id and the time do;
+//! anything else is compressed by the `Compress` middleware on the way out). Concatenating
+//! whole gzip members or whole brotli files instead would not do: several gzip members are legal
+//! but not read by every client, and brotli files are not concatenable in general.
 
 use super::i18n::Lang;
 use super::render::Caching;
@@ -61,7 +73,187 @@ enum Body {
     Spliced {
         parts: Vec<Bytes>,
         slots: Vec<&'static str>,
+        /// The same pieces compressed, when packing them checked out (see [`Packed`]).
+        packed: Option<Packed>,
     },
+}
+
+/// A spliced page kept compressed (see the module documentation): the answer is `br[0]`, the
+/// value of `slots[0]`, `br[1]`, … (the same for gzip, then the trailer), valid while each value
+/// is `lens[i]` bytes long.
+struct Packed {
+    lens: Vec<usize>,
+    br: Vec<Bytes>,
+    gzip: Vec<Bytes>,
+    /// The CRC-32 of each text part, to make the gzip trailer's without reading the parts again.
+    crcs: Vec<crc32fast::Hasher>,
+    /// The parts' length in bytes.
+    text_len: usize,
+}
+
+/// brotli's window (log2 of its bytes), the same for every piece.
+const BROTLI_WINDOW: i32 = 22;
+
+/// One text part as a brotli stream that ends byte aligned without closing the stream; the
+/// first carries the window size, the later ones are catable (they refer to nothing before them
+/// and store their first two bytes, so literal contexts never see the value before them).
+fn brotli_piece(text: &[u8], first: bool) -> Option<Vec<u8>> {
+    let mut params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: BROTLI_WINDOW,
+        ..Default::default()
+    };
+    params.appendable = true;
+    params.byte_align = true;
+    params.bare_stream = true;
+    if !first {
+        params.catable = true;
+        params.use_dictionary = false;
+    }
+    let mut out = Vec::new();
+    brotli::BrotliCompress(&mut &text[..], &mut out, &params).ok()?;
+    Some(out)
+}
+
+/// The header of a brotli meta-block that stores `len` bytes uncompressed (1 to 65,536): ISLAST
+/// 0, four length nibbles (MNIBBLES 0), MLEN − 1, ISUNCOMPRESSED 1, zero bits to the byte.
+fn brotli_stored_header(len: usize) -> Option<[u8; 3]> {
+    let mlen = u32::try_from(len.checked_sub(1)?)
+        .ok()
+        .filter(|m| *m < 1 << 16)?;
+    let bits = (mlen << 3) | (1 << 19);
+    let [a, b, c, _] = bits.to_le_bytes();
+    Some([a, b, c])
+}
+
+/// The closing empty meta-block of a brotli stream: ISLAST 1, ISLASTEMPTY 1.
+const BROTLI_END: u8 = 0b11;
+
+/// One text part as raw deflate blocks: ended by a sync flush (byte aligned, not final), or
+/// finished (the final block) for the last part.
+fn deflate_piece(text: &[u8], last: bool) -> Option<Vec<u8>> {
+    use flate2::{Compress, Compression, FlushCompress, Status};
+    let mut c = Compress::new(Compression::best(), false);
+    let mut out = Vec::with_capacity(text.len() + 64);
+    let flush = if last {
+        FlushCompress::Finish
+    } else {
+        FlushCompress::Sync
+    };
+    loop {
+        let read = usize::try_from(c.total_in()).ok()?;
+        out.reserve(text.len() + 64);
+        let status = c.compress_vec(&text[read..], &mut out, flush).ok()?;
+        let done = usize::try_from(c.total_in()).ok()? == text.len();
+        match status {
+            Status::StreamEnd => return Some(out),
+            _ if done && !last && out.len() < out.capacity() => return Some(out),
+            Status::Ok | Status::BufError => {}
+        }
+    }
+}
+
+/// The header of a deflate stored block (not final) of `len` bytes: aligned, LEN, NLEN.
+fn deflate_stored_header(len: usize) -> Option<[u8; 5]> {
+    let len = u16::try_from(len).ok()?;
+    let [l0, l1] = len.to_le_bytes();
+    let [n0, n1] = (!len).to_le_bytes();
+    Some([0, l0, l1, n0, n1])
+}
+
+/// The gzip header: deflate, no name, no time, unknown system.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+
+impl Packed {
+    /// Packs the parts for values of these lengths, and checks the result by decompressing it
+    /// with `sample` values; `None` (compress per request) if anything does not add up.
+    fn new(parts: &[Bytes], lens: Vec<usize>, sample: &[&str]) -> Option<Packed> {
+        let n = parts.len();
+        if lens.len() + 1 != n || sample.iter().map(|v| v.len()).ne(lens.iter().copied()) {
+            return None;
+        }
+        let (mut br, mut gzip, mut crcs) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, part) in parts.iter().enumerate() {
+            let last = i + 1 == n;
+            let mut b = brotli_piece(part, i == 0)?;
+            let mut g = if i == 0 {
+                GZIP_HEADER.to_vec()
+            } else {
+                Vec::new()
+            };
+            g.extend(deflate_piece(part, last)?);
+            match lens.get(i) {
+                Some(len) => {
+                    b.extend(brotli_stored_header(*len)?);
+                    g.extend(deflate_stored_header(*len)?);
+                }
+                None => b.push(BROTLI_END),
+            }
+            let mut crc = crc32fast::Hasher::new();
+            crc.update(part);
+            br.push(Bytes::from(b));
+            gzip.push(Bytes::from(g));
+            crcs.push(crc);
+        }
+        let packed = Packed {
+            lens,
+            br,
+            gzip,
+            crcs,
+            text_len: parts.iter().map(Bytes::len).sum(),
+        };
+        let plain = interleave(parts, sample);
+        let mut unbr = Vec::new();
+        brotli::BrotliDecompress(&mut &packed.brotli(sample)?[..], &mut unbr).ok()?;
+        let mut ungz = Vec::new();
+        let gzipped = packed.gzipped(sample)?;
+        let mut decoder = flate2::read::GzDecoder::new(&gzipped[..]);
+        std::io::Read::read_to_end(&mut decoder, &mut ungz).ok()?;
+        (unbr == plain && ungz == plain).then_some(packed)
+    }
+
+    fn fits(&self, values: &[&str]) -> bool {
+        values.iter().map(|v| v.len()).eq(self.lens.iter().copied())
+    }
+
+    /// The brotli answer for these values.
+    fn brotli(&self, values: &[&str]) -> Option<Vec<u8>> {
+        self.fits(values).then(|| interleave(&self.br, values))
+    }
+
+    /// The gzip answer for these values: the pieces, then the CRC-32 and length of the text.
+    fn gzipped(&self, values: &[&str]) -> Option<Vec<u8>> {
+        if !self.fits(values) {
+            return None;
+        }
+        let mut out = interleave(&self.gzip, values);
+        let mut crc = crc32fast::Hasher::new();
+        for (i, part) in self.crcs.iter().enumerate() {
+            crc.combine(part);
+            if let Some(value) = values.get(i) {
+                crc.update(value.as_bytes());
+            }
+        }
+        // The length modulo 2³², as gzip's trailer wants it.
+        let size = self.text_len + self.lens.iter().sum::<usize>();
+        out.extend_from_slice(&crc.finalize().to_le_bytes());
+        out.extend_from_slice(&(size as u32).to_le_bytes());
+        Some(out)
+    }
+}
+
+/// `pieces[0]`, `values[0]`, `pieces[1]`, …
+fn interleave(pieces: &[Bytes], values: &[&str]) -> Vec<u8> {
+    let size = pieces.iter().map(Bytes::len).sum::<usize>();
+    let size = size + values.iter().map(|v| v.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(size + 8);
+    for (i, piece) in pieces.iter().enumerate() {
+        out.extend_from_slice(piece);
+        if let Some(value) = values.get(i) {
+            out.extend_from_slice(value.as_bytes());
+        }
+    }
+    out
 }
 
 struct Entry {
@@ -155,8 +347,9 @@ fn compressed(plain: &[u8]) -> (Bytes, Bytes) {
     (Bytes::from(gzip), Bytes::from(br))
 }
 
-/// Cuts a rendered page at its markers.
-fn split(text: &str, markers: &[&'static str]) -> Body {
+/// Cuts a rendered page at its markers, and packs it compressed for values as long as these.
+fn split(text: &str, splices: &[Splice<'_>]) -> Body {
+    let markers: Vec<&'static str> = splices.iter().map(|(m, _)| *m).collect();
     let mut parts = Vec::new();
     let mut slots = Vec::new();
     let mut rest = text;
@@ -170,7 +363,30 @@ fn split(text: &str, markers: &[&'static str]) -> Body {
         rest = &rest[at + marker.len()..];
     }
     parts.push(Bytes::copy_from_slice(rest.as_bytes()));
-    Body::Spliced { parts, slots }
+    let sample = values(&slots, splices);
+    let lens = sample.iter().map(|v| v.len()).collect();
+    let packed = Packed::new(&parts, lens, &sample);
+    if packed.is_none() {
+        tracing::warn!("a spliced page could not be kept compressed; it is compressed per request");
+    }
+    Body::Spliced {
+        parts,
+        slots,
+        packed,
+    }
+}
+
+/// The value for each slot, in order (empty for a marker without one).
+fn values<'a>(slots: &[&'static str], splices: &[Splice<'a>]) -> Vec<&'a str> {
+    slots
+        .iter()
+        .map(|marker| {
+            splices
+                .iter()
+                .find(|(m, _)| m == marker)
+                .map_or("", |(_, v)| *v)
+        })
+        .collect()
 }
 
 impl PageCache {
@@ -217,8 +433,7 @@ impl PageCache {
                 tag,
             }
         } else {
-            let markers: Vec<&'static str> = splices.iter().map(|(m, _)| *m).collect();
-            split(&text, &markers)
+            split(&text, splices)
         };
         let (version, ttl) = match fresh {
             Fresh::Forever => (None, None),
@@ -277,17 +492,23 @@ fn answer(
             }
             resp.body(bytes.clone())
         }
-        Body::Spliced { parts, slots } => {
-            let size = parts.iter().map(Bytes::len).sum::<usize>() + 64 * slots.len();
-            let mut out = Vec::with_capacity(size);
-            for (i, part) in parts.iter().enumerate() {
-                out.extend_from_slice(part);
-                if let Some(marker) = slots.get(i) {
-                    let value = splices.iter().find(|(m, _)| m == marker).map(|(_, v)| *v);
-                    out.extend_from_slice(value.unwrap_or_default().as_bytes());
-                }
+        Body::Spliced {
+            parts,
+            slots,
+            packed,
+        } => {
+            let values = values(slots, splices);
+            let packed = packed.as_ref().and_then(|p| match accepted(req) {
+                Encoding::Brotli => Some(("br", p.brotli(&values)?)),
+                Encoding::Gzip => Some(("gzip", p.gzipped(&values)?)),
+                Encoding::Identity => None,
+            });
+            if let Some((coding, bytes)) = packed {
+                // Already compressed: the Compress middleware leaves an encoded body alone.
+                resp.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static(coding)));
+                return resp.body(bytes);
             }
-            resp.body(out)
+            resp.body(interleave(parts, &values))
         }
     }
 }
@@ -318,7 +539,7 @@ mod tests {
 
     #[test]
     fn splices_fill_every_marker_in_order() {
-        let body = split("a<M1>b<M2>c<M1>", &["<M1>", "<M2>"]);
+        let body = split("a<M1>b<M2>c<M1>", &[("<M1>", "1"), ("<M2>", "2")]);
         let entry = Entry {
             version: None,
             made: Instant::now(),
@@ -351,5 +572,88 @@ mod tests {
         assert!(!entry(Some(3), Some(minute)).fresh(Fresh::Version(4, minute)));
         assert!(!entry(None, Some(Duration::from_secs(5))).fresh(Fresh::For(minute)));
         assert!(entry(None, None).fresh(Fresh::Forever));
+    }
+
+    /// A page as the cache answers it for `encoding`, decompressed, with its Content-Encoding.
+    fn answered(
+        entry: &Entry,
+        encoding: &str,
+        splices: &[Splice<'_>],
+    ) -> (Option<String>, Vec<u8>) {
+        let req = TestRequest::default()
+            .insert_header((header::ACCEPT_ENCODING, encoding))
+            .to_http_request();
+        let resp = answer(&req, entry, splices, |_| HttpResponse::Ok());
+        let coding = resp
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = actix_web::body::to_bytes(resp.into_body());
+        let bytes = futures_util::FutureExt::now_or_never(bytes)
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let mut plain = Vec::new();
+        match coding.as_deref() {
+            Some("br") => brotli::BrotliDecompress(&mut &bytes[..], &mut plain).unwrap(),
+            Some("gzip") => {
+                let mut d = flate2::read::GzDecoder::new(&bytes[..]);
+                std::io::Read::read_to_end(&mut d, &mut plain).unwrap();
+            }
+            _ => plain = bytes.to_vec(),
+        };
+        (coding, plain)
+    }
+
+    #[test]
+    fn a_spliced_page_is_kept_compressed_and_decodes_with_any_value_of_its_length() {
+        // A page like the form: repetitive markup, the values in the middle, one marker twice.
+        let row = "<label for=\"f\">字段 field</label><input name=\"f\" value=\"\">\n";
+        let text = format!(
+            "<!doctype html>{}<input name=\"submission_id\" value=\"<ID>\">{}max=\"<NOW>\" {}<ID>",
+            row.repeat(40),
+            row.repeat(60),
+            row.repeat(3)
+        );
+        let keep = [
+            ("<ID>", "0123456789abcdef0123456789abcdef0123"),
+            ("<NOW>", "2026-12-08T09:30"),
+        ];
+        let entry = Entry {
+            version: None,
+            made: Instant::now(),
+            ttl: None,
+            caching: Caching::NoStore,
+            body: split(&text, &keep),
+        };
+        let Body::Spliced { packed, .. } = &entry.body else {
+            panic!("not spliced")
+        };
+        let packed = packed.as_ref().expect("packed");
+        assert!(packed.br.iter().map(Bytes::len).sum::<usize>() < text.len() / 5);
+        let id = "ffffffffffffffffffffffffffffffff0000";
+        let now = "2027-01-31T23:59";
+        let expected = text.replace("<ID>", id).replace("<NOW>", now);
+        for (asked, coding) in [("gzip, deflate, br", "br"), ("gzip", "gzip")] {
+            let (got, plain) = answered(&entry, asked, &[("<ID>", id), ("<NOW>", now)]);
+            assert_eq!(got.as_deref(), Some(coding));
+            assert_eq!(String::from_utf8(plain).unwrap(), expected);
+        }
+        // No compression asked, or a value of another length: the plain text, for the middleware.
+        let (got, plain) = answered(&entry, "identity", &[("<ID>", id), ("<NOW>", now)]);
+        assert_eq!((got, String::from_utf8(plain).unwrap()), (None, expected));
+        let (got, plain) = answered(&entry, "br", &[("<ID>", "short"), ("<NOW>", now)]);
+        let expected = text.replace("<ID>", "short").replace("<NOW>", now);
+        assert_eq!((got, String::from_utf8(plain).unwrap()), (None, expected));
+    }
+
+    #[test]
+    fn stored_block_headers_carry_the_length() {
+        assert_eq!(deflate_stored_header(5), Some([0, 5, 0, 0xfa, 0xff]));
+        assert_eq!(deflate_stored_header(70_000), None);
+        // MLEN − 1 = 35 (0x23) from bit 3, ISUNCOMPRESSED at bit 19: 0x80118.
+        assert_eq!(brotli_stored_header(36), Some([0x18, 0x01, 0x08]));
+        assert_eq!(brotli_stored_header(0), None);
+        assert_eq!(brotli_stored_header(65_537), None);
     }
 }

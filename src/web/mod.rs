@@ -399,8 +399,10 @@ where
         .is_some_and(|s| s.secure_cookies);
     // Case data, rewards and payees: never kept by a browser or a proxy.
     let staff_json = path.starts_with("/api/v1/staff") || path.starts_with("/api/v1/finance");
+    let in_flight = crate::metrics::InFlight::start();
     let fut = srv.call(req);
     async move {
+        let _in_flight = in_flight;
         let mut res = fut.await?;
         let headers = res.headers_mut();
         let extra = [

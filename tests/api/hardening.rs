@@ -409,3 +409,62 @@ on_both_backends! {
         assert!(!framework(&j.text) && j.text.contains("请求无法解析"), "{}", j.text);
     }
 }
+
+/// Sends `total` bytes of `part` (its fields' head, then filler) to `path` as a chunked body that
+/// never ends, and returns the status answered within five seconds (`None`: none, i.e. the server
+/// was still reading, as one that buffers a body to its end would be).
+fn endless_chunked(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    head: &str,
+    total: usize,
+) -> Option<u16> {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let mut s = connect(app);
+    let start = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let chunk = |s: &mut std::net::TcpStream, bytes: &[u8]| {
+        s.write_all(format!("{:x}\r\n", bytes.len()).as_bytes())
+            .and_then(|()| s.write_all(bytes))
+            .and_then(|()| s.write_all(b"\r\n"))
+    };
+    let mut sent = 0;
+    if s.write_all(start.as_bytes())
+        .and_then(|()| chunk(&mut s, head.as_bytes()))
+        .is_ok()
+    {
+        let filler = vec![b'a'; 16 << 10];
+        while sent < total && chunk(&mut s, &filler).is_ok() {
+            sent += filler.len();
+        }
+    }
+    status_on(&mut s, Instant::now() + Duration::from_secs(5), |_| {})
+}
+
+on_both_backends! {
+    /// A body without a declared length is refused as soon as it passes its limit, before it
+    /// ends: an upload (the whole form, `limits.multipart_bytes`) and an Open311 request (1 MiB)
+    /// never buffer more than their limit. Bodies that never end are used, so a server that
+    /// read to the end before checking would answer nothing.
+    fn bodies_without_a_length_are_refused_at_their_limit(backend: Backend) {
+        let app = TestApp::spawn_with(backend, |f| {
+            f.merge(("limits.multipart_bytes", 200_000))
+                .merge(("open311_api_keys", vec!["k-12345"]))
+        });
+        let boundary = "endless-boundary";
+        let form = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n仓库消防通道被纸箱堵住。\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n");
+        let multipart = format!("multipart/form-data; boundary={boundary}");
+        // 413, or the connection closed at once when the answer raced the bytes still sent.
+        let status = endless_chunked(&app, "/report", &multipart, &form, 400_000);
+        assert!(matches!(status, Some(413) | Some(0)), "an upload past its limit: {status:?}");
+        let urlencoded = "application/x-www-form-urlencoded";
+        let open311 = "/open311/v2/requests.json?api_key=k-12345";
+        let status = endless_chunked(&app, open311, urlencoded, "service_code=gas&description=", (1 << 20) + (200 << 10));
+        assert!(matches!(status, Some(413) | Some(0)), "Open311 past 1 MiB: {status:?}");
+        // Under its limit, the same body is still being read (no answer yet), not refused.
+        assert_eq!(endless_chunked(&app, open311, urlencoded, "service_code=gas&description=", 100_000), None);
+    }
+}

@@ -167,6 +167,9 @@ on_both_backends! {
             "tipline_hash_gate_wait_seconds_count ",
             "tipline_db_pool_wait_seconds_count{pool=\"read\"}",
             "tipline_outbox_depth ",
+            "tipline_outbox_oldest_seconds ",
+            "tipline_http_requests_in_flight 1",
+            "process_resident_memory_bytes ",
         ] {
             assert!(m.text.contains(needle), "{needle} in {}", m.text);
         }
