@@ -70,12 +70,12 @@ on_both_backends! {
         step("accept", officer.act(a, json!({"action": "accept"})));
         step("transfer", coord.act(b, json!({"action": "transfer", "department": "market", "reason": "涉及电梯，属特种设备"})));
         step("start verification", officer.act(a, json!({"action": "start_verification"})));
-        step("substantiate", officer.act(a, json!({"action": "substantiate"})));
+        step("substantiate", officer.act(a, json!({"action": "substantiate", "finding": FINDING})));
         step("message", officer.post(&format!("/api/v1/staff/tips/{a}/messages"), &json!({"body": "已核实，正在整改"})));
         step("order rectification", officer.act(a, json!({"action": "order_rectification", "responsible_party": "某某海鲜酒楼", "measures": "气瓶移出地下室", "deadline": "2099-01-01"})));
         step("confirm rectified", officer.act(a, json!({"action": "confirm_rectified"})));
         officer.steps(c, &["accept", "start_verification"]);
-        step("unsubstantiate", officer.act(c, json!({"action": "unsubstantiate"})));
+        step("unsubstantiate", officer.act(c, json!({"action": "unsubstantiate", "finding": FINDING})));
         step("close", head.act(c, json!({"action": "close"})));
         step("reopen", coord.act(c, json!({"action": "reopen", "reason": "督查发现核查不实，重新核查"})));
         // A change written straight into the database is caught by the same triggers.
