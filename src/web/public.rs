@@ -57,20 +57,25 @@ fn is_urgent(req: &HttpRequest) -> bool {
         .any(|(k, v)| k == "urgent" && !v.is_empty() && v != "0")
 }
 
-pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
-    // A link that does not parse fills in nothing rather than failing the form.
+/// The blank form with what a poster's link fills in (known codes only; a link that does not
+/// parse fills in nothing rather than failing the form).
+fn prefilled(state: &AppState, req: &HttpRequest) -> ReportForm {
     let prefill: Prefill = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     let Prefill {
         sector,
         street,
         enterprise,
     } = prefill.known(&state.services.catalog);
-    let form = ReportForm {
+    ReportForm {
         sector,
         street,
         enterprise,
         ..ReportForm::blank()
-    };
+    }
+}
+
+pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
+    let form = prefilled(&state, &req);
     let prefilled = [&form.sector, &form.street, &form.enterprise]
         .iter()
         .any(|v| !v.is_empty());
@@ -111,15 +116,26 @@ fn now_local(state: &AppState) -> String {
         .to_string()
 }
 
+/// The address's submission slot, or its wait; and whether a proof of work may still let a
+/// request over the limit through.
+fn admission(
+    state: &AppState,
+    ip: std::net::IpAddr,
+) -> (
+    Result<crate::web::security::Slot, crate::web::security::Wait>,
+    bool,
+) {
+    let first = state.limiters.submission(ip);
+    let provable = first.as_ref().err().is_some_and(|w| w.provable);
+    (first, provable && state.services.proofs.settings.enabled)
+}
+
 pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
-    let Page { state, req, lang } = &page;
-    let lang = *lang;
+    let (state, req, lang) = (&page.state, &page.req, page.lang);
     // Counted before anything is stored: a limited request keeps its text, and its photos only
     // when a proof of work may still let it through (the page's script answers it at once).
     let ip = client_ip(req, &state.trusted_proxies);
-    let first = state.limiters.submission(ip);
-    let provable = state.services.proofs.settings.enabled;
-    let provable = provable && first.as_ref().err().is_some_and(|w| w.provable);
+    let (first, provable) = admission(state, ip);
     // Forms with photos are read a bounded batch at a time (each may hold 60 MB in memory), and
     // a body that arrives too slowly is dropped, so slow clients cannot hold the slots.
     let how = (state.multipart_limit, &state.uploads);
@@ -128,19 +144,16 @@ pub async fn report_submit(page: Page, payload: web::Payload) -> HttpResponse {
         Ok(up) => up,
         Err(e) => return unreadable(state, req, lang, e),
     };
-    let mut errors = FormErrors::default();
     let key = SubmissionKey::parse("submission_id", &up.form.submission_id).ok();
     let answer = std::mem::take(&mut up.form.proof_of_work);
     let slot = match first {
-        Ok(slot) => Ok(slot),
-        Err(wait) => proven_slot(state, ip, wait, Some(&answer)).await,
-    };
-    let slot = match slot {
         Ok(slot) => slot,
-        Err(refused) => {
-            return limited(state, req, lang, up, key, refused).await;
-        }
+        Err(wait) => match proven_slot(state, ip, wait, Some(&answer)).await {
+            Ok(slot) => slot,
+            Err(refused) => return limited(state, req, lang, up, key, refused).await,
+        },
     };
+    let mut errors = FormErrors::default();
     let previous = Some(up.form.photo_draft.trim().to_owned()).filter(|t| !t.is_empty());
     let photos = gather_photos(state, lang, &mut up, previous.clone(), &mut errors).await;
     let draft = (photos.clone(), previous.clone());
@@ -303,26 +316,28 @@ async fn submit_form(
             StatusCode::UNPROCESSABLE_ENTITY
         });
     }
-    match s
-        .submit_tip_once(input, Channel::Web, photos, draft, key)
-        .await
-    {
-        Ok(done) => Ok(done),
-        Err(ServiceError::Validation(fields))
+    let stored = s.submit_tip_once(input, Channel::Web, photos, draft, key);
+    stored.await.map_err(|e| refused(lang, e, errors))
+}
+
+/// Why the form's tip was not stored, onto the form; the page's status.
+fn refused(lang: Lang, e: ServiceError, errors: &mut FormErrors) -> StatusCode {
+    match e {
+        ServiceError::Validation(fields)
             if fields.iter().any(|f| f.key == "idempotency_key_reused") =>
         {
             // Sent before with other words (back, edit, send): a new report needs a new form.
             errors.banner = lang.field("idempotency_key_reused", &[]);
-            Err(StatusCode::UNPROCESSABLE_ENTITY)
+            StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(ServiceError::Validation(fields)) => {
+        ServiceError::Validation(fields) => {
             errors.extend(lang, fields);
-            Err(StatusCode::UNPROCESSABLE_ENTITY)
+            StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(e) => {
+        e => {
             tracing::error!(error = ?e, "storing a tip from the form failed");
             errors.banner = lang.t("error-internal");
-            Err(StatusCode::INTERNAL_SERVER_ERROR)
+            StatusCode::INTERNAL_SERVER_ERROR
         }
     }
 }
@@ -662,6 +677,28 @@ async fn look_up(
     }
 }
 
+/// Stores the photos a reporter adds later; what went wrong goes onto the page (an unknown
+/// receipt is said by the look-up that follows).
+async fn store_photos(
+    s: &crate::services::Services,
+    lang: Lang,
+    receipt: &str,
+    photos: Vec<crate::domain::photo::CleanPhoto>,
+    tp: &mut TrackPage,
+) {
+    match s.reporter_photos(receipt, photos).await {
+        Ok(n) => tp.photos_added = n,
+        Err(ServiceError::Validation(errors)) => {
+            tp.photo_errors = errors.iter().map(|e| lang.field(e.key, &e.args)).collect()
+        }
+        Err(ServiceError::NotFound) => {}
+        Err(e) => {
+            tracing::error!(error = ?e, "storing a reporter's photos failed");
+            tp.banner = lang.t("error-internal");
+        }
+    }
+}
+
 /// Photos added later from the follow-up page (a multipart form that works without
 /// JavaScript): counted against the look-up limit like the page's other forms; a refusal
 /// shows the case again with the problem beside the photo field and the receipt kept.
@@ -690,17 +727,7 @@ pub async fn track_photos(page: Page, payload: web::Payload) -> HttpResponse {
     let s = &state.services;
     tp.photo_errors = up.photo_errors.iter().map(|k| lang.field(k, &[])).collect();
     if tp.photo_errors.is_empty() {
-        match s.reporter_photos(&receipt, up.photos).await {
-            Ok(n) => tp.photos_added = n,
-            Err(ServiceError::Validation(errors)) => {
-                tp.photo_errors = errors.iter().map(|e| lang.field(e.key, &e.args)).collect()
-            }
-            Err(ServiceError::NotFound) => {}
-            Err(e) => {
-                tracing::error!(error = ?e, "storing a reporter's photos failed");
-                tp.banner = lang.t("error-internal");
-            }
-        }
+        store_photos(s, lang, &receipt, up.photos, &mut tp).await;
     }
     let status = match look_up(s, lang, &receipt, &mut tp).await {
         StatusCode::UNPROCESSABLE_ENTITY if up.unsupported_type => {

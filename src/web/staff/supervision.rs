@@ -8,7 +8,7 @@ use crate::domain::supervision::{
 };
 use crate::services::ServiceError;
 use crate::services::auth::StaffSession;
-use crate::services::supervision::{AccountabilityInput, FindingInput};
+use crate::services::supervision::{AccountabilityInput, FindingInput, FindingView, Timeliness};
 use crate::web::extract::{Staff, StaffForm, allows, can};
 use crate::web::pages::{Choice, Page, PageResult, mend};
 use actix_web::http::StatusCode;
@@ -97,77 +97,23 @@ async fn show(
     let (from, to) = (opt(&period.from), opt(&period.to));
     let both = (from.clone(), to.clone());
     let group = opt(&period.group);
-    let g = group.clone();
-    let (found, timely) = page
+    let (g, unit) = (group.clone(), session.staff.scope());
+    let (found, timely, records) = page
         .run(session, move |s, st| {
             let scope = (None, g.as_deref());
             let found = s.findings(&st.staff, scope, (from.as_deref(), to.as_deref()))?;
             let timely = s.timeliness_kept(&st.staff, (both.0.as_deref(), both.1.as_deref()))?;
-            Ok((found, timely))
-        })
-        .await?;
-    let unit = session.staff.scope();
-    let records = page
-        .run(session, move |s, st| {
             let filter = AccountabilityFilter {
                 unit,
                 ..AccountabilityFilter::default()
             };
-            s.accountability(&st.staff, filter)
+            Ok((found, timely, s.accountability(&st.staff, filter)?))
         })
         .await?;
     let (lang, names) = (page.lang, page.names());
-    let services = &page.state.services;
     let (from, to, findings) = found;
-    let findings: Vec<serde_json::Value> = findings
-        .iter()
-        .map(|f| {
-            serde_json::json!({
-                "kind": lang.t(&format!("finding-kind-{}", f.kind)),
-                "unit": names.unit(&f.unit),
-                "case_number": f.case_number,
-                "hazard_number": f.hazard_number,
-                "finding": f.finding,
-                "problem": f.conclusion == Conclusion::Problem,
-                "conclusion": lang.t(&format!("finding-conclusion-{}", f.conclusion)),
-                "by": f.recorded_by_name,
-                "group": f.group.as_deref().map(|g| services.group_name(g, lang)).unwrap_or_default(),
-                "on": f.recorded_at.date().to_string(),
-            })
-        })
-        .collect();
-    let units: Vec<serde_json::Value> = timely
-        .units
-        .iter()
-        .map(|u| {
-            // The late ones come first; a twelve-week period of a busy district holds tens of
-            // thousands of tips, so the page shows the first of each unit (the JSON has all).
-            let tips: Vec<serde_json::Value> = u
-                .tips
-                .iter()
-                .take(TIMELY_SHOWN)
-                .map(|t| {
-                    let yes_no = |v: Option<bool>| match v {
-                        None => lang.t("timely-not-due"),
-                        Some(true) => lang.t("timely-yes"),
-                        Some(false) => lang.t("timely-no"),
-                    };
-                    serde_json::json!({
-                        "case_number": t.case_number,
-                        "channel": lang.t(&format!("history-channel-{}", t.channel)),
-                        "submitted": t.submitted.to_string(),
-                        "accepted": yes_no(t.accepted_in_time),
-                        "verified": yes_no(t.verified_in_time),
-                        "late": t.late(),
-                    })
-                })
-                .collect();
-            serde_json::json!({
-                "unit": names.unit(&u.unit), "late": u.late, "count": u.tips.len(),
-                "shown": tips.len(), "tips": tips,
-            })
-        })
-        .collect();
+    let findings = finding_rows(page, &findings);
+    let units = timely_rows(page, &timely);
     let measures = measure_rows(&records, names, lang);
     let role = session.staff.role;
     let mut ctx = page.context(session);
@@ -175,41 +121,10 @@ async fn show(
     ctx.insert("to", &to.to_string());
     ctx.insert("findings", &findings);
     ctx.insert("group", &group.unwrap_or_default());
-    let groups = Choice::groups(&services.supervision_groups, lang);
-    ctx.insert("groups", &groups);
     ctx.insert("units", &units);
     ctx.insert("measures", &measures);
-    ctx.insert("may_find", &allows::<can::RecordFindings>(role));
-    ctx.insert("may_hold", &allows::<can::RecordAccountability>(role));
-    ctx.insert(
-        "finding_kinds",
-        &Choice::labelled(
-            lang,
-            "finding-kind",
-            FindingKind::VARIANTS.iter().map(|k| k.as_str()),
-        ),
-    );
-    ctx.insert(
-        "conclusions",
-        &Choice::labelled(
-            lang,
-            "finding-conclusion",
-            Conclusion::VARIANTS.iter().map(|k| k.as_str()),
-        ),
-    );
-    ctx.insert(
-        "measure_kinds",
-        &Choice::labelled(
-            lang,
-            "accountability-kind",
-            AccountabilityKind::VARIANTS.iter().map(|k| k.as_str()),
-        ),
-    );
-    ctx.insert("unit_choices", &names.unit_choices());
-    ctx.insert("finding", &typed.finding);
-    ctx.insert("finding_errors", &typed.finding_errors);
-    ctx.insert("measure", &typed.measure);
-    ctx.insert("measure_errors", &typed.measure_errors);
+    insert_choices(&mut ctx, page);
+    insert_forms(&mut ctx, role, &typed);
     Ok(page.render("staff/supervision.html", &ctx, status))
 }
 
@@ -306,6 +221,108 @@ pub async fn record_accountability(
         ..Typed::default()
     })
     .await
+}
+
+/// The findings recorded in the period, in words.
+fn finding_rows(page: &Page, findings: &[FindingView]) -> Vec<serde_json::Value> {
+    let (lang, names, services) = (page.lang, page.names(), &page.state.services);
+    findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "kind": lang.t(&format!("finding-kind-{}", f.kind)),
+                "unit": names.unit(&f.unit),
+                "case_number": f.case_number,
+                "hazard_number": f.hazard_number,
+                "finding": f.finding,
+                "problem": f.conclusion == Conclusion::Problem,
+                "conclusion": lang.t(&format!("finding-conclusion-{}", f.conclusion)),
+                "by": f.recorded_by_name,
+                "group": f.group.as_deref().map(|g| services.group_name(g, lang)).unwrap_or_default(),
+                "on": f.recorded_at.date().to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Each unit's timeliness: the late ones come first; a twelve-week period of a busy district
+/// holds tens of thousands of tips, so the page shows the first of each unit (the JSON has all).
+fn timely_rows(page: &Page, timely: &Timeliness) -> Vec<serde_json::Value> {
+    let (lang, names) = (page.lang, page.names());
+    let yes_no = |v: Option<bool>| match v {
+        None => lang.t("timely-not-due"),
+        Some(true) => lang.t("timely-yes"),
+        Some(false) => lang.t("timely-no"),
+    };
+    timely
+        .units
+        .iter()
+        .map(|u| {
+            let tips: Vec<serde_json::Value> = u
+                .tips
+                .iter()
+                .take(TIMELY_SHOWN)
+                .map(|t| {
+                    serde_json::json!({
+                        "case_number": t.case_number,
+                        "channel": lang.t(&format!("history-channel-{}", t.channel)),
+                        "submitted": t.submitted.to_string(),
+                        "accepted": yes_no(t.accepted_in_time),
+                        "verified": yes_no(t.verified_in_time),
+                        "late": t.late(),
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "unit": names.unit(&u.unit), "late": u.late, "count": u.tips.len(),
+                "shown": tips.len(), "tips": tips,
+            })
+        })
+        .collect()
+}
+
+/// Whether this role may record findings and measures, and those forms as typed (with their
+/// errors after a refusal).
+fn insert_forms(ctx: &mut tera::Context, role: crate::domain::roles::Role, typed: &Typed) {
+    ctx.insert("may_find", &allows::<can::RecordFindings>(role));
+    ctx.insert("may_hold", &allows::<can::RecordAccountability>(role));
+    ctx.insert("finding", &typed.finding);
+    ctx.insert("finding_errors", &typed.finding_errors);
+    ctx.insert("measure", &typed.measure);
+    ctx.insert("measure_errors", &typed.measure_errors);
+}
+
+/// The supervision groups, kinds of finding, conclusions, kinds of measure and units the
+/// filter and forms offer, in words.
+fn insert_choices(ctx: &mut tera::Context, page: &Page) {
+    let (lang, names) = (page.lang, page.names());
+    let groups = Choice::groups(&page.state.services.supervision_groups, lang);
+    ctx.insert("groups", &groups);
+    ctx.insert(
+        "finding_kinds",
+        &Choice::labelled(
+            lang,
+            "finding-kind",
+            FindingKind::VARIANTS.iter().map(|k| k.as_str()),
+        ),
+    );
+    ctx.insert(
+        "conclusions",
+        &Choice::labelled(
+            lang,
+            "finding-conclusion",
+            Conclusion::VARIANTS.iter().map(|k| k.as_str()),
+        ),
+    );
+    ctx.insert(
+        "measure_kinds",
+        &Choice::labelled(
+            lang,
+            "accountability-kind",
+            AccountabilityKind::VARIANTS.iter().map(|k| k.as_str()),
+        ),
+    );
+    ctx.insert("unit_choices", &names.unit_choices());
 }
 
 /// Accountability records as the pages show them (the supervision page, a unit's dashboard and
