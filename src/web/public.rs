@@ -719,7 +719,7 @@ pub async fn track_photos(page: Page, payload: web::Payload) -> HttpResponse {
         ..TrackPage::default()
     };
     if let Some(seconds) = limited {
-        tp.banner = lang.t_args("error-rate_limited", &[("seconds", seconds as i64)]);
+        tp.banner = lang.rate_limited(seconds);
         let mut resp = render_track(state, req, lang, &tp, StatusCode::TOO_MANY_REQUESTS);
         resp.headers_mut().insert(RETRY_AFTER, seconds.into());
         return resp;

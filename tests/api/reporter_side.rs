@@ -244,6 +244,7 @@ on_both_backends! {
         let p = app.post_form("/track/photos", &[("receipt", "0000 0000 0000 0000")], &[jpg]);
         assert_eq!(p.status, 429);
         assert!(p.text.contains("value=\"0000 0000 0000 0000\""), "the receipt is kept");
+        assert!(p.text.contains("分钟后重试"), "the wait is said in minutes: {}", p.text);
     }
 
     /// The /track page takes photos with a plain form (no JavaScript); a refused upload shows
