@@ -466,49 +466,45 @@ pub fn check_keys(
     suite: crate::secrets::CryptoSuite,
     fingerprints: &[(&'static str, String)],
 ) -> anyhow::Result<()> {
-    use schema::installation::dsl as i;
-    const SUITE: &str = "crypto_suite";
     db.write(|conn| -> anyhow::Result<()> {
-        let stored: Option<String> = i::installation
-            .filter(i::name.eq(SUITE))
-            .select(i::value)
-            .first(conn)
-            .optional()?;
-        match stored {
-            None => {
-                diesel::insert_into(i::installation)
-                    .values((i::name.eq(SUITE), i::value.eq(suite.to_string())))
-                    .execute(conn)?;
-            }
-            Some(s) if s == suite.to_string() => {}
-            Some(s) => bail!(
+        let suite_name = suite.to_string();
+        if let Some(s) = differing(conn, "crypto_suite", &suite_name)? {
+            bail!(
                 "this database was created with crypto_suite = \"{s}\" and the settings say \
                  crypto_suite = \"{suite}\"; the suite of a database cannot change: set \
                  crypto_suite = \"{s}\" (see README, Configuration)"
-            ),
+            );
         }
         for (name, fp) in fingerprints {
-            let key = format!("fingerprint:{name}");
-            let stored: Option<String> = i::installation
-                .filter(i::name.eq(&key))
-                .select(i::value)
-                .first(conn)
-                .optional()?;
-            match stored {
-                None => {
-                    diesel::insert_into(i::installation)
-                        .values((i::name.eq(&key), i::value.eq(fp)))
-                        .execute(conn)?;
-                }
-                Some(s) if s == *fp => {}
-                Some(_) => bail!(
+            if differing(conn, &format!("fingerprint:{name}"), fp)?.is_some() {
+                bail!(
                     "{name} differs from the one this database was created with; \
                      give every instance the same key (see README, Configuration)"
-                ),
+                );
             }
         }
         Ok(())
     })
+}
+
+/// The value `installation` holds under `name` when it differs from `value`; when it holds
+/// none, `value` is stored (the first start) and nothing differs.
+fn differing(conn: &mut DbConn, name: &str, value: &str) -> QueryResult<Option<String>> {
+    use schema::installation::dsl as i;
+    let stored: Option<String> = i::installation
+        .filter(i::name.eq(name))
+        .select(i::value)
+        .first(conn)
+        .optional()?;
+    match stored {
+        None => {
+            diesel::insert_into(i::installation)
+                .values((i::name.eq(name), i::value.eq(value)))
+                .execute(conn)?;
+            Ok(None)
+        }
+        Some(s) => Ok((s != value).then_some(s)),
+    }
 }
 
 /// Which keyed hash this database's phone and payee hashes are made with (see `secrets`),
