@@ -128,6 +128,17 @@ pub fn list(
         .load(conn)
 }
 
+/// How many rewards were paid and their sum in fen, counted by the database.
+pub fn paid_totals(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
+    let sum = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT)",
+    );
+    r::table
+        .filter(r::status.eq(RewardStatus::Paid.as_ref()))
+        .select((diesel::dsl::count_star(), sum))
+        .get_result(conn)
+}
+
 /// What staff found when they verified each of these tips (the note of the newest
 /// `substantiate` step), for the reward cards finance reads instead of the case page.
 pub fn findings(

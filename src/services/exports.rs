@@ -434,7 +434,7 @@ fn report(sheet: &mut Sheet, names: Names, o: &Oversight) -> ServiceResult<()> {
         ]
         .map(|k| lang.t(k)),
     )?;
-    for c in &o.overdue {
+    for c in o.overdue.iter() {
         sheet.line([
             c.case_number.clone(),
             names.sector(&c.sector),

@@ -64,7 +64,7 @@ pub struct Oversight {
     /// referrals), only the channels that brought any.
     pub by_channel: Vec<Group>,
     pub weekly: Vec<(NaiveDate, i64)>,
-    pub overdue: Vec<OverdueCase>,
+    pub overdue: std::sync::Arc<[OverdueCase]>,
     /// The notes of the judgments entered for this period, by unit (`services::evaluation`).
     pub judgment_notes: std::collections::HashMap<String, super::evaluation::Notes>,
 }
@@ -422,7 +422,7 @@ impl Services {
                 .filter(|g| g.received > 0)
                 .collect(),
             weekly: metrics::weekly(&facts, from, to),
-            overdue,
+            overdue: overdue.into(),
             judgment_notes: HashMap::new(),
         })
     }

@@ -6,8 +6,8 @@ use super::names::Names;
 use super::{ServiceResult, Services};
 use crate::db::{cases, rewards};
 use crate::domain::catalog::Entry;
-use crate::domain::reward::{Fen, RewardStatus};
-use chrono::Datelike;
+use crate::domain::reward::Fen;
+use crate::domain::status::Status;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -153,33 +153,30 @@ fn in_order(
 
 impl Services {
     pub fn public_stats(&self, min_cell: i64, months: usize) -> ServiceResult<PublicStats> {
-        let (rows, paid) = {
+        let (counts, (paid_count, paid_fen)) = {
             let mut c = self.db.read()?;
             (
-                cases::stat_facts(&mut c)?,
-                rewards::list(&mut c, Some(RewardStatus::Paid))?,
+                cases::stat_counts(&mut c, self.offset.local_minus_utc())?,
+                rewards::paid_totals(&mut c)?,
             )
         };
         let mut by_month: BTreeMap<String, Tally> = BTreeMap::new();
         let mut by_sector: BTreeMap<String, Tally> = BTreeMap::new();
         let mut by_street: BTreeMap<String, Tally> = BTreeMap::new();
         let mut total = Tally::default();
-        for (submitted_at, sector, street, status, rectification_ordered, rectified) in &rows {
-            let local = submitted_at.and_utc().with_timezone(&self.offset);
-            let month = format!("{:04}-{:02}", local.year(), local.month());
-            let verified = status.found_true(*rectification_ordered);
-            let rectified = *rectified;
+        for n in counts {
+            let status =
+                Status::try_from(n.status).map_err(|e| anyhow::anyhow!("a tip's status: {e}"))?;
+            let verified = status.found_true(n.ordered);
             for t in [
-                by_month.entry(month).or_default(),
-                by_sector.entry(sector.clone()).or_default(),
-                by_street
-                    .entry(street.clone().unwrap_or_default())
-                    .or_default(),
+                by_month.entry(n.month).or_default(),
+                by_sector.entry(n.sector).or_default(),
+                by_street.entry(n.street.unwrap_or_default()).or_default(),
                 &mut total,
             ] {
-                t.received += 1;
-                t.verified += i64::from(verified);
-                t.rectified += i64::from(rectified);
+                t.received += n.tips;
+                t.verified += if verified { n.tips } else { 0 };
+                t.rectified += if n.rectified { n.tips } else { 0 };
             }
         }
         let row = |key: String, t: &Tally| StatRow {
@@ -193,8 +190,6 @@ impl Services {
         month_rows.reverse();
         month_rows.truncate(months);
         let c = &self.catalog;
-        let paid_count = paid.len() as i64;
-        let paid_fen: i64 = paid.iter().map(|(r, _)| r.amount_fen.0).sum();
         let rewards_paid = Cell::of(paid_count, min_cell);
         Ok(PublicStats {
             by_month: month_rows,

@@ -39,7 +39,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// Which rendering of which page.
@@ -266,18 +266,29 @@ struct Entry {
 
 impl Entry {
     fn fresh(&self, fresh: Fresh) -> bool {
+        self.same_version(fresh) && self.ttl.is_none_or(|ttl| self.made.elapsed() < ttl)
+    }
+
+    /// Whether the data it was rendered from is unchanged (its age aside).
+    fn same_version(&self, fresh: Fresh) -> bool {
         let version = match fresh {
             Fresh::Version(v, _) => Some(v),
             _ => None,
         };
-        self.version == version && self.ttl.is_none_or(|ttl| self.made.elapsed() < ttl)
+        self.version == version
     }
 }
+
+/// How long one request may take to render an expired page again while the others are
+/// answered with the expired one; after that another request tries (a rendering that failed).
+const REFRESH_CLAIM: Duration = Duration::from_secs(30);
 
 /// The kept pages. A handful of entries: pages × languages × variants.
 #[derive(Default)]
 pub struct PageCache {
     entries: RwLock<HashMap<Key, Arc<Entry>>>,
+    /// The expired pages one request is rendering again, and since when.
+    refreshing: Mutex<HashMap<Key, Instant>>,
 }
 
 /// What a client accepts, best first.
@@ -390,9 +401,29 @@ fn values<'a>(slots: &[&'static str], splices: &[Splice<'a>]) -> Vec<&'a str> {
 }
 
 impl PageCache {
+    /// The kept entry if it is fresh. One that merely outlived its time (its data unchanged)
+    /// is still given while another request renders it again, so an expiry costs one
+    /// rendering, not one per waiting request; the first request to find it expired gets
+    /// `None` and renders.
     fn get(&self, key: &Key, fresh: Fresh) -> Option<Arc<Entry>> {
-        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).filter(|e| e.fresh(fresh)).cloned()
+        let entry = {
+            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+            entries
+                .get(key)
+                .filter(|e| e.same_version(fresh))
+                .cloned()?
+        };
+        if entry.fresh(fresh) {
+            return Some(entry);
+        }
+        let mut refreshing = self.refreshing.lock().unwrap_or_else(|e| e.into_inner());
+        match refreshing.get(key) {
+            Some(since) if since.elapsed() < REFRESH_CLAIM => Some(entry),
+            _ => {
+                refreshing.insert(key.clone(), Instant::now());
+                None
+            }
+        }
     }
 
     /// The kept page, if it is still fresh, answered through `builder` (the page's headers).
@@ -447,6 +478,10 @@ impl PageCache {
             caching,
             body,
         });
+        self.refreshing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
         self.entries
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -572,6 +607,56 @@ mod tests {
         assert!(!entry(Some(3), Some(minute)).fresh(Fresh::Version(4, minute)));
         assert!(!entry(None, Some(Duration::from_secs(5))).fresh(Fresh::For(minute)));
         assert!(entry(None, None).fresh(Fresh::Forever));
+    }
+
+    #[test]
+    fn an_expired_page_is_rendered_again_by_one_request_while_the_others_get_it() {
+        let cache = PageCache::default();
+        let key = Key {
+            page: "/stats",
+            lang: Lang::Zh,
+            variant: "",
+        };
+        let entry = |version| {
+            Arc::new(Entry {
+                version,
+                made: Instant::now() - Duration::from_secs(10),
+                ttl: Some(Duration::from_secs(5)),
+                caching: Caching::Revalidate,
+                body: split("old", &[]),
+            })
+        };
+        let five = Duration::from_secs(5);
+        cache
+            .entries
+            .write()
+            .unwrap()
+            .insert(key.clone(), entry(None));
+        assert!(
+            cache.get(&key, Fresh::For(five)).is_none(),
+            "the first renders"
+        );
+        assert!(
+            cache.get(&key, Fresh::For(five)).is_some(),
+            "the next get the old"
+        );
+        assert!(cache.get(&key, Fresh::For(five)).is_some());
+        // A claim left by a rendering that never finished lapses.
+        cache
+            .refreshing
+            .lock()
+            .unwrap()
+            .insert(key.clone(), Instant::now() - REFRESH_CLAIM);
+        assert!(cache.get(&key, Fresh::For(five)).is_none());
+        // Changed data is never answered with the old page.
+        cache
+            .entries
+            .write()
+            .unwrap()
+            .insert(key.clone(), entry(Some(1)));
+        cache.refreshing.lock().unwrap().clear();
+        assert!(cache.get(&key, Fresh::Version(2, five)).is_none());
+        assert!(cache.get(&key, Fresh::Version(2, five)).is_none());
     }
 
     /// A page as the cache answers it for `encoding`, decompressed, with its Content-Encoding.

@@ -31,4 +31,20 @@ on_both_backends! {
         }
         assert!(app.get("/stats?lang=en").text.contains("fewer than 5"));
     }
+
+    /// Months are the district's (UTC+8): a tip at 23:59 local on 30 November counts in
+    /// November, one two minutes later in December, though both are 30 November in UTC.
+    fn public_statistics_count_months_in_local_time(app) {
+        app.set_now("2026-11-30T23:59:00+08:00");
+        for _ in 0..5 {
+            app.submit(&anonymous_tip("gas"));
+        }
+        app.set_now("2026-12-01T00:01:00+08:00");
+        for _ in 0..6 {
+            app.submit(&anonymous_tip("gas"));
+        }
+        let html = app.get("/stats").text;
+        assert!(html.contains("<th scope=\"row\">2026-12</th><td>6</td>"), "{html}");
+        assert!(html.contains("<th scope=\"row\">2026-11</th><td>5</td>"), "{html}");
+    }
 }

@@ -85,7 +85,7 @@ fn messages(
 }
 
 /// The most tips of one unit the supervision page lists (late ones first).
-const TIMELY_SHOWN: usize = 100;
+const TIMELY_SHOWN: usize = 20;
 
 async fn show(
     page: &Page,
