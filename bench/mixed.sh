@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MIXED=${MIXED:-600s}
 SAMPLE=${SAMPLE:-30}
-BIN=${BIN:-target/release/tipline}
+BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/tipline}
 : "${DB:?DB: the SQLite database file}" "${DATA:?DATA: its data folder (keys)}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 secs=${MIXED%s}

@@ -32,9 +32,9 @@ if [ -n "${BIN:-}" ]; then
   cargo build --release --example bench-hello
 else
   cargo build --release --bin tipline --example bench-hello ${FEATURES:+--features "$FEATURES"}
-  BIN=target/release/tipline
+  BIN=${CARGO_TARGET_DIR:-target}/release/tipline
 fi
-HELLO=target/release/examples/bench-hello
+HELLO=${CARGO_TARGET_DIR:-target}/release/examples/bench-hello
 work=$(mktemp -d)
 pids=()
 schema="bench_$$"

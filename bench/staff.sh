@@ -17,7 +17,7 @@ THREADS=${THREADS:-2}
 STAFF_TIPS=${STAFF_TIPS:-1000000}
 BACKENDS=${BACKENDS:-sqlite postgres}
 PG=${TIPLINE_BENCH_PG:-postgres://postgres@127.0.0.1:5432/test}
-BIN=${BIN:-target/release/tipline}
+BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/tipline}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 [ -x "$BIN" ] || cargo build --release --bin tipline
 

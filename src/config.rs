@@ -70,6 +70,8 @@ pub struct Settings {
     pub rate_limits: bool,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// A database query that takes this many milliseconds or more is logged (its SQL only).
+    pub slow_query_ms: u64,
     /// Case numbers look like `PREFIX-2026-000123`.
     pub case_prefix: String,
     /// The deployment's offset from UTC, e.g. `+08:00`: decides the year of a case number.
@@ -511,6 +513,7 @@ impl Default for Settings {
             log: "info".into(),
             rate_limits: true,
             workers: 0,
+            slow_query_ms: 100,
             case_prefix: "HL".into(),
             utc_offset: "+08:00".into(),
             identity_key: None,

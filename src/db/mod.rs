@@ -183,9 +183,9 @@ pub enum Backend {
     Postgres,
 }
 
-/// A query that takes this long is logged (its SQL, never its values: they may hold what a
-/// reporter wrote).
-const SLOW_QUERY: std::time::Duration = std::time::Duration::from_millis(100);
+/// A query that takes this many milliseconds is logged (its SQL, never its values: they may
+/// hold what a reporter wrote); `slow_query_ms` in the settings, one value per process.
+static SLOW_QUERY_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(100);
 
 /// Each connection's watch on its own queries: a slow one goes to the log at `warn` with its
 /// SQL and how long it took, the first sign of a missing index as the tables grow.
@@ -197,7 +197,8 @@ fn slow_query_log() -> Option<Box<dyn diesel::connection::Instrumentation>> {
             InstrumentationEvent::StartQuery { .. } => started = Some(std::time::Instant::now()),
             InstrumentationEvent::FinishQuery { query, .. } => {
                 let took = started.take().map(|t| t.elapsed()).unwrap_or_default();
-                if took >= SLOW_QUERY {
+                let slow = SLOW_QUERY_MS.load(std::sync::atomic::Ordering::Relaxed);
+                if took.as_millis() >= u128::from(slow) {
                     let text = query.to_string();
                     let sql = text.split(" -- binds:").next().unwrap_or_default();
                     let sql: String = sql.chars().take(400).collect();
@@ -212,6 +213,7 @@ fn slow_query_log() -> Option<Box<dyn diesel::connection::Instrumentation>> {
 impl Db {
     pub fn connect(settings: &Settings) -> anyhow::Result<Db> {
         // Every connection established from here on watches its queries' time.
+        SLOW_QUERY_MS.store(settings.slow_query_ms, std::sync::atomic::Ordering::Relaxed);
         diesel::connection::set_default_instrumentation(slow_query_log)?;
         let target = Target::parse(&settings.database_url)?;
         let backend = match target {
