@@ -134,7 +134,7 @@ pub async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upl
         _ => 0,
     };
     let parts = Multipart::new(req.headers(), payload);
-    read_parts(parts, import::MAX_BYTES + (64 << 10), cap, |part| {
+    read_parts(parts, import::MAX_BYTES + (64 << 10), cap, None, |part| {
         match part.name.as_str() {
             "file" | "csrf" if part.over => return Err(ReadError::TooLarge),
             // A file input left empty sends a part with no file name; a chosen empty file has one.
