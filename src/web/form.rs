@@ -360,14 +360,14 @@ async fn read_report_body(
     if !content_type.starts_with("multipart/form-data") {
         return Err(ReadError::Malformed);
     }
-    read_report_parts(req, body, (limit, slots), keep_photos).await
+    let parts = Multipart::new(req.headers(), body);
+    read_report_parts(parts, (limit, slots), keep_photos).await
 }
 
 /// The report form's multipart body: its text fields, and its photos cleaned of metadata when
 /// `keep_photos` (the upload slot taken when the first chosen photo comes).
 async fn read_report_parts(
-    req: &HttpRequest,
-    body: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+    parts: Multipart,
     (limit, slots): (usize, &Slots),
     keep_photos: bool,
 ) -> Result<Upload, ReadError> {
@@ -381,7 +381,6 @@ async fn read_report_parts(
     // Only a photo is held in memory at length: a form without one needs no slot.
     let hold = keep_photos.then_some((slots, &mut up.slot));
     let (form, errors) = (&mut up.form, &mut up.photo_errors);
-    let parts = Multipart::new(req.headers(), body);
     read_parts(parts, limit, cap, hold, |part| {
         if part.name == "photos" {
             // A file input left empty still sends an empty part.
