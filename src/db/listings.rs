@@ -105,28 +105,27 @@ pub struct ActiveListing {
     pub street: Option<String>,
 }
 
+/// The listings in force joined to what they are about (`tips` or `hazards`, whose number is
+/// the column `$number`): each with that number, department and sub-district.
+macro_rules! active_joined {
+    ($conn:expr, $t:ident, $number:ident) => {
+        l::table
+            .inner_join($t::table)
+            .filter(l::lifted_at.is_null())
+            .select((
+                ListingRow::as_select(),
+                $t::$number,
+                $t::department,
+                $t::street,
+            ))
+            .load::<(ListingRow, String, String, Option<String>)>($conn)
+    };
+}
+
 /// Every listing in force, of cases and of hazards, earliest due date first.
 pub fn all_active(conn: &mut DbConn) -> QueryResult<Vec<ActiveListing>> {
-    let of_tips: Vec<(ListingRow, String, String, Option<String>)> = l::table
-        .inner_join(tips::table)
-        .filter(l::lifted_at.is_null())
-        .select((
-            ListingRow::as_select(),
-            tips::case_number,
-            tips::department,
-            tips::street,
-        ))
-        .load(conn)?;
-    let of_hazards: Vec<(ListingRow, String, String, Option<String>)> = l::table
-        .inner_join(hazards::table)
-        .filter(l::lifted_at.is_null())
-        .select((
-            ListingRow::as_select(),
-            hazards::number,
-            hazards::department,
-            hazards::street,
-        ))
-        .load(conn)?;
+    let of_tips = active_joined!(conn, tips, case_number)?;
+    let of_hazards = active_joined!(conn, hazards, number)?;
     let mut all: Vec<ActiveListing> = of_tips
         .into_iter()
         .chain(of_hazards)
