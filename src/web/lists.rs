@@ -5,7 +5,7 @@
 
 use super::AppState;
 use super::JsonUtf8;
-use super::error::{ApiError, Code, ErrorBody, StaffErrors};
+use super::error::{ApiError, Code, ErrorBody, MultipartUnreadable, StaffErrors};
 use super::extract::can;
 use super::form::{ReadError, read_parts};
 use super::i18n::Lang;
@@ -168,11 +168,10 @@ pub struct ImportForm {
     request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "every row was recorded", body = Imported),
-        (status = 400, description = "the multipart body cannot be read", body = ErrorBody),
         (status = 413, description = "over 5 MiB or 5,000 data rows", body = ErrorBody),
         (status = 415, description = "not multipart, or the file is neither XLSX nor CSV", body = ErrorBody),
         (status = 422, description = "the header or rows are wrong (or no file was sent): nothing was stored", body = ImportRefused),
-        StaffErrors,
+        StaffErrors, MultipartUnreadable,
     ))]
 pub async fn import(
     call: StaffCall<can::RecordHazards>,
