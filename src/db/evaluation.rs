@@ -32,13 +32,13 @@ pub fn find(
     unit: &str,
     (from, to): (NaiveDate, NaiveDate),
 ) -> QueryResult<Option<ScoreRow>> {
-    e::table
-        .filter(e::unit.eq(unit))
-        .filter(e::period_from.eq(from))
-        .filter(e::period_to.eq(to))
-        .select(ScoreRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(
+        conn,
+        e::table
+            .filter(e::unit.eq(unit))
+            .filter(e::period_from.eq(from))
+            .filter(e::period_to.eq(to)),
+    )
 }
 
 /// Every unit's scores for a period.

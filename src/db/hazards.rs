@@ -85,19 +85,11 @@ pub fn update(conn: &mut DbConn, row: &HazardRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConn, id: HazardId) -> QueryResult<Option<HazardRow>> {
-    h::table
-        .find(id.0)
-        .select(HazardRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, h::table.find(id.0))
 }
 
 pub fn for_tip(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Option<HazardRow>> {
-    h::table
-        .filter(h::tip_id.eq(tip_id.0))
-        .select(HazardRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, h::table.filter(h::tip_id.eq(tip_id.0)))
 }
 
 pub fn insert_event(conn: &mut DbConn, row: &HazardEventRow) -> QueryResult<()> {

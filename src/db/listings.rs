@@ -43,28 +43,39 @@ pub fn active(conn: &mut DbConn, of: Listed) -> QueryResult<Option<ListingRow>> 
         Listed::Tip(id) => q.filter(l::tip_id.eq(id)),
         Listed::Hazard(id) => q.filter(l::hazard_id.eq(id)),
     };
-    q.order(l::id.desc())
-        .select(ListingRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, q.order(l::id.desc()))
 }
 
-/// The listings in force of these cases (for the queue).
-pub fn active_for_tips(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ListingRow>> {
-    l::table
-        .filter(l::lifted_at.is_null())
-        .filter(l::tip_id.eq_any(ids))
-        .select(ListingRow::as_select())
-        .load(conn)
+/// Which things a look-up of many listings is about: cases (for the queue) or hazards (for the
+/// lists and an enterprise's page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedKind {
+    Tip,
+    Hazard,
 }
 
-/// The listings in force of these hazards (for the lists).
-pub fn active_for_hazards(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<ListingRow>> {
-    l::table
-        .filter(l::lifted_at.is_null())
-        .filter(l::hazard_id.eq_any(ids))
-        .select(ListingRow::as_select())
-        .load(conn)
+impl ListedKind {
+    /// The id of the case or hazard a row of this kind is about.
+    pub fn id_of(self, row: &ListingRow) -> Option<i64> {
+        match self {
+            ListedKind::Tip => row.tip_id,
+            ListedKind::Hazard => row.hazard_id,
+        }
+    }
+}
+
+/// The listings in force of these cases or hazards.
+pub fn active_for(
+    conn: &mut DbConn,
+    kind: ListedKind,
+    ids: &[i64],
+) -> QueryResult<Vec<ListingRow>> {
+    let q = l::table.filter(l::lifted_at.is_null()).into_boxed();
+    let q = match kind {
+        ListedKind::Tip => q.filter(l::tip_id.eq_any(ids)),
+        ListedKind::Hazard => q.filter(l::hazard_id.eq_any(ids)),
+    };
+    q.select(ListingRow::as_select()).load(conn)
 }
 
 /// Lifts the listing in force: who, when, with what note.
@@ -94,28 +105,27 @@ pub struct ActiveListing {
     pub street: Option<String>,
 }
 
+/// The listings in force joined to what they are about (`tips` or `hazards`, whose number is
+/// the column `$number`): each with that number, department and sub-district.
+macro_rules! active_joined {
+    ($conn:expr, $t:ident, $number:ident) => {
+        l::table
+            .inner_join($t::table)
+            .filter(l::lifted_at.is_null())
+            .select((
+                ListingRow::as_select(),
+                $t::$number,
+                $t::department,
+                $t::street,
+            ))
+            .load::<(ListingRow, String, String, Option<String>)>($conn)
+    };
+}
+
 /// Every listing in force, of cases and of hazards, earliest due date first.
 pub fn all_active(conn: &mut DbConn) -> QueryResult<Vec<ActiveListing>> {
-    let of_tips: Vec<(ListingRow, String, String, Option<String>)> = l::table
-        .inner_join(tips::table)
-        .filter(l::lifted_at.is_null())
-        .select((
-            ListingRow::as_select(),
-            tips::case_number,
-            tips::department,
-            tips::street,
-        ))
-        .load(conn)?;
-    let of_hazards: Vec<(ListingRow, String, String, Option<String>)> = l::table
-        .inner_join(hazards::table)
-        .filter(l::lifted_at.is_null())
-        .select((
-            ListingRow::as_select(),
-            hazards::number,
-            hazards::department,
-            hazards::street,
-        ))
-        .load(conn)?;
+    let of_tips = active_joined!(conn, tips, case_number)?;
+    let of_hazards = active_joined!(conn, hazards, number)?;
     let mut all: Vec<ActiveListing> = of_tips
         .into_iter()
         .chain(of_hazards)

@@ -52,11 +52,7 @@ pub fn update(conn: &mut DbConn, row: &ReportRow) -> QueryResult<()> {
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<ReportRow>> {
-    r::table
-        .find(id)
-        .select(ReportRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, r::table.find(id))
 }
 
 /// Reports whose period is exactly `from`–`to` (a round), or all when `None`; of one unit

@@ -61,19 +61,14 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 }
 
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<StaffRow>> {
-    staff_users::table
-        .filter(staff_users::username.eq(username))
-        .select(StaffRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(
+        conn,
+        staff_users::table.filter(staff_users::username.eq(username)),
+    )
 }
 
 pub fn find(conn: &mut DbConn, id: i64) -> QueryResult<Option<StaffRow>> {
-    staff_users::table
-        .find(id)
-        .select(StaffRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, staff_users::table.find(id))
 }
 
 pub fn set_password(conn: &mut DbConn, id: i64, hash: &str) -> QueryResult<()> {
@@ -160,11 +155,7 @@ pub mod sessions {
     }
 
     pub fn find(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<SessionRow>> {
-        s::table
-            .filter(s::token_hash.eq(token_hash))
-            .select(SessionRow::as_select())
-            .first(conn)
-            .optional()
+        crate::db::first_row(conn, s::table.filter(s::token_hash.eq(token_hash)))
     }
 
     pub fn touch(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {

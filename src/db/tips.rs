@@ -207,27 +207,15 @@ pub fn insert_message(
 }
 
 pub fn find_by_receipt_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<TipRow>> {
-    tips::table
-        .filter(tips::receipt_hash.eq(hash))
-        .select(TipRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, tips::table.filter(tips::receipt_hash.eq(hash)))
 }
 
 pub fn find(conn: &mut DbConn, id: TipId) -> QueryResult<Option<TipRow>> {
-    tips::table
-        .find(id.0)
-        .select(TipRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, tips::table.find(id.0))
 }
 
 pub fn find_by_case_number(conn: &mut DbConn, case_number: &str) -> QueryResult<Option<TipRow>> {
-    tips::table
-        .filter(tips::case_number.eq(case_number))
-        .select(TipRow::as_select())
-        .first(conn)
-        .optional()
+    super::first_row(conn, tips::table.filter(tips::case_number.eq(case_number)))
 }
 
 pub fn messages_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<MessageRow>> {

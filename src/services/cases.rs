@@ -14,7 +14,7 @@ use crate::db::DbConn;
 use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter, QueuePosition};
 use crate::db::explanations::Owner;
-use crate::db::listings::Listed;
+use crate::db::listings::{Listed, ListedKind};
 use crate::db::tips::{self, EventRow, MessageRow, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
@@ -476,7 +476,7 @@ impl Services {
             .map(|t| QueueCursor::of(t.next_deadline, t.id.0));
         let mut items: Vec<CaseSummary> = rows.into_iter().map(CaseSummary::from).collect();
         let ids: Vec<i64> = items.iter().map(|c| c.tip_id).collect();
-        let mut listings = self.tip_listings(&mut conn, &ids)?;
+        let mut listings = self.listings_of(&mut conn, ListedKind::Tip, &ids)?;
         let unread: HashMap<i64, i64> =
             cases::unread_from_reporter(&mut conn, &ids, &reader(staff))?
                 .into_iter()

@@ -18,6 +18,7 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::audit::NewEntry;
 use crate::db::blacklist::{self, BlacklistRow};
 use crate::db::enterprises::{self, EnterpriseRow, NewEnterprise, name_core};
+use crate::db::listings::ListedKind;
 use crate::db::{DbConn, PooledConn};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
@@ -414,7 +415,7 @@ impl Services {
             .filter(|h| self.hazard_in_reach(staff, h))
             .collect();
         let ids: Vec<i64> = hazards.iter().map(|h| h.id.0).collect();
-        let mut listings = self.hazard_listings(conn, &ids)?;
+        let mut listings = self.listings_of(conn, ListedKind::Hazard, &ids)?;
         let hazards = hazards
             .into_iter()
             .map(|h| EnterpriseHazard {

@@ -10,10 +10,11 @@ use super::{ServiceError, ServiceResult, Services};
 use crate::db::cases::CaseFileRow;
 use crate::db::exposures::{self, ExposureRow};
 use crate::db::tips::TipRow;
-use crate::db::{cases, tips};
+use crate::db::{DbConn, cases, tips};
 use crate::domain::access::Permission;
-use crate::domain::tip::{Severity, text_field};
+use crate::domain::tip::{Severity, TipId, text_field};
 use crate::i18n::{Lang, local_date};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -64,10 +65,9 @@ impl Services {
             return Err(ServiceError::Validation(errors));
         }
         let [enterprise, location, finding] = fields.map(|f| f.unwrap_or_default());
-        self.db.write(|conn| -> ServiceResult<()> {
-            let tip = self.visible_tip(conn, staff, case_number)?;
-            cases::lock_tip(conn, tip.id)?;
-            let tip = tips::find(conn, tip.id)?.ok_or(ServiceError::NotFound)?;
+        let event = ("exposure_published", Some(enterprise.as_str()), None);
+        self.change_exposure(staff, case_number, event, |conn, tip_id, now| {
+            let tip = tips::find(conn, tip_id)?.ok_or(ServiceError::NotFound)?;
             let file = cases::get(conn, tip.id)?;
             if !exposable(&tip, &file) {
                 return Err(ServiceError::Conflict("not_exposable"));
@@ -75,35 +75,20 @@ impl Services {
             if exposures::for_tip(conn, tip.id)?.is_some_and(|e| e.withdrawn_at.is_none()) {
                 return Err(ServiceError::Conflict("already_published"));
             }
-            let now = self.now();
-            exposures::upsert(
-                conn,
-                &ExposureRow {
-                    id: 0,
-                    tip_id: tip.id,
-                    enterprise: enterprise.clone(),
-                    location,
-                    finding,
-                    published_by: staff.username.clone(),
-                    published_at: now,
-                    withdrawn_by: None,
-                    withdrawn_at: None,
-                    withdraw_reason: None,
-                },
-            )?;
-            self.record(
-                conn,
-                &Event::new(
-                    (tip.id, case_number),
-                    "exposure_published",
-                    By::Staff(&staff.username),
-                    now,
-                )
-                .detail(&enterprise),
-            )
-        })?;
-        self.public_changed();
-        Ok(())
+            let row = ExposureRow {
+                id: 0,
+                tip_id: tip.id,
+                enterprise: enterprise.clone(),
+                location,
+                finding,
+                published_by: staff.username.clone(),
+                published_at: now,
+                withdrawn_by: None,
+                withdrawn_at: None,
+                withdraw_reason: None,
+            };
+            Ok(exposures::upsert(conn, &row)?)
+        })
     }
 
     /// Takes a case off the public list, with the reason (coordinator).
@@ -117,28 +102,41 @@ impl Services {
             return Err(ServiceError::Forbidden);
         }
         let reason = text_field("reason", reason, (2, 500))?;
-        self.db.write(|conn| -> ServiceResult<()> {
-            let tip = self.visible_tip(conn, staff, case_number)?;
-            cases::lock_tip(conn, tip.id)?;
-            let mut row = exposures::for_tip(conn, tip.id)?
+        let event = ("exposure_withdrawn", None, Some(reason.as_str()));
+        self.change_exposure(staff, case_number, event, |conn, tip_id, now| {
+            let mut row = exposures::for_tip(conn, tip_id)?
                 .filter(|e| e.withdrawn_at.is_none())
                 .ok_or(ServiceError::Conflict("not_published"))?;
-            let now = self.now();
             row.withdrawn_at = Some(now);
             row.withdrawn_by = Some(staff.username.clone());
             row.withdraw_reason = Some(reason.clone());
-            exposures::update(conn, &row)?;
-            self.record(
-                conn,
-                &Event::new(
-                    (tip.id, case_number),
-                    "exposure_withdrawn",
-                    By::Staff(&staff.username),
-                    now,
-                )
-                .note(Some(&reason))
-                .reason(Some(&reason)),
-            )
+            Ok(exposures::update(conn, &row)?)
+        })
+    }
+
+    /// A change to a case's entry on the public list, in one transaction with the case locked
+    /// and the change's history row and audit entry (`event`: its action, the audit detail, and
+    /// the reason, which is the history's note too); the public pages are renewed after.
+    fn change_exposure(
+        &self,
+        staff: &Staff,
+        case_number: &str,
+        (action, detail, reason): (&str, Option<&str>, Option<&str>),
+        change: impl FnOnce(&mut DbConn, TipId, NaiveDateTime) -> ServiceResult<()>,
+    ) -> ServiceResult<()> {
+        self.db.write(|conn| -> ServiceResult<()> {
+            let tip = self.visible_tip(conn, staff, case_number)?;
+            cases::lock_tip(conn, tip.id)?;
+            let now = self.now();
+            change(conn, tip.id, now)?;
+            let by = By::Staff(&staff.username);
+            let event = Event::new((tip.id, case_number), action, by, now)
+                .note(reason)
+                .reason(reason);
+            match detail {
+                Some(detail) => self.record(conn, &event.detail(detail)),
+                None => self.record(conn, &event),
+            }
         })?;
         self.public_changed();
         Ok(())

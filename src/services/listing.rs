@@ -6,7 +6,7 @@
 use super::hazards::{date_field, optional_field};
 use super::{ServiceResult, Services};
 use crate::db::DbConn;
-use crate::db::listings::{self, Listed, ListingRow};
+use crate::db::listings::{self, Listed, ListedKind, ListingRow};
 use crate::domain::FieldError;
 use crate::domain::tip::text_field;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -51,17 +51,6 @@ impl From<ListingRow> for ListedSupervision {
             at: r.listed_at,
         }
     }
-}
-
-/// Listings by what they are about.
-fn by_key(
-    rows: Vec<ListingRow>,
-    people: &HashMap<String, String>,
-    key: impl Fn(&ListingRow) -> Option<i64>,
-) -> HashMap<i64, ListedSupervision> {
-    rows.into_iter()
-        .filter_map(|r| Some((key(&r)?, ListedSupervision::from(r).named(people))))
-        .collect()
 }
 
 /// What listing asks for: a reason (at most 500 characters) and a due date not in the past.
@@ -151,34 +140,23 @@ impl Services {
         Ok(())
     }
 
-    /// The listings in force of these cases, by tip id.
-    pub(super) fn tip_listings(
+    /// The listings in force of these cases or hazards, by their id.
+    pub(super) fn listings_of(
         &self,
         conn: &mut DbConn,
-        tip_ids: &[i64],
+        kind: ListedKind,
+        ids: &[i64],
     ) -> ServiceResult<HashMap<i64, ListedSupervision>> {
-        let rows = listings::active_for_tips(conn, tip_ids)?;
+        let rows = listings::active_for(conn, kind, ids)?;
         let people = if rows.is_empty() {
             HashMap::new()
         } else {
             self.people(conn)?
         };
-        Ok(by_key(rows, &people, |r| r.tip_id))
-    }
-
-    /// The listings in force of these hazards, by hazard id.
-    pub(super) fn hazard_listings(
-        &self,
-        conn: &mut DbConn,
-        hazard_ids: &[i64],
-    ) -> ServiceResult<HashMap<i64, ListedSupervision>> {
-        let rows = listings::active_for_hazards(conn, hazard_ids)?;
-        let people = if rows.is_empty() {
-            HashMap::new()
-        } else {
-            self.people(conn)?
-        };
-        Ok(by_key(rows, &people, |r| r.hazard_id))
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| Some((kind.id_of(&r)?, ListedSupervision::from(r).named(&people))))
+            .collect())
     }
 }
 

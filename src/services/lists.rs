@@ -13,6 +13,7 @@ use super::names::Names;
 use super::{ServiceError, ServiceResult, Services};
 use crate::db::DbConn;
 use crate::db::hazards::{self, HazardFilter, Listed};
+use crate::db::listings::ListedKind;
 use crate::domain::access::Permission;
 use crate::domain::hazard::{HazardId, HazardStatus, Source, Step};
 use crate::domain::tip::Severity;
@@ -256,7 +257,7 @@ impl Services {
         let names = Names::new(&self.catalog, lang);
         let today = self.today();
         let ids: Vec<i64> = listed.iter().map(|l| l.hazard.id.0).collect();
-        let listings = self.hazard_listings(&mut conn, &ids)?;
+        let listings = self.listings_of(&mut conn, ListedKind::Hazard, &ids)?;
         let rows = listed
             .iter()
             .map(|l| {

@@ -1,7 +1,10 @@
 //! Staff accounts from the command line (and later the coordinator's pages).
 
+use super::auth::StaffSession;
 use super::{ServiceError, ServiceResult, Services};
-use crate::db::staff;
+use crate::db::DbConn;
+use crate::db::audit::NewEntry;
+use crate::db::staff::{self, StaffRow};
 use crate::domain::access::Permission;
 use crate::domain::roles::Role;
 use crate::secrets;
@@ -104,10 +107,7 @@ impl Services {
     }
 
     /// The accounts, for the coordinator's page (the CLI lists them with [`Services::list_staff`]).
-    pub fn staff_accounts(
-        &self,
-        session: &super::auth::StaffSession,
-    ) -> ServiceResult<Vec<StaffSummary>> {
+    pub fn staff_accounts(&self, session: &StaffSession) -> ServiceResult<Vec<StaffSummary>> {
         Self::coordinator_only(session)?;
         self.list_staff()
     }
@@ -154,10 +154,7 @@ impl Services {
 impl Services {
     /// Mail and texts still undelivered after `sms.failing_after` attempts (coordinator only),
     /// oldest first.
-    pub fn failing_notices(
-        &self,
-        session: &super::auth::StaffSession,
-    ) -> ServiceResult<Vec<FailingNotice>> {
+    pub fn failing_notices(&self, session: &StaffSession) -> ServiceResult<Vec<FailingNotice>> {
         Self::coordinator_only(session)?;
         let attempts = i32::try_from(self.sms.failing_after).unwrap_or(i32::MAX);
         let mut conn = self.db.read()?;
@@ -176,7 +173,7 @@ impl Services {
             .collect())
     }
 
-    fn coordinator_only(session: &super::auth::StaffSession) -> ServiceResult<()> {
+    fn coordinator_only(session: &StaffSession) -> ServiceResult<()> {
         if session.staff.may(Permission::ManageAccounts) {
             Ok(())
         } else {
@@ -184,33 +181,51 @@ impl Services {
         }
     }
 
-    /// Creates an account for someone else (coordinator only; audited).
-    pub fn create_staff(
+    /// Writes the audit entry of an account change made by `session`'s member.
+    fn audit_account(
         &self,
-        session: &super::auth::StaffSession,
-        new: &NewStaff<'_>,
-    ) -> ServiceResult<i64> {
+        conn: &mut DbConn,
+        session: &StaffSession,
+        (action, detail): (&str, &str),
+    ) -> ServiceResult<()> {
+        let entry = NewEntry {
+            actor: &session.staff.username,
+            action,
+            detail: Some(detail),
+            ..Default::default()
+        };
+        Ok(super::audit::append(self, conn, &entry)?)
+    }
+
+    /// Changes the account named `username` (none: not found) and writes the audit entry of
+    /// the change, in one transaction: `change` answers the action's code and its detail.
+    fn change_account(
+        &self,
+        session: &StaffSession,
+        username: &str,
+        change: impl FnOnce(&mut DbConn, &StaffRow) -> ServiceResult<(&'static str, String)>,
+    ) -> ServiceResult<()> {
+        self.db.write(|c| -> ServiceResult<()> {
+            let user = staff::find_by_username(c, username)?.ok_or(ServiceError::NotFound)?;
+            let (action, detail) = change(c, &user)?;
+            self.audit_account(c, session, (action, &detail))
+        })
+    }
+
+    /// Creates an account for someone else (coordinator only; audited).
+    pub fn create_staff(&self, session: &StaffSession, new: &NewStaff<'_>) -> ServiceResult<i64> {
         Self::coordinator_only(session)?;
         let id = self.add_staff(new)?;
-        self.db.write(|c| -> ServiceResult<()> {
-            Ok(super::audit::append(
-                self,
-                c,
-                &crate::db::audit::NewEntry {
-                    actor: &session.staff.username,
-                    action: "create_user",
-                    detail: Some(&format!("{} ({})", new.username, new.role)),
-                    ..Default::default()
-                },
-            )?)
-        })?;
+        let detail = format!("{} ({})", new.username, new.role);
+        self.db
+            .write(|c| self.audit_account(c, session, ("create_user", &detail)))?;
         Ok(id)
     }
 
     /// Turns an account on or off; turning it off ends its sessions (coordinator only; audited).
     pub fn set_staff_active(
         &self,
-        session: &super::auth::StaffSession,
+        session: &StaffSession,
         username: &str,
         active: bool,
     ) -> ServiceResult<()> {
@@ -218,64 +233,44 @@ impl Services {
         if username == session.staff.username {
             return Err(ServiceError::Conflict("own_account"));
         }
-        self.db.write(|c| -> ServiceResult<()> {
-            let user = staff::find_by_username(c, username)?.ok_or(ServiceError::NotFound)?;
+        self.change_account(session, username, |c, user| {
             staff::set_active(c, user.id, active)?;
             if !active {
                 staff::sessions::delete_for_user(c, user.id, None)?;
             }
-            super::audit::append(
-                self,
-                c,
-                &crate::db::audit::NewEntry {
-                    actor: &session.staff.username,
-                    action: if active {
-                        "activate_user"
-                    } else {
-                        "deactivate_user"
-                    },
-                    detail: Some(username),
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
+            let action = if active {
+                "activate_user"
+            } else {
+                "deactivate_user"
+            };
+            Ok((action, username.to_owned()))
         })
     }
 
     /// Puts an inspector in a supervision group, or in none (coordinator only; audited).
     pub fn set_staff_group(
         &self,
-        session: &super::auth::StaffSession,
+        session: &StaffSession,
         username: &str,
         group: Option<&str>,
     ) -> ServiceResult<()> {
         Self::coordinator_only(session)?;
-        self.db.write(|c| -> ServiceResult<()> {
-            let user = staff::find_by_username(c, username)?.ok_or(ServiceError::NotFound)?;
+        self.change_account(session, username, |c, user| {
             let role: Role = user
                 .role
                 .parse()
                 .map_err(|_| ServiceError::field("supervision_group", "group_not_allowed"))?;
             let group = self.group_for(role, group)?;
             staff::set_group(c, user.id, group)?;
-            super::audit::append(
-                self,
-                c,
-                &crate::db::audit::NewEntry {
-                    actor: &session.staff.username,
-                    action: "set_group",
-                    detail: Some(&format!("{username}: {}", group.unwrap_or("-"))),
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
+            let detail = format!("{username}: {}", group.unwrap_or("-"));
+            Ok(("set_group", detail))
         })
     }
 
     /// Sets a new password for an account (coordinator only; its sessions end; audited).
     pub fn reset_staff_password(
         &self,
-        session: &super::auth::StaffSession,
+        session: &StaffSession,
         username: &str,
         password: &str,
     ) -> ServiceResult<()> {
@@ -284,24 +279,13 @@ impl Services {
             return Err(ServiceError::field("password", "password_too_short"));
         }
         let hash = secrets::hash_password(password)?;
-        self.db.write(|c| -> ServiceResult<()> {
-            let user = staff::find_by_username(c, username)?.ok_or(ServiceError::NotFound)?;
+        self.change_account(session, username, |c, user| {
             staff::set_password(c, user.id, &hash)?;
             // A reset is for someone locked out: their second factor goes too (they enrol again).
             staff::set_totp(c, user.id, None, false)?;
             staff::set_totp_progress(c, user.id, None, 0, None)?;
             staff::sessions::delete_for_user(c, user.id, None)?;
-            super::audit::append(
-                self,
-                c,
-                &crate::db::audit::NewEntry {
-                    actor: &session.staff.username,
-                    action: "reset_password",
-                    detail: Some(username),
-                    ..Default::default()
-                },
-            )?;
-            Ok(())
+            Ok(("reset_password", username.to_owned()))
         })
     }
 }

@@ -2,7 +2,8 @@
 //! Handlers stay thin: extract, count against the rate limit, call one service, answer.
 
 use super::error::{
-    ApiError, Code, ErrorBody, JsonBodyErrors, RateLimited, ReceiptErrors, SubmissionLimited,
+    ApiError, Code, ErrorBody, JsonBodyErrors, MultipartUnreadable, RateLimited, ReceiptErrors,
+    SubmissionLimited,
 };
 use super::i18n::Lang;
 use super::security::{Bucket, client_ip, submission_slot};
@@ -379,10 +380,9 @@ pub struct PhotosAdded {
     request_body(content = LaterPhotosForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "the photos are stored with the tip, stripped of their metadata", body = PhotosAdded),
-        (status = 400, description = "the multipart body cannot be read", body = ErrorBody),
         (status = 413, description = "a photo is over 10 MB, or the body over the multipart limit", body = ErrorBody),
         (status = 415, description = "not multipart, or a photo is not JPEG, PNG or WebP", body = ErrorBody),
-        ReceiptErrors, RateLimited,
+        ReceiptErrors, RateLimited, MultipartUnreadable,
     ))]
 pub async fn track_photos(
     req: HttpRequest,

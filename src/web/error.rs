@@ -81,6 +81,14 @@ pub enum JsonBodyErrors {
     NotJsonType(ErrorBody),
 }
 
+/// The answer of every route that reads a multipart body when the body cannot be read (each
+/// route lists its own 413 and 415, whose limits and types differ).
+#[derive(utoipa::IntoResponses)]
+pub enum MultipartUnreadable {
+    #[response(status = 400, description = "the multipart body cannot be read")]
+    Malformed(ErrorBody),
+}
+
 /// A staff route's answers when the session or the role does not allow the call.
 #[derive(utoipa::IntoResponses)]
 pub enum StaffErrors {

@@ -360,14 +360,14 @@ async fn read_report_body(
     if !content_type.starts_with("multipart/form-data") {
         return Err(ReadError::Malformed);
     }
-    read_report_parts(req, body, (limit, slots), keep_photos).await
+    let parts = Multipart::new(req.headers(), body);
+    read_report_parts(parts, (limit, slots), keep_photos).await
 }
 
 /// The report form's multipart body: its text fields, and its photos cleaned of metadata when
 /// `keep_photos` (the upload slot taken when the first chosen photo comes).
 async fn read_report_parts(
-    req: &HttpRequest,
-    body: impl Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+    parts: Multipart,
     (limit, slots): (usize, &Slots),
     keep_photos: bool,
 ) -> Result<Upload, ReadError> {
@@ -378,34 +378,24 @@ async fn read_report_parts(
         "photos" => 0,
         _ => TEXT_FIELD_MAX,
     };
-    let mut parts = Multipart::new(req.headers(), body);
-    let mut total = 0usize;
-    while let Some(field) = parts.next().await {
-        let mut field = field.map_err(|_| ReadError::Malformed)?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let chosen = field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .is_some_and(|f| !f.is_empty());
-        // Only a photo is held in memory at length: a form without one needs no slot.
-        if name == "photos" && chosen && keep_photos && up.slot.is_none() {
-            up.slot = Some(slots.take().await?);
-        }
-        let (bytes, over) = read_field(&mut field, cap(&name), (&mut total, limit)).await?;
-        if name == "photos" {
+    // Only a photo is held in memory at length: a form without one needs no slot.
+    let hold = keep_photos.then_some((slots, &mut up.slot));
+    let (form, errors) = (&mut up.form, &mut up.photo_errors);
+    read_parts(parts, limit, cap, hold, |part| {
+        if part.name == "photos" {
             // A file input left empty still sends an empty part.
-            if !bytes.is_empty() && keep_photos {
-                take_photo(&mut raw_photos, &mut up.photo_errors, &bytes, over);
+            if !part.bytes.is_empty() && keep_photos {
+                take_photo(&mut raw_photos, errors, &part.bytes, part.over);
             }
-        } else if field
-            .content_disposition()
-            .and_then(|cd| cd.get_filename())
-            .is_none()
-        {
-            up.form
-                .set(&name, String::from_utf8_lossy(&bytes).into_owned());
+        } else if part.file_name.is_none() {
+            form.set(
+                &part.name,
+                String::from_utf8_lossy(&part.bytes).into_owned(),
+            );
         }
-    }
+        Ok(())
+    })
+    .await?;
     if !keep_photos {
         return Ok(up);
     }
@@ -455,7 +445,8 @@ pub async fn read_later_photos(
         (false, _) => TEXT_FIELD_MAX,
     };
     let errors = &mut up.photo_errors;
-    let read = read_parts(Multipart::new(req.headers(), payload), limit, cap, |part| {
+    let parts = Multipart::new(req.headers(), payload);
+    let read = read_parts(parts, limit, cap, None, |part| {
         // A file input left empty still sends an empty part.
         if is_photo(&part.name) && !part.bytes.is_empty() && keep_photos {
             take_photo(&mut raw_photos, errors, &part.bytes, part.over);
@@ -486,11 +477,13 @@ pub struct Part {
 
 /// Reads every part of a multipart body in turn: each kept up to the bytes `cap` allows its
 /// name, the whole body at most `limit` bytes, and handed to `each` (whose error ends the
-/// reading).
+/// reading). With `hold`, an upload slot is taken into its place before the first chosen file
+/// that is kept at more than a text field's length (a body without one needs no slot).
 pub async fn read_parts(
     mut parts: Multipart,
     limit: usize,
     cap: impl Fn(&str) -> usize,
+    mut hold: Option<(&Slots, &mut Option<OwnedSemaphorePermit>)>,
     mut each: impl FnMut(Part) -> Result<(), ReadError>,
 ) -> Result<(), ReadError> {
     let mut total = 0usize;
@@ -501,6 +494,14 @@ pub async fn read_parts(
             .content_disposition()
             .and_then(|cd| cd.get_filename())
             .map(str::to_owned);
+        let chosen = file_name.as_deref().is_some_and(|f| !f.is_empty());
+        if let Some((slots, slot)) = &mut hold
+            && slot.is_none()
+            && chosen
+            && cap(&name) > TEXT_FIELD_MAX
+        {
+            **slot = Some(slots.take().await?);
+        }
         let (bytes, over) = read_field(&mut field, cap(&name), (&mut total, limit)).await?;
         each(Part {
             name,

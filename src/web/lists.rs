@@ -5,7 +5,7 @@
 
 use super::AppState;
 use super::JsonUtf8;
-use super::error::{ApiError, Code, ErrorBody, StaffErrors};
+use super::error::{ApiError, Code, ErrorBody, MultipartUnreadable, StaffErrors};
 use super::extract::can;
 use super::form::{ReadError, read_parts};
 use super::i18n::Lang;
@@ -134,7 +134,7 @@ pub async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upl
         _ => 0,
     };
     let parts = Multipart::new(req.headers(), payload);
-    read_parts(parts, import::MAX_BYTES + (64 << 10), cap, |part| {
+    read_parts(parts, import::MAX_BYTES + (64 << 10), cap, None, |part| {
         match part.name.as_str() {
             "file" | "csrf" if part.over => return Err(ReadError::TooLarge),
             // A file input left empty sends a part with no file name; a chosen empty file has one.
@@ -168,11 +168,10 @@ pub struct ImportForm {
     request_body(content = ImportForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "every row was recorded", body = Imported),
-        (status = 400, description = "the multipart body cannot be read", body = ErrorBody),
         (status = 413, description = "over 5 MiB or 5,000 data rows", body = ErrorBody),
         (status = 415, description = "not multipart, or the file is neither XLSX nor CSV", body = ErrorBody),
         (status = 422, description = "the header or rows are wrong (or no file was sent): nothing was stored", body = ImportRefused),
-        StaffErrors,
+        StaffErrors, MultipartUnreadable,
     ))]
 pub async fn import(
     call: StaffCall<can::RecordHazards>,
