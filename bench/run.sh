@@ -8,6 +8,7 @@
 #   DURATION=30s MIXED=180s bench/run.sh
 #   FEATURES=mimalloc bench/run.sh   # the same with mimalloc as the allocator
 #   BIN=/tmp/tipline-mimalloc FEATURES=mimalloc bench/run.sh   # a binary built before
+#   HELLO=/tmp/bench-hello BIN=… bench/run.sh   # and the ceiling's too (nothing is built)
 #   KEEP=/tmp/s1m bench/run.sh       # keep (and reuse) the million-tip SQLite database there
 #   STAFF_TIPS=100000 BACKENDS=sqlite bench/run.sh   # passed on to bench/staff.sh
 #
@@ -28,13 +29,14 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 
 FEATURES=${FEATURES:-}
 if [ -n "${BIN:-}" ]; then
-  # A binary built before (e.g. kept aside per allocator): only the ceiling is built here.
-  cargo build --release --example bench-hello
+  # A binary built before (e.g. kept aside per allocator): only the ceiling is built here,
+  # unless HELLO names one built before too.
+  [ -n "${HELLO:-}" ] || cargo build --release --example bench-hello
 else
   cargo build --release --bin tipline --example bench-hello ${FEATURES:+--features "$FEATURES"}
   BIN=${CARGO_TARGET_DIR:-target}/release/tipline
 fi
-HELLO=${CARGO_TARGET_DIR:-target}/release/examples/bench-hello
+HELLO=${HELLO:-${CARGO_TARGET_DIR:-target}/release/examples/bench-hello}
 work=$(mktemp -d)
 pids=()
 schema="bench_$$"
