@@ -149,7 +149,26 @@ for lo in range(first, first + n, step):
     sqls += list(statements(lo, min(lo + step - 1, first + n - 1), first + n - 1, n))
 sqls += ["DROP TABLE seed_sectors", "DROP TABLE seed_streets"]
 if backend == "postgres":
-    sqls += ["SELECT setval(pg_get_serial_sequence('tips', 'id'), (SELECT MAX(id) FROM tips))", "ANALYZE"]
+    # PostgreSQL fires the counters' triggers once a row, and a million updates of the same few
+    # counter rows in one statement leave a million row versions to walk (the seeding took an
+    # hour): they are off for this session (`session_replication_role`, which also skips the
+    # foreign-key checks of rows made consistent here) and the counters are worked out after,
+    # set-based, as the migrations that added them did.
+    sqls = ["SET session_replication_role = replica"] + sqls
+    sqls += [
+        "DELETE FROM queue_counts",
+        "INSERT INTO queue_counts (unit, status, n) SELECT '*', status, COUNT(*) FROM tips GROUP BY status",
+        "INSERT INTO queue_counts (unit, status, n) SELECT u.unit, t.status, COUNT(*) "
+        "FROM tip_units u JOIN tips t ON t.id = u.tip_id GROUP BY u.unit, t.status",
+        "INSERT INTO figure_versions (day, v) SELECT submitted_at::date, 1 FROM tips GROUP BY 1 "
+        "ON CONFLICT (day) DO UPDATE SET v = figure_versions.v + 1",
+        "UPDATE tips SET overdue_noticed = next_deadline WHERE next_deadline IS NOT NULL AND EXISTS ("
+        "SELECT 1 FROM deadline_notices n WHERE n.tip_id = tips.id AND n.due = tips.next_deadline "
+        "AND n.kind LIKE 'overdue:%')",
+        "SET session_replication_role = DEFAULT",
+        "SELECT setval(pg_get_serial_sequence('tips', 'id'), (SELECT MAX(id) FROM tips))",
+        "ANALYZE",
+    ]
 else:
     sqls += ["ANALYZE"]
 total = run(sqls)
