@@ -430,26 +430,58 @@ pub struct StatCount {
     pub tips: i64,
 }
 
-const STAT_GROUPS: &str = "t.sector AS sector, t.street AS street, t.status AS status, \
-     (c.rectification_due IS NOT NULL) AS ordered, (c.rectified_at IS NOT NULL) AS rectified, \
-     COUNT(*) AS tips FROM tips t JOIN case_files c ON c.tip_id = t.id \
-     GROUP BY 1, 2, 3, 4, 5, 6";
-
 pub fn stat_counts(conn: &mut DbConn, offset_seconds: i32) -> QueryResult<Vec<StatCount>> {
+    const FACTS: &str = "t.sector AS sector, t.street AS street, t.status AS status, \
+         (c.rectification_due IS NOT NULL) AS ordered, (c.rectified_at IS NOT NULL) AS rectified";
     match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(format!(
-            "SELECT strftime('%Y-%m', t.submitted_at, ? || ' seconds') AS month, {STAT_GROUPS}"
-        ))
-        .bind::<Text, _>(format!("{offset_seconds:+}"))
-        .load(c),
+        // SQLite groups by sorting, which cost 2 s of a million tips (the join alone takes a
+        // third of a second): the rows are read in table order and counted here, one at a time.
+        DbConn::Sqlite(c) => {
+            let query = diesel::sql_query(format!(
+                "SELECT strftime('%Y-%m', t.submitted_at, ? || ' seconds') AS month, {FACTS}, \
+                 1 AS tips FROM tips t NOT INDEXED JOIN case_files c ON c.tip_id = t.id"
+            ))
+            .bind::<Text, _>(format!("{offset_seconds:+}"));
+            let mut counts: std::collections::HashMap<StatKey, i64> = Default::default();
+            for row in query.load_iter::<StatCount, diesel::connection::DefaultLoadingMode>(c)? {
+                let r = row?;
+                *counts
+                    .entry((
+                        r.month,
+                        r.sector,
+                        r.street,
+                        r.status,
+                        r.ordered,
+                        r.rectified,
+                    ))
+                    .or_default() += 1;
+            }
+            Ok(counts
+                .into_iter()
+                .map(
+                    |((month, sector, street, status, ordered, rectified), tips)| StatCount {
+                        month,
+                        sector,
+                        street,
+                        status,
+                        ordered,
+                        rectified,
+                        tips,
+                    },
+                )
+                .collect())
+        }
         DbConn::Pg(c) => diesel::sql_query(format!(
             "SELECT to_char(t.submitted_at + $1 * INTERVAL '1 second', 'YYYY-MM') AS month, \
-             {STAT_GROUPS}"
+             {FACTS}, COUNT(*) AS tips FROM tips t JOIN case_files c ON c.tip_id = t.id \
+             GROUP BY 1, 2, 3, 4, 5, 6"
         ))
         .bind::<Integer, _>(offset_seconds)
         .load(c),
     }
 }
+
+type StatKey = (String, String, Option<String>, String, bool, bool);
 
 /// What oversight needs of a tip (not its text, address or sealed identity).
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -289,6 +289,8 @@ pub struct PageCache {
     entries: RwLock<HashMap<Key, Arc<Entry>>>,
     /// The expired pages one request is rendering again, and since when.
     refreshing: Mutex<HashMap<Key, Instant>>,
+    /// One lock a page, held while its data is read and it is rendered (see [`PageCache::turn`]).
+    turns: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// What a client accepts, best first.
@@ -424,6 +426,34 @@ impl PageCache {
                 None
             }
         }
+    }
+
+    /// Waits for the turn to render a page that was not kept: requests that find no kept
+    /// bytes (after a start, or after its data changed) render it one after the other, and the
+    /// ones after the first find it kept ([`PageCache::serve_fresh`]) instead of each reading
+    /// the data again (`/stats` reads every tip).
+    pub async fn turn(&self, key: &Key) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(turns.entry(key.clone()).or_default())
+        };
+        lock.lock_owned().await
+    }
+
+    /// The kept page only if it is fresh (not an expired one another request is renewing).
+    pub fn serve_fresh(
+        &self,
+        req: &HttpRequest,
+        key: &Key,
+        fresh: Fresh,
+        splices: &[Splice<'_>],
+        builder: impl FnOnce(Caching) -> HttpResponseBuilder,
+    ) -> Option<HttpResponse> {
+        let entry = {
+            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+            entries.get(key).filter(|e| e.fresh(fresh)).cloned()?
+        };
+        Some(answer(req, &entry, splices, builder))
     }
 
     /// The kept page, if it is still fresh, answered through `builder` (the page's headers).
@@ -657,6 +687,25 @@ mod tests {
         cache.refreshing.lock().unwrap().clear();
         assert!(cache.get(&key, Fresh::Version(2, five)).is_none());
         assert!(cache.get(&key, Fresh::Version(2, five)).is_none());
+    }
+
+    #[actix_web::test]
+    async fn a_page_not_kept_is_rendered_by_one_request_at_a_time() {
+        let cache = PageCache::default();
+        let key = |page| Key {
+            page,
+            lang: Lang::Zh,
+            variant: "",
+        };
+        let wait = Duration::from_millis(50);
+        let first = cache.turn(&key("/stats")).await;
+        let second = tokio::time::timeout(wait, cache.turn(&key("/stats"))).await;
+        assert!(second.is_err(), "the second waits for the first");
+        let other = tokio::time::timeout(wait, cache.turn(&key("/exposures"))).await;
+        assert!(other.is_ok(), "another page does not wait");
+        drop(first);
+        let second = tokio::time::timeout(wait, cache.turn(&key("/stats"))).await;
+        assert!(second.is_ok(), "then the second has its turn");
     }
 
     /// A page as the cache answers it for `encoding`, decompressed, with its Content-Encoding.

@@ -827,9 +827,10 @@ fn track_context(state: &AppState, lang: Lang, page: &TrackPage) -> tera::Contex
 
 pub async fn stats(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
     let key = (key("/stats", lang, ""), Fresh::For(PUBLIC_DATA_TTL));
-    if let Some(kept) = state.pages.kept(&req, &key.0, key.1, &[]) {
-        return kept;
-    }
+    let _turn = match state.pages.kept_or_turn(&req, &key.0, key.1).await {
+        Ok(kept) => return kept,
+        Err(turn) => turn,
+    };
     let (min, months) = (state.stats.min_cell, state.stats.months);
     let got = state
         .services
@@ -877,9 +878,10 @@ pub async fn exposures(state: web::Data<AppState>, req: HttpRequest, lang: Lang)
         key("/exposures", lang, ""),
         Fresh::Version(version, PUBLIC_DATA_TTL),
     );
-    if let Some(kept) = state.pages.kept(&req, &key.0, key.1, &[]) {
-        return kept;
-    }
+    let _turn = match state.pages.kept_or_turn(&req, &key.0, key.1).await {
+        Ok(kept) => return kept,
+        Err(turn) => turn,
+    };
     let list = state
         .services
         .blocking(move |s| s.public_exposures(lang))

@@ -224,6 +224,24 @@ impl Pages {
         })
     }
 
+    /// A public page's kept bytes, or the turn to read its data and render it: who waits for
+    /// the turn gets the page another request kept meanwhile (see [`super::cache`]).
+    pub async fn kept_or_turn(
+        &self,
+        req: &HttpRequest,
+        key: &Key,
+        fresh: Fresh,
+    ) -> Result<HttpResponse, tokio::sync::OwnedMutexGuard<()>> {
+        if let Some(kept) = self.kept(req, key, fresh, &[]) {
+            return Ok(kept);
+        }
+        let turn = self.cache.turn(key).await;
+        let fresher = self.cache.serve_fresh(req, key, fresh, &[], |caching| {
+            self.headers(req, StatusCode::OK, caching)
+        });
+        fresher.ok_or(turn)
+    }
+
     /// Renders a public page (200), keeps its bytes and answers with them; `splices` name the
     /// markers in `ctx` to fill per request.
     pub fn keep(
