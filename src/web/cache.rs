@@ -432,12 +432,32 @@ impl PageCache {
     /// bytes (after a start, or after its data changed) render it one after the other, and the
     /// ones after the first find it kept ([`PageCache::serve_fresh`]) instead of each reading
     /// the data again (`/stats` reads every tip).
-    pub async fn turn(&self, key: &Key) -> tokio::sync::OwnedMutexGuard<()> {
+    ///
+    /// A request that finds the turn taken while the page's old bytes (of unchanged data) are
+    /// still there is answered with them instead of waiting (`Err`): a rendering slower than
+    /// the claim of [`PageCache::get`] must not hold readers up.
+    pub async fn turn(
+        &self,
+        req: &HttpRequest,
+        key: &Key,
+        fresh: Fresh,
+        builder: impl FnOnce(Caching) -> HttpResponseBuilder,
+    ) -> Result<tokio::sync::OwnedMutexGuard<()>, HttpResponse> {
         let lock = {
             let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(turns.entry(key.clone()).or_default())
         };
-        lock.lock_owned().await
+        if let Ok(turn) = Arc::clone(&lock).try_lock_owned() {
+            return Ok(turn);
+        }
+        let old = {
+            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+            entries.get(key).filter(|e| e.same_version(fresh)).cloned()
+        };
+        match old {
+            Some(entry) => Err(answer(req, &entry, &[], builder)),
+            None => Ok(lock.lock_owned().await),
+        }
     }
 
     /// The kept page only if it is fresh (not an expired one another request is renewing).
@@ -698,14 +718,37 @@ mod tests {
             variant: "",
         };
         let wait = Duration::from_millis(50);
-        let first = cache.turn(&key("/stats")).await;
-        let second = tokio::time::timeout(wait, cache.turn(&key("/stats"))).await;
-        assert!(second.is_err(), "the second waits for the first");
-        let other = tokio::time::timeout(wait, cache.turn(&key("/exposures"))).await;
-        assert!(other.is_ok(), "another page does not wait");
+        let req = TestRequest::default().to_http_request();
+        let fresh = Fresh::For(Duration::from_secs(5));
+        let (stats, exposures) = (key("/stats"), key("/exposures"));
+        let turn = |k| cache.turn(&req, k, fresh, |_| HttpResponse::Ok());
+        let first = turn(&stats).await.ok();
+        assert!(first.is_some());
+        assert!(
+            tokio::time::timeout(wait, turn(&stats)).await.is_err(),
+            "the second waits"
+        );
+        let other = tokio::time::timeout(wait, turn(&exposures)).await;
+        assert!(other.is_ok_and(|t| t.is_ok()), "another page does not wait");
+        // With old bytes of the same data kept, a request finding the turn taken gets them.
+        cache.entries.write().unwrap().insert(
+            key("/stats"),
+            Arc::new(Entry {
+                version: None,
+                made: Instant::now() - Duration::from_secs(60),
+                ttl: Some(Duration::from_secs(5)),
+                caching: Caching::Revalidate,
+                body: split("old", &[]),
+            }),
+        );
+        let old = tokio::time::timeout(wait, turn(&stats)).await;
+        assert!(old.is_ok_and(|t| t.is_err()), "answered with the old page");
         drop(first);
-        let second = tokio::time::timeout(wait, cache.turn(&key("/stats"))).await;
-        assert!(second.is_ok(), "then the second has its turn");
+        let second = tokio::time::timeout(wait, turn(&stats)).await;
+        assert!(
+            second.is_ok_and(|t| t.is_ok()),
+            "then the next has its turn"
+        );
     }
 
     /// A page as the cache answers it for `encoding`, decompressed, with its Content-Encoding.

@@ -235,7 +235,11 @@ impl Pages {
         if let Some(kept) = self.kept(req, key, fresh, &[]) {
             return Ok(kept);
         }
-        let turn = self.cache.turn(key).await;
+        let builder = |caching| self.headers(req, StatusCode::OK, caching);
+        let turn = match self.cache.turn(req, key, fresh, builder).await {
+            Ok(turn) => turn,
+            Err(old) => return Ok(old),
+        };
         let fresher = self.cache.serve_fresh(req, key, fresh, &[], |caching| {
             self.headers(req, StatusCode::OK, caching)
         });
