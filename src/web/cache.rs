@@ -408,13 +408,7 @@ impl PageCache {
     /// rendering, not one per waiting request; the first request to find it expired gets
     /// `None` and renders.
     fn get(&self, key: &Key, fresh: Fresh) -> Option<Arc<Entry>> {
-        let entry = {
-            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-            entries
-                .get(key)
-                .filter(|e| e.same_version(fresh))
-                .cloned()?
-        };
+        let entry = self.entry(key, |e| e.same_version(fresh))?;
         if entry.fresh(fresh) {
             return Some(entry);
         }
@@ -450,11 +444,7 @@ impl PageCache {
         if let Ok(turn) = Arc::clone(&lock).try_lock_owned() {
             return Ok(turn);
         }
-        let old = {
-            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-            entries.get(key).filter(|e| e.same_version(fresh)).cloned()
-        };
-        match old {
+        match self.entry(key, |e| e.same_version(fresh)) {
             Some(entry) => Err(answer(req, &entry, &[], builder)),
             None => Ok(lock.lock_owned().await),
         }
@@ -469,11 +459,14 @@ impl PageCache {
         splices: &[Splice<'_>],
         builder: impl FnOnce(Caching) -> HttpResponseBuilder,
     ) -> Option<HttpResponse> {
-        let entry = {
-            let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
-            entries.get(key).filter(|e| e.fresh(fresh)).cloned()?
-        };
+        let entry = self.entry(key, |e| e.fresh(fresh))?;
         Some(answer(req, &entry, splices, builder))
+    }
+
+    /// The kept entry of a page, if `fits` it.
+    fn entry(&self, key: &Key, fits: impl Fn(&Entry) -> bool) -> Option<Arc<Entry>> {
+        let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).filter(|e| fits(e)).cloned()
     }
 
     /// The kept page, if it is still fresh, answered through `builder` (the page's headers).
