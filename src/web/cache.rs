@@ -423,9 +423,9 @@ impl PageCache {
     }
 
     /// Waits for the turn to render a page that was not kept: requests that find no kept
-    /// bytes (after a start, or after its data changed) render it one after the other, and the
-    /// ones after the first find it kept ([`PageCache::serve_fresh`]) instead of each reading
-    /// the data again (`/stats` reads every tip).
+    /// bytes (after a start, or after its data changed) take turns, and one whose turn comes
+    /// after another kept the page is answered with it (`Err`) instead of reading the data
+    /// again (`/stats` reads every tip).
     ///
     /// A request that finds the turn taken while the page's old bytes (of unchanged data) are
     /// still there is answered with them instead of waiting (`Err`): a rendering slower than
@@ -441,26 +441,19 @@ impl PageCache {
             let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(turns.entry(key.clone()).or_default())
         };
-        if let Ok(turn) = Arc::clone(&lock).try_lock_owned() {
-            return Ok(turn);
+        let turn = match Arc::clone(&lock).try_lock_owned() {
+            Ok(turn) => turn,
+            Err(_) => {
+                if let Some(old) = self.entry(key, |e| e.same_version(fresh)) {
+                    return Err(answer(req, &old, &[], builder));
+                }
+                lock.lock_owned().await
+            }
+        };
+        match self.entry(key, |e| e.fresh(fresh)) {
+            Some(kept) => Err(answer(req, &kept, &[], builder)),
+            None => Ok(turn),
         }
-        match self.entry(key, |e| e.same_version(fresh)) {
-            Some(entry) => Err(answer(req, &entry, &[], builder)),
-            None => Ok(lock.lock_owned().await),
-        }
-    }
-
-    /// The kept page only if it is fresh (not an expired one another request is renewing).
-    pub fn serve_fresh(
-        &self,
-        req: &HttpRequest,
-        key: &Key,
-        fresh: Fresh,
-        splices: &[Splice<'_>],
-        builder: impl FnOnce(Caching) -> HttpResponseBuilder,
-    ) -> Option<HttpResponse> {
-        let entry = self.entry(key, |e| e.fresh(fresh))?;
-        Some(answer(req, &entry, splices, builder))
     }
 
     /// The kept entry of a page, if `fits` it.
@@ -741,6 +734,22 @@ mod tests {
         assert!(
             second.is_ok_and(|t| t.is_ok()),
             "then the next has its turn"
+        );
+        // A turn that comes after another request kept the page fresh answers with it.
+        cache.entries.write().unwrap().insert(
+            key("/stats"),
+            Arc::new(Entry {
+                version: None,
+                made: Instant::now(),
+                ttl: Some(Duration::from_secs(5)),
+                caching: Caching::Revalidate,
+                body: split("new", &[]),
+            }),
+        );
+        let kept = tokio::time::timeout(wait, turn(&stats)).await;
+        assert!(
+            kept.is_ok_and(|t| t.is_err()),
+            "answered with the kept page"
         );
     }
 

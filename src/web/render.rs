@@ -236,14 +236,10 @@ impl Pages {
             return Ok(kept);
         }
         let builder = |caching| self.headers(req, StatusCode::OK, caching);
-        let turn = match self.cache.turn(req, key, fresh, builder).await {
-            Ok(turn) => turn,
-            Err(old) => return Ok(old),
-        };
-        let fresher = self.cache.serve_fresh(req, key, fresh, &[], |caching| {
-            self.headers(req, StatusCode::OK, caching)
-        });
-        fresher.ok_or(turn)
+        match self.cache.turn(req, key, fresh, builder).await {
+            Ok(turn) => Err(turn),
+            Err(kept) => Ok(kept),
+        }
     }
 
     /// Renders a public page (200), keeps its bytes and answers with them; `splices` name the
