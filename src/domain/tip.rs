@@ -307,40 +307,23 @@ impl NewTip {
         if !errors.is_empty() {
             return Err(errors);
         }
-        match (
-            sector,
-            street,
-            address,
-            enterprise,
-            description,
-            severity,
-            observed_at,
-            reporter,
-        ) {
-            (
-                Some(sector),
-                Some(street),
-                Some(address),
-                Some(enterprise),
-                Some(description),
-                Some(severity),
-                Some(observed_at),
-                Some(reporter),
-            ) => Ok(NewTip {
-                sector,
-                street,
-                address,
-                enterprise,
-                description,
-                severity,
-                observed_at,
-                reporter,
+        // With no error recorded, every check gave its value.
+        let checked = || {
+            Some(NewTip {
+                sector: sector?,
+                street: street?,
+                address: address?,
+                enterprise: enterprise?,
+                description: description?,
+                severity: severity?,
+                observed_at: observed_at?,
+                reporter: reporter?,
                 wants_reward: input.wants_reward.unwrap_or(false),
                 employee: input.employee.unwrap_or(false),
                 supervision_staff: input.supervision_staff.unwrap_or(false),
-            }),
-            _ => Err(vec![FieldError::new("body", "invalid")]),
-        }
+            })
+        };
+        checked().ok_or_else(|| vec![FieldError::new("body", "invalid")])
     }
 }
 
