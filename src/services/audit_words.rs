@@ -171,24 +171,20 @@ mod tests {
     #[test]
     fn automatic_messages_read_in_one_language() {
         let rejected = "不予受理（Not taken up）：不属于安全生产范围";
-        assert_eq!(
-            message_in_words(Lang::Zh, rejected),
-            "不予受理：不属于安全生产范围"
-        );
-        assert_eq!(
-            message_in_words(Lang::En, rejected),
-            "Not taken up: 不属于安全生产范围"
-        );
         let extended = "核查期限延长至 2026-12-01（Verification extended to 2026-12-01）：需要检测";
-        assert_eq!(
-            message_in_words(Lang::Zh, extended),
-            "核查期限延长至 2026-12-01：需要检测"
-        );
-        assert_eq!(
-            message_in_words(Lang::En, extended),
-            "Verification extended to 2026-12-01: 需要检测"
-        );
-        assert_eq!(message_in_words(Lang::En, "请补充照片"), "请补充照片");
+        for (lang, body, words) in [
+            (Lang::Zh, rejected, "不予受理：不属于安全生产范围"),
+            (Lang::En, rejected, "Not taken up: 不属于安全生产范围"),
+            (Lang::Zh, extended, "核查期限延长至 2026-12-01：需要检测"),
+            (
+                Lang::En,
+                extended,
+                "Verification extended to 2026-12-01: 需要检测",
+            ),
+            (Lang::En, "请补充照片", "请补充照片"),
+        ] {
+            assert_eq!(message_in_words(lang, body), words, "{body}");
+        }
     }
 
     #[test]
