@@ -163,6 +163,7 @@ impl From<ServiceError> for Failure {
 }
 
 fn main() -> ExitCode {
+    startup::bound_allocator();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
