@@ -362,12 +362,11 @@ impl Services {
         )
     }
 
-    /// Keeps the figures staff open first up to date: the whole district's dashboard and
-    /// supervision timeliness for the default twelve weeks. The server runs it in the
-    /// background after it starts and after each round of jobs, so the first person to open
-    /// the dashboard after a start, a change or midnight is answered from kept figures rather
-    /// than waiting while a million tips' twelve weeks are read (about a second). Figures still
-    /// exact: a request that finds them stale works them out itself, as before.
+    /// Works out the figures staff open first: the whole district's dashboard and supervision
+    /// timeliness for the default twelve weeks. The server runs it in the background when it
+    /// starts, so the first person to open the dashboard after a start is answered from kept
+    /// figures rather than waiting while a million tips' twelve weeks are read (about a
+    /// second). Figures stay exact: a request that finds them stale works them out itself.
     pub fn warm_figures(&self) -> ServiceResult<()> {
         let (from, to) = period(None, None, self.today())?;
         self.oversight_kept(None, from, to)?;
