@@ -164,6 +164,7 @@ impl From<ServiceError> for Failure {
 
 fn main() -> ExitCode {
     startup::bound_allocator();
+    db::configure_sqlite();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

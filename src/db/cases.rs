@@ -9,7 +9,7 @@ pub use crate::domain::query::{PublicFilter, QueueFilter, QueuePosition, QueueTo
 use crate::domain::status::Status;
 use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{InnerJoin, IntoBoxed, exists, not, sql};
+use diesel::dsl::{InnerJoin, IntoBoxed, exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text};
 use strum::VariantArray;
@@ -101,6 +101,32 @@ pub fn replace_lead(conn: &mut DbConn, tip_id: TipId, new_lead: &str) -> QueryRe
 /// migrations, so the planners match it): a tip without a deadline sorts as `NO_DEADLINE`.
 const QUEUE_KEY: &str = "COALESCE(next_deadline, '9999-12-31')";
 
+/// [`QUEUE_KEY`] as an expression of `tips` whose text is fixed, so the queries that sort and
+/// seek on it are kept prepared (a `sql()` literal would make diesel prepare them again for
+/// every page).
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct QueueKey;
+
+impl Expression for QueueKey {
+    type SqlType = Date;
+}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for QueueKey {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl AppearsOnTable<tips::table> for QueueKey {}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for QueueKey {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql(QUEUE_KEY);
+        Ok(())
+    }
+}
+
 /// Counting the tips of a filter other than unit and status stops here: the page then says
 /// "at least" this many.
 pub const COUNT_CAP: i64 = 1000;
@@ -121,7 +147,7 @@ pub fn queue(
             q = q.filter(reached_by(unit.clone()));
         }
         match f.status.as_deref() {
-            Some(QueueFilter::OPEN) => q = q.filter(tips::status.ne_all(final_statuses())),
+            Some(QueueFilter::OPEN) => q = q.filter(still_open()),
             Some(s) => q = q.filter(tips::status.eq(s.to_owned())),
             None => {}
         }
@@ -140,7 +166,7 @@ pub fn queue(
         q
     };
     let page = |q: IntoBoxed<'static, tips::table, <DbConn as Connection>::Backend>, n: i64| {
-        q.order((sql::<Date>(QUEUE_KEY).asc(), tips::id.asc()))
+        q.order((QueueKey.asc(), tips::id.asc()))
             .limit(n)
             .select(TipRow::as_select())
     };
@@ -149,14 +175,11 @@ pub fn queue(
         // Two reads that each seek the index: the rest of the cursor's date, then later dates
         // (a row-value comparison would not seek on the id in SQLite).
         QueuePosition::After(c) => {
-            let same_day = build()
-                .filter(sql::<Bool>(QUEUE_KEY).sql(" = ").bind::<Date, _>(c.due))
-                .filter(tips::id.gt(c.id));
+            let same_day = build().filter(QueueKey.eq(c.due)).filter(tips::id.gt(c.id));
             let mut rows: Vec<TipRow> = page(same_day, limit).load(conn)?;
             let left = limit - rows.len() as i64;
             if left > 0 {
-                let later =
-                    build().filter(sql::<Bool>(QUEUE_KEY).sql(" > ").bind::<Date, _>(c.due));
+                let later = build().filter(QueueKey.gt(c.due));
                 rows.extend(page(later, left).load(conn)?);
             }
             rows
@@ -240,6 +263,28 @@ pub fn unread_from_reporter(
     Ok(counts.into_iter().collect())
 }
 
+/// Whether a reporter's message to one tip is still unread by the unit: the case page's
+/// question, with statements SQLite keeps prepared (a list of ids, `IN (…)`, is prepared anew
+/// at each use).
+pub fn unread_by(conn: &mut DbConn, tip_id: TipId, unit: &str) -> QueryResult<bool> {
+    let read: Option<NaiveDateTime> = case_reads::table
+        .filter(case_reads::tip_id.eq(tip_id.0))
+        .filter(case_reads::unit.eq(unit))
+        .select(case_reads::read_at)
+        .first(conn)
+        .optional()?;
+    // Before any message could be: the unit never opened the case.
+    let read = read.unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
+    let newer = messages::table
+        .filter(messages::tip_id.eq(tip_id.0))
+        .filter(messages::sender.eq("reporter"))
+        .filter(messages::created_at.gt(read))
+        .select(messages::id)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(newer.is_some())
+}
+
 /// The statuses a case ends in (closed, not taken up, found untrue, a duplicate).
 fn final_statuses() -> Vec<&'static str> {
     Status::VARIANTS
@@ -247,6 +292,18 @@ fn final_statuses() -> Vec<&'static str> {
         .filter(|s| s.is_final())
         .map(|s| s.as_str())
         .collect()
+}
+
+/// A tip whose status is none of the final ones, as one `<>` a status each: the same as
+/// `NOT IN (…)`, which diesel marks never to keep prepared, so a read that asks it on every
+/// case page (the duplicate suggestions) would be parsed and planned each time.
+fn still_open() -> Box<dyn BoxableExpression<tips::table, super::MultiBackend, SqlType = Bool>> {
+    let mut finals = final_statuses().into_iter();
+    // There are final statuses; were there none, `<> ''` holds for every tip, as it should.
+    let first = Box::new(tips::status.ne(finals.next().unwrap_or_default()));
+    finals.fold(first, |open, status| {
+        Box::new(open.and(tips::status.ne(status)))
+    })
 }
 
 /// Whether a unit is attached to a tip (lead or co-handler).
@@ -286,7 +343,7 @@ pub fn duplicate_candidates(
         let mut q = tips::table
             .filter(tips::submitted_at.ge(since))
             .filter(tips::id.ne(tip.id.0))
-            .filter(tips::status.ne_all(final_statuses()))
+            .filter(still_open())
             .into_boxed();
         if let Some(unit) = unit {
             q = q.filter(reached_by(unit.to_owned()));

@@ -529,8 +529,7 @@ impl Services {
         // A durable write only when there is something to mark read: with no reporter message
         // unread, the marker would change no count (a later message is unread either way).
         let unit = reader(staff);
-        let unread = cases::unread_from_reporter(&mut conn, &[tip.id.0], &unit)?;
-        if !unread.is_empty() {
+        if cases::unread_by(&mut conn, tip.id, &unit)? {
             drop(conn);
             let (id, now) = (tip.id, self.now());
             self.db

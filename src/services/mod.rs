@@ -149,6 +149,9 @@ pub struct Services {
     public_version: Arc<std::sync::atomic::AtomicU64>,
     /// Oversight figures kept while the rows they read are unchanged (`services::figures`).
     pub figures: Arc<figures::Figures>,
+    /// Turns at the database for blocking work, as many as the pool has connections, handed
+    /// out in the order asked (see [`Services::blocking`]).
+    db_turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl Services {
@@ -206,6 +209,9 @@ impl Services {
             retention: settings.retention.clone(),
             public_version: Arc::default(),
             figures: Arc::default(),
+            db_turns: Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from(settings.database.pool_size).unwrap_or(8),
+            )),
         })
     }
 
@@ -215,10 +221,22 @@ impl Services {
         T: Send + 'static,
         F: FnOnce(Services) -> ServiceResult<T> + Send + 'static,
     {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || f(me))
+        // Wait for a turn here, as a task, rather than as a thread blocked in the pool: with 32
+        // requests in flight, 32 threads took turns at 8 connections, and switching between
+        // them cost more than the queries (and the turns went in no order, so some waited long).
+        let turn = Arc::clone(&self.db_turns)
+            .acquire_owned()
             .await
-            .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a blocking task failed: {e}")))?
+            .map_err(|e| {
+                ServiceError::Internal(anyhow::anyhow!("the database gate closed: {e}"))
+            })?;
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            f(me)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!("a blocking task failed: {e}")))?
     }
 }
 
