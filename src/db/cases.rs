@@ -4,7 +4,7 @@ use super::DbConn;
 use super::schema::{
     case_files, case_reads, deadline_notices, messages, queue_counts, tip_units, tips,
 };
-use super::tips::TipRow;
+use super::tips::{SummaryRow, TipRow};
 pub use crate::domain::query::{PublicFilter, QueueFilter, QueuePosition, QueueTotal};
 use crate::domain::status::Status;
 use crate::domain::tip::TipId;
@@ -140,7 +140,7 @@ pub fn queue(
     f: &QueueFilter,
     at: QueuePosition,
     limit: i64,
-) -> QueryResult<(Vec<TipRow>, QueueTotal)> {
+) -> QueryResult<(Vec<SummaryRow>, QueueTotal)> {
     let build = || {
         let mut q = tips::table.into_boxed();
         if let Some(unit) = &f.unit {
@@ -168,7 +168,7 @@ pub fn queue(
     let page = |q: IntoBoxed<'static, tips::table, <DbConn as Connection>::Backend>, n: i64| {
         q.order((QueueKey.asc(), tips::id.asc()))
             .limit(n)
-            .select(TipRow::as_select())
+            .select(SummaryRow::as_select())
     };
     let rows = match at {
         QueuePosition::Offset(offset) => page(build(), limit).offset(offset).load(conn)?,
@@ -176,7 +176,7 @@ pub fn queue(
         // (a row-value comparison would not seek on the id in SQLite).
         QueuePosition::After(c) => {
             let same_day = build().filter(QueueKey.eq(c.due)).filter(tips::id.gt(c.id));
-            let mut rows: Vec<TipRow> = page(same_day, limit).load(conn)?;
+            let mut rows: Vec<SummaryRow> = page(same_day, limit).load(conn)?;
             let left = limit - rows.len() as i64;
             if left > 0 {
                 let later = build().filter(QueueKey.gt(c.due));
@@ -629,7 +629,7 @@ pub fn public_requests(
     conn: &mut DbConn,
     f: &PublicFilter,
     limit: i64,
-) -> QueryResult<Vec<TipRow>> {
+) -> QueryResult<Vec<SummaryRow>> {
     let mut q = tips::table.into_boxed();
     if let Some(s) = &f.sector {
         q = q.filter(tips::sector.eq(s.clone()));
@@ -648,6 +648,6 @@ pub fn public_requests(
     }
     q.order(tips::id.desc())
         .limit(limit)
-        .select(TipRow::as_select())
+        .select(SummaryRow::as_select())
         .load(conn)
 }

@@ -15,7 +15,7 @@ use crate::db::audit::NewEntry;
 use crate::db::cases::{self, CaseFileRow, PublicFilter, QueueFilter, QueuePosition};
 use crate::db::explanations::Owner;
 use crate::db::listings::{Listed, ListedKind};
-use crate::db::tips::{self, EventRow, MessageRow, TipRow};
+use crate::db::tips::{self, EventRow, MessageRow, SummaryRow, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
 use crate::domain::deadlines::{Deadlines, Limit, Met};
@@ -103,8 +103,8 @@ pub struct CaseSummary {
     pub(super) tip_id: i64,
 }
 
-impl From<TipRow> for CaseSummary {
-    fn from(t: TipRow) -> Self {
+impl From<SummaryRow> for CaseSummary {
+    fn from(t: SummaryRow) -> Self {
         CaseSummary {
             case_number: t.case_number,
             status: t.status,
@@ -120,7 +120,7 @@ impl From<TipRow> for CaseSummary {
             listed_supervision: None,
             days_left: None,
             unread: 0,
-            tip_id: t.id.0,
+            tip_id: t.id,
         }
     }
 }
@@ -473,7 +473,7 @@ impl Services {
         let next = rows
             .last()
             .filter(|_| more)
-            .map(|t| QueueCursor::of(t.next_deadline, t.id.0));
+            .map(|t| QueueCursor::of(t.next_deadline, t.id));
         let mut items: Vec<CaseSummary> = rows.into_iter().map(CaseSummary::from).collect();
         let ids: Vec<i64> = items.iter().map(|c| c.tip_id).collect();
         let mut listings = self.listings_of(&mut conn, ListedKind::Tip, &ids)?;
@@ -508,7 +508,7 @@ impl Services {
     /// One request of the public list, by its case number.
     pub fn public_request(&self, case_number: &str) -> ServiceResult<Option<CaseSummary>> {
         let mut conn = self.db.read()?;
-        Ok(tips::find_by_case_number(&mut conn, case_number)?.map(CaseSummary::from))
+        Ok(tips::summary_by_case_number(&mut conn, case_number)?.map(CaseSummary::from))
     }
 
     /// Every staff member's display name by username (to name people where pages show them).

@@ -32,7 +32,7 @@ pub async fn queue(
     });
     let got = got.await?;
     let (offset, today) = (page.state.services.offset, page.state.services.today());
-    let items: Vec<Value> = got
+    let items: Vec<Item> = got
         .items
         .iter()
         .map(|t| item(names, offset, today, t))
@@ -89,12 +89,33 @@ fn insert_filters(ctx: &mut tera::Context, names: Names, filter: &QueueFilter) {
 }
 
 /// One row of the queue, in words.
-fn item(
+#[derive(serde::Serialize)]
+struct Item<'a> {
+    case_number: &'a str,
+    status: String,
+    major: bool,
+    severity: String,
+    address: &'a str,
+    days_left: String,
+    late: bool,
+    unread: i64,
+    /// Shown only beside a count above nought, so asked only then.
+    unread_label: String,
+    sector: String,
+    street: String,
+    department: String,
+    submitted: String,
+    deadline: String,
+    overdue: bool,
+    listed: Option<Value>,
+}
+
+fn item<'a>(
     names: Names,
     offset: chrono::FixedOffset,
     today: chrono::NaiveDate,
-    t: &CaseSummary,
-) -> Value {
+    t: &'a CaseSummary,
+) -> Item<'a> {
     let lang = names.lang;
     let left = match t.days_left {
         None => String::new(),
@@ -102,22 +123,29 @@ fn item(
         Some(0) => lang.t("staff-due-today"),
         Some(d) => lang.t_args("staff-days-over", &[("days", -d)]),
     };
-    json!({
-        "case_number": t.case_number,
-        "status": lang.t(&format!("status-{}", t.status)),
-        "major": t.severity == Severity::Major,
-        "severity": lang.t(&format!("severity-{}", t.severity)),
-        "address": t.address,
-        "days_left": left,
-        "late": t.days_left.is_some_and(|d| d < 0),
-        "unread": t.unread,
-        "unread_label": lang.t_args("queue-unread", &[("count", t.unread)]),
-        "sector": names.sector(&t.sector),
-        "street": t.street.as_deref().map(|x| names.unit(x)).unwrap_or_default(),
-        "department": names.unit(&t.department),
-        "submitted": local_datetime(t.submitted_at.and_utc(), offset, lang),
-        "deadline": t.next_deadline.map(|d| d.to_string()).unwrap_or_default(),
-        "overdue": t.overdue,
-        "listed": t.listed_supervision.as_ref().map(|l| listed_json(l, today)),
-    })
+    Item {
+        case_number: &t.case_number,
+        status: lang.t(&format!("status-{}", t.status)),
+        major: t.severity == Severity::Major,
+        severity: lang.t(&format!("severity-{}", t.severity)),
+        address: &t.address,
+        days_left: left,
+        late: t.days_left.is_some_and(|d| d < 0),
+        unread: t.unread,
+        unread_label: match t.unread {
+            1.. => lang.t_args("queue-unread", &[("count", t.unread)]),
+            _ => String::new(),
+        },
+        sector: names.sector(&t.sector),
+        street: t
+            .street
+            .as_deref()
+            .map(|x| names.unit(x))
+            .unwrap_or_default(),
+        department: names.unit(&t.department),
+        submitted: local_datetime(t.submitted_at.and_utc(), offset, lang),
+        deadline: t.next_deadline.map(|d| d.to_string()).unwrap_or_default(),
+        overdue: t.overdue,
+        listed: t.listed_supervision.as_ref().map(|l| listed_json(l, today)),
+    }
 }
