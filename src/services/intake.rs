@@ -139,10 +139,7 @@ impl SubmissionKey {
 
     /// A fresh one, for the form to carry.
     pub fn new_random() -> anyhow::Result<SubmissionKey> {
-        let bytes = secrets::random_bytes::<18>()?;
-        Ok(SubmissionKey(
-            bytes.iter().map(|b| format!("{b:02x}")).collect(),
-        ))
+        Ok(SubmissionKey(hex::encode(secrets::random_bytes::<18>()?)))
     }
 
     pub fn as_str(&self) -> &str {

@@ -57,31 +57,36 @@ fn is_urgent(req: &HttpRequest) -> bool {
         .any(|(k, v)| k == "urgent" && !v.is_empty() && v != "0")
 }
 
-/// The blank form with what a poster's link fills in (known codes only; a link that does not
-/// parse fills in nothing rather than failing the form).
-fn prefilled(state: &AppState, req: &HttpRequest) -> ReportForm {
-    let prefill: Prefill = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    let Prefill {
-        sector,
-        street,
-        enterprise,
-    } = prefill.known(&state.services.catalog);
-    ReportForm {
-        sector,
-        street,
-        enterprise,
-        ..ReportForm::blank()
+/// What a poster's link fills in (`?sector=…&street=…&enterprise=…`): known codes only; a link
+/// that does not parse fills in nothing rather than failing the form.
+fn prefill(state: &AppState, req: &HttpRequest) -> Prefill {
+    match req.query_string() {
+        "" => Prefill::default(),
+        query => serde_urlencoded::from_str::<Prefill>(query)
+            .unwrap_or_default()
+            .known(&state.services.catalog),
     }
 }
 
 pub async fn report_form(state: web::Data<AppState>, req: HttpRequest, lang: Lang) -> HttpResponse {
-    let form = prefilled(&state, &req);
-    let prefilled = [&form.sector, &form.street, &form.enterprise]
+    let given = prefill(&state, &req);
+    let prefilled = [&given.sector, &given.street, &given.enterprise]
         .iter()
         .any(|v| !v.is_empty());
     if prefilled || past_burst(&state, &req) {
         // A poster's link (one of many combinations), or an address that gets a challenge
         // with its form: rendered each time rather than kept.
+        let Prefill {
+            sector,
+            street,
+            enterprise,
+        } = given;
+        let form = ReportForm {
+            sector,
+            street,
+            enterprise,
+            ..ReportForm::blank()
+        };
         let view = ReportView::new(&req, form, FormErrors::default(), 0);
         return render_report(&state, &req, lang, &view, StatusCode::OK);
     }
