@@ -198,3 +198,35 @@ on_both_backends! {
         assert_eq!(tipline::db::tips::count(&mut conn).unwrap(), 11);
     }
 }
+
+on_both_backends! {
+    /// Blocking database work takes turns: never more pieces at once than the pool has
+    /// connections (`database.pool_size`), the others waiting as tasks, and every piece done.
+    fn database_work_takes_turns(backend: Backend) {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let app = TestApp::spawn_with(backend, |f| f.merge(("database.pool_size", 2)));
+        let (now, most, done) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let pieces = (0..12).map(|_| {
+            let (now, most, done) = (Arc::clone(&now), Arc::clone(&most), Arc::clone(&done));
+            app.services.blocking(move |_| {
+                let at_once = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(at_once, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                now.fetch_sub(1, Ordering::SeqCst);
+                done.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+        });
+        let results = actix_web::rt::System::new()
+            .block_on(futures_util::future::join_all(pieces));
+        assert!(results.iter().all(|r| r.is_ok()));
+        assert_eq!(done.load(Ordering::SeqCst), 12);
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&most), "{most} pieces at once");
+    }
+}
