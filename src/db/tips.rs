@@ -48,7 +48,8 @@ pub struct TipRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tips)]
 pub struct SummaryRow {
-    pub id: i64,
+    #[diesel(deserialize_as = i64)]
+    pub id: TipId,
     pub case_number: String,
     pub sector: String,
     pub street: Option<String>,

@@ -120,7 +120,7 @@ impl From<SummaryRow> for CaseSummary {
             listed_supervision: None,
             days_left: None,
             unread: 0,
-            tip_id: t.id,
+            tip_id: t.id.0,
         }
     }
 }
@@ -473,7 +473,7 @@ impl Services {
         let next = rows
             .last()
             .filter(|_| more)
-            .map(|t| QueueCursor::of(t.next_deadline, t.id));
+            .map(|t| QueueCursor::of(t.next_deadline, t.id.0));
         let mut items: Vec<CaseSummary> = rows.into_iter().map(CaseSummary::from).collect();
         let ids: Vec<i64> = items.iter().map(|c| c.tip_id).collect();
         let mut listings = self.listings_of(&mut conn, ListedKind::Tip, &ids)?;
