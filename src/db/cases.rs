@@ -11,7 +11,7 @@ use crate::domain::tip::TipId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{InnerJoin, IntoBoxed, exists, not};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text, Timestamp};
 use strum::VariantArray;
 
 #[derive(Debug, Clone, Default, Queryable, Selectable, Insertable, AsChangeset)]
@@ -127,50 +127,98 @@ impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for 
     }
 }
 
+/// `(a, b) >= (x, y)`: a row-value comparison, which both backends read as one range of an index
+/// on `(a, b)`. Its parts are columns and bound values, so the statement is kept prepared.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct RowAtLeast<L, R>(L, R);
+
+impl<A, B, X, Y> Expression for RowAtLeast<(A, B), (X, Y)> {
+    type SqlType = Bool;
+}
+
+impl<A, B, X, Y, GB> diesel::expression::ValidGrouping<GB> for RowAtLeast<(A, B), (X, Y)> {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl<A, B, X, Y> AppearsOnTable<tips::table> for RowAtLeast<(A, B), (X, Y)>
+where
+    A: AppearsOnTable<tips::table>,
+    B: AppearsOnTable<tips::table>,
+    X: AppearsOnTable<tips::table>,
+    Y: AppearsOnTable<tips::table>,
+{
+}
+
+impl<A, B, X, Y, DB> diesel::query_builder::QueryFragment<DB> for RowAtLeast<(A, B), (X, Y)>
+where
+    DB: diesel::backend::Backend,
+    A: diesel::query_builder::QueryFragment<DB>,
+    B: diesel::query_builder::QueryFragment<DB>,
+    X: diesel::query_builder::QueryFragment<DB>,
+    Y: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        let RowAtLeast((a, b), (x, y)) = self;
+        out.push_sql("(");
+        a.walk_ast(out.reborrow())?;
+        out.push_sql(", ");
+        b.walk_ast(out.reborrow())?;
+        out.push_sql(") >= (");
+        x.walk_ast(out.reborrow())?;
+        out.push_sql(", ");
+        y.walk_ast(out.reborrow())?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
 /// Counting the tips of a filter other than unit and status stops here: the page then says
 /// "at least" this many.
 pub const COUNT_CAP: i64 = 1000;
 
-/// One page of the queue, nearest deadline first (tips without one last, oldest first), read
-/// in the order of an index on the sort key (after the filter's column where there is one),
-/// and how many tips match. A page after a cursor is read from the index (keyset), however
-/// deep; a page by offset skips rows, which is what the contract's `page` asks.
-pub fn queue(
+/// The tips a queue filter asks for.
+fn filtered(f: &QueueFilter) -> IntoBoxed<'static, tips::table, <DbConn as Connection>::Backend> {
+    let mut q = tips::table.into_boxed();
+    if let Some(unit) = &f.unit {
+        q = q.filter(reached_by(unit.clone()));
+    }
+    match f.status.as_deref() {
+        Some(QueueFilter::OPEN) => q = q.filter(still_open()),
+        Some(s) => q = q.filter(tips::status.eq(s.to_owned())),
+        None => {}
+    }
+    if let Some(s) = &f.sector {
+        q = q.filter(tips::sector.eq(s.clone()));
+    }
+    if let Some(s) = &f.street {
+        q = q.filter(tips::street.eq(s.clone()));
+    }
+    if let Some(c) = &f.channel {
+        q = q.filter(tips::channel.eq(c.clone()));
+    }
+    if let Some(o) = f.overdue {
+        q = q.filter(tips::overdue.eq(o));
+    }
+    q
+}
+
+/// A page of the queue read along the tips' sort key (after a filter's column where there is one).
+fn tips_queue(
     conn: &mut DbConn,
     f: &QueueFilter,
     at: QueuePosition,
     limit: i64,
-) -> QueryResult<(Vec<SummaryRow>, QueueTotal)> {
-    let build = || {
-        let mut q = tips::table.into_boxed();
-        if let Some(unit) = &f.unit {
-            q = q.filter(reached_by(unit.clone()));
-        }
-        match f.status.as_deref() {
-            Some(QueueFilter::OPEN) => q = q.filter(still_open()),
-            Some(s) => q = q.filter(tips::status.eq(s.to_owned())),
-            None => {}
-        }
-        if let Some(s) = &f.sector {
-            q = q.filter(tips::sector.eq(s.clone()));
-        }
-        if let Some(s) = &f.street {
-            q = q.filter(tips::street.eq(s.clone()));
-        }
-        if let Some(c) = &f.channel {
-            q = q.filter(tips::channel.eq(c.clone()));
-        }
-        if let Some(o) = f.overdue {
-            q = q.filter(tips::overdue.eq(o));
-        }
-        q
-    };
+) -> QueryResult<Vec<SummaryRow>> {
+    let build = || filtered(f);
     let page = |q: IntoBoxed<'static, tips::table, <DbConn as Connection>::Backend>, n: i64| {
         q.order((QueueKey.asc(), tips::id.asc()))
             .limit(n)
             .select(SummaryRow::as_select())
     };
-    let rows = match at {
+    Ok(match at {
         QueuePosition::Offset(offset) => page(build(), limit).offset(offset).load(conn)?,
         // Two reads that each seek the index: the rest of the cursor's date, then later dates
         // (a row-value comparison would not seek on the id in SQLite).
@@ -184,6 +232,77 @@ pub fn queue(
             }
             rows
         }
+    })
+}
+
+/// Tips joined with the rows of the units that hold them.
+type HeldBy = diesel::dsl::InnerJoinOn<
+    tips::table,
+    tip_units::table,
+    diesel::dsl::Eq<tip_units::tip_id, tips::id>,
+>;
+
+/// A page of one unit's queue (optionally only its open cases), read along `tip_units_queue`:
+/// each unit row keeps its tip's sort key (triggers write it with every change of the deadline),
+/// so the page is the index's next rows, whatever share of the tips the unit holds.
+fn unit_queue(
+    conn: &mut DbConn,
+    unit: &str,
+    open_only: bool,
+    at: QueuePosition,
+    limit: i64,
+) -> QueryResult<Vec<SummaryRow>> {
+    let build = || {
+        let mut q = tips::table
+            .inner_join(tip_units::table.on(tip_units::tip_id.eq(tips::id)))
+            .filter(tip_units::unit.eq(unit.to_owned()))
+            .into_boxed();
+        if open_only {
+            q = q.filter(still_open());
+        }
+        q
+    };
+    let page = |q: IntoBoxed<'static, HeldBy, <DbConn as Connection>::Backend>, n: i64| {
+        q.order((tip_units::queue_key.asc(), tip_units::tip_id.asc()))
+            .limit(n)
+            .select(SummaryRow::as_select())
+    };
+    Ok(match at {
+        QueuePosition::Offset(offset) => page(build(), limit).offset(offset).load(conn)?,
+        QueuePosition::After(c) => {
+            let same_day = build()
+                .filter(tip_units::queue_key.eq(c.due))
+                .filter(tip_units::tip_id.gt(c.id));
+            let mut rows: Vec<SummaryRow> = page(same_day, limit).load(conn)?;
+            let left = limit - rows.len() as i64;
+            if left > 0 {
+                let later = build().filter(tip_units::queue_key.gt(c.due));
+                rows.extend(page(later, left).load(conn)?);
+            }
+            rows
+        }
+    })
+}
+
+/// One page of the queue, nearest deadline first (tips without one last, oldest first), read
+/// in the order of an index on the sort key (after the filter's column where there is one),
+/// and how many tips match. A page after a cursor is read from the index (keyset), however
+/// deep; a page by offset skips rows, which is what the contract's `page` asks.
+pub fn queue(
+    conn: &mut DbConn,
+    f: &QueueFilter,
+    at: QueuePosition,
+    limit: i64,
+) -> QueryResult<(Vec<SummaryRow>, QueueTotal)> {
+    // A unit's whole queue, or its open cases, is read along its own rows of `tip_units`
+    // (`tip_units_queue`: unit, sort key, tip); any other filter along the tips' index for that
+    // filter, asking for each tip whether the unit holds it.
+    let by_unit = f.unit.as_deref().filter(|_| {
+        f.counted_exactly() && matches!(f.status.as_deref(), None | Some(QueueFilter::OPEN))
+    });
+    let rows = match by_unit {
+        Some(unit) => unit_queue(conn, unit, f.status.is_some(), at, limit)?,
+        None => tips_queue(conn, f, at, limit)?,
     };
     let total = if f.counted_exactly() {
         let mut q = queue_counts::table
@@ -200,7 +319,10 @@ pub fn queue(
             exact: true,
         }
     } else {
-        let ids: Vec<i64> = build().select(tips::id).limit(COUNT_CAP + 1).load(conn)?;
+        let ids: Vec<i64> = filtered(f)
+            .select(tips::id)
+            .limit(COUNT_CAP + 1)
+            .load(conn)?;
         let n = ids.len() as i64;
         QueueTotal {
             n: n.min(COUNT_CAP),
@@ -297,7 +419,10 @@ fn final_statuses() -> Vec<&'static str> {
 /// A tip whose status is none of the final ones, as one `<>` a status each: the same as
 /// `NOT IN (…)`, which diesel marks never to keep prepared, so a read that asks it on every
 /// case page (the duplicate suggestions) would be parsed and planned each time.
-fn still_open() -> Box<dyn BoxableExpression<tips::table, super::MultiBackend, SqlType = Bool>> {
+fn still_open<QS: 'static>() -> Box<dyn BoxableExpression<QS, super::MultiBackend, SqlType = Bool>>
+where
+    tips::status: SelectableExpression<QS>,
+{
     let mut finals = final_statuses().into_iter();
     // There are final statuses; were there none, `<> ''` holds for every tip, as it should.
     let first = Box::new(tips::status.ne(finals.next().unwrap_or_default()));
@@ -338,10 +463,14 @@ pub fn duplicate_candidates(
     unit: Option<&str>,
 ) -> QueryResult<Vec<Candidate>> {
     // One read per place (same enterprise, same sub-district), each newest first along its
-    // own index (`tips_enterprise_submitted`, `tips_street_submitted`), then merged.
+    // own index (`tips_enterprise_submitted`, `tips_street_submitted`), then merged. The place
+    // and the period are one row-value range, `(place, submitted_at) >= (p, since) AND place
+    // <= p`, and the order leads with the place: both backends then seek that index and stop at
+    // `since`. Written as `place = p AND submitted_at >= since`, PostgreSQL's planner dropped
+    // the constant place from the order and walked `tips_submitted` through every sub-district's
+    // tips of 90 days instead (3.7 ms a case page at a million tips, 0.9 ms along the place's).
     let base = || {
         let mut q = tips::table
-            .filter(tips::submitted_at.ge(since))
             .filter(tips::id.ne(tip.id.0))
             .filter(still_open())
             .into_boxed();
@@ -351,17 +480,42 @@ pub fn duplicate_candidates(
         q
     };
     let places = [
-        tip.enterprise
-            .clone()
-            .map(|e| base().filter(tips::enterprise.eq(e))),
-        tip.street
-            .clone()
-            .map(|s| base().filter(tips::street.eq(s))),
+        tip.enterprise.clone().map(|e| {
+            base()
+                .filter(RowAtLeast(
+                    (tips::enterprise, tips::submitted_at),
+                    (
+                        Some(e.clone()).into_sql::<Nullable<Text>>(),
+                        since.into_sql::<Timestamp>(),
+                    ),
+                ))
+                .filter(tips::enterprise.le(e))
+                .order((
+                    tips::enterprise.desc(),
+                    tips::submitted_at.desc(),
+                    tips::id.desc(),
+                ))
+        }),
+        tip.street.clone().map(|s| {
+            base()
+                .filter(RowAtLeast(
+                    (tips::street, tips::submitted_at),
+                    (
+                        Some(s.clone()).into_sql::<Nullable<Text>>(),
+                        since.into_sql::<Timestamp>(),
+                    ),
+                ))
+                .filter(tips::street.le(s))
+                .order((
+                    tips::street.desc(),
+                    tips::submitted_at.desc(),
+                    tips::id.desc(),
+                ))
+        }),
     ];
     let mut found: Vec<(NaiveDateTime, i64, Candidate)> = Vec::new();
     for q in places.into_iter().flatten() {
         let rows: Vec<(NaiveDateTime, i64, Candidate)> = q
-            .order((tips::submitted_at.desc(), tips::id.desc()))
             .limit(CANDIDATES)
             .select((
                 tips::submitted_at,

@@ -53,6 +53,7 @@ diesel::table! {
         tip_id -> BigInt,
         unit -> Text,
         role -> Text,
+        queue_key -> Date,
     }
 }
 

@@ -139,6 +139,14 @@ impl TestDb {
         )
     }
 
+    /// How many unit rows keep another sort key than their tip's (the officer's queue reads it).
+    pub fn unit_queue_key_mismatches(&self) -> i64 {
+        self.scalar(
+            "SELECT COUNT(*) AS n FROM tip_units u JOIN tips t ON t.id = u.tip_id \
+             WHERE u.queue_key <> COALESCE(t.next_deadline, '9999-12-31')",
+        )
+    }
+
     /// Every table's bytes as the database holds them (for "absent in clear" checks).
     pub fn raw_dump(&self) -> Vec<u8> {
         match (&self.sqlite_path, &self.pg_admin) {

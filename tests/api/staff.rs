@@ -220,6 +220,28 @@ on_both_backends! {
         assert!(page.contains("重复举报") && page.contains(&format!("/staff/tips/{second}")), "{page}");
     }
 
+    /// Suggestions look back 90 days and no further; a place counts in its own sub-district
+    /// only, an enterprise in any.
+    fn duplicate_suggestions_keep_to_ninety_days_and_the_place(app) {
+        app.staff("fire.officer", "officer", Some("fire"));
+        let old = app.new_case("fire_safety");
+        app.advance(chrono::Duration::days(91));
+        let officer = app.sign_in("fire.officer", PASSWORD).expect("signing in");
+        let new = app.new_case("fire_safety");
+        let mut same_address_elsewhere = anonymous_tip("fire_safety");
+        same_address_elsewhere["enterprise"] = serde_json::Value::Null;
+        same_address_elsewhere["street"] = json!("huli");
+        let elsewhere = app.submit(&same_address_elsewhere)["case_number"].as_str().unwrap().to_owned();
+        let mut same_enterprise_elsewhere = anonymous_tip("fire_safety");
+        same_enterprise_elsewhere["street"] = json!("huli");
+        same_enterprise_elsewhere["address"] = json!("金山路8号");
+        let branch = app.submit(&same_enterprise_elsewhere)["case_number"].as_str().unwrap().to_owned();
+        let case = |n: &str| officer.get(&format!("/api/v1/staff/tips/{n}")).json;
+        assert_eq!(case(&new)["suggested_duplicates"], json!([branch.clone()]), "not {old} (91 days old) nor {elsewhere} (another sub-district)");
+        assert_eq!(case(&old)["suggested_duplicates"], json!([branch, new]), "newest first, from 90 days before today");
+        assert_eq!(case(&elsewhere)["suggested_duplicates"], json!([]));
+    }
+
     /// A transfer to a department that co-handles the case makes it the lead, and only the lead.
     fn a_transfer_to_a_co_handler_makes_it_the_lead(app) {
         let case = app.new_case("crowded_places");
@@ -378,6 +400,7 @@ on_both_backends! {
         assert_eq!(bad.status, 422, "{}", bad.text);
         assert!(bad.json["fields"]["after"].is_array(), "{}", bad.text);
         assert_eq!(app.db.queue_count_mismatches(), 0);
+        assert_eq!(app.db.unit_queue_key_mismatches(), 0);
     }
 }
 
