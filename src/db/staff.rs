@@ -154,8 +154,17 @@ pub mod sessions {
         Ok(())
     }
 
-    pub fn find(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<SessionRow>> {
-        crate::db::first_row(conn, s::table.filter(s::token_hash.eq(token_hash)))
+    /// A session by its token's hash, with its account: one read for every staff request.
+    pub fn find(
+        conn: &mut DbConn,
+        token_hash: &str,
+    ) -> QueryResult<Option<(SessionRow, super::StaffRow)>> {
+        s::table
+            .inner_join(super::staff_users::table)
+            .filter(s::token_hash.eq(token_hash))
+            .select((SessionRow::as_select(), super::StaffRow::as_select()))
+            .first(conn)
+            .optional()
     }
 
     pub fn touch(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {

@@ -141,7 +141,7 @@ impl Services {
                         },
                     )?;
                     Ok(sessions::find(conn, &hash)?
-                        .map(|r| r.id)
+                        .map(|(session, _)| session.id)
                         .unwrap_or_default())
                 })
             })
@@ -225,7 +225,7 @@ impl Services {
     pub fn session(&self, token: &str) -> ServiceResult<Option<StaffSession>> {
         let hash = self.session_hash(token);
         let mut conn = self.db.read()?;
-        let Some(row) = sessions::find(&mut conn, &hash)? else {
+        let Some((row, user)) = sessions::find(&mut conn, &hash)? else {
             return Ok(None);
         };
         let now = self.now();
@@ -237,10 +237,10 @@ impl Services {
                 .write(|c| -> ServiceResult<()> { Ok(sessions::delete(c, &hash)?) })?;
             return Ok(None);
         }
-        let Some(user) = staff::find(&mut conn, row.user_id)?.filter(|u| u.active) else {
-            return Ok(None);
-        };
         drop(conn);
+        if !user.active {
+            return Ok(None);
+        }
         // Refresh at most once a minute: a page load is not a write.
         if now - row.last_seen_at > chrono::Duration::seconds(60) {
             self.db
