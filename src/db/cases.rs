@@ -179,6 +179,28 @@ where
 /// "at least" this many.
 pub const COUNT_CAP: i64 = 1000;
 
+/// A page of the queue at a position, from a filtered query (`$build`), the page's order and
+/// limit (`$page`) and the sort key's two columns (date, id): by offset, or after a cursor in
+/// two reads that each seek the index, the rest of the cursor's date and then later dates (a
+/// row-value comparison would not seek on the id in SQLite).
+macro_rules! queue_page {
+    ($conn:expr, $build:expr, $page:expr, $key:expr, $at:expr, $limit:expr) => {{
+        let (due, id) = $key;
+        match $at {
+            QueuePosition::Offset(offset) => $page($build(), $limit).offset(offset).load($conn)?,
+            QueuePosition::After(c) => {
+                let same_day = $build().filter(due.eq(c.due)).filter(id.gt(c.id));
+                let mut rows: Vec<SummaryRow> = $page(same_day, $limit).load($conn)?;
+                let left = $limit - rows.len() as i64;
+                if left > 0 {
+                    rows.extend($page($build().filter(due.gt(c.due)), left).load($conn)?);
+                }
+                rows
+            }
+        }
+    }};
+}
+
 /// The tips a queue filter asks for.
 fn filtered(f: &QueueFilter) -> IntoBoxed<'static, tips::table, <DbConn as Connection>::Backend> {
     let mut q = tips::table.into_boxed();
@@ -218,21 +240,14 @@ fn tips_queue(
             .limit(n)
             .select(SummaryRow::as_select())
     };
-    Ok(match at {
-        QueuePosition::Offset(offset) => page(build(), limit).offset(offset).load(conn)?,
-        // Two reads that each seek the index: the rest of the cursor's date, then later dates
-        // (a row-value comparison would not seek on the id in SQLite).
-        QueuePosition::After(c) => {
-            let same_day = build().filter(QueueKey.eq(c.due)).filter(tips::id.gt(c.id));
-            let mut rows: Vec<SummaryRow> = page(same_day, limit).load(conn)?;
-            let left = limit - rows.len() as i64;
-            if left > 0 {
-                let later = build().filter(QueueKey.gt(c.due));
-                rows.extend(page(later, left).load(conn)?);
-            }
-            rows
-        }
-    })
+    Ok(queue_page!(
+        conn,
+        build,
+        page,
+        (QueueKey, tips::id),
+        at,
+        limit
+    ))
 }
 
 /// Tips joined with the rows of the units that hold them.
@@ -267,21 +282,8 @@ fn unit_queue(
             .limit(n)
             .select(SummaryRow::as_select())
     };
-    Ok(match at {
-        QueuePosition::Offset(offset) => page(build(), limit).offset(offset).load(conn)?,
-        QueuePosition::After(c) => {
-            let same_day = build()
-                .filter(tip_units::queue_key.eq(c.due))
-                .filter(tip_units::tip_id.gt(c.id));
-            let mut rows: Vec<SummaryRow> = page(same_day, limit).load(conn)?;
-            let left = limit - rows.len() as i64;
-            if left > 0 {
-                let later = build().filter(tip_units::queue_key.gt(c.due));
-                rows.extend(page(later, left).load(conn)?);
-            }
-            rows
-        }
-    })
+    let key = (tip_units::queue_key, tip_units::tip_id);
+    Ok(queue_page!(conn, build, page, key, at, limit))
 }
 
 /// One page of the queue, nearest deadline first (tips without one last, oldest first), read
@@ -479,39 +481,26 @@ pub fn duplicate_candidates(
         }
         q
     };
+    // The newest tips of one place: `(place, submitted_at) >= (value, since) AND place <= value`.
+    macro_rules! newest_at {
+        ($place:expr, $value:expr) => {
+            base()
+                .filter(RowAtLeast(
+                    ($place, tips::submitted_at),
+                    (
+                        Some($value.clone()).into_sql::<Nullable<Text>>(),
+                        since.into_sql::<Timestamp>(),
+                    ),
+                ))
+                .filter($place.le($value))
+                .order(($place.desc(), tips::submitted_at.desc(), tips::id.desc()))
+        };
+    }
     let places = [
-        tip.enterprise.clone().map(|e| {
-            base()
-                .filter(RowAtLeast(
-                    (tips::enterprise, tips::submitted_at),
-                    (
-                        Some(e.clone()).into_sql::<Nullable<Text>>(),
-                        since.into_sql::<Timestamp>(),
-                    ),
-                ))
-                .filter(tips::enterprise.le(e))
-                .order((
-                    tips::enterprise.desc(),
-                    tips::submitted_at.desc(),
-                    tips::id.desc(),
-                ))
-        }),
-        tip.street.clone().map(|s| {
-            base()
-                .filter(RowAtLeast(
-                    (tips::street, tips::submitted_at),
-                    (
-                        Some(s.clone()).into_sql::<Nullable<Text>>(),
-                        since.into_sql::<Timestamp>(),
-                    ),
-                ))
-                .filter(tips::street.le(s))
-                .order((
-                    tips::street.desc(),
-                    tips::submitted_at.desc(),
-                    tips::id.desc(),
-                ))
-        }),
+        tip.enterprise
+            .clone()
+            .map(|e| newest_at!(tips::enterprise, e)),
+        tip.street.clone().map(|s| newest_at!(tips::street, s)),
     ];
     let mut found: Vec<(NaiveDateTime, i64, Candidate)> = Vec::new();
     for q in places.into_iter().flatten() {
