@@ -387,26 +387,41 @@ pub fn unread_from_reporter(
     Ok(counts.into_iter().collect())
 }
 
-/// Whether a reporter's message to one tip is still unread by the unit: the case page's
-/// question, with statements SQLite keeps prepared (a list of ids, `IN (…)`, is prepared anew
-/// at each use).
+/// Whether a reporter's message to one tip is still unread by the unit (none since the unit
+/// last opened the case, or the unit never did): the case page's question, in one statement
+/// that both backends keep prepared (a list of ids, `IN (…)`, is prepared anew at each use).
 pub fn unread_by(conn: &mut DbConn, tip_id: TipId, unit: &str) -> QueryResult<bool> {
-    let read: Option<NaiveDateTime> = case_reads::table
+    let read_since = case_reads::table
         .filter(case_reads::tip_id.eq(tip_id.0))
         .filter(case_reads::unit.eq(unit))
-        .select(case_reads::read_at)
-        .first(conn)
-        .optional()?;
-    // Before any message could be: the unit never opened the case.
-    let read = read.unwrap_or(chrono::DateTime::UNIX_EPOCH.naive_utc());
+        .filter(case_reads::read_at.ge(messages::created_at));
     let newer = messages::table
         .filter(messages::tip_id.eq(tip_id.0))
         .filter(messages::sender.eq("reporter"))
-        .filter(messages::created_at.gt(read))
+        .filter(not(exists(read_since)))
         .select(messages::id)
         .first::<i64>(conn)
         .optional()?;
     Ok(newer.is_some())
+}
+
+/// A tip by its case number, with the role a unit holds in it (`None`: the unit is not
+/// attached): the reach check of every case read, in one statement.
+pub fn find_with_role(
+    conn: &mut DbConn,
+    case_number: &str,
+    unit: &str,
+) -> QueryResult<Option<(TipRow, Option<String>)>> {
+    tips::table
+        .left_join(
+            tip_units::table.on(tip_units::tip_id
+                .eq(tips::id)
+                .and(tip_units::unit.eq(unit.to_owned()))),
+        )
+        .filter(tips::case_number.eq(case_number))
+        .select((TipRow::as_select(), tip_units::role.nullable()))
+        .first(conn)
+        .optional()
 }
 
 /// The statuses a case ends in (closed, not taken up, found untrue, a duplicate).

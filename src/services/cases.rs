@@ -433,18 +433,18 @@ impl Services {
         if !staff.may(Permission::ReadCases) {
             return Err(ServiceError::Forbidden);
         }
-        let tip = tips::find_by_case_number(conn, case_number)?.ok_or(ServiceError::NotFound)?;
-        let lead = match staff.scope() {
-            None => false,
-            Some(unit) => match cases::unit_attached(conn, tip.id, &unit)? {
-                Some(role) => role == "lead",
-                None => {
-                    tracing::info!(user = %staff.username, case = case_number, "case of another unit asked for");
-                    return Err(ServiceError::NotFound);
-                }
-            },
+        let Some(unit) = staff.scope() else {
+            let tip = tips::find_by_case_number(conn, case_number)?;
+            return Ok((tip.ok_or(ServiceError::NotFound)?, false));
         };
-        Ok((tip, lead))
+        match cases::find_with_role(conn, case_number, &unit)? {
+            None => Err(ServiceError::NotFound),
+            Some((tip, Some(role))) => Ok((tip, role == "lead")),
+            Some((_, None)) => {
+                tracing::info!(user = %staff.username, case = case_number, "case of another unit asked for");
+                Err(ServiceError::NotFound)
+            }
+        }
     }
 
     /// A page of the queue: the tips, how many match, and where the next page starts (when

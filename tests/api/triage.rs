@@ -90,6 +90,9 @@ on_both_backends! {
         app.advance(chrono::Duration::minutes(1));
         app.post_json("/api/v1/track/messages", &json!({ "receipt": receipt, "body": "第三条" }));
         assert_eq!(item(&coord.get("/api/v1/staff/tips").json, case)["unread"], 1);
+        // Opened again: the message newer than the last opening is read too.
+        assert_eq!(coord.get(&format!("/api/v1/staff/tips/{case}")).status, 200);
+        assert_eq!(item(&coord.get("/api/v1/staff/tips").json, case)["unread"], 0);
 
         // Past its limit: days over, negative (the sessions have ended meanwhile).
         app.advance(chrono::Duration::days(30));
