@@ -368,12 +368,12 @@ pub fn unread_from_reporter(
     unit: &str,
 ) -> QueryResult<Vec<(i64, i64)>> {
     let reads: Vec<(i64, NaiveDateTime)> = case_reads::table
-        .filter(case_reads::tip_id.eq_any(tip_ids))
+        .filter(super::any_id(case_reads::tip_id, tip_ids))
         .filter(case_reads::unit.eq(unit))
         .select((case_reads::tip_id, case_reads::read_at))
         .load(conn)?;
     let sent: Vec<(i64, NaiveDateTime)> = messages::table
-        .filter(messages::tip_id.eq_any(tip_ids))
+        .filter(super::any_id(messages::tip_id, tip_ids))
         .filter(messages::sender.eq("reporter"))
         .select((messages::tip_id, messages::created_at))
         .load(conn)?;

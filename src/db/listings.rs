@@ -72,8 +72,8 @@ pub fn active_for(
 ) -> QueryResult<Vec<ListingRow>> {
     let q = l::table.filter(l::lifted_at.is_null()).into_boxed();
     let q = match kind {
-        ListedKind::Tip => q.filter(l::tip_id.eq_any(ids)),
-        ListedKind::Hazard => q.filter(l::hazard_id.eq_any(ids)),
+        ListedKind::Tip => q.filter(super::any_id(l::tip_id, ids)),
+        ListedKind::Hazard => q.filter(super::any_id(l::hazard_id, ids)),
     };
     q.select(ListingRow::as_select()).load(conn)
 }

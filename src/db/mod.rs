@@ -657,3 +657,59 @@ mod tests {
         assert!(Target::parse("postgres://u@127.0.0.1/db?host=db.internal").is_err());
     }
 }
+
+/// `column IN (ids)` as a statement both backends keep prepared: one bound text whatever the
+/// number of ids (an array literal cast on PostgreSQL, a JSON array read with `json_each` on
+/// SQLite). Diesel's `eq_any` binds one parameter an id on SQLite, so the statement's text
+/// changes with the count and is parsed and planned again at every use.
+#[derive(Debug, Clone, diesel::query_builder::QueryId)]
+pub struct AnyId<C> {
+    column: C,
+    json: String,
+    pg: String,
+}
+
+pub fn any_id<C>(column: C, ids: &[i64]) -> AnyId<C> {
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    AnyId {
+        column,
+        json: format!("[{list}]"),
+        pg: format!("{{{list}}}"),
+    }
+}
+
+impl<C> Expression for AnyId<C> {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<C, GB> diesel::expression::ValidGrouping<GB> for AnyId<C> {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl<C: AppearsOnTable<QS>, QS> AppearsOnTable<QS> for AnyId<C> {}
+
+impl<C: SelectableExpression<QS>, QS> SelectableExpression<QS> for AnyId<C> {}
+
+impl<C> diesel::query_builder::QueryFragment<MultiBackend> for AnyId<C>
+where
+    C: diesel::query_builder::QueryFragment<MultiBackend>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, MultiBackend>,
+    ) -> QueryResult<()> {
+        let postgres = matches!(out.backend(), MultiBackend::Pg(_));
+        out.push_sql("(");
+        self.column.walk_ast(out.reborrow())?;
+        if postgres {
+            out.push_sql(" = ANY(CAST(");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.pg)?;
+            out.push_sql(" AS BIGINT[])))");
+        } else {
+            out.push_sql(" IN (SELECT value FROM json_each(");
+            out.push_bind_param::<diesel::sql_types::Text, _>(&self.json)?;
+            out.push_sql(")))");
+        }
+        Ok(())
+    }
+}
