@@ -303,7 +303,10 @@ pub fn queue(
         f.counted_exactly() && matches!(f.status.as_deref(), None | Some(QueueFilter::OPEN))
     });
     let rows = match by_unit {
-        Some(unit) => unit_queue(conn, unit, f.status.is_some(), at, limit)?,
+        Some(unit) => {
+            let open_only = f.status.as_deref() == Some(QueueFilter::OPEN);
+            unit_queue(conn, unit, open_only, at, limit)?
+        }
         None => tips_queue(conn, f, at, limit)?,
     };
     let total = if f.counted_exactly() {
@@ -367,42 +370,36 @@ pub fn unread_from_reporter(
     tip_ids: &[i64],
     unit: &str,
 ) -> QueryResult<Vec<(i64, i64)>> {
-    let reads: Vec<(i64, NaiveDateTime)> = case_reads::table
-        .filter(super::any_id(case_reads::tip_id, tip_ids))
-        .filter(case_reads::unit.eq(unit))
-        .select((case_reads::tip_id, case_reads::read_at))
-        .load(conn)?;
-    let sent: Vec<(i64, NaiveDateTime)> = messages::table
+    messages::table
         .filter(super::any_id(messages::tip_id, tip_ids))
-        .filter(messages::sender.eq("reporter"))
-        .select((messages::tip_id, messages::created_at))
-        .load(conn)?;
-    let read: std::collections::HashMap<i64, NaiveDateTime> = reads.into_iter().collect();
-    let mut counts: std::collections::BTreeMap<i64, i64> = Default::default();
-    for (tip, at) in sent {
-        if read.get(&tip).is_none_or(|r| at > *r) {
-            *counts.entry(tip).or_default() += 1;
-        }
-    }
-    Ok(counts.into_iter().collect())
+        .filter(unread_message(unit.to_owned()))
+        .group_by(messages::tip_id)
+        .select((messages::tip_id, diesel::dsl::count_star()))
+        .load(conn)
 }
 
-/// Whether a reporter's message to one tip is still unread by the unit (none since the unit
-/// last opened the case, or the unit never did): the case page's question, in one statement
-/// that both backends keep prepared (a list of ids, `IN (…)`, is prepared anew at each use).
+/// Whether a reporter's message to one tip is still unread by the unit: the case page's
+/// question, in one statement both backends keep prepared.
 pub fn unread_by(conn: &mut DbConn, tip_id: TipId, unit: &str) -> QueryResult<bool> {
-    let read_since = case_reads::table
-        .filter(case_reads::tip_id.eq(tip_id.0))
-        .filter(case_reads::unit.eq(unit))
-        .filter(case_reads::read_at.ge(messages::created_at));
     let newer = messages::table
         .filter(messages::tip_id.eq(tip_id.0))
-        .filter(messages::sender.eq("reporter"))
-        .filter(not(exists(read_since)))
+        .filter(unread_message(unit.to_owned()))
         .select(messages::id)
         .first::<i64>(conn)
         .optional()?;
     Ok(newer.is_some())
+}
+
+/// A reporter's message the unit has not read: the unit never opened the case, or last opened
+/// it before the message came (the one rule for the queue's counts and the case page).
+#[diesel::dsl::auto_type]
+fn unread_message(unit: String) -> _ {
+    messages::sender.eq("reporter").and(not(exists(
+        case_reads::table
+            .filter(case_reads::tip_id.eq(messages::tip_id))
+            .filter(case_reads::unit.eq(unit))
+            .filter(case_reads::read_at.ge(messages::created_at)),
+    )))
 }
 
 /// A tip by its case number, with the role a unit holds in it (`None`: the unit is not

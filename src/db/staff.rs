@@ -140,7 +140,7 @@ pub mod sessions {
         csrf: &str,
         second_factor_ok: bool,
         at: NaiveDateTime,
-    ) -> QueryResult<()> {
+    ) -> QueryResult<i64> {
         diesel::insert_into(s::table)
             .values((
                 s::token_hash.eq(token_hash),
@@ -150,8 +150,8 @@ pub mod sessions {
                 s::created_at.eq(at),
                 s::last_seen_at.eq(at),
             ))
-            .execute(conn)?;
-        Ok(())
+            .returning(s::id)
+            .get_result(conn)
     }
 
     /// A session by its token's hash, with its account: one read for every staff request.

@@ -129,7 +129,7 @@ impl Services {
             .blocking(move |s| {
                 s.db.write(|conn| -> ServiceResult<i64> {
                     let now = s.now();
-                    sessions::insert(conn, &hash, st.id, &c, true, now)?;
+                    let id = sessions::insert(conn, &hash, st.id, &c, true, now)?;
                     audit::append(
                         &s,
                         conn,
@@ -140,9 +140,7 @@ impl Services {
                             ..NewEntry::default()
                         },
                     )?;
-                    Ok(sessions::find(conn, &hash)?
-                        .map(|(session, _)| session.id)
-                        .unwrap_or_default())
+                    Ok(id)
                 })
             })
             .await?;
