@@ -82,11 +82,13 @@ def statements(first, last, end, n):
            f"{submitted}, {submitted}, {deadline}, "
            f"CASE WHEN {open_} AND {plus_days(submitted, '(i % 70) - 10')} < {today} THEN {true} ELSE {false} END, "
            f"{false}, {false} {from_series(first, last)}")
-    # Each unit row keeps its tip's queue sort key (PostgreSQL's triggers are off while seeding).
-    key = "COALESCE(next_deadline, '9999-12-31')"
-    yield (f"INSERT INTO tip_units (tip_id, unit, role, queue_key) SELECT id, department, 'lead', {key} "
+    # Each unit row keeps its tip's queue sort key, place and time (PostgreSQL's triggers are off
+    # while seeding).
+    copied = "COALESCE(next_deadline, '9999-12-31'), street, enterprise, submitted_at"
+    into = "INSERT INTO tip_units (tip_id, unit, role, queue_key, street, enterprise, submitted_at)"
+    yield (f"{into} SELECT id, department, 'lead', {copied} "
            f"FROM tips WHERE id BETWEEN {first} AND {last}")
-    yield (f"INSERT INTO tip_units (tip_id, unit, role, queue_key) SELECT id, street, 'street', {key} FROM tips "
+    yield (f"{into} SELECT id, street, 'street', {copied} FROM tips "
            f"WHERE id BETWEEN {first} AND {last} AND street IS NOT NULL")
     # Each limit: the current one is the tip's next deadline, the earlier ones were met.
     def due(status_list, days):

@@ -140,12 +140,12 @@ impl<A, B, X, Y, GB> diesel::expression::ValidGrouping<GB> for RowAtLeast<(A, B)
     type IsAggregate = diesel::expression::is_aggregate::No;
 }
 
-impl<A, B, X, Y> AppearsOnTable<tips::table> for RowAtLeast<(A, B), (X, Y)>
+impl<A, B, X, Y, QS> AppearsOnTable<QS> for RowAtLeast<(A, B), (X, Y)>
 where
-    A: AppearsOnTable<tips::table>,
-    B: AppearsOnTable<tips::table>,
-    X: AppearsOnTable<tips::table>,
-    Y: AppearsOnTable<tips::table>,
+    A: AppearsOnTable<QS>,
+    B: AppearsOnTable<QS>,
+    X: AppearsOnTable<QS>,
+    Y: AppearsOnTable<QS>,
 {
 }
 
@@ -477,59 +477,76 @@ pub fn duplicate_candidates(
     unit: Option<&str>,
 ) -> QueryResult<Vec<Candidate>> {
     // One read per place (same enterprise, same sub-district), each newest first along its
-    // own index (`tips_enterprise_submitted`, `tips_street_submitted`), then merged. The place
-    // and the period are one row-value range, `(place, submitted_at) >= (p, since) AND place
-    // <= p`, and the order leads with the place: both backends then seek that index and stop at
-    // `since`. Written as `place = p AND submitted_at >= since`, PostgreSQL's planner dropped
-    // the constant place from the order and walked `tips_submitted` through every sub-district's
-    // tips of 90 days instead (3.7 ms a case page at a million tips, 0.9 ms along the place's).
-    let base = || {
-        let mut q = tips::table
-            .filter(tips::id.ne(tip.id.0))
-            .filter(still_open())
-            .into_boxed();
-        if let Some(unit) = unit {
-            q = q.filter(reached_by(unit.to_owned()));
-        }
-        q
-    };
-    // The newest tips of one place: `(place, submitted_at) >= (value, since) AND place <= value`.
+    // own index, then merged. The place and the period are one row-value range, `(place,
+    // submitted_at) >= (p, since) AND place <= p`, and the order leads with the place: both
+    // backends then seek that index and stop at `since`. Written as `place = p AND submitted_at
+    // >= since`, PostgreSQL's planner dropped the constant place from the order and walked
+    // `tips_submitted` through every sub-district's tips of 90 days instead (3.7 ms a case page
+    // at a million tips, 0.9 ms along the place's). A unit's candidates are read from its own
+    // rows of `tip_units`, which keep their tip's place and time (`tip_units_street`,
+    // `tip_units_enterprise`): walking the place's tips and asking whether the unit holds each
+    // read seven tips a match for one of seven departments, and was half of a case page's time.
     macro_rules! newest_at {
-        ($place:expr, $value:expr) => {
-            base()
+        ($base:expr, $place:expr, $at:expr, $id:expr, $value:expr) => {
+            $base
+                .filter(tips::id.ne(tip.id.0))
+                .filter(still_open())
                 .filter(RowAtLeast(
-                    ($place, tips::submitted_at),
+                    ($place, $at),
                     (
                         Some($value.clone()).into_sql::<Nullable<Text>>(),
                         since.into_sql::<Timestamp>(),
                     ),
                 ))
                 .filter($place.le($value))
-                .order(($place.desc(), tips::submitted_at.desc(), tips::id.desc()))
+                .order(($place.desc(), $at.desc(), $id.desc()))
+                .limit(CANDIDATES)
+                .select((
+                    tips::submitted_at,
+                    tips::id,
+                    (
+                        tips::case_number,
+                        tips::enterprise,
+                        tips::street,
+                        tips::address,
+                    ),
+                ))
+                .load::<(NaiveDateTime, i64, Candidate)>(conn)
         };
     }
-    let places = [
-        tip.enterprise
-            .clone()
-            .map(|e| newest_at!(tips::enterprise, e)),
-        tip.street.clone().map(|s| newest_at!(tips::street, s)),
-    ];
-    let mut found: Vec<(NaiveDateTime, i64, Candidate)> = Vec::new();
-    for q in places.into_iter().flatten() {
-        let rows: Vec<(NaiveDateTime, i64, Candidate)> = q
-            .limit(CANDIDATES)
-            .select((
+    let mut found = Vec::new();
+    if let Some(unit) = unit {
+        let own = || {
+            tip_units::table
+                .inner_join(tips::table)
+                .filter(tip_units::unit.eq(unit))
+        };
+        let (u_at, u_id) = (tip_units::submitted_at, tip_units::tip_id);
+        if let Some(e) = &tip.enterprise {
+            found.extend(newest_at!(own(), tip_units::enterprise, u_at, u_id, e)?);
+        }
+        if let Some(s) = &tip.street {
+            found.extend(newest_at!(own(), tip_units::street, u_at, u_id, s)?);
+        }
+    } else {
+        if let Some(e) = &tip.enterprise {
+            found.extend(newest_at!(
+                tips::table,
+                tips::enterprise,
                 tips::submitted_at,
                 tips::id,
-                (
-                    tips::case_number,
-                    tips::enterprise,
-                    tips::street,
-                    tips::address,
-                ),
-            ))
-            .load(conn)?;
-        found.extend(rows);
+                e
+            )?);
+        }
+        if let Some(s) = &tip.street {
+            found.extend(newest_at!(
+                tips::table,
+                tips::street,
+                tips::submitted_at,
+                tips::id,
+                s
+            )?);
+        }
     }
     found.sort_by_key(|(at, id, _)| std::cmp::Reverse((*at, *id)));
     found.dedup_by_key(|(_, id, _)| *id);

@@ -54,6 +54,9 @@ diesel::table! {
         unit -> Text,
         role -> Text,
         queue_key -> Date,
+        street -> Nullable<Text>,
+        enterprise -> Nullable<Text>,
+        submitted_at -> Timestamp,
     }
 }
 

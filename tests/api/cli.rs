@@ -150,7 +150,7 @@ on_both_backends! {
         // Every step of the demo's cases (transfers, co-handlers, closures) kept the queue's
         // per-unit counts exact.
         assert_eq!(cli.db.queue_count_mismatches(), 0);
-        assert_eq!(cli.db.unit_queue_key_mismatches(), 0);
+        assert_eq!(cli.db.unit_copy_mismatches(), 0);
         assert!(cli.db.scalar("SELECT COALESCE(MAX(n), 0) AS n FROM queue_counts WHERE unit = '*'") > 0);
         for user in [
             "coordinator",

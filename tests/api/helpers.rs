@@ -139,11 +139,14 @@ impl TestDb {
         )
     }
 
-    /// How many unit rows keep another sort key than their tip's (the officer's queue reads it).
-    pub fn unit_queue_key_mismatches(&self) -> i64 {
+    /// How many unit rows keep another sort key, place or time than their tip's (the officer's
+    /// queue and duplicate suggestions read them).
+    pub fn unit_copy_mismatches(&self) -> i64 {
         self.scalar(
             "SELECT COUNT(*) AS n FROM tip_units u JOIN tips t ON t.id = u.tip_id \
-             WHERE u.queue_key <> COALESCE(t.next_deadline, '9999-12-31')",
+             WHERE u.queue_key <> COALESCE(t.next_deadline, '9999-12-31') \
+             OR u.street IS DISTINCT FROM t.street OR u.enterprise IS DISTINCT FROM t.enterprise \
+             OR u.submitted_at <> t.submitted_at",
         )
     }
 

@@ -9,6 +9,7 @@ use serde_json::json;
 const DESCRIPTION: &str = "留存测试描述XQ7：三楼安全出口被铁链锁住，周末人很多。";
 const ADDRESS: &str = "留存测试地址XQ7湖里大道八号";
 const MESSAGE: &str = "留存测试留言XQ7：铁链今天还在。";
+const ENTERPRISE: &str = "留存测试企业XQ7酒楼";
 const KEPT: &str = "留存测试未结案XQ7：地下室存放液化气钢瓶十余只。";
 
 /// Whether `needle` is anywhere in the database: on SQLite in the raw bytes of its files (the
@@ -33,6 +34,7 @@ on_both_backends_and_suites! {
             ("sector", "fire_safety"),
             ("street", "huli"),
             ("address", ADDRESS),
+            ("enterprise", ENTERPRISE),
             ("description", DESCRIPTION),
             ("severity", "general"),
             ("reporter_name", "留存测试"),
@@ -61,7 +63,8 @@ on_both_backends_and_suites! {
         let u = officer.act(&case, json!({"action": "unsubstantiate", "reason": "现场核查未发现该隐患", "finding": FINDING}));
         assert_eq!(u.status, 200, "{}", u.text);
         assert_eq!(head.act(&case, json!({"action": "close", "reason": "核查不属实，结案"})).json["status"], "closed");
-        for secret in [DESCRIPTION.as_bytes(), ADDRESS.as_bytes(), MESSAGE.as_bytes(), &photo_part] {
+        let content = [DESCRIPTION.as_bytes(), ADDRESS.as_bytes(), ENTERPRISE.as_bytes(), MESSAGE.as_bytes(), &photo_part];
+        for secret in content {
             assert!(stored_anywhere(&app, secret), "the test reads where the content is");
         }
 
@@ -73,9 +76,10 @@ on_both_backends_and_suites! {
         assert_eq!((e.cases, e.photos, e.messages, e.identities), (1, 1, 1, 1));
         assert_eq!(app.services.apply_retention().unwrap().cases, 0, "once");
 
-        for secret in [DESCRIPTION.as_bytes(), ADDRESS.as_bytes(), MESSAGE.as_bytes(), &photo_part] {
+        for secret in content {
             assert!(!stored_anywhere(&app, secret), "{:?} is still stored", String::from_utf8_lossy(secret));
         }
+        assert_eq!(app.db.unit_copy_mismatches(), 0, "the unit rows' copy of the enterprise went too");
         assert!(stored_anywhere(&app, KEPT.as_bytes()), "an open case keeps its content");
 
         // Three years on, the sessions have ended: sign in afresh.

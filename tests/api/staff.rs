@@ -177,6 +177,7 @@ on_both_backends! {
         let s = coord.act(&case, json!({"action": "set_street", "street": "jiangtou", "reason": "地址在江头北路"}));
         assert_eq!(s.status, 200, "{}", s.text);
         assert_eq!(jiangtou.get(&format!("/api/v1/staff/tips/{case}")).status, 200, "the street's staff see it now");
+        assert_eq!(app.db.unit_copy_mismatches(), 0, "the unit rows follow the new sub-district");
         assert_eq!(jiangtou.act(&case, json!({"action": "reclassify", "sector": "fire_safety", "reason": "x"})).status, 403, "an officer does not reclassify");
         let b = Browser::new(&app);
         assert_eq!(b.sign_in("coord", PASSWORD, "").0, 303);
@@ -400,7 +401,7 @@ on_both_backends! {
         assert_eq!(bad.status, 422, "{}", bad.text);
         assert!(bad.json["fields"]["after"].is_array(), "{}", bad.text);
         assert_eq!(app.db.queue_count_mismatches(), 0);
-        assert_eq!(app.db.unit_queue_key_mismatches(), 0);
+        assert_eq!(app.db.unit_copy_mismatches(), 0);
     }
 }
 
