@@ -302,24 +302,40 @@ pub fn insert_attachment(
         .get_result(conn)
 }
 
-/// The photos of a tip without their bytes: (id, content type, size).
-pub fn attachments_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<(i64, String, i64)>> {
-    use super::schema::attachments as a;
-    a::table
-        .filter(a::tip_id.eq(tip_id.0))
-        .order(a::id.asc())
-        .select((a::id, a::content_type, a::bytes))
-        .load(conn)
+/// A photo of a tip without its bytes.
+#[derive(Debug, Clone)]
+pub struct AttachmentMeta {
+    pub id: i64,
+    pub content_type: String,
+    /// Its size.
+    pub bytes: i64,
+    /// When the reporter added it later (from /track); `None` for a photo sent with the tip.
+    pub added_later: Option<NaiveDateTime>,
 }
 
-/// The photos the reporter added later (from /track), as (id, when added).
-pub fn added_later(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<(i64, NaiveDateTime)>> {
+/// The photos of a tip without their bytes, in the order they came.
+pub fn attachments_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<AttachmentMeta>> {
     use super::schema::attachments as a;
-    a::table
-        .filter(a::tip_id.eq(tip_id.0).and(a::added_later))
+    let rows: Vec<(i64, String, i64, bool, NaiveDateTime)> = a::table
+        .filter(a::tip_id.eq(tip_id.0))
         .order(a::id.asc())
-        .select((a::id, a::created_at))
-        .load(conn)
+        .select((
+            a::id,
+            a::content_type,
+            a::bytes,
+            a::added_later,
+            a::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, content_type, bytes, later, at)| AttachmentMeta {
+            id,
+            content_type,
+            bytes,
+            added_later: later.then_some(at),
+        })
+        .collect())
 }
 
 /// One photo's bytes, if it belongs to the tip.

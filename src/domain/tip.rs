@@ -374,17 +374,46 @@ pub fn may_be_same(
     a: (Option<&str>, Option<&str>, &str),
     b: (Option<&str>, Option<&str>, &str),
 ) -> bool {
-    let (enterprise_a, street_a, place_a) = a;
-    let (enterprise_b, street_b, place_b) = b;
-    let same_enterprise = match (enterprise_a.map(compact), enterprise_b.map(compact)) {
-        (Some(x), Some(y)) => !x.is_empty() && x == y,
-        _ => false,
-    };
-    let (pa, pb) = (compact(place_a), compact(place_b));
-    let near = |x: &str, y: &str| x.chars().count() >= 4 && y.contains(x);
-    let same_place =
-        street_a.is_some() && street_a == street_b && (near(&pa, &pb) || near(&pb, &pa));
-    same_enterprise || same_place
+    Place::new(a).may_be_same(b)
+}
+
+/// A tip's place as [`may_be_same`] compares it, made comparable once for comparing it with
+/// many (a case page compares its tip with up to a hundred candidates).
+pub struct Place<'a> {
+    enterprise: Option<String>,
+    street: Option<&'a str>,
+    address: String,
+}
+
+impl<'a> Place<'a> {
+    /// From (enterprise, sub-district, address).
+    pub fn new((enterprise, street, address): (Option<&str>, Option<&'a str>, &str)) -> Self {
+        Place {
+            enterprise: enterprise.map(compact).filter(|e| !e.is_empty()),
+            street,
+            address: compact(address),
+        }
+    }
+
+    /// Whether another tip's (enterprise, sub-district, address) may be about the same thing.
+    pub fn may_be_same(
+        &self,
+        (enterprise, street, address): (Option<&str>, Option<&str>, &str),
+    ) -> bool {
+        let same_enterprise = match (&self.enterprise, enterprise) {
+            (Some(x), Some(y)) => *x == compact(y),
+            _ => false,
+        };
+        if same_enterprise {
+            return true;
+        }
+        if self.street.is_none() || self.street != street {
+            return false;
+        }
+        let other = compact(address);
+        let near = |x: &str, y: &str| x.chars().count() >= 4 && y.contains(x);
+        near(&self.address, &other) || near(&other, &self.address)
+    }
 }
 
 #[cfg(test)]

@@ -572,15 +572,13 @@ impl Services {
         let suggested_duplicates =
             self.suggested_duplicates(conn, staff, &tip, &file, &duplicates)?;
         let (linked_enterprise, enterprise_matches) = self.tip_enterprise(conn, &tip)?;
-        let later: std::collections::HashMap<i64, NaiveDateTime> =
-            tips::added_later(conn, tip.id)?.into_iter().collect();
         let attachments = tips::attachments_of(conn, tip.id)?
             .into_iter()
-            .map(|(id, content_type, bytes)| AttachmentInfo {
-                id,
-                content_type,
-                bytes,
-                added_later: later.get(&id).copied(),
+            .map(|a| AttachmentInfo {
+                id: a.id,
+                content_type: a.content_type,
+                bytes: a.bytes,
+                added_later: a.added_later,
             })
             .collect();
         let explanations = self.explanations(conn, Owner::Tip(tip.id.0))?;
@@ -686,21 +684,18 @@ impl Services {
         let since = self.now() - chrono::Duration::days(90);
         let unit = staff.scope();
         let candidates = cases::duplicate_candidates(conn, tip, since, unit.as_deref())?;
-        let this = (
+        let this = crate::domain::tip::Place::new((
             tip.enterprise.as_deref(),
             tip.street.as_deref(),
             tip.address.as_str(),
-        );
+        ));
         Ok(candidates
             .into_iter()
             .filter(|(number, ..)| {
                 !linked.contains(number) && file.duplicate_of.as_ref() != Some(number)
             })
             .filter(|(_, enterprise, street, address)| {
-                crate::domain::tip::may_be_same(
-                    this,
-                    (enterprise.as_deref(), street.as_deref(), address),
-                )
+                this.may_be_same((enterprise.as_deref(), street.as_deref(), address))
             })
             .map(|(number, ..)| number)
             .take(10)

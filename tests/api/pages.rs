@@ -13,10 +13,10 @@ fn stored_photos(app: &TestApp, case: &str) -> Vec<(String, Vec<u8>)> {
     tipline::db::tips::attachments_of(&mut conn, tip.id)
         .unwrap()
         .into_iter()
-        .map(|(id, ct, _)| {
+        .map(|a| {
             (
-                ct,
-                tipline::db::tips::attachment_data(&mut conn, tip.id, id)
+                a.content_type,
+                tipline::db::tips::attachment_data(&mut conn, tip.id, a.id)
                     .unwrap()
                     .unwrap()
                     .1,
