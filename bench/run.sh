@@ -61,6 +61,7 @@ start_tipline() { # $1 = database URL
   wait_up "http://127.0.0.1:$port/healthz"
   base="http://127.0.0.1:$port"
 }
+source bench/common.sh
 rss=()
 sample_rss() { # $1 = label: the resident and peak memory of the SQLite instance now
   local now peak
@@ -147,6 +148,7 @@ TIPLINE_DATABASE_URL="sqlite://$keep/staff.db" TIPLINE_BIND="127.0.0.1:$qport" T
 qpid=$!
 pids+=("$qpid")
 wait_up "http://127.0.0.1:$qport/healthz"
+wait_idle "$qpid"
 coord_cookie=$(curl -s -o /dev/null -D - -H 'content-type: application/json' -d '{"username":"coordinator","password":"bench password 123"}' "http://127.0.0.1:$qport/api/v1/staff/session" | sed -n 's/^[Ss]et-[Cc]ookie: \(tipline_staff=[^;]*\).*/\1/p')
 printf 'wrk.headers["Cookie"] = os.getenv("COOKIE")\n' > bench/cookie-$$.lua
 cat bench/cookie-$$.lua bench/report.lua > bench/cookied-$$.lua

@@ -34,6 +34,7 @@ printf 'wrk.headers["Cookie"] = os.getenv("COOKIE")\n' | cat - bench/report.lua 
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { for _ in $(seq 1 600); do curl -fs "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no answer from $1" >&2; exit 1; }
+source bench/common.sh
 env_of() { # $1 database URL, $2 data dir
   echo "TIPLINE_DATABASE_URL=$1 TIPLINE_DATA_DIR=$2 TIPLINE_CONFIG_DIR=$PWD/config TIPLINE_LOG=warn"
 }
@@ -53,7 +54,8 @@ bench_backend() { # $1 label, $2 database URL, $3 seed target, $4 seed backend
   fi
   port=$(free_port); base="http://127.0.0.1:$port"
   env $(env_of "$url" "$data") TIPLINE_BIND="127.0.0.1:$port" TIPLINE_RATE_LIMITS=off "$BIN" serve >/dev/null 2>&1 &
-  pids+=($!)
+  local spid=$!
+  pids+=("$spid")
   wait_up "$base/healthz"
   cookie_of() { curl -s -o /dev/null -D - -H 'content-type: application/json' -d "{\"username\":\"$1\",\"password\":\"bench password 123\"}" "$base/api/v1/staff/session" | sed -n 's/^[Ss]et-[Cc]ookie: \(tipline_staff=[^;]*\).*/\1/p'; }
   local coord officer deep case
@@ -61,6 +63,7 @@ bench_backend() { # $1 label, $2 database URL, $3 seed target, $4 seed backend
   # A cursor 20 pages deep into the officer's queue, and the newest fire case.
   deep=$(curl -s -H "Cookie: $officer" "$base/api/v1/staff/tips?per_page=200&page=5" | python3 -c 'import json,sys; print(json.load(sys.stdin)["next"])')
   case=$(curl -s -H "Cookie: $officer" "$base/api/v1/staff/tips?status=submitted&per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["case_number"])')
+  wait_idle "$spid"
   one() { # $1 route label, $2 path, $3 cookie
     local out line
     out=$(COOKIE="$3" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 10s -s bench/cookied-staff-$$.lua "$base$2")
