@@ -67,6 +67,10 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Run the background jobs once (deadline notices, overdue hazards, mail, clean-up,
+    /// retention) and exit: what the server runs every `staff.jobs_interval_seconds`, for an
+    /// instance that is not serving, or to catch a restored or seeded database up first.
+    Jobs,
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -241,6 +245,15 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     .write_all(&bytes)
                     .context("writing the report")?,
             }
+            Ok(())
+        }
+        Command::Jobs => {
+            let services = startup::services(&settings, &dir, Clock::System)?;
+            let r = services.run_jobs()?;
+            println!(
+                "jobs ran: {} limits warned of, {} escalated, {} messages sent, {} hazards overdue",
+                r.warned, r.escalated, r.mailed, r.hazards_overdue
+            );
             Ok(())
         }
         Command::Demo => {

@@ -214,6 +214,27 @@ fn migrating_analyzes_an_index_missing_from_the_statistics() {
     assert_eq!(cli.db.scalar(street), 1);
 }
 
+/// `tipline jobs` runs the server's background round once: the demo's limits ending soon are
+/// warned of and its late hazards marked the first time, not again the second.
+#[test]
+fn jobs_run_once_from_the_command_line() {
+    let cli = Cli::new(Backend::Sqlite);
+    assert!(cli.run(&["demo"], "").status.success());
+    let first = cli.run(&["jobs"], "");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let first = text(&first.stdout);
+    assert!(
+        !first.contains("ran: 0 limits warned of") && !first.ends_with(" 0 hazards overdue\n"),
+        "{first}"
+    );
+    let again = text(&cli.run(&["jobs"], "").stdout);
+    assert!(
+        again.starts_with("jobs ran: 0 limits warned of, 0 escalated,")
+            && again.ends_with(" 0 hazards overdue\n"),
+        "{again}"
+    );
+}
+
 #[test]
 fn an_unknown_configuration_key_stops_the_start_and_is_named() {
     let cli = Cli::new(Backend::Sqlite);
