@@ -303,39 +303,26 @@ pub fn insert_attachment(
 }
 
 /// A photo of a tip without its bytes.
-#[derive(Debug, Clone)]
-pub struct AttachmentMeta {
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::attachments)]
+pub struct AttachmentRow {
     pub id: i64,
     pub content_type: String,
     /// Its size.
     pub bytes: i64,
-    /// When the reporter added it later (from /track); `None` for a photo sent with the tip.
-    pub added_later: Option<NaiveDateTime>,
+    /// Whether the reporter added it later (from /track), at `created_at`.
+    pub added_later: bool,
+    pub created_at: NaiveDateTime,
 }
 
 /// The photos of a tip without their bytes, in the order they came.
-pub fn attachments_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<AttachmentMeta>> {
+pub fn attachments_of(conn: &mut DbConn, tip_id: TipId) -> QueryResult<Vec<AttachmentRow>> {
     use super::schema::attachments as a;
-    let rows: Vec<(i64, String, i64, bool, NaiveDateTime)> = a::table
+    a::table
         .filter(a::tip_id.eq(tip_id.0))
         .order(a::id.asc())
-        .select((
-            a::id,
-            a::content_type,
-            a::bytes,
-            a::added_later,
-            a::created_at,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, content_type, bytes, later, at)| AttachmentMeta {
-            id,
-            content_type,
-            bytes,
-            added_later: later.then_some(at),
-        })
-        .collect())
+        .select(AttachmentRow::as_select())
+        .load(conn)
 }
 
 /// One photo's bytes, if it belongs to the tip.

@@ -368,17 +368,10 @@ fn compact(text: &str) -> String {
         .collect()
 }
 
-/// Whether two tips may be about the same thing: the same enterprise, or the same place in the
-/// same sub-district (one address contains the other, at least four characters of it).
-pub fn may_be_same(
-    a: (Option<&str>, Option<&str>, &str),
-    b: (Option<&str>, Option<&str>, &str),
-) -> bool {
-    Place::new(a).may_be_same(b)
-}
-
-/// A tip's place as [`may_be_same`] compares it, made comparable once for comparing it with
-/// many (a case page compares its tip with up to a hundred candidates).
+/// A tip's place as "may be a duplicate" compares it, made comparable once for comparing it
+/// with many (a case page compares its tip with up to a hundred candidates). Two tips may be
+/// about the same thing with the same enterprise, or the same place in the same sub-district
+/// (one address contains the other, at least four characters of it).
 pub struct Place<'a> {
     enterprise: Option<String>,
     street: Option<&'a str>,
@@ -426,22 +419,19 @@ mod tests {
             Some("jiangtou"),
             "江头北路216号负一楼",
         );
-        assert!(may_be_same(a, (Some(" 某某海鲜酒楼 "), None, "别处")));
-        assert!(may_be_same(
-            a,
-            (None, Some("jiangtou"), "江头北路 216 号（负一楼）")
-        ));
-        assert!(may_be_same(a, (None, Some("jiangtou"), "江头北路216号")));
+        assert!(Place::new(a).may_be_same((Some(" 某某海鲜酒楼 "), None, "别处")));
+        assert!(Place::new(a).may_be_same((None, Some("jiangtou"), "江头北路 216 号（负一楼）")));
+        assert!(Place::new(a).may_be_same((None, Some("jiangtou"), "江头北路216号")));
         assert!(
-            !may_be_same(a, (None, Some("huli"), "江头北路216号负一楼")),
+            !Place::new(a).may_be_same((None, Some("huli"), "江头北路216号负一楼")),
             "another street"
         );
-        assert!(!may_be_same(a, (None, Some("jiangtou"), "金山路8号")));
+        assert!(!Place::new(a).may_be_same((None, Some("jiangtou"), "金山路8号")));
         assert!(
-            !may_be_same(a, (None, Some("jiangtou"), "号")),
+            !Place::new(a).may_be_same((None, Some("jiangtou"), "号")),
             "too short to tell"
         );
-        assert!(!may_be_same((Some(""), None, "x"), (Some(""), None, "y")));
+        assert!(!Place::new((Some(""), None, "x")).may_be_same((Some(""), None, "y")));
     }
     use super::*;
     use crate::domain::catalog::tests::small;

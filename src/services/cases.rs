@@ -578,7 +578,7 @@ impl Services {
                 id: a.id,
                 content_type: a.content_type,
                 bytes: a.bytes,
-                added_later: a.added_later,
+                added_later: a.added_later.then_some(a.created_at),
             })
             .collect();
         let explanations = self.explanations(conn, Owner::Tip(tip.id.0))?;
