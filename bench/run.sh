@@ -6,8 +6,9 @@
 #
 #   bench/run.sh            # 10 s a route, 2 threads, 32 connections, 10 minutes of mixed load
 #   DURATION=30s MIXED=180s bench/run.sh
-#   FEATURES=mimalloc bench/run.sh   # the same with mimalloc as the allocator
-#   BIN=/tmp/tipline-mimalloc FEATURES=mimalloc bench/run.sh   # a binary built before
+#   SYSTEM_ALLOC=1 bench/run.sh      # the same built with the system allocator (the default
+#                                    # build's is mimalloc; this one is --no-default-features)
+#   BIN=/tmp/tipline-system SYSTEM_ALLOC=1 bench/run.sh   # a binary built before (and its label)
 #   HELLO=/tmp/bench-hello BIN=… bench/run.sh   # and the ceiling's too (nothing is built)
 #   KEEP=/tmp/s1m bench/run.sh       # keep (and reuse) the million-tip SQLite database there
 #   STAFF_TIPS=100000 BACKENDS=sqlite bench/run.sh   # passed on to bench/staff.sh
@@ -27,13 +28,15 @@ THREADS=${THREADS:-2}
 PG=${TIPLINE_BENCH_PG:-postgres://postgres@127.0.0.1:5432/test}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 
-FEATURES=${FEATURES:-}
+SYSTEM_ALLOC=${SYSTEM_ALLOC:-}
+ALLOCATOR=mimalloc; FLAGS=()
+if [ -n "$SYSTEM_ALLOC" ]; then ALLOCATOR=system; FLAGS=(--no-default-features); fi
 if [ -n "${BIN:-}" ]; then
   # A binary built before (e.g. kept aside per allocator): only the ceiling is built here,
   # unless HELLO names one built before too.
   [ -n "${HELLO:-}" ] || cargo build --release --example bench-hello
 else
-  cargo build --release --bin tipline --example bench-hello ${FEATURES:+--features "$FEATURES"}
+  cargo build --release --bin tipline --example bench-hello "${FLAGS[@]}"
   BIN=${CARGO_TARGET_DIR:-target}/release/tipline
 fi
 HELLO=${HELLO:-${CARGO_TARGET_DIR:-target}/release/examples/bench-hello}
@@ -196,7 +199,7 @@ mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
   echo "- tips stored during the SQLite run: $tips_sqlite; PostgreSQL: $pg_note; staff workspace: $STAFF_TIPS seeded tips (bench/staff.sh)"
   echo "- load average when the run ended: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared with other builds)"
   echo
-  echo "- allocator: ${FEATURES:-system}; command: \`${FEATURES:+FEATURES=$FEATURES }DURATION=$DURATION MIXED=$MIXED STAFF_TIPS=$STAFF_TIPS bash bench/run.sh\`"
+  echo "- allocator: $ALLOCATOR; command: \`${SYSTEM_ALLOC:+SYSTEM_ALLOC=1 }DURATION=$DURATION MIXED=$MIXED STAFF_TIPS=$STAFF_TIPS bash bench/run.sh\`"
   echo
   echo "| route | req/s | of the ceiling | p50 ms | p99 ms | max ms | errors | non-2xx |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

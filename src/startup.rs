@@ -15,16 +15,24 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Bounds the system allocator before any thread starts (`main` calls it first).
+/// Sets up the allocators before any thread starts (`main` calls it first).
 ///
-/// glibc gives each thread that allocates while another holds an arena an arena of its own, up
-/// to eight a core, and keeps what each arena once held: under ten minutes of mixed load on a
-/// million-tip database (bench/mixed.sh) twelve arenas held 10–22 MB each, 245 MB resident after
-/// two minutes; with two arenas the same load left 125 MB, at the same throughput
-/// (BENCHMARKS.md). One arena a core, at least two, keeps the request workers from queueing
-/// on one lock. Nothing to do with another allocator (the `mimalloc` feature) or libc.
-pub fn bound_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
+/// Rust's allocations go to mimalloc (the default Cargo feature `mimalloc`), told to hand freed
+/// memory back to the system at once and to commit its arenas as they are used rather than
+/// whole: on a million-tip database, a minute of mixed load (bench/mixed.sh) ended at 117 MB
+/// resident (146 MB with glibc, 188–288 MB with mimalloc's defaults), and the case page served
+/// 2,548 requests a second against glibc's 1,920 (BENCHMARKS.md, "The allocator").
+///
+/// The C libraries (SQLite, libpq) allocate through glibc, which gives each thread that
+/// allocates while another holds an arena an arena of its own, up to eight a core, and keeps
+/// what each arena once held: under ten minutes of mixed load twelve arenas held 10–22 MB each.
+/// One arena a core, at least two, keeps the threads from queueing on one lock.
+pub fn tune_allocators() {
+    // On Linux `main.rs` has done this already, before the first allocation (see there); once
+    // more changes nothing.
+    #[cfg(feature = "mimalloc")]
+    tune_mimalloc();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let arenas = i32::try_from(cores.clamp(2, 64)).unwrap_or(2);
@@ -36,11 +44,67 @@ pub fn bound_allocator() {
     }
 }
 
-/// Hands memory the allocator holds free back to the system (every minute, from the server's
-/// housekeeping tick): what a burst of large pages or query results left behind does not stay
-/// resident for the life of the process.
+/// Sets mimalloc's options (`tune_allocators` says which and why). To count, they must be set
+/// before the first allocation reserves mimalloc's first arena.
+#[cfg(feature = "mimalloc")]
+pub fn tune_mimalloc() {
+    mimalloc_options::set();
+}
+
+/// mimalloc's options, by their numbers in `mi_option_e` of mimalloc 3 (`include/mimalloc.h`
+/// of the version libmimalloc-sys 0.1.49 builds, pinned in Cargo.toml; the crate names only
+/// mimalloc 2's options). The test below reads each one's default first, which tells a
+/// renumbered option apart.
+#[cfg(feature = "mimalloc")]
+mod mimalloc_options {
+    use libmimalloc_sys::{mi_option_set, mi_option_t};
+
+    /// Commit a whole arena when it is reserved (2: on systems that overcommit, as Linux).
+    pub const ARENA_EAGER_COMMIT: mi_option_t = 4;
+    /// How long freed memory stays before it is purged, in milliseconds (1,000).
+    pub const PURGE_DELAY: mi_option_t = 15;
+
+    pub fn set() {
+        // SAFETY: both only write mimalloc's option table, which takes these values at any time.
+        unsafe {
+            mi_option_set(ARENA_EAGER_COMMIT, 0);
+            mi_option_set(PURGE_DELAY, 0);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use libmimalloc_sys::mi_option_get;
+
+        /// An option's value now.
+        fn get(option: mi_option_t) -> std::ffi::c_long {
+            // SAFETY: reads mimalloc's option table.
+            unsafe { mi_option_get(option) }
+        }
+
+        #[test]
+        fn the_numbers_name_the_options_meant_and_the_values_take() {
+            // mimalloc 3's defaults: arena_eager_commit 2, purge_delay 1,000 ms. Another
+            // option under either number would show another default.
+            if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
+                assert_eq!(get(ARENA_EAGER_COMMIT), 2);
+            }
+            if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+                assert_eq!(get(PURGE_DELAY), 1000);
+            }
+            set();
+            assert_eq!([get(ARENA_EAGER_COMMIT), get(PURGE_DELAY)], [0, 0]);
+        }
+    }
+}
+
+/// Hands memory glibc holds free back to the system (every minute, from the server's
+/// housekeeping tick): what a burst of the C libraries' allocations (or of every allocation, in
+/// a build with the system allocator) left behind does not stay resident for the life of the
+/// process. mimalloc hands its own back as it frees (`tune_allocators`).
 pub fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu", not(feature = "mimalloc")))]
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of the allocator's heaps to the system.
     unsafe {
         libc::malloc_trim(0);

@@ -378,18 +378,6 @@ pub fn unread_from_reporter(
         .load(conn)
 }
 
-/// Whether a reporter's message to one tip is still unread by the unit: the case page's
-/// question, in one statement both backends keep prepared.
-pub fn unread_by(conn: &mut DbConn, tip_id: TipId, unit: &str) -> QueryResult<bool> {
-    let newer = messages::table
-        .filter(messages::tip_id.eq(tip_id.0))
-        .filter(unread_message(unit.to_owned()))
-        .select(messages::id)
-        .first::<i64>(conn)
-        .optional()?;
-    Ok(newer.is_some())
-}
-
 /// A reporter's message the unit has not read: the unit never opened the case, or last opened
 /// it before the message came (the one rule for the queue's counts and the case page).
 #[diesel::dsl::auto_type]
@@ -419,6 +407,65 @@ pub fn find_with_role(
         .select((TipRow::as_select(), tip_units::role.nullable()))
         .first(conn)
         .optional()
+}
+
+/// What a case page reads first, in one statement: the tip, its case file, the role `unit`
+/// holds in it (`None`: not attached, or no unit given), whether a reporter's message to it is
+/// still unread by `reader`, and its public exposure if it has one.
+pub struct CaseRead {
+    pub tip: TipRow,
+    pub file: CaseFileRow,
+    pub role: Option<String>,
+    pub unread: bool,
+    pub exposure: Option<super::exposures::ExposureRow>,
+}
+
+/// The case page's first read (`CaseRead`) by case number.
+pub fn open(
+    conn: &mut DbConn,
+    case_number: &str,
+    unit: Option<&str>,
+    reader: &str,
+) -> QueryResult<Option<CaseRead>> {
+    use super::exposures::ExposureRow;
+    use super::schema::exposures;
+    let unread = exists(
+        messages::table
+            .filter(messages::tip_id.eq(tips::id))
+            .filter(unread_message(reader.to_owned())),
+    );
+    type Row = (
+        TipRow,
+        CaseFileRow,
+        Option<String>,
+        bool,
+        Option<ExposureRow>,
+    );
+    let row: Option<Row> = tips::table
+        .inner_join(case_files::table)
+        .left_join(
+            tip_units::table.on(tip_units::tip_id
+                .eq(tips::id)
+                .and(tip_units::unit.nullable().eq(unit.map(str::to_owned)))),
+        )
+        .left_join(exposures::table)
+        .filter(tips::case_number.eq(case_number))
+        .select((
+            TipRow::as_select(),
+            CaseFileRow::as_select(),
+            tip_units::role.nullable(),
+            unread,
+            Option::<ExposureRow>::as_select(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(tip, file, role, unread, exposure)| CaseRead {
+        tip,
+        file,
+        role,
+        unread,
+        exposure,
+    }))
 }
 
 /// The statuses a case ends in (closed, not taken up, found untrue, a duplicate).

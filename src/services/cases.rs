@@ -35,6 +35,19 @@ fn reader(staff: &Staff) -> String {
     staff.scope().unwrap_or_else(|| "district".to_owned())
 }
 
+/// Whether a staff member's unit leads a case, given the role it holds there (`None`: none):
+/// `NotFound` for a unit not attached, `false` for staff without a unit (they see every case).
+fn leads(staff: &Staff, case_number: &str, role: Option<&str>) -> ServiceResult<bool> {
+    match (staff.scope(), role) {
+        (None, _) => Ok(false),
+        (Some(_), Some(role)) => Ok(role == "lead"),
+        (Some(_), None) => {
+            tracing::info!(user = %staff.username, case = case_number, "case of another unit asked for");
+            Err(ServiceError::NotFound)
+        }
+    }
+}
+
 /// An action as staff send it (JSON or a form); which fields count depends on the action.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -437,14 +450,9 @@ impl Services {
             let tip = tips::find_by_case_number(conn, case_number)?;
             return Ok((tip.ok_or(ServiceError::NotFound)?, false));
         };
-        match cases::find_with_role(conn, case_number, &unit)? {
-            None => Err(ServiceError::NotFound),
-            Some((tip, Some(role))) => Ok((tip, role == "lead")),
-            Some((_, None)) => {
-                tracing::info!(user = %staff.username, case = case_number, "case of another unit asked for");
-                Err(ServiceError::NotFound)
-            }
-        }
+        let (tip, role) =
+            cases::find_with_role(conn, case_number, &unit)?.ok_or(ServiceError::NotFound)?;
+        Ok((tip, leads(staff, case_number, role.as_deref())?))
     }
 
     /// A page of the queue: the tips, how many match, and where the next page starts (when
@@ -524,21 +532,28 @@ impl Services {
 
     /// One case; opening it marks the reporter's messages read for the staff member's unit.
     pub fn case(&self, staff: &Staff, case_number: &str) -> ServiceResult<CaseView> {
+        if !staff.may(Permission::ReadCases) {
+            return Err(ServiceError::Forbidden);
+        }
         let mut conn = self.db.read()?;
-        let (tip, lead) = self.visible(&mut conn, staff, case_number)?;
+        let unit = reader(staff);
+        let read = cases::open(&mut conn, case_number, staff.scope().as_deref(), &unit)?
+            .ok_or(ServiceError::NotFound)?;
+        let lead = leads(staff, case_number, read.role.as_deref())?;
         // A durable write only when there is something to mark read: with no reporter message
         // unread, the marker would change no count (a later message is unread either way).
-        let unit = reader(staff);
-        if cases::unread_by(&mut conn, tip.id, &unit)? {
+        if read.unread {
             drop(conn);
-            let (id, now) = (tip.id, self.now());
+            let (id, now) = (read.tip.id, self.now());
             self.db
                 .write(|c| -> ServiceResult<()> { Ok(cases::mark_read(c, id, &unit, now)?) })?;
             conn = self.db.read()?;
         }
-        self.view(&mut conn, staff, tip, lead)
+        let exposure = read.exposure.map(ExposureView::from);
+        self.view_of(&mut conn, staff, (read.tip, read.file, exposure), lead)
     }
 
+    /// The case page's view of a tip (its file and exposure read here).
     pub(super) fn view(
         &self,
         conn: &mut DbConn,
@@ -547,6 +562,18 @@ impl Services {
         lead: bool,
     ) -> ServiceResult<CaseView> {
         let file = cases::get(conn, tip.id)?;
+        let exposure = crate::db::exposures::for_tip(conn, tip.id)?.map(ExposureView::from);
+        self.view_of(conn, staff, (tip, file, exposure), lead)
+    }
+
+    /// The case page's view of a tip whose file and exposure were read already.
+    fn view_of(
+        &self,
+        conn: &mut DbConn,
+        staff: &Staff,
+        (tip, file, exposure): (TipRow, CaseFileRow, Option<ExposureView>),
+        lead: bool,
+    ) -> ServiceResult<CaseView> {
         let deadlines = deadlines_of(&file);
         let status = tip.status;
         let actor = Actor {
@@ -554,7 +581,6 @@ impl Services {
             lead_unit: lead,
         };
         let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
-        let exposure = crate::db::exposures::for_tip(conn, tip.id)?.map(ExposureView::from);
         let co_departments = tips::units_of(conn, tip.id)?
             .into_iter()
             .filter(|(_, role)| role == "co_department")
