@@ -411,14 +411,35 @@ pub fn find_with_role(
 
 /// What a case page reads first, in one statement: the tip, its case file, the role `unit`
 /// holds in it (`None`: not attached, or no unit given), whether a reporter's message to it is
-/// still unread by `reader`, and its public exposure if it has one.
+/// still unread by `reader`, its public exposure, and which of the other things a case may have
+/// it has, so that the page reads only those.
 pub struct CaseRead {
     pub tip: TipRow,
     pub file: CaseFileRow,
     pub role: Option<String>,
     pub unread: bool,
     pub exposure: Option<super::exposures::ExposureRow>,
+    pub has: CaseHas,
 }
+
+/// Which of the things a case may have it has (a fresh case has none of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseHas {
+    pub rewards: bool,
+    pub messages: bool,
+    pub attachments: bool,
+    pub explanations: bool,
+    /// A listing for supervision in force.
+    pub listing: bool,
+    /// Cases marked as duplicates of this one.
+    pub duplicates: bool,
+    /// A hazard made of it.
+    pub hazard: bool,
+    /// A link to an enterprise's record.
+    pub enterprise: bool,
+}
+
+diesel::alias!(case_files as duplicate_files: DuplicateFiles);
 
 /// The case page's first read (`CaseRead`) by case number.
 pub fn open(
@@ -428,18 +449,29 @@ pub fn open(
     reader: &str,
 ) -> QueryResult<Option<CaseRead>> {
     use super::exposures::ExposureRow;
-    use super::schema::exposures;
+    use super::schema::{
+        attachments, explanations, exposures, hazards, listed_supervisions, rewards,
+    };
     let unread = exists(
         messages::table
             .filter(messages::tip_id.eq(tips::id))
             .filter(unread_message(reader.to_owned())),
     );
+    // One flat tuple: diesel does not read rows (`as_select`) inside nested ones.
     type Row = (
         TipRow,
         CaseFileRow,
         Option<String>,
         bool,
         Option<ExposureRow>,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
+        bool,
     );
     let row: Option<Row> = tips::table
         .inner_join(case_files::table)
@@ -448,7 +480,7 @@ pub fn open(
                 .eq(tips::id)
                 .and(tip_units::unit.nullable().eq(unit.map(str::to_owned)))),
         )
-        .left_join(exposures::table)
+        .left_join(exposures::table.on(exposures::tip_id.eq(tips::id)))
         .filter(tips::case_number.eq(case_number))
         .select((
             TipRow::as_select(),
@@ -456,15 +488,49 @@ pub fn open(
             tip_units::role.nullable(),
             unread,
             Option::<ExposureRow>::as_select(),
+            exists(rewards::table.filter(rewards::tip_id.eq(tips::id))),
+            exists(messages::table.filter(messages::tip_id.eq(tips::id))),
+            exists(attachments::table.filter(attachments::tip_id.eq(tips::id))),
+            exists(explanations::table.filter(explanations::tip_id.eq(tips::id.nullable()))),
+            exists(
+                listed_supervisions::table
+                    .filter(listed_supervisions::tip_id.eq(tips::id.nullable()))
+                    .filter(listed_supervisions::lifted_at.is_null()),
+            ),
+            exists(
+                duplicate_files.filter(
+                    duplicate_files
+                        .field(case_files::duplicate_of)
+                        .eq(tips::case_number.nullable()),
+                ),
+            ),
+            exists(hazards::table.filter(hazards::tip_id.eq(tips::id.nullable()))),
+            tips::enterprise_id.is_not_null(),
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(tip, file, role, unread, exposure)| CaseRead {
-        tip,
-        file,
-        role,
-        unread,
-        exposure,
+    Ok(row.map(|row| {
+        let (tip, file, role, unread, exposure, rewards, messages) =
+            (row.0, row.1, row.2, row.3, row.4, row.5, row.6);
+        let (attachments, explanations, listing, duplicates, hazard, enterprise) =
+            (row.7, row.8, row.9, row.10, row.11, row.12);
+        CaseRead {
+            tip,
+            file,
+            role,
+            unread,
+            exposure,
+            has: CaseHas {
+                rewards,
+                messages,
+                attachments,
+                explanations,
+                listing,
+                duplicates,
+                hazard,
+                enterprise,
+            },
+        }
     }))
 }
 

@@ -35,6 +35,15 @@ fn reader(staff: &Staff) -> String {
     staff.scope().unwrap_or_else(|| "district".to_owned())
 }
 
+/// What `read` reads when `present` says there is something to read; nothing (empty, `None`)
+/// without a statement when not.
+fn when<T: Default>(
+    present: bool,
+    read: impl FnOnce() -> diesel::QueryResult<T>,
+) -> diesel::QueryResult<T> {
+    if present { read() } else { Ok(T::default()) }
+}
+
 /// Whether a staff member's unit leads a case, given the role it holds there (`None`: none):
 /// `NotFound` for a unit not attached, `false` for staff without a unit (they see every case).
 fn leads(staff: &Staff, case_number: &str, role: Option<&str>) -> ServiceResult<bool> {
@@ -549,11 +558,11 @@ impl Services {
                 .write(|c| -> ServiceResult<()> { Ok(cases::mark_read(c, id, &unit, now)?) })?;
             conn = self.db.read()?;
         }
-        let exposure = read.exposure.map(ExposureView::from);
-        self.view_of(&mut conn, staff, (read.tip, read.file, exposure), lead)
+        self.view_of(&mut conn, staff, read, lead)
     }
 
-    /// The case page's view of a tip (its file and exposure read here).
+    /// The case page's view of a tip (after an action on it: the rest is read here, in the
+    /// caller's transaction).
     pub(super) fn view(
         &self,
         conn: &mut DbConn,
@@ -561,26 +570,35 @@ impl Services {
         tip: TipRow,
         lead: bool,
     ) -> ServiceResult<CaseView> {
-        let file = cases::get(conn, tip.id)?;
-        let exposure = crate::db::exposures::for_tip(conn, tip.id)?.map(ExposureView::from);
-        self.view_of(conn, staff, (tip, file, exposure), lead)
+        let read = cases::open(conn, &tip.case_number, None, &reader(staff))?
+            .ok_or(ServiceError::NotFound)?;
+        self.view_of(conn, staff, cases::CaseRead { tip, ..read }, lead)
     }
 
-    /// The case page's view of a tip whose file and exposure were read already.
+    /// The case page's view of a case whose first read is done: the rest is read only where
+    /// that read found something (`CaseHas`).
     fn view_of(
         &self,
         conn: &mut DbConn,
         staff: &Staff,
-        (tip, file, exposure): (TipRow, CaseFileRow, Option<ExposureView>),
+        read: cases::CaseRead,
         lead: bool,
     ) -> ServiceResult<CaseView> {
+        let cases::CaseRead {
+            tip,
+            file,
+            exposure,
+            has,
+            ..
+        } = read;
+        let exposure = exposure.map(ExposureView::from);
         let deadlines = deadlines_of(&file);
         let status = tip.status;
         let actor = Actor {
             role: staff.role,
             lead_unit: lead,
         };
-        let rewards = crate::db::rewards::of_tip(conn, tip.id)?;
+        let rewards = when(has.rewards, || crate::db::rewards::of_tip(conn, tip.id))?;
         let co_departments = tips::units_of(conn, tip.id)?
             .into_iter()
             .filter(|(_, role)| role == "co_department")
@@ -590,15 +608,18 @@ impl Services {
             .into_iter()
             .map(HistoryItem::from)
             .collect();
-        let messages = tips::messages_of(conn, tip.id)?
+        let messages = when(has.messages, || tips::messages_of(conn, tip.id))?
             .into_iter()
             .map(CaseMessage::from)
             .collect();
-        let duplicates = cases::duplicates_of(conn, &tip.case_number)?;
+        let duplicates = when(has.duplicates, || {
+            cases::duplicates_of(conn, &tip.case_number)
+        })?;
         let suggested_duplicates =
             self.suggested_duplicates(conn, staff, &tip, &file, &duplicates)?;
-        let (linked_enterprise, enterprise_matches) = self.tip_enterprise(conn, &tip)?;
-        let attachments = tips::attachments_of(conn, tip.id)?
+        let (linked_enterprise, enterprise_matches) =
+            self.tip_enterprise(conn, &tip, has.enterprise)?;
+        let attachments = when(has.attachments, || tips::attachments_of(conn, tip.id))?
             .into_iter()
             .map(|a| AttachmentInfo {
                 id: a.id,
@@ -607,7 +628,10 @@ impl Services {
                 added_later: a.added_later.then_some(a.created_at),
             })
             .collect();
-        let explanations = self.explanations(conn, Owner::Tip(tip.id.0))?;
+        let explanations = match has.explanations {
+            true => self.explanations(conn, Owner::Tip(tip.id.0))?,
+            false => Vec::new(),
+        };
         let missed = self.missed_limits(&tip, &file);
         let unexplained = missed
             .iter()
@@ -622,14 +646,17 @@ impl Services {
             .rev()
             .find(|e| e.limit == Limit::Rectification && e.decision != Some(Decision::Returned))
             .map(|e| e.text.clone());
-        let hazard = crate::db::hazards::for_tip(conn, tip.id)?
+        let hazard = when(has.hazard, || crate::db::hazards::for_tip(conn, tip.id))?
             .filter(|h| self.hazard_in_reach(staff, h))
             .map(|h| CaseHazard {
                 id: h.id,
                 number: h.number,
                 supervised: h.supervised,
             });
-        let listed_supervision = self.listing(conn, Listed::Tip(tip.id.0))?;
+        let listed_supervision = match has.listing {
+            true => self.listing(conn, Listed::Tip(tip.id.0))?,
+            false => None,
+        };
         let facts = workflow::Facts {
             listed: listed_supervision.is_some(),
         };

@@ -469,14 +469,15 @@ impl Services {
         })
     }
 
-    /// The enterprise a tip is linked to, and when none is, the records its free-text business
-    /// may be (for staff to confirm).
+    /// The enterprise a tip is linked to (`linked`: it is), and when none is, the records its
+    /// free-text business may be (for staff to confirm).
     pub(super) fn tip_enterprise(
         &self,
         conn: &mut DbConn,
         tip: &crate::db::tips::TipRow,
+        linked: bool,
     ) -> ServiceResult<(Option<EnterpriseRef>, Vec<EnterpriseRef>)> {
-        if let Some(linked) = enterprises::of_tip(conn, tip.id)? {
+        if linked && let Some(linked) = enterprises::of_tip(conn, tip.id)? {
             return Ok((Some(EnterpriseRef::from(&linked)), Vec::new()));
         }
         let text = tip.enterprise.as_deref().unwrap_or_default().trim();
