@@ -29,8 +29,8 @@ PG=${TIPLINE_BENCH_PG:-postgres://postgres@127.0.0.1:5432/test}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
 
 SYSTEM_ALLOC=${SYSTEM_ALLOC:-}
-ALLOCATOR=mimalloc; FLAGS=()
-if [ -n "$SYSTEM_ALLOC" ]; then ALLOCATOR=system; FLAGS=(--no-default-features); fi
+ALLOCATOR=mimalloc; FLAGS=(); ASKED=""
+if [ "$SYSTEM_ALLOC" = 1 ]; then ALLOCATOR=system; FLAGS=(--no-default-features); ASKED="SYSTEM_ALLOC=1 "; fi
 if [ -n "${BIN:-}" ]; then
   # A binary built before (e.g. kept aside per allocator): only the ceiling is built here,
   # unless HELLO names one built before too.
@@ -199,7 +199,7 @@ mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
   echo "- tips stored during the SQLite run: $tips_sqlite; PostgreSQL: $pg_note; staff workspace: $STAFF_TIPS seeded tips (bench/staff.sh)"
   echo "- load average when the run ended: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared with other builds)"
   echo
-  echo "- allocator: $ALLOCATOR; command: \`${SYSTEM_ALLOC:+SYSTEM_ALLOC=1 }DURATION=$DURATION MIXED=$MIXED STAFF_TIPS=$STAFF_TIPS bash bench/run.sh\`"
+  echo "- allocator: $ALLOCATOR; command: \`${ASKED}DURATION=$DURATION MIXED=$MIXED STAFF_TIPS=$STAFF_TIPS bash bench/run.sh\`"
   echo
   echo "| route | req/s | of the ceiling | p50 ms | p99 ms | max ms | errors | non-2xx |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"

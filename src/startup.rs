@@ -21,7 +21,9 @@ use std::time::Duration;
 /// memory back to the system at once and to commit its arenas as they are used rather than
 /// whole: on a million-tip database, a minute of mixed load (bench/mixed.sh) ended at 117 MB
 /// resident (146 MB with glibc, 188–288 MB with mimalloc's defaults), and the case page served
-/// 2,548 requests a second against glibc's 1,920 (BENCHMARKS.md, "The allocator").
+/// 2,548 requests a second against glibc's 1,920 (BENCHMARKS.md, "The allocator"). An
+/// operator who sets either option in the environment (`MIMALLOC_ARENA_EAGER_COMMIT`,
+/// `MIMALLOC_PURGE_DELAY`) keeps that value.
 ///
 /// The C libraries (SQLite, libpq) allocate through glibc, which gives each thread that
 /// allocates while another holds an arena an arena of its own, up to eight a core, and keeps
@@ -64,11 +66,38 @@ mod mimalloc_options {
     /// How long freed memory stays before it is purged, in milliseconds (1,000).
     pub const PURGE_DELAY: mi_option_t = 15;
 
+    /// Each option, the value set here, and the environment variables (current and older
+    /// name) by which mimalloc lets an operator choose it instead.
+    const OURS: [(mi_option_t, std::ffi::c_long, [&std::ffi::CStr; 2]); 2] = [
+        (
+            ARENA_EAGER_COMMIT,
+            0,
+            [
+                c"MIMALLOC_ARENA_EAGER_COMMIT",
+                c"MIMALLOC_EAGER_REGION_COMMIT",
+            ],
+        ),
+        (
+            PURGE_DELAY,
+            0,
+            [c"MIMALLOC_PURGE_DELAY", c"MIMALLOC_RESET_DELAY"],
+        ),
+    ];
+
+    /// Sets each option unless the environment chose it (mimalloc has read the environment by
+    /// now, and a value set here would win over it). Allocates nothing: it runs before the
+    /// first allocation.
     pub fn set() {
-        // SAFETY: both only write mimalloc's option table, which takes these values at any time.
-        unsafe {
-            mi_option_set(ARENA_EAGER_COMMIT, 0);
-            mi_option_set(PURGE_DELAY, 0);
+        for (option, value, names) in OURS {
+            // SAFETY: getenv reads the environment with a NUL-terminated name; nothing changes
+            // the environment while constructors or `main`'s first line run.
+            let chosen = names
+                .iter()
+                .any(|n| !unsafe { libc::getenv(n.as_ptr()) }.is_null());
+            if !chosen {
+                // SAFETY: only writes mimalloc's option table, which takes a value at any time.
+                unsafe { mi_option_set(option, value) };
+            }
         }
     }
 
@@ -86,13 +115,17 @@ mod mimalloc_options {
         #[test]
         fn the_numbers_name_the_options_meant_and_the_values_take() {
             // mimalloc 3's defaults: arena_eager_commit 2, purge_delay 1,000 ms. Another
-            // option under either number would show another default.
-            if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
-                assert_eq!(get(ARENA_EAGER_COMMIT), 2);
+            // option under either number would show another default. (Run with neither
+            // option in the environment, as the test suite is.)
+            let chosen = |names: [&std::ffi::CStr; 2]| {
+                names
+                    .iter()
+                    .any(|n| std::env::var_os(n.to_str().unwrap()).is_some())
+            };
+            for (_, _, names) in OURS {
+                assert!(!chosen(names), "{names:?} set in the environment");
             }
-            if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-                assert_eq!(get(PURGE_DELAY), 1000);
-            }
+            assert_eq!([get(ARENA_EAGER_COMMIT), get(PURGE_DELAY)], [2, 1000]);
             set();
             assert_eq!([get(ARENA_EAGER_COMMIT), get(PURGE_DELAY)], [0, 0]);
         }
