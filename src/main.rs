@@ -20,7 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// mimalloc's options take effect only if set before its first arena is reserved, at the first
 /// allocation, which Rust's runtime makes before `main` (the main thread's name): so the loader
 /// runs this first, with the program's other constructors. Set from `main` instead, the same
-/// minute of mixed load ended at 154 MB resident instead of 117 (BENCHMARKS.md).
+/// minute of mixed load ended at 154 MB resident instead of 104 (BENCHMARKS.md).
 #[cfg(all(feature = "mimalloc", target_os = "linux"))]
 #[used]
 #[unsafe(link_section = ".init_array")]

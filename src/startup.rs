@@ -19,9 +19,9 @@ use std::time::Duration;
 ///
 /// Rust's allocations go to mimalloc (the default Cargo feature `mimalloc`), told to hand freed
 /// memory back to the system at once and to commit its arenas as they are used rather than
-/// whole: on a million-tip database, a minute of mixed load (bench/mixed.sh) ended at 117 MB
+/// whole: on a million-tip database, a minute of mixed load (bench/mixed.sh) ended at 104 MB
 /// resident (146 MB with glibc, 188–288 MB with mimalloc's defaults), and the case page served
-/// 2,548 requests a second against glibc's 1,920 (BENCHMARKS.md, "The allocator"). An
+/// 2,343 requests a second against glibc's 1,706 (BENCHMARKS.md, "The allocator"). An
 /// operator who sets either option in the environment (`MIMALLOC_ARENA_EAGER_COMMIT`,
 /// `MIMALLOC_PURGE_DELAY`) keeps that value.
 ///
@@ -84,17 +84,21 @@ mod mimalloc_options {
         ),
     ];
 
+    /// Whether the environment chooses an option under either of its names. Allocates
+    /// nothing: it runs before the first allocation.
+    fn chosen(names: &[&std::ffi::CStr; 2]) -> bool {
+        // SAFETY: getenv reads the environment with a NUL-terminated name; nothing changes the
+        // environment while constructors or `main`'s first line run.
+        names
+            .iter()
+            .any(|n| !unsafe { libc::getenv(n.as_ptr()) }.is_null())
+    }
+
     /// Sets each option unless the environment chose it (mimalloc has read the environment by
-    /// now, and a value set here would win over it). Allocates nothing: it runs before the
-    /// first allocation.
+    /// now, and a value set here would win over it).
     pub fn set() {
         for (option, value, names) in OURS {
-            // SAFETY: getenv reads the environment with a NUL-terminated name; nothing changes
-            // the environment while constructors or `main`'s first line run.
-            let chosen = names
-                .iter()
-                .any(|n| !unsafe { libc::getenv(n.as_ptr()) }.is_null());
-            if !chosen {
+            if !chosen(&names) {
                 // SAFETY: only writes mimalloc's option table, which takes a value at any time.
                 unsafe { mi_option_set(option, value) };
             }
@@ -117,13 +121,8 @@ mod mimalloc_options {
             // mimalloc 3's defaults: arena_eager_commit 2, purge_delay 1,000 ms. Another
             // option under either number would show another default. (Run with neither
             // option in the environment, as the test suite is.)
-            let chosen = |names: [&std::ffi::CStr; 2]| {
-                names
-                    .iter()
-                    .any(|n| std::env::var_os(n.to_str().unwrap()).is_some())
-            };
             for (_, _, names) in OURS {
-                assert!(!chosen(names), "{names:?} set in the environment");
+                assert!(!chosen(&names), "{names:?} set in the environment");
             }
             assert_eq!([get(ARENA_EAGER_COMMIT), get(PURGE_DELAY)], [2, 1000]);
             set();

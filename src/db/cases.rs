@@ -509,12 +509,22 @@ pub fn open(
         ))
         .first(conn)
         .optional()?;
-    Ok(row.map(|row| {
-        let (tip, file, role, unread, exposure, rewards, messages) =
-            (row.0, row.1, row.2, row.3, row.4, row.5, row.6);
-        let (attachments, explanations, listing, duplicates, hazard, enterprise) =
-            (row.7, row.8, row.9, row.10, row.11, row.12);
-        CaseRead {
+    Ok(row.map(
+        |(
+            tip,
+            file,
+            role,
+            unread,
+            exposure,
+            rewards,
+            messages,
+            attachments,
+            explanations,
+            listing,
+            duplicates,
+            hazard,
+            enterprise,
+        )| CaseRead {
             tip,
             file,
             role,
@@ -530,8 +540,8 @@ pub fn open(
                 hazard,
                 enterprise,
             },
-        }
-    }))
+        },
+    ))
 }
 
 /// The statuses a case ends in (closed, not taken up, found untrue, a duplicate).

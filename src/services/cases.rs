@@ -37,10 +37,7 @@ fn reader(staff: &Staff) -> String {
 
 /// What `read` reads when `present` says there is something to read; nothing (empty, `None`)
 /// without a statement when not.
-fn when<T: Default>(
-    present: bool,
-    read: impl FnOnce() -> diesel::QueryResult<T>,
-) -> diesel::QueryResult<T> {
+fn when<T: Default, E>(present: bool, read: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     if present { read() } else { Ok(T::default()) }
 }
 
@@ -628,10 +625,9 @@ impl Services {
                 added_later: a.added_later.then_some(a.created_at),
             })
             .collect();
-        let explanations = match has.explanations {
-            true => self.explanations(conn, Owner::Tip(tip.id.0))?,
-            false => Vec::new(),
-        };
+        let explanations = when(has.explanations, || {
+            self.explanations(conn, Owner::Tip(tip.id.0))
+        })?;
         let missed = self.missed_limits(&tip, &file);
         let unexplained = missed
             .iter()
@@ -653,10 +649,7 @@ impl Services {
                 number: h.number,
                 supervised: h.supervised,
             });
-        let listed_supervision = match has.listing {
-            true => self.listing(conn, Listed::Tip(tip.id.0))?,
-            false => None,
-        };
+        let listed_supervision = when(has.listing, || self.listing(conn, Listed::Tip(tip.id.0)))?;
         let facts = workflow::Facts {
             listed: listed_supervision.is_some(),
         };
