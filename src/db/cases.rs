@@ -473,7 +473,7 @@ pub fn open(
         bool,
         bool,
     );
-    let row: Option<Row> = tips::table
+    let row: Option<Row> = super::natively!(conn, |c| tips::table
         .inner_join(case_files::table)
         .left_join(
             tip_units::table.on(tip_units::tip_id
@@ -507,8 +507,8 @@ pub fn open(
             exists(hazards::table.filter(hazards::tip_id.eq(tips::id.nullable()))),
             tips::enterprise_id.is_not_null(),
         ))
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     Ok(row.map(
         |(
             tip,
@@ -568,6 +568,22 @@ where
     })
 }
 
+/// [`still_open`] with a type of its own (a `<>` for each of the four final statuses), for a
+/// read run natively: a native connection finds its prepared statement by that type.
+#[diesel::dsl::auto_type]
+fn open_status() -> _ {
+    let status = tips::status;
+    let a: &'static str = Status::Rejected.as_str();
+    let b: &'static str = Status::Unsubstantiated.as_str();
+    let c: &'static str = Status::Duplicate.as_str();
+    let d: &'static str = Status::Closed.as_str();
+    status
+        .ne(a)
+        .and(status.ne(b))
+        .and(status.ne(c))
+        .and(status.ne(d))
+}
+
 /// Whether a unit is attached to a tip (lead or co-handler).
 pub fn unit_attached(conn: &mut DbConn, tip_id: TipId, unit: &str) -> QueryResult<Option<String>> {
     tip_units::table
@@ -610,10 +626,10 @@ pub fn duplicate_candidates(
     // `tip_units_enterprise`): walking the place's tips and asking whether the unit holds each
     // read seven tips a match for one of seven departments, and was half of a case page's time.
     macro_rules! newest_at {
-        ($base:expr, $place:expr, $at:expr, $id:expr, $value:expr) => {
+        ($conn:expr, $base:expr, $place:expr, $at:expr, $id:expr, $value:expr) => {
             $base
                 .filter(tips::id.ne(tip.id.0))
-                .filter(still_open())
+                .filter(open_status())
                 .filter(RowAtLeast(
                     ($place, $at),
                     (
@@ -634,7 +650,7 @@ pub fn duplicate_candidates(
                         tips::address,
                     ),
                 ))
-                .load::<(NaiveDateTime, i64, Candidate)>(conn)
+                .load::<(NaiveDateTime, i64, Candidate)>($conn)
         };
     }
     let mut found = Vec::new();
@@ -646,29 +662,45 @@ pub fn duplicate_candidates(
         };
         let (u_at, u_id) = (tip_units::submitted_at, tip_units::tip_id);
         if let Some(e) = &tip.enterprise {
-            found.extend(newest_at!(own(), tip_units::enterprise, u_at, u_id, e)?);
+            found.extend(super::natively!(conn, |c| newest_at!(
+                c,
+                own(),
+                tip_units::enterprise,
+                u_at,
+                u_id,
+                e
+            ))?);
         }
         if let Some(s) = &tip.street {
-            found.extend(newest_at!(own(), tip_units::street, u_at, u_id, s)?);
+            found.extend(super::natively!(conn, |c| newest_at!(
+                c,
+                own(),
+                tip_units::street,
+                u_at,
+                u_id,
+                s
+            ))?);
         }
     } else {
         if let Some(e) = &tip.enterprise {
-            found.extend(newest_at!(
+            found.extend(super::natively!(conn, |c| newest_at!(
+                c,
                 tips::table,
                 tips::enterprise,
                 tips::submitted_at,
                 tips::id,
                 e
-            )?);
+            ))?);
         }
         if let Some(s) = &tip.street {
-            found.extend(newest_at!(
+            found.extend(super::natively!(conn, |c| newest_at!(
+                c,
                 tips::table,
                 tips::street,
                 tips::submitted_at,
                 tips::id,
                 s
-            )?);
+            ))?);
         }
     }
     found.sort_by_key(|(at, id, _)| std::cmp::Reverse((*at, *id)));
@@ -945,4 +977,25 @@ pub fn public_requests(
         .limit(limit)
         .select(SummaryRow::as_select())
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::VariantArray;
+
+    /// The four statuses `open_status` leaves out are the final ones, all of them.
+    #[test]
+    fn open_status_leaves_out_every_final_status() {
+        let sql =
+            diesel::debug_query::<diesel::sqlite::Sqlite, _>(&super::open_status()).to_string();
+        let mut named: Vec<&str> = super::Status::VARIANTS
+            .iter()
+            .map(|s| s.as_str())
+            .filter(|s| sql.contains(&format!("\"{s}\"")))
+            .collect();
+        named.sort_unstable();
+        let mut finals = super::final_statuses();
+        finals.sort_unstable();
+        assert_eq!(named, finals, "{sql}");
+    }
 }

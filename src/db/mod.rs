@@ -124,11 +124,75 @@ pub struct Manager {
     busy_timeout_ms: u32,
 }
 
+/// A pooled connection, with when it last went back to the pool whole.
+pub struct Checked {
+    conn: DbConn,
+    returned: Option<std::time::Instant>,
+}
+
+impl std::ops::Deref for Checked {
+    type Target = DbConn;
+
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Checked {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// How long after a connection went back to the pool whole it is handed out again without a
+/// `SELECT 1` first (HikariCP's `aliveBypassWindowMs`, 500 ms by default, for the same reason).
+/// Asking before every use was two of the ten statements of a case page on PostgreSQL (the
+/// session's read and the page's each take a connection); a connection busy a moment ago is as
+/// alive as the answer to a `SELECT 1` would have said, and one cut in between fails its query as
+/// it would have failed after the question.
+const ALIVE_WITHOUT_ASKING: Duration = Duration::from_millis(500);
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Checked;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, Self::Error> {
+    fn connect(&self) -> Result<Checked, Self::Error> {
+        Ok(Checked {
+            conn: self.open()?,
+            returned: None,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Checked) -> Result<(), Self::Error> {
+        if conn
+            .returned
+            .is_some_and(|at| at.elapsed() < ALIVE_WITHOUT_ASKING)
+        {
+            return Ok(());
+        }
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    /// A connection whose transaction could not be ended (a panic inside it, a failed rollback)
+    /// must not go back to the pool: on SQLite it would keep the write lock, on PostgreSQL the
+    /// next "transaction" would become a savepoint inside the stuck one. (r2d2 asks on every
+    /// return: a whole one is marked as just returned.)
+    fn has_broken(&self, conn: &mut Checked) -> bool {
+        let broken = std::thread::panicking()
+            || match &mut conn.conn {
+                DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+                DbConn::Pg(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
+            };
+        if !broken {
+            conn.returned = Some(std::time::Instant::now());
+        }
+        broken
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConn, diesel::r2d2::Error> {
         match &self.target {
             Target::Postgres(url) => {
                 let mut c = diesel::PgConnection::establish(url)
@@ -154,22 +218,6 @@ impl r2d2::ManageConnection for Manager {
                 Ok(DbConn::Sqlite(c))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(diesel::r2d2::Error::QueryError)
-    }
-
-    /// A connection whose transaction could not be ended (a panic inside it, a failed rollback)
-    /// must not go back to the pool: on SQLite it would keep the write lock, on PostgreSQL the
-    /// next "transaction" would become a savepoint inside the stuck one.
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking()
-            || match conn {
-                DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-                DbConn::Pg(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-            }
     }
 }
 
@@ -543,6 +591,22 @@ where
         .get_result(conn)
         .optional()
 }
+
+/// Runs a read on the backend's own connection: `natively!(conn, |c| query.first(c))`, the
+/// body compiled once for each backend. Through the derived multi-connection, diesel writes a
+/// query's whole SQL text on every pass over it (whether the statement may be cached, then its
+/// binds: twice an execution, cached or not); for the reads every staff page makes (the session,
+/// a case page's first read) that writing was a tenth of a case page's time. The native
+/// connection finds a statement whose type it has seen without writing any SQL.
+macro_rules! natively {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+pub(crate) use natively;
 
 /// Runs an insert statement with `ON CONFLICT DO NOTHING` and answers whether it inserted its
 /// row (`false`: a row with the same key was there). Upserts do not compile through the

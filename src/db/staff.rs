@@ -159,12 +159,12 @@ pub mod sessions {
         conn: &mut DbConn,
         token_hash: &str,
     ) -> QueryResult<Option<(SessionRow, super::StaffRow)>> {
-        s::table
+        crate::db::natively!(conn, |c| s::table
             .inner_join(super::staff_users::table)
             .filter(s::token_hash.eq(token_hash))
             .select((SessionRow::as_select(), super::StaffRow::as_select()))
-            .first(conn)
-            .optional()
+            .first(c)
+            .optional())
     }
 
     pub fn touch(conn: &mut DbConn, id: i64, at: NaiveDateTime) -> QueryResult<()> {

@@ -85,3 +85,40 @@ on_both_backends! {
         child.wait().unwrap();
     }
 }
+
+/// PostgreSQL may cut a connection (a restart, an administrator, an idle timeout). The pool asks a
+/// connection that has rested longer than half a second whether it is alive before handing it
+/// out (`db::ALIVE_WITHOUT_ASKING`), so a cut one is replaced rather than used.
+#[test]
+#[cfg_attr(
+    not(tipline_pg),
+    ignore = "needs PostgreSQL: build and run with TIPLINE_TEST_DATABASE_URL set"
+)]
+fn postgres_connection_the_database_cut_is_replaced() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn(Backend::Postgres);
+    let backend_pid = || {
+        let mut conn = app.services.db.read().expect("a connection");
+        let tipline::db::DbConn::Pg(c) = &mut **conn else {
+            panic!("a PostgreSQL connection")
+        };
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+            "pg_backend_pid()",
+        ))
+        .get_result::<i32>(c)
+        .expect("the connection answers")
+    };
+    let first = backend_pid();
+    let mut admin = diesel::PgConnection::establish(&app.db.url).expect("a second connection");
+    let cut: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+        "pg_terminate_backend({first})"
+    )))
+    .get_result(&mut admin)
+    .expect("terminates");
+    assert!(cut);
+    std::thread::sleep(Duration::from_millis(700));
+    let next = backend_pid();
+    assert_ne!(next, first, "the cut connection was handed out again");
+    // And the application reads through the pool as before.
+    assert_eq!(app.get("/api/v1/sectors").status, 200);
+}

@@ -496,7 +496,7 @@ on_both_backends! {
             use diesel::prelude::*;
             use tipline::db::schema::outbox::dsl as o;
             let mut c = app.services.db.read().unwrap();
-            o::outbox.select((o::subject, o::body)).load(&mut *c).unwrap()
+            o::outbox.select((o::subject, o::body)).load(&mut **c).unwrap()
         };
         assert_eq!(queued.len(), 1, "{queued:?}");
         assert!(queued[0].0.contains(&number) && queued[0].0.contains("超期"), "{queued:?}");
@@ -532,7 +532,7 @@ on_both_backends! {
             use diesel::prelude::*;
             use tipline::db::schema::outbox::dsl as o;
             let mut c = app.services.db.read().unwrap();
-            o::outbox.count().get_result(&mut *c).unwrap()
+            o::outbox.count().get_result(&mut **c).unwrap()
         };
         assert_eq!(mails, 5);
     }

@@ -16,7 +16,7 @@ fn queued(app: &TestApp) -> Vec<(String, String)> {
         .filter(o::channel.eq("mail"))
         .order(o::id.asc())
         .select((o::subject, o::body))
-        .load(&mut *c)
+        .load(&mut **c)
         .unwrap()
 }
 
@@ -76,7 +76,7 @@ on_both_backends! {
             let mut c = app.services.db.read().unwrap();
             let (attempts, err): (i32, Option<String>) = o::outbox
                 .select((o::attempts, o::last_error))
-                .first(&mut *c)
+                .first(&mut **c)
                 .unwrap();
             assert_eq!(attempts, 1);
             assert!(err.is_some());

@@ -38,7 +38,7 @@ fn queued(app: &TestApp) -> Vec<(String, String)> {
     o::outbox
         .order(o::id.asc())
         .select((o::subject, o::body))
-        .load(&mut *c)
+        .load(&mut **c)
         .unwrap()
 }
 

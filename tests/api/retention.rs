@@ -133,7 +133,7 @@ on_both_backends_and_suites! {
         let payee = || {
             let mut conn = app.services.db.read().unwrap();
             let q = r::rewards.find(id).select((r::payee_sealed.is_not_null(), r::amount_fen, r::status));
-            match &mut *conn {
+            match &mut **conn {
                 tipline::db::DbConn::Sqlite(c) => q.first::<(bool, i64, String)>(c),
                 tipline::db::DbConn::Pg(c) => q.first::<(bool, i64, String)>(c),
             }

@@ -229,7 +229,7 @@ on_both_backends! {
             use diesel::prelude::*;
             use tipline::db::schema::outbox::dsl as o;
             let mut c = app.services.db.read().unwrap();
-            o::outbox.select((o::subject, o::body)).load::<(String, String)>(&mut *c).unwrap()
+            o::outbox.select((o::subject, o::body)).load::<(String, String)>(&mut **c).unwrap()
         };
         let alert = mails.iter().find(|(s, _)| s.contains("奖励待发放")).expect("the alert is queued");
         assert!(alert.0.contains(&case) && alert.1.contains("/finance"), "{alert:?}");

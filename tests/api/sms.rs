@@ -19,7 +19,7 @@ fn texts(app: &TestApp) -> Vec<(String, String)> {
         .filter(o::channel.eq("sms"))
         .order(o::id.asc())
         .select((o::subject, o::body))
-        .load(&mut *c)
+        .load(&mut **c)
         .unwrap()
 }
 
@@ -131,7 +131,7 @@ on_both_backends! {
             o::outbox
                 .filter(o::channel.eq("sms"))
                 .select((o::attempts, o::last_error, o::sent_at.is_not_null()))
-                .first::<(i32, Option<String>, bool)>(&mut *c)
+                .first::<(i32, Option<String>, bool)>(&mut **c)
                 .unwrap()
         };
         let (attempts, error, sent) = failing();
@@ -177,7 +177,7 @@ on_both_backends! {
         assert!(gw.sent().is_empty());
         use tipline::db::schema::outbox::dsl as o;
         let mut c = app.services.db.read().unwrap();
-        let err: Option<String> = o::outbox.filter(o::channel.eq("sms")).select(o::last_error).first(&mut *c).unwrap();
+        let err: Option<String> = o::outbox.filter(o::channel.eq("sms")).select(o::last_error).first(&mut **c).unwrap();
         assert_eq!(err.as_deref(), Some("sms: the gateway refused (AuthFailure.SignatureFailure)"));
     }
 

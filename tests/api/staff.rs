@@ -515,7 +515,7 @@ on_both_backends_and_suites! {
         assert_eq!(app.db.scalar(&format!("SELECT COUNT(*) AS n FROM audit_log WHERE hash_version <> {version}")), 0);
         // The database itself refuses changes to the log…
         let mut conn = app.services.db.read().unwrap();
-        let refused = match &mut *conn {
+        let refused = match &mut **conn {
             tipline::db::DbConn::Sqlite(c) => diesel::sql_query("UPDATE audit_log SET actor = 'x'").execute(c).is_err(),
             tipline::db::DbConn::Pg(c) => diesel::sql_query("DELETE FROM audit_log").execute(c).is_err(),
         };
