@@ -63,7 +63,8 @@ impl Histogram {
 #[derive(Default)]
 pub struct Metrics {
     /// By (method, route pattern).
-    requests: RwLock<BTreeMap<(String, String), Arc<Histogram>>>,
+    /// By method, then route pattern (looked up without allocating a key per request).
+    requests: RwLock<BTreeMap<String, BTreeMap<String, Arc<Histogram>>>>,
     /// Waiting for a pooled connection, by pool (`read`, `write`).
     pub pool_wait_read: Histogram,
     pub pool_wait_write: Histogram,
@@ -109,12 +110,12 @@ impl Metrics {
     /// One answered request; `route` is the matched pattern (`/staff/tips/{case}`), or
     /// `unmatched` for anything that matched none (so a scanner cannot grow the table).
     pub fn request(&self, method: &str, route: &str, took: Duration) {
-        let key = (method.to_owned(), route.to_owned());
         if let Some(h) = self
             .requests
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
+            .get(method)
+            .and_then(|routes| routes.get(route))
         {
             h.observe(took);
             return;
@@ -123,7 +124,9 @@ impl Metrics {
             self.requests
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
-                .entry(key)
+                .entry(method.to_owned())
+                .or_default()
+                .entry(route.to_owned())
                 .or_default(),
         );
         h.observe(took);
@@ -135,12 +138,11 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP tipline_http_request_duration_seconds Time to answer a request, by route pattern.\n");
         out.push_str("# TYPE tipline_http_request_duration_seconds histogram\n");
-        for ((method, route), h) in self
-            .requests
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
+        let requests = self.requests.read().unwrap_or_else(|e| e.into_inner());
+        let by_route = requests
             .iter()
-        {
+            .flat_map(|(method, routes)| routes.iter().map(move |(route, h)| (method, route, h)));
+        for (method, route, h) in by_route {
             let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
             h.write(&mut out, "tipline_http_request_duration_seconds", &labels);
         }

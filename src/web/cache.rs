@@ -68,6 +68,8 @@ enum Body {
         gzip: Bytes,
         br: Bytes,
         tag: String,
+        /// The `ETag` of each encoding (plain, gzip, brotli), made once.
+        etags: [HeaderValue; 3],
     },
     /// Text around the markers; `slots[i]` is the marker that follows `parts[i]`.
     Spliced {
@@ -493,11 +495,18 @@ impl PageCache {
         let body = if splices.is_empty() {
             let (gzip, br) = compressed(text.as_bytes());
             let tag = hex::encode(&Sha256::digest(text.as_bytes())[..8]);
+            let etag = |suffix: &str| {
+                // Hex and a quote: always a valid header value.
+                HeaderValue::from_str(&format!("\"{tag}{suffix}\""))
+                    .unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+            };
+            let etags = [etag(""), etag("-gz"), etag("-br")];
             Body::Whole {
                 plain: Bytes::from(text),
                 gzip,
                 br,
                 tag,
+                etags,
             }
         } else {
             split(&text, splices)
@@ -539,6 +548,7 @@ fn answer(
             gzip,
             br,
             tag,
+            etags: [plain_tag, gzip_tag, br_tag],
         } => {
             let encoding = match accepted(req) {
                 Encoding::Brotli if !br.is_empty() => Encoding::Brotli,
@@ -546,13 +556,13 @@ fn answer(
                 _ => Encoding::Identity,
             };
             let (bytes, etag, coding) = match encoding {
-                Encoding::Brotli => (br, format!("\"{tag}-br\""), Some("br")),
-                Encoding::Gzip => (gzip, format!("\"{tag}-gz\""), Some("gzip")),
-                Encoding::Identity => (plain, format!("\"{tag}\""), None),
+                Encoding::Brotli => (br, br_tag, Some("br")),
+                Encoding::Gzip => (gzip, gzip_tag, Some("gzip")),
+                Encoding::Identity => (plain, plain_tag, None),
             };
             let validated = entry.caching == Caching::Revalidate;
             if validated {
-                resp.insert_header((header::ETAG, etag));
+                resp.insert_header((header::ETAG, etag.clone()));
             }
             if validated && not_modified(req, tag) {
                 return resp.status(StatusCode::NOT_MODIFIED).finish();

@@ -259,6 +259,18 @@ pub fn body_too_slow(req: &HttpRequest) -> bool {
         .is_some_and(|s| s.0.get())
 }
 
+/// Whether a request may carry a body: HTTP/1.1 announces one by its length or its chunks;
+/// another version is taken to have one.
+fn may_have_body(req: &ServiceRequest) -> bool {
+    use actix_web::http::{Version, header};
+    let headers = req.headers();
+    req.version() > Version::HTTP_11
+        || headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|n| n.as_bytes() != b"0")
+}
+
 /// Reads every request body at the deployment's [`Pace`] (outside every other reader, so that
 /// no reader waits on a slow client), after the early refusals of Open311
 /// ([`super::open311::refused_early`]). A body dropped as too slow that no handler answered
@@ -272,6 +284,10 @@ pub async fn pace_bodies(
     };
     if let Some(answer) = super::open311::refused_early(req.request(), &state) {
         return Ok(req.into_response(answer));
+    }
+    if !may_have_body(&req) {
+        // Nothing to pace (a page, a GET of the API): no timer, no flag to look at.
+        return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let slow = Rc::new(Cell::new(false));
     let body = paced(req.take_payload(), state.upload_pace, slow.clone());

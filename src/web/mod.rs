@@ -392,8 +392,11 @@ where
 {
     use actix_web::http::header::{HeaderName, HeaderValue};
     let started = Instant::now();
-    let method = req.method().to_string();
-    let path = req.path().to_owned();
+    let method = req.method().clone();
+    // Kept for the log line only when the log takes it (a deployment logging `warn` does not).
+    let logged_path = tracing::enabled!(target: "tipline::access", tracing::Level::INFO)
+        .then(|| req.path().to_owned());
+    let path = req.path();
     let hsts = req
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.secure_cookies);
@@ -432,12 +435,14 @@ where
                 HeaderValue::from_static(value),
             );
         }
-        security::log_access(&method, &path, res.status().as_u16(), started);
+        if let Some(path) = &logged_path {
+            security::log_access(method.as_str(), path, res.status().as_u16(), started);
+        }
         // By route pattern, never the path (it may carry a case number); paths no route
         // matched count together.
         let route = res.request().match_pattern();
         let route = route.as_deref().unwrap_or("unmatched");
-        crate::metrics::METRICS.request(&method, route, started.elapsed());
+        crate::metrics::METRICS.request(method.as_str(), route, started.elapsed());
         Ok(res)
     }
 }

@@ -242,17 +242,28 @@ impl Pages {
         status: StatusCode,
         caching: Caching,
     ) -> HttpResponseBuilder {
+        use actix_web::http::header::{self, HeaderValue};
         let mut resp = HttpResponse::build(status);
-        resp.content_type("text/html; charset=utf-8")
-            .insert_header(("Content-Security-Policy", CSP))
-            .insert_header((
-                "Cache-Control",
-                match caching {
-                    Caching::NoStore => "no-store",
-                    Caching::Revalidate => "no-cache",
-                },
-            ))
-            .insert_header(("Vary", "Cookie, Accept-Language, Accept-Encoding"));
+        // Names and values as constants: nothing to parse or check per request.
+        resp.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .insert_header((
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(match caching {
+                Caching::NoStore => "no-store",
+                Caching::Revalidate => "no-cache",
+            }),
+        ))
+        .insert_header((
+            header::VARY,
+            HeaderValue::from_static("Cookie, Accept-Language, Accept-Encoding"),
+        ));
         if let Some(lang) = Lang::from_query(req) {
             resp.cookie(
                 Cookie::build(COOKIE, lang.code())
