@@ -208,7 +208,7 @@ fn filtered(f: &QueueFilter) -> IntoBoxed<'static, tips::table, <DbConn as Conne
         q = q.filter(reached_by(unit.clone()));
     }
     match f.status.as_deref() {
-        Some(QueueFilter::OPEN) => q = q.filter(still_open()),
+        Some(QueueFilter::OPEN) => q = q.filter(open_status()),
         Some(s) => q = q.filter(tips::status.eq(s.to_owned())),
         None => {}
     }
@@ -273,7 +273,7 @@ fn unit_queue(
             .filter(tip_units::unit.eq(unit.to_owned()))
             .into_boxed();
         if open_only {
-            q = q.filter(still_open());
+            q = q.filter(open_status());
         }
         q
     };
@@ -553,23 +553,10 @@ fn final_statuses() -> Vec<&'static str> {
         .collect()
 }
 
-/// A tip whose status is none of the final ones, as one `<>` a status each: the same as
+/// A tip whose status is none of the four final ones, as one `<>` a status each: the same as
 /// `NOT IN (…)`, which diesel marks never to keep prepared, so a read that asks it on every
-/// case page (the duplicate suggestions) would be parsed and planned each time.
-fn still_open<QS: 'static>() -> Box<dyn BoxableExpression<QS, super::MultiBackend, SqlType = Bool>>
-where
-    tips::status: SelectableExpression<QS>,
-{
-    let mut finals = final_statuses().into_iter();
-    // There are final statuses; were there none, `<> ''` holds for every tip, as it should.
-    let first = Box::new(tips::status.ne(finals.next().unwrap_or_default()));
-    finals.fold(first, |open, status| {
-        Box::new(open.and(tips::status.ne(status)))
-    })
-}
-
-/// [`still_open`] with a type of its own (a `<>` for each of the four final statuses), for a
-/// read run natively: a native connection finds its prepared statement by that type.
+/// case page (the duplicate suggestions) would be parsed and planned each time. A type of its
+/// own (not boxed), so a read run natively finds its prepared statement by that type.
 #[diesel::dsl::auto_type]
 fn open_status() -> _ {
     let status = tips::status;

@@ -180,10 +180,9 @@ impl r2d2::ManageConnection for Manager {
     /// return: a whole one is marked as just returned.)
     fn has_broken(&self, conn: &mut Checked) -> bool {
         let broken = std::thread::panicking()
-            || match &mut conn.conn {
-                DbConn::Sqlite(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-                DbConn::Pg(c) => AnsiTransactionManager::is_broken_transaction_manager(c),
-            };
+            || natively!(&mut conn.conn, |c| {
+                AnsiTransactionManager::is_broken_transaction_manager(c)
+            });
         if !broken {
             conn.returned = Some(std::time::Instant::now());
         }
@@ -592,8 +591,9 @@ where
         .optional()
 }
 
-/// Runs a read on the backend's own connection: `natively!(conn, |c| query.first(c))`, the
-/// body compiled once for each backend. Through the derived multi-connection, diesel writes a
+/// Runs the same code on the backend's own connection: `natively!(conn, |c| query.first(c))`,
+/// the body compiled once for each backend (for what the multi-connection cannot do, such as
+/// upserts, and for hot reads). Through the derived multi-connection, diesel writes a
 /// query's whole SQL text on every pass over it (whether the statement may be cached, then its
 /// binds: twice an execution, cached or not); for the reads every staff page makes (the session,
 /// a case page's first read) that writing was a tenth of a case page's time. The native
@@ -614,10 +614,8 @@ pub(crate) use natively;
 macro_rules! insert_new {
     ($conn:expr, $insert:expr) => {{
         let insert = $insert;
-        let inserted = match $conn {
-            $crate::db::DbConn::Sqlite(c) => insert.on_conflict_do_nothing().execute(c)?,
-            $crate::db::DbConn::Pg(c) => insert.on_conflict_do_nothing().execute(c)?,
-        };
+        let inserted =
+            $crate::db::natively!($conn, |c| insert.on_conflict_do_nothing().execute(c))?;
         inserted == 1
     }};
 }

@@ -94,24 +94,24 @@ struct Texts {
 }
 
 impl Texts {
-    /// A template names its language by code (`lang` in every page's context).
+    /// A template names its language by its code (`lang` in every page's context).
     fn slot(code: &str) -> Option<(Lang, usize)> {
-        match code {
-            "zh-CN" => Some((Lang::Zh, 0)),
-            "en" => Some((Lang::En, 1)),
-            _ => None,
-        }
+        [Lang::Zh, Lang::En]
+            .into_iter()
+            .enumerate()
+            .find(|(_, lang)| lang.code() == code)
+            .map(|(slot, lang)| (lang, slot))
     }
 
     fn plain(&self, kwargs: &tera::Kwargs) -> Option<tera::Value> {
         let only_key_and_lang = kwargs
             .iter()
             .all(|(k, _)| matches!(k.as_str(), Some("key" | "lang")));
-        let key = kwargs.get::<&str>("key").ok()??;
-        let (lang, slot) = Self::slot(kwargs.get::<&str>("lang").ok()??)?;
         if !only_key_and_lang {
             return None;
         }
+        let key = kwargs.get::<&str>("key").ok()??;
+        let (lang, slot) = Self::slot(kwargs.get::<&str>("lang").ok()??)?;
         let known = self.kept.read().unwrap_or_else(|e| e.into_inner());
         if let Some(value) = known.get(key).and_then(|texts| texts[slot].clone()) {
             return Some(value);
