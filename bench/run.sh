@@ -186,6 +186,11 @@ if psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null 2>&1; then
   pg_note="$(psql "$PG" -Atc "SELECT count(*) FROM $schema.tips") tips stored"
 fi
 
+# Point 1's second half: Lighthouse (mobile) on the public pages, where Chromium and npm are here.
+if lighthouse=$(BIN="$BIN" bash bench/lighthouse.sh 2>"$work/lighthouse.err"); then :; else
+  lighthouse="not run: $(tail -n1 "$work/lighthouse.err")"
+fi
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
 {
@@ -224,6 +229,10 @@ mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')
   echo "| after | RSS MB | peak MB |"
   echo "| --- | ---: | ---: |"
   for r in "${mixed[@]}"; do IFS='|' read -r l now peak <<<"$r"; echo "| $l | $now | $peak |"; done
+  echo
+  echo "Lighthouse (mobile, simulated throttling) on the public pages of a demo instance (bench/lighthouse.sh):"
+  echo
+  echo "$lighthouse"
   echo
   cat bench/NOTES.md
 } > BENCHMARKS.md

@@ -222,7 +222,7 @@ impl Services {
     /// account was deactivated.
     pub fn session(&self, token: &str) -> ServiceResult<Option<StaffSession>> {
         let hash = self.session_hash(token);
-        let mut conn = self.db.read()?;
+        let mut conn = self.db.read_by_key()?;
         let Some((row, user)) = sessions::find(&mut conn, &hash)? else {
             return Ok(None);
         };

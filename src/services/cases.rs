@@ -541,7 +541,7 @@ impl Services {
         if !staff.may(Permission::ReadCases) {
             return Err(ServiceError::Forbidden);
         }
-        let mut conn = self.db.read()?;
+        let mut conn = self.db.read_by_key()?;
         let unit = reader(staff);
         let read = cases::open(&mut conn, case_number, staff.scope().as_deref(), &unit)?
             .ok_or(ServiceError::NotFound)?;
@@ -553,7 +553,7 @@ impl Services {
             let (id, now) = (read.tip.id, self.now());
             self.db
                 .write(|c| -> ServiceResult<()> { Ok(cases::mark_read(c, id, &unit, now)?) })?;
-            conn = self.db.read()?;
+            conn = self.db.read_by_key()?;
         }
         self.view_of(&mut conn, staff, read, lead)
     }

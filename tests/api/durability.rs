@@ -122,3 +122,50 @@ fn postgres_connection_the_database_cut_is_replaced() {
     // And the application reads through the pool as before.
     assert_eq!(app.get("/api/v1/sectors").status, 200);
 }
+
+/// A read by key plans its statements once (one generic plan each, from a pool of its own);
+/// every other read and every write plans for its values.
+#[test]
+#[cfg_attr(
+    not(tipline_pg),
+    ignore = "needs PostgreSQL: build and run with TIPLINE_TEST_DATABASE_URL set"
+)]
+fn postgres_reads_by_key_keep_one_plan_and_the_others_plan_for_their_values() {
+    use diesel::prelude::*;
+    let app = TestApp::spawn(Backend::Postgres);
+    let db = &app.services.db;
+    let mode = |conn: &mut tipline::db::DbConn| {
+        let tipline::db::DbConn::Pg(c) = conn else {
+            panic!("a PostgreSQL connection")
+        };
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "current_setting('plan_cache_mode')",
+        ))
+        .get_result::<String>(c)
+        .expect("the connection answers")
+    };
+    for _ in 0..2 {
+        let mut by_key = db.read_by_key().expect("a connection");
+        assert_eq!(mode(&mut by_key), "force_generic_plan");
+        drop(by_key);
+        let mut other = db.read().expect("a connection");
+        assert_eq!(mode(&mut other), "auto");
+        drop(other);
+        let _ = db.read_by_key().expect("a connection");
+        let in_write = db
+            .write(|c| -> anyhow::Result<String> { Ok(mode(c)) })
+            .expect("writes");
+        assert_eq!(in_write, "auto");
+    }
+    // A session and a case (both read by key), after another use of the pool, still answer.
+    let case = app.new_case("fire_safety");
+    let coordinator = app.staff("coord", "coordinator", None);
+    for _ in 0..2 {
+        let a = coordinator.get(&format!("/api/v1/staff/tips/{case}"));
+        assert_eq!(
+            (a.status, a.json["case_number"].as_str()),
+            (200, Some(case.as_str()))
+        );
+        assert_eq!(coordinator.get("/api/v1/staff/tips").status, 200);
+    }
+}
