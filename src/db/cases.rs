@@ -5,6 +5,7 @@ use super::schema::{
     case_files, case_reads, deadline_notices, messages, queue_counts, tip_units, tips,
 };
 use super::tips::{SummaryRow, TipRow};
+use crate::domain::catalog::AssignmentRole;
 pub use crate::domain::query::{PublicFilter, QueueFilter, QueuePosition, QueueTotal};
 use crate::domain::status::Status;
 use crate::domain::tip::TipId;
@@ -437,9 +438,12 @@ pub struct CaseHas {
     pub hazard: bool,
     /// A link to an enterprise's record.
     pub enterprise: bool,
+    /// A department that co-handles it (a joint sector's).
+    pub co_departments: bool,
 }
 
 diesel::alias!(case_files as duplicate_files: DuplicateFiles);
+diesel::alias!(tip_units as co_units: CoUnits);
 
 /// The case page's first read (`CaseRead`) by case number.
 pub fn open(
@@ -472,7 +476,9 @@ pub fn open(
         bool,
         bool,
         bool,
+        bool,
     );
+    let co_department = AssignmentRole::CoDepartment.as_str();
     let row: Option<Row> = super::natively!(conn, |c| tips::table
         .inner_join(case_files::table)
         .left_join(
@@ -506,6 +512,11 @@ pub fn open(
             ),
             exists(hazards::table.filter(hazards::tip_id.eq(tips::id.nullable()))),
             tips::enterprise_id.is_not_null(),
+            exists(
+                co_units
+                    .filter(co_units.field(tip_units::tip_id).eq(tips::id))
+                    .filter(co_units.field(tip_units::role).eq(co_department)),
+            ),
         ))
         .first(c)
         .optional())?;
@@ -524,6 +535,7 @@ pub fn open(
             duplicates,
             hazard,
             enterprise,
+            co_departments,
         )| CaseRead {
             tip,
             file,
@@ -539,6 +551,7 @@ pub fn open(
                 duplicates,
                 hazard,
                 enterprise,
+                co_departments,
             },
         },
     ))

@@ -596,7 +596,7 @@ impl Services {
             lead_unit: lead,
         };
         let rewards = when(has.rewards, || crate::db::rewards::of_tip(conn, tip.id))?;
-        let co_departments = tips::units_of(conn, tip.id)?
+        let co_departments = when(has.co_departments, || tips::units_of(conn, tip.id))?
             .into_iter()
             .filter(|(_, role)| role == "co_department")
             .map(|(unit, _)| unit)
