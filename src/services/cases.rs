@@ -28,6 +28,7 @@ use crate::domain::workflow::{self, Action, Actor, Refusal};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Whose read marker a staff member's opening of a case sets: their unit's, or the district's
 /// for the coordinator and inspectors (who work every case).
@@ -193,8 +194,9 @@ pub struct CaseView {
     /// Oldest first.
     pub history: Vec<HistoryItem>,
     pub messages: Vec<CaseMessage>,
-    /// Staff usernames and their display names, to name people in the history and messages.
-    pub people: HashMap<String, String>,
+    /// Staff usernames and their display names, to name people in the history, the messages,
+    /// the explanations and the exposure (at least everyone they name).
+    pub people: Arc<HashMap<String, String>>,
     pub attachments: Vec<AttachmentInfo>,
     pub deadlines: Deadlines,
     pub overdue: bool,
@@ -530,6 +532,25 @@ impl Services {
         Ok(crate::db::staff::display_names(conn)?.into_iter().collect())
     }
 
+    /// Every staff member's display name by username, kept in the instance: an account's
+    /// username and display name never change once it is made and no account is deleted, so a
+    /// kept name is right; when `named` holds someone the kept names lack (an account made
+    /// since, here or on another instance), they are all read again. A fresh case names no one
+    /// and reads nothing.
+    fn names_for<'a>(
+        &self,
+        conn: &mut DbConn,
+        named: impl IntoIterator<Item = &'a str>,
+    ) -> ServiceResult<Arc<HashMap<String, String>>> {
+        let kept = Arc::clone(&self.names.read().unwrap_or_else(|e| e.into_inner()));
+        if named.into_iter().all(|u| kept.contains_key(u)) {
+            return Ok(kept);
+        }
+        let all = Arc::new(self.people(conn)?);
+        *self.names.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&all);
+        Ok(all)
+    }
+
     /// Every staff member's display name by username, for a page that names people.
     pub fn display_names(&self) -> ServiceResult<HashMap<String, String>> {
         let mut conn = self.db.read()?;
@@ -601,11 +622,11 @@ impl Services {
             .filter(|(_, role)| role == "co_department")
             .map(|(unit, _)| unit)
             .collect();
-        let history = tips::events_of(conn, tip.id)?
+        let history: Vec<HistoryItem> = tips::events_of(conn, tip.id)?
             .into_iter()
             .map(HistoryItem::from)
             .collect();
-        let messages = when(has.messages, || tips::messages_of(conn, tip.id))?
+        let messages: Vec<CaseMessage> = when(has.messages, || tips::messages_of(conn, tip.id))?
             .into_iter()
             .map(CaseMessage::from)
             .collect();
@@ -653,6 +674,14 @@ impl Services {
         let facts = workflow::Facts {
             listed: listed_supervision.is_some(),
         };
+        let named = (history.iter().map(|h| &h.actor))
+            .chain(messages.iter().map(|m| &m.author))
+            .chain(explanations.iter().flat_map(|e| [&e.by, &e.decided_by]))
+            .chain(exposure.iter().map(|x| &x.withdrawn_by))
+            .flatten()
+            .chain(exposure.iter().map(|x| &x.published_by))
+            .map(String::as_str);
+        let people = self.names_for(conn, named)?;
         Ok(CaseView {
             listed_supervision,
             hazard,
@@ -661,7 +690,7 @@ impl Services {
             co_departments,
             history,
             messages,
-            people: self.people(conn)?,
+            people,
             attachments,
             overdue: deadlines.overdue(status, self.today()),
             actions: offered(status, (actor, facts), &file, (&missed, &explanations)),

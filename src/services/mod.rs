@@ -149,6 +149,8 @@ pub struct Services {
     public_version: Arc<std::sync::atomic::AtomicU64>,
     /// Oversight figures kept while the rows they read are unchanged (`services::figures`).
     pub figures: Arc<figures::Figures>,
+    /// Staff display names by username, kept for case pages (`Services::names_for`).
+    names: Arc<std::sync::RwLock<Arc<std::collections::HashMap<String, String>>>>,
     /// Turns at the database for blocking work, as many as the pool has connections, handed
     /// out in the order asked (see [`Services::blocking`]).
     db_turns: Arc<tokio::sync::Semaphore>,
@@ -209,6 +211,7 @@ impl Services {
             retention: settings.retention.clone(),
             public_version: Arc::default(),
             figures: Arc::default(),
+            names: Arc::default(),
             db_turns: Arc::new(tokio::sync::Semaphore::new(
                 usize::try_from(settings.database.pool_size).unwrap_or(8),
             )),

@@ -18,6 +18,28 @@ fn drop_audit_triggers(app: &TestApp) {
 }
 
 on_both_backends! {
+    /// A case page names staff by their display names, an account made after the page first
+    /// named someone included (the instance keeps the names it read, and reads them again for
+    /// one it does not know).
+    fn a_case_page_names_staff_even_accounts_made_since(app) {
+        let case = app.new_case("fire_safety");
+        app.add_named_user("fire.officer", Some("黄志强（消防）"), "officer", Some("fire"), None);
+        let first = app.sign_in("fire.officer", PASSWORD).expect("signs in");
+        assert_eq!(first.act(&case, json!({"action": "accept"})).status, 200);
+        let b = Browser::new(&app);
+        b.sign_in("fire.officer", PASSWORD, "");
+        let (status, page) = b.get(&format!("/staff/tips/{case}"));
+        assert_eq!(status, 200);
+        assert!(page.contains("黄志强（消防）"), "the history names the officer");
+        app.add_named_user("fire.second", Some("林晓红（消防）"), "officer", Some("fire"), None);
+        let second = app.sign_in("fire.second", PASSWORD).expect("signs in");
+        assert_eq!(second.act(&case, json!({"action": "start_verification"})).status, 200);
+        let (status, page) = b.get(&format!("/staff/tips/{case}"));
+        assert_eq!(status, 200);
+        assert!(page.contains("黄志强（消防）") && page.contains("林晓红（消防）"), "both named");
+        assert!(!page.contains(">fire.second<"), "never by the username");
+    }
+
     /// An unknown user and a wrong password get the same answer; the right password gets a
     /// session cookie (HttpOnly, SameSite=Strict) and a CSRF token.
     fn sign_in_does_not_tell_unknown_users_apart(app) {
