@@ -187,9 +187,8 @@ if psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null 2>&1; then
 fi
 
 # Point 1's second half: Lighthouse (mobile) on the public pages, where Chromium and npm are here.
-if lighthouse=$(BIN="$BIN" bash bench/lighthouse.sh 2>"$work/lighthouse.err"); then :; else
+lighthouse=$(BIN="$BIN" bash bench/lighthouse.sh 2>"$work/lighthouse.err") ||
   lighthouse="not run: $(tail -n1 "$work/lighthouse.err")"
-fi
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 mem=$(free -g | awk '/Mem:/ {print $2 " GiB"}')

@@ -373,15 +373,11 @@ impl Db {
         let (write, by_key) = match backend {
             Backend::Sqlite => (build(1, manager)?, read.clone()),
             Backend::Postgres => {
-                let generic_plans = true;
-                let by_key = build(
-                    size,
-                    Manager {
-                        generic_plans,
-                        ..manager
-                    },
-                )?;
-                (read.clone(), by_key)
+                let generic = Manager {
+                    generic_plans: true,
+                    ..manager
+                };
+                (read.clone(), build(size, generic)?)
             }
         };
         Ok(Db {
@@ -398,8 +394,7 @@ impl Db {
 
     /// A connection for reading.
     pub fn read(&self) -> anyhow::Result<PooledConn> {
-        timed(&crate::metrics::METRICS.pool_wait_read, || self.read.get())
-            .context("waiting for a database connection")
+        reading(&self.read)
     }
 
     /// A connection for reads whose plan does not depend on their values: a session by its
@@ -414,10 +409,7 @@ impl Db {
     /// The database turns (`Services::blocking`) still bound how many work at once, so the
     /// instance holds up to twice `pool_size` PostgreSQL connections, half of them idle.
     pub fn read_by_key(&self) -> anyhow::Result<PooledConn> {
-        timed(&crate::metrics::METRICS.pool_wait_read, || {
-            self.by_key.get()
-        })
-        .context("waiting for a database connection")
+        reading(&self.by_key)
     }
 
     /// Runs `f` in one write transaction: on SQLite on the single writer with `BEGIN IMMEDIATE`
@@ -439,6 +431,12 @@ impl Db {
         let mut conn = self.write.get().context("connecting to migrate")?;
         run_migrations(&mut conn)
     }
+}
+
+/// A connection for reading from `pool` (counted as a read's wait).
+fn reading(pool: &Pool) -> anyhow::Result<PooledConn> {
+    timed(&crate::metrics::METRICS.pool_wait_read, || pool.get())
+        .context("waiting for a database connection")
 }
 
 /// Takes a pooled connection, counting the wait (and a timeout) for `/metrics`.

@@ -18,6 +18,7 @@ use crate::db::listings::{Listed, ListedKind};
 use crate::db::tips::{self, EventRow, MessageRow, SummaryRow, TipRow};
 use crate::domain::FieldError;
 use crate::domain::access::Permission;
+use crate::domain::catalog::AssignmentRole;
 use crate::domain::deadlines::{Deadlines, Limit, Met};
 use crate::domain::explanation::Decision;
 use crate::domain::query::{QueueCursor, QueueTotal};
@@ -619,7 +620,7 @@ impl Services {
         let rewards = when(has.rewards, || crate::db::rewards::of_tip(conn, tip.id))?;
         let co_departments = when(has.co_departments, || tips::units_of(conn, tip.id))?
             .into_iter()
-            .filter(|(_, role)| role == "co_department")
+            .filter(|(_, role)| role == AssignmentRole::CoDepartment.as_str())
             .map(|(unit, _)| unit)
             .collect();
         let history: Vec<HistoryItem> = tips::events_of(conn, tip.id)?
